@@ -1,0 +1,89 @@
+#pragma once
+// Typed, immutable configuration of the daemon process, parsed from config/ccd.yaml.
+// Parse once (config/daemon_config_parser.hpp), share as std::shared_ptr<const DaemonConfig>.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/secret.hpp"
+
+namespace ccd::config {
+
+using Duration = std::chrono::milliseconds;
+
+/// `server.listen`: "host:port" (IPv6 as "[::1]:8080").
+struct ListenAddress {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+};
+
+/// `server.limits`: protection against oversized or slow clients.
+struct ServerLimits {
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_body_bytes = 1024 * 1024;
+    Duration read_timeout = std::chrono::seconds(30);  ///< whole request, first byte to last
+    Duration idle_timeout = std::chrono::seconds(60);  ///< keep-alive connection with no request
+    std::size_t max_connections = 10000;
+};
+
+/// `server`: the HTTP listener.
+struct ServerConfig {
+    ListenAddress listen;
+    int threads = 2;                                    ///< io_context threads
+    ServerLimits limits;
+    Duration shutdown_grace = std::chrono::seconds(5);  ///< time to finish in-flight work
+};
+
+/// `storage.sqlite`: the embedded default store.
+struct SqliteConfig {
+    std::string path = "var/ccd.db";  ///< absolute after parsing (relative ones are resolved
+                                      ///< against the directory of the config file)
+    int max_batch = 512;              ///< most writes grouped into one commit
+    Duration busy_timeout = std::chrono::seconds(5);
+};
+
+/// `storage.postgres`: the shared store for several nodes.
+struct PostgresConfig {
+    Secret dsn;
+};
+
+enum class StorageDriver { Sqlite, Postgres };
+
+/// `storage`: which store, and its settings.
+struct StorageConfig {
+    StorageDriver driver = StorageDriver::Sqlite;
+    SqliteConfig sqlite;
+    std::optional<PostgresConfig> postgres;
+};
+
+/// `logging`.
+struct LoggingConfig {
+    std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
+};
+
+/// `channels.api`: the generic JSON API channel (POST /v1/messages).
+struct ApiChannelConfig {
+    bool enabled = true;
+};
+
+/// `channels`: one subtree per channel adapter.
+struct ChannelsConfig {
+    ApiChannelConfig api;
+};
+
+/// The whole of ccd.yaml.
+struct DaemonConfig {
+    std::string source_path;  ///< absolute path of the file it was parsed from
+    ServerConfig server;
+    StorageConfig storage;
+    LoggingConfig logging;
+    ChannelsConfig channels;
+};
+
+using DaemonConfigPtr = std::shared_ptr<const DaemonConfig>;
+
+}  // namespace ccd::config

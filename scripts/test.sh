@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs the whole suite with CTest: unit, integration
+# (real sockets, temp databases) and end-to-end (the real binary, kill -9, reloads), first in the
+# normal build, then in the ASan + UBSan build.
+#   scripts/test.sh                 everything
+#   scripts/test.sh --no-sanitize   skip the sanitizer pass (quicker, for local iteration)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-sanitize) sanitize=0 ;;
+    *) echo "usage: $0 [--no-sanitize]" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh --test
+
+scripts/build.sh
+(cd build && ctest --output-on-failure --timeout 600 -j 2)
+
+if [ "$sanitize" = 1 ]; then
+  scripts/build.sh --sanitize
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  (cd build-asan && ctest --output-on-failure --timeout 900 -j 2)
+fi
