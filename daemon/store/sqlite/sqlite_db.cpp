@@ -1,0 +1,121 @@
+#include "daemon/store/sqlite/sqlite_db.hpp"
+
+namespace ccd::store::sqlite {
+
+void check(sqlite3* db, int rc, std::string_view what) {
+    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return;
+    std::string msg(what);
+    msg += ": ";
+    msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    throw SqliteError(rc & 0xff, msg);
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+    check(db_,
+          sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr),
+          "prepare");
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    check(db_, sqlite3_bind_int64(stmt_, index, value), "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+    check(db_,
+          sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                            SQLITE_TRANSIENT),
+          "bind");
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::string>& value) {
+    if (!value) return bindNull(index);
+    return bind(index, std::string_view(*value));
+}
+
+Statement& Statement::bindNull(int index) {
+    check(db_, sqlite3_bind_null(stmt_, index), "bind");
+    return *this;
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    check(db_, rc, "step");
+    return false;
+}
+
+void Statement::run() {
+    try {
+        while (step()) {
+        }
+    } catch (...) {
+        reset();
+        throw;
+    }
+    reset();
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::columnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::columnText(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+}
+
+std::optional<std::string> Statement::columnOptionalText(int col) const {
+    if (columnIsNull(col)) return std::nullopt;
+    return columnText(col);
+}
+
+bool Statement::columnIsNull(int col) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+Connection::Connection(const std::string& path, bool create) {
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw SqliteError(rc & 0xff, "cannot open " + path + ": " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+}
+
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+void Connection::exec(std::string_view sql) {
+    char* err = nullptr;
+    std::string owned(sql);
+    int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        throw SqliteError(rc & 0xff, msg);
+    }
+}
+
+std::optional<std::string> Connection::queryText(std::string_view sql) {
+    Statement st(db_, sql);
+    if (!st.step()) return std::nullopt;
+    return st.columnOptionalText(0);
+}
+
+std::int64_t Connection::lastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+
+int Connection::changes() const { return sqlite3_changes(db_); }
+
+}  // namespace ccd::store::sqlite

@@ -1,0 +1,79 @@
+#pragma once
+// Thin RAII wrappers over the SQLite C API, used only by the store's own threads.
+// Errors throw SqliteError; the store catches them at each operation's boundary.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace ccd::store::sqlite {
+
+/// A failed SQLite call, with the primary result code.
+class SqliteError : public std::runtime_error {
+public:
+    SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+    int code() const { return code_; }
+
+private:
+    int code_;
+};
+
+/// A prepared statement; reset and rebound for every use.
+class Statement {
+public:
+    Statement(sqlite3* db, std::string_view sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view value);
+    Statement& bind(int index, const std::optional<std::string>& value);
+    Statement& bindNull(int index);
+
+    /// Advances; true while a row is available.
+    bool step();
+    /// Runs a statement that returns no rows, then resets it.
+    void run();
+    /// Clears bindings and rewinds so the statement can be used again.
+    void reset();
+
+    std::int64_t columnInt(int col) const;
+    std::string columnText(int col) const;
+    std::optional<std::string> columnOptionalText(int col) const;
+    bool columnIsNull(int col) const;
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// One SQLite connection.
+class Connection {
+public:
+    /// Opens (creating when `create`) the file. Throws SqliteError.
+    Connection(const std::string& path, bool create);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Executes one or more statements without results.
+    void exec(std::string_view sql);
+    /// Runs a single-value query (PRAGMA or SELECT) and returns the first column of the first row.
+    std::optional<std::string> queryText(std::string_view sql);
+    std::int64_t lastInsertRowid() const;
+    int changes() const;
+    sqlite3* handle() { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+/// Throws SqliteError for a non-OK result code, with the connection's message.
+void check(sqlite3* db, int rc, std::string_view what);
+
+}  // namespace ccd::store::sqlite

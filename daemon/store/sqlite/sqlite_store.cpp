@@ -1,0 +1,518 @@
+#include "daemon/store/sqlite/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/metrics.hpp"
+#include "daemon/store/sqlite/schema.hpp"
+#include "daemon/store/sqlite/sqlite_db.hpp"
+
+namespace ccd::store::sqlite {
+namespace {
+
+std::int64_t toMillis(routing::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+void configureConnection(Connection& db, std::chrono::milliseconds busy_timeout) {
+    sqlite3_busy_timeout(db.handle(), static_cast<int>(busy_timeout.count()));
+    db.exec("PRAGMA foreign_keys = ON");
+}
+
+// Explains an open-time SQLite failure to the operator.
+std::string describeOpenFailure(const std::string& path, const SqliteError& e) {
+    switch (e.code()) {
+        case SQLITE_NOTADB:
+        case SQLITE_CORRUPT:
+            return path + " is corrupt or not a ccd database (" + e.what() +
+                   "); restore it from a backup or move it away";
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return path + " is locked by another process (" + e.what() + ")";
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+        case SQLITE_READONLY:
+            return "cannot open " + path + " for writing (" + e.what() + ")";
+        default:
+            return "cannot open database " + path + ": " + e.what();
+    }
+}
+
+}  // namespace
+
+struct SqliteStore::PendingIngest {
+    routing::InboundMessage message;
+    IngestCallback done;
+    StoreResult<IngestResult> result;
+};
+
+/// The writer connection with its prepared statements. Used only on the writer thread.
+class SqliteStore::Writer {
+public:
+    explicit Writer(std::unique_ptr<Connection> db)
+        : db_(std::move(db)),
+          begin_(db_->handle(), "BEGIN IMMEDIATE"),
+          commit_(db_->handle(), "COMMIT"),
+          savepoint_(db_->handle(), "SAVEPOINT op"),
+          release_(db_->handle(), "RELEASE op"),
+          rollback_to_(db_->handle(), "ROLLBACK TO op"),
+          find_dup_(db_->handle(),
+                    "SELECT m.id, m.conversation_id, c.contact_id FROM messages m "
+                    "JOIN conversations c ON c.id = m.conversation_id "
+                    "WHERE m.channel = ?1 AND m.provider_id = ?2 AND m.direction = 'in'"),
+          find_contact_(db_->handle(),
+                        "SELECT contact_id FROM contact_addresses WHERE channel = ?1 AND address = ?2"),
+          insert_contact_(db_->handle(),
+                          "INSERT INTO contacts (name, email, phone, locale, created_at, updated_at)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
+          insert_address_(db_->handle(),
+                          "INSERT INTO contact_addresses (channel, address, contact_id) "
+                          "VALUES (?1, ?2, ?3)"),
+          update_contact_(db_->handle(),
+                          "UPDATE contacts SET name = COALESCE(?2, name), "
+                          "email = COALESCE(?3, email), phone = COALESCE(?4, phone), "
+                          "updated_at = ?5 WHERE id = ?1 AND ("
+                          "(?2 IS NOT NULL AND ?2 IS NOT name) OR "
+                          "(?3 IS NOT NULL AND ?3 IS NOT email) OR "
+                          "(?4 IS NOT NULL AND ?4 IS NOT phone))"),
+          find_open_(db_->handle(),
+                     "SELECT id FROM conversations "
+                     "WHERE contact_id = ?1 AND channel = ?2 AND status = 'open'"),
+          insert_conversation_(db_->handle(),
+                               "INSERT INTO conversations (contact_id, channel, channel_ref, locale,"
+                               " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
+          touch_conversation_(db_->handle(),
+                              "UPDATE conversations SET updated_at = ?2 WHERE id = ?1"),
+          insert_message_(db_->handle(),
+                          "INSERT INTO messages (conversation_id, direction, channel, provider_id,"
+                          " author, body, locale, created_at)"
+                          " VALUES (?1, 'in', ?2, ?3, 'customer', ?4, ?5, ?6)"),
+          insert_event_(db_->handle(),
+                        "INSERT INTO events (conversation_id, type, data, created_at) "
+                        "VALUES (?1, ?2, json_object('message_id', ?3), ?4)") {}
+
+    Connection& db() { return *db_; }
+
+    void begin() { begin_.run(); }
+    void commit() { commit_.run(); }
+    void rollback() noexcept {
+        try {
+            if (!sqlite3_get_autocommit(db_->handle())) db_->exec("ROLLBACK");
+        } catch (const std::exception& e) {
+            spdlog::error("store: rollback failed: {}", e.what());
+        }
+    }
+
+    /// Applies one ingest inside a savepoint, so a failure undoes only this message.
+    void apply(PendingIngest& op) {
+        savepoint_.run();
+        try {
+            op.result = StoreResult<IngestResult>::ok(ingest(op.message));
+            release_.run();
+        } catch (const SqliteError& e) {
+            rollback_to_.run();
+            release_.run();
+            op.result = StoreResult<IngestResult>::fail(e.what());
+        }
+    }
+
+private:
+    IngestResult ingest(const routing::InboundMessage& m) {
+        const std::string_view channel = routing::toString(m.channel);
+        const std::int64_t now = toMillis(m.received_at);
+        IngestResult r;
+
+        if (!m.provider_id.empty()) {
+            find_dup_.bind(1, channel).bind(2, std::string_view(m.provider_id));
+            bool found = find_dup_.step();
+            if (found) {
+                r.message_id = find_dup_.columnInt(0);
+                r.conversation_id = find_dup_.columnInt(1);
+                r.contact_id = find_dup_.columnInt(2);
+                r.duplicate = true;
+            }
+            find_dup_.reset();
+            if (found) return r;
+        }
+
+        find_contact_.bind(1, channel).bind(2, std::string_view(m.from.id));
+        if (find_contact_.step()) {
+            r.contact_id = find_contact_.columnInt(0);
+            find_contact_.reset();
+            if (m.from.name || m.from.email || m.from.phone) {
+                update_contact_.bind(1, r.contact_id)
+                    .bind(2, m.from.name)
+                    .bind(3, m.from.email)
+                    .bind(4, m.from.phone)
+                    .bind(5, now);
+                update_contact_.run();
+            }
+        } else {
+            find_contact_.reset();
+            insert_contact_.bind(1, m.from.name)
+                .bind(2, m.from.email)
+                .bind(3, m.from.phone)
+                .bind(4, m.locale)
+                .bind(5, now);
+            insert_contact_.run();
+            r.contact_id = db_->lastInsertRowid();
+            insert_address_.bind(1, channel).bind(2, std::string_view(m.from.id)).bind(3, r.contact_id);
+            insert_address_.run();
+        }
+
+        find_open_.bind(1, r.contact_id).bind(2, channel);
+        if (find_open_.step()) {
+            r.conversation_id = find_open_.columnInt(0);
+            find_open_.reset();
+            touch_conversation_.bind(1, r.conversation_id).bind(2, now);
+            touch_conversation_.run();
+        } else {
+            find_open_.reset();
+            insert_conversation_.bind(1, r.contact_id)
+                .bind(2, channel)
+                .bind(3, m.channel_ref)
+                .bind(4, m.locale)
+                .bind(5, now);
+            insert_conversation_.run();
+            r.conversation_id = db_->lastInsertRowid();
+            r.new_conversation = true;
+        }
+
+        insert_message_.bind(1, r.conversation_id).bind(2, channel);
+        if (m.provider_id.empty()) {
+            insert_message_.bindNull(3);
+        } else {
+            insert_message_.bind(3, std::string_view(m.provider_id));
+        }
+        insert_message_.bind(4, std::string_view(m.text)).bind(5, m.locale).bind(6, now);
+        insert_message_.run();
+        r.message_id = db_->lastInsertRowid();
+
+        if (r.new_conversation) {
+            insert_event_.bind(1, r.conversation_id)
+                .bind(2, std::string_view("conversation.opened"))
+                .bind(3, r.message_id)
+                .bind(4, now);
+            insert_event_.run();
+        }
+        insert_event_.bind(1, r.conversation_id)
+            .bind(2, std::string_view("message.received"))
+            .bind(3, r.message_id)
+            .bind(4, now);
+        insert_event_.run();
+        return r;
+    }
+
+    std::unique_ptr<Connection> db_;
+    Statement begin_, commit_, savepoint_, release_, rollback_to_;
+    Statement find_dup_, find_contact_, insert_contact_, insert_address_, update_contact_;
+    Statement find_open_, insert_conversation_, touch_conversation_, insert_message_, insert_event_;
+};
+
+/// The read connection with its prepared statements. Used only on the reader thread.
+class SqliteStore::Reader {
+public:
+    explicit Reader(std::unique_ptr<Connection> db)
+        : db_(std::move(db)),
+          conversation_(db_->handle(),
+                        "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
+                        " v.updated_at, c.id, c.name, c.email, c.phone, c.tier, c.locale "
+                        "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
+          messages_(db_->handle(),
+                    "SELECT id, direction, channel, provider_id, author, body, locale, created_at "
+                    "FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
+
+    Connection& db() { return *db_; }
+
+    std::optional<ConversationRecord> conversation(std::int64_t id) {
+        // One read transaction, so the conversation and its messages are one snapshot.
+        db_->exec("BEGIN");
+        try {
+            auto result = readConversation(id);
+            db_->exec("COMMIT");
+            return result;
+        } catch (...) {
+            conversation_.reset();
+            messages_.reset();
+            db_->exec("ROLLBACK");
+            throw;
+        }
+    }
+
+private:
+    std::optional<ConversationRecord> readConversation(std::int64_t id) {
+        conversation_.bind(1, id);
+        if (!conversation_.step()) {
+            conversation_.reset();
+            return std::nullopt;
+        }
+        ConversationRecord c;
+        c.id = conversation_.columnInt(0);
+        c.channel = conversation_.columnText(1);
+        c.channel_ref = conversation_.columnOptionalText(2);
+        c.status = conversation_.columnText(3);
+        c.locale = conversation_.columnOptionalText(4);
+        c.created_at_ms = conversation_.columnInt(5);
+        c.updated_at_ms = conversation_.columnInt(6);
+        c.contact.id = conversation_.columnInt(7);
+        c.contact.name = conversation_.columnOptionalText(8);
+        c.contact.email = conversation_.columnOptionalText(9);
+        c.contact.phone = conversation_.columnOptionalText(10);
+        c.contact.tier = conversation_.columnText(11);
+        c.contact.locale = conversation_.columnOptionalText(12);
+        conversation_.reset();
+
+        messages_.bind(1, id);
+        while (messages_.step()) {
+            MessageRecord m;
+            m.id = messages_.columnInt(0);
+            m.direction = messages_.columnText(1);
+            m.channel = messages_.columnText(2);
+            m.provider_id = messages_.columnOptionalText(3);
+            m.author = messages_.columnText(4);
+            m.text = messages_.columnText(5);
+            m.locale = messages_.columnOptionalText(6);
+            m.created_at_ms = messages_.columnInt(7);
+            c.messages.push_back(std::move(m));
+        }
+        messages_.reset();
+        return c;
+    }
+
+    std::unique_ptr<Connection> db_;
+    Statement conversation_;
+    Statement messages_;
+};
+
+SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
+    : options_(std::move(options)), metrics_(metrics) {
+    const std::string& path = options_.path;
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+        std::filesystem::create_directories(parent, ec);
+        if (ec) throw StoreOpenError("cannot create folder " + parent.string() + ": " + ec.message());
+    }
+
+    // One daemon per database file: a second one would interleave its group commits.
+    std::string lock_path = path + ".lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0)
+        throw StoreOpenError("cannot open lock file " + lock_path + ": " + std::strerror(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        char pid[32] = {};
+        ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
+        ::close(lock_fd_);
+        lock_fd_ = -1;
+        if (err == EWOULDBLOCK) {
+            std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "?";
+            while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+                holder.pop_back();
+            throw StoreOpenError("database " + path + " is locked: another ccd (pid " + holder +
+                                 ") is using it");
+        }
+        throw StoreOpenError("cannot lock " + lock_path + ": " + std::strerror(err));
+    }
+    std::string me = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(lock_fd_, 0) == 0) (void)!::pwrite(lock_fd_, me.data(), me.size(), 0);
+
+    try {
+        auto wdb = std::make_unique<Connection>(path, /*create=*/true);
+        configureConnection(*wdb, options_.busy_timeout);
+        auto mode = wdb->queryText("PRAGMA journal_mode = WAL");
+        if (mode != std::optional<std::string>("wal"))
+            throw StoreOpenError("cannot switch " + path + " to WAL mode (got " +
+                                 mode.value_or("nothing") + ")");
+        wdb->exec("PRAGMA synchronous = FULL");
+        auto check = wdb->queryText("PRAGMA quick_check(1)");
+        if (check != std::optional<std::string>("ok"))
+            throw StoreOpenError(path + " is corrupt (quick_check: " + check.value_or("no answer") +
+                                 "); restore it from a backup or move it away");
+        migrate(*wdb);
+        writer_ = std::make_unique<Writer>(std::move(wdb));
+
+        auto rdb = std::make_unique<Connection>(path, /*create=*/false);
+        configureConnection(*rdb, options_.busy_timeout);
+        rdb->exec("PRAGMA query_only = ON");
+        reader_ = std::make_unique<Reader>(std::move(rdb));
+    } catch (const SqliteError& e) {
+        writer_.reset();
+        reader_.reset();
+        ::close(lock_fd_);
+        throw StoreOpenError(describeOpenFailure(path, e));
+    } catch (const StoreOpenError&) {
+        writer_.reset();
+        reader_.reset();
+        ::close(lock_fd_);
+        throw;
+    } catch (const std::exception& e) {
+        writer_.reset();
+        reader_.reset();
+        ::close(lock_fd_);
+        throw StoreOpenError("cannot open database " + path + ": " + e.what());
+    }
+
+    writer_thread_ = std::thread([this] { writerLoop(); });
+    reader_thread_ = std::thread([this] { readerLoop(); });
+}
+
+SqliteStore::~SqliteStore() { close(); }
+
+void SqliteStore::ingest(routing::InboundMessage message, IngestCallback done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            write_queue_.push_back(PendingIngest{std::move(message), std::move(done), {}});
+            write_cv_.notify_one();
+            return;
+        }
+    }
+    done(StoreResult<IngestResult>::fail("the store is shutting down"));
+}
+
+void SqliteStore::getConversation(std::int64_t id, ConversationCallback done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            read_queue_.push_back([this, id, done](Connection&) {
+                StoreResult<std::optional<ConversationRecord>> result;
+                try {
+                    result = decltype(result)::ok(reader_->conversation(id));
+                } catch (const std::exception& e) {
+                    result = decltype(result)::fail(std::string("read failed: ") + e.what());
+                }
+                done(std::move(result));
+            });
+            read_cv_.notify_one();
+            return;
+        }
+    }
+    done(StoreResult<std::optional<ConversationRecord>>::fail("the store is shutting down"));
+}
+
+StoreStatus SqliteStore::status() const {
+    std::lock_guard lock(mutex_);
+    StoreStatus s;
+    s.driver = "sqlite";
+    s.location = options_.path;
+    s.last_error = last_error_;
+    s.healthy = last_error_.empty() && !stopping_;
+    s.queue_depth = write_queue_.size();
+    return s;
+}
+
+void SqliteStore::writerLoop() {
+    std::deque<PendingIngest> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            write_cv_.wait(lock, [this] { return stopping_ || !write_queue_.empty(); });
+            if (write_queue_.empty()) return;  // stopping, and everything is written
+            auto take = std::min<std::size_t>(write_queue_.size(),
+                                              static_cast<std::size_t>(options_.max_batch));
+            for (std::size_t i = 0; i < take; ++i) {
+                batch.push_back(std::move(write_queue_.front()));
+                write_queue_.pop_front();
+            }
+        }
+
+        auto started = std::chrono::steady_clock::now();
+        std::string commit_error;
+        try {
+            writer_->begin();
+            for (auto& op : batch) writer_->apply(op);
+            writer_->commit();
+        } catch (const std::exception& e) {
+            commit_error = e.what();
+            writer_->rollback();
+        }
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (metrics_) {
+            metrics_->store_commit_seconds.observe(seconds);
+            metrics_->store_batch_size.observe(static_cast<double>(batch.size()));
+        }
+        {
+            std::lock_guard lock(mutex_);
+            if (!commit_error.empty()) {
+                last_error_ = commit_error;
+            } else {
+                last_error_.clear();
+            }
+        }
+        if (!commit_error.empty()) {
+            spdlog::error("store: commit of {} writes failed: {}", batch.size(), commit_error);
+        }
+
+        for (auto& op : batch) {
+            if (!commit_error.empty()) {
+                op.result = StoreResult<IngestResult>::fail("commit failed: " + commit_error);
+            } else if (metrics_ && op.result.value) {
+                (op.result.value->duplicate ? metrics_->messages_deduplicated
+                                            : metrics_->messages_ingested)
+                    .fetch_add(1, std::memory_order_relaxed);
+            }
+            try {
+                op.done(std::move(op.result));
+            } catch (const std::exception& e) {
+                spdlog::error("store: ingest callback threw: {}", e.what());
+            }
+        }
+        batch.clear();
+    }
+}
+
+void SqliteStore::readerLoop() {
+    for (;;) {
+        std::function<void(Connection&)> job;
+        {
+            std::unique_lock lock(mutex_);
+            read_cv_.wait(lock, [this] { return stopping_ || !read_queue_.empty(); });
+            if (read_queue_.empty()) return;
+            job = std::move(read_queue_.front());
+            read_queue_.pop_front();
+        }
+        try {
+            job(reader_->db());
+        } catch (const std::exception& e) {
+            spdlog::error("store: read job threw: {}", e.what());
+        }
+    }
+}
+
+void SqliteStore::close() {
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return;
+        closed_ = true;
+        stopping_ = true;
+    }
+    write_cv_.notify_all();
+    read_cv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    if (reader_thread_.joinable()) reader_thread_.join();
+    reader_.reset();
+    if (writer_) {
+        try {
+            // Fold the WAL back into the main file so a clean stop leaves one file.
+            writer_->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (const std::exception& e) {
+            spdlog::warn("store: final checkpoint failed: {}", e.what());
+        }
+        writer_.reset();
+    }
+    if (lock_fd_ >= 0) {
+        ::close(lock_fd_);
+        lock_fd_ = -1;
+    }
+}
+
+}  // namespace ccd::store::sqlite

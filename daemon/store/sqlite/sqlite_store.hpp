@@ -1,0 +1,79 @@
+#pragma once
+// The embedded default store: one SQLite file in WAL mode with synchronous=FULL.
+// Writes go through one writer thread that groups every write queued while the previous commit
+// was syncing into one transaction (group commit), so durability does not cost throughput.
+// Reads run on a second connection and thread, concurrently with writes.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "daemon/store/store.hpp"
+
+namespace ccd::daemon {
+class Metrics;
+}
+
+namespace ccd::store::sqlite {
+
+class Connection;
+
+/// Start-up failure: the file is corrupt, locked, newer than this build, or cannot be created.
+class StoreOpenError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Settings of the SQLite store.
+struct SqliteStoreOptions {
+    std::string path;
+    int max_batch = 512;
+    std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// Thread safety: as Store. Construction and destruction on one thread.
+class SqliteStore final : public Store {
+public:
+    /// Opens (creating it and its folder when missing), locks, checks and migrates the database.
+    /// Throws StoreOpenError with a message fit for the operator.
+    SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics);
+    ~SqliteStore() override;
+
+    void ingest(routing::InboundMessage message, IngestCallback done) override;
+    void getConversation(std::int64_t id, ConversationCallback done) override;
+    StoreStatus status() const override;
+    void close() override;
+
+private:
+    struct PendingIngest;
+    class Writer;
+    class Reader;
+
+    void writerLoop();
+    void readerLoop();
+
+    SqliteStoreOptions options_;
+    daemon::Metrics* metrics_;
+    int lock_fd_ = -1;
+    std::unique_ptr<Writer> writer_;
+    std::unique_ptr<Reader> reader_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable write_cv_;
+    std::condition_variable read_cv_;
+    std::deque<PendingIngest> write_queue_;
+    std::deque<std::function<void(Connection&)>> read_queue_;
+    bool stopping_ = false;
+    bool closed_ = false;
+    std::string last_error_;
+
+    std::thread writer_thread_;
+    std::thread reader_thread_;
+};
+
+}  // namespace ccd::store::sqlite
