@@ -1,0 +1,29 @@
+#pragma once
+// The daemon's HTTP routes: health, metrics, the generic API channel and conversation reads.
+// Handlers only translate between HTTP and the store; decisions live in routing/.
+
+namespace ccd::channels {
+class InboundChannel;
+}
+namespace ccd::store {
+class Store;
+}
+
+namespace ccd::daemon {
+
+class Metrics;
+namespace http {
+class Router;
+}
+
+/// What the routes need. References must outlive the router.
+struct RouteServices {
+    store::Store& store;
+    Metrics& metrics;
+    const channels::InboundChannel& api_channel;
+};
+
+/// Adds GET /healthz, GET /metrics, POST /v1/messages, GET /v1/conversations/{id}.
+void addApiRoutes(http::Router& router, RouteServices services);
+
+}  // namespace ccd::daemon

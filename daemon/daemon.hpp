@@ -1,0 +1,60 @@
+#pragma once
+// The ccd process: wires the store, the channel adapters, the router and the HTTP server onto one
+// io_context run by a small thread pool, and runs until SIGTERM/SIGINT. SIGHUP reloads.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "config/daemon_config.hpp"
+
+namespace ccd::daemon {
+
+class Metrics;
+
+/// Thread safety: construct, start(), run() and stop() from one control thread; reload() may be
+/// called from any thread.
+class Daemon {
+public:
+    /// Opens the store. Throws store::sqlite::StoreOpenError when it cannot.
+    explicit Daemon(config::DaemonConfigPtr config);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    /// Binds the listener and starts the I/O threads. Throws std::runtime_error on bind failure.
+    void start();
+
+    /// The bound HTTP port.
+    std::uint16_t port() const;
+
+    /// Blocks until SIGTERM or SIGINT (or stop() from another thread), then shuts down
+    /// gracefully. On SIGHUP calls `load_config`; a null result (an invalid file) keeps the
+    /// current configuration.
+    void run(std::function<config::DaemonConfigPtr()> load_config);
+
+    /// Asks run() to return; usable from any thread, including a signal-free test.
+    void requestStop();
+
+    /// Applies a new configuration: limits and log level at once; listener, storage and thread
+    /// count only at the next start (a warning says so).
+    void reload(config::DaemonConfigPtr next);
+
+    /// Stops accepting, finishes requests in progress within the shutdown grace, commits and
+    /// stops the threads. Idempotent.
+    void stop();
+
+    /// The configuration in force.
+    config::DaemonConfigPtr currentConfig() const;
+
+    Metrics& metrics();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Sets spdlog's level from a name; false if the name is unknown.
+bool applyLogLevel(const std::string& level);
+
+}  // namespace ccd::daemon

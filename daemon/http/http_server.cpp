@@ -1,0 +1,310 @@
+#include "daemon/http/http_server.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "ccd_version.hpp"
+#include "daemon/http/router.hpp"
+#include "daemon/metrics.hpp"
+
+namespace ccd::daemon::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class Session;
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+    Impl(asio::io_context& ioc, const Router& router, Metrics& metrics,
+         std::function<config::ServerLimits()> limits)
+        : ioc(ioc), acceptor(asio::make_strand(ioc)), router(router), metrics(metrics),
+          limits(std::move(limits)) {}
+
+    void accept();
+    void onAccept(beast::error_code ec, tcp::socket socket);
+    void forget(Session* s);
+
+    asio::io_context& ioc;
+    tcp::acceptor acceptor;
+    const Router& router;
+    Metrics& metrics;
+    std::function<config::ServerLimits()> limits;
+    std::atomic<bool> stopping{false};
+    std::uint16_t port = 0;
+
+    mutable std::mutex sessions_mutex;
+    std::unordered_map<Session*, std::weak_ptr<Session>> session_refs;
+};
+
+/// One connection. All its handlers run on its strand; one write at a time (a request is read
+/// only after the previous response is written, so responses keep the order of requests).
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server)
+        : stream_(std::move(socket)), server_(std::move(server)) {
+        beast::error_code ec;
+        auto ep = stream_.socket().remote_endpoint(ec);
+        if (!ec) remote_ = ep.address().to_string();
+    }
+
+    ~Session() {
+        server_->metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
+        server_->forget(this);
+    }
+
+    void start() {
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->readHeader(); });
+    }
+
+    /// Called on shutdown from another thread.
+    void requestClose() {
+        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+            self->closing_ = true;
+            if (!self->busy_) self->stream_.cancel();
+        });
+    }
+
+private:
+    void readHeader() {
+        if (closing_ || server_->stopping.load()) return closeNow();
+        limits_ = server_->limits();
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+        parser_->body_limit(limits_.max_body_bytes);
+        // Waiting for the next request of a kept-alive connection is bounded by the idle timeout;
+        // once its first bytes are in, the whole request must arrive within the read timeout.
+        stream_.expires_after(buffer_.size() > 0 ? limits_.read_timeout : limits_.idle_timeout);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 beast::bind_front_handler(&Session::onHeader, shared_from_this()));
+    }
+
+    void onHeader(beast::error_code ec, std::size_t) {
+        if (ec) return onReadError(ec);
+        started_ = std::chrono::steady_clock::now();
+        auto& req = parser_->get();
+        auto expect = req[bhttp::field::expect];
+        if (!expect.empty() && beast::iequals(expect, "100-continue")) {
+            if (auto len = parser_->content_length(); len && *len > limits_.max_body_bytes) {
+                return answerProtocolError(413, "payload_too_large", tooLargeReason());
+            }
+            auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+            stream_.expires_after(limits_.read_timeout);
+            return bhttp::async_write(stream_, *cont,
+                                      [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+                                          if (wec) return self->closeNow();
+                                          self->readBody();
+                                      });
+        }
+        readBody();
+    }
+
+    void readBody() {
+        stream_.expires_after(limits_.read_timeout);
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::onRead, shared_from_this()));
+    }
+
+    std::string tooLargeReason() const {
+        return "the body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes";
+    }
+
+    void onReadError(beast::error_code ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+            ec == beast::error::timeout || ec == asio::error::connection_reset ||
+            ec == asio::error::eof) {
+            return closeNow();
+        }
+        if (ec == bhttp::error::body_limit) {
+            return answerProtocolError(413, "payload_too_large", tooLargeReason());
+        }
+        if (ec == bhttp::error::header_limit) {
+            return answerProtocolError(431, "headers_too_large",
+                                       "the request headers are larger than " +
+                                           std::to_string(limits_.max_header_bytes) + " bytes");
+        }
+        if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+            return answerProtocolError(400, "bad_request", "malformed HTTP request: " + ec.message());
+        }
+        closeNow();
+    }
+
+    // Answers a request the server could not read whole, then closes: the rest of the stream
+    // can no longer be framed.
+    void answerProtocolError(int status, const char* code, const std::string& reason) {
+        server_->router.countProtocolResponse(status);
+        keep_alive_ = false;
+        write(channels::WebResponse::error(status, code, reason));
+    }
+
+    void onRead(beast::error_code ec, std::size_t) {
+        if (ec) return onReadError(ec);
+        busy_ = true;
+        auto req = parser_->release();
+        keep_alive_ = req.keep_alive();
+        version_ = req.version();
+
+        channels::WebRequest web;
+        web.method = std::string(req.method_string());
+        web.target = std::string(req.target());
+        web.headers.reserve(8);
+        for (const auto& field : req) {
+            web.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
+        web.body = std::move(req.body());
+        web.remote_address = remote_;
+        is_intake_ = web.method == "POST";
+
+        // The handler may answer from any thread (a store thread, later the engine's strand):
+        // hop back onto this connection's strand to write.
+        server_->router.dispatch(
+            std::move(web), Responder([self = shared_from_this()](channels::WebResponse r) {
+                asio::post(self->stream_.get_executor(),
+                           [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+            }));
+    }
+
+    void write(channels::WebResponse r) {
+        if (is_intake_ && r.status < 300) {
+            server_->metrics.intake_latency_seconds.observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+        }
+        res_ = {};
+        res_.version(version_);
+        res_.result(static_cast<unsigned>(r.status));
+        res_.set(bhttp::field::server, "ccd/" CCD_VERSION);
+        res_.set(bhttp::field::content_type, r.content_type);
+        for (auto& [k, v] : r.headers) res_.set(k, v);
+        res_.body() = std::move(r.body);
+        res_.keep_alive(keep_alive_ && !closing_ && !server_->stopping.load());
+        res_.prepare_payload();
+        stream_.expires_after(limits_.read_timeout);
+        bhttp::async_write(stream_, res_,
+                           beast::bind_front_handler(&Session::onWrite, shared_from_this()));
+    }
+
+    void onWrite(beast::error_code ec, std::size_t) {
+        busy_ = false;
+        is_intake_ = false;
+        if (ec) return closeNow();
+        if (!res_.keep_alive()) {
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            return closeNow();
+        }
+        readHeader();
+    }
+
+    void closeNow() {
+        beast::error_code ignored;
+        stream_.socket().close(ignored);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<HttpServer::Impl> server_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    bhttp::response<bhttp::string_body> res_;
+    config::ServerLimits limits_;
+    std::string remote_;
+    std::chrono::steady_clock::time_point started_;
+    unsigned version_ = 11;
+    bool keep_alive_ = true;
+    bool busy_ = false;
+    bool closing_ = false;
+    bool is_intake_ = false;
+};
+
+void HttpServer::Impl::accept() {
+    acceptor.async_accept(asio::make_strand(ioc),
+                          beast::bind_front_handler(&Impl::onAccept, shared_from_this()));
+}
+
+void HttpServer::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
+    if (stopping.load()) return;
+    if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+        spdlog::warn("http: accept failed: {}", ec.message());
+        // Out of descriptors and similar: keep serving the connections we have.
+        return accept();
+    }
+    auto max = limits().max_connections;
+    if (static_cast<std::size_t>(metrics.open_connections.load()) >= max) {
+        spdlog::warn("http: refusing a connection: {} connections open (limit {})",
+                     metrics.open_connections.load(), max);
+        beast::error_code ignored;
+        socket.close(ignored);
+        return accept();
+    }
+    metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
+    auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
+    {
+        std::lock_guard lock(sessions_mutex);
+        session_refs.emplace(session.get(), session);
+    }
+    session->start();
+    accept();
+}
+
+void HttpServer::Impl::forget(Session* s) {
+    std::lock_guard lock(sessions_mutex);
+    session_refs.erase(s);
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, const Router& router, Metrics& metrics,
+                       std::function<config::ServerLimits()> limits)
+    : impl_(std::make_shared<Impl>(ioc, router, metrics, std::move(limits))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start(const config::ListenAddress& address) {
+    beast::error_code ec;
+    auto ip = asio::ip::make_address(address.host, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + address.host + ": " + ec.message());
+    tcp::endpoint ep(ip, address.port);
+    auto& a = impl_->acceptor;
+    std::string where = address.host + ":" + std::to_string(address.port);
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+    impl_->port = a.local_endpoint().port();
+    impl_->accept();
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::stop() {
+    if (impl_->stopping.exchange(true)) return;
+    asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+        beast::error_code ignored;
+        impl->acceptor.close(ignored);
+    });
+    std::vector<std::shared_ptr<Session>> live;
+    {
+        std::lock_guard lock(impl_->sessions_mutex);
+        for (auto& [ptr, weak] : impl_->session_refs) {
+            if (auto s = weak.lock()) live.push_back(std::move(s));
+        }
+    }
+    for (auto& s : live) s->requestClose();
+}
+
+std::size_t HttpServer::openConnections() const {
+    std::lock_guard lock(impl_->sessions_mutex);
+    return impl_->session_refs.size();
+}
+
+}  // namespace ccd::daemon::http

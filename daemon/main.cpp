@@ -1,0 +1,142 @@
+// ccd — the contact-center integration daemon. Command line entry point.
+//
+// Exit codes (also in README.md):
+//   0  success
+//   1  unexpected runtime failure
+//   2  usage error on the command line
+//   3  the configuration is invalid (every problem is printed with file:line:column)
+//   4  the store cannot be opened (corrupt, locked by another ccd, newer schema, no permission)
+//   5  the listener cannot be bound (address in use, bad address)
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "ccd_version.hpp"
+#include "config/config_error.hpp"
+#include "config/daemon_config_parser.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/store/sqlite/sqlite_store.hpp"
+
+namespace {
+
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitFailure = 1,
+    kExitUsage = 2,
+    kExitConfig = 3,
+    kExitStore = 4,
+    kExitListen = 5,
+};
+
+constexpr const char* kDefaultConfig = "config/ccd.yaml";
+
+void setUpLogging() {
+    auto logger = spdlog::stdout_color_mt("ccd");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v");
+    spdlog::set_default_logger(logger);
+    spdlog::flush_on(spdlog::level::info);
+}
+
+int checkConfig(const std::string& path) {
+    try {
+        auto cfg = ccd::config::loadDaemonConfig(path);
+        std::cout << path << ": OK (listen " << cfg->server.listen.host << ":"
+                  << cfg->server.listen.port << ", store " << cfg->storage.sqlite.path << ")\n";
+        return kExitOk;
+    } catch (const ccd::config::ConfigError& e) {
+        std::cerr << e.what();
+        if (std::string(e.what()).back() != '\n') std::cerr << '\n';
+        std::cerr << path << ": " << e.issues().size() << " problem(s)\n";
+        return kExitConfig;
+    }
+}
+
+int runDaemon(const std::string& path) {
+    setUpLogging();
+    ccd::config::DaemonConfigPtr cfg;
+    try {
+        cfg = ccd::config::loadDaemonConfig(path);
+    } catch (const ccd::config::ConfigError& e) {
+        std::cerr << e.what();
+        if (std::string(e.what()).back() != '\n') std::cerr << '\n';
+        return kExitConfig;
+    }
+    if (!ccd::daemon::applyLogLevel(cfg->logging.level)) {
+        spdlog::warn("unknown log level {}; using info", cfg->logging.level);
+    }
+    spdlog::info("ccd {} starting with {}", CCD_VERSION, cfg->source_path);
+
+    std::unique_ptr<ccd::daemon::Daemon> daemon;
+    try {
+        daemon = std::make_unique<ccd::daemon::Daemon>(cfg);
+    } catch (const ccd::store::sqlite::StoreOpenError& e) {
+        spdlog::critical("store: {}", e.what());
+        return kExitStore;
+    }
+    try {
+        daemon->start();
+    } catch (const std::exception& e) {
+        spdlog::critical("http: {}", e.what());
+        return kExitListen;
+    }
+    spdlog::info("store: sqlite {}", cfg->storage.sqlite.path);
+    spdlog::info("listening on http://{}:{} (Ctrl-C to stop)",
+                 cfg->server.listen.host.find(':') != std::string::npos
+                     ? "[" + cfg->server.listen.host + "]"
+                     : cfg->server.listen.host,
+                 daemon->port());
+
+    daemon->run([path]() -> ccd::config::DaemonConfigPtr {
+        try {
+            return ccd::config::loadDaemonConfig(path);
+        } catch (const ccd::config::ConfigError& e) {
+            for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
+            spdlog::error("reload: {} rejected; the previous configuration keeps serving", path);
+            return nullptr;
+        }
+    });
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ccd — contact-center integration daemon"};
+    app.set_version_flag("--version", std::string("ccd ") + CCD_VERSION);
+    app.require_subcommand(1);
+
+    std::string config_path = kDefaultConfig;
+    auto* run = app.add_subcommand("run", "Run the daemon in the foreground until SIGTERM/SIGINT");
+    run->add_option("-c,--config", config_path, "Configuration file")
+        ->envname("CCD_CONFIG")
+        ->capture_default_str();
+
+    auto* check = app.add_subcommand("check-config", "Validate the configuration and exit");
+    check->add_option("-c,--config", config_path, "Configuration file")
+        ->envname("CCD_CONFIG")
+        ->capture_default_str();
+
+    app.footer(
+        "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid configuration,\n"
+        "4 store cannot be opened, 5 listener cannot be bound.");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? kExitOk : kExitUsage;
+    }
+
+    try {
+        if (*check) return checkConfig(config_path);
+        if (*run) return runDaemon(config_path);
+    } catch (const std::exception& e) {
+        std::cerr << "ccd: " << e.what() << '\n';
+        return kExitFailure;
+    }
+    return kExitUsage;
+}

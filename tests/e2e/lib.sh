@@ -1,0 +1,85 @@
+# Helpers for the end-to-end scripts: start the real ccd binary on a free loopback port with a
+# database in a temp folder, and small assertions. Source it; set CCD_BIN first.
+set -euo pipefail
+
+E2E_TMP=$(mktemp -d /tmp/ccd-e2e-XXXXXX)
+E2E_FAILS=0
+E2E_PASSES=0
+CCD_PID=""
+CCD_PORT=""
+trap 'e2e_cleanup' EXIT
+
+e2e_cleanup() {
+  if [ -n "$CCD_PID" ] && kill -0 "$CCD_PID" 2>/dev/null; then kill -9 "$CCD_PID" 2>/dev/null || true; fi
+  rm -rf "$E2E_TMP"
+}
+
+# write_config FILE DB [extra yaml appended under the top level]
+write_config() {
+  local file=$1 db=$2
+  cat > "$file" <<YAML
+server:
+  listen: "127.0.0.1:0"
+  threads: 2
+  shutdown_grace: 5s
+storage:
+  driver: sqlite
+  sqlite:
+    path: "$db"
+logging:
+  level: info
+YAML
+}
+
+# start_ccd CONFIG LOG: starts ccd run in the background, waits until it listens, sets CCD_PID
+# and CCD_PORT. Fails if it exits or does not listen within 20 s.
+start_ccd() {
+  local cfg=$1 log=$2
+  "$CCD_BIN" run --config "$cfg" > "$log" 2>&1 &
+  CCD_PID=$!
+  for _ in $(seq 1 400); do
+    if grep -q "listening on http://" "$log" 2>/dev/null; then
+      CCD_PORT=$(grep -o "listening on http://[^ ]*" "$log" | head -1 | sed -E 's/.*:([0-9]+)$/\1/')
+      return 0
+    fi
+    if ! kill -0 "$CCD_PID" 2>/dev/null; then
+      echo "ccd exited during start-up:"; cat "$log"; return 1
+    fi
+    sleep 0.05
+  done
+  echo "ccd did not listen within 20 s:"; cat "$log"; return 1
+}
+
+# wait_exit PID SECONDS: waits for the process to end; prints its exit code; 124 on timeout.
+wait_exit() {
+  local pid=$1 secs=$2
+  for _ in $(seq 1 $((secs * 20))); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      local rc=0
+      wait "$pid" || rc=$?
+      echo "$rc"
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo 124
+}
+
+pass() { E2E_PASSES=$((E2E_PASSES + 1)); echo "ok   - $*"; }
+fail() { E2E_FAILS=$((E2E_FAILS + 1)); echo "FAIL - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
+}
+
+finish() {
+  echo "$E2E_PASSES passed, $E2E_FAILS failed"
+  [ "$E2E_FAILS" -eq 0 ]
+}

@@ -1,0 +1,292 @@
+#include "daemon/daemon.hpp"
+
+#define BOOST_TEST_MODULE http_itest
+#include <boost/test/unit_test.hpp>
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "daemon/metrics.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace ccd;
+using nlohmann::json;
+using testing::HttpClient;
+
+namespace {
+
+/// A real daemon on 127.0.0.1:<any free port> with a database in a temp folder.
+struct RunningDaemon {
+    explicit RunningDaemon(const std::function<void(config::DaemonConfig&)>& tweak = {},
+                           std::string db = {}) {
+        auto cfg = std::make_shared<config::DaemonConfig>();
+        cfg->server.listen.host = "127.0.0.1";
+        cfg->server.listen.port = 0;
+        cfg->storage.sqlite.path = db.empty() ? dir.file("ccd.db") : db;
+        if (tweak) tweak(*cfg);
+        db_path = cfg->storage.sqlite.path;
+        daemon = std::make_unique<daemon::Daemon>(cfg);
+        daemon->start();
+        port = daemon->port();
+    }
+    testing::TempDir dir;
+    std::string db_path;
+    std::unique_ptr<daemon::Daemon> daemon;
+    std::uint16_t port = 0;
+};
+
+long long count(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+    long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+json bodyOf(const testing::HttpReply& r) { return json::parse(r.body); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(post_message_is_202_only_after_commit_and_readable) {
+    RunningDaemon d;
+    HttpClient c(d.port);
+    auto r = c.postJson("/v1/messages", R"({"from":{"id":"c1","name":"Ann"},"text":"my printer is broken"})");
+    BOOST_TEST(r.status == 202);
+    BOOST_TEST(r.header("Content-Type") == "application/json");
+    auto j = bodyOf(r);
+    BOOST_TEST(j["message_id"].get<long long>() > 0);
+    auto conv = j["conversation_id"].get<long long>();
+    // Committed before the answer: a separate connection sees it now.
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages WHERE body = 'my printer is broken'") == 1);
+
+    auto g = c.get("/v1/conversations/" + std::to_string(conv));
+    BOOST_TEST(g.status == 200);
+    auto cj = bodyOf(g);
+    BOOST_TEST(cj["id"].get<long long>() == conv);
+    BOOST_TEST(cj["contact"]["name"] == "Ann");
+    BOOST_REQUIRE(cj["messages"].size() == 1u);
+    BOOST_TEST(cj["messages"][0]["text"] == "my printer is broken");
+    BOOST_TEST(cj["messages"][0]["direction"] == "in");
+    BOOST_TEST(c.connected());  // keep-alive held across both requests
+}
+
+BOOST_AUTO_TEST_CASE(same_sender_joins_conversation_over_http) {
+    RunningDaemon d;
+    HttpClient c(d.port);
+    auto a = bodyOf(c.postJson("/v1/messages", R"({"from":{"id":"u1"},"text":"one"})"));
+    auto b = bodyOf(c.postJson("/v1/messages", R"({"from":{"id":"u1"},"text":"two"})"));
+    auto other = bodyOf(c.postJson("/v1/messages", R"({"from":{"id":"u2"},"text":"three"})"));
+    BOOST_TEST(a["conversation_id"] == b["conversation_id"]);
+    BOOST_TEST(a["conversation_id"] != other["conversation_id"]);
+    auto conv = bodyOf(c.get("/v1/conversations/" + a["conversation_id"].dump()));
+    BOOST_TEST(conv["messages"].size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_duplicates_are_stored_once_with_the_original_ids) {
+    RunningDaemon d;
+    constexpr int kClients = 16;
+    std::vector<std::thread> threads;
+    std::mutex m;
+    std::set<std::string> bodies;
+    std::vector<int> statuses;
+    for (int i = 0; i < kClients; ++i) {
+        threads.emplace_back([&, i] {
+            HttpClient c(d.port);
+            // Half use external_id, half the Idempotency-Key header: both name the same message.
+            auto r = i % 2 ? c.postJson("/v1/messages", R"({"from":{"id":"c9"},"text":"dup","external_id":"same-1"})")
+                           : c.postJson("/v1/messages", R"({"from":{"id":"c9"},"text":"dup"})",
+                                        {{"Idempotency-Key", "same-1"}});
+            auto j = bodyOf(r);
+            std::lock_guard lock(m);
+            statuses.push_back(r.status);
+            bodies.insert(j["message_id"].dump() + "/" + j["conversation_id"].dump());
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (int s : statuses) BOOST_TEST(s == 202);
+    BOOST_TEST(bodies.size() == 1u);
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_get_json_errors) {
+    RunningDaemon d([](config::DaemonConfig& c) { c.server.limits.max_body_bytes = 4096; });
+    HttpClient c(d.port);
+
+    auto malformed = c.postJson("/v1/messages", "{\"from\":");
+    BOOST_TEST(malformed.status == 400);
+    BOOST_TEST(bodyOf(malformed)["error"] == "invalid_json");
+
+    auto missing = c.postJson("/v1/messages", R"({"text":"x"})");
+    BOOST_TEST(missing.status == 422);
+    BOOST_TEST(bodyOf(missing)["field"] == "from");
+
+    auto missing_id = c.postJson("/v1/messages", R"({"from":{},"text":"x"})");
+    BOOST_TEST(missing_id.status == 422);
+    BOOST_TEST(bodyOf(missing_id)["field"] == "from.id");
+
+    auto wrong_type = c.request("POST", "/v1/messages", R"({"from":{"id":"c"},"text":"x"})",
+                                {{"Content-Type", "text/plain"}});
+    BOOST_TEST(wrong_type.status == 415);
+
+    auto not_found = c.get("/v2/nothing");
+    BOOST_TEST(not_found.status == 404);
+    BOOST_TEST(bodyOf(not_found)["error"] == "not_found");
+
+    auto wrong_method = c.request("DELETE", "/v1/messages");
+    BOOST_TEST(wrong_method.status == 405);
+    BOOST_TEST(wrong_method.header("Allow") == "POST");
+
+    auto no_conv = c.get("/v1/conversations/424242");
+    BOOST_TEST(no_conv.status == 404);
+    auto bad_id = c.get("/v1/conversations/abc");
+    BOOST_TEST(bad_id.status == 404);
+    BOOST_TEST(c.connected());  // errors in the body do not cost the connection
+
+    std::string big(5000, 'x');
+    auto too_big = c.postJson("/v1/messages", R"({"from":{"id":"c"},"text":")" + big + "\"}");
+    BOOST_TEST(too_big.status == 413);
+    BOOST_TEST(bodyOf(too_big)["error"] == "payload_too_large");
+
+    // Nothing of the above was stored.
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(protocol_errors_are_answered_then_closed) {
+    RunningDaemon d([](config::DaemonConfig& c) {
+        c.server.limits.max_header_bytes = 1024;
+        c.server.limits.max_body_bytes = 1000;
+    });
+    auto garbage = HttpClient::raw(d.port, "THIS IS NOT HTTP\r\n\r\n");
+    BOOST_TEST(garbage.rfind("HTTP/1.1 400", 0) == 0);
+    BOOST_TEST(garbage.find("\"error\":\"bad_request\"") != std::string::npos);
+
+    auto huge_header = HttpClient::raw(
+        d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
+    BOOST_TEST(huge_header.rfind("HTTP/1.1 431", 0) == 0);
+
+    // Expect: 100-continue with a declared length over the limit is refused before the body.
+    auto expect = HttpClient::raw(d.port,
+                                  "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                  "Content-Length: 50000\r\nExpect: 100-continue\r\n\r\n");
+    BOOST_TEST(expect.rfind("HTTP/1.1 413", 0) == 0);
+
+    // A small body with Expect: 100-continue gets 100 first, then the answer.
+    std::string body = R"({"from":{"id":"c"},"text":"hello"})";
+    auto ok = HttpClient::raw(d.port,
+                              "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Connection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                                  "\r\nExpect: 100-continue\r\n\r\n" + body);
+    BOOST_TEST(ok.rfind("HTTP/1.1 100 Continue", 0) == 0);
+    BOOST_TEST(ok.find("HTTP/1.1 202") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(idle_and_slow_connections_are_closed_by_the_timeouts) {
+    RunningDaemon d([](config::DaemonConfig& c) {
+        c.server.limits.read_timeout = std::chrono::milliseconds(300);
+        c.server.limits.idle_timeout = std::chrono::milliseconds(300);
+    });
+    auto started = std::chrono::steady_clock::now();
+    // Half a request, then silence: the server gives up and closes; raw() returns on close.
+    auto out = HttpClient::raw(d.port, "POST /v1/messages HTTP/1.1\r\nHost: x\r\n", 5000);
+    auto waited = std::chrono::steady_clock::now() - started;
+    BOOST_TEST(out.empty());
+    // Closed by ccd, not by our own 5 s receive limit.
+    BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() < 4000);
+}
+
+BOOST_AUTO_TEST_CASE(restart_keeps_every_message) {
+    testing::TempDir keep;
+    std::string db = keep.file("ccd.db");
+    std::vector<long long> convs;
+    {
+        RunningDaemon d({}, db);
+        HttpClient c(d.port);
+        for (int i = 0; i < 50; ++i) {
+            auto r = c.postJson("/v1/messages", R"({"from":{"id":"r)" + std::to_string(i % 5) +
+                                                    R"("},"text":"m)" + std::to_string(i) + "\"}");
+            BOOST_REQUIRE(r.status == 202);
+            convs.push_back(bodyOf(r)["conversation_id"].get<long long>());
+        }
+        d.daemon->stop();
+    }
+    RunningDaemon d({}, db);
+    HttpClient c(d.port);
+    long long total = 0;
+    for (int i = 0; i < 5; ++i) {
+        auto conv = bodyOf(c.get("/v1/conversations/" + std::to_string(convs[static_cast<std::size_t>(i)])));
+        total += static_cast<long long>(conv["messages"].size());
+    }
+    BOOST_TEST(total == 50);
+}
+
+BOOST_AUTO_TEST_CASE(reload_applies_new_limits_at_once) {
+    RunningDaemon d;
+    HttpClient c(d.port);
+    std::string text(2000, 'y');
+    std::string body = R"({"from":{"id":"c"},"text":")" + text + "\"}";
+    BOOST_TEST(c.postJson("/v1/messages", body).status == 202);
+    auto next = std::make_shared<config::DaemonConfig>(*d.daemon->currentConfig());
+    next->server.limits.max_body_bytes = 1024;
+    d.daemon->reload(next);
+    HttpClient fresh(d.port);
+    BOOST_TEST(fresh.postJson("/v1/messages", body).status == 413);
+}
+
+BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
+    RunningDaemon d;
+    HttpClient c(d.port);
+    auto h = c.get("/healthz");
+    BOOST_TEST(h.status == 200);
+    BOOST_TEST(bodyOf(h)["status"] == "ok");
+    BOOST_TEST(bodyOf(h)["store"]["driver"] == "sqlite");
+    c.postJson("/v1/messages", R"({"from":{"id":"m"},"text":"x"})");
+    c.postJson("/v1/messages", "nope");
+    auto m = c.get("/metrics");
+    BOOST_TEST(m.status == 200);
+    BOOST_TEST(m.header("Content-Type").find("text/plain") == 0);
+    BOOST_TEST(m.body.find(R"(ccd_http_requests_total{method="POST",route="/v1/messages",status="202"} 1)") !=
+               std::string::npos);
+    BOOST_TEST(m.body.find(R"(ccd_http_requests_total{method="POST",route="/v1/messages",status="400"} 1)") !=
+               std::string::npos);
+    BOOST_TEST(m.body.find("ccd_intake_latency_seconds_count 1") != std::string::npos);
+    BOOST_TEST(m.body.find("ccd_store_commit_batch_size_count") != std::string::npos);
+    BOOST_TEST(m.body.find("ccd_store_queue_depth 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(stop_finishes_requests_in_progress_and_refuses_new_connections) {
+    RunningDaemon d;
+    std::atomic<bool> go{true};
+    std::atomic<int> accepted{0}, other{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; ++t) {
+        clients.emplace_back([&, t] {
+            try {
+                HttpClient c(d.port);
+                for (int i = 0; go; ++i) {
+                    auto r = c.postJson("/v1/messages",
+                                        R"({"from":{"id":"s)" + std::to_string(t) + R"("},"text":"x"})");
+                    (r.status == 202 ? accepted : other)++;
+                    if (!r.keep_alive) break;
+                }
+            } catch (const std::exception&) {
+                // The connection closed under us during shutdown: expected.
+            }
+        });
+    }
+    while (accepted.load() < 50) std::this_thread::yield();  // load is flowing
+    d.daemon->stop();
+    go = false;
+    for (auto& t : clients) t.join();
+    BOOST_TEST(accepted.load() > 0);
+    BOOST_TEST(other.load() == 0);
+    // Every acknowledged message is in the file.
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") >= accepted.load());
+    BOOST_CHECK_THROW(HttpClient(d.port).get("/healthz"), std::exception);
+}

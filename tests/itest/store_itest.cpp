@@ -1,0 +1,224 @@
+#include "daemon/store/sqlite/sqlite_store.hpp"
+
+#define BOOST_TEST_MODULE store_itest
+#include <boost/test/unit_test.hpp>
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <future>
+#include <thread>
+
+#include "daemon/metrics.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace ccd;
+using store::IngestResult;
+using store::StoreResult;
+using store::sqlite::SqliteStore;
+using store::sqlite::SqliteStoreOptions;
+
+namespace {
+
+routing::InboundMessage message(std::string from, std::string text, std::string provider_id = {}) {
+    routing::InboundMessage m;
+    m.channel = routing::ChannelKind::Api;
+    m.from.id = std::move(from);
+    m.text = std::move(text);
+    m.provider_id = std::move(provider_id);
+    m.received_at = routing::Clock::now();
+    return m;
+}
+
+IngestResult ingestSync(store::Store& s, routing::InboundMessage m) {
+    std::promise<StoreResult<IngestResult>> p;
+    s.ingest(std::move(m), [&p](StoreResult<IngestResult> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    BOOST_REQUIRE_MESSAGE(r.value.has_value(), (r.error ? r.error->message : ""));
+    return *r.value;
+}
+
+// Counts rows through a connection of its own: it sees only what was committed.
+long long countRows(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    BOOST_REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+SqliteStoreOptions options(const testing::TempDir& dir) {
+    return SqliteStoreOptions{dir.file("sub/ccd.db"), 512, std::chrono::milliseconds(2000)};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ingest_creates_contact_conversation_and_message_committed_before_callback) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    auto r = ingestSync(s, message("c1", "my printer is broken", "ext-1"));
+    BOOST_TEST(r.message_id > 0);
+    BOOST_TEST(r.conversation_id > 0);
+    BOOST_TEST(r.new_conversation);
+    BOOST_TEST(!r.duplicate);
+    // Another connection sees it already: the callback came after COMMIT.
+    BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == 1);
+    BOOST_TEST(countRows(dir.file("sub/ccd.db"),
+                         "SELECT count(*) FROM events WHERE type = 'message.received'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(same_sender_joins_the_open_conversation_others_get_their_own) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    auto a1 = ingestSync(s, message("alice", "hello"));
+    auto a2 = ingestSync(s, message("alice", "are you there?"));
+    auto b1 = ingestSync(s, message("bob", "hi"));
+    BOOST_TEST(a1.conversation_id == a2.conversation_id);
+    BOOST_TEST(!a2.new_conversation);
+    BOOST_TEST(a1.contact_id == a2.contact_id);
+    BOOST_TEST(b1.conversation_id != a1.conversation_id);
+    BOOST_TEST(b1.contact_id != a1.contact_id);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_provider_id_returns_original_ids_and_stores_once) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    auto first = ingestSync(s, message("c1", "text", "dup-1"));
+    auto again = ingestSync(s, message("c1", "text", "dup-1"));
+    BOOST_TEST(again.duplicate);
+    BOOST_TEST(again.message_id == first.message_id);
+    BOOST_TEST(again.conversation_id == first.conversation_id);
+    BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_writes_are_grouped_and_duplicates_in_one_batch_stored_once) {
+    testing::TempDir dir;
+    daemon::Metrics metrics;
+    SqliteStore s(options(dir), &metrics);
+    constexpr int kThreads = 8, kPerThread = 200;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    std::mutex ids_mutex;
+    std::set<std::int64_t> dup_ids;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            std::vector<std::future<StoreResult<IngestResult>>> futures;
+            std::vector<std::shared_ptr<std::promise<StoreResult<IngestResult>>>> promises;
+            for (int i = 0; i < kPerThread; ++i) {
+                auto p = std::make_shared<std::promise<StoreResult<IngestResult>>>();
+                futures.push_back(p->get_future());
+                // Every thread also sends the same "shared-N" ids: duplicates race each other.
+                std::string id = i % 10 == 0 ? "shared-" + std::to_string(i)
+                                             : "t" + std::to_string(t) + "-" + std::to_string(i);
+                s.ingest(message("user-" + std::to_string(i % 50), "m", id),
+                         [p](StoreResult<IngestResult> r) { p->set_value(std::move(r)); });
+            }
+            for (int i = 0; i < kPerThread; ++i) {
+                auto r = futures[static_cast<std::size_t>(i)].get();
+                if (!r.value) {
+                    ++failures;
+                    continue;
+                }
+                if (i == 0) {
+                    std::lock_guard lock(ids_mutex);
+                    dup_ids.insert(r.value->message_id);
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    BOOST_TEST(failures.load() == 0);
+    BOOST_TEST(dup_ids.size() == 1u);  // every thread got the same id for "shared-0"
+    const long long unique = kThreads * (kPerThread - kPerThread / 10) + kPerThread / 10;
+    BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == unique);
+    // Group commit: fewer commits than writes.
+    BOOST_TEST(metrics.store_commit_seconds.count() < static_cast<std::uint64_t>(kThreads * kPerThread));
+    BOOST_TEST(metrics.messages_deduplicated.load() ==
+               static_cast<std::uint64_t>(kThreads * kPerThread - unique));
+}
+
+BOOST_AUTO_TEST_CASE(reopening_keeps_everything) {
+    testing::TempDir dir;
+    std::int64_t conv = 0;
+    {
+        SqliteStore s(options(dir), nullptr);
+        for (int i = 0; i < 20; ++i) conv = ingestSync(s, message("same", "m" + std::to_string(i))).conversation_id;
+    }
+    SqliteStore s(options(dir), nullptr);
+    std::promise<StoreResult<std::optional<store::ConversationRecord>>> p;
+    s.getConversation(conv, [&p](auto r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    BOOST_REQUIRE(r.value.has_value());
+    BOOST_REQUIRE(r.value->has_value());
+    const auto& c = **r.value;
+    BOOST_TEST(c.messages.size() == 20u);
+    BOOST_TEST(c.messages.front().text == "m0");
+    BOOST_TEST(c.messages.back().text == "m19");
+    BOOST_TEST(c.status == "open");
+    // A joined message continues the same conversation after the restart.
+    BOOST_TEST(ingestSync(s, message("same", "after restart")).conversation_id == conv);
+
+    std::promise<StoreResult<std::optional<store::ConversationRecord>>> missing;
+    s.getConversation(999999, [&missing](auto res) { missing.set_value(std::move(res)); });
+    auto m = missing.get_future().get();
+    BOOST_REQUIRE(m.value.has_value());
+    BOOST_TEST(!m.value->has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_second_store_on_the_same_file_is_refused_as_locked) {
+    testing::TempDir dir;
+    SqliteStore first(options(dir), nullptr);
+    try {
+        SqliteStore second(options(dir), nullptr);
+        BOOST_FAIL("a second store opened a locked database");
+    } catch (const store::sqlite::StoreOpenError& e) {
+        BOOST_TEST(std::string(e.what()).find("locked") != std::string::npos);
+        BOOST_TEST(std::string(e.what()).find(std::to_string(::getpid())) != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_file_is_refused_with_a_clear_error) {
+    testing::TempDir dir;
+    std::filesystem::create_directories(dir.file("sub"));
+    {
+        std::ofstream f(dir.file("sub/ccd.db"), std::ios::binary);
+        for (int i = 0; i < 1000; ++i) f << "this is not a database ";
+    }
+    try {
+        SqliteStore s(options(dir), nullptr);
+        BOOST_FAIL("a corrupt database was opened");
+    } catch (const store::sqlite::StoreOpenError& e) {
+        BOOST_TEST(std::string(e.what()).find("corrupt") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
+    testing::TempDir dir;
+    { SqliteStore s(options(dir), nullptr); }
+    sqlite3* db = nullptr;
+    sqlite3_open(dir.file("sub/ccd.db").c_str(), &db);
+    sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    try {
+        SqliteStore s(options(dir), nullptr);
+        BOOST_FAIL("a newer schema was opened");
+    } catch (const store::sqlite::StoreOpenError& e) {
+        BOOST_TEST(std::string(e.what()).find("newer") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ingest_after_close_fails_instead_of_hanging) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    s.close();
+    bool failed = false;
+    s.ingest(message("c", "late"), [&](StoreResult<IngestResult> r) { failed = !r.value; });
+    BOOST_TEST(failed);
+    BOOST_TEST(!s.status().healthy);
+}

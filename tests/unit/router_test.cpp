@@ -1,0 +1,96 @@
+#include "daemon/http/router.hpp"
+
+#define BOOST_TEST_MODULE router_test
+#include <boost/test/unit_test.hpp>
+
+#include <optional>
+
+#include "daemon/metrics.hpp"
+
+using ccd::channels::WebRequest;
+using ccd::channels::WebResponse;
+using ccd::daemon::Metrics;
+using ccd::daemon::http::Responder;
+using ccd::daemon::http::RoutedRequest;
+using ccd::daemon::http::Router;
+
+namespace {
+
+WebRequest req(std::string method, std::string target) {
+    WebRequest r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    return r;
+}
+
+std::optional<WebResponse> dispatch(const Router& router, WebRequest r) {
+    std::optional<WebResponse> out;
+    router.dispatch(std::move(r), Responder([&out](WebResponse w) { out = std::move(w); }));
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(routes_match_literals_and_parameters) {
+    Metrics metrics;
+    Router router(&metrics);
+    std::string seen;
+    router.add("GET", "/v1/conversations/{id}", [&](RoutedRequest&& r, Responder out) {
+        seen = std::string(r.param("id"));
+        out.send(WebResponse::json(200, "{}"));
+    });
+    auto res = dispatch(router, req("GET", "/v1/conversations/42?verbose=1"));
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(seen == "42");
+    BOOST_TEST(metrics.render().find(R"(route="/v1/conversations/{id}",status="200"} 1)") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_path_is_404_and_wrong_method_405_with_allow) {
+    Router router(nullptr);
+    router.add("POST", "/v1/messages", [](RoutedRequest&&, Responder out) {
+        out.send(WebResponse::json(202, "{}"));
+    });
+    auto nf = dispatch(router, req("GET", "/nope"));
+    BOOST_REQUIRE(nf);
+    BOOST_TEST(nf->status == 404);
+    BOOST_TEST(nf->body.find("\"error\":\"not_found\"") != std::string::npos);
+
+    auto na = dispatch(router, req("GET", "/v1/messages"));
+    BOOST_REQUIRE(na);
+    BOOST_TEST(na->status == 405);
+    BOOST_REQUIRE_EQUAL(na->headers.size(), 1u);
+    BOOST_TEST(na->headers[0].first == "Allow");
+    BOOST_TEST(na->headers[0].second == "POST");
+
+    auto longer = dispatch(router, req("POST", "/v1/messages/extra"));
+    BOOST_TEST(longer->status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_responder_answers_500) {
+    Router router(nullptr);
+    router.add("GET", "/drop", [](RoutedRequest&&, Responder) {});
+    auto res = dispatch(router, req("GET", "/drop"));
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 500);
+}
+
+BOOST_AUTO_TEST_CASE(only_the_first_send_counts) {
+    int sends = 0;
+    Responder r([&](WebResponse) { ++sends; });
+    r.send(WebResponse::json(200, "{}"));
+    r.send(WebResponse::json(500, "{}"));
+    BOOST_TEST(sends == 1);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_render_prometheus_histograms) {
+    Metrics m;
+    m.intake_latency_seconds.observe(0.0007);
+    m.intake_latency_seconds.observe(0.2);
+    auto text = m.render();
+    BOOST_TEST(text.find("# TYPE ccd_intake_latency_seconds histogram") != std::string::npos);
+    BOOST_TEST(text.find("ccd_intake_latency_seconds_bucket{le=\"0.001\"} 1") != std::string::npos);
+    BOOST_TEST(text.find("ccd_intake_latency_seconds_bucket{le=\"+Inf\"} 2") != std::string::npos);
+    BOOST_TEST(text.find("ccd_intake_latency_seconds_count 2") != std::string::npos);
+}
