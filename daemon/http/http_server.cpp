@@ -23,6 +23,11 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+// Concrete executor types instead of asio's type-erased any_io_executor: every async operation
+// of a connection then avoids the type-erasure overhead (measured: a hot spot under load).
+using Strand = asio::strand<asio::io_context::executor_type>;
+using StrandSocket = asio::basic_stream_socket<tcp, Strand>;
+using Stream = beast::basic_stream<tcp, Strand, beast::unlimited_rate_policy>;
 
 class Session;
 
@@ -33,7 +38,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           limits(std::move(limits)) {}
 
     void accept();
-    void onAccept(beast::error_code ec, tcp::socket socket);
+    void onAccept(beast::error_code ec, StrandSocket socket);
     void forget(Session* s);
 
     asio::io_context& ioc;
@@ -52,7 +57,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 /// only after the previous response is written, so responses keep the order of requests).
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server)
+    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server)
         : stream_(std::move(socket)), server_(std::move(server)) {
         beast::error_code ec;
         auto ep = stream_.socket().remote_endpoint(ec);
@@ -211,7 +216,7 @@ private:
         stream_.socket().close(ignored);
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::shared_ptr<HttpServer::Impl> server_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -227,11 +232,11 @@ private:
 };
 
 void HttpServer::Impl::accept() {
-    acceptor.async_accept(asio::make_strand(ioc),
+    acceptor.async_accept(Strand(ioc.get_executor()),
                           beast::bind_front_handler(&Impl::onAccept, shared_from_this()));
 }
 
-void HttpServer::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
+void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     if (stopping.load()) return;
     if (ec) {
         if (ec == asio::error::operation_aborted) return;

@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(ingest_creates_contact_conversation_and_message_committed_b
     // Another connection sees it already: the callback came after COMMIT.
     BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == 1);
     BOOST_TEST(countRows(dir.file("sub/ccd.db"),
-                         "SELECT count(*) FROM events WHERE type = 'message.received'") == 1);
+                         "SELECT count(*) FROM events WHERE type = 'conversation.opened'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(same_sender_joins_the_open_conversation_others_get_their_own) {

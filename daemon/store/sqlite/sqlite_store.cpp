@@ -60,9 +60,6 @@ public:
         : db_(std::move(db)),
           begin_(db_->handle(), "BEGIN IMMEDIATE"),
           commit_(db_->handle(), "COMMIT"),
-          savepoint_(db_->handle(), "SAVEPOINT op"),
-          release_(db_->handle(), "RELEASE op"),
-          rollback_to_(db_->handle(), "ROLLBACK TO op"),
           find_dup_(db_->handle(),
                     "SELECT m.id, m.conversation_id, c.contact_id FROM messages m "
                     "JOIN conversations c ON c.id = m.conversation_id "
@@ -88,8 +85,6 @@ public:
           insert_conversation_(db_->handle(),
                                "INSERT INTO conversations (contact_id, channel, channel_ref, locale,"
                                " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
-          touch_conversation_(db_->handle(),
-                              "UPDATE conversations SET updated_at = ?2 WHERE id = ?1"),
           insert_message_(db_->handle(),
                           "INSERT INTO messages (conversation_id, direction, channel, provider_id,"
                           " author, body, locale, created_at)"
@@ -110,17 +105,38 @@ public:
         }
     }
 
-    /// Applies one ingest inside a savepoint, so a failure undoes only this message.
-    void apply(PendingIngest& op) {
-        savepoint_.run();
+    /// Applies one ingest inside the open transaction. Throws SqliteError.
+    void apply(PendingIngest& op) { op.result = StoreResult<IngestResult>::ok(ingest(op.message)); }
+
+    /// Writes a batch in one transaction. If any write fails, the batch is rolled back and
+    /// replayed one write per transaction, so that only the failing write fails. Returns an
+    /// error when every write of the batch failed (the store itself is failing: disk full, I/O
+    /// error), else empty.
+    std::string writeBatch(std::deque<PendingIngest>& batch) {
+        std::string error;
         try {
-            op.result = StoreResult<IngestResult>::ok(ingest(op.message));
-            release_.run();
-        } catch (const SqliteError& e) {
-            rollback_to_.run();
-            release_.run();
-            op.result = StoreResult<IngestResult>::fail(e.what());
+            begin();
+            for (auto& op : batch) apply(op);
+            commit();
+            return {};
+        } catch (const std::exception& e) {
+            rollback();
+            error = e.what();
         }
+        std::size_t failed = 0;
+        for (auto& op : batch) {
+            try {
+                begin();
+                apply(op);
+                commit();
+            } catch (const std::exception& e) {
+                rollback();
+                op.result = StoreResult<IngestResult>::fail(std::string("not stored: ") + e.what());
+                error = e.what();
+                ++failed;
+            }
+        }
+        return failed == batch.size() ? error : std::string();
     }
 
 private:
@@ -171,8 +187,6 @@ private:
         if (find_open_.step()) {
             r.conversation_id = find_open_.columnInt(0);
             find_open_.reset();
-            touch_conversation_.bind(1, r.conversation_id).bind(2, now);
-            touch_conversation_.run();
         } else {
             find_open_.reset();
             insert_conversation_.bind(1, r.contact_id)
@@ -202,18 +216,13 @@ private:
                 .bind(4, now);
             insert_event_.run();
         }
-        insert_event_.bind(1, r.conversation_id)
-            .bind(2, std::string_view("message.received"))
-            .bind(3, r.message_id)
-            .bind(4, now);
-        insert_event_.run();
         return r;
     }
 
     std::unique_ptr<Connection> db_;
-    Statement begin_, commit_, savepoint_, release_, rollback_to_;
+    Statement begin_, commit_;
     Statement find_dup_, find_contact_, insert_contact_, insert_address_, update_contact_;
-    Statement find_open_, insert_conversation_, touch_conversation_, insert_message_, insert_event_;
+    Statement find_open_, insert_conversation_, insert_message_, insert_event_;
 };
 
 /// The read connection with its prepared statements. Used only on the reader thread.
@@ -223,7 +232,8 @@ public:
         : db_(std::move(db)),
           conversation_(db_->handle(),
                         "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
-                        " v.updated_at, c.id, c.name, c.email, c.phone, c.tier, c.locale "
+                        " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
+                        " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier, c.locale "
                         "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
           messages_(db_->handle(),
                     "SELECT id, direction, channel, provider_id, author, body, locale, created_at "
@@ -332,6 +342,9 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
             throw StoreOpenError("cannot switch " + path + " to WAL mode (got " +
                                  mode.value_or("nothing") + ")");
         wdb->exec("PRAGMA synchronous = FULL");
+        // Checkpoints run on their own thread (checkpointLoop): this replaces SQLite's automatic
+        // checkpoint, which would run inside a COMMIT and stall every request of that batch.
+        sqlite3_wal_hook(wdb->handle(), &SqliteStore::onWalCommit, this);
         auto check = wdb->queryText("PRAGMA quick_check(1)");
         if (check != std::optional<std::string>("ok"))
             throw StoreOpenError(path + " is corrupt (quick_check: " + check.value_or("no answer") +
@@ -343,25 +356,63 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
         configureConnection(*rdb, options_.busy_timeout);
         rdb->exec("PRAGMA query_only = ON");
         reader_ = std::make_unique<Reader>(std::move(rdb));
+
+        checkpointer_ = std::make_unique<Connection>(path, /*create=*/false);
+        configureConnection(*checkpointer_, options_.busy_timeout);
     } catch (const SqliteError& e) {
         writer_.reset();
         reader_.reset();
+        checkpointer_.reset();
         ::close(lock_fd_);
         throw StoreOpenError(describeOpenFailure(path, e));
     } catch (const StoreOpenError&) {
         writer_.reset();
         reader_.reset();
+        checkpointer_.reset();
         ::close(lock_fd_);
         throw;
     } catch (const std::exception& e) {
         writer_.reset();
         reader_.reset();
+        checkpointer_.reset();
         ::close(lock_fd_);
         throw StoreOpenError("cannot open database " + path + ": " + e.what());
     }
 
     writer_thread_ = std::thread([this] { writerLoop(); });
     reader_thread_ = std::thread([this] { readerLoop(); });
+    checkpoint_thread_ = std::thread([this] { checkpointLoop(); });
+}
+
+int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int pages) {
+    auto* store = static_cast<SqliteStore*>(self);
+    store->wal_pages_ = pages;
+    if (pages >= store->options_.checkpoint_pages) {
+        // Called on the writer thread right after a commit, without mutex_ held.
+        std::lock_guard lock(store->mutex_);
+        store->checkpoint_due_ = true;
+        store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void SqliteStore::checkpointLoop() {
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            // Also checkpoint now and then when idle, so the WAL does not linger large.
+            checkpoint_cv_.wait_for(lock, std::chrono::seconds(1),
+                                    [this] { return stopping_ || checkpoint_due_; });
+            if (stopping_) return;
+            checkpoint_due_ = false;
+        }
+        int wal_pages = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr,
+                                           SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(checkpointer_->handle()));
+        }
+    }
 }
 
 SqliteStore::~SqliteStore() { close(); }
@@ -425,14 +476,16 @@ void SqliteStore::writerLoop() {
         }
 
         auto started = std::chrono::steady_clock::now();
-        std::string commit_error;
-        try {
-            writer_->begin();
-            for (auto& op : batch) writer_->apply(op);
-            writer_->commit();
-        } catch (const std::exception& e) {
-            commit_error = e.what();
-            writer_->rollback();
+        std::string commit_error = writer_->writeBatch(batch);
+        if (wal_pages_ >= 4 * options_.checkpoint_pages) {
+            // Under continuous load the background checkpoint never catches the moving end of
+            // the WAL, and SQLite restarts the WAL only once every frame is copied back. The
+            // checkpointer has copied most of it already: finish the rest here, between two
+            // batches, so the WAL is reused instead of growing without bound.
+            int wal = 0, copied = 0;
+            sqlite3_wal_checkpoint_v2(writer_->db().handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                      &wal, &copied);
+            wal_pages_ = 0;
         }
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -453,9 +506,7 @@ void SqliteStore::writerLoop() {
         }
 
         for (auto& op : batch) {
-            if (!commit_error.empty()) {
-                op.result = StoreResult<IngestResult>::fail("commit failed: " + commit_error);
-            } else if (metrics_ && op.result.value) {
+            if (metrics_ && op.result.value) {
                 (op.result.value->duplicate ? metrics_->messages_deduplicated
                                             : metrics_->messages_ingested)
                     .fetch_add(1, std::memory_order_relaxed);
@@ -497,9 +548,12 @@ void SqliteStore::close() {
     }
     write_cv_.notify_all();
     read_cv_.notify_all();
+    checkpoint_cv_.notify_all();
     if (writer_thread_.joinable()) writer_thread_.join();
     if (reader_thread_.joinable()) reader_thread_.join();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
     reader_.reset();
+    checkpointer_.reset();
     if (writer_) {
         try {
             // Fold the WAL back into the main file so a clean stop leaves one file.

@@ -2,7 +2,8 @@
 // The embedded default store: one SQLite file in WAL mode with synchronous=FULL.
 // Writes go through one writer thread that groups every write queued while the previous commit
 // was syncing into one transaction (group commit), so durability does not cost throughput.
-// Reads run on a second connection and thread, concurrently with writes.
+// Reads run on a second connection and thread, concurrently with writes. WAL checkpoints run on a
+// third, so that copying pages back into the database never delays a commit.
 
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +15,8 @@
 #include <thread>
 
 #include "daemon/store/store.hpp"
+
+struct sqlite3;
 
 namespace ccd::daemon {
 class Metrics;
@@ -34,6 +37,7 @@ struct SqliteStoreOptions {
     std::string path;
     int max_batch = 512;
     std::chrono::milliseconds busy_timeout{5000};
+    int checkpoint_pages = 1000;  ///< WAL size that wakes the background checkpointer
 };
 
 /// Thread safety: as Store. Construction and destruction on one thread.
@@ -56,16 +60,22 @@ private:
 
     void writerLoop();
     void readerLoop();
+    void checkpointLoop();
+    static int onWalCommit(void* self, sqlite3* db, const char* name, int pages);
 
     SqliteStoreOptions options_;
     daemon::Metrics* metrics_;
     int lock_fd_ = -1;
     std::unique_ptr<Writer> writer_;
     std::unique_ptr<Reader> reader_;
+    std::unique_ptr<Connection> checkpointer_;
 
     mutable std::mutex mutex_;
     std::condition_variable write_cv_;
     std::condition_variable read_cv_;
+    std::condition_variable checkpoint_cv_;
+    bool checkpoint_due_ = false;
+    int wal_pages_ = 0;  ///< WAL size after the last commit; writer thread only
     std::deque<PendingIngest> write_queue_;
     std::deque<std::function<void(Connection&)>> read_queue_;
     bool stopping_ = false;
@@ -74,6 +84,7 @@ private:
 
     std::thread writer_thread_;
     std::thread reader_thread_;
+    std::thread checkpoint_thread_;
 };
 
 }  // namespace ccd::store::sqlite
