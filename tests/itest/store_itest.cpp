@@ -222,3 +222,24 @@ BOOST_AUTO_TEST_CASE(ingest_after_close_fails_instead_of_hanging) {
     BOOST_TEST(failed);
     BOOST_TEST(!s.status().healthy);
 }
+
+BOOST_AUTO_TEST_CASE(the_wal_stays_bounded_under_continuous_writes) {
+    testing::TempDir dir;
+    auto opts = options(dir);
+    opts.checkpoint_pages = 50;
+    SqliteStore s(opts, nullptr);
+    // Keep the writer busy without pause: the WAL must still be reused, not grow with the data.
+    std::vector<std::shared_ptr<std::promise<void>>> waits;
+    for (int i = 0; i < 6000; ++i) {
+        auto p = std::make_shared<std::promise<void>>();
+        waits.push_back(p);
+        s.ingest(message("w" + std::to_string(i % 300), std::string(300, 'x'), "w-" + std::to_string(i)),
+                 [p](StoreResult<IngestResult>) { p->set_value(); });
+    }
+    for (auto& p : waits) p->get_future().wait();
+    auto wal = std::filesystem::file_size(dir.file("sub/ccd.db-wal"));
+    auto db = std::filesystem::file_size(dir.file("sub/ccd.db"));
+    BOOST_TEST_MESSAGE("wal " << wal << " bytes, database " << db << " bytes");
+    BOOST_TEST(wal < 4u * 1024 * 1024);
+    BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == 6000);
+}
