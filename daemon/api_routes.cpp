@@ -84,7 +84,7 @@ void addApiRoutes(http::Router& router, RouteServices s) {
         r.send(std::move(res));
     });
 
-    router.add("POST", "/v1/messages",
+    if (s.api_enabled) router.add("POST", "/v1/messages",
                [&store = s.store, &channel = s.api_channel](http::RoutedRequest&& req,
                                                             http::Responder r) {
                    auto parsed = channel.parse(req.http, routing::Clock::now());

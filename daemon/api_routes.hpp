@@ -21,9 +21,11 @@ struct RouteServices {
     store::Store& store;
     Metrics& metrics;
     const channels::InboundChannel& api_channel;
+    bool api_enabled = true;  ///< channels.api.enabled: without it POST /v1/messages is 404
 };
 
-/// Adds GET /healthz, GET /metrics, POST /v1/messages, GET /v1/conversations/{id}.
+/// Adds GET /healthz, GET /metrics, POST /v1/messages (when enabled),
+/// GET /v1/conversations/{id}.
 void addApiRoutes(http::Router& router, RouteServices services);
 
 }  // namespace ccd::daemon

@@ -40,7 +40,8 @@ struct Daemon::Impl {
           server(ioc, router, metrics, [this] { return limits(); }) {
         metrics.addGauge("ccd_store_queue_depth", "Writes waiting for the next group commit.",
                          [this] { return static_cast<double>(store.status().queue_depth); });
-        addApiRoutes(router, RouteServices{store, metrics, api_channel});
+        addApiRoutes(router,
+                     RouteServices{store, metrics, api_channel, config->channels.api.enabled});
     }
 
     config::ServerLimits limits() const {

@@ -85,8 +85,8 @@ expect_eq "new body limit answers 413" 413 "$code"
 
 # SIGTERM: clean exit 0 within 5 s.
 kill -TERM "$CCD_PID"
-rc=$(wait_exit "$CCD_PID" 5)
-expect_eq "SIGTERM exits 0 within 5 s" 0 "$rc"
+wait_exit "$CCD_PID" 5
+expect_eq "SIGTERM exits 0 within 5 s" 0 "$EXIT_CODE"
 check "shutdown is logged" grep -q "stopped" "$T/ccd.log"
 
 # kill -9 right after a 202: the message is in the file.

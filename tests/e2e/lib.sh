@@ -50,19 +50,19 @@ start_ccd() {
   echo "ccd did not listen within 20 s:"; cat "$log"; return 1
 }
 
-# wait_exit PID SECONDS: waits for the process to end; prints its exit code; 124 on timeout.
+# wait_exit PID SECONDS: waits for the process (a child of this shell) to end and sets
+# EXIT_CODE to its exit code, or 124 if it is still running after SECONDS.
 wait_exit() {
   local pid=$1 secs=$2
+  EXIT_CODE=124
   for _ in $(seq 1 $((secs * 20))); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      local rc=0
-      wait "$pid" || rc=$?
-      echo "$rc"
+      EXIT_CODE=0
+      wait "$pid" || EXIT_CODE=$?
       return 0
     fi
     sleep 0.05
   done
-  echo 124
 }
 
 pass() { E2E_PASSES=$((E2E_PASSES + 1)); echo "ok   - $*"; }

@@ -1,0 +1,164 @@
+#include "config/daemon_config_parser.hpp"
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/yaml_reader.hpp"
+
+namespace ccd::config {
+namespace {
+
+// "host:port", "[v6]:port"; the host must be an IP address ("localhost" means 127.0.0.1).
+std::optional<ListenAddress> parseListen(const NodeRef& node) {
+    auto s = node.string();
+    if (!s) return std::nullopt;
+    const char* expected = "expected host:port with an IP address, e.g. 127.0.0.1:8080 or [::1]:8080";
+    std::string host, port;
+    if (!s->empty() && s->front() == '[') {
+        auto close = s->find(']');
+        if (close == std::string::npos || close + 1 >= s->size() || (*s)[close + 1] != ':') {
+            node.error(expected);
+            return std::nullopt;
+        }
+        host = s->substr(1, close - 1);
+        port = s->substr(close + 2);
+    } else {
+        auto colon = s->rfind(':');
+        if (colon == std::string::npos) {
+            node.error(expected);
+            return std::nullopt;
+        }
+        host = s->substr(0, colon);
+        port = s->substr(colon + 1);
+    }
+    if (host == "localhost") host = "127.0.0.1";
+    unsigned char buf[16];
+    bool ip = ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    char* end = nullptr;
+    long p = port.empty() ? -1 : std::strtol(port.c_str(), &end, 10);
+    if (!ip || port.empty() || *end != '\0' || p < 0 || p > 65535) {
+        node.error(std::string(expected) + " (got \"" + *s + "\")");
+        return std::nullopt;
+    }
+    return ListenAddress{host, static_cast<std::uint16_t>(p)};
+}
+
+template <class T, class U>
+void assign(T& field, const std::optional<U>& value) {
+    if (value) field = static_cast<T>(*value);
+}
+
+void positive(const NodeRef& node, std::chrono::milliseconds& field) {
+    if (auto d = node.duration()) {
+        if (d->count() <= 0) node.error("must be longer than 0");
+        else field = *d;
+    }
+}
+
+void readServer(const NodeRef& n, ServerConfig& out) {
+    n.expectMap({"listen", "threads", "shutdown_grace", "limits"});
+    assign(out.listen, parseListen(n["listen"]));
+    assign(out.threads, n["threads"].integer(1, 64));
+    positive(n["shutdown_grace"], out.shutdown_grace);
+    auto limits = n["limits"];
+    limits.expectMap({"max_header_bytes", "max_body_bytes", "read_timeout", "idle_timeout",
+                      "max_connections"});
+    auto sized = [](const NodeRef& node, std::size_t& field, std::size_t min, std::size_t max) {
+        if (auto v = node.byteSize()) {
+            if (*v < min || *v > max)
+                node.error("must be between " + std::to_string(min) + " and " +
+                           std::to_string(max) + " bytes");
+            else field = *v;
+        }
+    };
+    sized(limits["max_header_bytes"], out.limits.max_header_bytes, 1024, 1024 * 1024);
+    sized(limits["max_body_bytes"], out.limits.max_body_bytes, 64, std::size_t(1) << 30);
+    positive(limits["read_timeout"], out.limits.read_timeout);
+    positive(limits["idle_timeout"], out.limits.idle_timeout);
+    assign(out.limits.max_connections, limits["max_connections"].integer(1, 1000000));
+}
+
+void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::path& base) {
+    n.expectMap({"driver", "sqlite", "postgres"});
+    assign(out.driver, n["driver"].oneOf<StorageDriver>(
+                           {{"sqlite", StorageDriver::Sqlite}, {"postgres", StorageDriver::Postgres}}));
+    auto sqlite = n["sqlite"];
+    sqlite.expectMap({"path", "max_batch", "busy_timeout"});
+    if (auto p = sqlite["path"].nonEmptyString()) out.sqlite.path = *p;
+    assign(out.sqlite.max_batch, sqlite["max_batch"].integer(1, 100000));
+    positive(sqlite["busy_timeout"], out.sqlite.busy_timeout);
+    std::filesystem::path db(out.sqlite.path);
+    if (db.is_relative()) db = base / db;
+    out.sqlite.path = db.lexically_normal().string();
+
+    auto pg = n["postgres"];
+    pg.expectMap({"dsn"});
+    if (pg.present() && !pg.isNull()) {
+        PostgresConfig cfg;
+        if (pg["dsn"].require()) {
+            if (auto dsn = pg["dsn"].secret()) cfg.dsn = *dsn;
+        }
+        out.postgres = cfg;
+    }
+    if (out.driver == StorageDriver::Postgres && !out.postgres) {
+        n["driver"].error("driver postgres needs storage.postgres.dsn");
+    }
+}
+
+}  // namespace
+
+DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& file,
+                                  const EnvLookup& env) {
+    YamlDocument doc(file, text, env);
+    auto cfg = std::make_shared<DaemonConfig>();
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(file, ec);
+    cfg->source_path = ec ? file : absolute.lexically_normal().string();
+    auto base = std::filesystem::path(cfg->source_path).parent_path();
+
+    NodeRef root = doc.root();
+    if (root.present() && root.expectMap({"server", "storage", "logging", "channels"})) {
+        readServer(root["server"], cfg->server);
+        readStorage(root["storage"], cfg->storage, base);
+
+        auto logging = root["logging"];
+        logging.expectMap({"level"});
+        assign(cfg->logging.level,
+               logging["level"].oneOf<std::string>({{"trace", "trace"},
+                                                    {"debug", "debug"},
+                                                    {"info", "info"},
+                                                    {"warn", "warn"},
+                                                    {"error", "error"},
+                                                    {"critical", "critical"},
+                                                    {"off", "off"}}));
+
+        auto channels = root["channels"];
+        channels.expectMap({"api"});
+        auto api = channels["api"];
+        api.expectMap({"enabled"});
+        assign(cfg->channels.api.enabled, api["enabled"].boolean());
+    } else if (!root.present() && doc.ok()) {
+        // An empty file is a valid configuration: every default applies.
+        readStorage(root["storage"], cfg->storage, base);
+    }
+    doc.throwIfIssues();
+    return cfg;
+}
+
+DaemonConfigPtr loadDaemonConfig(const std::string& path, const EnvLookup& env) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ConfigError({ConfigIssue{path, 0, 0, "",
+                                       std::string("cannot read the file: ") + std::strerror(errno)}});
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parseDaemonConfig(text.str(), path, env);
+}
+
+}  // namespace ccd::config

@@ -1,0 +1,191 @@
+#include "config/daemon_config_parser.hpp"
+
+#define BOOST_TEST_MODULE config_test
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "config/yaml_reader.hpp"
+
+using namespace ccd::config;
+
+namespace {
+
+EnvLookup fakeEnv(std::map<std::string, std::string> vars) {
+    return [vars](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+std::vector<ConfigIssue> issuesOf(const std::string& yaml, const EnvLookup& env = fakeEnv({})) {
+    try {
+        parseDaemonConfig(yaml, "/etc/ccd/ccd.yaml", env);
+    } catch (const ConfigError& e) {
+        return e.issues();
+    }
+    return {};
+}
+
+// Expects exactly one issue, at this position and path, whose message contains `words`.
+void expectIssue(const std::string& yaml, int line, int column, const std::string& path,
+                 const std::string& words) {
+    auto issues = issuesOf(yaml);
+    BOOST_TEST_CONTEXT(yaml) {
+        BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+        BOOST_TEST(issues[0].file == "/etc/ccd/ccd.yaml");
+        BOOST_TEST(issues[0].line == line);
+        BOOST_TEST(issues[0].column == column);
+        BOOST_TEST(issues[0].path == path);
+        BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(shipped_config_parses_with_its_documented_defaults) {
+    auto cfg = loadDaemonConfig(CCD_SOURCE_DIR "/config/ccd.yaml");
+    BOOST_TEST(cfg->server.listen.host == "127.0.0.1");
+    BOOST_TEST(cfg->server.listen.port == 8080);
+    BOOST_TEST(cfg->server.limits.max_body_bytes == 1024u * 1024u);
+    BOOST_TEST(cfg->server.limits.max_header_bytes == 16u * 1024u);
+    BOOST_TEST((cfg->storage.driver == StorageDriver::Sqlite));
+    // ../var/ccd.db relative to config/ is <repo>/var/ccd.db, whatever the working directory.
+    BOOST_TEST(cfg->storage.sqlite.path ==
+               (std::filesystem::path(CCD_SOURCE_DIR) / "var/ccd.db").lexically_normal().string());
+    BOOST_TEST(cfg->channels.api.enabled);
+}
+
+BOOST_AUTO_TEST_CASE(empty_file_means_defaults) {
+    auto cfg = parseDaemonConfig("", "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST(cfg->server.threads == 2);
+    BOOST_TEST(cfg->storage.sqlite.path == "/etc/ccd/var/ccd.db");
+    BOOST_TEST(cfg->source_path == "/etc/ccd/ccd.yaml");
+}
+
+BOOST_AUTO_TEST_CASE(values_are_read) {
+    auto cfg = parseDaemonConfig(R"(
+server:
+  listen: "[::1]:0"
+  threads: 4
+  shutdown_grace: 1500ms
+  limits: { max_body_bytes: 64KiB, read_timeout: 1m30s, idle_timeout: 2h }
+storage:
+  sqlite: { path: /data/ccd.db, max_batch: 64 }
+logging: { level: debug }
+channels: { api: { enabled: false } }
+)", "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST(cfg->server.listen.host == "::1");
+    BOOST_TEST(cfg->server.listen.port == 0);
+    BOOST_TEST(cfg->server.threads == 4);
+    BOOST_TEST(cfg->server.shutdown_grace.count() == 1500);
+    BOOST_TEST(cfg->server.limits.max_body_bytes == 65536u);
+    BOOST_TEST(cfg->server.limits.read_timeout.count() == 90000);
+    BOOST_TEST(cfg->server.limits.idle_timeout.count() == 7200000);
+    BOOST_TEST(cfg->storage.sqlite.path == "/data/ccd.db");
+    BOOST_TEST(cfg->storage.sqlite.max_batch == 64);
+    BOOST_TEST(cfg->logging.level == "debug");
+    BOOST_TEST(!cfg->channels.api.enabled);
+}
+
+BOOST_AUTO_TEST_CASE(yaml_syntax_error_has_its_position) {
+    auto issues = issuesOf("server:\n  listen: [1, 2\n");
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].message.find("YAML syntax error") == 0u);
+    BOOST_TEST(issues[0].line >= 2);
+    BOOST_TEST(issues[0].column > 0);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_is_reported_at_the_key_with_a_suggestion) {
+    expectIssue("server:\n  listn: \"127.0.0.1:80\"\n", 2, 3, "server.listn",
+                "unknown key \"listn\"; did you mean \"listen\"?");
+    expectIssue("storage:\n  sqlite:\n    path: x\n    colour: blue\n", 4, 5,
+                "storage.sqlite.colour", "known keys: path, max_batch, busy_timeout");
+    expectIssue("serverz: {}\n", 1, 1, "serverz", "did you mean \"server\"?");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_key_is_reported) {
+    expectIssue("server:\n  threads: 2\n  threads: 3\n", 3, 3, "server.threads", "duplicate key");
+}
+
+BOOST_AUTO_TEST_CASE(type_errors_name_the_path_and_value_position) {
+    expectIssue("storage:\n  sqlite:\n    path: [1, 2]\n", 3, 11, "storage.sqlite.path",
+                "expected a string");
+    expectIssue("server:\n  threads: many\n", 2, 12, "server.threads",
+                "expected an integer between 1 and 64");
+    expectIssue("server:\n  threads: 65\n", 2, 12, "server.threads", "between 1 and 64");
+    expectIssue("channels:\n  api:\n    enabled: yes please\n", 3, 14, "channels.api.enabled",
+                "expected true or false");
+    expectIssue("server: 5\n", 1, 9, "server", "expected a map");
+}
+
+BOOST_AUTO_TEST_CASE(durations_sizes_enums_and_addresses_are_checked) {
+    expectIssue("server:\n  shutdown_grace: 5\n", 2, 19, "server.shutdown_grace",
+                "expected a duration");
+    expectIssue("server:\n  limits:\n    read_timeout: 3 weeks\n", 3, 19,
+                "server.limits.read_timeout", "expected a duration");
+    expectIssue("server:\n  limits:\n    max_body_bytes: 1 TB\n", 3, 21,
+                "server.limits.max_body_bytes", "expected a size");
+    expectIssue("server:\n  limits:\n    max_body_bytes: 10\n", 3, 21,
+                "server.limits.max_body_bytes", "between 64 and");
+    expectIssue("storage:\n  driver: mysql\n", 2, 11, "storage.driver",
+                "expected one of: sqlite, postgres");
+    expectIssue("logging:\n  level: loud\n", 2, 10, "logging.level", "expected one of: trace");
+    expectIssue("server:\n  listen: \"example.com:80\"\n", 2, 11, "server.listen", "host:port");
+    expectIssue("server:\n  listen: \"127.0.0.1:99999\"\n", 2, 11, "server.listen", "host:port");
+    expectIssue("server:\n  listen: \"127.0.0.1\"\n", 2, 11, "server.listen", "host:port");
+}
+
+BOOST_AUTO_TEST_CASE(secrets_come_from_the_environment_and_never_appear_in_messages) {
+    auto cfg = parseDaemonConfig("storage:\n  driver: postgres\n  postgres:\n    dsn: ${PG}\n",
+                                 "/etc/ccd/ccd.yaml", fakeEnv({{"PG", "postgres://u:hunter2@db/ccd"}}));
+    BOOST_REQUIRE(cfg->storage.postgres.has_value());
+    BOOST_TEST(cfg->storage.postgres->dsn.reveal() == "postgres://u:hunter2@db/ccd");
+    BOOST_TEST(cfg->storage.postgres->dsn.origin() == "${PG}");
+    std::ostringstream printed;
+    printed << cfg->storage.postgres->dsn;
+    BOOST_TEST(printed.str().find("hunter2") == std::string::npos);
+
+    expectIssue("storage:\n  postgres:\n    dsn: ${CCD_PG_DSN}\n", 3, 10, "storage.postgres.dsn",
+                "environment variable CCD_PG_DSN is not set");
+    expectIssue("storage:\n  driver: postgres\n", 2, 11, "storage.driver", "needs storage.postgres.dsn");
+    expectIssue("storage:\n  postgres: {}\n", 2, 13, "storage.postgres.dsn",
+                "missing required key \"dsn\"");
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_of_a_file_is_reported_in_file_order) {
+    auto issues = issuesOf("server:\n  treads: 2\n  threads: 0\nstorage:\n  driver: sql\n");
+    BOOST_REQUIRE_EQUAL(issues.size(), 3u);
+    BOOST_TEST(issues[0].line == 2);
+    BOOST_TEST(issues[1].line == 3);
+    BOOST_TEST(issues[2].line == 5);
+    BOOST_TEST(issues[0].format() ==
+               "/etc/ccd/ccd.yaml:2:3: server.treads: unknown key \"treads\"; did you mean "
+               "\"threads\"?");
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_file_is_an_error_naming_it) {
+    try {
+        loadDaemonConfig("/nonexistent/ccd.yaml");
+        BOOST_FAIL("no error");
+    } catch (const ConfigError& e) {
+        BOOST_TEST(std::string(e.what()).find("/nonexistent/ccd.yaml: cannot read the file") == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(duration_and_size_parsers) {
+    BOOST_TEST(parseDuration("1h30m")->count() == 5400000);
+    BOOST_TEST(parseDuration("250ms")->count() == 250);
+    BOOST_TEST(parseDuration("1d")->count() == 86400000);
+    BOOST_TEST(!parseDuration("10"));
+    BOOST_TEST(!parseDuration("s"));
+    BOOST_TEST(!parseDuration("-5s"));
+    BOOST_TEST(*parseByteSize("1MiB") == 1048576u);
+    BOOST_TEST(*parseByteSize("10KB") == 10000u);
+    BOOST_TEST(*parseByteSize("512") == 512u);
+    BOOST_TEST(!parseByteSize("1PiB"));
+    BOOST_TEST(!parseByteSize("MiB"));
+}
