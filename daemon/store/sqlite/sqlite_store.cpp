@@ -1,16 +1,11 @@
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
 #include "daemon/metrics.hpp"
+#include "daemon/store/sqlite/file_lock.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 
@@ -312,27 +307,11 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
     }
 
     // One daemon per database file: a second one would interleave its group commits.
-    std::string lock_path = path + ".lock";
-    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd_ < 0)
-        throw StoreOpenError("cannot open lock file " + lock_path + ": " + std::strerror(errno));
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-        int err = errno;
-        char pid[32] = {};
-        ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
-        ::close(lock_fd_);
-        lock_fd_ = -1;
-        if (err == EWOULDBLOCK) {
-            std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "?";
-            while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
-                holder.pop_back();
-            throw StoreOpenError("database " + path + " is locked: another ccd (pid " + holder +
-                                 ") is using it");
-        }
-        throw StoreOpenError("cannot lock " + lock_path + ": " + std::strerror(err));
+    try {
+        lock_ = std::make_unique<FileLock>(path + ".lock");
+    } catch (const FileLockError& e) {
+        throw StoreOpenError("database " + path + " is " + e.what());
     }
-    std::string me = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(lock_fd_, 0) == 0) (void)!::pwrite(lock_fd_, me.data(), me.size(), 0);
 
     try {
         auto wdb = std::make_unique<Connection>(path, /*create=*/true);
@@ -363,19 +342,19 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
         writer_.reset();
         reader_.reset();
         checkpointer_.reset();
-        ::close(lock_fd_);
+        lock_.reset();
         throw StoreOpenError(describeOpenFailure(path, e));
     } catch (const StoreOpenError&) {
         writer_.reset();
         reader_.reset();
         checkpointer_.reset();
-        ::close(lock_fd_);
+        lock_.reset();
         throw;
     } catch (const std::exception& e) {
         writer_.reset();
         reader_.reset();
         checkpointer_.reset();
-        ::close(lock_fd_);
+        lock_.reset();
         throw StoreOpenError("cannot open database " + path + ": " + e.what());
     }
 
@@ -563,10 +542,7 @@ void SqliteStore::close() {
         }
         writer_.reset();
     }
-    if (lock_fd_ >= 0) {
-        ::close(lock_fd_);
-        lock_fd_ = -1;
-    }
+    lock_.reset();
 }
 
 }  // namespace ccd::store::sqlite

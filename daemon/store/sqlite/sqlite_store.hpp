@@ -25,6 +25,7 @@ class Metrics;
 namespace ccd::store::sqlite {
 
 class Connection;
+class FileLock;
 
 /// Start-up failure: the file is corrupt, locked, newer than this build, or cannot be created.
 class StoreOpenError : public std::runtime_error {
@@ -65,7 +66,7 @@ private:
 
     SqliteStoreOptions options_;
     daemon::Metrics* metrics_;
-    int lock_fd_ = -1;
+    std::unique_ptr<FileLock> lock_;
     std::unique_ptr<Writer> writer_;
     std::unique_ptr<Reader> reader_;
     std::unique_ptr<Connection> checkpointer_;
