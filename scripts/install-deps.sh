@@ -20,7 +20,7 @@ build_pkgs=(
   libsodium-dev libssl-dev
 )
 test_pkgs=(
-  sqlite3 curl python3 wrk nginx-light procps iproute2
+  sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
 )
 
 pkgs=("${build_pkgs[@]}")

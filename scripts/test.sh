@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs the whole suite with CTest: unit, integration
 # (real sockets, temp databases) and end-to-end (the real binary, kill -9, reloads), first in the
-# normal build, then in the ASan + UBSan build.
+# normal build, then in the ASan + UBSan build; between the two, every fuzz target runs for
+# FUZZ_SECONDS (default 30) with libFuzzer.
 #   scripts/test.sh                 everything
-#   scripts/test.sh --no-sanitize   skip the sanitizer pass (quicker, for local iteration)
+#   scripts/test.sh --no-sanitize   skip the fuzzing and the sanitizer pass (local iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ scripts/build.sh
 (cd build && ctest --output-on-failure --timeout 600 -j 2)
 
 if [ "$sanitize" = 1 ]; then
+  tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"
   scripts/build.sh --sanitize
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -83,6 +83,9 @@ ParseOutcome ApiChannel::parse(const WebRequest& request, routing::TimePoint now
             (void)again;
         } catch (const json::parse_error& e) {
             reason = "malformed JSON at byte " + std::to_string(e.byte);
+        } catch (const json::exception& e) {
+            // out_of_range for a number too large to hold (found by the fuzzer: "44e4444444").
+            reason = std::string("malformed JSON: ") + e.what();
         }
         return ParseOutcome::reject(400, "invalid_json", reason);
     }

@@ -88,6 +88,9 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_rejected_with_the_field) {
         {R"({"from":{"id":"c1"},"text":"x","colour":"red"})", 422, "unknown_field", "colour"},
         {R"({"from":{"id":"c1","age":3},"text":"x"})", 422, "unknown_field", "from.age"},
         {"{\"from\":{\"id\":\"c1\"},\"text\":\"\xff\xfe\"}", 400, "invalid_json", ""},
+        // A number too large for a double made the error path throw (found by the fuzzer).
+        {"44e4444444", 400, "invalid_json", ""},
+        {R"({"from":{"id":"c1"},"text":"x","n":1e999})", 400, "invalid_json", ""},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT("body " << c.body) {

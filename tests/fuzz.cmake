@@ -1,0 +1,19 @@
+# Fuzz targets (tests/fuzz/*_fuzz.cpp). In every build each target is linked with a replay main
+# and runs its seed corpus as a CTest test; with -DCCD_FUZZ=ON and clang, real libFuzzer binaries
+# are built too (tests/fuzz/run.sh does that and fuzzes each for a while).
+
+function(ccd_add_fuzz_target name)
+  cmake_parse_arguments(F "" "CORPUS" "LIBS" ${ARGN})
+  add_executable(${name}_replay fuzz/${name}_fuzz.cpp fuzz/replay_main.cpp)
+  target_link_libraries(${name}_replay PRIVATE ${F_LIBS})
+  add_test(NAME ${name}_replay COMMAND ${name}_replay ${CCD_ROOT}/tests/fuzz/corpus/${F_CORPUS})
+  set_tests_properties(${name}_replay PROPERTIES LABELS unit TIMEOUT 120)
+  if(CCD_FUZZ)
+    add_executable(${name}_fuzz fuzz/${name}_fuzz.cpp)
+    target_link_options(${name}_fuzz PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(${name}_fuzz PRIVATE ${F_LIBS})
+  endif()
+endfunction()
+
+ccd_add_fuzz_target(api_message CORPUS api_message LIBS ccd_channels)
+ccd_add_fuzz_target(daemon_config CORPUS daemon_config LIBS ccd_config)
