@@ -1,0 +1,121 @@
+#pragma once
+// The dispatcher: waiting work per queue, ordered by priority then age, offered to agents by
+// skills, language, capacity and presence, with offer timeouts, declines, overflow to a fallback
+// queue and a preference for the agent who last served the customer. Pure and deterministic:
+// the same calls with the same times give the same offers.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "routing/agents.hpp"
+
+namespace ccd::routing {
+
+/// How a queue picks among several agents who could take an item.
+enum class Selection { LongestIdle, LeastOccupied, RoundRobin };
+
+/// A queue (parsed from routing.yaml).
+struct QueueDef {
+    std::string name;
+    std::set<std::string> required_skills;
+    Selection selection = Selection::LongestIdle;
+    std::optional<std::string> overflow_to;       ///< widen to this queue ...
+    std::chrono::milliseconds overflow_after{0};  ///< ... after waiting this long (0: never)
+    std::chrono::milliseconds live_offer_timeout{30000};
+    std::chrono::milliseconds async_offer_timeout{120000};
+};
+
+/// A conversation waiting for an agent.
+struct WorkItem {
+    std::int64_t conversation_id = 0;
+    std::string queue;
+    int priority = 3;  ///< 1 (P1, most urgent) .. 4
+    TimePoint enqueued_at{};
+    WorkKind kind = WorkKind::Messaging;
+    std::string language;                        ///< empty or "und": any agent
+    std::optional<std::string> preferred_agent;  ///< who last served this customer
+};
+
+/// An offer of one conversation to one agent, to accept before `expires_at`.
+struct Offer {
+    std::int64_t conversation_id = 0;
+    std::string agent_id;
+    std::string queue;
+    TimePoint expires_at{};
+};
+
+/// Thread safety: none; the routing engine owns it on its strand.
+class Dispatcher {
+public:
+    /// Throws std::invalid_argument for duplicate queue names or an unknown overflow queue.
+    explicit Dispatcher(std::vector<QueueDef> queues);
+
+    /// Adds or replaces an agent's profile (skills, languages, capacity); current load is kept.
+    void upsertAgent(Agent agent);
+    /// Sets presence; leaving WrapUp or becoming Available starts the idle clock.
+    /// Returns false for an unknown agent.
+    bool setPresence(const std::string& agent_id, Presence presence, TimePoint now,
+                     std::chrono::milliseconds wrap_up = std::chrono::milliseconds(0));
+
+    /// Queues work. Returns false for an unknown queue or a conversation already queued.
+    bool enqueue(WorkItem item);
+
+    /// Expires offers past their timeout, widens overdue work to overflow queues, then makes
+    /// every offer possible now: most urgent and oldest work first.
+    std::vector<Offer> dispatch(TimePoint now);
+
+    /// The agent takes the offered conversation. False if it was not offered to them.
+    bool accept(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
+    /// The agent declines: the work goes back to its place in the queue and is offered to
+    /// someone else first.
+    bool decline(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
+    /// The agent finished (resolved or transferred away): capacity returns to them.
+    bool complete(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
+
+    std::size_t waitingCount() const;
+    std::size_t waitingCount(const std::string& queue) const;
+    /// 1-based place in its queue, or nullopt when not waiting.
+    std::optional<std::size_t> positionOf(std::int64_t conversation_id) const;
+    const Agent* agent(const std::string& id) const;
+
+private:
+    using Key = std::tuple<int, TimePoint, std::int64_t>;  // priority, age, id: the queue order
+    enum class State { Waiting, Offered, Assigned };
+    struct Item {
+        WorkItem work;
+        State state = State::Waiting;
+        std::vector<std::string> queues;  // where it waits: its own, plus overflow
+        std::set<std::string> declined;
+        std::string agent;
+        TimePoint offer_expires{};
+    };
+    struct Queue {
+        QueueDef def;
+        std::set<Key> waiting;
+        std::set<std::pair<TimePoint, std::int64_t>> by_age;  // for overflow
+        std::vector<std::string> agents;                       // eligible by skills, stable order
+        std::size_t round_robin = 0;
+    };
+
+    Key keyOf(const Item& item) const;
+    void addToQueues(Item& item);
+    void removeFromQueues(Item& item);
+    void refreshEligibility();
+    const Agent* choose(Queue& queue, const Item& item, TimePoint now, bool allow_declined);
+    void expireOffers(TimePoint now);
+    void widenOverdue(TimePoint now);
+
+    std::map<std::string, Queue> queues_;
+    std::unordered_map<std::string, Agent> agents_;
+    std::unordered_map<std::int64_t, Item> items_;
+    std::multimap<TimePoint, std::int64_t> offer_expiry_;
+};
+
+}  // namespace ccd::routing
