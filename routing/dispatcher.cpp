@@ -8,7 +8,7 @@ namespace ccd::routing {
 Dispatcher::Dispatcher(std::vector<QueueDef> queues) {
     for (auto& q : queues) {
         std::string name = q.name;
-        if (!queues_.emplace(name, Queue{std::move(q), {}, {}, {}, 0}).second)
+        if (!queues_.emplace(name, Queue{std::move(q), {}, {}, {}, {}, 0}).second)
             throw std::invalid_argument("duplicate queue \"" + name + "\"");
     }
     for (const auto& [name, q] : queues_) {
@@ -25,11 +25,14 @@ void Dispatcher::refreshEligibility() {
     std::sort(ids.begin(), ids.end());  // deterministic order, whatever the hash map does
     for (auto& [name, q] : queues_) {
         q.agents.clear();
+        q.members.clear();
         for (const auto& id : ids) {
-            const auto& skills = agents_.at(id).skills;
-            if (std::includes(skills.begin(), skills.end(), q.def.required_skills.begin(),
-                              q.def.required_skills.end()))
+            const Agent& agent = agents_.at(id);
+            if (std::includes(agent.skills.begin(), agent.skills.end(),
+                              q.def.required_skills.begin(), q.def.required_skills.end())) {
                 q.agents.push_back(id);
+                q.members.insert(&agent);
+            }
         }
         if (q.round_robin > q.agents.size()) q.round_robin = 0;
     }
@@ -71,7 +74,7 @@ Dispatcher::Key Dispatcher::keyOf(const Item& item) const {
 void Dispatcher::addToQueues(Item& item) {
     for (const auto& name : item.queues) {
         auto& q = queues_.at(name);
-        q.waiting.insert(keyOf(item));
+        q.waiting[static_cast<std::size_t>(item.work.kind)].insert(keyOf(item));
         q.by_age.emplace(item.work.enqueued_at, item.work.conversation_id);
     }
 }
@@ -79,7 +82,7 @@ void Dispatcher::addToQueues(Item& item) {
 void Dispatcher::removeFromQueues(Item& item) {
     for (const auto& name : item.queues) {
         auto& q = queues_.at(name);
-        q.waiting.erase(keyOf(item));
+        q.waiting[static_cast<std::size_t>(item.work.kind)].erase(keyOf(item));
         q.by_age.erase({item.work.enqueued_at, item.work.conversation_id});
     }
 }
@@ -95,44 +98,55 @@ bool Dispatcher::enqueue(WorkItem work) {
     return inserted;
 }
 
-const Agent* Dispatcher::choose(Queue& queue, const Item& item, TimePoint now,
+const Agent* Dispatcher::choose(Queue& queue, const Item& item, const std::vector<Agent*>& free,
                                 bool allow_declined) {
     auto usable = [&](const Agent& a) {
-        return a.reachable(now) && a.hasRoomFor(item.work.kind) && a.speaks(item.work.language) &&
-               (allow_declined || !item.declined.count(a.id));
+        return a.hasRoomFor(item.work.kind) && a.speaks(item.work.language) &&
+               (allow_declined || !item.declined.count(a.id)) && queue.members.count(&a) > 0;
     };
     if (item.work.preferred_agent) {
-        auto it = agents_.find(*item.work.preferred_agent);
-        if (it != agents_.end() &&
-            std::binary_search(queue.agents.begin(), queue.agents.end(), it->first) &&
-            usable(it->second))
-            return &it->second;
+        for (const Agent* a : free) {
+            if (a->id == *item.work.preferred_agent && usable(*a)) return a;
+        }
     }
     const Agent* best = nullptr;
-    const std::size_t n = queue.agents.size();
     if (queue.def.selection == Selection::RoundRobin) {
-        for (std::size_t k = 0; k < n; ++k) {
-            std::size_t i = (queue.round_robin + k) % n;
-            const Agent& a = agents_.at(queue.agents[i]);
-            if (usable(a)) {
-                queue.round_robin = (i + 1) % n;
-                return &a;
+        // The next usable agent after the last one served, in the queue's stable order.
+        const std::size_t n = queue.agents.size();
+        std::size_t best_distance = n;
+        for (const Agent* a : free) {
+            if (!usable(*a)) continue;
+            auto pos = static_cast<std::size_t>(
+                std::lower_bound(queue.agents.begin(), queue.agents.end(), a->id) -
+                queue.agents.begin());
+            std::size_t distance = (pos + n - queue.round_robin % n) % n;
+            if (distance < best_distance) {
+                best_distance = distance;
+                best = a;
             }
         }
-        return nullptr;
+        if (best) {
+            auto pos = static_cast<std::size_t>(
+                std::lower_bound(queue.agents.begin(), queue.agents.end(), best->id) -
+                queue.agents.begin());
+            queue.round_robin = (pos + 1) % n;
+        }
+        return best;
     }
-    for (const auto& id : queue.agents) {
-        const Agent& a = agents_.at(id);
-        if (!usable(a)) continue;
+    for (const Agent* a : free) {
+        if (!usable(*a)) continue;
         if (!best) {
-            best = &a;
+            best = a;
             continue;
         }
         if (queue.def.selection == Selection::LeastOccupied) {
-            double oa = a.occupancy(), ob = best->occupancy();
-            if (oa < ob || (oa == ob && a.idle_since < best->idle_since)) best = &a;
-        } else if (a.idle_since < best->idle_since) {
-            best = &a;
+            double oa = a->occupancy(), ob = best->occupancy();
+            if (oa < ob || (oa == ob && (a->idle_since < best->idle_since ||
+                                         (a->idle_since == best->idle_since && a->id < best->id))))
+                best = a;
+        } else if (a->idle_since < best->idle_since ||
+                   (a->idle_since == best->idle_since && a->id < best->id)) {
+            best = a;
         }
     }
     return best;
@@ -165,9 +179,18 @@ void Dispatcher::widenOverdue(TimePoint now) {
                 continue;
             item.queues.push_back(target);
             auto& t = queues_.at(target);
-            t.waiting.insert(keyOf(item));
+            t.waiting[static_cast<std::size_t>(item.work.kind)].insert(keyOf(item));
             // Not added to the target's by_age: an item widens once, from its own queue.
         }
+    }
+}
+
+void Dispatcher::updateFree(FreeAgents& free, Agent* agent) {
+    for (std::size_t k = 0; k < kWorkKinds; ++k) {
+        if (agent->hasRoomFor(static_cast<WorkKind>(k))) continue;
+        auto& list = free[k];
+        auto it = std::find(list.begin(), list.end(), agent);
+        if (it != list.end()) list.erase(it);
     }
 }
 
@@ -175,38 +198,76 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     expireOffers(now);
     widenOverdue(now);
     std::vector<Offer> offers;
-    bool anyone = std::any_of(agents_.begin(), agents_.end(),
-                              [now](const auto& entry) { return entry.second.reachable(now); });
-    if (!anyone) return offers;  // nobody to offer to: work keeps its place
-    // Most urgent and oldest first across all queues: merge the queues' ordered sets.
-    // TODO(perf): a k-way merge that stops when every agent is full, for 10,000 waiting items.
-    std::set<std::pair<Key, std::string>> candidates;
-    for (auto& [name, q] : queues_) {
-        for (const auto& key : q.waiting) candidates.emplace(key, name);
+
+    // Agents who can take something now, per kind of work waiting. The order of these lists
+    // does not matter: choose() breaks every tie by agent id.
+    std::array<bool, kWorkKinds> waiting_kinds{};
+    for (const auto& [name, q] : queues_) {
+        for (std::size_t k = 0; k < kWorkKinds; ++k) waiting_kinds[k] |= !q.waiting[k].empty();
     }
+    FreeAgents free;
+    bool anyone = false;
+    for (auto& [id, a] : agents_) {
+        if (!a.reachable(now)) continue;
+        for (std::size_t k = 0; k < kWorkKinds; ++k) {
+            if (waiting_kinds[k] && a.hasRoomFor(static_cast<WorkKind>(k))) {
+                free[k].push_back(&a);
+                anyone = true;
+            }
+        }
+    }
+    if (!anyone) return offers;  // nobody to offer to: work keeps its place
+
+    // Most urgent and oldest first across all queues: a lazy merge of the (queue, kind) sets
+    // that some free member of the queue has room for. It stops when nobody has room left.
+    // Offered items leave their queues after the merge, so the iterators stay valid.
+    struct Cursor {
+        std::set<Key>::const_iterator it, end;
+        Queue* queue;
+        std::size_t kind;
+    };
+    std::vector<Cursor> cursors;
+    for (auto& [name, q] : queues_) {
+        for (std::size_t k = 0; k < kWorkKinds; ++k) {
+            if (q.waiting[k].empty()) continue;
+            bool served = std::any_of(free[k].begin(), free[k].end(),
+                                      [&q](const Agent* a) { return q.members.count(a) > 0; });
+            if (served) cursors.push_back({q.waiting[k].begin(), q.waiting[k].end(), &q, k});
+        }
+    }
+    std::vector<std::int64_t> offered;
     std::set<std::int64_t> handled;
-    for (const auto& [key, queue_name] : candidates) {
+    for (;;) {
+        Cursor* next = nullptr;
+        for (auto& c : cursors) {
+            if (c.it == c.end || free[c.kind].empty()) continue;
+            if (!next || *c.it < *next->it) next = &c;
+        }
+        if (!next) break;
+        Key key = *next->it;
+        Queue& q = *next->queue;
+        const auto& candidates = free[next->kind];
+        ++next->it;
         auto id = std::get<2>(key);
-        if (handled.count(id)) continue;
+        if (!handled.insert(id).second) continue;  // also waiting in an overflow queue
         Item& item = items_.at(id);
-        if (item.state != State::Waiting) continue;
-        Queue& q = queues_.at(queue_name);
-        const Agent* chosen = choose(q, item, now, false);
-        if (!chosen) chosen = choose(q, item, now, true);  // nobody else: ask again
+        const Agent* chosen = choose(q, item, candidates, false);
+        if (!chosen) chosen = choose(q, item, candidates, true);  // nobody else: ask again
         if (!chosen) continue;
-        handled.insert(id);
         Agent& agent = agents_.at(chosen->id);
         agent.load[static_cast<std::size_t>(item.work.kind)]++;
         const Queue& own = queues_.at(item.work.queue);
         auto timeout = isLive(item.work.kind) ? own.def.live_offer_timeout
                                               : own.def.async_offer_timeout;
-        removeFromQueues(item);
         item.state = State::Offered;
         item.agent = agent.id;
         item.offer_expires = now + timeout;
         offer_expiry_.emplace(item.offer_expires, id);
-        offers.push_back(Offer{id, agent.id, queue_name, item.offer_expires});
+        offers.push_back(Offer{id, agent.id, q.def.name, item.offer_expires});
+        offered.push_back(id);
+        updateFree(free, &agent);
     }
+    for (auto id : offered) removeFromQueues(items_.at(id));
     return offers;
 }
 
@@ -246,6 +307,19 @@ bool Dispatcher::complete(std::int64_t conversation_id, const std::string& agent
     return true;
 }
 
+bool Dispatcher::withdraw(std::int64_t conversation_id) {
+    auto it = items_.find(conversation_id);
+    if (it == items_.end()) return false;
+    Item& item = it->second;
+    if (item.state == State::Waiting) {
+        removeFromQueues(item);
+    } else if (auto a = agents_.find(item.agent); a != agents_.end()) {
+        a->second.load[static_cast<std::size_t>(item.work.kind)]--;
+    }
+    items_.erase(it);
+    return true;
+}
+
 std::size_t Dispatcher::waitingCount() const {
     std::size_t n = 0;
     for (const auto& [id, item] : items_) n += item.state == State::Waiting;
@@ -254,16 +328,23 @@ std::size_t Dispatcher::waitingCount() const {
 
 std::size_t Dispatcher::waitingCount(const std::string& queue) const {
     auto it = queues_.find(queue);
-    return it == queues_.end() ? 0 : it->second.waiting.size();
+    if (it == queues_.end()) return 0;
+    std::size_t n = 0;
+    for (const auto& set : it->second.waiting) n += set.size();
+    return n;
 }
 
 std::optional<std::size_t> Dispatcher::positionOf(std::int64_t conversation_id) const {
     auto it = items_.find(conversation_id);
     if (it == items_.end() || it->second.state != State::Waiting) return std::nullopt;
     const auto& q = queues_.at(it->second.work.queue);
-    auto pos = q.waiting.find(keyOf(it->second));
-    if (pos == q.waiting.end()) return std::nullopt;
-    return static_cast<std::size_t>(std::distance(q.waiting.begin(), pos)) + 1;
+    // Everything ahead of it in its queue, whatever the kind of work.
+    Key key = keyOf(it->second);
+    std::size_t ahead = 0;
+    for (const auto& set : q.waiting) {
+        ahead += static_cast<std::size_t>(std::distance(set.begin(), set.lower_bound(key)));
+    }
+    return ahead + 1;
 }
 
 const Agent* Dispatcher::agent(const std::string& id) const {

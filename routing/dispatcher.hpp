@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "routing/agents.hpp"
@@ -79,6 +80,10 @@ public:
     /// The agent finished (resolved or transferred away): capacity returns to them.
     bool complete(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
 
+    /// The conversation no longer needs an agent (resolved by a self-service answer, the
+    /// customer left): it leaves its queue, or its offer or assignment is released.
+    bool withdraw(std::int64_t conversation_id);
+
     std::size_t waitingCount() const;
     std::size_t waitingCount(const std::string& queue) const;
     /// 1-based place in its queue, or nullopt when not waiting.
@@ -98,17 +103,21 @@ private:
     };
     struct Queue {
         QueueDef def;
-        std::set<Key> waiting;
+        std::array<std::set<Key>, kWorkKinds> waiting;          // by kind, in queue order
         std::set<std::pair<TimePoint, std::int64_t>> by_age;  // for overflow
         std::vector<std::string> agents;                       // eligible by skills, stable order
+        std::unordered_set<const Agent*> members;              // the same, for O(1) checks
         std::size_t round_robin = 0;
     };
+    using FreeAgents = std::array<std::vector<Agent*>, kWorkKinds>;
 
     Key keyOf(const Item& item) const;
     void addToQueues(Item& item);
     void removeFromQueues(Item& item);
     void refreshEligibility();
-    const Agent* choose(Queue& queue, const Item& item, TimePoint now, bool allow_declined);
+    const Agent* choose(Queue& queue, const Item& item, const std::vector<Agent*>& free,
+                        bool allow_declined);
+    static void updateFree(FreeAgents& free, Agent* agent);
     void expireOffers(TimePoint now);
     void widenOverdue(TimePoint now);
 

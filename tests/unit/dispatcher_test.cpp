@@ -201,3 +201,23 @@ BOOST_AUTO_TEST_CASE(bad_queue_definitions_are_refused) {
     BOOST_TEST(!d.enqueue(work(1, 3, t0, "missing")));
     BOOST_TEST(!d.setPresence("ghost", Presence::Available, t0));
 }
+
+BOOST_AUTO_TEST_CASE(withdrawn_work_leaves_the_queue_and_frees_capacity) {
+    Dispatcher d({queue("general")});
+    auto a = makeAgent("a");
+    a.capacity.max = {1, 1, 1, 1};
+    d.upsertAgent(a);
+    d.setPresence("a", Presence::Available, t0);
+    d.enqueue(work(1, 3, t0));
+    d.enqueue(work(2, 3, t0 + 1s));
+    d.enqueue(work(3, 3, t0 + 2s));
+    BOOST_TEST(d.withdraw(2));
+    BOOST_TEST(*d.positionOf(3) == 2u);
+    auto offers = d.dispatch(t0 + 3s);
+    BOOST_REQUIRE_EQUAL(offers.size(), 1u);
+    BOOST_TEST(d.withdraw(1));  // offered, then withdrawn: the slot is free again
+    offers = d.dispatch(t0 + 4s);
+    BOOST_REQUIRE_EQUAL(offers.size(), 1u);
+    BOOST_TEST(offers[0].conversation_id == 3);
+    BOOST_TEST(!d.withdraw(42));
+}
