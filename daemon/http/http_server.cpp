@@ -253,6 +253,9 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
         return accept();
     }
     metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
+    // Answers are small and written whole: send them at once, never held back by Nagle.
+    beast::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
     {
         std::lock_guard lock(sessions_mutex);
