@@ -77,7 +77,8 @@ struct ChannelsConfig {
 
 /// The whole of ccd.yaml.
 struct DaemonConfig {
-    std::string source_path;  ///< absolute path of the file it was parsed from
+    std::string source_path;   ///< absolute path of the file it was parsed from
+    std::string routing_path;  ///< `routing:` — routing rules file, absolute; empty when none
     ServerConfig server;
     StorageConfig storage;
     LoggingConfig logging;

@@ -122,7 +122,13 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     auto base = std::filesystem::path(cfg->source_path).parent_path();
 
     NodeRef root = doc.root();
-    if (root.present() && root.expectMap({"server", "storage", "logging", "channels"})) {
+    if (root.present() &&
+        root.expectMap({"server", "storage", "logging", "channels", "routing"})) {
+        if (auto routing = root["routing"].nonEmptyString()) {
+            std::filesystem::path p(*routing);
+            if (p.is_relative()) p = base / p;
+            cfg->routing_path = p.lexically_normal().string();
+        }
         readServer(root["server"], cfg->server);
         readStorage(root["storage"], cfg->storage, base);
 

@@ -161,7 +161,10 @@ bool NodeRef::expectMap(std::initializer_list<std::string_view> allowed) const {
         std::string_view best;
         std::size_t best_distance = 3;
         for (auto candidate : allowed) {
-            auto d = editDistance(key, candidate);
+            // A close spelling, or a longer or shorter form of the key ("monday" for "mon").
+            bool prefix = key.size() >= 3 && candidate.size() >= 3 &&
+                          (key.rfind(candidate, 0) == 0 || candidate.rfind(key, 0) == 0);
+            auto d = prefix ? 1 : editDistance(key, candidate);
             if (d < best_distance) {
                 best_distance = d;
                 best = candidate;
@@ -178,6 +181,25 @@ bool NodeRef::expectMap(std::initializer_list<std::string_view> allowed) const {
             message += " (known keys: " + list + ")";
         }
         doc_->addIssue(line, column, path, message);
+    }
+    return true;
+}
+
+bool NodeRef::expectNamedEntries() const {
+    if (!present_ || node_.IsNull()) return true;
+    if (!node_.IsMap()) {
+        error("expected a map");
+        return false;
+    }
+    std::set<std::string> seen;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+        auto mark = it->first.Mark();
+        if (!it->first.IsScalar()) {
+            doc_->addIssue(mark.line + 1, mark.column + 1, path_, "names must be plain strings");
+        } else if (!seen.insert(it->first.Scalar()).second) {
+            doc_->addIssue(mark.line + 1, mark.column + 1, joinPath(path_, it->first.Scalar()),
+                           "duplicate name \"" + it->first.Scalar() + "\"");
+        }
     }
     return true;
 }

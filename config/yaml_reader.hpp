@@ -53,6 +53,10 @@ public:
     /// unknown key at the key's own position (with a suggestion when one is close), and each
     /// duplicate key. Returns false when it is not a map. A missing node is fine (returns true).
     bool expectMap(std::initializer_list<std::string_view> allowed) const;
+    /// Checks this is a map of freely named entries (names of calendars, queues...): reports
+    /// "expected a map", keys that are not plain strings and duplicate names. Returns false when
+    /// it is not a map. A missing node is fine.
+    bool expectNamedEntries() const;
     /// Reports "expected a list" unless this is a sequence (or missing). Returns the check.
     bool expectSequence() const;
     /// Map entries in file order (key, value); empty unless a map.

@@ -18,6 +18,7 @@
 #include "ccd_version.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "config/routing_config_parser.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
@@ -41,16 +42,38 @@ void setUpLogging() {
     spdlog::flush_on(spdlog::level::info);
 }
 
+/// Loads ccd.yaml and the routing file it names; both must be valid.
+struct LoadedConfig {
+    ccd::config::DaemonConfigPtr daemon;
+    ccd::routing::RoutingConfigPtr routing;  // null when ccd.yaml names no routing file
+};
+
+LoadedConfig loadAll(const std::string& path) {
+    LoadedConfig out;
+    out.daemon = ccd::config::loadDaemonConfig(path);
+    if (!out.daemon->routing_path.empty())
+        out.routing = ccd::config::loadRoutingConfig(out.daemon->routing_path);
+    return out;
+}
+
+std::string describeRouting(const ccd::routing::RoutingConfig& r) {
+    return std::to_string(r.queues.size()) + " queues, " + std::to_string(r.sla_policies.size()) +
+           " SLA policies, " + std::to_string(r.calendars.size()) + " calendars";
+}
+
 int checkConfig(const std::string& path) {
     try {
-        auto cfg = ccd::config::loadDaemonConfig(path);
-        std::cout << path << ": OK (listen " << cfg->server.listen.host << ":"
-                  << cfg->server.listen.port << ", store " << cfg->storage.sqlite.path << ")\n";
+        auto cfg = loadAll(path);
+        std::cout << path << ": OK (listen " << cfg.daemon->server.listen.host << ":"
+                  << cfg.daemon->server.listen.port << ", store "
+                  << cfg.daemon->storage.sqlite.path << ")\n";
+        if (cfg.routing)
+            std::cout << cfg.daemon->routing_path << ": OK (" << describeRouting(*cfg.routing)
+                      << ")\n";
         return kExitOk;
     } catch (const ccd::config::ConfigError& e) {
         std::cerr << e.what();
-        if (std::string(e.what()).back() != '\n') std::cerr << '\n';
-        std::cerr << path << ": " << e.issues().size() << " problem(s)\n";
+        std::cerr << e.issues().size() << " problem(s)\n";
         return kExitConfig;
     }
 }
@@ -59,10 +82,12 @@ int runDaemon(const std::string& path) {
     setUpLogging();
     ccd::config::DaemonConfigPtr cfg;
     try {
-        cfg = ccd::config::loadDaemonConfig(path);
+        auto loaded = loadAll(path);
+        cfg = loaded.daemon;
+        if (loaded.routing)
+            spdlog::info("routing: {} ({})", cfg->routing_path, describeRouting(*loaded.routing));
     } catch (const ccd::config::ConfigError& e) {
         std::cerr << e.what();
-        if (std::string(e.what()).back() != '\n') std::cerr << '\n';
         return kExitConfig;
     }
     if (!ccd::daemon::applyLogLevel(cfg->logging.level)) {
@@ -90,12 +115,17 @@ int runDaemon(const std::string& path) {
                      : cfg->server.listen.host,
                  daemon->port());
 
+    // A reload takes both files or neither.
     daemon->run([path]() -> ccd::config::DaemonConfigPtr {
         try {
-            return ccd::config::loadDaemonConfig(path);
+            auto loaded = loadAll(path);
+            if (loaded.routing)
+                spdlog::info("reload: routing {} ({})", loaded.daemon->routing_path,
+                             describeRouting(*loaded.routing));
+            return loaded.daemon;
         } catch (const ccd::config::ConfigError& e) {
             for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
-            spdlog::error("reload: {} rejected; the previous configuration keeps serving", path);
+            spdlog::error("reload: rejected; the previous configuration keeps serving");
             return nullptr;
         }
     });

@@ -1,2 +1,3 @@
 # Configuration parsing and validation.
 ccd_add_boost_test(config_test SOURCES unit/config_test.cpp LIBS ccd_config)
+ccd_add_boost_test(routing_config_test SOURCES unit/routing_config_test.cpp LIBS ccd_config)
