@@ -227,7 +227,9 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
         std::size_t kind;
     };
     std::vector<Cursor> cursors;
-    for (auto& [name, q] : queues_) {
+    for (auto& entry : queues_) {
+        // Not a structured binding: C++17 lambdas cannot capture one (clang rejects it).
+        Queue& q = entry.second;
         for (std::size_t k = 0; k < kWorkKinds; ++k) {
             if (q.waiting[k].empty()) continue;
             bool served = std::any_of(free[k].begin(), free[k].end(),
