@@ -1,0 +1,197 @@
+#include "config/classification_parser.hpp"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <unicode/parseerr.h>
+#include <unicode/regex.h>
+#include <unicode/unistr.h>
+#include <unicode/utypes.h>
+
+namespace ccd::config {
+namespace {
+
+using routing::CategoryDef;
+using routing::ClassifierConfig;
+using routing::SafetySignalDef;
+using routing::SentimentLexicon;
+
+constexpr const char* kLanguages[] = {"en", "zh-Hans", "zh-Hant"};
+
+// A list of phrases (keywords, exclusions, lexicon entries, stopwords): a phrase that is empty
+// or only a `*` would match every message, so it is refused at its own node.
+std::vector<std::string> readPhrases(const NodeRef& node) {
+    std::vector<std::string> out;
+    if (!node.present() || node.isNull()) return out;
+    if (node.isScalar()) {
+        if (auto s = node.nonEmptyString()) out.push_back(*s);
+        return out;
+    }
+    if (!node.isSequence()) {
+        node.error("expected a list of strings");
+        return out;
+    }
+    for (const auto& item : node.items()) {
+        auto s = item.string();
+        if (!s) continue;
+        if (s->find_first_not_of(" \t*") == std::string::npos) {
+            item.error("a phrase must contain at least one letter or digit");
+            continue;
+        }
+        out.push_back(*s);
+    }
+    return out;
+}
+
+// Compiles with ICU, the engine the classifier runs, so a bad pattern is reported at the
+// pattern's own line and column rather than when the daemon starts classifying.
+std::vector<std::string> readRegexes(const NodeRef& node) {
+    std::vector<std::string> out;
+    if (!node.present() || node.isNull()) return out;
+    if (!node.expectSequence()) return out;
+    for (const auto& item : node.items()) {
+        auto s = item.string();
+        if (!s) continue;
+        if (s->empty()) {
+            item.error("a regular expression must not be empty (it would match every message)");
+            continue;
+        }
+        UParseError where{};
+        UErrorCode status = U_ZERO_ERROR;
+        std::unique_ptr<icu::RegexPattern> compiled(
+            icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(*s), 0, where, status));
+        if (U_FAILURE(status) || !compiled) {
+            item.error(std::string("invalid regular expression: ") + u_errorName(status) +
+                       " at offset " + std::to_string(where.offset));
+            continue;
+        }
+        out.push_back(*s);
+    }
+    return out;
+}
+
+void readExamples(const NodeRef& node, CategoryDef& def) {
+    if (!node.present() || node.isNull()) return;
+    if (!node.expectMap({"en", "zh-Hans", "zh-Hant"})) return;
+    for (const char* lang : kLanguages) {
+        auto list = readPhrases(node[lang]);
+        if (!list.empty()) def.examples[lang] = std::move(list);
+    }
+}
+
+// Returns the node of each category read, in the order of `out.categories`.
+std::vector<NodeRef> readCategories(const NodeRef& node, ClassifierConfig& out) {
+    std::vector<NodeRef> read;
+    if (!node.require()) return read;
+    if (!node.expectSequence()) return read;
+    if (node.items().empty()) {
+        node.error("at least one category is needed");
+        return read;
+    }
+    std::set<std::string> names;
+    for (const auto& item : node.items()) {
+        if (!item.expectMap({"name", "keywords", "regexes", "examples"})) continue;
+        read.push_back(item);
+        CategoryDef def;
+        NodeRef name = item["name"];
+        if (name.require()) {
+            if (auto s = name.nonEmptyString()) {
+                if (!names.insert(*s).second) name.error("duplicate category \"" + *s + "\"");
+                def.name = *s;
+            }
+        }
+        def.keywords = readPhrases(item["keywords"]);
+        def.regexes = readRegexes(item["regexes"]);
+        readExamples(item["examples"], def);
+        out.categories.push_back(std::move(def));
+    }
+    return read;
+}
+
+void readSentiment(const NodeRef& node, SentimentLexicon& out) {
+    if (!node.present() || node.isNull()) return;
+    if (!node.expectMap({"positive", "negative", "negators", "clause_breaks", "negation_window",
+                         "negated_negative_weight", "neutral_band"})) {
+        return;
+    }
+    if (node["positive"].present()) out.positive = readPhrases(node["positive"]);
+    if (node["negative"].present()) out.negative = readPhrases(node["negative"]);
+    if (node["negators"].present()) out.negators = readPhrases(node["negators"]);
+    if (node["clause_breaks"].present()) out.clause_breaks = readPhrases(node["clause_breaks"]);
+    if (auto n = node["negation_window"].integer(0, 20)) out.negation_window = static_cast<int>(*n);
+    if (auto w = node["negated_negative_weight"].number(0.0, 1.0)) out.negated_negative_weight = *w;
+    if (auto b = node["neutral_band"].number(0.0, 10.0)) out.neutral_band = *b;
+}
+
+void readSafety(const NodeRef& node, ClassifierConfig& out) {
+    if (!node.present() || node.isNull()) return;
+    if (!node.expectSequence()) return;
+    std::set<std::string> names;
+    for (const auto& item : node.items()) {
+        if (!item.expectMap({"name", "keywords", "regexes", "exclusions"})) continue;
+        SafetySignalDef def;
+        NodeRef name = item["name"];
+        if (name.require()) {
+            if (auto s = name.nonEmptyString()) {
+                if (!names.insert(*s).second) name.error("duplicate safety signal \"" + *s + "\"");
+                def.name = *s;
+            }
+        }
+        def.keywords = readPhrases(item["keywords"]);
+        def.regexes = readRegexes(item["regexes"]);
+        def.exclusions = readPhrases(item["exclusions"]);
+        if (!item["keywords"].present() && !item["regexes"].present()) {
+            item.error("a safety signal needs keywords or regexes");
+        }
+        out.safety.push_back(std::move(def));
+    }
+}
+
+}  // namespace
+
+void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
+    if (!node.present()) return;
+    if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
+                         "regex_weight", "smoothing", "temperature", "stopwords", "categories",
+                         "sentiment", "safety"})) {
+        return;
+    }
+    ClassifierConfig cfg;
+    NodeRef fallback = node["fallback_category"];
+    if (auto s = fallback.nonEmptyString()) cfg.fallback_category = *s;
+    if (auto v = node["confidence_threshold"].number(0.0, 1.0)) cfg.confidence_threshold = *v;
+    if (auto v = node["keyword_weight"].number(0.0, 20.0)) cfg.keyword_weight = *v;
+    if (auto v = node["regex_weight"].number(0.0, 20.0)) cfg.regex_weight = *v;
+    if (auto v = node["smoothing"].number(0.001, 10.0)) cfg.smoothing = *v;
+    if (auto v = node["temperature"].number(0.1, 100.0)) cfg.temperature = *v;
+    if (node["stopwords"].present()) cfg.stopwords = readPhrases(node["stopwords"]);
+    const std::vector<NodeRef> categories = readCategories(node["categories"], cfg);
+    readSentiment(node["sentiment"], cfg.sentiment);
+    readSafety(node["safety"], cfg);
+
+    // Cross-checks, once every category is known.
+    bool fallback_known = false;
+    for (std::size_t i = 0; i < cfg.categories.size(); ++i) {
+        const CategoryDef& def = cfg.categories[i];
+        if (def.name.empty()) continue;
+        if (def.name == cfg.fallback_category) {
+            fallback_known = true;
+            continue;
+        }
+        if (def.examples.empty()) {
+            categories[i]["examples"].error("category \"" + def.name +
+                                            "\" needs at least one example (only the fallback "
+                                            "category may have none)");
+        }
+    }
+    if (!fallback_known && !cfg.categories.empty()) {
+        fallback.error("no category named \"" + cfg.fallback_category + "\"" +
+                       (fallback.present() ? "" : " (the default fallback_category)"));
+    }
+    out = std::move(cfg);
+}
+
+}  // namespace ccd::config
