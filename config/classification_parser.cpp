@@ -1,15 +1,18 @@
 #include "config/classification_parser.hpp"
 
+#include <unicode/parseerr.h>
+#include <unicode/regex.h>
+#include <unicode/unistr.h>
+#include <unicode/utypes.h>
+
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <unicode/parseerr.h>
-#include <unicode/regex.h>
-#include <unicode/unistr.h>
-#include <unicode/utypes.h>
+#include "routing/classify/text_normalizer.hpp"
 
 namespace ccd::config {
 namespace {
@@ -117,13 +120,30 @@ void readSentiment(const NodeRef& node, SentimentLexicon& out) {
                          "negated_negative_weight", "neutral_band"})) {
         return;
     }
-    if (node["positive"].present()) out.positive = readPhrases(node["positive"]);
-    if (node["negative"].present()) out.negative = readPhrases(node["negative"]);
-    if (node["negators"].present()) out.negators = readPhrases(node["negators"]);
-    if (node["clause_breaks"].present()) out.clause_breaks = readPhrases(node["clause_breaks"]);
+    // A word has one role: the analyzer compares normalized words, so "Good" in positive and
+    // "good" in negative are the same word.
+    const routing::TextNormalizer normalizer;
+    std::map<std::string, std::string> role_of;
+    const auto readList = [&](const char* key, std::vector<std::string>& list) {
+        NodeRef list_node = node[key];
+        if (!list_node.present()) return;
+        list = readPhrases(list_node);
+        for (const auto& item : list_node.items()) {
+            auto word = item.string();
+            if (!word) continue;
+            auto [it, inserted] = role_of.emplace(normalizer.normalizeToUtf8(*word), key);
+            if (!inserted && it->second != key) {
+                item.error("\"" + *word + "\" is also in " + it->second);
+            }
+        }
+    };
+    readList("positive", out.positive);
+    readList("negative", out.negative);
+    readList("negators", out.negators);
+    readList("clause_breaks", out.clause_breaks);
     if (auto n = node["negation_window"].integer(0, 20)) out.negation_window = static_cast<int>(*n);
     if (auto w = node["negated_negative_weight"].number(0.0, 1.0)) out.negated_negative_weight = *w;
-    if (auto b = node["neutral_band"].number(0.0, 10.0)) out.neutral_band = *b;
+    if (auto b = node["neutral_band"].number(0.01, 10.0)) out.neutral_band = *b;
 }
 
 void readSafety(const NodeRef& node, ClassifierConfig& out) {
@@ -143,9 +163,9 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
         def.keywords = readPhrases(item["keywords"]);
         def.regexes = readRegexes(item["regexes"]);
         def.exclusions = readPhrases(item["exclusions"]);
-        if (!item["keywords"].present() && !item["regexes"].present()) {
-            item.error("a safety signal needs keywords or regexes");
-        }
+        const bool listed = !item["keywords"].items().empty() || item["keywords"].isScalar() ||
+                            !item["regexes"].items().empty();
+        if (!listed) item.error("a safety signal needs keywords or regexes");
         out.safety.push_back(std::move(def));
     }
 }
@@ -174,22 +194,25 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
 
     // Cross-checks, once every category is known.
     bool fallback_known = false;
-    for (std::size_t i = 0; i < cfg.categories.size(); ++i) {
-        const CategoryDef& def = cfg.categories[i];
-        if (def.name.empty()) continue;
-        if (def.name == cfg.fallback_category) {
-            fallback_known = true;
-            continue;
-        }
-        if (def.examples.empty()) {
-            categories[i]["examples"].error("category \"" + def.name +
-                                            "\" needs at least one example (only the fallback "
-                                            "category may have none)");
-        }
+    for (const CategoryDef& def : cfg.categories) {
+        fallback_known |= def.name == cfg.fallback_category;
     }
     if (!fallback_known && !cfg.categories.empty()) {
         fallback.error("no category named \"" + cfg.fallback_category + "\"" +
                        (fallback.present() ? "" : " (the default fallback_category)"));
+    }
+    for (std::size_t i = 0; i < cfg.categories.size() && fallback_known; ++i) {
+        const CategoryDef& def = cfg.categories[i];
+        if (def.name.empty() || def.name == cfg.fallback_category || !def.examples.empty()) {
+            continue;
+        }
+        // Examples in the wrong shape have been reported already. yaml-cpp places an empty
+        // value at the next token, so that case is reported at the category itself.
+        const NodeRef examples = categories[i]["examples"];
+        if (examples.present() && !examples.isNull() && !examples.isMap()) continue;
+        (examples.isNull() ? categories[i] : examples)
+            .error("category \"" + def.name +
+                   "\" needs at least one example (only the fallback category may have none)");
     }
     out = std::move(cfg);
 }

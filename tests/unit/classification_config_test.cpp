@@ -1,0 +1,232 @@
+// The `classification:` section of routing.yaml: each mistake is reported once, at its own
+// line and column, with its YAML path.
+#include "config/classification_parser.hpp"
+
+#define BOOST_TEST_MODULE classification_config_test
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "config/routing_config_parser.hpp"
+
+using ccd::config::ConfigError;
+using ccd::config::ConfigIssue;
+
+namespace {
+
+// A valid section; the tests change one line (1-based numbers in the comments).
+const std::vector<std::string> kBase = {
+    "classification:",                  // 1
+    "  fallback_category: other",       // 2
+    "  confidence_threshold: 0.4",      // 3
+    "  categories:",                    // 4
+    "    - name: fault",                // 5
+    "      keywords: [broken, 坏了]",   // 6
+    "      regexes: ['不(工作|转)']",   // 7
+    "      examples:",                  // 8
+    "        en: [\"it is broken\"]",   // 9
+    "        zh-Hans: [\"坏了\"]",      // 10
+    "    - name: billing",              // 11
+    "      examples:",                  // 12
+    "        en: [\"charged twice\"]",  // 13
+    "    - name: other",                // 14
+    "  sentiment:",                     // 15
+    "    positive: [good]",             // 16
+    "    negative: [bad]",              // 17
+    "    negation_window: 3",           // 18
+    "  safety:",                        // 19
+    "    - name: fire",                 // 20
+    "      keywords: [fire]",           // 21
+    "      exclusions: [fire tv]",      // 22
+};
+
+std::string text(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
+/// The base file with lines `first`..`last` (1-based, inclusive) replaced by `replacement`
+/// (which may hold several lines).
+std::string withLines(int first, int last, const std::string& replacement) {
+    auto lines = kBase;
+    lines.erase(lines.begin() + (first - 1), lines.begin() + last);
+    lines.insert(lines.begin() + (first - 1), replacement);
+    return text(lines);
+}
+
+std::string withLine(int number, const std::string& replacement) {
+    return withLines(number, number, replacement);
+}
+
+std::vector<ConfigIssue> issuesOf(const std::string& yaml) {
+    try {
+        ccd::config::parseRoutingConfig(yaml, "/etc/ccd/routing.yaml");
+    } catch (const ConfigError& e) {
+        return e.issues();
+    }
+    return {};
+}
+
+void expectIssue(const std::string& yaml, int line, int column, const std::string& path,
+                 const std::string& words) {
+    const auto issues = issuesOf(yaml);
+    std::string all;
+    for (const auto& issue : issues) all += issue.format() + "\n";
+    BOOST_TEST_CONTEXT(yaml << all) {
+        BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+        BOOST_TEST(issues[0].file == "/etc/ccd/routing.yaml");
+        BOOST_TEST(issues[0].line == line);
+        BOOST_TEST(issues[0].column == column);
+        BOOST_TEST(issues[0].path == path);
+        BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_base_section_parses) {
+    const auto cfg = ccd::config::parseRoutingConfig(text(kBase), "routing.yaml");
+    const auto& c = cfg->classification;
+    BOOST_REQUIRE_EQUAL(c.categories.size(), 3u);
+    BOOST_TEST(c.categories[0].name == "fault");
+    BOOST_TEST(c.categories[0].keywords.size() == 2u);
+    BOOST_TEST(c.categories[0].regexes.size() == 1u);
+    BOOST_TEST(c.categories[0].examples.at("zh-Hans").front() == "坏了");
+    BOOST_TEST(c.categories[2].examples.empty());
+    BOOST_TEST(c.fallback_category == "other");
+    BOOST_TEST(c.confidence_threshold == 0.4);
+    BOOST_TEST(c.sentiment.negation_window == 3);
+    BOOST_REQUIRE_EQUAL(c.safety.size(), 1u);
+    BOOST_TEST(c.safety[0].exclusions.front() == "fire tv");
+}
+
+BOOST_AUTO_TEST_CASE(the_shipped_section_parses) {
+    const auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    const auto& c = cfg->classification;
+    BOOST_TEST(c.categories.size() == 8u);
+    BOOST_TEST(c.fallback_category == "other");
+    BOOST_TEST(c.safety.size() >= 8u);
+    BOOST_TEST(!c.stopwords.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_file_without_the_section_keeps_the_defaults) {
+    const auto cfg = ccd::config::parseRoutingConfig("queues: {}\n", "routing.yaml");
+    BOOST_TEST(cfg->classification.categories.empty());
+    BOOST_TEST(cfg->classification.fallback_category == "other");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys) {
+    expectIssue(withLine(3, "  confidence_treshold: 0.4"), 3, 3,
+                "classification.confidence_treshold", "did you mean \"confidence_threshold\"");
+    expectIssue(withLine(6, "      keyword: [broken]"), 6, 7,
+                "classification.categories[0].keyword", "did you mean \"keywords\"");
+    expectIssue(withLine(10, "        zh-CN: [\"坏了\"]"), 10, 9,
+                "classification.categories[0].examples.zh-CN", "unknown key");
+    expectIssue(withLine(18, "    window: 3"), 18, 5, "classification.sentiment.window",
+                "unknown key");
+    expectIssue(withLine(22, "      exclusion: [fire tv]"), 22, 7,
+                "classification.safety[0].exclusion", "did you mean \"exclusions\"");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types) {
+    expectIssue(withLines(4, 14, "  categories: fault"), 4, 15, "classification.categories",
+                "expected a list");
+    expectIssue(withLine(6, "      keywords: {broken: 1}"), 6, 17,
+                "classification.categories[0].keywords", "expected a list of strings");
+    expectIssue(withLine(6, "      keywords: [broken, [nested]]"), 6, 26,
+                "classification.categories[0].keywords[1]", "expected a string");
+    expectIssue(withLines(8, 10, "      examples: [\"it is broken\"]"), 8, 17,
+                "classification.categories[0].examples", "expected a map");
+    expectIssue(withLines(15, 18, "  sentiment: [good]"), 15, 14, "classification.sentiment",
+                "expected a map");
+    expectIssue(withLine(18, "    negation_window: three"), 18, 22,
+                "classification.sentiment.negation_window", "expected an integer");
+    expectIssue(withLines(19, 22, "  safety: fire"), 19, 11, "classification.safety",
+                "expected a list");
+    expectIssue(withLines(1, 22, "classification: [other]"), 1, 17, "classification",
+                "expected a map");
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_numbers) {
+    expectIssue(withLine(3, "  confidence_threshold: 1.5"), 3, 25,
+                "classification.confidence_threshold", "between 0 and 1");
+    expectIssue(withLine(3, "  smoothing: 0"), 3, 14, "classification.smoothing", "between");
+    expectIssue(withLine(3, "  temperature: -1"), 3, 16, "classification.temperature", "between");
+    expectIssue(withLine(3, "  keyword_weight: 50"), 3, 19, "classification.keyword_weight",
+                "between 0 and 20");
+    expectIssue(withLine(18, "    negation_window: -1"), 18, 22,
+                "classification.sentiment.negation_window", "between 0 and 20");
+    expectIssue(withLine(18, "    neutral_band: 0"), 18, 19,
+                "classification.sentiment.neutral_band", "between");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_names) {
+    expectIssue(withLine(11, "    - name: fault"), 11, 13, "classification.categories[1].name",
+                "duplicate category \"fault\"");
+    expectIssue(withLine(22, "    - name: fire\n      keywords: [flames]"), 22, 13,
+                "classification.safety[1].name", "duplicate safety signal \"fire\"");
+}
+
+BOOST_AUTO_TEST_CASE(missing_and_empty_names) {
+    expectIssue(withLines(11, 13, "    - examples: {en: [\"charged twice\"]}"), 11, 7,
+                "classification.categories[1].name", "missing required key \"name\"");
+    expectIssue(withLine(11, "    - name: \"\""), 11, 13, "classification.categories[1].name",
+                "must not be empty");
+}
+
+BOOST_AUTO_TEST_CASE(fallback_must_name_a_category) {
+    expectIssue(withLine(2, "  fallback_category: misc"), 2, 22, "classification.fallback_category",
+                "no category named \"misc\"");
+    // The default fallback ("other") must exist too when the key is left out.
+    auto lines = kBase;
+    lines.erase(lines.begin() + 13);  // "- name: other"
+    lines.erase(lines.begin() + 1);   // fallback_category
+    expectIssue(text(lines), 2, 3, "classification.fallback_category",
+                "no category named \"other\" (the default");
+}
+
+BOOST_AUTO_TEST_CASE(a_category_without_examples) {
+    expectIssue(withLines(12, 13, "      keywords: [invoice]\n      examples:"), 11, 7,
+                "classification.categories[1]", "needs at least one example");
+    expectIssue(withLine(13, "        en: []"), 13, 9, "classification.categories[1].examples",
+                "needs at least one example");
+    // The fallback category may have none (line 14 has none): the base file is proof.
+}
+
+BOOST_AUTO_TEST_CASE(bad_regular_expressions_are_reported_at_the_pattern) {
+    expectIssue(withLine(7, "      regexes: ['ok', '不(工作|转']"), 7, 23,
+                "classification.categories[0].regexes[1]", "invalid regular expression");
+    expectIssue(withLine(7, "      regexes:\n        - 'a{2,1}'"), 8, 11,
+                "classification.categories[0].regexes[0]", "invalid regular expression");
+    expectIssue(withLine(22, "      regexes: ['[unclosed']"), 22, 17,
+                "classification.safety[0].regexes[0]", "invalid regular expression");
+    expectIssue(withLine(7, "      regexes: ['']"), 7, 17,
+                "classification.categories[0].regexes[0]", "must not be empty");
+}
+
+BOOST_AUTO_TEST_CASE(phrases_that_would_match_everything) {
+    expectIssue(withLine(6, "      keywords: [broken, '*']"), 6, 26,
+                "classification.categories[0].keywords[1]", "at least one letter or digit");
+    expectIssue(withLine(21, "      keywords: ['']"), 21, 18,
+                "classification.safety[0].keywords[0]", "at least one letter or digit");
+}
+
+BOOST_AUTO_TEST_CASE(a_safety_signal_needs_something_to_match) {
+    expectIssue(withLine(21, "      regexes: []") + "", 20, 7, "classification.safety[0]",
+                "needs keywords or regexes");
+}
+
+BOOST_AUTO_TEST_CASE(a_word_in_two_sentiment_lists) {
+    expectIssue(withLine(17, "    negative: [bad, good]"), 17, 21,
+                "classification.sentiment.negative[1]", "also in positive");
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_is_reported_not_only_the_first) {
+    auto lines = kBase;
+    lines[2] = "  confidence_threshold: 2";
+    lines[6] = "      regexes: ['(']";
+    lines[10] = "    - name: fault";
+    const auto issues = issuesOf(text(lines));
+    BOOST_TEST(issues.size() == 3u);
+}
