@@ -5,6 +5,7 @@
 #include <unicode/unistr.h>
 #include <unicode/utypes.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -175,7 +176,8 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
 void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.present()) return;
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
-                         "regex_weight", "smoothing", "temperature", "stopwords", "categories",
+                         "regex_weight", "smoothing", "temperature", "safety_category", "safety_weight",
+                         "stopwords", "categories",
                          "sentiment", "safety"})) {
         return;
     }
@@ -187,6 +189,9 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (auto v = node["regex_weight"].number(0.0, 20.0)) cfg.regex_weight = *v;
     if (auto v = node["smoothing"].number(0.001, 10.0)) cfg.smoothing = *v;
     if (auto v = node["temperature"].number(0.1, 100.0)) cfg.temperature = *v;
+    NodeRef safety_category = node["safety_category"];
+    if (auto s = safety_category.nonEmptyString()) cfg.safety_category = *s;
+    if (auto v = node["safety_weight"].number(0.0, 20.0)) cfg.safety_weight = *v;
     if (node["stopwords"].present()) cfg.stopwords = readPhrases(node["stopwords"]);
     const std::vector<NodeRef> categories = readCategories(node["categories"], cfg);
     readSentiment(node["sentiment"], cfg.sentiment);
@@ -200,6 +205,11 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!fallback_known && !cfg.categories.empty()) {
         fallback.error("no category named \"" + cfg.fallback_category + "\"" +
                        (fallback.present() ? "" : " (the default fallback_category)"));
+    }
+    if (!cfg.safety_category.empty() && !cfg.categories.empty() &&
+        std::none_of(cfg.categories.begin(), cfg.categories.end(),
+                     [&](const CategoryDef& def) { return def.name == cfg.safety_category; })) {
+        safety_category.error("no category named \"" + cfg.safety_category + "\"");
     }
     for (std::size_t i = 0; i < cfg.categories.size() && fallback_known; ++i) {
         const CategoryDef& def = cfg.categories[i];

@@ -1,0 +1,84 @@
+#pragma once
+// Chooses a message's category: a multinomial naive Bayes model trained on the configured
+// examples, plus log-evidence from keyword and regular-expression rules, turned into a
+// posterior-like confidence; below the threshold the fallback category wins.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unicode/unistr.h>
+
+#include "routing/classify/classification.hpp"
+#include "routing/classify/classifier_config.hpp"
+#include "routing/classify/naive_bayes.hpp"
+#include "routing/classify/regex_set.hpp"
+#include "routing/classify/term_matcher.hpp"
+
+namespace ccd::routing {
+
+class TextNormalizer;
+class Tokenizer;
+
+/// The category decision for one message.
+struct CategoryDecision {
+    std::size_t category = 0;  ///< index into the configured categories, after the fallback
+    std::size_t top = 0;       ///< best-scoring category before the fallback
+    double confidence = 0.0;   ///< posterior of `top`
+};
+
+/// Category scoring: score(c) = log P(tokens | c) / temperature + keyword_weight * (distinct
+/// keywords of c found) + regex_weight * (patterns of c that match) + safety_weight when c is the
+/// safety_category and a safety signal fired; posterior = softmax(score).
+/// Thread safety: not thread-safe (regex matchers keep state); copy it for another thread —
+/// copies share the trained model and phrase tables.
+class CategoryModel {
+public:
+    /// Validates the category part of `config` and trains on its examples, tokenized with
+    /// `tokenizer`. Throws std::invalid_argument for: no categories, an empty or duplicate
+    /// name, an unknown fallback, a category other than the fallback without examples, an
+    /// example language other than en/zh-Hans/zh-Hant, an empty phrase, a bad pattern, or a
+    /// threshold, weight, smoothing or temperature out of range.
+    CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
+                  Tokenizer& tokenizer);
+
+    /// Decides for normalized `text` and its `tokens`; `hazard` says whether a safety signal
+    /// fired. With `evidence`, appends the keywords, patterns and strongest tokens that
+    /// favoured the top category.
+    CategoryDecision decide(const icu::UnicodeString& text, const std::vector<std::string>& tokens,
+                            bool hazard, std::vector<Evidence>* evidence = nullptr);
+
+    /// Posteriors of every category for the last decide() call, in configuration order.
+    const std::vector<double>& posteriors() const { return posterior_; }
+
+    const std::string& name(std::size_t category) const { return shared_->names[category]; }
+    std::size_t size() const { return shared_->names.size(); }
+    const NaiveBayes& bayes() const { return shared_->bayes; }
+
+private:
+    struct Shared {
+        std::vector<std::string> names;
+        std::size_t fallback = 0;
+        double threshold = 0.0;
+        double keyword_weight = 0.0;
+        double regex_weight = 0.0;
+        double temperature = 1.0;
+        std::size_t safety_category = 0;
+        double safety_weight = 0.0;  ///< 0 when no safety_category is configured
+        NaiveBayes bayes;
+        TermMatcher keywords;
+        std::vector<std::vector<std::size_t>> keyword_categories;  ///< by term id
+        std::vector<std::size_t> regex_category;                   ///< by pattern index
+        std::vector<std::string> regex_text;
+        Shared(std::size_t classes, double smoothing) : bayes(classes, smoothing) {}
+    };
+
+    std::shared_ptr<const Shared> shared_;
+    RegexSet regexes_;
+    std::vector<TermMatch> hits_;          ///< scratch
+    std::vector<char> seen_;               ///< scratch, by term id
+    std::vector<double> score_;            ///< scratch, by category
+    std::vector<double> posterior_;        ///< by category
+};
+
+}  // namespace ccd::routing

@@ -1,0 +1,51 @@
+#pragma once
+// What the classifier says about one message, and what the caller may tell it beforehand.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ccd::routing {
+
+/// The customer's tone.
+enum class Sentiment { Negative, Neutral, Positive };
+
+/// "negative", "neutral" or "positive".
+std::string_view toString(Sentiment sentiment);
+
+/// One piece of evidence behind a decision, for debugging and for the agent's console:
+/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token) or "safety:fire<-caught fire";
+/// `weight` is its log-evidence in favour of the chosen category (0 for safety).
+struct Evidence {
+    std::string feature;
+    double weight = 0.0;
+};
+
+/// The classification of one message.
+struct Classification {
+    std::string category;      ///< after the fallback: "other" when not confident enough
+    std::string top_category;  ///< the best-scoring category before the fallback
+    double confidence = 0.0;   ///< posterior-like probability of top_category, 0..1
+    std::string language;      ///< "en", "zh-Hans", "zh-Hant" or "und"
+    Sentiment sentiment = Sentiment::Neutral;
+    double sentiment_score = 0.0;  ///< sum of lexicon hits; < 0 negative, > 0 positive
+    /// Names of the safety signals found ("fire", "gas_leak", ...), in configuration order.
+    /// Not empty means a possible hazard to people or property.
+    std::vector<std::string> safety;
+    std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
+};
+
+/// What the caller already knows about the message.
+struct ClassifyHints {
+    /// The contact's locale as stored ("zh-TW", "en-GB", "zh_Hans").
+    std::optional<std::string> known_locale;
+    /// When set, a known locale that maps to a supported language wins over detection.
+    /// When not set, it only decides what the text cannot: digits-only messages, and Chinese
+    /// text without Traditional- or Simplified-only characters.
+    bool prefer_known_locale = false;
+    /// Collect Classification::evidence (costs some allocations).
+    bool explain = false;
+};
+
+}  // namespace ccd::routing

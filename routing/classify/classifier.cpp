@@ -1,0 +1,125 @@
+#include "routing/classify/classifier.hpp"
+
+#include <unordered_set>
+#include <utility>
+
+#include <unicode/unistr.h>
+
+#include "routing/classify/category_model.hpp"
+#include "routing/classify/language_detector.hpp"
+#include "routing/classify/safety.hpp"
+#include "routing/classify/sentiment.hpp"
+#include "routing/classify/text_normalizer.hpp"
+#include "routing/classify/tokenizer.hpp"
+
+namespace ccd::routing {
+namespace {
+
+// The parts that never change after construction, shared by copies.
+struct Frozen {
+    ClassifierConfig config;
+    TextNormalizer normalizer;
+    LanguageDetector detector;
+    SentimentAnalyzer sentiment;
+
+    explicit Frozen(ClassifierConfig c)
+        : config(std::move(c)), sentiment(config.sentiment, normalizer) {}
+};
+
+std::unordered_set<std::string> normalizedStopwords(const ClassifierConfig& config,
+                                                    const TextNormalizer& normalizer) {
+    std::unordered_set<std::string> out;
+    for (const auto& w : config.stopwords) out.insert(normalizer.normalizeToUtf8(w));
+    return out;
+}
+
+std::string chooseLanguage(const LanguageGuess& guess, const ClassifyHints& hints) {
+    std::optional<std::string> known;
+    if (hints.known_locale) known = languageFromLocale(*hints.known_locale);
+    if (known && hints.prefer_known_locale) return *known;
+    if (known && !guess.certain) {
+        // Undecided Chinese may take the contact's Chinese script; "und" takes any.
+        const bool chinese_guess = guess.language == kLanguageSimplified;
+        const bool chinese_known = *known != kLanguageEnglish;
+        if (guess.language == kLanguageUnknown || (chinese_guess && chinese_known)) {
+            return *known;
+        }
+    }
+    return std::string(guess.language);
+}
+
+}  // namespace
+
+struct Classifier::Impl {
+    std::shared_ptr<const Frozen> frozen;
+    Tokenizer tokenizer;
+    CategoryModel categories;
+    SafetyDetector safety;
+    icu::UnicodeString text;           // scratch
+    std::vector<std::string> tokens;   // scratch
+
+    Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
+        : frozen(std::move(f)),
+          tokenizer(std::move(t)),
+          categories(frozen->config, frozen->normalizer, tokenizer),
+          safety(frozen->config.safety, frozen->normalizer) {}
+    Impl(const Impl& other)
+        : frozen(other.frozen),
+          tokenizer(other.tokenizer),
+          categories(other.categories),
+          safety(other.safety) {}
+};
+
+Classifier::Classifier(ClassifierConfig config) {
+    auto frozen = std::make_shared<const Frozen>(std::move(config));
+    Tokenizer tokenizer(normalizedStopwords(frozen->config, frozen->normalizer));
+    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer));
+}
+
+Classifier::~Classifier() = default;
+Classifier::Classifier(Classifier&&) noexcept = default;
+Classifier& Classifier::operator=(Classifier&&) noexcept = default;
+
+Classifier::Classifier(const Classifier& other) : impl_(std::make_unique<Impl>(*other.impl_)) {}
+
+Classifier& Classifier::operator=(const Classifier& other) {
+    if (this != &other) impl_ = std::make_unique<Impl>(*other.impl_);
+    return *this;
+}
+
+const ClassifierConfig& Classifier::config() const { return impl_->frozen->config; }
+
+std::string Classifier::normalize(std::string_view text) const {
+    return impl_->frozen->normalizer.normalizeToUtf8(text);
+}
+
+std::vector<std::string> Classifier::tokens(std::string_view text) {
+    return impl_->tokenizer.tokenize(impl_->frozen->normalizer.normalize(text));
+}
+
+Classification Classifier::classify(std::string_view text, const ClassifyHints& hints) {
+    Impl& im = *impl_;
+    const Frozen& fz = *im.frozen;
+    Classification out;
+    std::vector<Evidence>* evidence = hints.explain ? &out.evidence : nullptr;
+
+    fz.normalizer.foldCase(text, im.text);
+    out.language = chooseLanguage(fz.detector.detect(im.text), hints);
+    fz.normalizer.foldHan(im.text);
+
+    // Safety first: a reported hazard is evidence for the safety category.
+    im.safety.detect(im.text, out.safety, evidence);
+    im.tokenizer.tokenize(im.text, im.tokens);
+    const CategoryDecision d = im.categories.decide(im.text, im.tokens, !out.safety.empty(),
+                                                    evidence);
+    out.category = im.categories.name(d.category);
+    out.top_category = im.categories.name(d.top);
+    out.confidence = d.confidence;
+
+    const SentimentResult s = fz.sentiment.analyze(im.text);
+    out.sentiment = s.sentiment;
+    out.sentiment_score = s.score;
+    return out;
+}
+
+}  // namespace ccd::routing

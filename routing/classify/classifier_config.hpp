@@ -1,0 +1,85 @@
+#pragma once
+// The data that drives classification: categories with keywords, regular expressions and
+// example phrases, the sentiment lexicon and the safety signals. Plain structs, filled by the
+// configuration layer from the `classification:` section of config/routing.yaml.
+//
+// Every phrase (keyword, example, lexicon entry, exclusion) is compared after the same text
+// normalization the classifier applies to messages: NFKC, Unicode case folding and
+// Traditional -> Simplified Chinese folding. So "Refund", "ＲＥＦＵＮＤ" and "refund" are the same
+// keyword, and one Chinese list written in either script serves zh-Hans and zh-Hant alike.
+//
+// Keyword syntax: a phrase matched as a whole; where it starts or ends with a Latin letter or a
+// digit it must start/end on a word boundary ("fire" does not match "firewall"). A trailing `*`
+// drops the end boundary, making the phrase a prefix ("overheat*" matches "overheating").
+// Chinese phrases match anywhere.
+//
+// Regular expressions are ICU regular expressions searched in the normalized text: write them
+// in lower case and in Simplified characters (Traditional characters in a pattern are folded
+// to Simplified for you; case is not, because folding would change escapes such as \S).
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ccd::routing {
+
+/// One category a message can be classified into.
+struct CategoryDef {
+    std::string name;                   ///< "fault", "billing", ...; unique
+    std::vector<std::string> keywords;  ///< each distinct match adds keyword_weight
+    std::vector<std::string> regexes;   ///< each matching pattern adds regex_weight
+    /// Example messages per language tag ("en", "zh-Hans", "zh-Hant"): the naive Bayes
+    /// training set. Every category except the fallback needs at least one example.
+    std::map<std::string, std::vector<std::string>> examples;
+};
+
+/// Sentiment words and how negation flips them.
+struct SentimentLexicon {
+    std::vector<std::string> positive;  ///< "happy", "满意", ...
+    std::vector<std::string> negative;  ///< "disappointed", "问题", ...
+    std::vector<std::string> negators;  ///< "not", "不", "没有", ...: flip what follows
+    /// Words that end a negator's reach ("but", "但是"); punctuation always does.
+    std::vector<std::string> clause_breaks;
+    /// How far a negator reaches: Latin words, or Chinese characters, between its end and the
+    /// start of the sentiment word it flips.
+    int negation_window = 3;
+    /// Weight of a negated negative word ("no problem", "没有问题"), counted as positive. A
+    /// negated positive word ("not happy", "不满意") counts as a full negative.
+    double negated_negative_weight = 0.5;
+    /// |score| below this is neutral.
+    double neutral_band = 0.5;
+};
+
+/// One safety signal (a hazard to people or property) and the phrases that reveal it.
+struct SafetySignalDef {
+    std::string name;                     ///< "fire", "gas_leak", ...; unique
+    std::vector<std::string> keywords;    ///< any match fires the signal
+    std::vector<std::string> regexes;     ///< any match fires the signal
+    /// Phrases that cancel a keyword match lying inside them ("fire tv" for "fire",
+    /// "打不着火" for "着火"). They do not cancel regular-expression matches.
+    std::vector<std::string> exclusions;
+};
+
+/// Everything the classifier needs; see config/routing.yaml for the shipped values.
+struct ClassifierConfig {
+    std::vector<CategoryDef> categories;
+    std::string fallback_category = "other";  ///< must name one of `categories`
+    /// Below this confidence the message goes to the fallback category.
+    double confidence_threshold = 0.45;
+    double keyword_weight = 2.0;  ///< log-evidence (nats) per distinct keyword match
+    double regex_weight = 2.0;    ///< log-evidence (nats) per matching regular expression
+    double smoothing = 0.5;       ///< additive (Lidstone) smoothing of the naive Bayes counts
+    /// Divides the naive Bayes log-likelihoods before rule evidence is added: naive Bayes
+    /// treats overlapping features (words and character bigrams) as independent and is
+    /// over-confident without it. Rule weights are not divided.
+    double temperature = 3.0;
+    /// The category a reported hazard points to ("fault": a toaster on fire is broken), and the
+    /// log-evidence (nats) added to it when any safety signal fires. Empty: no such evidence.
+    std::string safety_category;
+    double safety_weight = 0.0;
+    std::vector<std::string> stopwords;  ///< tokens ignored by naive Bayes ("the", "的", ...)
+    SentimentLexicon sentiment;
+    std::vector<SafetySignalDef> safety;
+};
+
+}  // namespace ccd::routing

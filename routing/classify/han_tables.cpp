@@ -1,0 +1,105 @@
+#include "routing/classify/han_tables.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <unicode/translit.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/uscript.h>
+
+namespace ccd::routing {
+namespace {
+
+// Characters ICU's Traditional-Simplified rules would change, but which are also ordinary
+// Simplified characters (著名, 俱乐部, 摔跤, 大阪): no evidence of Traditional text.
+constexpr char16_t kAlsoSimplified[] = u"著乾俱吒夥姊摺藉跤阪麽苎箝";
+
+// Characters ICU's Simplified-Traditional rules would change, but which are also ordinary
+// Traditional characters (皇后, 干擾, 茶几, 宿舍, 里程, 台灣): no evidence of Simplified text.
+constexpr char16_t kAlsoTraditional[] =
+    u"丑于云仆几占厘后干彷征恒挽斗朴杆杰栖涌沉泄洒舍范采松喂凄佣冲准制向困游郁周卷蒙表志症"
+    u"咸吁致回划借尸奸千谷板余只系面里台了着伙姜克托布才出历";
+
+std::unique_ptr<icu::Transliterator> makeTransliterator(const char* id) {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> t(
+        icu::Transliterator::createInstance(id, UTRANS_FORWARD, status));
+    if (U_FAILURE(status) || !t) {
+        throw std::runtime_error(std::string("ICU transliterator ") + id +
+                                 " unavailable: " + u_errorName(status));
+    }
+    return t;
+}
+
+bool contains(const char16_t* list, UChar32 c) {
+    for (const char16_t* p = list; *p != 0; ++p) {
+        if (static_cast<UChar32>(*p) == c) return true;
+    }
+    return false;
+}
+
+// Runs `t` over every code point of [first, last], one per line, and returns the result split
+// back per code point; a bulk call is much cheaper than one call per character.
+std::vector<icu::UnicodeString> transliterateEach(icu::Transliterator& t, UChar32 first,
+                                                  UChar32 last) {
+    icu::UnicodeString all;
+    for (UChar32 c = first; c <= last; ++c) {
+        all.append(c);
+        all.append(static_cast<char16_t>(u'\n'));
+    }
+    t.transliterate(all);
+    std::vector<icu::UnicodeString> out;
+    out.reserve(static_cast<std::size_t>(last - first + 1));
+    int32_t start = 0;
+    for (int32_t i = 0; i < all.length(); ++i) {
+        if (all.charAt(i) == u'\n') {
+            out.emplace_back(all, start, i - start);
+            start = i + 1;
+        }
+    }
+    if (out.size() != static_cast<std::size_t>(last - first + 1)) {
+        throw std::runtime_error("ICU Traditional/Simplified rules changed the line structure");
+    }
+    return out;
+}
+
+}  // namespace
+
+const HanTables& HanTables::instance() {
+    static const HanTables tables;
+    return tables;
+}
+
+bool HanTables::isHan(UChar32 c) {
+    if (c >= 0x4E00 && c <= 0x9FFF) return true;  // the common case, without a property lookup
+    UErrorCode status = U_ZERO_ERROR;
+    return uscript_getScript(c, &status) == USCRIPT_HAN && U_SUCCESS(status);
+}
+
+HanTables::HanTables()
+    : simplified_(static_cast<std::size_t>(kLast - kFirst + 1), 0),
+      flags_(static_cast<std::size_t>(kLast - kFirst + 1), 0) {
+    auto to_simplified = makeTransliterator("Traditional-Simplified");
+    auto to_traditional = makeTransliterator("Simplified-Traditional");
+    const auto simp = transliterateEach(*to_simplified, kFirst, kLast);
+    const auto trad = transliterateEach(*to_traditional, kFirst, kLast);
+    for (UChar32 c = kFirst; c <= kLast; ++c) {
+        const auto i = static_cast<std::size_t>(c - kFirst);
+        const icu::UnicodeString& s = simp[i];
+        if (s.length() == 1 && s.charAt(0) != c) {
+            simplified_[i] = s.charAt(0);
+            if (!contains(kAlsoSimplified, c)) flags_[i] |= kTraditionalOnly;
+        } else if (s.length() != 1) {
+            throw std::runtime_error("ICU Traditional-Simplified maps a character to " +
+                                     std::to_string(s.length()) + " code units");
+        }
+        const icu::UnicodeString& t = trad[i];
+        if (!(t.length() == 1 && t.charAt(0) == c) && !contains(kAlsoTraditional, c)) {
+            flags_[i] |= kSimplifiedOnly;
+        }
+    }
+}
+
+}  // namespace ccd::routing

@@ -1,0 +1,49 @@
+#pragma once
+// A multinomial naive Bayes text model: trained once from example token lists, then scores
+// token lists by log-likelihood per class.
+
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ccd::routing {
+
+/// Multinomial naive Bayes with additive (Lidstone) smoothing and uniform class priors (the
+/// number of examples written per category says nothing about how often it occurs).
+/// Thread safety: add() and train() on one thread; afterwards immutable and shareable.
+class NaiveBayes {
+public:
+    /// `classes` > 0; `smoothing` > 0 (1 is Laplace). Throws std::invalid_argument otherwise.
+    NaiveBayes(std::size_t classes, double smoothing);
+
+    /// Counts the tokens of one example of class `cls` (< classes()). Before train() only.
+    void add(std::size_t cls, const std::vector<std::string>& tokens);
+
+    /// Turns the counts into log-probabilities. Call once, after the last add().
+    void train();
+
+    /// Adds log P(tokens | c) to scores[c] for every class; tokens never seen in training are
+    /// skipped (they would shift every class alike but for the smoothing denominators).
+    /// `scores` must have classes() entries.
+    void score(const std::vector<std::string>& tokens, std::vector<double>& scores) const;
+
+    /// log P(token | c) for each class, or nullptr when the token was never seen in training.
+    const double* logLikelihoods(const std::string& token) const;
+
+    std::size_t classes() const { return classes_; }
+    std::size_t vocabularySize() const { return index_.size(); }
+    /// Number of examples added for `cls`.
+    std::size_t examples(std::size_t cls) const { return examples_[cls]; }
+
+private:
+    std::size_t classes_;
+    double smoothing_;
+    bool trained_ = false;
+    std::unordered_map<std::string, std::size_t> index_;
+    std::vector<double> table_;  ///< [feature * classes_ + c]: counts, then log-probabilities
+    std::vector<double> totals_;
+    std::vector<std::size_t> examples_;
+};
+
+}  // namespace ccd::routing

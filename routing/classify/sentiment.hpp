@@ -1,0 +1,48 @@
+#pragma once
+// Lexicon-based sentiment with negation: "not happy" and "不满意" are negative, "no problem"
+// and "没有问题" are not.
+
+#include <memory>
+#include <vector>
+
+#include <unicode/unistr.h>
+
+#include "routing/classify/classification.hpp"
+#include "routing/classify/classifier_config.hpp"
+#include "routing/classify/term_matcher.hpp"
+
+namespace ccd::routing {
+
+class TextNormalizer;
+
+/// The verdict and its score.
+struct SentimentResult {
+    Sentiment sentiment = Sentiment::Neutral;
+    double score = 0.0;
+};
+
+/// Scores normalized text against a SentimentLexicon. Overlapping lexicon hits are resolved
+/// leftmost-longest, so 不错 (positive) wins over the negator 不, and 不满意 can be listed as
+/// a word of its own. A negator flips the next sentiment word within negation_window words
+/// (Latin) or characters (Han), unless punctuation or a clause break comes between.
+/// Thread safety: immutable after construction; may be shared between threads.
+class SentimentAnalyzer {
+public:
+    /// Normalizes the lexicon entries with `normalizer`. Throws std::invalid_argument for an
+    /// empty entry, a negative window or a non-positive neutral band.
+    SentimentAnalyzer(const SentimentLexicon& lexicon, const TextNormalizer& normalizer);
+
+    /// `text` must be normalized (TextNormalizer::normalize).
+    SentimentResult analyze(const icu::UnicodeString& text) const;
+
+private:
+    enum class Role : unsigned char { Positive, Negative, Negator, ClauseBreak };
+
+    TermMatcher terms_;
+    std::vector<Role> roles_;  ///< by term id
+    int window_;
+    double negated_negative_;
+    double band_;
+};
+
+}  // namespace ccd::routing

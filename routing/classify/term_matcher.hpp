@@ -1,0 +1,73 @@
+#pragma once
+// Finds many fixed phrases in one pass over a text (Aho-Corasick over UTF-16 code units), with
+// word boundaries for phrases that start or end with a Latin letter or a digit.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <unicode/unistr.h>
+
+namespace ccd::routing {
+
+/// One occurrence of a term: UTF-16 offsets [begin, end) in the searched text.
+struct TermMatch {
+    std::uint32_t term = 0;
+    std::int32_t begin = 0;
+    std::int32_t end = 0;
+};
+
+/// A set of phrases searched together. Terms are added in normalized form (TextNormalizer);
+/// a trailing '*' makes a term a prefix ("overheat*"). A term that starts with a letter or
+/// digit of an alphabetic script only matches at the start of a word, and, unless it is a
+/// prefix, only at the end of one; Han and kana have no word boundaries and match anywhere.
+/// Thread safety: build on one thread; after build() it is immutable and may be shared.
+class TermMatcher {
+public:
+    /// Adds a term and returns its id (ids count from 0; adding an equal term again returns
+    /// the first id). Throws std::invalid_argument for an empty term or after build().
+    std::uint32_t add(const icu::UnicodeString& term);
+
+    /// Computes the failure links. Call once, after the last add().
+    void build();
+
+    /// Appends every occurrence of every term in `text` to `out`, overlapping ones included,
+    /// in order of their end offset (longer first among equal ends). Does not clear `out`.
+    void findAll(const icu::UnicodeString& text, std::vector<TermMatch>& out) const;
+
+    /// Number of distinct terms.
+    std::size_t size() const { return terms_.size(); }
+
+    /// The term as added (without the prefix '*'), as UTF-8.
+    const std::string& term(std::uint32_t id) const { return terms_[id].text; }
+
+private:
+    struct Node {
+        std::vector<std::pair<char16_t, std::int32_t>> next;  ///< sorted by code unit
+        std::int32_t fail = 0;
+        std::int32_t term = -1;    ///< the term ending exactly here
+        std::int32_t output = -1;  ///< nearest node on the failure chain with a term
+    };
+    struct Term {
+        std::string text;
+        std::int32_t length = 0;  ///< code units
+        bool start_boundary = false;
+        bool end_boundary = false;
+    };
+
+    std::int32_t child(std::int32_t node, char16_t c) const;
+    void report(std::int32_t node, const icu::UnicodeString& text, std::int32_t end,
+                std::vector<TermMatch>& out) const;
+
+    std::vector<Node> nodes_{1};
+    std::vector<Term> terms_;
+    std::map<std::u16string, std::uint32_t> ids_;
+    bool built_ = false;
+};
+
+/// Whether `c` belongs to a word of an alphabetic script (a letter or digit that is not Han,
+/// kana or Hangul): the characters that make word boundaries.
+bool isWordCharacter(UChar32 c);
+
+}  // namespace ccd::routing

@@ -1,0 +1,71 @@
+#include "routing/classify/text_normalizer.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include <unicode/normalizer2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+
+#include "routing/classify/han_tables.hpp"
+
+namespace ccd::routing {
+
+TextNormalizer::TextNormalizer() : han_(&HanTables::instance()) {
+    UErrorCode status = U_ZERO_ERROR;
+    nfkc_cf_ = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status) || nfkc_cf_ == nullptr) {
+        throw std::runtime_error(std::string("ICU NFKC_Casefold data unavailable: ") +
+                                 u_errorName(status));
+    }
+}
+
+void TextNormalizer::foldCase(std::string_view utf8, icu::UnicodeString& out) const {
+    out.remove();
+    if (utf8.empty()) return;
+    icu::UnicodeString raw;
+    // UTF-16 never needs more code units than UTF-8 has bytes.
+    const auto capacity = static_cast<int32_t>(utf8.size());
+    char16_t* buffer = raw.getBuffer(capacity);
+    int32_t length = 0;
+    UErrorCode status = U_ZERO_ERROR;
+    u_strFromUTF8WithSub(buffer, capacity, &length, utf8.data(), capacity, 0xFFFD, nullptr,
+                         &status);
+    raw.releaseBuffer(U_SUCCESS(status) ? length : 0);
+
+    status = U_ZERO_ERROR;
+    nfkc_cf_->normalize(raw, out, status);
+    if (U_FAILURE(status)) {
+        out = raw;  // cannot happen for valid UTF-16; keep the text rather than lose it
+    }
+    for (int32_t i = 0; i < out.length(); ++i) {
+        const char16_t c = out.charAt(i);
+        if (c == u'\u2019' || c == u'\u2018' || c == u'\u02BC') out.setCharAt(i, u'\'');
+    }
+}
+
+void TextNormalizer::foldHan(icu::UnicodeString& text) const {
+    // Every mapped character is in the Basic Multilingual Plane on both sides, so the
+    // replacement is in place, one code unit for one.
+    for (int32_t i = 0; i < text.length(); ++i) {
+        const char16_t c = text.charAt(i);
+        if (c < 0x3400 || U16_IS_SURROGATE(c)) continue;
+        const UChar32 s = han_->toSimplified(c);
+        if (s != c) text.setCharAt(i, static_cast<char16_t>(s));
+    }
+}
+
+icu::UnicodeString TextNormalizer::normalize(std::string_view utf8) const {
+    icu::UnicodeString out;
+    foldCase(utf8, out);
+    foldHan(out);
+    return out;
+}
+
+std::string TextNormalizer::normalizeToUtf8(std::string_view utf8) const {
+    std::string out;
+    normalize(utf8).toUTF8String(out);
+    return out;
+}
+
+}  // namespace ccd::routing

@@ -1,0 +1,15 @@
+# Classification (pure routing code): text pipeline, naive Bayes, sentiment, safety signals.
+# The tests read config/routing.yaml through the real parser (ccd_config); ccd_routing itself
+# never links yaml-cpp.
+ccd_add_boost_test(classify_test SOURCES unit/classify_test.cpp
+  LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)
+ccd_add_boost_test(classification_config_test SOURCES unit/classification_config_test.cpp
+  LIBS ccd_config)
+
+# Benchmark (not a CTest test: it prints figures). Build: --target classify_bench.
+find_package(benchmark QUIET)
+if(benchmark_FOUND)
+  add_executable(classify_bench bench/classify_bench.cpp)
+  target_link_libraries(classify_bench PRIVATE ccd_routing ccd_config benchmark::benchmark)
+  target_compile_definitions(classify_bench PRIVATE CCD_SOURCE_DIR="${CCD_ROOT}")
+endif()
