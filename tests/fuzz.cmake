@@ -17,3 +17,5 @@ endfunction()
 
 ccd_add_fuzz_target(api_message CORPUS api_message LIBS ccd_channels)
 ccd_add_fuzz_target(daemon_config CORPUS daemon_config LIBS ccd_config)
+ccd_add_fuzz_target(contact_json CORPUS contact_json LIBS ccd_channels)
+ccd_add_fuzz_target(contact_csv CORPUS contact_csv LIBS ccd_channels)
