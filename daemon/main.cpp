@@ -19,6 +19,7 @@
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
+#include "daemon/cli_contacts.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
@@ -150,6 +151,8 @@ int main(int argc, char** argv) {
         ->envname("CCD_CONFIG")
         ->capture_default_str();
 
+    ccd::daemon::ContactsCommand contacts(app, config_path);
+
     app.footer(
         "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid configuration,\n"
         "4 store cannot be opened, 5 listener cannot be bound.");
@@ -164,6 +167,7 @@ int main(int argc, char** argv) {
     try {
         if (*check) return checkConfig(config_path);
         if (*run) return runDaemon(config_path);
+        if (contacts.selected()) return contacts.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';
         return kExitFailure;

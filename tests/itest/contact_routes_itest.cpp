@@ -1,0 +1,155 @@
+#include "daemon/contact_routes.hpp"
+
+#define BOOST_TEST_MODULE contact_routes_itest
+#include <boost/test/unit_test.hpp>
+
+#include <ctime>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/router.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/store/sqlite/sqlite_store.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace ccd;
+using nlohmann::json;
+using testing::HttpClient;
+
+namespace {
+
+/// The contact routes on a real HTTP server on 127.0.0.1:<any free port> over a real store.
+struct Server {
+    explicit Server(daemon::ContactAuthorizer authorize = {})
+        : store(store::sqlite::SqliteStoreOptions{dir.file("ccd.db")}, nullptr),
+          router(&metrics),
+          work(boost::asio::make_work_guard(ioc)),
+          server(ioc, router, metrics, [] { return config::ServerLimits{}; }) {
+        daemon::addContactRoutes(router, store, std::move(authorize));
+        server.start(config::ListenAddress{"127.0.0.1", 0});
+        port = server.port();
+        thread = std::thread([this] { ioc.run(); });
+    }
+    ~Server() {
+        server.stop();
+        store.close();
+        work.reset();
+        ioc.stop();
+        thread.join();
+    }
+    HttpClient client() { return HttpClient(port); }
+
+    testing::TempDir dir;
+    daemon::Metrics metrics;
+    store::sqlite::SqliteStore store;
+    daemon::http::Router router;
+    boost::asio::io_context ioc;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+    daemon::http::HttpServer server;
+    std::thread thread;
+    std::uint16_t port = 0;
+};
+
+testing::HttpReply put(HttpClient& c, const std::string& key, const std::string& body,
+                       const std::string& content_type = "application/json") {
+    return c.request("PUT", "/v1/contacts/" + key, body, {{"Content-Type", content_type}});
+}
+
+std::string dayFromToday(int days) {
+    std::time_t t = std::time(nullptr) + days * 86400;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(put_creates_then_updates_and_get_shows_warranty) {
+    Server s;
+    auto c = s.client();
+    std::string body = R"({"name":"张伟","email":"Zhang@Example.com","phone":"+8613800000000",
+        "tier":"vip","locale":"zh-Hans","attributes":{"region":"east"},
+        "addresses":{"telegram":["123"]},
+        "products":[{"sku":"P-1","name":"Printer","purchased_on":")" +
+                       dayFromToday(-30) + R"(","warranty_until":")" + dayFromToday(300) +
+                       R"("},{"sku":"OLD","purchased_on":"2019-01-01","warranty_until":"2020-01-01"}]})";
+    auto created = put(c, "CRM-1", body);
+    BOOST_TEST(created.status == 201, created.body);
+    auto cj = json::parse(created.body);
+    BOOST_TEST(cj["created"] == true);
+    BOOST_TEST(cj["key"] == "CRM-1");
+    BOOST_TEST(created.header("Location") == "/v1/contacts/CRM-1");
+
+    auto again = put(c, "CRM-1", R"({"locale":"en"})");
+    BOOST_TEST(again.status == 200, again.body);
+    auto aj = json::parse(again.body);
+    BOOST_TEST(aj["created"] == false);
+    BOOST_TEST(aj["id"] == cj["id"]);
+
+    auto got = c.get("/v1/contacts/CRM-1");
+    BOOST_TEST(got.status == 200, got.body);
+    auto g = json::parse(got.body);
+    BOOST_TEST(g["name"] == "张伟");
+    BOOST_TEST(g["email"] == "zhang@example.com");
+    BOOST_TEST(g["tier"] == "vip");
+    BOOST_TEST(g["locale"] == "en");  // updated; everything else kept
+    BOOST_TEST(g["attributes"]["region"] == "east");
+    BOOST_TEST(g["addresses"]["telegram"][0] == "123");
+    BOOST_TEST(g["addresses"]["voice"][0] == "+8613800000000");
+    BOOST_TEST(g["addresses"]["email"][0] == "zhang@example.com");
+    BOOST_REQUIRE(g["products"].size() == 2u);
+    BOOST_TEST(g["products"][0]["in_warranty"] == true);
+    BOOST_TEST(g["products"][1]["in_warranty"] == false);
+    BOOST_TEST(g["in_warranty"] == true);
+
+    auto missing = c.get("/v1/contacts/CRM-2");
+    BOOST_TEST(missing.status == 404);
+    BOOST_TEST(json::parse(missing.body)["error"] == "not_found");
+    BOOST_TEST(c.get("/v1/contacts/bad%20key").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_name_the_field) {
+    Server s;
+    auto c = s.client();
+    auto field = [&](const std::string& body) {
+        auto r = put(c, "K", body);
+        BOOST_TEST(r.status == 422, body << " -> " << r.body);
+        return json::parse(r.body).value("field", "");
+    };
+    BOOST_TEST(field(R"({"email":"nope"})") == "email");
+    BOOST_TEST(field(R"({"phone":"12345"})") == "phone");
+    BOOST_TEST(field(R"({"addresses":{"fax":["1"]}})") == "addresses.fax");
+    BOOST_TEST(field(R"({"products":[{"sku":"a","purchased_on":"2024-02-30"}]})") ==
+               "products[0].purchased_on");
+    BOOST_TEST(field(R"({"products":[{"sku":"a","purchased_on":"2024-02-03",
+                                       "warranty_until":"2024-02-01"}]})") ==
+               "products[0].warranty_until");
+    BOOST_TEST(field(R"({"tier":"Gold Members"})") == "tier");
+    BOOST_TEST(field(R"({"colour":"red"})") == "colour");
+    auto bad_key = put(c, "a%2Fb", "{}");
+    BOOST_TEST(bad_key.status == 422);
+    BOOST_TEST(json::parse(bad_key.body)["field"] == "key");
+    BOOST_TEST(put(c, "K", "{\"name\":").status == 400);
+    BOOST_TEST(put(c, "K", "{}", "text/csv").status == 415);
+    BOOST_TEST(c.get("/v1/contacts/K").status == 404);  // nothing was stored
+}
+
+BOOST_AUTO_TEST_CASE(the_authorization_hook_decides) {
+    Server s([](const daemon::http::RoutedRequest& req) -> std::optional<channels::WebResponse> {
+        if (req.http.header("Authorization") == "Bearer sup") return std::nullopt;
+        return channels::WebResponse::error(401, "unauthorized", "a supervisor token is required");
+    });
+    auto c = s.client();
+    BOOST_TEST(put(c, "K", "{}").status == 401);
+    BOOST_TEST(c.get("/v1/contacts/K").status == 401);
+    auto ok = c.request("PUT", "/v1/contacts/K", "{}",
+                        {{"Content-Type", "application/json"}, {"Authorization", "Bearer sup"}});
+    BOOST_TEST(ok.status == 201);
+}
