@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/secret.hpp"
 
@@ -75,6 +76,25 @@ struct ChannelsConfig {
     ApiChannelConfig api;
 };
 
+/// `console`: the agent console's websocket listener and its page.
+struct ConsoleConfig {
+    bool enabled = true;
+    ListenAddress listen{"127.0.0.1", 8081};  ///< its own listener; port 0 picks a free port
+    /// Origins allowed to open the websocket; empty: the HTTP listener's own origin.
+    std::vector<std::string> allowed_origins;
+    std::string static_dir;  ///< absolute after parsing; empty: no page is served
+    std::size_t max_frame_bytes = 64 * 1024;  ///< larger frames close the connection (1009)
+    Duration ping_interval = std::chrono::seconds(20);  ///< idle ping; no pong within it: closed
+    Duration grace = std::chrono::seconds(60);  ///< a disconnected agent keeps their work this long
+    std::size_t outbox_frames = 1000;           ///< frames kept per agent for resume
+};
+
+/// `templates`: the reply template catalog (docs/templates.md).
+struct TemplatesConfig {
+    std::string path;  ///< catalog folder, absolute; empty when ccd.yaml has no `templates`
+    std::string default_locale = "en";  ///< when no locale of the fallback chain has templates
+};
+
 /// The whole of ccd.yaml.
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from
@@ -83,6 +103,7 @@ struct DaemonConfig {
     StorageConfig storage;
     LoggingConfig logging;
     ChannelsConfig channels;
+    ConsoleConfig console;
 };
 
 using DaemonConfigPtr = std::shared_ptr<const DaemonConfig>;

@@ -110,6 +110,29 @@ void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::pa
     }
 }
 
+void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base) {
+    std::string dir = "../console/www";  // the shipped layout: config/ beside console/www/
+    if (n.present() && !n.isNull() &&
+        n.expectMap({"enabled", "listen", "allowed_origins", "static_dir", "max_frame_bytes",
+                     "ping_interval", "grace", "outbox_frames"})) {
+        assign(out.enabled, n["enabled"].boolean());
+        assign(out.listen, parseListen(n["listen"]));
+        if (auto origins = n["allowed_origins"].stringList()) out.allowed_origins = *origins;
+        if (auto d = n["static_dir"].nonEmptyString()) dir = *d;
+        if (auto v = n["max_frame_bytes"].byteSize()) {
+            if (*v < 1024 || *v > 16 * 1024 * 1024)
+                n["max_frame_bytes"].error("must be between 1024 and 16777216 bytes");
+            else out.max_frame_bytes = *v;
+        }
+        positive(n["ping_interval"], out.ping_interval);
+        positive(n["grace"], out.grace);
+        assign(out.outbox_frames, n["outbox_frames"].integer(16, 1000000));
+    }
+    std::filesystem::path p(dir);
+    if (p.is_relative()) p = base / p;
+    out.static_dir = p.lexically_normal().string();
+}
+
 }  // namespace
 
 DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& file,
@@ -123,7 +146,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
 
     NodeRef root = doc.root();
     if (root.present() &&
-        root.expectMap({"server", "storage", "logging", "channels", "routing"})) {
+        root.expectMap({"server", "storage", "logging", "channels", "routing", "console"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -148,6 +171,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         auto api = channels["api"];
         api.expectMap({"enabled"});
         assign(cfg->channels.api.enabled, api["enabled"].boolean());
+        readConsole(root["console"], cfg->console, base);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);

@@ -1,0 +1,124 @@
+#pragma once
+// The console hub: per-agent sessions (sequence numbers, a bounded outbox for resume, the grace
+// period after a disconnect), the translation of agents' commands into engine events and store
+// writes, and of the engine's actions into frames for the right agents and supervisors.
+// Transport-neutral: the websocket server (console_server) adapts its connections to
+// ConsoleConnection, and the hub is tested with a fake engine and a fake connection.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/console/auth.hpp"
+#include "routing/engine.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace ccd::store {
+class Store;
+}
+
+namespace ccd::daemon::console {
+
+class EngineGateway;
+
+/// One client connection as the hub sees it. Implemented by the websocket server.
+/// Thread safety: send() and close() may be called from any thread (they post to the
+/// connection's own strand); frames are sent in the order of the calls.
+class ConsoleConnection {
+public:
+    virtual ~ConsoleConnection() = default;
+    /// Queues one text frame.
+    virtual void send(std::string frame) = 0;
+    /// Closes the connection with a websocket close code and reason.
+    virtual void close(int code, std::string reason) = 0;
+};
+
+/// A canned response rendered for a conversation, or why it could not be.
+struct RenderedReply {
+    std::optional<std::string> text;
+    std::string error;
+};
+
+/// Renders template `template_id` with `vars` in the conversation's language ("en", "zh-Hans",
+/// ...). Called on any thread; must not block for long.
+using RenderReply = std::function<RenderedReply(
+    std::int64_t conversation_id, const std::string& template_id,
+    const std::map<std::string, std::string>& vars, const std::string& language)>;
+
+/// The principal of a bearer token, or nullopt. Called on any thread.
+using Authenticate = std::function<std::optional<Principal>(std::string_view token)>;
+
+/// An account's routing profile (skills, capacity), sent to the engine when the agent connects.
+using AgentProfile = std::function<std::optional<routing::Agent>(const std::string& name)>;
+
+/// Tunables of the hub.
+struct ConsoleHubOptions {
+    std::chrono::milliseconds grace = std::chrono::seconds(60);  ///< before AgentLost
+    std::size_t outbox_frames = 1000;  ///< sequenced frames kept per agent for resume
+    std::chrono::milliseconds board_interval = std::chrono::seconds(1);  ///< supervisor push
+    std::chrono::milliseconds auth_timeout = std::chrono::seconds(10);  ///< to send `auth`
+};
+
+/// What the hub uses. References must outlive the hub.
+struct ConsoleHubDeps {
+    EngineGateway& engine;
+    store::Store& store;
+    Authenticate authenticate;
+    AgentProfile profile;  ///< may be null
+    RenderReply render;    ///< may be null: template replies are refused
+};
+
+/// Thread safety: every public method may be called from any thread. Per-agent state lives on
+/// one strand per agent; broadcasts post to those strands with no lock held.
+class ConsoleHub : public std::enable_shared_from_this<ConsoleHub> {
+public:
+    /// Per-connection state, opaque to the server.
+    class Client;
+
+    static std::shared_ptr<ConsoleHub> create(boost::asio::io_context& ioc, ConsoleHubDeps deps,
+                                              ConsoleHubOptions options);
+    ~ConsoleHub();
+    ConsoleHub(const ConsoleHub&) = delete;
+    ConsoleHub& operator=(const ConsoleHub&) = delete;
+
+    /// Starts the supervisor board timer.
+    void start();
+    /// Stops timers and closes every client (1001). Idempotent.
+    void stop();
+
+    /// The EngineHost listener: turns actions into frames. Called on the engine strand.
+    void onEngineActions(const routing::Event& event, const std::vector<routing::Action>& actions);
+
+    /// Validates a bearer token (for the upgrade request's Authorization header).
+    std::optional<Principal> authenticate(std::string_view token) const;
+
+    /// A connection opened, already authenticated by its upgrade request (`principal`) or not
+    /// (it must then send `auth` within the auth timeout). `last_seq` resumes a session.
+    std::shared_ptr<Client> connected(std::shared_ptr<ConsoleConnection> connection,
+                                      std::optional<Principal> principal,
+                                      std::optional<std::uint64_t> last_seq);
+    /// One text frame from the client. Call in the order received.
+    void received(const std::shared_ptr<Client>& client, std::string_view frame);
+    /// The connection is gone (closed or failed).
+    void disconnected(const std::shared_ptr<Client>& client);
+
+    /// Agents with a connection attached now.
+    std::size_t connectedAgents() const;
+
+    /// Defined in the .cpp.
+    struct Impl;
+
+private:
+    explicit ConsoleHub(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace ccd::daemon::console

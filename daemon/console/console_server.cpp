@@ -1,0 +1,330 @@
+// The only translation unit that includes websocketpp (it is heavy to compile).
+#include "daemon/console/console_server.hpp"
+
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/server.hpp>
+
+#include "daemon/console/console_protocol.hpp"
+
+namespace ccd::daemon::console {
+
+namespace asio = boost::asio;
+using WsServer = websocketpp::server<websocketpp::config::asio>;
+using Hdl = websocketpp::connection_hdl;
+
+namespace {
+
+/// `?last_seq=N` in the upgrade request's resource.
+std::optional<std::uint64_t> lastSeqOf(const std::string& resource) {
+    auto q = resource.find('?');
+    if (q == std::string::npos) return std::nullopt;
+    std::string_view query(resource);
+    query.remove_prefix(q + 1);
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        if (pair.substr(0, 9) == "last_seq=") {
+            auto v = pair.substr(9);
+            std::uint64_t n = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec == std::errc() && end == v.data() + v.size()) return n;
+            return std::nullopt;
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+/// The token of "Authorization: Bearer <token>" (scheme case-insensitive), or empty.
+std::string bearerToken(std::string_view header) {
+    constexpr std::string_view kScheme = "bearer ";
+    if (header.size() <= kScheme.size()) return {};
+    for (std::size_t i = 0; i < kScheme.size(); ++i) {
+        char c = header[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != kScheme[i]) return {};
+    }
+    auto token = header.substr(kScheme.size());
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    return std::string(token);
+}
+
+}  // namespace
+
+/// One websocket connection adapted for the hub. send() and close() post to the connection's
+/// own strand, so websocketpp is only ever called from it.
+class WsConnection final : public ConsoleConnection,
+                           public std::enable_shared_from_this<WsConnection> {
+public:
+    explicit WsConnection(WsServer::connection_ptr c) : con_(std::move(c)) {}
+
+    void send(std::string frame) override {
+        post([self = shared_from_this(), frame = std::move(frame)] {
+            websocketpp::lib::error_code ec;
+            ec = self->con_->send(frame, websocketpp::frame::opcode::text);
+            if (ec) spdlog::debug("console: send: {}", ec.message());
+        });
+    }
+
+    void close(int code, std::string reason) override {
+        post([self = shared_from_this(), code, reason = std::move(reason)] {
+            websocketpp::lib::error_code ec;
+            self->con_->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
+        });
+    }
+
+    void ping() {
+        post([self = shared_from_this()] {
+            websocketpp::lib::error_code ec;
+            self->con_->ping("", ec);
+        });
+    }
+
+    std::optional<Principal> principal;
+    std::optional<std::uint64_t> last_seq;
+    std::shared_ptr<ConsoleHub::Client> client;
+
+private:
+    template <class F>
+    void post(F f) {
+        auto strand = con_->get_strand();
+        auto guarded = [f = std::move(f)]() mutable {
+            try {
+                f();
+            } catch (const std::exception& e) {
+                spdlog::warn("console: connection: {}", e.what());
+            }
+        };
+        if (strand) asio::post(*strand, std::move(guarded));
+        else guarded();
+    }
+
+    WsServer::connection_ptr con_;
+};
+
+struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
+    Impl(asio::io_context& io, std::shared_ptr<ConsoleHub> h, ConsoleServerOptions o)
+        : ioc(io), hub(std::move(h)), options(std::move(o)), ping_timer(io) {}
+
+    asio::io_context& ioc;
+    std::shared_ptr<ConsoleHub> hub;
+    ConsoleServerOptions options;
+    WsServer server;
+    asio::steady_timer ping_timer;
+    std::atomic<std::uint16_t> bound_port{0};
+    std::atomic<bool> stopped{false};
+
+    mutable std::mutex mutex;
+    std::map<Hdl, std::shared_ptr<WsConnection>, std::owner_less<Hdl>> connections;
+
+    std::shared_ptr<WsConnection> find(Hdl h) {
+        std::lock_guard lock(mutex);
+        auto it = connections.find(h);
+        return it == connections.end() ? nullptr : it->second;
+    }
+
+    bool validate(Hdl h) {
+        auto con = server.get_con_from_hdl(h);
+        {
+            std::lock_guard lock(mutex);
+            if (stopped || connections.size() >= options.max_connections) {
+                con->set_status(websocketpp::http::status_code::service_unavailable);
+                return false;
+            }
+        }
+        const auto& origin = con->get_request_header("Origin");
+        if (!origin.empty()) {
+            bool allowed = false;
+            for (const auto& o : options.allowed_origins) allowed = allowed || o == origin;
+            if (!allowed) {
+                spdlog::warn("console: refused a websocket from origin {}", origin);
+                con->set_status(websocketpp::http::status_code::forbidden);
+                return false;
+            }
+        }
+        auto ws = std::make_shared<WsConnection>(con);
+        const auto& authorization = con->get_request_header("Authorization");
+        if (!authorization.empty()) {
+            auto token = bearerToken(authorization);
+            ws->principal = token.empty() ? std::nullopt : hub->authenticate(token);
+            if (!ws->principal) {
+                con->set_status(websocketpp::http::status_code::unauthorized);
+                return false;
+            }
+        }
+        ws->last_seq = lastSeqOf(con->get_resource());
+        std::lock_guard lock(mutex);
+        connections[h] = std::move(ws);
+        return true;
+    }
+
+    void opened(Hdl h) {
+        auto ws = find(h);
+        if (!ws) return;
+        ws->client = hub->connected(ws, ws->principal, ws->last_seq);
+    }
+
+    void message(Hdl h, const WsServer::message_ptr& msg) {
+        auto ws = find(h);
+        if (!ws || !ws->client) return;
+        if (msg->get_opcode() != websocketpp::frame::opcode::text) {
+            ws->send(errorFrame("bad_request", "commands are JSON text frames"));
+            return;
+        }
+        hub->received(ws->client, msg->get_payload());
+    }
+
+    void closed(Hdl h) {
+        std::shared_ptr<WsConnection> ws;
+        {
+            std::lock_guard lock(mutex);
+            auto it = connections.find(h);
+            if (it == connections.end()) return;
+            ws = std::move(it->second);
+            connections.erase(it);
+        }
+        if (ws->client) hub->disconnected(ws->client);
+    }
+
+    void armPing() {
+        if (stopped) return;
+        ping_timer.expires_after(options.ping_interval);
+        ping_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (ec || self->stopped) return;
+            try {
+                std::vector<std::shared_ptr<WsConnection>> all;
+                {
+                    std::lock_guard lock(self->mutex);
+                    for (const auto& [h, ws] : self->connections) all.push_back(ws);
+                }
+                for (const auto& ws : all) ws->ping();
+            } catch (const std::exception& e) {
+                spdlog::warn("console: ping: {}", e.what());
+            }
+            self->armPing();
+        });
+    }
+};
+
+ConsoleServer::ConsoleServer(asio::io_context& ioc, std::shared_ptr<ConsoleHub> hub,
+                             ConsoleServerOptions options)
+    : impl_(std::make_shared<Impl>(ioc, std::move(hub), std::move(options))) {
+    auto& s = impl_->server;
+    s.clear_access_channels(websocketpp::log::alevel::all);
+    s.clear_error_channels(websocketpp::log::elevel::all);
+    s.init_asio(&ioc);
+    s.set_reuse_addr(true);
+    s.set_max_message_size(impl_->options.max_frame_bytes);
+    s.set_pong_timeout(static_cast<long>(impl_->options.ping_interval.count()));
+    std::weak_ptr<Impl> weak = impl_;
+    s.set_validate_handler([weak](Hdl h) {
+        try {
+            auto self = weak.lock();
+            return self && self->validate(h);
+        } catch (const std::exception& e) {
+            spdlog::warn("console: upgrade: {}", e.what());
+            return false;
+        }
+    });
+    s.set_open_handler([weak](Hdl h) {
+        try {
+            if (auto self = weak.lock()) self->opened(h);
+        } catch (const std::exception& e) {
+            spdlog::warn("console: open: {}", e.what());
+        }
+    });
+    s.set_message_handler([weak](Hdl h, WsServer::message_ptr msg) {
+        try {
+            if (auto self = weak.lock()) self->message(h, msg);
+        } catch (const std::exception& e) {
+            spdlog::warn("console: message: {}", e.what());
+        }
+    });
+    auto closed = [weak](Hdl h) {
+        try {
+            if (auto self = weak.lock()) self->closed(h);
+        } catch (const std::exception& e) {
+            spdlog::warn("console: close: {}", e.what());
+        }
+    };
+    s.set_close_handler(closed);
+    s.set_fail_handler(closed);
+    s.set_pong_timeout_handler([weak](Hdl h, std::string) {
+        try {
+            auto self = weak.lock();
+            if (!self) return;
+            if (auto ws = self->find(h)) ws->close(1001, "no pong: the connection is dead");
+        } catch (const std::exception& e) {
+            spdlog::warn("console: pong timeout: {}", e.what());
+        }
+    });
+}
+
+ConsoleServer::~ConsoleServer() { stop(); }
+
+void ConsoleServer::start() {
+    auto& a = impl_->options.listen;
+    boost::system::error_code ec;
+    websocketpp::lib::error_code wec;
+    auto address = asio::ip::make_address(a.host, ec);
+    if (!ec) impl_->server.listen(asio::ip::tcp::endpoint(address, a.port), wec);
+    if (ec || wec)
+        throw std::runtime_error("console: cannot listen on " + a.host + ":" +
+                                 std::to_string(a.port) + ": " +
+                                 (ec ? ec.message() : wec.message()));
+    auto local = impl_->server.get_local_endpoint(ec);
+    impl_->bound_port = ec ? a.port : local.port();
+    impl_->server.start_accept(wec);
+    if (wec) throw std::runtime_error("console: cannot accept: " + wec.message());
+    impl_->armPing();
+    spdlog::info("console: websocket listening on ws://{}:{}/", a.host, port());
+}
+
+std::uint16_t ConsoleServer::port() const { return impl_->bound_port; }
+
+void ConsoleServer::stop() {
+    if (impl_->stopped.exchange(true)) return;
+    boost::system::error_code ec;
+    impl_->ping_timer.cancel(ec);
+    websocketpp::lib::error_code wec;
+    if (impl_->server.is_listening()) impl_->server.stop_listening(wec);
+    std::vector<std::shared_ptr<WsConnection>> all;
+    {
+        std::lock_guard lock(impl_->mutex);
+        for (const auto& [h, ws] : impl_->connections) all.push_back(ws);
+    }
+    for (const auto& ws : all) ws->close(1001, "ccd is shutting down");
+}
+
+std::size_t ConsoleServer::openConnections() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->connections.size();
+}
+
+std::vector<std::string> defaultOrigins(const config::ListenAddress& http, std::uint16_t port) {
+    auto p = ":" + std::to_string(port);
+    bool v6 = http.host.find(':') != std::string::npos;
+    std::vector<std::string> out{"http://" + (v6 ? "[" + http.host + "]" : http.host) + p};
+    if (http.host == "127.0.0.1" || http.host == "::1" || http.host == "0.0.0.0" ||
+        http.host == "::") {
+        out.push_back("http://localhost" + p);
+        out.push_back("http://127.0.0.1" + p);
+        out.push_back("http://[::1]" + p);
+    }
+    return out;
+}
+
+}  // namespace ccd::daemon::console

@@ -1,0 +1,107 @@
+#pragma once
+// The console's websocket listener (websocketpp on the daemon's io_context; only
+// console_server.cpp includes websocketpp), and addConsoleServer(), which wires the hub, the
+// listener and the page into the daemon in a few lines.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/daemon_config.hpp"
+#include "daemon/console/console_hub.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace ccd::store {
+class Store;
+}
+
+namespace ccd::daemon {
+class EngineHost;
+namespace http {
+class Router;
+}
+}  // namespace ccd::daemon
+
+namespace ccd::daemon::console {
+
+class AuthService;
+class EngineGateway;
+
+/// Tunables of the websocket listener.
+struct ConsoleServerOptions {
+    config::ListenAddress listen{"127.0.0.1", 8081};
+    /// Exact Origin values allowed ("http://127.0.0.1:8080"). A request without Origin (not a
+    /// browser) is allowed; it still has to authenticate.
+    std::vector<std::string> allowed_origins;
+    std::size_t max_frame_bytes = 64 * 1024;  ///< a larger message closes with 1009
+    std::chrono::milliseconds ping_interval = std::chrono::seconds(20);
+    std::size_t max_connections = 10000;
+};
+
+/// Thread safety: start() and stop() from one control thread; connections run on the
+/// io_context's threads, each on its own strand.
+class ConsoleServer {
+public:
+    ConsoleServer(boost::asio::io_context& ioc, std::shared_ptr<ConsoleHub> hub,
+                  ConsoleServerOptions options);
+    ~ConsoleServer();
+    ConsoleServer(const ConsoleServer&) = delete;
+    ConsoleServer& operator=(const ConsoleServer&) = delete;
+
+    /// Binds and starts accepting. Throws std::runtime_error naming the address on failure.
+    void start();
+    /// The bound port (useful when the configured port is 0).
+    std::uint16_t port() const;
+    /// Stops accepting and closes every connection (1001). Idempotent.
+    void stop();
+    /// Connections open now.
+    std::size_t openConnections() const;
+
+    struct Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+/// What addConsoleServer() needs from the daemon. References must outlive the console.
+struct ConsoleServices {
+    boost::asio::io_context& ioc;
+    http::Router& router;  ///< gets GET /console and its files (call before serving)
+    store::Store& store;
+    EngineHost& engine;    ///< gets the hub as a listener (call before engine.start())
+    AuthService& auth;
+    RenderReply render;    ///< canned responses; may be null
+    std::function<std::uint16_t()> http_port;  ///< the HTTP listener's bound port, read at start
+};
+
+/// The console in the daemon: hub, websocket listener and page routes.
+class ConsoleRuntime {
+public:
+    virtual ~ConsoleRuntime() = default;
+    /// Binds the websocket listener (after the HTTP listener: its origin is the default
+    /// allow-list). Throws std::runtime_error when it cannot bind.
+    virtual void start() = 0;
+    /// Closes every console connection. Idempotent.
+    virtual void stop() = 0;
+    virtual std::uint16_t port() const = 0;
+    virtual ConsoleHub& hub() = 0;
+};
+
+/// Wires the console when `config.console.enabled` (null otherwise):
+///   console_ = console::addConsoleServer(*config, {ioc, router, store, engine, auth, render,
+///                                                  [this] { return server.port(); }});
+///   ... after the HTTP server started:  if (console_) console_->start();
+///   ... in stop(), before the store closes:  if (console_) console_->stop();
+std::unique_ptr<ConsoleRuntime> addConsoleServer(const config::DaemonConfig& config,
+                                                 ConsoleServices services);
+
+/// The default Origin allow-list for an HTTP listener: its own origin, with "localhost" for a
+/// loopback address.
+std::vector<std::string> defaultOrigins(const config::ListenAddress& http, std::uint16_t port);
+
+}  // namespace ccd::daemon::console

@@ -1,0 +1,86 @@
+#include "daemon/console/console_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include "daemon/console/auth.hpp"
+#include "daemon/console/engine_gateway.hpp"
+#include "daemon/console/page_routes.hpp"
+#include "daemon/engine_host.hpp"
+
+// The console's wiring into the daemon, apart from console_server.cpp so that the server can be
+// tested without the EngineHost and AuthService implementations.
+
+namespace ccd::daemon::console {
+
+namespace asio = boost::asio;
+
+namespace {
+
+class Runtime final : public ConsoleRuntime {
+public:
+    Runtime(const config::DaemonConfig& config, ConsoleServices s)
+        : ioc_(s.ioc), http_listen_(config.server.listen), http_port_(std::move(s.http_port)),
+          console_(config.console), gateway_(makeEngineHostGateway(s.engine)) {
+        AuthService* auth = &s.auth;
+        ConsoleHubOptions options;
+        options.grace = console_.grace;
+        options.outbox_frames = console_.outbox_frames;
+        hub_ = ConsoleHub::create(
+            s.ioc,
+            ConsoleHubDeps{*gateway_, s.store,
+                           [auth](std::string_view token) {
+                               return auth->validate(token, std::chrono::system_clock::now());
+                           },
+                           [auth](const std::string& name) -> std::optional<routing::Agent> {
+                               auto accounts = auth->accounts();
+                               const auto* account = accounts ? accounts->find(name) : nullptr;
+                               if (!account) return std::nullopt;
+                               return config::AgentsConfig::toRoutingAgent(*account);
+                           },
+                           std::move(s.render)},
+            options);
+        s.engine.addListener([hub = hub_](const routing::Event& e, const EngineHost::Actions& a) {
+            hub->onEngineActions(e, a);
+        });
+        addPageRoutes(s.router, console_.static_dir, [this] { return port(); });
+    }
+    ~Runtime() override { stop(); }
+
+    void start() override {
+        ConsoleServerOptions o;
+        o.listen = console_.listen;
+        o.allowed_origins = console_.allowed_origins;
+        if (o.allowed_origins.empty())
+            o.allowed_origins = defaultOrigins(http_listen_, http_port_ ? http_port_() : 0);
+        o.max_frame_bytes = console_.max_frame_bytes;
+        o.ping_interval = console_.ping_interval;
+        server_ = std::make_unique<ConsoleServer>(ioc_, hub_, o);
+        server_->start();
+        hub_->start();
+    }
+    void stop() override {
+        hub_->stop();
+        if (server_) server_->stop();
+    }
+    std::uint16_t port() const override { return server_ ? server_->port() : 0; }
+    ConsoleHub& hub() override { return *hub_; }
+
+private:
+    asio::io_context& ioc_;
+    config::ListenAddress http_listen_;
+    std::function<std::uint16_t()> http_port_;
+    config::ConsoleConfig console_;
+    std::unique_ptr<EngineGateway> gateway_;
+    std::shared_ptr<ConsoleHub> hub_;
+    std::unique_ptr<ConsoleServer> server_;
+};
+
+}  // namespace
+
+std::unique_ptr<ConsoleRuntime> addConsoleServer(const config::DaemonConfig& config,
+                                                 ConsoleServices services) {
+    if (!config.console.enabled) return nullptr;
+    return std::make_unique<Runtime>(config, std::move(services));
+}
+
+}  // namespace ccd::daemon::console

@@ -1,0 +1,30 @@
+#pragma once
+// The console page: GET /console and GET /console/{file} serve console/www/ (index.html,
+// console.css, console.js, ...) with their content types, and GET /console/config.json tells the
+// page where the websocket listens. Only plain file names in that one folder are served: no
+// directory traversal.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace ccd::daemon::http {
+class Router;
+}
+
+namespace ccd::daemon::console {
+
+/// The content type for a file name's extension; empty when the extension is not served.
+std::string_view contentTypeFor(std::string_view file_name);
+
+/// Whether `name` is a plain file name that may be served (letters, digits, '.', '-', '_', not
+/// starting with a dot).
+bool isServableName(std::string_view name);
+
+/// Adds the page routes. `static_dir` is the folder with the files (empty: 404 for every file);
+/// `websocket_port` is read for each config.json request.
+void addPageRoutes(http::Router& router, std::string static_dir,
+                   std::function<std::uint16_t()> websocket_port);
+
+}  // namespace ccd::daemon::console

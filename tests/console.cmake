@@ -1,0 +1,20 @@
+# The agent console: protocol, hub, websocket server, page; the browser end-to-end test.
+# The console's own sources are compiled into a small library here as well, so that its tests do
+# not wait for every other part of ccd_daemon.
+add_library(ccd_console_testlib STATIC
+  ${CCD_ROOT}/daemon/console/console_frames.cpp
+  ${CCD_ROOT}/daemon/console/console_hub.cpp
+  ${CCD_ROOT}/daemon/console/console_protocol.cpp
+  ${CCD_ROOT}/daemon/console/console_server.cpp
+  ${CCD_ROOT}/daemon/json_time.cpp
+)
+target_include_directories(ccd_console_testlib PUBLIC ${CCD_ROOT})
+target_link_libraries(ccd_console_testlib PUBLIC ccd_routing ccd_config Boost::system
+  spdlog::spdlog fmt::fmt nlohmann_json::nlohmann_json Threads::Threads)
+target_compile_definitions(ccd_console_testlib PUBLIC SPDLOG_FMT_EXTERNAL
+  BOOST_BEAST_USE_STD_STRING_VIEW)
+
+ccd_add_boost_test(console_protocol_test SOURCES unit/console_protocol_test.cpp
+                   LIBS ccd_console_testlib)
+ccd_add_boost_test(console_hub_itest SOURCES itest/console_hub_itest.cpp
+                   LIBS ccd_console_testlib LABEL integration)

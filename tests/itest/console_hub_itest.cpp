@@ -1,0 +1,676 @@
+#include "daemon/console/console_server.hpp"
+
+#define BOOST_TEST_MODULE console_hub_itest
+#include <boost/test/unit_test.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/console/console_hub.hpp"
+#include "daemon/console/engine_gateway.hpp"
+#include "daemon/store/store.hpp"
+
+// The hub and the websocket server with a real websocket client, against a scripted engine and
+// an in-memory store (the real Engine and EngineHost are exercised by console_itest).
+
+using namespace ccd;
+using namespace ccd::daemon::console;
+using nlohmann::json;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using Actions = std::vector<routing::Action>;
+
+namespace {
+
+/// A store that keeps everything in memory; callbacks run at once.
+class FakeStore : public store::Store {
+public:
+    void ingest(routing::InboundMessage, IngestCallback done) override {
+        done(store::StoreResult<store::IngestResult>::fail("not in this test"));
+    }
+    void appendOutbound(store::OutboundMessage m,
+                        std::function<void(store::StoreResult<std::int64_t>)> done) override {
+        std::lock_guard lock(mutex);
+        outbound.push_back(m);
+        done(store::StoreResult<std::int64_t>::ok(static_cast<std::int64_t>(outbound.size())));
+    }
+    void appendEvents(std::vector<store::EventRecord> e,
+                      std::function<void(store::StoreResult<bool>)> done) override {
+        {
+            std::lock_guard lock(mutex);
+            events.insert(events.end(), e.begin(), e.end());
+        }
+        if (done) done(store::StoreResult<bool>::ok(true));
+    }
+    void getConversation(std::int64_t id, ConversationCallback done) override {
+        store::ConversationRecord r;
+        r.id = id;
+        r.channel = "api";
+        r.status = "open";
+        r.contact.id = 7;
+        r.contact.name = "Ann";
+        r.contact.tier = "gold";
+        store::MessageRecord m;
+        m.id = 1;
+        m.direction = "in";
+        m.channel = "api";
+        m.author = "c1";
+        m.text = "my printer is broken";
+        m.created_at_ms = 1700000000000;
+        r.messages.push_back(m);
+        done(store::StoreResult<std::optional<store::ConversationRecord>>::ok(r));
+    }
+    // Not used by the console: they fail.
+    void putContact(store::ContactUpdate,
+                    std::function<void(store::StoreResult<store::ContactPutResult>)> done) override {
+        done(store::StoreResult<store::ContactPutResult>::fail("not in this test"));
+    }
+    void putContacts(std::vector<store::ContactUpdate>,
+                     std::function<void(store::StoreResult<std::size_t>)> done) override {
+        done(store::StoreResult<std::size_t>::fail("not in this test"));
+    }
+    void getContact(std::string, std::function<void(store::StoreResult<
+                                                    std::optional<store::ContactDetails>>)>
+                                     done) override {
+        done(store::StoreResult<std::optional<store::ContactDetails>>::fail("not in this test"));
+    }
+    void applyRouting(store::RoutingUpdate,
+                      std::function<void(store::StoreResult<std::vector<std::int64_t>>)> done)
+        override {
+        done(store::StoreResult<std::vector<std::int64_t>>::fail("not in this test"));
+    }
+    void loadRouting(std::function<void(store::StoreResult<store::RoutingRecovery>)> done) override {
+        done(store::StoreResult<store::RoutingRecovery>::fail("not in this test"));
+    }
+    store::StoreStatus status() const override { return {}; }
+    void close() override {}
+
+    std::mutex mutex;
+    std::vector<store::OutboundMessage> outbound;
+    std::vector<store::EventRecord> events;
+};
+
+/// An engine that answers events with scripted actions, on its own strand like EngineHost.
+class FakeEngine : public EngineGateway {
+public:
+    explicit FakeEngine(asio::io_context& ioc) : strand(asio::make_strand(ioc)) {}
+
+    void submit(routing::Event event, SubmitDone done) override {
+        asio::post(strand, [this, event = std::move(event), done = std::move(done)] {
+            Actions actions;
+            {
+                std::lock_guard lock(mutex);
+                submitted.push_back(event);
+                if (script) actions = script(event);
+            }
+            if (listener) listener(event, actions);
+            if (done) done(true, actions);
+            cv.notify_all();
+        });
+    }
+    void conversation(std::int64_t id,
+                      std::function<void(std::optional<routing::ConversationSnapshot>)> done)
+        override {
+        asio::post(strand, [this, id, done = std::move(done)] {
+            std::optional<routing::ConversationSnapshot> s;
+            {
+                std::lock_guard lock(mutex);
+                if (auto it = holders.find(id); it != holders.end()) {
+                    s.emplace();
+                    s->id = id;
+                    s->category = "fault";
+                    s->language = "en";
+                    s->priority = 2;
+                    s->queue = "general";
+                    if (!it->second.empty()) s->agent = it->second;
+                }
+            }
+            done(s);
+        });
+    }
+    void conversationsOf(std::string agent,
+                         std::function<void(std::vector<std::int64_t>)> done) override {
+        asio::post(strand, [this, agent, done = std::move(done)] {
+            std::vector<std::int64_t> out;
+            {
+                std::lock_guard lock(mutex);
+                for (const auto& [id, a] : holders) {
+                    if (a == agent) out.push_back(id);
+                }
+            }
+            done(out);
+        });
+    }
+    void board(std::function<void(std::vector<routing::QueueStats>,
+                                  std::vector<routing::AgentStats>)> done) override {
+        asio::post(strand, [done = std::move(done)] {
+            done({{"general", 3, std::chrono::milliseconds(4200)}},
+                 {{"alice", routing::Presence::Available, 0.2, 1}});
+        });
+    }
+
+    /// Emits actions as if the engine decided them on its own (a message, a timer).
+    void emit(routing::Event event, Actions actions) {
+        asio::post(strand, [this, event = std::move(event), actions = std::move(actions)] {
+            if (listener) listener(event, actions);
+        });
+    }
+
+    bool waitFor(const std::function<bool(const routing::Event&)>& pred,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        std::unique_lock lock(mutex);
+        return cv.wait_for(lock, timeout, [&] {
+            for (const auto& e : submitted) {
+                if (pred(e)) return true;
+            }
+            return false;
+        });
+    }
+
+    asio::strand<asio::io_context::executor_type> strand;
+    std::function<void(const routing::Event&, const Actions&)> listener;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::function<Actions(const routing::Event&)> script;
+    std::vector<routing::Event> submitted;
+    std::map<std::int64_t, std::string> holders;  // conversation -> agent ("" = queued)
+};
+
+/// A blocking websocket client; every read has a timeout.
+class Client {
+public:
+    /// Connects; `status` gets the HTTP status when the upgrade is refused.
+    Client(std::uint16_t port, std::string target = "/",
+           std::vector<std::pair<std::string, std::string>> headers = {})
+        : ws_(ioc_) {
+        asio::ip::tcp::resolver resolver(ioc_);
+        beast::get_lowest_layer(ws_).connect(
+            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& r) {
+            for (const auto& [k, v] : headers) r.set(k, v);
+        }));
+        websocket::response_type res;
+        beast::error_code ec;
+        ws_.handshake(res, "127.0.0.1", target, ec);
+        status = res.result_int();
+        open = !ec;
+    }
+
+    void send(const json& j) { ws_.write(asio::buffer(j.dump())); }
+    void sendRaw(const std::string& s) { ws_.write(asio::buffer(s)); }
+
+    /// The next frame, or nullopt when none came in time or the connection closed.
+    std::optional<json> read(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        beast::flat_buffer buffer;
+        std::optional<beast::error_code> result;
+        ws_.async_read(buffer, [&](beast::error_code ec, std::size_t) { result = ec; });
+        ioc_.restart();
+        ioc_.run_for(timeout);
+        if (!result) {
+            beast::get_lowest_layer(ws_).cancel();
+            ioc_.restart();
+            ioc_.run();
+            open = false;
+            return std::nullopt;
+        }
+        if (*result) {
+            open = false;
+            close_code = ws_.reason().code;
+            return std::nullopt;
+        }
+        return json::parse(beast::buffers_to_string(buffer.data()));
+    }
+
+    /// Reads until a frame of this type (skipping board pushes); nullopt if none.
+    std::optional<json> readType(const std::string& type) {
+        for (int i = 0; i < 50; ++i) {
+            auto f = read();
+            if (!f) return std::nullopt;
+            if ((*f)["type"] == type) return f;
+            if ((*f)["type"] != "board") skipped.push_back(*f);
+        }
+        return std::nullopt;
+    }
+
+    void close() {
+        beast::error_code ec;
+        ws_.close(websocket::close_code::normal, ec);
+    }
+
+    int status = 0;
+    bool open = false;
+    int close_code = 0;
+    std::vector<json> skipped;
+
+private:
+    asio::io_context ioc_;
+    websocket::stream<beast::tcp_stream> ws_;
+};
+
+/// The HTTP status of a websocket upgrade request with these extra headers.
+int upgradeStatus(std::uint16_t port, std::vector<std::pair<std::string, std::string>> headers) {
+    namespace http = beast::http;
+    asio::io_context ioc;
+    asio::ip::tcp::socket socket(ioc);
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::empty_body> req{http::verb::get, "/", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::upgrade, "websocket");
+    req.set(http::field::connection, "Upgrade");
+    req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req.set(http::field::sec_websocket_version, "13");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    http::write(socket, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    http::read(socket, buffer, res, ec);
+    return res.result_int();
+}
+
+/// The hub and server on a two-thread io_context, with alice (agent), bob (agent) and sam
+/// (supervisor).
+struct Console {
+    explicit Console(std::chrono::milliseconds grace = std::chrono::seconds(60),
+                     std::size_t max_frame = 64 * 1024)
+        : work(asio::make_work_guard(ioc)), engine(ioc) {
+        ConsoleHubOptions o;
+        o.grace = grace;
+        o.board_interval = std::chrono::milliseconds(300);
+        o.auth_timeout = std::chrono::seconds(2);
+        hub = ConsoleHub::create(
+            ioc,
+            ConsoleHubDeps{engine, store,
+                           [](std::string_view token) -> std::optional<Principal> {
+                               if (token == "alice-token") return Principal{"alice", Role::Agent, "a"};
+                               if (token == "bob-token") return Principal{"bob", Role::Agent, "b"};
+                               if (token == "sam-token")
+                                   return Principal{"sam", Role::Supervisor, "s"};
+                               return std::nullopt;
+                           },
+                           nullptr,
+                           [](std::int64_t, const std::string& tpl,
+                              const std::map<std::string, std::string>& vars,
+                              const std::string&) -> RenderedReply {
+                               if (tpl != "greeting") return {std::nullopt, "no template " + tpl};
+                               auto it = vars.find("name");
+                               return {"Hello " + (it == vars.end() ? "" : it->second), ""};
+                           }},
+            o);
+        engine.listener = [h = hub](const routing::Event& e, const Actions& a) {
+            h->onEngineActions(e, a);
+        };
+        ConsoleServerOptions so;
+        so.listen = {"127.0.0.1", 0};
+        so.allowed_origins = {"http://127.0.0.1:8080"};
+        so.max_frame_bytes = max_frame;
+        server = std::make_unique<ConsoleServer>(ioc, hub, so);
+        server->start();
+        hub->start();
+        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
+    }
+    ~Console() {
+        server->stop();
+        hub->stop();
+        work.reset();
+        ioc.stop();
+        for (auto& t : threads) t.join();
+    }
+
+    std::unique_ptr<Client> agent(const std::string& token, const std::string& target = "/") {
+        auto c = std::make_unique<Client>(server->port(), target,
+                                          std::vector<std::pair<std::string, std::string>>{
+                                              {"Authorization", "Bearer " + token}});
+        BOOST_REQUIRE(c->open);
+        auto hello = c->readType("hello");
+        BOOST_REQUIRE(hello);
+        c->skipped.push_back(*hello);
+        return c;
+    }
+
+    asio::io_context ioc;
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    FakeStore store;
+    FakeEngine engine;
+    std::shared_ptr<ConsoleHub> hub;
+    std::unique_ptr<ConsoleServer> server;
+    std::vector<std::thread> threads;
+};
+
+routing::OfferMade offer(std::int64_t conv, const std::string& agent) {
+    return {conv, agent, "general", 2, routing::Clock::now() + std::chrono::seconds(30)};
+}
+
+routing::MessageReceived customerMessage(std::int64_t conv, const std::string& text) {
+    routing::MessageReceived m;
+    m.conversation_id = conv;
+    m.message_id = 99;
+    m.message.text = text;
+    m.message.from.id = "c1";
+    m.message.received_at = routing::Clock::now();
+    return m;
+}
+
+/// The engine's answers to the usual commands.
+Actions script(FakeEngine& engine, const routing::Event& e) {
+    if (const auto* a = std::get_if<routing::OfferAnswered>(&e)) {
+        if (a->conversation_id == 404) return {routing::Rejected{404, a->agent, "not_found", "no such"}};
+        if (!a->accepted) return {routing::OfferRevoked{a->conversation_id, a->agent, "declined"}};
+        engine.holders[a->conversation_id] = a->agent;
+        return {routing::Assigned{a->conversation_id, a->agent}};
+    }
+    if (const auto* r = std::get_if<routing::ResolveRequested>(&e)) {
+        engine.holders.erase(r->conversation_id);
+        return {routing::ConversationResolved{r->conversation_id, r->agent, r->disposition}};
+    }
+    if (const auto* t = std::get_if<routing::TransferRequested>(&e)) {
+        engine.holders[t->conversation_id] = "";
+        return {routing::Queued{t->conversation_id, t->to_queue.value_or("general"), 2, 1,
+                                "transfer"}};
+    }
+    return {};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(offer_accept_reply_resolve) {
+    Console c;
+    c.engine.script = [&](const routing::Event& e) { return script(c.engine, e); };
+    auto alice = c.agent("alice-token");
+    alice->send({{"type", "presence"}, {"presence", "available"}, {"id", "p1"}});
+    auto ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "p1");
+    BOOST_TEST(c.engine.waitFor([](const routing::Event& e) {
+        const auto* p = std::get_if<routing::PresenceChanged>(&e);
+        return p && p->agent == "alice" && p->presence == routing::Presence::Available;
+    }));
+
+    c.engine.emit(customerMessage(1, "my printer is broken"), {offer(1, "alice")});
+    auto o = alice->readType("offer");
+    BOOST_REQUIRE(o);
+    BOOST_TEST((*o)["conversation_id"] == 1);
+    BOOST_TEST((*o)["priority"] == 2);
+    BOOST_TEST((*o)["customer"]["name"] == "Ann");
+    BOOST_TEST((*o)["history"][0]["text"] == "my printer is broken");
+    BOOST_TEST((*o)["offer_timeout_ms"].get<int>() > 20000);
+    BOOST_TEST((*o)["seq"].get<int>() > 0);
+
+    alice->send({{"type", "accept"}, {"conversation_id", 1}, {"id", "c1"}});
+    auto assigned = alice->readType("assigned");
+    BOOST_REQUIRE(assigned);
+    ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "c1");
+
+    // A customer message in an assigned conversation reaches the agent live.
+    c.engine.emit(customerMessage(1, "any news?"), {});
+    auto m = alice->readType("message");
+    BOOST_REQUIRE(m);
+    BOOST_TEST((*m)["message"]["text"] == "any news?");
+
+    alice->send({{"type", "reply"}, {"conversation_id", 1}, {"id", "c2"}, {"text", "On it!"}});
+    ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "c2");
+    BOOST_TEST((*ack)["message_id"] == 1);
+    {
+        std::lock_guard lock(c.store.mutex);
+        BOOST_REQUIRE(c.store.outbound.size() == 1u);
+        BOOST_TEST(c.store.outbound[0].text == "On it!");
+        BOOST_TEST(c.store.outbound[0].author == "agent:alice");
+        BOOST_TEST(c.store.outbound[0].idempotency_key == "agent:alice:c2");
+    }
+    BOOST_TEST(c.engine.waitFor([](const routing::Event& e) {
+        const auto* r = std::get_if<routing::AgentReplied>(&e);
+        return r && r->conversation_id == 1 && r->agent == "alice";
+    }));
+
+    alice->send({{"type", "reply"}, {"conversation_id", 1}, {"id", "c3"}, {"template", "greeting"},
+                 {"vars", {{"name", "Ann"}}}});
+    ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    {
+        std::lock_guard lock(c.store.mutex);
+        BOOST_REQUIRE(c.store.outbound.size() == 2u);
+        BOOST_TEST(c.store.outbound[1].text == "Hello Ann");
+        BOOST_TEST(*c.store.outbound[1].template_id == "greeting");
+    }
+
+    alice->send({{"type", "note"}, {"conversation_id", 1}, {"id", "c4"}, {"text", "VIP"}});
+    ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "c4");
+    {
+        std::lock_guard lock(c.store.mutex);
+        BOOST_REQUIRE(c.store.events.size() == 1u);
+        BOOST_TEST(c.store.events[0].type == "note");
+        BOOST_TEST(json::parse(c.store.events[0].data_json)["text"] == "VIP");
+    }
+
+    alice->send({{"type", "open"}, {"conversation_id", 1}, {"id", "c5"}});
+    auto conv = alice->readType("conversation");
+    BOOST_REQUIRE(conv);
+    BOOST_TEST((*conv)["history"].size() == 1u);
+
+    alice->send({{"type", "resolve"}, {"conversation_id", 1}, {"id", "c6"},
+                 {"disposition", "fixed"}});
+    auto updated = alice->readType("conversation_updated");
+    BOOST_REQUIRE(updated);
+    BOOST_TEST((*updated)["change"] == "resolved");
+    BOOST_TEST((*updated)["disposition"] == "fixed");
+    ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "c6");
+}
+
+BOOST_AUTO_TEST_CASE(engine_rejections_and_foreign_conversations_are_errors) {
+    Console c;
+    c.engine.script = [&](const routing::Event& e) { return script(c.engine, e); };
+    auto bob = c.agent("bob-token");
+    bob->send({{"type", "accept"}, {"conversation_id", 404}, {"id", "x1"}});
+    auto err = bob->readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "not_found");
+    BOOST_TEST((*err)["id"] == "x1");
+
+    c.engine.holders[5] = "alice";
+    bob->send({{"type", "reply"}, {"conversation_id", 5}, {"id", "x2"}, {"text", "hi"}});
+    err = bob->readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "not_assigned");
+    std::lock_guard lock(c.store.mutex);
+    BOOST_TEST(c.store.outbound.empty());
+}
+
+BOOST_AUTO_TEST_CASE(transfer_hands_the_conversation_back) {
+    Console c;
+    c.engine.script = [&](const routing::Event& e) { return script(c.engine, e); };
+    auto alice = c.agent("alice-token");
+    c.engine.emit(customerMessage(3, "hello"), {offer(3, "alice")});
+    BOOST_REQUIRE(alice->readType("offer"));
+    alice->send({{"type", "accept"}, {"conversation_id", 3}, {"id", "a"}});
+    BOOST_REQUIRE(alice->readType("assigned"));
+    alice->send({{"type", "transfer"}, {"conversation_id", 3}, {"id", "t"}, {"to_queue", "billing"},
+                 {"note", "invoice question"}});
+    auto updated = alice->readType("conversation_updated");
+    BOOST_REQUIRE(updated);
+    BOOST_TEST((*updated)["change"] == "queued");
+    BOOST_TEST((*updated)["queue"] == "billing");
+    BOOST_TEST(c.engine.waitFor([](const routing::Event& e) {
+        const auto* t = std::get_if<routing::TransferRequested>(&e);
+        return t && t->to_queue == std::optional<std::string>("billing") &&
+               t->note == "invoice question" && t->agent == "alice";
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(offer_timeout_moves_the_offer_to_the_next_agent) {
+    Console c;
+    auto alice = c.agent("alice-token");
+    auto bob = c.agent("bob-token");
+    c.engine.emit(customerMessage(4, "hi"), {offer(4, "alice")});
+    BOOST_REQUIRE(alice->readType("offer"));
+    c.engine.emit(routing::Tick{}, {routing::OfferRevoked{4, "alice", "timeout"}, offer(4, "bob")});
+    auto revoked = alice->readType("offer_revoked");
+    BOOST_REQUIRE(revoked);
+    BOOST_TEST((*revoked)["reason"] == "timeout");
+    auto o = bob->readType("offer");
+    BOOST_REQUIRE(o);
+    BOOST_TEST((*o)["conversation_id"] == 4);
+}
+
+BOOST_AUTO_TEST_CASE(supervisor_stream_is_for_supervisors) {
+    Console c;
+    auto alice = c.agent("alice-token");
+    alice->send({{"type", "subscribe"}, {"stream", "supervisor"}, {"id", "s"}});
+    auto err = alice->readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "forbidden");
+
+    auto sam = c.agent("sam-token");
+    sam->send({{"type", "subscribe"}, {"stream", "supervisor"}, {"id", "s"}});
+    auto board = sam->readType("board");
+    BOOST_REQUIRE(board);
+    BOOST_TEST((*board)["queues"][0]["waiting"] == 3);
+    BOOST_TEST((*board)["agents"][0]["id"] == "alice");
+    BOOST_TEST((*board)["agents"][0]["connected"] == true);
+
+    c.engine.emit(routing::Tick{}, {routing::SlaAlert{9, routing::Milestone::FirstResponse,
+                                                      routing::Clock::now(), true, "alice"}});
+    auto breach = sam->readType("sla_breach");
+    BOOST_REQUIRE(breach);
+    BOOST_TEST((*breach)["conversation_id"] == 9);
+    BOOST_REQUIRE(alice->readType("sla_breach"));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_frames_get_errors_and_the_connection_stays) {
+    Console c;
+    auto alice = c.agent("alice-token");
+    for (std::string bad : {"not json", "[1,2]", R"({"type":"fly","id":"f"})",
+                            R"({"type":"accept","id":"n"})", R"({"type":"reply","conversation_id":1,"text":"x"})"}) {
+        alice->sendRaw(bad);
+        auto err = alice->readType("error");
+        BOOST_REQUIRE_MESSAGE(err, bad);
+        BOOST_TEST(!(*err)["code"].get<std::string>().empty());
+    }
+    alice->send({{"type", "typing"}, {"conversation_id", 1}, {"id", "still-here"}});
+    auto ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "still-here");
+}
+
+BOOST_AUTO_TEST_CASE(oversized_frames_close_with_1009) {
+    Console c(std::chrono::seconds(60), 1024);
+    auto alice = c.agent("alice-token");
+    alice->sendRaw(std::string(4096, 'x'));
+    while (alice->read()) {
+    }
+    BOOST_TEST(alice->close_code == 1009);
+}
+
+BOOST_AUTO_TEST_CASE(authentication_and_origin_are_checked) {
+    Console c;
+    Client evil(c.server->port(), "/", {{"Origin", "http://evil.example"}});
+    BOOST_TEST(!evil.open);
+    BOOST_TEST(upgradeStatus(c.server->port(), {{"Origin", "http://evil.example"}}) == 403);
+
+    Client wrong(c.server->port(), "/", {{"Authorization", "Bearer nope"}});
+    BOOST_TEST(!wrong.open);
+    BOOST_TEST(upgradeStatus(c.server->port(), {{"Authorization", "Bearer nope"}}) == 401);
+    BOOST_TEST(upgradeStatus(c.server->port(), {{"Origin", "http://127.0.0.1:8080"},
+                                                {"Authorization", "Bearer bob-token"}}) == 101);
+
+    // A browser from the allowed origin authenticates with a frame.
+    Client page(c.server->port(), "/", {{"Origin", "http://127.0.0.1:8080"}});
+    BOOST_REQUIRE(page.open);
+    page.send({{"type", "presence"}, {"presence", "away"}, {"id", "early"}});
+    auto err = page.readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "not_authenticated");
+    page.send({{"type", "auth"}, {"token", "alice-token"}, {"id", "login"}});
+    auto hello = page.readType("hello");
+    BOOST_REQUIRE(hello);
+    BOOST_TEST((*hello)["agent"] == "alice");
+    BOOST_TEST((*hello)["role"] == "agent");
+    auto ack = page.readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "login");
+
+    Client bad(c.server->port());
+    BOOST_REQUIRE(bad.open);
+    bad.send({{"type", "auth"}, {"token", "stolen"}});
+    err = bad.readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "unauthorized");
+    BOOST_TEST(!bad.read());
+    BOOST_TEST(bad.close_code == 4001);
+}
+
+BOOST_AUTO_TEST_CASE(resume_replays_missed_frames_once) {
+    Console c;
+    auto alice = c.agent("alice-token");
+    c.engine.emit(customerMessage(1, "first"), {offer(1, "alice")});
+    auto first = alice->readType("offer");
+    BOOST_REQUIRE(first);
+    auto seen = (*first)["seq"].get<std::uint64_t>();
+    alice->close();
+    alice.reset();
+
+    // While away: two frames.
+    c.engine.emit(customerMessage(2, "second"), {offer(2, "alice")});
+    c.engine.emit(routing::Tick{}, {routing::OfferRevoked{1, "alice", "timeout"}});
+    // Let them reach the outbox: an agent connected meanwhile sees its own frames only.
+    auto bob = c.agent("bob-token");
+    bob->send({{"type", "typing"}, {"conversation_id", 2}, {"id", "sync"}});
+    BOOST_REQUIRE(bob->readType("ack"));
+
+    auto again = std::make_unique<Client>(
+        c.server->port(), "/?last_seq=" + std::to_string(seen),
+        std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer alice-token"}});
+    BOOST_REQUIRE(again->open);
+    auto hello = again->read();
+    BOOST_REQUIRE(hello);
+    BOOST_TEST((*hello)["type"] == "hello");
+    BOOST_TEST((*hello)["resumed"] == true);
+    std::vector<json> frames;
+    again->send({{"type", "typing"}, {"conversation_id", 2}, {"id", "sentinel"}});
+    for (;;) {
+        auto f = again->read();
+        BOOST_REQUIRE(f);
+        if ((*f)["type"] == "ack" && (*f)["id"] == "sentinel") break;
+        frames.push_back(*f);
+    }
+    BOOST_REQUIRE(frames.size() == 2u);
+    BOOST_TEST(frames[0]["type"] == "offer");
+    BOOST_TEST(frames[0]["conversation_id"] == 2);
+    BOOST_TEST(frames[0]["seq"] == seen + 1);
+    BOOST_TEST(frames[1]["type"] == "offer_revoked");
+    BOOST_TEST(frames[1]["seq"] == seen + 2);
+    // Nothing was lost meanwhile: no AgentLost within the grace period.
+    std::lock_guard lock(c.engine.mutex);
+    for (const auto& e : c.engine.submitted) BOOST_TEST(!std::holds_alternative<routing::AgentLost>(e));
+}
+
+BOOST_AUTO_TEST_CASE(agent_lost_after_the_grace_period) {
+    Console c(std::chrono::milliseconds(200));
+    auto alice = c.agent("alice-token");
+    alice->close();
+    alice.reset();
+    BOOST_TEST(c.engine.waitFor([](const routing::Event& e) {
+        const auto* l = std::get_if<routing::AgentLost>(&e);
+        return l && l->agent == "alice";
+    }));
+}

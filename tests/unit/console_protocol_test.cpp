@@ -1,0 +1,96 @@
+#include "daemon/console/console_protocol.hpp"
+
+#define BOOST_TEST_MODULE console_protocol_test
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/console/console_outbox.hpp"
+
+using namespace ccd::daemon::console;
+using nlohmann::json;
+
+BOOST_AUTO_TEST_CASE(commands_parse_with_their_fields) {
+    auto a = parseCommand(R"({"type":"auth","token":"t0k","last_seq":7,"id":"x"})");
+    BOOST_REQUIRE(a.command);
+    BOOST_TEST(a.command->token == "t0k");
+    BOOST_TEST(*a.command->last_seq == 7u);
+    BOOST_TEST(a.command->id == "x");
+
+    auto r = parseCommand(R"({"type":"reply","id":3,"conversation_id":12,"text":"hi"})");
+    BOOST_REQUIRE(r.command);
+    BOOST_TEST(r.command->id == "3");
+    BOOST_TEST(r.command->conversation_id == 12);
+    BOOST_TEST(r.command->text == "hi");
+
+    auto t = parseCommand(
+        R"({"type":"reply","conversation_id":1,"template":"greeting","vars":{"n":2,"name":"Ann"}})");
+    BOOST_REQUIRE(t.command);
+    BOOST_TEST(*t.command->template_id == "greeting");
+    BOOST_TEST(t.command->vars.at("n") == "2");
+    BOOST_TEST(t.command->vars.at("name") == "Ann");
+
+    auto x = parseCommand(R"({"type":"transfer","conversation_id":1,"to_queue":"billing"})");
+    BOOST_REQUIRE(x.command);
+    BOOST_TEST(*x.command->to_queue == "billing");
+    BOOST_TEST(!x.command->to_agent);
+}
+
+BOOST_AUTO_TEST_CASE(bad_frames_name_the_problem) {
+    BOOST_TEST(parseCommand("not json").error.code == "bad_json");
+    BOOST_TEST(parseCommand("[1]").error.code == "bad_request");
+    BOOST_TEST(parseCommand(R"({"type":"fly","id":"9"})").error.code == "unknown_type");
+    BOOST_TEST(parseCommand(R"({"type":"fly","id":"9"})").error.id == "9");
+    auto e = parseCommand(R"({"type":"accept","id":"a"})");
+    BOOST_TEST(e.error.code == "bad_request");
+    BOOST_TEST(e.error.reason.find("conversation_id") != std::string::npos);
+    BOOST_TEST(parseCommand(R"({"type":"accept","conversation_id":-1})").error.code ==
+               "bad_request");
+    BOOST_TEST(parseCommand(R"({"type":"presence","presence":"sleeping"})").error.code ==
+               "bad_request");
+    BOOST_TEST(parseCommand(R"({"type":"transfer","conversation_id":1})").error.code ==
+               "bad_request");
+    BOOST_TEST(parseCommand(
+                   R"({"type":"transfer","conversation_id":1,"to_agent":"a","to_queue":"q"})")
+                   .error.code == "bad_request");
+    BOOST_TEST(parseCommand(R"({"type":"reply","conversation_id":1})").error.code ==
+               "bad_request");
+    BOOST_TEST(parseCommand(R"({"type":"subscribe","stream":"all"})").error.code ==
+               "bad_request");
+    BOOST_TEST(parseCommand(R"({"type":"auth","token":"t","last_seq":-1})").error.code ==
+               "bad_request");
+}
+
+BOOST_AUTO_TEST_CASE(frames_carry_seq_and_errors_their_command_id) {
+    auto j = json::parse(withSeq(R"({"type":"ack"})", 42));
+    BOOST_TEST(j["seq"] == 42);
+    BOOST_TEST(j["type"] == "ack");
+    auto e = json::parse(errorFrame("not_found", "no such", "c7", 5));
+    BOOST_TEST(e["type"] == "error");
+    BOOST_TEST(e["id"] == "c7");
+    BOOST_TEST(e["conversation_id"] == 5);
+}
+
+BOOST_AUTO_TEST_CASE(outbox_replays_what_was_missed_and_knows_gaps) {
+    ConsoleOutbox box(3);
+    for (int i = 0; i < 5; ++i) box.push("f" + std::to_string(i + 1));
+    BOOST_TEST(box.lastSeq() == 5u);
+    BOOST_TEST(box.size() == 3u);
+    bool complete = false;
+    auto missed = box.since(3, complete);
+    BOOST_TEST(complete);
+    BOOST_REQUIRE(missed.size() == 2u);
+    BOOST_TEST(missed[0] == "f4");
+    BOOST_TEST(box.since(2, complete).size() == 3u);
+    BOOST_TEST(complete);
+    box.since(1, complete);
+    BOOST_TEST(!complete);  // f2 was dropped
+    BOOST_TEST(box.since(5, complete).empty());
+    BOOST_TEST(complete);
+    box.since(9, complete);
+    BOOST_TEST(!complete);  // a sequence this server never sent
+    box.clear();
+    box.since(4, complete);
+    BOOST_TEST(!complete);
+    BOOST_TEST(box.push("f6") == 6u);
+}
