@@ -1,0 +1,455 @@
+// ccd agent console: plain JavaScript, no build step. Protocol: docs/console-protocol.md.
+'use strict';
+
+const I18N = {
+  en: {
+    'title': 'Agent console', 'tab.work': 'My work', 'tab.board': 'Queue board',
+    'presence.available': 'Available', 'presence.away': 'Away', 'presence.busy': 'Busy',
+    'presence.offline': 'Offline', 'presence.wrap_up': 'Wrap-up', 'logout': 'Log out',
+    'login.title': 'Sign in', 'login.name': 'User name', 'login.password': 'Password',
+    'login.submit': 'Sign in', 'login.failed': 'Wrong user name or password.',
+    'login.throttled': 'Too many attempts. Try again later.',
+    'offers': 'Offers', 'offers.none': 'No offers right now.', 'mine': 'My conversations',
+    'mine.none': 'Nothing assigned.', 'chat.none': 'Select a conversation.',
+    'canned': 'Canned responses…', 'note.toggle': 'Internal note', 'reply.placeholder': 'Write a reply…',
+    'send': 'Send', 'customer': 'Customer', 'actions': 'Actions', 'transfer.to': 'Transfer to',
+    'transfer.queue': 'Queue', 'transfer.agent': 'Agent', 'transfer.target': 'Queue or agent name',
+    'transfer.note': 'Note for the next agent', 'transfer': 'Transfer', 'disposition': 'Disposition',
+    'disp.solved': 'Solved', 'disp.workaround': 'Workaround given', 'disp.repair': 'Repair arranged',
+    'disp.replacement': 'Replacement sent', 'disp.refund': 'Refund issued', 'disp.no_response': 'No response',
+    'resolve': 'Resolve', 'accept': 'Accept', 'decline': 'Decline',
+    'board.queues': 'Queues', 'board.queue': 'Queue', 'board.waiting': 'Waiting', 'board.oldest': 'Oldest wait',
+    'board.agents': 'Agents', 'board.agent': 'Agent', 'board.state': 'State', 'board.occupancy': 'Occupancy',
+    'board.conversations': 'Conversations', 'board.risk': 'SLA at risk', 'board.milestone': 'Milestone',
+    'board.due': 'Due', 'board.notices': 'Notices',
+    'conn.on': 'Connected', 'conn.off': 'Reconnecting…', 'expires': 'expires in', 'due': 'due in',
+    'overdue': 'overdue', 'customer.name': 'Name', 'customer.tier': 'Tier', 'customer.email': 'Email',
+    'customer.phone': 'Phone', 'customer.channel': 'Channel', 'customer.category': 'Category',
+    'customer.language': 'Language', 'customer.queue': 'Queue', 'customer.priority': 'Priority',
+    'note': 'Note', 'you': 'You', 'sending': 'Sending…', 'sent': 'Sent',
+    'resolved': 'Conversation {id} resolved.', 'transferred': 'Conversation {id} handed on.',
+    'revoked': 'The offer for conversation {id} was withdrawn ({reason}).',
+    'sla_warning': 'SLA warning: conversation {id}, {milestone}.', 'sla_breach': 'SLA breached: conversation {id}, {milestone}.',
+    'first_response': 'first response', 'plan': 'plan', 'customer_update': 'customer update', 'resolution': 'resolution',
+    'error': 'Error: {reason}',
+  },
+  zh: {
+    'title': '坐席工作台', 'tab.work': '我的工作', 'tab.board': '队列看板',
+    'presence.available': '空闲', 'presence.away': '离开', 'presence.busy': '忙碌',
+    'presence.offline': '离线', 'presence.wrap_up': '话后整理', 'logout': '退出',
+    'login.title': '登录', 'login.name': '用户名', 'login.password': '密码',
+    'login.submit': '登录', 'login.failed': '用户名或密码错误。',
+    'login.throttled': '尝试次数过多，请稍后再试。',
+    'offers': '待接会话', 'offers.none': '暂无待接会话。', 'mine': '我的会话',
+    'mine.none': '暂无分配的会话。', 'chat.none': '请选择一个会话。',
+    'canned': '常用回复…', 'note.toggle': '内部备注', 'reply.placeholder': '输入回复…',
+    'send': '发送', 'customer': '客户', 'actions': '操作', 'transfer.to': '转给',
+    'transfer.queue': '队列', 'transfer.agent': '坐席', 'transfer.target': '队列或坐席名',
+    'transfer.note': '给下一位坐席的备注', 'transfer': '转接', 'disposition': '处理结果',
+    'disp.solved': '已解决', 'disp.workaround': '已提供临时方案', 'disp.repair': '已安排维修',
+    'disp.replacement': '已寄送换货', 'disp.refund': '已退款', 'disp.no_response': '客户无回应',
+    'resolve': '结单', 'accept': '接受', 'decline': '拒绝',
+    'board.queues': '队列', 'board.queue': '队列', 'board.waiting': '等待数', 'board.oldest': '最长等待',
+    'board.agents': '坐席', 'board.agent': '坐席', 'board.state': '状态', 'board.occupancy': '占用率',
+    'board.conversations': '会话数', 'board.risk': 'SLA 风险', 'board.milestone': '节点',
+    'board.due': '截止', 'board.notices': '通知',
+    'conn.on': '已连接', 'conn.off': '正在重连…', 'expires': '剩余', 'due': '剩余',
+    'overdue': '已超时', 'customer.name': '姓名', 'customer.tier': '等级', 'customer.email': '邮箱',
+    'customer.phone': '电话', 'customer.channel': '渠道', 'customer.category': '类别',
+    'customer.language': '语言', 'customer.queue': '队列', 'customer.priority': '优先级',
+    'note': '备注', 'you': '我', 'sending': '发送中…', 'sent': '已发送',
+    'resolved': '会话 {id} 已结单。', 'transferred': '会话 {id} 已转出。',
+    'revoked': '会话 {id} 的分配已撤回（{reason}）。',
+    'sla_warning': 'SLA 预警：会话 {id}，{milestone}。', 'sla_breach': 'SLA 已超时：会话 {id}，{milestone}。',
+    'first_response': '首次响应', 'plan': '方案', 'customer_update': '客户更新', 'resolution': '解决',
+    'error': '错误：{reason}',
+  },
+};
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  lang: localStorage.getItem('ccd.lang') || ((navigator.language || 'en').startsWith('zh') ? 'zh' : 'en'),
+  lastTyping: 0,
+  token: sessionStorage.getItem('ccd.token'),
+  lastSeq: Number(sessionStorage.getItem('ccd.lastSeq') || 0),
+  ws: null, retry: 0, nextId: 1, pending: new Map(),
+  me: null, role: null, offers: new Map(), convs: new Map(), selected: null, templates: [],
+};
+
+function t(key, vars) {
+  let s = (I18N[state.lang] && I18N[state.lang][key]) || I18N.en[key] || key;
+  for (const [k, v] of Object.entries(vars || {})) s = s.replace('{' + k + '}', v);
+  return s;
+}
+
+function applyI18n() {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-Hans' : 'en';
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  $('lang').value = state.lang;
+  renderAll();
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null) e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+let toastTimer = null;
+function toast(text, bad) {
+  const box = $('toast');
+  box.textContent = text; box.className = 'toast' + (bad ? ' bad' : ''); box.hidden = false;
+  clearTimeout(toastTimer); toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
+}
+
+function fmtDuration(ms) {
+  const neg = ms < 0; ms = Math.abs(ms);
+  const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const txt = (h ? h + ':' + String(m).padStart(2, '0') : m) + ':' + String(sec).padStart(2, '0');
+  return neg ? '-' + txt : txt;
+}
+
+function countdown(untilIso, label) {
+  const ms = Date.parse(untilIso) - Date.now();
+  const span = el('span', { class: 'countdown' + (ms < 0 ? ' late' : ms < 5 * 60000 ? ' warn' : ''), 'data-until': untilIso, 'data-label': label || '' });
+  span.textContent = (label ? t(label) + ' ' : '') + (ms < 0 ? t('overdue') + ' ' + fmtDuration(-ms) : fmtDuration(ms));
+  return span;
+}
+
+function tickCountdowns() {
+  document.querySelectorAll('.countdown').forEach((span) => {
+    const ms = Date.parse(span.dataset.until) - Date.now();
+    span.className = 'countdown' + (ms < 0 ? ' late' : ms < 5 * 60000 ? ' warn' : '');
+    span.textContent = (span.dataset.label ? t(span.dataset.label) + ' ' : '') + (ms < 0 ? t('overdue') + ' ' + fmtDuration(-ms) : fmtDuration(ms));
+  });
+}
+
+function nextDeadline(c) {
+  const open = (c.deadlines || []).filter((d) => !d.met_at).sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
+  return open[0];
+}
+
+// ---- HTTP -------------------------------------------------------------------------------
+
+async function api(method, path, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  const res = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  let json = null;
+  try { json = await res.json(); } catch (e) { json = null; }
+  return { status: res.status, json };
+}
+
+async function login(ev) {
+  ev.preventDefault();
+  $('login-error').textContent = '';
+  $('login-submit').disabled = true;
+  try {
+    const r = await api('POST', '/v1/auth/login', { name: $('login-name').value.trim(), password: $('login-password').value });
+    if (r.status === 200 && r.json && r.json.token) {
+      state.token = r.json.token;
+      sessionStorage.setItem('ccd.token', state.token);
+      state.lastSeq = 0; sessionStorage.setItem('ccd.lastSeq', '0');
+      $('login-password').value = '';
+      start();
+    } else {
+      $('login-error').textContent = t(r.status === 429 ? 'login.throttled' : 'login.failed');
+    }
+  } catch (e) {
+    $('login-error').textContent = t('error', { reason: e.message });
+  } finally {
+    $('login-submit').disabled = false;
+  }
+}
+
+async function loadTemplates() {
+  try {
+    const r = await api('GET', '/v1/templates');
+    if (r.status !== 200 || !r.json) return;
+    const list = Array.isArray(r.json) ? r.json : (r.json.templates || []);
+    state.templates = list.map((x) => (typeof x === 'string' ? { id: x } : x)).filter((x) => x && x.id);
+    const sel = $('canned');
+    sel.replaceChildren(el('option', { value: '', 'data-i18n': 'canned' }, t('canned')));
+    for (const tpl of state.templates) sel.append(el('option', { value: tpl.id }, tpl.name || tpl.title || tpl.id));
+  } catch (e) { /* canned responses are optional */ }
+}
+
+// ---- websocket ----------------------------------------------------------------------------
+
+let wsPort = null;
+async function connect() {
+  if (!wsPort) {
+    const r = await api('GET', '/console/config.json');
+    wsPort = r.json && r.json.websocket_port;
+  }
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(proto + '//' + location.hostname + ':' + wsPort + '/');
+  state.ws = ws;
+  setConn('wait');
+  ws.onopen = () => {
+    const auth = { type: 'auth', token: state.token, id: 'auth-' + state.nextId++ };
+    if (state.lastSeq > 0) auth.last_seq = state.lastSeq;
+    ws.send(JSON.stringify(auth));
+  };
+  ws.onmessage = (ev) => {
+    let f; try { f = JSON.parse(ev.data); } catch (e) { return; }
+    if (typeof f.seq === 'number') {
+      if (f.seq <= state.lastSeq) return;  // already applied
+      state.lastSeq = f.seq; sessionStorage.setItem('ccd.lastSeq', String(f.seq));
+    }
+    handle(f);
+  };
+  ws.onclose = (ev) => {
+    setConn(false);
+    if (ev.code === 4001) { logout(); return; }
+    if (!state.token) return;
+    const delay = Math.min(10000, 500 * 2 ** state.retry++);
+    setTimeout(connect, delay);
+  };
+}
+
+function send(cmd, onAck) {
+  cmd.id = String(state.nextId++);
+  if (onAck) state.pending.set(cmd.id, onAck);
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(cmd));
+  return cmd.id;
+}
+
+function setConn(on) {
+  $('conn-dot').className = 'dot' + (on === true ? ' on' : on === 'wait' ? ' wait' : '');
+  $('conn-dot').title = t(on === true ? 'conn.on' : 'conn.off');
+}
+
+function conv(id) {
+  if (!state.convs.has(id)) state.convs.set(id, { id, history: [], unread: 0, deadlines: [] });
+  return state.convs.get(id);
+}
+
+function handle(f) {
+  switch (f.type) {
+    case 'hello':
+      state.me = f.agent; state.role = f.role; state.retry = 0; setConn(true);
+      $('who').textContent = f.agent + ' · ' + f.role;
+      $('tab-board').hidden = f.role === 'agent';
+      if (f.role !== 'agent') send({ type: 'subscribe', stream: 'supervisor' });
+      if (!f.resumed) {
+        state.offers.clear();
+        for (const id of f.conversations || []) { conv(id); send({ type: 'open', conversation_id: id }); }
+      }
+      break;
+    case 'offer': state.offers.set(f.conversation_id, f); break;
+    case 'offer_revoked':
+      state.offers.delete(f.conversation_id);
+      toast(t('revoked', { id: f.conversation_id, reason: f.reason }));
+      break;
+    case 'assigned': {
+      const o = state.offers.get(f.conversation_id);
+      const c = conv(f.conversation_id);
+      if (o) Object.assign(c, o, { type: undefined });
+      state.offers.delete(f.conversation_id);
+      if (!o) send({ type: 'open', conversation_id: f.conversation_id });
+      if (!state.selected) state.selected = f.conversation_id;
+      break;
+    }
+    case 'conversation': Object.assign(conv(f.conversation_id), f); break;
+    case 'message': {
+      const c = conv(f.conversation_id);
+      c.history.push(f.message);
+      if (state.selected !== f.conversation_id) c.unread++;
+      break;
+    }
+    case 'conversation_updated':
+      if (f.change === 'resolved' || f.change === 'queued' || f.change === 'transferred') {
+        state.convs.delete(f.conversation_id);
+        if (state.selected === f.conversation_id) state.selected = null;
+        toast(t(f.change === 'resolved' ? 'resolved' : 'transferred', { id: f.conversation_id }));
+      } else if (f.change === 'priority') conv(f.conversation_id).priority = f.priority;
+      else if (f.change === 'milestone_met') {
+        const c = conv(f.conversation_id);
+        for (const d of c.deadlines || []) if (d.milestone === f.milestone) d.met_at = new Date().toISOString();
+      }
+      break;
+    case 'sla_warning': case 'sla_breach':
+      toast(t(f.type, { id: f.conversation_id, milestone: t(f.milestone) }), f.type === 'sla_breach');
+      addNotice(t(f.type, { id: f.conversation_id, milestone: t(f.milestone) }));
+      break;
+    case 'supervisor_notice': addNotice('#' + f.conversation_id + ' ' + f.reason + (f.detail ? ': ' + f.detail : '')); break;
+    case 'presence': $('presence').value = f.presence === 'wrap_up' ? 'busy' : f.presence; break;
+    case 'board': renderBoard(f); return;
+    case 'ack': {
+      const cb = state.pending.get(f.id); state.pending.delete(f.id);
+      if (cb) cb(null, f);
+      break;
+    }
+    case 'error': {
+      const cb = state.pending.get(f.id); state.pending.delete(f.id);
+      if (cb) cb(f); else toast(t('error', { reason: f.reason }), true);
+      break;
+    }
+    default: break;
+  }
+  renderAll();
+}
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function pClass(p) { return 'p' + Math.min(4, Math.max(1, p || 4)); }
+
+function renderAll() {
+  if (!state.token) return;
+  const offers = $('offers'); offers.replaceChildren();
+  for (const o of state.offers.values()) {
+    const customer = (o.customer && (o.customer.name || o.customer.id)) || '#' + o.conversation_id;
+    const last = (o.history || []).slice(-1)[0];
+    offers.append(el('li', { class: 'item ' + pClass(o.priority), 'data-offer': o.conversation_id },
+      el('div', { class: 'row' }, el('span', { class: 'name' }, customer), el('span', { class: 'badge ' + pClass(o.priority) }, 'P' + o.priority)),
+      el('div', { class: 'row' }, el('span', { class: 'meta' }, [o.channel, o.category, o.queue].filter(Boolean).join(' · ')), countdown(o.expires_at, 'expires')),
+      last ? el('div', { class: 'snippet' }, last.text) : null,
+      el('div', { class: 'buttons' },
+        el('button', { class: 'primary', 'data-accept': o.conversation_id, onclick: () => send({ type: 'accept', conversation_id: o.conversation_id }) }, t('accept')),
+        el('button', { onclick: () => send({ type: 'decline', conversation_id: o.conversation_id }) }, t('decline')))));
+  }
+  $('offers-empty').hidden = state.offers.size > 0;
+
+  const mine = $('mine'); mine.replaceChildren();
+  for (const c of state.convs.values()) {
+    const d = nextDeadline(c);
+    const name = (c.customer && (c.customer.name || c.customer.id)) || '#' + c.id;
+    const last = c.history.slice(-1)[0];
+    mine.append(el('li', { class: 'item ' + pClass(c.priority) + (state.selected === c.id ? ' selected' : ''), 'data-conversation': c.id, onclick: () => select(c.id) },
+      el('div', { class: 'row' }, el('span', { class: 'name' }, name), c.unread ? el('span', { class: 'unread' }, c.unread) : el('span', { class: 'badge ' + pClass(c.priority) }, 'P' + (c.priority || 4))),
+      el('div', { class: 'row' }, el('span', { class: 'meta' }, '#' + c.id + ' · ' + (c.channel || '')), d ? countdown(d.due_at, 'due') : null),
+      last ? el('div', { class: 'snippet' }, last.text) : null));
+  }
+  $('mine-empty').hidden = state.convs.size > 0;
+  renderChat();
+}
+
+function select(id) {
+  state.selected = id;
+  const c = conv(id); c.unread = 0;
+  renderAll();
+  $('reply-text').focus();
+}
+
+function renderChat() {
+  const c = state.selected && state.convs.get(state.selected);
+  $('chat-empty').hidden = !!c; $('chat-inner').hidden = !c; $('details').hidden = !c;
+  if (!c) return;
+  const cust = c.customer || {};
+  $('chat-title').textContent = (cust.name || cust.id || '') + '  #' + c.id;
+  $('chat-sub').textContent = [c.channel, c.category, c.queue, c.language].filter(Boolean).join(' · ');
+  const sla = $('chat-sla'); sla.replaceChildren();
+  for (const d of (c.deadlines || []).filter((x) => !x.met_at)) sla.append(countdown(d.due_at, d.milestone));
+  const list = $('messages');
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.replaceChildren();
+  for (const m of c.history) {
+    const cls = m.kind === 'note' ? 'note' : m.direction === 'out' ? 'out' : 'in';
+    const by = m.kind === 'note' ? t('note') : m.direction === 'out' ? (m.author === 'agent:' + state.me ? t('you') : m.author) : (cust.name || m.author);
+    const time = m.created_at ? new Date(m.created_at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' }) : '';
+    list.append(el('li', { class: 'msg ' + cls + (m.pending ? ' pending' : '') }, el('div', { class: 'by' }, by + ' · ' + time), m.text));
+  }
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  const dl = $('customer'); dl.replaceChildren();
+  const rows = [['customer.name', cust.name], ['customer.tier', cust.tier], ['customer.email', cust.email], ['customer.phone', cust.phone],
+    ['customer.channel', c.channel], ['customer.category', c.category], ['customer.language', c.language], ['customer.queue', c.queue], ['customer.priority', c.priority && 'P' + c.priority]];
+  for (const [k, v] of rows) if (v) dl.append(el('dt', {}, t(k)), el('dd', {}, v));
+}
+
+function sendReply(ev) {
+  ev.preventDefault();
+  const c = state.selected && state.convs.get(state.selected);
+  const text = $('reply-text').value.trim();
+  const tpl = $('canned').value;
+  if (!c || (!text && !tpl)) return;
+  const note = $('as-note').checked;
+  const local = { direction: 'out', author: 'agent:' + state.me, text: text || tpl, created_at: new Date().toISOString(), pending: true, kind: note ? 'note' : undefined };
+  c.history.push(local);
+  const cmd = note ? { type: 'note', conversation_id: c.id, text }
+    : tpl && !text ? { type: 'reply', conversation_id: c.id, template: tpl, vars: { agent: state.me, customer: (c.customer && c.customer.name) || '' } }
+      : { type: 'reply', conversation_id: c.id, text };
+  $('send-state').textContent = t('sending');
+  send(cmd, (err) => {
+    local.pending = false;
+    if (err) { c.history.splice(c.history.indexOf(local), 1); toast(t('error', { reason: err.reason }), true); $('send-state').textContent = ''; }
+    else $('send-state').textContent = t('sent');
+    renderChat();
+  });
+  $('reply-text').value = ''; $('canned').value = '';
+  renderChat();
+}
+
+function renderBoard(f) {
+  const q = $('board-queues'); q.replaceChildren();
+  for (const x of f.queues) q.append(el('tr', {}, el('td', {}, x.name), el('td', {}, x.waiting), el('td', {}, fmtDuration(x.oldest_wait_ms))));
+  const a = $('board-agents'); a.replaceChildren();
+  for (const x of f.agents) {
+    a.append(el('tr', {}, el('td', {}, x.id + (x.connected ? '' : ' ⦸')), el('td', {}, el('span', { class: 'state ' + x.presence }, t('presence.' + x.presence))),
+      el('td', {}, el('span', { class: 'bar' }, el('span', { style: 'width:' + Math.round(x.occupancy * 100) + '%' })), ' ' + Math.round(x.occupancy * 100) + '%'),
+      el('td', {}, x.conversations)));
+  }
+  const r = $('board-risk'); r.replaceChildren();
+  for (const x of f.at_risk) r.append(el('tr', {}, el('td', {}, x.conversation_id), el('td', {}, t(x.milestone) + (x.type === 'sla_breach' ? ' ⚠' : '')), el('td', {}, countdown(x.due_at)), el('td', {}, x.agent || '')));
+}
+
+function addNotice(text) {
+  const li = el('li', {}, new Date().toLocaleTimeString() + '  ' + text);
+  $('notices').prepend(li);
+  while ($('notices').children.length > 50) $('notices').lastChild.remove();
+}
+
+function showView(view) {
+  document.querySelectorAll('.tab').forEach((b) => b.classList.toggle('active', b.dataset.view === view));
+  $('work-view').hidden = view !== 'work'; $('board-view').hidden = view !== 'board';
+}
+
+function start() {
+  $('login-view').hidden = true; $('work-view').hidden = false; $('tabs').hidden = false; $('status').hidden = false;
+  loadTemplates();
+  connect();
+}
+
+function logout() {
+  if (state.token) api('POST', '/v1/auth/logout').catch(() => {});
+  state.token = null; sessionStorage.removeItem('ccd.token'); sessionStorage.removeItem('ccd.lastSeq');
+  if (state.ws) state.ws.close();
+  location.reload();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  if (!I18N[state.lang]) state.lang = 'en';
+  $('lang').addEventListener('change', (e) => { state.lang = e.target.value; localStorage.setItem('ccd.lang', state.lang); applyI18n(); });
+  $('login-form').addEventListener('submit', login);
+  $('composer').addEventListener('submit', sendReply);
+  $('reply-text').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) sendReply(e);
+    else if (state.selected && Date.now() - state.lastTyping > 3000) {
+      state.lastTyping = Date.now();
+      send({ type: 'typing', conversation_id: state.selected });
+    }
+  });
+  $('presence').addEventListener('change', (e) => send({ type: 'presence', presence: e.target.value }));
+  $('logout').addEventListener('click', logout);
+  $('tabs').addEventListener('click', (e) => { if (e.target.dataset.view) showView(e.target.dataset.view); });
+  $('transfer').addEventListener('click', () => {
+    const target = $('transfer-target').value.trim();
+    if (!state.selected || !target) return;
+    const cmd = { type: 'transfer', conversation_id: state.selected, note: $('transfer-note').value };
+    cmd[$('transfer-kind').value === 'agent' ? 'to_agent' : 'to_queue'] = target;
+    send(cmd, (err) => { if (err) toast(t('error', { reason: err.reason }), true); });
+  });
+  $('resolve').addEventListener('click', () => {
+    if (!state.selected) return;
+    send({ type: 'resolve', conversation_id: state.selected, disposition: $('disposition').value },
+      (err) => { if (err) toast(t('error', { reason: err.reason }), true); });
+  });
+  setInterval(tickCountdowns, 1000);
+  applyI18n();
+  if (state.token) start();
+});
