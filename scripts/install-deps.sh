@@ -21,6 +21,7 @@ build_pkgs=(
 )
 test_pkgs=(
   sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
+  chromium nodejs npm
 )
 
 pkgs=("${build_pkgs[@]}")

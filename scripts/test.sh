@@ -19,6 +19,8 @@ done
 scripts/install-deps.sh --test
 
 scripts/build.sh
+# The console's browser test drives Debian's chromium with playwright-core (from the lock file).
+(cd tests/e2e/console && npm ci --no-audit --no-fund)
 (cd build && ctest --output-on-failure --timeout 600 -j 2)
 
 if [ "$sanitize" = 1 ]; then

@@ -18,3 +18,10 @@ ccd_add_boost_test(console_protocol_test SOURCES unit/console_protocol_test.cpp
                    LIBS ccd_console_testlib)
 ccd_add_boost_test(console_hub_itest SOURCES itest/console_hub_itest.cpp
                    LIBS ccd_console_testlib LABEL integration)
+
+# The console in a real browser (needs chromium and `npm ci` in tests/e2e/console; scripts/test.sh
+# does both). The screenshot lands in the build folder.
+add_test(NAME console_e2e
+  COMMAND node ${CCD_ROOT}/tests/e2e/console/console_e2e.js $<TARGET_FILE:ccd> ${CCD_ROOT}
+          ${CMAKE_BINARY_DIR})
+set_tests_properties(console_e2e PROPERTIES LABELS e2e TIMEOUT 300)
