@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.hpp"
+#include "templates/locale_chain.hpp"
 
 namespace ccd::config {
 namespace {
@@ -133,6 +134,24 @@ void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::pa
     out.static_dir = p.lexically_normal().string();
 }
 
+void readTemplates(const NodeRef& n, TemplatesConfig& out, const std::filesystem::path& base) {
+    if (!n.present() || n.isNull() || !n.expectMap({"path", "default_locale"})) return;
+    if (n["path"].require()) {
+        if (auto p = n["path"].nonEmptyString()) {
+            std::filesystem::path dir(*p);
+            if (dir.is_relative()) dir = base / dir;
+            out.path = dir.lexically_normal().string();
+        }
+    }
+    if (auto locale = n["default_locale"].nonEmptyString()) {
+        auto tag = templates::parseLanguageTag(*locale);
+        if (!tag || !templates::isKnownLanguage(tag->language))
+            n["default_locale"].error("expected a language tag such as en or zh-Hans (got \"" +
+                                      *locale + "\")");
+        else out.default_locale = tag->str();
+    }
+}
+
 }  // namespace
 
 DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& file,
@@ -146,7 +165,8 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
 
     NodeRef root = doc.root();
     if (root.present() &&
-        root.expectMap({"server", "storage", "logging", "channels", "routing", "console"})) {
+        root.expectMap({"server", "storage", "logging", "channels", "routing", "console",
+                        "templates"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -154,6 +174,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         }
         readServer(root["server"], cfg->server);
         readStorage(root["storage"], cfg->storage, base);
+        readTemplates(root["templates"], cfg->templates, base);
 
         auto logging = root["logging"];
         logging.expectMap({"level"});

@@ -1,0 +1,36 @@
+#include "templates/sample_context.hpp"
+
+#include "templates/variables.hpp"
+
+namespace ccd::templates {
+
+Vars sampleContext(routing::TimePoint now) {
+    using namespace std::chrono;
+    auto day = floor<hours>(now) - hours(floor<hours>(now).time_since_epoch().count() % 24);
+    Vars v;
+    v["contact_name"] = std::string("Lin Wei");
+    v["contact_tier"] = std::string("vip");
+    v["ticket"] = std::string("10428");
+    v["category"] = std::string("fault");
+    v["priority"] = std::string("p2");
+    v["channel"] = std::string("webchat");
+    v["first_response_due"] = now + minutes(30);
+    v["plan_due"] = now + hours(2);
+    v["queue_position"] = std::int64_t{3};
+    v["estimated_wait_minutes"] = std::int64_t{12};
+    v["agent_name"] = std::string("Mei");
+    v["next_opening"] = day + hours(24 + 9);
+    v["survey_link"] = std::string("https://support.example.com/s/10428");
+    v["company_name"] = std::string("Acme");
+    return v;
+}
+
+Vars placeholderContext(routing::TimePoint now) {
+    Vars v = sampleContext(now);
+    for (const auto& spec : contextVariables())
+        if (spec.type == VarType::String)
+            v[std::string(spec.name)] = "{" + std::string(spec.name) + "}";
+    return v;
+}
+
+}  // namespace ccd::templates
