@@ -105,6 +105,9 @@ struct TemplatesConfig {
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from
     std::string routing_path;  ///< `routing:` — routing rules file, absolute; empty when none
+    /// `agents:` — agent accounts file, absolute. Default `agents.yaml` beside this file; empty
+    /// when the key is absent and there is no such file (nobody can log in).
+    std::string agents_path;
     ServerConfig server;
     StorageConfig storage;
     LoggingConfig logging;

@@ -19,7 +19,9 @@
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
+#include "config/template_catalog_parser.hpp"
 #include "daemon/cli_contacts.hpp"
+#include "daemon/cli_render.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
@@ -47,6 +49,7 @@ void setUpLogging() {
 struct LoadedConfig {
     ccd::config::DaemonConfigPtr daemon;
     ccd::routing::RoutingConfigPtr routing;  // null when ccd.yaml names no routing file
+    std::shared_ptr<const ccd::templates::Catalog> templates;  // null without `templates`
 };
 
 LoadedConfig loadAll(const std::string& path) {
@@ -54,6 +57,9 @@ LoadedConfig loadAll(const std::string& path) {
     out.daemon = ccd::config::loadDaemonConfig(path);
     if (!out.daemon->routing_path.empty())
         out.routing = ccd::config::loadRoutingConfig(out.daemon->routing_path);
+    if (!out.daemon->templates.path.empty())
+        out.templates = ccd::config::loadTemplateCatalog(out.daemon->templates.path,
+                                                         out.daemon->templates.default_locale);
     return out;
 }
 
@@ -71,6 +77,9 @@ int checkConfig(const std::string& path) {
         if (cfg.routing)
             std::cout << cfg.daemon->routing_path << ": OK (" << describeRouting(*cfg.routing)
                       << ")\n";
+        if (cfg.templates)
+            std::cout << cfg.daemon->templates.path << ": OK (" << cfg.templates->size()
+                      << " templates, " << cfg.templates->locales().size() << " locales)\n";
         return kExitOk;
     } catch (const ccd::config::ConfigError& e) {
         std::cerr << e.what();
@@ -153,6 +162,8 @@ int main(int argc, char** argv) {
 
     ccd::daemon::ContactsCommand contacts(app, config_path);
 
+    ccd::daemon::RenderCommand render(app, config_path);
+
     app.footer(
         "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid configuration,\n"
         "4 store cannot be opened, 5 listener cannot be bound.");
@@ -167,6 +178,7 @@ int main(int argc, char** argv) {
     try {
         if (*check) return checkConfig(config_path);
         if (*run) return runDaemon(config_path);
+        if (render.selected()) return render.run();
         if (contacts.selected()) return contacts.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';
