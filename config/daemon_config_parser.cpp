@@ -166,11 +166,16 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "routing", "console",
-                        "templates"})) {
+                        "agents", "templates"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
             cfg->routing_path = p.lexically_normal().string();
+        }
+        if (auto agents = root["agents"].nonEmptyString()) {
+            std::filesystem::path p(*agents);
+            if (p.is_relative()) p = base / p;
+            cfg->agents_path = p.lexically_normal().string();
         }
         readServer(root["server"], cfg->server);
         readStorage(root["storage"], cfg->storage, base);
@@ -196,6 +201,10 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);
+    }
+    if (cfg->agents_path.empty() && !root["agents"].present()) {
+        auto beside = (base / "agents.yaml").lexically_normal();
+        if (std::filesystem::is_regular_file(beside, ec)) cfg->agents_path = beside.string();
     }
     doc.throwIfIssues();
     return cfg;
