@@ -6,6 +6,7 @@
 
 #include "ccd_version.hpp"
 #include "channels/channel.hpp"
+#include "daemon/console/http_auth.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/metrics.hpp"
@@ -21,10 +22,6 @@ json optionalJson(const std::optional<std::string>& v) { return v ? json(*v) : j
 
 std::string dump(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-bool isLoopback(std::string_view address) {
-    return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
 json conversationJson(const store::ConversationRecord& c) {
@@ -110,33 +107,47 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                                 });
                });
 
-    router.add("GET", "/v1/conversations/{id}",
-               [&store = s.store](http::RoutedRequest&& req, http::Responder r) {
-                   // Until agents authenticate, conversations are readable from this host only.
-                   if (!isLoopback(req.http.remote_address)) {
-                       return r.send(WebResponse::error(
-                           403, "forbidden", "conversations are readable from loopback only"));
-                   }
-                   auto text = req.param("id");
-                   std::int64_t id = 0;
-                   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-                   if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-                       return r.send(WebResponse::error(404, "not_found",
-                                                        "no conversation " + std::string(text)));
-                   }
-                   store.getConversation(
-                       id, [r, id](store::StoreResult<std::optional<store::ConversationRecord>> res) {
-                           if (!res) {
-                               return r.send(WebResponse::error(503, "store_unavailable",
-                                                                res.error->message));
-                           }
-                           if (!*res.value) {
-                               return r.send(WebResponse::error(
-                                   404, "not_found", "no conversation " + std::to_string(id)));
-                           }
-                           r.send(WebResponse::json(200, dump(conversationJson(**res.value))));
-                       });
-               });
+    router.add(
+        "GET", "/v1/conversations/{id}",
+        [&store = s.store, auth = s.auth, can_see = s.agent_can_see](http::RoutedRequest&& req,
+                                                                     http::Responder r) {
+            if (!auth) return r.send(console::unauthorized(false));
+            auto who = console::authenticate(req, *auth);
+            if (!who) return r.send(std::move(*who.response));
+            auto text = req.param("id");
+            std::int64_t id = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+            if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+                return r.send(
+                    WebResponse::error(404, "not_found", "no conversation " + std::string(text)));
+            }
+            auto read = [st = &store, r, id] {
+                st->getConversation(
+                    id, [r, id](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+                        if (!res) {
+                            return r.send(
+                                WebResponse::error(503, "store_unavailable", res.error->message));
+                        }
+                        if (!*res.value) {
+                            return r.send(WebResponse::error(
+                                404, "not_found", "no conversation " + std::to_string(id)));
+                        }
+                        r.send(WebResponse::json(200, dump(conversationJson(**res.value))));
+                    });
+            };
+            if (console::atLeast(who.principal->role, console::Role::Supervisor)) return read();
+            // An agent: only what routing shows them; 403 also hides whether it exists.
+            auto refuse = [r, id] {
+                r.send(console::forbidden("conversation " + std::to_string(id) +
+                                          " is not offered or assigned to you, nor waiting in "
+                                          "your queues"));
+            };
+            if (!can_see) return refuse();
+            can_see(id, who.principal->name, [read, refuse](bool visible) {
+                if (visible) read();
+                else refuse();
+            });
+        });
 }
 
 }  // namespace ccd::daemon

@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -11,7 +12,10 @@
 #include <spdlog/spdlog.h>
 
 #include "channels/api/api_channel.hpp"
+#include "config/agents_config_parser.hpp"
 #include "daemon/api_routes.hpp"
+#include "daemon/console/auth.hpp"
+#include "daemon/console/auth_routes.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
@@ -28,6 +32,38 @@ bool applyLogLevel(const std::string& level) {
     return true;
 }
 
+namespace {
+
+// `path` relative to the working directory when it lies below it, as a person would type it.
+std::string asTyped(const std::filesystem::path& path) {
+    std::error_code ec;
+    auto rel = path.lexically_relative(std::filesystem::current_path(ec));
+    if (ec || rel.empty() || *rel.begin() == "..") return path.string();
+    return rel.string();
+}
+
+// The agents file that `cfg` names (none: no accounts). Throws ConfigError (start-up path).
+config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg) {
+    if (cfg.agents_path.empty()) {
+        spdlog::warn("agents: no agents file beside {}; nobody can log in", cfg.source_path);
+        return std::make_shared<config::AgentsConfig>();
+    }
+    auto agents = config::loadAgentsConfig(cfg.agents_path);
+    spdlog::info("agents: {} ({} accounts)", cfg.agents_path, agents->accounts.size());
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    std::string ccd = !ec && exe.filename() == "ccd" ? asTyped(exe) : "ccd";
+    for (const auto& a : agents->accounts) {
+        if (a.password_hash.empty())
+            spdlog::warn(
+                "agent \"{}\" has no password: set one with  {} agent passwd {} --config {}",
+                a.name, ccd, a.name, asTyped(cfg.source_path));
+    }
+    return agents;
+}
+
+}  // namespace
+
 struct Daemon::Impl {
     explicit Impl(config::DaemonConfigPtr cfg)
         : config(std::move(cfg)),
@@ -35,13 +71,16 @@ struct Daemon::Impl {
                                                   config->storage.sqlite.max_batch,
                                                   config->storage.sqlite.busy_timeout},
                 &metrics),
+          auth(loadAgents(*config)),
           router(&metrics),
           work(asio::make_work_guard(ioc)),
           server(ioc, router, metrics, [this] { return limits(); }) {
         metrics.addGauge("ccd_store_queue_depth", "Writes waiting for the next group commit.",
                          [this] { return static_cast<double>(store.status().queue_depth); });
-        addApiRoutes(router,
-                     RouteServices{store, metrics, api_channel, config->channels.api.enabled});
+        RouteServices services{store, metrics, api_channel, config->channels.api.enabled};
+        services.auth = &auth;
+        addApiRoutes(router, std::move(services));
+        addAuthRoutes(router, auth);
     }
 
     config::ServerLimits limits() const {
@@ -54,6 +93,7 @@ struct Daemon::Impl {
     Metrics metrics;
     store::sqlite::SqliteStore store;
     channels::api::ApiChannel api_channel;
+    console::AuthService auth;  // before the router: its login thread uses it
     http::Router router;
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work;
@@ -133,6 +173,12 @@ void Daemon::reload(config::DaemonConfigPtr next) {
         next->storage.driver != old->storage.driver)
         restart_only("storage");
     applyLogLevel(next->logging.level);
+    try {
+        impl_->auth.reload(loadAgents(*next));
+    } catch (const config::ConfigError& e) {
+        for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
+        spdlog::error("reload: agents file rejected; the previous accounts keep serving");
+    }
     {
         std::lock_guard lock(impl_->config_mutex);
         impl_->config = std::move(next);

@@ -16,10 +16,12 @@
 #include <spdlog/spdlog.h>
 
 #include "ccd_version.hpp"
+#include "config/agents_config_parser.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
 #include "config/template_catalog_parser.hpp"
+#include "daemon/cli_agent.hpp"
 #include "daemon/cli_contacts.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/daemon.hpp"
@@ -50,6 +52,7 @@ struct LoadedConfig {
     ccd::config::DaemonConfigPtr daemon;
     ccd::routing::RoutingConfigPtr routing;  // null when ccd.yaml names no routing file
     std::shared_ptr<const ccd::templates::Catalog> templates;  // null without `templates`
+    ccd::config::AgentsConfigPtr agents;     // null when there is no agents file
 };
 
 LoadedConfig loadAll(const std::string& path) {
@@ -60,6 +63,8 @@ LoadedConfig loadAll(const std::string& path) {
     if (!out.daemon->templates.path.empty())
         out.templates = ccd::config::loadTemplateCatalog(out.daemon->templates.path,
                                                          out.daemon->templates.default_locale);
+    if (!out.daemon->agents_path.empty())
+        out.agents = ccd::config::loadAgentsConfig(out.daemon->agents_path);
     return out;
 }
 
@@ -80,6 +85,9 @@ int checkConfig(const std::string& path) {
         if (cfg.templates)
             std::cout << cfg.daemon->templates.path << ": OK (" << cfg.templates->size()
                       << " templates, " << cfg.templates->locales().size() << " locales)\n";
+        if (cfg.agents)
+            std::cout << cfg.daemon->agents_path << ": OK (" << cfg.agents->accounts.size()
+                      << " accounts)\n";
         return kExitOk;
     } catch (const ccd::config::ConfigError& e) {
         std::cerr << e.what();
@@ -161,6 +169,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
 
     ccd::daemon::ContactsCommand contacts(app, config_path);
+    ccd::daemon::AgentCommand agent(app, config_path);
 
     ccd::daemon::RenderCommand render(app, config_path);
 
@@ -180,6 +189,7 @@ int main(int argc, char** argv) {
         if (*run) return runDaemon(config_path);
         if (render.selected()) return render.run();
         if (contacts.selected()) return contacts.run();
+        if (agent.selected()) return agent.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';
         return kExitFailure;

@@ -43,12 +43,18 @@ expect_eq "run with a missing config exits 3" 3 "$rc"
 
 # A running daemon, the README's curl example, and a read back.
 write_config "$T/ccd.yaml" "$T/db/ccd.db"
+# Conversations are read by a supervisor (agents.yaml beside ccd.yaml is the default).
+printf 'accounts:\n  - name: sup\n    role: supervisor\n' > "$T/agents.yaml"
+printf 'sup password\n' | "$CCD_BIN" agent passwd sup --config "$T/ccd.yaml" > /dev/null 2>&1
 start_ccd "$T/ccd.yaml" "$T/ccd.log"
 resp=$(curl -s -w ' %{http_code}' -d '{"from":{"id":"c1"},"text":"my printer is broken"}' \
   -H 'Content-Type: application/json' "http://127.0.0.1:$CCD_PORT/v1/messages")
 expect_eq "curl example answers 202" 202 "${resp##* }"
 conv=$(sed -E 's/.*"conversation_id":([0-9]+).*/\1/' <<<"$resp")
-code=$(curl -s -o "$T/conv.json" -w '%{http_code}' "http://127.0.0.1:$CCD_PORT/v1/conversations/$conv")
+token=$(curl -s -H 'Content-Type: application/json' -d '{"name":"sup","password":"sup password"}' \
+  "http://127.0.0.1:$CCD_PORT/v1/auth/login" | sed -E 's/.*"token":"([0-9a-f]+)".*/\1/')
+code=$(curl -s -o "$T/conv.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$CCD_PORT/v1/conversations/$conv")
 expect_eq "conversation readable" 200 "$code"
 check "conversation holds the text" grep -q "my printer is broken" "$T/conv.json"
 

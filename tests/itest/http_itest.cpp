@@ -5,10 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "daemon/console/auth.hpp"
 #include "daemon/metrics.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -27,13 +29,28 @@ struct RunningDaemon {
         cfg->server.listen.host = "127.0.0.1";
         cfg->server.listen.port = 0;
         cfg->storage.sqlite.path = db.empty() ? dir.file("ccd.db") : db;
+        // Conversations are read by a supervisor.
+        static const std::string hash = daemon::console::AuthService::hashPassword("sup password");
+        std::ofstream(dir.file("agents.yaml"))
+            << "accounts:\n  - name: sup\n    role: supervisor\n    password_hash: \"" << hash
+            << "\"\n";
+        cfg->agents_path = dir.file("agents.yaml");
         if (tweak) tweak(*cfg);
         db_path = cfg->storage.sqlite.path;
         daemon = std::make_unique<daemon::Daemon>(cfg);
         daemon->start();
         port = daemon->port();
     }
+    /// GET as the supervisor.
+    testing::HttpReply read(testing::HttpClient& c, const std::string& target) {
+        if (token.empty()) {
+            auto r = c.postJson("/v1/auth/login", R"({"name":"sup","password":"sup password"})");
+            token = nlohmann::json::parse(r.body).at("token").get<std::string>();
+        }
+        return c.request("GET", target, "", {{"Authorization", "Bearer " + token}});
+    }
     testing::TempDir dir;
+    std::string token;
     std::string db_path;
     std::unique_ptr<daemon::Daemon> daemon;
     std::uint16_t port = 0;
@@ -66,7 +83,7 @@ BOOST_AUTO_TEST_CASE(post_message_is_202_only_after_commit_and_readable) {
     // Committed before the answer: a separate connection sees it now.
     BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages WHERE body = 'my printer is broken'") == 1);
 
-    auto g = c.get("/v1/conversations/" + std::to_string(conv));
+    auto g = d.read(c, "/v1/conversations/" + std::to_string(conv));
     BOOST_TEST(g.status == 200);
     auto cj = bodyOf(g);
     BOOST_TEST(cj["id"].get<long long>() == conv);
@@ -85,7 +102,7 @@ BOOST_AUTO_TEST_CASE(same_sender_joins_conversation_over_http) {
     auto other = bodyOf(c.postJson("/v1/messages", R"({"from":{"id":"u2"},"text":"three"})"));
     BOOST_TEST(a["conversation_id"] == b["conversation_id"]);
     BOOST_TEST(a["conversation_id"] != other["conversation_id"]);
-    auto conv = bodyOf(c.get("/v1/conversations/" + a["conversation_id"].dump()));
+    auto conv = bodyOf(d.read(c, "/v1/conversations/" + a["conversation_id"].dump()));
     BOOST_TEST(conv["messages"].size() == 2u);
 }
 
@@ -143,9 +160,9 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_json_errors) {
     BOOST_TEST(wrong_method.status == 405);
     BOOST_TEST(wrong_method.header("Allow") == "POST");
 
-    auto no_conv = c.get("/v1/conversations/424242");
+    auto no_conv = d.read(c, "/v1/conversations/424242");
     BOOST_TEST(no_conv.status == 404);
-    auto bad_id = c.get("/v1/conversations/abc");
+    auto bad_id = d.read(c, "/v1/conversations/abc");
     BOOST_TEST(bad_id.status == 404);
     BOOST_TEST(c.connected());  // errors in the body do not cost the connection
 
@@ -220,7 +237,8 @@ BOOST_AUTO_TEST_CASE(restart_keeps_every_message) {
     HttpClient c(d.port);
     long long total = 0;
     for (int i = 0; i < 5; ++i) {
-        auto conv = bodyOf(c.get("/v1/conversations/" + std::to_string(convs[static_cast<std::size_t>(i)])));
+        auto conv = bodyOf(
+            d.read(c, "/v1/conversations/" + std::to_string(convs[static_cast<std::size_t>(i)])));
         total += static_cast<long long>(conv["messages"].size());
     }
     BOOST_TEST(total == 50);

@@ -1,0 +1,224 @@
+#include "daemon/cli_agent.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "config/agents_config_parser.hpp"
+#include "config/daemon_config_parser.hpp"
+#include "daemon/console/auth.hpp"
+
+namespace ccd::daemon {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitConfig = 3;
+constexpr std::size_t kMinPassword = 8;
+constexpr std::size_t kMaxPassword = 1024;  // as POST /v1/auth/login accepts
+
+void wipe(std::string& s) {
+    std::fill(s.begin(), s.end(), '\0');
+    s.clear();
+}
+
+// One line from `fd` without its line end; false on end of input before any byte.
+bool readLine(int fd, std::string& out) {
+    out.clear();
+    char c = 0;
+    bool any = false;
+    for (;;) {
+        ssize_t n = ::read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return any;
+        any = true;
+        if (c == '\n') break;
+        out.push_back(c);
+    }
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+    return true;
+}
+
+// Asks on the terminal with echo off.
+bool promptHidden(int fd, const char* prompt, std::string& out) {
+    std::cerr << prompt << std::flush;
+    termios old{};
+    bool restore = ::tcgetattr(fd, &old) == 0;
+    if (restore) {
+        termios quiet = old;
+        quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+        quiet.c_lflag |= ECHONL;
+        ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    bool ok = readLine(fd, out);
+    if (restore) ::tcsetattr(fd, TCSAFLUSH, &old);
+    return ok;
+}
+
+std::optional<std::string> readPassword(const std::string& name) {
+    std::string first, second;
+    if (::isatty(STDIN_FILENO)) {
+        std::string prompt = "New password for " + name + ": ";
+        if (!promptHidden(STDIN_FILENO, prompt.c_str(), first) ||
+            !promptHidden(STDIN_FILENO, "Repeat it: ", second)) {
+            std::cerr << "ccd: no password entered\n";
+            return std::nullopt;
+        }
+        bool same = first == second;
+        wipe(second);
+        if (!same) {
+            wipe(first);
+            std::cerr << "ccd: the passwords differ; nothing changed\n";
+            return std::nullopt;
+        }
+    } else if (!readLine(STDIN_FILENO, first)) {
+        std::cerr << "ccd: no password on standard input\n";
+        return std::nullopt;
+    }
+    if (first.size() < kMinPassword || first.size() > kMaxPassword) {
+        wipe(first);
+        std::cerr << "ccd: a password has " << kMinPassword << " to " << kMaxPassword
+                  << " bytes; nothing changed\n";
+        return std::nullopt;
+    }
+    return first;
+}
+
+std::string errnoText(const std::string& what, const std::string& path) {
+    return what + " " + path + ": " + std::strerror(errno);
+}
+
+// Replaces `path` with `text`: a temp file in the same folder (same mode and owner), fsync,
+// rename over the original, fsync of the folder. Throws std::runtime_error.
+void writeAtomically(const std::string& path, const std::string& text, const struct stat& st) {
+    auto dir = std::filesystem::path(path).parent_path().string();
+    std::string tmp = path + ".tmp-XXXXXX";
+    int fd = ::mkstemp(tmp.data());
+    if (fd < 0) throw std::runtime_error(errnoText("cannot create a temp file beside", path));
+    auto fail = [&](const std::string& what) {
+        std::string message = errnoText(what, tmp);
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw std::runtime_error(message);
+    };
+    if (::fchmod(fd, st.st_mode & 07777) != 0) fail("cannot set the mode of");
+    if (::fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) fail("cannot set the owner of");
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail("cannot write");
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) fail("cannot sync");
+    if (::close(fd) != 0) {
+        fd = -1;
+        ::unlink(tmp.c_str());
+        throw std::runtime_error(errnoText("cannot close", tmp));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::string message = errnoText("cannot replace", path);
+        ::unlink(tmp.c_str());
+        throw std::runtime_error(message);
+    }
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+}  // namespace
+
+AgentCommand::AgentCommand(CLI::App& app, std::string& config_path)
+    : config_path_(&config_path), name_(std::make_shared<std::string>()) {
+    agent_ = app.add_subcommand("agent", "Manage agent accounts (config/agents.yaml)");
+    agent_->require_subcommand(1);
+    passwd_ = agent_->add_subcommand(
+        "passwd",
+        "Set an account's password: asks twice on a terminal, else reads one line from stdin");
+    passwd_->add_option("name", *name_, "Account name in agents.yaml")->required();
+    passwd_->add_option("-c,--config", config_path, "Configuration file (names agents.yaml)")
+        ->envname("CCD_CONFIG")
+        ->capture_default_str();
+}
+
+bool AgentCommand::selected() const { return agent_ && agent_->parsed(); }
+
+int AgentCommand::run() const {
+    if (passwd_->parsed()) return setAgentPassword(*config_path_, *name_);
+    return kExitUsage;
+}
+
+int setAgentPassword(const std::string& config_path, const std::string& name) {
+    std::string agents_path, text;
+    try {
+        auto cfg = config::loadDaemonConfig(config_path);
+        if (cfg->agents_path.empty()) {
+            std::cerr << "ccd: " << config_path
+                      << " names no agents file (agents:) and there is no agents.yaml beside it\n";
+            return kExitConfig;
+        }
+        // Edit the file itself, not a symlink to it.
+        std::error_code ec;
+        auto real = std::filesystem::canonical(cfg->agents_path, ec);
+        agents_path = ec ? cfg->agents_path : real.string();
+        auto agents = config::loadAgentsConfig(agents_path);
+        if (!agents->find(name)) {
+            std::cerr << "ccd: " << agents_path << " has no account named \"" << name << "\"\n";
+            return kExitUsage;
+        }
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what();
+        return kExitConfig;
+    }
+
+    auto password = readPassword(name);
+    if (!password) return kExitUsage;
+    std::string hash = console::AuthService::hashPassword(*password);
+    wipe(*password);
+
+    // One editor at a time: a lock on the folder (the file itself is replaced by the rename).
+    auto dir = std::filesystem::path(agents_path).parent_path().string();
+    int lock = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+        std::cerr << "ccd: " << errnoText("cannot lock the folder of", agents_path) << '\n';
+        if (lock >= 0) ::close(lock);
+        return kExitFailure;
+    }
+    int rc = kExitOk;
+    try {
+        struct stat st {};
+        std::ifstream in(agents_path, std::ios::binary);
+        if (!in || ::stat(agents_path.c_str(), &st) != 0)
+            throw std::runtime_error(errnoText("cannot read", agents_path));
+        std::ostringstream buf;
+        buf << in.rdbuf();
+        text = config::withPasswordHash(buf.str(), agents_path, name, hash);
+        writeAtomically(agents_path, text, st);
+        std::cerr << "ccd: password of \"" << name << "\" set in " << agents_path
+                  << "; a running daemon applies it on SIGHUP (kill -HUP <pid>)\n";
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what();
+        rc = kExitConfig;
+    } catch (const std::exception& e) {
+        std::cerr << "ccd: " << e.what() << '\n';
+        rc = kExitFailure;
+    }
+    ::close(lock);
+    return rc;
+}
+
+}  // namespace ccd::daemon

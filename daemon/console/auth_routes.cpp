@@ -1,0 +1,221 @@
+#include "daemon/console/auth_routes.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/console/auth.hpp"
+#include "daemon/console/http_auth.hpp"
+#include "daemon/http/router.hpp"
+#include "daemon/json_time.hpp"
+
+namespace ccd::daemon {
+namespace {
+
+using channels::WebResponse;
+using nlohmann::json;
+
+constexpr std::size_t kMaxPendingLogins = 64;
+constexpr std::size_t kMaxNameBytes = 64;
+constexpr std::size_t kMaxPasswordBytes = 1024;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+bool isJsonContentType(std::string_view ct) {
+    std::string_view mime = ct.substr(0, ct.find(';'));
+    while (!mime.empty() && mime.back() == ' ') mime.remove_suffix(1);
+    while (!mime.empty() && mime.front() == ' ') mime.remove_prefix(1);
+    return channels::equalsIgnoreCase(mime, "application/json");
+}
+
+// Runs jobs one at a time on its own thread: argon2id is slow and memory-hungry on purpose.
+class LoginWorker {
+public:
+    LoginWorker() : thread_([this] { loop(); }) {}
+    ~LoginWorker() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+    /// False when the queue is full.
+    bool post(std::function<void()> job) {
+        {
+            std::lock_guard lock(mutex_);
+            if (jobs_.size() >= kMaxPendingLogins) return false;
+            jobs_.push_back(std::move(job));
+        }
+        cv_.notify_one();
+        return true;
+    }
+
+private:
+    void loop() {
+        for (;;) {
+            std::function<void()> job;
+            {
+                std::unique_lock lock(mutex_);
+                cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                if (stopping_) return;  // pending jobs drop their Responders: 500
+                job = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
+            job();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> jobs_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+struct Credentials {
+    std::string name;
+    std::string password;
+};
+
+// Reads {"name","password"}; nullopt with `error` set when the body is not that.
+std::optional<Credentials> parseLogin(const channels::WebRequest& req,
+                                      std::optional<WebResponse>& error) {
+    if (!isJsonContentType(req.header("Content-Type"))) {
+        error = WebResponse::error(415, "unsupported_media_type",
+                                   "Content-Type must be application/json");
+        return std::nullopt;
+    }
+    json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) {
+        error = WebResponse::error(400, "invalid_json", "malformed JSON");
+        return std::nullopt;
+    }
+    if (!body.is_object()) {
+        error = WebResponse::error(422, "invalid_body", "the body must be a JSON object");
+        return std::nullopt;
+    }
+    for (const auto& item : body.items()) {
+        if (item.key() != "name" && item.key() != "password") {
+            error = WebResponse::error(422, "unknown_field", "unknown field " + item.key(),
+                                       item.key());
+            return std::nullopt;
+        }
+    }
+    Credentials out;
+    struct Field {
+        const char* key;
+        std::size_t max;
+        std::string* into;
+    };
+    for (const Field& f : {Field{"name", kMaxNameBytes, &out.name},
+                           Field{"password", kMaxPasswordBytes, &out.password}}) {
+        auto it = body.find(f.key);
+        std::string key = f.key;
+        if (it == body.end() || it->is_null()) {
+            error = WebResponse::error(422, "missing_field", "missing field " + key, key);
+            return std::nullopt;
+        }
+        if (!it->is_string()) {
+            error = WebResponse::error(422, "invalid_field", key + " must be a string", key);
+            return std::nullopt;
+        }
+        *f.into = it->get<std::string>();
+        if (f.into->size() > f.max) {
+            error = WebResponse::error(
+                422, "invalid_field",
+                key + " is longer than " + std::to_string(f.max) + " bytes", key);
+            return std::nullopt;
+        }
+    }
+    if (out.name.empty()) {
+        error = WebResponse::error(422, "invalid_field", "name must not be empty", "name");
+        return std::nullopt;
+    }
+    return out;
+}
+
+WebResponse loginAnswer(const console::LoginResult& result) {
+    if (result.token && result.principal) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      result.expires_at.time_since_epoch())
+                      .count();
+        json body{{"token", *result.token},
+                  {"expires_at", formatRfc3339Millis(ms)},
+                  {"name", result.principal->name},
+                  {"role", std::string(console::toString(result.principal->role))}};
+        auto res = WebResponse::json(200, dump(body));
+        res.headers.emplace_back("Cache-Control", "no-store");
+        return res;
+    }
+    if (result.error == "throttled") {
+        auto secs = std::max<long long>(1, result.retry_after.count());
+        auto res = WebResponse::error(429, "too_many_attempts",
+                                      "too many failed logins; try again in " +
+                                          std::to_string(secs) + " s");
+        res.headers.emplace_back("Retry-After", std::to_string(secs));
+        return res;
+    }
+    // An unknown name, a wrong password and an account without one look the same.
+    return WebResponse::error(401, "invalid_credentials", "wrong name or password");
+}
+
+}  // namespace
+
+void addAuthRoutes(http::Router& router, console::AuthService& auth) {
+    auto worker = std::make_shared<LoginWorker>();
+
+    router.add("POST", "/v1/auth/login",
+               [&auth, worker](http::RoutedRequest&& req, http::Responder r) {
+                   std::optional<WebResponse> error;
+                   auto creds = parseLogin(req.http, error);
+                   if (!creds) return r.send(std::move(*error));
+                   auto job = [&auth, r, creds = std::move(*creds),
+                               address = req.http.remote_address]() mutable {
+                       auto result = auth.login(creds.name, creds.password, address,
+                                                std::chrono::system_clock::now());
+                       std::fill(creds.password.begin(), creds.password.end(), '\0');
+                       r.send(loginAnswer(result));
+                   };
+                   if (!worker->post(std::move(job))) {
+                       auto res = WebResponse::error(503, "busy",
+                                                     "too many logins in progress; retry shortly");
+                       res.headers.emplace_back("Retry-After", "1");
+                       r.send(std::move(res));
+                   }
+               });
+
+    router.add("POST", "/v1/auth/logout", [&auth](http::RoutedRequest&& req, http::Responder r) {
+        auto who = console::authenticate(req, auth);
+        if (!who) return r.send(std::move(*who.response));
+        auth.logout(*console::AuthService::bearerToken(req.http.header("Authorization")));
+        WebResponse res;
+        res.status = 204;
+        r.send(std::move(res));
+    });
+
+    router.add("GET", "/v1/auth/me", [&auth](http::RoutedRequest&& req, http::Responder r) {
+        auto who = console::authenticate(req, auth);
+        if (!who) return r.send(std::move(*who.response));
+        json body{{"name", who.principal->name},
+                  {"role", std::string(console::toString(who.principal->role))},
+                  {"token_id", who.principal->token_id}};
+        auto accounts = auth.accounts();
+        if (const auto* a = accounts->find(who.principal->name)) {
+            body["display_name"] = a->display_name;
+            body["skills"] = a->skills;
+            body["languages"] = a->languages;
+            body["teams"] = a->teams;
+        }
+        r.send(WebResponse::json(200, dump(body)));
+    });
+}
+
+}  // namespace ccd::daemon

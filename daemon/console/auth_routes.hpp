@@ -1,0 +1,21 @@
+#pragma once
+// The authentication endpoints:
+//   POST /v1/auth/login   {"name","password"} -> 200 {"token","expires_at","name","role"}
+//   POST /v1/auth/logout  (Bearer) -> 204, the token is revoked
+//   GET  /v1/auth/me      (Bearer) -> 200 the caller's account
+// Password checks (argon2id, ~0.1 s and 64 MiB each) run one at a time on a thread of their own,
+// never on an I/O thread; a long queue of them is answered 503.
+
+namespace ccd::daemon {
+namespace http {
+class Router;
+}
+namespace console {
+class AuthService;
+}
+
+/// Adds the routes. `auth` must outlive the router (the login thread stops when the router is
+/// destroyed).
+void addAuthRoutes(http::Router& router, console::AuthService& auth);
+
+}  // namespace ccd::daemon

@@ -1,0 +1,8 @@
+# Agent accounts and access: agents.yaml, passwords, tokens, throttling, the auth endpoints.
+ccd_add_boost_test(agents_config_test SOURCES unit/agents_config_test.cpp LIBS ccd_config)
+ccd_add_boost_test(auth_test SOURCES unit/auth_test.cpp LIBS ccd_daemon)
+ccd_add_boost_test(auth_itest SOURCES itest/auth_itest.cpp LIBS ccd_daemon ccd_test_support
+                   LABEL integration)
+
+add_test(NAME passwd_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/passwd_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
+set_tests_properties(passwd_e2e PROPERTIES LABELS e2e TIMEOUT 300)
