@@ -176,9 +176,8 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
 void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.present()) return;
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
-                         "regex_weight", "smoothing", "temperature", "safety_category", "safety_weight",
-                         "stopwords", "categories",
-                         "sentiment", "safety"})) {
+                         "regex_weight", "smoothing", "temperature", "safety_category",
+                         "safety_weight", "stopwords", "categories", "sentiment", "safety"})) {
         return;
     }
     ClassifierConfig cfg;

@@ -10,6 +10,7 @@ ccd_add_boost_test(classification_config_test SOURCES unit/classification_config
 find_package(benchmark QUIET)
 if(benchmark_FOUND)
   add_executable(classify_bench bench/classify_bench.cpp)
-  target_link_libraries(classify_bench PRIVATE ccd_routing ccd_config benchmark::benchmark)
+  target_link_libraries(classify_bench PRIVATE ccd_routing ccd_config nlohmann_json::nlohmann_json
+    benchmark::benchmark)
   target_compile_definitions(classify_bench PRIVATE CCD_SOURCE_DIR="${CCD_ROOT}")
 endif()

@@ -44,8 +44,8 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
     for (std::size_t c = 0; c < config.categories.size(); ++c) {
         const CategoryDef& def = config.categories[c];
         require(!def.name.empty(), "classification: category without a name");
-        require(seen.insert(def.name).second, "classification: duplicate category '" +
-                                                  def.name + "'");
+        require(seen.insert(def.name).second,
+                "classification: duplicate category '" + def.name + "'");
         shared->names.push_back(def.name);
         if (def.name == config.fallback_category) {
             shared->fallback = c;
@@ -55,8 +55,8 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
     require(fallback_found, "classification: fallback_category '" + config.fallback_category +
                                 "' is not a category");
     if (!config.safety_category.empty()) {
-        const auto it = std::find(shared->names.begin(), shared->names.end(),
-                                  config.safety_category);
+        const auto it =
+            std::find(shared->names.begin(), shared->names.end(), config.safety_category);
         require(it != shared->names.end(), "classification: safety_category '" +
                                                config.safety_category + "' is not a category");
         require(config.safety_weight >= 0.0, "classification: safety_weight must be >= 0");
@@ -131,13 +131,13 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
         for (const std::size_t c : sh.keyword_categories[hit.term]) {
             score_[c] += sh.keyword_weight;
             if (evidence != nullptr) {
-                rules.push_back({sh.names[c] + " kw:" + sh.keywords.term(hit.term),
-                                 sh.keyword_weight});
+                rules.push_back(
+                    {sh.names[c] + " kw:" + sh.keywords.term(hit.term), sh.keyword_weight});
             }
         }
     }
     for (const TermMatch& hit : hits_) seen_[hit.term] = 0;
-    for (std::size_t i = 0; i < regexes_.size(); ++i) {
+    for (const std::uint32_t i : regexes_.candidates(text)) {
         if (!regexes_.find(i, text)) continue;
         const std::size_t c = sh.regex_category[i];
         score_[c] += sh.regex_weight;

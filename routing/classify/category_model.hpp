@@ -3,11 +3,11 @@
 // examples, plus log-evidence from keyword and regular-expression rules, turned into a
 // posterior-like confidence; below the threshold the fallback category wins.
 
+#include <unicode/unistr.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <unicode/unistr.h>
 
 #include "routing/classify/classification.hpp"
 #include "routing/classify/classifier_config.hpp"
@@ -33,7 +33,7 @@ struct CategoryDecision {
 /// Thread safety: not thread-safe (regex matchers keep state); copy it for another thread —
 /// copies share the trained model and phrase tables.
 class CategoryModel {
-public:
+  public:
     /// Validates the category part of `config` and trains on its examples, tokenized with
     /// `tokenizer`. Throws std::invalid_argument for: no categories, an empty or duplicate
     /// name, an unknown fallback, a category other than the fallback without examples, an
@@ -55,7 +55,7 @@ public:
     std::size_t size() const { return shared_->names.size(); }
     const NaiveBayes& bayes() const { return shared_->bayes; }
 
-private:
+  private:
     struct Shared {
         std::vector<std::string> names;
         std::size_t fallback = 0;
@@ -75,10 +75,10 @@ private:
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;
-    std::vector<TermMatch> hits_;          ///< scratch
-    std::vector<char> seen_;               ///< scratch, by term id
-    std::vector<double> score_;            ///< scratch, by category
-    std::vector<double> posterior_;        ///< by category
+    std::vector<TermMatch> hits_;    ///< scratch
+    std::vector<char> seen_;         ///< scratch, by term id
+    std::vector<double> score_;      ///< scratch, by category
+    std::vector<double> posterior_;  ///< by category
 };
 
 }  // namespace ccd::routing

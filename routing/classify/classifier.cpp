@@ -1,9 +1,9 @@
 #include "routing/classify/classifier.hpp"
 
+#include <unicode/unistr.h>
+
 #include <unordered_set>
 #include <utility>
-
-#include <unicode/unistr.h>
 
 #include "routing/classify/category_model.hpp"
 #include "routing/classify/language_detector.hpp"
@@ -55,8 +55,8 @@ struct Classifier::Impl {
     Tokenizer tokenizer;
     CategoryModel categories;
     SafetyDetector safety;
-    icu::UnicodeString text;           // scratch
-    std::vector<std::string> tokens;   // scratch
+    icu::UnicodeString text;          // scratch
+    std::vector<std::string> tokens;  // scratch
 
     Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
         : frozen(std::move(f)),
@@ -110,8 +110,8 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     // Safety first: a reported hazard is evidence for the safety category.
     im.safety.detect(im.text, out.safety, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
-    const CategoryDecision d = im.categories.decide(im.text, im.tokens, !out.safety.empty(),
-                                                    evidence);
+    const CategoryDecision d =
+        im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;

@@ -25,7 +25,7 @@ namespace ccd::routing {
 /// patterns (immutable) and clones only the working objects, so it is cheap compared with
 /// construction. The Traditional->Simplified tables are built once per process and shared.
 class Classifier {
-public:
+  public:
     /// Validates `config` and trains the model. Throws std::invalid_argument for bad
     /// configuration (see CategoryModel, SafetyDetector, SentimentAnalyzer) and
     /// std::runtime_error when ICU data is missing. Takes tens of milliseconds.
@@ -51,7 +51,7 @@ public:
     /// The tokens classify() would give naive Bayes for `text`.
     std::vector<std::string> tokens(std::string_view text);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -52,9 +52,9 @@ struct SentimentLexicon {
 
 /// One safety signal (a hazard to people or property) and the phrases that reveal it.
 struct SafetySignalDef {
-    std::string name;                     ///< "fire", "gas_leak", ...; unique
-    std::vector<std::string> keywords;    ///< any match fires the signal
-    std::vector<std::string> regexes;     ///< any match fires the signal
+    std::string name;                   ///< "fire", "gas_leak", ...; unique
+    std::vector<std::string> keywords;  ///< any match fires the signal
+    std::vector<std::string> regexes;   ///< any match fires the signal
     /// Phrases that cancel a keyword match lying inside them ("fire tv" for "fire",
     /// "打不着火" for "着火"). They do not cancel regular-expression matches.
     std::vector<std::string> exclusions;

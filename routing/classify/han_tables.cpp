@@ -1,13 +1,13 @@
 #include "routing/classify/han_tables.hpp"
 
-#include <memory>
-#include <stdexcept>
-#include <string>
-
 #include <unicode/translit.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
 
 namespace ccd::routing {
 namespace {

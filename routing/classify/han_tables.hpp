@@ -10,17 +10,17 @@
 // rules map single characters to single characters without context, so a per-code-point table
 // reproduces them exactly (checked when the table is built).
 
+#include <unicode/umachine.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <unicode/umachine.h>
 
 namespace ccd::routing {
 
 /// Immutable tables over the CJK ideograph blocks of the Basic Multilingual Plane
 /// (Extension A and Unified Ideographs, U+3400..U+9FFF; ICU has no mappings outside them).
 class HanTables {
-public:
+  public:
     /// The process-wide instance. The first call builds it (tens of milliseconds) and throws
     /// std::runtime_error when ICU lacks the transliterator data; later calls are free.
     /// Thread-safe.
@@ -42,7 +42,7 @@ public:
     /// Whether `c` is a Han ideograph (any block, including the supplementary planes).
     static bool isHan(UChar32 c);
 
-private:
+  private:
     HanTables();
     static constexpr UChar32 kFirst = 0x3400;
     static constexpr UChar32 kLast = 0x9FFF;

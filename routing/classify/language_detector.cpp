@@ -1,10 +1,10 @@
 #include "routing/classify/language_detector.hpp"
 
-#include <cctype>
-#include <vector>
-
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
+
+#include <cctype>
+#include <vector>
 
 #include "routing/classify/han_tables.hpp"
 
@@ -30,11 +30,19 @@ ScriptCounts LanguageDetector::count(const icu::UnicodeString& text) const {
         if (!u_isalpha(c)) continue;
         UErrorCode status = U_ZERO_ERROR;
         switch (uscript_getScript(c, &status)) {
-            case USCRIPT_LATIN: ++n.latin; break;
+            case USCRIPT_LATIN:
+                ++n.latin;
+                break;
             case USCRIPT_HIRAGANA:
-            case USCRIPT_KATAKANA: ++n.kana; break;
-            case USCRIPT_HANGUL: ++n.hangul; break;
-            default: ++n.other; break;
+            case USCRIPT_KATAKANA:
+                ++n.kana;
+                break;
+            case USCRIPT_HANGUL:
+                ++n.hangul;
+                break;
+            default:
+                ++n.other;
+                break;
         }
     }
     return n;

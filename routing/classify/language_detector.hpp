@@ -2,11 +2,11 @@
 // Which of the supported languages a message is written in: "en", "zh-Hans", "zh-Hant", or
 // "und" when it cannot tell (empty, digits and symbols only, or another script).
 
+#include <unicode/unistr.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <unicode/unistr.h>
 
 namespace ccd::routing {
 
@@ -43,7 +43,7 @@ struct ScriptCounts {
 /// not told apart); Japanese kana, Hangul and other scripts -> "und".
 /// Thread safety: immutable; any number of threads may share one instance.
 class LanguageDetector {
-public:
+  public:
     /// Uses the process-wide Han tables (built on first use; may throw std::runtime_error).
     LanguageDetector();
 
@@ -54,7 +54,7 @@ public:
     /// The script evidence `detect` decides on.
     ScriptCounts count(const icu::UnicodeString& text) const;
 
-private:
+  private:
     const HanTables* han_;
 };
 

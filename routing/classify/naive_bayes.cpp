@@ -32,6 +32,9 @@ void NaiveBayes::train() {
             cell = std::log(cell + smoothing_) - denominator;
         }
     }
+    // Lookups happen for every token of every message: keep the buckets short.
+    index_.max_load_factor(0.5f);
+    index_.rehash(0);
     trained_ = true;
 }
 

@@ -13,7 +13,7 @@ namespace ccd::routing {
 /// number of examples written per category says nothing about how often it occurs).
 /// Thread safety: add() and train() on one thread; afterwards immutable and shareable.
 class NaiveBayes {
-public:
+  public:
     /// `classes` > 0; `smoothing` > 0 (1 is Laplace). Throws std::invalid_argument otherwise.
     NaiveBayes(std::size_t classes, double smoothing);
 
@@ -36,7 +36,7 @@ public:
     /// Number of examples added for `cls`.
     std::size_t examples(std::size_t cls) const { return examples_[cls]; }
 
-private:
+  private:
     std::size_t classes_;
     double smoothing_;
     bool trained_ = false;

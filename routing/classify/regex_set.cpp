@@ -1,8 +1,9 @@
 #include "routing/classify/regex_set.hpp"
 
-#include <stdexcept>
-
 #include <unicode/regex.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 namespace ccd::routing {
 namespace {
@@ -11,8 +12,7 @@ namespace {
 // of a badly written pattern on the request path.
 constexpr int32_t kTimeLimit = 20;
 
-std::unique_ptr<icu::RegexPattern> compile(const icu::UnicodeString& pattern,
-                                           std::string* error) {
+std::unique_ptr<icu::RegexPattern> compile(const icu::UnicodeString& pattern, std::string* error) {
     UParseError where{};
     UErrorCode status = U_ZERO_ERROR;
     std::unique_ptr<icu::RegexPattern> compiled(
@@ -27,7 +27,230 @@ std::unique_ptr<icu::RegexPattern> compile(const icu::UnicodeString& pattern,
     return compiled;
 }
 
+bool isAsciiLetter(char16_t c) { return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z'); }
+
+bool isSyntax(char16_t c) {
+    return c == u'\\' || c == u'.' || c == u'[' || c == u']' || c == u'(' || c == u')' ||
+           c == u'|' || c == u'?' || c == u'*' || c == u'+' || c == u'{' || c == u'}' ||
+           c == u'^' || c == u'$';
+}
+
+// Index just past the ']' closing the set that opens at `i`, or -1.
+int32_t skipSet(const icu::UnicodeString& p, int32_t i) {
+    int depth = 0;
+    for (int32_t k = i; k < p.length(); ++k) {
+        const char16_t c = p.charAt(k);
+        if (c == u'\\') {
+            ++k;
+        } else if (c == u'[') {
+            ++depth;
+        } else if (c == u']' && k > i + 1 && --depth == 0) {
+            return k + 1;
+        }
+    }
+    return -1;
+}
+
+// Index of the ')' closing the group that opens at `i`, or -1.
+int32_t closeGroup(const icu::UnicodeString& p, int32_t i) {
+    int depth = 0;
+    for (int32_t k = i; k < p.length(); ++k) {
+        const char16_t c = p.charAt(k);
+        if (c == u'\\') {
+            ++k;
+        } else if (c == u'[') {
+            k = skipSet(p, k);
+            if (k < 0) return -1;
+            --k;
+        } else if (c == u'(') {
+            ++depth;
+        } else if (c == u')' && --depth == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+// The quantifier at `i`: its minimum count and the index after it (lazy and possessive
+// suffixes included). No quantifier: {1, i}. Malformed: min -1.
+std::pair<int, int32_t> quantifier(const icu::UnicodeString& p, int32_t i) {
+    int min = 1;
+    if (i >= p.length()) return {1, i};
+    const char16_t c = p.charAt(i);
+    if (c == u'?' || c == u'*') {
+        min = 0;
+        ++i;
+    } else if (c == u'+') {
+        ++i;
+    } else if (c == u'{') {
+        int32_t k = i + 1;
+        min = 0;
+        bool digits = false;
+        while (k < p.length() && p.charAt(k) >= u'0' && p.charAt(k) <= u'9') {
+            min = std::min(min * 10 + (p.charAt(k) - u'0'), 1000);
+            digits = true;
+            ++k;
+        }
+        if (!digits) return {-1, i};
+        while (k < p.length() && p.charAt(k) != u'}') ++k;
+        if (k >= p.length()) return {-1, i};
+        i = k + 1;
+    } else {
+        return {1, i};
+    }
+    if (i < p.length() && (p.charAt(i) == u'?' || p.charAt(i) == u'+')) ++i;
+    return {min, i};
+}
+
+// Splits a group's body at its top-level '|'.
+std::vector<icu::UnicodeString> alternatives(const icu::UnicodeString& body) {
+    std::vector<icu::UnicodeString> out;
+    int depth = 0;
+    int32_t start = 0;
+    for (int32_t k = 0; k < body.length(); ++k) {
+        const char16_t c = body.charAt(k);
+        if (c == u'\\') {
+            ++k;
+        } else if (c == u'[') {
+            const int32_t end = skipSet(body, k);
+            if (end < 0) return {};
+            k = end - 1;
+        } else if (c == u'(') {
+            ++depth;
+        } else if (c == u')') {
+            --depth;
+        } else if (c == u'|' && depth == 0) {
+            out.push_back(body.tempSubStringBetween(start, k));
+            start = k + 1;
+        }
+    }
+    out.push_back(body.tempSubStringBetween(start, body.length()));
+    return out;
+}
+
+// The literal text an alternative always starts with ("turn" for "turn(s|ing)? on").
+icu::UnicodeString leadingLiteral(const icu::UnicodeString& alt) {
+    icu::UnicodeString out;
+    for (int32_t k = 0; k < alt.length();) {
+        char16_t c = alt.charAt(k);
+        int32_t next = k + 1;
+        if (c == u'\\') {
+            if (k + 1 >= alt.length() || isAsciiLetter(alt.charAt(k + 1))) break;
+            c = alt.charAt(k + 1);
+            next = k + 2;
+        } else if (isSyntax(c)) {
+            break;
+        }
+        const auto [min, after] = quantifier(alt, next);
+        if (min < 1) break;
+        out.append(c);
+        if (after != next) break;  // "ab+c" only guarantees "ab"
+        k = next;
+    }
+    return out;
+}
+
 }  // namespace
+
+std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& p) {
+    if (alternatives(p).size() != 1) return {};  // a top-level '|', or unbalanced sets
+    std::vector<std::vector<icu::UnicodeString>> sets;
+    icu::UnicodeString run;
+    const auto consider = [&sets](std::vector<icu::UnicodeString> set) {
+        if (!set.empty()) sets.push_back(std::move(set));
+    };
+    const auto endRun = [&]() {
+        if (!run.isEmpty()) consider({run});
+        run.remove();
+    };
+    for (int32_t i = 0; i < p.length();) {
+        const char16_t c = p.charAt(i);
+        if (c == u'^' || c == u'$') {
+            endRun();
+            ++i;
+            continue;
+        }
+        if (c == u'\\' && i + 1 < p.length() && isAsciiLetter(p.charAt(i + 1))) {
+            const char16_t e = p.charAt(i + 1);
+            if (e == u'b' || e == u'B') {  // zero-width
+                endRun();
+                i += 2;
+                continue;
+            }
+            if (e != u'w' && e != u'W' && e != u's' && e != u'S' && e != u'd' && e != u'D') {
+                return {};  // \p{...}, \x{...}, \Q...: not worth understanding
+            }
+            endRun();
+            const auto [min, after] = quantifier(p, i + 2);
+            if (min < 0) return {};
+            i = after;
+            continue;
+        }
+        if (c == u'[' || c == u'.') {
+            endRun();
+            const int32_t end = c == u'[' ? skipSet(p, i) : i + 1;
+            if (end < 0) return {};
+            const auto [min, after] = quantifier(p, end);
+            if (min < 0) return {};
+            i = after;
+            continue;
+        }
+        if (c == u'(') {
+            endRun();
+            const int32_t close = closeGroup(p, i);
+            if (close < 0) return {};
+            icu::UnicodeString body = p.tempSubStringBetween(i + 1, close);
+            if (body.startsWith(u"?=") || body.startsWith(u"?!") || body.startsWith(u"?<=") ||
+                body.startsWith(u"?<!")) {
+                i = close + 1;  // lookaround: consumes nothing
+                continue;
+            }
+            if (body.startsWith(u"?:")) {
+                body.remove(0, 2);
+            } else if (body.startsWith(u"?")) {
+                return {};  // flags or other constructs
+            }
+            const auto [min, after] = quantifier(p, close + 1);
+            if (min < 0) return {};
+            if (min >= 1) {
+                std::vector<icu::UnicodeString> set;
+                for (const auto& alt : alternatives(body)) {
+                    icu::UnicodeString lit = leadingLiteral(alt);
+                    if (lit.isEmpty()) {
+                        set.clear();
+                        break;
+                    }
+                    set.push_back(lit);
+                }
+                consider(std::move(set));
+            }
+            i = after;
+            continue;
+        }
+        if (c == u')' || c == u'|' || c == u'?' || c == u'*' || c == u'+' || c == u'{') {
+            return {};  // cannot happen in a pattern that compiled; be safe
+        }
+        // A literal character, possibly escaped.
+        char16_t literal = c;
+        int32_t next = i + 1;
+        if (c == u'\\') {
+            if (i + 1 >= p.length()) return {};
+            literal = p.charAt(i + 1);
+            next = i + 2;
+        }
+        const auto [min, after] = quantifier(p, next);
+        if (min < 0) return {};
+        if (min == 0) {
+            endRun();
+        } else {
+            run.append(literal);
+            if (after != next) endRun();
+        }
+        i = after;
+    }
+    endRun();
+    return sets;
+}
 
 RegexSet::RegexSet() = default;
 RegexSet::~RegexSet() = default;
@@ -40,8 +263,22 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
         std::string error;
         auto c = compile(p, &error);
         if (!c) throw std::invalid_argument(error);
-        compiled->push_back(std::move(c));
+        const auto index = static_cast<std::uint32_t>(compiled->compiled.size());
+        compiled->compiled.push_back(std::move(c));
+        const auto sets = requiredLiterals(p);
+        compiled->pattern_sets.push_back(static_cast<std::uint32_t>(sets.size()));
+        for (const auto& set : sets) {
+            const auto set_id = static_cast<std::uint32_t>(compiled->set_pattern.size());
+            compiled->set_pattern.push_back(index);
+            for (const auto& literal : set) {
+                const std::uint32_t id = compiled->literals.addLiteral(literal);
+                if (id >= compiled->literal_sets.size()) compiled->literal_sets.resize(id + 1);
+                auto& owners = compiled->literal_sets[id];
+                if (owners.empty() || owners.back() != set_id) owners.push_back(set_id);
+            }
+        }
     }
+    compiled->literals.build();
     patterns_ = std::move(compiled);
     makeMatchers();
 }
@@ -59,7 +296,7 @@ RegexSet& RegexSet::operator=(const RegexSet& other) {
 void RegexSet::makeMatchers() {
     matchers_.clear();
     if (!patterns_) return;
-    for (const auto& p : *patterns_) {
+    for (const auto& p : patterns_->compiled) {
         UErrorCode status = U_ZERO_ERROR;
         std::unique_ptr<icu::RegexMatcher> m(p->matcher(status));
         if (U_FAILURE(status) || !m) {
@@ -68,6 +305,27 @@ void RegexSet::makeMatchers() {
         m->setTimeLimit(kTimeLimit, status);
         matchers_.push_back(std::move(m));
     }
+}
+
+const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString& text) {
+    candidates_.clear();
+    if (!patterns_) return candidates_;
+    const Patterns& ps = *patterns_;
+    set_hit_.assign(ps.set_pattern.size(), 0);
+    sets_hit_.assign(ps.compiled.size(), 0);
+    hits_.clear();
+    ps.literals.findAll(text, hits_);
+    for (const TermMatch& hit : hits_) {
+        for (const std::uint32_t set : ps.literal_sets[hit.term]) {
+            if (set_hit_[set]) continue;
+            set_hit_[set] = 1;
+            ++sets_hit_[ps.set_pattern[set]];
+        }
+    }
+    for (std::uint32_t i = 0; i < ps.compiled.size(); ++i) {
+        if (sets_hit_[i] == ps.pattern_sets[i]) candidates_.push_back(i);
+    }
+    return candidates_;
 }
 
 std::optional<RegexHit> RegexSet::find(std::size_t i, const icu::UnicodeString& text) {

@@ -3,13 +3,15 @@
 // immutable and shared between copies; each copy owns its matchers, which are reset per text
 // instead of being created per call.
 
+#include <unicode/unistr.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <unicode/unistr.h>
+#include "routing/classify/term_matcher.hpp"
 
 U_NAMESPACE_BEGIN
 class RegexPattern;
@@ -25,10 +27,16 @@ struct RegexHit {
 };
 
 /// Compiled patterns plus this instance's matchers.
+///
+/// Most patterns cannot match without one of a few literals ('电池.{0,6}(鼓|胀)' needs 电池;
+/// '\b(won't|doesn't)\s+...' needs won't or doesn't). candidates() finds those literals for
+/// every pattern in one pass over the text, so only the patterns that can match are run:
+/// ICU's matcher otherwise tries every start position of a pattern that begins with \b or a
+/// group.
 /// Thread safety: not thread-safe (matchers keep state); copy it for another thread — copies
 /// share the compiled patterns and create their own matchers.
 class RegexSet {
-public:
+  public:
     RegexSet();
     /// Compiles `patterns`; throws std::invalid_argument with the pattern and ICU's error
     /// (and the offending offset) when one does not compile.
@@ -39,22 +47,42 @@ public:
     RegexSet(RegexSet&&) noexcept;
     RegexSet& operator=(RegexSet&&) noexcept;
 
-    std::size_t size() const { return patterns_ ? patterns_->size() : 0; }
+    std::size_t size() const { return patterns_ ? patterns_->compiled.size() : 0; }
+
+    /// The patterns that may match `text`, in increasing order: those with a literal of every
+    /// one of their required sets in it, and those without known literals. The reference stays
+    /// valid until the next call.
+    const std::vector<std::uint32_t>& candidates(const icu::UnicodeString& text);
 
     /// The first match of pattern `i` (< size()) in `text`. A pattern that exceeds its time
     /// limit (runaway backtracking) counts as not matching.
     std::optional<RegexHit> find(std::size_t i, const icu::UnicodeString& text);
 
-private:
-    using Patterns = std::vector<std::unique_ptr<icu::RegexPattern>>;
+  private:
+    struct Patterns {
+        std::vector<std::unique_ptr<icu::RegexPattern>> compiled;
+        TermMatcher literals;                                  ///< every required literal
+        std::vector<std::vector<std::uint32_t>> literal_sets;  ///< by literal id: set ids
+        std::vector<std::uint32_t> set_pattern;                ///< by set id
+        std::vector<std::uint32_t> pattern_sets;               ///< by pattern: how many sets
+    };
     void makeMatchers();
 
     std::shared_ptr<const Patterns> patterns_;
     std::vector<std::unique_ptr<icu::RegexMatcher>> matchers_;
+    std::vector<TermMatch> hits_;            ///< scratch
+    std::vector<char> set_hit_;              ///< scratch, by set
+    std::vector<std::uint32_t> sets_hit_;    ///< scratch, by pattern
+    std::vector<std::uint32_t> candidates_;  ///< scratch
 };
 
 /// Why `pattern` (UTF-8) is not a valid ICU regular expression, or nullopt when it is: for
 /// the configuration layer, which reports it with the pattern's file position.
 std::optional<std::string> regexError(std::string_view pattern);
+
+/// Sets of literals that a match of `pattern` must contain: at least one literal of every set
+/// (found at the top level of the pattern: '电池.{0,6}(鼓|胀)' gives {电池} and {鼓, 胀}).
+/// Empty when the pattern's shape is not understood. Exposed for tests.
+std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& pattern);
 
 }  // namespace ccd::routing

@@ -29,8 +29,7 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
                 try {
                     id = shared->terms.add(normalizer.normalize(phrase));
                 } catch (const std::invalid_argument&) {
-                    throw std::invalid_argument("safety signal '" + def.name +
-                                                "': empty phrase");
+                    throw std::invalid_argument("safety signal '" + def.name + "': empty phrase");
                 }
                 if (id >= shared->uses.size()) shared->uses.resize(id + 1);
                 shared->uses[id].push_back({s, exclusion});
@@ -80,7 +79,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     }
     // Patterns only for signals no phrase has raised: most texts raise none, and a raised
     // signal needs no second proof.
-    for (std::size_t i = 0; i < regexes_.size(); ++i) {
+    for (const std::uint32_t i : regexes_.candidates(text)) {
         const std::size_t s = sh.regex_signal[i];
         if (fired_[s]) continue;
         if (regexes_.find(i, text)) {

@@ -4,11 +4,11 @@
 // classifier can make, so the lists are generous and negation is deliberately ignored:
 // "no smoke, but it smells burnt" still raises both signals, and a person checks.
 
+#include <unicode/unistr.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <unicode/unistr.h>
 
 #include "routing/classify/classification.hpp"
 #include "routing/classify/classifier_config.hpp"
@@ -23,12 +23,11 @@ class TextNormalizer;
 /// Thread safety: not thread-safe (regex matchers keep state); copy it for another thread —
 /// copies share the phrase tables and compiled patterns.
 class SafetyDetector {
-public:
+  public:
     /// Normalizes the phrases with `normalizer` and compiles the patterns (Traditional
     /// characters folded). Throws std::invalid_argument for a duplicate or empty signal name,
     /// an empty phrase, a signal with neither keywords nor regexes, or a bad pattern.
-    SafetyDetector(const std::vector<SafetySignalDef>& signals,
-                   const TextNormalizer& normalizer);
+    SafetyDetector(const std::vector<SafetySignalDef>& signals, const TextNormalizer& normalizer);
 
     /// Appends to `found` the names of the signals present in `text` (normalized), in
     /// configuration order, each once; with `evidence`, also what triggered each of them.
@@ -38,7 +37,7 @@ public:
     /// The configured signal names, in order.
     const std::vector<std::string>& names() const { return shared_->names; }
 
-private:
+  private:
     struct Use {
         std::size_t signal;
         bool exclusion;
@@ -46,16 +45,16 @@ private:
     struct Shared {
         std::vector<std::string> names;
         TermMatcher terms;
-        std::vector<std::vector<Use>> uses;             ///< by term id
-        std::vector<std::size_t> regex_signal;          ///< by pattern index
-        std::vector<std::string> regex_text;            ///< by pattern index, for evidence
+        std::vector<std::vector<Use>> uses;     ///< by term id
+        std::vector<std::size_t> regex_signal;  ///< by pattern index
+        std::vector<std::string> regex_text;    ///< by pattern index, for evidence
     };
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;
-    std::vector<TermMatch> hits_;          ///< scratch
-    std::vector<char> fired_;              ///< scratch, by signal
-    std::vector<std::string> triggers_;    ///< scratch, by signal (evidence only)
+    std::vector<TermMatch> hits_;        ///< scratch
+    std::vector<char> fired_;            ///< scratch, by signal
+    std::vector<std::string> triggers_;  ///< scratch, by signal (evidence only)
 };
 
 }  // namespace ccd::routing

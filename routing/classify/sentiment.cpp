@@ -1,10 +1,10 @@
 #include "routing/classify/sentiment.hpp"
 
+#include <unicode/uchar.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
-
-#include <unicode/uchar.h>
 
 #include "routing/classify/han_tables.hpp"
 #include "routing/classify/text_normalizer.hpp"
@@ -13,9 +13,12 @@ namespace ccd::routing {
 
 std::string_view toString(Sentiment sentiment) {
     switch (sentiment) {
-        case Sentiment::Negative: return "negative";
-        case Sentiment::Positive: return "positive";
-        case Sentiment::Neutral: break;
+        case Sentiment::Negative:
+            return "negative";
+        case Sentiment::Positive:
+            return "positive";
+        case Sentiment::Neutral:
+            break;
     }
     return "neutral";
 }
@@ -88,8 +91,8 @@ SentimentResult SentimentAnalyzer::analyze(const icu::UnicodeString& text) const
     });
 
     SentimentResult result;
-    int32_t covered = 0;          // leftmost-longest: skip hits overlapping a taken one
-    int32_t negator_end = -1;     // end of the negator still waiting for a word, or -1
+    int32_t covered = 0;       // leftmost-longest: skip hits overlapping a taken one
+    int32_t negator_end = -1;  // end of the negator still waiting for a word, or -1
     for (const TermMatch& hit : hits) {
         if (hit.begin < covered) continue;
         covered = hit.end;

@@ -2,10 +2,10 @@
 // Lexicon-based sentiment with negation: "not happy" and "不满意" are negative, "no problem"
 // and "没有问题" are not.
 
+#include <unicode/unistr.h>
+
 #include <memory>
 #include <vector>
-
-#include <unicode/unistr.h>
 
 #include "routing/classify/classification.hpp"
 #include "routing/classify/classifier_config.hpp"
@@ -27,7 +27,7 @@ struct SentimentResult {
 /// (Latin) or characters (Han), unless punctuation or a clause break comes between.
 /// Thread safety: immutable after construction; may be shared between threads.
 class SentimentAnalyzer {
-public:
+  public:
     /// Normalizes the lexicon entries with `normalizer`. Throws std::invalid_argument for an
     /// empty entry, a negative window or a non-positive neutral band.
     SentimentAnalyzer(const SentimentLexicon& lexicon, const TextNormalizer& normalizer);
@@ -35,7 +35,7 @@ public:
     /// `text` must be normalized (TextNormalizer::normalize).
     SentimentResult analyze(const icu::UnicodeString& text) const;
 
-private:
+  private:
     enum class Role : unsigned char { Positive, Negative, Negator, ClauseBreak };
 
     TermMatcher terms_;

@@ -1,11 +1,11 @@
 #include "routing/classify/term_matcher.hpp"
 
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+
 #include <algorithm>
 #include <deque>
 #include <stdexcept>
-
-#include <unicode/uchar.h>
-#include <unicode/uscript.h>
 
 #include "routing/classify/han_tables.hpp"
 
@@ -35,13 +35,27 @@ std::uint32_t TermMatcher::add(const icu::UnicodeString& raw) {
 
     std::u16string key(text.getBuffer(), static_cast<std::size_t>(text.length()));
     if (prefix) key += u'*';
+    return insert(text, std::move(key), isWordCharacter(text.char32At(0)),
+                  !prefix && isWordCharacter(text.char32At(text.length() - 1)));
+}
+
+std::uint32_t TermMatcher::addLiteral(const icu::UnicodeString& text) {
+    if (built_) throw std::invalid_argument("TermMatcher::addLiteral after build");
+    if (text.isEmpty()) throw std::invalid_argument("empty phrase");
+    std::u16string key(text.getBuffer(), static_cast<std::size_t>(text.length()));
+    key.insert(key.begin(), u'\0');  // never equal to the key of a term added with add()
+    return insert(text, std::move(key), false, false);
+}
+
+std::uint32_t TermMatcher::insert(const icu::UnicodeString& text, std::u16string key,
+                                  bool start_boundary, bool end_boundary) {
     if (auto it = ids_.find(key); it != ids_.end()) return it->second;
 
     Term term;
     text.toUTF8String(term.text);
     term.length = text.length();
-    term.start_boundary = isWordCharacter(text.char32At(0));
-    term.end_boundary = !prefix && isWordCharacter(text.char32At(text.length() - 1));
+    term.start_boundary = start_boundary;
+    term.end_boundary = end_boundary;
 
     std::int32_t node = 0;
     for (int32_t i = 0; i < text.length(); ++i) {
@@ -61,6 +75,7 @@ std::uint32_t TermMatcher::add(const icu::UnicodeString& raw) {
     if (slot >= 0) {
         // Same code units, different boundary rule ("fire" and "fire*"): keep the looser one.
         auto& existing = terms_[static_cast<std::size_t>(slot)];
+        existing.start_boundary = existing.start_boundary && term.start_boundary;
         existing.end_boundary = existing.end_boundary && term.end_boundary;
         ids_.emplace(key, static_cast<std::uint32_t>(slot));
         return static_cast<std::uint32_t>(slot);
@@ -72,7 +87,30 @@ std::uint32_t TermMatcher::add(const icu::UnicodeString& raw) {
 }
 
 std::int32_t TermMatcher::child(std::int32_t node, char16_t c) const {
+    if (built_) {
+        if (node == 0) {
+            const std::int32_t next = root_next_[c];
+            return next == 0 ? -1 : next;
+        }
+        const Packed& p = packed_[static_cast<std::size_t>(node)];
+        const auto* begin = edges_.data() + p.first;
+        const auto* end = begin + p.count;
+        if (p.count <= 8) {
+            for (const auto* e = begin; e != end; ++e) {
+                if (e->first == c) return e->second;
+            }
+            return -1;
+        }
+        const auto* it = std::lower_bound(begin, end, std::make_pair(c, std::int32_t{0}));
+        return it != end && it->first == c ? it->second : -1;
+    }
     const auto& edges = nodes_[static_cast<std::size_t>(node)].next;
+    if (edges.size() <= 8) {  // most nodes below the root: a scan beats a binary search
+        for (const auto& [unit, next] : edges) {
+            if (unit == c) return next;
+        }
+        return -1;
+    }
     auto it = std::lower_bound(edges.begin(), edges.end(), std::make_pair(c, std::int32_t{0}));
     return it != edges.end() && it->first == c ? it->second : -1;
 }
@@ -102,14 +140,32 @@ void TermMatcher::build() {
             queue.push_back(n);
         }
     }
+    root_next_.assign(0x10000, 0);
+    root_bits_.assign(0x10000 / 64, 0);
+    for (const auto& [c, n] : nodes_[0].next) {
+        root_next_[c] = n;
+        root_bits_[c / 64] |= std::uint64_t{1} << (c % 64);
+    }
+    packed_.resize(nodes_.size());
+    edges_.clear();
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        const Node& node = nodes_[i];
+        Packed& p = packed_[i];
+        p.first = static_cast<std::int32_t>(edges_.size());
+        p.count = static_cast<std::int32_t>(node.next.size());
+        p.fail = node.fail;
+        p.term = node.term;
+        p.output = node.output;
+        edges_.insert(edges_.end(), node.next.begin(), node.next.end());
+    }
     built_ = true;
 }
 
 void TermMatcher::report(std::int32_t node, const icu::UnicodeString& text, std::int32_t end,
                          std::vector<TermMatch>& out) const {
     const std::int32_t length = text.length();
-    for (std::int32_t n = node; n > 0; n = nodes_[static_cast<std::size_t>(n)].output) {
-        const std::int32_t id = nodes_[static_cast<std::size_t>(n)].term;
+    for (std::int32_t n = node; n > 0; n = packed_[static_cast<std::size_t>(n)].output) {
+        const std::int32_t id = packed_[static_cast<std::size_t>(n)].term;
         if (id < 0) continue;
         const Term& t = terms_[static_cast<std::size_t>(id)];
         const std::int32_t begin = end - t.length;
@@ -119,19 +175,33 @@ void TermMatcher::report(std::int32_t node, const icu::UnicodeString& text, std:
     }
 }
 
+bool TermMatcher::hasOutput(std::int32_t node) const {
+    const Packed& p = packed_[static_cast<std::size_t>(node)];
+    return p.term >= 0 || p.output > 0;
+}
+
 void TermMatcher::findAll(const icu::UnicodeString& text, std::vector<TermMatch>& out) const {
+    if (root_next_.empty()) return;  // not built: nothing to find
     std::int32_t node = 0;
     const char16_t* units = text.getBuffer();
     const std::int32_t length = text.length();
+    const std::int32_t* root = root_next_.data();
+    const std::uint64_t* starts = root_bits_.data();
     for (std::int32_t i = 0; i < length; ++i) {
         const char16_t c = units[i];
+        if (node == 0) {  // the common case: most characters start no term
+            if ((starts[c / 64] >> (c % 64) & 1) == 0) continue;
+            node = root[c];
+            if (node != 0 && hasOutput(node)) report(node, text, i + 1, out);
+            continue;
+        }
         std::int32_t next = child(node, c);
         while (next < 0 && node != 0) {
-            node = nodes_[static_cast<std::size_t>(node)].fail;
+            node = packed_[static_cast<std::size_t>(node)].fail;
             next = child(node, c);
         }
         node = next < 0 ? 0 : next;
-        if (node != 0) report(node, text, i + 1, out);
+        if (node != 0 && hasOutput(node)) report(node, text, i + 1, out);
     }
 }
 

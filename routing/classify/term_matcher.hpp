@@ -2,12 +2,12 @@
 // Finds many fixed phrases in one pass over a text (Aho-Corasick over UTF-16 code units), with
 // word boundaries for phrases that start or end with a Latin letter or a digit.
 
+#include <unicode/unistr.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <unicode/unistr.h>
 
 namespace ccd::routing {
 
@@ -24,10 +24,14 @@ struct TermMatch {
 /// prefix, only at the end of one; Han and kana have no word boundaries and match anywhere.
 /// Thread safety: build on one thread; after build() it is immutable and may be shared.
 class TermMatcher {
-public:
+  public:
     /// Adds a term and returns its id (ids count from 0; adding an equal term again returns
     /// the first id). Throws std::invalid_argument for an empty term or after build().
     std::uint32_t add(const icu::UnicodeString& term);
+
+    /// Adds `text` as it is, to be found anywhere: no trimming, no '*' syntax, no word
+    /// boundaries (for literal prefilters). Returns its id like add().
+    std::uint32_t addLiteral(const icu::UnicodeString& text);
 
     /// Computes the failure links. Call once, after the last add().
     void build();
@@ -42,7 +46,7 @@ public:
     /// The term as added (without the prefix '*'), as UTF-8.
     const std::string& term(std::uint32_t id) const { return terms_[id].text; }
 
-private:
+  private:
     struct Node {
         std::vector<std::pair<char16_t, std::int32_t>> next;  ///< sorted by code unit
         std::int32_t fail = 0;
@@ -56,11 +60,31 @@ private:
         bool end_boundary = false;
     };
 
+    std::uint32_t insert(const icu::UnicodeString& text, std::u16string key, bool start_boundary,
+                         bool end_boundary);
     std::int32_t child(std::int32_t node, char16_t c) const;
+    bool hasOutput(std::int32_t node) const;
     void report(std::int32_t node, const icu::UnicodeString& text, std::int32_t end,
                 std::vector<TermMatch>& out) const;
 
+    /// After build(): each node's edges in one array, for cache locality on the search path.
+    struct Packed {
+        std::int32_t first = 0;  ///< into edges_
+        std::int32_t count = 0;
+        std::int32_t fail = 0;
+        std::int32_t term = -1;
+        std::int32_t output = -1;
+    };
+
     std::vector<Node> nodes_{1};
+    std::vector<Packed> packed_;
+    std::vector<std::pair<char16_t, std::int32_t>> edges_;
+    /// The root's transitions by code unit (0: stay at the root), filled by build(): the root
+    /// has thousands of edges and is where every failure chain ends.
+    std::vector<std::int32_t> root_next_;
+    /// Which code units start a term: 8 KiB that stay in cache, where root_next_ (256 KiB)
+    /// would not, so characters that start nothing cost one cached load.
+    std::vector<std::uint64_t> root_bits_;
     std::vector<Term> terms_;
     std::map<std::u16string, std::uint32_t> ids_;
     bool built_ = false;

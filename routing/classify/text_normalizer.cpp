@@ -1,11 +1,11 @@
 #include "routing/classify/text_normalizer.hpp"
 
-#include <stdexcept>
-#include <string>
-
 #include <unicode/normalizer2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+
+#include <stdexcept>
+#include <string>
 
 #include "routing/classify/han_tables.hpp"
 

@@ -4,10 +4,10 @@
 // ideographs to unified ones), Unicode case folding, typographic apostrophes to ASCII, and
 // Traditional -> Simplified Chinese folding.
 
+#include <unicode/unistr.h>
+
 #include <string>
 #include <string_view>
-
-#include <unicode/unistr.h>
 
 U_NAMESPACE_BEGIN
 class Normalizer2;
@@ -21,7 +21,7 @@ class HanTables;
 /// while the Traditional characters are still there.
 /// Thread safety: immutable after construction; any number of threads may share one instance.
 class TextNormalizer {
-public:
+  public:
     /// Loads ICU's NFKC_Casefold data and the process-wide Han tables.
     /// Throws std::runtime_error when ICU data is missing.
     TextNormalizer();
@@ -39,7 +39,7 @@ public:
     /// Both stages, as UTF-8.
     std::string normalizeToUtf8(std::string_view utf8) const;
 
-private:
+  private:
     const icu::Normalizer2* nfkc_cf_;
     const HanTables* han_;
 };

@@ -186,6 +186,17 @@ BOOST_AUTO_TEST_CASE(fallback_must_name_a_category) {
                 "no category named \"other\" (the default");
 }
 
+BOOST_AUTO_TEST_CASE(safety_category_must_name_a_category) {
+    expectIssue(withLine(3, "  safety_category: faults"), 3, 20, "classification.safety_category",
+                "no category named \"faults\"");
+    expectIssue(withLine(3, "  safety_weight: 30"), 3, 18, "classification.safety_weight",
+                "between 0 and 20");
+    const auto cfg = ccd::config::parseRoutingConfig(
+        withLine(3, "  safety_category: fault\n  safety_weight: 3"), "routing.yaml");
+    BOOST_TEST(cfg->classification.safety_category == "fault");
+    BOOST_TEST(cfg->classification.safety_weight == 3.0);
+}
+
 BOOST_AUTO_TEST_CASE(a_category_without_examples) {
     expectIssue(withLines(12, 13, "      keywords: [invoice]\n      examples:"), 11, 7,
                 "classification.categories[1]", "needs at least one example");

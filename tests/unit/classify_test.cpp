@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
+#include "routing/classify/regex_set.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
 
@@ -218,6 +219,13 @@ BOOST_AUTO_TEST_CASE(mixed_scripts) {
     BOOST_TEST(std::count(tokens.begin(), tokens.end(), "屏幕") >= 1, joined(tokens));
 }
 
+BOOST_AUTO_TEST_CASE(a_lone_han_character_is_a_token) {
+    const auto tokens = classifier().tokens("退 款");
+    BOOST_TEST(joined(tokens) == "退,款");
+    // Stopwords are dropped, alone or as a bigram.
+    BOOST_TEST(joined(classifier().tokens("我 我们")) == "");
+}
+
 BOOST_AUTO_TEST_CASE(english_stemmer) {
     const auto stem = [](std::string w) {
         ccd::routing::stemEnglish(w);
@@ -229,6 +237,84 @@ BOOST_AUTO_TEST_CASE(english_stemmer) {
     BOOST_TEST(stem("stopped") == "stop");
     BOOST_TEST(stem("won't") == "won't");
     BOOST_TEST(stem("fan") == "fan");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// --- regular-expression prefilter -------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(regex_prefilter)
+
+std::string literalSets(const std::string& pattern) {
+    std::string out;
+    for (const auto& set : ccd::routing::requiredLiterals(icu::UnicodeString::fromUTF8(pattern))) {
+        out += "{";
+        for (const auto& literal : set) {
+            std::string s;
+            literal.toUTF8String(s);
+            out += s + (&literal == &set.back() ? "" : "|");
+        }
+        out += "}";
+    }
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(required_literals) {
+    BOOST_TEST(literalSets("电池.{0,6}(鼓|胀)") == "{电池}{鼓|胀}");
+    BOOST_TEST(literalSets("\\b(won't|does not)\\s+(turn(s|ing)? on|start)") ==
+               "{won't|does not}{turn|start}");
+    BOOST_TEST(literalSets("colou?r") == "{colo}{r}");
+    BOOST_TEST(literalSets("ab+c") == "{ab}{c}");
+    BOOST_TEST(literalSets("(gets?|got)\\s+hot") == "{get|got}{hot}");
+    BOOST_TEST(literalSets("(x)?y") == "{y}");
+    BOOST_TEST(literalSets("烟(?!雾报)") == "{烟}");
+    BOOST_TEST(literalSets("[abc]+d\\.e") == "{d.e}");
+    // Not understood: always run.
+    BOOST_TEST(literalSets("fire|smoke") == "");
+    BOOST_TEST(literalSets("(?i)fire") == "");
+    BOOST_TEST(literalSets("\\p{Han}+") == "");
+    BOOST_TEST(literalSets("(\\w+|x)y").find("{y}") != std::string::npos);
+}
+
+// The prefilter must never hide a match: for every shipped pattern and every labelled text, a
+// pattern that matches has a literal of each of its sets in the text.
+BOOST_AUTO_TEST_CASE(prefilter_is_sound_on_the_shipped_patterns) {
+    const ClassifierConfig config = shippedConfig();
+    std::vector<std::string> patterns;
+    for (const auto& c : config.categories)
+        patterns.insert(patterns.end(), c.regexes.begin(), c.regexes.end());
+    for (const auto& s : config.safety)
+        patterns.insert(patterns.end(), s.regexes.begin(), s.regexes.end());
+    std::vector<icu::UnicodeString> compiled;
+    ccd::routing::TextNormalizer normalizer;
+    for (const auto& p : patterns) {
+        icu::UnicodeString u = icu::UnicodeString::fromUTF8(p);
+        normalizer.foldHan(u);
+        compiled.push_back(u);
+    }
+    std::vector<std::string> texts;
+    for (const auto* path : {"/work/shared/samples/classify-sample.jsonl",
+                             CCD_SOURCE_DIR "/tests/data/classify-holdout.jsonl"}) {
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            if (!line.empty()) texts.push_back(nlohmann::json::parse(line).at("text"));
+        }
+    }
+    BOOST_TEST_REQUIRE(texts.size() >= 100u);
+    ccd::routing::RegexSet filtered(compiled);
+    std::size_t matches = 0;
+    for (const auto& t : texts) {
+        const icu::UnicodeString text = normalizer.normalize(t);
+        const auto candidates = filtered.candidates(text);
+        for (std::size_t i = 0; i < compiled.size(); ++i) {
+            if (!filtered.find(i, text)) continue;
+            ++matches;
+            const bool kept =
+                std::find(candidates.begin(), candidates.end(), i) != candidates.end();
+            BOOST_TEST(kept, patterns[i] << " matches but was filtered out: " << t);
+        }
+    }
+    BOOST_TEST(matches > 50u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
