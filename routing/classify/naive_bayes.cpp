@@ -32,9 +32,18 @@ void NaiveBayes::train() {
             cell = std::log(cell + smoothing_) - denominator;
         }
     }
-    // Lookups happen for every token of every message: keep the buckets short.
-    index_.max_load_factor(0.5f);
-    index_.rehash(0);
+    std::size_t capacity = 16;
+    while (capacity < index_.size() * 2) capacity *= 2;
+    slots_.assign(capacity, Slot{});
+    keys_.assign(index_.size(), std::string());
+    const std::hash<std::string> hasher;
+    for (const auto& [key, feature] : index_) {
+        const std::size_t h = hasher(key);
+        std::size_t i = h & (capacity - 1);
+        while (slots_[i].feature != kEmpty) i = (i + 1) & (capacity - 1);
+        slots_[i] = Slot{h, static_cast<std::uint32_t>(feature)};
+        keys_[feature] = key;
+    }
     trained_ = true;
 }
 
@@ -46,10 +55,21 @@ void NaiveBayes::score(const std::vector<std::string>& tokens, std::vector<doubl
     }
 }
 
+std::size_t NaiveBayes::find(const std::string& token) const {
+    const std::size_t h = std::hash<std::string>()(token);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        const Slot& slot = slots_[i];
+        if (slot.feature == kEmpty) return kEmpty;
+        if (slot.hash == h && keys_[slot.feature] == token) return slot.feature;
+    }
+}
+
 const double* NaiveBayes::logLikelihoods(const std::string& token) const {
-    auto it = index_.find(token);
-    if (it == index_.end() || !trained_) return nullptr;
-    return &table_[it->second * classes_];
+    if (!trained_) return nullptr;
+    const std::size_t feature = find(token);
+    if (feature == kEmpty) return nullptr;
+    return &table_[feature * classes_];
 }
 
 }  // namespace ccd::routing

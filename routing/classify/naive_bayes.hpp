@@ -3,6 +3,7 @@
 // token lists by log-likelihood per class.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +42,16 @@ class NaiveBayes {
     double smoothing_;
     bool trained_ = false;
     std::unordered_map<std::string, std::size_t> index_;
+    /// After train(): open addressing over (hash, feature), for lookups without the node
+    /// chasing of unordered_map; a feature's key is in keys_.
+    struct Slot {
+        std::size_t hash = 0;
+        std::uint32_t feature = kEmpty;
+    };
+    static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+    std::vector<Slot> slots_;
+    std::vector<std::string> keys_;
+    std::size_t find(const std::string& token) const;
     std::vector<double> table_;  ///< [feature * classes_ + c]: counts, then log-probabilities
     std::vector<double> totals_;
     std::vector<std::size_t> examples_;
