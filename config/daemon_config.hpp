@@ -95,12 +95,6 @@ struct TemplatesConfig {
     std::string default_locale = "en";  ///< when no locale of the fallback chain has templates
 };
 
-/// `templates`: the reply template catalog (docs/templates.md).
-struct TemplatesConfig {
-    std::string path;  ///< catalog folder, absolute; empty when ccd.yaml has no `templates`
-    std::string default_locale = "en";  ///< when no locale of the fallback chain has templates
-};
-
 /// The whole of ccd.yaml.
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/classification_parser.hpp"
+#include "config/rules_parser.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace ccd::config {
@@ -187,10 +189,11 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
         if (auto async = timeout["async"].duration()) def.async_offer_timeout = *async;
         out.queues.push_back(std::move(def));
     }
-    for (const auto& [ref, target] : overflow_refs) {
+    for (const auto& entry : overflow_refs) {
+        const std::string& target = entry.second;  // a lambda cannot capture a binding in C++17
         bool known = std::any_of(out.queues.begin(), out.queues.end(),
                                  [&](const QueueDef& q) { return q.name == target; });
-        if (!known) ref.error("no queue named \"" + target + "\"");
+        if (!known) entry.first.error("no queue named \"" + target + "\"");
     }
 }
 
@@ -203,10 +206,17 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
     auto absolute = std::filesystem::absolute(file, ec);
     cfg->source_path = ec ? file : absolute.lexically_normal().string();
     NodeRef root = doc.root();
-    if (root.present() && root.expectMap({"business_hours", "sla_policies", "queues"})) {
+    if (root.present() &&
+        root.expectMap({"business_hours", "sla_policies", "queues", "defaults", "rules",
+                        "auto_replies", "escalation", "classification"})) {
         readCalendars(root["business_hours"], *cfg);
         readPolicies(root["sla_policies"], *cfg);
         readQueues(root["queues"], *cfg);
+        readClassification(root["classification"], cfg->classification);
+        readDefaults(root["defaults"], *cfg);
+        readRules(root["rules"], *cfg, file);
+        readAutoReplies(root["auto_replies"], *cfg, file);
+        readEscalation(root["escalation"], *cfg);
     }
     doc.throwIfIssues();
     return cfg;

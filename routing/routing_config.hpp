@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "routing/business_hours.hpp"
+#include "routing/classify/classifier_config.hpp"
 #include "routing/dispatcher.hpp"
+#include "routing/rules.hpp"
 #include "routing/sla_clock.hpp"
 
 namespace ccd::routing {
@@ -22,11 +24,65 @@ struct SlaPolicyConfig {
     std::optional<std::string> calendar;
 };
 
+/// What applies when no rule sets a field.
+struct RoutingDefaults {
+    int priority = 4;
+    std::string queue = "general";
+    /// SLA policy per priority (1..4) when no rule names one.
+    std::map<int, std::string> sla_by_priority;
+    /// The calendar of business_hours conditions, after-hours replies and business-time SLAs.
+    std::string calendar;
+};
+
+/// When the engine answers automatically (templates are ids in the template catalog).
+struct AutoReplyPolicy {
+    std::optional<std::string> on_new_conversation;  ///< acknowledgement
+    std::optional<std::string> after_hours;          ///< instead of it, outside business hours
+    std::optional<std::string> safety;               ///< instead of it, on a safety signal
+    /// Self-service answers by category: sent instead of the acknowledgement, and the
+    /// conversation waits for the customer ("reply 0 for a person") instead of an agent.
+    std::map<std::string, std::string> self_service;
+    std::optional<std::string> on_resolution;  ///< the satisfaction survey
+    std::optional<std::string> on_sla_breach;  ///< apology when first_response breaches
+    std::optional<std::string> follow_up;      ///< "was it solved?" after resolution
+    std::chrono::milliseconds follow_up_after{std::chrono::hours(72)};
+    std::chrono::milliseconds survey_window{std::chrono::hours(72)};  ///< ratings accepted
+    int low_rating = 2;  ///< a rating at or below opens a follow-up for a supervisor
+    int per_contact_limit = 3;  ///< automatic replies per contact per window (loop guard)
+    std::chrono::milliseconds per_contact_window{std::chrono::hours(1)};
+};
+
+/// What happens when SLA clocks warn or breach.
+struct EscalationPolicy {
+    bool notify_on_warning = true;
+    bool notify_on_breach = true;
+    int raise_priority_by = 1;                ///< on breach (not above P1); 0: never
+    std::optional<std::string> breach_queue;  ///< move waiting work here on breach
+};
+
+/// Where routing.yaml names a template: checked against the template catalog at load time.
+struct TemplateRef {
+    std::string id;
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string path;  ///< YAML path
+};
+
 struct RoutingConfig {
     std::string source_path;
     std::map<std::string, BusinessCalendar> calendars;
     std::map<std::string, SlaPolicyConfig> sla_policies;
     std::vector<QueueDef> queues;
+    /// The `classification:` section: categories, sentiment lexicon, safety signals.
+    ClassifierConfig classification;
+    /// The `rules:` section, in file order.
+    std::vector<RuleDef> rules;
+    RoutingDefaults defaults;
+    AutoReplyPolicy auto_replies;
+    EscalationPolicy escalation;
+    /// Every template id routing.yaml names, with its position.
+    std::vector<TemplateRef> template_refs;
 };
 
 using RoutingConfigPtr = std::shared_ptr<const RoutingConfig>;

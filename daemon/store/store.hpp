@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "routing/contact.hpp"
+#include "routing/engine.hpp"
 #include "routing/model.hpp"
 
 namespace ccd::store {
@@ -19,6 +21,9 @@ struct IngestResult {
     std::int64_t contact_id = 0;
     bool duplicate = false;         ///< (channel, provider_id) was stored before; ids are the original
     bool new_conversation = false;  ///< the message opened a conversation
+    /// The contact as routing sees it (tier, locale, attributes, products, last agent), read
+    /// in the same transaction. Empty for a duplicate.
+    routing::ContactProfile contact;
 };
 
 /// A failure of the store, worded for logs and for a 503 reason.
@@ -47,6 +52,8 @@ struct MessageRecord {
     std::string text;
     std::optional<std::string> locale;
     std::int64_t created_at_ms = 0;
+    std::optional<std::string> template_id;  ///< automatic replies and canned responses
+    std::optional<std::string> subject;      ///< email
 };
 
 /// A contact as a conversation shows it.
@@ -70,6 +77,93 @@ struct ConversationRecord {
     std::int64_t updated_at_ms = 0;
     ContactRecord contact;
     std::vector<MessageRecord> messages;
+    /// The routing engine's last saved view (category, priority, queue, SLA clocks, stage).
+    std::optional<routing::ConversationSnapshot> routing;
+    std::optional<int> rating;  ///< the satisfaction survey's answer, 1..5
+};
+
+/// A message from us to the customer: an agent's reply or an automatic one. Stored as an
+/// outbound message and queued in the outbox for the conversation's channel, in one commit.
+struct OutboundMessage {
+    std::int64_t conversation_id = 0;
+    std::string author;  ///< "agent:alice", "auto"
+    std::string text;
+    std::optional<std::string> subject;      ///< email
+    std::optional<std::string> html;         ///< email
+    std::optional<std::string> template_id;  ///< automatic replies and canned responses
+    std::optional<std::string> locale;
+    /// Unique per logical send (retries of the same send reuse it): "auto:<conv>:<msg>:<tpl>",
+    /// "agent:<name>:<client seq>". A repeat stores nothing and answers the first message id.
+    std::string idempotency_key;
+};
+
+/// One step of a conversation's life for the record (events table): routing decisions, offers,
+/// assignments, notes, transfers, SLA alerts, ratings.
+struct EventRecord {
+    std::int64_t conversation_id = 0;
+    std::string type;  ///< "routed", "offer", "assigned", "note", "sla.breach", ...
+    std::string data_json = "{}";
+    std::int64_t created_at_ms = 0;
+};
+
+/// The engine's decisions for one event, stored in one commit (Store::applyRouting).
+struct RoutingUpdate {
+    std::vector<routing::ConversationSnapshot> conversations;  ///< routing state to save
+    /// (conversation, message id): inbound messages up to this id are routed.
+    std::vector<std::pair<std::int64_t, std::int64_t>> routed_upto;
+    std::vector<std::int64_t> closed;                  ///< conversations to close
+    std::vector<std::pair<std::int64_t, int>> ratings; ///< (conversation, 1..5)
+    std::vector<OutboundMessage> outbound;             ///< automatic replies
+    std::vector<EventRecord> events;
+};
+
+/// An inbound message stored but not routed yet, with what routing needs.
+struct UnroutedMessage {
+    std::int64_t message_id = 0;
+    std::int64_t conversation_id = 0;
+    bool new_conversation = false;
+    routing::InboundMessage message;
+    routing::ContactProfile contact;
+};
+
+/// What the engine needs after a restart.
+struct RoutingRecovery {
+    std::vector<routing::ConversationSnapshot> conversations;  ///< open ones with a state
+    std::vector<UnroutedMessage> unrouted;                     ///< oldest first
+};
+
+/// A contact as maintained by PUT /v1/contacts/{key} and the CSV import: `key` is the caller's
+/// own id (a CRM customer number). Addresses link the person's channel ids to this contact
+/// (an address already linked to another contact moves here). Fields left empty are kept as
+/// they are; `products`, when set, replaces the contact's product list.
+struct ContactUpdate {
+    std::string key;
+    std::optional<std::string> name;
+    std::optional<std::string> email;
+    std::optional<std::string> phone;  ///< E.164
+    std::optional<std::string> tier;
+    std::optional<std::string> locale;
+    std::optional<std::map<std::string, std::string>> attributes;  ///< replaces when set
+    std::vector<std::pair<std::string, std::string>> addresses;    ///< (channel, address)
+    std::optional<std::vector<routing::Product>> products;
+};
+
+/// A contact read back, with its addresses and products.
+struct ContactDetails {
+    std::int64_t id = 0;
+    std::optional<std::string> key;
+    routing::ContactProfile profile;  ///< tier, locale, attributes, products, name
+    std::optional<std::string> email;
+    std::optional<std::string> phone;
+    std::vector<std::pair<std::string, std::string>> addresses;
+    std::int64_t created_at_ms = 0;
+    std::int64_t updated_at_ms = 0;
+};
+
+/// What putContact did.
+struct ContactPutResult {
+    std::int64_t id = 0;
+    bool created = false;
 };
 
 /// Health of the store, for /healthz and /metrics.
@@ -95,6 +189,37 @@ public:
     /// created from (channel, from.id), joined to the contact's open conversation on that channel
     /// or a new one. `done` is called once the transaction is committed to disk.
     virtual void ingest(routing::InboundMessage message, IngestCallback done) = 0;
+
+    /// Stores an outbound message and its outbox entry; `done` gets the message id (the first
+    /// one for a repeated idempotency key) once committed.
+    virtual void appendOutbound(OutboundMessage message,
+                                std::function<void(StoreResult<std::int64_t>)> done) = 0;
+
+    /// Appends events (one commit); `done` may be null.
+    virtual void appendEvents(std::vector<EventRecord> events,
+                              std::function<void(StoreResult<bool>)> done) = 0;
+
+    /// Creates or updates the contact with `update.key`, in one commit.
+    virtual void putContact(ContactUpdate update,
+                            std::function<void(StoreResult<ContactPutResult>)> done) = 0;
+
+    /// Creates or updates many contacts in one transaction (CSV import): all or nothing.
+    virtual void putContacts(std::vector<ContactUpdate> updates,
+                             std::function<void(StoreResult<std::size_t>)> done) = 0;
+
+    /// Reads a contact by its key; nullopt when there is none.
+    virtual void getContact(std::string key,
+                            std::function<void(StoreResult<std::optional<ContactDetails>>)> done) = 0;
+
+    /// Stores what the engine decided for one event, in one commit: routing state, automatic
+    /// replies (messages + outbox), events, ratings, closed conversations. `done` gets the ids
+    /// of the outbound messages, in order.
+    virtual void applyRouting(RoutingUpdate update,
+                              std::function<void(StoreResult<std::vector<std::int64_t>>)> done) = 0;
+
+    /// Reads what the engine needs after a restart: every open conversation's routing state and
+    /// the inbound messages stored but not yet routed (a crash between the two commits).
+    virtual void loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) = 0;
 
     /// Reads a conversation with its messages; nullopt when there is none with this id.
     virtual void getConversation(std::int64_t id, ConversationCallback done) = 0;

@@ -293,7 +293,7 @@ BOOST_AUTO_TEST_CASE(prefilter_is_sound_on_the_shipped_patterns) {
         compiled.push_back(u);
     }
     std::vector<std::string> texts;
-    for (const auto* path : {"/work/shared/samples/classify-sample.jsonl",
+    for (const auto* path : {CCD_SOURCE_DIR "/tests/data/classify-sample.jsonl",
                              CCD_SOURCE_DIR "/tests/data/classify-holdout.jsonl"}) {
         std::ifstream in(path);
         for (std::string line; std::getline(in, line);) {
@@ -530,7 +530,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(accuracy)
 
 BOOST_AUTO_TEST_CASE(shared_sample) {
-    const auto set = loadJsonl("/work/shared/samples/classify-sample.jsonl");
+    const auto set = loadJsonl(CCD_SOURCE_DIR "/tests/data/classify-sample.jsonl");
     BOOST_TEST_REQUIRE(set.size() >= 40u);
     const Scores s = evaluate(set, "sample");
     BOOST_TEST(s.categoryAccuracy() >= 0.90);

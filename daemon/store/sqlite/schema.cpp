@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -88,6 +88,36 @@ CREATE TABLE outbox (
     sent_at         INTEGER
 );
 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+)sql",
+    // 2: customer records (external key, products), routing state, automatic reply details.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN external_id TEXT;
+CREATE UNIQUE INDEX contacts_by_external_id ON contacts(external_id) WHERE external_id IS NOT NULL;
+CREATE TABLE contact_products (
+    id             INTEGER PRIMARY KEY,
+    contact_id     INTEGER NOT NULL REFERENCES contacts(id),
+    sku            TEXT NOT NULL,
+    name           TEXT,
+    serial         TEXT,
+    purchased_on   TEXT,
+    warranty_until TEXT
+);
+CREATE INDEX contact_products_by_contact ON contact_products(contact_id);
+
+-- The routing engine's view of the conversation (JSON), restored at start-up.
+ALTER TABLE conversations ADD COLUMN routing TEXT;
+ALTER TABLE conversations ADD COLUMN category TEXT;
+ALTER TABLE conversations ADD COLUMN priority INTEGER;
+ALTER TABLE conversations ADD COLUMN queue TEXT;
+ALTER TABLE conversations ADD COLUMN agent TEXT;
+ALTER TABLE conversations ADD COLUMN rating INTEGER;
+-- Inbound messages up to this id have been through the engine; later ones are replayed.
+ALTER TABLE conversations ADD COLUMN routed_message_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_by_contact ON conversations(contact_id);
+
+ALTER TABLE messages ADD COLUMN template_id TEXT;
+ALTER TABLE messages ADD COLUMN subject TEXT;
+ALTER TABLE messages ADD COLUMN html TEXT;
 )sql",
 };
 

@@ -7,7 +7,9 @@
 #include "daemon/metrics.hpp"
 #include "daemon/store/sqlite/file_lock.hpp"
 #include "daemon/store/sqlite/schema.hpp"
+#include "daemon/store/sqlite/sqlite_contacts.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
+#include "daemon/store/sqlite/sqlite_routing.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
@@ -42,10 +44,10 @@ std::string describeOpenFailure(const std::string& path, const SqliteError& e) {
 
 }  // namespace
 
-struct SqliteStore::PendingIngest {
-    routing::InboundMessage message;
-    IngestCallback done;
-    StoreResult<IngestResult> result;
+struct SqliteStore::PendingWrite {
+    std::function<void(Writer&)> apply;
+    std::function<void(const std::string& error)> complete;
+    std::string error;  ///< empty: written
 };
 
 /// The writer connection with its prepared statements. Used only on the writer thread.
@@ -86,7 +88,9 @@ public:
                           " VALUES (?1, 'in', ?2, ?3, 'customer', ?4, ?5, ?6)"),
           insert_event_(db_->handle(),
                         "INSERT INTO events (conversation_id, type, data, created_at) "
-                        "VALUES (?1, ?2, json_object('message_id', ?3), ?4)") {}
+                        "VALUES (?1, ?2, json_object('message_id', ?3), ?4)"),
+          routing_(*db_),
+          profiles_(*db_) {}
 
     Connection& db() { return *db_; }
 
@@ -100,18 +104,17 @@ public:
         }
     }
 
-    /// Applies one ingest inside the open transaction. Throws SqliteError.
-    void apply(PendingIngest& op) { op.result = StoreResult<IngestResult>::ok(ingest(op.message)); }
+    RoutingWriter& routing() { return routing_; }
 
     /// Writes a batch in one transaction. If any write fails, the batch is rolled back and
     /// replayed one write per transaction, so that only the failing write fails. Returns an
     /// error when every write of the batch failed (the store itself is failing: disk full, I/O
     /// error), else empty.
-    std::string writeBatch(std::deque<PendingIngest>& batch) {
+    std::string writeBatch(std::deque<PendingWrite>& batch) {
         std::string error;
         try {
             begin();
-            for (auto& op : batch) apply(op);
+            for (auto& op : batch) op.apply(*this);
             commit();
             return {};
         } catch (const std::exception& e) {
@@ -122,11 +125,11 @@ public:
         for (auto& op : batch) {
             try {
                 begin();
-                apply(op);
+                op.apply(*this);
                 commit();
             } catch (const std::exception& e) {
                 rollback();
-                op.result = StoreResult<IngestResult>::fail(std::string("not stored: ") + e.what());
+                op.error = std::string("not stored: ") + e.what();
                 error = e.what();
                 ++failed;
             }
@@ -134,7 +137,7 @@ public:
         return failed == batch.size() ? error : std::string();
     }
 
-private:
+    /// Stores one inbound message inside the open transaction. Throws SqliteError.
     IngestResult ingest(const routing::InboundMessage& m) {
         const std::string_view channel = routing::toString(m.channel);
         const std::int64_t now = toMillis(m.received_at);
@@ -211,13 +214,17 @@ private:
                 .bind(4, now);
             insert_event_.run();
         }
+        r.contact = profiles_.read(r.contact_id);
         return r;
     }
 
+private:
     std::unique_ptr<Connection> db_;
     Statement begin_, commit_;
     Statement find_dup_, find_contact_, insert_contact_, insert_address_, update_contact_;
     Statement find_open_, insert_conversation_, insert_message_, insert_event_;
+    RoutingWriter routing_;
+    ContactProfileReader profiles_;
 };
 
 /// The read connection with its prepared statements. Used only on the reader thread.
@@ -228,11 +235,12 @@ public:
           conversation_(db_->handle(),
                         "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
                         " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
-                        " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier, c.locale "
+                        " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier, c.locale,"
+                        " v.routing, v.rating "
                         "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
           messages_(db_->handle(),
-                    "SELECT id, direction, channel, provider_id, author, body, locale, created_at "
-                    "FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
+                    "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
+                    " template_id, subject FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
 
     Connection& db() { return *db_; }
 
@@ -272,6 +280,13 @@ private:
         c.contact.phone = conversation_.columnOptionalText(10);
         c.contact.tier = conversation_.columnText(11);
         c.contact.locale = conversation_.columnOptionalText(12);
+        if (auto routing_json = conversation_.columnOptionalText(13)) {
+            routing::ConversationSnapshot snapshot;
+            snapshot.id = c.id;
+            if (snapshotFromJson(*routing_json, snapshot)) c.routing = std::move(snapshot);
+        }
+        if (!conversation_.columnIsNull(14))
+            c.rating = static_cast<int>(conversation_.columnInt(14));
         conversation_.reset();
 
         messages_.bind(1, id);
@@ -285,6 +300,8 @@ private:
             m.text = messages_.columnText(5);
             m.locale = messages_.columnOptionalText(6);
             m.created_at_ms = messages_.columnInt(7);
+            m.template_id = messages_.columnOptionalText(8);
+            m.subject = messages_.columnOptionalText(9);
             c.messages.push_back(std::move(m));
         }
         messages_.reset();
@@ -396,36 +413,176 @@ void SqliteStore::checkpointLoop() {
 
 SqliteStore::~SqliteStore() { close(); }
 
-void SqliteStore::ingest(routing::InboundMessage message, IngestCallback done) {
+void SqliteStore::submitWrite(std::function<void(Writer&)> apply,
+                              std::function<void(const std::string& error)> complete) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            write_queue_.push_back(PendingIngest{std::move(message), std::move(done), {}});
+            write_queue_.push_back(PendingWrite{std::move(apply), std::move(complete), {}});
             write_cv_.notify_one();
             return;
         }
     }
-    done(StoreResult<IngestResult>::fail("the store is shutting down"));
+    complete("the store is shutting down");
 }
 
-void SqliteStore::getConversation(std::int64_t id, ConversationCallback done) {
+void SqliteStore::submitRead(std::function<void(Connection&)> job, std::function<void()> refused) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            read_queue_.push_back([this, id, done](Connection&) {
-                StoreResult<std::optional<ConversationRecord>> result;
-                try {
-                    result = decltype(result)::ok(reader_->conversation(id));
-                } catch (const std::exception& e) {
-                    result = decltype(result)::fail(std::string("read failed: ") + e.what());
-                }
-                done(std::move(result));
-            });
+            read_queue_.push_back(std::move(job));
             read_cv_.notify_one();
             return;
         }
     }
-    done(StoreResult<std::optional<ConversationRecord>>::fail("the store is shutting down"));
+    refused();
+}
+
+namespace {
+template <class T>
+StoreResult<T> finish(std::optional<T>& value, const std::string& error) {
+    if (!error.empty() || !value) return StoreResult<T>::fail(error.empty() ? "not stored" : error);
+    return StoreResult<T>::ok(std::move(*value));
+}
+}  // namespace
+
+void SqliteStore::ingest(routing::InboundMessage message, IngestCallback done) {
+    auto result = std::make_shared<std::optional<IngestResult>>();
+    auto msg = std::make_shared<routing::InboundMessage>(std::move(message));
+    submitWrite([msg, result](Writer& w) { *result = w.ingest(*msg); },
+                [this, result, done = std::move(done)](const std::string& error) {
+                    if (metrics_ && error.empty() && *result) {
+                        ((*result)->duplicate ? metrics_->messages_deduplicated
+                                              : metrics_->messages_ingested)
+                            .fetch_add(1, std::memory_order_relaxed);
+                    }
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::appendOutbound(OutboundMessage message,
+                                 std::function<void(StoreResult<std::int64_t>)> done) {
+    auto result = std::make_shared<std::optional<std::int64_t>>();
+    auto msg = std::make_shared<OutboundMessage>(std::move(message));
+    auto now = toMillis(routing::Clock::now());
+    submitWrite([msg, result, now](Writer& w) { *result = w.routing().appendOutbound(*msg, now); },
+                [result, done = std::move(done)](const std::string& error) {
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::appendEvents(std::vector<EventRecord> events,
+                               std::function<void(StoreResult<bool>)> done) {
+    auto list = std::make_shared<std::vector<EventRecord>>(std::move(events));
+    auto now = toMillis(routing::Clock::now());
+    submitWrite(
+        [list, now](Writer& w) {
+            for (const auto& e : *list) w.routing().appendEvent(e, now);
+        },
+        [done = std::move(done)](const std::string& error) {
+            if (!done) return;
+            done(error.empty() ? StoreResult<bool>::ok(true) : StoreResult<bool>::fail(error));
+        });
+}
+
+void SqliteStore::putContact(ContactUpdate update,
+                             std::function<void(StoreResult<ContactPutResult>)> done) {
+    auto result = std::make_shared<std::optional<ContactPutResult>>();
+    auto u = std::make_shared<ContactUpdate>(std::move(update));
+    auto now = toMillis(routing::Clock::now());
+    submitWrite([u, result, now](Writer& w) { *result = writeContact(w.db(), *u, now); },
+                [result, done = std::move(done)](const std::string& error) {
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::putContacts(std::vector<ContactUpdate> updates,
+                              std::function<void(StoreResult<std::size_t>)> done) {
+    auto result = std::make_shared<std::optional<std::size_t>>();
+    auto list = std::make_shared<std::vector<ContactUpdate>>(std::move(updates));
+    auto now = toMillis(routing::Clock::now());
+    // All or nothing: one savepoint around the whole list, so a failing row undoes the others
+    // even when the batch is replayed write by write.
+    submitWrite(
+        [list, result, now](Writer& w) {
+            w.db().exec("SAVEPOINT import_contacts");
+            try {
+                for (const auto& u : *list) writeContact(w.db(), u, now);
+            } catch (...) {
+                w.db().exec("ROLLBACK TO import_contacts");
+                w.db().exec("RELEASE import_contacts");
+                throw;
+            }
+            w.db().exec("RELEASE import_contacts");
+            *result = list->size();
+        },
+        [result, done = std::move(done)](const std::string& error) {
+            done(finish(*result, error));
+        });
+}
+
+void SqliteStore::applyRouting(RoutingUpdate update,
+                               std::function<void(StoreResult<std::vector<std::int64_t>>)> done) {
+    auto result = std::make_shared<std::optional<std::vector<std::int64_t>>>();
+    auto u = std::make_shared<RoutingUpdate>(std::move(update));
+    auto now = toMillis(routing::Clock::now());
+    submitWrite([u, result, now](Writer& w) { *result = w.routing().apply(*u, now); },
+                [result, done = std::move(done)](const std::string& error) {
+                    if (done) done(finish(*result, error));
+                });
+}
+
+void SqliteStore::getContact(
+    std::string key, std::function<void(StoreResult<std::optional<ContactDetails>>)> done) {
+    using Result = StoreResult<std::optional<ContactDetails>>;
+    submitRead(
+        [key = std::move(key), done](Connection& db) {
+            Result result;
+            try {
+                result = Result::ok(readContact(db, key));
+            } catch (const std::exception& e) {
+                result = Result::fail(std::string("read failed: ") + e.what());
+            }
+            done(std::move(result));
+        },
+        [done] { done(Result::fail("the store is shutting down")); });
+}
+
+void SqliteStore::loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) {
+    using Result = StoreResult<RoutingRecovery>;
+    submitRead(
+        [done](Connection& db) {
+            Result result;
+            try {
+                db.exec("BEGIN");
+                try {
+                    result = Result::ok(readRoutingRecovery(db));
+                    db.exec("COMMIT");
+                } catch (...) {
+                    db.exec("ROLLBACK");
+                    throw;
+                }
+            } catch (const std::exception& e) {
+                result = Result::fail(std::string("read failed: ") + e.what());
+            }
+            done(std::move(result));
+        },
+        [done] { done(Result::fail("the store is shutting down")); });
+}
+
+void SqliteStore::getConversation(std::int64_t id, ConversationCallback done) {
+    using Result = StoreResult<std::optional<ConversationRecord>>;
+    submitRead(
+        [this, id, done](Connection&) {
+            Result result;
+            try {
+                result = Result::ok(reader_->conversation(id));
+            } catch (const std::exception& e) {
+                result = Result::fail(std::string("read failed: ") + e.what());
+            }
+            done(std::move(result));
+        },
+        [done] { done(Result::fail("the store is shutting down")); });
 }
 
 StoreStatus SqliteStore::status() const {
@@ -440,7 +597,7 @@ StoreStatus SqliteStore::status() const {
 }
 
 void SqliteStore::writerLoop() {
-    std::deque<PendingIngest> batch;
+    std::deque<PendingWrite> batch;
     for (;;) {
         {
             std::unique_lock lock(mutex_);
@@ -485,15 +642,10 @@ void SqliteStore::writerLoop() {
         }
 
         for (auto& op : batch) {
-            if (metrics_ && op.result.value) {
-                (op.result.value->duplicate ? metrics_->messages_deduplicated
-                                            : metrics_->messages_ingested)
-                    .fetch_add(1, std::memory_order_relaxed);
-            }
             try {
-                op.done(std::move(op.result));
+                op.complete(op.error);
             } catch (const std::exception& e) {
-                spdlog::error("store: ingest callback threw: {}", e.what());
+                spdlog::error("store: write callback threw: {}", e.what());
             }
         }
         batch.clear();

@@ -50,14 +50,34 @@ public:
     ~SqliteStore() override;
 
     void ingest(routing::InboundMessage message, IngestCallback done) override;
+    void appendOutbound(OutboundMessage message,
+                        std::function<void(StoreResult<std::int64_t>)> done) override;
+    void appendEvents(std::vector<EventRecord> events,
+                      std::function<void(StoreResult<bool>)> done) override;
+    void putContact(ContactUpdate update,
+                    std::function<void(StoreResult<ContactPutResult>)> done) override;
+    void putContacts(std::vector<ContactUpdate> updates,
+                     std::function<void(StoreResult<std::size_t>)> done) override;
+    void getContact(std::string key,
+                    std::function<void(StoreResult<std::optional<ContactDetails>>)> done) override;
+    void applyRouting(RoutingUpdate update,
+                      std::function<void(StoreResult<std::vector<std::int64_t>>)> done) override;
+    void loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) override;
     void getConversation(std::int64_t id, ConversationCallback done) override;
     StoreStatus status() const override;
     void close() override;
 
 private:
-    struct PendingIngest;
+    struct PendingWrite;
     class Writer;
     class Reader;
+    /// Queues a write for the next group commit: `apply` runs inside the batch's transaction
+    /// (it throws to fail); `complete` runs after the commit with an empty error, or with the
+    /// reason when the write failed.
+    void submitWrite(std::function<void(Writer&)> apply,
+                     std::function<void(const std::string& error)> complete);
+    /// Queues a read on the reader thread.
+    void submitRead(std::function<void(Connection&)> job, std::function<void()> refused);
 
     void writerLoop();
     void readerLoop();
@@ -77,7 +97,7 @@ private:
     std::condition_variable checkpoint_cv_;
     bool checkpoint_due_ = false;
     int wal_pages_ = 0;  ///< WAL size after the last commit; writer thread only
-    std::deque<PendingIngest> write_queue_;
+    std::deque<PendingWrite> write_queue_;
     std::deque<std::function<void(Connection&)>> read_queue_;
     bool stopping_ = false;
     bool closed_ = false;

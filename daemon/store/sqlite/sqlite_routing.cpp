@@ -1,0 +1,301 @@
+#include "daemon/store/sqlite/sqlite_routing.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace ccd::store::sqlite {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t toMs(routing::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+routing::TimePoint fromMs(std::int64_t ms) {
+    return routing::TimePoint(std::chrono::milliseconds(ms));
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+std::string snapshotToJson(const routing::ConversationSnapshot& s) {
+    json deadlines = json::array();
+    for (const auto& d : s.deadlines) {
+        json item{{"milestone", routing::toString(d.milestone)},
+                  {"started", toMs(d.started)},
+                  {"warn_at", toMs(d.warn_at)},
+                  {"due_at", toMs(d.due_at)}};
+        if (d.met_at) item["met_at"] = toMs(*d.met_at);
+        deadlines.push_back(std::move(item));
+    }
+    json j{{"contact_id", s.contact_id},
+           {"channel", routing::toString(s.channel)},
+           {"language", s.language},
+           {"category", s.category},
+           {"priority", s.priority},
+           {"queue", s.queue},
+           {"sla_policy", s.sla_policy},
+           {"deadlines", std::move(deadlines)},
+           {"opened_at", toMs(s.opened_at)},
+           {"queued_at", toMs(s.queued_at)},
+           {"handoff", s.handoff},
+           {"stage", s.stage},
+           {"tags", s.tags},
+           {"locale", s.locale}};
+    if (s.agent) j["agent"] = *s.agent;
+    if (s.resolved_at) j["resolved_at"] = toMs(*s.resolved_at);
+    return dump(j);
+}
+
+bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& out) {
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return false;
+    try {
+        out.contact_id = j.value("contact_id", std::int64_t{0});
+        auto channel = routing::channelKindFromString(j.value("channel", std::string("api")));
+        if (!channel) return false;
+        out.channel = *channel;
+        out.language = j.value("language", std::string("und"));
+        out.category = j.value("category", std::string());
+        out.priority = j.value("priority", 4);
+        out.queue = j.value("queue", std::string());
+        out.sla_policy = j.value("sla_policy", std::string());
+        out.opened_at = fromMs(j.value("opened_at", std::int64_t{0}));
+        out.queued_at = fromMs(j.value("queued_at", std::int64_t{0}));
+        out.handoff = j.value("handoff", true);
+        out.stage = j.value("stage", std::string("waiting"));
+        out.locale = j.value("locale", std::string("en"));
+        out.tags = j.value("tags", std::vector<std::string>{});
+        if (j.contains("resolved_at")) out.resolved_at = fromMs(j["resolved_at"].get<std::int64_t>());
+        if (j.contains("agent") && j["agent"].is_string()) out.agent = j["agent"].get<std::string>();
+        out.deadlines.clear();
+        for (const auto& d : j.value("deadlines", json::array())) {
+            auto m = routing::milestoneFromString(d.value("milestone", std::string()));
+            if (!m) continue;
+            routing::SlaDeadline dl;
+            dl.milestone = *m;
+            dl.started = fromMs(d.value("started", std::int64_t{0}));
+            dl.warn_at = fromMs(d.value("warn_at", std::int64_t{0}));
+            dl.due_at = fromMs(d.value("due_at", std::int64_t{0}));
+            if (d.contains("met_at")) dl.met_at = fromMs(d["met_at"].get<std::int64_t>());
+            out.deadlines.push_back(dl);
+        }
+    } catch (const json::exception&) {
+        return false;
+    }
+    return true;
+}
+
+RoutingWriter::RoutingWriter(Connection& db)
+    : db_(db),
+      find_outbox_(db.handle(), "SELECT message_id FROM outbox WHERE idempotency_key = ?1"),
+      conversation_channel_(db.handle(), "SELECT channel FROM conversations WHERE id = ?1"),
+      insert_message_(db.handle(),
+                      "INSERT INTO messages (conversation_id, direction, channel, author, body,"
+                      " locale, template_id, subject, html, created_at)"
+                      " VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+      insert_outbox_(db.handle(),
+                     "INSERT INTO outbox (conversation_id, message_id, channel, idempotency_key,"
+                     " payload, status, next_attempt_at, created_at, sent_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"),
+      insert_event_(db.handle(),
+                    "INSERT INTO events (conversation_id, type, data, created_at)"
+                    " VALUES (?1, ?2, ?3, ?4)"),
+      save_state_(db.handle(),
+                  "UPDATE conversations SET routing = ?2, category = ?3, priority = ?4, queue = ?5,"
+                  " agent = COALESCE(?6, agent), updated_at = max(updated_at, ?7) WHERE id = ?1"),
+      routed_upto_(db.handle(),
+                   "UPDATE conversations SET routed_message_id = max(routed_message_id, ?2)"
+                   " WHERE id = ?1"),
+      close_(db.handle(),
+             "UPDATE conversations SET status = 'closed', closed_at = ?2, updated_at = ?2"
+             " WHERE id = ?1 AND status = 'open'"),
+      rate_(db.handle(), "UPDATE conversations SET rating = ?2 WHERE id = ?1") {}
+
+std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_t now_ms) {
+    find_outbox_.bind(1, std::string_view(m.idempotency_key));
+    if (find_outbox_.step()) {
+        auto id = find_outbox_.columnInt(0);
+        find_outbox_.reset();
+        return id;
+    }
+    find_outbox_.reset();
+
+    conversation_channel_.bind(1, m.conversation_id);
+    if (!conversation_channel_.step()) {
+        conversation_channel_.reset();
+        throw SqliteError(SQLITE_CONSTRAINT,
+                          "no conversation " + std::to_string(m.conversation_id));
+    }
+    std::string channel = conversation_channel_.columnText(0);
+    conversation_channel_.reset();
+
+    insert_message_.bind(1, m.conversation_id)
+        .bind(2, std::string_view(channel))
+        .bind(3, std::string_view(m.author))
+        .bind(4, std::string_view(m.text))
+        .bind(5, m.locale)
+        .bind(6, m.template_id)
+        .bind(7, m.subject)
+        .bind(8, m.html)
+        .bind(9, now_ms);
+    insert_message_.run();
+    std::int64_t message_id = db_.lastInsertRowid();
+
+    json payload{{"text", m.text}, {"author", m.author}};
+    if (m.subject) payload["subject"] = *m.subject;
+    if (m.html) payload["html"] = *m.html;
+    if (m.template_id) payload["template_id"] = *m.template_id;
+    if (m.locale) payload["locale"] = *m.locale;
+    // The API channel has no push transport: its customers read the conversation
+    // (GET /v1/conversations/{id}), so the reply is delivered once stored.
+    const bool pull_channel = channel == "api";
+    insert_outbox_.bind(1, m.conversation_id)
+        .bind(2, message_id)
+        .bind(3, std::string_view(channel))
+        .bind(4, std::string_view(m.idempotency_key))
+        .bind(5, std::string_view(dump(payload)))
+        .bind(6, std::string_view(pull_channel ? "sent" : "pending"))
+        .bind(7, now_ms);
+    if (pull_channel) {
+        insert_outbox_.bind(8, now_ms);
+    } else {
+        insert_outbox_.bindNull(8);
+    }
+    insert_outbox_.run();
+    return message_id;
+}
+
+void RoutingWriter::appendEvent(const EventRecord& e, std::int64_t now_ms) {
+    if (e.conversation_id > 0) {
+        insert_event_.bind(1, e.conversation_id);
+    } else {
+        insert_event_.bindNull(1);
+    }
+    insert_event_.bind(2, std::string_view(e.type))
+        .bind(3, std::string_view(e.data_json))
+        .bind(4, e.created_at_ms > 0 ? e.created_at_ms : now_ms);
+    insert_event_.run();
+}
+
+std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int64_t now_ms) {
+    for (const auto& s : u.conversations) {
+        save_state_.bind(1, s.id)
+            .bind(2, std::string_view(snapshotToJson(s)))
+            .bind(3, std::string_view(s.category))
+            .bind(4, static_cast<std::int64_t>(s.priority))
+            .bind(5, std::string_view(s.queue))
+            .bind(6, s.agent)
+            .bind(7, now_ms);
+        save_state_.run();
+    }
+    for (const auto& [conversation, message] : u.routed_upto) {
+        routed_upto_.bind(1, conversation).bind(2, message);
+        routed_upto_.run();
+    }
+    std::vector<std::int64_t> ids;
+    ids.reserve(u.outbound.size());
+    for (const auto& m : u.outbound) ids.push_back(appendOutbound(m, now_ms));
+    for (const auto& e : u.events) appendEvent(e, now_ms);
+    for (const auto& [conversation, rating] : u.ratings) {
+        rate_.bind(1, conversation).bind(2, static_cast<std::int64_t>(rating));
+        rate_.run();
+    }
+    for (auto id : u.closed) {
+        close_.bind(1, id).bind(2, now_ms);
+        close_.run();
+    }
+    return ids;
+}
+
+ContactProfileReader::ContactProfileReader(Connection& db)
+    : contact_(db.handle(), "SELECT name, tier, locale, attributes FROM contacts WHERE id = ?1"),
+      products_(db.handle(),
+                "SELECT sku, name, serial, purchased_on, warranty_until FROM contact_products"
+                " WHERE contact_id = ?1 ORDER BY id"),
+      last_agent_(db.handle(),
+                  "SELECT agent FROM conversations WHERE contact_id = ?1 AND agent IS NOT NULL"
+                  " ORDER BY id DESC LIMIT 1") {}
+
+routing::ContactProfile ContactProfileReader::read(std::int64_t contact_id) {
+    routing::ContactProfile p;
+    p.id = contact_id;
+    contact_.bind(1, contact_id);
+    if (contact_.step()) {
+        p.name = contact_.columnOptionalText(0);
+        p.tier = contact_.columnText(1);
+        p.locale = contact_.columnOptionalText(2);
+        auto text = contact_.columnText(3);
+        if (text != "{}") {
+            json attrs = json::parse(text, nullptr, false);
+            if (attrs.is_object()) {
+                for (auto it = attrs.begin(); it != attrs.end(); ++it) {
+                    p.attributes[it.key()] = it.value().is_string()
+                                                 ? it.value().get<std::string>()
+                                                 : it.value().dump();
+                }
+            }
+        }
+    }
+    contact_.reset();
+    products_.bind(1, contact_id);
+    while (products_.step()) {
+        routing::Product product;
+        product.sku = products_.columnText(0);
+        product.name = products_.columnOptionalText(1).value_or("");
+        product.serial = products_.columnOptionalText(2);
+        product.purchased_on = products_.columnOptionalText(3);
+        product.warranty_until = products_.columnOptionalText(4);
+        p.products.push_back(std::move(product));
+    }
+    products_.reset();
+    last_agent_.bind(1, contact_id);
+    if (last_agent_.step()) p.last_agent = last_agent_.columnOptionalText(0);
+    last_agent_.reset();
+    return p;
+}
+
+RoutingRecovery readRoutingRecovery(Connection& db) {
+    RoutingRecovery out;
+    ContactProfileReader profiles(db);
+    {
+        Statement q(db.handle(),
+                    "SELECT id, routing FROM conversations WHERE status = 'open' AND routing IS NOT"
+                    " NULL ORDER BY id");
+        while (q.step()) {
+            routing::ConversationSnapshot s;
+            s.id = q.columnInt(0);
+            if (snapshotFromJson(q.columnText(1), s)) out.conversations.push_back(std::move(s));
+        }
+    }
+    Statement q(db.handle(),
+                "SELECT m.id, m.conversation_id, m.channel, m.provider_id, m.body, m.locale,"
+                " m.created_at, c.contact_id, c.channel_ref, c.routed_message_id,"
+                " (SELECT min(id) FROM messages f WHERE f.conversation_id = c.id"
+                "  AND f.direction = 'in') AS first_id,"
+                " (SELECT address FROM contact_addresses a WHERE a.contact_id = c.contact_id"
+                "  AND a.channel = c.channel LIMIT 1) AS address"
+                " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                " WHERE m.direction = 'in' AND m.id > c.routed_message_id AND c.status = 'open'"
+                " ORDER BY m.id");
+    while (q.step()) {
+        UnroutedMessage u;
+        u.message_id = q.columnInt(0);
+        u.conversation_id = q.columnInt(1);
+        auto channel = routing::channelKindFromString(q.columnText(2));
+        u.message.channel = channel.value_or(routing::ChannelKind::Api);
+        u.message.provider_id = q.columnOptionalText(3).value_or("");
+        u.message.text = q.columnText(4);
+        u.message.locale = q.columnOptionalText(5);
+        u.message.received_at = fromMs(q.columnInt(6));
+        std::int64_t contact_id = q.columnInt(7);
+        u.message.channel_ref = q.columnOptionalText(8);
+        u.new_conversation = q.columnInt(9) == 0 && q.columnInt(10) == u.message_id;
+        u.message.from.id = q.columnOptionalText(11).value_or("");
+        u.contact = profiles.read(contact_id);
+        out.unrouted.push_back(std::move(u));
+    }
+    return out;
+}
+
+}  // namespace ccd::store::sqlite

@@ -1,0 +1,329 @@
+#pragma once
+// The routing engine: the one place where decisions are made. Every inbound message, agent
+// action and tick of time enters as an Event; the engine answers with Actions for the daemon to
+// apply (store, outbox, console, timers). Deterministic: the same state, configuration, events
+// and times give the same actions, which is what makes `ccd simulate` and the tests possible.
+// Pure: no I/O, no clock of its own.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "routing/agents.hpp"
+#include "routing/classify/classification.hpp"
+#include "routing/contact.hpp"
+#include "routing/model.hpp"
+#include "routing/routing_config.hpp"
+#include "routing/sla_clock.hpp"
+
+namespace ccd::routing {
+
+// ---- Events ------------------------------------------------------------------------------
+
+/// A customer message, already committed to the store.
+struct MessageReceived {
+    std::int64_t conversation_id = 0;
+    std::int64_t message_id = 0;
+    bool new_conversation = false;
+    InboundMessage message;
+    ContactProfile contact;
+    /// The message was sent by a machine (email Auto-Submitted, Precedence: bulk/junk/list,
+    /// X-Autoreply): it gets no automatic reply.
+    bool auto_submitted = false;
+    /// The message read as a satisfaction rating (1-5), when it reads as one; the daemon
+    /// fills it (templates::parseSurveyRating). Used only when a survey is waiting for it.
+    std::optional<int> survey_rating;
+};
+
+/// An agent's profile (from agents.yaml) became known or changed; presence is kept.
+struct AgentUpdated {
+    Agent agent;
+};
+
+/// An agent set their presence (available, away, offline, busy; wrap-up is set by the engine).
+struct PresenceChanged {
+    std::string agent;
+    Presence presence = Presence::Offline;
+};
+
+/// The agent accepted or declined an offer.
+struct OfferAnswered {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    bool accepted = false;
+};
+
+/// The agent sent a reply to the customer (already stored). `plan` marks a reply that proposes
+/// a plan (stops the plan clock too).
+struct AgentReplied {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    bool plan = false;
+};
+
+/// The agent hands the conversation to another agent or queue.
+struct TransferRequested {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    std::optional<std::string> to_agent;
+    std::optional<std::string> to_queue;
+    std::string note;
+};
+
+/// The agent (or a supervisor) resolved the conversation.
+struct ResolveRequested {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    std::string disposition;
+};
+
+/// The agent's connection is gone for longer than the grace period: their live conversations
+/// are re-queued at the front, asynchronous ones go back to their queue.
+struct AgentLost {
+    std::string agent;
+};
+
+/// Time passes: offers expire, overflow widens, SLA clocks warn and breach, follow-ups fire.
+struct Tick {};
+
+using Event = std::variant<MessageReceived, AgentUpdated, PresenceChanged, OfferAnswered,
+                           AgentReplied, TransferRequested, ResolveRequested, AgentLost, Tick>;
+
+// ---- Actions -----------------------------------------------------------------------------
+
+/// The triage of a conversation: classification, priority, queue, SLA clocks. Emitted when a
+/// conversation is opened and whenever a later message changes it.
+struct ConversationRouted {
+    std::int64_t conversation_id = 0;
+    std::int64_t message_id = 0;
+    Classification classification;
+    int priority = 4;
+    std::string queue;
+    std::vector<std::string> tags;
+    std::vector<std::string> rules;  ///< the rules that matched, in order
+    std::string sla_policy;
+    std::vector<SlaDeadline> deadlines;
+    bool handoff = true;  ///< false while a self-service answer may settle it
+};
+
+/// Send a templated reply to the customer through the conversation's channel.
+struct AutoReply {
+    std::int64_t conversation_id = 0;
+    std::int64_t in_reply_to = 0;  ///< the message that caused it; 0 for timers
+    std::string template_id;
+    std::string reason;  ///< "new_conversation", "after_hours", "category", "rule", "survey", ...
+    std::string locale;  ///< "en", "zh-Hans", "zh-Hant" (the customer's)
+};
+
+/// Offer a conversation to an agent until `expires_at`.
+struct OfferMade {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    std::string queue;
+    int priority = 4;
+    TimePoint expires_at{};
+};
+
+/// An offer is no longer valid (timed out, withdrawn, declined).
+struct OfferRevoked {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    std::string reason;  ///< "timeout", "declined", "withdrawn"
+};
+
+/// The conversation is now the agent's.
+struct Assigned {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+};
+
+/// The conversation waits in a queue (again): after routing, a transfer, a lost agent.
+struct Queued {
+    std::int64_t conversation_id = 0;
+    std::string queue;
+    int priority = 4;
+    std::size_t position = 0;  ///< 1-based place in the queue
+    std::string reason;        ///< "routed", "transfer", "agent_lost", "requeued", "handoff"
+};
+
+/// The conversation's priority changed (escalation, a waiting rule, a later message).
+struct PriorityChanged {
+    std::int64_t conversation_id = 0;
+    int from = 4;
+    int to = 4;
+    std::string reason;
+};
+
+/// An SLA clock passed its warning point or its deadline.
+struct SlaAlert {
+    std::int64_t conversation_id = 0;
+    Milestone milestone = Milestone::FirstResponse;
+    TimePoint due_at{};
+    bool breached = false;  ///< false: warning
+    std::optional<std::string> agent;  ///< who holds it, if anyone
+};
+
+/// A milestone was reached; its clock stopped.
+struct MilestoneMet {
+    std::int64_t conversation_id = 0;
+    Milestone milestone = Milestone::FirstResponse;
+    TimePoint at{};
+    bool late = false;
+};
+
+/// Tell supervisors (console supervisor stream) about something that needs a person.
+struct SupervisorNotice {
+    std::int64_t conversation_id = 0;
+    std::string reason;  ///< "sla_breach", "safety", "low_rating", ...
+    std::string detail;
+};
+
+/// The conversation was resolved; `survey` says whether a survey was sent.
+struct ConversationResolved {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    std::string disposition;
+};
+
+/// The conversation is over (its survey window passed): the store closes it; a new message
+/// opens a new conversation.
+struct ConversationClosed {
+    std::int64_t conversation_id = 0;
+};
+
+/// A satisfaction rating (1-5) answered a survey.
+struct RatingRecorded {
+    std::int64_t conversation_id = 0;
+    std::int64_t message_id = 0;
+    int rating = 0;
+};
+
+/// An agent's presence changed (wrap-up started or ended, lost).
+struct AgentStateChanged {
+    std::string agent;
+    Presence presence = Presence::Offline;
+};
+
+/// A request the engine refused (unknown conversation, not the agent's, ...): the console
+/// answers the agent with it.
+struct Rejected {
+    std::int64_t conversation_id = 0;
+    std::string agent;
+    std::string code;    ///< "not_found", "not_assigned", "unknown_agent", "unknown_queue"
+    std::string reason;
+};
+
+using Action = std::variant<ConversationRouted, AutoReply, OfferMade, OfferRevoked, Assigned,
+                            Queued, PriorityChanged, SlaAlert, MilestoneMet, SupervisorNotice,
+                            ConversationResolved, ConversationClosed, RatingRecorded,
+                            AgentStateChanged, Rejected>;
+
+/// The action's name for logs, storage and `ccd simulate` ("routed", "auto_reply", ...).
+std::string_view actionName(const Action& action);
+
+// ---- State read by the daemon ------------------------------------------------------------
+
+/// A conversation the engine tracks, as saved in the store and restored at start-up.
+struct ConversationSnapshot {
+    std::int64_t id = 0;
+    std::int64_t contact_id = 0;
+    ChannelKind channel = ChannelKind::Api;
+    std::string language = "und";
+    std::string category;
+    int priority = 4;
+    std::string queue;
+    std::string sla_policy;
+    std::vector<SlaDeadline> deadlines;
+    std::optional<std::string> agent;  ///< assigned agent when it stopped
+    TimePoint opened_at{};
+    TimePoint queued_at{};
+    bool handoff = true;
+    /// "self_service", "waiting", "offered", "assigned", "resolved".
+    std::string stage = "waiting";
+    std::vector<std::string> tags;
+    std::string locale = "en";  ///< the language replies are written in
+    std::optional<TimePoint> resolved_at;
+};
+
+/// Per-queue figures for the supervisor board.
+struct QueueStats {
+    std::string name;
+    std::size_t waiting = 0;
+    std::chrono::milliseconds oldest_wait{0};
+};
+
+/// Per-agent figures for the supervisor board.
+struct AgentStats {
+    std::string id;
+    Presence presence = Presence::Offline;
+    double occupancy = 0.0;
+    std::size_t conversations = 0;
+};
+
+/// One triage without state: what `ccd classify` prints.
+struct TriageResult {
+    Classification classification;
+    int priority = 4;
+    std::string queue;
+    std::vector<std::string> tags;
+    std::vector<std::string> rules;
+    std::string sla_policy;
+    std::vector<SlaDeadline> deadlines;
+    std::optional<std::string> auto_reply;
+};
+
+/// Thread safety: none. The daemon owns the engine on one strand (single writer); handle()
+/// never blocks.
+class Engine {
+public:
+    /// Builds the classifier, calendars, rules and queues. Throws std::invalid_argument when
+    /// the configuration cannot be compiled (the config layer validates first).
+    explicit Engine(RoutingConfigPtr config);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Swaps in a new configuration, keeping conversations, agents and waiting work. Throws
+    /// like the constructor, and then keeps the old configuration.
+    void reconfigure(RoutingConfigPtr config);
+    const RoutingConfig& config() const;
+
+    /// Handles one event at `now`; the actions are in the order to apply them.
+    std::vector<Action> handle(const Event& event, TimePoint now);
+
+    /// Restores a conversation saved before a restart: waiting work is queued again (an
+    /// assignment is offered to the same agent first when they come back).
+    void restore(const ConversationSnapshot& snapshot, TimePoint now);
+
+    /// Triage of one message without touching state (for `ccd classify` and tests).
+    TriageResult triage(const InboundMessage& message, const ContactProfile& contact,
+                        bool new_conversation, TimePoint now);
+
+    /// When the next timer-driven action is due (offer expiry, overflow, SLA, follow-up,
+    /// wrap-up end); nullopt when nothing is scheduled.
+    std::optional<TimePoint> nextWakeup() const;
+
+    std::vector<QueueStats> queueStats(TimePoint now) const;
+    std::vector<AgentStats> agentStats() const;
+    /// The conversation's state, if the engine tracks it.
+    std::optional<ConversationSnapshot> conversation(std::int64_t id) const;
+    /// Snapshots of the conversations whose routing state changed since the last call, for the
+    /// daemon to store (and restore after a restart).
+    std::vector<ConversationSnapshot> takeChanged();
+    /// Whether the conversation is offered or assigned to `agent`, or waits in one of the
+    /// queues the agent serves: what an agent may see.
+    bool visibleTo(std::int64_t conversation_id, const std::string& agent) const;
+    /// Conversations offered or assigned to an agent.
+    std::vector<std::int64_t> conversationsOf(const std::string& agent) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ccd::routing
