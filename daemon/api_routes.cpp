@@ -10,6 +10,7 @@
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/routing_json.hpp"
 #include "daemon/store/store.hpp"
 
 namespace ccd::daemon {
@@ -34,6 +35,8 @@ json conversationJson(const store::ConversationRecord& c) {
                             {"author", m.author},
                             {"text", m.text},
                             {"locale", optionalJson(m.locale)},
+                            {"template", optionalJson(m.template_id)},
+                            {"subject", optionalJson(m.subject)},
                             {"created_at", formatRfc3339Millis(m.created_at_ms)}});
     }
     return {{"id", c.id},
@@ -50,7 +53,9 @@ json conversationJson(const store::ConversationRecord& c) {
               {"phone", optionalJson(c.contact.phone)},
               {"tier", c.contact.tier},
               {"locale", optionalJson(c.contact.locale)}}},
-            {"messages", std::move(messages)}};
+            {"messages", std::move(messages)},
+            {"routing", c.routing ? snapshotJson(*c.routing, routing::Clock::now()) : json(nullptr)},
+            {"rating", c.rating ? json(*c.rating) : json(nullptr)}};
 }
 
 }  // namespace
@@ -82,16 +87,20 @@ void addApiRoutes(http::Router& router, RouteServices s) {
     });
 
     if (s.api_enabled) router.add("POST", "/v1/messages",
-               [&store = s.store, &channel = s.api_channel](http::RoutedRequest&& req,
-                                                            http::Responder r) {
+               [&store = s.store, &channel = s.api_channel, route = s.route_message](
+                   http::RoutedRequest&& req, http::Responder r) {
                    auto parsed = channel.parse(req.http, routing::Clock::now());
                    if (parsed.rejection) {
                        const auto& rj = *parsed.rejection;
                        return r.send(WebResponse::error(rj.status, rj.code, rj.reason, rj.field));
                    }
                    // The API channel yields exactly one message per request.
-                   store.ingest(std::move(parsed.messages.front()),
-                                [r](store::StoreResult<store::IngestResult> result) {
+                   auto message = std::make_shared<routing::InboundMessage>(
+                       std::move(parsed.messages.front()));
+                   // The engine needs the message after the commit; copy it only then.
+                   routing::InboundMessage to_store = route ? *message : std::move(*message);
+                   store.ingest(std::move(to_store),
+                                [r, route, message](store::StoreResult<store::IngestResult> result) {
                                     if (!result) {
                                         auto res = WebResponse::error(
                                             503, "store_unavailable",
@@ -103,7 +112,13 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                                     json body{{"message_id", v.message_id},
                                               {"conversation_id", v.conversation_id},
                                               {"duplicate", v.duplicate}};
-                                    r.send(WebResponse::json(202, dump(body)));
+                                    if (!route || v.duplicate)
+                                        return r.send(WebResponse::json(202, dump(body)));
+                                    // Answer once routing and the automatic reply are stored:
+                                    // the conversation read next shows them.
+                                    route(v, *message, [r, text = dump(body)] {
+                                        r.send(WebResponse::json(202, text));
+                                    });
                                 });
                });
 

@@ -11,6 +11,10 @@ class InboundChannel;
 }
 namespace ccd::store {
 class Store;
+struct IngestResult;
+}
+namespace ccd::routing {
+struct InboundMessage;
 }
 
 namespace ccd::daemon {
@@ -29,6 +33,12 @@ struct RouteServices {
     Metrics& metrics;
     const channels::InboundChannel& api_channel;
     bool api_enabled = true;  ///< channels.api.enabled: without it POST /v1/messages is 404
+    /// Hands a stored, new message to the routing engine; `done` runs once the engine's
+    /// decisions (routing, automatic reply) are stored, so the answer reflects them. Empty: the
+    /// message is only stored.
+    std::function<void(const store::IngestResult& stored, const routing::InboundMessage& message,
+                       std::function<void()> done)>
+        route_message;
     /// Bearer tokens for the routes that reveal conversations; null: nobody may read them.
     const console::AuthService* auth = nullptr;
     /// Whether a conversation is visible to an agent (offered or assigned to them, or waiting in

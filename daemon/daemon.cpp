@@ -9,17 +9,26 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "channels/api/api_channel.hpp"
 #include "config/agents_config_parser.hpp"
+#include "config/config_error.hpp"
 #include "daemon/api_routes.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/auth_routes.hpp"
+#include "daemon/console/console_server.hpp"
+#include "daemon/console/http_auth.hpp"
+#include "daemon/engine_host.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
+#include "daemon/contact_routes.hpp"
+#include "daemon/template_routes.hpp"
+#include "templates/catalog.hpp"
+#include "templates/survey_answer.hpp"
 
 namespace ccd::daemon {
 
@@ -65,8 +74,9 @@ config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg) {
 }  // namespace
 
 struct Daemon::Impl {
-    explicit Impl(config::DaemonConfigPtr cfg)
-        : config(std::move(cfg)),
+    explicit Impl(config::ConfigBundle bundle)
+        : config(std::move(bundle.daemon)),
+          catalog(std::move(bundle.catalog)),
           store(store::sqlite::SqliteStoreOptions{config->storage.sqlite.path,
                                                   config->storage.sqlite.max_batch,
                                                   config->storage.sqlite.busy_timeout},
@@ -75,12 +85,120 @@ struct Daemon::Impl {
           router(&metrics),
           work(asio::make_work_guard(ioc)),
           server(ioc, router, metrics, [this] { return limits(); }) {
+        if (bundle.routing) {
+            engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
+                                                  [this] { return currentCatalog(); });
+        }
         metrics.addGauge("ccd_store_queue_depth", "Writes waiting for the next group commit.",
                          [this] { return static_cast<double>(store.status().queue_depth); });
-        RouteServices services{store, metrics, api_channel, config->channels.api.enabled};
-        services.auth = &auth;
+        RouteServices services{store, metrics, api_channel, config->channels.api.enabled, {},
+                               &auth, {}};
+        if (engine) {
+            services.route_message = [this](const store::IngestResult& stored,
+                                            const routing::InboundMessage& message,
+                                            std::function<void()> done) {
+                routing::MessageReceived e;
+                e.conversation_id = stored.conversation_id;
+                e.message_id = stored.message_id;
+                e.new_conversation = stored.new_conversation;
+                e.message = message;
+                e.contact = stored.contact;
+                e.survey_rating = templates::parseSurveyRating(message.text);
+                // The message is durable already: answer even if storing the decisions failed
+                // (the engine routes unrouted messages again at the next start).
+                engine->submit(std::move(e), [done = std::move(done)](bool, const auto&) { done(); });
+            };
+            services.agent_can_see = [this](std::int64_t id, const std::string& agent,
+                                            std::function<void(bool)> answer) {
+                engine->query([id, agent, answer = std::move(answer)](const routing::Engine& en) {
+                    answer(en.visibleTo(id, agent));
+                });
+            };
+        }
         addApiRoutes(router, std::move(services));
+        addTemplateRoutes(router, [this] { return currentCatalog(); });
+        // Customer records reveal personal data: supervisors and admins only.
+        addContactRoutes(router, store, [this](const http::RoutedRequest& req)
+                                            -> std::optional<channels::WebResponse> {
+            auto who = console::requireRole(req, auth, console::Role::Supervisor);
+            if (!who) return std::move(*who.response);
+            return std::nullopt;
+        });
+        router.add("POST", "/v1/admin/reload",
+                   [this](http::RoutedRequest&& req, http::Responder r) {
+                       auto who = console::authenticate(req, auth);
+                       if (!who) return r.send(std::move(*who.response));
+                       if (!console::atLeast(who.principal->role, console::Role::Admin))
+                           return r.send(console::forbidden("reloading needs an admin"));
+                       adminReload(std::move(r));
+                   });
         addAuthRoutes(router, auth);
+        if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
+            console_rt = console::addConsoleServer(
+                *config, {ioc, router, store, *engine, auth,
+                          [this](std::int64_t, const std::string& id,
+                                 const std::map<std::string, std::string>& vars,
+                                 const std::string& language) {
+                              return renderCanned(id, vars, language);
+                          },
+                          [this] { return server.port(); }});
+    }
+
+    // A canned response chosen by an agent: the template as text, with the agent's values.
+    console::RenderedReply renderCanned(const std::string& id,
+                                        const std::map<std::string, std::string>& vars,
+                                        const std::string& language) const {
+        console::RenderedReply out;
+        auto cat = currentCatalog();
+        if (!cat) {
+            out.error = "no template catalog is configured";
+            return out;
+        }
+        templates::Vars values;
+        for (const auto& [k, v] : vars) values[k] = v;
+        auto r = cat->render(id, language, templates::Variant::Text, values, "UTC");
+        if (r.ok()) {
+            out.text = r.value->text;
+        } else {
+            out.error = r.error;
+        }
+        return out;
+    }
+
+    std::shared_ptr<const templates::Catalog> currentCatalog() const {
+        std::lock_guard lock(config_mutex);
+        return catalog;
+    }
+
+    // POST /v1/admin/reload: the same as SIGHUP, answered with what happened.
+    void adminReload(http::Responder r) {
+        if (!loader) {
+            return r.send(channels::WebResponse::error(503, "reload_unavailable",
+                                                       "the daemon was started without a "
+                                                       "configuration file to reload"));
+        }
+        try {
+            auto next = loader();
+            owner->reload(std::move(next));
+            nlohmann::json body{{"status", "reloaded"}, {"config", config->source_path}};
+            r.send(channels::WebResponse::json(200, body.dump()));
+        } catch (const config::ConfigError& e) {
+            nlohmann::json issues = nlohmann::json::array();
+            for (const auto& i : e.issues()) {
+                issues.push_back({{"file", i.file},
+                                  {"line", i.line},
+                                  {"column", i.column},
+                                  {"path", i.path},
+                                  {"message", i.message}});
+                spdlog::error("reload: {}", i.format());
+            }
+            spdlog::error("reload: rejected; the previous configuration keeps serving");
+            nlohmann::json body{{"error", "invalid_config"},
+                                {"reason", "the new configuration is invalid; the previous one "
+                                           "keeps serving"},
+                                {"issues", std::move(issues)}};
+            r.send(channels::WebResponse::json(422, body.dump()));
+        }
     }
 
     config::ServerLimits limits() const {
@@ -90,6 +208,9 @@ struct Daemon::Impl {
 
     mutable std::mutex config_mutex;
     config::DaemonConfigPtr config;
+    std::shared_ptr<const templates::Catalog> catalog;  // null without `templates:`
+    Daemon* owner = nullptr;
+    std::function<config::ConfigBundle()> loader;  // throws ConfigError
     Metrics metrics;
     store::sqlite::SqliteStore store;
     channels::api::ApiChannel api_channel;
@@ -98,6 +219,8 @@ struct Daemon::Impl {
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work;
     http::HttpServer server;
+    std::unique_ptr<EngineHost> engine;  // null without a routing file
+    std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
     std::vector<std::thread> threads;
 
     std::mutex stop_mutex;
@@ -106,13 +229,19 @@ struct Daemon::Impl {
     bool stopped = false;
 };
 
-Daemon::Daemon(config::DaemonConfigPtr config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Daemon::Daemon(config::DaemonConfigPtr config)
+    : Daemon(config::ConfigBundle{std::move(config), nullptr, nullptr}) {}
+
+Daemon::Daemon(config::ConfigBundle bundle) : impl_(std::make_unique<Impl>(std::move(bundle))) {
+    impl_->owner = this;
+}
 
 Daemon::~Daemon() { stop(); }
 
 void Daemon::start() {
     auto cfg = currentConfig();
     impl_->server.start(cfg->server.listen);
+    if (impl_->console_rt) impl_->console_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {
         impl_->threads.emplace_back([this] {
             for (;;) {
@@ -126,6 +255,12 @@ void Daemon::start() {
             }
         });
     }
+    // Restores open conversations and replays unrouted messages before traffic is routed.
+    if (impl_->engine) impl_->engine->start();
+}
+
+void Daemon::setLoader(std::function<config::ConfigBundle()> loader) {
+    impl_->loader = std::move(loader);
 }
 
 std::uint16_t Daemon::port() const { return impl_->server.port(); }
@@ -136,14 +271,20 @@ void Daemon::requestStop() {
     impl_->stop_cv.notify_all();
 }
 
-void Daemon::run(std::function<config::DaemonConfigPtr()> load_config) {
+void Daemon::run(std::function<config::ConfigBundle()> load_config) {
+    setLoader(load_config);
     asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal;
     on_signal = [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
             spdlog::info("SIGHUP: reloading configuration");
-            if (auto next = load_config()) reload(std::move(next));
+            try {
+                reload(load_config());
+            } catch (const config::ConfigError& e) {
+                for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
+                spdlog::error("reload: rejected; the previous configuration keeps serving");
+            }
             signals.async_wait(on_signal);
             return;
         }
@@ -161,6 +302,18 @@ void Daemon::run(std::function<config::DaemonConfigPtr()> load_config) {
 }
 
 void Daemon::reload(config::DaemonConfigPtr next) {
+    reload(config::ConfigBundle{std::move(next), nullptr, nullptr});
+}
+
+void Daemon::reload(config::ConfigBundle bundle) {
+    config::DaemonConfigPtr next = bundle.daemon;
+    if (bundle.routing) {
+        if (impl_->engine) {
+            impl_->engine->reconfigure(bundle.routing);
+        } else {
+            spdlog::warn("reload: a routing file was added; routing starts at the next start");
+        }
+    }
     auto old = currentConfig();
     auto restart_only = [&](const char* what) {
         spdlog::warn("reload: {} changed; the change takes effect at the next start", what);
@@ -182,6 +335,7 @@ void Daemon::reload(config::DaemonConfigPtr next) {
     {
         std::lock_guard lock(impl_->config_mutex);
         impl_->config = std::move(next);
+        if (bundle.catalog) impl_->catalog = std::move(bundle.catalog);
     }
     spdlog::info("configuration reloaded");
 }
@@ -193,6 +347,8 @@ void Daemon::stop() {
         impl_->stopped = true;
     }
     auto grace = currentConfig()->server.shutdown_grace;
+    if (impl_->console_rt) impl_->console_rt->stop();
+    if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;
     impl_->server.stop();
     // Requests in progress finish (their store commits complete) before the store closes.

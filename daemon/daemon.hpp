@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "config/config_bundle.hpp"
 #include "config/daemon_config.hpp"
 
 namespace ccd::daemon {
@@ -16,8 +17,11 @@ class Metrics;
 /// called from any thread.
 class Daemon {
 public:
-    /// Opens the store. Throws store::sqlite::StoreOpenError when it cannot.
+    /// Opens the store. Throws store::sqlite::StoreOpenError when it cannot. Without a routing
+    /// file messages are only stored.
     explicit Daemon(config::DaemonConfigPtr config);
+    /// With the routing engine and the template catalog of the bundle.
+    explicit Daemon(config::ConfigBundle bundle);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
@@ -29,9 +33,12 @@ public:
     std::uint16_t port() const;
 
     /// Blocks until SIGTERM or SIGINT (or stop() from another thread), then shuts down
-    /// gracefully. On SIGHUP calls `load_config`; a null result (an invalid file) keeps the
-    /// current configuration.
-    void run(std::function<config::DaemonConfigPtr()> load_config);
+    /// gracefully. On SIGHUP (and POST /v1/admin/reload) calls `load_config`; when it throws
+    /// config::ConfigError (an invalid file) the current configuration keeps serving.
+    void run(std::function<config::ConfigBundle()> load_config);
+
+    /// What POST /v1/admin/reload loads (run() sets it too).
+    void setLoader(std::function<config::ConfigBundle()> loader);
 
     /// Asks run() to return; usable from any thread, including a signal-free test.
     void requestStop();
@@ -39,6 +46,8 @@ public:
     /// Applies a new configuration: limits and log level at once; listener, storage and thread
     /// count only at the next start (a warning says so).
     void reload(config::DaemonConfigPtr next);
+    /// Also swaps the routing rules (engine) and the template catalog, when given.
+    void reload(config::ConfigBundle next);
 
     /// Stops accepting, finishes requests in progress within the shutdown grace, commits and
     /// stops the threads. Idempotent.

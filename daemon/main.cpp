@@ -17,6 +17,7 @@
 
 #include "ccd_version.hpp"
 #include "config/agents_config_parser.hpp"
+#include "config/config_bundle.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
@@ -24,6 +25,7 @@
 #include "daemon/cli_agent.hpp"
 #include "daemon/cli_contacts.hpp"
 #include "daemon/cli_render.hpp"
+#include "daemon/cli_routing.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
@@ -57,12 +59,11 @@ struct LoadedConfig {
 
 LoadedConfig loadAll(const std::string& path) {
     LoadedConfig out;
-    out.daemon = ccd::config::loadDaemonConfig(path);
-    if (!out.daemon->routing_path.empty())
-        out.routing = ccd::config::loadRoutingConfig(out.daemon->routing_path);
-    if (!out.daemon->templates.path.empty())
-        out.templates = ccd::config::loadTemplateCatalog(out.daemon->templates.path,
-                                                         out.daemon->templates.default_locale);
+    // ccd.yaml, routing.yaml and the catalog, with the templates the rules name checked.
+    auto bundle = ccd::config::loadConfigBundle(path);
+    out.daemon = bundle.daemon;
+    out.routing = bundle.routing;
+    out.templates = bundle.catalog;
     if (!out.daemon->agents_path.empty())
         out.agents = ccd::config::loadAgentsConfig(out.daemon->agents_path);
     return out;
@@ -99,8 +100,10 @@ int checkConfig(const std::string& path) {
 int runDaemon(const std::string& path) {
     setUpLogging();
     ccd::config::DaemonConfigPtr cfg;
+    ccd::config::ConfigBundle bundle;
     try {
-        auto loaded = loadAll(path);
+        bundle = ccd::config::loadConfigBundle(path);
+        auto& loaded = bundle;
         cfg = loaded.daemon;
         if (loaded.routing)
             spdlog::info("routing: {} ({})", cfg->routing_path, describeRouting(*loaded.routing));
@@ -115,10 +118,13 @@ int runDaemon(const std::string& path) {
 
     std::unique_ptr<ccd::daemon::Daemon> daemon;
     try {
-        daemon = std::make_unique<ccd::daemon::Daemon>(cfg);
+        daemon = std::make_unique<ccd::daemon::Daemon>(std::move(bundle));
     } catch (const ccd::store::sqlite::StoreOpenError& e) {
         spdlog::critical("store: {}", e.what());
         return kExitStore;
+    } catch (const ccd::config::ConfigError& e) {  // the agents file
+        std::cerr << e.what();
+        return kExitConfig;
     }
     try {
         daemon->start();
@@ -133,19 +139,14 @@ int runDaemon(const std::string& path) {
                      : cfg->server.listen.host,
                  daemon->port());
 
-    // A reload takes both files or neither.
-    daemon->run([path]() -> ccd::config::DaemonConfigPtr {
-        try {
-            auto loaded = loadAll(path);
-            if (loaded.routing)
-                spdlog::info("reload: routing {} ({})", loaded.daemon->routing_path,
-                             describeRouting(*loaded.routing));
-            return loaded.daemon;
-        } catch (const ccd::config::ConfigError& e) {
-            for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
-            spdlog::error("reload: rejected; the previous configuration keeps serving");
-            return nullptr;
-        }
+    // A reload takes every file or none: an invalid one throws ConfigError and the daemon
+    // keeps what it has.
+    daemon->run([path]() {
+        auto loaded = ccd::config::loadConfigBundle(path);
+        if (loaded.routing)
+            spdlog::info("reload: routing {} ({})", loaded.daemon->routing_path,
+                         describeRouting(*loaded.routing));
+        return loaded;
     });
     return kExitOk;
 }
@@ -168,10 +169,12 @@ int main(int argc, char** argv) {
         ->envname("CCD_CONFIG")
         ->capture_default_str();
 
-    ccd::daemon::ContactsCommand contacts(app, config_path);
     ccd::daemon::AgentCommand agent(app, config_path);
+    ccd::daemon::ContactsCommand contacts(app, config_path);
 
     ccd::daemon::RenderCommand render(app, config_path);
+    ccd::daemon::ClassifyCommand classify(app, config_path);
+    ccd::daemon::SimulateCommand simulate(app, config_path);
 
     app.footer(
         "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid configuration,\n"
@@ -188,8 +191,10 @@ int main(int argc, char** argv) {
         if (*check) return checkConfig(config_path);
         if (*run) return runDaemon(config_path);
         if (render.selected()) return render.run();
-        if (contacts.selected()) return contacts.run();
+        if (classify.selected()) return classify.run();
+        if (simulate.selected()) return simulate.run();
         if (agent.selected()) return agent.run();
+        if (contacts.selected()) return contacts.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';
         return kExitFailure;

@@ -1,0 +1,370 @@
+#include "daemon/cli_routing.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "config/config_error.hpp"
+#include "config/daemon_config_parser.hpp"
+#include "config/routing_config_parser.hpp"
+#include "config/yaml_reader.hpp"
+#include "daemon/cli_render.hpp"
+#include "daemon/routing_json.hpp"
+#include "routing/engine.hpp"
+#include "routing/rules.hpp"
+
+namespace ccd::daemon {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+constexpr int kExitConfig = 3;
+
+// The routing file: `--config` may name ccd.yaml (its `routing:` file is used) or a routing
+// file itself. Throws ConfigError.
+routing::RoutingConfigPtr loadRouting(const std::string& path) {
+    std::ifstream in(path);
+    std::string first((std::istreambuf_iterator<char>(in)), {});
+    bool is_daemon_config = first.find("\nserver:") != std::string::npos ||
+                            first.rfind("server:", 0) == 0 ||
+                            first.find("\nrouting:") != std::string::npos ||
+                            first.rfind("routing:", 0) == 0;
+    if (!is_daemon_config) return config::loadRoutingConfig(path);
+    auto daemon = config::loadDaemonConfig(path);
+    if (daemon->routing_path.empty())
+        throw config::ConfigError({config::ConfigIssue{path, 0, 0, "routing",
+                                                       "names no routing file"}});
+    return config::loadRoutingConfig(daemon->routing_path);
+}
+
+void printIssues(const config::ConfigError& e) {
+    std::cerr << e.what();
+    std::cerr << e.issues().size() << " problem(s)\n";
+}
+
+std::optional<routing::ChannelKind> channelOf(const json& j, const char* key) {
+    if (!j.contains(key)) return routing::ChannelKind::Api;
+    if (!j[key].is_string()) return std::nullopt;
+    auto name = j[key].get<std::string>();
+    // The sample files say "messaging" for any messaging app.
+    if (name == "messaging") return routing::ChannelKind::Telegram;
+    if (name == "chat") return routing::ChannelKind::Webchat;
+    if (name == "phone") return routing::ChannelKind::Voice;
+    return routing::channelKindFromString(name);
+}
+
+std::optional<routing::TimePoint> timeOf(const json& j, const char* key, std::string& error) {
+    if (!j.contains(key)) return std::nullopt;
+    if (!j[key].is_string()) {
+        error = std::string(key) + ": expected an RFC 3339 time";
+        return std::nullopt;
+    }
+    auto t = parseRfc3339(j[key].get<std::string>());
+    if (!t) error = std::string(key) + ": expected an RFC 3339 time such as 2026-11-24T10:00:00+08:00";
+    return t;
+}
+
+json triageJson(const routing::TriageResult& t, routing::TimePoint now) {
+    json j = classificationJson(t.classification);
+    j["priority"] = routing::priorityName(t.priority);
+    j["queue"] = t.queue;
+    j["tags"] = t.tags;
+    j["rule"] = t.rules.empty() ? json(nullptr) : json(t.rules.front());
+    j["rules"] = t.rules;
+    j["sla_policy"] = t.sla_policy;
+    json sla = deadlinesJson(t.deadlines, now);
+    for (auto& [k, v] : sla.items()) {
+        v.erase("state");
+        v.erase("warn_at");
+    }
+    j["sla"] = std::move(sla);
+    if (t.auto_reply) j["auto_reply"] = *t.auto_reply;
+    return j;
+}
+
+}  // namespace
+
+// ---- classify ---------------------------------------------------------------------------
+
+struct ClassifyCommand::Options {
+    std::string text;
+    std::string jsonl;
+    std::string now;
+};
+
+ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
+    : config_path_(&config_path), opts_(std::make_unique<Options>()) {
+    cmd_ = app.add_subcommand("classify",
+                              "Classify texts with the routing rules and print one JSON line each");
+    cmd_->add_option("text", opts_->text, "A message to classify");
+    cmd_->add_option("--jsonl", opts_->jsonl,
+                     "JSON lines with text and optional channel, tier, locale, id ('-': stdin)");
+    cmd_->add_option("--now", opts_->now, "The time to decide at (RFC 3339; default: now)");
+    cmd_->add_option("-c,--config", config_path, "ccd.yaml, or a routing file")
+        ->envname("CCD_CONFIG")
+        ->capture_default_str();
+    cmd_->footer("Exit codes: 0 ok, 2 usage error or malformed input line, 3 invalid configuration.");
+}
+
+ClassifyCommand::~ClassifyCommand() = default;
+bool ClassifyCommand::selected() const { return cmd_ && cmd_->parsed(); }
+
+int ClassifyCommand::run() const {
+    const Options& o = *opts_;
+    if (o.text.empty() == o.jsonl.empty()) {
+        std::cerr << "ccd classify: give either a TEXT or --jsonl FILE\n";
+        return kExitUsage;
+    }
+    routing::TimePoint now = routing::Clock::now();
+    if (!o.now.empty()) {
+        auto t = parseRfc3339(o.now);
+        if (!t) {
+            std::cerr << "ccd classify: --now: expected an RFC 3339 time\n";
+            return kExitUsage;
+        }
+        now = *t;
+    }
+    routing::RoutingConfigPtr cfg;
+    try {
+        cfg = loadRouting(*config_path_);
+    } catch (const config::ConfigError& e) {
+        printIssues(e);
+        return kExitConfig;
+    }
+    routing::Engine engine(cfg);
+
+    auto classifyOne = [&](const json& in, const std::string& where) -> bool {
+        if (!in.is_object() || !in.contains("text") || !in["text"].is_string()) {
+            std::cerr << where << ": expected an object with a \"text\" string\n";
+            return false;
+        }
+        routing::InboundMessage m;
+        m.text = in["text"].get<std::string>();
+        auto channel = channelOf(in, "channel");
+        if (!channel) {
+            std::cerr << where << ": channel: unknown channel\n";
+            return false;
+        }
+        m.channel = *channel;
+        routing::ContactProfile contact;
+        if (in.contains("tier") && in["tier"].is_string()) contact.tier = in["tier"].get<std::string>();
+        if (in.contains("locale") && in["locale"].is_string())
+            contact.locale = in["locale"].get<std::string>();
+        json out = triageJson(engine.triage(m, contact, true, now), now);
+        if (in.contains("id")) out["id"] = in["id"];
+        std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+        return true;
+    };
+
+    if (!o.text.empty()) return classifyOne(json{{"text", o.text}}, "text") ? kExitOk : kExitUsage;
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (o.jsonl != "-") {
+        file.open(o.jsonl);
+        if (!file) {
+            std::cerr << "ccd classify: cannot read " << o.jsonl << '\n';
+            return kExitUsage;
+        }
+        in = &file;
+    }
+    std::string line;
+    int number = 0, bad = 0;
+    while (std::getline(*in, line)) {
+        ++number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        std::string where = o.jsonl + ":" + std::to_string(number);
+        json j = json::parse(line, nullptr, false);
+        if (j.is_discarded()) {
+            std::cerr << where << ": not valid JSON\n";
+            ++bad;
+            continue;
+        }
+        if (!classifyOne(j, where)) ++bad;
+    }
+    return bad ? kExitUsage : kExitOk;
+}
+
+// ---- simulate ---------------------------------------------------------------------------
+
+struct SimulateCommand::Options {
+    std::string events;
+    std::string start;
+};
+
+SimulateCommand::SimulateCommand(CLI::App& app, std::string& config_path)
+    : config_path_(&config_path), opts_(std::make_unique<Options>()) {
+    cmd_ = app.add_subcommand(
+        "simulate", "Replay a JSON-lines stream of events through the engine and print its actions");
+    cmd_->add_option("--events", opts_->events, "JSON lines of events ('-': stdin)")->required();
+    cmd_->add_option("--start", opts_->start,
+                     "Simulated time of the first event (RFC 3339; default: its `at`, else now)");
+    cmd_->add_option("-c,--config", config_path, "ccd.yaml, or a routing file")
+        ->envname("CCD_CONFIG")
+        ->capture_default_str();
+    cmd_->footer(
+        "Events (one JSON object per line; `at` (RFC 3339) is optional and never goes back):\n"
+        "  {\"type\":\"agent\",\"id\":\"alice\",\"skills\":[\"technical\"],\"languages\":[\"en\"]}\n"
+        "  {\"type\":\"presence\",\"agent\":\"alice\",\"presence\":\"available\"}\n"
+        "  {\"type\":\"message\",\"conversation\":1,\"text\":\"...\",\"channel\":\"email\",\n"
+        "   \"contact\":{\"id\":7,\"tier\":\"vip\",\"locale\":\"zh-TW\"},\"rating\":5}\n"
+        "  {\"type\":\"accept\"|\"decline\",\"conversation\":1,\"agent\":\"alice\"}\n"
+        "  {\"type\":\"reply\",\"conversation\":1,\"agent\":\"alice\",\"plan\":true}\n"
+        "  {\"type\":\"transfer\",\"conversation\":1,\"agent\":\"alice\",\"to_queue\":\"billing\"}\n"
+        "  {\"type\":\"resolve\",\"conversation\":1,\"agent\":\"alice\",\"disposition\":\"fixed\"}\n"
+        "  {\"type\":\"agent_lost\",\"agent\":\"alice\"}\n"
+        "  {\"type\":\"advance\",\"by\":\"30m\"}   time passes (ticks every second of it)\n"
+        "Exit codes: 0 ok, 2 usage error or malformed event, 3 invalid configuration.");
+}
+
+SimulateCommand::~SimulateCommand() = default;
+bool SimulateCommand::selected() const { return cmd_ && cmd_->parsed(); }
+
+int SimulateCommand::run() const {
+    const Options& o = *opts_;
+    routing::RoutingConfigPtr cfg;
+    try {
+        cfg = loadRouting(*config_path_);
+    } catch (const config::ConfigError& e) {
+        printIssues(e);
+        return kExitConfig;
+    }
+    routing::Engine engine(cfg);
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (o.events != "-") {
+        file.open(o.events);
+        if (!file) {
+            std::cerr << "ccd simulate: cannot read " << o.events << '\n';
+            return kExitUsage;
+        }
+        in = &file;
+    }
+    std::optional<routing::TimePoint> clock;
+    if (!o.start.empty()) {
+        clock = parseRfc3339(o.start);
+        if (!clock) {
+            std::cerr << "ccd simulate: --start: expected an RFC 3339 time\n";
+            return kExitUsage;
+        }
+    }
+    std::map<std::int64_t, bool> seen_conversations;
+    std::int64_t next_message = 1, next_conversation = 1;
+    auto print = [&](const std::vector<routing::Action>& actions, int line) {
+        for (const auto& a : actions) {
+            json j = actionJson(a);
+            j["at"] = isoTime(*clock);
+            j["event"] = line;
+            std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+        }
+    };
+    auto str = [](const json& j, const char* key) {
+        return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
+
+    std::string line;
+    int number = 0;
+    while (std::getline(*in, line)) {
+        ++number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        std::string where = o.events + ":" + std::to_string(number);
+        auto fail = [&](const std::string& why) {
+            std::cerr << where << ": " << why << '\n';
+            return kExitUsage;
+        };
+        json e = json::parse(line, nullptr, false);
+        if (!e.is_object()) return fail("expected a JSON object");
+        std::string error;
+        auto at = timeOf(e, "at", error);
+        if (!error.empty()) return fail(error);
+        if (at) {
+            if (clock && *at < *clock) return fail("at: time goes back");
+            if (clock && *at > *clock) {
+                // Let the clock run to `at` so timers fire when they are due.
+                print(engine.handle(routing::Tick{}, *at), number);
+            }
+            clock = at;
+        }
+        if (!clock) clock = routing::Clock::now();
+        const std::string type = str(e, "type");
+        const std::string agent = str(e, "agent");
+        std::int64_t conversation = e.value("conversation", std::int64_t{0});
+        if (type == "agent") {
+            routing::Agent a;
+            a.id = str(e, "id");
+            if (a.id.empty()) return fail("id: an agent needs an id");
+            for (const auto& s : e.value("skills", std::vector<std::string>{})) a.skills.insert(s);
+            for (const auto& l : e.value("languages", std::vector<std::string>{}))
+                a.languages.insert(l);
+            print(engine.handle(routing::AgentUpdated{a}, *clock), number);
+        } else if (type == "presence") {
+            auto p = routing::presenceFromString(str(e, "presence"));
+            if (!p) return fail("presence: expected available, busy, away, offline or wrap_up");
+            print(engine.handle(routing::PresenceChanged{agent, *p}, *clock), number);
+        } else if (type == "message") {
+            routing::MessageReceived m;
+            if (!e.contains("text") || !e["text"].is_string()) return fail("text: missing");
+            m.message.text = e["text"].get<std::string>();
+            auto channel = channelOf(e, "channel");
+            if (!channel) return fail("channel: unknown channel");
+            m.message.channel = *channel;
+            if (!conversation) conversation = next_conversation;
+            next_conversation = std::max(next_conversation, conversation + 1);
+            m.conversation_id = conversation;
+            m.message_id = next_message++;
+            m.new_conversation = !seen_conversations[conversation];
+            seen_conversations[conversation] = true;
+            const json contact = e.value("contact", json::object());
+            m.contact.id = contact.value("id", conversation);
+            m.contact.tier = contact.value("tier", std::string("standard"));
+            if (contact.contains("locale")) m.contact.locale = contact.value("locale", std::string());
+            m.message.from.id = "c" + std::to_string(m.contact.id);
+            if (e.contains("rating") && e["rating"].is_number_integer())
+                m.survey_rating = e["rating"].get<int>();
+            m.auto_submitted = e.value("auto_submitted", false);
+            print(engine.handle(m, *clock), number);
+        } else if (type == "accept" || type == "decline") {
+            print(engine.handle(routing::OfferAnswered{conversation, agent, type == "accept"},
+                                *clock),
+                  number);
+        } else if (type == "reply") {
+            print(engine.handle(routing::AgentReplied{conversation, agent, e.value("plan", false)},
+                                *clock),
+                  number);
+        } else if (type == "transfer") {
+            routing::TransferRequested t{conversation, agent, std::nullopt, std::nullopt,
+                                         str(e, "note")};
+            if (!str(e, "to_agent").empty()) t.to_agent = str(e, "to_agent");
+            if (!str(e, "to_queue").empty()) t.to_queue = str(e, "to_queue");
+            print(engine.handle(t, *clock), number);
+        } else if (type == "resolve") {
+            print(engine.handle(routing::ResolveRequested{conversation, agent, str(e, "disposition")},
+                                *clock),
+                  number);
+        } else if (type == "agent_lost") {
+            print(engine.handle(routing::AgentLost{agent}, *clock), number);
+        } else if (type == "advance" || type == "tick") {
+            auto by = config::parseDuration(str(e, "by").empty() ? "0s" : str(e, "by"));
+            if (!by) return fail("by: expected a duration such as 30s, 5m, 2h");
+            auto end = *clock + *by;
+            // Step through every timer that falls in the interval, then to its end.
+            for (;;) {
+                auto next = engine.nextWakeup();
+                if (!next || *next > end) break;
+                clock = std::max(*clock, *next);
+                print(engine.handle(routing::Tick{}, *clock), number);
+            }
+            clock = end;
+            print(engine.handle(routing::Tick{}, *clock), number);
+        } else {
+            return fail("type: unknown event type \"" + type + "\"");
+        }
+    }
+    return kExitOk;
+}
+
+}  // namespace ccd::daemon

@@ -1,0 +1,72 @@
+#pragma once
+// The routing engine's home in the process: one strand (single writer) on the daemon's
+// io_context, a tick timer, and the application of every action the engine decides — routing
+// state and events to the store, automatic replies rendered from templates into the outbox,
+// and the actions passed on to listeners (the console hub).
+//
+// Asio stays out of this header: the strand lives in the implementation.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "routing/engine.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace ccd::store {
+class Store;
+}
+namespace ccd::templates {
+class Catalog;
+}
+
+namespace ccd::daemon {
+
+class Metrics;
+
+/// Thread safety: every public method may be called from any thread. Callbacks and listeners
+/// run on the engine strand: keep them short and post elsewhere for anything slow.
+class EngineHost {
+public:
+    using Actions = std::vector<routing::Action>;
+    /// Called with each event and the actions it produced, after they were stored.
+    using Listener = std::function<void(const routing::Event&, const Actions&)>;
+    using CatalogProvider = std::function<std::shared_ptr<const templates::Catalog>()>;
+
+    EngineHost(boost::asio::io_context& ioc, store::Store& store, Metrics& metrics,
+               routing::RoutingConfigPtr config, CatalogProvider catalog);
+    ~EngineHost();
+
+    /// Restores open conversations from the store, replays messages that were stored but not
+    /// routed before a crash, and starts the tick timer. Blocks until restored.
+    void start();
+    /// Stops the timer; events submitted afterwards are refused. Idempotent.
+    void stop();
+
+    /// Hands an event to the engine. `done` (optional) runs on the strand once the actions are
+    /// stored, with `ok` false when storing them failed.
+    void submit(routing::Event event,
+                std::function<void(bool ok, const Actions& actions)> done = nullptr);
+
+    /// Runs `fn` on the strand with read access to the engine.
+    void query(std::function<void(const routing::Engine&)> fn);
+
+    /// Adds a listener (call before start()).
+    void addListener(Listener listener);
+
+    /// Swaps the routing configuration (already validated) on the strand; `done` (optional)
+    /// gets false, with the reason, when the engine cannot compile it: the old one keeps
+    /// serving. Never blocks.
+    void reconfigure(routing::RoutingConfigPtr config,
+                     std::function<void(bool ok, const std::string& error)> done = nullptr);
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace ccd::daemon
