@@ -21,11 +21,17 @@ build_pkgs=(
 )
 test_pkgs=(
   sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
-  chromium nodejs npm
+  chromium
 )
 
 pkgs=("${build_pkgs[@]}")
 [ "$with_test" = 1 ] && pkgs+=("${test_pkgs[@]}")
+# Node.js and npm drive the console's browser test (playwright-core). Machines that ship a
+# Node.js of their own (whose nodejs package includes npm and conflicts with Debian's npm)
+# keep it; elsewhere Debian's packages are installed.
+if [ "$with_test" = 1 ] && ! { command -v node && command -v npm; } > /dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
