@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The routing core end to end on the shipped configuration (routing.yaml, template catalog,
+# agents.yaml copied to a temp folder): a message posted to /v1/messages is classified, given a
+# priority, queue and SLA clocks and acknowledged in the customer's language before the 202;
+# a safety message is P1; a restart restores open conversations; an invalid routing file is
+# refused by POST /v1/admin/reload and the old rules keep serving; ccd classify and ccd simulate.
+#   routing_e2e.sh CCD_BINARY SOURCE_DIR
+set -uo pipefail
+CCD_BIN=$1
+SRC=$2
+source "$SRC/tests/e2e/lib.sh"
+
+T=$(mktemp -d)
+trap 'rc=$?; kill -9 ${CCD_PID:-0} 2>/dev/null; rm -rf "$T"; exit $rc' EXIT
+mkdir -p "$T/config" "$T/templates"
+cp "$SRC"/config/*.yaml "$T/config/"
+cp -r "$SRC/templates/default" "$T/templates/"
+# Free ports; the rest as shipped.
+sed -i -E 's|^(  listen: )"127.0.0.1:8080"|\1"127.0.0.1:0"|; s|^(  listen: )"127.0.0.1:8081"|\1"127.0.0.1:0"|' \
+  "$T/config/ccd.yaml"
+printf 'sam password!\n' | "$CCD_BIN" agent passwd sam --config "$T/config/ccd.yaml" > /dev/null 2>&1
+# An admin, for reloads.
+cat >> "$T/config/agents.yaml" <<'YAML'
+  - name: root
+    role: admin
+YAML
+printf 'root password!\n' | "$CCD_BIN" agent passwd root --config "$T/config/ccd.yaml" > /dev/null 2>&1
+check "shipped configuration is valid" "$CCD_BIN" check-config --config "$T/config/ccd.yaml"
+
+start_ccd "$T/config/ccd.yaml" "$T/ccd.log" || exit 1
+U="http://127.0.0.1:$CCD_PORT"
+login() {
+  curl -s -H 'Content-Type: application/json' -d "{\"name\":\"$1\",\"password\":\"$2\"}" \
+    "$U/v1/auth/login" | sed -E 's/.*"token":"([0-9a-f]+)".*/\1/'
+}
+SUP=$(login sam 'sam password!')
+ADMIN=$(login root 'root password!')
+conversation() { curl -s -H "Authorization: Bearer $SUP" "$U/v1/conversations/$1"; }
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+resp=$(curl -s -d '{"from":{"id":"c1","name":"王小明"},"text":"我的打印机坏了，一直卡纸"}' \
+  -H 'Content-Type: application/json' "$U/v1/messages")
+conv=$(field 'd["conversation_id"]' <<<"$resp")
+c=$(conversation "$conv")
+expect_eq "fault classified" fault "$(field 'd["routing"]["category"]' <<<"$c")"
+expect_eq "fault is P3" P3 "$(field 'd["routing"]["priority"]' <<<"$c")"
+expect_eq "fault queued for technical" technical "$(field 'd["routing"]["queue"]' <<<"$c")"
+expect_eq "first response clock runs" running \
+  "$(field 'd["routing"]["sla"]["first_response"]["state"]' <<<"$c")"
+# Acknowledgement or after-hours notice, depending on the hour: in Chinese either way.
+expect_eq "an automatic reply is stored with the 202" 1 \
+  "$(field 'len([m for m in d["messages"] if m["direction"]=="out" and m["author"]=="auto"])' <<<"$c")"
+expect_eq "it is in the customer's language" zh-Hans \
+  "$(field '[m for m in d["messages"] if m["direction"]=="out"][0]["locale"]' <<<"$c")"
+check "it names the ticket" grep -q "#$conv" <<<"$(field '[m for m in d["messages"] if m["direction"]=="out"][0]["text"]' <<<"$c")"
+
+resp=$(curl -s -d '{"from":{"id":"c2"},"text":"The charger caught fire and there was smoke"}' \
+  -H 'Content-Type: application/json' "$U/v1/messages")
+conv2=$(field 'd["conversation_id"]' <<<"$resp")
+c=$(conversation "$conv2")
+expect_eq "safety is P1" P1 "$(field 'd["routing"]["priority"]' <<<"$c")"
+expect_eq "safety goes to escalation" escalation "$(field 'd["routing"]["queue"]' <<<"$c")"
+expect_eq "safety acknowledgement" ack_safety \
+  "$(field '[m for m in d["messages"] if m["direction"]=="out"][0]["template"]' <<<"$c")"
+
+# A second message of the same customer joins the conversation and gets no second reply.
+curl -s -d '{"from":{"id":"c1"},"text":"还是不行"}' -H 'Content-Type: application/json' \
+  "$U/v1/messages" > /dev/null
+c=$(conversation "$conv")
+expect_eq "no second automatic reply" 1 \
+  "$(field 'len([m for m in d["messages"] if m["direction"]=="out"])' <<<"$c")"
+
+# Admin reload: an agent's token is refused, an invalid file is refused with its position.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $SUP" "$U/v1/admin/reload")
+expect_eq "reload needs an admin" 403 "$code"
+code=$(curl -s -o "$T/reload.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$U/v1/admin/reload")
+expect_eq "reload of valid files answers 200" 200 "$code"
+cp "$T/config/routing.yaml" "$T/routing.good"
+sed -i 's|then: {priority: P3, queue: billing}|then: {priority: P3, queue: bilin}|' "$T/config/routing.yaml"
+code=$(curl -s -o "$T/reload.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$U/v1/admin/reload")
+expect_eq "invalid rules are refused with 422" 422 "$code"
+check "the refusal names the line and the queue" grep -q 'no queue named \\"bilin\\"' "$T/reload.json"
+check "it gives the position" grep -q '"line":[0-9]' "$T/reload.json"
+cp "$T/routing.good" "$T/config/routing.yaml"
+resp=$(curl -s -d '{"from":{"id":"c3"},"text":"I was charged twice on my invoice"}' \
+  -H 'Content-Type: application/json' "$U/v1/messages")
+c=$(conversation "$(field 'd["conversation_id"]' <<<"$resp")")
+expect_eq "the old rules kept serving" billing "$(field 'd["routing"]["queue"]' <<<"$c")"
+
+# kill -9 and restart: open conversations come back to the engine.
+kill -9 "$CCD_PID"; wait "$CCD_PID" 2>/dev/null || true
+start_ccd "$T/config/ccd.yaml" "$T/ccd2.log" || exit 1
+check "open conversations restored" grep -q "restored 3 open conversations" "$T/ccd2.log"
+kill -TERM "$CCD_PID"; wait_exit "$CCD_PID" 10
+expect_eq "daemon stops cleanly" 0 "$EXIT_CODE"
+
+# ccd classify and ccd simulate on the same files.
+out=$("$CCD_BIN" classify --config "$T/config/ccd.yaml" --now 2026-11-24T10:00:00+08:00 \
+  "煤气灶有很重的煤气味")
+expect_eq "classify: gas leak is P1" P1 "$(field 'd["priority"]' <<<"$out")"
+check "classify: names the rule" grep -q '"rule":"safety"' <<<"$out"
+cat > "$T/events.jsonl" <<'JSONL'
+{"type":"agent","id":"alice","skills":["technical"],"at":"2026-11-24T10:00:00+08:00"}
+{"type":"presence","agent":"alice","presence":"available"}
+{"type":"message","conversation":1,"text":"The TV has no picture, only sound"}
+{"type":"accept","conversation":1,"agent":"alice"}
+{"type":"message","conversation":2,"text":"The fridge is not cooling"}
+{"type":"advance","by":"31m"}
+JSONL
+"$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events "$T/events.jsonl" > "$T/sim.out"
+check "simulate: offer to alice" grep -q '"action":"offer".*"agent":"alice"' "$T/sim.out"
+check "simulate: assigned" grep -q '"action":"assigned"' "$T/sim.out"
+check "simulate: the waiting one breaches its first response" \
+  grep -q '"action":"sla_breach".*"conversation_id":2.*"milestone":"first_response"' "$T/sim.out"
+rc=0; echo '{"type":"nonsense"}' | "$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events - \
+  > /dev/null 2>"$T/sim.err" || rc=$?
+expect_eq "simulate: a bad event exits 2" 2 "$rc"
+check "simulate: says which line" grep -q -- '-:1: type: unknown event type' "$T/sim.err"
+
+finish
