@@ -11,7 +11,7 @@ SRC=$2
 source "$SRC/tests/e2e/lib.sh"
 
 T=$(mktemp -d)
-trap 'rc=$?; kill -9 ${CCD_PID:-0} 2>/dev/null; rm -rf "$T"; exit $rc' EXIT
+trap 'e2e_cleanup; rm -rf "$T"' EXIT
 mkdir -p "$T/config" "$T/templates"
 cp "$SRC"/config/*.yaml "$T/config/"
 cp -r "$SRC/templates/default" "$T/templates/"
