@@ -25,6 +25,7 @@
 #include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
+#include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
 #include "daemon/template_routes.hpp"
 #include "templates/catalog.hpp"
@@ -207,6 +208,7 @@ struct Daemon::Impl {
     }
 
     mutable std::mutex config_mutex;
+    std::mutex reload_mutex;
     config::DaemonConfigPtr config;
     std::shared_ptr<const templates::Catalog> catalog;  // null without `templates:`
     Daemon* owner = nullptr;
@@ -273,18 +275,34 @@ void Daemon::requestStop() {
 
 void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     setLoader(load_config);
+    auto try_reload = [this, load_config] {
+        try {
+            reload(load_config());
+        } catch (const config::ConfigError& e) {
+            for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
+            spdlog::error("reload: rejected; the previous configuration keeps serving");
+        }
+    };
+    // Edits to any configuration file are picked up without a signal.
+    ConfigWatcher watcher(
+        impl_->ioc,
+        [this] {
+            auto cfg = currentConfig();
+            std::vector<std::string> files{cfg->source_path};
+            if (!cfg->routing_path.empty()) files.push_back(cfg->routing_path);
+            if (!cfg->templates.path.empty()) files.push_back(cfg->templates.path);
+            if (!cfg->agents_path.empty()) files.push_back(cfg->agents_path);
+            return files;
+        },
+        try_reload);
+    watcher.start();
     asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal;
     on_signal = [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
             spdlog::info("SIGHUP: reloading configuration");
-            try {
-                reload(load_config());
-            } catch (const config::ConfigError& e) {
-                for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
-                spdlog::error("reload: rejected; the previous configuration keeps serving");
-            }
+            try_reload();
             signals.async_wait(on_signal);
             return;
         }
@@ -298,6 +316,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     }
     boost::system::error_code ignored;
     signals.cancel(ignored);
+    watcher.stop();
     stop();
 }
 
@@ -306,6 +325,8 @@ void Daemon::reload(config::DaemonConfigPtr next) {
 }
 
 void Daemon::reload(config::ConfigBundle bundle) {
+    // SIGHUP, the file watcher and POST /v1/admin/reload may race: one reload at a time.
+    std::lock_guard serial(impl_->reload_mutex);
     config::DaemonConfigPtr next = bundle.daemon;
     if (bundle.routing) {
         if (impl_->engine) {

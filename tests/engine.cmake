@@ -4,3 +4,6 @@ ccd_add_boost_test(engine_test SOURCES unit/engine_test.cpp LIBS ccd_config ccd_
 # The routing core end to end on the shipped configuration (real binary, temp copy).
 add_test(NAME routing_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/routing_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
 set_tests_properties(routing_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# Each rule condition and action on its own.
+ccd_add_boost_test(rules_test SOURCES unit/rules_test.cpp LIBS ccd_routing)

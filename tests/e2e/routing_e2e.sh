@@ -91,6 +91,16 @@ expect_eq "the old rules kept serving" billing "$(field 'd["routing"]["queue"]' 
 kill -9 "$CCD_PID"; wait "$CCD_PID" 2>/dev/null || true
 start_ccd "$T/config/ccd.yaml" "$T/ccd2.log" || exit 1
 check "open conversations restored" grep -q "restored 3 open conversations" "$T/ccd2.log"
+U="http://127.0.0.1:$CCD_PORT"
+SUP=$(login sam 'sam password!')
+# An edited routing file is picked up without a signal (the watcher polls every 2 s).
+sed -i 's|then: {priority: P3, queue: billing}|then: {priority: P3, queue: general}|' "$T/config/routing.yaml"
+for _ in $(seq 1 100); do grep -q "configuration reloaded" "$T/ccd2.log" && break; sleep 0.1; done
+check "the edited file was reloaded" grep -q "configuration files changed: reloading" "$T/ccd2.log"
+resp=$(curl -s -d '{"from":{"id":"c4"},"text":"I was charged twice on my invoice"}' \
+  -H 'Content-Type: application/json' "$U/v1/messages")
+c=$(conversation "$(field 'd["conversation_id"]' <<<"$resp")")
+expect_eq "the edited rule is in force" general "$(field 'd["routing"]["queue"]' <<<"$c")"
 kill -TERM "$CCD_PID"; wait_exit "$CCD_PID" 10
 expect_eq "daemon stops cleanly" 0 "$EXIT_CODE"
 
