@@ -215,14 +215,7 @@ AgentsConfigPtr parseAgentsConfig(const std::string& text, const std::string& fi
 }
 
 AgentsConfigPtr loadAgentsConfig(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError({ConfigIssue{path, 0, 0, "",
-                                       std::string("cannot read the file: ") + std::strerror(errno)}});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseAgentsConfig(text.str(), path);
+    return parseAgentsConfig(readConfigFile(path), path);
 }
 
 std::string withPasswordHash(const std::string& text, const std::string& file,

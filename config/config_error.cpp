@@ -1,5 +1,10 @@
 #include "config/config_error.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 namespace ccd::config {
 namespace {
 
@@ -28,5 +33,16 @@ std::string ConfigIssue::format() const {
 
 ConfigError::ConfigError(std::vector<ConfigIssue> issues)
     : std::runtime_error(formatAll(issues)), issues_(std::move(issues)) {}
+
+std::string readConfigFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ConfigError({ConfigIssue{path, 0, 0, "",
+                                       std::string("cannot read the file: ") + std::strerror(errno)}});
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 }  // namespace ccd::config

@@ -29,4 +29,8 @@ private:
     std::vector<ConfigIssue> issues_;
 };
 
+/// The whole text of a configuration file; throws ConfigError naming the file when it cannot
+/// be read.
+std::string readConfigFile(const std::string& path);
+
 }  // namespace ccd::config

@@ -211,14 +211,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
 }
 
 DaemonConfigPtr loadDaemonConfig(const std::string& path, const EnvLookup& env) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError({ConfigIssue{path, 0, 0, "",
-                                       std::string("cannot read the file: ") + std::strerror(errno)}});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseDaemonConfig(text.str(), path, env);
+    return parseDaemonConfig(readConfigFile(path), path, env);
 }
 
 }  // namespace ccd::config

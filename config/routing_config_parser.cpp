@@ -223,14 +223,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
 }
 
 routing::RoutingConfigPtr loadRoutingConfig(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError({ConfigIssue{path, 0, 0, "",
-                                       std::string("cannot read the file: ") + std::strerror(errno)}});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseRoutingConfig(text.str(), path);
+    return parseRoutingConfig(readConfigFile(path), path);
 }
 
 }  // namespace ccd::config

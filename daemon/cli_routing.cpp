@@ -69,6 +69,18 @@ std::optional<routing::TimePoint> timeOf(const json& j, const char* key, std::st
     return t;
 }
 
+// The input named on the command line: a file, or standard input for "-". Null (after saying
+// why on stderr) when the file cannot be read.
+std::istream* openInput(const std::string& name, std::ifstream& file, const char* command) {
+    if (name == "-") return &std::cin;
+    file.open(name);
+    if (!file) {
+        std::cerr << "ccd " << command << ": cannot read " << name << '\n';
+        return nullptr;
+    }
+    return &file;
+}
+
 json triageJson(const routing::TriageResult& t, routing::TimePoint now) {
     json j = classificationJson(t.classification);
     j["priority"] = routing::priorityName(t.priority);
@@ -163,15 +175,8 @@ int ClassifyCommand::run() const {
 
     if (!o.text.empty()) return classifyOne(json{{"text", o.text}}, "text") ? kExitOk : kExitUsage;
     std::ifstream file;
-    std::istream* in = &std::cin;
-    if (o.jsonl != "-") {
-        file.open(o.jsonl);
-        if (!file) {
-            std::cerr << "ccd classify: cannot read " << o.jsonl << '\n';
-            return kExitUsage;
-        }
-        in = &file;
-    }
+    std::istream* in = openInput(o.jsonl, file, "classify");
+    if (!in) return kExitUsage;
     std::string line;
     int number = 0, bad = 0;
     while (std::getline(*in, line)) {
@@ -235,15 +240,8 @@ int SimulateCommand::run() const {
     }
     routing::Engine engine(cfg);
     std::ifstream file;
-    std::istream* in = &std::cin;
-    if (o.events != "-") {
-        file.open(o.events);
-        if (!file) {
-            std::cerr << "ccd simulate: cannot read " << o.events << '\n';
-            return kExitUsage;
-        }
-        in = &file;
-    }
+    std::istream* in = openInput(o.events, file, "simulate");
+    if (!in) return kExitUsage;
     std::optional<routing::TimePoint> clock;
     if (!o.start.empty()) {
         clock = parseRfc3339(o.start);
