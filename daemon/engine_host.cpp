@@ -176,8 +176,12 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
         }
         events_handled.fetch_add(1, std::memory_order_relaxed);
         auto update = buildUpdate(event, actions, now);
-        waiting = 0;
-        for (const auto& q : engine.queueStats(now)) waiting += q.waiting;
+        if (std::holds_alternative<routing::Tick>(event)) {
+            // The gauge is refreshed once a second: counting is linear in the waiting work.
+            std::size_t n = 0;
+            for (const auto& q : engine.queueStats(now)) n += q.waiting;
+            waiting = n;
+        }
         if (update.conversations.empty() && update.events.empty() && update.routed_upto.empty()) {
             notify(event, actions);
             if (done) done(true, actions);

@@ -168,9 +168,10 @@ void Dispatcher::widenOverdue(TimePoint now) {
     for (auto& [name, q] : queues_) {
         if (!q.def.overflow_to || q.def.overflow_after.count() <= 0) continue;
         std::vector<std::int64_t> overdue;
-        for (const auto& [since, id] : q.by_age) {
-            if (since + q.def.overflow_after > now) break;
-            overdue.push_back(id);
+        // An item widens once: it leaves by_age then, so this loop only sees new overdue work.
+        while (!q.by_age.empty() && q.by_age.begin()->first + q.def.overflow_after <= now) {
+            overdue.push_back(q.by_age.begin()->second);
+            q.by_age.erase(q.by_age.begin());
         }
         for (auto id : overdue) {
             Item& item = items_.at(id);
@@ -222,7 +223,7 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     // that some free member of the queue has room for. It stops when nobody has room left.
     // Offered items leave their queues after the merge, so the iterators stay valid.
     struct Cursor {
-        std::set<Key>::const_iterator it, end;
+        OrderedKeys::const_iterator it, end;
         Queue* queue;
         std::size_t kind;
     };
@@ -343,9 +344,7 @@ std::optional<std::size_t> Dispatcher::positionOf(std::int64_t conversation_id) 
     // Everything ahead of it in its queue, whatever the kind of work.
     Key key = keyOf(it->second);
     std::size_t ahead = 0;
-    for (const auto& set : q.waiting) {
-        ahead += static_cast<std::size_t>(std::distance(set.begin(), set.lower_bound(key)));
-    }
+    for (const auto& set : q.waiting) ahead += set.order_of_key(key);
     return ahead + 1;
 }
 

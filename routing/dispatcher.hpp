@@ -15,6 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
+
 #include "routing/agents.hpp"
 
 namespace ccd::routing {
@@ -92,6 +95,11 @@ public:
 
 private:
     using Key = std::tuple<int, TimePoint, std::int64_t>;  // priority, age, id: the queue order
+    /// An ordered set that also answers "how many are ahead of this key" in O(log n)
+    /// (libstdc++'s policy-based tree), so a queue position costs no walk over the queue.
+    using OrderedKeys = __gnu_pbds::tree<Key, __gnu_pbds::null_type, std::less<Key>,
+                                         __gnu_pbds::rb_tree_tag,
+                                         __gnu_pbds::tree_order_statistics_node_update>;
     enum class State { Waiting, Offered, Assigned };
     struct Item {
         WorkItem work;
@@ -103,7 +111,7 @@ private:
     };
     struct Queue {
         QueueDef def;
-        std::array<std::set<Key>, kWorkKinds> waiting;          // by kind, in queue order
+        std::array<OrderedKeys, kWorkKinds> waiting;            // by kind, in queue order
         std::set<std::pair<TimePoint, std::int64_t>> by_age;  // for overflow
         std::vector<std::string> agents;                       // eligible by skills, stable order
         std::unordered_set<const Agent*> members;              // the same, for O(1) checks

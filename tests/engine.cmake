@@ -7,3 +7,11 @@ set_tests_properties(routing_e2e PROPERTIES LABELS e2e TIMEOUT 300)
 
 # Each rule condition and action on its own.
 ccd_add_boost_test(rules_test SOURCES unit/rules_test.cpp LIBS ccd_routing)
+
+# Benchmark (not a CTest test: it prints figures).
+find_package(benchmark QUIET)
+if(benchmark_FOUND)
+  add_executable(engine_bench bench/engine_bench.cpp)
+  target_link_libraries(engine_bench PRIVATE ccd_config ccd_routing benchmark::benchmark)
+  target_compile_definitions(engine_bench PRIVATE CCD_SOURCE_DIR="${CCD_ROOT}")
+endif()

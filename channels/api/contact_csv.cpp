@@ -158,7 +158,9 @@ std::optional<std::vector<std::string>> readHeader(const CsvRecord& record,
             ok = false;
         }
         if (!seen.insert(name).second) {
-            problems.push_back({record.line, name, "appears twice in the header"});
+            // Two empty names are one problem each, named like the empty column itself.
+            problems.push_back(
+                {record.line, name.empty() ? "-" : name, "appears twice in the header"});
             ok = false;
         }
         columns.push_back(std::move(name));
