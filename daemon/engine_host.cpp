@@ -15,7 +15,6 @@
 #include "daemon/metrics.hpp"
 #include "daemon/routing_json.hpp"
 #include "daemon/store/store.hpp"
-#include "routing/business_hours.hpp"
 #include "templates/catalog.hpp"
 
 namespace ccd::daemon {
@@ -63,7 +62,6 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
         v["ticket"] = std::to_string(a.conversation_id);
         if (contact && contact->name) v["contact_name"] = *contact->name;
         if (contact) v["contact_tier"] = contact->tier;
-        const auto& cfg = engine.config();
         v["company_name"] = std::string("Customer Service");
         if (conv) {
             v["category"] = conv->category;
@@ -84,16 +82,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
                     static_cast<std::int64_t>(std::max<std::size_t>(1, q->position * 3));
             }
         }
-        if (!cfg.defaults.calendar.empty()) {
-            auto it = cfg.calendars.find(cfg.defaults.calendar);
-            if (it != cfg.calendars.end()) {
-                try {
-                    routing::BusinessHours hours(it->second);
-                    if (auto next = hours.nextOpening(now)) v["next_opening"] = *next;
-                } catch (const std::exception&) {
-                }
-            }
-        }
+        if (auto next = engine.nextOpening(now)) v["next_opening"] = *next;
         return v;
     }
 

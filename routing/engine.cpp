@@ -834,6 +834,12 @@ std::vector<QueueStats> Engine::queueStats(TimePoint now) const {
     return out;
 }
 
+std::optional<TimePoint> Engine::nextOpening(TimePoint now) const {
+    auto it = impl_->calendars.find(impl_->cfg->defaults.calendar);
+    if (it == impl_->calendars.end()) return std::nullopt;
+    return it->second.nextOpening(now);
+}
+
 std::vector<AgentStats> Engine::agentStats() const {
     std::map<std::string, std::size_t> held;
     for (const auto& [id, c] : impl_->convs) {

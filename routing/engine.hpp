@@ -309,6 +309,8 @@ public:
     std::optional<TimePoint> nextWakeup() const;
 
     std::vector<QueueStats> queueStats(TimePoint now) const;
+    /// When the default calendar next opens (`now` when open); nullopt without a calendar.
+    std::optional<TimePoint> nextOpening(TimePoint now) const;
     std::vector<AgentStats> agentStats() const;
     /// The conversation's state, if the engine tracks it.
     std::optional<ConversationSnapshot> conversation(std::int64_t id) const;
