@@ -42,9 +42,15 @@ routing::RoutingConfigPtr loadRouting(const std::string& path) {
     return config::loadRoutingConfig(daemon->routing_path);
 }
 
-void printIssues(const config::ConfigError& e) {
-    std::cerr << e.what();
-    std::cerr << e.issues().size() << " problem(s)\n";
+// The routing configuration, or null after printing every problem on stderr.
+routing::RoutingConfigPtr loadRoutingOrReport(const std::string& path) {
+    try {
+        return loadRouting(path);
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what();
+        std::cerr << e.issues().size() << " problem(s)\n";
+        return nullptr;
+    }
 }
 
 std::optional<routing::ChannelKind> channelOf(const json& j, const char* key) {
@@ -141,13 +147,8 @@ int ClassifyCommand::run() const {
         }
         now = *t;
     }
-    routing::RoutingConfigPtr cfg;
-    try {
-        cfg = loadRouting(*config_path_);
-    } catch (const config::ConfigError& e) {
-        printIssues(e);
-        return kExitConfig;
-    }
+    auto cfg = loadRoutingOrReport(*config_path_);
+    if (!cfg) return kExitConfig;
     routing::Engine engine(cfg);
 
     auto classifyOne = [&](const json& in, const std::string& where) -> bool {
@@ -231,13 +232,8 @@ bool SimulateCommand::selected() const { return cmd_ && cmd_->parsed(); }
 
 int SimulateCommand::run() const {
     const Options& o = *opts_;
-    routing::RoutingConfigPtr cfg;
-    try {
-        cfg = loadRouting(*config_path_);
-    } catch (const config::ConfigError& e) {
-        printIssues(e);
-        return kExitConfig;
-    }
+    auto cfg = loadRoutingOrReport(*config_path_);
+    if (!cfg) return kExitConfig;
     routing::Engine engine(cfg);
     std::ifstream file;
     std::istream* in = openInput(o.events, file, "simulate");

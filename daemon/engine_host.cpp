@@ -24,10 +24,6 @@ using routing::Action;
 
 namespace {
 
-std::int64_t toMs(routing::TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 }  // namespace
 
 struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
@@ -106,7 +102,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             u.routed_upto.emplace_back(m->conversation_id, m->message_id);
             contact = &m->contact;
         }
-        const std::int64_t now_ms = toMs(now);
+        const std::int64_t now_ms = routing::unixMillis(now);
         auto cat = catalog ? catalog() : nullptr;
         for (const auto& action : actions) {
             std::int64_t conv = conversationOf(action);

@@ -309,6 +309,19 @@ struct Engine::Impl {
         (void)now;
     }
 
+    static ConversationRouted routed(const Conv& c, std::int64_t message_id, const Triage& t) {
+        return ConversationRouted{c.snap.id,       message_id,        t.classification,
+                                  c.snap.priority, c.snap.queue,      c.snap.tags,
+                                  t.outcome.matched, c.snap.sla_policy, c.snap.deadlines,
+                                  c.snap.handoff};
+    }
+
+    static SupervisorNotice safetyNotice(std::int64_t conversation, const Classification& c) {
+        std::string signals;
+        for (const auto& s : c.safety) signals += (signals.empty() ? "" : ",") + s;
+        return SupervisorNotice{conversation, "safety", signals};
+    }
+
     // ---- events ------------------------------------------------------------------------
 
     void onMessage(const MessageReceived& e, TimePoint now, std::vector<Action>& out) {
@@ -365,16 +378,10 @@ struct Engine::Impl {
         Conv& conv = pos->second;
         touch(conv.snap.id);
 
-        out.push_back(ConversationRouted{conv.snap.id, e.message_id, t.classification,
-                                         conv.snap.priority, conv.snap.queue, conv.snap.tags,
-                                         t.outcome.matched, conv.snap.sla_policy,
-                                         conv.snap.deadlines, conv.snap.handoff});
+        out.push_back(routed(conv, e.message_id, t));
         autoReply(out, conv, e.message_id, tpl, reason, now);
-        if (!t.classification.safety.empty()) {
-            std::string signals;
-            for (const auto& s : t.classification.safety) signals += (signals.empty() ? "" : ",") + s;
-            out.push_back(SupervisorNotice{conv.snap.id, "safety", signals});
-        }
+        if (!t.classification.safety.empty())
+            out.push_back(safetyNotice(conv.snap.id, t.classification));
         if (!conv.snap.handoff) {
             conv.stage = Stage::SelfService;
             return;
@@ -416,18 +423,13 @@ struct Engine::Impl {
                 if (std::find(c.snap.tags.begin(), c.snap.tags.end(), tag) == c.snap.tags.end())
                     c.snap.tags.push_back(tag);
             }
-            std::string signals;
-            for (const auto& s : t.classification.safety) signals += (signals.empty() ? "" : ",") + s;
-            out.push_back(SupervisorNotice{c.snap.id, "safety", signals});
+            out.push_back(safetyNotice(c.snap.id, t.classification));
         }
         if (t.priority < c.snap.priority) {
             changePriority(out, c, t.priority, safety ? "safety" : "later_message", now,
                            c.stage == Stage::Waiting ? std::optional<std::string>(t.queue)
                                                      : std::nullopt);
-            out.push_back(ConversationRouted{c.snap.id, e.message_id, t.classification,
-                                             c.snap.priority, c.snap.queue, c.snap.tags,
-                                             t.outcome.matched, c.snap.sla_policy,
-                                             c.snap.deadlines, true});
+            out.push_back(routed(c, e.message_id, t));
             dispatch(out, now);
         }
     }
@@ -448,10 +450,7 @@ struct Engine::Impl {
         c.survey_sent = false;
         c.breach_apology_sent = false;
         touch(c.snap.id);
-        out.push_back(ConversationRouted{c.snap.id, e.message_id, t.classification,
-                                         c.snap.priority, c.snap.queue, c.snap.tags,
-                                         t.outcome.matched, c.snap.sla_policy, c.snap.deadlines,
-                                         true});
+        out.push_back(routed(c, e.message_id, t));
         scheduleClocks(c);
         enqueue(out, c, now, reason, e.contact.last_agent ? e.contact.last_agent : c.snap.agent);
         dispatch(out, now);

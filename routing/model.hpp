@@ -13,6 +13,11 @@ namespace ccd::routing {
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
+/// Unix milliseconds of `t`, as stored and sent in JSON.
+inline std::int64_t unixMillis(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 /// The kinds of channel a request can arrive on.
 enum class ChannelKind { Api, Email, Webchat, Telegram, WhatsApp, Voice };
 

@@ -7,9 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t toMs(routing::TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 routing::TimePoint fromMs(std::int64_t ms) {
     return routing::TimePoint(std::chrono::milliseconds(ms));
 }
@@ -22,10 +19,10 @@ std::string snapshotToJson(const routing::ConversationSnapshot& s) {
     json deadlines = json::array();
     for (const auto& d : s.deadlines) {
         json item{{"milestone", routing::toString(d.milestone)},
-                  {"started", toMs(d.started)},
-                  {"warn_at", toMs(d.warn_at)},
-                  {"due_at", toMs(d.due_at)}};
-        if (d.met_at) item["met_at"] = toMs(*d.met_at);
+                  {"started", routing::unixMillis(d.started)},
+                  {"warn_at", routing::unixMillis(d.warn_at)},
+                  {"due_at", routing::unixMillis(d.due_at)}};
+        if (d.met_at) item["met_at"] = routing::unixMillis(*d.met_at);
         deadlines.push_back(std::move(item));
     }
     json j{{"contact_id", s.contact_id},
@@ -36,14 +33,14 @@ std::string snapshotToJson(const routing::ConversationSnapshot& s) {
            {"queue", s.queue},
            {"sla_policy", s.sla_policy},
            {"deadlines", std::move(deadlines)},
-           {"opened_at", toMs(s.opened_at)},
-           {"queued_at", toMs(s.queued_at)},
+           {"opened_at", routing::unixMillis(s.opened_at)},
+           {"queued_at", routing::unixMillis(s.queued_at)},
            {"handoff", s.handoff},
            {"stage", s.stage},
            {"tags", s.tags},
            {"locale", s.locale}};
     if (s.agent) j["agent"] = *s.agent;
-    if (s.resolved_at) j["resolved_at"] = toMs(*s.resolved_at);
+    if (s.resolved_at) j["resolved_at"] = routing::unixMillis(*s.resolved_at);
     return dump(j);
 }
 

@@ -14,10 +14,6 @@
 namespace ccd::store::sqlite {
 namespace {
 
-std::int64_t toMillis(routing::TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 void configureConnection(Connection& db, std::chrono::milliseconds busy_timeout) {
     sqlite3_busy_timeout(db.handle(), static_cast<int>(busy_timeout.count()));
     db.exec("PRAGMA foreign_keys = ON");
@@ -140,7 +136,7 @@ public:
     /// Stores one inbound message inside the open transaction. Throws SqliteError.
     IngestResult ingest(const routing::InboundMessage& m) {
         const std::string_view channel = routing::toString(m.channel);
-        const std::int64_t now = toMillis(m.received_at);
+        const std::int64_t now = routing::unixMillis(m.received_at);
         IngestResult r;
 
         if (!m.provider_id.empty()) {
@@ -464,7 +460,7 @@ void SqliteStore::appendOutbound(OutboundMessage message,
                                  std::function<void(StoreResult<std::int64_t>)> done) {
     auto result = std::make_shared<std::optional<std::int64_t>>();
     auto msg = std::make_shared<OutboundMessage>(std::move(message));
-    auto now = toMillis(routing::Clock::now());
+    auto now = routing::unixMillis(routing::Clock::now());
     submitWrite([msg, result, now](Writer& w) { *result = w.routing().appendOutbound(*msg, now); },
                 [result, done = std::move(done)](const std::string& error) {
                     done(finish(*result, error));
@@ -474,7 +470,7 @@ void SqliteStore::appendOutbound(OutboundMessage message,
 void SqliteStore::appendEvents(std::vector<EventRecord> events,
                                std::function<void(StoreResult<bool>)> done) {
     auto list = std::make_shared<std::vector<EventRecord>>(std::move(events));
-    auto now = toMillis(routing::Clock::now());
+    auto now = routing::unixMillis(routing::Clock::now());
     submitWrite(
         [list, now](Writer& w) {
             for (const auto& e : *list) w.routing().appendEvent(e, now);
@@ -489,7 +485,7 @@ void SqliteStore::putContact(ContactUpdate update,
                              std::function<void(StoreResult<ContactPutResult>)> done) {
     auto result = std::make_shared<std::optional<ContactPutResult>>();
     auto u = std::make_shared<ContactUpdate>(std::move(update));
-    auto now = toMillis(routing::Clock::now());
+    auto now = routing::unixMillis(routing::Clock::now());
     submitWrite([u, result, now](Writer& w) { *result = writeContact(w.db(), *u, now); },
                 [result, done = std::move(done)](const std::string& error) {
                     done(finish(*result, error));
@@ -500,7 +496,7 @@ void SqliteStore::putContacts(std::vector<ContactUpdate> updates,
                               std::function<void(StoreResult<std::size_t>)> done) {
     auto result = std::make_shared<std::optional<std::size_t>>();
     auto list = std::make_shared<std::vector<ContactUpdate>>(std::move(updates));
-    auto now = toMillis(routing::Clock::now());
+    auto now = routing::unixMillis(routing::Clock::now());
     // All or nothing: one savepoint around the whole list, so a failing row undoes the others
     // even when the batch is replayed write by write.
     submitWrite(
@@ -525,7 +521,7 @@ void SqliteStore::applyRouting(RoutingUpdate update,
                                std::function<void(StoreResult<std::vector<std::int64_t>>)> done) {
     auto result = std::make_shared<std::optional<std::vector<std::int64_t>>>();
     auto u = std::make_shared<RoutingUpdate>(std::move(update));
-    auto now = toMillis(routing::Clock::now());
+    auto now = routing::unixMillis(routing::Clock::now());
     submitWrite([u, result, now](Writer& w) { *result = w.routing().apply(*u, now); },
                 [result, done = std::move(done)](const std::string& error) {
                     if (done) done(finish(*result, error));
