@@ -1,5 +1,6 @@
 #include "daemon/engine_host.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -21,10 +22,6 @@ namespace ccd::daemon {
 
 namespace asio = boost::asio;
 using routing::Action;
-
-namespace {
-
-}  // namespace
 
 struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
     Impl(asio::io_context& io, store::Store& s, Metrics& m, routing::RoutingConfigPtr config,
@@ -106,6 +103,9 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
         auto cat = catalog ? catalog() : nullptr;
         for (const auto& action : actions) {
             std::int64_t conv = conversationOf(action);
+            if (std::holds_alternative<routing::OfferMade>(action) &&
+                std::find(u.read_back.begin(), u.read_back.end(), conv) == u.read_back.end())
+                u.read_back.push_back(conv);
             u.events.push_back(store::EventRecord{conv, std::string(routing::actionName(action)),
                                                   actionJson(action).dump(), now_ms});
             if (const auto* c = std::get_if<routing::ConversationClosed>(&action)) {
@@ -168,7 +168,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             waiting = n;
         }
         if (update.conversations.empty() && update.events.empty() && update.routed_upto.empty()) {
-            notify(event, actions);
+            notify(event, actions, {});
             if (done) done(true, actions);
             return;
         }
@@ -176,20 +176,24 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
         auto shared_event = std::make_shared<routing::Event>(std::move(event));
         auto shared_actions = std::make_shared<Actions>(std::move(actions));
         store.applyRouting(std::move(update), [self, shared_event, shared_actions,
-                                               done](store::StoreResult<std::vector<std::int64_t>> r) {
+                                               done](store::StoreResult<store::RoutingApplied> r) {
             bool ok = static_cast<bool>(r);
             if (!ok) spdlog::error("engine: storing decisions failed: {}", r.error->message);
-            asio::post(self->strand, [self, shared_event, shared_actions, done, ok] {
-                if (ok) self->notify(*shared_event, *shared_actions);
+            auto offered = std::make_shared<std::vector<store::ConversationRecord>>();
+            if (ok) *offered = std::move(r.value->conversations);
+            asio::post(self->strand, [self, shared_event, shared_actions, offered, done, ok] {
+                if (ok) self->notify(*shared_event, *shared_actions, *offered);
                 if (done) done(ok, *shared_actions);
             });
         });
     }
 
-    void notify(const routing::Event& event, const Actions& actions) {
+    void notify(const routing::Event& event, const Actions& actions,
+                const std::vector<store::ConversationRecord>& offered) {
+        const Notification n{event, actions, engine, offered};
         for (const auto& l : listeners) {
             try {
-                l(event, actions);
+                l(n);
             } catch (const std::exception& e) {
                 spdlog::error("engine listener failed: {}", e.what());
             }

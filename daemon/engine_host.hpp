@@ -12,13 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "daemon/store/store.hpp"
 #include "routing/engine.hpp"
 
 namespace boost::asio {
 class io_context;
-}
-namespace ccd::store {
-class Store;
 }
 namespace ccd::templates {
 class Catalog;
@@ -33,8 +31,18 @@ class Metrics;
 class EngineHost {
 public:
     using Actions = std::vector<routing::Action>;
-    /// Called with each event and the actions it produced, after they were stored.
-    using Listener = std::function<void(const routing::Event&, const Actions&)>;
+    /// What a listener is told after an event's actions were stored. The references are valid
+    /// during the call only.
+    struct Notification {
+        const routing::Event& event;
+        const Actions& actions;
+        /// The engine as it is now (events after this one may already have been handled).
+        const routing::Engine& engine;
+        /// The stored conversations this event offered to an agent, read in the commit that
+        /// stored the offer (history included), so an offer needs no further read.
+        const std::vector<store::ConversationRecord>& offered;
+    };
+    using Listener = std::function<void(const Notification&)>;
     using CatalogProvider = std::function<std::shared_ptr<const templates::Catalog>()>;
 
     EngineHost(boost::asio::io_context& ioc, store::Store& store, Metrics& metrics,

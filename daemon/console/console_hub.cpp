@@ -488,7 +488,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
 
     // ---- engine actions ---------------------------------------------------------------------
 
-    void onEngine(const routing::Event& event, const Actions& actions) {
+    void onEngine(const routing::Event& event, const Actions& actions,
+                  const ConsoleHub::OfferLookup& lookup) {
         std::vector<std::pair<std::string, std::string>> out;  // (agent, frame)
         std::vector<std::string> to_supervisors;
         std::vector<routing::OfferMade> new_offers;
@@ -588,13 +589,30 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
         for (const auto& frame : to_supervisors) {
             for (const auto& s : supervisors()) deliver(s, frame);
         }
-        for (const auto& o : new_offers) sendOffer(o);
+        for (const auto& o : new_offers) {
+            auto details = lookup ? lookup(o.conversation_id) : ConsoleHub::OfferDetails{};
+            if (details.record) {
+                sendOffer(o, dumpJson(offerFrame(o, details.routing ? &*details.routing : nullptr,
+                                                 details.record, routing::Clock::now())));
+            } else {
+                readAndSendOffer(o);
+            }
+        }
         if (changed) board_dirty = true;
     }
 
-    /// Reads the conversation's routing state and history, then sends the offer unless it was
-    /// revoked or answered meanwhile.
-    void sendOffer(const routing::OfferMade& o) {
+    /// Sends an offer frame unless the offer was revoked or answered meanwhile.
+    void sendOffer(const routing::OfferMade& o, std::string frame) {
+        auto agent = agentState(o.agent);
+        // Posting under the lock keeps the offer ahead of a revocation decided after this
+        // check (the listener posts those after taking the lock).
+        std::lock_guard lock(state_mutex);
+        if (!offers.count({o.conversation_id, o.agent})) return;
+        deliver(agent, std::move(frame));
+    }
+
+    /// Reads the conversation's routing state and history, then sends the offer.
+    void readAndSendOffer(const routing::OfferMade& o) {
         auto self = shared_from_this();
         deps.engine.conversation(
             o.conversation_id,
@@ -606,14 +624,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
                                            res) {
                         const store::ConversationRecord* record =
                             res.value && *res.value ? &**res.value : nullptr;
-                        auto frame = dumpJson(offerFrame(o, snap ? &*snap : nullptr, record,
-                                                         routing::Clock::now()));
-                        auto agent = self->agentState(o.agent);
-                        // Posting under the lock keeps the offer ahead of a revocation decided
-                        // after this check (the listener posts those after taking the lock).
-                        std::lock_guard lock(self->state_mutex);
-                        if (!self->offers.count({o.conversation_id, o.agent})) return;
-                        self->deliver(agent, std::move(frame));
+                        self->sendOffer(o, dumpJson(offerFrame(o, snap ? &*snap : nullptr,
+                                                               record, routing::Clock::now())));
                     }));
             }));
     }
@@ -699,9 +711,10 @@ void ConsoleHub::start() {
 void ConsoleHub::stop() { impl_->stop(); }
 
 void ConsoleHub::onEngineActions(const routing::Event& event,
-                                 const std::vector<routing::Action>& actions) {
+                                 const std::vector<routing::Action>& actions,
+                                 const OfferLookup& lookup) {
     try {
-        impl_->onEngine(event, actions);
+        impl_->onEngine(event, actions, lookup);
     } catch (const std::exception& e) {
         spdlog::error("console: engine actions: {}", e.what());
     }

@@ -16,13 +16,11 @@
 #include <vector>
 
 #include "daemon/console/auth.hpp"
+#include "daemon/store/store.hpp"
 #include "routing/engine.hpp"
 
 namespace boost::asio {
 class io_context;
-}
-namespace ccd::store {
-class Store;
 }
 
 namespace ccd::daemon::console {
@@ -94,8 +92,19 @@ public:
     /// Stops timers and closes every client (1001). Idempotent.
     void stop();
 
-    /// The EngineHost listener: turns actions into frames. Called on the engine strand.
-    void onEngineActions(const routing::Event& event, const std::vector<routing::Action>& actions);
+    /// What an offer frame shows, when the caller has it at hand.
+    struct OfferDetails {
+        std::optional<routing::ConversationSnapshot> routing;  ///< the engine's view
+        const store::ConversationRecord* record = nullptr;     ///< stored, with the history
+    };
+    /// Looks up an offered conversation; valid during onEngineActions only.
+    using OfferLookup = std::function<OfferDetails(std::int64_t conversation_id)>;
+
+    /// The EngineHost listener: turns actions into frames. Called on the engine strand. With
+    /// `lookup` (and a record it returns), offers are sent at once; without, the hub asks the
+    /// engine and the store first.
+    void onEngineActions(const routing::Event& event, const std::vector<routing::Action>& actions,
+                         const OfferLookup& lookup = {});
 
     /// Validates a bearer token (for the upgrade request's Authorization header).
     std::optional<Principal> authenticate(std::string_view token) const;

@@ -39,8 +39,15 @@ public:
                            },
                            std::move(s.render)},
             options);
-        s.engine.addListener([hub = hub_](const routing::Event& e, const EngineHost::Actions& a) {
-            hub->onEngineActions(e, a);
+        s.engine.addListener([hub = hub_](const EngineHost::Notification& n) {
+            hub->onEngineActions(n.event, n.actions, [&n](std::int64_t id) {
+                ConsoleHub::OfferDetails d;
+                d.routing = n.engine.conversation(id);
+                for (const auto& r : n.offered) {
+                    if (r.id == id) d.record = &r;
+                }
+                return d;
+            });
         });
         addPageRoutes(s.router, console_.static_dir, [this] { return port(); });
     }

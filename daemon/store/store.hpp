@@ -115,6 +115,15 @@ struct RoutingUpdate {
     std::vector<std::pair<std::int64_t, int>> ratings; ///< (conversation, 1..5)
     std::vector<OutboundMessage> outbound;             ///< automatic replies
     std::vector<EventRecord> events;
+    /// Conversations to read back in the same transaction, with this update applied (an
+    /// offer's history: no second trip to the store before the offer goes out).
+    std::vector<std::int64_t> read_back;
+};
+
+/// What Store::applyRouting stored.
+struct RoutingApplied {
+    std::vector<std::int64_t> outbound_ids;         ///< ids of `outbound`, in order
+    std::vector<ConversationRecord> conversations;  ///< `read_back` (those that exist)
 };
 
 /// An inbound message stored but not routed yet, with what routing needs.
@@ -213,9 +222,9 @@ public:
 
     /// Stores what the engine decided for one event, in one commit: routing state, automatic
     /// replies (messages + outbox), events, ratings, closed conversations. `done` gets the ids
-    /// of the outbound messages, in order.
+    /// of the outbound messages and the conversations asked for in `read_back`.
     virtual void applyRouting(RoutingUpdate update,
-                              std::function<void(StoreResult<std::vector<std::int64_t>>)> done) = 0;
+                              std::function<void(StoreResult<RoutingApplied>)> done) = 0;
 
     /// Reads what the engine needs after a restart: every open conversation's routing state and
     /// the inbound messages stored but not yet routed (a crash between the two commits).

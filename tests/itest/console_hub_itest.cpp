@@ -91,9 +91,9 @@ public:
         done(store::StoreResult<std::optional<store::ContactDetails>>::fail("not in this test"));
     }
     void applyRouting(store::RoutingUpdate,
-                      std::function<void(store::StoreResult<std::vector<std::int64_t>>)> done)
+                      std::function<void(store::StoreResult<store::RoutingApplied>)> done)
         override {
-        done(store::StoreResult<std::vector<std::int64_t>>::fail("not in this test"));
+        done(store::StoreResult<store::RoutingApplied>::fail("not in this test"));
     }
     void loadRouting(std::function<void(store::StoreResult<store::RoutingRecovery>)> done) override {
         done(store::StoreResult<store::RoutingRecovery>::fail("not in this test"));

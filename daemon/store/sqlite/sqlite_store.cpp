@@ -7,6 +7,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/store/sqlite/file_lock.hpp"
 #include "daemon/store/sqlite/schema.hpp"
+#include "daemon/store/sqlite/sqlite_conversations.hpp"
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
@@ -86,7 +87,8 @@ public:
                         "INSERT INTO events (conversation_id, type, data, created_at) "
                         "VALUES (?1, ?2, json_object('message_id', ?3), ?4)"),
           routing_(*db_),
-          profiles_(*db_) {}
+          profiles_(*db_),
+          conversations_(*db_) {}
 
     Connection& db() { return *db_; }
 
@@ -101,6 +103,8 @@ public:
     }
 
     RoutingWriter& routing() { return routing_; }
+    /// Reads inside the open write transaction (sees what this batch wrote so far).
+    ConversationReader& conversations() { return conversations_; }
 
     /// Writes a batch in one transaction. If any write fails, the batch is rolled back and
     /// replayed one write per transaction, so that only the failing write fails. Returns an
@@ -221,22 +225,13 @@ private:
     Statement find_open_, insert_conversation_, insert_message_, insert_event_;
     RoutingWriter routing_;
     ContactProfileReader profiles_;
+    ConversationReader conversations_;
 };
 
-/// The read connection with its prepared statements. Used only on the reader thread.
+/// The read connection. Used only on the reader thread.
 class SqliteStore::Reader {
 public:
-    explicit Reader(std::unique_ptr<Connection> db)
-        : db_(std::move(db)),
-          conversation_(db_->handle(),
-                        "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
-                        " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
-                        " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier, c.locale,"
-                        " v.routing, v.rating "
-                        "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
-          messages_(db_->handle(),
-                    "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
-                    " template_id, subject FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
+    explicit Reader(std::unique_ptr<Connection> db) : db_(std::move(db)), conversations_(*db_) {}
 
     Connection& db() { return *db_; }
 
@@ -244,69 +239,18 @@ public:
         // One read transaction, so the conversation and its messages are one snapshot.
         db_->exec("BEGIN");
         try {
-            auto result = readConversation(id);
+            auto result = conversations_.read(id);
             db_->exec("COMMIT");
             return result;
         } catch (...) {
-            conversation_.reset();
-            messages_.reset();
             db_->exec("ROLLBACK");
             throw;
         }
     }
 
 private:
-    std::optional<ConversationRecord> readConversation(std::int64_t id) {
-        conversation_.bind(1, id);
-        if (!conversation_.step()) {
-            conversation_.reset();
-            return std::nullopt;
-        }
-        ConversationRecord c;
-        c.id = conversation_.columnInt(0);
-        c.channel = conversation_.columnText(1);
-        c.channel_ref = conversation_.columnOptionalText(2);
-        c.status = conversation_.columnText(3);
-        c.locale = conversation_.columnOptionalText(4);
-        c.created_at_ms = conversation_.columnInt(5);
-        c.updated_at_ms = conversation_.columnInt(6);
-        c.contact.id = conversation_.columnInt(7);
-        c.contact.name = conversation_.columnOptionalText(8);
-        c.contact.email = conversation_.columnOptionalText(9);
-        c.contact.phone = conversation_.columnOptionalText(10);
-        c.contact.tier = conversation_.columnText(11);
-        c.contact.locale = conversation_.columnOptionalText(12);
-        if (auto routing_json = conversation_.columnOptionalText(13)) {
-            routing::ConversationSnapshot snapshot;
-            snapshot.id = c.id;
-            if (snapshotFromJson(*routing_json, snapshot)) c.routing = std::move(snapshot);
-        }
-        if (!conversation_.columnIsNull(14))
-            c.rating = static_cast<int>(conversation_.columnInt(14));
-        conversation_.reset();
-
-        messages_.bind(1, id);
-        while (messages_.step()) {
-            MessageRecord m;
-            m.id = messages_.columnInt(0);
-            m.direction = messages_.columnText(1);
-            m.channel = messages_.columnText(2);
-            m.provider_id = messages_.columnOptionalText(3);
-            m.author = messages_.columnText(4);
-            m.text = messages_.columnText(5);
-            m.locale = messages_.columnOptionalText(6);
-            m.created_at_ms = messages_.columnInt(7);
-            m.template_id = messages_.columnOptionalText(8);
-            m.subject = messages_.columnOptionalText(9);
-            c.messages.push_back(std::move(m));
-        }
-        messages_.reset();
-        return c;
-    }
-
     std::unique_ptr<Connection> db_;
-    Statement conversation_;
-    Statement messages_;
+    ConversationReader conversations_;
 };
 
 SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
@@ -518,11 +462,19 @@ void SqliteStore::putContacts(std::vector<ContactUpdate> updates,
 }
 
 void SqliteStore::applyRouting(RoutingUpdate update,
-                               std::function<void(StoreResult<std::vector<std::int64_t>>)> done) {
-    auto result = std::make_shared<std::optional<std::vector<std::int64_t>>>();
+                               std::function<void(StoreResult<RoutingApplied>)> done) {
+    auto result = std::make_shared<std::optional<RoutingApplied>>();
     auto u = std::make_shared<RoutingUpdate>(std::move(update));
     auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite([u, result, now](Writer& w) { *result = w.routing().apply(*u, now); },
+    submitWrite(
+        [u, result, now](Writer& w) {
+            RoutingApplied applied;
+            applied.outbound_ids = w.routing().apply(*u, now);
+            for (auto id : u->read_back) {
+                if (auto c = w.conversations().read(id)) applied.conversations.push_back(std::move(*c));
+            }
+            *result = std::move(applied);
+        },
                 [result, done = std::move(done)](const std::string& error) {
                     if (done) done(finish(*result, error));
                 });

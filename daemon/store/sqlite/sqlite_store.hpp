@@ -61,7 +61,7 @@ public:
     void getContact(std::string key,
                     std::function<void(StoreResult<std::optional<ContactDetails>>)> done) override;
     void applyRouting(RoutingUpdate update,
-                      std::function<void(StoreResult<std::vector<std::int64_t>>)> done) override;
+                      std::function<void(StoreResult<RoutingApplied>)> done) override;
     void loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) override;
     void getConversation(std::int64_t id, ConversationCallback done) override;
     StoreStatus status() const override;

@@ -1,0 +1,76 @@
+#include "daemon/store/sqlite/sqlite_conversations.hpp"
+
+#include "daemon/store/sqlite/sqlite_routing.hpp"
+
+namespace ccd::store::sqlite {
+
+ConversationReader::ConversationReader(Connection& db)
+    : conversation_(db.handle(),
+                    "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
+                    " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
+                    " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier,"
+                    " c.locale, v.routing, v.rating "
+                    "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
+      messages_(db.handle(),
+                "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
+                " template_id, subject FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
+
+std::optional<ConversationRecord> ConversationReader::read(std::int64_t id) {
+    try {
+        return readRows(id);
+    } catch (...) {
+        conversation_.reset();
+        messages_.reset();
+        throw;
+    }
+}
+
+std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) {
+    conversation_.bind(1, id);
+    if (!conversation_.step()) {
+        conversation_.reset();
+        return std::nullopt;
+    }
+    ConversationRecord c;
+    c.id = conversation_.columnInt(0);
+    c.channel = conversation_.columnText(1);
+    c.channel_ref = conversation_.columnOptionalText(2);
+    c.status = conversation_.columnText(3);
+    c.locale = conversation_.columnOptionalText(4);
+    c.created_at_ms = conversation_.columnInt(5);
+    c.updated_at_ms = conversation_.columnInt(6);
+    c.contact.id = conversation_.columnInt(7);
+    c.contact.name = conversation_.columnOptionalText(8);
+    c.contact.email = conversation_.columnOptionalText(9);
+    c.contact.phone = conversation_.columnOptionalText(10);
+    c.contact.tier = conversation_.columnText(11);
+    c.contact.locale = conversation_.columnOptionalText(12);
+    if (auto routing_json = conversation_.columnOptionalText(13)) {
+        routing::ConversationSnapshot snapshot;
+        snapshot.id = c.id;
+        if (snapshotFromJson(*routing_json, snapshot)) c.routing = std::move(snapshot);
+    }
+    if (!conversation_.columnIsNull(14))
+        c.rating = static_cast<int>(conversation_.columnInt(14));
+    conversation_.reset();
+
+    messages_.bind(1, id);
+    while (messages_.step()) {
+        MessageRecord m;
+        m.id = messages_.columnInt(0);
+        m.direction = messages_.columnText(1);
+        m.channel = messages_.columnText(2);
+        m.provider_id = messages_.columnOptionalText(3);
+        m.author = messages_.columnText(4);
+        m.text = messages_.columnText(5);
+        m.locale = messages_.columnOptionalText(6);
+        m.created_at_ms = messages_.columnInt(7);
+        m.template_id = messages_.columnOptionalText(8);
+        m.subject = messages_.columnOptionalText(9);
+        c.messages.push_back(std::move(m));
+    }
+    messages_.reset();
+    return c;
+}
+
+}  // namespace ccd::store::sqlite
