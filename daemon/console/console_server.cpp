@@ -119,6 +119,12 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
     Impl(asio::io_context& io, std::shared_ptr<ConsoleHub> h, ConsoleServerOptions o)
         : ioc(io), hub(std::move(h)), options(std::move(o)), ping_timer(io) {}
 
+    // Connections whose close handler never ran (the io_context stopped first) still hold
+    // their client, which holds them back.
+    ~Impl() {
+        for (auto& [h, ws] : connections) ws->client.reset();
+    }
+
     asio::io_context& ioc;
     std::shared_ptr<ConsoleHub> hub;
     ConsoleServerOptions options;
@@ -196,7 +202,10 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
             ws = std::move(it->second);
             connections.erase(it);
         }
-        if (ws->client) hub->disconnected(ws->client);
+        // The connection and its client point at each other: drop the client's side here or
+        // neither is ever freed.
+        auto client = std::move(ws->client);
+        if (client) hub->disconnected(client);
     }
 
     void armPing() {
