@@ -8,7 +8,9 @@ namespace ccd::routing {
 Dispatcher::Dispatcher(std::vector<QueueDef> queues) {
     for (auto& q : queues) {
         std::string name = q.name;
-        if (!queues_.emplace(name, Queue{std::move(q), {}, {}, {}, {}, 0}).second)
+        Queue queue;
+        queue.def = std::move(q);
+        if (!queues_.emplace(name, std::move(queue)).second)
             throw std::invalid_argument("duplicate queue \"" + name + "\"");
     }
     for (const auto& [name, q] : queues_) {
@@ -41,6 +43,7 @@ void Dispatcher::refreshEligibility() {
 void Dispatcher::upsertAgent(Agent agent) {
     auto it = agents_.find(agent.id);
     if (it != agents_.end()) {
+        unlist(it->second);  // under the old skills, languages and capacity
         agent.load = it->second.load;
         agent.presence = it->second.presence;
         agent.idle_since = it->second.idle_since;
@@ -48,9 +51,16 @@ void Dispatcher::upsertAgent(Agent agent) {
         it->second = std::move(agent);
     } else {
         std::string id = agent.id;
-        agents_.emplace(std::move(id), std::move(agent));
+        it = agents_.emplace(std::move(id), std::move(agent)).first;
     }
-    refreshEligibility();
+    refreshEligibility();  // only this agent's queues can have changed
+    Agent& a = it->second;
+    Listing& l = listings_[&a];
+    l.queues.clear();
+    for (auto& [name, q] : queues_) {
+        if (q.members.count(&a)) l.queues.push_back(&q);
+    }
+    relist(a);
 }
 
 bool Dispatcher::setPresence(const std::string& agent_id, Presence presence, TimePoint now,
@@ -58,13 +68,107 @@ bool Dispatcher::setPresence(const std::string& agent_id, Presence presence, Tim
     auto it = agents_.find(agent_id);
     if (it == agents_.end()) return false;
     Agent& a = it->second;
+    if (a.presence == Presence::WrapUp) {
+        auto [first, last] = wrapping_up_.equal_range(a.wrap_up_until);
+        for (auto w = first; w != last; ++w) {
+            if (w->second == &a) {
+                wrapping_up_.erase(w);
+                break;
+            }
+        }
+    }
     if (presence == Presence::Available && a.presence != Presence::Available) a.idle_since = now;
     if (presence == Presence::WrapUp) {
         a.wrap_up_until = now + wrap_up;
         a.idle_since = a.wrap_up_until;
+        wrapping_up_.emplace(a.wrap_up_until, &a);
     }
     a.presence = presence;
+    relist(a);
     return true;
+}
+
+Dispatcher::FreeKey Dispatcher::freeKey(Selection selection, double occupancy, TimePoint idle,
+                                        const Agent* a) {
+    // The order choose() picks in: the first key is the agent it takes.
+    switch (selection) {
+        case Selection::LongestIdle:
+            return FreeKey{0.0, idle, a};
+        case Selection::LeastOccupied:
+            return FreeKey{occupancy, idle, a};
+        case Selection::RoundRobin:
+            return FreeKey{0.0, TimePoint{}, a};
+    }
+    return FreeKey{0.0, idle, a};
+}
+
+void Dispatcher::insertFree(FreeSet& set, const FreeKey& key) {
+    set.all.insert(key);
+    if (key.agent->languages.empty()) {
+        set.any_language.insert(key);
+        return;
+    }
+    for (const auto& language : key.agent->languages) {
+        auto it = set.by_language.find(language);
+        if (it == set.by_language.end()) it = set.by_language.emplace(language, FreeKeys{}).first;
+        it->second.insert(key);
+    }
+}
+
+void Dispatcher::eraseFree(FreeSet& set, const FreeKey& key) {
+    set.all.erase(key);
+    if (key.agent->languages.empty()) {
+        set.any_language.erase(key);
+        return;
+    }
+    for (const auto& language : key.agent->languages) {
+        auto it = set.by_language.find(language);
+        if (it != set.by_language.end()) it->second.erase(key);
+    }
+}
+
+void Dispatcher::relist(Agent& a) {
+    Listing& l = listings_[&a];
+    const bool reachable = a.reachable(index_time_);
+    std::array<bool, kWorkKinds> listed{};
+    for (std::size_t k = 0; k < kWorkKinds; ++k)
+        listed[k] = reachable && a.hasRoomFor(static_cast<WorkKind>(k));
+    const double occupancy = a.occupancy();
+    for (Queue* q : l.queues) {
+        const Selection sel = q->def.selection;
+        FreeKey before = freeKey(sel, l.occupancy, l.idle, &a);
+        FreeKey after = freeKey(sel, occupancy, a.idle_since, &a);
+        bool moved = before.occupancy != after.occupancy || before.idle != after.idle;
+        for (std::size_t k = 0; k < kWorkKinds; ++k) {
+            if (l.listed[k] == listed[k] && (!listed[k] || !moved)) continue;
+            if (l.listed[k]) eraseFree(q->free[k], before);
+            if (listed[k]) insertFree(q->free[k], after);
+        }
+    }
+    l.listed = listed;
+    l.occupancy = occupancy;
+    l.idle = a.idle_since;
+}
+
+void Dispatcher::unlist(Agent& a) {
+    Listing& l = listings_[&a];
+    for (Queue* q : l.queues) {
+        FreeKey key = freeKey(q->def.selection, l.occupancy, l.idle, &a);
+        for (std::size_t k = 0; k < kWorkKinds; ++k) {
+            if (l.listed[k]) eraseFree(q->free[k], key);
+        }
+    }
+    l.listed = {};
+}
+
+void Dispatcher::setIndexTime(TimePoint now) {
+    if (now == index_time_) return;
+    // Only agents whose wrap-up ends between the old and the new time change reachability.
+    const TimePoint from = std::min(now, index_time_), to = std::max(now, index_time_);
+    index_time_ = now;
+    for (auto it = wrapping_up_.upper_bound(from); it != wrapping_up_.end() && it->first <= to;
+         ++it)
+        relist(*it->second);
 }
 
 Dispatcher::Key Dispatcher::keyOf(const Item& item) const {
@@ -98,56 +202,66 @@ bool Dispatcher::enqueue(WorkItem work) {
     return inserted;
 }
 
-const Agent* Dispatcher::choose(Queue& queue, const Item& item, const std::vector<Agent*>& free,
-                                bool allow_declined) {
-    auto usable = [&](const Agent& a) {
-        return a.hasRoomFor(item.work.kind) && a.speaks(item.work.language) &&
-               (allow_declined || !item.declined.count(a.id)) && queue.members.count(&a) > 0;
+namespace {
+
+// The first agent in key order over two disjoint ranges of free keys, skipping those `skip`
+// refuses.
+template <class It, class Skip>
+const Agent* firstOf(It a, It a_end, It b, It b_end, Skip skip) {
+    for (;;) {
+        const bool has_a = a != a_end, has_b = b != b_end;
+        if (!has_a && !has_b) return nullptr;
+        It& next = has_a && (!has_b || *a < *b) ? a : b;
+        const Agent* agent = next->agent;
+        ++next;
+        if (!skip(*agent)) return agent;
+    }
+}
+
+}  // namespace
+
+const Agent* Dispatcher::choose(Queue& queue, const Item& item, bool allow_declined) {
+    const auto kind = static_cast<std::size_t>(item.work.kind);
+    const FreeSet& free = queue.free[kind];
+    const std::string& language = item.work.language;
+    auto declined = [&](const Agent& a) {
+        return !allow_declined && item.declined.count(a.id) > 0;
     };
     if (item.work.preferred_agent) {
-        for (const Agent* a : free) {
-            if (a->id == *item.work.preferred_agent && usable(*a)) return a;
+        auto it = agents_.find(*item.work.preferred_agent);
+        if (it != agents_.end()) {
+            const Agent& a = it->second;
+            if (listings_.at(&a).listed[kind] && queue.members.count(&a) && a.speaks(language) &&
+                !declined(a))
+                return &a;
         }
     }
-    const Agent* best = nullptr;
-    if (queue.def.selection == Selection::RoundRobin) {
-        // The next usable agent after the last one served, in the queue's stable order.
-        const std::size_t n = queue.agents.size();
-        std::size_t best_distance = n;
-        for (const Agent* a : free) {
-            if (!usable(*a)) continue;
-            auto pos = static_cast<std::size_t>(
-                std::lower_bound(queue.agents.begin(), queue.agents.end(), a->id) -
-                queue.agents.begin());
-            std::size_t distance = (pos + n - queue.round_robin % n) % n;
-            if (distance < best_distance) {
-                best_distance = distance;
-                best = a;
-            }
-        }
-        if (best) {
-            auto pos = static_cast<std::size_t>(
-                std::lower_bound(queue.agents.begin(), queue.agents.end(), best->id) -
-                queue.agents.begin());
-            queue.round_robin = (pos + 1) % n;
-        }
-        return best;
+    // Who speaks the item's language: everyone when it has none, else those who list it and
+    // those who take any language.
+    static const FreeKeys kNone;
+    const FreeKeys* first = &free.all;
+    const FreeKeys* second = &kNone;
+    if (!language.empty() && language != "und") {
+        auto it = free.by_language.find(language);
+        first = it == free.by_language.end() ? &kNone : &it->second;
+        second = &free.any_language;
     }
-    for (const Agent* a : free) {
-        if (!usable(*a)) continue;
-        if (!best) {
-            best = a;
-            continue;
-        }
-        if (queue.def.selection == Selection::LeastOccupied) {
-            double oa = a->occupancy(), ob = best->occupancy();
-            if (oa < ob || (oa == ob && (a->idle_since < best->idle_since ||
-                                         (a->idle_since == best->idle_since && a->id < best->id))))
-                best = a;
-        } else if (a->idle_since < best->idle_since ||
-                   (a->idle_since == best->idle_since && a->id < best->id)) {
-            best = a;
-        }
+    if (queue.def.selection != Selection::RoundRobin)
+        return firstOf(first->begin(), first->end(), second->begin(), second->end(), declined);
+
+    // Round robin: the next usable agent after the last one served, in the queue's stable
+    // (id) order, wrapping around.
+    const std::size_t n = queue.agents.size();
+    if (n == 0) return nullptr;
+    FreeKey from{0.0, TimePoint{}, &agents_.at(queue.agents[queue.round_robin % n])};
+    auto first_from = first->lower_bound(from), second_from = second->lower_bound(from);
+    const Agent* best = firstOf(first_from, first->end(), second_from, second->end(), declined);
+    if (!best) best = firstOf(first->begin(), first_from, second->begin(), second_from, declined);
+    if (best) {
+        auto pos = static_cast<std::size_t>(
+            std::lower_bound(queue.agents.begin(), queue.agents.end(), best->id) -
+            queue.agents.begin());
+        queue.round_robin = (pos + 1) % n;
     }
     return best;
 }
@@ -186,42 +300,28 @@ void Dispatcher::widenOverdue(TimePoint now) {
     }
 }
 
-void Dispatcher::updateFree(FreeAgents& free, Agent* agent) {
-    for (std::size_t k = 0; k < kWorkKinds; ++k) {
-        if (agent->hasRoomFor(static_cast<WorkKind>(k))) continue;
-        auto& list = free[k];
-        auto it = std::find(list.begin(), list.end(), agent);
-        if (it != list.end()) list.erase(it);
+const Dispatcher::Queue* Dispatcher::mergedFirst(const Item& item) const {
+    // The merge visits an item first in the first queue by name among its queues in the merge.
+    const std::size_t kind = static_cast<std::size_t>(item.work.kind);
+    const Queue* first = nullptr;
+    for (const auto& name : item.queues) {
+        const Queue& q = queues_.at(name);
+        if (q.merged[kind] && (!first || q.def.name < first->def.name)) first = &q;
     }
+    return first;
 }
 
 std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     expireOffers(now);
     widenOverdue(now);
+    setIndexTime(now);
     std::vector<Offer> offers;
 
-    // Agents who can take something now, per kind of work waiting. The order of these lists
-    // does not matter: choose() breaks every tie by agent id.
-    std::array<bool, kWorkKinds> waiting_kinds{};
-    for (const auto& [name, q] : queues_) {
-        for (std::size_t k = 0; k < kWorkKinds; ++k) waiting_kinds[k] |= !q.waiting[k].empty();
-    }
-    FreeAgents free;
-    bool anyone = false;
-    for (auto& [id, a] : agents_) {
-        if (!a.reachable(now)) continue;
-        for (std::size_t k = 0; k < kWorkKinds; ++k) {
-            if (waiting_kinds[k] && a.hasRoomFor(static_cast<WorkKind>(k))) {
-                free[k].push_back(&a);
-                anyone = true;
-            }
-        }
-    }
-    if (!anyone) return offers;  // nobody to offer to: work keeps its place
-
     // Most urgent and oldest first across all queues: a lazy merge of the (queue, kind) sets
-    // that some free member of the queue has room for. It stops when nobody has room left.
-    // Offered items leave their queues after the merge, so the iterators stay valid.
+    // that some free member of the queue has room for. A (queue, kind) leaves the merge when no
+    // member has room left (room only shrinks while offers are made), and it stops when every
+    // one has left. Offered items leave their queues after the merge, so the iterators stay
+    // valid.
     struct Cursor {
         OrderedKeys::const_iterator it, end;
         Queue* queue;
@@ -229,46 +329,43 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     };
     std::vector<Cursor> cursors;
     for (auto& entry : queues_) {
-        // Not a structured binding: C++17 lambdas cannot capture one (clang rejects it).
         Queue& q = entry.second;
         for (std::size_t k = 0; k < kWorkKinds; ++k) {
-            if (q.waiting[k].empty()) continue;
-            bool served = std::any_of(free[k].begin(), free[k].end(),
-                                      [&q](const Agent* a) { return q.members.count(a) > 0; });
-            if (served) cursors.push_back({q.waiting[k].begin(), q.waiting[k].end(), &q, k});
+            q.merged[k] = !q.waiting[k].empty() && !q.free[k].all.empty();
+            if (q.merged[k]) cursors.push_back({q.waiting[k].begin(), q.waiting[k].end(), &q, k});
         }
     }
     std::vector<std::int64_t> offered;
-    std::set<std::int64_t> handled;
     for (;;) {
         Cursor* next = nullptr;
         for (auto& c : cursors) {
-            if (c.it == c.end || free[c.kind].empty()) continue;
+            if (c.it == c.end || c.queue->free[c.kind].all.empty()) continue;
             if (!next || *c.it < *next->it) next = &c;
         }
         if (!next) break;
         Key key = *next->it;
         Queue& q = *next->queue;
-        const auto& candidates = free[next->kind];
         ++next->it;
         auto id = std::get<2>(key);
-        if (!handled.insert(id).second) continue;  // also waiting in an overflow queue
         Item& item = items_.at(id);
-        const Agent* chosen = choose(q, item, candidates, false);
-        if (!chosen) chosen = choose(q, item, candidates, true);  // nobody else: ask again
+        // Also waiting in an overflow queue: it is tried once, in the first of its queues in
+        // the merge (whether or not that queue still has anyone free).
+        if (item.queues.size() > 1 && mergedFirst(item) != &q) continue;
+        const Agent* chosen = choose(q, item, false);
+        if (!chosen) chosen = choose(q, item, true);  // nobody else: ask again
         if (!chosen) continue;
         Agent& agent = agents_.at(chosen->id);
         agent.load[static_cast<std::size_t>(item.work.kind)]++;
+        relist(agent);
         const Queue& own = queues_.at(item.work.queue);
-        auto timeout = isLive(item.work.kind) ? own.def.live_offer_timeout
-                                              : own.def.async_offer_timeout;
+        auto timeout =
+            isLive(item.work.kind) ? own.def.live_offer_timeout : own.def.async_offer_timeout;
         item.state = State::Offered;
         item.agent = agent.id;
         item.offer_expires = now + timeout;
         offer_expiry_.emplace(item.offer_expires, id);
         offers.push_back(Offer{id, agent.id, q.def.name, item.offer_expires});
         offered.push_back(id);
-        updateFree(free, &agent);
     }
     for (auto id : offered) removeFromQueues(items_.at(id));
     return offers;
@@ -287,8 +384,10 @@ bool Dispatcher::decline(std::int64_t conversation_id, const std::string& agent_
     if (it == items_.end() || it->second.state != State::Offered || it->second.agent != agent_id)
         return false;
     Item& item = it->second;
-    if (auto a = agents_.find(agent_id); a != agents_.end())
+    if (auto a = agents_.find(agent_id); a != agents_.end()) {
         a->second.load[static_cast<std::size_t>(item.work.kind)]--;
+        relist(a->second);
+    }
     item.declined.insert(agent_id);
     item.state = State::Waiting;
     item.agent.clear();
@@ -305,6 +404,7 @@ bool Dispatcher::complete(std::int64_t conversation_id, const std::string& agent
     if (auto a = agents_.find(agent_id); a != agents_.end()) {
         a->second.load[static_cast<std::size_t>(it->second.work.kind)]--;
         a->second.idle_since = now;
+        relist(a->second);
     }
     items_.erase(it);
     return true;
@@ -318,6 +418,7 @@ bool Dispatcher::withdraw(std::int64_t conversation_id) {
         removeFromQueues(item);
     } else if (auto a = agents_.find(item.agent); a != agents_.end()) {
         a->second.load[static_cast<std::size_t>(item.work.kind)]--;
+        relist(a->second);
     }
     items_.erase(it);
     return true;
