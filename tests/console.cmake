@@ -4,6 +4,8 @@
 add_library(ccd_console_testlib STATIC
   ${CCD_ROOT}/daemon/console/console_frames.cpp
   ${CCD_ROOT}/daemon/console/console_hub.cpp
+  ${CCD_ROOT}/daemon/console/console_hub_commands.cpp
+  ${CCD_ROOT}/daemon/console/console_hub_engine.cpp
   ${CCD_ROOT}/daemon/console/console_protocol.cpp
   ${CCD_ROOT}/daemon/console/console_server.cpp
   ${CCD_ROOT}/daemon/json_time.cpp

@@ -1,0 +1,228 @@
+// The hub's side of agents' commands: each becomes an engine event or a store write, answered with
+// `ack` or `error`.
+#include "daemon/console/console_hub_impl.hpp"
+
+namespace ccd::daemon::console {
+
+void ConsoleHub::Impl::replyError(const ClientPtr& c, const ParseError& e) {
+    if (c->agent)
+        deliver(c->agent, errorFrame(e.code, e.reason, e.id));
+    else
+        c->connection->send(errorFrame(e.code, e.reason, e.id));
+}
+
+void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
+    auto parsed = parseCommand(frame);
+    if (!parsed.command) return replyError(c, parsed.error);
+    auto& cmd = *parsed.command;
+    if (cmd.type == CommandType::Auth) {
+        if (c->authenticated)
+            return replyError(
+                c, {"already_authenticated", "this connection is already authenticated", cmd.id});
+        auto p = deps.authenticate ? deps.authenticate(cmd.token) : std::nullopt;
+        if (!p) {
+            c->connection->send(
+                errorFrame("unauthorized", "the token is not valid or has expired", cmd.id));
+            c->connection->close(4001, "unauthorized");
+            return;
+        }
+        attach(c, *p, cmd.last_seq);
+        ack(c->agent, refOf(cmd));
+        return;
+    }
+    if (!c->authenticated) return replyError(c, {"not_authenticated", "send auth first", cmd.id});
+    execute(c->agent, *c->principal, std::move(cmd));
+}
+
+void ConsoleHub::Impl::submitFor(const AgentPtr& a, const CommandRef& ref, routing::Event event) {
+    auto self = shared_from_this();
+    deps.engine.submit(
+        std::move(event), guard("submit", [self, a, ref](bool ok, const Actions& actions) {
+            if (!ok)
+                return self->fail(a, ref, "store_unavailable", "the decision could not be stored");
+            if (const auto* r = rejection(actions)) return self->fail(a, ref, r->code, r->reason);
+            self->ack(a, ref);
+        }));
+}
+
+void ConsoleHub::Impl::withConversation(const AgentPtr& a, const Principal& p,
+                                        const CommandRef& ref, bool require_assigned,
+                                        ConversationStep step) {
+    auto self = shared_from_this();
+    deps.engine.conversation(
+        ref.conversation_id,
+        guard("conversation", [self, a, p, ref, require_assigned, step = std::move(step)](
+                                  std::optional<routing::ConversationSnapshot> snap) {
+            bool sup = isSupervisor(p.role);
+            std::string acting = p.name;
+            if (snap && snap->agent && sup) acting = *snap->agent;
+            if (require_assigned) {
+                if (!snap && !(sup && ref.type == CommandType::Open))
+                    return self->fail(
+                        a, ref, "not_found",
+                        "no open conversation " + std::to_string(ref.conversation_id));
+                if (snap && !sup && snap->agent != p.name)
+                    return self->fail(a, ref, "not_assigned",
+                                      "conversation " + std::to_string(ref.conversation_id) +
+                                          " is not assigned to you");
+            }
+            asio::post(a->strand,
+                       guard("command", [step, snap = std::move(snap), acting = std::move(acting)] {
+                           step(snap, acting);
+                       }));
+        }));
+}
+
+void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cmd) {
+    auto ref = refOf(cmd);
+    auto self = shared_from_this();
+    switch (cmd.type) {
+        case CommandType::Auth:
+            break;
+        case CommandType::Presence: {
+            auto presence = routing::presenceFromString(cmd.presence);
+            if (!presence) return fail(a, ref, "bad_request", "unknown presence");
+            return submitFor(a, ref, routing::PresenceChanged{p.name, *presence});
+        }
+        case CommandType::Accept:
+        case CommandType::Decline:
+            return submitFor(a, ref,
+                             routing::OfferAnswered{cmd.conversation_id, p.name,
+                                                    cmd.type == CommandType::Accept});
+        case CommandType::Transfer:
+            return withConversation(
+                a, p, ref, false,
+                [self, a, ref, cmd](const std::optional<routing::ConversationSnapshot>&,
+                                    std::string acting) {
+                    self->submitFor(
+                        a, ref,
+                        routing::TransferRequested{cmd.conversation_id, acting, cmd.to_agent,
+                                                   cmd.to_queue, cmd.note});
+                });
+        case CommandType::Resolve:
+            return withConversation(
+                a, p, ref, false,
+                [self, a, ref, cmd](const std::optional<routing::ConversationSnapshot>&,
+                                    std::string acting) {
+                    self->submitFor(
+                        a, ref,
+                        routing::ResolveRequested{cmd.conversation_id, acting, cmd.disposition});
+                });
+        case CommandType::Reply:
+            if (cmd.id.empty())
+                return fail(a, ref, "bad_request",
+                            "a reply needs an id (it makes the send idempotent)");
+            return withConversation(
+                a, p, ref, true,
+                [self, a, ref, cmd, name = p.name](
+                    const std::optional<routing::ConversationSnapshot>& snap, std::string acting) {
+                    self->reply(a, ref, cmd, name, snap, acting);
+                });
+        case CommandType::Note:
+            return withConversation(
+                a, p, ref, true,
+                [self, a, ref, text = cmd.text, name = p.name](
+                    const std::optional<routing::ConversationSnapshot>&, std::string) {
+                    self->note(a, ref, "note", json{{"agent", name}, {"text", text}});
+                });
+        case CommandType::Open:
+            return withConversation(
+                a, p, ref, true,
+                [self, a, ref](const std::optional<routing::ConversationSnapshot>& snap,
+                               std::string) { self->open(a, ref, snap); });
+        case CommandType::WrapUp: {
+            auto finish = [self, a, ref, name = p.name] {
+                self->submitFor(a, ref,
+                                routing::PresenceChanged{name, routing::Presence::Available});
+            };
+            if (cmd.conversation_id <= 0) return finish();
+            std::vector<store::EventRecord> events{
+                {cmd.conversation_id, "wrap_up",
+                 dumpJson(json{{"agent", p.name}, {"disposition", cmd.disposition}}), nowMs()}};
+            return deps.store.appendEvents(
+                std::move(events),
+                guard("wrap_up", [self, a, ref, finish](store::StoreResult<bool> res) {
+                    if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+                    finish();
+                }));
+        }
+        case CommandType::Typing:
+            return ack(a, ref);
+        case CommandType::Subscribe:
+        case CommandType::Unsubscribe: {
+            if (!isSupervisor(p.role))
+                return fail(a, ref, "forbidden",
+                            "the supervisor stream is for supervisors and admins");
+            bool on = cmd.type == CommandType::Subscribe;
+            asio::post(a->strand, guard("subscribe", [a, on] { a->supervisor_stream = on; }));
+            ack(a, ref);
+            if (on) pushBoard();
+            return;
+        }
+    }
+}
+
+void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Command& cmd,
+                             const std::string& name,
+                             const std::optional<routing::ConversationSnapshot>& snap,
+                             const std::string& acting) {
+    store::OutboundMessage m;
+    m.conversation_id = cmd.conversation_id;
+    m.author = "agent:" + name;
+    m.text = cmd.text;
+    m.idempotency_key = "agent:" + name + ":" + cmd.id;
+    if (cmd.template_id) {
+        if (!deps.render)
+            return fail(a, ref, "template_unavailable", "canned responses are not available");
+        auto r = deps.render(cmd.conversation_id, *cmd.template_id, cmd.vars,
+                             snap ? snap->language : std::string("und"));
+        if (!r.text) return fail(a, ref, "template_error", r.error);
+        m.text = *r.text;
+        m.template_id = cmd.template_id;
+    }
+    auto self = shared_from_this();
+    deps.store.appendOutbound(
+        std::move(m), guard("reply", [self, a, ref, acting](store::StoreResult<std::int64_t> res) {
+            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            auto message_id = *res.value;
+            self->deps.engine.submit(
+                routing::AgentReplied{ref.conversation_id, acting, false},
+                guard("replied", [self, a, ref, message_id](bool, const Actions& actions) {
+                    // The reply is stored and queued for the customer whatever the engine
+                    // says; a rejection is still worth showing.
+                    if (const auto* r = rejection(actions))
+                        return self->fail(a, ref, r->code, r->reason);
+                    self->ack(a, ref, json{{"message_id", message_id}});
+                }));
+        }));
+}
+
+void ConsoleHub::Impl::note(const AgentPtr& a, const CommandRef& ref, const char* type,
+                            const json& data) {
+    auto self = shared_from_this();
+    std::vector<store::EventRecord> events{{ref.conversation_id, type, dumpJson(data), nowMs()}};
+    deps.store.appendEvents(
+        std::move(events), guard("note", [self, a, ref](store::StoreResult<bool> res) {
+            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            self->ack(a, ref);
+        }));
+}
+
+void ConsoleHub::Impl::open(const AgentPtr& a, const CommandRef& ref,
+                            const std::optional<routing::ConversationSnapshot>& snap) {
+    auto self = shared_from_this();
+    deps.store.getConversation(
+        ref.conversation_id,
+        guard("open", [self, a, ref,
+                       snap](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!*res.value)
+                return self->fail(a, ref, "not_found",
+                                  "no conversation " + std::to_string(ref.conversation_id));
+            json j = conversationFrame(**res.value, snap ? &*snap : nullptr);
+            self->deliver(a, dumpJson(j), false);
+            self->ack(a, ref);
+        }));
+}
+
+}  // namespace ccd::daemon::console

@@ -1,0 +1,191 @@
+// The engine's actions as the console shows them: frames to the agents concerned, offers with
+// their history, notices and the board for supervisors.
+#include "daemon/console/console_hub_impl.hpp"
+
+namespace ccd::daemon::console {
+
+void ConsoleHub::Impl::onEngine(const routing::Event& event, const Actions& actions,
+                                const ConsoleHub::OfferLookup& lookup) {
+    std::vector<std::pair<std::string, std::string>> out;  // (agent, frame)
+    std::vector<std::string> to_supervisors;
+    std::vector<routing::OfferMade> new_offers;
+    bool changed = false;
+    {
+        std::lock_guard lock(state_mutex);
+        auto holder = [this](std::int64_t conv) -> std::string {
+            auto it = holders.find(conv);
+            return it == holders.end() ? std::string() : it->second;
+        };
+        if (const auto* m = std::get_if<routing::MessageReceived>(&event)) {
+            changed = true;
+            if (auto h = holder(m->conversation_id); !h.empty())
+                out.emplace_back(h, dumpJson(messageFrame(*m)));
+        }
+        for (const auto& action : actions) {
+            if (const auto* o = std::get_if<routing::OfferMade>(&action)) {
+                offers.insert({o->conversation_id, o->agent});
+                new_offers.push_back(*o);
+                changed = true;
+            } else if (const auto* r = std::get_if<routing::OfferRevoked>(&action)) {
+                offers.erase({r->conversation_id, r->agent});
+                out.emplace_back(r->agent, dumpJson(json{{"type", "offer_revoked"},
+                                                         {"conversation_id", r->conversation_id},
+                                                         {"reason", r->reason}}));
+                changed = true;
+            } else if (const auto* as = std::get_if<routing::Assigned>(&action)) {
+                offers.erase({as->conversation_id, as->agent});
+                auto before = holder(as->conversation_id);
+                if (!before.empty() && before != as->agent)
+                    out.emplace_back(before,
+                                     dumpJson(updatedFrame(as->conversation_id, "transferred",
+                                                           {{"to_agent", as->agent}})));
+                holders[as->conversation_id] = as->agent;
+                out.emplace_back(
+                    as->agent,
+                    dumpJson(json{{"type", "assigned"}, {"conversation_id", as->conversation_id}}));
+                changed = true;
+            } else if (const auto* q = std::get_if<routing::Queued>(&action)) {
+                if (auto h = holder(q->conversation_id); !h.empty()) {
+                    out.emplace_back(
+                        h, dumpJson(updatedFrame(q->conversation_id, "queued",
+                                                 {{"queue", q->queue}, {"reason", q->reason}})));
+                    holders.erase(q->conversation_id);
+                }
+                changed = true;
+            } else if (const auto* pc = std::get_if<routing::PriorityChanged>(&action)) {
+                if (auto h = holder(pc->conversation_id); !h.empty())
+                    out.emplace_back(
+                        h, dumpJson(updatedFrame(pc->conversation_id, "priority",
+                                                 {{"priority", pc->to}, {"reason", pc->reason}})));
+                changed = true;
+            } else if (const auto* s = std::get_if<routing::SlaAlert>(&action)) {
+                json f = slaFrame(*s);
+                auto target = s->agent ? *s->agent : holder(s->conversation_id);
+                if (!target.empty()) out.emplace_back(target, dumpJson(f));
+                to_supervisors.push_back(dumpJson(f));
+                at_risk[{s->conversation_id, std::string(routing::toString(s->milestone))}] = f;
+                changed = true;
+            } else if (const auto* mm = std::get_if<routing::MilestoneMet>(&action)) {
+                auto milestone = std::string(routing::toString(mm->milestone));
+                at_risk.erase({mm->conversation_id, milestone});
+                if (auto h = holder(mm->conversation_id); !h.empty())
+                    out.emplace_back(
+                        h, dumpJson(updatedFrame(mm->conversation_id, "milestone_met",
+                                                 {{"milestone", milestone}, {"late", mm->late}})));
+            } else if (const auto* n = std::get_if<routing::SupervisorNotice>(&action)) {
+                to_supervisors.push_back(dumpJson(json{{"type", "supervisor_notice"},
+                                                       {"conversation_id", n->conversation_id},
+                                                       {"reason", n->reason},
+                                                       {"detail", n->detail}}));
+            } else if (const auto* cr = std::get_if<routing::ConversationResolved>(&action)) {
+                auto h = holder(cr->conversation_id);
+                if (h.empty()) h = cr->agent;
+                if (!h.empty())
+                    out.emplace_back(h, dumpJson(updatedFrame(cr->conversation_id, "resolved",
+                                                              {{"disposition", cr->disposition},
+                                                               {"by", cr->agent}})));
+                holders.erase(cr->conversation_id);
+                for (auto it = at_risk.begin(); it != at_risk.end();) {
+                    it = it->first.first == cr->conversation_id ? at_risk.erase(it) : ++it;
+                }
+                changed = true;
+            } else if (const auto* st = std::get_if<routing::AgentStateChanged>(&action)) {
+                out.emplace_back(st->agent,
+                                 dumpJson(json{{"type", "presence"},
+                                               {"presence", routing::toString(st->presence)}}));
+                changed = true;
+            } else if (std::holds_alternative<routing::ConversationRouted>(action)) {
+                changed = true;
+            }
+        }
+    }
+    for (auto& [agent, frame] : out) deliverTo(agent, std::move(frame));
+    for (const auto& frame : to_supervisors) {
+        for (const auto& s : supervisors()) deliver(s, frame);
+    }
+    for (const auto& o : new_offers) {
+        auto details = lookup ? lookup(o.conversation_id) : ConsoleHub::OfferDetails{};
+        if (details.record) {
+            sendOffer(o, dumpJson(offerFrame(o, details.routing ? &*details.routing : nullptr,
+                                             details.record, routing::Clock::now())));
+        } else {
+            readAndSendOffer(o);
+        }
+    }
+    if (changed) board_dirty = true;
+}
+
+void ConsoleHub::Impl::sendOffer(const routing::OfferMade& o, std::string frame) {
+    auto agent = agentState(o.agent);
+    // Posting under the lock keeps the offer ahead of a revocation decided after this
+    // check (the listener posts those after taking the lock).
+    std::lock_guard lock(state_mutex);
+    if (!offers.count({o.conversation_id, o.agent})) return;
+    deliver(agent, std::move(frame));
+}
+
+void ConsoleHub::Impl::readAndSendOffer(const routing::OfferMade& o) {
+    auto self = shared_from_this();
+    deps.engine.conversation(
+        o.conversation_id,
+        guard("offer", [self, o](std::optional<routing::ConversationSnapshot> snap) {
+            self->deps.store.getConversation(
+                o.conversation_id,
+                guard("offer",
+                      [self, o, snap = std::move(snap)](
+                          store::StoreResult<std::optional<store::ConversationRecord>> res) {
+                          const store::ConversationRecord* record =
+                              res.value && *res.value ? &**res.value : nullptr;
+                          self->sendOffer(o, dumpJson(offerFrame(o, snap ? &*snap : nullptr, record,
+                                                                 routing::Clock::now())));
+                      }));
+        }));
+}
+
+void ConsoleHub::Impl::armBoard() {
+    if (stopped) return;
+    board_timer.expires_after(std::chrono::milliseconds(250));
+    auto self = shared_from_this();
+    board_timer.async_wait(asio::bind_executor(
+        board_strand, guard("board", [self](const boost::system::error_code& ec) {
+            if (ec || self->stopped) return;
+            auto now = std::chrono::steady_clock::now();
+            bool due =
+                now - self->last_board >= self->options.board_interval ||
+                (self->board_dirty && now - self->last_board >= std::chrono::milliseconds(200));
+            if (due) {
+                self->last_board = now;
+                self->board_dirty = false;
+                self->pushBoard();
+            }
+            self->armBoard();
+        })));
+}
+
+void ConsoleHub::Impl::pushBoard() {
+    auto subscribers = supervisors();
+    if (subscribers.empty()) return;
+    auto self = shared_from_this();
+    deps.engine.board(guard("board", [self, subscribers](std::vector<routing::QueueStats> q,
+                                                         std::vector<routing::AgentStats> s) {
+        std::vector<json> risks;
+        {
+            std::lock_guard lock(self->state_mutex);
+            for (const auto& [key, f] : self->at_risk) risks.push_back(f);
+        }
+        std::map<std::string, bool> online;
+        {
+            std::lock_guard lock(self->agents_mutex);
+            for (const auto& [name, a] : self->agents) online[name] = a->online;
+        }
+        auto frame = dumpJson(boardFrame(q, s, risks, online, routing::Clock::now()));
+        for (const auto& a : subscribers) {
+            asio::post(a->strand, guard("board", [a, frame] {
+                           if (a->client && a->ready && a->supervisor_stream)
+                               a->client->connection->send(frame);
+                       }));
+        }
+    }));
+}
+
+}  // namespace ccd::daemon::console
