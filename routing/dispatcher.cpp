@@ -56,6 +56,7 @@ void Dispatcher::upsertAgent(Agent agent) {
     refreshEligibility();  // only this agent's queues can have changed
     Agent& a = it->second;
     Listing& l = listings_[&a];
+    l.profile = profileOf(a.languages);
     l.queues.clear();
     for (auto& [name, q] : queues_) {
         if (q.members.count(&a)) l.queues.push_back(&q);
@@ -102,29 +103,38 @@ Dispatcher::FreeKey Dispatcher::freeKey(Selection selection, double occupancy, T
     return FreeKey{0.0, idle, a};
 }
 
-void Dispatcher::insertFree(FreeSet& set, const FreeKey& key) {
-    set.all.insert(key);
-    if (key.agent->languages.empty()) {
-        set.any_language.insert(key);
-        return;
-    }
-    for (const auto& language : key.agent->languages) {
-        auto it = set.by_language.find(language);
-        if (it == set.by_language.end()) it = set.by_language.emplace(language, FreeKeys{}).first;
-        it->second.insert(key);
-    }
+void Dispatcher::insertFree(FreeSet& set, std::size_t profile, const FreeKey& key) {
+    if (set.by_profile.size() <= profile) set.by_profile.resize(profile + 1);
+    set.size += set.by_profile[profile].insert(key).second;
 }
 
-void Dispatcher::eraseFree(FreeSet& set, const FreeKey& key) {
-    set.all.erase(key);
-    if (key.agent->languages.empty()) {
-        set.any_language.erase(key);
-        return;
+void Dispatcher::eraseFree(FreeSet& set, std::size_t profile, const FreeKey& key) {
+    set.size -= set.by_profile[profile].erase(key);
+}
+
+std::size_t Dispatcher::profileOf(const std::set<std::string>& languages) {
+    Profiles& p = profiles_;
+    auto [it, added] = p.ids.emplace(languages, p.all.size());
+    if (!added) return it->second;
+    const std::size_t id = it->second;
+    p.all.push_back(id);
+    if (languages.empty()) {
+        // No list: speaks every language, the ones no agent lists included.
+        p.any_only.push_back(id);
+        for (auto& [language, speaking] : p.speaking) speaking.push_back(id);
     }
-    for (const auto& language : key.agent->languages) {
-        auto it = set.by_language.find(language);
-        if (it != set.by_language.end()) it->second.erase(key);
+    for (const auto& language : languages) {
+        auto s = p.speaking.find(language);
+        if (s == p.speaking.end()) s = p.speaking.emplace(language, p.any_only).first;
+        s->second.push_back(id);
     }
+    return id;
+}
+
+const std::vector<std::size_t>& Dispatcher::profilesSpeaking(const std::string& language) const {
+    if (language.empty() || language == "und") return profiles_.all;
+    auto it = profiles_.speaking.find(language);
+    return it == profiles_.speaking.end() ? profiles_.any_only : it->second;
 }
 
 void Dispatcher::relist(Agent& a) {
@@ -141,8 +151,8 @@ void Dispatcher::relist(Agent& a) {
         bool moved = before.occupancy != after.occupancy || before.idle != after.idle;
         for (std::size_t k = 0; k < kWorkKinds; ++k) {
             if (l.listed[k] == listed[k] && (!listed[k] || !moved)) continue;
-            if (l.listed[k]) eraseFree(q->free[k], before);
-            if (listed[k]) insertFree(q->free[k], after);
+            if (l.listed[k]) eraseFree(q->free[k], l.profile, before);
+            if (listed[k]) insertFree(q->free[k], l.profile, after);
         }
     }
     l.listed = listed;
@@ -155,7 +165,7 @@ void Dispatcher::unlist(Agent& a) {
     for (Queue* q : l.queues) {
         FreeKey key = freeKey(q->def.selection, l.occupancy, l.idle, &a);
         for (std::size_t k = 0; k < kWorkKinds; ++k) {
-            if (l.listed[k]) eraseFree(q->free[k], key);
+            if (l.listed[k]) eraseFree(q->free[k], l.profile, key);
         }
     }
     l.listed = {};
@@ -204,16 +214,17 @@ bool Dispatcher::enqueue(WorkItem work) {
 
 namespace {
 
-// The first agent in key order over two disjoint ranges of free keys, skipping those `skip`
-// refuses.
-template <class It, class Skip>
-const Agent* firstOf(It a, It a_end, It b, It b_end, Skip skip) {
+// The first agent in key order over disjoint ranges of free keys, skipping those `skip` refuses.
+template <class Range, class Skip>
+const Agent* firstOf(std::vector<Range>& ranges, Skip skip) {
     for (;;) {
-        const bool has_a = a != a_end, has_b = b != b_end;
-        if (!has_a && !has_b) return nullptr;
-        It& next = has_a && (!has_b || *a < *b) ? a : b;
-        const Agent* agent = next->agent;
-        ++next;
+        Range* next = nullptr;
+        for (auto& r : ranges) {
+            if (r.first != r.second && (!next || *r.first < *next->first)) next = &r;
+        }
+        if (!next) return nullptr;
+        const Agent* agent = next->first->agent;
+        ++next->first;
         if (!skip(*agent)) return agent;
     }
 }
@@ -236,27 +247,32 @@ const Agent* Dispatcher::choose(Queue& queue, const Item& item, bool allow_decli
                 return &a;
         }
     }
-    // Who speaks the item's language: everyone when it has none, else those who list it and
-    // those who take any language.
-    static const FreeKeys kNone;
-    const FreeKeys* first = &free.all;
-    const FreeKeys* second = &kNone;
-    if (!language.empty() && language != "und") {
-        auto it = free.by_language.find(language);
-        first = it == free.by_language.end() ? &kNone : &it->second;
-        second = &free.any_language;
+    // The sets of the language profiles that speak the item's language.
+    auto& sets = sets_;
+    auto& ranges = ranges_;
+    sets.clear();
+    ranges.clear();
+    for (std::size_t p : profilesSpeaking(language)) {
+        if (p >= free.by_profile.size() || free.by_profile[p].empty()) continue;
+        sets.push_back(&free.by_profile[p]);
+        ranges.emplace_back(free.by_profile[p].begin(), free.by_profile[p].end());
     }
-    if (queue.def.selection != Selection::RoundRobin)
-        return firstOf(first->begin(), first->end(), second->begin(), second->end(), declined);
+    if (queue.def.selection != Selection::RoundRobin) return firstOf(ranges, declined);
 
     // Round robin: the next usable agent after the last one served, in the queue's stable
-    // (id) order, wrapping around.
+    // (id) order: from that agent's place to the end, then from the start.
     const std::size_t n = queue.agents.size();
-    if (n == 0) return nullptr;
-    FreeKey from{0.0, TimePoint{}, &agents_.at(queue.agents[queue.round_robin % n])};
-    auto first_from = first->lower_bound(from), second_from = second->lower_bound(from);
-    const Agent* best = firstOf(first_from, first->end(), second_from, second->end(), declined);
-    if (!best) best = firstOf(first->begin(), first_from, second->begin(), second_from, declined);
+    if (n == 0 || ranges.empty()) return nullptr;
+    const FreeKey from{0.0, TimePoint{}, &agents_.at(queue.agents[queue.round_robin % n])};
+    auto& wrapped = wrapped_;
+    wrapped.clear();
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+        auto middle = sets[i]->lower_bound(from);
+        wrapped.emplace_back(ranges[i].first, middle);
+        ranges[i].first = middle;
+    }
+    const Agent* best = firstOf(ranges, declined);
+    if (!best) best = firstOf(wrapped, declined);
     if (best) {
         auto pos = static_cast<std::size_t>(
             std::lower_bound(queue.agents.begin(), queue.agents.end(), best->id) -
@@ -331,7 +347,7 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     for (auto& entry : queues_) {
         Queue& q = entry.second;
         for (std::size_t k = 0; k < kWorkKinds; ++k) {
-            q.merged[k] = !q.waiting[k].empty() && !q.free[k].all.empty();
+            q.merged[k] = !q.waiting[k].empty() && q.free[k].size > 0;
             if (q.merged[k]) cursors.push_back({q.waiting[k].begin(), q.waiting[k].end(), &q, k});
         }
     }
@@ -339,7 +355,7 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     for (;;) {
         Cursor* next = nullptr;
         for (auto& c : cursors) {
-            if (c.it == c.end || c.queue->free[c.kind].all.empty()) continue;
+            if (c.it == c.end || c.queue->free[c.kind].size == 0) continue;
             if (!next || *c.it < *next->it) next = &c;
         }
         if (!next) break;

@@ -5,9 +5,9 @@
 // the same calls with the same times give the same offers.
 //
 // Agents who can take work are kept in an index per (queue, kind of work), ordered the way the
-// queue picks (longest idle, least occupied, or by id for round robin) and split by language,
-// and updated whenever an agent's load, presence or profile changes. A decision then costs a
-// few ordered-set steps instead of a scan of every free agent.
+// queue picks (longest idle, least occupied, or by id for round robin) and split by the agent's
+// list of languages, and updated whenever an agent's load, presence or profile changes. A
+// decision then costs a few ordered-set steps instead of a scan of every free agent.
 
 #include <array>
 #include <chrono>
@@ -124,11 +124,19 @@ private:
     };
     using FreeKeys = std::set<FreeKey>;
     /// The members of one queue who can take one kind of work now (reachable, with room), in the
-    /// queue's selection order: all of them, those who speak any language, and per language.
+    /// queue's selection order, one set per language profile (a distinct list of languages;
+    /// there are few): an agent is in one set, and a choice merges the sets that speak the
+    /// item's language.
     struct FreeSet {
-        FreeKeys all;
-        FreeKeys any_language;
-        std::map<std::string, FreeKeys, std::less<>> by_language;
+        std::size_t size = 0;
+        std::vector<FreeKeys> by_profile;
+    };
+    /// Language profiles: which profiles speak a language.
+    struct Profiles {
+        std::map<std::set<std::string>, std::size_t> ids;  // list of languages -> profile
+        std::vector<std::size_t> all;                      // every profile
+        std::vector<std::size_t> any_only;                 // the empty list's, if any
+        std::map<std::string, std::vector<std::size_t>, std::less<>> speaking;
     };
     enum class State { Waiting, Offered, Assigned };
     struct Item {
@@ -152,6 +160,7 @@ private:
     /// What the free index holds for one agent, to update or remove it.
     struct Listing {
         std::vector<Queue*> queues;             // the agent's queues (members)
+        std::size_t profile = 0;                // its language profile
         std::array<bool, kWorkKinds> listed{};  // per kind: reachable with room, so indexed
         double occupancy = 0.0;                 // the key it is indexed under
         TimePoint idle{};
@@ -169,8 +178,10 @@ private:
     // The free index. relist() brings an agent's entries up to date after a change of load, idle
     // time or presence; unlist() removes them all (before a profile change).
     static FreeKey freeKey(Selection selection, double occupancy, TimePoint idle, const Agent* a);
-    static void insertFree(FreeSet& set, const FreeKey& key);
-    static void eraseFree(FreeSet& set, const FreeKey& key);
+    static void insertFree(FreeSet& set, std::size_t profile, const FreeKey& key);
+    static void eraseFree(FreeSet& set, std::size_t profile, const FreeKey& key);
+    std::size_t profileOf(const std::set<std::string>& languages);
+    const std::vector<std::size_t>& profilesSpeaking(const std::string& language) const;
     void relist(Agent& agent);
     void unlist(Agent& agent);
     void setIndexTime(TimePoint now);
@@ -180,6 +191,11 @@ private:
     std::unordered_map<std::int64_t, Item> items_;
     std::multimap<TimePoint, std::int64_t> offer_expiry_;
     std::unordered_map<const Agent*, Listing> listings_;
+    Profiles profiles_;
+    // Scratch for choose(), kept to spare an allocation per decision.
+    using FreeRange = std::pair<FreeKeys::const_iterator, FreeKeys::const_iterator>;
+    std::vector<const FreeKeys*> sets_;
+    std::vector<FreeRange> ranges_, wrapped_;
     // Presence is time-dependent only in wrap-up: the index holds the agents reachable at
     // index_time_, and agents in wrap-up, by its end, are the ones to look at when time moves.
     TimePoint index_time_ = TimePoint::min();
