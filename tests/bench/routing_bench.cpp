@@ -4,6 +4,12 @@
 //   BM_NewWorkWhileAllBusy   a conversation arrives, every agent is full: enqueue + dispatch
 //   BM_AgentFreesASlot       an agent finishes one item: complete + dispatch (one offer) + accept
 //                            (agents take turns, oldest assignment first)
+//
+// The same two with 900 of the 1,000 agents idle and 10,000 conversations waiting in a queue only
+// the other 100 (supervisors, all full) may take:
+//   BM_IdleAgentsNewWork           a conversation arrives: enqueue + dispatch (no offer)
+//   BM_IdleAgentsSupervisorFrees   a supervisor finishes one item: complete + dispatch (one
+//                                  offer) + accept
 
 #include <benchmark/benchmark.h>
 
@@ -116,6 +122,97 @@ void BM_AgentFreesASlot(benchmark::State& state) {
     state.counters["rounds_without_offer"] = static_cast<double>(empty_rounds);
 }
 BENCHMARK(BM_AgentFreesASlot);
+
+struct IdleWorld {
+    Dispatcher d;
+    std::int64_t next_id = 1;
+    TimePoint now = t0;
+    std::deque<Offer> assigned;  // supervisors' work, oldest first
+
+    static std::vector<QueueDef> queues() {
+        QueueDef general;
+        general.name = "general";
+        QueueDef escalation;
+        escalation.name = "escalation";
+        escalation.required_skills = {"supervisor"};
+        escalation.selection = Selection::LeastOccupied;
+        return {general, escalation};
+    }
+
+    IdleWorld() : d(queues()) {
+        for (int a = 0; a < kAgents; ++a) {
+            Agent agent;
+            agent.id = "agent-" + std::to_string(a);
+            if (a % 10 == 0) agent.skills = {"supervisor"};
+            agent.languages = {"en", "zh-Hans"};
+            d.upsertAgent(agent);
+            d.setPresence(agent.id, Presence::Available, t0);
+        }
+        // Supervisors full (5 each), then 10,000 more waiting for them.
+        while (d.waitingCount() < static_cast<std::size_t>(kWaiting)) {
+            addWork();
+            for (const auto& o : d.dispatch(now)) {
+                d.accept(o.conversation_id, o.agent_id, now);
+                assigned.push_back(o);
+            }
+            now += 1ms;
+        }
+    }
+
+    std::int64_t addWork() {
+        WorkItem w;
+        w.conversation_id = next_id++;
+        w.queue = "escalation";
+        w.priority = 1 + static_cast<int>(next_id % 4);
+        w.enqueued_at = now;
+        w.kind = WorkKind::Messaging;
+        w.language = next_id % 2 ? "en" : "zh-Hans";
+        d.enqueue(w);
+        return w.conversation_id;
+    }
+};
+
+IdleWorld& idleWorld() {
+    static IdleWorld w;
+    return w;
+}
+
+void BM_IdleAgentsNewWork(benchmark::State& state) {
+    IdleWorld& w = idleWorld();
+    for (auto _ : state) {
+        auto id = w.addWork();
+        auto offers = w.d.dispatch(w.now);
+        benchmark::DoNotOptimize(offers);
+        state.PauseTiming();
+        w.d.withdraw(id);
+        state.ResumeTiming();
+    }
+    state.counters["waiting"] = static_cast<double>(w.d.waitingCount());
+}
+BENCHMARK(BM_IdleAgentsNewWork);
+
+void BM_IdleAgentsSupervisorFrees(benchmark::State& state) {
+    IdleWorld& w = idleWorld();
+    std::size_t empty_rounds = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        w.now += 1ms;
+        Offer finish = w.assigned.front();
+        w.assigned.pop_front();
+        state.ResumeTiming();
+        w.d.complete(finish.conversation_id, finish.agent_id, w.now);
+        auto offers = w.d.dispatch(w.now);
+        for (const auto& o : offers) w.d.accept(o.conversation_id, o.agent_id, w.now);
+        state.PauseTiming();
+        w.assigned.insert(w.assigned.end(), offers.begin(), offers.end());
+        if (offers.empty()) ++empty_rounds;
+        w.addWork();  // keep 10,000 waiting
+        state.ResumeTiming();
+    }
+    state.counters["waiting"] = static_cast<double>(w.d.waitingCount());
+    state.counters["rounds_without_offer"] = static_cast<double>(empty_rounds);
+}
+BENCHMARK(BM_IdleAgentsSupervisorFrees);
 
 }  // namespace
 
