@@ -1,0 +1,137 @@
+#pragma once
+// The routing engine's state and steps, shared by its source files (not a public header: only
+// routing/engine*.cpp include it). The engine is split by job:
+//   engine.cpp         set-up, reconfiguration, the event switch, action names
+//   engine_intake.cpp  a customer message: classification, rules, automatic replies, reopening
+//   engine_offers.cpp  queueing, offers and the agents' actions (accept, transfer, resolve, lost)
+//   engine_sla.cpp     SLA clocks, timers, escalation, waiting rules, the tick
+//   engine_state.cpp   restore after a restart and what the daemon reads (snapshots, stats)
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/business_hours.hpp"
+#include "routing/classify/classifier.hpp"
+#include "routing/dispatcher.hpp"
+#include "routing/engine.hpp"
+#include "routing/rules.hpp"
+
+namespace ccd::routing {
+namespace engine_detail {
+
+enum class Stage { SelfService, Waiting, Offered, Assigned, Resolved };
+
+std::string_view stageName(Stage s);
+Stage stageFromName(std::string_view s);
+
+// What a timer does when it fires.
+enum class TimerKind { SlaWarn, SlaBreach, FollowUp, Close };
+
+struct Timer {
+    std::int64_t conversation_id;
+    TimerKind kind;
+    Milestone milestone;
+    TimePoint due;  // for SLA timers: the deadline it was set for (stale if it changed)
+};
+
+}  // namespace engine_detail
+
+struct Engine::Impl {
+    using Stage = engine_detail::Stage;
+    using Timer = engine_detail::Timer;
+    using TimerKind = engine_detail::TimerKind;
+
+    struct Conv {
+        ConversationSnapshot snap;
+        Stage stage = Stage::Waiting;
+        TimePoint offer_expires{};
+        std::string offered_to;
+        bool breach_apology_sent = false;
+        bool survey_sent = false;
+    };
+
+    RoutingConfigPtr cfg;
+    std::unique_ptr<Classifier> classifier;
+    std::map<std::string, BusinessHours> calendars;
+    std::unique_ptr<RuleSet> rules;
+    std::unique_ptr<Dispatcher> dispatcher;
+    std::map<std::int64_t, Conv> convs;
+    std::map<std::int64_t, std::deque<TimePoint>> auto_replies;  // per contact, loop guard
+    std::multimap<TimePoint, Timer> timers;
+    std::set<std::int64_t> changed;
+    std::set<std::pair<TimePoint, std::int64_t>> offers_by_expiry;  // offered conversations
+    std::map<std::string, Agent> agents;  // profiles, to rebuild the dispatcher on reload
+
+    // ---- set-up (engine.cpp) ---------------------------------------------------------------
+
+    struct Compiled {
+        std::unique_ptr<Classifier> classifier;
+        std::map<std::string, BusinessHours> calendars;
+        std::unique_ptr<RuleSet> rules;
+    };
+
+    static Compiled compile(const RoutingConfig& c);
+    void install(RoutingConfigPtr next, Compiled compiled);
+    bool knownQueue(const std::string& q) const;
+
+    // ---- triage and automatic replies (engine_intake.cpp) --------------------------------
+
+    struct Triage {
+        Classification classification;
+        RuleOutcome outcome;
+        int priority = 4;
+        std::string queue;
+        std::string sla_policy;
+        std::vector<SlaDeadline> deadlines;
+        std::string normalized;
+    };
+
+    Triage triage(const InboundMessage& m, const ContactProfile& contact, bool new_conversation,
+                  TimePoint now);
+    static ConversationRouted routed(const Conv& c, std::int64_t message_id, const Triage& t);
+    static SupervisorNotice safetyNotice(std::int64_t conversation, const Classification& c);
+    bool mayAutoReply(std::int64_t contact, TimePoint now);
+    void autoReply(std::vector<Action>& out, Conv& c, std::int64_t in_reply_to,
+                   const std::string& tpl, const std::string& reason, TimePoint now);
+    void onMessage(const MessageReceived& e, TimePoint now, std::vector<Action>& out);
+    void onLaterMessage(const MessageReceived& e, Conv& c, TimePoint now,
+                        std::vector<Action>& out);
+    // A resolved or self-service conversation comes back to a person: new triage and clocks.
+    void reopen(const MessageReceived& e, Conv& c, TimePoint now, std::vector<Action>& out,
+                const std::string& reason);
+
+    // ---- queues, offers and the agents' actions (engine_offers.cpp) ----------------------
+
+    void touch(std::int64_t id) { changed.insert(id); }
+    WorkKind kindOf(const Conv& c) const { return workKindOf(c.snap.channel); }
+    void enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_at,
+                 const std::string& reason, std::optional<std::string> preferred);
+    void dispatch(std::vector<Action>& out, TimePoint now);
+    void changePriority(std::vector<Action>& out, Conv& c, int to, const std::string& reason,
+                        TimePoint now, std::optional<std::string> queue = std::nullopt);
+    Conv* owned(std::int64_t id, const std::string& agent, std::vector<Action>& out,
+                bool offered_ok);
+    void onOfferAnswered(const OfferAnswered& e, TimePoint now, std::vector<Action>& out);
+    void onReplied(const AgentReplied& e, TimePoint now, std::vector<Action>& out);
+    void onTransfer(const TransferRequested& e, TimePoint now, std::vector<Action>& out);
+    void onResolve(const ResolveRequested& e, TimePoint now, std::vector<Action>& out);
+    void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
+
+    // ---- SLA clocks, timers and escalation (engine_sla.cpp) ------------------------------
+
+    std::vector<SlaDeadline> startDeadlines(const std::string& policy, TimePoint now) const;
+    void scheduleClocks(Conv& c);
+    SlaDeadline* deadline(Conv& c, Milestone m);
+    void meet(std::vector<Action>& out, Conv& c, Milestone m, TimePoint now);
+    void fireTimers(TimePoint now, std::vector<Action>& out);
+    void onWaitingRules(TimePoint now, std::vector<Action>& out);
+    void onTick(TimePoint now, std::vector<Action>& out);
+};
+
+}  // namespace ccd::routing

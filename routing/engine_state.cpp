@@ -1,0 +1,159 @@
+// Restoring conversations after a restart, and what the daemon reads: snapshots, queue and
+// agent figures, who may see a conversation.
+#include "routing/engine_impl.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace ccd::routing {
+
+using namespace engine_detail;
+
+namespace engine_detail {
+
+std::string_view stageName(Stage s) {
+    switch (s) {
+        case Stage::SelfService: return "self_service";
+        case Stage::Waiting: return "waiting";
+        case Stage::Offered: return "offered";
+        case Stage::Assigned: return "assigned";
+        case Stage::Resolved: return "resolved";
+    }
+    return "waiting";
+}
+
+Stage stageFromName(std::string_view s) {
+    if (s == "self_service") return Stage::SelfService;
+    if (s == "offered") return Stage::Offered;
+    if (s == "assigned") return Stage::Assigned;
+    if (s == "resolved") return Stage::Resolved;
+    return Stage::Waiting;
+}
+
+}  // namespace engine_detail
+
+void Engine::restore(const ConversationSnapshot& snapshot, TimePoint now) {
+    Impl& d = *impl_;
+    Impl::Conv c;
+    c.snap = snapshot;
+    c.stage = stageFromName(snapshot.stage);
+    if (!d.knownQueue(c.snap.queue)) c.snap.queue = d.cfg->defaults.queue;
+    std::vector<Action> ignored;
+    auto [it, inserted] = d.convs.emplace(snapshot.id, std::move(c));
+    if (!inserted) return;
+    Impl::Conv& conv = it->second;
+    switch (conv.stage) {
+        case Stage::SelfService:
+            break;
+        case Stage::Resolved:
+            if (conv.snap.resolved_at) {
+                const auto& p = d.cfg->auto_replies;
+                conv.survey_sent = p.on_resolution.has_value();
+                d.timers.emplace(*conv.snap.resolved_at + p.survey_window,
+                                 Timer{conv.snap.id, TimerKind::Close, Milestone::Resolution,
+                                       *conv.snap.resolved_at});
+            }
+            break;
+        default:
+            // Agents must reconnect after a restart: the work waits, and the agent who held it
+            // gets it first.
+            d.scheduleClocks(conv);
+            d.enqueue(ignored, conv,
+                      conv.snap.queued_at == TimePoint{} ? now : conv.snap.queued_at,
+                      "restored", conv.snap.agent);
+            break;
+    }
+    d.changed.erase(snapshot.id);
+}
+
+std::vector<QueueStats> Engine::queueStats(TimePoint now) const {
+    std::vector<QueueStats> out;
+    for (const auto& def : impl_->cfg->queues) {
+        QueueStats q;
+        q.name = def.name;
+        out.push_back(q);
+    }
+    for (const auto& [id, c] : impl_->convs) {
+        if (c.stage != Stage::Waiting && c.stage != Stage::Offered) continue;
+        for (auto& q : out) {
+            if (q.name != c.snap.queue) continue;
+            ++q.waiting;
+            auto since = std::max(c.snap.queued_at, c.snap.opened_at);
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(now - since);
+            q.oldest_wait = std::max(q.oldest_wait, wait);
+        }
+    }
+    return out;
+}
+
+std::optional<TimePoint> Engine::nextOpening(TimePoint now) const {
+    auto it = impl_->calendars.find(impl_->cfg->defaults.calendar);
+    if (it == impl_->calendars.end()) return std::nullopt;
+    return it->second.nextOpening(now);
+}
+
+std::vector<AgentStats> Engine::agentStats() const {
+    std::map<std::string, std::size_t> held;
+    for (const auto& [id, c] : impl_->convs) {
+        if (c.stage == Stage::Assigned && c.snap.agent) ++held[*c.snap.agent];
+        if (c.stage == Stage::Offered) ++held[c.offered_to];
+    }
+    std::vector<AgentStats> out;
+    for (const auto& [name, profile] : impl_->agents) {
+        const Agent* a = impl_->dispatcher->agent(name);
+        if (!a) continue;
+        AgentStats s;
+        s.id = name;
+        s.presence = a->presence;
+        s.occupancy = a->occupancy();
+        auto it = held.find(name);
+        s.conversations = it == held.end() ? 0 : it->second;
+        out.push_back(s);
+    }
+    return out;
+}
+
+std::optional<ConversationSnapshot> Engine::conversation(std::int64_t id) const {
+    auto it = impl_->convs.find(id);
+    if (it == impl_->convs.end()) return std::nullopt;
+    ConversationSnapshot s = it->second.snap;
+    s.stage = std::string(stageName(it->second.stage));
+    return s;
+}
+
+std::vector<ConversationSnapshot> Engine::takeChanged() {
+    std::vector<ConversationSnapshot> out;
+    for (auto id : impl_->changed) {
+        if (auto s = conversation(id)) out.push_back(std::move(*s));
+    }
+    impl_->changed.clear();
+    return out;
+}
+
+bool Engine::visibleTo(std::int64_t conversation_id, const std::string& agent) const {
+    auto it = impl_->convs.find(conversation_id);
+    if (it == impl_->convs.end()) return false;
+    const auto& c = it->second;
+    if (c.snap.agent == agent || c.offered_to == agent) return true;
+    if (c.stage != Stage::Waiting) return false;
+    const Agent* a = impl_->dispatcher->agent(agent);
+    if (!a) return false;
+    for (const auto& def : impl_->cfg->queues) {
+        if (def.name != c.snap.queue) continue;
+        return std::includes(a->skills.begin(), a->skills.end(), def.required_skills.begin(),
+                             def.required_skills.end());
+    }
+    return false;
+}
+
+std::vector<std::int64_t> Engine::conversationsOf(const std::string& agent) const {
+    std::vector<std::int64_t> out;
+    for (const auto& [id, c] : impl_->convs) {
+        if ((c.stage == Stage::Assigned && c.snap.agent == agent) ||
+            (c.stage == Stage::Offered && c.offered_to == agent))
+            out.push_back(id);
+    }
+    return out;
+}
+
+}  // namespace ccd::routing
