@@ -257,6 +257,26 @@ struct QueueStats {
     std::chrono::milliseconds oldest_wait{0};
 };
 
+/// A conversation waiting for an agent, as a queue's waiting list shows it.
+struct WaitingConversation {
+    std::int64_t conversation_id = 0;
+    int priority = 4;
+    ChannelKind channel = ChannelKind::Api;
+    std::string category;
+    std::string language;
+    std::chrono::milliseconds waited{0};
+};
+
+/// A queue's waiting list: every conversation waiting or offered counts; `first` lists the
+/// waiting ones in the order they are served (priority, then longest waiting), at most as many
+/// as asked.
+struct QueueWaiting {
+    std::string name;
+    std::size_t waiting = 0;
+    std::chrono::milliseconds oldest_wait{0};
+    std::vector<WaitingConversation> first;
+};
+
 /// Per-agent figures for the supervisor board.
 struct AgentStats {
     std::string id;
@@ -322,6 +342,10 @@ public:
     bool visibleTo(std::int64_t conversation_id, const std::string& agent) const;
     /// Conversations offered or assigned to an agent.
     std::vector<std::int64_t> conversationsOf(const std::string& agent) const;
+    /// Every queue's waiting list, with at most `limit` conversations listed per queue.
+    std::vector<QueueWaiting> waitingLists(TimePoint now, std::size_t limit) const;
+    /// The queues whose work `agent` has the skills for (what visibleTo lets them see).
+    std::vector<std::string> queuesOf(const std::string& agent) const;
 
 private:
     struct Impl;

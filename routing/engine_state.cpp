@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <tuple>
 
 namespace ccd::routing {
 
@@ -82,6 +84,53 @@ std::vector<QueueStats> Engine::queueStats(TimePoint now) const {
             auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(now - since);
             q.oldest_wait = std::max(q.oldest_wait, wait);
         }
+    }
+    return out;
+}
+
+std::vector<QueueWaiting> Engine::waitingLists(TimePoint now, std::size_t limit) const {
+    std::vector<QueueWaiting> out;
+    std::map<std::string, std::size_t> index;
+    for (const auto& def : impl_->cfg->queues) {
+        index[def.name] = out.size();
+        out.push_back(QueueWaiting{def.name, 0, std::chrono::milliseconds(0), {}});
+    }
+    // (priority, since, id) per queue: the order the dispatcher serves them in.
+    using Key = std::tuple<int, TimePoint, std::int64_t>;
+    std::vector<std::vector<Key>> keys(out.size());
+    for (const auto& [id, c] : impl_->convs) {
+        if (c.stage != Stage::Waiting && c.stage != Stage::Offered) continue;
+        auto it = index.find(c.snap.queue);
+        if (it == index.end()) continue;
+        auto& q = out[it->second];
+        ++q.waiting;
+        auto since = std::max(c.snap.queued_at, c.snap.opened_at);
+        q.oldest_wait = std::max(
+            q.oldest_wait, std::chrono::duration_cast<std::chrono::milliseconds>(now - since));
+        if (c.stage == Stage::Waiting) keys[it->second].emplace_back(c.snap.priority, since, id);
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        auto& k = keys[i];
+        auto n = std::min(limit, k.size());
+        std::partial_sort(k.begin(), k.begin() + static_cast<std::ptrdiff_t>(n), k.end());
+        for (std::size_t j = 0; j < n; ++j) {
+            const auto& c = impl_->convs.at(std::get<2>(k[j]));
+            out[i].first.push_back(WaitingConversation{
+                c.snap.id, c.snap.priority, c.snap.channel, c.snap.category, c.snap.language,
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - std::get<1>(k[j]))});
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> Engine::queuesOf(const std::string& agent) const {
+    std::vector<std::string> out;
+    const Agent* a = impl_->dispatcher->agent(agent);
+    if (!a) return out;
+    for (const auto& def : impl_->cfg->queues) {
+        if (std::includes(a->skills.begin(), a->skills.end(), def.required_skills.begin(),
+                          def.required_skills.end()))
+            out.push_back(def.name);
     }
     return out;
 }

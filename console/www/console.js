@@ -10,6 +10,7 @@ const I18N = {
     'login.submit': 'Sign in', 'login.failed': 'Wrong user name or password.',
     'login.throttled': 'Too many attempts. Try again later.',
     'offers': 'Offers', 'offers.none': 'No offers right now.', 'mine': 'My conversations',
+    'waiting': 'Waiting in my queues', 'waiting.none': 'No one is waiting.', 'waiting.count': '{n} waiting, oldest {wait}',
     'mine.none': 'Nothing assigned.', 'chat.none': 'Select a conversation.',
     'canned': 'Canned responses…', 'note.toggle': 'Internal note', 'reply.placeholder': 'Write a reply…',
     'send': 'Send', 'customer': 'Customer', 'actions': 'Actions', 'transfer.to': 'Transfer to',
@@ -41,6 +42,7 @@ const I18N = {
     'login.submit': '登录', 'login.failed': '用户名或密码错误。',
     'login.throttled': '尝试次数过多，请稍后再试。',
     'offers': '待接会话', 'offers.none': '暂无待接会话。', 'mine': '我的会话',
+    'waiting': '我的队列中等待', 'waiting.none': '暂无等待的客户。', 'waiting.count': '{n} 位等待，最长 {wait}',
     'mine.none': '暂无分配的会话。', 'chat.none': '请选择一个会话。',
     'canned': '常用回复…', 'note.toggle': '内部备注', 'reply.placeholder': '输入回复…',
     'send': '发送', 'customer': '客户', 'actions': '操作', 'transfer.to': '转给',
@@ -237,6 +239,7 @@ function handle(f) {
       $('who').textContent = f.agent + ' · ' + f.role;
       $('tab-board').hidden = f.role === 'agent';
       if (f.role !== 'agent') send({ type: 'subscribe', stream: 'supervisor' });
+      send({ type: 'subscribe', stream: 'queues' });
       if (!f.resumed) {
         state.offers.clear();
         for (const id of f.conversations || []) { conv(id); send({ type: 'open', conversation_id: id }); }
@@ -281,6 +284,7 @@ function handle(f) {
     case 'supervisor_notice': addNotice('#' + f.conversation_id + ' ' + f.reason + (f.detail ? ': ' + f.detail : '')); break;
     case 'presence': $('presence').value = f.presence === 'wrap_up' ? 'busy' : f.presence; break;
     case 'board': renderBoard(f); return;
+    case 'queues': renderWaiting(f); return;
     case 'ack': {
       const cb = state.pending.get(f.id); state.pending.delete(f.id);
       if (cb) cb(null, f);
@@ -383,6 +387,24 @@ function sendReply(ev) {
   });
   $('reply-text').value = ''; $('canned').value = '';
   renderChat();
+}
+
+// The waiting lists of the agent's queues (every queue for supervisors), most urgent first.
+function renderWaiting(f) {
+  const list = $('waiting'); list.replaceChildren();
+  let total = 0;
+  for (const q of f.queues) {
+    total += q.waiting;
+    if (!q.waiting) continue;
+    list.append(el('li', { class: 'queue-head', 'data-queue': q.name },
+      el('span', { class: 'name' }, q.name), el('span', { class: 'meta' }, t('waiting.count', { n: q.waiting, wait: fmtDuration(q.oldest_wait_ms) }))));
+    for (const w of q.conversations) {
+      list.append(el('li', { class: 'item ' + pClass(w.priority), 'data-waiting': w.conversation_id },
+        el('div', { class: 'row' }, el('span', { class: 'name' }, '#' + w.conversation_id), el('span', { class: 'badge ' + pClass(w.priority) }, 'P' + w.priority)),
+        el('div', { class: 'row' }, el('span', { class: 'meta' }, [w.channel, w.category, w.language].filter(Boolean).join(' · ')), el('span', { class: 'waited' }, fmtDuration(w.waiting_ms)))));
+    }
+  }
+  $('waiting-empty').hidden = total > 0;
 }
 
 function renderBoard(f) {

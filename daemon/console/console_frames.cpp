@@ -144,6 +144,28 @@ json conversationFrame(const store::ConversationRecord& r,
     return j;
 }
 
+json queuesFrame(const std::vector<routing::QueueWaiting>& lists,
+                 const std::vector<std::string>* only) {
+    json q = json::array();
+    for (const auto& l : lists) {
+        if (only && std::find(only->begin(), only->end(), l.name) == only->end()) continue;
+        json first = json::array();
+        for (const auto& w : l.first) {
+            first.push_back({{"conversation_id", w.conversation_id},
+                             {"priority", w.priority},
+                             {"channel", routing::toString(w.channel)},
+                             {"category", w.category},
+                             {"language", w.language},
+                             {"waiting_ms", w.waited.count()}});
+        }
+        q.push_back({{"name", l.name},
+                     {"waiting", l.waiting},
+                     {"oldest_wait_ms", l.oldest_wait.count()},
+                     {"conversations", std::move(first)}});
+    }
+    return {{"type", "queues"}, {"queues", std::move(q)}};
+}
+
 json boardFrame(const std::vector<routing::QueueStats>& queues,
                 const std::vector<routing::AgentStats>& agents, const std::vector<json>& at_risk,
                 const std::map<std::string, bool>& online, routing::TimePoint now) {

@@ -48,6 +48,11 @@ nlohmann::json offerFrame(const routing::OfferMade& offer,
 nlohmann::json conversationFrame(const store::ConversationRecord& record,
                                  const routing::ConversationSnapshot* snapshot);
 
+/// `queues`: the waiting lists of the queues an agent can take work from (`queues` empty: every
+/// queue, for supervisors).
+nlohmann::json queuesFrame(const std::vector<routing::QueueWaiting>& lists,
+                           const std::vector<std::string>* only);
+
 /// `board`: the supervisor's queue board.
 nlohmann::json boardFrame(const std::vector<routing::QueueStats>& queues,
                           const std::vector<routing::AgentStats>& agents,

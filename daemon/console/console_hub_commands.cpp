@@ -150,10 +150,16 @@ void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cm
             return ack(a, ref);
         case CommandType::Subscribe:
         case CommandType::Unsubscribe: {
+            bool on = cmd.type == CommandType::Subscribe;
+            if (cmd.stream == "queues") {
+                a->queue_stream = on;
+                ack(a, ref);
+                if (on) pushQueues(a);
+                return;
+            }
             if (!isSupervisor(p.role))
                 return fail(a, ref, "forbidden",
                             "the supervisor stream is for supervisors and admins");
-            bool on = cmd.type == CommandType::Subscribe;
             asio::post(a->strand, guard("subscribe", [a, on] { a->supervisor_stream = on; }));
             ack(a, ref);
             if (on) pushBoard();

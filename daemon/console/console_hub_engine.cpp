@@ -158,6 +158,11 @@ void ConsoleHub::Impl::armBoard() {
                 self->board_dirty = false;
                 self->pushBoard();
             }
+            // Waiting lists go to every subscribed agent: at most once a second.
+            if (now - self->last_queues >= std::chrono::seconds(1)) {
+                self->last_queues = now;
+                self->pushQueues();
+            }
             self->armBoard();
         })));
 }
@@ -186,6 +191,48 @@ void ConsoleHub::Impl::pushBoard() {
                        }));
         }
     }));
+}
+
+void ConsoleHub::Impl::pushQueues(const AgentPtr& only) {
+    std::vector<AgentPtr> subscribers;
+    if (only) {
+        subscribers.push_back(only);
+    } else {
+        std::lock_guard lock(agents_mutex);
+        for (const auto& [name, a] : agents) {
+            if (a->queue_stream && a->online) subscribers.push_back(a);
+        }
+    }
+    if (subscribers.empty()) return;
+    std::vector<std::string> names;
+    for (const auto& a : subscribers) {
+        if (!a->supervisor) names.push_back(a->name);
+    }
+    auto self = shared_from_this();
+    deps.engine.waiting(
+        std::move(names), kQueueListLength,
+        guard("queues", [self, subscribers](std::vector<routing::QueueWaiting> lists,
+                                            std::map<std::string, std::vector<std::string>> of) {
+            // Agents who serve the same queues get the same frame: build each one once.
+            std::map<std::vector<std::string>, std::string> frames;
+            std::string all;
+            for (const auto& a : subscribers) {
+                std::string frame;
+                if (a->supervisor) {
+                    if (all.empty()) all = dumpJson(queuesFrame(lists, nullptr));
+                    frame = all;
+                } else {
+                    const auto& queues = of[a->name];
+                    auto& f = frames[queues];
+                    if (f.empty()) f = dumpJson(queuesFrame(lists, &queues));
+                    frame = f;
+                }
+                asio::post(a->strand, guard("queues", [a, frame = std::move(frame)] {
+                               if (a->client && a->ready && a->queue_stream)
+                                   a->client->connection->send(frame);
+                           }));
+            }
+        }));
 }
 
 }  // namespace ccd::daemon::console

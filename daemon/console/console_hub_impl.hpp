@@ -47,6 +47,9 @@ auto guard(const char* where, F f) {
     };
 }
 
+/// Conversations listed per queue in a `queues` frame.
+constexpr std::size_t kQueueListLength = 20;
+
 inline bool isSupervisor(Role r) { return r != Role::Agent; }
 
 inline std::int64_t nowMs() {
@@ -88,6 +91,7 @@ struct ConsoleAgentState {
     std::shared_ptr<ConsoleHub::Client> client;
     bool ready = false;              // hello sent: live frames flow to the client
     bool supervisor_stream = false;  // subscribed to the board
+    std::atomic<bool> queue_stream{false};  // subscribed to their queues' waiting lists
     bool in_engine = false;          // announced to the engine and not lost since
     std::uint64_t epoch = 0;         // invalidates a pending grace timer
     std::atomic<bool> supervisor{false};
@@ -121,7 +125,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     ConsoleHubOptions options;
     Strand board_strand;
     asio::steady_timer board_timer;  // on board_strand
-    std::chrono::steady_clock::time_point last_board{};
+    std::chrono::steady_clock::time_point last_board{};   // board_strand only
+    std::chrono::steady_clock::time_point last_queues{};  // board_strand only
     std::atomic<bool> stopped{false};
     std::atomic<bool> board_dirty{true};
 
@@ -179,6 +184,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     void readAndSendOffer(const routing::OfferMade& o);
     void armBoard();
     void pushBoard();
+    /// Sends each agent subscribed to `queues` (or just `only`) their queues' waiting lists.
+    void pushQueues(const AgentPtr& only = nullptr);
 };
 
 }  // namespace ccd::daemon::console

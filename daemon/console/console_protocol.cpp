@@ -184,8 +184,9 @@ ParseOutcome parseCommand(std::string_view frame) {
             break;
         case CommandType::Subscribe:
         case CommandType::Unsubscribe:
-            if (r.string("stream", c.stream, true) && c.stream != "supervisor")
-                r.fail("stream", "the only stream is \"supervisor\"");
+            if (r.string("stream", c.stream, true) && c.stream != "supervisor" &&
+                c.stream != "queues")
+                r.fail("stream", "is \"supervisor\" or \"queues\"");
             break;
     }
     if (c.text.size() > 32 * 1024 && r.bad.empty()) r.fail("text", "is longer than 32768 bytes");

@@ -23,8 +23,8 @@ enum class CommandType {
     Resolve,      ///< {"conversation_id", "disposition"}
     Typing,       ///< {"conversation_id"}
     Open,         ///< {"conversation_id"}: answered with a `conversation` frame (full history)
-    Subscribe,    ///< {"stream": "supervisor"}
-    Unsubscribe,  ///< {"stream": "supervisor"}
+    Subscribe,    ///< {"stream": "supervisor" | "queues"}
+    Unsubscribe,  ///< {"stream": "supervisor" | "queues"}
 };
 
 /// The command's wire name ("auth", "presence", ...).

@@ -27,6 +27,17 @@ public:
             done(e.conversationsOf(agent));
         });
     }
+    void waiting(std::vector<std::string> agents, std::size_t limit,
+                 std::function<void(std::vector<routing::QueueWaiting>,
+                                    std::map<std::string, std::vector<std::string>>)> done)
+        override {
+        host_.query([agents = std::move(agents), limit,
+                     done = std::move(done)](const routing::Engine& e) {
+            std::map<std::string, std::vector<std::string>> of;
+            for (const auto& a : agents) of[a] = e.queuesOf(a);
+            done(e.waitingLists(routing::Clock::now(), limit), std::move(of));
+        });
+    }
     void board(std::function<void(std::vector<routing::QueueStats>,
                                    std::vector<routing::AgentStats>)> done) override {
         host_.query([done = std::move(done)](const routing::Engine& e) {

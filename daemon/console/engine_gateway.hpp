@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,12 @@ public:
     /// Conversations offered or assigned to an agent.
     virtual void conversationsOf(std::string agent,
                                  std::function<void(std::vector<std::int64_t>)> done) = 0;
+    /// The queues' waiting lists (at most `limit` conversations each) and, for each agent
+    /// named, the queues whose work they can take.
+    virtual void waiting(
+        std::vector<std::string> agents, std::size_t limit,
+        std::function<void(std::vector<routing::QueueWaiting>,
+                           std::map<std::string, std::vector<std::string>>)> done) = 0;
     /// Figures for the supervisor board.
     virtual void board(std::function<void(std::vector<routing::QueueStats>,
                                           std::vector<routing::AgentStats>)> done) = 0;

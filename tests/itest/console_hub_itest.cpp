@@ -165,6 +165,27 @@ public:
         });
     }
 
+    void waiting(std::vector<std::string> agents, std::size_t limit,
+                 std::function<void(std::vector<routing::QueueWaiting>,
+                                    std::map<std::string, std::vector<std::string>>)> done)
+        override {
+        asio::post(strand, [agents = std::move(agents), limit, done = std::move(done)] {
+            routing::QueueWaiting technical{"technical", 2, std::chrono::milliseconds(9000), {}};
+            technical.first.push_back({41, 1, routing::ChannelKind::Email, "fault", "en",
+                                       std::chrono::milliseconds(9000)});
+            technical.first.push_back({42, 3, routing::ChannelKind::Api, "usage", "zh-Hans",
+                                       std::chrono::milliseconds(1000)});
+            if (technical.first.size() > limit) technical.first.resize(limit);
+            routing::QueueWaiting billing{"billing", 0, std::chrono::milliseconds(0), {}};
+            std::map<std::string, std::vector<std::string>> of;
+            for (const auto& a : agents) {
+                if (a == "alice") of[a] = {"technical"};
+                else of[a] = {};
+            }
+            done({technical, billing}, of);
+        });
+    }
+
     /// Emits actions as if the engine decided them on its own (a message, a timer).
     void emit(routing::Event event, Actions actions) {
         asio::post(strand, [this, event = std::move(event), actions = std::move(actions)] {
@@ -557,6 +578,34 @@ BOOST_AUTO_TEST_CASE(supervisor_stream_is_for_supervisors) {
     BOOST_REQUIRE(breach);
     BOOST_TEST((*breach)["conversation_id"] == 9);
     BOOST_REQUIRE(alice->readType("sla_breach"));
+}
+
+BOOST_AUTO_TEST_CASE(agents_see_the_waiting_lists_of_their_own_queues) {
+    Console c;
+    auto alice = c.agent("alice-token");
+    alice->send({{"type", "subscribe"}, {"stream", "queues"}, {"id", "q"}});
+    auto list = alice->readType("queues");
+    BOOST_REQUIRE(list);
+    BOOST_REQUIRE((*list)["queues"].size() == 1u);  // technical only: billing is not hers
+    BOOST_TEST((*list)["queues"][0]["name"] == "technical");
+    BOOST_TEST((*list)["queues"][0]["waiting"] == 2);
+    BOOST_TEST((*list)["queues"][0]["conversations"][0]["conversation_id"] == 41);
+    BOOST_TEST((*list)["queues"][0]["conversations"][0]["channel"] == "email");
+    BOOST_TEST((*list)["queues"][0]["conversations"][1]["language"] == "zh-Hans");
+    // Pushed again with the board's rhythm while subscribed.
+    BOOST_REQUIRE(alice->readType("queues"));
+
+    auto bob = c.agent("bob-token");
+    bob->send({{"type", "subscribe"}, {"stream", "queues"}, {"id", "q"}});
+    auto none = bob->readType("queues");
+    BOOST_REQUIRE(none);
+    BOOST_TEST((*none)["queues"].empty());
+
+    auto sam = c.agent("sam-token");  // supervisors see every queue
+    sam->send({{"type", "subscribe"}, {"stream", "queues"}, {"id", "q"}});
+    auto all = sam->readType("queues");
+    BOOST_REQUIRE(all);
+    BOOST_TEST((*all)["queues"].size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_frames_get_errors_and_the_connection_stays) {

@@ -325,6 +325,49 @@ BOOST_AUTO_TEST_CASE(transfer_to_a_queue) {
     BOOST_TEST(one<Rejected>(out).code == "not_assigned");
 }
 
+BOOST_AUTO_TEST_CASE(waiting_lists_in_serving_order_and_the_queues_an_agent_serves) {
+    Engine e(shipped());
+    e.handle(AgentUpdated{agent("alice", {"technical"})}, kOpen);  // known, not available
+    e.handle(message(1, 1, "The microwave does not heat", 1), kOpen);
+    e.handle(message(2, 2, "The TV has no picture, only sound", 2), kOpen + 1min);
+    e.handle(message(3, 3, "I was charged twice on my invoice", 3), kOpen + 2min);
+
+    auto lists = e.waitingLists(kOpen + 3min, 1);
+    auto find = [&](const std::string& name) {
+        auto it = std::find_if(lists.begin(), lists.end(),
+                               [&](const QueueWaiting& q) { return q.name == name; });
+        BOOST_REQUIRE(it != lists.end());
+        return *it;
+    };
+    auto technical = find("technical");
+    BOOST_TEST(technical.waiting == 2u);
+    BOOST_TEST((technical.oldest_wait == 3min));
+    BOOST_REQUIRE_EQUAL(technical.first.size(), 1u);  // the limit
+    BOOST_TEST(technical.first[0].conversation_id == 1);
+    BOOST_TEST((technical.first[0].waited == 3min));
+    BOOST_TEST(technical.first[0].category == "fault");
+    BOOST_TEST(find("billing").waiting == 1u);
+    BOOST_TEST(find("returns").waiting == 0u);
+    BOOST_TEST(e.waitingLists(kOpen + 3min, 10).size() == lists.size());
+    BOOST_TEST(find("technical").first.size() == 1u);
+
+    auto queues = e.queuesOf("alice");
+    BOOST_TEST((std::find(queues.begin(), queues.end(), "technical") != queues.end()));
+    BOOST_TEST((std::find(queues.begin(), queues.end(), "billing") == queues.end()));
+    BOOST_TEST(e.queuesOf("nobody").empty());
+
+    // Offered work still counts as waiting but is no longer listed.
+    online(e, "alice", {"technical"}, kOpen + 4min);
+    auto after = e.waitingLists(kOpen + 4min, 10);
+    for (const auto& q : after) {
+        if (q.name != "technical") continue;
+        BOOST_TEST(q.waiting == 2u);
+        BOOST_TEST(q.first.size() < 2u);  // the oldest one at least is offered to alice
+        for (const auto& w : q.first) BOOST_TEST(e.conversation(w.conversation_id)->stage == "waiting");
+    }
+    BOOST_TEST(e.conversation(1)->stage == "offered");
+}
+
 BOOST_AUTO_TEST_CASE(the_same_events_give_the_same_actions) {
     auto run = [] {
         Engine e(shipped());

@@ -109,6 +109,17 @@ async function main() {
     await page.click('#send');
     await page.waitForSelector('.msg.out:not(.pending)', { timeout: 10000 });
     check(true, 'the reply was acknowledged');
+
+    // Away, a new customer waits in one of her queues: she sees them in "Waiting in my queues".
+    await page.selectOption('#presence', 'away');
+    await page.waitForTimeout(300);
+    const waiting = await fetch(base + '/v1/messages', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: { id: 'e2e-waiting', name: 'Bo' }, text: 'My washing machine leaks water' }),
+    });
+    const waitingConv = (await waiting.json()).conversation_id;
+    await page.waitForSelector(`[data-waiting="${waitingConv}"]`, { timeout: 10000 });
+    check(true, 'a waiting customer is listed in the agent\'s queues');
     await page.screenshot({ path: path.join(outDir, 'console_e2e.png') });
 
     const login = await fetch(base + '/v1/auth/login', {
