@@ -372,8 +372,13 @@ void Daemon::stop() {
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;
     impl_->server.stop();
-    // Requests in progress finish (their store commits complete) before the store closes.
-    while (impl_->server.openConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Requests in progress finish (their store commits complete) before the store closes, and
+    // console clients get their closing handshake.
+    auto console_open = [this] {
+        return impl_->console_rt ? impl_->console_rt->openConnections() : std::size_t{0};
+    };
+    while ((impl_->server.openConnections() > 0 || console_open() > 0) &&
+           std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     if (auto left = impl_->server.openConnections(); left > 0)

@@ -27,10 +27,3 @@ add_test(NAME console_e2e
   COMMAND node ${CCD_ROOT}/tests/e2e/console/console_e2e.js $<TARGET_FILE:ccd> ${CCD_ROOT}
           ${CMAKE_BINARY_DIR})
 set_tests_properties(console_e2e PROPERTIES LABELS e2e TIMEOUT 300)
-
-# Known defect, open in the console issue: under LeakSanitizer this test reports websocketpp
-# connections and the agent sessions they reference as leaked after the server stops (a
-# reference cycle not yet found). Leak detection is off for this one test until it is fixed;
-# AddressSanitizer's other checks and UBSan still run, and every other test keeps leak checks.
-set_tests_properties(console_hub_itest PROPERTIES
-  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1")

@@ -86,8 +86,10 @@ public:
     /// Binds the websocket listener (after the HTTP listener: its origin is the default
     /// allow-list). Throws std::runtime_error when it cannot bind.
     virtual void start() = 0;
-    /// Closes every console connection. Idempotent.
+    /// Closes every console connection (the closing handshakes run on). Idempotent.
     virtual void stop() = 0;
+    /// Websocket connections not closed yet.
+    virtual std::size_t openConnections() const = 0;
     virtual std::uint16_t port() const = 0;
     virtual ConsoleHub& hub() = 0;
 };

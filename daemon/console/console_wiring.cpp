@@ -70,6 +70,9 @@ public:
         if (server_) server_->stop();
     }
     std::uint16_t port() const override { return server_ ? server_->port() : 0; }
+    std::size_t openConnections() const override {
+        return server_ ? server_->openConnections() : 0;
+    }
     ConsoleHub& hub() override { return *hub_; }
 
 private:

@@ -349,6 +349,9 @@ struct Console {
     ~Console() {
         server->stop();
         hub->stop();
+        // Let the closing handshakes finish, as the daemon does before it stops its threads.
+        for (int i = 0; i < 300 && server->openConnections() > 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         work.reset();
         ioc.stop();
         for (auto& t : threads) t.join();
