@@ -27,3 +27,17 @@ add_test(NAME console_e2e
   COMMAND node ${CCD_ROOT}/tests/e2e/console/console_e2e.js $<TARGET_FILE:ccd> ${CCD_ROOT}
           ${CMAKE_BINARY_DIR})
 set_tests_properties(console_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# The console against the real daemon: starts the ccd binary (real engine, SQLite store, the
+# shipped rules and templates) in a temp folder and drives it over websocket and HTTP. The
+# binary's path is compiled in; `console_daemon_itest -- PATH/TO/ccd REPO_ROOT` overrides it.
+ccd_add_boost_test(console_daemon_itest
+                   SOURCES itest/console_daemon_itest.cpp support/ccd_process.cpp
+                           support/console_client.cpp
+                   LIBS Boost::system nlohmann_json::nlohmann_json Threads::Threads
+                   LABEL integration)
+target_include_directories(console_daemon_itest PRIVATE ${CCD_ROOT})
+target_compile_definitions(console_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>"
+  BOOST_BEAST_USE_STD_STRING_VIEW)
+add_dependencies(console_daemon_itest ccd)
+set_tests_properties(console_daemon_itest PROPERTIES TIMEOUT 120)

@@ -1,0 +1,742 @@
+// The agent console against the real daemon: the `ccd` binary (real routing Engine and
+// EngineHost, SQLite store, the shipped config/routing.yaml rules and templates/default) started
+// on free ports in a temp folder, driven by real websocket clients and HTTP (POST
+// /v1/auth/login, POST /v1/messages, GET /v1/conversations/{id}). console_hub_itest covers the
+// same flows against a scripted engine.
+//
+// Arguments (after `--`): the ccd binary and the repository root; without them, the paths
+// compiled in by tests/console.cmake.
+//   console_daemon_itest -- build/daemon/ccd /path/to/repo
+//
+// Each test case starts its own daemon (about half a second with three logins), so cases share
+// no routing state. The test's copy of the configuration has short timeouts: console.grace 2s
+// and, on every queue, offer_timeout {live: 2s, async: 2s}. Customer messages use texts the
+// shipped rules classify as `fault` (technical queue, P3), as README's example does.
+
+#include "tests/support/ccd_process.hpp"
+
+#define BOOST_TEST_MODULE console_daemon_itest
+#include <boost/test/results_collector.hpp>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/support/console_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using ccd::testing::ConsoleClient;
+using ccd::testing::readFile;
+using ccd::testing::replaceLine;
+using ccd::testing::writeFile;
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kWait = 5s;          // a frame that follows a command or a posted message
+constexpr auto kTimeoutWait = 10s;  // what needs an offer timeout or the grace period first
+constexpr auto kGrace = 2s;         // console.grace in the test's ccd.yaml
+const std::string kPassword = "console itest password 1";
+
+std::string argument(int index, const std::string& fallback) {
+    auto& suite = boost::unit_test::framework::master_test_suite();
+    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
+    return fallback;
+}
+
+std::string ccdBinary() {
+#ifdef CCD_EXECUTABLE
+    return argument(1, CCD_EXECUTABLE);
+#else
+    return argument(1, "");
+#endif
+}
+
+std::string repoRoot() { return argument(2, CCD_SOURCE_DIR); }
+
+/// routing.yaml with `offer_timeout: {live: 2s, async: 2s}` on every queue (the shipped
+/// general queue's own offer_timeout line is dropped).
+std::string shortOfferTimeouts(const std::string& routing) {
+    static const std::regex kQueue(R"(^  [A-Za-z0-9_-]+:\s*(#.*)?$)");
+    std::istringstream in(routing);
+    std::ostringstream out;
+    bool in_queues = false;
+    int queues = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line[0] != ' ' && line[0] != '#')
+            in_queues = line.rfind("queues:", 0) == 0;
+        if (in_queues && line.find("offer_timeout:") != std::string::npos) continue;
+        out << line << '\n';
+        if (in_queues && std::regex_match(line, kQueue)) {
+            out << "    offer_timeout: {live: 2s, async: 2s}\n";
+            ++queues;
+        }
+    }
+    if (queues < 2) throw std::runtime_error("routing.yaml: no queues to shorten the offers of");
+    return out.str();
+}
+
+/// The accounts: alice and bob (agents for every shipped queue and language), sam
+/// (supervisor); `hash` for all of them.
+std::string accountsYaml(const std::string& hash) {
+    std::string out = "accounts:\n";
+    for (const char* name : {"alice", "bob"}) {
+        out += std::string("  - name: ") + name +
+               "\n"
+               "    role: agent\n"
+               "    skills: [general, technical, billing, returns]\n"
+               "    languages: [en, zh-Hans, zh-Hant]\n"
+               "    capacity: {voice: 1, chat: 3, messaging: 5, email: 5}\n"
+               "    password_hash: " +
+               hash + "\n";
+    }
+    out +=
+        "  - name: sam\n"
+        "    role: supervisor\n"
+        "    skills: [general, supervisor]\n"
+        "    languages: [en, zh-Hans, zh-Hant]\n"
+        "    capacity: {voice: 1, chat: 2, messaging: 5, email: 5}\n"
+        "    password_hash: " +
+        hash + "\n";
+    return out;
+}
+
+/// One argon2id hash for every account, made once by `ccd agent passwd` (slow by design).
+std::string g_password_hash;
+
+/// The real ccd in a temp folder with alice, bob and sam logged in.
+struct Daemon {
+    Daemon() {
+        try {
+            configure();
+            ccd.start();
+            for (const char* name : {"alice", "bob", "sam"}) tokens[name] = login(name);
+        } catch (...) {
+            // The destructor does not run after a constructor that threw.
+            ccd.stop();
+            std::cerr << "---- ccd log ----\n" << ccd.log() << "---- end of ccd log ----\n";
+            throw;
+        }
+    }
+
+    ~Daemon() {
+        std::string problem = ccd.stop();
+        const auto& results = boost::unit_test::results_collector.results(
+            boost::unit_test::framework::current_test_case().p_id);
+        if (!problem.empty() || results.p_assertions_failed > results.p_expected_failures)
+            std::cerr << "---- ccd log (" << ccd.logPath() << ") ----\n"
+                      << ccd.log() << "---- end of ccd log ----\n";
+        BOOST_CHECK_MESSAGE(problem.empty(), problem);
+    }
+
+    void configure() {
+        if (binary.empty() || !fs::exists(binary))
+            throw std::runtime_error("no ccd binary at \"" + binary +
+                                     "\" (pass it: console_daemon_itest -- PATH/TO/ccd ROOT)");
+        auto root = fs::path(repoRoot());
+        auto config = dir.path() / "config";
+        ccd::testing::copyShippedConfig(root, dir.path());
+
+        auto ccd_yaml = config / "ccd.yaml";
+        std::string text = readFile(ccd_yaml);
+        text = replaceLine(text, "  listen: \"127.0.0.1:8080\"", "  listen: \"127.0.0.1:0\"");
+        text = replaceLine(text, "  listen: \"127.0.0.1:8081\"", "  listen: \"127.0.0.1:0\"");
+        text = replaceLine(text, "    path: ../var/ccd.db",
+                           "    path: \"" + (dir.path() / "ccd.db").string() + "\"");
+        text = replaceLine(text, "  grace: ", "  grace: 2s");
+        text = replaceLine(text, "  static_dir: ",
+                           "  static_dir: \"" + (root / "console" / "www").string() + "\"");
+        writeFile(ccd_yaml, text);
+        writeFile(config / "routing.yaml", shortOfferTimeouts(readFile(config / "routing.yaml")));
+
+        auto agents_yaml = config / "agents.yaml";
+        if (g_password_hash.empty()) {
+            writeFile(agents_yaml, accountsYaml("\"\""));
+            int rc = ccd::testing::runWithInput(
+                {binary, "agent", "passwd", "alice", "--config", ccd_yaml.string()},
+                kPassword + "\n", ccd.logPath());
+            if (rc != 0)
+                throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc) + ":\n" +
+                                         ccd.log());
+            static const std::regex kHash(R"re(password_hash: ("\$argon2id[^"]+"))re");
+            std::smatch m;
+            std::string written = readFile(agents_yaml);
+            if (!std::regex_search(written, m, kHash))
+                throw std::runtime_error("no argon2id hash in agents.yaml after passwd:\n" +
+                                         written);
+            g_password_hash = m[1];
+        }
+        writeFile(agents_yaml, accountsYaml(g_password_hash));
+    }
+
+    std::string login(const std::string& name) {
+        auto r = ccd::testing::httpRequest(ccd.httpPort(), "POST", "/v1/auth/login",
+                                           json{{"name", name}, {"password", kPassword}}.dump());
+        if (r.status != 200)
+            throw std::runtime_error("login of " + name + ": " + std::to_string(r.status) + " " +
+                                     r.text);
+        return r.body.at("token").get<std::string>();
+    }
+
+    /// A console connection of this account, after its `hello` (copied to `hello`).
+    std::unique_ptr<ConsoleClient> connect(const std::string& name, const std::string& target = "/",
+                                           json* hello = nullptr) {
+        auto c = std::make_unique<ConsoleClient>(ccd.consolePort(), tokens.at(name), target);
+        BOOST_REQUIRE_MESSAGE(
+            c->open(), name << " cannot connect: " << c->upgradeStatus() << " " << c->error());
+        auto h = c->expect("hello");
+        BOOST_REQUIRE(h["agent"] == name);
+        if (hello) *hello = h;
+        return c;
+    }
+
+    /// connect(), then presence available.
+    std::unique_ptr<ConsoleClient> available(const std::string& name) {
+        auto c = connect(name);
+        c->ok({{"type", "presence"}, {"presence", "available"}});
+        return c;
+    }
+
+    struct Posted {
+        std::int64_t conversation_id = 0;
+        std::int64_t message_id = 0;
+    };
+
+    /// A customer message through POST /v1/messages (its 202 comes once it is stored and the
+    /// engine's decisions about it are stored and passed on to the console).
+    Posted post(const std::string& from, const std::string& name, const std::string& text) {
+        json body{{"from", {{"id", from}, {"name", name}, {"email", from + "@example.com"}}},
+                  {"text", text},
+                  {"external_id", from + "-" + std::to_string(++posted)},
+                  {"locale", "en"}};
+        auto r = ccd::testing::httpRequest(ccd.httpPort(), "POST", "/v1/messages", body.dump());
+        BOOST_REQUIRE_MESSAGE(r.status == 202, "POST /v1/messages: " << r.status << " " << r.text);
+        BOOST_REQUIRE(r.body["duplicate"] == false);
+        return {r.body["conversation_id"].get<std::int64_t>(),
+                r.body["message_id"].get<std::int64_t>()};
+    }
+
+    /// GET /v1/conversations/{id} with the supervisor's token.
+    json conversation(std::int64_t id) {
+        auto r = ccd::testing::httpRequest(
+            ccd.httpPort(), "GET", "/v1/conversations/" + std::to_string(id), {}, tokens.at("sam"));
+        BOOST_REQUIRE_MESSAGE(r.status == 200,
+                              "GET conversation " << id << ": " << r.status << " " << r.text);
+        return r.body;
+    }
+
+    ccd::testing::TempDir dir;
+    std::string binary = ccdBinary();
+    ccd::testing::CcdProcess ccd{binary, (dir.path() / "config" / "ccd.yaml").string(),
+                                 (dir.path() / "ccd.log").string()};
+    std::map<std::string, std::string> tokens;
+    int posted = 0;
+};
+
+/// The messages of a conversation read over HTTP that match.
+std::vector<json> messagesWhere(const json& conversation,
+                                const std::function<bool(const json&)>& pred) {
+    std::vector<json> out;
+    for (const auto& m : conversation["messages"]) {
+        if (pred(m)) out.push_back(m);
+    }
+    return out;
+}
+
+bool historyHas(const json& frame, const std::string& direction, const std::string& text) {
+    for (const auto& m : frame["history"]) {
+        if (m["direction"] == direction && m["text"] == text) return true;
+    }
+    return false;
+}
+
+/// An RFC 3339 UTC time with milliseconds ("2026-11-22T14:27:00.123Z") in Unix milliseconds.
+std::int64_t unixMillis(const std::string& text) {
+    std::tm tm{};
+    int millis = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) != 7)
+        throw std::runtime_error("not an RFC 3339 UTC time with milliseconds: " + text);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + millis;
+}
+
+std::int64_t nowUnixMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// Waits for an offer of the conversation at either agent: who got it, and the offer.
+std::pair<ConsoleClient*, json> offerAtEither(ConsoleClient& a, ConsoleClient& b,
+                                              std::int64_t conversation_id,
+                                              Clock::duration timeout = kWait) {
+    auto deadline = Clock::now() + timeout;
+    auto is_offer = ConsoleClient::matching("offer", conversation_id);
+    while (Clock::now() < deadline) {
+        if (auto f = a.take(is_offer, 50ms)) return {&a, *f};
+        if (auto f = b.take(is_offer, 50ms)) return {&b, *f};
+    }
+    BOOST_FAIL("no offer of conversation " << conversation_id << " at either agent; waiting:"
+                                           << a.pending() << "\n  and:" << b.pending());
+    return {nullptr, json()};
+}
+
+}  // namespace
+
+// 1. A customer message is offered with everything the agent needs, accepted, answered (the
+//    answer is stored as an outbound message and meets the first-response clock) and resolved.
+BOOST_FIXTURE_TEST_CASE(offer_accept_reply_resolve, Daemon) {
+    json hello;
+    auto alice = connect("alice", "/", &hello);
+    BOOST_TEST(hello["role"] == "agent");
+    BOOST_TEST(hello["resumed"] == false);
+    BOOST_TEST(hello["conversations"].empty());
+    alice->ok({{"type", "presence"}, {"presence", "available"}});
+
+    const std::string text = "my printer is broken, it shows error E05";
+    auto posted = post("case1-ann", "Ann Example", text);
+    auto conv = posted.conversation_id;
+
+    auto offer = alice->expect("offer", conv);
+    BOOST_TEST(offer["seq"].get<std::uint64_t>() > 0u);
+    BOOST_TEST(offer["channel"] == "api");
+    BOOST_TEST(offer["category"] == "fault");
+    BOOST_TEST(offer["queue"] == "technical");
+    BOOST_TEST(offer["priority"] == 3);  // P3: the shipped fault-or-quality rule
+    BOOST_TEST(offer["language"] == "en");
+    BOOST_TEST(offer["customer"]["name"] == "Ann Example");
+    BOOST_TEST(offer["customer"]["email"] == "case1-ann@example.com");
+    BOOST_TEST(offer["customer"]["id"].get<std::int64_t>() > 0);
+    BOOST_TEST(offer["expires_at"].is_string());
+    auto timeout_ms = offer["offer_timeout_ms"].get<std::int64_t>();
+    BOOST_TEST(timeout_ms > 0);
+    BOOST_TEST(timeout_ms <= 2000);  // offer_timeout 2s in the test's routing.yaml
+    std::set<std::string> milestones;
+    for (const auto& d : offer["deadlines"]) {
+        milestones.insert(d["milestone"].get<std::string>());
+        BOOST_TEST(d["due_at"].is_string());
+        BOOST_TEST(d["warn_at"].is_string());
+        BOOST_TEST(d["met_at"].is_null());
+    }
+    BOOST_TEST(milestones.count("first_response") == 1u);
+    BOOST_TEST(milestones.count("resolution") == 1u);
+    BOOST_TEST(historyHas(offer, "in", text), "the offer's history: " << offer["history"].dump());
+
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+
+    const std::string answer = "Hello Ann, let's fix that printer: please restart it.";
+    auto ack = alice->ok({{"type", "reply"}, {"conversation_id", conv}, {"text", answer}});
+    BOOST_TEST(ack["command"] == "reply");
+    BOOST_TEST(ack["conversation_id"] == conv);
+    auto message_id = ack["message_id"].get<std::int64_t>();
+    BOOST_TEST(message_id > posted.message_id);
+    auto met = alice->expectUpdate(conv, "milestone_met");
+    BOOST_TEST(met["milestone"] == "first_response");
+    BOOST_TEST(met["late"] == false);
+
+    auto read = conversation(conv);
+    auto replies = messagesWhere(
+        read, [&](const json& m) { return m["direction"] == "out" && m["text"] == answer; });
+    BOOST_REQUIRE_MESSAGE(replies.size() == 1u, "the reply once in " << read["messages"].dump());
+    BOOST_TEST(replies[0]["id"] == message_id);
+    BOOST_TEST(replies[0]["author"] == "agent:alice");
+    BOOST_TEST(read["routing"]["stage"] == "assigned");
+    BOOST_TEST(read["routing"]["agent"] == "alice");
+    BOOST_TEST(read["routing"]["sla"]["first_response"]["state"] == "met");
+    BOOST_TEST(read["routing"]["sla"]["first_response"].contains("met_at"));
+
+    alice->ok({{"type", "resolve"}, {"conversation_id", conv}, {"disposition", "fixed"}});
+    auto resolution = alice->expectUpdate(conv, "milestone_met");
+    BOOST_TEST(resolution["milestone"] == "resolution");
+    auto resolved = alice->expectUpdate(conv, "resolved");
+    BOOST_TEST(resolved["disposition"] == "fixed");
+    BOOST_TEST(resolved["by"] == "alice");
+    alice->ok({{"type", "wrap_up"}, {"conversation_id", conv}, {"disposition", "fixed"}});
+
+    read = conversation(conv);
+    BOOST_TEST(read["routing"]["stage"] == "resolved");
+    BOOST_TEST(read["routing"].contains("resolved_at"));
+    BOOST_TEST(read["routing"]["sla"]["resolution"]["state"] == "met");
+    // The shipped auto_replies send the satisfaction survey on resolution.
+    BOOST_TEST(
+        messagesWhere(read, [](const json& m) { return m["template"] == "survey"; }).size() == 1u,
+        "a survey in " << read["messages"].dump());
+
+    // Resolved: no longer the agent's to answer.
+    auto refused = alice->call({{"type", "reply"}, {"conversation_id", conv}, {"text", "more"}});
+    BOOST_TEST(refused["type"] == "error");
+}
+
+// 2. Two agents available; the one who gets the offer ignores it: after the offer timeout it is
+//    revoked from them and offered to the other, who can take it. The late accept is refused.
+BOOST_FIXTURE_TEST_CASE(offer_timeout_moves_the_offer_to_the_next_agent, Daemon) {
+    auto alice = available("alice");
+    auto bob = available("bob");
+    auto conv = post("case2-carl", "Carl", "my printer is broken again").conversation_id;
+
+    auto [first, offer] = offerAtEither(*alice, *bob, conv);
+    ConsoleClient* second = first == alice.get() ? bob.get() : alice.get();
+    auto expires_at = unixMillis(offer["expires_at"].get<std::string>());
+    BOOST_TEST(offer["offer_timeout_ms"].get<std::int64_t>() <= 2000);
+
+    auto revoked = first->expect("offer_revoked", conv, kTimeoutWait);
+    BOOST_TEST(revoked["reason"] == "timeout");
+    // Not before its time (the same machine's clock, in milliseconds).
+    BOOST_TEST(nowUnixMillis() >= expires_at, revoked.dump() << " before " << offer["expires_at"]);
+    auto next = second->expect("offer", conv, kWait);
+    BOOST_TEST(next["offer_timeout_ms"].get<std::int64_t>() > 0);
+
+    // The first agent is too late now.
+    auto late = first->call({{"type", "accept"}, {"conversation_id", conv}});
+    BOOST_TEST(late["type"] == "error");
+    BOOST_TEST(late["code"] == "not_offered");
+
+    second->ok({{"type", "accept"}, {"conversation_id", conv}});
+    second->expect("assigned", conv);
+    BOOST_TEST(!first->has(ConsoleClient::matching("offer", conv)));
+    BOOST_TEST(!first->has(ConsoleClient::matching("assigned", conv)));
+    auto read = conversation(conv);
+    BOOST_TEST(read["routing"]["stage"] == "assigned");
+    BOOST_TEST(read["routing"]["agent"] == (second == alice.get() ? "alice" : "bob"));
+}
+
+// 3. Transfers with a note: to a named agent, then to a queue.
+BOOST_FIXTURE_TEST_CASE(transfer_to_an_agent_and_to_a_queue, Daemon) {
+    auto alice = available("alice");
+    auto bob = connect("bob");  // not available yet: the first offer is alice's
+    auto conv = post("case3-dora", "Dora", "my printer is broken and makes a grinding noise")
+                    .conversation_id;
+    alice->expect("offer", conv);
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    bob->ok({{"type", "presence"}, {"presence", "available"}});
+
+    // Refused by the engine: unknown targets.
+    auto unknown = alice->call(
+        {{"type", "transfer"}, {"conversation_id", conv}, {"to_agent", "nobody"}, {"note", "x"}});
+    BOOST_TEST(unknown["code"] == "unknown_agent");
+    unknown = alice->call({{"type", "transfer"},
+                           {"conversation_id", conv},
+                           {"to_queue", "no-such-queue"},
+                           {"note", "x"}});
+    BOOST_TEST(unknown["code"] == "unknown_queue");
+
+    alice->ok({{"type", "transfer"},
+               {"conversation_id", conv},
+               {"to_agent", "bob"},
+               {"note", "needs a new fuser; over to you"}});
+    auto left = alice->expectUpdate(conv, "queued");
+    BOOST_TEST(left["reason"] == "transfer");
+    // (Which queue the offer names: see known_defect_transfer_moves_the_conversation_to_overflow.)
+    auto offer = bob->expect("offer", conv);
+    bob->ok({{"type", "accept"}, {"conversation_id", conv}});
+    bob->expect("assigned", conv);
+    // No longer alice's.
+    auto refused = alice->call({{"type", "reply"}, {"conversation_id", conv}, {"text", "hi"}});
+    BOOST_TEST(refused["code"] == "not_assigned");
+    auto read = conversation(conv);
+    BOOST_TEST(read["routing"]["agent"] == "bob");
+
+    // Bob, busy now, hands it to the billing queue: alice is the one left to take it.
+    bob->ok({{"type", "presence"}, {"presence", "busy"}});
+    bob->ok({{"type", "transfer"},
+             {"conversation_id", conv},
+             {"to_queue", "billing"},
+             {"note", "the customer wants a refund for the repair"}});
+    auto queued = bob->expectUpdate(conv, "queued");
+    BOOST_TEST(queued["queue"] == "billing");
+    BOOST_TEST(queued["reason"] == "transfer");
+    offer = alice->expect("offer", conv);
+    // The transfer also widens to billing's overflow queue, general, at once (the known defect
+    // below); the offer comes from billing today because it sorts first.
+    BOOST_TEST(offer["queue"] == "billing");
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    read = conversation(conv);
+    BOOST_TEST(read["routing"]["queue"] == "billing");
+    BOOST_TEST(read["routing"]["agent"] == "alice");
+    BOOST_TEST(read["routing"]["stage"] == "assigned");
+}
+
+// 4. An agent who drops off and comes back with last_seq gets the frames missed, once each; one
+//    who stays away past the grace period loses the conversation to a colleague, whole.
+BOOST_FIXTURE_TEST_CASE(resume_replays_missed_frames_and_grace_hands_work_on, Daemon) {
+    auto alice = available("alice");
+    auto bob = connect("bob");  // offline for the engine until he says otherwise
+    const std::string first_text = "my printer is broken since the update";
+    auto conv = post("case4-eve", "Eve", first_text).conversation_id;
+    alice->expect("offer", conv);
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    const std::string answer = "Sorry to hear that, Eve. Which model is it?";
+    alice->ok({{"type", "reply"}, {"conversation_id", conv}, {"text", answer}});
+
+    alice->close();
+    auto seen = alice->lastSeq();
+    BOOST_REQUIRE(seen > 0u);
+    alice.reset();
+
+    // While alice is away the customer writes twice: frames for her outbox. (The 202 comes
+    // after the engine's listeners ran, so they are queued before she reconnects.)
+    const std::string more1 = "It is the LaserJet 400.";
+    const std::string more2 = "Still not printing, any news?";
+    post("case4-eve", "Eve", more1);
+    post("case4-eve", "Eve", more2);
+
+    json hello;
+    alice = connect("alice", "/?last_seq=" + std::to_string(seen), &hello);
+    BOOST_TEST(hello["resumed"] == true);
+    BOOST_TEST(!hello.contains("resume_gap"));
+    BOOST_TEST(hello["last_seq"] == seen);
+    BOOST_TEST(hello["conversations"] == json::array({conv}));
+    // Everything up to a sentinel command's answer: the replay comes right after hello.
+    auto sentinel = alice->ok({{"type", "typing"}, {"conversation_id", conv}, {"id", "sentinel"}});
+    std::vector<json> replayed;
+    for (const auto& f : alice->received()) {
+        if (f["type"] == "hello") continue;
+        if (f == sentinel) break;
+        replayed.push_back(f);
+    }
+    std::string all;
+    for (const auto& f : alice->received()) all += "\n    " + f.dump();
+    BOOST_REQUIRE_MESSAGE(replayed.size() == 2u, "two frames replayed, got:" << all);
+    BOOST_TEST(replayed[0]["type"] == "message");
+    BOOST_TEST(replayed[0]["message"]["text"] == more1);
+    BOOST_TEST(replayed[0]["seq"] == seen + 1);
+    BOOST_TEST(replayed[1]["type"] == "message");
+    BOOST_TEST(replayed[1]["message"]["text"] == more2);
+    BOOST_TEST(replayed[1]["seq"] == seen + 2);
+    BOOST_TEST(sentinel["seq"] == seen + 3);
+    // No frame twice, none from before last_seq.
+    std::set<std::uint64_t> seqs;
+    for (const auto& f : alice->received()) {
+        if (!f.contains("seq")) continue;
+        auto s = f["seq"].get<std::uint64_t>();
+        BOOST_TEST(s > seen);
+        BOOST_TEST(seqs.insert(s).second, "seq " << s << " twice:" << all);
+    }
+
+    // Resuming with the auth frame instead of the URL: nothing was missed this time. Then
+    // alice goes for good (bob is there now).
+    bob->ok({{"type", "presence"}, {"presence", "available"}});
+    alice->close();
+    seen = alice->lastSeq();
+    alice.reset();
+    Clock::time_point gone;
+    {
+        ConsoleClient page(ccd.consolePort(), "");
+        BOOST_REQUIRE(page.open());
+        page.send(
+            {{"type", "auth"}, {"token", tokens.at("alice")}, {"last_seq", seen}, {"id", "login"}});
+        auto h = page.expect("hello");
+        BOOST_TEST(h["resumed"] == true);
+        auto login_ack = page.expect("ack");
+        BOOST_TEST(login_ack["id"] == "login");
+        BOOST_TEST(login_ack["seq"] == seen + 1);
+        BOOST_TEST(page.received().size() == 2u, "hello and ack only:" << page.pending());
+        gone = Clock::now();  // before the close: the grace period starts after it
+        page.close();
+    }
+
+    // After the grace period her conversation is bob's to take, with its whole history.
+    auto offer = bob->expect("offer", conv, kTimeoutWait);
+    BOOST_TEST((Clock::now() - gone >= kGrace));
+    BOOST_TEST(historyHas(offer, "in", first_text), offer["history"].dump());
+    BOOST_TEST(historyHas(offer, "in", more1), offer["history"].dump());
+    BOOST_TEST(historyHas(offer, "in", more2), offer["history"].dump());
+    BOOST_TEST(historyHas(offer, "out", answer), offer["history"].dump());
+    bob->ok({{"type", "accept"}, {"conversation_id", conv}});
+    bob->expect("assigned", conv);
+    auto read = conversation(conv);
+    BOOST_TEST(read["routing"]["agent"] == "bob");
+    BOOST_TEST(read["routing"]["stage"] == "assigned");
+    BOOST_TEST(messagesWhere(read, [](const json& m) { return m["direction"] == "in"; }).size() ==
+               3u);
+
+    // Alice back too late: the conversation is no longer hers.
+    alice = connect("alice", "/", &hello);
+    BOOST_TEST(hello["conversations"].empty());
+    auto refused = alice->call({{"type", "reply"}, {"conversation_id", conv}, {"text", "me?"}});
+    BOOST_TEST(refused["code"] == "not_assigned");
+}
+
+// 5. The supervisor stream is refused to an agent; malformed frames get errors and the
+//    connection stays usable.
+BOOST_FIXTURE_TEST_CASE(wrong_role_and_malformed_frames_are_errors, Daemon) {
+    auto alice = connect("alice");
+    auto refused = alice->call({{"type", "subscribe"}, {"stream", "supervisor"}});
+    BOOST_TEST(refused["type"] == "error");
+    BOOST_TEST(refused["code"] == "forbidden");
+
+    // The supervisor may subscribe, and the board shows alice connected.
+    auto sam = connect("sam");
+    sam->ok({{"type", "subscribe"}, {"stream", "supervisor"}});
+    auto board = sam->take(
+        [](const json& f) {
+            if (f.value("type", "") != "board") return false;
+            for (const auto& a : f["agents"]) {
+                if (a["id"] == "alice" && a["connected"] == true) return true;
+            }
+            return false;
+        },
+        kWait);
+    BOOST_REQUIRE_MESSAGE(board, "no board with alice connected; pending:" << sam->pending());
+    BOOST_TEST((*board)["queues"].size() >= 5u);
+
+    struct Bad {
+        std::string frame;
+        std::string code;
+    };
+    for (const auto& bad : std::vector<Bad>{
+             {"not json", "bad_json"},
+             {"[1,2]", "bad_request"},
+             {R"({"type":"fly","id":"f1"})", "unknown_type"},
+             {R"({"type":"accept","id":"f2"})", "bad_request"},
+             {R"({"type":"accept","conversation_id":"seven","id":"f3"})", "bad_request"},
+             {R"({"type":"presence","presence":"asleep","id":"f4"})", "bad_request"},
+             {R"({"type":"transfer","conversation_id":1,"id":"f5"})", "bad_request"},
+             {R"({"type":"reply","conversation_id":1,"text":"no id"})", "bad_request"},
+             {R"({"type":"auth","token":"again","id":"f6"})", "already_authenticated"},
+         }) {
+        auto before = alice->received().size();
+        BOOST_REQUIRE(alice->sendText(bad.frame));
+        auto error = alice->take(ConsoleClient::matching("error"), kWait);
+        BOOST_REQUIRE_MESSAGE(error,
+                              "no error for " << bad.frame << "; pending:" << alice->pending());
+        BOOST_TEST((*error)["code"] == bad.code, bad.frame << " -> " << error->dump());
+        BOOST_TEST((*error)["seq"].get<std::uint64_t>() > 0u);
+        BOOST_TEST(alice->received().size() == before + 1);
+        BOOST_TEST(alice->open());
+    }
+    // The engine's rejections are errors too (alice is not available: the conversation waits).
+    auto conv = post("case5-finn", "Finn", "my printer is broken").conversation_id;
+    auto not_offered = alice->call({{"type", "accept"}, {"conversation_id", conv}});
+    BOOST_TEST(not_offered["code"] == "not_offered");
+    auto not_assigned = alice->call({{"type", "open"}, {"conversation_id", conv}});
+    BOOST_TEST(not_assigned["code"] == "not_assigned");
+    auto not_found = alice->call({{"type", "open"}, {"conversation_id", 999999}});
+    BOOST_TEST(not_found["code"] == "not_found");
+
+    // Still usable: presence, the offer, an accept.
+    alice->ok({{"type", "presence"}, {"presence", "available"}});
+    alice->expect("offer", conv);
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    BOOST_TEST(alice->open());
+}
+
+// ---- known defects ----------------------------------------------------------------------------
+// Each case below checks documented behaviour that the daemon does not have yet. It is marked
+// with the number of its checks that fail today (expected_failures), so the suite stays green
+// while the defect is open and the failures still print in the log. Remove the decorator with
+// the fix: a case with fewer failures than expected still passes, so it does not tell.
+
+// A client that resumes with a last_seq whose frames were dropped (here: the grace period ended
+// and the session's outbox was cleared) must hear `resumed: false, resume_gap: true` so that it
+// reloads its state. ConsoleHub attach(): the second outbox.since(attached_at, complete) call
+// overwrites `complete`, so hello says `resumed: true` and the missed frames are not sent.
+BOOST_FIXTURE_TEST_CASE(known_defect_resume_gap_is_never_reported, Daemon,
+                        *boost::unit_test::expected_failures(2)) {
+    auto alice = available("alice");
+    auto bob = connect("bob");
+    auto conv = post("gap-gus", "Gus", "my printer is broken").conversation_id;
+    alice->expect("offer", conv);
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    bob->ok({{"type", "presence"}, {"presence", "available"}});
+    alice->close();
+    auto seen = alice->lastSeq();
+    alice.reset();
+    // The grace period ends: the conversation goes to bob; alice's outbox is cleared, then gets
+    // the frames about losing the conversation.
+    bob->expect("offer", conv, kTimeoutWait);
+
+    json hello;
+    alice = connect("alice", "/?last_seq=" + std::to_string(seen), &hello);
+    BOOST_TEST(hello["resumed"] == false, "hello: " << hello.dump());
+    BOOST_TEST(hello.value("resume_gap", false) == true, "hello: " << hello.dump());
+    BOOST_TEST(hello["conversations"].empty());
+}
+
+// A command naming a conversation that does not exist must get the engine's rejection. Today
+// EngineHost::buildUpdate() stores every action as an event row, the Rejected one too, with the
+// unknown conversation_id: the events table's foreign key fails that write ("store: commit of
+// 1 writes failed: FOREIGN KEY constraint failed" in the log), the agent gets
+// `store_unavailable`, and the store reports itself unhealthy (GET /healthz 503 "degraded")
+// until the next commit that succeeds.
+BOOST_FIXTURE_TEST_CASE(known_defect_unknown_conversation_is_a_store_failure, Daemon,
+                        *boost::unit_test::expected_failures(3)) {
+    auto alice = available("alice");
+    auto accept = alice->call({{"type", "accept"}, {"conversation_id", 999999}});
+    BOOST_TEST(accept["type"] == "error");
+    BOOST_TEST(accept["code"] == "not_offered", accept.dump());
+    auto resolve =
+        alice->call({{"type", "resolve"}, {"conversation_id", 999998}, {"disposition", "fixed"}});
+    BOOST_TEST(resolve["type"] == "error");
+    BOOST_TEST(resolve["code"] == "not_found", resolve.dump());
+    auto health = ccd::testing::httpRequest(ccd.httpPort(), "GET", "/healthz");
+    BOOST_TEST(health.status == 200, health.text);
+}
+
+// A transfer keeps the conversation in its queue (technical, for a fault). The engine enqueues a
+// transfer at TimePoint{} ("to the front of its priority"); the dispatcher's widenOverdue() takes
+// that for 50+ years of waiting and widens it at once to the overflow queue (general, which
+// needs no skill), and Engine::dispatch() then moves the conversation to the queue it was
+// offered from.
+BOOST_FIXTURE_TEST_CASE(known_defect_transfer_moves_the_conversation_to_overflow, Daemon,
+                        *boost::unit_test::expected_failures(2)) {
+    auto alice = available("alice");
+    auto bob = connect("bob");
+    auto conv = post("overflow-hal", "Hal", "my printer is broken").conversation_id;
+    auto offer = alice->expect("offer", conv);
+    BOOST_REQUIRE(offer["queue"] == "technical");
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    bob->ok({{"type", "presence"}, {"presence", "available"}});
+    alice->ok(
+        {{"type", "transfer"}, {"conversation_id", conv}, {"to_agent", "bob"}, {"note", "yours"}});
+    offer = bob->expect("offer", conv);
+    BOOST_TEST(offer["queue"] == "technical");
+    bob->ok({{"type", "accept"}, {"conversation_id", conv}});
+    bob->expect("assigned", conv);
+    BOOST_TEST(conversation(conv)["routing"]["queue"] == "technical");
+}
+
+// A reply is for a conversation assigned to the agent (docs/console-protocol.md). After a
+// resolve the engine's snapshot still names the agent, so ConsoleHub's reply() stores the text
+// and queues it for the customer before the engine refuses AgentReplied (not_assigned): the
+// agent sees an error and the customer gets the message (once more for each retry).
+BOOST_FIXTURE_TEST_CASE(known_defect_reply_after_resolve_reaches_the_customer, Daemon,
+                        *boost::unit_test::expected_failures(1)) {
+    auto alice = available("alice");
+    auto conv = post("late-ivy", "Ivy", "my printer is broken").conversation_id;
+    alice->expect("offer", conv);
+    alice->ok({{"type", "accept"}, {"conversation_id", conv}});
+    alice->expect("assigned", conv);
+    alice->ok({{"type", "resolve"}, {"conversation_id", conv}, {"disposition", "fixed"}});
+    const std::string late = "One more thing about your printer.";
+    auto refused = alice->call({{"type", "reply"}, {"conversation_id", conv}, {"text", late}});
+    BOOST_REQUIRE(refused["type"] == "error");
+    auto read = conversation(conv);
+    BOOST_TEST(messagesWhere(read, [&](const json& m) { return m["text"] == late; }).empty(),
+               "a refused reply was stored for the customer: " << read["messages"].dump());
+}
