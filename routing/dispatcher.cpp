@@ -189,7 +189,8 @@ void Dispatcher::addToQueues(Item& item) {
     for (const auto& name : item.queues) {
         auto& q = queues_.at(name);
         q.waiting[static_cast<std::size_t>(item.work.kind)].insert(keyOf(item));
-        q.by_age.emplace(item.work.enqueued_at, item.work.conversation_id);
+        q.by_age.emplace(item.work.waiting_since.value_or(item.work.enqueued_at),
+                         item.work.conversation_id);
     }
 }
 
@@ -197,7 +198,8 @@ void Dispatcher::removeFromQueues(Item& item) {
     for (const auto& name : item.queues) {
         auto& q = queues_.at(name);
         q.waiting[static_cast<std::size_t>(item.work.kind)].erase(keyOf(item));
-        q.by_age.erase({item.work.enqueued_at, item.work.conversation_id});
+        q.by_age.erase({item.work.waiting_since.value_or(item.work.enqueued_at),
+                        item.work.conversation_id});
     }
 }
 

@@ -48,7 +48,10 @@ struct WorkItem {
     std::int64_t conversation_id = 0;
     std::string queue;
     int priority = 3;  ///< 1 (P1, most urgent) .. 4
-    TimePoint enqueued_at{};
+    TimePoint enqueued_at{};  ///< orders the item (earlier first; the epoch: at the front)
+    /// When it started waiting, for the queue's overflow clock; enqueued_at when unset (work
+    /// put at the front still waits its overflow_after before widening).
+    std::optional<TimePoint> waiting_since;
     WorkKind kind = WorkKind::Messaging;
     std::string language;                        ///< empty or "und": any agent
     std::optional<std::string> preferred_agent;  ///< who last served this customer

@@ -92,10 +92,10 @@ void Engine::reconfigure(RoutingConfigPtr config) {
     for (auto& [id, c] : d.convs) {
         if (!d.knownQueue(c.snap.queue)) c.snap.queue = d.cfg->defaults.queue;
         if (c.stage == Stage::Waiting || c.stage == Stage::Offered) {
-            d.enqueue(ignored, c, c.snap.queued_at, "requeued", std::nullopt);
+            d.enqueue(ignored, c, c.snap.queued_at, "requeued", std::nullopt, c.waiting_since);
         } else if (c.stage == Stage::Assigned && c.snap.agent) {
             // Keep the assignment: queue, offer and accept it for the same agent.
-            d.enqueue(ignored, c, c.snap.queued_at, "requeued", c.snap.agent);
+            d.enqueue(ignored, c, c.snap.queued_at, "requeued", c.snap.agent, c.waiting_since);
             c.stage = Stage::Waiting;
         }
     }

@@ -54,6 +54,7 @@ struct Engine::Impl {
         std::string offered_to;
         bool breach_apology_sent = false;
         bool survey_sent = false;
+        TimePoint waiting_since{};  ///< the overflow clock of its current wait
     };
 
     RoutingConfigPtr cfg;
@@ -110,8 +111,11 @@ struct Engine::Impl {
 
     void touch(std::int64_t id) { changed.insert(id); }
     WorkKind kindOf(const Conv& c) const { return workKindOf(c.snap.channel); }
+    /// Queues the conversation in order `queued_at` (the epoch: at the front); `since` starts
+    /// the overflow clock (queued_at when not given).
     void enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_at,
-                 const std::string& reason, std::optional<std::string> preferred);
+                 const std::string& reason, std::optional<std::string> preferred,
+                 std::optional<TimePoint> since = std::nullopt);
     void dispatch(std::vector<Action>& out, TimePoint now);
     void changePriority(std::vector<Action>& out, Conv& c, int to, const std::string& reason,
                         TimePoint now, std::optional<std::string> queue = std::nullopt);

@@ -7,12 +7,15 @@
 namespace ccd::routing {
 
 void Engine::Impl::enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_at,
-                           const std::string& reason, std::optional<std::string> preferred) {
+                           const std::string& reason, std::optional<std::string> preferred,
+                           std::optional<TimePoint> since) {
+    c.waiting_since = since.value_or(queued_at);
     WorkItem w;
     w.conversation_id = c.snap.id;
     w.queue = c.snap.queue;
     w.priority = c.snap.priority;
     w.enqueued_at = queued_at;
+    w.waiting_since = c.waiting_since;
     w.kind = kindOf(c);
     w.language = c.snap.language;
     w.preferred_agent = std::move(preferred);
@@ -68,7 +71,7 @@ void Engine::Impl::changePriority(std::vector<Action>& out, Conv& c, int to,
     if (c.stage == Stage::Waiting) {
         // Its place in the queue depends on the priority: queue it again, same age.
         dispatcher->withdraw(c.snap.id);
-        enqueue(out, c, c.snap.queued_at, "requeued", std::nullopt);
+        enqueue(out, c, c.snap.queued_at, "requeued", std::nullopt, c.waiting_since);
     }
     (void)now;
 }
@@ -161,7 +164,7 @@ void Engine::Impl::onTransfer(const TransferRequested& e, TimePoint now,
     if (e.to_queue) c->snap.queue = *e.to_queue;
     c->snap.agent.reset();
     // A transfer goes to the front of its priority: the customer has waited already.
-    enqueue(out, *c, TimePoint{}, "transfer", e.to_agent);
+    enqueue(out, *c, TimePoint{}, "transfer", e.to_agent, now);
     dispatch(out, now);
 }
 
@@ -202,7 +205,7 @@ void Engine::Impl::onAgentLost(const AgentLost& e, TimePoint now, std::vector<Ac
         // Live customers are waiting on the line: first in their priority. Asynchronous
         // work keeps its place.
         TimePoint at = isLive(kindOf(c)) ? TimePoint{} : c.snap.queued_at;
-        enqueue(out, c, at, "agent_lost", std::nullopt);
+        enqueue(out, c, at, "agent_lost", std::nullopt, now);
     }
     dispatcher->setPresence(e.agent, Presence::Offline, now);
     out.push_back(AgentStateChanged{e.agent, Presence::Offline});

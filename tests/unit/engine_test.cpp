@@ -325,6 +325,20 @@ BOOST_AUTO_TEST_CASE(transfer_to_a_queue) {
     BOOST_TEST(one<Rejected>(out).code == "not_assigned");
 }
 
+BOOST_AUTO_TEST_CASE(a_transfer_goes_to_the_front_but_waits_its_overflow_time) {
+    Engine e(shipped());
+    online(e, "alice", {"technical"}, kOpen);
+    online(e, "bob", {"technical"}, kOpen);
+    auto first = one<OfferMade>(e.handle(message(1, 1, "The microwave does not heat"), kOpen)).agent;
+    e.handle(OfferAnswered{1, first, true}, kOpen + 1s);
+    std::string other = first == "alice" ? "bob" : "alice";
+    auto out = e.handle(TransferRequested{1, first, other, std::nullopt, "yours"}, kOpen + 1min);
+    auto offer = one<OfferMade>(out);
+    BOOST_TEST(offer.agent == other);
+    // Still technical: not widened to the overflow queue as if it had waited since the epoch.
+    BOOST_TEST(e.conversation(1)->queue == "technical");
+}
+
 BOOST_AUTO_TEST_CASE(waiting_lists_in_serving_order_and_the_queues_an_agent_serves) {
     Engine e(shipped());
     e.handle(AgentUpdated{agent("alice", {"technical"})}, kOpen);  // known, not available
