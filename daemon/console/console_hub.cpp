@@ -85,8 +85,12 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
                                           std::vector<std::string> missed;
                                           if (last_seq)
                                               missed = a->outbox.since(*last_seq, complete);
-                                          if (!last_seq || !complete)
-                                              missed = a->outbox.since(attached_at, complete);
+                                          if (!last_seq || !complete) {
+                                              // Only what came after attaching: the rest is
+                                              // lost to this client (resume_gap).
+                                              bool ignored = true;
+                                              missed = a->outbox.since(attached_at, ignored);
+                                          }
                                           json hello{{"type", "hello"},
                                                      {"agent", a->name},
                                                      {"role", roleName(a->role)},

@@ -29,6 +29,7 @@ public:
     std::vector<std::string> since(std::uint64_t seen, bool& complete) const {
         std::vector<std::string> out;
         if (seen > last_seq_) complete = false;  // a sequence from another life of the server
+        else if (ended_at_ > 0 && seen <= ended_at_) complete = false;  // a session that ended
         else if (seen == last_seq_) complete = true;
         else complete = !frames_.empty() && seen + 1 >= frames_.front().first;
         for (const auto& [seq, frame] : frames_) {
@@ -37,8 +38,12 @@ public:
         return out;
     }
 
-    /// Forgets the frames but keeps numbering (after the agent's session ended).
-    void clear() { frames_.clear(); }
+    /// The agent's session ended (the grace period passed): forgets the frames but keeps
+    /// numbering, and a client resuming from before now is told it has a gap to reload.
+    void clear() {
+        frames_.clear();
+        ended_at_ = last_seq_;
+    }
 
     std::uint64_t lastSeq() const { return last_seq_; }
     std::size_t size() const { return frames_.size(); }
@@ -46,6 +51,7 @@ public:
 private:
     std::size_t capacity_;
     std::uint64_t last_seq_ = 0;
+    std::uint64_t ended_at_ = 0;
     std::deque<std::pair<std::uint64_t, std::string>> frames_;
 };
 

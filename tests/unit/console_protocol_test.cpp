@@ -93,4 +93,9 @@ BOOST_AUTO_TEST_CASE(outbox_replays_what_was_missed_and_knows_gaps) {
     box.since(4, complete);
     BOOST_TEST(!complete);
     BOOST_TEST(box.push("f6") == 6u);
+    // The session ended at 5: even a client that saw 5 must reload (its conversations went).
+    BOOST_TEST(box.since(5, complete).size() == 1u);
+    BOOST_TEST(!complete);
+    BOOST_TEST(box.since(6, complete).empty());  // a client of the new session resumes fine
+    BOOST_TEST(complete);
 }
