@@ -100,8 +100,21 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             contact = &m->contact;
         }
         const std::int64_t now_ms = routing::unixMillis(now);
+        if (const auto* t = std::get_if<routing::TransferRequested>(&event);
+            t && std::none_of(actions.begin(), actions.end(), [](const Action& a) {
+                return std::holds_alternative<routing::Rejected>(a);
+            })) {
+            // The hand-over itself, with the note for the next agent, is a step of the record.
+            nlohmann::json j{{"from", t->agent}, {"note", t->note}};
+            if (t->to_agent) j["to_agent"] = *t->to_agent;
+            if (t->to_queue) j["to_queue"] = *t->to_queue;
+            u.events.push_back(store::EventRecord{t->conversation_id, "transfer", j.dump(), now_ms});
+        }
         auto cat = catalog ? catalog() : nullptr;
         for (const auto& action : actions) {
+            // A refused command is answered to whoever sent it, not a step of the conversation
+            // (which may not even exist: an agent can name any id).
+            if (std::holds_alternative<routing::Rejected>(action)) continue;
             std::int64_t conv = conversationOf(action);
             if (std::holds_alternative<routing::OfferMade>(action) &&
                 std::find(u.read_back.begin(), u.read_back.end(), conv) == u.read_back.end())

@@ -314,6 +314,7 @@ function renderAll() {
       el('div', { class: 'row' }, el('span', { class: 'name' }, customer), el('span', { class: 'badge ' + pClass(o.priority) }, 'P' + o.priority)),
       el('div', { class: 'row' }, el('span', { class: 'meta' }, [o.channel, o.category, o.queue].filter(Boolean).join(' · ')), countdown(o.expires_at, 'expires')),
       last ? el('div', { class: 'snippet' }, last.text) : null,
+      o.transfer ? el('div', { class: 'snippet', 'data-transfer-note': '' }, '↪ ' + o.transfer.from + (o.transfer.note ? ': ' + o.transfer.note : '')) : null,
       el('div', { class: 'buttons' },
         el('button', { class: 'primary', 'data-accept': o.conversation_id, onclick: () => send({ type: 'accept', conversation_id: o.conversation_id }) }, t('accept')),
         el('button', { onclick: () => send({ type: 'decline', conversation_id: o.conversation_id }) }, t('decline')))));

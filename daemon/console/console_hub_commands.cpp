@@ -172,6 +172,12 @@ void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Com
                              const std::string& name,
                              const std::optional<routing::ConversationSnapshot>& snap,
                              const std::string& acting) {
+    // Checked before anything is stored: a stored reply is on its way to the customer.
+    if (!snap || snap->stage != "assigned")
+        return fail(a, ref, "not_assigned",
+                    "conversation " + std::to_string(cmd.conversation_id) + " is " +
+                        (snap ? snap->stage : std::string("not open")) +
+                        ": replies go to assigned conversations only");
     store::OutboundMessage m;
     m.conversation_id = cmd.conversation_id;
     m.author = "agent:" + name;

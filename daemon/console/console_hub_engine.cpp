@@ -46,9 +46,16 @@ void ConsoleHub::Impl::onEngine(const routing::Event& event, const Actions& acti
                 changed = true;
             } else if (const auto* q = std::get_if<routing::Queued>(&action)) {
                 if (auto h = holder(q->conversation_id); !h.empty()) {
-                    out.emplace_back(
-                        h, dumpJson(updatedFrame(q->conversation_id, "queued",
-                                                 {{"queue", q->queue}, {"reason", q->reason}})));
+                    const auto* t = std::get_if<routing::TransferRequested>(&event);
+                    if (t && t->to_agent) {
+                        out.emplace_back(h, dumpJson(updatedFrame(q->conversation_id, "transferred",
+                                                                  {{"to_agent", *t->to_agent},
+                                                                   {"queue", q->queue}})));
+                    } else {
+                        out.emplace_back(h, dumpJson(updatedFrame(q->conversation_id, "queued",
+                                                                  {{"queue", q->queue},
+                                                                   {"reason", q->reason}})));
+                    }
                     holders.erase(q->conversation_id);
                 }
                 changed = true;
@@ -103,13 +110,19 @@ void ConsoleHub::Impl::onEngine(const routing::Event& event, const Actions& acti
     for (const auto& frame : to_supervisors) {
         for (const auto& s : supervisors()) deliver(s, frame);
     }
+    // A transferred conversation's offer says who handed it on and why.
+    json transfer;
+    if (const auto* t = std::get_if<routing::TransferRequested>(&event))
+        transfer = json{{"from", t->agent}, {"note", t->note}};
     for (const auto& o : new_offers) {
         auto details = lookup ? lookup(o.conversation_id) : ConsoleHub::OfferDetails{};
         if (details.record) {
-            sendOffer(o, dumpJson(offerFrame(o, details.routing ? &*details.routing : nullptr,
-                                             details.record, routing::Clock::now())));
+            auto frame = offerFrame(o, details.routing ? &*details.routing : nullptr,
+                                    details.record, routing::Clock::now());
+            if (!transfer.is_null()) frame["transfer"] = transfer;
+            sendOffer(o, dumpJson(frame));
         } else {
-            readAndSendOffer(o);
+            readAndSendOffer(o, transfer);
         }
     }
     if (changed) board_dirty = true;
@@ -124,20 +137,22 @@ void ConsoleHub::Impl::sendOffer(const routing::OfferMade& o, std::string frame)
     deliver(agent, std::move(frame));
 }
 
-void ConsoleHub::Impl::readAndSendOffer(const routing::OfferMade& o) {
+void ConsoleHub::Impl::readAndSendOffer(const routing::OfferMade& o, json transfer) {
     auto self = shared_from_this();
     deps.engine.conversation(
         o.conversation_id,
-        guard("offer", [self, o](std::optional<routing::ConversationSnapshot> snap) {
+        guard("offer", [self, o, transfer](std::optional<routing::ConversationSnapshot> snap) {
             self->deps.store.getConversation(
                 o.conversation_id,
                 guard("offer",
-                      [self, o, snap = std::move(snap)](
+                      [self, o, transfer, snap = std::move(snap)](
                           store::StoreResult<std::optional<store::ConversationRecord>> res) {
                           const store::ConversationRecord* record =
                               res.value && *res.value ? &**res.value : nullptr;
-                          self->sendOffer(o, dumpJson(offerFrame(o, snap ? &*snap : nullptr, record,
-                                                                 routing::Clock::now())));
+                          auto frame = offerFrame(o, snap ? &*snap : nullptr, record,
+                                                  routing::Clock::now());
+                          if (!transfer.is_null()) frame["transfer"] = transfer;
+                          self->sendOffer(o, dumpJson(frame));
                       }));
         }));
 }

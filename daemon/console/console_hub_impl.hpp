@@ -180,8 +180,9 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
                   const ConsoleHub::OfferLookup& lookup);
     /// Sends an offer frame unless the offer was revoked or answered meanwhile.
     void sendOffer(const routing::OfferMade& o, std::string frame);
-    /// Reads the conversation's routing state and history, then sends the offer.
-    void readAndSendOffer(const routing::OfferMade& o);
+    /// Reads the conversation's routing state and history, then sends the offer (with
+    /// `transfer`, when not null, as its `transfer` field).
+    void readAndSendOffer(const routing::OfferMade& o, json transfer);
     void armBoard();
     void pushBoard();
     /// Sends each agent subscribed to `queues` (or just `only`) their queues' waiting lists.

@@ -444,10 +444,12 @@ BOOST_FIXTURE_TEST_CASE(transfer_to_an_agent_and_to_a_queue, Daemon) {
                {"conversation_id", conv},
                {"to_agent", "bob"},
                {"note", "needs a new fuser; over to you"}});
-    auto left = alice->expectUpdate(conv, "queued");
-    BOOST_TEST(left["reason"] == "transfer");
-    // (Which queue the offer names: see known_defect_transfer_moves_the_conversation_to_overflow.)
+    auto left = alice->expectUpdate(conv, "transferred");
+    BOOST_TEST(left["to_agent"] == "bob");
+    // (Which queue the offer names: see transfer_keeps_the_conversation_in_its_queue.)
     auto offer = bob->expect("offer", conv);
+    BOOST_TEST(offer["transfer"]["from"] == "alice");
+    BOOST_TEST(offer["transfer"]["note"] == "needs a new fuser; over to you");
     bob->ok({{"type", "accept"}, {"conversation_id", conv}});
     bob->expect("assigned", conv);
     // No longer alice's.
@@ -466,9 +468,8 @@ BOOST_FIXTURE_TEST_CASE(transfer_to_an_agent_and_to_a_queue, Daemon) {
     BOOST_TEST(queued["queue"] == "billing");
     BOOST_TEST(queued["reason"] == "transfer");
     offer = alice->expect("offer", conv);
-    // The transfer also widens to billing's overflow queue, general, at once (the known defect
-    // below); the offer comes from billing today because it sorts first.
     BOOST_TEST(offer["queue"] == "billing");
+    BOOST_TEST(offer["transfer"]["note"] == "the customer wants a refund for the repair");
     alice->ok({{"type", "accept"}, {"conversation_id", conv}});
     alice->expect("assigned", conv);
     read = conversation(conv);
@@ -644,18 +645,13 @@ BOOST_FIXTURE_TEST_CASE(wrong_role_and_malformed_frames_are_errors, Daemon) {
     BOOST_TEST(alice->open());
 }
 
-// ---- known defects ----------------------------------------------------------------------------
-// Each case below checks documented behaviour that the daemon does not have yet. It is marked
-// with the number of its checks that fail today (expected_failures), so the suite stays green
-// while the defect is open and the failures still print in the log. Remove the decorator with
-// the fix: a case with fewer failures than expected still passes, so it does not tell.
+// ---- defects found by this test, fixed; each case keeps its reproduction --------------------
 
 // A client that resumes with a last_seq whose frames were dropped (here: the grace period ended
 // and the session's outbox was cleared) must hear `resumed: false, resume_gap: true` so that it
-// reloads its state. ConsoleHub attach(): the second outbox.since(attached_at, complete) call
-// overwrites `complete`, so hello says `resumed: true` and the missed frames are not sent.
-BOOST_FIXTURE_TEST_CASE(known_defect_resume_gap_is_never_reported, Daemon,
-                        *boost::unit_test::expected_failures(2)) {
+// reloads its state. (ConsoleHub attach() once overwrote `complete` with a second
+// outbox.since() call, so hello said `resumed: true`.)
+BOOST_FIXTURE_TEST_CASE(resume_after_the_grace_period_reports_the_gap, Daemon) {
     auto alice = available("alice");
     auto bob = connect("bob");
     auto conv = post("gap-gus", "Gus", "my printer is broken").conversation_id;
@@ -677,14 +673,10 @@ BOOST_FIXTURE_TEST_CASE(known_defect_resume_gap_is_never_reported, Daemon,
     BOOST_TEST(hello["conversations"].empty());
 }
 
-// A command naming a conversation that does not exist must get the engine's rejection. Today
-// EngineHost::buildUpdate() stores every action as an event row, the Rejected one too, with the
-// unknown conversation_id: the events table's foreign key fails that write ("store: commit of
-// 1 writes failed: FOREIGN KEY constraint failed" in the log), the agent gets
-// `store_unavailable`, and the store reports itself unhealthy (GET /healthz 503 "degraded")
-// until the next commit that succeeds.
-BOOST_FIXTURE_TEST_CASE(known_defect_unknown_conversation_is_a_store_failure, Daemon,
-                        *boost::unit_test::expected_failures(3)) {
+// A command naming a conversation that does not exist must get the engine's rejection. (Once
+// EngineHost stored the Rejected action as an event row of that unknown conversation: the
+// foreign key failed the write, the agent got `store_unavailable` and /healthz said 503.)
+BOOST_FIXTURE_TEST_CASE(unknown_conversation_gets_the_engines_refusal, Daemon) {
     auto alice = available("alice");
     auto accept = alice->call({{"type", "accept"}, {"conversation_id", 999999}});
     BOOST_TEST(accept["type"] == "error");
@@ -697,13 +689,10 @@ BOOST_FIXTURE_TEST_CASE(known_defect_unknown_conversation_is_a_store_failure, Da
     BOOST_TEST(health.status == 200, health.text);
 }
 
-// A transfer keeps the conversation in its queue (technical, for a fault). The engine enqueues a
-// transfer at TimePoint{} ("to the front of its priority"); the dispatcher's widenOverdue() takes
-// that for 50+ years of waiting and widens it at once to the overflow queue (general, which
-// needs no skill), and Engine::dispatch() then moves the conversation to the queue it was
-// offered from.
-BOOST_FIXTURE_TEST_CASE(known_defect_transfer_moves_the_conversation_to_overflow, Daemon,
-                        *boost::unit_test::expected_failures(2)) {
+// A transfer keeps the conversation in its queue (technical, for a fault). (A transfer goes to
+// the front, enqueued at TimePoint{}; the overflow clock once ran from there too, so it widened
+// at once to the overflow queue, general, which needs no skill.)
+BOOST_FIXTURE_TEST_CASE(transfer_keeps_the_conversation_in_its_queue, Daemon) {
     auto alice = available("alice");
     auto bob = connect("bob");
     auto conv = post("overflow-hal", "Hal", "my printer is broken").conversation_id;
@@ -721,12 +710,10 @@ BOOST_FIXTURE_TEST_CASE(known_defect_transfer_moves_the_conversation_to_overflow
     BOOST_TEST(conversation(conv)["routing"]["queue"] == "technical");
 }
 
-// A reply is for a conversation assigned to the agent (docs/console-protocol.md). After a
-// resolve the engine's snapshot still names the agent, so ConsoleHub's reply() stores the text
-// and queues it for the customer before the engine refuses AgentReplied (not_assigned): the
-// agent sees an error and the customer gets the message (once more for each retry).
-BOOST_FIXTURE_TEST_CASE(known_defect_reply_after_resolve_reaches_the_customer, Daemon,
-                        *boost::unit_test::expected_failures(1)) {
+// A reply is for a conversation assigned to the agent (docs/console-protocol.md). (After a
+// resolve the snapshot still names the agent; the hub once stored the text for the customer
+// before the engine refused it.)
+BOOST_FIXTURE_TEST_CASE(reply_after_resolve_is_refused_and_not_sent, Daemon) {
     auto alice = available("alice");
     auto conv = post("late-ivy", "Ivy", "my printer is broken").conversation_id;
     alice->expect("offer", conv);

@@ -139,6 +139,7 @@ public:
                     s->priority = 2;
                     s->queue = "general";
                     if (!it->second.empty()) s->agent = it->second;
+                    s->stage = it->second.empty() ? "waiting" : "assigned";
                 }
             }
             done(s);
