@@ -84,8 +84,9 @@ World& world() {
     return w;
 }
 
-void BM_NewWorkWhileAllBusy(benchmark::State& state) {
-    World& w = world();
+// One new item of work, offered if anyone can take it, then withdrawn (the world stays the same).
+template <class W>
+void newWork(benchmark::State& state, W& w) {
     for (auto _ : state) {
         auto id = w.addWork();
         auto offers = w.d.dispatch(w.now);
@@ -96,16 +97,14 @@ void BM_NewWorkWhileAllBusy(benchmark::State& state) {
     }
     state.counters["waiting"] = static_cast<double>(w.d.waitingCount());
 }
-BENCHMARK(BM_NewWorkWhileAllBusy);
 
-void BM_AgentFreesASlot(benchmark::State& state) {
-    World& w = world();
-    // Each round an agent finishes the conversation they were given in the previous round.
+// Each round the agent who has held an assignment longest finishes it and gets the next item.
+template <class W>
+void freeASlot(benchmark::State& state, W& w) {
     std::size_t empty_rounds = 0;
     for (auto _ : state) {
         state.PauseTiming();
         w.now += 1ms;
-        // The assignment held longest is finished; its agent gets the next item.
         Offer finish = w.assigned.front();
         w.assigned.pop_front();
         state.ResumeTiming();
@@ -121,6 +120,11 @@ void BM_AgentFreesASlot(benchmark::State& state) {
     state.counters["waiting"] = static_cast<double>(w.d.waitingCount());
     state.counters["rounds_without_offer"] = static_cast<double>(empty_rounds);
 }
+
+void BM_NewWorkWhileAllBusy(benchmark::State& state) { newWork(state, world()); }
+BENCHMARK(BM_NewWorkWhileAllBusy);
+
+void BM_AgentFreesASlot(benchmark::State& state) { freeASlot(state, world()); }
 BENCHMARK(BM_AgentFreesASlot);
 
 struct IdleWorld {
@@ -177,41 +181,10 @@ IdleWorld& idleWorld() {
     return w;
 }
 
-void BM_IdleAgentsNewWork(benchmark::State& state) {
-    IdleWorld& w = idleWorld();
-    for (auto _ : state) {
-        auto id = w.addWork();
-        auto offers = w.d.dispatch(w.now);
-        benchmark::DoNotOptimize(offers);
-        state.PauseTiming();
-        w.d.withdraw(id);
-        state.ResumeTiming();
-    }
-    state.counters["waiting"] = static_cast<double>(w.d.waitingCount());
-}
+void BM_IdleAgentsNewWork(benchmark::State& state) { newWork(state, idleWorld()); }
 BENCHMARK(BM_IdleAgentsNewWork);
 
-void BM_IdleAgentsSupervisorFrees(benchmark::State& state) {
-    IdleWorld& w = idleWorld();
-    std::size_t empty_rounds = 0;
-    for (auto _ : state) {
-        state.PauseTiming();
-        w.now += 1ms;
-        Offer finish = w.assigned.front();
-        w.assigned.pop_front();
-        state.ResumeTiming();
-        w.d.complete(finish.conversation_id, finish.agent_id, w.now);
-        auto offers = w.d.dispatch(w.now);
-        for (const auto& o : offers) w.d.accept(o.conversation_id, o.agent_id, w.now);
-        state.PauseTiming();
-        w.assigned.insert(w.assigned.end(), offers.begin(), offers.end());
-        if (offers.empty()) ++empty_rounds;
-        w.addWork();  // keep 10,000 waiting
-        state.ResumeTiming();
-    }
-    state.counters["waiting"] = static_cast<double>(w.d.waitingCount());
-    state.counters["rounds_without_offer"] = static_cast<double>(empty_rounds);
-}
+void BM_IdleAgentsSupervisorFrees(benchmark::State& state) { freeASlot(state, idleWorld()); }
 BENCHMARK(BM_IdleAgentsSupervisorFrees);
 
 }  // namespace
