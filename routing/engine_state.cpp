@@ -185,14 +185,8 @@ bool Engine::visibleTo(std::int64_t conversation_id, const std::string& agent) c
     const auto& c = it->second;
     if (c.snap.agent == agent || c.offered_to == agent) return true;
     if (c.stage != Stage::Waiting) return false;
-    const Agent* a = impl_->dispatcher->agent(agent);
-    if (!a) return false;
-    for (const auto& def : impl_->cfg->queues) {
-        if (def.name != c.snap.queue) continue;
-        return std::includes(a->skills.begin(), a->skills.end(), def.required_skills.begin(),
-                             def.required_skills.end());
-    }
-    return false;
+    auto queues = queuesOf(agent);
+    return std::find(queues.begin(), queues.end(), c.snap.queue) != queues.end();
 }
 
 std::vector<std::int64_t> Engine::conversationsOf(const std::string& agent) const {
