@@ -1,0 +1,21 @@
+# The stand-in provider APIs (Telegram, WhatsApp Cloud, WeChat Official Account, webhook
+# callbacks) that the channel and outbox tests and benchmarks send to: a standalone executable,
+# the helper that starts it from a test (ccd_standin_support), and its own integration test.
+add_library(ccd_standin_lib STATIC
+  support/standin_control.cpp
+  support/standin_dialects.cpp
+  support/standin_recorder.cpp
+  support/standin_script.cpp
+  support/standin_server.cpp
+  support/standin_telegram.cpp
+  support/standin_webhook.cpp
+  support/standin_wechat.cpp
+  support/standin_whatsapp.cpp
+)
+target_include_directories(ccd_standin_lib PUBLIC ${CCD_ROOT})
+target_link_libraries(ccd_standin_lib PUBLIC Boost::system nlohmann_json::nlohmann_json
+  Threads::Threads)
+target_compile_definitions(ccd_standin_lib PUBLIC BOOST_BEAST_USE_STD_STRING_VIEW)
+
+add_executable(provider_standin support/provider_standin.cpp)
+target_link_libraries(provider_standin PRIVATE ccd_standin_lib)
