@@ -19,3 +19,18 @@ target_compile_definitions(ccd_standin_lib PUBLIC BOOST_BEAST_USE_STD_STRING_VIE
 
 add_executable(provider_standin support/provider_standin.cpp)
 target_link_libraries(provider_standin PRIVATE ccd_standin_lib)
+
+# Tests link this to start the stand-in: StandinProcess (tests/support/standin_process.hpp).
+# The executable's path is compiled in; CCD_STANDIN=/path/to/provider_standin overrides it.
+add_library(ccd_standin_support STATIC support/standin_process.cpp support/ccd_process.cpp)
+target_include_directories(ccd_standin_support PUBLIC ${CCD_ROOT})
+target_link_libraries(ccd_standin_support PUBLIC Boost::system nlohmann_json::nlohmann_json
+  Threads::Threads)
+target_compile_definitions(ccd_standin_support PUBLIC BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(ccd_standin_support PRIVATE
+  CCD_STANDIN_EXECUTABLE="$<TARGET_FILE:provider_standin>")
+add_dependencies(ccd_standin_support provider_standin)
+
+ccd_add_boost_test(standin_itest SOURCES itest/standin_itest.cpp LIBS ccd_standin_support
+                   LABEL integration)
+set_tests_properties(standin_itest PROPERTIES TIMEOUT 120)
