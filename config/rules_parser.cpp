@@ -45,17 +45,29 @@ void addTemplateRef(RoutingConfig& out, const NodeRef& n, const std::string& id,
 }
 
 void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& out) {
-    w.expectMap({"channel", "category", "language", "sentiment", "safety", "tier", "attributes",
+    w.expectMap({"channel", "channel_instance", "category", "language", "sentiment", "safety", "tier", "attributes",
                  "keywords", "regex", "business_hours", "calendar", "in_warranty",
                  "new_conversation", "confidence_below", "waiting_at_least"});
     for (const auto& name : readNames(w["channel"], [](const std::string& v) {
              return routing::channelKindFromString(v)
                         ? std::string()
                         : "unknown channel \"" + v +
-                              "\" (api, email, webchat, telegram, whatsapp, voice)";
+                              "\" (api, webhook, email, webchat, telegram, whatsapp, wechat, voice)";
          })) {
         c.channels.insert(*routing::channelKindFromString(name));
     }
+    // Instance names are checked against ccd.yaml's channels by the bundle (another file).
+    auto instances = w["channel_instance"];
+    c.channel_instances = readNames(instances, [&](const std::string& v) {
+        auto list = instances.stringList();
+        std::size_t i = 0;
+        if (list && instances.isSequence())
+            i = static_cast<std::size_t>(std::find(list->begin(), list->end(), v) - list->begin());
+        NodeRef at = instances.isSequence() ? instances[i] : instances;
+        out.channel_instance_refs.push_back(
+            routing::TemplateRef{v, out.source_path, at.line(), at.column(), at.path()});
+        return std::string();
+    });
     const auto& cats = out.classification.categories;
     c.categories = readNames(w["category"], [&](const std::string& v) {
         bool ok = std::any_of(cats.begin(), cats.end(),

@@ -38,8 +38,10 @@ WorkKind workKindOf(ChannelKind channel) {
         case ChannelKind::Webchat: return WorkKind::Chat;
         case ChannelKind::Email: return WorkKind::Email;
         case ChannelKind::Api:
+        case ChannelKind::Webhook:
         case ChannelKind::Telegram:
-        case ChannelKind::WhatsApp: return WorkKind::Messaging;
+        case ChannelKind::WhatsApp:
+        case ChannelKind::WeChat: return WorkKind::Messaging;
     }
     return WorkKind::Messaging;
 }

@@ -30,6 +30,7 @@ std::string_view actionName(const Action& action) {
         std::string_view operator()(const RatingRecorded&) const { return "rating"; }
         std::string_view operator()(const AgentStateChanged&) const { return "agent_state"; }
         std::string_view operator()(const Rejected&) const { return "rejected"; }
+        std::string_view operator()(const DeliveryChanged&) const { return "delivery"; }
     };
     return std::visit(Namer{}, action);
 }
@@ -135,6 +136,10 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
                 d.onAgentLost(e, now, out);
             } else if constexpr (std::is_same_v<T, Tick>) {
                 d.onTick(now, out);
+            } else if constexpr (std::is_same_v<T, DeliveryUpdated>) {
+                d.onDelivery(e, out);
+            } else {
+                static_assert(sizeof(T) == 0, "an event the engine does not handle");
             }
         },
         event);

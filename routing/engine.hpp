@@ -91,8 +91,19 @@ struct AgentLost {
 /// Time passes: offers expire, overflow widens, SLA clocks warn and breach, follow-ups fire.
 struct Tick {};
 
+/// The provider's word on one of our messages (already stored on the message): accepted
+/// (sent), delivered, read, or failed for good.
+struct DeliveryUpdated {
+    std::int64_t conversation_id = 0;
+    std::int64_t message_id = 0;
+    DeliveryState state = DeliveryState::Sent;
+    std::string reason;  ///< why it failed (the provider's words)
+    std::string author;  ///< "agent:alice", "auto"
+};
+
 using Event = std::variant<MessageReceived, AgentUpdated, PresenceChanged, OfferAnswered,
-                           AgentReplied, TransferRequested, ResolveRequested, AgentLost, Tick>;
+                           AgentReplied, TransferRequested, ResolveRequested, AgentLost, Tick,
+                           DeliveryUpdated>;
 
 // ---- Actions -----------------------------------------------------------------------------
 
@@ -218,10 +229,19 @@ struct Rejected {
     std::string reason;
 };
 
+/// An outbound message's delivery state changed: shown on the message in the console.
+struct DeliveryChanged {
+    std::int64_t conversation_id = 0;
+    std::int64_t message_id = 0;
+    DeliveryState state = DeliveryState::Sent;
+    std::string reason;
+    std::string author;  ///< "agent:alice", "auto"
+};
+
 using Action = std::variant<ConversationRouted, AutoReply, OfferMade, OfferRevoked, Assigned,
                             Queued, PriorityChanged, SlaAlert, MilestoneMet, SupervisorNotice,
                             ConversationResolved, ConversationClosed, RatingRecorded,
-                            AgentStateChanged, Rejected>;
+                            AgentStateChanged, Rejected, DeliveryChanged>;
 
 /// The action's name for logs, storage and `ccd simulate` ("routed", "auto_reply", ...).
 std::string_view actionName(const Action& action);
@@ -233,6 +253,7 @@ struct ConversationSnapshot {
     std::int64_t id = 0;
     std::int64_t contact_id = 0;
     ChannelKind channel = ChannelKind::Api;
+    std::string channel_instance;  ///< the configured instance; empty: the kind's name
     std::string language = "und";
     std::string category;
     int priority = 4;
@@ -248,6 +269,9 @@ struct ConversationSnapshot {
     std::vector<std::string> tags;
     std::string locale = "en";  ///< the language replies are written in
     std::optional<TimePoint> resolved_at;
+    /// When the customer last wrote: messaging providers allow free replies only within a
+    /// window after it (WhatsApp 24 h, WeChat 48 h).
+    std::optional<TimePoint> last_inbound_at;
 };
 
 /// Per-queue figures for the supervisor board.

@@ -126,6 +126,8 @@ struct Engine::Impl {
     void onTransfer(const TransferRequested& e, TimePoint now, std::vector<Action>& out);
     void onResolve(const ResolveRequested& e, TimePoint now, std::vector<Action>& out);
     void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
+    /// The provider's answer about a message: shown to the agent; a failure goes to supervisors.
+    void onDelivery(const DeliveryUpdated& e, std::vector<Action>& out);
 
     // ---- SLA clocks, timers and escalation (engine_sla.cpp) ------------------------------
 

@@ -43,6 +43,7 @@ Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const Contact
     t.normalized = classifier->normalize(m.text);
     RuleInput in;
     in.channel = m.channel;
+    in.channel_instance = m.instance();
     in.classification = &t.classification;
     in.contact = &contact;
     in.normalized_text = &t.normalized;
@@ -115,6 +116,8 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
     c.snap.id = e.conversation_id;
     c.snap.contact_id = e.contact.id;
     c.snap.channel = e.message.channel;
+    c.snap.channel_instance = std::string(e.message.instance());
+    c.snap.last_inbound_at = e.message.received_at;
     c.snap.language = t.classification.language;
     c.snap.category = t.classification.category;
     c.snap.priority = t.priority;
@@ -175,6 +178,8 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
 
 void Engine::Impl::onLaterMessage(const MessageReceived& e, Conv& c, TimePoint now,
                                   std::vector<Action>& out) {
+    c.snap.last_inbound_at = e.message.received_at;
+    touch(c.snap.id);
     if (c.stage == Stage::Resolved) {
         bool in_window = c.snap.resolved_at &&
                          now < *c.snap.resolved_at + cfg->auto_replies.survey_window;

@@ -212,4 +212,14 @@ void Engine::Impl::onAgentLost(const AgentLost& e, TimePoint now, std::vector<Ac
     dispatch(out, now);
 }
 
+void Engine::Impl::onDelivery(const DeliveryUpdated& e, std::vector<Action>& out) {
+    out.push_back(DeliveryChanged{e.conversation_id, e.message_id, e.state, e.reason, e.author});
+    if (e.state == DeliveryState::Failed) {
+        // Nobody else will notice: the customer did not get the reply.
+        out.push_back(SupervisorNotice{e.conversation_id, "delivery_failed",
+                                       "message " + std::to_string(e.message_id) + " (" +
+                                           e.author + ") was not delivered: " + e.reason});
+    }
+}
+
 }  // namespace ccd::routing

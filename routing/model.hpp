@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ccd::routing {
 
@@ -18,8 +19,9 @@ inline std::int64_t unixMillis(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-/// The kinds of channel a request can arrive on.
-enum class ChannelKind { Api, Email, Webchat, Telegram, WhatsApp, Voice };
+/// The kinds of channel a request can arrive on. Several configured instances may share a kind
+/// (two Telegram bots); InboundMessage::channel_instance names the instance.
+enum class ChannelKind { Api, Email, Webchat, Telegram, WhatsApp, Voice, WeChat, Webhook };
 
 /// Stable lower-case name used in storage, JSON and configuration ("api", "email", ...).
 std::string_view toString(ChannelKind kind);
@@ -35,18 +37,53 @@ struct Party {
     std::optional<std::string> phone;
 };
 
+/// A file the customer sent, kept as the provider's reference (the content stays with the
+/// provider until someone fetches it).
+struct Attachment {
+    std::string kind;  ///< "photo", "image", "document", "voice", "audio", "video", "sticker", ...
+    std::string provider_file_id;             ///< what the provider's API fetches it by
+    std::optional<std::string> mime_type;
+    std::optional<std::string> file_name;
+    std::optional<std::int64_t> size;         ///< bytes, when the provider says
+    std::optional<std::string> caption;
+    std::optional<std::string> url;           ///< a direct link, when the provider gives one
+};
+
 /// One message from a customer, normalized by its channel adapter.
 /// `provider_id` is the provider's own id of the message (Telegram update_id, WhatsApp wamid,
-/// email Message-ID, API external_id): a repeat of (channel, provider_id) is the same message.
-/// It is empty when the provider gave none; such a message is never deduplicated.
+/// email Message-ID, API external_id): a repeat of (channel_instance, provider_id) is the same
+/// message. It is empty when the provider gave none; such a message is never deduplicated.
 struct InboundMessage {
     ChannelKind channel = ChannelKind::Api;
+    /// The configured channel instance it came through ("api", "support-bot"); empty: the
+    /// kind's name.
+    std::string channel_instance;
     std::string provider_id;
     Party from;
+    /// What the customer wrote; for a photo or file, its caption (classified like text), or
+    /// empty.
     std::string text;
     std::optional<std::string> locale;
     std::optional<std::string> channel_ref;
     TimePoint received_at{};
+    std::vector<Attachment> attachments;
+    /// Where replies go when it is not `from.id` (a Telegram group's chat id).
+    std::optional<std::string> reply_address;
+    /// The provider's id of this message for later references (edits, quotes): Telegram
+    /// "<chat>:<message_id>", WeChat MsgId. Empty when the provider id serves.
+    std::optional<std::string> provider_ref;
+    /// The API client that sent it (authenticated by its key); empty for other channels.
+    std::string api_client;
+
+    /// channel_instance, or the kind's name when none is set.
+    std::string_view instance() const;
 };
+
+/// Where an outbound message stands with the provider.
+enum class DeliveryState { Queued, Sent, Delivered, Read, Failed };
+
+/// "queued", "sent", "delivered", "read", "failed".
+std::string_view toString(DeliveryState state);
+std::optional<DeliveryState> deliveryStateFromString(std::string_view name);
 
 }  // namespace ccd::routing

@@ -83,6 +83,9 @@ struct RoutingConfig {
     EscalationPolicy escalation;
     /// Every template id routing.yaml names, with its position.
     std::vector<TemplateRef> template_refs;
+    /// Every channel instance name the rules name (`channel_instance:`), with its position
+    /// (same shape as a template reference): checked against ccd.yaml's channels at load time.
+    std::vector<TemplateRef> channel_instance_refs;
 };
 
 using RoutingConfigPtr = std::shared_ptr<const RoutingConfig>;

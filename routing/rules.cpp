@@ -63,6 +63,11 @@ bool RuleSet::matches(std::size_t index, const RuleInput& in) {
     const ContactProfile& contact = in.contact ? *in.contact : kNobody;
 
     if (!w.channels.empty() && !w.channels.count(in.channel)) return false;
+    if (!w.channel_instances.empty()) {
+        std::string instance(in.channel_instance.empty() ? toString(in.channel)
+                                                         : in.channel_instance);
+        if (!w.channel_instances.count(instance)) return false;
+    }
     if (!w.categories.empty() && !w.categories.count(c.category)) return false;
     if (!w.languages.empty() && !w.languages.count(c.language)) return false;
     if (!w.sentiments.empty() && !w.sentiments.count(c.sentiment)) return false;

@@ -28,6 +28,7 @@ class TermMatcher;
 /// What a rule tests. Every condition that is set must hold; a list matches any of its items.
 struct RuleCondition {
     std::set<ChannelKind> channels;
+    std::set<std::string> channel_instances;  ///< configured instance names (ccd.yaml channels)
     std::set<std::string> categories;
     std::set<std::string> languages;
     std::set<Sentiment> sentiments;
@@ -68,6 +69,7 @@ struct RuleDef {
 /// Everything a rule may look at.
 struct RuleInput {
     ChannelKind channel = ChannelKind::Api;
+    std::string_view channel_instance;  ///< empty: the kind's name
     const Classification* classification = nullptr;  ///< required
     const ContactProfile* contact = nullptr;         ///< null: a standard contact, nothing known
     const std::string* normalized_text = nullptr;    ///< as Classifier::normalize; null: ""

@@ -464,3 +464,34 @@ BOOST_AUTO_TEST_CASE(triage_is_stateless) {
     BOOST_TEST(t.priority == 3);
     BOOST_TEST(!e.conversation(0));
 }
+
+BOOST_AUTO_TEST_CASE(delivery_states_are_passed_on_and_a_failure_tells_supervisors) {
+    Engine e(shipped());
+    e.handle(message(1, 1, "My printer is broken"), kOpen);
+    auto sent = e.handle(DeliveryUpdated{1, 2, DeliveryState::Sent, "", "auto"}, kOpen);
+    BOOST_TEST(names(sent) == std::vector<std::string>{"delivery"});
+    BOOST_TEST((one<DeliveryChanged>(sent).state == DeliveryState::Sent));
+    auto failed = e.handle(
+        DeliveryUpdated{1, 3, DeliveryState::Failed, "Telegram 403: Forbidden: bot was blocked by the user",
+                        "agent:alice"},
+        kOpen);
+    auto notice = one<SupervisorNotice>(failed);
+    BOOST_TEST(notice.reason == "delivery_failed");
+    BOOST_TEST(notice.detail.find("blocked by the user") != std::string::npos);
+    BOOST_TEST(notice.detail.find("agent:alice") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_without_a_caption_is_routed_like_any_message) {
+    Engine e(shipped());
+    auto m = message(1, 1, "", 1, ChannelKind::Telegram);
+    m.message.channel_instance = "support-bot";
+    m.message.attachments.push_back(Attachment{"photo", "AgAC", std::nullopt, std::nullopt, 1000,
+                                               std::nullopt, std::nullopt});
+    auto out = e.handle(m, kOpen);
+    auto routed = one<ConversationRouted>(out);
+    BOOST_TEST(!routed.queue.empty());
+    auto snap = e.conversation(1);
+    BOOST_REQUIRE(snap);
+    BOOST_TEST(snap->channel_instance == "support-bot");
+    BOOST_TEST((snap->last_inbound_at == m.message.received_at));
+}

@@ -51,7 +51,7 @@ struct Fixture {
     // Whether a single rule with condition `when` matches.
     bool matches(const RuleCondition& when, TimePoint now = kOpen,
                  ChannelKind channel = ChannelKind::Api, bool new_conversation = true,
-                 std::chrono::milliseconds waited = 0ms) {
+                 std::chrono::milliseconds waited = 0ms, std::string_view instance = {}) {
         RuleDef rule;
         rule.name = "r";
         rule.when = when;
@@ -59,6 +59,7 @@ struct Fixture {
         RuleSet set({rule}, &cals, "office", lower);
         RuleInput in;
         in.channel = channel;
+        in.channel_instance = instance;
         in.classification = &c;
         in.contact = &contact;
         std::string normalized = lower(text);
@@ -74,6 +75,16 @@ struct Fixture {
 
 BOOST_FIXTURE_TEST_CASE(an_empty_condition_matches_everything, Fixture) {
     BOOST_TEST(matches({}));
+}
+
+BOOST_FIXTURE_TEST_CASE(channel_instance_names_one_bot_of_several, Fixture) {
+    RuleCondition w;
+    w.channel_instances = {"sales-bot"};
+    BOOST_TEST(!matches(w, kOpen, ChannelKind::Telegram, true, 0ms, "support-bot"));
+    BOOST_TEST(matches(w, kOpen, ChannelKind::Telegram, true, 0ms, "sales-bot"));
+    // Without an instance name, the kind's name is the instance (the default "api").
+    w.channel_instances = {"api"};
+    BOOST_TEST(matches(w));
 }
 
 BOOST_FIXTURE_TEST_CASE(channel_category_language_sentiment, Fixture) {
