@@ -1,11 +1,18 @@
 #pragma once
-// The interface every inbound channel adapter implements: verify a provider's request and
-// normalize it to routing::InboundMessage. Adapters own no sockets; the daemon's HTTP server
-// hands them a WebRequest and turns their answer into the HTTP response.
+// The interfaces every channel adapter implements, one per direction:
+//   InboundChannel  verify a provider's request and normalize it (messages, edits, delivery
+//                   reports) for the daemon's intake path (daemon/intake.hpp);
+//   OutboundChannel build the provider request for one outgoing message and read the provider's
+//                   answer, for the outbox sender (daemon/outbox/).
+// Adapters own no sockets and keep no state: they are pure functions of their configuration,
+// the request and the time, and are tested without a socket.
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "channels/web_types.hpp"
@@ -21,11 +28,49 @@ struct Rejection {
     std::string field;   ///< the offending field's path ("from.id"), if any
 };
 
-/// What an adapter made of one request: zero or more messages (a webhook may carry none, or a
-/// batch), or a rejection.
+/// A customer changed a message they sent earlier (Telegram `edited_message`): recorded on the
+/// original message.
+struct InboundEdit {
+    std::string provider_id;   ///< of the edit itself (deduplicated like a message)
+    std::string provider_ref;  ///< the original message's InboundMessage::provider_ref
+    std::string text;
+    routing::TimePoint edited_at{};
+};
+
+/// The provider's report about one of our messages (WhatsApp `statuses`).
+struct DeliveryReport {
+    std::string provider_message_id;  ///< the id the provider gave when it accepted the send
+    routing::DeliveryState state = routing::DeliveryState::Delivered;
+    routing::TimePoint at{};
+    std::string reason;  ///< for a failure: the provider's code and words
+};
+
+/// Something a customer did that is not a message (WeChat subscribe / unsubscribe): recorded
+/// on the contact, opens no conversation.
+struct ContactEvent {
+    std::string provider_id;  ///< deduplicated like a message
+    std::string type;         ///< "subscribe", "unsubscribe"
+    routing::Party from;
+    routing::TimePoint at{};
+};
+
+/// What an adapter made of one request.
 struct ParseOutcome {
-    std::vector<routing::InboundMessage> messages;
+    std::vector<routing::InboundMessage> messages;  ///< every message of a batch
+    std::vector<InboundEdit> edits;
+    std::vector<DeliveryReport> reports;
+    std::vector<ContactEvent> contact_events;
+    /// Updates that carry nothing for ccd (a bot added to a group, a reaction): acknowledged,
+    /// counted, not stored.
+    std::size_t ignored = 0;
+    /// Set when the request is answered as it is, with nothing stored (a provider's GET
+    /// verification handshake).
+    std::optional<WebResponse> immediate;
+    /// Set when the request is refused: nothing is stored.
     std::optional<Rejection> rejection;
+    /// A key that identifies this exact signed request (its signature), for the intake path to
+    /// refuse a replay within `replay_window`; empty: no replay check.
+    std::string replay_key;
 
     static ParseOutcome reject(int status, std::string code, std::string reason,
                                std::string field = {}) {
@@ -33,20 +78,202 @@ struct ParseOutcome {
         o.rejection = Rejection{status, std::move(code), std::move(reason), std::move(field)};
         return o;
     }
+    static ParseOutcome reject(Rejection rejection) {
+        ParseOutcome o;
+        o.rejection = std::move(rejection);
+        return o;
+    }
+    static ParseOutcome answer(WebResponse response) {
+        ParseOutcome o;
+        o.immediate = std::move(response);
+        return o;
+    }
+    bool empty() const {
+        return messages.empty() && edits.empty() && reports.empty() && contact_events.empty();
+    }
+};
+
+/// What the intake path knows about a request before the adapter reads it.
+struct ParseContext {
+    routing::TimePoint now{};
+    /// The API client its key authenticated (channels that take API keys); empty otherwise.
+    std::string client;
+};
+
+/// What intake stored for one request, for the adapter to word its answer to the provider.
+struct IntakeReceipt {
+    struct Stored {
+        std::int64_t message_id = 0;
+        std::int64_t conversation_id = 0;
+        bool duplicate = false;
+    };
+    std::vector<Stored> messages;  ///< in the order of ParseOutcome::messages
 };
 
 /// An inbound channel adapter.
-/// Thread safety: parse() is called concurrently from the daemon's I/O threads; implementations
-/// must be immutable after construction.
+/// Thread safety: every method is const and called concurrently from the daemon's I/O threads.
 class InboundChannel {
 public:
     virtual ~InboundChannel() = default;
 
-    /// The adapter's registry name: "api", "telegram", ...
-    virtual std::string_view name() const = 0;
+    /// HTTP methods the instance's route accepts (`/webhooks/<type>/<instance>`).
+    virtual std::vector<std::string> methods() const { return {"POST"}; }
 
-    /// Verifies and parses one request received at `now`.
-    virtual ParseOutcome parse(const WebRequest& request, routing::TimePoint now) const = 0;
+    /// Whether requests must carry an API key (`Authorization: Bearer`) that the intake path
+    /// checks before parse() (the API channel, unless configured public).
+    virtual bool requiresApiKey() const { return false; }
+    /// The clients whose keys this instance accepts; empty: every client's.
+    virtual std::vector<std::string> clients() const { return {}; }
+
+    /// Verifies (signature, secret token) and parses one request. Verification compares in
+    /// constant time; a request that fails it is rejected and nothing of it is stored.
+    virtual ParseOutcome parse(const WebRequest& request, const ParseContext& context) const = 0;
+
+    /// The answer the provider expects once everything of the request is stored.
+    virtual WebResponse answer(const IntakeReceipt& receipt) const;
+};
+
+// ---- Outbound ---------------------------------------------------------------------------
+
+/// One outgoing message, as the outbox sender hands it to its channel.
+struct OutgoingMessage {
+    std::int64_t outbox_id = 0;
+    std::int64_t message_id = 0;
+    std::int64_t conversation_id = 0;
+    std::string text;
+    std::optional<std::string> subject;
+    std::optional<std::string> html;
+    std::optional<std::string> template_id;  ///< ccd's own template, for the record
+    std::optional<std::string> locale;
+    std::string author;  ///< "agent:alice", "auto"
+    /// The customer's address on the channel: Telegram chat id, WhatsApp number, WeChat
+    /// openid, the sender id of an API or webhook message.
+    std::string to;
+    /// When the customer last wrote (customer-service windows); nullopt when unknown.
+    std::optional<routing::TimePoint> last_inbound_at;
+    /// Unique per logical message; providers that accept an idempotency key get it.
+    std::string idempotency_key;
+    int attempt = 1;  ///< 1 for the first try
+    /// Send the instance's approved template message instead of free text (outside a
+    /// customer-service window).
+    bool window_template = false;
+};
+
+/// An HTTP request to make, as data (the sender makes it with libcurl).
+struct HttpCall {
+    std::string method = "POST";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+/// What came back from an HttpCall. `status` 0: no HTTP answer (`transport_error` says why:
+/// connection refused, timed out, reset).
+struct HttpAnswer {
+    int status = 0;
+    std::string transport_error;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    /// First header with this name, case-insensitively; empty if absent.
+    std::string_view header(std::string_view name) const;
+};
+
+/// What a send came to.
+struct SendOutcome {
+    enum class Kind { Sent, Retry, Failed };
+    Kind kind = Kind::Sent;
+    std::string provider_message_id;  ///< Sent: the provider's id, when it gave one
+    /// Retry: the delay the provider asked for (Retry-After, Telegram's retry_after); nullopt:
+    /// the sender's backoff decides.
+    std::optional<std::chrono::milliseconds> retry_after;
+    /// The provider throttles the whole instance (a 429): pause every send of the instance for
+    /// retry_after, not just this message.
+    bool pause_instance = false;
+    /// The access token was refused: fetch a new one, then retry (WeChat 40001/42001).
+    bool refresh_token = false;
+    std::string reason;  ///< Retry/Failed: the provider's status and words
+
+    static SendOutcome sent(std::string id = {}) {
+        SendOutcome o;
+        o.provider_message_id = std::move(id);
+        return o;
+    }
+    static SendOutcome retry(std::string reason,
+                             std::optional<std::chrono::milliseconds> after = std::nullopt) {
+        SendOutcome o;
+        o.kind = Kind::Retry;
+        o.reason = std::move(reason);
+        o.retry_after = after;
+        return o;
+    }
+    static SendOutcome failed(std::string reason) {
+        SendOutcome o;
+        o.kind = Kind::Failed;
+        o.reason = std::move(reason);
+        return o;
+    }
+};
+
+/// The request for one message, or an outcome decided without asking the provider (a
+/// customer-service window that has closed, a pull channel whose client reads the reply).
+struct BuiltSend {
+    std::optional<HttpCall> call;
+    std::optional<SendOutcome> outcome;
+};
+
+/// An access token a provider issues for a while (WeChat).
+struct AccessToken {
+    std::string value;
+    routing::TimePoint expires_at{};
+};
+
+/// A customer-service window: free-form replies are allowed only this long after the
+/// customer's last message.
+struct ReplyWindow {
+    std::chrono::milliseconds length{0};
+    /// An approved template message can still be sent outside it.
+    bool has_template = false;
+};
+
+/// An outbound channel adapter. Thread safety: every method is const and may be called from
+/// any thread.
+class OutboundChannel {
+public:
+    virtual ~OutboundChannel() = default;
+
+    /// Whether replies leave ccd at all: false for the API channel, whose clients read them
+    /// (GET /v1/conversations/{id}/messages); such messages count as sent once stored.
+    virtual bool pushes() const { return true; }
+
+    /// The request that sends `message` at `now`; `token` is the current access token when
+    /// the channel needs one.
+    virtual BuiltSend build(const OutgoingMessage& message, const AccessToken* token,
+                            routing::TimePoint now) const = 0;
+
+    /// Reads the provider's answer to build()'s request.
+    virtual SendOutcome classify(const OutgoingMessage& message,
+                                 const HttpAnswer& answer) const = 0;
+
+    /// Channels whose API needs an access token: the request that fetches one.
+    virtual std::optional<HttpCall> tokenRequest() const { return std::nullopt; }
+    /// Reads tokenRequest()'s answer; nullopt with `error` set when it holds no token.
+    virtual std::optional<AccessToken> parseToken(const HttpAnswer& answer, routing::TimePoint now,
+                                                  std::string& error) const;
+
+    /// The request that shows "typing..." to the customer, where the provider has one.
+    virtual std::optional<HttpCall> typing(const std::string& to, const AccessToken* token) const {
+        (void)to;
+        (void)token;
+        return std::nullopt;
+    }
+
+    /// The customer-service window, where the provider has one.
+    virtual std::optional<ReplyWindow> replyWindow() const { return std::nullopt; }
+
+    /// The longest text one message may carry (characters as the provider counts them); 0: no
+    /// limit ccd knows of.
+    virtual std::size_t maxTextLength() const { return 0; }
 };
 
 }  // namespace ccd::channels

@@ -1,5 +1,7 @@
 #include "config/config_bundle.hpp"
 
+#include <algorithm>
+
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
@@ -48,6 +50,20 @@ ConfigBundle loadConfigBundle(const std::string& path) {
                                      "the routing rules name templates, but " +
                                          out.daemon->source_path +
                                          " has no `templates:` catalog"});
+    }
+    if (out.routing) {
+        // Rules that name a channel instance: it must be one of ccd.yaml's.
+        for (const auto& ref : out.routing->channel_instance_refs) {
+            bool known = std::any_of(out.daemon->channels.begin(), out.daemon->channels.end(),
+                                     [&](const auto& c) { return c->name == ref.id; });
+            if (known) continue;
+            std::string names;
+            for (const auto& c : out.daemon->channels) names += (names.empty() ? "" : ", ") + c->name;
+            issues.push_back(ConfigIssue{ref.file, ref.line, ref.column, ref.path,
+                                         "no channel instance \"" + ref.id + "\" in " +
+                                             out.daemon->source_path + " (configured: " +
+                                             (names.empty() ? std::string("none") : names) + ")"});
+        }
     }
     if (!issues.empty()) throw ConfigError(std::move(issues));
     return out;

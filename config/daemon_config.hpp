@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/channel_settings.hpp"
 #include "config/secret.hpp"
 
 namespace ccd::config {
@@ -66,14 +67,12 @@ struct LoggingConfig {
     std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
 };
 
-/// `channels.api`: the generic JSON API channel (POST /v1/messages).
-struct ApiChannelConfig {
-    bool enabled = true;
-};
-
-/// `channels`: one subtree per channel adapter.
-struct ChannelsConfig {
-    ApiChannelConfig api;
+/// `outbox`: how replies are sent to the channels' providers.
+struct OutboxConfig {
+    /// Retries of messages the provider did not take yet are read from the store this many
+    /// at a time per instance (the rest waits on disk, not in memory).
+    std::size_t claim_batch = 256;
+    Duration poll_interval = std::chrono::seconds(1);  ///< look for due retries at least this often
 };
 
 /// `console`: the agent console's websocket listener and its page.
@@ -105,7 +104,9 @@ struct DaemonConfig {
     ServerConfig server;
     StorageConfig storage;
     LoggingConfig logging;
-    ChannelsConfig channels;
+    /// `channels`: the channel instances, in file order (channels/registry.hpp parses them).
+    std::vector<channels::ChannelSettingsPtr> channels;
+    OutboxConfig outbox;
     TemplatesConfig templates;
     ConsoleConfig console;
 };

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "channels/registry.hpp"
 #include "config/yaml_reader.hpp"
 #include "templates/locale_chain.hpp"
 
@@ -165,8 +166,8 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
 
     NodeRef root = doc.root();
     if (root.present() &&
-        root.expectMap({"server", "storage", "logging", "channels", "routing", "console",
-                        "agents", "templates"})) {
+        root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
+                        "console", "agents", "templates"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -192,15 +193,16 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
                                                     {"critical", "critical"},
                                                     {"off", "off"}}));
 
-        auto channels = root["channels"];
-        channels.expectMap({"api"});
-        auto api = channels["api"];
-        api.expectMap({"enabled"});
-        assign(cfg->channels.api.enabled, api["enabled"].boolean());
+        cfg->channels = channels::parseChannels(root["channels"]);
+        auto outbox = root["outbox"];
+        outbox.expectMap({"claim_batch", "poll_interval"});
+        assign(cfg->outbox.claim_batch, outbox["claim_batch"].integer(1, 100000));
+        positive(outbox["poll_interval"], cfg->outbox.poll_interval);
         readConsole(root["console"], cfg->console, base);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);
+        cfg->channels = channels::parseChannels(root["channels"]);
     }
     if (cfg->agents_path.empty() && !root["agents"].present()) {
         auto beside = (base / "agents.yaml").lexically_normal();

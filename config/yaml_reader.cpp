@@ -137,6 +137,10 @@ bool NodeRef::require() const {
 }
 
 bool NodeRef::expectMap(std::initializer_list<std::string_view> allowed) const {
+    return expectMap(std::vector<std::string_view>(allowed));
+}
+
+bool NodeRef::expectMap(const std::vector<std::string_view>& allowed) const {
     if (!present_ || node_.IsNull()) return true;
     if (!node_.IsMap()) {
         error("expected a map");

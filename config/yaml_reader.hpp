@@ -53,6 +53,8 @@ public:
     /// unknown key at the key's own position (with a suggestion when one is close), and each
     /// duplicate key. Returns false when it is not a map. A missing node is fine (returns true).
     bool expectMap(std::initializer_list<std::string_view> allowed) const;
+    /// The same, with the keys gathered at run time (a channel's common keys and its own).
+    bool expectMap(const std::vector<std::string_view>& allowed) const;
     /// Checks this is a map of freely named entries (names of calendars, queues...): reports
     /// "expected a map", keys that are not plain strings and duplicate names. Returns false when
     /// it is not a map. A missing node is fine.

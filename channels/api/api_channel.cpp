@@ -5,18 +5,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "channels/common/json_body.hpp"
+#include "config/yaml_reader.hpp"
+
 namespace ccd::channels::api {
 namespace {
 
 using nlohmann::json;
-
-bool isJsonContentType(std::string_view ct) {
-    auto semi = ct.find(';');
-    std::string_view mime = ct.substr(0, semi);
-    while (!mime.empty() && mime.back() == ' ') mime.remove_suffix(1);
-    while (!mime.empty() && mime.front() == ' ') mime.remove_prefix(1);
-    return equalsIgnoreCase(mime, "application/json");
-}
 
 bool isBlank(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](unsigned char c) {
@@ -68,27 +63,16 @@ std::optional<ParseOutcome> rejectUnknown(const json& obj, const std::string& pr
 
 }  // namespace
 
-ParseOutcome ApiChannel::parse(const WebRequest& request, routing::TimePoint now) const {
+ParseOutcome parseMessageBody(const WebRequest& request, const ParseContext& context,
+                              routing::ChannelKind kind) {
     std::string_view ct = request.header("Content-Type");
     if (!isJsonContentType(ct)) {
         return ParseOutcome::reject(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
     }
-    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) {
-        // Parse again with exceptions only on the error path, for the position in the message.
-        std::string reason = "malformed JSON";
-        try {
-            auto again = json::parse(request.body);
-            (void)again;
-        } catch (const json::parse_error& e) {
-            reason = "malformed JSON at byte " + std::to_string(e.byte);
-        } catch (const json::exception& e) {
-            // out_of_range for a number too large to hold (found by the fuzzer: "44e4444444").
-            reason = std::string("malformed JSON: ") + e.what();
-        }
-        return ParseOutcome::reject(400, "invalid_json", reason);
-    }
+    auto parsed = parseJsonBody(request.body);
+    if (parsed.error) return ParseOutcome::reject(std::move(*parsed.error));
+    json& body = parsed.value;
     if (!body.is_object()) {
         return ParseOutcome::reject(422, "invalid_body", "the body must be a JSON object");
     }
@@ -96,8 +80,9 @@ ParseOutcome ApiChannel::parse(const WebRequest& request, routing::TimePoint now
         return *bad;
 
     routing::InboundMessage msg;
-    msg.channel = routing::ChannelKind::Api;
-    msg.received_at = now;
+    msg.channel = kind;
+    msg.received_at = context.now;
+    msg.api_client = context.client;
     std::optional<ParseOutcome> error;
 
     auto from = body.find("from");
@@ -110,7 +95,7 @@ ParseOutcome ApiChannel::parse(const WebRequest& request, routing::TimePoint now
         return ParseOutcome::reject(422, "missing_field", "missing field from.id", "from.id");
     auto id = optionalString(*from, "id", "from.id", kMaxIdLength, error);
     if (error) return *error;
-    msg.from.id = *id;
+    msg.from.id = context.client.empty() ? *id : context.client + ":" + *id;
     msg.from.name = optionalString(*from, "name", "from.name", 512, error);
     if (error) return *error;
     msg.from.email = optionalString(*from, "email", "from.email", 320, error);
@@ -129,6 +114,11 @@ ParseOutcome ApiChannel::parse(const WebRequest& request, routing::TimePoint now
     msg.text = text->get<std::string>();
     if (isBlank(msg.text))
         return ParseOutcome::reject(422, "invalid_field", "text must not be empty", "text");
+    if (msg.text.size() > kMaxTextBytes)
+        return ParseOutcome::reject(422, "invalid_field",
+                                    "text is longer than " + std::to_string(kMaxTextBytes) +
+                                        " bytes",
+                                    "text");
 
     auto external_id = optionalString(body, "external_id", "external_id", kMaxIdLength, error);
     if (error) return *error;
@@ -152,6 +142,31 @@ ParseOutcome ApiChannel::parse(const WebRequest& request, routing::TimePoint now
     ParseOutcome out;
     out.messages.push_back(std::move(msg));
     return out;
+}
+
+ParseOutcome ApiChannel::parse(const WebRequest& request, const ParseContext& context) const {
+    return parseMessageBody(request, context, routing::ChannelKind::Api);
+}
+
+WebResponse acceptedAnswer(const IntakeReceipt& receipt) {
+    // One message per request: its ids (a batch would list them; the API takes one).
+    json body = json::object();
+    if (!receipt.messages.empty()) {
+        const auto& m = receipt.messages.front();
+        body = json{{"message_id", m.message_id},
+                    {"conversation_id", m.conversation_id},
+                    {"duplicate", m.duplicate}};
+    }
+    return WebResponse::json(202, dumpJson(body));
+}
+
+ChannelKindInfo kindInfo() {
+    return makeKindInfo<ApiSettings, ApiChannel, ApiOutbound>(
+        "api", routing::ChannelKind::Api, {"public", "clients"},
+        [](const config::NodeRef& item, ApiSettings& s) {
+            if (auto p = item["public"].boolean()) s.is_public = *p;
+            if (auto c = item["clients"].stringList()) s.clients = *c;
+        });
 }
 
 }  // namespace ccd::channels::api

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size > 0 && data[0] == '!') request.headers.emplace_back("Idempotency-Key", "fuzz-key");
     request.body.assign(reinterpret_cast<const char*>(data), size);
     static const ccd::channels::api::ApiChannel channel;
-    auto out = channel.parse(request, ccd::routing::Clock::time_point{});
+    auto out = channel.parse(request, ccd::channels::ParseContext{});
     // Exactly one of: a rejection with an HTTP error status, or one message with the required
     // fields filled in.
     if (out.rejection) {

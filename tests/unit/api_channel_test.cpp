@@ -17,7 +17,8 @@ WebRequest post(std::string body, std::string content_type = "application/json")
     return r;
 }
 
-const auto kNow = ccd::routing::Clock::now();
+const auto kNowTime = ccd::routing::Clock::now();
+const ccd::channels::ParseContext kNow{kNowTime, ""};
 
 }  // namespace
 
@@ -31,7 +32,7 @@ BOOST_AUTO_TEST_CASE(minimal_message_is_parsed) {
     BOOST_TEST(m.provider_id.empty());
     BOOST_TEST(!m.locale.has_value());
     BOOST_TEST((m.channel == ccd::routing::ChannelKind::Api));
-    BOOST_TEST((m.received_at == kNow));
+    BOOST_TEST((m.received_at == kNowTime));
 }
 
 BOOST_AUTO_TEST_CASE(all_fields_are_parsed) {
@@ -118,4 +119,35 @@ BOOST_AUTO_TEST_CASE(overlong_ids_are_rejected) {
     auto out = ApiChannel().parse(post(R"({"from":{"id":")" + id + R"("},"text":"x"})"), kNow);
     BOOST_REQUIRE(out.rejection.has_value());
     BOOST_TEST(out.rejection->field == "from.id");
+}
+
+BOOST_AUTO_TEST_CASE(a_raw_nul_byte_or_trailing_bytes_are_refused) {
+    // {valid}\0garbage was accepted: a parser that stops at NUL saw only the valid part.
+    std::string body = R"({"from":{"id":"c1"},"text":"x"})";
+    body.push_back('\0');
+    body += "garbage";
+    auto out = ApiChannel().parse(post(body), kNow);
+    BOOST_REQUIRE(out.rejection.has_value());
+    BOOST_TEST(out.rejection->status == 400);
+    BOOST_TEST(out.rejection->code == "invalid_json");
+    auto trailing = ApiChannel().parse(post(R"({"from":{"id":"c1"},"text":"x"} {"more":1})"), kNow);
+    BOOST_REQUIRE(trailing.rejection.has_value());
+    BOOST_TEST(trailing.rejection->code == "invalid_json");
+}
+
+BOOST_AUTO_TEST_CASE(an_authenticated_clients_senders_are_scoped_to_it) {
+    // Two clients may both call their customer "c1": they are not one person.
+    auto out = ApiChannel().parse(post(R"({"from":{"id":"c1"},"text":"x"})"),
+                                  ccd::channels::ParseContext{kNowTime, "crm"});
+    BOOST_REQUIRE(!out.rejection);
+    BOOST_TEST(out.messages[0].from.id == "crm:c1");
+    BOOST_TEST(out.messages[0].api_client == "crm");
+}
+
+BOOST_AUTO_TEST_CASE(the_answer_is_202_with_the_stored_ids) {
+    ccd::channels::IntakeReceipt receipt;
+    receipt.messages.push_back({41, 7, true});
+    auto r = ApiChannel().answer(receipt);
+    BOOST_TEST(r.status == 202);
+    BOOST_TEST(r.body == R"({"conversation_id":7,"duplicate":true,"message_id":41})");
 }

@@ -56,7 +56,9 @@ BOOST_AUTO_TEST_CASE(shipped_config_parses_with_its_documented_defaults) {
     // ../var/ccd.db relative to config/ is <repo>/var/ccd.db, whatever the working directory.
     BOOST_TEST(cfg->storage.sqlite.path ==
                (std::filesystem::path(CCD_SOURCE_DIR) / "var/ccd.db").lexically_normal().string());
-    BOOST_TEST(cfg->channels.api.enabled);
+    BOOST_REQUIRE_EQUAL(cfg->channels.size(), 1u);
+    BOOST_TEST(cfg->channels[0]->name == "api");
+    BOOST_TEST(cfg->channels[0]->enabled);
 }
 
 BOOST_AUTO_TEST_CASE(empty_file_means_defaults) {
@@ -76,7 +78,7 @@ server:
 storage:
   sqlite: { path: /data/ccd.db, max_batch: 64 }
 logging: { level: debug }
-channels: { api: { enabled: false } }
+channels: [ { name: api, type: api, enabled: false } ]
 )", "/etc/ccd/ccd.yaml", fakeEnv({}));
     BOOST_TEST(cfg->server.listen.host == "::1");
     BOOST_TEST(cfg->server.listen.port == 0);
@@ -88,7 +90,7 @@ channels: { api: { enabled: false } }
     BOOST_TEST(cfg->storage.sqlite.path == "/data/ccd.db");
     BOOST_TEST(cfg->storage.sqlite.max_batch == 64);
     BOOST_TEST(cfg->logging.level == "debug");
-    BOOST_TEST(!cfg->channels.api.enabled);
+    BOOST_TEST(!cfg->channels.at(0)->enabled);
 }
 
 BOOST_AUTO_TEST_CASE(yaml_syntax_error_has_its_position) {
@@ -117,8 +119,8 @@ BOOST_AUTO_TEST_CASE(type_errors_name_the_path_and_value_position) {
     expectIssue("server:\n  threads: many\n", 2, 12, "server.threads",
                 "expected an integer between 1 and 64");
     expectIssue("server:\n  threads: 65\n", 2, 12, "server.threads", "between 1 and 64");
-    expectIssue("channels:\n  api:\n    enabled: yes please\n", 3, 14, "channels.api.enabled",
-                "expected true or false");
+    expectIssue("channels:\n  - name: api\n    type: api\n    enabled: yes please\n", 4, 14,
+                "channels[0].enabled", "expected true or false");
     expectIssue("server: 5\n", 1, 9, "server", "expected a map");
 }
 
