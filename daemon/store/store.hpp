@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "channels/channel.hpp"
 #include "routing/contact.hpp"
 #include "routing/engine.hpp"
 #include "routing/model.hpp"
@@ -47,6 +49,7 @@ struct MessageRecord {
     std::int64_t id = 0;
     std::string direction;  ///< "in" (customer) or "out" (agent or automatic reply)
     std::string channel;
+    std::string channel_instance;
     std::optional<std::string> provider_id;
     std::string author;
     std::string text;
@@ -54,6 +57,16 @@ struct MessageRecord {
     std::int64_t created_at_ms = 0;
     std::optional<std::string> template_id;  ///< automatic replies and canned responses
     std::optional<std::string> subject;      ///< email
+    std::vector<routing::Attachment> attachments;
+    /// An edited inbound message: its first text and when it was last changed.
+    std::optional<std::string> original_text;
+    std::optional<std::int64_t> edited_at_ms;
+    /// Outbound messages: "queued", "sent", "delivered", "read" or "failed", with the reason.
+    std::optional<std::string> delivery;
+    std::optional<std::string> delivery_reason;
+    std::optional<std::int64_t> delivery_at_ms;
+    /// The provider's id of the message (a wamid, "chat:message_id"), when it gave one.
+    std::optional<std::string> provider_ref;
 };
 
 /// A contact as a conversation shows it.
@@ -70,7 +83,9 @@ struct ContactRecord {
 struct ConversationRecord {
     std::int64_t id = 0;
     std::string channel;
+    std::string channel_instance;
     std::optional<std::string> channel_ref;
+    std::optional<std::string> api_client;  ///< the API client whose message opened it
     std::string status;  ///< "open" or "closed"
     std::optional<std::string> locale;
     std::int64_t created_at_ms = 0;
@@ -95,6 +110,8 @@ struct OutboundMessage {
     /// Unique per logical send (retries of the same send reuse it): "auto:<conv>:<msg>:<tpl>",
     /// "agent:<name>:<client seq>". A repeat stores nothing and answers the first message id.
     std::string idempotency_key;
+    /// Send the channel's approved template message (outside a customer-service window).
+    bool window_template = false;
 };
 
 /// One step of a conversation's life for the record (events table): routing decisions, offers,
@@ -175,6 +192,92 @@ struct ContactPutResult {
     bool created = false;
 };
 
+/// Everything one provider request carried, stored in one transaction (Store::ingestBatch).
+struct InboundBatch {
+    std::string channel_instance;  ///< for the edits, reports and contact events
+    std::vector<routing::InboundMessage> messages;
+    std::vector<channels::InboundEdit> edits;
+    std::vector<channels::DeliveryReport> reports;
+    std::vector<channels::ContactEvent> contact_events;
+};
+
+/// An outbound message whose delivery state changed (stored), for the engine and the console.
+struct DeliveryChange {
+    std::int64_t conversation_id = 0;
+    std::int64_t message_id = 0;
+    routing::DeliveryState state = routing::DeliveryState::Sent;
+    std::string reason;
+    std::string author;
+};
+
+/// What ingestBatch stored.
+struct BatchIngested {
+    std::vector<IngestResult> messages;      ///< in the order of InboundBatch::messages
+    std::vector<DeliveryChange> deliveries;  ///< reports that moved a message forward
+    std::size_t edits_applied = 0;           ///< edits of messages we have (repeats excluded)
+    std::size_t events_stored = 0;           ///< contact events (repeats excluded)
+};
+
+/// One outbound message taken from the outbox to be sent now (marked `sending` and its attempt
+/// counted in the same commit: after a crash it is known to have been in flight).
+struct OutboxItem {
+    std::int64_t outbox_id = 0;
+    std::int64_t message_id = 0;
+    std::int64_t conversation_id = 0;
+    std::string channel_instance;
+    std::string text;
+    std::optional<std::string> subject;
+    std::optional<std::string> html;
+    std::optional<std::string> template_id;
+    std::optional<std::string> locale;
+    std::string author;
+    std::string to;  ///< the customer's address on the channel
+    std::optional<std::int64_t> last_inbound_at_ms;
+    std::string idempotency_key;
+    int attempt = 1;  ///< this try's number
+    bool window_template = false;
+    std::int64_t created_at_ms = 0;
+};
+
+/// What claimOutbox found.
+struct OutboxClaim {
+    std::vector<OutboxItem> items;
+    /// When the instance's next pending message becomes due, if one is waiting for later.
+    std::optional<std::int64_t> next_due_ms;
+};
+
+/// How one send ended, for completeOutbox.
+struct OutboxResult {
+    enum class Kind { Sent, Retry, Failed };
+    std::int64_t outbox_id = 0;
+    Kind kind = Kind::Sent;
+    std::string provider_message_id;
+    std::int64_t next_attempt_ms = 0;  ///< Retry
+    std::string reason;                ///< Retry, Failed
+};
+
+/// Pending work of one instance, for /metrics.
+struct OutboxCounts {
+    std::size_t pending = 0;  ///< waiting for their (next) try
+    std::size_t sending = 0;  ///< taken by the sender
+    std::size_t failed = 0;
+};
+
+/// Where a conversation's messages go (typing indicators).
+struct DeliveryTarget {
+    std::string channel_instance;
+    std::string to;
+};
+
+/// An API client's key as stored: only a hash of the secret.
+struct ApiKeyRecord {
+    std::string key_id;  ///< the public part of the key, shown in lists
+    std::string client;
+    std::string key_hash;  ///< hex SHA-256 of the whole key
+    std::int64_t created_at_ms = 0;
+    std::optional<std::int64_t> revoked_at_ms;
+};
+
 /// Health of the store, for /healthz and /metrics.
 struct StoreStatus {
     bool healthy = true;
@@ -198,6 +301,12 @@ public:
     /// created from (channel, from.id), joined to the contact's open conversation on that channel
     /// or a new one. `done` is called once the transaction is committed to disk.
     virtual void ingest(routing::InboundMessage message, IngestCallback done) = 0;
+
+    /// Stores everything of one provider request in one transaction: each message as
+    /// ingest() does, edits on the messages they change, delivery reports on our messages,
+    /// contact events; repeats of provider ids are answered and not applied twice.
+    virtual void ingestBatch(InboundBatch batch,
+                             std::function<void(StoreResult<BatchIngested>)> done) = 0;
 
     /// Stores an outbound message and its outbox entry; `done` gets the message id (the first
     /// one for a repeated idempotency key) once committed.
@@ -232,6 +341,41 @@ public:
 
     /// Reads a conversation with its messages; nullopt when there is none with this id.
     virtual void getConversation(std::int64_t id, ConversationCallback done) = 0;
+
+    // ---- The outbox (daemon/outbox/) ----------------------------------------------------
+
+    /// Called after every commit that queued outbound messages, on a store thread; keep it
+    /// short (post elsewhere). Set before any write.
+    virtual void setOutboxListener(std::function<void()> listener) = 0;
+
+    /// Takes up to `limit` of the instance's due messages (oldest first, one per conversation
+    /// at a time, in order) and marks them `sending`, in one commit.
+    virtual void claimOutbox(std::string channel_instance, std::size_t limit,
+                             std::int64_t now_ms,
+                             std::function<void(StoreResult<OutboxClaim>)> done) = 0;
+
+    /// Records how sends ended, in one commit: sent and failed messages get their delivery
+    /// state, retries go back to `pending` until `next_attempt_ms`. `done` gets the delivery
+    /// changes (sent, failed) for the engine.
+    virtual void completeOutbox(std::vector<OutboxResult> results,
+                                std::function<void(StoreResult<std::vector<DeliveryChange>>)>
+                                    done) = 0;
+
+    /// At start: messages left `sending` by a crash go back to `pending` (they may have reached
+    /// the provider: a possible duplicate each). `done` gets how many.
+    virtual void resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) = 0;
+
+    /// Pending, sending and failed outbound messages per channel instance.
+    virtual void outboxCounts(
+        std::function<void(StoreResult<std::map<std::string, OutboxCounts>>)> done) = 0;
+
+    /// The conversation's channel instance and the customer's address on it.
+    virtual void deliveryTarget(std::int64_t conversation_id,
+                                std::function<void(StoreResult<std::optional<DeliveryTarget>>)>
+                                    done) = 0;
+
+    /// Every API key (revoked ones included).
+    virtual void loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) = 0;
 
     /// Current health.
     virtual StoreStatus status() const = 0;

@@ -98,6 +98,37 @@ public:
     void loadRouting(std::function<void(store::StoreResult<store::RoutingRecovery>)> done) override {
         done(store::StoreResult<store::RoutingRecovery>::fail("not in this test"));
     }
+    void ingestBatch(store::InboundBatch,
+                     std::function<void(store::StoreResult<store::BatchIngested>)> done) override {
+        done(store::StoreResult<store::BatchIngested>::fail("not in this test"));
+    }
+    void setOutboxListener(std::function<void()>) override {}
+    void claimOutbox(std::string, std::size_t, std::int64_t,
+                     std::function<void(store::StoreResult<store::OutboxClaim>)> done) override {
+        done(store::StoreResult<store::OutboxClaim>::fail("not in this test"));
+    }
+    void completeOutbox(std::vector<store::OutboxResult>,
+                        std::function<void(store::StoreResult<std::vector<store::DeliveryChange>>)>
+                            done) override {
+        done(store::StoreResult<std::vector<store::DeliveryChange>>::fail("not in this test"));
+    }
+    void resumeOutbox(std::function<void(store::StoreResult<std::size_t>)> done) override {
+        done(store::StoreResult<std::size_t>::fail("not in this test"));
+    }
+    void outboxCounts(std::function<void(
+                          store::StoreResult<std::map<std::string, store::OutboxCounts>>)>
+                          done) override {
+        done(store::StoreResult<std::map<std::string, store::OutboxCounts>>::fail("not in this test"));
+    }
+    void deliveryTarget(std::int64_t, std::function<void(store::StoreResult<
+                                                         std::optional<store::DeliveryTarget>>)>
+                                          done) override {
+        done(store::StoreResult<std::optional<store::DeliveryTarget>>::fail("not in this test"));
+    }
+    void loadApiKeys(
+        std::function<void(store::StoreResult<std::vector<store::ApiKeyRecord>>)> done) override {
+        done(store::StoreResult<std::vector<store::ApiKeyRecord>>::fail("not in this test"));
+    }
     store::StoreStatus status() const override { return {}; }
     void close() override {}
 

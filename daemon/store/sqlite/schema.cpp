@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -118,6 +118,65 @@ CREATE INDEX conversations_by_contact ON conversations(contact_id);
 ALTER TABLE messages ADD COLUMN template_id TEXT;
 ALTER TABLE messages ADD COLUMN subject TEXT;
 ALTER TABLE messages ADD COLUMN html TEXT;
+)sql",
+    // 3: channel instances (several bots or numbers of one kind), delivery state, attachments,
+    // edits, the outbox sender's columns, API keys.
+    R"sql(
+ALTER TABLE conversations ADD COLUMN channel_instance TEXT;
+ALTER TABLE conversations ADD COLUMN reply_address TEXT;
+ALTER TABLE conversations ADD COLUMN api_client TEXT;
+ALTER TABLE conversations ADD COLUMN last_inbound_at INTEGER;
+UPDATE conversations SET channel_instance = channel;
+-- One open conversation per contact and instance: a reply leaves through the bot it came in on.
+DROP INDEX conversations_open;
+CREATE UNIQUE INDEX conversations_open ON conversations(contact_id, channel_instance)
+    WHERE status = 'open';
+
+ALTER TABLE messages ADD COLUMN channel_instance TEXT;
+ALTER TABLE messages ADD COLUMN provider_ref TEXT;
+ALTER TABLE messages ADD COLUMN attachments TEXT;
+ALTER TABLE messages ADD COLUMN original_text TEXT;
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN delivery TEXT;
+ALTER TABLE messages ADD COLUMN delivery_reason TEXT;
+ALTER TABLE messages ADD COLUMN delivery_at INTEGER;
+UPDATE messages SET channel_instance = channel;
+UPDATE messages SET delivery = coalesce((SELECT CASE o.status WHEN 'sent' THEN 'sent'
+    WHEN 'failed' THEN 'failed' ELSE 'queued' END FROM outbox o WHERE o.message_id = messages.id),
+    'sent') WHERE direction = 'out';
+-- Provider ids are unique per instance (two bots both have an update 1).
+DROP INDEX messages_inbound_dedup;
+CREATE UNIQUE INDEX messages_inbound_dedup ON messages(channel_instance, provider_id)
+    WHERE direction = 'in' AND provider_id IS NOT NULL;
+-- Edits find their original, delivery reports their outbound message.
+CREATE INDEX messages_by_provider_ref ON messages(channel_instance, provider_ref)
+    WHERE provider_ref IS NOT NULL;
+
+ALTER TABLE outbox ADD COLUMN channel_instance TEXT;
+ALTER TABLE outbox ADD COLUMN provider_message_id TEXT;
+ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'message';
+UPDATE outbox SET channel_instance = channel;
+CREATE INDEX outbox_claim ON outbox(channel_instance, status, next_attempt_at);
+CREATE INDEX outbox_by_conversation ON outbox(conversation_id, id);
+
+-- Provider ids of requests that are not messages (edits, subscribe events), so that a
+-- provider's retry is answered and not applied twice.
+CREATE TABLE inbound_receipts (
+    channel_instance TEXT NOT NULL,
+    provider_id      TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (channel_instance, provider_id)
+) WITHOUT ROWID;
+
+-- API clients' keys: only a hash of each; `ccd api-key create` prints the key once.
+CREATE TABLE api_keys (
+    id         INTEGER PRIMARY KEY,
+    key_id     TEXT NOT NULL UNIQUE,
+    client     TEXT NOT NULL,
+    key_hash   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
 )sql",
 };
 

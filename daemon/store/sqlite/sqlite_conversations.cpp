@@ -1,5 +1,6 @@
 #include "daemon/store/sqlite/sqlite_conversations.hpp"
 
+#include "daemon/attachment_json.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 
 namespace ccd::store::sqlite {
@@ -9,11 +10,14 @@ ConversationReader::ConversationReader(Connection& db)
                     "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
                     " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
                     " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier,"
-                    " c.locale, v.routing, v.rating "
+                    " c.locale, v.routing, v.rating, coalesce(v.channel_instance, v.channel),"
+                    " v.api_client "
                     "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
       messages_(db.handle(),
                 "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
-                " template_id, subject FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
+                " template_id, subject, coalesce(channel_instance, channel), attachments,"
+                " original_text, edited_at, delivery, delivery_reason, delivery_at, provider_ref"
+                " FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
 
 std::optional<ConversationRecord> ConversationReader::read(std::int64_t id) {
     try {
@@ -52,6 +56,8 @@ std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) 
     }
     if (!conversation_.columnIsNull(14))
         c.rating = static_cast<int>(conversation_.columnInt(14));
+    c.channel_instance = conversation_.columnText(15);
+    c.api_client = conversation_.columnOptionalText(16);
     conversation_.reset();
 
     messages_.bind(1, id);
@@ -67,6 +73,14 @@ std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) 
         m.created_at_ms = messages_.columnInt(7);
         m.template_id = messages_.columnOptionalText(8);
         m.subject = messages_.columnOptionalText(9);
+        m.channel_instance = messages_.columnText(10);
+        m.attachments = daemon::attachmentsFromText(messages_.columnOptionalText(11).value_or(""));
+        m.original_text = messages_.columnOptionalText(12);
+        if (!messages_.columnIsNull(13)) m.edited_at_ms = messages_.columnInt(13);
+        m.delivery = messages_.columnOptionalText(14);
+        m.delivery_reason = messages_.columnOptionalText(15);
+        if (!messages_.columnIsNull(16)) m.delivery_at_ms = messages_.columnInt(16);
+        m.provider_ref = messages_.columnOptionalText(17);
         c.messages.push_back(std::move(m));
     }
     messages_.reset();

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/attachment_json.hpp"
+
 namespace ccd::store::sqlite {
 namespace {
 
@@ -41,6 +43,8 @@ std::string snapshotToJson(const routing::ConversationSnapshot& s) {
            {"locale", s.locale}};
     if (s.agent) j["agent"] = *s.agent;
     if (s.resolved_at) j["resolved_at"] = routing::unixMillis(*s.resolved_at);
+    if (!s.channel_instance.empty()) j["channel_instance"] = s.channel_instance;
+    if (s.last_inbound_at) j["last_inbound_at"] = routing::unixMillis(*s.last_inbound_at);
     return dump(j);
 }
 
@@ -65,6 +69,9 @@ bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& ou
         out.tags = j.value("tags", std::vector<std::string>{});
         if (j.contains("resolved_at")) out.resolved_at = fromMs(j["resolved_at"].get<std::int64_t>());
         if (j.contains("agent") && j["agent"].is_string()) out.agent = j["agent"].get<std::string>();
+        out.channel_instance = j.value("channel_instance", std::string());
+        if (j.contains("last_inbound_at"))
+            out.last_inbound_at = fromMs(j["last_inbound_at"].get<std::int64_t>());
         out.deadlines.clear();
         for (const auto& d : j.value("deadlines", json::array())) {
             auto m = routing::milestoneFromString(d.value("milestone", std::string()));
@@ -86,15 +93,17 @@ bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& ou
 RoutingWriter::RoutingWriter(Connection& db)
     : db_(db),
       find_outbox_(db.handle(), "SELECT message_id FROM outbox WHERE idempotency_key = ?1"),
-      conversation_channel_(db.handle(), "SELECT channel FROM conversations WHERE id = ?1"),
+      conversation_channel_(db.handle(),
+                            "SELECT channel, coalesce(channel_instance, channel) FROM conversations"
+                            " WHERE id = ?1"),
       insert_message_(db.handle(),
-                      "INSERT INTO messages (conversation_id, direction, channel, author, body,"
-                      " locale, template_id, subject, html, created_at)"
-                      " VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                      "INSERT INTO messages (conversation_id, direction, channel, channel_instance,"
+                      " author, body, locale, template_id, subject, html, delivery, created_at)"
+                      " VALUES (?1, 'out', ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?11, ?9)"),
       insert_outbox_(db.handle(),
-                     "INSERT INTO outbox (conversation_id, message_id, channel, idempotency_key,"
-                     " payload, status, next_attempt_at, created_at, sent_at)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"),
+                     "INSERT INTO outbox (conversation_id, message_id, channel, channel_instance,"
+                     " idempotency_key, payload, status, kind, next_attempt_at, created_at, sent_at)"
+                     " VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, ?10, ?7, ?7, ?8)"),
       insert_event_(db.handle(),
                     "INSERT INTO events (conversation_id, type, data, created_at)"
                     " VALUES (?1, ?2, ?3, ?4)"),
@@ -125,7 +134,11 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
                           "no conversation " + std::to_string(m.conversation_id));
     }
     std::string channel = conversation_channel_.columnText(0);
+    std::string instance = conversation_channel_.columnText(1);
     conversation_channel_.reset();
+    // The API channel has no push transport: its clients read the conversation
+    // (GET /v1/conversations/{id}/messages), so the reply is delivered once stored.
+    const bool pull_channel = channel == "api";
 
     insert_message_.bind(1, m.conversation_id)
         .bind(2, std::string_view(channel))
@@ -135,7 +148,9 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
         .bind(6, m.template_id)
         .bind(7, m.subject)
         .bind(8, m.html)
-        .bind(9, now_ms);
+        .bind(9, now_ms)
+        .bind(10, std::string_view(instance))
+        .bind(11, std::string_view(pull_channel ? "sent" : "queued"));
     insert_message_.run();
     std::int64_t message_id = db_.lastInsertRowid();
 
@@ -144,20 +159,20 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
     if (m.html) payload["html"] = *m.html;
     if (m.template_id) payload["template_id"] = *m.template_id;
     if (m.locale) payload["locale"] = *m.locale;
-    // The API channel has no push transport: its customers read the conversation
-    // (GET /v1/conversations/{id}), so the reply is delivered once stored.
-    const bool pull_channel = channel == "api";
     insert_outbox_.bind(1, m.conversation_id)
         .bind(2, message_id)
         .bind(3, std::string_view(channel))
         .bind(4, std::string_view(m.idempotency_key))
         .bind(5, std::string_view(dump(payload)))
         .bind(6, std::string_view(pull_channel ? "sent" : "pending"))
-        .bind(7, now_ms);
+        .bind(7, now_ms)
+        .bind(9, std::string_view(instance))
+        .bind(10, std::string_view(m.window_template ? "window_template" : "message"));
     if (pull_channel) {
         insert_outbox_.bind(8, now_ms);
     } else {
         insert_outbox_.bindNull(8);
+        ++queued_;
     }
     insert_outbox_.run();
     return message_id;
@@ -271,7 +286,8 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
                 " (SELECT min(id) FROM messages f WHERE f.conversation_id = c.id"
                 "  AND f.direction = 'in') AS first_id,"
                 " (SELECT address FROM contact_addresses a WHERE a.contact_id = c.contact_id"
-                "  AND a.channel = c.channel LIMIT 1) AS address"
+                "  AND a.channel = c.channel LIMIT 1) AS address,"
+                " m.channel_instance, m.attachments, m.provider_ref, c.reply_address, c.api_client"
                 " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
                 " WHERE m.direction = 'in' AND m.id > c.routed_message_id AND c.status = 'open'"
                 " ORDER BY m.id");
@@ -289,6 +305,11 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
         u.message.channel_ref = q.columnOptionalText(8);
         u.new_conversation = q.columnInt(9) == 0 && q.columnInt(10) == u.message_id;
         u.message.from.id = q.columnOptionalText(11).value_or("");
+        u.message.channel_instance = q.columnOptionalText(12).value_or("");
+        u.message.attachments = daemon::attachmentsFromText(q.columnOptionalText(13).value_or(""));
+        u.message.provider_ref = q.columnOptionalText(14);
+        u.message.reply_address = q.columnOptionalText(15);
+        u.message.api_client = q.columnOptionalText(16).value_or("");
         u.contact = profiles.read(contact_id);
         out.unrouted.push_back(std::move(u));
     }

@@ -4,6 +4,7 @@
 // read, and what a restart needs to rebuild the engine. Used only on the store's own threads.
 
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,13 @@ public:
     /// first message's id and stores nothing.
     std::int64_t appendOutbound(const OutboundMessage& message, std::int64_t now_ms);
     void appendEvent(const EventRecord& event, std::int64_t now_ms);
+    /// Outbox entries queued for sending since the last call (to wake the sender after the
+    /// commit); resets the count.
+    std::size_t takeQueued() { return std::exchange(queued_, 0); }
 
 private:
     Connection& db_;
+    std::size_t queued_ = 0;
     Statement find_outbox_, conversation_channel_, insert_message_, insert_outbox_, insert_event_;
     Statement save_state_, routed_upto_, close_, rate_;
 };

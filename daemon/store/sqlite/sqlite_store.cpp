@@ -9,7 +9,10 @@
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_conversations.hpp"
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
+#include "daemon/store/sqlite/sqlite_api_keys.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
+#include "daemon/store/sqlite/sqlite_ingest.hpp"
+#include "daemon/store/sqlite/sqlite_outbox.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 
 namespace ccd::store::sqlite {
@@ -54,40 +57,9 @@ public:
         : db_(std::move(db)),
           begin_(db_->handle(), "BEGIN IMMEDIATE"),
           commit_(db_->handle(), "COMMIT"),
-          find_dup_(db_->handle(),
-                    "SELECT m.id, m.conversation_id, c.contact_id FROM messages m "
-                    "JOIN conversations c ON c.id = m.conversation_id "
-                    "WHERE m.channel = ?1 AND m.provider_id = ?2 AND m.direction = 'in'"),
-          find_contact_(db_->handle(),
-                        "SELECT contact_id FROM contact_addresses WHERE channel = ?1 AND address = ?2"),
-          insert_contact_(db_->handle(),
-                          "INSERT INTO contacts (name, email, phone, locale, created_at, updated_at)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
-          insert_address_(db_->handle(),
-                          "INSERT INTO contact_addresses (channel, address, contact_id) "
-                          "VALUES (?1, ?2, ?3)"),
-          update_contact_(db_->handle(),
-                          "UPDATE contacts SET name = COALESCE(?2, name), "
-                          "email = COALESCE(?3, email), phone = COALESCE(?4, phone), "
-                          "updated_at = ?5 WHERE id = ?1 AND ("
-                          "(?2 IS NOT NULL AND ?2 IS NOT name) OR "
-                          "(?3 IS NOT NULL AND ?3 IS NOT email) OR "
-                          "(?4 IS NOT NULL AND ?4 IS NOT phone))"),
-          find_open_(db_->handle(),
-                     "SELECT id FROM conversations "
-                     "WHERE contact_id = ?1 AND channel = ?2 AND status = 'open'"),
-          insert_conversation_(db_->handle(),
-                               "INSERT INTO conversations (contact_id, channel, channel_ref, locale,"
-                               " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
-          insert_message_(db_->handle(),
-                          "INSERT INTO messages (conversation_id, direction, channel, provider_id,"
-                          " author, body, locale, created_at)"
-                          " VALUES (?1, 'in', ?2, ?3, 'customer', ?4, ?5, ?6)"),
-          insert_event_(db_->handle(),
-                        "INSERT INTO events (conversation_id, type, data, created_at) "
-                        "VALUES (?1, ?2, json_object('message_id', ?3), ?4)"),
+          inbound_(*db_),
           routing_(*db_),
-          profiles_(*db_),
+          outbox_(*db_),
           conversations_(*db_) {}
 
     Connection& db() { return *db_; }
@@ -137,94 +109,15 @@ public:
         return failed == batch.size() ? error : std::string();
     }
 
-    /// Stores one inbound message inside the open transaction. Throws SqliteError.
-    IngestResult ingest(const routing::InboundMessage& m) {
-        const std::string_view channel = routing::toString(m.channel);
-        const std::int64_t now = routing::unixMillis(m.received_at);
-        IngestResult r;
-
-        if (!m.provider_id.empty()) {
-            find_dup_.bind(1, channel).bind(2, std::string_view(m.provider_id));
-            bool found = find_dup_.step();
-            if (found) {
-                r.message_id = find_dup_.columnInt(0);
-                r.conversation_id = find_dup_.columnInt(1);
-                r.contact_id = find_dup_.columnInt(2);
-                r.duplicate = true;
-            }
-            find_dup_.reset();
-            if (found) return r;
-        }
-
-        find_contact_.bind(1, channel).bind(2, std::string_view(m.from.id));
-        if (find_contact_.step()) {
-            r.contact_id = find_contact_.columnInt(0);
-            find_contact_.reset();
-            if (m.from.name || m.from.email || m.from.phone) {
-                update_contact_.bind(1, r.contact_id)
-                    .bind(2, m.from.name)
-                    .bind(3, m.from.email)
-                    .bind(4, m.from.phone)
-                    .bind(5, now);
-                update_contact_.run();
-            }
-        } else {
-            find_contact_.reset();
-            insert_contact_.bind(1, m.from.name)
-                .bind(2, m.from.email)
-                .bind(3, m.from.phone)
-                .bind(4, m.locale)
-                .bind(5, now);
-            insert_contact_.run();
-            r.contact_id = db_->lastInsertRowid();
-            insert_address_.bind(1, channel).bind(2, std::string_view(m.from.id)).bind(3, r.contact_id);
-            insert_address_.run();
-        }
-
-        find_open_.bind(1, r.contact_id).bind(2, channel);
-        if (find_open_.step()) {
-            r.conversation_id = find_open_.columnInt(0);
-            find_open_.reset();
-        } else {
-            find_open_.reset();
-            insert_conversation_.bind(1, r.contact_id)
-                .bind(2, channel)
-                .bind(3, m.channel_ref)
-                .bind(4, m.locale)
-                .bind(5, now);
-            insert_conversation_.run();
-            r.conversation_id = db_->lastInsertRowid();
-            r.new_conversation = true;
-        }
-
-        insert_message_.bind(1, r.conversation_id).bind(2, channel);
-        if (m.provider_id.empty()) {
-            insert_message_.bindNull(3);
-        } else {
-            insert_message_.bind(3, std::string_view(m.provider_id));
-        }
-        insert_message_.bind(4, std::string_view(m.text)).bind(5, m.locale).bind(6, now);
-        insert_message_.run();
-        r.message_id = db_->lastInsertRowid();
-
-        if (r.new_conversation) {
-            insert_event_.bind(1, r.conversation_id)
-                .bind(2, std::string_view("conversation.opened"))
-                .bind(3, r.message_id)
-                .bind(4, now);
-            insert_event_.run();
-        }
-        r.contact = profiles_.read(r.contact_id);
-        return r;
-    }
+    InboundWriter& inbound() { return inbound_; }
+    OutboxWriter& outbox() { return outbox_; }
 
 private:
     std::unique_ptr<Connection> db_;
     Statement begin_, commit_;
-    Statement find_dup_, find_contact_, insert_contact_, insert_address_, update_contact_;
-    Statement find_open_, insert_conversation_, insert_message_, insert_event_;
+    InboundWriter inbound_;
     RoutingWriter routing_;
-    ContactProfileReader profiles_;
+    OutboxWriter outbox_;
     ConversationReader conversations_;
 };
 
@@ -389,7 +282,7 @@ StoreResult<T> finish(std::optional<T>& value, const std::string& error) {
 void SqliteStore::ingest(routing::InboundMessage message, IngestCallback done) {
     auto result = std::make_shared<std::optional<IngestResult>>();
     auto msg = std::make_shared<routing::InboundMessage>(std::move(message));
-    submitWrite([msg, result](Writer& w) { *result = w.ingest(*msg); },
+    submitWrite([msg, result](Writer& w) { *result = w.inbound().ingest(*msg); },
                 [this, result, done = std::move(done)](const std::string& error) {
                     if (metrics_ && error.empty() && *result) {
                         ((*result)->duplicate ? metrics_->messages_deduplicated
@@ -409,6 +302,78 @@ void SqliteStore::appendOutbound(OutboundMessage message,
                 [result, done = std::move(done)](const std::string& error) {
                     done(finish(*result, error));
                 });
+}
+
+void SqliteStore::ingestBatch(InboundBatch batch,
+                              std::function<void(StoreResult<BatchIngested>)> done) {
+    auto result = std::make_shared<std::optional<BatchIngested>>();
+    auto b = std::make_shared<InboundBatch>(std::move(batch));
+    auto now = routing::unixMillis(routing::Clock::now());
+    submitWrite([b, result, now](Writer& w) { *result = w.inbound().ingestBatch(*b, now); },
+                [this, result, done = std::move(done)](const std::string& error) {
+                    if (metrics_ && error.empty() && *result) {
+                        for (const auto& m : (*result)->messages) {
+                            (m.duplicate ? metrics_->messages_deduplicated
+                                         : metrics_->messages_ingested)
+                                .fetch_add(1, std::memory_order_relaxed);
+                        }
+                    }
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::setOutboxListener(std::function<void()> listener) {
+    std::lock_guard lock(mutex_);
+    outbox_listener_ = std::move(listener);
+}
+
+void SqliteStore::claimOutbox(std::string instance, std::size_t limit, std::int64_t now_ms,
+                              std::function<void(StoreResult<OutboxClaim>)> done) {
+    auto result = std::make_shared<std::optional<OutboxClaim>>();
+    auto name = std::make_shared<std::string>(std::move(instance));
+    submitWrite([name, limit, now_ms, result](
+                    Writer& w) { *result = w.outbox().claim(*name, limit, now_ms); },
+                [result, done = std::move(done)](const std::string& error) {
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::completeOutbox(std::vector<OutboxResult> results,
+                                 std::function<void(StoreResult<std::vector<DeliveryChange>>)> done) {
+    auto result = std::make_shared<std::optional<std::vector<DeliveryChange>>>();
+    auto list = std::make_shared<std::vector<OutboxResult>>(std::move(results));
+    auto now = routing::unixMillis(routing::Clock::now());
+    submitWrite([list, now, result](Writer& w) { *result = w.outbox().complete(*list, now); },
+                [result, done = std::move(done)](const std::string& error) {
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) {
+    auto result = std::make_shared<std::optional<std::size_t>>();
+    submitWrite([result](Writer& w) { *result = w.outbox().resume(); },
+                [result, done = std::move(done)](const std::string& error) {
+                    done(finish(*result, error));
+                });
+}
+
+void SqliteStore::outboxCounts(
+    std::function<void(StoreResult<std::map<std::string, OutboxCounts>>)> done) {
+    readJob<std::map<std::string, OutboxCounts>>(
+        [](Connection& db) { return readOutboxCounts(db); }, std::move(done));
+}
+
+void SqliteStore::deliveryTarget(
+    std::int64_t conversation_id,
+    std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done) {
+    readJob<std::optional<DeliveryTarget>>(
+        [conversation_id](Connection& db) { return readDeliveryTarget(db, conversation_id); },
+        std::move(done));
+}
+
+void SqliteStore::loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) {
+    readJob<std::vector<ApiKeyRecord>>([](Connection& db) { return readApiKeys(db); },
+                                       std::move(done));
 }
 
 void SqliteStore::appendEvents(std::vector<EventRecord> events,
@@ -597,6 +562,14 @@ void SqliteStore::writerLoop() {
             }
         }
         batch.clear();
+        if (writer_->routing().takeQueued() > 0) {
+            std::function<void()> listener;
+            {
+                std::lock_guard lock(mutex_);
+                listener = outbox_listener_;
+            }
+            if (listener) listener();
+        }
     }
 }
 

@@ -50,6 +50,8 @@ public:
     ~SqliteStore() override;
 
     void ingest(routing::InboundMessage message, IngestCallback done) override;
+    void ingestBatch(InboundBatch batch,
+                     std::function<void(StoreResult<BatchIngested>)> done) override;
     void appendOutbound(OutboundMessage message,
                         std::function<void(StoreResult<std::int64_t>)> done) override;
     void appendEvents(std::vector<EventRecord> events,
@@ -64,6 +66,19 @@ public:
                       std::function<void(StoreResult<RoutingApplied>)> done) override;
     void loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) override;
     void getConversation(std::int64_t id, ConversationCallback done) override;
+    void setOutboxListener(std::function<void()> listener) override;
+    void claimOutbox(std::string channel_instance, std::size_t limit, std::int64_t now_ms,
+                     std::function<void(StoreResult<OutboxClaim>)> done) override;
+    void completeOutbox(std::vector<OutboxResult> results,
+                        std::function<void(StoreResult<std::vector<DeliveryChange>>)> done)
+        override;
+    void resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) override;
+    void outboxCounts(
+        std::function<void(StoreResult<std::map<std::string, OutboxCounts>>)> done) override;
+    void deliveryTarget(std::int64_t conversation_id,
+                        std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done)
+        override;
+    void loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) override;
     StoreStatus status() const override;
     void close() override;
 
@@ -78,6 +93,21 @@ private:
                      std::function<void(const std::string& error)> complete);
     /// Queues a read on the reader thread.
     void submitRead(std::function<void(Connection&)> job, std::function<void()> refused);
+    /// A read on the reader thread whose value (or exception) goes to `done`.
+    template <class T>
+    void readJob(std::function<T(Connection&)> read, std::function<void(StoreResult<T>)> done) {
+        submitRead(
+            [read = std::move(read), done](Connection& db) {
+                StoreResult<T> result;
+                try {
+                    result = StoreResult<T>::ok(read(db));
+                } catch (const std::exception& e) {
+                    result = StoreResult<T>::fail(std::string("read failed: ") + e.what());
+                }
+                done(std::move(result));
+            },
+            [done] { done(StoreResult<T>::fail("the store is shutting down")); });
+    }
 
     void writerLoop();
     void readerLoop();
@@ -102,6 +132,7 @@ private:
     bool stopping_ = false;
     bool closed_ = false;
     std::string last_error_;
+    std::function<void()> outbox_listener_;
 
     std::thread writer_thread_;
     std::thread reader_thread_;

@@ -1,0 +1,50 @@
+#include "daemon/attachment_json.hpp"
+
+namespace ccd::daemon {
+
+using nlohmann::json;
+
+json attachmentsJson(const std::vector<routing::Attachment>& attachments) {
+    json out = json::array();
+    for (const auto& a : attachments) {
+        json j{{"kind", a.kind}, {"file_id", a.provider_file_id}};
+        if (a.mime_type) j["mime_type"] = *a.mime_type;
+        if (a.file_name) j["file_name"] = *a.file_name;
+        if (a.size) j["size"] = *a.size;
+        if (a.caption) j["caption"] = *a.caption;
+        if (a.url) j["url"] = *a.url;
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+std::vector<routing::Attachment> attachmentsFromJson(const json& j) {
+    std::vector<routing::Attachment> out;
+    if (!j.is_array()) return out;
+    auto text = [](const json& o, const char* key) -> std::optional<std::string> {
+        auto it = o.find(key);
+        if (it == o.end() || !it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    };
+    for (const auto& item : j) {
+        if (!item.is_object()) continue;
+        routing::Attachment a;
+        a.kind = text(item, "kind").value_or("file");
+        a.provider_file_id = text(item, "file_id").value_or("");
+        a.mime_type = text(item, "mime_type");
+        a.file_name = text(item, "file_name");
+        if (auto it = item.find("size"); it != item.end() && it->is_number_integer())
+            a.size = it->get<std::int64_t>();
+        a.caption = text(item, "caption");
+        a.url = text(item, "url");
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+std::vector<routing::Attachment> attachmentsFromText(const std::string& text) {
+    if (text.empty()) return {};
+    return attachmentsFromJson(json::parse(text, nullptr, /*allow_exceptions=*/false));
+}
+
+}  // namespace ccd::daemon

@@ -1,0 +1,21 @@
+#pragma once
+// Attachments as JSON: how the store keeps them (messages.attachments) and how the API and the
+// console show them — one shape for both.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "routing/model.hpp"
+
+namespace ccd::daemon {
+
+/// [{"kind","file_id","mime_type"?,"file_name"?,"size"?,"caption"?,"url"?}, ...]
+nlohmann::json attachmentsJson(const std::vector<routing::Attachment>& attachments);
+/// Reads what attachmentsJson wrote; entries it cannot read are skipped.
+std::vector<routing::Attachment> attachmentsFromJson(const nlohmann::json& j);
+/// The same, from stored text (empty or malformed: none).
+std::vector<routing::Attachment> attachmentsFromText(const std::string& text);
+
+}  // namespace ccd::daemon
