@@ -23,6 +23,7 @@
 #include "config/routing_config_parser.hpp"
 #include "config/template_catalog_parser.hpp"
 #include "daemon/cli_agent.hpp"
+#include "daemon/cli_api_key.hpp"
 #include "daemon/cli_contacts.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_routing.hpp"
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
 
     ccd::daemon::AgentCommand agent(app, config_path);
     ccd::daemon::ContactsCommand contacts(app, config_path);
+    ccd::daemon::ApiKeyCommand api_key(app, config_path);
 
     ccd::daemon::RenderCommand render(app, config_path);
     ccd::daemon::ClassifyCommand classify(app, config_path);
@@ -195,6 +197,7 @@ int main(int argc, char** argv) {
         if (simulate.selected()) return simulate.run();
         if (agent.selected()) return agent.run();
         if (contacts.selected()) return contacts.run();
+        if (api_key.selected()) return api_key.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';
         return kExitFailure;

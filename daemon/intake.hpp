@@ -1,0 +1,49 @@
+#pragma once
+// The one path of every inbound provider request, whatever the channel:
+//   authenticate (API key, where the instance takes keys) -> the channel verifies and parses
+//   -> replay check -> store everything of the request durably, in one commit
+//   -> hand new messages and delivery reports to the routing engine
+//   -> only then answer the provider, in the form its channel says.
+// No route does intake by hand: each instance's route calls handle().
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "channels/registry.hpp"
+#include "daemon/store/store.hpp"
+
+namespace ccd::daemon {
+
+class ApiKeys;
+class Metrics;
+namespace http {
+class Responder;
+}
+
+/// Thread safety: handle() may be called concurrently from any thread.
+class Intake {
+public:
+    /// Hands a stored, new message to the routing engine; `done` runs once the engine's
+    /// decisions are stored (or failed: the message is durable either way).
+    using RouteMessage = std::function<void(const store::IngestResult& stored,
+                                            const routing::InboundMessage& message,
+                                            std::function<void()> done)>;
+    /// Hands stored delivery changes (from providers' reports) to the engine.
+    using Deliveries = std::function<void(std::vector<store::DeliveryChange>)>;
+
+    /// `keys` may be null: instances that require keys then refuse every request.
+    Intake(store::Store& store, Metrics& metrics, ApiKeys* keys, RouteMessage route,
+           Deliveries deliveries);
+    ~Intake();
+
+    /// Handles one request for `instance`; answers through `responder` exactly once.
+    void handle(const channels::ChannelInstancePtr& instance, channels::WebRequest request,
+                const http::Responder& responder);
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace ccd::daemon
