@@ -12,10 +12,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "channels/api/api_channel.hpp"
+#include "channels/registry.hpp"
+#include "channels/reply_policy.hpp"
 #include "config/agents_config_parser.hpp"
 #include "config/config_error.hpp"
+#include "daemon/api_keys.hpp"
 #include "daemon/api_routes.hpp"
+#include "daemon/channel_routes.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/auth_routes.hpp"
 #include "daemon/console/console_server.hpp"
@@ -23,7 +26,10 @@
 #include "daemon/engine_host.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/router.hpp"
+#include "daemon/intake.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/outbox/http_client.hpp"
+#include "daemon/outbox/outbox_sender.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
@@ -92,12 +98,22 @@ struct Daemon::Impl {
         }
         metrics.addGauge("ccd_store_queue_depth", "Writes waiting for the next group commit.",
                          [this] { return static_cast<double>(store.status().queue_depth); });
-        RouteServices services{store, metrics, api_channel, config->channels.api.enabled, {},
-                               &auth, {}};
+        channel_set = channels::ChannelSet::build(config->channels);
+        for (const auto& c : channel_set->all())
+            spdlog::info("channel {} ({}): /webhooks/{}/{}", c->name(), c->type(), c->type(),
+                         c->name());
+        // Replies leave through their channel: the sender takes what the store queues.
+        sender = std::make_unique<outbox::OutboxSender>(
+            ioc, store, metrics, http_client, [this] { return currentChannels(); },
+            outbox::SenderOptions{config->outbox.claim_batch, config->outbox.poll_interval},
+            [this](std::vector<store::DeliveryChange> changes) { delivered(std::move(changes)); });
+        store.setOutboxListener([this] {
+            if (sender) sender->poke();
+        });
+        Intake::RouteMessage route;
         if (engine) {
-            services.route_message = [this](const store::IngestResult& stored,
-                                            const routing::InboundMessage& message,
-                                            std::function<void()> done) {
+            route = [this](const store::IngestResult& stored, const routing::InboundMessage& message,
+                           std::function<void()> done) {
                 routing::MessageReceived e;
                 e.conversation_id = stored.conversation_id;
                 e.message_id = stored.message_id;
@@ -109,6 +125,12 @@ struct Daemon::Impl {
                 // (the engine routes unrouted messages again at the next start).
                 engine->submit(std::move(e), [done = std::move(done)](bool, const auto&) { done(); });
             };
+        }
+        intake = std::make_unique<Intake>(
+            store, metrics, &api_keys, std::move(route),
+            [this](std::vector<store::DeliveryChange> changes) { delivered(std::move(changes)); });
+        RouteServices services{store, metrics, &auth, {}};
+        if (engine) {
             services.agent_can_see = [this](std::int64_t id, const std::string& agent,
                                             std::function<void(bool)> answer) {
                 engine->query([id, agent, answer = std::move(answer)](const routing::Engine& en) {
@@ -117,6 +139,8 @@ struct Daemon::Impl {
             };
         }
         addApiRoutes(router, std::move(services));
+        addChannelRoutes(router, ChannelRouteServices{*intake, [this] { return currentChannels(); },
+                                                      store, &api_keys, &auth});
         addTemplateRoutes(router, [this] { return currentCatalog(); });
         // Customer records reveal personal data: supervisors and admins only.
         addContactRoutes(router, store, [this](const http::RoutedRequest& req)
@@ -142,7 +166,56 @@ struct Daemon::Impl {
                                  const std::string& language) {
                               return renderCanned(id, vars, language);
                           },
-                          [this] { return server.port(); }});
+                          [this] { return server.port(); },
+                          [this](const routing::ConversationSnapshot& c, const std::string& text,
+                                 bool window_template) {
+                              return checkReply(c, text, window_template);
+                          },
+                          [this](std::int64_t conversation) { relayTyping(conversation); }});
+    }
+
+    channels::ChannelSetPtr currentChannels() const {
+        std::lock_guard lock(config_mutex);
+        return channel_set;
+    }
+
+    // Delivery states the sender or a provider's report stored: to the engine (the console
+    // shows them; a failure goes to supervisors).
+    void delivered(std::vector<store::DeliveryChange> changes) {
+        if (!engine) return;
+        for (auto& c : changes) {
+            engine->submit(routing::DeliveryUpdated{c.conversation_id, c.message_id, c.state,
+                                                    std::move(c.reason), std::move(c.author)});
+        }
+    }
+
+    // What the conversation's channel allows a reply to be, before the console stores it.
+    std::optional<console::ReplyRefusal> checkReply(const routing::ConversationSnapshot& c,
+                                                    const std::string& text,
+                                                    bool window_template) const {
+        auto set = currentChannels();
+        auto name = c.channel_instance.empty() ? std::string(routing::toString(c.channel))
+                                               : c.channel_instance;
+        auto inst = set ? set->find(name) : nullptr;
+        if (!inst) return std::nullopt;  // stored; the outbox waits for the instance to return
+        auto refusal = channels::checkReply(*inst->outbound, inst->type(), inst->name(), text,
+                                            window_template, c.last_inbound_at,
+                                            routing::Clock::now());
+        if (!refusal) return std::nullopt;
+        return console::ReplyRefusal{refusal->code, refusal->reason};
+    }
+
+    // An agent types: shown to the customer, at most every few seconds per conversation.
+    void relayTyping(std::int64_t conversation) {
+        {
+            std::lock_guard lock(typing_mutex);
+            auto now = std::chrono::steady_clock::now();
+            auto& last = typing_sent[conversation];
+            if (now - last < std::chrono::seconds(4)) return;
+            last = now;
+            if (typing_sent.size() > 10000) typing_sent.clear();
+        }
+        if (sender) sender->typing(conversation);
     }
 
     // A canned response chosen by an agent: the template as text, with the agent's values.
@@ -215,13 +288,19 @@ struct Daemon::Impl {
     std::function<config::ConfigBundle()> loader;  // throws ConfigError
     Metrics metrics;
     store::sqlite::SqliteStore store;
-    channels::api::ApiChannel api_channel;
+    ApiKeys api_keys{store};
+    channels::ChannelSetPtr channel_set;  // under config_mutex; swapped by a reload
+    outbox::HttpClient http_client;
+    std::mutex typing_mutex;
+    std::map<std::int64_t, std::chrono::steady_clock::time_point> typing_sent;
     console::AuthService auth;  // before the router: its login thread uses it
     http::Router router;
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work;
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
+    std::unique_ptr<outbox::OutboxSender> sender;
+    std::unique_ptr<Intake> intake;
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
     std::vector<std::thread> threads;
 
@@ -259,6 +338,7 @@ void Daemon::start() {
     }
     // Restores open conversations and replays unrouted messages before traffic is routed.
     if (impl_->engine) impl_->engine->start();
+    impl_->sender->start();
 }
 
 void Daemon::setLoader(std::function<config::ConfigBundle()> loader) {
@@ -353,11 +433,20 @@ void Daemon::reload(config::ConfigBundle bundle) {
         for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
         spdlog::error("reload: agents file rejected; the previous accounts keep serving");
     }
+    channels::ChannelSetPtr channels;
+    try {
+        channels = channels::ChannelSet::build(next->channels);
+    } catch (const std::exception& e) {
+        spdlog::error("reload: channels rejected ({}); the previous channels keep serving",
+                      e.what());
+    }
     {
         std::lock_guard lock(impl_->config_mutex);
         impl_->config = std::move(next);
         if (bundle.catalog) impl_->catalog = std::move(bundle.catalog);
+        if (channels) impl_->channel_set = std::move(channels);
     }
+    impl_->sender->poke();  // instances added by the reload start sending
     spdlog::info("configuration reloaded");
 }
 
@@ -384,7 +473,12 @@ void Daemon::stop() {
     if (auto left = impl_->server.openConnections(); left > 0)
         spdlog::warn("shutdown: {} connections still open after {} ms; closing them", left,
                      grace.count());
+    // Sends in flight get the rest of the grace to end and have their outcome stored.
+    impl_->sender->stop(std::max(std::chrono::milliseconds(100),
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     deadline - std::chrono::steady_clock::now())));
     impl_->store.close();
+    impl_->http_client.stop();
     impl_->work.reset();
     impl_->ioc.stop();
     for (auto& t : impl_->threads) {

@@ -115,6 +115,11 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             // A refused command is answered to whoever sent it, not a step of the conversation
             // (which may not even exist: an agent can name any id).
             if (std::holds_alternative<routing::Rejected>(action)) continue;
+            // A delivery state is recorded on its message already; only a failure is a step of
+            // the conversation's record.
+            if (const auto* d = std::get_if<routing::DeliveryChanged>(&action);
+                d && d->state != routing::DeliveryState::Failed)
+                continue;
             std::int64_t conv = conversationOf(action);
             if (std::holds_alternative<routing::OfferMade>(action) &&
                 std::find(u.read_back.begin(), u.read_back.end(), conv) == u.read_back.end())

@@ -62,6 +62,52 @@ void RequestCounters::render(std::string& out) const {
 }
 
 namespace {
+std::string escapeLabel(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out.push_back('\\');
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+}  // namespace
+
+LabeledValues::LabeledValues(std::string name, std::string help, std::string type,
+                             std::string label)
+    : name_(std::move(name)), help_(std::move(help)), type_(std::move(type)),
+      label_(std::move(label)) {}
+
+std::atomic<std::int64_t>& LabeledValues::at(const std::string& value) {
+    std::lock_guard lock(mutex_);
+    auto& slot = values_[value];
+    if (!slot) slot = std::make_unique<std::atomic<std::int64_t>>(0);
+    return *slot;
+}
+
+void LabeledValues::render(std::string& out) const {
+    std::lock_guard lock(mutex_);
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name_, help_, name_, type_);
+    for (const auto& [value, n] : values_) {
+        out += fmt::format("{}{{{}=\"{}\"}} {}\n", name_, label_, escapeLabel(value),
+                           n->load(std::memory_order_relaxed));
+    }
+}
+
+LabeledValues& Metrics::labeled(const std::string& name, const std::string& help,
+                                const std::string& type, const std::string& label) {
+    std::lock_guard lock(labeled_mutex_);
+    for (const auto& f : labeled_) {
+        if (f->name() == name) return *f;
+    }
+    labeled_.push_back(std::make_unique<LabeledValues>(name, help, type, label));
+    return *labeled_.back();
+}
+
+namespace {
 std::vector<double> latencyBuckets() {
     return {0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 }
@@ -70,7 +116,8 @@ std::vector<double> latencyBuckets() {
 Metrics::Metrics()
     : intake_latency_seconds(latencyBuckets()),
       store_commit_seconds(latencyBuckets()),
-      store_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}) {}
+      store_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}),
+      outbox_send_seconds({0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}) {}
 
 void Metrics::addGauge(std::string name, std::string help, std::function<double()> read) {
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
@@ -89,6 +136,8 @@ std::string Metrics::render() const {
               intake_latency_seconds);
     histogram("ccd_store_commit_seconds", "Duration of one group commit.", store_commit_seconds);
     histogram("ccd_store_commit_batch_size", "Writes grouped into one commit.", store_batch_size);
+    histogram("ccd_outbox_send_seconds", "One request to a channel's provider, sent to answered.",
+              outbox_send_seconds);
     auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
         out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, v);
     };
@@ -104,6 +153,8 @@ std::string Metrics::render() const {
         out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name,
                            g.name, g.read());
     }
+    std::lock_guard lock(labeled_mutex_);
+    for (const auto& f : labeled_) f->render(out);
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +49,22 @@ private:
     std::vector<std::unique_ptr<Route>> routes_;
 };
 
+/// One metric per value of a label (per channel instance): counters or gauges, each created on
+/// first use. Thread-safe; the references at() returns stay valid.
+class LabeledValues {
+public:
+    LabeledValues(std::string name, std::string help, std::string type, std::string label);
+    /// The value for `label_value`, created at 0.
+    std::atomic<std::int64_t>& at(const std::string& label_value);
+    void render(std::string& out) const;
+    const std::string& name() const { return name_; }
+
+private:
+    std::string name_, help_, type_, label_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<std::atomic<std::int64_t>>> values_;
+};
+
 /// Every metric the daemon exports.
 class Metrics {
 public:
@@ -57,12 +74,18 @@ public:
     Histogram intake_latency_seconds;  ///< POST of a message: request read to response ready
     Histogram store_commit_seconds;    ///< one group commit, BEGIN to durable COMMIT
     Histogram store_batch_size;        ///< writes grouped into one commit
+    Histogram outbox_send_seconds;     ///< one request to a provider, sent to answered
     std::atomic<std::int64_t> open_connections{0};
     std::atomic<std::uint64_t> messages_ingested{0};
     std::atomic<std::uint64_t> messages_deduplicated{0};
 
     /// Gauges read at render time (queue depths). Register before serving.
     void addGauge(std::string name, std::string help, std::function<double()> read);
+
+    /// The labeled family `name` (created on first call; `type` "counter" or "gauge").
+    /// Thread-safe.
+    LabeledValues& labeled(const std::string& name, const std::string& help,
+                           const std::string& type, const std::string& label);
 
     /// The whole exposition text.
     std::string render() const;
@@ -74,6 +97,8 @@ private:
         std::function<double()> read;
     };
     std::vector<Gauge> gauges_;
+    mutable std::mutex labeled_mutex_;
+    std::vector<std::unique_ptr<LabeledValues>> labeled_;
 };
 
 }  // namespace ccd::daemon

@@ -106,6 +106,13 @@ json actionJson(const routing::Action& action) {
                         {"rating", a.rating}};
             } else if constexpr (std::is_same_v<T, AgentStateChanged>) {
                 return {{"agent", a.agent}, {"presence", toString(a.presence)}};
+            } else if constexpr (std::is_same_v<T, DeliveryChanged>) {
+                json r{{"conversation_id", a.conversation_id},
+                       {"message_id", a.message_id},
+                       {"state", toString(a.state)},
+                       {"author", a.author}};
+                if (!a.reason.empty()) r["reason"] = a.reason;
+                return r;
             } else {
                 static_assert(std::is_same_v<T, Rejected>);
                 return {{"conversation_id", a.conversation_id},
