@@ -9,6 +9,7 @@ add_library(ccd_console_testlib STATIC
   ${CCD_ROOT}/daemon/console/console_protocol.cpp
   ${CCD_ROOT}/daemon/console/console_server.cpp
   ${CCD_ROOT}/daemon/json_time.cpp
+  ${CCD_ROOT}/daemon/attachment_json.cpp
 )
 target_include_directories(ccd_console_testlib PUBLIC ${CCD_ROOT})
 target_link_libraries(ccd_console_testlib PUBLIC ccd_routing ccd_config Boost::system

@@ -33,6 +33,9 @@ const I18N = {
     'sla_warning': 'SLA warning: conversation {id}, {milestone}.', 'sla_breach': 'SLA breached: conversation {id}, {milestone}.',
     'first_response': 'first response', 'plan': 'plan', 'customer_update': 'customer update', 'resolution': 'resolution',
     'error': 'Error: {reason}',
+    'status.queued': 'queued', 'status.sent': 'sent', 'status.delivered': 'delivered', 'status.read': 'read',
+    'status.failed': 'not delivered: {reason}',
+    'window.template': '{reason}\n\nSend the approved template message instead?',
   },
   zh: {
     'title': '坐席工作台', 'tab.work': '我的工作', 'tab.board': '队列看板',
@@ -65,6 +68,9 @@ const I18N = {
     'sla_warning': 'SLA 预警：会话 {id}，{milestone}。', 'sla_breach': 'SLA 已超时：会话 {id}，{milestone}。',
     'first_response': '首次响应', 'plan': '方案', 'customer_update': '客户更新', 'resolution': '解决',
     'error': '错误：{reason}',
+    'status.queued': '排队中', 'status.sent': '已发送', 'status.delivered': '已送达', 'status.read': '已读',
+    'status.failed': '未送达：{reason}',
+    'window.template': '{reason}\n\n改为发送已审核的模板消息吗？',
   },
 };
 
@@ -76,6 +82,7 @@ const state = {
   lastSeq: Number(sessionStorage.getItem('ccd.lastSeq') || 0),
   ws: null, retry: 0, nextId: 1, pending: new Map(),
   me: null, role: null, offers: new Map(), convs: new Map(), selected: null, templates: [],
+  statuses: new Map(),  // message_status frames that came before their reply's ack
 };
 
 function t(key, vars) {
@@ -266,6 +273,15 @@ function handle(f) {
       if (state.selected !== f.conversation_id) c.unread++;
       break;
     }
+    case 'message_status': {
+      // ✓ sent, ✓✓ delivered or read, ✗ failed: on the reply it is about.
+      const c = state.convs.get(f.conversation_id);
+      const m = c && c.history.find((x) => x.id === f.message_id);
+      if (m) { m.status = f.status; m.status_reason = f.reason; }
+      else state.statuses.set(f.message_id, f);  // before the reply's ack: applied with it
+      if (f.status === 'failed') toast(t('status.failed', { reason: f.reason || '' }), true);
+      break;
+    }
     case 'conversation_updated':
       if (f.change === 'resolved' || f.change === 'queued' || f.change === 'transferred') {
         state.convs.delete(f.conversation_id);
@@ -312,7 +328,7 @@ function renderAll() {
     const last = (o.history || []).slice(-1)[0];
     offers.append(el('li', { class: 'item ' + pClass(o.priority), 'data-offer': o.conversation_id },
       el('div', { class: 'row' }, el('span', { class: 'name' }, customer), el('span', { class: 'badge ' + pClass(o.priority) }, 'P' + o.priority)),
-      el('div', { class: 'row' }, el('span', { class: 'meta' }, [o.channel, o.category, o.queue].filter(Boolean).join(' · ')), countdown(o.expires_at, 'expires')),
+      el('div', { class: 'row' }, el('span', { class: 'meta' }, [channelName(o), o.category, o.queue].filter(Boolean).join(' · ')), countdown(o.expires_at, 'expires')),
       last ? el('div', { class: 'snippet' }, last.text) : null,
       o.transfer ? el('div', { class: 'snippet', 'data-transfer-note': '' }, '↪ ' + o.transfer.from + (o.transfer.note ? ': ' + o.transfer.note : '')) : null,
       el('div', { class: 'buttons' },
@@ -328,7 +344,7 @@ function renderAll() {
     const last = c.history.slice(-1)[0];
     mine.append(el('li', { class: 'item ' + pClass(c.priority) + (state.selected === c.id ? ' selected' : ''), 'data-conversation': c.id, onclick: () => select(c.id) },
       el('div', { class: 'row' }, el('span', { class: 'name' }, name), c.unread ? el('span', { class: 'unread' }, c.unread) : el('span', { class: 'badge ' + pClass(c.priority) }, 'P' + (c.priority || 4))),
-      el('div', { class: 'row' }, el('span', { class: 'meta' }, '#' + c.id + ' · ' + (c.channel || '')), d ? countdown(d.due_at, 'due') : null),
+      el('div', { class: 'row' }, el('span', { class: 'meta' }, '#' + c.id + ' · ' + channelName(c)), d ? countdown(d.due_at, 'due') : null),
       last ? el('div', { class: 'snippet' }, last.text) : null));
   }
   $('mine-empty').hidden = state.convs.size > 0;
@@ -348,7 +364,7 @@ function renderChat() {
   if (!c) return;
   const cust = c.customer || {};
   $('chat-title').textContent = (cust.name || cust.id || '') + '  #' + c.id;
-  $('chat-sub').textContent = [c.channel, c.category, c.queue, c.language].filter(Boolean).join(' · ');
+  $('chat-sub').textContent = [channelName(c), c.category, c.queue, c.language].filter(Boolean).join(' · ');
   const sla = $('chat-sla'); sla.replaceChildren();
   for (const d of (c.deadlines || []).filter((x) => !x.met_at)) sla.append(countdown(d.due_at, d.milestone));
   const list = $('messages');
@@ -358,13 +374,33 @@ function renderChat() {
     const cls = m.kind === 'note' ? 'note' : m.direction === 'out' ? 'out' : 'in';
     const by = m.kind === 'note' ? t('note') : m.direction === 'out' ? (m.author === 'agent:' + state.me ? t('you') : m.author) : (cust.name || m.author);
     const time = m.created_at ? new Date(m.created_at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' }) : '';
-    list.append(el('li', { class: 'msg ' + cls + (m.pending ? ' pending' : '') }, el('div', { class: 'by' }, by + ' · ' + time), m.text));
+    list.append(el('li', { class: 'msg ' + cls + (m.pending ? ' pending' : ''), 'data-message': m.id || '' },
+      el('div', { class: 'by' }, by + ' · ' + time), m.text,
+      ...(m.attachments || []).map(attachmentLine),
+      cls === 'out' && m.status ? statusMark(m.status, m.status_reason) : null));
   }
   if (atBottom) list.scrollTop = list.scrollHeight;
   const dl = $('customer'); dl.replaceChildren();
   const rows = [['customer.name', cust.name], ['customer.tier', cust.tier], ['customer.email', cust.email], ['customer.phone', cust.phone],
     ['customer.channel', c.channel], ['customer.category', c.category], ['customer.language', c.language], ['customer.queue', c.queue], ['customer.priority', c.priority && 'P' + c.priority]];
   for (const [k, v] of rows) if (v) dl.append(el('dt', {}, t(k)), el('dd', {}, v));
+}
+
+// "telegram (support-bot)": the kind, and the instance when it has a name of its own.
+function channelName(c) {
+  if (!c.channel) return '';
+  return c.channel_instance && c.channel_instance !== c.channel ? c.channel + ' (' + c.channel_instance + ')' : c.channel;
+}
+
+// A file the customer sent, as a line under the message: its kind, name, size and caption.
+function attachmentLine(a) {
+  const size = a.size ? ' · ' + (a.size >= 1048576 ? (a.size / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(a.size / 1024)) + ' KB') : '';
+  return el('div', { class: 'attachment', 'data-attachment': a.kind }, '📎 ' + [a.kind, a.file_name].filter(Boolean).join(' ') + size + (a.caption ? ' — ' + a.caption : ''));
+}
+
+function statusMark(status, reason) {
+  const mark = status === 'failed' ? '✗' : status === 'delivered' || status === 'read' ? '✓✓' : status === 'sent' ? '✓' : '…';
+  return el('span', { class: 'status ' + status, 'data-status': status, title: t('status.' + status, { reason: reason || '' }) }, mark);
 }
 
 function sendReply(ev) {
@@ -380,12 +416,29 @@ function sendReply(ev) {
     : tpl && !text ? { type: 'reply', conversation_id: c.id, template: tpl, vars: { agent: state.me, customer: (c.customer && c.customer.name) || '' } }
       : { type: 'reply', conversation_id: c.id, text };
   $('send-state').textContent = t('sending');
-  send(cmd, (err) => {
+  const done = (err, ack) => {
     local.pending = false;
+    if (err && err.code === 'outside_window' && /window_template/.test(err.reason) && !cmd.window_template &&
+        window.confirm(t('window.template', { reason: err.reason }))) {
+      cmd.window_template = true;
+      local.pending = true;
+      send(cmd, done);
+      return;
+    }
     if (err) { c.history.splice(c.history.indexOf(local), 1); toast(t('error', { reason: err.reason }), true); $('send-state').textContent = ''; }
-    else $('send-state').textContent = t('sent');
+    else {
+      $('send-state').textContent = t('sent');
+      if (ack && ack.message_id && !note) {
+        local.id = ack.message_id;
+        const early = state.statuses.get(ack.message_id);
+        state.statuses.delete(ack.message_id);
+        if (early) local.status = early.status;
+        local.status_reason = early && early.reason;
+      }
+    }
     renderChat();
-  });
+  };
+  send(cmd, done);
   $('reply-text').value = ''; $('canned').value = '';
   renderChat();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "daemon/attachment_json.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/store/store.hpp"
 
@@ -32,11 +33,18 @@ json deadlinesJson(const std::vector<routing::SlaDeadline>& deadlines) {
 json historyJson(const store::ConversationRecord& r) {
     json out = json::array();
     for (const auto& m : r.messages) {
-        out.push_back({{"id", m.id},
-                       {"direction", m.direction},
-                       {"author", m.author},
-                       {"text", m.text},
-                       {"created_at", formatRfc3339Millis(m.created_at_ms)}});
+        json j{{"id", m.id},
+               {"direction", m.direction},
+               {"author", m.author},
+               {"text", m.text},
+               {"created_at", formatRfc3339Millis(m.created_at_ms)}};
+        if (!m.attachments.empty()) j["attachments"] = attachmentsJson(m.attachments);
+        if (m.edited_at_ms) j["edited_at"] = formatRfc3339Millis(*m.edited_at_ms);
+        if (m.direction == "out") {
+            j["status"] = m.delivery.value_or("queued");
+            if (m.delivery_reason) j["status_reason"] = *m.delivery_reason;
+        }
+        out.push_back(std::move(j));
     }
     return out;
 }
@@ -78,15 +86,15 @@ std::string_view roleName(Role role) {
 std::string timeText(routing::TimePoint t) { return formatRfc3339Millis(toMs(t)); }
 
 json messageFrame(const routing::MessageReceived& m) {
-    return {{"type", "message"},
-            {"conversation_id", m.conversation_id},
-            {"message",
-             {{"id", m.message_id},
-              {"direction", "in"},
-              {"channel", routing::toString(m.message.channel)},
-              {"author", m.message.from.name ? *m.message.from.name : m.message.from.id},
-              {"text", m.message.text},
-              {"created_at", timeText(m.message.received_at)}}}};
+    json message{{"id", m.message_id},
+                 {"direction", "in"},
+                 {"channel", routing::toString(m.message.channel)},
+                 {"channel_instance", std::string(m.message.instance())},
+                 {"author", m.message.from.name ? *m.message.from.name : m.message.from.id},
+                 {"text", m.message.text},
+                 {"created_at", timeText(m.message.received_at)}};
+    if (!m.message.attachments.empty()) message["attachments"] = attachmentsJson(m.message.attachments);
+    return {{"type", "message"}, {"conversation_id", m.conversation_id}, {"message", message}};
 }
 
 json updatedFrame(std::int64_t conversation_id, std::string_view change, json extra) {
@@ -122,9 +130,11 @@ json offerFrame(const routing::OfferMade& o, const routing::ConversationSnapshot
         j["queue"] = o.queue;
         j["priority"] = o.priority;
         j["channel"] = routing::toString(s->channel);
+        if (!s->channel_instance.empty()) j["channel_instance"] = s->channel_instance;
     }
     if (r) {
         j["channel"] = r->channel;
+        j["channel_instance"] = r->channel_instance;
         j["subject"] = optional(r->channel_ref);
         j["customer"] = customerJson(*r);
         j["history"] = historyJson(*r);
@@ -137,6 +147,7 @@ json conversationFrame(const store::ConversationRecord& r,
     json j{{"type", "conversation"},
            {"conversation_id", r.id},
            {"channel", r.channel},
+           {"channel_instance", r.channel_instance},
            {"status", r.status},
            {"customer", customerJson(r)},
            {"history", historyJson(r)}};

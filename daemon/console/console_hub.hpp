@@ -57,6 +57,19 @@ using Authenticate = std::function<std::optional<Principal>(std::string_view tok
 /// An account's routing profile (skills, capacity), sent to the engine when the agent connects.
 using AgentProfile = std::function<std::optional<routing::Agent>(const std::string& name)>;
 
+/// Why a reply may not go to the customer as it is (a closed customer-service window, a text
+/// longer than the channel takes); nullopt: it may.
+struct ReplyRefusal {
+    std::string code;    ///< "outside_window", "too_long", "no_window_template"
+    std::string reason;  ///< for the agent
+};
+/// Checks a reply against its conversation's channel before it is stored. Any thread.
+using CheckReply = std::function<std::optional<ReplyRefusal>(
+    const routing::ConversationSnapshot& conversation, const std::string& text,
+    bool window_template)>;
+/// Shows "typing..." to the customer of a conversation, where its channel can. Any thread.
+using RelayTyping = std::function<void(std::int64_t conversation_id)>;
+
 /// Tunables of the hub.
 struct ConsoleHubOptions {
     std::chrono::milliseconds grace = std::chrono::seconds(60);  ///< before AgentLost
@@ -72,6 +85,8 @@ struct ConsoleHubDeps {
     Authenticate authenticate;
     AgentProfile profile;  ///< may be null
     RenderReply render;    ///< may be null: template replies are refused
+    CheckReply check_reply = nullptr;  ///< may be null: every reply is stored as it is
+    RelayTyping typing = nullptr;      ///< may be null: typing is acknowledged only
 };
 
 /// Thread safety: every public method may be called from any thread. Per-agent state lives on

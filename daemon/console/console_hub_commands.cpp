@@ -147,7 +147,14 @@ void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cm
                 }));
         }
         case CommandType::Typing:
-            return ack(a, ref);
+            if (!deps.typing) return ack(a, ref);
+            // Relayed for the agent's own conversations only.
+            return withConversation(
+                a, p, ref, true,
+                [self, a, ref](const std::optional<routing::ConversationSnapshot>&, std::string) {
+                    self->deps.typing(ref.conversation_id);
+                    self->ack(a, ref);
+                });
         case CommandType::Subscribe:
         case CommandType::Unsubscribe: {
             bool on = cmd.type == CommandType::Subscribe;
@@ -183,6 +190,7 @@ void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Com
     m.author = "agent:" + name;
     m.text = cmd.text;
     m.idempotency_key = "agent:" + name + ":" + cmd.id;
+    m.window_template = cmd.window_template;
     if (cmd.template_id) {
         if (!deps.render)
             return fail(a, ref, "template_unavailable", "canned responses are not available");
@@ -191,6 +199,11 @@ void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Com
         if (!r.text) return fail(a, ref, "template_error", r.error);
         m.text = *r.text;
         m.template_id = cmd.template_id;
+    }
+    // The channel's limits, before anything is stored: a stored reply is on its way.
+    if (deps.check_reply) {
+        if (auto refusal = deps.check_reply(*snap, m.text, m.window_template))
+            return fail(a, ref, refusal->code, refusal->reason);
     }
     auto self = shared_from_this();
     deps.store.appendOutbound(

@@ -101,6 +101,19 @@ void ConsoleHub::Impl::onEngine(const routing::Event& event, const Actions& acti
                                  dumpJson(json{{"type", "presence"},
                                                {"presence", routing::toString(st->presence)}}));
                 changed = true;
+            } else if (const auto* d = std::get_if<routing::DeliveryChanged>(&action)) {
+                // Shown to whoever holds the conversation now, else to the agent who wrote it.
+                auto target = holder(d->conversation_id);
+                if (target.empty() && d->author.rfind("agent:", 0) == 0)
+                    target = d->author.substr(6);
+                if (!target.empty()) {
+                    json f{{"type", "message_status"},
+                           {"conversation_id", d->conversation_id},
+                           {"message_id", d->message_id},
+                           {"status", routing::toString(d->state)}};
+                    if (!d->reason.empty()) f["reason"] = d->reason;
+                    out.emplace_back(target, dumpJson(f));
+                }
             } else if (std::holds_alternative<routing::ConversationRouted>(action)) {
                 changed = true;
             }

@@ -144,6 +144,13 @@ ParseOutcome parseCommand(std::string_view frame) {
             break;
         case CommandType::Reply: {
             if (!r.conversation(c.conversation_id)) break;
+            if (auto it = j.find("window_template"); it != j.end() && !it->is_null()) {
+                if (!it->is_boolean()) {
+                    r.fail("window_template", "must be true or false");
+                    break;
+                }
+                c.window_template = it->get<bool>();
+            }
             r.optionalString("template", c.template_id);
             if (c.template_id) {
                 auto it = j.find("vars");
@@ -160,7 +167,7 @@ ParseOutcome parseCommand(std::string_view frame) {
                 }
                 r.string("text", c.text, false, false);
             } else {
-                r.string("text", c.text, true);
+                r.string("text", c.text, !c.window_template, !c.window_template);
             }
             break;
         }

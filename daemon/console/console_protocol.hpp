@@ -41,6 +41,9 @@ struct Command {
     std::string text;
     std::optional<std::string> template_id;
     std::map<std::string, std::string> vars;
+    /// reply: send the channel's approved template message (outside a customer-service
+    /// window), with `text` as its parameter.
+    bool window_template = false;
     std::optional<std::string> to_agent;
     std::optional<std::string> to_queue;
     std::string note;

@@ -77,6 +77,8 @@ struct ConsoleServices {
     AuthService& auth;
     RenderReply render;    ///< canned responses; may be null
     std::function<std::uint16_t()> http_port;  ///< the HTTP listener's bound port, read at start
+    CheckReply check_reply = nullptr;  ///< the channels' limits on replies; may be null
+    RelayTyping typing = nullptr;      ///< typing indicators to customers; may be null
 };
 
 /// The console in the daemon: hub, websocket listener and page routes.

@@ -37,7 +37,7 @@ public:
                                if (!account) return std::nullopt;
                                return config::AgentsConfig::toRoutingAgent(*account);
                            },
-                           std::move(s.render)},
+                           std::move(s.render), std::move(s.check_reply), std::move(s.typing)},
             options);
         s.engine.addListener([hub = hub_](const EngineHost::Notification& n) {
             hub->onEngineActions(n.event, n.actions, [&n](std::int64_t id) {
