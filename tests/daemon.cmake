@@ -14,3 +14,27 @@ ccd_add_boost_test(http_itest SOURCES itest/http_itest.cpp LIBS ccd_daemon ccd_t
 add_test(NAME cli_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/cli_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
 add_test(NAME crash_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/crash_e2e.py $<TARGET_FILE:ccd>)
 set_tests_properties(cli_e2e crash_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# The outbox sender against the stand-in provider APIs and a real SQLite store.
+ccd_add_boost_test(outbox_itest SOURCES itest/outbox_itest.cpp
+                   LIBS ccd_daemon ccd_standin_support LABEL integration)
+set_tests_properties(outbox_itest PROPERTIES TIMEOUT 180)
+
+# API keys as the README uses them, with the real binary and the shipped configuration.
+add_test(NAME api_keys_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/api_keys_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
+set_tests_properties(api_keys_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+
+# Messaging end to end: the real binary, a Telegram instance on the stand-in Bot API, the console.
+ccd_add_boost_test(messaging_daemon_itest
+                   SOURCES itest/messaging_daemon_itest.cpp support/console_client.cpp
+                   LIBS ccd_standin_support ccd_test_support ccd_channels LABEL integration)
+target_include_directories(messaging_daemon_itest PRIVATE ${CCD_ROOT})
+target_compile_definitions(messaging_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
+add_dependencies(messaging_daemon_itest ccd)
+set_tests_properties(messaging_daemon_itest PROPERTIES TIMEOUT 120)
+
+# The outbox across kill -9: 1,000 replies pending, every one delivered after the restart, no
+# more duplicates than sends in flight at the kill.
+add_test(NAME outbox_crash_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/outbox_crash_e2e.py
+         $<TARGET_FILE:ccd> $<TARGET_FILE:provider_standin> ${CCD_ROOT})
+set_tests_properties(outbox_crash_e2e PROPERTIES LABELS e2e TIMEOUT 300)

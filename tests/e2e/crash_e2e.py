@@ -60,7 +60,8 @@ def main():
     db = os.path.join(tmp, "ccd.db")
     cfg = os.path.join(tmp, "ccd.yaml")
     with open(cfg, "w") as f:
-        f.write(f'server:\n  listen: "127.0.0.1:0"\nstorage:\n  sqlite:\n    path: "{db}"\n')
+        f.write(f'server:\n  listen: "127.0.0.1:0"\nstorage:\n  sqlite:\n    path: "{db}"\n'
+                'channels:\n  - {name: api, type: api, public: true}\n')
 
     all_acked = []
     failures = 0

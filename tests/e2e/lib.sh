@@ -28,6 +28,9 @@ storage:
     path: "$db"
 logging:
   level: info
+# The API without keys (api_keys_e2e.sh tests the keys).
+channels:
+  - {name: api, type: api, public: true}
 YAML
 }
 

@@ -18,6 +18,8 @@ cp -r "$SRC/templates/default" "$T/templates/"
 # Free ports; the rest as shipped.
 sed -i -E 's|^(  listen: )"127.0.0.1:8080"|\1"127.0.0.1:0"|; s|^(  listen: )"127.0.0.1:8081"|\1"127.0.0.1:0"|' \
   "$T/config/ccd.yaml"
+# The API without keys (api_keys_e2e.sh tests the keys).
+sed -i -E 's|^(    public: )false|\1true|' "$T/config/ccd.yaml"
 printf 'sam password!\n' | "$CCD_BIN" agent passwd sam --config "$T/config/ccd.yaml" > /dev/null 2>&1
 # An admin, for reloads.
 cat >> "$T/config/agents.yaml" <<'YAML'

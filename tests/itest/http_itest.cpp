@@ -14,6 +14,7 @@
 #include "daemon/metrics.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "channels/api/api_channel.hpp"
 
 using namespace ccd;
 using nlohmann::json;
@@ -26,6 +27,12 @@ struct RunningDaemon {
     explicit RunningDaemon(const std::function<void(config::DaemonConfig&)>& tweak = {},
                            std::string db = {}) {
         auto cfg = std::make_shared<config::DaemonConfig>();
+        // The API without keys (api_keys_e2e tests the keys).
+        auto api = std::make_shared<channels::api::ApiSettings>();
+        api->name = "api";
+        api->type = "api";
+        api->is_public = true;
+        cfg->channels.push_back(api);
         cfg->server.listen.host = "127.0.0.1";
         cfg->server.listen.port = 0;
         cfg->storage.sqlite.path = db.empty() ? dir.file("ccd.db") : db;

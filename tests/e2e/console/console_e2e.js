@@ -44,6 +44,8 @@ function writeConfig() {
     '  listen: "127.0.0.1:0"',
     `  static_dir: ${path.join(repo, 'console/www')}`,
     '  grace: 5s',
+    'channels:',
+    '  - {name: api, type: api, public: true}',
     '',
   ].join('\n'));
   for (const name of ['alice', 'sam']) {
