@@ -24,6 +24,7 @@
 #include "config/template_catalog_parser.hpp"
 #include "daemon/cli_agent.hpp"
 #include "daemon/cli_contacts.hpp"
+#include "daemon/cli_email.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_routing.hpp"
 #include "daemon/daemon.hpp"
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
 
     ccd::daemon::AgentCommand agent(app, config_path);
     ccd::daemon::ContactsCommand contacts(app, config_path);
+    ccd::daemon::EmailCommand email(app);
 
     ccd::daemon::RenderCommand render(app, config_path);
     ccd::daemon::ClassifyCommand classify(app, config_path);
@@ -195,6 +197,7 @@ int main(int argc, char** argv) {
         if (simulate.selected()) return simulate.run();
         if (agent.selected()) return agent.run();
         if (contacts.selected()) return contacts.run();
+        if (email.selected()) return email.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';
         return kExitFailure;
