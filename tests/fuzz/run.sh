@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 secs=${1:-30}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCCD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j "${CCD_BUILD_JOBS:-2}" --target api_message_fuzz daemon_config_fuzz contact_json_fuzz contact_csv_fuzz \
-  template_catalog_fuzz
-for target in api_message daemon_config contact_json contact_csv template_catalog; do
+  template_catalog_fuzz email_mime_fuzz
+for target in api_message daemon_config contact_json contact_csv template_catalog email_mime; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/$target/* "$work/"
   echo "fuzz: $target for ${secs}s"
