@@ -184,8 +184,9 @@ std::string sanitizeUtf8(std::string_view bytes) {
 
 DecodedText decodeText(std::string_view bytes, std::string_view declared,
                        const std::vector<std::string>& fallbacks) {
-    const std::string label = trimLabel(declared);
-    std::string canonical = canonicalCharset(label);
+    std::string canonical = canonicalCharset(declared);
+    // The label goes into warnings; it is whatever bytes the sender wrote.
+    const std::string label = sanitizeUtf8(trimLabel(declared).substr(0, 40));
     const bool known = canonical.empty() || static_cast<bool>(openConverter(canonical));
 
     if (isAscii(bytes) && (canonical.empty() || !known || !asciiIsNotIdentity(canonical)))

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <new>
 #include <set>
@@ -120,7 +121,7 @@ void finish(ParsedEmail& out, std::string_view raw) {
     std::vector<std::string> unique;
     std::set<std::string> seen;
     for (auto& w : out.warnings)
-        if (seen.insert(w).second) unique.push_back(w);
+        if (seen.insert(w).second) unique.push_back(sanitizeUtf8(w));
     if (unique.size() > kMaxWarnings) {
         std::size_t more = unique.size() - kMaxWarnings;
         unique.resize(kMaxWarnings);
@@ -129,13 +130,38 @@ void finish(ParsedEmail& out, std::string_view raw) {
     out.warnings = std::move(unique);
 }
 
+// The charset of the first text part that names a legacy one: the best guess for the 8-bit
+// bytes of unlabelled headers, which a client writes in the charset of its body.
+std::string bodyCharset(GMimeObject* object, int depth) {
+    if (!object || depth > 8) return "";
+    if (GMIME_IS_MULTIPART(object)) {
+        auto* mp = GMIME_MULTIPART(object);
+        for (int i = 0; i < g_mime_multipart_get_count(mp) && i < 16; ++i) {
+            auto cs = bodyCharset(g_mime_multipart_get_part(mp, i), depth + 1);
+            if (!cs.empty()) return cs;
+        }
+        return "";
+    }
+    if (!GMIME_IS_PART(object)) return "";
+    GMimeContentType* ct = g_mime_object_get_content_type(object);
+    if (!ct || !g_mime_content_type_is_type(ct, "text", "*")) return "";
+    const char* cs = g_mime_content_type_get_parameter(ct, "charset");
+    if (!cs) return "";
+    std::string canonical = canonicalCharset(cs);
+    std::string l;
+    for (char c : canonical) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l.empty() || l == "utf-8" || l == "us-ascii" || l == "ascii") return "";
+    return canonical;
+}
+
 }  // namespace
 
 void readMessage(GMimeMessage* message, std::string_view raw, const ParseOptions& options,
                  std::size_t depth, std::size_t* parts, ParsedEmail& out) {
-    const auto& fb = options.fallback_charsets;
     auto headers = headerFields(GMIME_OBJECT(message));
     GMimeObject* body = g_mime_message_get_mime_part(message);
+    std::vector<std::string> fb = options.fallback_charsets;
+    if (auto hint = bodyCharset(body, 0); !hint.empty()) fb.insert(fb.begin(), hint);
     // GMime keeps the top-level Content-* fields on the body part, not on the message.
     if (body)
         for (auto& h : headerFields(body))
@@ -174,6 +200,7 @@ void readMessage(GMimeMessage* message, std::string_view raw, const ParseOptions
 
     WalkState st;
     st.options = &options;
+    st.header_charsets = fb;
     st.raw = raw;
     st.depth_base = depth;
     st.parts = parts;

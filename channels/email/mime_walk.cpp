@@ -88,10 +88,10 @@ void addAttachment(GMimeObject* object, const std::string& type, std::string byt
     Attachment a;
     a.content_type = type;
     std::string disp_raw = rawHeader(object, "Content-Disposition");
-    a.filename = headerParameter(disp_raw, "filename", opt.fallback_charsets, st.warnings);
+    a.filename = headerParameter(disp_raw, "filename", st.header_charsets, st.warnings);
     if (a.filename.empty())
         a.filename = headerParameter(rawHeader(object, "Content-Type"), "name",
-                                     opt.fallback_charsets, st.warnings);
+                                     st.header_charsets, st.warnings);
     if (a.filename.empty()) a.filename = fallback_name;
     if (const char* cid = g_mime_object_get_content_id(object)) a.content_id = sanitizeUtf8(cid);
     std::string disp = headerMainValue(disp_raw);

@@ -26,6 +26,9 @@ using GPtr = std::unique_ptr<T, GObjectUnref>;
 /// Everything collected while walking one message's parts.
 struct WalkState {
     const ParseOptions* options = nullptr;
+    /// Fallbacks for unlabelled 8-bit text in headers and filenames: the message's own body
+    /// charset first (clients write both in one charset), then the configured ones.
+    std::vector<std::string> header_charsets;
     std::string_view raw;          ///< the bytes the message was parsed from (boundary checks)
     std::size_t depth_base = 0;    ///< nesting of this message inside attached messages
     std::size_t* parts = nullptr;  ///< parts walked so far, shared with attached messages

@@ -374,6 +374,18 @@ BOOST_AUTO_TEST_CASE(broken_mime_is_kept_with_warnings) {
     BOOST_TEST(email::parseEmail(raw).message_id == e.message_id);
 }
 
+BOOST_AUTO_TEST_CASE(unlabelled_8bit_headers_follow_the_body_charset) {
+    // Old Outlook and Netscape wrote Latin-1 headers unencoded beside a Latin-1 body; read with
+    // the Chinese fallbacks first, "Frösche" would become "Fr鰏che".
+    const std::string raw =
+        "From: J\xFCrgen <j@example.de>\nSubject: Die Hasen und die Fr\xF6sche\n"
+        "MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\n\nGr\xFC\xDF" "e\n";
+    auto e = email::parseEmail(raw);
+    BOOST_TEST(e.subject == "Die Hasen und die Frösche");
+    BOOST_TEST(e.from.name == "Jürgen");
+    BOOST_TEST(e.text == "Grüße");
+}
+
 BOOST_AUTO_TEST_CASE(every_fixture_gives_valid_utf8_json) {
     for (const char* name :
          {"auto_reply.eml", "big5_outlook.eml", "broken_mime.eml", "dsn_bounce.eml",
@@ -398,6 +410,13 @@ BOOST_AUTO_TEST_CASE(empty_and_headerless_input) {
     BOOST_TEST(empty.message_id_generated);
     auto plain = email::parseEmail("just some words\nand more\n");
     BOOST_TEST(contains(plain.text, "just some words"));
+}
+
+BOOST_AUTO_TEST_CASE(warnings_quote_8bit_charset_labels_as_utf8) {
+    // Found by the fuzzer: an encoded word whose charset label has a byte 0xD9 in it.
+    auto e = email::parseEmail("From: =?UT\xD9-8?B?5L2g?= <a@example.cn>\n\nx\n");
+    for (const auto& w : e.warnings) BOOST_TEST(email::isValidUtf8(w));
+    BOOST_CHECK_NO_THROW(email::toJson(e).dump());
 }
 
 BOOST_AUTO_TEST_CASE(deep_nesting_is_cut_with_a_warning) {
