@@ -197,14 +197,16 @@ std::string findQuotedMessageId(std::string_view text) {
         bool line_start = p == 0 || low[p - 1] == '\n' || low[p - 1] == ' ' || low[p - 1] == '>';
         p += 11;
         if (!line_start) continue;
-        std::size_t lt = text.find('<', p);
         std::size_t nl = text.find('\n', p);
         // The id may be folded onto the next line.
         if (nl != std::string_view::npos && nl + 1 < text.size() &&
             (text[nl + 1] == ' ' || text[nl + 1] == '\t'))
             nl = text.find('\n', nl + 1);
-        if (lt == std::string_view::npos || (nl != std::string_view::npos && lt > nl)) continue;
-        std::size_t gt = text.find('>', lt);
+        // Only within the field: many "Message-ID:" without an id must not make this quadratic.
+        std::string_view field = text.substr(0, nl == std::string_view::npos ? text.size() : nl);
+        std::size_t lt = field.find('<', p);
+        if (lt == std::string_view::npos) continue;
+        std::size_t gt = field.find('>', lt);
         if (gt == std::string_view::npos) continue;
         std::string id = trim(text.substr(lt + 1, gt - lt - 1));
         if (!id.empty() && id.find(' ') == std::string::npos) return sanitizeUtf8(id);

@@ -185,12 +185,12 @@ std::string sanitizeUtf8(std::string_view bytes) {
 DecodedText decodeText(std::string_view bytes, std::string_view declared,
                        const std::vector<std::string>& fallbacks) {
     std::string canonical = canonicalCharset(declared);
+    // Most text is ASCII: no converter needs opening for it.
+    if (isAscii(bytes) && (canonical.empty() || !asciiIsNotIdentity(canonical)))
+        return {std::string(bytes), canonical.empty() ? "US-ASCII" : canonical, ""};
     // The label goes into warnings; it is whatever bytes the sender wrote.
     const std::string label = sanitizeUtf8(trimLabel(declared).substr(0, 40));
     const bool known = canonical.empty() || static_cast<bool>(openConverter(canonical));
-
-    if (isAscii(bytes) && (canonical.empty() || !known || !asciiIsNotIdentity(canonical)))
-        return {std::string(bytes), canonical.empty() ? "US-ASCII" : canonical, ""};
 
     std::string why;
     if (canonical.empty()) {

@@ -1,5 +1,6 @@
 #include "channels/email/header_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -41,7 +42,10 @@ std::string decodeQ(std::string_view in) {
 // An encoded word starting at `pos` ("=?charset?B?text?="), or nullopt.
 std::optional<EncodedWord> encodedWordAt(std::string_view s, std::size_t pos) {
     if (s.compare(pos, 2, "=?") != 0) return std::nullopt;
-    std::size_t q1 = s.find('?', pos + 2);
+    // Bounded searches: a header full of "=?" that never close must stay linear. RFC 2047
+    // words are at most 75 characters; broken senders write longer ones, not this long.
+    constexpr std::size_t kMaxCharset = 64, kMaxWord = 500;
+    std::size_t q1 = s.substr(0, std::min(s.size(), pos + 2 + kMaxCharset)).find('?', pos + 2);
     if (q1 == std::string_view::npos || q1 == pos + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?')
         return std::nullopt;
     std::string_view charset = s.substr(pos + 2, q1 - pos - 2);
@@ -50,7 +54,8 @@ std::optional<EncodedWord> encodedWordAt(std::string_view s, std::size_t pos) {
     char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(s[q1 + 1])));
     if (enc != 'B' && enc != 'Q') return std::nullopt;
     std::size_t text_start = q1 + 3;
-    std::size_t close = s.find("?=", text_start);
+    std::size_t close =
+        s.substr(0, std::min(s.size(), text_start + kMaxWord)).find("?=", text_start);
     if (close == std::string_view::npos) return std::nullopt;
     std::string_view text = s.substr(text_start, close - text_start);
     // Whitespace inside a word is not allowed; seeing it means this was not a word after all.

@@ -1,5 +1,6 @@
 #include "channels/email/html_to_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
@@ -311,11 +312,14 @@ std::string htmlToText(std::string_view html) {
                 if (closing) sink.text(" ", false);
             } else if (tag == "a") {
                 if (!closing) {
-                    links.push_back({attribute(inside, "href"), sink.size()});
+                    // Bounded, so that hostile nesting of links stays linear.
+                    if (links.size() < 16)
+                        links.push_back({attribute(inside, "href").substr(0, 2048), sink.size()});
                 } else if (!links.empty()) {
                     Link link = std::move(links.back());
                     links.pop_back();
-                    std::string shown(sink.tail(link.start));
+                    std::string shown(sink.tail(
+                        std::max(link.start, sink.size() > 4096 ? sink.size() - 4096 : 0)));
                     std::string href = link.href;
                     std::string bare = href.rfind("mailto:", 0) == 0 ? href.substr(7) : href;
                     if (!href.empty() && href[0] != '#' && href.rfind("javascript:", 0) != 0 &&

@@ -90,8 +90,8 @@ void addAttachment(GMimeObject* object, const std::string& type, std::string byt
     std::string disp_raw = rawHeader(object, "Content-Disposition");
     a.filename = headerParameter(disp_raw, "filename", st.header_charsets, st.warnings);
     if (a.filename.empty())
-        a.filename = headerParameter(rawHeader(object, "Content-Type"), "name",
-                                     st.header_charsets, st.warnings);
+        a.filename = headerParameter(rawHeader(object, "Content-Type"), "name", st.header_charsets,
+                                     st.warnings);
     if (a.filename.empty()) a.filename = fallback_name;
     if (const char* cid = g_mime_object_get_content_id(object)) a.content_id = sanitizeUtf8(cid);
     std::string disp = headerMainValue(disp_raw);
@@ -185,6 +185,29 @@ void walkLeaf(GMimePart* part, WalkState& st, int group, bool in_report) {
     st.bodies.push_back({type == "text/html", std::move(text), group});
 }
 
+// One pass over the raw bytes for every multipart of the message (searching the whole message
+// once per multipart would be quadratic in hostile input).
+bool hasClosingLine(WalkState& st, const char* boundary) {
+    if (!st.closed_boundaries_built) {
+        st.closed_boundaries_built = true;
+        std::string_view raw = st.raw;
+        std::size_t start = 0;
+        while (start < raw.size()) {
+            std::size_t nl = raw.find('\n', start);
+            std::string_view line = raw.substr(
+                start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+            start = nl == std::string_view::npos ? raw.size() : nl + 1;
+            while (!line.empty() &&
+                   (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+                line.remove_suffix(1);
+            if (line.size() >= 4 && line.substr(0, 2) == "--" &&
+                line.substr(line.size() - 2) == "--")
+                st.closed_boundaries.emplace(line.substr(2, line.size() - 4));
+        }
+    }
+    return st.closed_boundaries.count(boundary) > 0;
+}
+
 bool blank(const std::string& s) {
     return std::all_of(s.begin(), s.end(),
                        [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
@@ -218,8 +241,7 @@ void walkPart(GMimeObject* object, WalkState& st, std::size_t depth, int group, 
         auto* mp = GMIME_MULTIPART(object);
         const std::string type = mimeType(object);
         const char* boundary = g_mime_multipart_get_boundary(mp);
-        if (boundary && *boundary &&
-            st.raw.find("--" + std::string(boundary) + "--") == std::string_view::npos)
+        if (boundary && *boundary && !hasClosingLine(st, boundary))
             st.warnings.push_back(type + ": closing boundary missing");
         if (type == "multipart/alternative" && group < 0) group = st.next_group++;
         if (type == "multipart/report") in_report = true;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "channels/email/parsed_email.hpp"
@@ -42,6 +43,9 @@ struct WalkState {
     std::vector<std::string> warnings;
     int next_group = 0;
     bool limit_warned = false;
+    /// Boundaries that have a closing line ("--b--") in `raw`; built on first use.
+    std::unordered_set<std::string> closed_boundaries;
+    bool closed_boundaries_built = false;
     std::string delivery_status;     ///< the body of the first message/delivery-status part
     std::string report_original_id;  ///< Message-ID of the message a report returns
     std::string first_attached_id;   ///< Message-ID of the first attached message
