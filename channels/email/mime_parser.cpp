@@ -64,20 +64,23 @@ const char* describe(GMimeParserWarning code) {
     return "MIME problem";
 }
 
-void onGMimeWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer data) {
-    auto* warnings = static_cast<std::vector<std::string>*>(data);
-    if (warnings->size() >= kMaxWarnings * 2) return;  // hostile input repeats itself
-    std::string w = std::string("MIME: ") + describe(code);
-    if (item && *item) w += " (" + sanitizeUtf8(std::string(item).substr(0, 80)) + ")";
-    w += " at byte " + std::to_string(offset);
-    warnings->push_back(std::move(w));
-}
-
 std::string trim(std::string_view s) {
     std::size_t b = 0, e = s.size();
     while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
     while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
     return std::string(s.substr(b, e - b));
+}
+
+void onGMimeWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer data) {
+    auto* warnings = static_cast<std::vector<std::string>*>(data);
+    if (warnings->size() >= kMaxWarnings * 2) return;  // hostile input repeats itself
+    std::string w = std::string("MIME: ") + describe(code);
+    if (item && *item) {
+        std::string what = sanitizeUtf8(trim(std::string(item).substr(0, 80)));
+        if (!what.empty()) w += " (" + what + ")";
+    }
+    w += " at byte " + std::to_string(offset);
+    warnings->push_back(std::move(w));
 }
 
 std::string messageId(const std::string* raw) {
