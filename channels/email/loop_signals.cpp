@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "channels/email/charset.hpp"
+
 namespace ccd::channels::email {
 namespace {
 
@@ -40,8 +42,10 @@ bool isMachineSender(std::string_view address) {
     return false;
 }
 
-std::string automaticReason(const std::vector<HeaderField>& headers,
-                            std::string_view from_address) {
+namespace {
+
+std::string automaticReasonRaw(const std::vector<HeaderField>& headers,
+                               std::string_view from_address) {
     if (const auto* v = findHeader(headers, "Auto-Submitted")) {
         std::string k = keyword(*v);
         if (!k.empty() && k != "no") return "Auto-Submitted: " + k;
@@ -67,6 +71,14 @@ std::string automaticReason(const std::vector<HeaderField>& headers,
     }
     if (isMachineSender(from_address)) return "sender " + std::string(from_address);
     return "";
+}
+
+}  // namespace
+
+std::string automaticReason(const std::vector<HeaderField>& headers,
+                            std::string_view from_address) {
+    // Header values are the sender's bytes; the reason is shown to people as UTF-8.
+    return sanitizeUtf8(automaticReasonRaw(headers, from_address).substr(0, 200));
 }
 
 std::vector<std::uint64_t> ticketTags(std::string_view subject) {

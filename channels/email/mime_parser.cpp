@@ -185,8 +185,13 @@ void readMessage(GMimeMessage* message, std::string_view raw, const ParseOptions
     if (const auto* v = findHeader(headers, "Date")) {
         out.date = sanitizeUtf8(*v);
         if (GDateTime* dt = g_mime_utils_header_decode_date(v->c_str())) {
-            out.date_time = std::chrono::system_clock::from_time_t(
-                static_cast<std::time_t>(g_date_time_to_unix(dt)));
+            // system_clock counts nanoseconds in 64 bits: years 1678-2262. A date outside
+            // 1900-2200 is a sender's mistake, not a time to compute with.
+            constexpr gint64 kYear1900 = -2208988800, kYear2200 = 7258118400;
+            gint64 unix_time = g_date_time_to_unix(dt);
+            if (unix_time >= kYear1900 && unix_time < kYear2200)
+                out.date_time =
+                    std::chrono::system_clock::from_time_t(static_cast<std::time_t>(unix_time));
             g_date_time_unref(dt);
         }
     }

@@ -433,6 +433,18 @@ BOOST_AUTO_TEST_CASE(warnings_quote_8bit_charset_labels_as_utf8) {
     BOOST_CHECK_NO_THROW(email::toJson(e).dump());
 }
 
+BOOST_AUTO_TEST_CASE(odd_header_bytes_and_far_dates) {
+    // Found by the fuzzer: 8-bit bytes in Auto-Submitted reached the reason unconverted, and a
+    // Date in year 9999 overflowed the clock.
+    auto e = email::parseEmail(
+        "From: a@example.cn\nAuto-Submitted: \xD9\xFFo-replied\n"
+        "Date: Fri, 31 Dec 9999 23:59:59 +0000\n\nx\n");
+    BOOST_TEST(e.auto_submitted);
+    BOOST_TEST(email::isValidUtf8(e.auto_submitted_reason));
+    BOOST_TEST(!e.date_time.has_value());
+    BOOST_TEST(e.date == "Fri, 31 Dec 9999 23:59:59 +0000");
+}
+
 BOOST_AUTO_TEST_CASE(deep_nesting_is_cut_with_a_warning) {
     std::string raw = "From: a@x\nSubject: deep\nMIME-Version: 1.0\n";
     const int depth = 60;
