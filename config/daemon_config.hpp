@@ -71,7 +71,7 @@ struct LoggingConfig {
 struct OutboxConfig {
     /// Retries of messages the provider did not take yet are read from the store this many
     /// at a time per instance (the rest waits on disk, not in memory).
-    std::size_t claim_batch = 256;
+    std::size_t claim_batch = 1024;
     Duration poll_interval = std::chrono::seconds(1);  ///< look for due retries at least this often
 };
 

@@ -2,12 +2,17 @@
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <deque>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace ccd::daemon::outbox {
 namespace {
@@ -63,9 +68,48 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t n, void* user) {
 struct HttpClient::Impl {
     explicit Impl(Options o) : options(o) {
         globalInit();
+        // libcurl's socket interface on epoll: a wake-up touches only the sockets that are
+        // ready, however many requests are in flight (curl_multi_poll walks them all).
+        epoll = ::epoll_create1(EPOLL_CLOEXEC);
+        wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (epoll < 0 || wake < 0) throw std::runtime_error("http client: no epoll or eventfd");
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = wake;
+        ::epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &ev);
         multi = curl_multi_init();
         curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options.connection_cache));
+        curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::onSocket);
+        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::onTimer);
+        curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
         thread = std::thread([this] { run(); });
+    }
+
+    // libcurl tells which sockets to watch for what.
+    static int onSocket(CURL*, curl_socket_t s, int what, void* self, void* socketp) {
+        auto* impl = static_cast<Impl*>(self);
+        epoll_event ev{};
+        ev.data.fd = s;
+        if (what == CURL_POLL_REMOVE) {
+            ::epoll_ctl(impl->epoll, EPOLL_CTL_DEL, s, nullptr);
+            curl_multi_assign(impl->multi, s, nullptr);
+            return 0;
+        }
+        ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+        if (socketp) {
+            ::epoll_ctl(impl->epoll, EPOLL_CTL_MOD, s, &ev);
+        } else {
+            ::epoll_ctl(impl->epoll, EPOLL_CTL_ADD, s, &ev);
+            curl_multi_assign(impl->multi, s, impl);  // marks it as added
+        }
+        return 0;
+    }
+
+    // libcurl's next timeout: -1 none, 0 now.
+    static int onTimer(CURLM*, long timeout_ms, void* self) {
+        static_cast<Impl*>(self)->timeout_ms = timeout_ms;
+        return 0;
     }
     ~Impl() { stop(); }
 
@@ -75,10 +119,19 @@ struct HttpClient::Impl {
             if (stopping) return;
             stopping = true;
         }
-        curl_multi_wakeup(multi);
+        poke();
         if (thread.joinable()) thread.join();
+        for (CURL* easy : idle) curl_easy_cleanup(easy);
+        idle.clear();
         curl_multi_cleanup(multi);
         multi = nullptr;
+        ::close(epoll);
+        ::close(wake);
+    }
+
+    void poke() {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wake, &one, sizeof one);
     }
 
     void submit(channels::HttpCall call, std::chrono::milliseconds timeout, Callback done) {
@@ -92,7 +145,8 @@ struct HttpClient::Impl {
             if (!stopping) {
                 queue.push_back(std::move(r));
                 in_flight.fetch_add(1, std::memory_order_relaxed);
-                curl_multi_wakeup(multi);
+                // One wake-up for a burst: the thread takes the whole queue at once.
+                if (queue.size() == 1) poke();
                 return;
             }
         }
@@ -100,8 +154,22 @@ struct HttpClient::Impl {
         r->done(std::move(r->answer));
     }
 
+    // Easy handles are kept for reuse: a new one allocates its buffers again (tens of KiB
+    // each), which showed in profiles as the allocator's most expensive work.
+    CURL* takeHandle() {
+        if (idle.empty()) return curl_easy_init();
+        CURL* easy = idle.back();
+        idle.pop_back();
+        curl_easy_reset(easy);
+        return easy;
+    }
+    void giveBack(CURL* easy) {
+        if (idle.size() < options.connection_cache) idle.push_back(easy);
+        else curl_easy_cleanup(easy);
+    }
+
     void start(std::unique_ptr<Request> r) {
-        CURL* easy = curl_easy_init();
+        CURL* easy = takeHandle();
         if (!easy) return finish(std::move(r), "cannot create a curl handle");
         Request* raw = r.get();
         curl_easy_setopt(easy, CURLOPT_URL, raw->call.url.c_str());
@@ -135,7 +203,7 @@ struct HttpClient::Impl {
         raw->headers = curl_slist_append(raw->headers, "Expect:");
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, raw->headers);
         if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
-            curl_easy_cleanup(easy);
+            giveBack(easy);
             return finish(std::move(r), "cannot start the request");
         }
         active.insert(easy);
@@ -176,32 +244,50 @@ struct HttpClient::Impl {
                 if (r->error[0]) error += ": " + std::string(r->error);
             }
             curl_multi_remove_handle(multi, easy);
-            curl_easy_cleanup(easy);
             active.erase(easy);
+            giveBack(easy);
             finish(std::move(r), error);
         }
     }
 
     void run() {
+        epoll_event events[256];
         for (;;) {
-            std::deque<std::unique_ptr<Request>> incoming;
-            bool stop_now = false;
-            {
-                std::lock_guard lock(mutex);
-                incoming.swap(queue);
-                stop_now = stopping;
-            }
-            if (stop_now) {
-                for (auto& r : incoming) finish(std::move(r), "the HTTP client is shutting down");
-                abandonAll();
-                return;
-            }
-            for (auto& r : incoming) start(std::move(r));
+            int timeout = timeout_ms < 0 ? 1000 : static_cast<int>(std::min(timeout_ms, 1000L));
+            int n = ::epoll_wait(epoll, events, 256, timeout);
             int running = 0;
-            curl_multi_perform(multi, &running);
+            bool woken = false;
+            for (int i = 0; i < n; ++i) {
+                if (events[i].data.fd == wake) {
+                    woken = true;
+                    continue;
+                }
+                int flags = (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                            (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                            (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+                curl_multi_socket_action(multi, events[i].data.fd, flags, &running);
+            }
+            if (n == 0 || timeout_ms == 0) curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+            if (woken) {
+                std::uint64_t count = 0;
+                [[maybe_unused]] auto r = ::read(wake, &count, sizeof count);
+                std::deque<std::unique_ptr<Request>> incoming;
+                bool stop_now = false;
+                {
+                    std::lock_guard lock(mutex);
+                    incoming.swap(queue);
+                    stop_now = stopping;
+                }
+                if (stop_now) {
+                    for (auto& req : incoming) finish(std::move(req), "the HTTP client is shutting down");
+                    abandonAll();
+                    return;
+                }
+                for (auto& req : incoming) start(std::move(req));
+                // New handles ask for a timeout of 0: start them now.
+                curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+            }
             reap();
-            int fds = 0;
-            curl_multi_poll(multi, nullptr, 0, 1000, &fds);
         }
     }
 
@@ -219,13 +305,17 @@ struct HttpClient::Impl {
     }
 
     Options options;
+    int epoll = -1;
+    int wake = -1;                // eventfd: requests queued, or stop
+    long timeout_ms = -1;         // libcurl's next timeout; client thread only
     CURLM* multi = nullptr;
     std::thread thread;
     mutable std::mutex mutex;
     std::deque<std::unique_ptr<Request>> queue;
     bool stopping = false;
     std::atomic<std::size_t> in_flight{0};
-    std::set<CURL*> active;  // client thread only
+    std::set<CURL*> active;    // client thread only
+    std::vector<CURL*> idle;   // reusable handles; client thread only
 };
 
 HttpClient::HttpClient() : HttpClient(Options{}) {}

@@ -35,7 +35,7 @@ class HttpClient;
 
 /// Tunables (ccd.yaml `outbox:`); per-instance limits and retries are the instances' own.
 struct SenderOptions {
-    std::size_t claim_batch = 256;  ///< most messages taken from the store at once
+    std::size_t claim_batch = 1024;  ///< most messages taken from the store at once
     std::chrono::milliseconds poll_interval{1000};  ///< look for due retries this often
 };
 
