@@ -34,9 +34,13 @@ ParseOutcome WebhookInbound::parse(const WebRequest& request, const ParseContext
     if (!constantTimeEquals(sig, sign(secret_, ts, request.body)))
         return ParseOutcome::reject(401, "unauthorized",
                                     "X-Signature-256 does not match the timestamp and body");
-    auto at = routing::TimePoint(std::chrono::seconds(std::stoll(std::string(ts))));
-    auto skew = at > context.now ? at - context.now : context.now - at;
-    if (skew > tolerance_)
+    // In seconds, not as a time point: a far-off timestamp must not overflow the clock's
+    // nanoseconds (found by the fuzzer).
+    const std::int64_t at = std::stoll(std::string(ts));
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(context.now.time_since_epoch()).count();
+    const std::int64_t skew = at > now ? at - now : now - at;
+    if (skew > std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count())
         return ParseOutcome::reject(
             401, "stale_signature",
             "X-Signature-Timestamp is more than " +

@@ -136,6 +136,12 @@ BOOST_AUTO_TEST_CASE(statuses_update_our_messages_and_create_none) {
     BOOST_TEST((out.reports[3].state == routing::DeliveryState::Failed));
     BOOST_TEST(out.reports[3].reason.find("131047") != std::string::npos);
     BOOST_TEST(routing::unixMillis(out.reports[0].at) == 1750263773000);
+    // A timestamp beyond what a time point holds is replaced by the time of receipt (fuzzer).
+    auto far = parseNotification(
+        notification(valueWith(R"("statuses":[{"id":"wamid.F","status":"read","timestamp":"99999999999"}])")),
+        kNumber, kNow);
+    BOOST_REQUIRE_EQUAL(far.reports.size(), 1u);
+    BOOST_TEST((far.reports[0].at == kNow));
 }
 
 BOOST_AUTO_TEST_CASE(another_numbers_changes_and_reactions_are_ignored) {
