@@ -15,6 +15,7 @@
 
 #include "ccd_version.hpp"
 #include "daemon/http/router.hpp"
+#include "daemon/http/transfer_coding.hpp"
 #include "daemon/metrics.hpp"
 
 namespace ccd::daemon::http {
@@ -99,6 +100,10 @@ private:
         if (ec) return onReadError(ec);
         started_ = std::chrono::steady_clock::now();
         auto& req = parser_->get();
+        version_ = req.version();
+        if (auto bad = framingProblem(req)) {
+            return answerProtocolError(bad->status, bad->code.c_str(), bad->reason);
+        }
         auto expect = req[bhttp::field::expect];
         if (!expect.empty() && beast::iequals(expect, "100-continue")) {
             if (auto len = parser_->content_length(); len && *len > limits_.max_body_bytes) {
@@ -113,6 +118,19 @@ private:
                                       });
         }
         readBody();
+    }
+
+    // Transfer-Encoding the server cannot frame by (RFC 9112 6.3): see transfer_coding.hpp.
+    static std::optional<FramingError> framingProblem(
+        const bhttp::request<bhttp::string_body>& req) {
+        std::vector<std::string_view> values;
+        for (auto range = req.equal_range(bhttp::field::transfer_encoding);
+             range.first != range.second; ++range.first) {
+            values.push_back(range.first->value());
+        }
+        if (values.empty()) return std::nullopt;
+        return checkTransferEncoding(values, req.count(bhttp::field::content_length) > 0,
+                                     req.version());
     }
 
     void readBody() {
@@ -206,9 +224,23 @@ private:
         if (!res_.keep_alive()) {
             beast::error_code ignored;
             stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return closeNow();
+            return drainThenClose();
         }
         readHeader();
+    }
+
+    // Closing with unread bytes in the socket would send a reset, which may destroy the answer
+    // before the client reads it (a refused request's body, the bytes after it): read and drop
+    // what the client still sends, briefly, then close.
+    void drainThenClose() {
+        stream_.expires_after(std::min<std::chrono::milliseconds>(limits_.read_timeout,
+                                                                  std::chrono::seconds(2)));
+        buffer_.clear();
+        stream_.async_read_some(
+            buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) return self->closeNow();
+                self->drainThenClose();
+            });
     }
 
     void closeNow() {
@@ -240,6 +272,7 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     if (stopping.load()) return;
     if (ec) {
         if (ec == asio::error::operation_aborted) return;
+        metrics.accept_failures.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http: accept failed: {}", ec.message());
         // Out of descriptors and similar: keep serving the connections we have.
         return accept();

@@ -315,3 +315,49 @@ BOOST_AUTO_TEST_CASE(stop_finishes_requests_in_progress_and_refuses_new_connecti
     BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") >= accepted.load());
     BOOST_CHECK_THROW(HttpClient(d.port).get("/healthz"), std::exception);
 }
+
+BOOST_AUTO_TEST_CASE(transfer_encodings_not_ending_in_chunked_are_400_and_close) {
+    // RFC 9112 6.3: framing the server cannot trust is an error, and the connection ends, so
+    // that bytes after it (here a second request) are never run as a request of their own.
+    RunningDaemon d;
+    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::string length = std::to_string(smuggled.size());
+    struct Case {
+        std::string headers;
+        int status;
+    };
+    for (const Case& c : {Case{"Transfer-Encoding: gzip\r\n", 400},
+                          Case{"Transfer-Encoding: xchunked\r\n", 400},
+                          Case{"Transfer-Encoding: chunked, identity\r\n", 400},
+                          Case{"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", 400},
+                          Case{"Transfer-Encoding: gzip\r\nContent-Length: " + length + "\r\n", 400},
+                          Case{"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400},
+                          Case{"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400},
+                          // Chunked framing is sound, but ccd cannot undo gzip: 501.
+                          Case{"Transfer-Encoding: gzip, chunked\r\n", 501}}) {
+        BOOST_TEST_CONTEXT(c.headers) {
+            auto out = HttpClient::exchange(
+                d.port,
+                "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                    c.headers + "\r\n" + smuggled,
+                10000);
+            BOOST_TEST(out.received.rfind("HTTP/1.1 " + std::to_string(c.status), 0) == 0);
+            std::size_t responses = 0;
+            for (auto at = out.received.find("HTTP/1.1 "); at != std::string::npos;
+                 at = out.received.find("HTTP/1.1 ", at + 1))
+                ++responses;
+            BOOST_TEST(responses == 1u);
+            BOOST_TEST(out.closed);
+        }
+    }
+    // Chunked alone is fine.
+    std::string body = R"({"from":{"id":"te"},"text":"chunked"})";
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", body.size());
+    auto ok = HttpClient::raw(d.port,
+                              "POST /v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                              "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                  std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+    BOOST_TEST(ok.rfind("HTTP/1.1 202", 0) == 0);
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 1);
+}
