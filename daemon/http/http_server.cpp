@@ -89,9 +89,25 @@ private:
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
         parser_->body_limit(limits_.max_body_bytes);
-        // Waiting for the next request of a kept-alive connection is bounded by the idle timeout;
-        // once its first bytes are in, the whole request must arrive within the read timeout.
-        stream_.expires_after(buffer_.size() > 0 ? limits_.read_timeout : limits_.idle_timeout);
+        if (buffer_.size() > 0) return startRequest();
+        // Waiting for a request (the first, or the next on a kept-alive connection) is bounded
+        // by the idle timeout.
+        stream_.expires_after(limits_.idle_timeout);
+        stream_.async_read_some(
+            buffer_.prepare(4096),
+            beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+    }
+
+    void onFirstBytes(beast::error_code ec, std::size_t n) {
+        if (ec) return onReadError(ec);
+        buffer_.commit(n);
+        startRequest();
+    }
+
+    // Once a request's first bytes are in, all of it, headers included, must arrive within the
+    // read timeout: a client cannot hold the connection by sending its headers slowly.
+    void startRequest() {
+        stream_.expires_after(limits_.read_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  beast::bind_front_handler(&Session::onHeader, shared_from_this()));
     }
@@ -110,7 +126,6 @@ private:
                 return answerProtocolError(413, "payload_too_large", tooLargeReason());
             }
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-            stream_.expires_after(limits_.read_timeout);
             return bhttp::async_write(stream_, *cont,
                                       [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
                                           if (wec) return self->closeNow();
@@ -133,8 +148,8 @@ private:
                                      req.version());
     }
 
+    // Within the deadline set when the request started.
     void readBody() {
-        stream_.expires_after(limits_.read_timeout);
         bhttp::async_read(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::onRead, shared_from_this()));
     }

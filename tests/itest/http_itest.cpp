@@ -361,3 +361,20 @@ BOOST_AUTO_TEST_CASE(transfer_encodings_not_ending_in_chunked_are_400_and_close)
     BOOST_TEST(ok.rfind("HTTP/1.1 202", 0) == 0);
     BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 1);
 }
+
+BOOST_AUTO_TEST_CASE(a_started_request_must_arrive_within_the_read_timeout) {
+    // The idle timeout is for waiting for a request; once its first bytes are in, the headers
+    // too must arrive within the (shorter) read timeout.
+    RunningDaemon d([](config::DaemonConfig& c) {
+        c.server.limits.read_timeout = std::chrono::milliseconds(200);
+        c.server.limits.idle_timeout = std::chrono::hours(1);
+    });
+    auto fresh = HttpClient::exchange(d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 20000);
+    BOOST_TEST(fresh.received.empty());
+    BOOST_TEST(fresh.closed);
+    // The second request of a kept-alive connection too.
+    auto second = HttpClient::exchange(
+        d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n", 20000);
+    BOOST_TEST(second.received.rfind("HTTP/1.1 200", 0) == 0);
+    BOOST_TEST(second.closed);
+}
