@@ -86,6 +86,7 @@ struct ConsoleConfig {
     Duration ping_interval = std::chrono::seconds(20);  ///< idle ping; no pong within it: closed
     Duration grace = std::chrono::seconds(60);  ///< a disconnected agent keeps their work this long
     std::size_t outbox_frames = 1000;           ///< frames kept per agent for resume
+    std::size_t max_connections = 10000;        ///< websocket connections in all
 };
 
 /// `templates`: the reply template catalog (docs/templates.md).

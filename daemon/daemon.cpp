@@ -24,6 +24,7 @@
 #include "daemon/console/console_server.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/engine_host.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/intake.hpp"
@@ -321,6 +322,9 @@ Daemon::~Daemon() { stop(); }
 
 void Daemon::start() {
     auto cfg = currentConfig();
+    // Every connection is a descriptor: say at start whether the limit allows them all.
+    ensureDescriptorLimit(cfg->server.limits.max_connections +
+                          (impl_->console_rt ? cfg->console.max_connections : 0));
     impl_->server.start(cfg->server.listen);
     if (impl_->console_rt) impl_->console_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {

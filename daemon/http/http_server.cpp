@@ -8,12 +8,14 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
 #include "ccd_version.hpp"
+#include "daemon/http/accept_backoff.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/http/transfer_coding.hpp"
 #include "daemon/metrics.hpp"
@@ -35,15 +37,18 @@ class Session;
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     Impl(asio::io_context& ioc, const Router& router, Metrics& metrics,
          std::function<config::ServerLimits()> limits)
-        : ioc(ioc), acceptor(asio::make_strand(ioc)), router(router), metrics(metrics),
-          limits(std::move(limits)) {}
+        : ioc(ioc), acceptor(asio::make_strand(ioc)), retry_timer(acceptor.get_executor()),
+          router(router), metrics(metrics), limits(std::move(limits)) {}
 
     void accept();
     void onAccept(beast::error_code ec, StrandSocket socket);
+    void onAcceptFailed(const beast::error_code& ec);
     void forget(Session* s);
 
     asio::io_context& ioc;
     tcp::acceptor acceptor;
+    asio::steady_timer retry_timer;  // on the acceptor's strand, like the backoff
+    AcceptBackoff backoff;
     const Router& router;
     Metrics& metrics;
     std::function<config::ServerLimits()> limits;
@@ -285,13 +290,8 @@ void HttpServer::Impl::accept() {
 
 void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     if (stopping.load()) return;
-    if (ec) {
-        if (ec == asio::error::operation_aborted) return;
-        metrics.accept_failures.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("http: accept failed: {}", ec.message());
-        // Out of descriptors and similar: keep serving the connections we have.
-        return accept();
-    }
+    if (ec) return onAcceptFailed(ec);
+    backoff.succeeded();
     auto max = limits().max_connections;
     if (static_cast<std::size_t>(metrics.open_connections.load()) >= max) {
         spdlog::warn("http: refusing a connection: {} connections open (limit {})",
@@ -311,6 +311,29 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     }
     session->start();
     accept();
+}
+
+// Out of descriptors the pending connection stays in the backlog and accepting again at once
+// fails again at once: pause (longer while it goes on), and log once in a while; the open
+// connections are served meanwhile.
+void HttpServer::Impl::onAcceptFailed(const beast::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    metrics.accept_failures.fetch_add(1, std::memory_order_relaxed);
+    bool resources = ec.category() == asio::error::get_system_category() &&
+                     AcceptBackoff::outOfResources(ec.value());
+    auto d = backoff.failed(std::chrono::steady_clock::now(), resources);
+    if (d.log)
+        spdlog::warn("http: accept failed: {} ({} more since the last report); {}", ec.message(),
+                     d.quiet,
+                     d.pause.count() ? "pausing accepts for " + std::to_string(d.pause.count()) +
+                                           " ms, the open connections are served"
+                                     : std::string("accepting again"));
+    if (d.pause.count() == 0) return accept();
+    retry_timer.expires_after(d.pause);
+    retry_timer.async_wait([self = shared_from_this()](const beast::error_code& wait_ec) {
+        if (wait_ec || self->stopping.load()) return;
+        self->accept();
+    });
 }
 
 void HttpServer::Impl::forget(Session* s) {
@@ -347,6 +370,7 @@ void HttpServer::stop() {
     asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
         beast::error_code ignored;
         impl->acceptor.close(ignored);
+        impl->retry_timer.cancel();
     });
     std::vector<std::shared_ptr<Session>> live;
     {

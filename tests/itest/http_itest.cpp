@@ -10,9 +10,18 @@
 #include <set>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include "daemon/console/auth.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
+#include "tests/support/descriptor_exhaustion.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/log_capture.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "channels/api/api_channel.hpp"
 
@@ -377,4 +386,52 @@ BOOST_AUTO_TEST_CASE(a_started_request_must_arrive_within_the_read_timeout) {
         d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n", 20000);
     BOOST_TEST(second.received.rfind("HTTP/1.1 200", 0) == 0);
     BOOST_TEST(second.closed);
+}
+
+BOOST_AUTO_TEST_CASE(accept_backs_off_and_logs_once_while_descriptors_run_out) {
+    namespace asio = boost::asio;
+    asio::io_context ioc;
+    auto work = asio::make_work_guard(ioc);
+    daemon::Metrics metrics;
+    daemon::http::Router router(&metrics);
+    router.add("GET", "/healthz", [](daemon::http::RoutedRequest&&, daemon::http::Responder r) {
+        r.send(channels::WebResponse::json(200, R"({"status":"ok"})"));
+    });
+    daemon::http::HttpServer server(ioc, router, metrics, [] { return config::ServerLimits{}; });
+    server.start({"127.0.0.1", 0});
+    std::thread io([&] { ioc.run(); });
+    testing::LogCapture log;
+
+    // The client's socket exists before the descriptors run out; it connects after (the kernel
+    // completes the handshake), and ccd cannot accept it while the process has none left.
+    asio::io_context client_ioc;
+    asio::ip::tcp::socket client(client_ioc);
+    client.open(asio::ip::tcp::v4());
+    {
+        testing::DescriptorExhaustion full;
+        client.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (metrics.accept_failures.load() < 3 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    BOOST_TEST(metrics.accept_failures.load() >= 3u);
+    // Once per interval, not once per failure.
+    BOOST_TEST(log.count("accept failed") == 1u);
+
+    // Descriptors are back: the waiting connection is accepted and served.
+    std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    asio::write(client, asio::buffer(get));
+    std::string answer;
+    boost::system::error_code ec;
+    char buf[1024];
+    for (;;) {
+        auto n = client.read_some(asio::buffer(buf), ec);
+        if (ec) break;
+        answer.append(buf, n);
+    }
+    BOOST_TEST(answer.rfind("HTTP/1.1 200", 0) == 0);
+    server.stop();
+    work.reset();
+    ioc.stop();
+    io.join();
 }
