@@ -30,6 +30,8 @@ struct ServerLimits {
     Duration read_timeout = std::chrono::seconds(30);  ///< whole request, first byte to last
     Duration idle_timeout = std::chrono::seconds(60);  ///< keep-alive connection with no request
     std::size_t max_connections = 10000;
+    /// Connections from one client address; one client cannot take every slot.
+    std::size_t max_connections_per_address = 256;
 };
 
 /// `server`: the HTTP listener.

@@ -69,7 +69,7 @@ void readServer(const NodeRef& n, ServerConfig& out) {
     positive(n["shutdown_grace"], out.shutdown_grace);
     auto limits = n["limits"];
     limits.expectMap({"max_header_bytes", "max_body_bytes", "read_timeout", "idle_timeout",
-                      "max_connections"});
+                      "max_connections", "max_connections_per_address"});
     auto sized = [](const NodeRef& node, std::size_t& field, std::size_t min, std::size_t max) {
         if (auto v = node.byteSize()) {
             if (*v < min || *v > max)
@@ -83,6 +83,8 @@ void readServer(const NodeRef& n, ServerConfig& out) {
     positive(limits["read_timeout"], out.limits.read_timeout);
     positive(limits["idle_timeout"], out.limits.idle_timeout);
     assign(out.limits.max_connections, limits["max_connections"].integer(1, 1000000));
+    assign(out.limits.max_connections_per_address,
+           limits["max_connections_per_address"].integer(1, 1000000));
 }
 
 void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::path& base) {

@@ -18,6 +18,7 @@
 #include "daemon/http/accept_backoff.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/http/transfer_coding.hpp"
+#include "daemon/log_text.hpp"
 #include "daemon/metrics.hpp"
 
 namespace ccd::daemon::http {
@@ -43,12 +44,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     void accept();
     void onAccept(beast::error_code ec, StrandSocket socket);
     void onAcceptFailed(const beast::error_code& ec);
-    void forget(Session* s);
+    /// Takes a place for a connection from `address`; false when every place is taken or the
+    /// address has all of its own.
+    bool admit(const std::string& address, const config::ServerLimits& l);
+    /// Gives a connection's place back (its session is gone).
+    void release(Session* s, const std::string& address);
 
     asio::io_context& ioc;
     tcp::acceptor acceptor;
     asio::steady_timer retry_timer;  // on the acceptor's strand, like the backoff
     AcceptBackoff backoff;
+    IntervalLog refusals{std::chrono::seconds(10)};
     const Router& router;
     Metrics& metrics;
     std::function<config::ServerLimits()> limits;
@@ -57,23 +63,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
     mutable std::mutex sessions_mutex;
     std::unordered_map<Session*, std::weak_ptr<Session>> session_refs;
+    std::unordered_map<std::string, std::size_t> per_address;  // open connections by address
 };
 
 /// One connection. All its handlers run on its strand; one write at a time (a request is read
 /// only after the previous response is written, so responses keep the order of requests).
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server)
-        : stream_(std::move(socket)), server_(std::move(server)) {
-        beast::error_code ec;
-        auto ep = stream_.socket().remote_endpoint(ec);
-        if (!ec) remote_ = ep.address().to_string();
-    }
+    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server, std::string remote)
+        : stream_(std::move(socket)), server_(std::move(server)), remote_(std::move(remote)) {}
 
-    ~Session() {
-        server_->metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
-        server_->forget(this);
-    }
+    ~Session() { server_->release(this, remote_); }
 
     void start() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->readHeader(); });
@@ -292,19 +292,27 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     if (stopping.load()) return;
     if (ec) return onAcceptFailed(ec);
     backoff.succeeded();
-    auto max = limits().max_connections;
-    if (static_cast<std::size_t>(metrics.open_connections.load()) >= max) {
-        spdlog::warn("http: refusing a connection: {} connections open (limit {})",
-                     metrics.open_connections.load(), max);
+    auto lim = limits();
+    beast::error_code remote_ec;
+    auto remote = socket.remote_endpoint(remote_ec);
+    std::string address = remote_ec ? std::string() : remote.address().to_string();
+    // One client cannot take every place: idle connections of its own are capped too.
+    if (!admit(address, lim)) {
+        std::uint64_t quiet = 0;
+        if (refusals.shouldLog(std::chrono::steady_clock::now(), quiet))
+            spdlog::warn(
+                "http: refusing a connection from {}: {} open in all (limit {}), at most {} from "
+                "one address ({} more refused since the last report)",
+                forLog(address, 64), metrics.open_connections.load(), lim.max_connections,
+                lim.max_connections_per_address, quiet);
         beast::error_code ignored;
         socket.close(ignored);
         return accept();
     }
-    metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
     // Answers are small and written whole: send them at once, never held back by Nagle.
     beast::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
+    auto session = std::make_shared<Session>(std::move(socket), shared_from_this(), address);
     {
         std::lock_guard lock(sessions_mutex);
         session_refs.emplace(session.get(), session);
@@ -336,9 +344,26 @@ void HttpServer::Impl::onAcceptFailed(const beast::error_code& ec) {
     });
 }
 
-void HttpServer::Impl::forget(Session* s) {
+bool HttpServer::Impl::admit(const std::string& address, const config::ServerLimits& l) {
+    std::lock_guard lock(sessions_mutex);
+    if (static_cast<std::size_t>(metrics.open_connections.load()) >= l.max_connections)
+        return false;
+    auto& n = per_address[address];
+    if (n >= l.max_connections_per_address) {
+        if (n == 0) per_address.erase(address);
+        return false;
+    }
+    ++n;
+    metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void HttpServer::Impl::release(Session* s, const std::string& address) {
     std::lock_guard lock(sessions_mutex);
     session_refs.erase(s);
+    metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    auto it = per_address.find(address);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, Metrics& metrics,

@@ -388,6 +388,32 @@ BOOST_AUTO_TEST_CASE(a_started_request_must_arrive_within_the_read_timeout) {
     BOOST_TEST(second.closed);
 }
 
+BOOST_AUTO_TEST_CASE(connections_from_one_address_are_capped) {
+    RunningDaemon d([](config::DaemonConfig& c) {
+        c.server.limits.max_connections_per_address = 2;
+    });
+    const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    auto a = std::make_unique<HttpClient>(d.port);
+    HttpClient b(d.port);
+    BOOST_TEST(a->get("/healthz").status == 200);
+    BOOST_TEST(b.get("/healthz").status == 200);
+    // A third one from the same address is closed unanswered.
+    auto third = HttpClient::exchange(d.port, get, 10000);
+    BOOST_TEST(third.received.empty());
+    BOOST_TEST(third.closed);
+    // Other addresses are not affected.
+    auto other = HttpClient::exchange(d.port, get, 10000, "127.0.0.2");
+    BOOST_TEST(other.received.rfind("HTTP/1.1 200", 0) == 0);
+    // A slot comes back when one of the two closes (as soon as ccd has seen it close).
+    a.reset();
+    bool served = false;
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         !served && std::chrono::steady_clock::now() < deadline;) {
+        served = HttpClient::exchange(d.port, get, 10000).received.rfind("HTTP/1.1 200", 0) == 0;
+    }
+    BOOST_TEST(served);
+}
+
 BOOST_AUTO_TEST_CASE(accept_backs_off_and_logs_once_while_descriptors_run_out) {
     namespace asio = boost::asio;
     asio::io_context ioc;
