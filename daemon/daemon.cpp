@@ -90,8 +90,8 @@ struct Daemon::Impl {
                                                   config->storage.sqlite.busy_timeout},
                 &metrics),
           auth(loadAgents(*config)),
-          router(&metrics),
           work(asio::make_work_guard(ioc)),
+          router(&metrics),
           server(ioc, router, metrics, [this] { return limits(); }) {
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
@@ -294,10 +294,12 @@ struct Daemon::Impl {
     outbox::HttpClient http_client;
     std::mutex typing_mutex;
     std::map<std::int64_t, std::chrono::steady_clock::time_point> typing_sent;
-    console::AuthService auth;  // before the router: its login thread uses it
-    http::Router router;
+    console::AuthService auth;  // before the router: its login threads use it
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work;
+    // After the io_context: logins still queued when the router goes hold connections, whose
+    // answers and sockets need the io_context alive.
+    http::Router router;
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
     std::unique_ptr<outbox::OutboxSender> sender;
