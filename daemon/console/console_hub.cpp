@@ -49,6 +49,13 @@ void ConsoleHub::Impl::fail(const AgentPtr& a, const CommandRef& c, std::string_
     deliver(a, errorFrame(code, reason, c.id, c.conversation_id));
 }
 
+void ConsoleHub::Impl::storeFailed(const AgentPtr& a, const CommandRef& c,
+                                   const store::StoreError& error) {
+    spdlog::error("console: {} of {} (conversation {}): the store failed: {}", toString(c.type),
+                  a->name, c.conversation_id, error.message);
+    fail(a, c, "store_unavailable", "the store is unavailable; try again shortly");
+}
+
 void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
                               std::optional<std::uint64_t> last_seq) {
     auto a = agentState(p.name);

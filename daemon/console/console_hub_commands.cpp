@@ -136,15 +136,22 @@ void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cm
                                 routing::PresenceChanged{name, routing::Presence::Available});
             };
             if (cmd.conversation_id <= 0) return finish();
-            std::vector<store::EventRecord> events{
-                {cmd.conversation_id, "wrap_up",
-                 dumpJson(json{{"agent", p.name}, {"disposition", cmd.disposition}}), nowMs()}};
-            return deps.store.appendEvents(
-                std::move(events),
-                guard("wrap_up", [self, a, ref, finish](store::StoreResult<bool> res) {
-                    if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
-                    finish();
-                }));
+            // Only on a conversation the agent holds or held (the engine keeps a resolved one's
+            // agent), or as a supervisor; an unknown id is not_found, never a store error.
+            return withConversation(
+                a, p, ref, true,
+                [self, a, ref, finish, name = p.name, disposition = cmd.disposition](
+                    const std::optional<routing::ConversationSnapshot>&, std::string) {
+                    std::vector<store::EventRecord> events{
+                        {ref.conversation_id, "wrap_up",
+                         dumpJson(json{{"agent", name}, {"disposition", disposition}}), nowMs()}};
+                    self->deps.store.appendEvents(
+                        std::move(events),
+                        guard("wrap_up", [self, a, ref, finish](store::StoreResult<bool> res) {
+                            if (!res) return self->storeFailed(a, ref, *res.error);
+                            finish();
+                        }));
+                });
         }
         case CommandType::Typing:
             if (!deps.typing) return ack(a, ref);
@@ -208,7 +215,7 @@ void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Com
     auto self = shared_from_this();
     deps.store.appendOutbound(
         std::move(m), guard("reply", [self, a, ref, acting](store::StoreResult<std::int64_t> res) {
-            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!res) return self->storeFailed(a, ref, *res.error);
             auto message_id = *res.value;
             self->deps.engine.submit(
                 routing::AgentReplied{ref.conversation_id, acting, false},
@@ -228,7 +235,7 @@ void ConsoleHub::Impl::note(const AgentPtr& a, const CommandRef& ref, const char
     std::vector<store::EventRecord> events{{ref.conversation_id, type, dumpJson(data), nowMs()}};
     deps.store.appendEvents(
         std::move(events), guard("note", [self, a, ref](store::StoreResult<bool> res) {
-            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!res) return self->storeFailed(a, ref, *res.error);
             self->ack(a, ref);
         }));
 }
@@ -240,7 +247,7 @@ void ConsoleHub::Impl::open(const AgentPtr& a, const CommandRef& ref,
         ref.conversation_id,
         guard("open", [self, a, ref,
                        snap](store::StoreResult<std::optional<store::ConversationRecord>> res) {
-            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!res) return self->storeFailed(a, ref, *res.error);
             if (!*res.value)
                 return self->fail(a, ref, "not_found",
                                   "no conversation " + std::to_string(ref.conversation_id));

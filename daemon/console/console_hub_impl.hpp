@@ -149,6 +149,9 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     void ack(const AgentPtr& a, const CommandRef& c, json extra = json::object());
     void fail(const AgentPtr& a, const CommandRef& c, std::string_view code,
               std::string_view reason);
+    /// A store operation failed: logged with the store's words, answered without them
+    /// (`store_unavailable`: SQLite's messages are not for clients).
+    void storeFailed(const AgentPtr& a, const CommandRef& c, const store::StoreError& error);
     /// Binds an authenticated connection to the agent's session: hello, then what was missed.
     void attach(const ClientPtr& c, const Principal& p, std::optional<std::uint64_t> last_seq);
     /// The connection is gone: the grace period starts.

@@ -24,6 +24,8 @@
 #include "daemon/console/console_hub.hpp"
 #include "daemon/console/engine_gateway.hpp"
 #include "daemon/store/store.hpp"
+#include "tests/support/descriptor_exhaustion.hpp"
+#include "tests/support/log_capture.hpp"
 
 // The hub and the websocket server with a real websocket client, against a scripted engine and
 // an in-memory store (the real Engine and EngineHost are exercised by console_itest).
@@ -47,6 +49,7 @@ public:
     void appendOutbound(store::OutboundMessage m,
                         std::function<void(store::StoreResult<std::int64_t>)> done) override {
         std::lock_guard lock(mutex);
+        if (!fail_with.empty()) return done(store::StoreResult<std::int64_t>::fail(fail_with));
         outbound.push_back(m);
         done(store::StoreResult<std::int64_t>::ok(static_cast<std::int64_t>(outbound.size())));
     }
@@ -54,11 +57,21 @@ public:
                       std::function<void(store::StoreResult<bool>)> done) override {
         {
             std::lock_guard lock(mutex);
+            if (!fail_with.empty()) {
+                if (done) done(store::StoreResult<bool>::fail(fail_with));
+                return;
+            }
             events.insert(events.end(), e.begin(), e.end());
         }
         if (done) done(store::StoreResult<bool>::ok(true));
     }
     void getConversation(std::int64_t id, ConversationCallback done) override {
+        {
+            std::lock_guard lock(mutex);
+            if (!fail_with.empty())
+                return done(
+                    store::StoreResult<std::optional<store::ConversationRecord>>::fail(fail_with));
+        }
         store::ConversationRecord r;
         r.id = id;
         r.channel = "api";
@@ -135,6 +148,7 @@ public:
     std::mutex mutex;
     std::vector<store::OutboundMessage> outbound;
     std::vector<store::EventRecord> events;
+    std::string fail_with;  ///< when set, writes and reads fail with this message
 };
 
 /// An engine that answers events with scripted actions, on its own strand like EngineHost.
@@ -201,6 +215,10 @@ public:
                  std::function<void(std::vector<routing::QueueWaiting>,
                                     std::map<std::string, std::vector<std::string>>)> done)
         override {
+        {
+            std::lock_guard lock(mutex);
+            waiting_calls.push_back(agents);
+        }
         asio::post(strand, [agents = std::move(agents), limit, done = std::move(done)] {
             routing::QueueWaiting technical{"technical", 2, std::chrono::milliseconds(9000), {}};
             technical.first.push_back({41, 1, routing::ChannelKind::Email, "fault", "en",
@@ -243,18 +261,27 @@ public:
     std::function<Actions(const routing::Event&)> script;
     std::vector<routing::Event> submitted;
     std::map<std::int64_t, std::string> holders;  // conversation -> agent ("" = queued)
+    std::vector<std::vector<std::string>> waiting_calls;  // the agents named, per call
 };
 
 /// A blocking websocket client; every read has a timeout.
 class Client {
 public:
     /// Connects; `status` gets the HTTP status when the upgrade is refused.
+    /// From `source` (a local address) when not empty; with a small receive buffer when
+    /// `small_buffer` (a client that reads slowly fills ccd's side sooner).
     Client(std::uint16_t port, std::string target = "/",
-           std::vector<std::pair<std::string, std::string>> headers = {})
+           std::vector<std::pair<std::string, std::string>> headers = {},
+           const std::string& source = {}, bool small_buffer = false)
         : ws_(ioc_) {
-        asio::ip::tcp::resolver resolver(ioc_);
-        beast::get_lowest_layer(ws_).connect(
-            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        auto& socket = beast::get_lowest_layer(ws_).socket();
+        socket.open(asio::ip::tcp::v4());
+        if (!source.empty()) socket.bind({asio::ip::make_address(source), 0});
+        if (small_buffer) socket.set_option(asio::socket_base::receive_buffer_size(4096));
+        beast::error_code connect_ec;
+        socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                       connect_ec);
+        if (connect_ec) return;
         ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& r) {
             for (const auto& [k, v] : headers) r.set(k, v);
         }));
@@ -341,7 +368,8 @@ int upgradeStatus(std::uint16_t port, std::vector<std::pair<std::string, std::st
 /// (supervisor).
 struct Console {
     explicit Console(std::chrono::milliseconds grace = std::chrono::seconds(60),
-                     std::size_t max_frame = 64 * 1024)
+                     std::size_t max_frame = 64 * 1024,
+                     const std::function<void(ConsoleServerOptions&)>& tweak = {})
         : work(asio::make_work_guard(ioc)), engine(ioc) {
         ConsoleHubOptions o;
         o.grace = grace;
@@ -373,6 +401,7 @@ struct Console {
         so.listen = {"127.0.0.1", 0};
         so.allowed_origins = {"http://127.0.0.1:8080"};
         so.max_frame_bytes = max_frame;
+        if (tweak) tweak(so);
         server = std::make_unique<ConsoleServer>(ioc, hub, so);
         server->start();
         hub->start();
@@ -766,4 +795,63 @@ BOOST_AUTO_TEST_CASE(agent_lost_after_the_grace_period) {
         const auto* l = std::get_if<routing::AgentLost>(&e);
         return l && l->agent == "alice";
     }));
+}
+
+BOOST_AUTO_TEST_CASE(wrap_up_is_for_the_agent_who_held_the_conversation_or_a_supervisor) {
+    Console c;
+    c.engine.holders[5] = "alice";
+    auto bob = c.agent("bob-token");
+    bob->send({{"type", "wrap_up"}, {"conversation_id", 5}, {"disposition", "mine now"},
+               {"id", "w1"}});
+    auto err = bob->readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "not_assigned");
+    BOOST_TEST((*err)["id"] == "w1");
+    bob->send({{"type", "wrap_up"}, {"conversation_id", 77}, {"disposition", "x"}, {"id", "w2"}});
+    err = bob->readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "not_found");
+    {
+        std::lock_guard lock(c.store.mutex);
+        BOOST_TEST(c.store.events.empty());
+    }
+
+    auto alice = c.agent("alice-token");
+    alice->send({{"type", "wrap_up"}, {"conversation_id", 5}, {"disposition", "fixed"},
+                 {"id", "w3"}});
+    auto ack = alice->readType("ack");
+    BOOST_REQUIRE(ack);
+    BOOST_TEST((*ack)["id"] == "w3");
+    auto sam = c.agent("sam-token");
+    sam->send({{"type", "wrap_up"}, {"conversation_id", 5}, {"disposition", "checked"},
+               {"id", "w4"}});
+    BOOST_REQUIRE(sam->readType("ack"));
+    std::lock_guard lock(c.store.mutex);
+    BOOST_REQUIRE(c.store.events.size() == 2u);
+    BOOST_TEST(json::parse(c.store.events[0].data_json)["agent"] == "alice");
+}
+
+BOOST_AUTO_TEST_CASE(store_errors_are_logged_and_not_shown_to_clients) {
+    Console c;
+    testing::LogCapture log;
+    c.engine.holders[5] = "alice";
+    auto alice = c.agent("alice-token");
+    {
+        std::lock_guard lock(c.store.mutex);
+        c.store.fail_with = "FOREIGN KEY constraint failed (sqlite3_step)";
+    }
+    for (const json& cmd :
+         {json{{"type", "note"}, {"conversation_id", 5}, {"text", "n"}, {"id", "n"}},
+          json{{"type", "reply"}, {"conversation_id", 5}, {"text", "r"}, {"id", "r"}},
+          json{{"type", "open"}, {"conversation_id", 5}, {"id", "o"}},
+          json{{"type", "wrap_up"}, {"conversation_id", 5}, {"disposition", "d"}, {"id", "w"}}}) {
+        BOOST_TEST_CONTEXT(cmd.dump()) {
+            alice->send(cmd);
+            auto err = alice->readType("error");
+            BOOST_REQUIRE(err);
+            BOOST_TEST((*err)["code"] == "store_unavailable");
+            BOOST_TEST((*err)["reason"].get<std::string>().find("FOREIGN") == std::string::npos);
+        }
+    }
+    BOOST_TEST(log.contains("FOREIGN KEY constraint failed"));
 }
