@@ -89,6 +89,11 @@ struct ConsoleConfig {
     Duration grace = std::chrono::seconds(60);  ///< a disconnected agent keeps their work this long
     std::size_t outbox_frames = 1000;           ///< frames kept per agent for resume
     std::size_t max_connections = 10000;        ///< websocket connections in all
+    /// Bytes waiting to be sent to one connection; past it (a client that does not read) the
+    /// connection is closed with 1008.
+    std::size_t max_send_queue_bytes = 16 * 1024 * 1024;
+    std::size_t frame_rate = 50;    ///< frames a connection may send per second, on average
+    std::size_t frame_burst = 200;  ///< frames a connection may send at once
 };
 
 /// `templates`: the reply template catalog (docs/templates.md).

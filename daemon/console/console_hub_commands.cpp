@@ -11,9 +11,21 @@ void ConsoleHub::Impl::replyError(const ClientPtr& c, const ParseError& e) {
         c->connection->send(errorFrame(e.code, e.reason, e.id));
 }
 
+// Before authentication a connection gets one answer to anything but `auth`, and is closed:
+// answering every frame of a client that does not read lets it grow the daemon's memory.
+void ConsoleHub::Impl::refuseUnauthenticated(const ClientPtr& c, const ParseError& e) {
+    if (c->refused.exchange(true)) return;
+    c->connection->send(errorFrame(e.code, e.reason, e.id));
+    c->connection->close(1008, "authenticate first");
+}
+
 void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
+    if (c->refused) return;
     auto parsed = parseCommand(frame);
-    if (!parsed.command) return replyError(c, parsed.error);
+    if (!parsed.command) {
+        if (!c->authenticated) return refuseUnauthenticated(c, parsed.error);
+        return replyError(c, parsed.error);
+    }
     auto& cmd = *parsed.command;
     if (cmd.type == CommandType::Auth) {
         if (c->authenticated)
@@ -21,6 +33,7 @@ void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
                 c, {"already_authenticated", "this connection is already authenticated", cmd.id});
         auto p = deps.authenticate ? deps.authenticate(cmd.token) : std::nullopt;
         if (!p) {
+            c->refused = true;
             c->connection->send(
                 errorFrame("unauthorized", "the token is not valid or has expired", cmd.id));
             c->connection->close(4001, "unauthorized");
@@ -30,7 +43,8 @@ void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
         ack(c->agent, refOf(cmd));
         return;
     }
-    if (!c->authenticated) return replyError(c, {"not_authenticated", "send auth first", cmd.id});
+    if (!c->authenticated)
+        return refuseUnauthenticated(c, {"not_authenticated", "send auth first", cmd.id});
     execute(c->agent, *c->principal, std::move(cmd));
 }
 

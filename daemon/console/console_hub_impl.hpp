@@ -107,6 +107,7 @@ class ConsoleHub::Client {
     std::shared_ptr<ConsoleAgentState> agent;
     std::atomic<bool> authenticated{false};
     std::atomic<bool> closed{false};
+    std::atomic<bool> refused{false};  // closed by the hub: its frames are no longer read
 };
 
 using AgentPtr = std::shared_ptr<ConsoleAgentState>;
@@ -160,6 +161,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
 
     // ---- commands (console_hub_commands.cpp) --------------------------------------------------
     void replyError(const ClientPtr& c, const ParseError& e);
+    /// Answers a frame before authentication once, then closes (1008).
+    void refuseUnauthenticated(const ClientPtr& c, const ParseError& e);
     void received(const ClientPtr& c, std::string_view frame);
     /// Submits an event made from a command; answers ack, or error for a Rejected action.
     void submitFor(const AgentPtr& a, const CommandRef& ref, routing::Event event);

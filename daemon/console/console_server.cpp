@@ -16,6 +16,7 @@
 #include <websocketpp/server.hpp>
 
 #include "daemon/console/console_protocol.hpp"
+#include "daemon/log_text.hpp"
 
 namespace ccd::daemon::console {
 
@@ -69,10 +70,29 @@ std::string bearerToken(std::string_view header) {
 class WsConnection final : public ConsoleConnection,
                            public std::enable_shared_from_this<WsConnection> {
 public:
-    explicit WsConnection(WsServer::connection_ptr c) : con_(std::move(c)) {}
+    WsConnection(WsServer::connection_ptr c, const ConsoleServerOptions& options)
+        : con_(std::move(c)),
+          max_queue_(options.max_send_queue_bytes),
+          rate_(static_cast<double>(options.frame_rate)),
+          burst_(static_cast<double>(std::max<std::size_t>(options.frame_burst, 1))),
+          tokens_(burst_),
+          refilled_(std::chrono::steady_clock::now()) {}
 
+    // A client that does not read its frames makes them pile up here (and in websocketpp's
+    // queue) without bound: past max_send_queue_bytes it is closed instead.
     void send(std::string frame) override {
-        post([self = shared_from_this(), frame = std::move(frame)] {
+        if (closing_) return;
+        auto size = frame.size();
+        if (posted_bytes_.fetch_add(size) + size > max_queue_) {
+            posted_bytes_.fetch_sub(size);
+            return overflow();
+        }
+        post([self = shared_from_this(), frame = std::move(frame), size] {
+            self->posted_bytes_.fetch_sub(size);
+            if (self->overflowed_) return;
+            if (self->con_->get_buffered_amount() + self->posted_bytes_.load() + size >
+                self->max_queue_)
+                return self->overflow();
             websocketpp::lib::error_code ec;
             ec = self->con_->send(frame, websocketpp::frame::opcode::text);
             if (ec) spdlog::debug("console: send: {}", ec.message());
@@ -80,6 +100,7 @@ public:
     }
 
     void close(int code, std::string reason) override {
+        closing_ = true;
         post([self = shared_from_this(), code, reason = std::move(reason)] {
             websocketpp::lib::error_code ec;
             self->con_->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
@@ -93,11 +114,54 @@ public:
         });
     }
 
+    /// Whether close() was called: frames from the client are no longer read.
+    bool closing() const { return closing_; }
+
+    /// One frame from the client, on the connection's strand: false when it is over the rate
+    /// (`frame_burst` at once, `frame_rate` a second on average), and the connection closes.
+    bool takeFrame() {
+        auto now = std::chrono::steady_clock::now();
+        tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
+        refilled_ = now;
+        if (tokens_ >= 1.0) {
+            tokens_ -= 1.0;
+            return true;
+        }
+        spdlog::warn("console: closing the connection of {}: more than {} frames a second",
+                     who(), rate_);
+        close(1008, "too many frames");
+        return false;
+    }
+
     std::optional<Principal> principal;
     std::optional<std::uint64_t> last_seq;
     std::shared_ptr<ConsoleHub::Client> client;
 
 private:
+    void overflow() {
+        closing_ = true;
+        if (overflowed_.exchange(true)) return;
+        spdlog::warn(
+            "console: closing the connection of {}: more than {} bytes of frames wait to be sent "
+            "(the client does not read them)",
+            who(), max_queue_);
+        post([self = shared_from_this()] {
+            websocketpp::lib::error_code ec;
+            self->con_->close(websocketpp::close::status::policy_violation,
+                              "too many unread frames", ec);
+        });
+    }
+
+    // For log lines: the agent, or the client's address.
+    std::string who() const {
+        if (principal) return principal->name;
+        try {
+            return forLog(con_->get_remote_endpoint(), 64);
+        } catch (const std::exception&) {
+            return "a client";
+        }
+    }
+
     template <class F>
     void post(F f) {
         auto strand = con_->get_strand();
@@ -113,6 +177,15 @@ private:
     }
 
     WsServer::connection_ptr con_;
+    const std::size_t max_queue_;
+    std::atomic<std::size_t> posted_bytes_{0};  // sent by the hub, not yet handed to websocketpp
+    std::atomic<bool> closing_{false};     // close() called: the hub's frames are dropped
+    std::atomic<bool> overflowed_{false};  // frames already posted are dropped too
+    // The frame rate's token bucket; on the connection's strand.
+    const double rate_;
+    const double burst_;
+    double tokens_;
+    std::chrono::steady_clock::time_point refilled_;
 };
 
 struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
@@ -161,7 +234,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
                 return false;
             }
         }
-        auto ws = std::make_shared<WsConnection>(con);
+        auto ws = std::make_shared<WsConnection>(con, options);
         const auto& authorization = con->get_request_header("Authorization");
         if (!authorization.empty()) {
             auto token = bearerToken(authorization);
@@ -185,7 +258,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
 
     void message(Hdl h, const WsServer::message_ptr& msg) {
         auto ws = find(h);
-        if (!ws || !ws->client) return;
+        if (!ws || !ws->client || ws->closing() || !ws->takeFrame()) return;
         if (msg->get_opcode() != websocketpp::frame::opcode::text) {
             ws->send(errorFrame("bad_request", "commands are JSON text frames"));
             return;

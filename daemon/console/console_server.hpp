@@ -41,6 +41,12 @@ struct ConsoleServerOptions {
     std::size_t max_frame_bytes = 64 * 1024;  ///< a larger message closes with 1009
     std::chrono::milliseconds ping_interval = std::chrono::seconds(20);
     std::size_t max_connections = 10000;
+    /// Bytes queued for one connection (a client that does not read); past it: closed, 1008.
+    std::size_t max_send_queue_bytes = 16 * 1024 * 1024;
+    /// Frames a connection may send: `frame_burst` at once, then `frame_rate` a second; past
+    /// it the connection is closed with 1008.
+    std::size_t frame_rate = 50;
+    std::size_t frame_burst = 200;
 };
 
 /// Thread safety: start() and stop() from one control thread; connections run on the

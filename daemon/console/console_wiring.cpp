@@ -61,6 +61,10 @@ public:
             o.allowed_origins = defaultOrigins(http_listen_, http_port_ ? http_port_() : 0);
         o.max_frame_bytes = console_.max_frame_bytes;
         o.ping_interval = console_.ping_interval;
+        o.max_connections = console_.max_connections;
+        o.max_send_queue_bytes = console_.max_send_queue_bytes;
+        o.frame_rate = console_.frame_rate;
+        o.frame_burst = console_.frame_burst;
         server_ = std::make_unique<ConsoleServer>(ioc_, hub_, o);
         server_->start();
         hub_->start();

@@ -293,6 +293,12 @@ public:
     }
 
     void send(const json& j) { ws_.write(asio::buffer(j.dump())); }
+    /// send(), for when ccd may close the connection meanwhile: false when it could not be sent.
+    bool trySend(const json& j) {
+        beast::error_code ec;
+        ws_.write(asio::buffer(j.dump()), ec);
+        return !ec;
+    }
     void sendRaw(const std::string& s) { ws_.write(asio::buffer(s)); }
 
     /// The next frame, or nullopt when none came in time or the connection closed.
@@ -307,11 +313,13 @@ public:
             ioc_.restart();
             ioc_.run();
             open = false;
+            error = "timeout";
             return std::nullopt;
         }
         if (*result) {
             open = false;
             close_code = ws_.reason().code;
+            error = result->message();
             return std::nullopt;
         }
         return json::parse(beast::buffers_to_string(buffer.data()));
@@ -336,6 +344,7 @@ public:
     int status = 0;
     bool open = false;
     int close_code = 0;
+    std::string error;  ///< why the last read failed
     std::vector<json> skipped;
 
 private:
@@ -712,10 +721,6 @@ BOOST_AUTO_TEST_CASE(authentication_and_origin_are_checked) {
     // A browser from the allowed origin authenticates with a frame.
     Client page(c.server->port(), "/", {{"Origin", "http://127.0.0.1:8080"}});
     BOOST_REQUIRE(page.open);
-    page.send({{"type", "presence"}, {"presence", "away"}, {"id", "early"}});
-    auto err = page.readType("error");
-    BOOST_REQUIRE(err);
-    BOOST_TEST((*err)["code"] == "not_authenticated");
     page.send({{"type", "auth"}, {"token", "alice-token"}, {"id", "login"}});
     auto hello = page.readType("hello");
     BOOST_REQUIRE(hello);
@@ -728,7 +733,7 @@ BOOST_AUTO_TEST_CASE(authentication_and_origin_are_checked) {
     Client bad(c.server->port());
     BOOST_REQUIRE(bad.open);
     bad.send({{"type", "auth"}, {"token", "stolen"}});
-    err = bad.readType("error");
+    auto err = bad.readType("error");
     BOOST_REQUIRE(err);
     BOOST_TEST((*err)["code"] == "unauthorized");
     BOOST_TEST(!bad.read());
@@ -795,6 +800,73 @@ BOOST_AUTO_TEST_CASE(agent_lost_after_the_grace_period) {
         const auto* l = std::get_if<routing::AgentLost>(&e);
         return l && l->agent == "alice";
     }));
+}
+
+BOOST_AUTO_TEST_CASE(a_command_before_authentication_gets_one_error_then_the_connection_closes) {
+    Console c;
+    Client early(c.server->port());
+    BOOST_REQUIRE(early.open);
+    early.send({{"type", "presence"}, {"presence", "away"}, {"id", "early"}});
+    auto err = early.readType("error");
+    BOOST_REQUIRE(err);
+    BOOST_TEST((*err)["code"] == "not_authenticated");
+    BOOST_TEST((*err)["id"] == "early");
+    BOOST_TEST(!early.read());
+    BOOST_TEST(early.close_code == 1008, early.error);
+
+    // Garbage counts as a command.
+    Client garbage(c.server->port());
+    BOOST_REQUIRE(garbage.open);
+    garbage.sendRaw("not json");
+    BOOST_REQUIRE(garbage.readType("error"));
+    BOOST_TEST(!garbage.read());
+    BOOST_TEST(garbage.close_code == 1008, garbage.error);
+
+    // A client that does not wait for the answer gets no second one. (ccd closes without
+    // waiting for the client's close frame, so the end may be a reset: any end will do.)
+    Client flood(c.server->port());
+    BOOST_REQUIRE(flood.open);
+    for (int i = 0; i < 5; ++i)
+        flood.trySend({{"type", "presence"}, {"presence", "away"}, {"id", std::to_string(i)}});
+    int errors = 0;
+    while (auto f = flood.read()) errors += (*f)["type"] == "error" ? 1 : 0;
+    BOOST_TEST(errors <= 1);
+    BOOST_TEST(flood.error != "timeout");  // ended by ccd, not by our patience
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_does_not_read_is_closed_past_the_send_queue_bound) {
+    Console c(std::chrono::seconds(60), 64 * 1024,
+              [](ConsoleServerOptions& o) { o.max_send_queue_bytes = 256 * 1024; });
+    auto alice = std::make_unique<Client>(
+        c.server->port(), "/",
+        std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer alice-token"}},
+        "", /*small_buffer=*/true);
+    BOOST_REQUIRE(alice->open);
+    BOOST_REQUIRE(alice->readType("hello"));
+    c.engine.emit(routing::Tick{}, {routing::Assigned{1, "alice"}});
+    // Far more than the socket buffers hold, and alice reads none of it for now.
+    const std::string big(8 * 1024, 'x');
+    for (int i = 0; i < 2000; ++i) c.engine.emit(customerMessage(1, big), {});
+    int frames = 0;
+    while (alice->read()) ++frames;
+    BOOST_TEST(alice->close_code == 1008);
+    BOOST_TEST(frames < 2000);
+}
+
+BOOST_AUTO_TEST_CASE(frames_past_the_rate_limit_close_the_connection) {
+    Console c(std::chrono::seconds(60), 64 * 1024, [](ConsoleServerOptions& o) {
+        o.frame_rate = 1;
+        o.frame_burst = 10;
+    });
+    auto alice = c.agent("alice-token");
+    // One more than the burst, sent at once (ccd drops the connection right after its close
+    // frame, so nothing is sent after the frame that closes it).
+    for (int i = 0; i < 11; ++i)
+        alice->send({{"type", "typing"}, {"conversation_id", 1}, {"id", std::to_string(i)}});
+    int acks = 0;
+    while (auto f = alice->read()) acks += (*f)["type"] == "ack" ? 1 : 0;
+    BOOST_TEST(alice->close_code == 1008, alice->error);
+    BOOST_TEST(acks <= 10);
 }
 
 BOOST_AUTO_TEST_CASE(wrap_up_is_for_the_agent_who_held_the_conversation_or_a_supervisor) {
