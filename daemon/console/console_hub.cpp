@@ -144,6 +144,25 @@ void ConsoleHub::Impl::detach(const ClientPtr& c) {
         }));
 }
 
+void ConsoleHub::Impl::revoke(const std::string& name, const std::string& token_id) {
+    AgentPtr a;
+    {
+        std::lock_guard lock(agents_mutex);
+        auto it = agents.find(name);
+        if (it == agents.end()) return;
+        a = it->second;
+    }
+    asio::post(a->strand, guard("revoke", [a, token_id] {
+                   auto c = a->client;
+                   if (!c || !c->principal) return;
+                   if (!token_id.empty() && c->principal->token_id != token_id) return;
+                   c->refused = true;
+                   c->authenticated = false;
+                   spdlog::info("console: closing {}'s connection: their session ended", a->name);
+                   c->connection->close(4001, "the session ended; log in again");
+               }));
+}
+
 void ConsoleHub::Impl::stop() {
     if (stopped.exchange(true)) return;
     auto self = shared_from_this();
@@ -213,6 +232,14 @@ void ConsoleHub::received(const std::shared_ptr<Client>& client, std::string_vie
     } catch (const std::exception& e) {
         spdlog::error("console: frame: {}", e.what());
         client->connection->send(errorFrame("internal", "the command failed"));
+    }
+}
+
+void ConsoleHub::revoke(const std::string& name, const std::string& token_id) {
+    try {
+        impl_->revoke(name, token_id);
+    } catch (const std::exception& e) {
+        spdlog::error("console: revoke: {}", e.what());
     }
 }
 

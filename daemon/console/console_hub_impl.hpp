@@ -157,6 +157,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     void attach(const ClientPtr& c, const Principal& p, std::optional<std::uint64_t> last_seq);
     /// The connection is gone: the grace period starts.
     void detach(const ClientPtr& c);
+    /// Closes (4001) the agent's connection of that token (any token when empty).
+    void revoke(const std::string& name, const std::string& token_id);
     void stop();
 
     // ---- commands (console_hub_commands.cpp) --------------------------------------------------

@@ -19,8 +19,9 @@ namespace {
 class Runtime final : public ConsoleRuntime {
 public:
     Runtime(const config::DaemonConfig& config, ConsoleServices s)
-        : ioc_(s.ioc), http_listen_(config.server.listen), http_port_(std::move(s.http_port)),
-          console_(config.console), gateway_(makeEngineHostGateway(s.engine)) {
+        : ioc_(s.ioc), auth_(s.auth), http_listen_(config.server.listen),
+          http_port_(std::move(s.http_port)), console_(config.console),
+          gateway_(makeEngineHostGateway(s.engine)) {
         AuthService* auth = &s.auth;
         ConsoleHubOptions options;
         options.grace = console_.grace;
@@ -39,6 +40,10 @@ public:
                            },
                            std::move(s.render), std::move(s.check_reply), std::move(s.typing)},
             options);
+        // Logout, a password change, an account removed: its websockets close at once.
+        auth_.setRevocationListener([hub = hub_](const std::vector<RevokedSession>& ended) {
+            for (const auto& r : ended) hub->revoke(r.name, r.token_id);
+        });
         s.engine.addListener([hub = hub_](const EngineHost::Notification& n) {
             hub->onEngineActions(n.event, n.actions, [&n](std::int64_t id) {
                 ConsoleHub::OfferDetails d;
@@ -51,7 +56,10 @@ public:
         });
         addPageRoutes(s.router, console_.static_dir, [this] { return port(); });
     }
-    ~Runtime() override { stop(); }
+    ~Runtime() override {
+        stop();
+        auth_.setRevocationListener(nullptr);
+    }
 
     void start() override {
         ConsoleServerOptions o;
@@ -81,6 +89,7 @@ public:
 
 private:
     asio::io_context& ioc_;
+    AuthService& auth_;
     config::ListenAddress http_listen_;
     std::function<std::uint16_t()> http_port_;
     config::ConsoleConfig console_;
