@@ -65,7 +65,8 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
     a->supervisor = isSupervisor(p.role);
     a->online = true;
     auto self = shared_from_this();
-    asio::post(a->strand, guard("attach", [self, a, c, role = p.role, last_seq] {
+    asio::post(a->strand, guard("attach", [self, a, c, role = p.role, token = p.token_id,
+                                           last_seq] {
                    ++a->epoch;
                    a->grace_timer.cancel();
                    if (a->client && a->client != c)
@@ -73,7 +74,13 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
                    a->client = c;
                    a->ready = false;
                    a->role = role;
-                   if (!last_seq) a->supervisor_stream = false;
+                   // Subscriptions carry over to a resume of the same session only: a new
+                   // login (or a connection that does not resume) starts with none.
+                   if (!last_seq || a->token_id != token) {
+                       a->supervisor_stream = false;
+                       a->queue_stream = false;
+                   }
+                   a->token_id = token;
                    if (!a->in_engine) {
                        a->in_engine = true;
                        if (self->deps.profile) {

@@ -93,6 +93,7 @@ struct ConsoleAgentState {
     bool supervisor_stream = false;  // subscribed to the board
     std::atomic<bool> queue_stream{false};  // subscribed to their queues' waiting lists
     bool in_engine = false;          // announced to the engine and not lost since
+    std::string token_id;            // of the last connection attached
     std::uint64_t epoch = 0;         // invalidates a pending grace timer
     std::atomic<bool> supervisor{false};
     std::atomic<bool> online{false};

@@ -927,3 +927,32 @@ BOOST_AUTO_TEST_CASE(store_errors_are_logged_and_not_shown_to_clients) {
     }
     BOOST_TEST(log.contains("FOREIGN KEY constraint failed"));
 }
+
+BOOST_AUTO_TEST_CASE(a_fresh_connection_starts_without_the_old_queues_subscription) {
+    Console c;
+    auto alice = c.agent("alice-token");
+    alice->send({{"type", "subscribe"}, {"stream", "queues"}, {"id", "q"}});
+    BOOST_REQUIRE(alice->readType("queues"));
+    alice->close();
+    alice.reset();
+    // Bob's subscription keeps the pushes (and the engine's waiting-list queries) going.
+    auto bob = c.agent("bob-token");
+    bob->send({{"type", "subscribe"}, {"stream", "queues"}, {"id", "q"}});
+    BOOST_REQUIRE(bob->readType("queues"));
+
+    alice = c.agent("alice-token");  // a new connection, no resume
+    std::size_t from;
+    {
+        std::lock_guard lock(c.engine.mutex);
+        from = c.engine.waiting_calls.size() + 1;  // one may have read alice's old state
+    }
+    // Two pushes later...
+    BOOST_REQUIRE(bob->readType("queues"));
+    BOOST_REQUIRE(bob->readType("queues"));
+    std::lock_guard lock(c.engine.mutex);
+    BOOST_REQUIRE(c.engine.waiting_calls.size() > from);
+    for (std::size_t i = from; i < c.engine.waiting_calls.size(); ++i) {
+        const auto& names = c.engine.waiting_calls[i];
+        BOOST_TEST((std::find(names.begin(), names.end(), "alice") == names.end()));
+    }
+}
