@@ -89,6 +89,7 @@ struct ConsoleConfig {
     Duration grace = std::chrono::seconds(60);  ///< a disconnected agent keeps their work this long
     std::size_t outbox_frames = 1000;           ///< frames kept per agent for resume
     std::size_t max_connections = 10000;        ///< websocket connections in all
+    std::size_t max_connections_per_address = 256;  ///< from one client address
     /// Bytes waiting to be sent to one connection; past it (a client that does not read) the
     /// connection is closed with 1008.
     std::size_t max_send_queue_bytes = 16 * 1024 * 1024;

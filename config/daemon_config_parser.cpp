@@ -119,7 +119,8 @@ void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::pa
     if (n.present() && !n.isNull() &&
         n.expectMap({"enabled", "listen", "allowed_origins", "static_dir", "max_frame_bytes",
                      "ping_interval", "grace", "outbox_frames", "max_connections",
-                     "max_send_queue_bytes", "frame_rate", "frame_burst"})) {
+                     "max_connections_per_address", "max_send_queue_bytes", "frame_rate",
+                     "frame_burst"})) {
         assign(out.enabled, n["enabled"].boolean());
         assign(out.listen, parseListen(n["listen"]));
         if (auto origins = n["allowed_origins"].stringList()) out.allowed_origins = *origins;
@@ -133,6 +134,8 @@ void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::pa
         positive(n["grace"], out.grace);
         assign(out.outbox_frames, n["outbox_frames"].integer(16, 1000000));
         assign(out.max_connections, n["max_connections"].integer(1, 1000000));
+        assign(out.max_connections_per_address,
+               n["max_connections_per_address"].integer(1, 1000000));
         if (auto v = n["max_send_queue_bytes"].byteSize()) {
             if (*v < 64 * 1024 || *v > (std::size_t(1) << 30))
                 n["max_send_queue_bytes"].error("must be between 65536 and 1073741824 bytes");

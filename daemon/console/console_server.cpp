@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -16,6 +17,7 @@
 #include <websocketpp/server.hpp>
 
 #include "daemon/console/console_protocol.hpp"
+#include "daemon/http/accept_backoff.hpp"
 #include "daemon/log_text.hpp"
 
 namespace ccd::daemon::console {
@@ -190,7 +192,12 @@ private:
 
 struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
     Impl(asio::io_context& io, std::shared_ptr<ConsoleHub> h, ConsoleServerOptions o)
-        : ioc(io), hub(std::move(h)), options(std::move(o)), ping_timer(io) {}
+        : ioc(io),
+          hub(std::move(h)),
+          options(std::move(o)),
+          ping_timer(io),
+          accept_strand(asio::make_strand(io)),
+          retry_timer(accept_strand) {}
 
     // Connections whose close handler never ran (the io_context stopped first) still hold
     // their client, which holds them back.
@@ -203,11 +210,144 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
     ConsoleServerOptions options;
     WsServer server;
     asio::steady_timer ping_timer;
+    asio::strand<asio::io_context::executor_type> accept_strand;
+    asio::steady_timer retry_timer;     // on accept_strand
+    http::AcceptBackoff backoff;        // on accept_strand
+    http::IntervalLog refusals{std::chrono::seconds(10)};  // under mutex
+    std::atomic<std::uint64_t> accept_failures{0};
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<bool> stopped{false};
 
     mutable std::mutex mutex;
     std::map<Hdl, std::shared_ptr<WsConnection>, std::owner_less<Hdl>> connections;
+    // Every accepted connection's address, until its close or fail handler runs, and how many
+    // there are per address.
+    std::map<Hdl, std::string, std::owner_less<Hdl>> accepted;
+    std::unordered_map<std::string, std::size_t> per_address;
+    bool accept_pending = false;  // an accept is in flight: its connection object is alive
+
+    // Our own accept loop instead of websocketpp's start_accept(), which retries a failed
+    // accept at once: out of descriptors that spins a core. The loop also caps connections
+    // per client address before any byte of theirs is read.
+    void acceptNext() {
+        if (stopped || !server.is_listening()) return;
+        websocketpp::lib::error_code ec;
+        auto con = server.get_connection();
+        if (!con) {
+            return asio::post(accept_strand, [self = shared_from_this()] {
+                self->acceptFailed(websocketpp::error::make_error_code(
+                    websocketpp::error::con_creation_failed));
+            });
+        }
+        {
+            std::lock_guard lock(mutex);
+            accept_pending = true;
+        }
+        std::weak_ptr<Impl> weak = shared_from_this();
+        server.async_accept(
+            websocketpp::lib::static_pointer_cast<WsServer::transport_con_type>(con),
+            [weak, con](const websocketpp::lib::error_code& aec) {
+                auto self = weak.lock();
+                if (!self) return;
+                try {
+                    self->onAccepted(con, aec);
+                } catch (const std::exception& e) {
+                    spdlog::warn("console: accept: {}", e.what());
+                }
+            },
+            ec);
+        if (ec) {
+            std::lock_guard lock(mutex);
+            accept_pending = false;
+        }
+    }
+
+    void onAccepted(const WsServer::connection_ptr& con, const websocketpp::lib::error_code& ec) {
+        {
+            std::lock_guard lock(mutex);
+            accept_pending = false;
+        }
+        // A connection whose accept failed was never started: dropping it is enough.
+        if (ec) {
+            if (stopped || ec == websocketpp::error::operation_canceled) return;
+            return asio::post(accept_strand, [self = shared_from_this(), ec] {
+                self->acceptFailed(ec);
+            });
+        }
+        asio::post(accept_strand, [self = shared_from_this()] { self->backoff.succeeded(); });
+        boost::system::error_code remote_ec;
+        auto& socket = con->get_raw_socket();
+        auto remote = socket.remote_endpoint(remote_ec);
+        std::string address = remote_ec ? std::string() : remote.address().to_string();
+        if (!admit(con->get_handle(), address)) {
+            boost::system::error_code ignored;
+            socket.close(ignored);
+        } else {
+            con->start();
+        }
+        acceptNext();
+    }
+
+    // On accept_strand.
+    void acceptFailed(const websocketpp::lib::error_code& ec) {
+        accept_failures.fetch_add(1, std::memory_order_relaxed);
+        // websocketpp hands on a generic transport error, not the errno: pause after every
+        // failure (a client gone before its accept is rare; descriptors running out is not).
+        auto d = backoff.failed(std::chrono::steady_clock::now(), /*resources=*/true);
+        if (d.log)
+            spdlog::warn("console: accept failed: {} ({} more since the last report); {}",
+                         ec.message(), d.quiet,
+                         d.pause.count() ? "pausing accepts for " + std::to_string(d.pause.count()) +
+                                               " ms, the open connections are served"
+                                         : std::string("accepting again"));
+        if (d.pause.count() == 0) return acceptNext();
+        retry_timer.expires_after(d.pause);
+        retry_timer.async_wait([self = shared_from_this()](const boost::system::error_code& wec) {
+            if (wec || self->stopped) return;
+            self->acceptNext();
+        });
+    }
+
+    bool admit(const Hdl& h, const std::string& address) {
+        std::lock_guard lock(mutex);
+        auto& n = per_address[address];
+        bool ok = !stopped && accepted.size() < options.max_connections &&
+                  n < options.max_connections_per_address;
+        if (!ok) {
+            if (n == 0) per_address.erase(address);
+            std::uint64_t quiet = 0;
+            if (refusals.shouldLog(std::chrono::steady_clock::now(), quiet))
+                spdlog::warn(
+                    "console: refusing a connection from {}: {} open in all (limit {}), at most "
+                    "{} from one address ({} more refused since the last report)",
+                    forLog(address, 64), accepted.size(), options.max_connections,
+                    options.max_connections_per_address, quiet);
+            return false;
+        }
+        ++n;
+        accepted[h] = address;
+        return true;
+    }
+
+    // Under mutex: the connection's place is free again.
+    void releaseLocked(const Hdl& h) {
+        auto it = accepted.find(h);
+        if (it == accepted.end()) return;
+        auto pa = per_address.find(it->second);
+        if (pa != per_address.end() && --pa->second == 0) per_address.erase(pa);
+        accepted.erase(it);
+    }
+
+    // A connection destroyed without its close or fail handler (websocketpp skips them for
+    // a handshake cancelled at shutdown) gives its place back here.
+    void sweepAccepted() {
+        std::lock_guard lock(mutex);
+        std::vector<Hdl> gone;
+        for (const auto& [h, address] : accepted) {
+            if (h.expired()) gone.push_back(h);
+        }
+        for (const auto& h : gone) releaseLocked(h);
+    }
 
     std::shared_ptr<WsConnection> find(Hdl h) {
         std::lock_guard lock(mutex);
@@ -229,7 +369,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
             bool allowed = false;
             for (const auto& o : options.allowed_origins) allowed = allowed || o == origin;
             if (!allowed) {
-                spdlog::warn("console: refused a websocket from origin {}", origin);
+                spdlog::warn("console: refused a websocket from origin {}", forLog(origin));
                 con->set_status(websocketpp::http::status_code::forbidden);
                 return false;
             }
@@ -270,6 +410,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
         std::shared_ptr<WsConnection> ws;
         {
             std::lock_guard lock(mutex);
+            releaseLocked(h);
             auto it = connections.find(h);
             if (it == connections.end()) return;
             ws = std::move(it->second);
@@ -293,6 +434,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
                     for (const auto& [h, ws] : self->connections) all.push_back(ws);
                 }
                 for (const auto& ws : all) ws->ping();
+                self->sweepAccepted();
             } catch (const std::exception& e) {
                 spdlog::warn("console: ping: {}", e.what());
             }
@@ -376,8 +518,7 @@ void ConsoleServer::start() {
                                  (ec ? ec.message() : wec.message()));
     auto local = impl_->server.get_local_endpoint(ec);
     impl_->bound_port = ec ? a.port : local.port();
-    impl_->server.start_accept(wec);
-    if (wec) throw std::runtime_error("console: cannot accept: " + wec.message());
+    impl_->acceptNext();
     impl_->armPing();
     spdlog::info("console: websocket listening on ws://{}:{}/", a.host, port());
 }
@@ -390,12 +531,25 @@ void ConsoleServer::stop() {
     impl_->ping_timer.cancel(ec);
     websocketpp::lib::error_code wec;
     if (impl_->server.is_listening()) impl_->server.stop_listening(wec);
+    asio::post(impl_->accept_strand, [impl = impl_] { impl->retry_timer.cancel(); });
     std::vector<std::shared_ptr<WsConnection>> all;
     {
         std::lock_guard lock(impl_->mutex);
         for (const auto& [h, ws] : impl_->connections) all.push_back(ws);
     }
     for (const auto& ws : all) ws->close(1001, "ccd is shutting down");
+}
+
+std::uint64_t ConsoleServer::acceptFailures() const { return impl_->accept_failures.load(); }
+
+bool ConsoleServer::idle() const {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopped || !impl_->connections.empty() || impl_->accept_pending) return false;
+    // Connections still in their opening handshake (their object alive) are in flight too.
+    for (const auto& [h, address] : impl_->accepted) {
+        if (!h.expired()) return false;
+    }
+    return true;
 }
 
 std::size_t ConsoleServer::openConnections() const {

@@ -70,6 +70,7 @@ public:
         o.max_frame_bytes = console_.max_frame_bytes;
         o.ping_interval = console_.ping_interval;
         o.max_connections = console_.max_connections;
+        o.max_connections_per_address = console_.max_connections_per_address;
         o.max_send_queue_bytes = console_.max_send_queue_bytes;
         o.frame_rate = console_.frame_rate;
         o.frame_burst = console_.frame_burst;
