@@ -1,8 +1,7 @@
 #include "daemon/fd_limit.hpp"
 
-#include <sys/resource.h>
-
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 namespace ccd::daemon {
 

@@ -212,8 +212,8 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth) {
                                429, "too_many_attempts",
                                "too many logins in progress from this address; retry shortly"));
                        case console::LoginQueue::Admission::Busy:
-                           return r.send(
-                               retryShortly(503, "busy", "too many logins in progress; retry shortly"));
+                           return r.send(retryShortly(
+                               503, "busy", "too many logins in progress; retry shortly"));
                    }
                });
 

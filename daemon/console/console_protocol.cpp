@@ -141,8 +141,9 @@ ParseOutcome parseCommand(std::string_view frame) {
             break;
         }
         case CommandType::Presence:
-            if (r.string("presence", c.presence, true, kMaxNameBytes) && c.presence != "available" &&
-                c.presence != "away" && c.presence != "offline" && c.presence != "busy")
+            if (r.string("presence", c.presence, true, kMaxNameBytes) &&
+                c.presence != "available" && c.presence != "away" && c.presence != "offline" &&
+                c.presence != "busy")
                 r.fail("presence", "must be available, away, busy or offline");
             break;
         case CommandType::Accept:

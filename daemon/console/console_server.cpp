@@ -123,7 +123,8 @@ public:
     /// (`frame_burst` at once, `frame_rate` a second on average), and the connection closes.
     bool takeFrame() {
         auto now = std::chrono::steady_clock::now();
-        tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
+        tokens_ = std::min(
+            burst_, tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
         refilled_ = now;
         if (tokens_ >= 1.0) {
             tokens_ -= 1.0;
@@ -297,9 +298,10 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
         if (d.log)
             spdlog::warn("console: accept failed: {} ({} more since the last report); {}",
                          ec.message(), d.quiet,
-                         d.pause.count() ? "pausing accepts for " + std::to_string(d.pause.count()) +
-                                               " ms, the open connections are served"
-                                         : std::string("accepting again"));
+                         d.pause.count()
+                             ? "pausing accepts for " + std::to_string(d.pause.count()) +
+                                   " ms, the open connections are served"
+                             : std::string("accepting again"));
         if (d.pause.count() == 0) return acceptNext();
         retry_timer.expires_after(d.pause);
         retry_timer.async_wait([self = shared_from_this()](const boost::system::error_code& wec) {

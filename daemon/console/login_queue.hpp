@@ -16,7 +16,7 @@ namespace ccd::daemon::console {
 
 /// Thread safety: none; the caller serializes every call.
 class LoginQueue {
-public:
+  public:
     struct Limits {
         std::size_t capacity = 64;        ///< logins waiting from other addresses
         std::size_t known_capacity = 16;  ///< logins waiting from known addresses
@@ -31,8 +31,8 @@ public:
 
     enum class Admission {
         Queued,
-        Busy,                 ///< the lane is full
-        TooManyFromAddress,   ///< this address has `per_address` logins in progress
+        Busy,                ///< the lane is full
+        TooManyFromAddress,  ///< this address has `per_address` logins in progress
     };
 
     LoginQueue();
@@ -48,7 +48,7 @@ public:
     /// Logins waiting (not running).
     std::size_t waiting() const { return known_.size() + others_.size(); }
 
-private:
+  private:
     Limits limits_;
     std::deque<Job> known_;
     std::deque<Job> others_;

@@ -6,17 +6,17 @@
 // failures not logged. Pure: time comes in as a parameter; both listeners (HTTP and console)
 // use it.
 
-#include <chrono>
-#include <cstdint>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 
 namespace ccd::daemon::http {
 
 /// At most one log line per interval; counts the events it kept quiet about.
 /// Thread safety: none (each listener keeps its own, on its accept strand).
 class IntervalLog {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     explicit IntervalLog(std::chrono::milliseconds interval) : interval_(interval) {}
@@ -35,7 +35,7 @@ public:
         return true;
     }
 
-private:
+  private:
     std::chrono::milliseconds interval_;
     bool logged_once_ = false;
     Clock::time_point last_{};
@@ -44,7 +44,7 @@ private:
 
 /// The pause after failed accepts. Thread safety: none.
 class AcceptBackoff {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     /// What to do after one failure.
@@ -79,7 +79,7 @@ public:
     /// An accept succeeded: the next failure starts with the shortest pause again.
     void succeeded() { next_ = std::chrono::milliseconds(0); }
 
-private:
+  private:
     std::chrono::milliseconds first_;
     std::chrono::milliseconds ceiling_;
     std::chrono::milliseconds next_{0};

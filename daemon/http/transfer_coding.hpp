@@ -14,8 +14,8 @@ namespace ccd::daemon::http {
 
 /// Why a request's framing is refused.
 struct FramingError {
-    int status = 400;   ///< 400, or 501 for a coding ccd does not implement
-    std::string code;   ///< "bad_request", "not_implemented"
+    int status = 400;  ///< 400, or 501 for a coding ccd does not implement
+    std::string code;  ///< "bad_request", "not_implemented"
     std::string reason;
 };
 

@@ -335,15 +335,15 @@ BOOST_AUTO_TEST_CASE(transfer_encodings_not_ending_in_chunked_are_400_and_close)
         std::string headers;
         int status;
     };
-    for (const Case& c : {Case{"Transfer-Encoding: gzip\r\n", 400},
-                          Case{"Transfer-Encoding: xchunked\r\n", 400},
-                          Case{"Transfer-Encoding: chunked, identity\r\n", 400},
-                          Case{"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", 400},
-                          Case{"Transfer-Encoding: gzip\r\nContent-Length: " + length + "\r\n", 400},
-                          Case{"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400},
-                          Case{"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400},
-                          // Chunked framing is sound, but ccd cannot undo gzip: 501.
-                          Case{"Transfer-Encoding: gzip, chunked\r\n", 501}}) {
+    for (const Case& c :
+         {Case{"Transfer-Encoding: gzip\r\n", 400}, Case{"Transfer-Encoding: xchunked\r\n", 400},
+          Case{"Transfer-Encoding: chunked, identity\r\n", 400},
+          Case{"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", 400},
+          Case{"Transfer-Encoding: gzip\r\nContent-Length: " + length + "\r\n", 400},
+          Case{"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400},
+          Case{"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400},
+          // Chunked framing is sound, but ccd cannot undo gzip: 501.
+          Case{"Transfer-Encoding: gzip, chunked\r\n", 501}}) {
         BOOST_TEST_CONTEXT(c.headers) {
             auto out = HttpClient::exchange(
                 d.port,
@@ -363,10 +363,11 @@ BOOST_AUTO_TEST_CASE(transfer_encodings_not_ending_in_chunked_are_400_and_close)
     std::string body = R"({"from":{"id":"te"},"text":"chunked"})";
     char size[16];
     std::snprintf(size, sizeof size, "%zx", body.size());
-    auto ok = HttpClient::raw(d.port,
-                              "POST /v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                              "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                  std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+    auto ok =
+        HttpClient::raw(d.port,
+                        "POST /v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                            std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
     BOOST_TEST(ok.rfind("HTTP/1.1 202", 0) == 0);
     BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 1);
 }
@@ -383,7 +384,8 @@ BOOST_AUTO_TEST_CASE(a_started_request_must_arrive_within_the_read_timeout) {
     BOOST_TEST(fresh.closed);
     // The second request of a kept-alive connection too.
     auto second = HttpClient::exchange(
-        d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n", 20000);
+        d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n",
+        20000);
     BOOST_TEST(second.received.rfind("HTTP/1.1 200", 0) == 0);
     BOOST_TEST(second.closed);
 }

@@ -16,7 +16,7 @@
 namespace ccd::testing {
 
 class DescriptorExhaustion {
-public:
+  public:
     DescriptorExhaustion() {
         if (::getrlimit(RLIMIT_NOFILE, &saved_) != 0) throw std::runtime_error("getrlimit failed");
         int highest = 0;
@@ -43,7 +43,7 @@ public:
     DescriptorExhaustion(const DescriptorExhaustion&) = delete;
     DescriptorExhaustion& operator=(const DescriptorExhaustion&) = delete;
 
-private:
+  private:
     rlimit saved_{};
     std::vector<int> fillers_;
 };

@@ -17,7 +17,7 @@ namespace ccd::testing {
 /// Thread safety: lines are added from any thread; lines() and count() may be called
 /// concurrently with them.
 class LogCapture {
-public:
+  public:
     LogCapture() : previous_(spdlog::default_logger()), sink_(std::make_shared<Sink>()) {
         auto logger = std::make_shared<spdlog::logger>("capture", sink_);
         logger->set_level(spdlog::level::trace);
@@ -41,21 +41,21 @@ public:
     /// Whether any message contains `text`.
     bool contains(const std::string& text) const { return count(text) > 0; }
 
-private:
+  private:
     class Sink : public spdlog::sinks::base_sink<std::mutex> {
-    public:
+      public:
         std::vector<std::string> lines() {
             std::lock_guard lock(mutex_);
             return lines_;
         }
 
-    protected:
+      protected:
         void sink_it_(const spdlog::details::log_msg& msg) override {
             lines_.emplace_back(msg.payload.data(), msg.payload.size());
         }
         void flush_() override {}
 
-    private:
+      private:
         std::vector<std::string> lines_;
     };
 

@@ -146,14 +146,16 @@ BOOST_AUTO_TEST_CASE(failures_for_one_name_from_one_address_back_off_exponential
     BOOST_TEST(auth.login("alice", "correct horse", "10.0.0.1", t0 + seconds(463)).token.has_value());
 }
 
-BOOST_AUTO_TEST_CASE(a_name_is_locked_briefly_for_failures_from_many_addresses_but_not_for_known_ones) {
+BOOST_AUTO_TEST_CASE(
+    a_name_is_locked_briefly_for_failures_from_many_addresses_but_not_for_known_ones) {
     AuthService auth(accounts());
     // alice has logged in from her desk before.
     BOOST_REQUIRE(auth.login("alice", "correct horse", "10.9.9.9", t0).token);
     // A few addresses guessing are not enough to lock the name.
     for (int i = 0; i < 3; ++i)
         auth.login("alice", "guess", "198.51.100." + std::to_string(i), t0 + seconds(1));
-    BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.1", t0 + seconds(2)).token.has_value());
+    BOOST_TEST(
+        auth.login("alice", "correct horse", "192.0.2.1", t0 + seconds(2)).token.has_value());
     // Many are: new addresses wait a short while...
     for (int i = 3; i < 20; ++i)
         auth.login("alice", "guess", "198.51.100." + std::to_string(i), t0 + seconds(3));
@@ -163,9 +165,11 @@ BOOST_AUTO_TEST_CASE(a_name_is_locked_briefly_for_failures_from_many_addresses_b
     BOOST_TEST(fresh.retry_after.count() <= 60);
     // ... but alice, from where she logged in before, does not.
     BOOST_TEST(auth.login("alice", "correct horse", "10.9.9.9", t0 + seconds(4)).token.has_value());
-    BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.1", t0 + seconds(4)).token.has_value());
+    BOOST_TEST(
+        auth.login("alice", "correct horse", "192.0.2.1", t0 + seconds(4)).token.has_value());
     // And the lock is brief.
-    BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.2", t0 + seconds(65)).token.has_value());
+    BOOST_TEST(
+        auth.login("alice", "correct horse", "192.0.2.2", t0 + seconds(65)).token.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_names_are_logged_as_a_hash_prefix) {
@@ -200,7 +204,8 @@ BOOST_AUTO_TEST_CASE(failures_throttle_the_address_across_names) {
     BOOST_TEST(r.retry_after.count() == 59);
     // The account itself is fine from elsewhere; unknown names are throttled like real ones.
     BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.8", t0 + seconds(3)).token.has_value());
-    for (int i = 0; i < 20; ++i) auth.login("ghost", "guess", "198.51.100." + std::to_string(i), t0);
+    for (int i = 0; i < 20; ++i)
+        auth.login("ghost", "guess", "198.51.100." + std::to_string(i), t0);
     BOOST_TEST(auth.login("ghost", "guess", "203.0.113.1", t0 + seconds(1)).error == "throttled");
     // The lock ends.
     BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.7", t0 + seconds(70)).token.has_value());

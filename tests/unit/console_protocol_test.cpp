@@ -100,8 +100,9 @@ BOOST_AUTO_TEST_CASE(every_free_text_field_has_a_length_limit) {
         }
     }
     // What people write stays well within them.
-    BOOST_TEST(parseCommand(json{{"type", "wrap_up"}, {"disposition", std::string(200, 'd')}}.dump())
-                   .command.has_value());
+    BOOST_TEST(
+        parseCommand(json{{"type", "wrap_up"}, {"disposition", std::string(200, 'd')}}.dump())
+            .command.has_value());
     BOOST_TEST(parseCommand(json{{"type", "transfer"},
                                  {"conversation_id", 1},
                                  {"to_queue", "billing"},

@@ -2,7 +2,6 @@
 
 #define BOOST_TEST_MODULE listener_limits_test
 #include <boost/test/unit_test.hpp>
-
 #include <cerrno>
 
 #include "daemon/fd_limit.hpp"

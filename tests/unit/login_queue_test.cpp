@@ -2,7 +2,6 @@
 
 #define BOOST_TEST_MODULE login_queue_test
 #include <boost/test/unit_test.hpp>
-
 #include <string>
 #include <vector>
 
