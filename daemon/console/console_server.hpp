@@ -102,7 +102,8 @@ public:
     virtual void start() = 0;
     /// Closes every console connection (the closing handshakes run on). Idempotent.
     virtual void stop() = 0;
-    /// Websocket connections not closed yet.
+    /// Websocket connections not closed yet; after stop(), at least 1 while anything is still
+    /// in flight (ConsoleServer::idle()).
     virtual std::size_t openConnections() const = 0;
     virtual std::uint16_t port() const = 0;
     virtual ConsoleHub& hub() = 0;

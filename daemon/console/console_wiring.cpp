@@ -1,5 +1,7 @@
 #include "daemon/console/console_server.hpp"
 
+#include <atomic>
+
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/console/auth.hpp"
@@ -79,12 +81,18 @@ public:
         hub_->start();
     }
     void stop() override {
+        stopped_ = true;
         hub_->stop();
         if (server_) server_->stop();
     }
     std::uint16_t port() const override { return server_ ? server_->port() : 0; }
     std::size_t openConnections() const override {
-        return server_ ? server_->openConnections() : 0;
+        if (!server_) return 0;
+        auto n = server_->openConnections();
+        // Once stopped, what is still in flight (the cancelled accept, a connection in its
+        // opening handshake) counts too: the daemon waits for it before stopping its threads.
+        if (n == 0 && stopped_ && !server_->idle()) n = 1;
+        return n;
     }
     ConsoleHub& hub() override { return *hub_; }
 
@@ -97,6 +105,7 @@ private:
     std::unique_ptr<EngineGateway> gateway_;
     std::shared_ptr<ConsoleHub> hub_;
     std::unique_ptr<ConsoleServer> server_;
+    std::atomic<bool> stopped_{false};
 };
 
 }  // namespace
