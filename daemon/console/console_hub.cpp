@@ -123,6 +123,12 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
 
 void ConsoleHub::Impl::detach(const ClientPtr& c) {
     c->closed = true;
+    if (c->auth_timer) {
+        // The timer's own strand-less completion may race with this; cancel() is idempotent
+        // and the handler checks `closed`.
+        auto timer = c->auth_timer;
+        asio::post(ioc, [timer] { timer->cancel(); });
+    }
     auto a = c->agent;
     if (!a) return;
     auto self = shared_from_this();
@@ -225,9 +231,11 @@ std::shared_ptr<ConsoleHub::Client> ConsoleHub::connected(
         impl_->attach(c, *principal, last_seq);
         return c;
     }
-    auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, impl_->options.auth_timeout);
-    timer->async_wait(guard("auth timeout", [c, timer](const boost::system::error_code& ec) {
-        if (!ec && !c->authenticated && !c->closed)
+    c->auth_timer = std::make_shared<asio::steady_timer>(impl_->ioc, impl_->options.auth_timeout);
+    std::weak_ptr<Client> weak = c;
+    c->auth_timer->async_wait(guard("auth timeout", [weak](const boost::system::error_code& ec) {
+        auto c = weak.lock();
+        if (!ec && c && !c->authenticated && !c->closed)
             c->connection->close(4001, "no auth within the time allowed");
     }));
     return c;

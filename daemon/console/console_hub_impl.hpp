@@ -109,6 +109,9 @@ class ConsoleHub::Client {
     std::atomic<bool> authenticated{false};
     std::atomic<bool> closed{false};
     std::atomic<bool> refused{false};  // closed by the hub: its frames are no longer read
+    // Closes an unauthenticated connection that does not authenticate in time; cancelled when
+    // the connection goes, so that no timer outlives it. Set once, before the client is shared.
+    std::shared_ptr<asio::steady_timer> auth_timer;
 };
 
 using AgentPtr = std::shared_ptr<ConsoleAgentState>;

@@ -424,7 +424,11 @@ struct Console {
         // io_context stops is never freed (LeakSanitizer reported the pending accept's).
         for (int i = 0; i < 500 && !server->idle(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        // Then let the io_context run out of work by itself (what the hub and the server
+        // posted while closing runs), and stop it only if that takes too long.
         work.reset();
+        for (int i = 0; i < 500 && !ioc.stopped(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         ioc.stop();
         for (auto& t : threads) t.join();
     }
