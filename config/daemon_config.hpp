@@ -30,6 +30,8 @@ struct ServerLimits {
     Duration read_timeout = std::chrono::seconds(30);  ///< whole request, first byte to last
     Duration idle_timeout = std::chrono::seconds(60);  ///< keep-alive connection with no request
     std::size_t max_connections = 10000;
+    /// Connections from one client address; one client cannot take every slot.
+    std::size_t max_connections_per_address = 256;
 };
 
 /// `server`: the HTTP listener.
@@ -86,6 +88,13 @@ struct ConsoleConfig {
     Duration ping_interval = std::chrono::seconds(20);  ///< idle ping; no pong within it: closed
     Duration grace = std::chrono::seconds(60);  ///< a disconnected agent keeps their work this long
     std::size_t outbox_frames = 1000;           ///< frames kept per agent for resume
+    std::size_t max_connections = 10000;        ///< websocket connections in all
+    std::size_t max_connections_per_address = 256;  ///< from one client address
+    /// Bytes waiting to be sent to one connection; past it (a client that does not read) the
+    /// connection is closed with 1008.
+    std::size_t max_send_queue_bytes = 16 * 1024 * 1024;
+    std::size_t frame_rate = 50;    ///< frames a connection may send per second, on average
+    std::size_t frame_burst = 200;  ///< frames a connection may send at once
 };
 
 /// `templates`: the reply template catalog (docs/templates.md).

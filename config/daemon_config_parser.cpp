@@ -69,7 +69,7 @@ void readServer(const NodeRef& n, ServerConfig& out) {
     positive(n["shutdown_grace"], out.shutdown_grace);
     auto limits = n["limits"];
     limits.expectMap({"max_header_bytes", "max_body_bytes", "read_timeout", "idle_timeout",
-                      "max_connections"});
+                      "max_connections", "max_connections_per_address"});
     auto sized = [](const NodeRef& node, std::size_t& field, std::size_t min, std::size_t max) {
         if (auto v = node.byteSize()) {
             if (*v < min || *v > max)
@@ -83,6 +83,8 @@ void readServer(const NodeRef& n, ServerConfig& out) {
     positive(limits["read_timeout"], out.limits.read_timeout);
     positive(limits["idle_timeout"], out.limits.idle_timeout);
     assign(out.limits.max_connections, limits["max_connections"].integer(1, 1000000));
+    assign(out.limits.max_connections_per_address,
+           limits["max_connections_per_address"].integer(1, 1000000));
 }
 
 void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::path& base) {
@@ -116,7 +118,9 @@ void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::pa
     std::string dir = "../console/www";  // the shipped layout: config/ beside console/www/
     if (n.present() && !n.isNull() &&
         n.expectMap({"enabled", "listen", "allowed_origins", "static_dir", "max_frame_bytes",
-                     "ping_interval", "grace", "outbox_frames"})) {
+                     "ping_interval", "grace", "outbox_frames", "max_connections",
+                     "max_connections_per_address", "max_send_queue_bytes", "frame_rate",
+                     "frame_burst"})) {
         assign(out.enabled, n["enabled"].boolean());
         assign(out.listen, parseListen(n["listen"]));
         if (auto origins = n["allowed_origins"].stringList()) out.allowed_origins = *origins;
@@ -129,6 +133,16 @@ void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::pa
         positive(n["ping_interval"], out.ping_interval);
         positive(n["grace"], out.grace);
         assign(out.outbox_frames, n["outbox_frames"].integer(16, 1000000));
+        assign(out.max_connections, n["max_connections"].integer(1, 1000000));
+        assign(out.max_connections_per_address,
+               n["max_connections_per_address"].integer(1, 1000000));
+        if (auto v = n["max_send_queue_bytes"].byteSize()) {
+            if (*v < 64 * 1024 || *v > (std::size_t(1) << 30))
+                n["max_send_queue_bytes"].error("must be between 65536 and 1073741824 bytes");
+            else out.max_send_queue_bytes = *v;
+        }
+        assign(out.frame_rate, n["frame_rate"].integer(1, 100000));
+        assign(out.frame_burst, n["frame_burst"].integer(1, 100000));
     }
     std::filesystem::path p(dir);
     if (p.is_relative()) p = base / p;

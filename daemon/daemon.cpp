@@ -24,6 +24,7 @@
 #include "daemon/console/console_server.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/engine_host.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/intake.hpp"
@@ -89,8 +90,8 @@ struct Daemon::Impl {
                                                   config->storage.sqlite.busy_timeout},
                 &metrics),
           auth(loadAgents(*config)),
-          router(&metrics),
           work(asio::make_work_guard(ioc)),
+          router(&metrics),
           server(ioc, router, metrics, [this] { return limits(); }) {
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
@@ -293,10 +294,12 @@ struct Daemon::Impl {
     outbox::HttpClient http_client;
     std::mutex typing_mutex;
     std::map<std::int64_t, std::chrono::steady_clock::time_point> typing_sent;
-    console::AuthService auth;  // before the router: its login thread uses it
-    http::Router router;
+    console::AuthService auth;  // before the router: its login threads use it
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work;
+    // After the io_context: logins still queued when the router goes hold connections, whose
+    // answers and sockets need the io_context alive.
+    http::Router router;
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
     std::unique_ptr<outbox::OutboxSender> sender;
@@ -321,6 +324,9 @@ Daemon::~Daemon() { stop(); }
 
 void Daemon::start() {
     auto cfg = currentConfig();
+    // Every connection is a descriptor: say at start whether the limit allows them all.
+    ensureDescriptorLimit(cfg->server.limits.max_connections +
+                          (impl_->console_rt ? cfg->console.max_connections : 0));
     impl_->server.start(cfg->server.listen);
     if (impl_->console_rt) impl_->console_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {

@@ -145,6 +145,9 @@ std::string Metrics::render() const {
             messages_ingested.load(std::memory_order_relaxed));
     counter("ccd_messages_deduplicated_total", "Inbound messages answered as repeats.",
             messages_deduplicated.load(std::memory_order_relaxed));
+    counter("ccd_http_accept_failures_total",
+            "HTTP accepts that failed (out of file descriptors and the like).",
+            accept_failures.load(std::memory_order_relaxed));
     out += "# HELP ccd_http_open_connections Open HTTP connections.\n"
            "# TYPE ccd_http_open_connections gauge\n";
     out += fmt::format("ccd_http_open_connections {}\n",

@@ -76,6 +76,7 @@ public:
     Histogram store_batch_size;        ///< writes grouped into one commit
     Histogram outbox_send_seconds;     ///< one request to a provider, sent to answered
     std::atomic<std::int64_t> open_connections{0};
+    std::atomic<std::uint64_t> accept_failures{0};  ///< accepts that failed (out of descriptors)
     std::atomic<std::uint64_t> messages_ingested{0};
     std::atomic<std::uint64_t> messages_deduplicated{0};
 

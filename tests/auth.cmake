@@ -1,6 +1,7 @@
 # Agent accounts and access: agents.yaml, passwords, tokens, throttling, the auth endpoints.
 ccd_add_boost_test(agents_config_test SOURCES unit/agents_config_test.cpp LIBS ccd_config)
 ccd_add_boost_test(auth_test SOURCES unit/auth_test.cpp LIBS ccd_daemon)
+ccd_add_boost_test(login_queue_test SOURCES unit/login_queue_test.cpp LIBS ccd_daemon)
 ccd_add_boost_test(auth_itest SOURCES itest/auth_itest.cpp LIBS ccd_daemon ccd_test_support
                    LABEL integration)
 

@@ -29,6 +29,13 @@ std::optional<std::string> checkKey(std::string_view key) {
         return isAlnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
     });
     if (!ok) return std::string("may hold only A-Z a-z 0-9 . _ : -");
+    if (key.find_first_not_of('.') == std::string_view::npos)
+        return std::string("must not be made of dots only (\".\", \"..\")");
+    return std::nullopt;
+}
+
+std::optional<std::string> checkName(std::string_view name) {
+    if (hasControl(name)) return std::string("must not contain control characters");
     return std::nullopt;
 }
 

@@ -43,8 +43,12 @@ inline constexpr std::size_t kMaxSkuLength = 128;
 inline constexpr std::size_t kMaxAddresses = 100;  ///< per contact, over all channels
 inline constexpr std::size_t kMaxProducts = 1000;
 
-/// Key: 1 to 128 characters of A-Z a-z 0-9 . _ : -
+/// Key: 1 to 128 characters of A-Z a-z 0-9 . _ : -, not made of dots only ("." and ".." would
+/// make /v1/contacts/{key} a path that walks up).
 std::optional<std::string> checkKey(std::string_view key);
+/// A contact's name: no control characters (they would forge lines in logs, CSV exports and
+/// the console).
+std::optional<std::string> checkName(std::string_view name);
 /// Lower-cases `email` in place and checks it is local@domain.tld without spaces.
 std::optional<std::string> normalizeEmail(std::string& email);
 /// E.164: "+", a non-zero digit, 8 to 15 digits in all, nothing else.

@@ -158,6 +158,9 @@ ContactParse parseObject(const json& body, std::string_view key) {
     std::optional<ContactParse> error;
     c.name = optionalString(body, "name", "name", kMaxNameLength, error);
     if (error) return *error;
+    if (c.name) {
+        if (auto bad = checkName(*c.name)) return invalid("name", *bad);
+    }
     c.email = optionalString(body, "email", "email", kMaxEmailLength, error);
     if (error) return *error;
     if (c.email) {

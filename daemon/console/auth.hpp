@@ -1,10 +1,12 @@
 #pragma once
 // Agent accounts and sessions: who may log in (config/agents.yaml, argon2id hashes), bearer
-// tokens (random 256-bit, revocable, expiring), throttling of failed logins per account and per
-// address, and the role checks every endpoint that reveals conversations makes.
-// Tokens and passwords never appear in logs.
+// tokens (random 256-bit, revocable, expiring), throttling of failed logins (by address first;
+// docs/security.md, "Login throttling"), and the role checks every endpoint that reveals
+// conversations makes. Tokens and passwords never appear in logs, nor names that are not
+// accounts (a password typed into the name field): those are logged as a hash prefix.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,18 +46,36 @@ bool atLeast(Role role, Role needed);
 /// "agent", "supervisor", "admin" (as in agents.yaml); nullopt otherwise.
 std::optional<Role> roleFromString(std::string_view name);
 
-/// Limits on failed logins, per account name and per client address. A key that failed
-/// `*_failures` times with no more than `window` between failures is refused for `base_lockout`,
-/// doubled with each further failure up to `max_lockout`. A success clears the account's count;
-/// an address's count expires after `window` without failures (one office behind NAT shares it,
-/// hence its higher limit).
+/// Limits on failed logins (docs/security.md, "Login throttling"). Throttling goes by client
+/// address first, so that nobody can lock someone else out from afar:
+/// - one name from one address: `pair_failures` failures with no more than `window` between
+///   them lock that name for that address for `base_lockout`, doubled with each further failure
+///   up to `max_lockout`; a success clears the count;
+/// - one address, any names: the same with `address_failures` (higher: an office behind NAT
+///   shares an address);
+/// - one name from many addresses: failures from `name_addresses` different addresses within
+///   `window` lock the name for `name_lockout` only, and not for addresses that logged in as
+///   that name before (within `known_for`).
 struct ThrottlePolicy {
-    int account_failures = 5;
+    int pair_failures = 5;
     int address_failures = 20;
+    int name_addresses = 10;
     std::chrono::seconds window = std::chrono::minutes(15);
     std::chrono::seconds base_lockout = std::chrono::minutes(1);
     std::chrono::seconds max_lockout = std::chrono::minutes(15);
+    std::chrono::seconds name_lockout = std::chrono::seconds(30);
+    std::chrono::seconds known_for = std::chrono::hours(24 * 30);
 };
+
+/// A session ended before its time: logout, a password change, the account removed or left
+/// without a password.
+struct RevokedSession {
+    std::string name;
+    std::string token_id;  ///< Principal::token_id of the token
+};
+
+/// Told of sessions that ended; see AuthService::setRevocationListener.
+using RevocationListener = std::function<void(const std::vector<RevokedSession>&)>;
 
 /// Thread safety: every method may be called from any thread (internally locked). login()
 /// takes about 0.1 s of CPU and 64 MiB (argon2id): call it off the I/O threads.
@@ -80,6 +100,15 @@ public:
     /// client's IP, for throttling.
     LoginResult login(std::string_view name, std::string_view password, std::string_view address,
                       std::chrono::system_clock::time_point now);
+    /// The throttle's answer for a login of `name` from `address` now, without checking any
+    /// password (logged like a throttled login()); nullopt when it may be tried. Lets callers
+    /// refuse it before it waits for a hashing worker.
+    std::optional<LoginResult> throttled(std::string_view name, std::string_view address,
+                                         std::chrono::system_clock::time_point now);
+    /// Whether `address` logged in successfully (as anyone) within ThrottlePolicy::known_for:
+    /// its logins go ahead of the others'.
+    bool isKnownAddress(std::string_view address,
+                        std::chrono::system_clock::time_point now) const;
     /// Revokes a token; false when it was not valid.
     bool logout(std::string_view token);
     /// The principal of a valid, unexpired token.
@@ -89,8 +118,12 @@ public:
     /// malformed.
     static std::optional<std::string> bearerToken(std::string_view authorization_header);
 
-    /// New accounts (reload): tokens of removed accounts are revoked; roles follow the file.
+    /// New accounts (reload): tokens of removed accounts, of changed passwords and of accounts
+    /// left without a password are revoked; roles follow the file.
     void reload(config::AgentsConfigPtr accounts);
+    /// The one listener told of the sessions logout() and reload() end, called on the thread
+    /// that ended them, with no lock held; null removes it.
+    void setRevocationListener(RevocationListener listener);
     config::AgentsConfigPtr accounts() const;
 
 private:

@@ -7,11 +7,13 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/console/auth.hpp"
 #include "daemon/console/http_auth.hpp"
+#include "daemon/console/login_queue.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
 
@@ -21,7 +23,7 @@ namespace {
 using channels::WebResponse;
 using nlohmann::json;
 
-constexpr std::size_t kMaxPendingLogins = 64;
+constexpr std::size_t kLoginThreads = 2;
 constexpr std::size_t kMaxNameBytes = 64;
 constexpr std::size_t kMaxPasswordBytes = 1024;
 
@@ -34,50 +36,57 @@ bool isJsonContentType(std::string_view ct) {
     return channels::equalsIgnoreCase(mime, "application/json");
 }
 
-// Runs jobs one at a time on its own thread: argon2id is slow and memory-hungry on purpose.
-class LoginWorker {
+// Runs logins on two threads of their own: argon2id is slow and memory-hungry on purpose
+// (about 0.1 s and 64 MiB each). Two workers and a queue that puts known addresses first keep
+// a real user's login quick while bogus ones pile up (LoginQueue).
+class LoginWorkers {
 public:
-    LoginWorker() : thread_([this] { loop(); }) {}
-    ~LoginWorker() {
+    explicit LoginWorkers(std::size_t threads) {
+        for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+    }
+    ~LoginWorkers() {
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
         cv_.notify_all();
-        thread_.join();
+        for (auto& t : threads_) t.join();
     }
 
-    /// False when the queue is full.
-    bool post(std::function<void()> job) {
+    /// Thread-safe.
+    console::LoginQueue::Admission post(const std::string& address, bool known,
+                                        std::function<void()> job) {
+        console::LoginQueue::Admission admission;
         {
             std::lock_guard lock(mutex_);
-            if (jobs_.size() >= kMaxPendingLogins) return false;
-            jobs_.push_back(std::move(job));
+            admission = queue_.push(address, known, std::move(job));
         }
-        cv_.notify_one();
-        return true;
+        if (admission == console::LoginQueue::Admission::Queued) cv_.notify_one();
+        return admission;
     }
 
 private:
     void loop() {
         for (;;) {
-            std::function<void()> job;
+            std::optional<console::LoginQueue::Job> job;
             {
                 std::unique_lock lock(mutex_);
-                cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                cv_.wait(lock, [this] { return stopping_ || queue_.waiting() > 0; });
                 if (stopping_) return;  // pending jobs drop their Responders: 500
-                job = std::move(jobs_.front());
-                jobs_.pop_front();
+                job = queue_.pop();
             }
-            job();
+            if (!job) continue;
+            job->run();
+            std::lock_guard lock(mutex_);
+            queue_.finished(job->address);
         }
     }
 
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<std::function<void()>> jobs_;
+    console::LoginQueue queue_;
     bool stopping_ = false;
-    std::thread thread_;
+    std::vector<std::thread> threads_;
 };
 
 struct Credentials {
@@ -167,28 +176,44 @@ WebResponse loginAnswer(const console::LoginResult& result) {
     return WebResponse::error(401, "invalid_credentials", "wrong name or password");
 }
 
+WebResponse retryShortly(int status, const char* code, const char* reason) {
+    auto res = WebResponse::error(status, code, reason);
+    res.headers.emplace_back("Retry-After", "1");
+    return res;
+}
+
 }  // namespace
 
 void addAuthRoutes(http::Router& router, console::AuthService& auth) {
-    auto worker = std::make_shared<LoginWorker>();
+    auto workers = std::make_shared<LoginWorkers>(kLoginThreads);
 
     router.add("POST", "/v1/auth/login",
-               [&auth, worker](http::RoutedRequest&& req, http::Responder r) {
+               [&auth, workers](http::RoutedRequest&& req, http::Responder r) {
                    std::optional<WebResponse> error;
                    auto creds = parseLogin(req.http, error);
                    if (!creds) return r.send(std::move(*error));
-                   auto job = [&auth, r, creds = std::move(*creds),
-                               address = req.http.remote_address]() mutable {
+                   const auto& address = req.http.remote_address;
+                   auto now = std::chrono::system_clock::now();
+                   // A throttled login is answered at once: it never waits for a worker.
+                   if (auto refused = auth.throttled(creds->name, address, now))
+                       return r.send(loginAnswer(*refused));
+                   bool known = auth.isKnownAddress(address, now);
+                   auto job = [&auth, r, creds = std::move(*creds), address]() mutable {
                        auto result = auth.login(creds.name, creds.password, address,
                                                 std::chrono::system_clock::now());
                        std::fill(creds.password.begin(), creds.password.end(), '\0');
                        r.send(loginAnswer(result));
                    };
-                   if (!worker->post(std::move(job))) {
-                       auto res = WebResponse::error(503, "busy",
-                                                     "too many logins in progress; retry shortly");
-                       res.headers.emplace_back("Retry-After", "1");
-                       r.send(std::move(res));
+                   switch (workers->post(address, known, std::move(job))) {
+                       case console::LoginQueue::Admission::Queued:
+                           return;
+                       case console::LoginQueue::Admission::TooManyFromAddress:
+                           return r.send(retryShortly(
+                               429, "too_many_attempts",
+                               "too many logins in progress from this address; retry shortly"));
+                       case console::LoginQueue::Admission::Busy:
+                           return r.send(retryShortly(
+                               503, "busy", "too many logins in progress; retry shortly"));
                    }
                });
 

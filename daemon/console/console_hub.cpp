@@ -49,6 +49,13 @@ void ConsoleHub::Impl::fail(const AgentPtr& a, const CommandRef& c, std::string_
     deliver(a, errorFrame(code, reason, c.id, c.conversation_id));
 }
 
+void ConsoleHub::Impl::storeFailed(const AgentPtr& a, const CommandRef& c,
+                                   const store::StoreError& error) {
+    spdlog::error("console: {} of {} (conversation {}): the store failed: {}", toString(c.type),
+                  a->name, c.conversation_id, error.message);
+    fail(a, c, "store_unavailable", "the store is unavailable; try again shortly");
+}
+
 void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
                               std::optional<std::uint64_t> last_seq) {
     auto a = agentState(p.name);
@@ -58,7 +65,8 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
     a->supervisor = isSupervisor(p.role);
     a->online = true;
     auto self = shared_from_this();
-    asio::post(a->strand, guard("attach", [self, a, c, role = p.role, last_seq] {
+    asio::post(a->strand, guard("attach", [self, a, c, role = p.role, token = p.token_id,
+                                           last_seq] {
                    ++a->epoch;
                    a->grace_timer.cancel();
                    if (a->client && a->client != c)
@@ -66,7 +74,13 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
                    a->client = c;
                    a->ready = false;
                    a->role = role;
-                   if (!last_seq) a->supervisor_stream = false;
+                   // Subscriptions carry over to a resume of the same session only: a new
+                   // login (or a connection that does not resume) starts with none.
+                   if (!last_seq || a->token_id != token) {
+                       a->supervisor_stream = false;
+                       a->queue_stream = false;
+                   }
+                   a->token_id = token;
                    if (!a->in_engine) {
                        a->in_engine = true;
                        if (self->deps.profile) {
@@ -109,6 +123,12 @@ void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
 
 void ConsoleHub::Impl::detach(const ClientPtr& c) {
     c->closed = true;
+    if (c->auth_timer) {
+        // The timer's own strand-less completion may race with this; cancel() is idempotent
+        // and the handler checks `closed`.
+        auto timer = c->auth_timer;
+        asio::post(ioc, [timer] { timer->cancel(); });
+    }
     auto a = c->agent;
     if (!a) return;
     auto self = shared_from_this();
@@ -135,6 +155,25 @@ void ConsoleHub::Impl::detach(const ClientPtr& c) {
                     self->deps.engine.submit(routing::AgentLost{a->name}, nullptr);
                 })));
         }));
+}
+
+void ConsoleHub::Impl::revoke(const std::string& name, const std::string& token_id) {
+    AgentPtr a;
+    {
+        std::lock_guard lock(agents_mutex);
+        auto it = agents.find(name);
+        if (it == agents.end()) return;
+        a = it->second;
+    }
+    asio::post(a->strand, guard("revoke", [a, token_id] {
+                   auto c = a->client;
+                   if (!c || !c->principal) return;
+                   if (!token_id.empty() && c->principal->token_id != token_id) return;
+                   c->refused = true;
+                   c->authenticated = false;
+                   spdlog::info("console: closing {}'s connection: their session ended", a->name);
+                   c->connection->close(4001, "the session ended; log in again");
+               }));
 }
 
 void ConsoleHub::Impl::stop() {
@@ -192,9 +231,11 @@ std::shared_ptr<ConsoleHub::Client> ConsoleHub::connected(
         impl_->attach(c, *principal, last_seq);
         return c;
     }
-    auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, impl_->options.auth_timeout);
-    timer->async_wait(guard("auth timeout", [c, timer](const boost::system::error_code& ec) {
-        if (!ec && !c->authenticated && !c->closed)
+    c->auth_timer = std::make_shared<asio::steady_timer>(impl_->ioc, impl_->options.auth_timeout);
+    std::weak_ptr<Client> weak = c;
+    c->auth_timer->async_wait(guard("auth timeout", [weak](const boost::system::error_code& ec) {
+        auto c = weak.lock();
+        if (!ec && c && !c->authenticated && !c->closed)
             c->connection->close(4001, "no auth within the time allowed");
     }));
     return c;
@@ -206,6 +247,14 @@ void ConsoleHub::received(const std::shared_ptr<Client>& client, std::string_vie
     } catch (const std::exception& e) {
         spdlog::error("console: frame: {}", e.what());
         client->connection->send(errorFrame("internal", "the command failed"));
+    }
+}
+
+void ConsoleHub::revoke(const std::string& name, const std::string& token_id) {
+    try {
+        impl_->revoke(name, token_id);
+    } catch (const std::exception& e) {
+        spdlog::error("console: revoke: {}", e.what());
     }
 }
 

@@ -133,6 +133,10 @@ public:
     void received(const std::shared_ptr<Client>& client, std::string_view frame);
     /// The connection is gone (closed or failed).
     void disconnected(const std::shared_ptr<Client>& client);
+    /// The session of `token_id` (every session of the account when empty) ended: logout, a
+    /// password change, the account removed or left without a password. Its connection is
+    /// closed at once with 4001 and its frames are no longer read.
+    void revoke(const std::string& name, const std::string& token_id);
 
     /// Agents with a connection attached now.
     std::size_t connectedAgents() const;

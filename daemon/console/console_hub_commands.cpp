@@ -11,9 +11,21 @@ void ConsoleHub::Impl::replyError(const ClientPtr& c, const ParseError& e) {
         c->connection->send(errorFrame(e.code, e.reason, e.id));
 }
 
+// Before authentication a connection gets one answer to anything but `auth`, and is closed:
+// answering every frame of a client that does not read lets it grow the daemon's memory.
+void ConsoleHub::Impl::refuseUnauthenticated(const ClientPtr& c, const ParseError& e) {
+    if (c->refused.exchange(true)) return;
+    c->connection->send(errorFrame(e.code, e.reason, e.id));
+    c->connection->close(1008, "authenticate first");
+}
+
 void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
+    if (c->refused) return;
     auto parsed = parseCommand(frame);
-    if (!parsed.command) return replyError(c, parsed.error);
+    if (!parsed.command) {
+        if (!c->authenticated) return refuseUnauthenticated(c, parsed.error);
+        return replyError(c, parsed.error);
+    }
     auto& cmd = *parsed.command;
     if (cmd.type == CommandType::Auth) {
         if (c->authenticated)
@@ -21,6 +33,7 @@ void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
                 c, {"already_authenticated", "this connection is already authenticated", cmd.id});
         auto p = deps.authenticate ? deps.authenticate(cmd.token) : std::nullopt;
         if (!p) {
+            c->refused = true;
             c->connection->send(
                 errorFrame("unauthorized", "the token is not valid or has expired", cmd.id));
             c->connection->close(4001, "unauthorized");
@@ -30,7 +43,8 @@ void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
         ack(c->agent, refOf(cmd));
         return;
     }
-    if (!c->authenticated) return replyError(c, {"not_authenticated", "send auth first", cmd.id});
+    if (!c->authenticated)
+        return refuseUnauthenticated(c, {"not_authenticated", "send auth first", cmd.id});
     execute(c->agent, *c->principal, std::move(cmd));
 }
 
@@ -136,15 +150,22 @@ void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cm
                                 routing::PresenceChanged{name, routing::Presence::Available});
             };
             if (cmd.conversation_id <= 0) return finish();
-            std::vector<store::EventRecord> events{
-                {cmd.conversation_id, "wrap_up",
-                 dumpJson(json{{"agent", p.name}, {"disposition", cmd.disposition}}), nowMs()}};
-            return deps.store.appendEvents(
-                std::move(events),
-                guard("wrap_up", [self, a, ref, finish](store::StoreResult<bool> res) {
-                    if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
-                    finish();
-                }));
+            // Only on a conversation the agent holds or held (the engine keeps a resolved one's
+            // agent), or as a supervisor; an unknown id is not_found, never a store error.
+            return withConversation(
+                a, p, ref, true,
+                [self, a, ref, finish, name = p.name, disposition = cmd.disposition](
+                    const std::optional<routing::ConversationSnapshot>&, std::string) {
+                    std::vector<store::EventRecord> events{
+                        {ref.conversation_id, "wrap_up",
+                         dumpJson(json{{"agent", name}, {"disposition", disposition}}), nowMs()}};
+                    self->deps.store.appendEvents(
+                        std::move(events),
+                        guard("wrap_up", [self, a, ref, finish](store::StoreResult<bool> res) {
+                            if (!res) return self->storeFailed(a, ref, *res.error);
+                            finish();
+                        }));
+                });
         }
         case CommandType::Typing:
             if (!deps.typing) return ack(a, ref);
@@ -208,7 +229,7 @@ void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Com
     auto self = shared_from_this();
     deps.store.appendOutbound(
         std::move(m), guard("reply", [self, a, ref, acting](store::StoreResult<std::int64_t> res) {
-            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!res) return self->storeFailed(a, ref, *res.error);
             auto message_id = *res.value;
             self->deps.engine.submit(
                 routing::AgentReplied{ref.conversation_id, acting, false},
@@ -228,7 +249,7 @@ void ConsoleHub::Impl::note(const AgentPtr& a, const CommandRef& ref, const char
     std::vector<store::EventRecord> events{{ref.conversation_id, type, dumpJson(data), nowMs()}};
     deps.store.appendEvents(
         std::move(events), guard("note", [self, a, ref](store::StoreResult<bool> res) {
-            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!res) return self->storeFailed(a, ref, *res.error);
             self->ack(a, ref);
         }));
 }
@@ -240,7 +261,7 @@ void ConsoleHub::Impl::open(const AgentPtr& a, const CommandRef& ref,
         ref.conversation_id,
         guard("open", [self, a, ref,
                        snap](store::StoreResult<std::optional<store::ConversationRecord>> res) {
-            if (!res) return self->fail(a, ref, "store_unavailable", res.error->message);
+            if (!res) return self->storeFailed(a, ref, *res.error);
             if (!*res.value)
                 return self->fail(a, ref, "not_found",
                                   "no conversation " + std::to_string(ref.conversation_id));

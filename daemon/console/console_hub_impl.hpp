@@ -93,6 +93,7 @@ struct ConsoleAgentState {
     bool supervisor_stream = false;  // subscribed to the board
     std::atomic<bool> queue_stream{false};  // subscribed to their queues' waiting lists
     bool in_engine = false;          // announced to the engine and not lost since
+    std::string token_id;            // of the last connection attached
     std::uint64_t epoch = 0;         // invalidates a pending grace timer
     std::atomic<bool> supervisor{false};
     std::atomic<bool> online{false};
@@ -107,6 +108,10 @@ class ConsoleHub::Client {
     std::shared_ptr<ConsoleAgentState> agent;
     std::atomic<bool> authenticated{false};
     std::atomic<bool> closed{false};
+    std::atomic<bool> refused{false};  // closed by the hub: its frames are no longer read
+    // Closes an unauthenticated connection that does not authenticate in time; cancelled when
+    // the connection goes, so that no timer outlives it. Set once, before the client is shared.
+    std::shared_ptr<asio::steady_timer> auth_timer;
 };
 
 using AgentPtr = std::shared_ptr<ConsoleAgentState>;
@@ -149,14 +154,21 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     void ack(const AgentPtr& a, const CommandRef& c, json extra = json::object());
     void fail(const AgentPtr& a, const CommandRef& c, std::string_view code,
               std::string_view reason);
+    /// A store operation failed: logged with the store's words, answered without them
+    /// (`store_unavailable`: SQLite's messages are not for clients).
+    void storeFailed(const AgentPtr& a, const CommandRef& c, const store::StoreError& error);
     /// Binds an authenticated connection to the agent's session: hello, then what was missed.
     void attach(const ClientPtr& c, const Principal& p, std::optional<std::uint64_t> last_seq);
     /// The connection is gone: the grace period starts.
     void detach(const ClientPtr& c);
+    /// Closes (4001) the agent's connection of that token (any token when empty).
+    void revoke(const std::string& name, const std::string& token_id);
     void stop();
 
     // ---- commands (console_hub_commands.cpp) --------------------------------------------------
     void replyError(const ClientPtr& c, const ParseError& e);
+    /// Answers a frame before authentication once, then closes (1008).
+    void refuseUnauthenticated(const ClientPtr& c, const ParseError& e);
     void received(const ClientPtr& c, std::string_view frame);
     /// Submits an event made from a command; answers ack, or error for a Rejected action.
     void submitFor(const AgentPtr& a, const CommandRef& ref, routing::Event event);

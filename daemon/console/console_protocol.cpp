@@ -41,21 +41,30 @@ struct Reader {
         }
         return false;
     }
-    bool string(const char* field, std::string& out, bool required, bool non_empty = true) {
+    bool tooLong(const char* field, std::size_t max) {
+        if (bad.empty()) {
+            bad = field;
+            why = "is longer than " + std::to_string(max) + " bytes";
+        }
+        return false;
+    }
+    bool string(const char* field, std::string& out, bool required, std::size_t max,
+                bool non_empty = true) {
         auto it = j.find(field);
         if (it == j.end() || it->is_null()) {
             return required ? fail(field, "is required") : true;
         }
         if (!it->is_string()) return fail(field, "must be a string");
+        if (it->get_ref<const std::string&>().size() > max) return tooLong(field, max);
         out = it->get<std::string>();
         if (non_empty && out.empty()) return fail(field, "must not be empty");
         return true;
     }
-    bool optionalString(const char* field, std::optional<std::string>& out) {
+    bool optionalString(const char* field, std::optional<std::string>& out, std::size_t max) {
         std::string v;
         auto it = j.find(field);
         if (it == j.end() || it->is_null()) return true;
-        if (!string(field, v, true)) return false;
+        if (!string(field, v, true, max)) return false;
         out = std::move(v);
         return true;
     }
@@ -123,7 +132,7 @@ ParseOutcome parseCommand(std::string_view frame) {
     Reader r{j, {}, {}};
     switch (c.type) {
         case CommandType::Auth: {
-            r.string("token", c.token, true);
+            r.string("token", c.token, true, kMaxTokenBytes);
             auto it = j.find("last_seq");
             if (it != j.end() && !it->is_null()) {
                 if (!it->is_number_unsigned()) r.fail("last_seq", "must be a non-negative integer");
@@ -132,8 +141,9 @@ ParseOutcome parseCommand(std::string_view frame) {
             break;
         }
         case CommandType::Presence:
-            if (r.string("presence", c.presence, true) && c.presence != "available" &&
-                c.presence != "away" && c.presence != "offline" && c.presence != "busy")
+            if (r.string("presence", c.presence, true, kMaxNameBytes) &&
+                c.presence != "available" && c.presence != "away" && c.presence != "offline" &&
+                c.presence != "busy")
                 r.fail("presence", "must be available, away, busy or offline");
             break;
         case CommandType::Accept:
@@ -151,7 +161,7 @@ ParseOutcome parseCommand(std::string_view frame) {
                 }
                 c.window_template = it->get<bool>();
             }
-            r.optionalString("template", c.template_id);
+            r.optionalString("template", c.template_id, kMaxNameBytes);
             if (c.template_id) {
                 auto it = j.find("vars");
                 if (it != j.end() && !it->is_null()) {
@@ -159,44 +169,63 @@ ParseOutcome parseCommand(std::string_view frame) {
                         r.fail("vars", "must be an object");
                         break;
                     }
+                    static_assert(kMaxVars == 32 && kMaxVarNameBytes == 64 &&
+                                      kMaxVarValueBytes == 1024,
+                                  "the reasons below name these limits");
+                    if (it->size() > kMaxVars) {
+                        r.fail("vars", "has more than 32 entries");
+                        break;
+                    }
                     for (const auto& [k, v] : it->items()) {
-                        if (v.is_string()) c.vars[k] = v.get<std::string>();
-                        else if (v.is_number() || v.is_boolean()) c.vars[k] = v.dump();
-                        else r.fail("vars", "values must be strings, numbers or booleans");
+                        if (k.size() > kMaxVarNameBytes) {
+                            r.fail("vars", "names are at most 64 bytes");
+                            break;
+                        }
+                        if (v.is_string()) {
+                            if (v.get_ref<const std::string&>().size() > kMaxVarValueBytes) {
+                                r.fail("vars", "values are at most 1024 bytes");
+                                break;
+                            }
+                            c.vars[k] = v.get<std::string>();
+                        } else if (v.is_number() || v.is_boolean()) {
+                            c.vars[k] = v.dump();
+                        } else {
+                            r.fail("vars", "values must be strings, numbers or booleans");
+                        }
                     }
                 }
-                r.string("text", c.text, false, false);
+                r.string("text", c.text, false, kMaxTextBytes, false);
             } else {
-                r.string("text", c.text, !c.window_template, !c.window_template);
+                r.string("text", c.text, !c.window_template, kMaxTextBytes, !c.window_template);
             }
             break;
         }
         case CommandType::Note:
-            if (r.conversation(c.conversation_id)) r.string("text", c.text, true);
+            if (r.conversation(c.conversation_id)) r.string("text", c.text, true, kMaxTextBytes);
             break;
         case CommandType::Transfer:
             if (!r.conversation(c.conversation_id)) break;
-            r.optionalString("to_agent", c.to_agent);
-            r.optionalString("to_queue", c.to_queue);
-            r.string("note", c.note, false, false);
+            r.optionalString("to_agent", c.to_agent, kMaxNameBytes);
+            r.optionalString("to_queue", c.to_queue, kMaxNameBytes);
+            r.string("note", c.note, false, kMaxNoteBytes, false);
             if (r.bad.empty() && c.to_agent.has_value() == c.to_queue.has_value())
                 r.fail("to_agent", "give exactly one of to_agent and to_queue");
             break;
         case CommandType::WrapUp:
-            r.string("disposition", c.disposition, true);
+            r.string("disposition", c.disposition, true, kMaxDispositionBytes);
             if (j.contains("conversation_id")) r.conversation(c.conversation_id);
             break;
         case CommandType::Resolve:
-            if (r.conversation(c.conversation_id)) r.string("disposition", c.disposition, true);
+            if (r.conversation(c.conversation_id))
+                r.string("disposition", c.disposition, true, kMaxDispositionBytes);
             break;
         case CommandType::Subscribe:
         case CommandType::Unsubscribe:
-            if (r.string("stream", c.stream, true) && c.stream != "supervisor" &&
+            if (r.string("stream", c.stream, true, kMaxNameBytes) && c.stream != "supervisor" &&
                 c.stream != "queues")
                 r.fail("stream", "is \"supervisor\" or \"queues\"");
             break;
     }
-    if (c.text.size() > 32 * 1024 && r.bad.empty()) r.fail("text", "is longer than 32768 bytes");
     if (!r.bad.empty()) {
         out.error = {"bad_request", r.bad + " " + r.why, id};
         return out;

@@ -2,6 +2,7 @@
 // The console protocol's client commands, parsed from JSON text frames without a socket, and the
 // helpers that build server frames. Documented in docs/console-protocol.md.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -50,6 +51,17 @@ struct Command {
     std::string disposition;
     std::string stream;
 };
+
+/// Length limits of the commands' free-text fields, in bytes: what people write fits well
+/// within them, and nothing stored or relayed grows without bound.
+inline constexpr std::size_t kMaxTextBytes = 32 * 1024;        ///< reply and note text
+inline constexpr std::size_t kMaxNoteBytes = 4 * 1024;         ///< a transfer's note
+inline constexpr std::size_t kMaxDispositionBytes = 256;       ///< resolve, wrap_up
+inline constexpr std::size_t kMaxNameBytes = 128;              ///< to_agent, to_queue, template
+inline constexpr std::size_t kMaxTokenBytes = 256;             ///< auth
+inline constexpr std::size_t kMaxVars = 32;                    ///< a template's vars
+inline constexpr std::size_t kMaxVarNameBytes = 64;
+inline constexpr std::size_t kMaxVarValueBytes = 1024;
 
 /// A frame that could not be understood: answered with an `error` frame, the connection kept.
 struct ParseError {

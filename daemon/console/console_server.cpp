@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -16,6 +17,8 @@
 #include <websocketpp/server.hpp>
 
 #include "daemon/console/console_protocol.hpp"
+#include "daemon/http/accept_backoff.hpp"
+#include "daemon/log_text.hpp"
 
 namespace ccd::daemon::console {
 
@@ -69,10 +72,29 @@ std::string bearerToken(std::string_view header) {
 class WsConnection final : public ConsoleConnection,
                            public std::enable_shared_from_this<WsConnection> {
 public:
-    explicit WsConnection(WsServer::connection_ptr c) : con_(std::move(c)) {}
+    WsConnection(WsServer::connection_ptr c, const ConsoleServerOptions& options)
+        : con_(std::move(c)),
+          max_queue_(options.max_send_queue_bytes),
+          rate_(static_cast<double>(options.frame_rate)),
+          burst_(static_cast<double>(std::max<std::size_t>(options.frame_burst, 1))),
+          tokens_(burst_),
+          refilled_(std::chrono::steady_clock::now()) {}
 
+    // A client that does not read its frames makes them pile up here (and in websocketpp's
+    // queue) without bound: past max_send_queue_bytes it is closed instead.
     void send(std::string frame) override {
-        post([self = shared_from_this(), frame = std::move(frame)] {
+        if (closing_) return;
+        auto size = frame.size();
+        if (posted_bytes_.fetch_add(size) + size > max_queue_) {
+            posted_bytes_.fetch_sub(size);
+            return overflow();
+        }
+        post([self = shared_from_this(), frame = std::move(frame), size] {
+            self->posted_bytes_.fetch_sub(size);
+            if (self->overflowed_) return;
+            if (self->con_->get_buffered_amount() + self->posted_bytes_.load() + size >
+                self->max_queue_)
+                return self->overflow();
             websocketpp::lib::error_code ec;
             ec = self->con_->send(frame, websocketpp::frame::opcode::text);
             if (ec) spdlog::debug("console: send: {}", ec.message());
@@ -80,6 +102,7 @@ public:
     }
 
     void close(int code, std::string reason) override {
+        closing_ = true;
         post([self = shared_from_this(), code, reason = std::move(reason)] {
             websocketpp::lib::error_code ec;
             self->con_->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
@@ -93,11 +116,55 @@ public:
         });
     }
 
+    /// Whether close() was called: frames from the client are no longer read.
+    bool closing() const { return closing_; }
+
+    /// One frame from the client, on the connection's strand: false when it is over the rate
+    /// (`frame_burst` at once, `frame_rate` a second on average), and the connection closes.
+    bool takeFrame() {
+        auto now = std::chrono::steady_clock::now();
+        tokens_ = std::min(
+            burst_, tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
+        refilled_ = now;
+        if (tokens_ >= 1.0) {
+            tokens_ -= 1.0;
+            return true;
+        }
+        spdlog::warn("console: closing the connection of {}: more than {} frames a second",
+                     who(), rate_);
+        close(1008, "too many frames");
+        return false;
+    }
+
     std::optional<Principal> principal;
     std::optional<std::uint64_t> last_seq;
     std::shared_ptr<ConsoleHub::Client> client;
 
 private:
+    void overflow() {
+        closing_ = true;
+        if (overflowed_.exchange(true)) return;
+        spdlog::warn(
+            "console: closing the connection of {}: more than {} bytes of frames wait to be sent "
+            "(the client does not read them)",
+            who(), max_queue_);
+        post([self = shared_from_this()] {
+            websocketpp::lib::error_code ec;
+            self->con_->close(websocketpp::close::status::policy_violation,
+                              "too many unread frames", ec);
+        });
+    }
+
+    // For log lines: the agent, or the client's address.
+    std::string who() const {
+        if (principal) return principal->name;
+        try {
+            return forLog(con_->get_remote_endpoint(), 64);
+        } catch (const std::exception&) {
+            return "a client";
+        }
+    }
+
     template <class F>
     void post(F f) {
         auto strand = con_->get_strand();
@@ -113,11 +180,25 @@ private:
     }
 
     WsServer::connection_ptr con_;
+    const std::size_t max_queue_;
+    std::atomic<std::size_t> posted_bytes_{0};  // sent by the hub, not yet handed to websocketpp
+    std::atomic<bool> closing_{false};     // close() called: the hub's frames are dropped
+    std::atomic<bool> overflowed_{false};  // frames already posted are dropped too
+    // The frame rate's token bucket; on the connection's strand.
+    const double rate_;
+    const double burst_;
+    double tokens_;
+    std::chrono::steady_clock::time_point refilled_;
 };
 
 struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
     Impl(asio::io_context& io, std::shared_ptr<ConsoleHub> h, ConsoleServerOptions o)
-        : ioc(io), hub(std::move(h)), options(std::move(o)), ping_timer(io) {}
+        : ioc(io),
+          hub(std::move(h)),
+          options(std::move(o)),
+          ping_timer(io),
+          accept_strand(asio::make_strand(io)),
+          retry_timer(accept_strand) {}
 
     // Connections whose close handler never ran (the io_context stopped first) still hold
     // their client, which holds them back.
@@ -130,11 +211,145 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
     ConsoleServerOptions options;
     WsServer server;
     asio::steady_timer ping_timer;
+    asio::strand<asio::io_context::executor_type> accept_strand;
+    asio::steady_timer retry_timer;     // on accept_strand
+    http::AcceptBackoff backoff;        // on accept_strand
+    http::IntervalLog refusals{std::chrono::seconds(10)};  // under mutex
+    std::atomic<std::uint64_t> accept_failures{0};
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<bool> stopped{false};
 
     mutable std::mutex mutex;
     std::map<Hdl, std::shared_ptr<WsConnection>, std::owner_less<Hdl>> connections;
+    // Every accepted connection's address, until its close or fail handler runs, and how many
+    // there are per address.
+    std::map<Hdl, std::string, std::owner_less<Hdl>> accepted;
+    std::unordered_map<std::string, std::size_t> per_address;
+    bool accept_pending = false;  // an accept is in flight: its connection object is alive
+
+    // Our own accept loop instead of websocketpp's start_accept(), which retries a failed
+    // accept at once: out of descriptors that spins a core. The loop also caps connections
+    // per client address before any byte of theirs is read.
+    void acceptNext() {
+        if (stopped || !server.is_listening()) return;
+        websocketpp::lib::error_code ec;
+        auto con = server.get_connection();
+        if (!con) {
+            return asio::post(accept_strand, [self = shared_from_this()] {
+                self->acceptFailed(websocketpp::error::make_error_code(
+                    websocketpp::error::con_creation_failed));
+            });
+        }
+        {
+            std::lock_guard lock(mutex);
+            accept_pending = true;
+        }
+        std::weak_ptr<Impl> weak = shared_from_this();
+        server.async_accept(
+            websocketpp::lib::static_pointer_cast<WsServer::transport_con_type>(con),
+            [weak, con](const websocketpp::lib::error_code& aec) {
+                auto self = weak.lock();
+                if (!self) return;
+                try {
+                    self->onAccepted(con, aec);
+                } catch (const std::exception& e) {
+                    spdlog::warn("console: accept: {}", e.what());
+                }
+            },
+            ec);
+        if (ec) {
+            std::lock_guard lock(mutex);
+            accept_pending = false;
+        }
+    }
+
+    void onAccepted(const WsServer::connection_ptr& con, const websocketpp::lib::error_code& ec) {
+        {
+            std::lock_guard lock(mutex);
+            accept_pending = false;
+        }
+        // A connection whose accept failed was never started: dropping it is enough.
+        if (ec) {
+            if (stopped || ec == websocketpp::error::operation_canceled) return;
+            return asio::post(accept_strand, [self = shared_from_this(), ec] {
+                self->acceptFailed(ec);
+            });
+        }
+        asio::post(accept_strand, [self = shared_from_this()] { self->backoff.succeeded(); });
+        boost::system::error_code remote_ec;
+        auto& socket = con->get_raw_socket();
+        auto remote = socket.remote_endpoint(remote_ec);
+        std::string address = remote_ec ? std::string() : remote.address().to_string();
+        if (!admit(con->get_handle(), address)) {
+            boost::system::error_code ignored;
+            socket.close(ignored);
+        } else {
+            con->start();
+        }
+        acceptNext();
+    }
+
+    // On accept_strand.
+    void acceptFailed(const websocketpp::lib::error_code& ec) {
+        accept_failures.fetch_add(1, std::memory_order_relaxed);
+        // websocketpp hands on a generic transport error, not the errno: pause after every
+        // failure (a client gone before its accept is rare; descriptors running out is not).
+        auto d = backoff.failed(std::chrono::steady_clock::now(), /*resources=*/true);
+        if (d.log)
+            spdlog::warn("console: accept failed: {} ({} more since the last report); {}",
+                         ec.message(), d.quiet,
+                         d.pause.count()
+                             ? "pausing accepts for " + std::to_string(d.pause.count()) +
+                                   " ms, the open connections are served"
+                             : std::string("accepting again"));
+        if (d.pause.count() == 0) return acceptNext();
+        retry_timer.expires_after(d.pause);
+        retry_timer.async_wait([self = shared_from_this()](const boost::system::error_code& wec) {
+            if (wec || self->stopped) return;
+            self->acceptNext();
+        });
+    }
+
+    bool admit(const Hdl& h, const std::string& address) {
+        std::lock_guard lock(mutex);
+        auto& n = per_address[address];
+        bool ok = !stopped && accepted.size() < options.max_connections &&
+                  n < options.max_connections_per_address;
+        if (!ok) {
+            if (n == 0) per_address.erase(address);
+            std::uint64_t quiet = 0;
+            if (refusals.shouldLog(std::chrono::steady_clock::now(), quiet))
+                spdlog::warn(
+                    "console: refusing a connection from {}: {} open in all (limit {}), at most "
+                    "{} from one address ({} more refused since the last report)",
+                    forLog(address, 64), accepted.size(), options.max_connections,
+                    options.max_connections_per_address, quiet);
+            return false;
+        }
+        ++n;
+        accepted[h] = address;
+        return true;
+    }
+
+    // Under mutex: the connection's place is free again.
+    void releaseLocked(const Hdl& h) {
+        auto it = accepted.find(h);
+        if (it == accepted.end()) return;
+        auto pa = per_address.find(it->second);
+        if (pa != per_address.end() && --pa->second == 0) per_address.erase(pa);
+        accepted.erase(it);
+    }
+
+    // A connection destroyed without its close or fail handler (websocketpp skips them for
+    // a handshake cancelled at shutdown) gives its place back here.
+    void sweepAccepted() {
+        std::lock_guard lock(mutex);
+        std::vector<Hdl> gone;
+        for (const auto& [h, address] : accepted) {
+            if (h.expired()) gone.push_back(h);
+        }
+        for (const auto& h : gone) releaseLocked(h);
+    }
 
     std::shared_ptr<WsConnection> find(Hdl h) {
         std::lock_guard lock(mutex);
@@ -156,12 +371,12 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
             bool allowed = false;
             for (const auto& o : options.allowed_origins) allowed = allowed || o == origin;
             if (!allowed) {
-                spdlog::warn("console: refused a websocket from origin {}", origin);
+                spdlog::warn("console: refused a websocket from origin {}", forLog(origin));
                 con->set_status(websocketpp::http::status_code::forbidden);
                 return false;
             }
         }
-        auto ws = std::make_shared<WsConnection>(con);
+        auto ws = std::make_shared<WsConnection>(con, options);
         const auto& authorization = con->get_request_header("Authorization");
         if (!authorization.empty()) {
             auto token = bearerToken(authorization);
@@ -185,7 +400,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
 
     void message(Hdl h, const WsServer::message_ptr& msg) {
         auto ws = find(h);
-        if (!ws || !ws->client) return;
+        if (!ws || !ws->client || ws->closing() || !ws->takeFrame()) return;
         if (msg->get_opcode() != websocketpp::frame::opcode::text) {
             ws->send(errorFrame("bad_request", "commands are JSON text frames"));
             return;
@@ -197,6 +412,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
         std::shared_ptr<WsConnection> ws;
         {
             std::lock_guard lock(mutex);
+            releaseLocked(h);
             auto it = connections.find(h);
             if (it == connections.end()) return;
             ws = std::move(it->second);
@@ -220,6 +436,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
                     for (const auto& [h, ws] : self->connections) all.push_back(ws);
                 }
                 for (const auto& ws : all) ws->ping();
+                self->sweepAccepted();
             } catch (const std::exception& e) {
                 spdlog::warn("console: ping: {}", e.what());
             }
@@ -303,8 +520,7 @@ void ConsoleServer::start() {
                                  (ec ? ec.message() : wec.message()));
     auto local = impl_->server.get_local_endpoint(ec);
     impl_->bound_port = ec ? a.port : local.port();
-    impl_->server.start_accept(wec);
-    if (wec) throw std::runtime_error("console: cannot accept: " + wec.message());
+    impl_->acceptNext();
     impl_->armPing();
     spdlog::info("console: websocket listening on ws://{}:{}/", a.host, port());
 }
@@ -317,12 +533,25 @@ void ConsoleServer::stop() {
     impl_->ping_timer.cancel(ec);
     websocketpp::lib::error_code wec;
     if (impl_->server.is_listening()) impl_->server.stop_listening(wec);
+    asio::post(impl_->accept_strand, [impl = impl_] { impl->retry_timer.cancel(); });
     std::vector<std::shared_ptr<WsConnection>> all;
     {
         std::lock_guard lock(impl_->mutex);
         for (const auto& [h, ws] : impl_->connections) all.push_back(ws);
     }
     for (const auto& ws : all) ws->close(1001, "ccd is shutting down");
+}
+
+std::uint64_t ConsoleServer::acceptFailures() const { return impl_->accept_failures.load(); }
+
+bool ConsoleServer::idle() const {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopped || !impl_->connections.empty() || impl_->accept_pending) return false;
+    // Connections still in their opening handshake (their object alive) are in flight too.
+    for (const auto& [h, address] : impl_->accepted) {
+        if (!h.expired()) return false;
+    }
+    return true;
 }
 
 std::size_t ConsoleServer::openConnections() const {

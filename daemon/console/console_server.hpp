@@ -41,6 +41,13 @@ struct ConsoleServerOptions {
     std::size_t max_frame_bytes = 64 * 1024;  ///< a larger message closes with 1009
     std::chrono::milliseconds ping_interval = std::chrono::seconds(20);
     std::size_t max_connections = 10000;
+    std::size_t max_connections_per_address = 256;  ///< further ones are closed at accept
+    /// Bytes queued for one connection (a client that does not read); past it: closed, 1008.
+    std::size_t max_send_queue_bytes = 16 * 1024 * 1024;
+    /// Frames a connection may send: `frame_burst` at once, then `frame_rate` a second; past
+    /// it the connection is closed with 1008.
+    std::size_t frame_rate = 50;
+    std::size_t frame_burst = 200;
 };
 
 /// Thread safety: start() and stop() from one control thread; connections run on the
@@ -61,6 +68,11 @@ public:
     void stop();
     /// Connections open now.
     std::size_t openConnections() const;
+    /// Accepts that failed (out of descriptors and the like) since start.
+    std::uint64_t acceptFailures() const;
+    /// After stop(): whether nothing is in flight any more (no connection open, no accept
+    /// pending), so that the io_context may stop without abandoning a connection object.
+    bool idle() const;
 
     struct Impl;
 
@@ -90,7 +102,8 @@ public:
     virtual void start() = 0;
     /// Closes every console connection (the closing handshakes run on). Idempotent.
     virtual void stop() = 0;
-    /// Websocket connections not closed yet.
+    /// Websocket connections not closed yet; after stop(), at least 1 while anything is still
+    /// in flight (ConsoleServer::idle()).
     virtual std::size_t openConnections() const = 0;
     virtual std::uint16_t port() const = 0;
     virtual ConsoleHub& hub() = 0;

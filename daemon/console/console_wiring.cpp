@@ -1,5 +1,7 @@
 #include "daemon/console/console_server.hpp"
 
+#include <atomic>
+
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/console/auth.hpp"
@@ -19,8 +21,9 @@ namespace {
 class Runtime final : public ConsoleRuntime {
 public:
     Runtime(const config::DaemonConfig& config, ConsoleServices s)
-        : ioc_(s.ioc), http_listen_(config.server.listen), http_port_(std::move(s.http_port)),
-          console_(config.console), gateway_(makeEngineHostGateway(s.engine)) {
+        : ioc_(s.ioc), auth_(s.auth), http_listen_(config.server.listen),
+          http_port_(std::move(s.http_port)), console_(config.console),
+          gateway_(makeEngineHostGateway(s.engine)) {
         AuthService* auth = &s.auth;
         ConsoleHubOptions options;
         options.grace = console_.grace;
@@ -39,6 +42,10 @@ public:
                            },
                            std::move(s.render), std::move(s.check_reply), std::move(s.typing)},
             options);
+        // Logout, a password change, an account removed: its websockets close at once.
+        auth_.setRevocationListener([hub = hub_](const std::vector<RevokedSession>& ended) {
+            for (const auto& r : ended) hub->revoke(r.name, r.token_id);
+        });
         s.engine.addListener([hub = hub_](const EngineHost::Notification& n) {
             hub->onEngineActions(n.event, n.actions, [&n](std::int64_t id) {
                 ConsoleHub::OfferDetails d;
@@ -51,7 +58,10 @@ public:
         });
         addPageRoutes(s.router, console_.static_dir, [this] { return port(); });
     }
-    ~Runtime() override { stop(); }
+    ~Runtime() override {
+        stop();
+        auth_.setRevocationListener(nullptr);
+    }
 
     void start() override {
         ConsoleServerOptions o;
@@ -61,28 +71,41 @@ public:
             o.allowed_origins = defaultOrigins(http_listen_, http_port_ ? http_port_() : 0);
         o.max_frame_bytes = console_.max_frame_bytes;
         o.ping_interval = console_.ping_interval;
+        o.max_connections = console_.max_connections;
+        o.max_connections_per_address = console_.max_connections_per_address;
+        o.max_send_queue_bytes = console_.max_send_queue_bytes;
+        o.frame_rate = console_.frame_rate;
+        o.frame_burst = console_.frame_burst;
         server_ = std::make_unique<ConsoleServer>(ioc_, hub_, o);
         server_->start();
         hub_->start();
     }
     void stop() override {
+        stopped_ = true;
         hub_->stop();
         if (server_) server_->stop();
     }
     std::uint16_t port() const override { return server_ ? server_->port() : 0; }
     std::size_t openConnections() const override {
-        return server_ ? server_->openConnections() : 0;
+        if (!server_) return 0;
+        auto n = server_->openConnections();
+        // Once stopped, what is still in flight (the cancelled accept, a connection in its
+        // opening handshake) counts too: the daemon waits for it before stopping its threads.
+        if (n == 0 && stopped_ && !server_->idle()) n = 1;
+        return n;
     }
     ConsoleHub& hub() override { return *hub_; }
 
 private:
     asio::io_context& ioc_;
+    AuthService& auth_;
     config::ListenAddress http_listen_;
     std::function<std::uint16_t()> http_port_;
     config::ConsoleConfig console_;
     std::unique_ptr<EngineGateway> gateway_;
     std::shared_ptr<ConsoleHub> hub_;
     std::unique_ptr<ConsoleServer> server_;
+    std::atomic<bool> stopped_{false};
 };
 
 }  // namespace

@@ -8,13 +8,17 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
 #include "ccd_version.hpp"
+#include "daemon/http/accept_backoff.hpp"
 #include "daemon/http/router.hpp"
+#include "daemon/http/transfer_coding.hpp"
+#include "daemon/log_text.hpp"
 #include "daemon/metrics.hpp"
 
 namespace ccd::daemon::http {
@@ -34,15 +38,23 @@ class Session;
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     Impl(asio::io_context& ioc, const Router& router, Metrics& metrics,
          std::function<config::ServerLimits()> limits)
-        : ioc(ioc), acceptor(asio::make_strand(ioc)), router(router), metrics(metrics),
-          limits(std::move(limits)) {}
+        : ioc(ioc), acceptor(asio::make_strand(ioc)), retry_timer(acceptor.get_executor()),
+          router(router), metrics(metrics), limits(std::move(limits)) {}
 
     void accept();
     void onAccept(beast::error_code ec, StrandSocket socket);
-    void forget(Session* s);
+    void onAcceptFailed(const beast::error_code& ec);
+    /// Takes a place for a connection from `address`; false when every place is taken or the
+    /// address has all of its own.
+    bool admit(const std::string& address, const config::ServerLimits& l);
+    /// Gives a connection's place back (its session is gone).
+    void release(Session* s, const std::string& address);
 
     asio::io_context& ioc;
     tcp::acceptor acceptor;
+    asio::steady_timer retry_timer;  // on the acceptor's strand, like the backoff
+    AcceptBackoff backoff;
+    IntervalLog refusals{std::chrono::seconds(10)};
     const Router& router;
     Metrics& metrics;
     std::function<config::ServerLimits()> limits;
@@ -51,23 +63,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
     mutable std::mutex sessions_mutex;
     std::unordered_map<Session*, std::weak_ptr<Session>> session_refs;
+    std::unordered_map<std::string, std::size_t> per_address;  // open connections by address
 };
 
 /// One connection. All its handlers run on its strand; one write at a time (a request is read
 /// only after the previous response is written, so responses keep the order of requests).
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server)
-        : stream_(std::move(socket)), server_(std::move(server)) {
-        beast::error_code ec;
-        auto ep = stream_.socket().remote_endpoint(ec);
-        if (!ec) remote_ = ep.address().to_string();
-    }
+    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server, std::string remote)
+        : stream_(std::move(socket)), server_(std::move(server)), remote_(std::move(remote)) {}
 
-    ~Session() {
-        server_->metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
-        server_->forget(this);
-    }
+    ~Session() { server_->release(this, remote_); }
 
     void start() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->readHeader(); });
@@ -88,9 +94,25 @@ private:
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
         parser_->body_limit(limits_.max_body_bytes);
-        // Waiting for the next request of a kept-alive connection is bounded by the idle timeout;
-        // once its first bytes are in, the whole request must arrive within the read timeout.
-        stream_.expires_after(buffer_.size() > 0 ? limits_.read_timeout : limits_.idle_timeout);
+        if (buffer_.size() > 0) return startRequest();
+        // Waiting for a request (the first, or the next on a kept-alive connection) is bounded
+        // by the idle timeout.
+        stream_.expires_after(limits_.idle_timeout);
+        stream_.async_read_some(
+            buffer_.prepare(4096),
+            beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+    }
+
+    void onFirstBytes(beast::error_code ec, std::size_t n) {
+        if (ec) return onReadError(ec);
+        buffer_.commit(n);
+        startRequest();
+    }
+
+    // Once a request's first bytes are in, all of it, headers included, must arrive within the
+    // read timeout: a client cannot hold the connection by sending its headers slowly.
+    void startRequest() {
+        stream_.expires_after(limits_.read_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  beast::bind_front_handler(&Session::onHeader, shared_from_this()));
     }
@@ -99,13 +121,16 @@ private:
         if (ec) return onReadError(ec);
         started_ = std::chrono::steady_clock::now();
         auto& req = parser_->get();
+        version_ = req.version();
+        if (auto bad = framingProblem(req)) {
+            return answerProtocolError(bad->status, bad->code.c_str(), bad->reason);
+        }
         auto expect = req[bhttp::field::expect];
         if (!expect.empty() && beast::iequals(expect, "100-continue")) {
             if (auto len = parser_->content_length(); len && *len > limits_.max_body_bytes) {
                 return answerProtocolError(413, "payload_too_large", tooLargeReason());
             }
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-            stream_.expires_after(limits_.read_timeout);
             return bhttp::async_write(stream_, *cont,
                                       [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
                                           if (wec) return self->closeNow();
@@ -115,8 +140,21 @@ private:
         readBody();
     }
 
+    // Transfer-Encoding the server cannot frame by (RFC 9112 6.3): see transfer_coding.hpp.
+    static std::optional<FramingError> framingProblem(
+        const bhttp::request<bhttp::string_body>& req) {
+        std::vector<std::string_view> values;
+        for (auto range = req.equal_range(bhttp::field::transfer_encoding);
+             range.first != range.second; ++range.first) {
+            values.push_back(range.first->value());
+        }
+        if (values.empty()) return std::nullopt;
+        return checkTransferEncoding(values, req.count(bhttp::field::content_length) > 0,
+                                     req.version());
+    }
+
+    // Within the deadline set when the request started.
     void readBody() {
-        stream_.expires_after(limits_.read_timeout);
         bhttp::async_read(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::onRead, shared_from_this()));
     }
@@ -206,9 +244,23 @@ private:
         if (!res_.keep_alive()) {
             beast::error_code ignored;
             stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return closeNow();
+            return drainThenClose();
         }
         readHeader();
+    }
+
+    // Closing with unread bytes in the socket would send a reset, which may destroy the answer
+    // before the client reads it (a refused request's body, the bytes after it): read and drop
+    // what the client still sends, briefly, then close.
+    void drainThenClose() {
+        stream_.expires_after(std::min<std::chrono::milliseconds>(limits_.read_timeout,
+                                                                  std::chrono::seconds(2)));
+        buffer_.clear();
+        stream_.async_read_some(
+            buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) return self->closeNow();
+                self->drainThenClose();
+            });
     }
 
     void closeNow() {
@@ -238,25 +290,29 @@ void HttpServer::Impl::accept() {
 
 void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     if (stopping.load()) return;
-    if (ec) {
-        if (ec == asio::error::operation_aborted) return;
-        spdlog::warn("http: accept failed: {}", ec.message());
-        // Out of descriptors and similar: keep serving the connections we have.
-        return accept();
-    }
-    auto max = limits().max_connections;
-    if (static_cast<std::size_t>(metrics.open_connections.load()) >= max) {
-        spdlog::warn("http: refusing a connection: {} connections open (limit {})",
-                     metrics.open_connections.load(), max);
+    if (ec) return onAcceptFailed(ec);
+    backoff.succeeded();
+    auto lim = limits();
+    beast::error_code remote_ec;
+    auto remote = socket.remote_endpoint(remote_ec);
+    std::string address = remote_ec ? std::string() : remote.address().to_string();
+    // One client cannot take every place: idle connections of its own are capped too.
+    if (!admit(address, lim)) {
+        std::uint64_t quiet = 0;
+        if (refusals.shouldLog(std::chrono::steady_clock::now(), quiet))
+            spdlog::warn(
+                "http: refusing a connection from {}: {} open in all (limit {}), at most {} from "
+                "one address ({} more refused since the last report)",
+                forLog(address, 64), metrics.open_connections.load(), lim.max_connections,
+                lim.max_connections_per_address, quiet);
         beast::error_code ignored;
         socket.close(ignored);
         return accept();
     }
-    metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
     // Answers are small and written whole: send them at once, never held back by Nagle.
     beast::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
+    auto session = std::make_shared<Session>(std::move(socket), shared_from_this(), address);
     {
         std::lock_guard lock(sessions_mutex);
         session_refs.emplace(session.get(), session);
@@ -265,9 +321,49 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     accept();
 }
 
-void HttpServer::Impl::forget(Session* s) {
+// Out of descriptors the pending connection stays in the backlog and accepting again at once
+// fails again at once: pause (longer while it goes on), and log once in a while; the open
+// connections are served meanwhile.
+void HttpServer::Impl::onAcceptFailed(const beast::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    metrics.accept_failures.fetch_add(1, std::memory_order_relaxed);
+    bool resources = ec.category() == asio::error::get_system_category() &&
+                     AcceptBackoff::outOfResources(ec.value());
+    auto d = backoff.failed(std::chrono::steady_clock::now(), resources);
+    if (d.log)
+        spdlog::warn("http: accept failed: {} ({} more since the last report); {}", ec.message(),
+                     d.quiet,
+                     d.pause.count() ? "pausing accepts for " + std::to_string(d.pause.count()) +
+                                           " ms, the open connections are served"
+                                     : std::string("accepting again"));
+    if (d.pause.count() == 0) return accept();
+    retry_timer.expires_after(d.pause);
+    retry_timer.async_wait([self = shared_from_this()](const beast::error_code& wait_ec) {
+        if (wait_ec || self->stopping.load()) return;
+        self->accept();
+    });
+}
+
+bool HttpServer::Impl::admit(const std::string& address, const config::ServerLimits& l) {
+    std::lock_guard lock(sessions_mutex);
+    if (static_cast<std::size_t>(metrics.open_connections.load()) >= l.max_connections)
+        return false;
+    auto& n = per_address[address];
+    if (n >= l.max_connections_per_address) {
+        if (n == 0) per_address.erase(address);
+        return false;
+    }
+    ++n;
+    metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void HttpServer::Impl::release(Session* s, const std::string& address) {
     std::lock_guard lock(sessions_mutex);
     session_refs.erase(s);
+    metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    auto it = per_address.find(address);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, Metrics& metrics,
@@ -299,6 +395,7 @@ void HttpServer::stop() {
     asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
         beast::error_code ignored;
         impl->acceptor.close(ignored);
+        impl->retry_timer.cancel();
     });
     std::vector<std::shared_ptr<Session>> live;
     {

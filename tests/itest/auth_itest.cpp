@@ -3,7 +3,15 @@
 #define BOOST_TEST_MODULE auth_itest
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +61,8 @@ struct AuthDaemon {
         cfg->server.listen.port = 0;
         cfg->storage.sqlite.path = dir.file("ccd.db");
         cfg->agents_path = dir.file("agents.yaml");
+        // Logins still queued when a test ends are not waited for.
+        cfg->server.shutdown_grace = std::chrono::milliseconds(200);
         daemon = std::make_unique<daemon::Daemon>(cfg);
         daemon->start();
         port = daemon->port();
@@ -194,4 +204,71 @@ BOOST_AUTO_TEST_CASE(reload_takes_new_accounts_and_revokes_removed_ones) {
     BOOST_TEST(me.status == 200);
     BOOST_TEST(bodyOf(me)["role"] == "admin");
     BOOST_TEST(login(c, "alice", "alice password").status == 401);
+}
+
+namespace {
+
+/// A login request sent from a loopback address of its own, answered later (or not at all).
+class PendingLogin {
+public:
+    PendingLogin(std::uint16_t port, const std::string& source, const std::string& name) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(port);
+        ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+            ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0)
+            throw std::runtime_error("cannot connect from " + source);
+        std::string body = json{{"name", name}, {"password", "guess"}}.dump();
+        std::string req = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          "application/json\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body;
+        if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
+            throw std::runtime_error("cannot send from " + source);
+    }
+    ~PendingLogin() { ::close(fd_); }
+    PendingLogin(const PendingLogin&) = delete;
+    PendingLogin& operator=(const PendingLogin&) = delete;
+
+    /// Whether an answer (or the end of the connection) has arrived.
+    bool answered() const {
+        pollfd p{fd_, POLLIN, 0};
+        return ::poll(&p, 1, 0) > 0;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_known_address_logs_in_ahead_of_a_flood_of_bogus_logins) {
+    AuthDaemon d;
+    HttpClient c(d.port);
+    BOOST_REQUIRE(login(c, "alice", "alice password").status == 200);  // 127.0.0.1 is known now
+    // Bogus logins from many addresses (each guessing a different name, so no throttle answers
+    // them early): more than the login queue holds.
+    std::vector<std::unique_ptr<PendingLogin>> bogus;
+    for (int i = 0; i < 90; ++i)
+        bogus.push_back(std::make_unique<PendingLogin>(d.port, "127.0.1." + std::to_string(i + 1),
+                                                       "ghost" + std::to_string(i)));
+    // Some are answered at once (busy): the queue is full.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto answered = [&] {
+        int n = 0;
+        for (const auto& b : bogus) n += b->answered() ? 1 : 0;
+        return n;
+    };
+    while (answered() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    BOOST_REQUIRE(answered() > 0);
+
+    auto r = login(c, "alice", "alice password");
+    BOOST_TEST(r.status == 200);
+    // alice went ahead of the bogus logins that were waiting before her.
+    BOOST_TEST(static_cast<int>(bogus.size()) - answered() >= 10);
 }

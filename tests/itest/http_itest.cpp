@@ -10,9 +10,18 @@
 #include <set>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include "daemon/console/auth.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
+#include "tests/support/descriptor_exhaustion.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/log_capture.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "channels/api/api_channel.hpp"
 
@@ -314,4 +323,143 @@ BOOST_AUTO_TEST_CASE(stop_finishes_requests_in_progress_and_refuses_new_connecti
     // Every acknowledged message is in the file.
     BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") >= accepted.load());
     BOOST_CHECK_THROW(HttpClient(d.port).get("/healthz"), std::exception);
+}
+
+BOOST_AUTO_TEST_CASE(transfer_encodings_not_ending_in_chunked_are_400_and_close) {
+    // RFC 9112 6.3: framing the server cannot trust is an error, and the connection ends, so
+    // that bytes after it (here a second request) are never run as a request of their own.
+    RunningDaemon d;
+    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::string length = std::to_string(smuggled.size());
+    struct Case {
+        std::string headers;
+        int status;
+    };
+    for (const Case& c :
+         {Case{"Transfer-Encoding: gzip\r\n", 400}, Case{"Transfer-Encoding: xchunked\r\n", 400},
+          Case{"Transfer-Encoding: chunked, identity\r\n", 400},
+          Case{"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", 400},
+          Case{"Transfer-Encoding: gzip\r\nContent-Length: " + length + "\r\n", 400},
+          Case{"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400},
+          Case{"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400},
+          // Chunked framing is sound, but ccd cannot undo gzip: 501.
+          Case{"Transfer-Encoding: gzip, chunked\r\n", 501}}) {
+        BOOST_TEST_CONTEXT(c.headers) {
+            auto out = HttpClient::exchange(
+                d.port,
+                "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                    c.headers + "\r\n" + smuggled,
+                10000);
+            BOOST_TEST(out.received.rfind("HTTP/1.1 " + std::to_string(c.status), 0) == 0);
+            std::size_t responses = 0;
+            for (auto at = out.received.find("HTTP/1.1 "); at != std::string::npos;
+                 at = out.received.find("HTTP/1.1 ", at + 1))
+                ++responses;
+            BOOST_TEST(responses == 1u);
+            BOOST_TEST(out.closed);
+        }
+    }
+    // Chunked alone is fine.
+    std::string body = R"({"from":{"id":"te"},"text":"chunked"})";
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", body.size());
+    auto ok =
+        HttpClient::raw(d.port,
+                        "POST /v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                            std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+    BOOST_TEST(ok.rfind("HTTP/1.1 202", 0) == 0);
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_started_request_must_arrive_within_the_read_timeout) {
+    // The idle timeout is for waiting for a request; once its first bytes are in, the headers
+    // too must arrive within the (shorter) read timeout.
+    RunningDaemon d([](config::DaemonConfig& c) {
+        c.server.limits.read_timeout = std::chrono::milliseconds(200);
+        c.server.limits.idle_timeout = std::chrono::hours(1);
+    });
+    auto fresh = HttpClient::exchange(d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 20000);
+    BOOST_TEST(fresh.received.empty());
+    BOOST_TEST(fresh.closed);
+    // The second request of a kept-alive connection too.
+    auto second = HttpClient::exchange(
+        d.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n",
+        20000);
+    BOOST_TEST(second.received.rfind("HTTP/1.1 200", 0) == 0);
+    BOOST_TEST(second.closed);
+}
+
+BOOST_AUTO_TEST_CASE(connections_from_one_address_are_capped) {
+    RunningDaemon d([](config::DaemonConfig& c) {
+        c.server.limits.max_connections_per_address = 2;
+    });
+    const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    auto a = std::make_unique<HttpClient>(d.port);
+    HttpClient b(d.port);
+    BOOST_TEST(a->get("/healthz").status == 200);
+    BOOST_TEST(b.get("/healthz").status == 200);
+    // A third one from the same address is closed unanswered.
+    auto third = HttpClient::exchange(d.port, get, 10000);
+    BOOST_TEST(third.received.empty());
+    BOOST_TEST(third.closed);
+    // Other addresses are not affected.
+    auto other = HttpClient::exchange(d.port, get, 10000, "127.0.0.2");
+    BOOST_TEST(other.received.rfind("HTTP/1.1 200", 0) == 0);
+    // A slot comes back when one of the two closes (as soon as ccd has seen it close).
+    a.reset();
+    bool served = false;
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         !served && std::chrono::steady_clock::now() < deadline;) {
+        served = HttpClient::exchange(d.port, get, 10000).received.rfind("HTTP/1.1 200", 0) == 0;
+    }
+    BOOST_TEST(served);
+}
+
+BOOST_AUTO_TEST_CASE(accept_backs_off_and_logs_once_while_descriptors_run_out) {
+    namespace asio = boost::asio;
+    asio::io_context ioc;
+    auto work = asio::make_work_guard(ioc);
+    daemon::Metrics metrics;
+    daemon::http::Router router(&metrics);
+    router.add("GET", "/healthz", [](daemon::http::RoutedRequest&&, daemon::http::Responder r) {
+        r.send(channels::WebResponse::json(200, R"({"status":"ok"})"));
+    });
+    daemon::http::HttpServer server(ioc, router, metrics, [] { return config::ServerLimits{}; });
+    server.start({"127.0.0.1", 0});
+    std::thread io([&] { ioc.run(); });
+    testing::LogCapture log;
+
+    // The client's socket exists before the descriptors run out; it connects after (the kernel
+    // completes the handshake), and ccd cannot accept it while the process has none left.
+    asio::io_context client_ioc;
+    asio::ip::tcp::socket client(client_ioc);
+    client.open(asio::ip::tcp::v4());
+    {
+        testing::DescriptorExhaustion full;
+        client.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (metrics.accept_failures.load() < 3 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    BOOST_TEST(metrics.accept_failures.load() >= 3u);
+    // Once per interval, not once per failure.
+    BOOST_TEST(log.count("accept failed") == 1u);
+
+    // Descriptors are back: the waiting connection is accepted and served.
+    std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    asio::write(client, asio::buffer(get));
+    std::string answer;
+    boost::system::error_code ec;
+    char buf[1024];
+    for (;;) {
+        auto n = client.read_some(asio::buffer(buf), ec);
+        if (ec) break;
+        answer.append(buf, n);
+    }
+    BOOST_TEST(answer.rfind("HTTP/1.1 200", 0) == 0);
+    server.stop();
+    work.reset();
+    ioc.stop();
+    io.join();
 }

@@ -7,6 +7,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cerrno>
+
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -84,19 +86,33 @@ HttpReply HttpClient::postJson(const std::string& target, const std::string& bod
 }
 
 std::string HttpClient::raw(std::uint16_t port, const std::string& bytes, int timeout_ms) {
+    return exchange(port, bytes, timeout_ms).received;
+}
+
+RawExchange HttpClient::exchange(std::uint16_t port, const std::string& bytes, int timeout_ms,
+                                 const std::string& source) {
     asio::io_context ioc;
     tcp::socket s(ioc);
+    if (!source.empty()) {
+        s.open(tcp::v4());
+        s.bind(tcp::endpoint(asio::ip::make_address(source), 0));
+    }
     s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     beast::error_code ec;
     asio::write(s, asio::buffer(bytes), ec);
-    std::string out;
+    RawExchange out;
     char buf[4096];
     for (;;) {
         auto n = ::recv(s.native_handle(), buf, sizeof buf, 0);
-        if (n <= 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
+        if (n > 0) {
+            out.received.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        // 0: an orderly close; ECONNRESET: closed with bytes unread. EAGAIN: our timeout.
+        out.closed = n == 0 || errno == ECONNRESET;
+        break;
     }
     return out;
 }

@@ -18,6 +18,12 @@ struct HttpReply {
     std::string header(const std::string& name) const;
 };
 
+/// What a raw exchange on one connection got back.
+struct RawExchange {
+    std::string received;  ///< every byte read
+    bool closed = false;   ///< the server closed the connection (false: the timeout ran out)
+};
+
 /// One keep-alive connection to 127.0.0.1:port. Reconnects if the server closed it.
 class HttpClient {
 public:
@@ -35,6 +41,10 @@ public:
     /// Sends raw bytes on a fresh connection and returns everything read until the server
     /// closes it (or `timeout_ms` passes).
     static std::string raw(std::uint16_t port, const std::string& bytes, int timeout_ms = 3000);
+    /// raw(), and whether it was the server that closed; from `source` (a local address such as
+    /// "127.0.0.2") when not empty.
+    static RawExchange exchange(std::uint16_t port, const std::string& bytes, int timeout_ms,
+                                const std::string& source = {});
 
     /// Whether the current connection is still open after the last reply.
     bool connected() const;

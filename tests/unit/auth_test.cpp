@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "daemon/console/http_auth.hpp"
+#include "tests/support/log_capture.hpp"
 
 using namespace ccd;
 using daemon::console::AuthService;
@@ -103,22 +104,34 @@ BOOST_AUTO_TEST_CASE(wrong_password_unknown_account_and_no_password_all_fail) {
     BOOST_TEST(none.error == "no_password");
 }
 
-BOOST_AUTO_TEST_CASE(failures_throttle_the_account_with_exponential_backoff) {
+BOOST_AUTO_TEST_CASE(failures_from_one_address_do_not_lock_the_account_for_others) {
+    // Anyone could lock any account by guessing its password five times.
+    AuthService auth(accounts());
+    for (int i = 0; i < 8; ++i) auth.login("alice", "guess", "203.0.113.5", t0 + seconds(i));
+    auto elsewhere = auth.login("alice", "correct horse", "10.9.9.9", t0 + seconds(9));
+    BOOST_TEST(elsewhere.token.has_value());
+    BOOST_TEST(elsewhere.error.empty());
+    // The guesser is locked out of that account, even with the right password.
+    auto guesser = auth.login("alice", "correct horse", "203.0.113.5", t0 + seconds(10));
+    BOOST_TEST(guesser.error == "throttled");
+    BOOST_TEST(guesser.retry_after.count() > 0);
+}
+
+BOOST_AUTO_TEST_CASE(failures_for_one_name_from_one_address_back_off_exponentially) {
     AuthService auth(accounts());
     auto t = t0;
     for (int i = 0; i < 5; ++i) {
-        auto r = auth.login("alice", "guess" + std::to_string(i), "10.0.0." + std::to_string(i), t);
-        BOOST_TEST(r.error == "invalid_credentials");
+        BOOST_TEST(auth.login("alice", "guess" + std::to_string(i), "10.0.0.1", t).error ==
+                   "invalid_credentials");
         t += seconds(10);
     }
-    // Locked for a minute after the fifth failure (at t0 + 40 s), even with the right password
-    // and from another address.
-    auto locked = auth.login("alice", "correct horse", "10.9.9.9", t0 + seconds(41));
+    // Locked for a minute after the fifth failure (at t0 + 40 s), even with the right password.
+    auto locked = auth.login("alice", "correct horse", "10.0.0.1", t0 + seconds(41));
     BOOST_TEST(locked.error == "throttled");
     BOOST_TEST(locked.retry_after.count() == 59);
     BOOST_TEST(!locked.token);
-    // Another account is not affected.
-    BOOST_TEST(auth.login("sam", "correct horse", "10.9.9.9", t0 + seconds(41)).token.has_value());
+    // Another account from there is not affected.
+    BOOST_TEST(auth.login("sam", "correct horse", "10.0.0.1", t0 + seconds(41)).token.has_value());
     // After the minute: one more failure locks for two minutes, the next for four.
     auto sixth = auth.login("alice", "guess", "10.0.0.1", t0 + seconds(100));
     BOOST_TEST(sixth.error == "invalid_credentials");
@@ -131,6 +144,43 @@ BOOST_AUTO_TEST_CASE(failures_throttle_the_account_with_exponential_backoff) {
     auto after = auth.login("alice", "guess", "10.0.0.1", t0 + seconds(462));
     BOOST_TEST(after.error == "invalid_credentials");
     BOOST_TEST(auth.login("alice", "correct horse", "10.0.0.1", t0 + seconds(463)).token.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_name_is_locked_briefly_for_failures_from_many_addresses_but_not_for_known_ones) {
+    AuthService auth(accounts());
+    // alice has logged in from her desk before.
+    BOOST_REQUIRE(auth.login("alice", "correct horse", "10.9.9.9", t0).token);
+    // A few addresses guessing are not enough to lock the name.
+    for (int i = 0; i < 3; ++i)
+        auth.login("alice", "guess", "198.51.100." + std::to_string(i), t0 + seconds(1));
+    BOOST_TEST(
+        auth.login("alice", "correct horse", "192.0.2.1", t0 + seconds(2)).token.has_value());
+    // Many are: new addresses wait a short while...
+    for (int i = 3; i < 20; ++i)
+        auth.login("alice", "guess", "198.51.100." + std::to_string(i), t0 + seconds(3));
+    auto fresh = auth.login("alice", "correct horse", "192.0.2.2", t0 + seconds(4));
+    BOOST_TEST(fresh.error == "throttled");
+    BOOST_TEST(fresh.retry_after.count() > 0);
+    BOOST_TEST(fresh.retry_after.count() <= 60);
+    // ... but alice, from where she logged in before, does not.
+    BOOST_TEST(auth.login("alice", "correct horse", "10.9.9.9", t0 + seconds(4)).token.has_value());
+    BOOST_TEST(
+        auth.login("alice", "correct horse", "192.0.2.1", t0 + seconds(4)).token.has_value());
+    // And the lock is brief.
+    BOOST_TEST(
+        auth.login("alice", "correct horse", "192.0.2.2", t0 + seconds(65)).token.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_names_are_logged_as_a_hash_prefix) {
+    // A password typed into the name field must not land in the log.
+    AuthService auth(accounts());
+    ccd::testing::LogCapture log;
+    auth.login("Tr0ub4dor&3", "guess", "10.0.0.1", t0);
+    auth.login("alice", "guess", "10.0.0.1", t0);
+    BOOST_TEST(!log.contains("Tr0ub4dor"));
+    BOOST_TEST(log.contains("unknown name #"));
+    BOOST_TEST(log.contains("\"alice\""));
 }
 
 BOOST_AUTO_TEST_CASE(failures_spread_out_beyond_the_window_do_not_add_up) {
@@ -154,7 +204,8 @@ BOOST_AUTO_TEST_CASE(failures_throttle_the_address_across_names) {
     BOOST_TEST(r.retry_after.count() == 59);
     // The account itself is fine from elsewhere; unknown names are throttled like real ones.
     BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.8", t0 + seconds(3)).token.has_value());
-    for (int i = 0; i < 5; ++i) auth.login("ghost", "guess", "198.51.100." + std::to_string(i), t0);
+    for (int i = 0; i < 20; ++i)
+        auth.login("ghost", "guess", "198.51.100." + std::to_string(i), t0);
     BOOST_TEST(auth.login("ghost", "guess", "203.0.113.1", t0 + seconds(1)).error == "throttled");
     // The lock ends.
     BOOST_TEST(auth.login("alice", "correct horse", "192.0.2.7", t0 + seconds(70)).token.has_value());

@@ -61,6 +61,56 @@ BOOST_AUTO_TEST_CASE(bad_frames_name_the_problem) {
                "bad_request");
 }
 
+BOOST_AUTO_TEST_CASE(every_free_text_field_has_a_length_limit) {
+    const std::string huge(60000, 'x');
+    json many_vars = json::object();
+    for (int i = 0; i < 100; ++i) many_vars["v" + std::to_string(i)] = "x";
+    struct Case {
+        json command;
+        std::string field;
+    };
+    for (const Case& c : {
+             Case{{{"type", "wrap_up"}, {"disposition", huge}}, "disposition"},
+             Case{{{"type", "resolve"}, {"conversation_id", 1}, {"disposition", huge}},
+                  "disposition"},
+             Case{{{"type", "transfer"}, {"conversation_id", 1}, {"to_queue", "q"}, {"note", huge}},
+                  "note"},
+             Case{{{"type", "transfer"}, {"conversation_id", 1}, {"to_agent", huge}}, "to_agent"},
+             Case{{{"type", "transfer"}, {"conversation_id", 1}, {"to_queue", huge}}, "to_queue"},
+             Case{{{"type", "note"}, {"conversation_id", 1}, {"text", huge}}, "text"},
+             Case{{{"type", "reply"}, {"conversation_id", 1}, {"text", huge}}, "text"},
+             Case{{{"type", "reply"}, {"conversation_id", 1}, {"template", huge}}, "template"},
+             Case{{{"type", "reply"}, {"conversation_id", 1}, {"template", "t"},
+                   {"vars", {{"name", huge}}}},
+                  "vars"},
+             Case{{{"type", "reply"}, {"conversation_id", 1}, {"template", "t"},
+                   {"vars", {{huge, "x"}}}},
+                  "vars"},
+             Case{{{"type", "reply"}, {"conversation_id", 1}, {"template", "t"},
+                   {"vars", many_vars}},
+                  "vars"},
+             Case{{{"type", "auth"}, {"token", huge}}, "token"},
+         }) {
+        BOOST_TEST_CONTEXT(c.command.dump().substr(0, 80)) {
+            auto out = parseCommand(c.command.dump());
+            BOOST_TEST(!out.command);
+            BOOST_TEST(out.error.code == "bad_request");
+            BOOST_TEST(out.error.reason.rfind(c.field + " ", 0) == 0, out.error.reason);
+            BOOST_TEST(out.error.reason.size() < 200u);
+        }
+    }
+    // What people write stays well within them.
+    BOOST_TEST(
+        parseCommand(json{{"type", "wrap_up"}, {"disposition", std::string(200, 'd')}}.dump())
+            .command.has_value());
+    BOOST_TEST(parseCommand(json{{"type", "transfer"},
+                                 {"conversation_id", 1},
+                                 {"to_queue", "billing"},
+                                 {"note", std::string(2000, 'n')}}
+                                .dump())
+                   .command.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(frames_carry_seq_and_errors_their_command_id) {
     auto j = json::parse(withSeq(R"({"type":"ack"})", 42));
     BOOST_TEST(j["seq"] == 42);

@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE contact_json_test
 #include <boost/test/unit_test.hpp>
 
+#include <nlohmann/json.hpp>
+
 using ccd::channels::api::ContactParse;
 using ccd::channels::api::parseContactJson;
 
@@ -155,4 +157,22 @@ BOOST_AUTO_TEST_CASE(products_are_checked) {
     BOOST_TEST(!parse(R"({"products": [{"sku": "a", "purchased_on": "2024-05-02",
                                          "warranty_until": "2024-05-02"}]})")
                     .rejection);
+}
+
+BOOST_AUTO_TEST_CASE(dot_keys_and_names_with_control_characters_are_refused) {
+    // "." and ".." would make Location: /v1/contacts/.. a path that walks up.
+    for (std::string key : {".", "..", "..."}) {
+        BOOST_TEST_CONTEXT(key) { expectRejected(parse("{}", key), 422, "invalid_key", "key"); }
+    }
+    BOOST_TEST(!parse("{}", ".hidden").rejection);
+    BOOST_TEST(!parse("{}", "a.b").rejection);
+    for (const std::string& name :
+         std::vector<std::string>{"Ann\nSet-Cookie: x", std::string("Ann\0B", 5), "Ann\x1b[2J",
+                                  "Ann\x7f", "Ann\tTab"}) {
+        BOOST_TEST_CONTEXT(name) {
+            expectRejected(parse(nlohmann::json{{"name", name}}.dump()), 422, "invalid_field",
+                           "name");
+        }
+    }
+    BOOST_TEST(!parse(R"({"name":"Ann O'Neil-Smith 张伟"})").rejection);
 }
