@@ -1,5 +1,7 @@
 #include "channels/common/json_body.hpp"
 
+#include <charconv>
+
 namespace ccd::channels {
 
 using nlohmann::json;
@@ -54,14 +56,14 @@ std::optional<std::int64_t> jsonInt(const json& obj, std::string_view key) {
         return static_cast<std::int64_t>(v);
     }
     if (it->is_string()) {
+        // Digits only (with an optional minus); a value past 64 bits is absent, not an exception
+        // (std::stoll threw out_of_range on "9999999999999999999": found by the fuzzer).
         const auto& s = it->get_ref<const std::string&>();
-        if (s.empty() || s.size() > 19) return std::nullopt;
-        std::size_t i = s[0] == '-' ? 1 : 0;
-        if (i == s.size()) return std::nullopt;
-        for (std::size_t j = i; j < s.size(); ++j) {
-            if (s[j] < '0' || s[j] > '9') return std::nullopt;
-        }
-        return std::stoll(s);
+        if (s.empty() || s.front() == '+') return std::nullopt;
+        std::int64_t v = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+        return v;
     }
     return std::nullopt;
 }

@@ -17,7 +17,7 @@ for target in "${targets[@]}"; do
   echo "fuzz: $target for ${secs}s"
   if ! build-fuzz/tests/${target}_fuzz -max_total_time="$secs" -max_len=65536 -timeout=10 \
       -artifact_prefix="build-fuzz/$target-" "$work" > "build-fuzz/$target.log" 2>&1; then
-    grep -E "ERROR|SUMMARY|Test unit written" "build-fuzz/$target.log" || tail -20 "build-fuzz/$target.log"
+    grep -E "ERROR|SUMMARY|runtime error|terminate called|what\(\)|Test unit written" "build-fuzz/$target.log" || tail -20 "build-fuzz/$target.log"
     echo "fuzz: $target FAILED: reproduce with build-fuzz/tests/${target}_fuzz <the file above>"
     exit 1
   fi

@@ -81,6 +81,12 @@ BOOST_AUTO_TEST_CASE(json_bodies_are_parsed_strictly) {
     BOOST_TEST(channels::jsonInt(nlohmann::json::parse(R"({"t":"1700000000"})"), "t").value() ==
                1700000000);
     BOOST_TEST(!channels::jsonInt(nlohmann::json::parse(R"({"t":"17x"})"), "t"));
+    // Past 64 bits, or not only digits: absent, never an exception (found by the fuzzer).
+    for (const char* t : {"9999999999999999999", "-9999999999999999999", "-", "+1", " 1", ""}) {
+        BOOST_TEST(!channels::jsonInt(nlohmann::json{{"t", t}}, "t"), t);
+    }
+    BOOST_TEST(channels::jsonInt(nlohmann::json{{"t", "-9223372036854775808"}}, "t").value() ==
+               INT64_MIN);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
