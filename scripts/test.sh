@@ -16,17 +16,27 @@ for arg in "$@"; do
   esac
 done
 
-scripts/install-deps.sh --test
+# Each stage prints how long it took, and the running total, so that a slow one shows at once.
+stage() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "== stage: $name"
+  "$@"
+  echo "== stage: $name took $((SECONDS - start)) s (total $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+}
+run_ctest() { (cd "$1" && shift && ctest --output-on-failure "$@" -j 2); }
+npm_ci() { (cd tests/e2e/console && npm ci --no-audit --no-fund); }
 
-scripts/build.sh
+stage install-deps scripts/install-deps.sh --test
+stage build scripts/build.sh
 # The console's browser test drives Debian's chromium with playwright-core (from the lock file).
-(cd tests/e2e/console && npm ci --no-audit --no-fund)
-(cd build && ctest --output-on-failure --timeout 600 -j 2)
+stage npm-ci npm_ci
+stage tests run_ctest build --timeout 600
 
 if [ "$sanitize" = 1 ]; then
-  tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"
-  scripts/build.sh --sanitize
+  stage fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"
+  stage build-sanitize scripts/build.sh --sanitize
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  (cd build-asan && ctest --output-on-failure --timeout 900 -j 2)
+  stage tests-sanitize run_ctest build-asan --timeout 900
 fi
