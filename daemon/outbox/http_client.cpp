@@ -96,7 +96,8 @@ struct HttpClient::Impl {
             curl_multi_assign(impl->multi, s, nullptr);
             return 0;
         }
-        ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+        ev.events = (what & CURL_POLL_IN ? std::uint32_t{EPOLLIN} : 0u) |
+                    (what & CURL_POLL_OUT ? std::uint32_t{EPOLLOUT} : 0u);
         if (socketp) {
             ::epoll_ctl(impl->epoll, EPOLL_CTL_MOD, s, &ev);
         } else {

@@ -1,7 +1,8 @@
 -- wrk script for the intake benchmark. With no argument: POST /v1/messages with a realistic
 -- body, a unique external_id per request (thread prefix + counter) and 1,000 distinct
 -- customers. With the argument "telegram" (wrk ... -- telegram): the same texts as Telegram
--- Updates posted to the bot "bench" (its secret token header, a unique update_id, 1,000 chats).
+-- Updates posted to the bot "bench" (its secret token header, a unique update_id and message_id,
+-- 1,000 chats).
 -- done() prints one machine-readable line: "RESULT rps p50_ms p99_ms p999_ms non2xx requests".
 
 local threads = {}
@@ -32,7 +33,7 @@ function request()
       '{"update_id":%d,"message":{"message_id":%d,"date":1733100000,' ..
       '"chat":{"id":%d,"type":"private","first_name":"Customer"},' ..
       '"from":{"id":%d,"is_bot":false,"first_name":"Customer","language_code":"en"},"text":"%s"}}',
-      tid * 100000000 + counter, counter, chat, chat, texts[counter % #texts + 1])
+      tid * 100000000 + counter, tid * 100000000 + counter, chat, chat, texts[counter % #texts + 1])
     return wrk.format("POST", "/webhooks/telegram/bench",
       {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = "bench-secret"},
       update)
