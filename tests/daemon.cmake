@@ -27,7 +27,7 @@ set_tests_properties(api_keys_e2e PROPERTIES LABELS e2e TIMEOUT 120)
 
 # Messaging end to end: the real binary, a Telegram instance on the stand-in Bot API, the console.
 ccd_add_boost_test(messaging_daemon_itest
-                   SOURCES itest/messaging_daemon_itest.cpp support/console_client.cpp
+                   SOURCES itest/messaging_daemon_itest.cpp
                    LIBS ccd_standin_support ccd_test_support ccd_channels LABEL integration)
 target_include_directories(messaging_daemon_itest PRIVATE ${CCD_ROOT})
 target_compile_definitions(messaging_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")

@@ -2,10 +2,13 @@
 # and runs its seed corpus as a CTest test; with -DCCD_FUZZ=ON and clang, real libFuzzer binaries
 # are built too (tests/fuzz/run.sh does that and fuzzes each for a while).
 
+# The replay main, compiled once for every target.
+add_library(ccd_fuzz_replay_main OBJECT fuzz/replay_main.cpp)
+
 function(ccd_add_fuzz_target name)
   cmake_parse_arguments(F "" "CORPUS" "LIBS" ${ARGN})
-  add_executable(${name}_replay fuzz/${name}_fuzz.cpp fuzz/replay_main.cpp)
-  target_link_libraries(${name}_replay PRIVATE ${F_LIBS})
+  add_executable(${name}_replay fuzz/${name}_fuzz.cpp)
+  target_link_libraries(${name}_replay PRIVATE ccd_fuzz_replay_main ${F_LIBS})
   add_test(NAME ${name}_replay COMMAND ${name}_replay ${CCD_ROOT}/tests/fuzz/corpus/${F_CORPUS})
   set_tests_properties(${name}_replay PROPERTIES LABELS unit TIMEOUT 120)
   if(CCD_FUZZ)
