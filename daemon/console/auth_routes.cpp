@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/common/json_body.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/console/login_queue.hpp"
@@ -102,11 +103,13 @@ std::optional<Credentials> parseLogin(const channels::WebRequest& req,
                                    "Content-Type must be application/json");
         return std::nullopt;
     }
-    json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) {
-        error = WebResponse::error(400, "invalid_json", "malformed JSON");
+    // Strict: nothing after the value, no NUL byte (`{...}\0garbage` was read as the body).
+    auto parsed = channels::parseJsonBody(req.body);
+    if (parsed.error) {
+        error = WebResponse::error(400, "invalid_json", parsed.error->reason);
         return std::nullopt;
     }
+    json& body = parsed.value;
     if (!body.is_object()) {
         error = WebResponse::error(422, "invalid_body", "the body must be a JSON object");
         return std::nullopt;
