@@ -28,3 +28,7 @@ ccd_add_fuzz_target(whatsapp_notification CORPUS whatsapp_notification LIBS ccd_
 ccd_add_fuzz_target(wechat_xml CORPUS wechat_xml LIBS ccd_channels)
 ccd_add_fuzz_target(webhook_message CORPUS webhook_message LIBS ccd_channels)
 ccd_add_fuzz_target(email_mime CORPUS email_mime LIBS ccd_email)
+ccd_add_fuzz_target(console_command CORPUS console_command LIBS ccd_console)
+ccd_add_fuzz_target(login_body CORPUS login_body LIBS ccd_console)
+ccd_add_fuzz_target(agents_yaml CORPUS agents_yaml LIBS ccd_config)
+ccd_add_fuzz_target(routing_yaml CORPUS routing_yaml LIBS ccd_config)
