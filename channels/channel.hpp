@@ -106,6 +106,8 @@ struct IntakeReceipt {
         std::int64_t message_id = 0;
         std::int64_t conversation_id = 0;
         bool duplicate = false;
+        /// The provider's id was stored before for another content: nothing stored.
+        bool conflict = false;
     };
     std::vector<Stored> messages;  ///< in the order of ParseOutcome::messages
 };

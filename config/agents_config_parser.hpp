@@ -1,6 +1,6 @@
 #pragma once
-// Reads config/agents.yaml into an AgentsConfig, and rewrites one account's password hash in the
-// file's text without touching anything else (comments, order, quoting).
+// Reads config/agents.yaml into an AgentsConfig. Passwords set with `ccd agent passwd` are not
+// written here but in the data directory (config/agents_passwords.hpp), laid over it.
 //
 //   accounts:
 //     - name: alice
@@ -9,7 +9,7 @@
 //       languages: [en, zh-Hans]     # en, zh-Hans, zh-Hant; empty or absent = any
 //       capacity: {voice: 1, chat: 3, messaging: 5, email: 5}
 //       teams: [support]
-//       password_hash: ""            # set with: ccd agent passwd alice
+//       password_hash: ""            # optional; ccd agent passwd alice keeps its own elsewhere
 
 #include <string>
 #include <string_view>
@@ -29,13 +29,5 @@ AgentsConfigPtr parseAgentsConfig(const std::string& text, const std::string& fi
 /// Whether `hash` looks like a libsodium argon2id string:
 /// "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>" (unpadded base64).
 bool isArgon2idHash(std::string_view hash);
-
-/// Returns `text` with the `password_hash` of account `name` set to `hash` (written as a
-/// double-quoted scalar); the key is added to the account when it has none. Nothing else in the
-/// text changes. The result is re-parsed and compared with the original to prove it. Throws
-/// ConfigError when the file is invalid, has no such account, or cannot be edited safely.
-/// Preconditions: isArgon2idHash(hash).
-std::string withPasswordHash(const std::string& text, const std::string& file,
-                             const std::string& name, const std::string& hash);
 
 }  // namespace ccd::config

@@ -110,6 +110,9 @@ struct DaemonConfig {
     /// `agents:` — agent accounts file, absolute. Default `agents.yaml` beside this file; empty
     /// when the key is absent and there is no such file (nobody can log in).
     std::string agents_path;
+    /// `passwords:` — where `ccd agent passwd` keeps password hashes (config/agents_passwords.hpp),
+    /// absolute. Default `passwords.yaml` in the data directory (the SQLite database's folder).
+    std::string passwords_path;
     ServerConfig server;
     StorageConfig storage;
     LoggingConfig logging;

@@ -181,7 +181,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "templates"})) {
+                        "console", "agents", "passwords", "templates"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -191,6 +191,11 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
             std::filesystem::path p(*agents);
             if (p.is_relative()) p = base / p;
             cfg->agents_path = p.lexically_normal().string();
+        }
+        if (auto passwords = root["passwords"].nonEmptyString()) {
+            std::filesystem::path p(*passwords);
+            if (p.is_relative()) p = base / p;
+            cfg->passwords_path = p.lexically_normal().string();
         }
         readServer(root["server"], cfg->server);
         readStorage(root["storage"], cfg->storage, base);
@@ -221,6 +226,11 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     if (cfg->agents_path.empty() && !root["agents"].present()) {
         auto beside = (base / "agents.yaml").lexically_normal();
         if (std::filesystem::is_regular_file(beside, ec)) cfg->agents_path = beside.string();
+    }
+    if (cfg->passwords_path.empty()) {
+        // Run-time state goes beside the database, never into the configuration's folder.
+        auto data_dir = std::filesystem::path(cfg->storage.sqlite.path).parent_path();
+        cfg->passwords_path = (data_dir / "passwords.yaml").lexically_normal().string();
     }
     doc.throwIfIssues();
     return cfg;

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "config/yaml_alias_budget.hpp"
+
 namespace ccd::config {
 namespace {
 
@@ -388,6 +390,11 @@ std::optional<std::vector<std::string>> NodeRef::stringList() const {
 YamlDocument::YamlDocument(std::string file, const std::string& text, EnvLookup env)
     : file_(std::move(file)), env_(std::move(env)) {
     try {
+        // Aliases are counted before the tree is built: every reader would pay for them again.
+        if (auto problem = checkAliasBudget(text)) {
+            addIssue(problem->line, problem->column, problem->path, problem->message);
+            return;
+        }
         root_ = YAML::Load(text);
         parsed_ = true;
     } catch (const YAML::ParserException& e) {

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/agents_config_parser.hpp"
+#include "config/agents_passwords.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "daemon/console/auth.hpp"
 
@@ -144,7 +145,7 @@ void writeAtomically(const std::string& path, const std::string& text, const str
 
 AgentCommand::AgentCommand(CLI::App& app, std::string& config_path)
     : config_path_(&config_path), name_(std::make_shared<std::string>()) {
-    agent_ = app.add_subcommand("agent", "Manage agent accounts (config/agents.yaml)");
+    agent_ = app.add_subcommand("agent", "Manage agent accounts (config/agents.yaml; passwords in the data directory)");
     agent_->require_subcommand(1);
     passwd_ = agent_->add_subcommand(
         "passwd",
@@ -163,7 +164,7 @@ int AgentCommand::run() const {
 }
 
 int setAgentPassword(const std::string& config_path, const std::string& name) {
-    std::string agents_path, text;
+    std::string passwords_path;
     try {
         auto cfg = config::loadDaemonConfig(config_path);
         if (cfg->agents_path.empty()) {
@@ -171,13 +172,12 @@ int setAgentPassword(const std::string& config_path, const std::string& name) {
                       << " names no agents file (agents:) and there is no agents.yaml beside it\n";
             return kExitConfig;
         }
-        // Edit the file itself, not a symlink to it.
-        std::error_code ec;
-        auto real = std::filesystem::canonical(cfg->agents_path, ec);
-        agents_path = ec ? cfg->agents_path : real.string();
-        auto agents = config::loadAgentsConfig(agents_path);
+        passwords_path = cfg->passwords_path;
+        // Both files are checked: the passwords file is rewritten whole from what it holds.
+        auto agents = config::loadAgentsWithPasswords(cfg->agents_path, passwords_path);
         if (!agents->find(name)) {
-            std::cerr << "ccd: " << agents_path << " has no account named \"" << name << "\"\n";
+            std::cerr << "ccd: " << cfg->agents_path << " has no account named \"" << name
+                      << "\"\n";
             return kExitUsage;
         }
     } catch (const config::ConfigError& e) {
@@ -190,26 +190,31 @@ int setAgentPassword(const std::string& config_path, const std::string& name) {
     std::string hash = console::AuthService::hashPassword(*password);
     wipe(*password);
 
+    // The data directory may not exist before the daemon's first start.
+    auto dir = std::filesystem::path(passwords_path).parent_path();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
     // One editor at a time: a lock on the folder (the file itself is replaced by the rename).
-    auto dir = std::filesystem::path(agents_path).parent_path().string();
     int lock = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
     if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
-        std::cerr << "ccd: " << errnoText("cannot lock the folder of", agents_path) << '\n';
+        std::cerr << "ccd: " << errnoText("cannot lock the folder of", passwords_path) << '\n';
         if (lock >= 0) ::close(lock);
         return kExitFailure;
     }
     int rc = kExitOk;
     try {
+        auto hashes = config::loadPasswords(passwords_path);  // again, under the lock
+        hashes[name] = hash;
         struct stat st {};
-        std::ifstream in(agents_path, std::ios::binary);
-        if (!in || ::stat(agents_path.c_str(), &st) != 0)
-            throw std::runtime_error(errnoText("cannot read", agents_path));
-        std::ostringstream buf;
-        buf << in.rdbuf();
-        text = config::withPasswordHash(buf.str(), agents_path, name, hash);
-        writeAtomically(agents_path, text, st);
-        std::cerr << "ccd: password of \"" << name << "\" set in " << agents_path
-                  << "; a running daemon applies it on SIGHUP (kill -HUP <pid>)\n";
+        if (::stat(passwords_path.c_str(), &st) != 0) {
+            // A new file: for its owner only (hashes are still worth guessing against).
+            st.st_mode = 0600;
+            st.st_uid = ::geteuid();
+            st.st_gid = ::getegid();
+        }
+        writeAtomically(passwords_path, config::formatPasswords(hashes), st);
+        std::cerr << "ccd: password of \"" << name << "\" set in " << passwords_path
+                  << "; a running daemon applies it within seconds (or on SIGHUP)\n";
     } catch (const config::ConfigError& e) {
         std::cerr << e.what();
         rc = kExitConfig;

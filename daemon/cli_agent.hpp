@@ -31,7 +31,9 @@ private:
     std::shared_ptr<std::string> name_;
 };
 
-/// Sets the password of `name` in the agents file that the ccd.yaml at `config_path` names.
+/// Sets the password of account `name` (of the agents file that the ccd.yaml at `config_path`
+/// names) in the passwords file of the data directory (config/agents_passwords.hpp); the
+/// agents file itself is not changed.
 /// Reads the password as described above. Messages go to stderr; returns the exit code.
 int setAgentPassword(const std::string& config_path, const std::string& name);
 

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "channels/common/json_body.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
@@ -184,12 +185,14 @@ int ClassifyCommand::run() const {
         ++number;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         std::string where = o.jsonl + ":" + std::to_string(number);
-        json j = json::parse(line, nullptr, false);
-        if (j.is_discarded()) {
-            std::cerr << where << ": not valid JSON\n";
+        // Strict, like every JSON ccd reads: a NUL byte or bytes after the value are errors.
+        auto parsed = channels::parseJsonBody(line);
+        if (parsed.error) {
+            std::cerr << where << ": not valid JSON (" << parsed.error->reason << ")\n";
             ++bad;
             continue;
         }
+        json& j = parsed.value;
         if (!classifyOne(j, where)) ++bad;
     }
     return bad ? kExitUsage : kExitOk;
@@ -270,7 +273,9 @@ int SimulateCommand::run() const {
             std::cerr << where << ": " << why << '\n';
             return kExitUsage;
         };
-        json e = json::parse(line, nullptr, false);
+        auto parsed = channels::parseJsonBody(line);
+        if (parsed.error) return fail("not valid JSON (" + parsed.error->reason + ")");
+        json& e = parsed.value;
         if (!e.is_object()) return fail("expected a JSON object");
         std::string error;
         auto at = timeOf(e, "at", error);

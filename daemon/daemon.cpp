@@ -15,6 +15,7 @@
 #include "channels/registry.hpp"
 #include "channels/reply_policy.hpp"
 #include "config/agents_config_parser.hpp"
+#include "config/agents_passwords.hpp"
 #include "config/config_error.hpp"
 #include "daemon/api_keys.hpp"
 #include "daemon/api_routes.hpp"
@@ -65,8 +66,9 @@ config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg) {
         spdlog::warn("agents: no agents file beside {}; nobody can log in", cfg.source_path);
         return std::make_shared<config::AgentsConfig>();
     }
-    auto agents = config::loadAgentsConfig(cfg.agents_path);
-    spdlog::info("agents: {} ({} accounts)", cfg.agents_path, agents->accounts.size());
+    auto agents = config::loadAgentsWithPasswords(cfg.agents_path, cfg.passwords_path);
+    spdlog::info("agents: {} ({} accounts; passwords set with ccd agent passwd: {})",
+                 cfg.agents_path, agents->accounts.size(), cfg.passwords_path);
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     std::string ccd = !ec && exe.filename() == "ccd" ? asTyped(exe) : "ccd";
@@ -378,6 +380,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             if (!cfg->routing_path.empty()) files.push_back(cfg->routing_path);
             if (!cfg->templates.path.empty()) files.push_back(cfg->templates.path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->agents_path);
+            if (!cfg->agents_path.empty()) files.push_back(cfg->passwords_path);
             return files;
         },
         try_reload);

@@ -17,6 +17,7 @@
 
 #include "ccd_version.hpp"
 #include "config/agents_config_parser.hpp"
+#include "config/agents_passwords.hpp"
 #include "config/config_bundle.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
@@ -67,7 +68,8 @@ LoadedConfig loadAll(const std::string& path) {
     out.routing = bundle.routing;
     out.templates = bundle.catalog;
     if (!out.daemon->agents_path.empty())
-        out.agents = ccd::config::loadAgentsConfig(out.daemon->agents_path);
+        out.agents = ccd::config::loadAgentsWithPasswords(out.daemon->agents_path,
+                                                          out.daemon->passwords_path);
     return out;
 }
 

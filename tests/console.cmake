@@ -1,26 +1,9 @@
 # The agent console: protocol, hub, websocket server, page; the browser end-to-end test.
-# The console's own sources are compiled into a small library here as well, so that its tests do
-# not wait for every other part of ccd_daemon.
-add_library(ccd_console_testlib STATIC
-  ${CCD_ROOT}/daemon/console/console_frames.cpp
-  ${CCD_ROOT}/daemon/console/console_hub.cpp
-  ${CCD_ROOT}/daemon/console/console_hub_commands.cpp
-  ${CCD_ROOT}/daemon/console/console_hub_engine.cpp
-  ${CCD_ROOT}/daemon/console/console_protocol.cpp
-  ${CCD_ROOT}/daemon/console/console_server.cpp
-  ${CCD_ROOT}/daemon/json_time.cpp
-  ${CCD_ROOT}/daemon/attachment_json.cpp
-)
-target_include_directories(ccd_console_testlib PUBLIC ${CCD_ROOT})
-target_link_libraries(ccd_console_testlib PUBLIC ccd_routing ccd_config Boost::system
-  spdlog::spdlog fmt::fmt nlohmann_json::nlohmann_json Threads::Threads)
-target_compile_definitions(ccd_console_testlib PUBLIC SPDLOG_FMT_EXTERNAL
-  BOOST_BEAST_USE_STD_STRING_VIEW)
-
+# The console's tests link its own library (daemon/CMakeLists.txt), not all of ccd_daemon.
 ccd_add_boost_test(console_protocol_test SOURCES unit/console_protocol_test.cpp
-                   LIBS ccd_console_testlib)
+                   LIBS ccd_console)
 ccd_add_boost_test(console_hub_itest SOURCES itest/console_hub_itest.cpp
-                   LIBS ccd_console_testlib LABEL integration)
+                   LIBS ccd_console LABEL integration)
 
 # The console in a real browser (needs chromium and `npm ci` in tests/e2e/console; scripts/test.sh
 # does both). The screenshot lands in the build folder.

@@ -27,7 +27,7 @@ set_tests_properties(api_keys_e2e PROPERTIES LABELS e2e TIMEOUT 120)
 
 # Messaging end to end: the real binary, a Telegram instance on the stand-in Bot API, the console.
 ccd_add_boost_test(messaging_daemon_itest
-                   SOURCES itest/messaging_daemon_itest.cpp support/console_client.cpp
+                   SOURCES itest/messaging_daemon_itest.cpp
                    LIBS ccd_standin_support ccd_test_support ccd_channels LABEL integration)
 target_include_directories(messaging_daemon_itest PRIVATE ${CCD_ROOT})
 target_compile_definitions(messaging_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
@@ -39,3 +39,9 @@ set_tests_properties(messaging_daemon_itest PROPERTIES TIMEOUT 120)
 add_test(NAME outbox_crash_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/outbox_crash_e2e.py
          $<TARGET_FILE:ccd> $<TARGET_FILE:provider_standin> ${CCD_ROOT})
 set_tests_properties(outbox_crash_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# The bad-input catalogue (docs/security.md): the real binary against 185 hostile inputs over
+# HTTP, webhooks, login, contacts and the console websocket, each with its expected answer.
+add_test(NAME bad_input_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/bad_input.py $<TARGET_FILE:ccd>
+         ${CCD_ROOT})
+set_tests_properties(bad_input_e2e PROPERTIES LABELS e2e TIMEOUT 180)

@@ -2,10 +2,13 @@
 # and runs its seed corpus as a CTest test; with -DCCD_FUZZ=ON and clang, real libFuzzer binaries
 # are built too (tests/fuzz/run.sh does that and fuzzes each for a while).
 
+# The replay main, compiled once for every target.
+add_library(ccd_fuzz_replay_main OBJECT fuzz/replay_main.cpp)
+
 function(ccd_add_fuzz_target name)
   cmake_parse_arguments(F "" "CORPUS" "LIBS" ${ARGN})
-  add_executable(${name}_replay fuzz/${name}_fuzz.cpp fuzz/replay_main.cpp)
-  target_link_libraries(${name}_replay PRIVATE ${F_LIBS})
+  add_executable(${name}_replay fuzz/${name}_fuzz.cpp)
+  target_link_libraries(${name}_replay PRIVATE ccd_fuzz_replay_main ${F_LIBS})
   add_test(NAME ${name}_replay COMMAND ${name}_replay ${CCD_ROOT}/tests/fuzz/corpus/${F_CORPUS})
   set_tests_properties(${name}_replay PROPERTIES LABELS unit TIMEOUT 120)
   if(CCD_FUZZ)
@@ -25,3 +28,7 @@ ccd_add_fuzz_target(whatsapp_notification CORPUS whatsapp_notification LIBS ccd_
 ccd_add_fuzz_target(wechat_xml CORPUS wechat_xml LIBS ccd_channels)
 ccd_add_fuzz_target(webhook_message CORPUS webhook_message LIBS ccd_channels)
 ccd_add_fuzz_target(email_mime CORPUS email_mime LIBS ccd_email)
+ccd_add_fuzz_target(console_command CORPUS console_command LIBS ccd_console)
+ccd_add_fuzz_target(login_body CORPUS login_body LIBS ccd_console)
+ccd_add_fuzz_target(agents_yaml CORPUS agents_yaml LIBS ccd_config)
+ccd_add_fuzz_target(routing_yaml CORPUS routing_yaml LIBS ccd_config)

@@ -22,10 +22,11 @@ target_link_libraries(provider_standin PRIVATE ccd_standin_lib)
 
 # Tests link this to start the stand-in: StandinProcess (tests/support/standin_process.hpp).
 # The executable's path is compiled in; CCD_STANDIN=/path/to/provider_standin overrides it.
-add_library(ccd_standin_support STATIC support/standin_process.cpp support/ccd_process.cpp)
+add_library(ccd_standin_support STATIC support/standin_process.cpp)
 target_include_directories(ccd_standin_support PUBLIC ${CCD_ROOT})
-target_link_libraries(ccd_standin_support PUBLIC Boost::system nlohmann_json::nlohmann_json
-  Threads::Threads)
+# CcdProcess comes from ccd_process_support (tests/console.cmake), compiled once.
+target_link_libraries(ccd_standin_support PUBLIC ccd_process_support Boost::system
+  nlohmann_json::nlohmann_json Threads::Threads)
 target_compile_definitions(ccd_standin_support PUBLIC BOOST_BEAST_USE_STD_STRING_VIEW)
 target_compile_definitions(ccd_standin_support PRIVATE
   CCD_STANDIN_EXECUTABLE="$<TARGET_FILE:provider_standin>")

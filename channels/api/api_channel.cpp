@@ -153,6 +153,11 @@ WebResponse acceptedAnswer(const IntakeReceipt& receipt) {
     json body = json::object();
     if (!receipt.messages.empty()) {
         const auto& m = receipt.messages.front();
+        if (m.conflict)
+            return WebResponse::error(409, "conflict",
+                                      "this sender already sent another message with this "
+                                      "external_id (or Idempotency-Key); nothing was stored",
+                                      "external_id");
         body = json{{"message_id", m.message_id},
                     {"conversation_id", m.conversation_id},
                     {"duplicate", m.duplicate}};

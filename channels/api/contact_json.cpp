@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/common/json_body.hpp"
+
 namespace ccd::channels::api {
 namespace {
 
@@ -197,22 +199,11 @@ ContactParse parseContactJson(std::string_view content_type, std::string_view bo
     if (!isJsonContentType(content_type))
         return reject(415, "unsupported_media_type", "Content-Type must be application/json");
     if (auto bad = checkKey(key)) return reject(422, "invalid_key", "the contact key " + *bad, "key");
-    json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-        // Parse again with exceptions only on the error path, for the position in the message.
-        std::string reason = "malformed JSON";
-        try {
-            auto again = json::parse(body);
-            (void)again;
-        } catch (const json::parse_error& e) {
-            reason = "malformed JSON at byte " + std::to_string(e.byte);
-        } catch (const json::exception& e) {
-            reason = std::string("malformed JSON: ") + e.what();  // a number too large to hold
-        }
-        return reject(400, "invalid_json", reason);
-    }
+    // Strict: nothing after the value, no NUL byte (`{...}\0garbage` was read as the body).
+    auto parsed = parseJsonBody(body);
+    if (parsed.error) return reject(400, "invalid_json", parsed.error->reason);
     try {
-        return parseObject(parsed, key);
+        return parseObject(parsed.value, key);
     } catch (const json::exception& e) {
         // Not expected: every access above checks the type first. A request never throws.
         return reject(422, "invalid_body", std::string("the body could not be read: ") + e.what());

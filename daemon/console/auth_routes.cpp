@@ -11,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/common/json_body.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/http_auth.hpp"
+#include "daemon/console/login_body.hpp"
 #include "daemon/console/login_queue.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
@@ -24,17 +26,8 @@ using channels::WebResponse;
 using nlohmann::json;
 
 constexpr std::size_t kLoginThreads = 2;
-constexpr std::size_t kMaxNameBytes = 64;
-constexpr std::size_t kMaxPasswordBytes = 1024;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-bool isJsonContentType(std::string_view ct) {
-    std::string_view mime = ct.substr(0, ct.find(';'));
-    while (!mime.empty() && mime.back() == ' ') mime.remove_suffix(1);
-    while (!mime.empty() && mime.front() == ' ') mime.remove_prefix(1);
-    return channels::equalsIgnoreCase(mime, "application/json");
-}
 
 // Runs logins on two threads of their own: argon2id is slow and memory-hungry on purpose
 // (about 0.1 s and 64 MiB each). Two workers and a queue that puts known addresses first keep
@@ -89,68 +82,6 @@ private:
     std::vector<std::thread> threads_;
 };
 
-struct Credentials {
-    std::string name;
-    std::string password;
-};
-
-// Reads {"name","password"}; nullopt with `error` set when the body is not that.
-std::optional<Credentials> parseLogin(const channels::WebRequest& req,
-                                      std::optional<WebResponse>& error) {
-    if (!isJsonContentType(req.header("Content-Type"))) {
-        error = WebResponse::error(415, "unsupported_media_type",
-                                   "Content-Type must be application/json");
-        return std::nullopt;
-    }
-    json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) {
-        error = WebResponse::error(400, "invalid_json", "malformed JSON");
-        return std::nullopt;
-    }
-    if (!body.is_object()) {
-        error = WebResponse::error(422, "invalid_body", "the body must be a JSON object");
-        return std::nullopt;
-    }
-    for (const auto& item : body.items()) {
-        if (item.key() != "name" && item.key() != "password") {
-            error = WebResponse::error(422, "unknown_field", "unknown field " + item.key(),
-                                       item.key());
-            return std::nullopt;
-        }
-    }
-    Credentials out;
-    struct Field {
-        const char* key;
-        std::size_t max;
-        std::string* into;
-    };
-    for (const Field& f : {Field{"name", kMaxNameBytes, &out.name},
-                           Field{"password", kMaxPasswordBytes, &out.password}}) {
-        auto it = body.find(f.key);
-        std::string key = f.key;
-        if (it == body.end() || it->is_null()) {
-            error = WebResponse::error(422, "missing_field", "missing field " + key, key);
-            return std::nullopt;
-        }
-        if (!it->is_string()) {
-            error = WebResponse::error(422, "invalid_field", key + " must be a string", key);
-            return std::nullopt;
-        }
-        *f.into = it->get<std::string>();
-        if (f.into->size() > f.max) {
-            error = WebResponse::error(
-                422, "invalid_field",
-                key + " is longer than " + std::to_string(f.max) + " bytes", key);
-            return std::nullopt;
-        }
-    }
-    if (out.name.empty()) {
-        error = WebResponse::error(422, "invalid_field", "name must not be empty", "name");
-        return std::nullopt;
-    }
-    return out;
-}
-
 WebResponse loginAnswer(const console::LoginResult& result) {
     if (result.token && result.principal) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -190,7 +121,7 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth) {
     router.add("POST", "/v1/auth/login",
                [&auth, workers](http::RoutedRequest&& req, http::Responder r) {
                    std::optional<WebResponse> error;
-                   auto creds = parseLogin(req.http, error);
+                   auto creds = console::parseLoginBody(req.http, error);
                    if (!creds) return r.send(std::move(*error));
                    const auto& address = req.http.remote_address;
                    auto now = std::chrono::system_clock::now();

@@ -181,7 +181,9 @@ void ConsoleHub::Impl::stop() {
     auto self = shared_from_this();
     asio::post(board_strand, guard("stop", [self] { self->board_timer.cancel(); }));
     std::lock_guard lock(agents_mutex);
-    for (const auto& [name, a] : agents) {
+    for (const auto& entry : agents) {
+        // Not a structured binding: C++17 lambdas cannot capture one (clang refuses it).
+        const auto& a = entry.second;
         asio::post(a->strand, guard("stop", [a] {
                        ++a->epoch;
                        a->grace_timer.cancel();

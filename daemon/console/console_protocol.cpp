@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/common/json_body.hpp"
+
 namespace ccd::daemon::console {
 namespace {
 
@@ -89,11 +91,14 @@ std::string_view toString(CommandType type) {
 
 ParseOutcome parseCommand(std::string_view frame) {
     ParseOutcome out;
-    json j = json::parse(frame.begin(), frame.end(), nullptr, false);
-    if (j.is_discarded()) {
-        out.error = {"bad_json", "the frame is not valid JSON", ""};
+    // Strict: one value, nothing after it, no NUL byte (nlohmann's parser stops at a NUL, so
+    // `{...}\0garbage` was read as the command).
+    auto parsed = channels::parseJsonBody(frame);
+    if (parsed.error) {
+        out.error = {"bad_json", "the frame is not valid JSON (" + parsed.error->reason + ")", ""};
         return out;
     }
+    json& j = parsed.value;
     if (!j.is_object()) {
         out.error = {"bad_request", "a command is a JSON object", ""};
         return out;

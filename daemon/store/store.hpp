@@ -21,7 +21,11 @@ struct IngestResult {
     std::int64_t message_id = 0;
     std::int64_t conversation_id = 0;
     std::int64_t contact_id = 0;
-    bool duplicate = false;         ///< (channel, provider_id) was stored before; ids are the original
+    /// (channel instance, sender, provider_id) was stored before; ids are the original's.
+    bool duplicate = false;
+    /// A duplicate whose text or attachments differ from the stored message: the id was
+    /// reused for another message, which is not stored (the API answers 409).
+    bool conflict = false;
     bool new_conversation = false;  ///< the message opened a conversation
     /// The contact as routing sees it (tier, locale, attributes, products, last agent), read
     /// in the same transaction. Empty for a duplicate.

@@ -21,7 +21,8 @@ expect_eq "no command is a usage error (2)" 2 "$rc"
 rc=0; "$CCD_BIN" frobnicate > /dev/null 2>&1 || rc=$?
 expect_eq "unknown command is a usage error (2)" 2 "$rc"
 
-rc=0; "$CCD_BIN" check-config --config "$ROOT/config/ccd.yaml" > "$T/check.txt" 2>&1 || rc=$?
+copy_shipped_config "$ROOT" "$T/shipped"
+rc=0; "$CCD_BIN" check-config --config "$T/shipped/config/ccd.yaml" > "$T/check.txt" 2>&1 || rc=$?
 expect_eq "shipped config passes check-config" 0 "$rc"
 
 cat > "$T/bad.yaml" <<'YAML'

@@ -105,8 +105,12 @@ def main():
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     sample = all_acked[:: max(1, len(all_acked) // 50)]
     for ext, mid in sample:
+        # The same message again: same sender, text and external_id (an id names a message of
+        # one sender; other text under it would be 409 conflict).
+        idx = int(ext.split("-")[1][1:])
         conn.request("POST", "/v1/messages",
-                     json.dumps({"from": {"id": "x"}, "text": "again", "external_id": ext}),
+                     json.dumps({"from": {"id": f"cust-{idx % 7}"}, "text": f"crash test {ext}",
+                                 "external_id": ext}),
                      {"Content-Type": "application/json"})
         resp = conn.getresponse()
         body = json.loads(resp.read())

@@ -34,6 +34,16 @@ channels:
 YAML
 }
 
+# copy_shipped_config ROOT DIR: the shipped configuration (config/*.yaml, templates/default) in
+# DIR with the checkout's layout, so that its relative paths (../var/ccd.db, the data directory
+# where passwords go) stay inside DIR. Tests never run against the checkout's own config/.
+copy_shipped_config() {
+  local root=$1 dir=$2
+  mkdir -p "$dir/config" "$dir/templates"
+  cp "$root"/config/*.yaml "$dir/config/"
+  cp -r "$root/templates/default" "$dir/templates/"
+}
+
 # start_ccd CONFIG LOG: starts ccd run in the background, waits until it listens, sets CCD_PID
 # and CCD_PORT. Fails if it exits or does not listen within 20 s.
 start_ccd() {

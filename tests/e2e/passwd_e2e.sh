@@ -1,52 +1,58 @@
 #!/usr/bin/env bash
-# End to end: `ccd agent passwd` rewrites one password_hash line of a copy of the shipped
-# agents.yaml (comments, order and mode kept), check-config still passes, and the daemon logs in
-# with it (and says how to set the passwords still missing).
+# End to end: following the README (`ccd agent passwd NAME --config config/ccd.yaml`) on a copy
+# of the shipped configuration keeps the password hash in the data directory
+# (var/passwords.yaml, beside the database, mode 600) and changes no file of config/ (issue 15:
+# it rewrote the tracked agents.yaml); check-config still passes; the daemon logs in with it,
+# says how to set the passwords still missing, and the shipped admin can reload.
 # Usage: passwd_e2e.sh PATH/TO/ccd REPO_ROOT
 CCD_BIN=$1
 ROOT=$2
 source "$(dirname "$0")/lib.sh"
 
 T=$E2E_TMP
-write_config "$T/ccd.yaml" "$T/db/ccd.db"
-echo "agents: agents.yaml" >> "$T/ccd.yaml"
-cp "$ROOT/config/agents.yaml" "$T/agents.yaml"
-chmod 640 "$T/agents.yaml"
-cp "$T/agents.yaml" "$T/agents.orig"
+S=$T/shipped
+copy_shipped_config "$ROOT" "$S"
+CFG=$S/config/ccd.yaml
+# Free ports; everything else as shipped.
+sed -i -E 's|^(  listen: )"127.0.0.1:808[01]"|\1"127.0.0.1:0"|' "$CFG"
+sed -i -E "s|^(  static_dir: ).*|\1\"$ROOT/console/www\"|" "$CFG"
+cp -r "$S/config" "$T/config.orig"
 
-rc=0; "$CCD_BIN" check-config --config "$T/ccd.yaml" > "$T/check.txt" 2>&1 || rc=$?
+rc=0; "$CCD_BIN" check-config --config "$CFG" > "$T/check.txt" 2>&1 || rc=$?
 expect_eq "check-config passes with the shipped agents file" 0 "$rc"
-check "check-config reports the agents file" grep -q "agents.yaml: OK (2 accounts)" "$T/check.txt"
+check "check-config reports the agents file" grep -q "agents.yaml: OK (3 accounts)" "$T/check.txt"
 
-rc=0; printf 'a demo password\n' | "$CCD_BIN" agent passwd alice --config "$T/ccd.yaml" \
+rc=0; printf 'a demo password\n' | "$CCD_BIN" agent passwd alice --config "$CFG" \
   > "$T/passwd.out" 2>&1 || rc=$?
 expect_eq "agent passwd alice exits 0" 0 "$rc"
-check "it says where it wrote" grep -q "password of \"alice\" set in $T/agents.yaml" "$T/passwd.out"
-changed=$(diff "$T/agents.orig" "$T/agents.yaml" | grep -c '^[<>]' || true)
-expect_eq "exactly one line changed (one out, one in)" 2 "$changed"
-check "the new line is alice's hash with its comment" \
-  grep -qE '^    password_hash: "\$argon2id\$v=19\$m=65536,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+" +# demo account: no password yet$' "$T/agents.yaml"
-expect_eq "comments kept" "$(grep -c '#' "$T/agents.orig")" "$(grep -c '#' "$T/agents.yaml")"
-expect_eq "sam still has no password" 1 "$(grep -c 'password_hash: ""$' "$T/agents.yaml")"
-expect_eq "mode kept" 640 "$(stat -c %a "$T/agents.yaml")"
-check "no temp file left" test -z "$(ls "$T" | grep tmp- || true)"
-check "the password is not in the file" bash -c "! grep -q 'a demo password' '$T/agents.yaml'"
-rc=0; "$CCD_BIN" check-config --config "$T/ccd.yaml" > "$T/check2.txt" 2>&1 || rc=$?
+check "it says where it wrote" grep -q "password of \"alice\" set in $S/var/passwords.yaml" "$T/passwd.out"
+check "no file of config/ changed" diff -r "$T/config.orig" "$S/config"
+check "nothing new in config/" test "$(ls "$S/config" | wc -l)" = "$(ls "$T/config.orig" | wc -l)"
+check "alice's hash is in the data directory" \
+  grep -qE '^  "alice": "\$argon2id\$v=19\$m=65536,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"$' "$S/var/passwords.yaml"
+expect_eq "the passwords file is for its owner only" 600 "$(stat -c %a "$S/var/passwords.yaml")"
+check "no temp file left" test -z "$(ls "$S/var" | grep tmp- || true)"
+check "the password is not in the file" bash -c "! grep -q 'a demo password' '$S/var/passwords.yaml'"
+rc=0; printf 'the admin password\n' | "$CCD_BIN" agent passwd admin --config "$CFG" > /dev/null 2>&1 || rc=$?
+expect_eq "agent passwd admin exits 0" 0 "$rc"
+expect_eq "two hashes now" 2 "$(grep -c '"\$argon2id' "$S/var/passwords.yaml")"
+expect_eq "mode kept" 600 "$(stat -c %a "$S/var/passwords.yaml")"
+rc=0; "$CCD_BIN" check-config --config "$CFG" > "$T/check2.txt" 2>&1 || rc=$?
 expect_eq "check-config still passes" 0 "$rc"
 
-cp "$T/agents.yaml" "$T/agents.set"
-rc=0; printf 'short\n' | "$CCD_BIN" agent passwd alice --config "$T/ccd.yaml" > /dev/null 2>&1 || rc=$?
+cp "$S/var/passwords.yaml" "$T/passwords.set"
+rc=0; printf 'short\n' | "$CCD_BIN" agent passwd alice --config "$CFG" > /dev/null 2>&1 || rc=$?
 expect_eq "a short password is refused (2)" 2 "$rc"
-rc=0; printf 'a demo password\n' | "$CCD_BIN" agent passwd nobody --config "$T/ccd.yaml" \
+rc=0; printf 'a demo password\n' | "$CCD_BIN" agent passwd nobody --config "$CFG" \
   > "$T/nobody.out" 2>&1 || rc=$?
 expect_eq "an unknown account is refused (2)" 2 "$rc"
 check "it names the account" grep -q 'no account named "nobody"' "$T/nobody.out"
-rc=0; "$CCD_BIN" agent passwd alice --config "$T/ccd.yaml" < /dev/null > /dev/null 2>&1 || rc=$?
+rc=0; "$CCD_BIN" agent passwd alice --config "$CFG" < /dev/null > /dev/null 2>&1 || rc=$?
 expect_eq "no password on stdin is refused (2)" 2 "$rc"
-check "refusals leave the file alone" cmp -s "$T/agents.set" "$T/agents.yaml"
+check "refusals leave the file alone" cmp -s "$T/passwords.set" "$S/var/passwords.yaml"
 
 # The daemon: alice logs in; sam's missing password is pointed out at start-up.
-start_ccd "$T/ccd.yaml" "$T/ccd.log"
+start_ccd "$CFG" "$T/ccd.log"
 check "start-up says how to set sam's password" \
   grep -q "agent \"sam\" has no password: set one with  .*ccd agent passwd sam --config" "$T/ccd.log"
 check "and not alice's" bash -c "! grep -q 'agent \"alice\" has no password' '$T/ccd.log'"
@@ -64,6 +70,26 @@ expect_eq "sam cannot log in yet" 401 "$code"
 check "the token is not logged" bash -c "! grep -q '$token' '$T/ccd.log'"
 check "the password is not logged" bash -c "! grep -q 'a demo password' '$T/ccd.log'"
 check "the login is logged with a token id" grep -q "login: alice (agent) from 127.0.0.1, token [0-9a-f]\{8\}" "$T/ccd.log"
+
+# The shipped admin reloads; a password changed while the daemon runs applies without a signal
+# and ends the sessions of the old one.
+resp=$(curl -s -w ' %{http_code}' -H 'Content-Type: application/json' \
+  -d '{"name":"admin","password":"the admin password"}' "$base/v1/auth/login")
+expect_eq "admin logs in" 200 "${resp##* }"
+admin=$(sed -E 's/.*"token":"([0-9a-f]+)".*/\1/' <<<"$resp")
+code=$(curl -s -o "$T/reload.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $admin" "$base/v1/admin/reload")
+expect_eq "the admin reloads" 200 "$code"
+printf 'another password\n' | "$CCD_BIN" agent passwd alice --config "$CFG" > /dev/null 2>&1
+for _ in $(seq 1 100); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/v1/auth/me")
+  [ "$code" = 401 ] && break
+  sleep 0.1
+done
+expect_eq "alice's old token is revoked once her password changed" 401 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"name":"alice","password":"another password"}' "$base/v1/auth/login")
+expect_eq "alice logs in with the new password" 200 "$code"
+check "still no file of config/ changed" diff -r "$T/config.orig" "$S/config"
 
 kill -TERM "$CCD_PID"
 wait_exit "$CCD_PID" 5

@@ -68,11 +68,13 @@ expect_eq "an invalid catalog exits 3" 3 "$rc"
 check "issue printed as file:line:column: path: message" \
   grep -qE "zh-Hans.yaml:[0-9]+:[0-9]+: templates.ack.text: unknown variable \"tiket\"" "$T/bad.out"
 
-# The shipped configuration names the shipped catalog; check-config loads it.
-rc=0; "$CCD_BIN" check-config --config "$ROOT/config/ccd.yaml" > "$T/check.txt" 2>&1 || rc=$?
+# The shipped configuration names the shipped catalog; check-config loads it (a copy: tests
+# never read the checkout's own config/, where a user's changes live).
+copy_shipped_config "$ROOT" "$T/shipped"
+rc=0; "$CCD_BIN" check-config --config "$T/shipped/config/ccd.yaml" > "$T/check.txt" 2>&1 || rc=$?
 expect_eq "check-config with the catalog exits 0" 0 "$rc"
 check "check-config reports the catalog" grep -q "templates/default: OK (15 templates, 3 locales)" "$T/check.txt"
-rc=0; "$CCD_BIN" render ack --config "$ROOT/config/ccd.yaml" --sample --locale zh-MO > "$T/cfg.txt" 2>&1 || rc=$?
+rc=0; "$CCD_BIN" render ack --config "$T/shipped/config/ccd.yaml" --sample --locale zh-MO > "$T/cfg.txt" 2>&1 || rc=$?
 expect_eq "render from the configuration's catalog" 0 "$rc"
 check "zh-MO falls back to zh-Hant" grep -q "^# ack \[zh-Hant\]" "$T/cfg.txt"
 

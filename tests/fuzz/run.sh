@@ -9,7 +9,8 @@ secs=${1:-30}
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCCD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(api_message daemon_config contact_json contact_csv template_catalog telegram_update
-         whatsapp_notification wechat_xml webhook_message email_mime)
+         whatsapp_notification wechat_xml webhook_message email_mime console_command login_body
+         agents_yaml routing_yaml)
 cmake --build build-fuzz -j "${CCD_BUILD_JOBS:-2}" --target "${targets[@]/%/_fuzz}"
 for target in "${targets[@]}"; do
   work=$(mktemp -d)

@@ -131,6 +131,12 @@ BOOST_AUTO_TEST_CASE(bad_logins_answer_the_same_401_and_bad_bodies_their_codes) 
     auto malformed = c.postJson("/v1/auth/login", "{\"name\":");
     BOOST_TEST(malformed.status == 400);
     BOOST_TEST(bodyOf(malformed)["error"] == "invalid_json");
+    // Issue 15, defect 11: a valid body, a NUL byte and garbage (nlohmann stops at the NUL).
+    auto nul = c.postJson("/v1/auth/login",
+                          std::string(R"({"name":"alice","password":"x"})") +
+                              std::string("\0garbage", 8));
+    BOOST_TEST(nul.status == 400);
+    BOOST_TEST(bodyOf(nul)["error"] == "invalid_json");
     auto missing = c.postJson("/v1/auth/login", R"({"name":"alice"})");
     BOOST_TEST(missing.status == 422);
     BOOST_TEST(bodyOf(missing)["field"] == "password");

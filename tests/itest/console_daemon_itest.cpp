@@ -176,11 +176,12 @@ struct Daemon {
             if (rc != 0)
                 throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc) + ":\n" +
                                          ccd.log());
-            static const std::regex kHash(R"re(password_hash: ("\$argon2id[^"]+"))re");
+            // It writes to the data directory (beside ccd.db), never to agents.yaml.
+            static const std::regex kHash(R"re("alice": ("\$argon2id[^"]+"))re");
             std::smatch m;
-            std::string written = readFile(agents_yaml);
+            std::string written = readFile(dir.path() / "passwords.yaml");
             if (!std::regex_search(written, m, kHash))
-                throw std::runtime_error("no argon2id hash in agents.yaml after passwd:\n" +
+                throw std::runtime_error("no argon2id hash in passwords.yaml after passwd:\n" +
                                          written);
             g_password_hash = m[1];
         }

@@ -90,12 +90,12 @@ struct Daemon {
             {binary, "agent", "passwd", name, "--config", ccd_yaml.string()}, password + "\n",
             ccd.logPath());
         if (rc != 0) throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc));
-        static const std::regex kHash("- name: " + name +
-                                      R"re([\s\S]*?password_hash: ("\$argon2id[^"]+"))re");
+        // It writes to the data directory (beside ccd.db), never to agents.yaml.
+        const std::regex kHash("\"" + name + R"re(": ("\$argon2id[^"]+"))re");
         std::smatch m;
-        std::string written = readFile(agents_yaml);
+        std::string written = readFile(dir.path() / "passwords.yaml");
         if (!std::regex_search(written, m, kHash))
-            throw std::runtime_error("no hash for " + name + " in agents.yaml:\n" + written);
+            throw std::runtime_error("no hash for " + name + " in passwords.yaml:\n" + written);
         return m[1];
     }
 

@@ -148,6 +148,39 @@ BOOST_AUTO_TEST_CASE(concurrent_duplicates_are_stored_once_with_the_original_ids
     BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages") == 1);
 }
 
+// Issue 15, defect 10: external_id identified a message per channel instance only, so a second
+// sender (another client's customer) using the same id got the first sender's message and
+// conversation ids back, and its message was dropped; the same id with different content was
+// answered as a success too.
+BOOST_AUTO_TEST_CASE(external_ids_are_scoped_per_sender_and_a_reuse_with_other_content_is_409) {
+    RunningDaemon d;
+    HttpClient c(d.port);
+    auto first = c.postJson("/v1/messages", R"({"from":{"id":"s1"},"text":"hello","external_id":"m-1"})");
+    BOOST_TEST(first.status == 202);
+    auto other = c.postJson("/v1/messages", R"({"from":{"id":"s2"},"text":"hello","external_id":"m-1"})");
+    BOOST_TEST(other.status == 202);
+    BOOST_TEST(bodyOf(other)["duplicate"] == false);
+    BOOST_TEST(bodyOf(other)["message_id"] != bodyOf(first)["message_id"]);
+    BOOST_TEST(bodyOf(other)["conversation_id"] != bodyOf(first)["conversation_id"]);
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages WHERE direction = 'in'") == 2);
+
+    // The same sender, id and content: the original ids, stored once.
+    auto again = c.postJson("/v1/messages", R"({"from":{"id":"s1"},"text":"hello","external_id":"m-1"})");
+    BOOST_TEST(again.status == 202);
+    BOOST_TEST(bodyOf(again)["duplicate"] == true);
+    BOOST_TEST(bodyOf(again)["message_id"] == bodyOf(first)["message_id"]);
+    // The same sender and id with other content: 409, nothing stored.
+    auto changed = c.postJson("/v1/messages", R"({"from":{"id":"s1"},"text":"bye","external_id":"m-1"})");
+    BOOST_TEST(changed.status == 409);
+    BOOST_TEST(bodyOf(changed)["error"] == "conflict");
+    BOOST_TEST(bodyOf(changed)["field"] == "external_id");
+    auto header = c.postJson("/v1/messages", R"({"from":{"id":"s1"},"text":"bye"})",
+                             {{"Idempotency-Key", "m-1"}});
+    BOOST_TEST(header.status == 409);
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages WHERE direction = 'in'") == 2);
+    BOOST_TEST(count(d.db_path, "SELECT count(*) FROM messages WHERE body = 'bye'") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_get_json_errors) {
     RunningDaemon d([](config::DaemonConfig& c) { c.server.limits.max_body_bytes = 4096; });
     HttpClient c(d.port);

@@ -4,6 +4,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <fstream>
+
+#include "config/agents_passwords.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ccd::config;
 
@@ -38,9 +42,13 @@ std::string dump(const std::vector<std::string>& list) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(shipped_file_has_alice_and_sam_without_passwords) {
+BOOST_AUTO_TEST_CASE(shipped_file_has_alice_sam_and_admin_without_passwords) {
+    // The tracked file: ccd never writes it (passwords go to the data directory).
     auto cfg = loadAgentsConfig(std::string(CCD_SOURCE_DIR) + "/config/agents.yaml");
-    BOOST_REQUIRE(cfg->accounts.size() == 2u);
+    BOOST_REQUIRE(cfg->accounts.size() == 3u);
+    for (const auto& a : cfg->accounts) BOOST_TEST(a.password_hash.empty(), a.name);
+    BOOST_REQUIRE(cfg->find("admin"));
+    BOOST_TEST(cfg->find("admin")->role == "admin");
     const auto* alice = cfg->find("alice");
     BOOST_REQUIRE(alice);
     BOOST_TEST(alice->role == "agent");
@@ -121,67 +129,42 @@ BOOST_AUTO_TEST_CASE(argon2id_strings_are_recognised) {
     BOOST_TEST(isArgon2idHash("$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA"));
 }
 
-BOOST_AUTO_TEST_CASE(setting_a_hash_changes_only_that_value) {
-    const std::string text = R"(# people
-accounts:
-  - name: alice        # the demo agent
-    role: agent
-    password_hash: ""  # none yet
-  - name: sam
-    password_hash: ""
-)";
-    auto out = withPasswordHash(text, "agents.yaml", "alice", kHash);
-    BOOST_TEST(out == R"(# people
-accounts:
-  - name: alice        # the demo agent
-    role: agent
-    password_hash: ")" + kHash + R"("  # none yet
-  - name: sam
-    password_hash: ""
-)");
-    // Again, over a hash that is already there.
-    auto again = withPasswordHash(out, "agents.yaml", "alice", kOtherHash);
-    BOOST_TEST(again.find(kOtherHash + "\"  # none yet") != std::string::npos);
-    BOOST_TEST(again.find(kHash) == std::string::npos);
-    BOOST_TEST(parseAgentsConfig(again, "agents.yaml")->find("sam")->password_hash.empty());
+// Issue 15: passwords set at run time live in the data directory, never in agents.yaml.
+BOOST_AUTO_TEST_CASE(a_passwords_file_round_trips_and_overrides_agents_yaml) {
+    PasswordHashes hashes{{"alice", kHash}, {"null", kOtherHash}};
+    auto text = formatPasswords(hashes);
+    BOOST_TEST(parsePasswords(text, "passwords.yaml") == hashes);
+    BOOST_TEST(parsePasswords(formatPasswords({}), "passwords.yaml").empty());
+    BOOST_TEST(parsePasswords("", "passwords.yaml").empty());
+
+    ccd::testing::TempDir dir;
+    std::ofstream(dir.file("agents.yaml"))
+        << "accounts:\n  - name: alice\n  - name: sam\n    password_hash: \"" << kOtherHash
+        << "\"\n";
+    // No passwords file: agents.yaml as it is.
+    auto plain = loadAgentsWithPasswords(dir.file("agents.yaml"), dir.file("var/passwords.yaml"));
+    BOOST_TEST(plain->find("alice")->password_hash.empty());
+    BOOST_TEST(plain->find("sam")->password_hash == kOtherHash);
+    // A hash there overrides; a name that is no account is ignored.
+    std::ofstream(dir.file("passwords.yaml"))
+        << formatPasswords({{"sam", kHash}, {"gone", kHash}});
+    auto merged = loadAgentsWithPasswords(dir.file("agents.yaml"), dir.file("passwords.yaml"));
+    BOOST_TEST(merged->accounts.size() == 2u);
+    BOOST_TEST(merged->find("alice")->password_hash.empty());
+    BOOST_TEST(merged->find("sam")->password_hash == kHash);
+    BOOST_TEST(!merged->find("gone"));
 }
 
-BOOST_AUTO_TEST_CASE(setting_a_hash_in_other_layouts) {
-    // No password_hash key: added under the name, at the map's indentation.
-    auto added = withPasswordHash("accounts:\n  - name: bob\n    role: admin\n", "a.yaml", "bob", kHash);
-    BOOST_TEST(added == "accounts:\n  - name: bob\n    password_hash: \"" + kHash +
-                            "\"\n    role: admin\n");
-    // A flow map, with and without the key.
-    auto flow = withPasswordHash("accounts:\n  - {name: bob, role: admin}\n", "a.yaml", "bob", kHash);
-    BOOST_TEST(flow == "accounts:\n  - {name: bob, password_hash: \"" + kHash + "\", role: admin}\n");
-    auto flow2 = withPasswordHash("accounts: [{name: bob, password_hash: ''}]\n", "a.yaml", "bob",
-                                  kHash);
-    BOOST_TEST(flow2 == "accounts: [{name: bob, password_hash: \"" + kHash + "\"}]\n");
-    // An empty value, a null, and a plain (unquoted) old hash.
-    auto empty = withPasswordHash("accounts:\n  - name: bob\n    password_hash:\n", "a.yaml", "bob",
-                                  kHash);
-    BOOST_TEST(empty == "accounts:\n  - name: bob\n    password_hash: \"" + kHash + "\"\n");
-    auto tilde = withPasswordHash("accounts:\n  - name: bob\n    password_hash: ~ # x\n", "a.yaml",
-                                  "bob", kHash);
-    BOOST_TEST(tilde == "accounts:\n  - name: bob\n    password_hash: \"" + kHash + "\" # x\n");
-    auto plain = withPasswordHash("accounts:\n  - name: bob\n    password_hash: " + kOtherHash +
-                                      "\n    role: admin\n",
-                                  "a.yaml", "bob", kHash);
-    BOOST_TEST(plain == "accounts:\n  - name: bob\n    password_hash: \"" + kHash +
-                            "\"\n    role: admin\n");
-    // No newline at the end of the file.
-    auto eof = withPasswordHash("accounts:\n  - name: bob", "a.yaml", "bob", kHash);
-    BOOST_TEST(parseAgentsConfig(eof, "a.yaml")->find("bob")->password_hash == kHash);
-}
-
-BOOST_AUTO_TEST_CASE(setting_a_hash_refuses_unknown_accounts_and_invalid_files) {
-    BOOST_CHECK_THROW(withPasswordHash("accounts:\n  - name: bob\n", "a.yaml", "carol", kHash),
-                      ConfigError);
-    BOOST_CHECK_THROW(withPasswordHash("accounts:\n  - name: bob\n    role: x\n", "a.yaml", "bob",
-                                       kHash),
-                      ConfigError);
-    // A block scalar cannot be edited in place: refused rather than guessed.
-    const std::string folded = "accounts:\n  - name: bob\n    password_hash: >-\n      " + kOtherHash + "\n";
-    BOOST_REQUIRE(parseAgentsConfig(folded, "a.yaml")->find("bob")->password_hash == kOtherHash);
-    BOOST_CHECK_THROW(withPasswordHash(folded, "a.yaml", "bob", kHash), ConfigError);
+BOOST_AUTO_TEST_CASE(a_bad_passwords_file_is_reported_with_its_position) {
+    try {
+        parsePasswords("passwords:\n  alice: not-a-hash\n  bob: [1]\n", "/var/ccd/passwords.yaml");
+        BOOST_FAIL("no error");
+    } catch (const ConfigError& e) {
+        BOOST_REQUIRE_EQUAL(e.issues().size(), 2u);
+        BOOST_TEST(e.issues()[0].format().find("/var/ccd/passwords.yaml:2:10: passwords.alice: "
+                                               "not an argon2id hash") == 0u);
+        BOOST_TEST(e.issues()[0].message.find("not-a-hash") == std::string::npos);
+        BOOST_TEST(e.issues()[1].line == 3);
+    }
+    BOOST_CHECK_THROW(parsePasswords("accounts: []\n", "p.yaml"), ConfigError);
 }

@@ -61,6 +61,18 @@ BOOST_AUTO_TEST_CASE(bad_frames_name_the_problem) {
                "bad_request");
 }
 
+// Issue 15, defect 11: nlohmann's parser stops at a NUL byte, so a frame with a valid command,
+// a NUL and anything after it was taken as the command.
+BOOST_AUTO_TEST_CASE(a_nul_byte_or_trailing_bytes_make_a_frame_bad_json) {
+    const std::string ok = R"({"type":"presence","presence":"away"})";
+    BOOST_REQUIRE(parseCommand(ok).command);
+    BOOST_TEST(parseCommand(ok + std::string("\0garbage", 8)).error.code == "bad_json");
+    BOOST_TEST(parseCommand(ok + std::string(1, '\0')).error.code == "bad_json");
+    BOOST_TEST(parseCommand(ok + " {}").error.code == "bad_json");
+    BOOST_TEST(parseCommand(R"({"type":"presence","presence":"away"} x)").error.code ==
+               "bad_json");
+}
+
 BOOST_AUTO_TEST_CASE(every_free_text_field_has_a_length_limit) {
     const std::string huge(60000, 'x');
     json many_vars = json::object();

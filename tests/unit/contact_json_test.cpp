@@ -80,6 +80,10 @@ BOOST_AUTO_TEST_CASE(content_type_and_malformed_json) {
     expectRejected(parse(R"({"name": )"), 400, "invalid_json", "");
     expectRejected(parse("44e4444444"), 400, "invalid_json", "");
     expectRejected(parse("[1]"), 422, "invalid_body", "");
+    // Issue 15, defect 11: nlohmann's parser stops at a NUL byte.
+    expectRejected(parse(std::string("{\"name\":\"A\"}\0garbage", 20)), 400, "invalid_json", "");
+    expectRejected(parse(std::string("{}\0", 3)), 400, "invalid_json", "");
+    expectRejected(parse("{} {}"), 400, "invalid_json", "");
 }
 
 BOOST_AUTO_TEST_CASE(keys) {

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -177,6 +177,20 @@ CREATE TABLE api_keys (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+)sql",
+    // 4: a provider's id (an API client's external_id) names a message of one sender: two
+    // senders, two clients' customers in particular, may use the same id (issue 15, defect 10).
+    R"sql(
+ALTER TABLE messages ADD COLUMN sender TEXT;
+-- The sender of a message stored before: the contact's address on the message's channel (one
+-- per contact and channel but for contacts the CRM linked to several; any of them will do for
+-- recognizing a retry).
+UPDATE messages SET sender = (SELECT min(a.address) FROM conversations c
+    JOIN contact_addresses a ON a.contact_id = c.contact_id AND a.channel = messages.channel
+    WHERE c.id = messages.conversation_id) WHERE direction = 'in';
+DROP INDEX messages_inbound_dedup;
+CREATE UNIQUE INDEX messages_inbound_dedup ON messages(channel_instance, sender, provider_id)
+    WHERE direction = 'in' AND provider_id IS NOT NULL;
 )sql",
 };
 

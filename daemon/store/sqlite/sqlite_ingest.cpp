@@ -23,9 +23,11 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 InboundWriter::InboundWriter(Connection& db)
     : db_(db),
       find_dup_(db.handle(),
-                "SELECT m.id, m.conversation_id, c.contact_id FROM messages m "
+                "SELECT m.id, m.conversation_id, c.contact_id,"
+                " COALESCE(m.original_text, m.body), m.attachments FROM messages m "
                 "JOIN conversations c ON c.id = m.conversation_id "
-                "WHERE m.channel_instance = ?1 AND m.provider_id = ?2 AND m.direction = 'in'"),
+                "WHERE m.channel_instance = ?1 AND m.sender = ?2 AND m.provider_id = ?3"
+                " AND m.direction = 'in'"),
       find_contact_(db.handle(),
                     "SELECT contact_id FROM contact_addresses WHERE channel = ?1 AND address = ?2"),
       insert_contact_(db.handle(),
@@ -53,8 +55,8 @@ InboundWriter::InboundWriter(Connection& db)
                           " 0), ?2), reply_address = ?3 WHERE id = ?1"),
       insert_message_(db.handle(),
                       "INSERT INTO messages (conversation_id, direction, channel, channel_instance,"
-                      " provider_id, provider_ref, author, body, locale, attachments, created_at)"
-                      " VALUES (?1, 'in', ?2, ?3, ?4, ?5, 'customer', ?6, ?7, ?8, ?9)"),
+                      " provider_id, provider_ref, author, body, locale, attachments, created_at,"
+                      " sender) VALUES (?1, 'in', ?2, ?3, ?4, ?5, 'customer', ?6, ?7, ?8, ?9, ?10)"),
       opened_event_(db.handle(),
                     "INSERT INTO events (conversation_id, type, data, created_at) "
                     "VALUES (?1, 'conversation.opened', json_object('message_id', ?2), ?3)"),
@@ -85,14 +87,21 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
     const std::int64_t now = routing::unixMillis(m.received_at);
     IngestResult r;
 
+    const std::string attachments =
+        m.attachments.empty() ? std::string() : dump(daemon::attachmentsJson(m.attachments));
     if (!m.provider_id.empty()) {
-        find_dup_.bind(1, instance).bind(2, std::string_view(m.provider_id));
+        find_dup_.bind(1, instance)
+            .bind(2, std::string_view(m.from.id))
+            .bind(3, std::string_view(m.provider_id));
         bool found = find_dup_.step();
         if (found) {
             r.message_id = find_dup_.columnInt(0);
             r.conversation_id = find_dup_.columnInt(1);
             r.contact_id = find_dup_.columnInt(2);
             r.duplicate = true;
+            // The id again with other content: not a retry of the stored message.
+            r.conflict = find_dup_.columnOptionalText(3).value_or("") != m.text ||
+                         find_dup_.columnOptionalText(4).value_or("") != attachments;
         }
         find_dup_.reset();
         if (found) return r;
@@ -158,12 +167,12 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
     insert_message_.bind(5, m.provider_ref)
         .bind(6, std::string_view(m.text))
         .bind(7, m.locale);
-    if (m.attachments.empty()) {
+    if (attachments.empty()) {
         insert_message_.bindNull(8);
     } else {
-        insert_message_.bind(8, std::string_view(dump(daemon::attachmentsJson(m.attachments))));
+        insert_message_.bind(8, std::string_view(attachments));
     }
-    insert_message_.bind(9, now);
+    insert_message_.bind(9, now).bind(10, std::string_view(m.from.id));
     insert_message_.run();
     r.message_id = db_.lastInsertRowid();
 
