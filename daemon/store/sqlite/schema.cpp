@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -177,6 +177,23 @@ CREATE TABLE api_keys (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+)sql",
+    // 4: email — a customer's mail keeps the ids it answers (threading), what of it is
+    // classified (without quoted history) and whether a machine sent it (no automatic reply,
+    // also when it is routed again after a crash); a channel instance's own durable state (an
+    // IMAP mailbox's UIDVALIDITY and last UID), written in the commit that stores the messages
+    // it covers.
+    R"sql(
+ALTER TABLE messages ADD COLUMN thread_refs TEXT;
+ALTER TABLE messages ADD COLUMN classify_text TEXT;
+ALTER TABLE messages ADD COLUMN auto_submitted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE channel_state (
+    channel_instance TEXT NOT NULL,
+    key              TEXT NOT NULL,
+    value            TEXT NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    PRIMARY KEY (channel_instance, key)
+) WITHOUT ROWID;
 )sql",
 };
 
