@@ -25,3 +25,4 @@ ccd_add_fuzz_target(whatsapp_notification CORPUS whatsapp_notification LIBS ccd_
 ccd_add_fuzz_target(wechat_xml CORPUS wechat_xml LIBS ccd_channels)
 ccd_add_fuzz_target(webhook_message CORPUS webhook_message LIBS ccd_channels)
 ccd_add_fuzz_target(email_mime CORPUS email_mime LIBS ccd_email)
+ccd_add_fuzz_target(imap_answer CORPUS imap_answer LIBS ccd_channels)
