@@ -27,10 +27,13 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// What identifies a mailbox's connection and rules: a reload that changes none of it keeps the
-// running poller (and its state) as it is.
+// What identifies a mailbox's connection and how its mail is read: a reload that changes none
+// of it keeps the running poller (and its state) as it is.
 std::string fingerprint(const email::EmailSettings& s) {
-    return s.imap_url + "\n" + s.username + "\n" + s.password.reveal() + "\n" + s.starttls + "\n" +
+    std::string charsets;
+    for (const auto& c : s.charset_fallbacks) charsets += c + ",";
+    return charsets + "\n" + s.ticket_tag + "\n" + std::to_string(s.max_attachment_bytes) + "\n" +
+           s.imap_url + "\n" + s.username + "\n" + s.password.reveal() + "\n" + s.starttls + "\n" +
            std::to_string(s.poll_interval.count()) + "\n" + (s.move_after_read ? "move" : "seen") +
            "\n" + s.move_to + "\n" + std::to_string(s.max_message_bytes) + "\n" +
            std::to_string(s.send_timeout.count());
