@@ -159,21 +159,53 @@ struct OutgoingMessage {
     /// Send the instance's approved template message instead of free text (outside a
     /// customer-service window).
     bool window_template = false;
+    /// When the message was queued (Unix ms): with message_id, what makes an email's
+    /// Message-ID the same on every try and unique across databases.
+    std::int64_t created_at_ms = 0;
+    /// The customer's latest message with a provider id (email: its Message-ID), the ids it
+    /// answered, oldest first, and its subject: an email reply's In-Reply-To, References and
+    /// "Re:" subject. Empty when the customer has written nothing with an id.
+    std::optional<std::string> customer_message_id;
+    std::vector<std::string> customer_refs;
+    std::optional<std::string> customer_subject;
 };
 
-/// An HTTP request to make, as data (the sender makes it with libcurl).
+/// A mail protocol exchange instead of an HTTP request: an SMTP upload (`mail_from` set) or
+/// one IMAP command (`imap_command` set), on an smtp://, smtps://, imap:// or imaps:// URL.
+struct MailTransfer {
+    std::string username;  ///< empty: no AUTH
+    std::string password;  ///< never logged
+    /// STARTTLS on a plain URL: "required" (refuse to go on without it), "optional" (when the
+    /// server offers it), "off". smtps:// and imaps:// are TLS from the start.
+    std::string starttls = "optional";
+    // SMTP: the envelope; HttpCall::body is the message (CRLF line ends).
+    std::string mail_from;
+    std::vector<std::string> recipients;
+    // IMAP: the command ("UID FETCH 7 BODY.PEEK[]"); the URL names the mailbox it needs
+    // selected, if any. The untagged answer lines come back as HttpAnswer::body, and the whole
+    // transcript (a FETCH's literal included) as HttpAnswer::server_lines.
+    std::string imap_command;
+};
+
+/// An HTTP request (or a mail transfer) to make, as data (the sender makes it with libcurl).
 struct HttpCall {
     std::string method = "POST";
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    std::optional<MailTransfer> mail;
+    /// The longest answer kept; 0: the client's default (1 MiB).
+    std::size_t max_answer_bytes = 0;
 };
 
 /// What came back from an HttpCall. `status` 0: no HTTP answer (`transport_error` says why:
-/// connection refused, timed out, reset).
+/// connection refused, timed out, reset). For a mail transfer `status` is the server's last
+/// reply code (SMTP 250, 550; IMAP: 0), `server_lines` its reply lines, and `transport_error`
+/// is set whenever the exchange did not end well (a refused recipient included).
 struct HttpAnswer {
     int status = 0;
     std::string transport_error;
+    std::string server_lines;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "channels/api/api_channel.hpp"
+#include "channels/email/email_channel.hpp"
 #include "channels/telegram/telegram_channel.hpp"
 #include "channels/webhook/webhook_channel.hpp"
 #include "channels/wechat/wechat_channel.hpp"
@@ -62,6 +63,7 @@ const std::vector<ChannelKindInfo>& channelKinds() {
         telegram::kindInfo(),
         whatsapp::kindInfo(),
         wechat::kindInfo(),
+        email::kindInfo(),
     });
     return kinds;
 }

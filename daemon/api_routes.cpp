@@ -19,7 +19,8 @@ using nlohmann::json;
 void addApiRoutes(http::Router& router, RouteServices s) {
     auto started = std::chrono::steady_clock::now();
 
-    router.add("GET", "/healthz", [&store = s.store, started](http::RoutedRequest&&, http::Responder r) {
+    router.add("GET", "/healthz", [&store = s.store, started, components = s.channel_health](
+                                      http::RoutedRequest&&, http::Responder r) {
         auto st = store.status();
         auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::steady_clock::now() - started)
@@ -32,6 +33,17 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                     {"healthy", st.healthy},
                     {"queue_depth", st.queue_depth},
                     {"last_error", st.last_error.empty() ? json(nullptr) : json(st.last_error)}}}};
+        if (components) {
+            json channels = json::object();
+            bool all_up = true;
+            for (const auto& c : components()) {
+                all_up = all_up && c.healthy;
+                channels[c.name] = {{"healthy", c.healthy},
+                                    {"error", c.error.empty() ? json(nullptr) : json(c.error)}};
+            }
+            body["channels"] = std::move(channels);
+            if (!all_up && st.healthy) body["status"] = "degraded";
+        }
         r.send(WebResponse::json(st.healthy ? 200 : 503, dumpJson(body)));
     });
 

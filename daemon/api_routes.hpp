@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace ccd::store {
 class Store;
@@ -21,6 +22,14 @@ namespace console {
 class AuthService;
 }
 
+/// A part of the daemon that can be down while the rest serves (an email instance's mailbox):
+/// /healthz shows it and says "degraded", still answering 200 (the node still takes requests).
+struct ComponentHealth {
+    std::string name;
+    bool healthy = true;
+    std::string error;
+};
+
 /// What the routes need. References must outlive the router.
 struct RouteServices {
     store::Store& store;
@@ -33,6 +42,8 @@ struct RouteServices {
     std::function<void(std::int64_t conversation_id, const std::string& agent,
                        std::function<void(bool)> answer)>
         agent_can_see{};
+    /// The channel instances that poll (email mailboxes), for /healthz; empty: none.
+    std::function<std::vector<ComponentHealth>()> channel_health{};
 };
 
 /// Adds GET /healthz, GET /metrics, GET /v1/conversations/{id} (a bearer token of a supervisor

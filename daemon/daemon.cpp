@@ -29,6 +29,7 @@
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/intake.hpp"
+#include "daemon/mail/mailbox_poller.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/outbox/http_client.hpp"
 #include "daemon/outbox/outbox_sender.hpp"
@@ -123,7 +124,8 @@ struct Daemon::Impl {
                 e.new_conversation = stored.new_conversation;
                 e.message = message;
                 e.contact = stored.contact;
-                e.survey_rating = templates::parseSurveyRating(message.text);
+                e.auto_submitted = message.auto_submitted;
+                e.survey_rating = templates::parseSurveyRating(message.textToClassify());
                 // The message is durable already: answer even if storing the decisions failed
                 // (the engine routes unrouted messages again at the next start).
                 engine->submit(std::move(e), [done = std::move(done)](bool, const auto&) { done(); });
@@ -132,7 +134,19 @@ struct Daemon::Impl {
         intake = std::make_unique<Intake>(
             store, metrics, &api_keys, std::move(route),
             [this](std::vector<store::DeliveryChange> changes) { delivered(std::move(changes)); });
+        // Email instances take their mail from IMAP: their polls go through the same intake.
+        mailboxes = std::make_unique<MailboxPoller>(ioc, store, metrics, http_client, *intake,
+                                                    [this] { return currentChannels(); });
         RouteServices services{store, metrics, &auth, {}};
+        services.channel_health = [this] {
+            std::vector<ComponentHealth> out;
+            for (auto& h : mailboxes->health())
+                out.push_back({h.instance, h.up,
+                               h.up ? std::string()
+                                    : (h.last_error.empty() ? std::string("not polled yet")
+                                                            : h.last_error)});
+            return out;
+        };
         if (engine) {
             services.agent_can_see = [this](std::int64_t id, const std::string& agent,
                                             std::function<void(bool)> answer) {
@@ -306,6 +320,7 @@ struct Daemon::Impl {
     std::unique_ptr<EngineHost> engine;  // null without a routing file
     std::unique_ptr<outbox::OutboxSender> sender;
     std::unique_ptr<Intake> intake;
+    std::unique_ptr<MailboxPoller> mailboxes;
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
     std::vector<std::thread> threads;
 
@@ -347,6 +362,7 @@ void Daemon::start() {
     // Restores open conversations and replays unrouted messages before traffic is routed.
     if (impl_->engine) impl_->engine->start();
     impl_->sender->start();
+    impl_->mailboxes->start();
 }
 
 void Daemon::setLoader(std::function<config::ConfigBundle()> loader) {
@@ -456,6 +472,7 @@ void Daemon::reload(config::ConfigBundle bundle) {
         if (channels) impl_->channel_set = std::move(channels);
     }
     impl_->sender->poke();  // instances added by the reload start sending
+    impl_->mailboxes->sync();  // mailboxes added, changed or removed by the reload
     spdlog::info("configuration reloaded");
 }
 
@@ -466,6 +483,7 @@ void Daemon::stop() {
         impl_->stopped = true;
     }
     auto grace = currentConfig()->server.shutdown_grace;
+    impl_->mailboxes->stop();
     if (impl_->console_rt) impl_->console_rt->stop();
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;

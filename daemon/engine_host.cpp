@@ -281,6 +281,7 @@ void EngineHost::start() {
         e.conversation_id = u.conversation_id;
         e.message_id = u.message_id;
         e.new_conversation = u.new_conversation;
+        e.auto_submitted = u.message.auto_submitted;
         e.message = std::move(u.message);
         e.contact = std::move(u.contact);
         submit(std::move(e));

@@ -133,6 +133,36 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
             if (!out.replay_key.empty()) replays.remember(out.replay_key);
             return r.send(inst->inbound->answer({}));
         }
+        auto self = shared_from_this();
+        auto replay = std::make_shared<std::string>(std::move(out.replay_key));
+        storeAndRoute(
+            inst, std::move(out), client, {},
+            [self, replay] {
+                if (!replay->empty()) self->replays.remember(*replay);
+            },
+            [inst, r](std::optional<channels::IntakeReceipt> receipt) {
+                if (!receipt) {
+                    // Nothing was stored: the provider must send it again (and may: no replay
+                    // mark).
+                    auto response = WebResponse::error(503, "store_unavailable",
+                                                       "the request was not stored; send it again");
+                    response.headers.emplace_back("Retry-After", "1");
+                    return r.send(std::move(response));
+                }
+                r.send(inst->inbound->answer(*receipt));
+            });
+    }
+
+    // The common part of every intake: store everything of the request (and the instance's
+    // `state`) in one commit, hand delivery changes and new messages to the engine, and call
+    // `finished` once the engine's decisions for every new message are stored (a read right
+    // after the answer shows the routing), with nullopt when nothing was stored. `committed`
+    // runs right after the commit.
+    void storeAndRoute(const channels::ChannelInstancePtr& inst, channels::ParseOutcome out,
+                       const std::string& client,
+                       std::vector<std::pair<std::string, std::string>> state,
+                       std::function<void()> committed,
+                       std::function<void(std::optional<channels::IntakeReceipt>)> finished) {
         store::InboundBatch batch;
         batch.channel_instance = inst->name();
         for (auto& m : out.messages) {
@@ -144,27 +174,26 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         batch.edits = std::move(out.edits);
         batch.reports = std::move(out.reports);
         batch.contact_events = std::move(out.contact_events);
+        batch.channel_state = std::move(state);
         auto self = shared_from_this();
-        store.ingestBatch(std::move(batch), [self, inst, r, messages,
-                                             replay = std::move(out.replay_key)](
-                                                store::StoreResult<store::BatchIngested> res) {
-            self->storedBatch(inst, r, *messages, replay, std::move(res));
-        });
+        store.ingestBatch(std::move(batch),
+                          [self, inst, messages, committed = std::move(committed),
+                           finished = std::move(finished)](
+                              store::StoreResult<store::BatchIngested> res) {
+                              if (!res) {
+                                  spdlog::error("intake: {}: not stored: {}", inst->name(),
+                                                res.error->message);
+                                  return finished(std::nullopt);
+                              }
+                              if (committed) committed();
+                              self->storedBatch(inst, *messages, std::move(*res.value), finished);
+                          });
     }
 
-    void storedBatch(const channels::ChannelInstancePtr& inst, const http::Responder& r,
+    void storedBatch(const channels::ChannelInstancePtr& inst,
                      const std::vector<routing::InboundMessage>& messages,
-                     const std::string& replay, store::StoreResult<store::BatchIngested> res) {
-        if (!res) {
-            // Nothing was stored: the provider must send it again (and may: no replay mark).
-            spdlog::error("intake: {}: not stored: {}", inst->name(), res.error->message);
-            auto response = WebResponse::error(503, "store_unavailable",
-                                               "the request was not stored; send it again");
-            response.headers.emplace_back("Retry-After", "1");
-            return r.send(std::move(response));
-        }
-        if (!replay.empty()) replays.remember(replay);
-        auto& result = *res.value;
+                     store::BatchIngested result,
+                     const std::function<void(std::optional<channels::IntakeReceipt>)>& finished) {
         if (!result.deliveries.empty() && deliveries) deliveries(std::move(result.deliveries));
         auto receipt = std::make_shared<channels::IntakeReceipt>();
         std::vector<std::size_t> fresh;
@@ -174,12 +203,10 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
             if (!m.duplicate) fresh.push_back(i);
         }
         stored.at(inst->name()).fetch_add(static_cast<std::int64_t>(fresh.size()));
-        if (fresh.empty() || !route) return r.send(inst->inbound->answer(*receipt));
-        // Answer once the engine's decisions for every new message are stored: a read right
-        // after the answer shows the routing.
+        if (fresh.empty() || !route) return finished(*receipt);
         auto left = std::make_shared<std::atomic<std::size_t>>(fresh.size());
-        auto answer = [inst, r, receipt, left] {
-            if (left->fetch_sub(1) == 1) r.send(inst->inbound->answer(*receipt));
+        auto answer = [receipt, left, finished] {
+            if (left->fetch_sub(1) == 1) finished(*receipt);
         };
         for (auto i : fresh) route(result.messages[i], messages[i], answer);
     }
@@ -191,6 +218,20 @@ Intake::Intake(store::Store& store, Metrics& metrics, ApiKeys* keys, RouteMessag
                                    std::move(deliveries))) {}
 
 Intake::~Intake() = default;
+
+void Intake::ingest(const channels::ChannelInstancePtr& inst, channels::ParseOutcome outcome,
+                    std::vector<std::pair<std::string, std::string>> state,
+                    std::function<void(bool stored)> done) {
+    auto self = impl_;
+    self->requests.at(inst->name()).fetch_add(1, std::memory_order_relaxed);
+    if (outcome.ignored)
+        self->ignored.at(inst->name()).fetch_add(static_cast<std::int64_t>(outcome.ignored));
+    if (outcome.empty() && state.empty()) return done(true);
+    self->storeAndRoute(inst, std::move(outcome), {}, std::move(state), nullptr,
+                        [done = std::move(done)](std::optional<channels::IntakeReceipt> receipt) {
+                            done(receipt.has_value());
+                        });
+}
 
 void Intake::handle(const channels::ChannelInstancePtr& inst, channels::WebRequest request,
                     const http::Responder& r) {

@@ -4,7 +4,8 @@
 //   -> replay check -> store everything of the request durably, in one commit
 //   -> hand new messages and delivery reports to the routing engine
 //   -> only then answer the provider, in the form its channel says.
-// No route does intake by hand: each instance's route calls handle().
+// No route does intake by hand: each instance's route calls handle(); a channel that fetches
+// its messages itself (email over IMAP) calls ingest(), which shares everything after parsing.
 
 #include <functional>
 #include <memory>
@@ -40,6 +41,15 @@ public:
     /// Handles one request for `instance`; answers through `responder` exactly once.
     void handle(const channels::ChannelInstancePtr& instance, channels::WebRequest request,
                 const http::Responder& responder);
+
+    /// What a channel fetched itself (the email poller: no HTTP request to answer), through
+    /// the same path: stored in one commit together with the instance's `state` (what it has
+    /// taken so far), then routed. `done` runs exactly once: true once stored and the engine's
+    /// decisions are stored, false when nothing was stored (fetch it again later). Repeats of
+    /// provider ids are stored once and count as stored.
+    void ingest(const channels::ChannelInstancePtr& instance, channels::ParseOutcome outcome,
+                std::vector<std::pair<std::string, std::string>> state,
+                std::function<void(bool stored)> done);
 
 private:
     struct Impl;

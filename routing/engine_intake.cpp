@@ -39,8 +39,8 @@ Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const Contact
     } else {
         hints.known_locale = m.locale;
     }
-    t.classification = classifier->classify(m.text, hints);
-    t.normalized = classifier->normalize(m.text);
+    t.classification = classifier->classify(m.textToClassify(), hints);
+    t.normalized = classifier->normalize(m.textToClassify());
     RuleInput in;
     in.channel = m.channel;
     in.channel_instance = m.instance();

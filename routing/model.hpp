@@ -74,9 +74,28 @@ struct InboundMessage {
     std::optional<std::string> provider_ref;
     /// The API client that sent it (authenticated by its key); empty for other channels.
     std::string api_client;
+    /// Email: the decoded subject (stored with the message, shown to the agent).
+    std::optional<std::string> subject;
+    /// Email: the ids this message answers (In-Reply-To, then References newest first), without
+    /// <>. The store joins the message to the conversation of the first one it knows (one of
+    /// our own Message-IDs, or an earlier message of the customer's).
+    std::vector<std::string> thread_refs;
+    /// Email: the conversation the subject's ticket tag ("[#1234]") names. Joined only when
+    /// the sender is that conversation's contact (a guessed number opens nothing of another's).
+    std::optional<std::int64_t> ticket;
+    /// Sent by a machine (email Auto-Submitted, Precedence: bulk, an autoresponder): stored,
+    /// never answered automatically.
+    bool auto_submitted = false;
+    /// What to classify when it is not `text`: an email's subject and new text, without the
+    /// quoted history and signature (the whole text is stored).
+    std::optional<std::string> classify_text;
+    /// Problems met while reading it (broken MIME, charset fallbacks): stored with it.
+    std::vector<std::string> warnings;
 
     /// channel_instance, or the kind's name when none is set.
     std::string_view instance() const;
+    /// classify_text when set, else text.
+    const std::string& textToClassify() const { return classify_text ? *classify_text : text; }
 };
 
 /// Where an outbound message stands with the provider.

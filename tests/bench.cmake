@@ -3,3 +3,10 @@
 add_executable(console_bench bench/console_bench.cpp)
 target_link_libraries(console_bench PRIVATE Boost::system nlohmann_json::nlohmann_json
   Threads::Threads)
+
+# Email intake: parse + durable store of generated mails beside GMime's own parse.
+# Build: --target email_bench; run: tests/bench/email (docs/performance.md).
+pkg_check_modules(GMIME_BENCH REQUIRED IMPORTED_TARGET gmime-3.0)
+add_executable(email_bench bench/email_bench.cpp)
+target_include_directories(email_bench PRIVATE ${CCD_ROOT})
+target_link_libraries(email_bench PRIVATE ccd_daemon PkgConfig::GMIME_BENCH)

@@ -4,6 +4,7 @@ ccd_add_boost_test(channels_test
   SOURCES unit/channels/channels_test_main.cpp
           unit/channels/channel_registry_test.cpp
           unit/channels/common_test.cpp
+          unit/channels/email_channel_test.cpp
           unit/channels/provider_fixtures_test.cpp
           unit/channels/telegram_channel_test.cpp
           unit/channels/webhook_channel_test.cpp

@@ -5,3 +5,11 @@ ccd_add_boost_test(email_mime_test SOURCES unit/email_mime_test.cpp LIBS ccd_ema
 add_test(NAME email_cli_e2e
   COMMAND bash ${CCD_ROOT}/tests/e2e/email_cli_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
 set_tests_properties(email_cli_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+
+# The channel end to end: real dovecot (IMAP) and aiosmtpd (SMTP) on loopback ports, run as an
+# unprivileged user, and the real daemon (scripts/install-deps.sh --test installs both servers).
+add_test(NAME email_e2e
+  COMMAND python3 ${CCD_ROOT}/tests/e2e/email_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} flow)
+add_test(NAME email_outage_e2e
+  COMMAND python3 ${CCD_ROOT}/tests/e2e/email_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} outage)
+set_tests_properties(email_e2e email_outage_e2e PROPERTIES LABELS e2e TIMEOUT 180)

@@ -131,6 +131,11 @@ std::string canonicalCharset(std::string_view label) {
     return l;
 }
 
+bool knownCharset(std::string_view label) {
+    std::string name = canonicalCharset(label);
+    return !name.empty() && static_cast<bool>(openConverter(name));
+}
+
 bool isValidUtf8(std::string_view s) {
     std::size_t i = 0;
     const std::size_t n = s.size();

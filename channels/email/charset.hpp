@@ -23,6 +23,9 @@ struct DecodedText {
 /// spellings become GB18030; Big5 and others pass through (ICU knows their aliases).
 std::string canonicalCharset(std::string_view label);
 
+/// Whether ICU has a converter for `label` (after canonicalCharset): for configuration checks.
+bool knownCharset(std::string_view label);
+
 /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool isValidUtf8(std::string_view bytes);
 

@@ -1,6 +1,7 @@
 #include "channels/email/header_text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 
@@ -141,6 +142,41 @@ std::string decodeBase64Lenient(std::string_view in, bool* clean) {
     if (data_chars % 4 == 1) ok = false;
     if (clean) *clean = ok;
     return out;
+}
+
+bool base64IsClean(std::string_view in) {
+    enum : unsigned char { kOther, kData, kPad, kSpace };
+    static const auto kClass = [] {
+        std::array<unsigned char, 256> t{};
+        for (int c = 0; c < 256; ++c) {
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '+' || c == '/')
+                t[static_cast<std::size_t>(c)] = kData;
+            else if (c == '=')
+                t[static_cast<std::size_t>(c)] = kPad;
+            else if (std::isspace(c))
+                t[static_cast<std::size_t>(c)] = kSpace;
+        }
+        return t;
+    }();
+    bool padding = false;
+    std::size_t data_chars = 0;
+    for (char ch : in) {
+        switch (kClass[static_cast<unsigned char>(ch)]) {
+            case kData:
+                if (padding) return false;  // data after '='
+                ++data_chars;
+                break;
+            case kPad:
+                padding = true;
+                break;
+            case kSpace:
+                break;
+            default:
+                return false;
+        }
+    }
+    return data_chars % 4 != 1;
 }
 
 std::string decodeHeaderText(std::string_view raw, const std::vector<std::string>& fallbacks,

@@ -18,6 +18,8 @@ std::string decodeHeaderText(std::string_view raw, const std::vector<std::string
 /// Decodes base64, skipping characters outside the alphabet; `clean` is cleared when any
 /// non-white-space character had to be skipped or the padding is wrong.
 std::string decodeBase64Lenient(std::string_view in, bool* clean = nullptr);
+/// What decodeBase64Lenient's `clean` would say, without decoding (a check of a large part).
+bool base64IsClean(std::string_view in);
 
 /// Removes folding line breaks (CRLF or LF followed by white space).
 std::string unfold(std::string_view raw);

@@ -6,7 +6,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -28,6 +30,8 @@ struct Request {
     HttpClient::Callback done;
     channels::HttpAnswer answer;
     curl_slist* headers = nullptr;
+    curl_slist* recipients = nullptr;  // SMTP envelope
+    std::size_t uploaded = 0;          // SMTP: bytes of call.body read so far
     char error[CURL_ERROR_SIZE] = {0};
     std::size_t max_body = 0;
     bool truncated = false;
@@ -61,6 +65,60 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t n, void* user) {
             r->answer.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
     }
     return size * n;
+}
+
+// Mail protocols hand every server reply line to the header callback.
+std::size_t onServerLine(char* data, std::size_t size, std::size_t n, void* user) {
+    auto* r = static_cast<Request*>(user);
+    // IMAP hands a FETCH's literal (the message) only to this callback, line by line: it may
+    // be as long as the answer may be.
+    bool imap = !r->call.mail->imap_command.empty();
+    std::size_t cap = imap ? r->max_body : 64 * 1024;
+    if (r->answer.server_lines.size() < cap)
+        r->answer.server_lines.append(data, std::min(size * n, cap - r->answer.server_lines.size()));
+    else
+        r->truncated = true;
+    return size * n;
+}
+
+// The SMTP upload reads the message from the call's body.
+std::size_t onUpload(char* buffer, std::size_t size, std::size_t n, void* user) {
+    auto* r = static_cast<Request*>(user);
+    std::size_t left = r->call.body.size() - r->uploaded;
+    std::size_t take = std::min(left, size * n);
+    std::memcpy(buffer, r->call.body.data() + r->uploaded, take);
+    r->uploaded += take;
+    return take;
+}
+
+// An SMTP upload or one IMAP command (channels::MailTransfer).
+void setupMail(CURL* easy, Request* r) {
+    const auto& m = *r->call.mail;
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps,imap,imaps");
+    if (!m.username.empty()) {
+        curl_easy_setopt(easy, CURLOPT_USERNAME, m.username.c_str());
+        curl_easy_setopt(easy, CURLOPT_PASSWORD, m.password.c_str());
+    }
+    long tls = m.starttls == "required" ? CURLUSESSL_ALL
+               : m.starttls == "off"    ? CURLUSESSL_NONE
+                                        : CURLUSESSL_TRY;
+    curl_easy_setopt(easy, CURLOPT_USE_SSL, tls);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &onServerLine);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, r);
+    if (!m.mail_from.empty()) {
+        curl_easy_setopt(easy, CURLOPT_MAIL_FROM, ("<" + m.mail_from + ">").c_str());
+        for (const auto& to : m.recipients)
+            r->recipients = curl_slist_append(r->recipients, ("<" + to + ">").c_str());
+        curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, r->recipients);
+        curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(easy, CURLOPT_READFUNCTION, &onUpload);
+        curl_easy_setopt(easy, CURLOPT_READDATA, r);
+        curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r->call.body.size()));
+    } else if (!m.imap_command.empty()) {
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m.imap_command.c_str());
+        // libcurl cuts a reply line longer than half its buffer: room for long lines of mail.
+        curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 512L * 1024);
+    }
 }
 
 }  // namespace
@@ -140,7 +198,7 @@ struct HttpClient::Impl {
         r->call = std::move(call);
         r->timeout = timeout;
         r->done = std::move(done);
-        r->max_body = options.max_response_bytes;
+        r->max_body = r->call.max_answer_bytes ? r->call.max_answer_bytes : options.max_response_bytes;
         {
             std::lock_guard lock(mutex);
             if (!stopping) {
@@ -176,17 +234,31 @@ struct HttpClient::Impl {
         curl_easy_setopt(easy, CURLOPT_URL, raw->call.url.c_str());
         curl_easy_setopt(easy, CURLOPT_PRIVATE, raw);
         curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(raw->timeout.count()));
         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(options.connect_timeout.count()));
         curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, raw->error);
         curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &onBody);
         curl_easy_setopt(easy, CURLOPT_WRITEDATA, raw);
-        curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &onHeader);
-        curl_easy_setopt(easy, CURLOPT_HEADERDATA, raw);
         curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
         curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+        if (raw->call.mail) {
+            setupMail(easy, raw);
+        } else {
+            setupHttp(easy, raw);
+        }
+        if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
+            giveBack(easy);
+            return finish(std::move(r), "cannot start the request");
+        }
+        active.insert(easy);
+        r.release();  // owned by the easy handle's PRIVATE pointer until done
+    }
+
+    static void setupHttp(CURL* easy, Request* raw) {
+        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &onHeader);
+        curl_easy_setopt(easy, CURLOPT_HEADERDATA, raw);
         curl_easy_setopt(easy, CURLOPT_USERAGENT, "ccd");
         if (raw->call.method == "GET") {
             curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
@@ -203,19 +275,17 @@ struct HttpClient::Impl {
         // No "Expect: 100-continue" round trip before a body.
         raw->headers = curl_slist_append(raw->headers, "Expect:");
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, raw->headers);
-        if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
-            giveBack(easy);
-            return finish(std::move(r), "cannot start the request");
-        }
-        active.insert(easy);
-        r.release();  // owned by the easy handle's PRIVATE pointer until done
     }
 
     void finish(std::unique_ptr<Request> r, const std::string& error) {
         if (r->headers) curl_slist_free_all(r->headers);
         r->headers = nullptr;
+        if (r->recipients) curl_slist_free_all(r->recipients);
+        r->recipients = nullptr;
         if (!error.empty()) {
-            r->answer.status = 0;
+            // A mail server's reply code stays: it tells a refused recipient (550) from a
+            // server that is busy (451).
+            if (!r->call.mail) r->answer.status = 0;
             r->answer.transport_error = error;
         }
         in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -241,6 +311,11 @@ struct HttpClient::Impl {
                 r->answer.status = static_cast<int>(code);
                 if (r->truncated) r->answer.transport_error = "answer cut at the size limit";
             } else {
+                if (r->call.mail) {
+                    long code = 0;
+                    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+                    r->answer.status = static_cast<int>(code);
+                }
                 error = std::string(curl_easy_strerror(msg->data.result));
                 if (r->error[0]) error += ": " + std::string(r->error);
             }

@@ -51,6 +51,10 @@ channels::OutgoingMessage toMessage(const store::OutboxItem& i) {
     m.idempotency_key = i.idempotency_key;
     m.attempt = i.attempt;
     m.window_template = i.window_template;
+    m.created_at_ms = i.created_at_ms;
+    m.customer_message_id = i.customer_message_id;
+    m.customer_refs = i.customer_refs;
+    m.customer_subject = i.customer_subject;
     return m;
 }
 

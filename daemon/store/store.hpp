@@ -203,6 +203,10 @@ struct InboundBatch {
     std::vector<channels::InboundEdit> edits;
     std::vector<channels::DeliveryReport> reports;
     std::vector<channels::ContactEvent> contact_events;
+    /// The instance's own state to save in the same commit (key, value): what a polling
+    /// channel has taken so far (an IMAP mailbox's UIDVALIDITY and last UID), so that the
+    /// messages and the mark of having taken them are durable together.
+    std::vector<std::pair<std::string, std::string>> channel_state;
 };
 
 /// An outbound message whose delivery state changed (stored), for the engine and the console.
@@ -241,6 +245,11 @@ struct OutboxItem {
     int attempt = 1;  ///< this try's number
     bool window_template = false;
     std::int64_t created_at_ms = 0;
+    /// The customer's latest message that has a provider id: that id, the ids it answered
+    /// (oldest first) and its subject (email threading: In-Reply-To, References, "Re:").
+    std::optional<std::string> customer_message_id;
+    std::vector<std::string> customer_refs;
+    std::optional<std::string> customer_subject;
 };
 
 /// What claimOutbox found.
@@ -302,8 +311,9 @@ public:
     virtual ~Store() = default;
 
     /// Stores an inbound message: deduplicated on (channel, provider_id), its contact found or
-    /// created from (channel, from.id), joined to the contact's open conversation on that channel
-    /// or a new one. `done` is called once the transaction is committed to disk.
+    /// created from (channel, from.id), joined to an open conversation of the instance — the one
+    /// a `thread_refs` id belongs to (our Message-ID or an earlier message's), else the one its
+    /// `ticket` names when the sender is its contact, else the contact's — or a new one. `done` is called once the transaction is committed to disk.
     virtual void ingest(routing::InboundMessage message, IngestCallback done) = 0;
 
     /// Stores everything of one provider request in one transaction: each message as
@@ -377,6 +387,12 @@ public:
     virtual void deliveryTarget(std::int64_t conversation_id,
                                 std::function<void(StoreResult<std::optional<DeliveryTarget>>)>
                                     done) = 0;
+
+    /// A channel instance's saved state (InboundBatch::channel_state), key to value; empty when
+    /// nothing was saved.
+    virtual void readChannelState(
+        std::string channel_instance,
+        std::function<void(StoreResult<std::map<std::string, std::string>>)> done) = 0;
 
     /// Every API key (revoked ones included).
     virtual void loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) = 0;

@@ -138,6 +138,12 @@ public:
                                           done) override {
         done(store::StoreResult<std::optional<store::DeliveryTarget>>::fail("not in this test"));
     }
+    void readChannelState(
+        std::string,
+        std::function<void(store::StoreResult<std::map<std::string, std::string>>)> done)
+        override {
+        done(store::StoreResult<std::map<std::string, std::string>>::fail("not in this test"));
+    }
     void loadApiKeys(
         std::function<void(store::StoreResult<std::vector<store::ApiKeyRecord>>)> done) override {
         done(store::StoreResult<std::vector<store::ApiKeyRecord>>::fail("not in this test"));

@@ -568,4 +568,13 @@ BOOST_AUTO_TEST_CASE(missing_sender_or_recipient_is_an_error) {
     BOOST_TEST(email::generateMessageId("") != email::generateMessageId(""));
 }
 
+BOOST_AUTO_TEST_CASE(the_base64_check_agrees_with_the_lenient_decoder) {
+    for (std::string in : {"SGVsbG8=", "SGVs\r\nbG8=", "SGVsbG8", "SGV*sbG8=", "SGVsbG8=QQ==",
+                           "S", "", "  \t", "SGVsbG8=\r\n", "SGVsbG8==", "4pyTIMOgIGxh\r\n"}) {
+        bool clean = true;
+        email::decodeBase64Lenient(in, &clean);
+        BOOST_TEST(email::base64IsClean(in) == clean, in);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -191,6 +191,23 @@ UPDATE messages SET sender = (SELECT min(a.address) FROM conversations c
 DROP INDEX messages_inbound_dedup;
 CREATE UNIQUE INDEX messages_inbound_dedup ON messages(channel_instance, sender, provider_id)
     WHERE direction = 'in' AND provider_id IS NOT NULL;
+)sql",
+    // 5: email — a customer's mail keeps the ids it answers (threading), what of it is
+    // classified (without quoted history) and whether a machine sent it (no automatic reply,
+    // also when it is routed again after a crash); a channel instance's own durable state (an
+    // IMAP mailbox's UIDVALIDITY and last UID), written in the commit that stores the messages
+    // it covers.
+    R"sql(
+ALTER TABLE messages ADD COLUMN thread_refs TEXT;
+ALTER TABLE messages ADD COLUMN classify_text TEXT;
+ALTER TABLE messages ADD COLUMN auto_submitted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE channel_state (
+    channel_instance TEXT NOT NULL,
+    key              TEXT NOT NULL,
+    value            TEXT NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    PRIMARY KEY (channel_instance, key)
+) WITHOUT ROWID;
 )sql",
 };
 

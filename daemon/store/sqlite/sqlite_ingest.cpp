@@ -56,7 +56,9 @@ InboundWriter::InboundWriter(Connection& db)
       insert_message_(db.handle(),
                       "INSERT INTO messages (conversation_id, direction, channel, channel_instance,"
                       " provider_id, provider_ref, author, body, locale, attachments, created_at,"
-                      " sender) VALUES (?1, 'in', ?2, ?3, ?4, ?5, 'customer', ?6, ?7, ?8, ?9, ?10)"),
+                      " sender, subject, thread_refs, classify_text, auto_submitted)"
+                      " VALUES (?1, 'in', ?2, ?3, ?4, ?5, 'customer', ?6, ?7, ?8, ?9, ?10, ?11,"
+                      " ?12, ?13, ?14)"),
       opened_event_(db.handle(),
                     "INSERT INTO events (conversation_id, type, data, created_at) "
                     "VALUES (?1, 'conversation.opened', json_object('message_id', ?2), ?3)"),
@@ -79,7 +81,49 @@ InboundWriter::InboundWriter(Connection& db)
       set_delivery_(db.handle(),
                     "UPDATE messages SET delivery = ?2, delivery_reason = ?3, delivery_at = ?4"
                     " WHERE id = ?1"),
+      thread_out_(db.handle(),
+                  "SELECT m.conversation_id FROM messages m JOIN conversations c"
+                  " ON c.id = m.conversation_id WHERE m.channel_instance = ?1"
+                  " AND m.provider_ref = ?2 AND m.direction = 'out' AND c.status = 'open'"
+                  " ORDER BY m.id DESC LIMIT 1"),
+      thread_in_(db.handle(),
+                 "SELECT m.conversation_id FROM messages m JOIN conversations c"
+                 " ON c.id = m.conversation_id WHERE m.channel_instance = ?1"
+                 " AND m.provider_id = ?2 AND m.direction = 'in' AND c.status = 'open'"
+                 " LIMIT 1"),
+      ticket_(db.handle(),
+              "SELECT id FROM conversations WHERE id = ?1 AND channel_instance = ?2"
+              " AND contact_id = ?3 AND status = 'open'"),
+      save_state_(db.handle(),
+                  "INSERT INTO channel_state (channel_instance, key, value, updated_at)"
+                  " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (channel_instance, key)"
+                  " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"),
       profiles_(db) {}
+
+std::optional<std::int64_t> InboundWriter::threadConversation(const routing::InboundMessage& m,
+                                                              std::int64_t contact_id) {
+    const std::string_view instance = m.instance();
+    // The message it answers first (the last of thread_refs), then older ones: ours are the
+    // strongest sign (only a recipient of our mail knows its Message-ID), then the customer's.
+    for (auto it = m.thread_refs.rbegin(); it != m.thread_refs.rend(); ++it) {
+        if (it->empty()) continue;
+        for (Statement* q : {&thread_out_, &thread_in_}) {
+            q->bind(1, instance).bind(2, std::string_view(*it));
+            bool found = q->step();
+            std::int64_t id = found ? q->columnInt(0) : 0;
+            q->reset();
+            if (found) return id;
+        }
+    }
+    // A ticket tag is a number anyone can type: it joins only the sender's own conversation.
+    if (m.ticket) {
+        ticket_.bind(1, *m.ticket).bind(2, instance).bind(3, contact_id);
+        bool found = ticket_.step();
+        ticket_.reset();
+        if (found) return *m.ticket;
+    }
+    return std::nullopt;
+}
 
 IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
     const std::string_view channel = routing::toString(m.channel);
@@ -133,14 +177,18 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
     }
 
     const std::string& reply_to = m.reply_address ? *m.reply_address : m.from.id;
-    find_open_.bind(1, r.contact_id).bind(2, instance);
-    if (find_open_.step()) {
-        r.conversation_id = find_open_.columnInt(0);
+    std::optional<std::int64_t> open;
+    if (!m.thread_refs.empty() || m.ticket) open = threadConversation(m, r.contact_id);
+    if (!open) {
+        find_open_.bind(1, r.contact_id).bind(2, instance);
+        if (find_open_.step()) open = find_open_.columnInt(0);
         find_open_.reset();
+    }
+    if (open) {
+        r.conversation_id = *open;
         touch_conversation_.bind(1, r.conversation_id).bind(2, now).bind(3, std::string_view(reply_to));
         touch_conversation_.run();
     } else {
-        find_open_.reset();
         insert_conversation_.bind(1, r.contact_id)
             .bind(2, channel)
             .bind(3, instance)
@@ -172,13 +220,26 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
     } else {
         insert_message_.bind(8, std::string_view(attachments));
     }
-    insert_message_.bind(9, now).bind(10, std::string_view(m.from.id));
+    insert_message_.bind(9, now).bind(10, std::string_view(m.from.id)).bind(11, m.subject);
+    if (m.thread_refs.empty()) {
+        insert_message_.bindNull(12);
+    } else {
+        std::string refs;
+        for (const auto& id : m.thread_refs) refs += (refs.empty() ? "" : " ") + id;
+        insert_message_.bind(12, std::string_view(refs));
+    }
+    insert_message_.bind(13, m.classify_text)
+        .bind(14, static_cast<std::int64_t>(m.auto_submitted ? 1 : 0));
     insert_message_.run();
     r.message_id = db_.lastInsertRowid();
 
     if (r.new_conversation) {
         opened_event_.bind(1, r.conversation_id).bind(2, r.message_id).bind(3, now);
         opened_event_.run();
+    }
+    if (!m.warnings.empty()) {
+        json data{{"message_id", r.message_id}, {"warnings", m.warnings}};
+        appendEvent(r.conversation_id, "message.warnings", dump(data), now);
     }
     r.contact = profiles_.read(r.contact_id);
     return r;
@@ -194,6 +255,13 @@ BatchIngested InboundWriter::ingestBatch(const InboundBatch& b, std::int64_t now
     }
     for (const auto& r : b.reports) {
         if (auto change = applyReport(b.channel_instance, r)) out.deliveries.push_back(*change);
+    }
+    for (const auto& [key, value] : b.channel_state) {
+        save_state_.bind(1, std::string_view(b.channel_instance))
+            .bind(2, std::string_view(key))
+            .bind(3, std::string_view(value))
+            .bind(4, now_ms);
+        save_state_.run();
     }
     for (const auto& e : b.contact_events) {
         if (!firstReceipt(b.channel_instance, e.provider_id, now_ms)) continue;

@@ -27,6 +27,9 @@ private:
     bool applyEdit(const std::string& instance, const channels::InboundEdit& edit);
     std::optional<DeliveryChange> applyReport(const std::string& instance,
                                               const channels::DeliveryReport& report);
+    /// The open conversation of the instance that the message's thread keys name, if any.
+    std::optional<std::int64_t> threadConversation(const routing::InboundMessage& m,
+                                                   std::int64_t contact_id);
     void appendEvent(std::optional<std::int64_t> conversation, std::string_view type,
                      const std::string& data, std::int64_t at_ms);
 
@@ -34,7 +37,7 @@ private:
     Statement find_dup_, find_contact_, insert_contact_, insert_address_, update_contact_;
     Statement find_open_, insert_conversation_, touch_conversation_, insert_message_;
     Statement opened_event_, insert_event_, receipt_, find_inbound_ref_, edit_, find_outbound_ref_;
-    Statement set_delivery_;
+    Statement set_delivery_, thread_out_, thread_in_, ticket_, save_state_;
     ContactProfileReader profiles_;
 };
 

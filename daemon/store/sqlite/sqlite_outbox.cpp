@@ -29,7 +29,11 @@ OutboxWriter::OutboxWriter(Connection& db)
                   std::string("SELECT o.id, o.message_id, o.conversation_id, o.payload,"
                               " o.idempotency_key, o.attempts, o.kind, o.created_at, ") +
                       kAddress +
-                      ", c.last_inbound_at FROM outbox o JOIN conversations c"
+                      ", c.last_inbound_at, (SELECT json_object('id', i.provider_id, 'refs',"
+                      " i.thread_refs, 'subject', i.subject) FROM messages i"
+                      " WHERE i.conversation_id = o.conversation_id AND i.direction = 'in'"
+                      " AND i.provider_id IS NOT NULL ORDER BY i.id DESC LIMIT 1)"
+                      " FROM outbox o JOIN conversations c"
                       " ON c.id = o.conversation_id"
                       " WHERE o.channel_instance = ?1 AND o.status = 'pending'"
                       " AND o.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
@@ -87,6 +91,20 @@ OutboxClaim OutboxWriter::claim(const std::string& instance, std::size_t limit,
         item.created_at_ms = select_due_.columnInt(7);
         item.to = select_due_.columnText(8);
         if (!select_due_.columnIsNull(9)) item.last_inbound_at_ms = select_due_.columnInt(9);
+        if (auto last = select_due_.columnOptionalText(10)) {
+            json j = json::parse(*last, nullptr, false);
+            if (j.is_object()) {
+                item.customer_message_id = member(j, "id");
+                item.customer_subject = member(j, "subject");
+                std::string refs = member(j, "refs").value_or("");
+                for (std::size_t at = 0; at < refs.size();) {
+                    auto space = refs.find(' ', at);
+                    if (space == std::string::npos) space = refs.size();
+                    if (space > at) item.customer_refs.push_back(refs.substr(at, space - at));
+                    at = space + 1;
+                }
+            }
+        }
         item.channel_instance = instance;
         out.items.push_back(std::move(item));
     }
@@ -166,6 +184,14 @@ std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db) {
         else if (status == "sending") c.sending = n;
         else c.failed = n;
     }
+    return out;
+}
+
+std::map<std::string, std::string> readChannelState(Connection& db, const std::string& instance) {
+    std::map<std::string, std::string> out;
+    Statement q(db.handle(), "SELECT key, value FROM channel_state WHERE channel_instance = ?1");
+    q.bind(1, std::string_view(instance));
+    while (q.step()) out.emplace(q.columnText(0), q.columnText(1));
     return out;
 }
 

@@ -31,6 +31,8 @@ private:
 
 /// Pending, sending and failed counts per instance.
 std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db);
+/// A channel instance's saved state (channel_state), key to value.
+std::map<std::string, std::string> readChannelState(Connection& db, const std::string& instance);
 /// The conversation's instance and the customer's address on it.
 std::optional<DeliveryTarget> readDeliveryTarget(Connection& db, std::int64_t conversation_id);
 

@@ -287,7 +287,8 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
                 "  AND f.direction = 'in') AS first_id,"
                 " (SELECT address FROM contact_addresses a WHERE a.contact_id = c.contact_id"
                 "  AND a.channel = c.channel LIMIT 1) AS address,"
-                " m.channel_instance, m.attachments, m.provider_ref, c.reply_address, c.api_client"
+                " m.channel_instance, m.attachments, m.provider_ref, c.reply_address, c.api_client,"
+                " m.subject, m.classify_text, m.auto_submitted, m.thread_refs"
                 " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
                 " WHERE m.direction = 'in' AND m.id > c.routed_message_id AND c.status = 'open'"
                 " ORDER BY m.id");
@@ -310,6 +311,16 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
         u.message.provider_ref = q.columnOptionalText(14);
         u.message.reply_address = q.columnOptionalText(15);
         u.message.api_client = q.columnOptionalText(16).value_or("");
+        u.message.subject = q.columnOptionalText(17);
+        u.message.classify_text = q.columnOptionalText(18);
+        u.message.auto_submitted = q.columnInt(19) != 0;
+        std::string refs = q.columnOptionalText(20).value_or("");
+        for (std::size_t at = 0; at < refs.size();) {
+            auto space = refs.find(' ', at);
+            if (space == std::string::npos) space = refs.size();
+            if (space > at) u.message.thread_refs.push_back(refs.substr(at, space - at));
+            at = space + 1;
+        }
         u.contact = profiles.read(contact_id);
         out.unrouted.push_back(std::move(u));
     }

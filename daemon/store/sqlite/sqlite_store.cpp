@@ -371,6 +371,16 @@ void SqliteStore::deliveryTarget(
         std::move(done));
 }
 
+void SqliteStore::readChannelState(
+    std::string channel_instance,
+    std::function<void(StoreResult<std::map<std::string, std::string>>)> done) {
+    readJob<std::map<std::string, std::string>>(
+        [instance = std::move(channel_instance)](Connection& db) {
+            return sqlite::readChannelState(db, instance);
+        },
+        std::move(done));
+}
+
 void SqliteStore::loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) {
     readJob<std::vector<ApiKeyRecord>>([](Connection& db) { return readApiKeys(db); },
                                        std::move(done));

@@ -78,6 +78,9 @@ public:
     void deliveryTarget(std::int64_t conversation_id,
                         std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done)
         override;
+    void readChannelState(
+        std::string channel_instance,
+        std::function<void(StoreResult<std::map<std::string, std::string>>)> done) override;
     void loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) override;
     StoreStatus status() const override;
     void close() override;
