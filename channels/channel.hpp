@@ -33,6 +33,11 @@ struct Rejection {
 struct InboundEdit {
     std::string provider_id;   ///< of the edit itself (deduplicated like a message)
     std::string provider_ref;  ///< the original message's InboundMessage::provider_ref
+    /// Who edited: the original's sender (InboundMessage::channel and from.id). The original is
+    /// looked up among that contact's conversations, so inbound references need no index of
+    /// their own (one more index entry per message cost a sixth of the Telegram intake rate).
+    routing::ChannelKind channel = routing::ChannelKind::Api;
+    std::string sender;
     std::string text;
     routing::TimePoint edited_at{};
 };

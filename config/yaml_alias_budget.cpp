@@ -37,12 +37,12 @@ public:
     }
     void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override {
-        open_.push_back(Frame{false, anchor});
+        open_.push_back(frame(false, anchor));
     }
     void OnSequenceEnd() override { close(); }
     void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value) override {
-        open_.push_back(Frame{true, anchor});
+        open_.push_back(frame(true, anchor));
     }
     void OnMapEnd() override { close(); }
 
@@ -70,6 +70,13 @@ private:
         bool at_key = true;     // map: the next node is a key
         std::string key;        // map: the key of the value being read
     };
+
+    static Frame frame(bool map, YAML::anchor_t anchor) {
+        Frame f;
+        f.map = map;
+        f.anchor = anchor;
+        return f;
+    }
 
     void leaf(YAML::anchor_t anchor, std::string_view value) {
         std::size_t size = kNodeBytes + value.size();

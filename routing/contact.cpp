@@ -10,7 +10,7 @@ std::string utcDate(TimePoint t) {
     std::time_t secs = Clock::to_time_t(t);
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[16];
+    char buf[40];  // room for any int, so that the compiler sees nothing cut
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     return buf;
 }

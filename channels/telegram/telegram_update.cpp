@@ -132,6 +132,8 @@ ParseOutcome parseUpdate(std::string_view body, routing::TimePoint now) {
         InboundEdit e;
         e.provider_id = std::to_string(*update_id);
         e.provider_ref = ref;
+        e.channel = routing::ChannelKind::Telegram;
+        e.sender = jsonId(from ? *from : *chat, "id").value_or(*chat_id);
         e.text = std::move(text);
         e.edited_at = now;
         out.edits.push_back(std::move(e));

@@ -96,7 +96,8 @@ std::string mail(std::size_t i) {
         const std::size_t line = 78;  // 76 characters and CRLF
         std::size_t lines = size * 4 / 3 / 76 + 1;
         std::size_t first = rng() % (noise().size() / line - lines);
-        m += "--" + boundary + "\r\nContent-Type: image/jpeg; name=\"photo" + std::to_string(++n) +
+        ++n;
+        m += "--" + boundary + "\r\nContent-Type: image/jpeg; name=\"photo" + std::to_string(n) +
              ".jpg\"\r\nContent-Disposition: attachment; filename=\"photo" + std::to_string(n) +
              ".jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
              noise().substr(first * line, lines * line);

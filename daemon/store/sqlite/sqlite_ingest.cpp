@@ -68,9 +68,13 @@ InboundWriter::InboundWriter(Connection& db)
       receipt_(db.handle(),
                "INSERT OR IGNORE INTO inbound_receipts (channel_instance, provider_id, created_at)"
                " VALUES (?1, ?2, ?3)"),
+      // The sender's conversations, then their messages: no index of inbound references.
       find_inbound_ref_(db.handle(),
-                        "SELECT id, conversation_id FROM messages WHERE channel_instance = ?1"
-                        " AND provider_ref = ?2 AND direction = 'in' ORDER BY id LIMIT 1"),
+                        "SELECT m.id, m.conversation_id FROM contact_addresses a"
+                        " JOIN conversations c ON c.contact_id = a.contact_id"
+                        " JOIN messages m ON m.conversation_id = c.id"
+                        " WHERE a.channel = ?3 AND a.address = ?4 AND m.channel_instance = ?1"
+                        " AND m.provider_ref = ?2 AND m.direction = 'in' ORDER BY m.id LIMIT 1"),
       edit_(db.handle(),
             "UPDATE messages SET original_text = COALESCE(original_text, body), body = ?2,"
             " edited_at = ?3 WHERE id = ?1"),
@@ -281,7 +285,10 @@ bool InboundWriter::firstReceipt(const std::string& instance, const std::string&
 }
 
 bool InboundWriter::applyEdit(const std::string& instance, const channels::InboundEdit& e) {
-    find_inbound_ref_.bind(1, std::string_view(instance)).bind(2, std::string_view(e.provider_ref));
+    find_inbound_ref_.bind(1, std::string_view(instance))
+        .bind(2, std::string_view(e.provider_ref))
+        .bind(3, routing::toString(e.channel))
+        .bind(4, std::string_view(e.sender));
     if (!find_inbound_ref_.step()) {
         find_inbound_ref_.reset();
         return false;  // a message from before ccd, or one it never stored

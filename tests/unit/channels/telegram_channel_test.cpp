@@ -112,6 +112,8 @@ BOOST_AUTO_TEST_CASE(an_edit_is_recorded_on_the_original_message) {
     BOOST_REQUIRE_EQUAL(out.edits.size(), 1u);
     BOOST_TEST(out.edits[0].provider_id == "11");
     BOOST_TEST(out.edits[0].provider_ref == "1111111:1365");
+    BOOST_TEST(out.edits[0].sender == "1111111");
+    BOOST_TEST((out.edits[0].channel == routing::ChannelKind::Telegram));
     BOOST_TEST(out.edits[0].text == "my printer is broken");
 }
 
