@@ -151,19 +151,11 @@ struct Daemon {
                                      "\" (pass it: console_daemon_itest -- PATH/TO/ccd ROOT)");
         auto root = fs::path(repoRoot());
         auto config = dir.path() / "config";
-        ccd::testing::copyShippedConfig(root, dir.path());
-
         auto ccd_yaml = config / "ccd.yaml";
-        std::string text = readFile(ccd_yaml);
-        text = replaceLine(text, "  listen: \"127.0.0.1:8080\"", "  listen: \"127.0.0.1:0\"");
-        text = replaceLine(text, "  listen: \"127.0.0.1:8081\"", "  listen: \"127.0.0.1:0\"");
-        text = replaceLine(text, "    path: ../var/ccd.db",
-                           "    path: \"" + (dir.path() / "ccd.db").string() + "\"");
+        std::string text = ccd::testing::shippedConfigForTest(root, dir.path());
         text = replaceLine(text, "  grace: ", "  grace: 2s");
         // The API without keys (api_keys_e2e tests them).
         text = replaceLine(text, "    public: false", "    public: true");
-        text = replaceLine(text, "  static_dir: ",
-                           "  static_dir: \"" + (root / "console" / "www").string() + "\"");
         writeFile(ccd_yaml, text);
         writeFile(config / "routing.yaml", shortOfferTimeouts(readFile(config / "routing.yaml")));
 

@@ -57,15 +57,7 @@ struct Daemon {
     Daemon() {
         try {
             auto root = fs::path(argument(2, CCD_SOURCE_DIR));
-            ccd::testing::copyShippedConfig(root, dir.path());
-            std::string text = readFile(ccd_yaml);
-            text = replaceLine(text, "  listen: \"127.0.0.1:8080\"", "  listen: \"127.0.0.1:0\"");
-            text = replaceLine(text, "  listen: \"127.0.0.1:8081\"", "  listen: \"127.0.0.1:0\"");
-            text = replaceLine(text, "    path: ../var/ccd.db",
-                               "    path: \"" + (dir.path() / "ccd.db").string() + "\"");
-            text = replaceLine(text, "  static_dir: ",
-                               "  static_dir: \"" + (root / "console" / "www").string() + "\"");
-            writeFile(ccd_yaml, text);
+            writeFile(ccd_yaml, ccd::testing::shippedConfigForTest(root, dir.path()));
             hashes = {{"ada", "\"\""}, {"alice", "\"\""}, {"bob", "\"\""}, {"carol", "\"\""}};
             writeFile(agents_yaml, accountsYaml(hashes));
             auto hash = passwd("alice", kPassword);

@@ -66,16 +66,9 @@ struct Messaging {
 
     void configure() {
         auto root = fs::path(argument(2, CCD_SOURCE_DIR));
-        ccd::testing::copyShippedConfig(root, dir.path());
+        std::string text = ccd::testing::shippedConfigForTest(root, dir.path());
         auto config = dir.path() / "config";
         auto ccd_yaml = config / "ccd.yaml";
-        std::string text = readFile(ccd_yaml);
-        text = replaceLine(text, "  listen: \"127.0.0.1:8080\"", "  listen: \"127.0.0.1:0\"");
-        text = replaceLine(text, "  listen: \"127.0.0.1:8081\"", "  listen: \"127.0.0.1:0\"");
-        text = replaceLine(text, "    path: ../var/ccd.db",
-                           "    path: \"" + (dir.path() / "ccd.db").string() + "\"");
-        text = replaceLine(text, "  static_dir: ",
-                           "  static_dir: \"" + (root / "console" / "www").string() + "\"");
         text = replaceLine(text, "channels:",
                            "channels:\n"
                            "  - name: support-bot\n"

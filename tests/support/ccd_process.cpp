@@ -81,6 +81,17 @@ void copyShippedConfig(const fs::path& root, const fs::path& dir) {
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
 
+std::string shippedConfigForTest(const fs::path& root, const fs::path& dir) {
+    copyShippedConfig(root, dir);
+    std::string text = readFile(dir / "config" / "ccd.yaml");
+    text = replaceLine(text, "  listen: \"127.0.0.1:8080\"", "  listen: \"127.0.0.1:0\"");
+    text = replaceLine(text, "  listen: \"127.0.0.1:8081\"", "  listen: \"127.0.0.1:0\"");
+    text = replaceLine(text, "    path: ../var/ccd.db",
+                       "    path: \"" + (dir / "ccd.db").string() + "\"");
+    return replaceLine(text, "  static_dir: ",
+                       "  static_dir: \"" + (root / "console" / "www").string() + "\"");
+}
+
 int runWithInput(const std::vector<std::string>& args, const std::string& input,
                  const std::string& log) {
     int pipefd[2];

@@ -29,6 +29,10 @@ std::string replaceLine(const std::string& text, const std::string& prefix,
 /// `dir`/templates/default (ccd.yaml names the templates relative to its own folder).
 void copyShippedConfig(const std::filesystem::path& root, const std::filesystem::path& dir);
 
+/// copyShippedConfig, then the text of `dir`/config/ccd.yaml for a test (not yet written back):
+/// both listeners on free ports, the database in `dir`, the console page from `root`.
+std::string shippedConfigForTest(const std::filesystem::path& root, const std::filesystem::path& dir);
+
 /// Runs `args` (args[0] is the program's path) with `input` on standard input and its output
 /// appended to `log`; returns the exit status (128 + signal when killed).
 int runWithInput(const std::vector<std::string>& args, const std::string& input,
