@@ -54,7 +54,7 @@ void sendMessages(const http::Responder& r, store::Store& store, std::int64_t id
             for (const auto& m : c.messages) {
                 if (m.id <= after) continue;
                 if (messages.size() >= limit) break;
-                messages.push_back(messageJson(m));
+                messages.push_back(messageJson(m, c.id));
                 last = m.id;
             }
             json body{{"conversation_id", c.id},

@@ -35,6 +35,7 @@ const I18N = {
     'error': 'Error: {reason}',
     'status.queued': 'queued', 'status.sent': 'sent', 'status.delivered': 'delivered', 'status.read': 'read',
     'status.failed': 'not delivered: {reason}',
+    'attachment.unavailable': 'cannot open the file: {reason}',
     'window.template': '{reason}\n\nSend the approved template message instead?',
   },
   zh: {
@@ -70,6 +71,7 @@ const I18N = {
     'error': '错误：{reason}',
     'status.queued': '排队中', 'status.sent': '已发送', 'status.delivered': '已送达', 'status.read': '已读',
     'status.failed': '未送达：{reason}',
+    'attachment.unavailable': '无法打开文件：{reason}',
     'window.template': '{reason}\n\n改为发送已审核的模板消息吗？',
   },
 };
@@ -392,10 +394,27 @@ function channelName(c) {
   return c.channel_instance && c.channel_instance !== c.channel ? c.channel + ' (' + c.channel_instance + ')' : c.channel;
 }
 
-// A file the customer sent, as a line under the message: its kind, name, size and caption.
+// A file the customer sent, as a line under the message: its kind, name, size and caption; a
+// link to its content when ccd keeps it (fetched with the session's token, then saved).
 function attachmentLine(a) {
   const size = a.size ? ' · ' + (a.size >= 1048576 ? (a.size / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(a.size / 1024)) + ' KB') : '';
-  return el('div', { class: 'attachment', 'data-attachment': a.kind }, '📎 ' + [a.kind, a.file_name].filter(Boolean).join(' ') + size + (a.caption ? ' — ' + a.caption : ''));
+  const label = '📎 ' + [a.kind, a.file_name].filter(Boolean).join(' ') + size + (a.caption ? ' — ' + a.caption : '');
+  if (!a.content_url) return el('div', { class: 'attachment', 'data-attachment': a.kind }, label);
+  const link = el('a', { href: '#', class: 'attachment-link', onclick: (ev) => { ev.preventDefault(); openAttachment(a); } }, label);
+  return el('div', { class: 'attachment', 'data-attachment': a.kind }, link);
+}
+
+async function openAttachment(a) {
+  const res = await fetch(a.content_url, { headers: { Authorization: 'Bearer ' + state.token } });
+  if (!res.ok) {
+    let reason = String(res.status);
+    try { reason = (await res.json()).reason || reason; } catch (e) { /* not JSON */ }
+    return toast(t('attachment.unavailable', { reason }), true);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const save = el('a', { href: url, download: a.file_name || 'attachment' });
+  document.body.append(save); save.click(); save.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 function statusMark(status, reason) {
