@@ -65,6 +65,34 @@ std::shared_ptr<console::MfaService> mfaOf(console::AuthService& auth, http::Res
     return mfa;
 }
 
+// What confirm and disable need: the caller (any session, or a full one unless
+// `enrolment_ok`), the {"code"} body and the MfaService; nullopt once the answer is sent.
+struct CodeRequest {
+    console::Principal who;
+    std::string code;
+    std::shared_ptr<console::MfaService> mfa;
+};
+
+std::optional<CodeRequest> codeRequest(const http::RoutedRequest& req,
+                                       console::AuthService& auth, http::Responder& r,
+                                       bool enrolment_ok) {
+    auto who = enrolment_ok ? console::authenticateForEnrolment(req, auth)
+                            : console::authenticate(req, auth);
+    if (!who) {
+        r.send(std::move(*who.response));
+        return std::nullopt;
+    }
+    std::optional<WebResponse> error;
+    auto code = console::parseCodeBody(req.http, error);
+    if (!code) {
+        r.send(std::move(*error));
+        return std::nullopt;
+    }
+    auto mfa = mfaOf(auth, r);
+    if (!mfa) return std::nullopt;
+    return CodeRequest{*who.principal, std::move(*code), std::move(mfa)};
+}
+
 }  // namespace
 
 void addMfaRoutes(http::Router& router, console::AuthService& auth, MfaJobPoster post) {
@@ -109,16 +137,12 @@ void addMfaRoutes(http::Router& router, console::AuthService& auth, MfaJobPoster
 
     router.add("POST", "/v1/auth/mfa/confirm",
                [&auth, post](http::RoutedRequest&& req, http::Responder r) {
-                   auto who = console::authenticateForEnrolment(req, auth);
-                   if (!who) return r.send(std::move(*who.response));
-                   std::optional<WebResponse> error;
-                   auto code = console::parseCodeBody(req.http, error);
-                   if (!code) return r.send(std::move(*error));
-                   auto mfa = mfaOf(auth, r);
-                   if (!mfa) return;
+                   auto c = codeRequest(req, auth, r, true);
+                   if (!c) return;
                    auto token = *console::AuthService::bearerToken(
                        req.http.header("Authorization"));
-                   auto job = [&auth, mfa, name = who.principal->name, token, code = *code, r] {
+                   auto job = [&auth, mfa = c->mfa, name = c->who.name, token, code = c->code,
+                               r] {
                        auto now = Clock::now();
                        std::vector<std::string> recovery;
                        auto outcome = mfa->confirm(name, code, now, recovery);
@@ -134,15 +158,10 @@ void addMfaRoutes(http::Router& router, console::AuthService& auth, MfaJobPoster
 
     router.add("POST", "/v1/auth/mfa/disable",
                [&auth, post](http::RoutedRequest&& req, http::Responder r) {
-                   auto who = console::authenticate(req, auth);
-                   if (!who) return r.send(std::move(*who.response));
-                   std::optional<WebResponse> error;
-                   auto code = console::parseCodeBody(req.http, error);
-                   if (!code) return r.send(std::move(*error));
-                   auto mfa = mfaOf(auth, r);
-                   if (!mfa) return;
+                   auto c = codeRequest(req, auth, r, false);
+                   if (!c) return;
                    const auto& address = req.http.remote_address;
-                   const auto& name = who.principal->name;
+                   const auto& name = c->who.name;
                    // Wrong codes here count as failed logins: a stolen token cannot guess its
                    // way to turning MFA off.
                    if (auto refused = auth.throttled(name, address, Clock::now())) {
@@ -153,7 +172,7 @@ void addMfaRoutes(http::Router& router, console::AuthService& auth, MfaJobPoster
                        res.headers.emplace_back("Retry-After", std::to_string(secs));
                        return r.send(std::move(res));
                    }
-                   auto job = [&auth, mfa, name, address, code = *code, r] {
+                   auto job = [&auth, mfa = c->mfa, name, address, code = c->code, r] {
                        auto now = Clock::now();
                        auto outcome = mfa->disable(name, code, now);
                        if (outcome == MfaOutcome::WrongCode || outcome == MfaOutcome::Replayed)

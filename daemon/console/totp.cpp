@@ -5,7 +5,8 @@
 #include <openssl/hmac.h>
 
 #include <array>
-#include <cctype>
+
+#include "channels/common/url.hpp"
 
 namespace ccd::daemon::console::totp {
 namespace {
@@ -17,21 +18,6 @@ int base32Value(char c) {
     if (c >= 'a' && c <= 'z') return c - 'a';
     if (c >= '2' && c <= '7') return c - '2' + 26;
     return -1;
-}
-
-std::string percentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -144,6 +130,7 @@ std::optional<std::int64_t> match(const Bytes& key, std::string_view given,
 }
 
 std::string otpauthUri(std::string_view issuer, std::string_view account, const Bytes& key) {
+    using channels::percentEncode;
     auto label = percentEncode(issuer) + ":" + percentEncode(account);
     return "otpauth://totp/" + label + "?secret=" + base32Encode(key, false) +
            "&issuer=" + percentEncode(issuer) + "&algorithm=SHA1&digits=" +

@@ -14,10 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 T=$E2E_TMP
 S=$T/shipped
-copy_shipped_config "$ROOT" "$S"
-CFG=$S/config/ccd.yaml
-sed -i -E 's|^(  listen: )"127.0.0.1:808[01]"|\1"127.0.0.1:0"|' "$CFG"
-sed -i -E "s|^(  static_dir: ).*|\1\"$ROOT/console/www\"|" "$CFG"
+shipped_config_on_free_ports "$ROOT" "$S"
 sed -i -E 's|^(  required_for: )\[\]|\1[supervisor, admin]|' "$CFG"
 check "the policy is set in the copy" grep -q '^  required_for: \[supervisor, admin\]' "$CFG"
 cp -r "$S/config" "$T/config.orig"
@@ -144,8 +141,9 @@ asecret=$(field "$T/out.json" secret)
 post /v1/auth/mfa/confirm "{\"code\":\"$(totp "$asecret" "$(now_step)")\"}" "$alice"
 expect_eq "alice enrolled" 200 "$status"
 statuses=""
+wrong=$(totp "$asecret" $(($(now_step) + 9)))
 for i in 1 2 3 4 5 6; do
-  post /v1/auth/login '{"name":"alice","password":"alice password","code":"aaaa-bbbb-cccc"}'
+  post /v1/auth/login "{\"name\":\"alice\",\"password\":\"alice password\",\"code\":\"$wrong\"}"
   statuses="$statuses $status"
 done
 expect_eq "five wrong codes, then throttled" " 401 401 401 401 401 429" "$statuses"
