@@ -66,15 +66,15 @@ LoginResult AuthService::checkCode(const config::AgentAccount& account, std::str
         return result;
     }
     auto outcome = mfa->verify(account.name, std::string(code), now);
+    if (outcome == MfaOutcome::RecoveryCodeUsed) {  // the file is read without the lock
+        auto state = mfa->state(account.name);
+        result.recovery_codes_left = state ? state->recovery_codes_left : 0;
+    }
     std::lock_guard lock(impl_->mutex);
     switch (outcome) {
         case MfaOutcome::Ok:
         case MfaOutcome::RecoveryCodeUsed:
             impl_->issueToken(account, address, now, false, result);
-            if (outcome == MfaOutcome::RecoveryCodeUsed) {
-                auto state = mfa->state(account.name);
-                result.recovery_codes_left = state ? state->recovery_codes_left : 0;
-            }
             return result;
         case MfaOutcome::NotEnabled:
             // Reset by an admin since the password was checked: the password is enough now.
