@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(mfa_policy_issuer_and_file) {
     BOOST_TEST((cfg->mfa.required_for == std::vector<std::string>{"supervisor", "admin"}));
     BOOST_TEST(cfg->mfa.issuer == "Acme CC");
     BOOST_TEST(cfg->mfa.file == "/etc/ccd/st/m.yaml");
-    expectIssue("mfa:\n  required_for: [supervisor, boss]\n", 2, 31, "mfa.required_for[1]",
+    expectIssue("mfa:\n  required_for: [supervisor, boss]\n", 2, 30, "mfa.required_for[1]",
                 "expected one of: agent, supervisor, admin");
     expectIssue("mfa:\n  issuer: \"a:b\"\n", 2, 11, "mfa.issuer", "without ':'");
     expectIssue("mfa:\n  requried_for: []\n", 2, 3, "mfa.requried_for", "required_for");

@@ -113,7 +113,7 @@ async function adminEnrols(browser, base) {
   const step = Math.floor(Date.now() / 30000);
   await page.fill('#mfa-code', totp(secret, step + 5));
   await page.click('#mfa-confirm');
-  await page.waitForFunction(() => document.getElementById('mfa-error').textContent !== '', null, { timeout: 10000 });
+  await page.waitForSelector('#mfa-error:not(:empty)', { timeout: 10000 });  // no eval: the page's CSP
   check(await page.isHidden('#mfa-recovery'), 'a wrong code does not turn it on');
   await page.fill('#mfa-code', totp(secret, step));
   await page.click('#mfa-confirm');
@@ -133,7 +133,7 @@ async function adminEnrols(browser, base) {
   check(true, 'the next sign-in asks for a code');
   await page.fill('#login-code', totp(secret, step));  // spent by the enrolment
   await page.click('#login-submit');
-  await page.waitForFunction(() => document.getElementById('login-error').textContent !== '', null, { timeout: 10000 });
+  await page.waitForSelector('#login-error:not(:empty)', { timeout: 10000 });
   check(await page.isVisible('#login-view'), 'a used code is refused');
   await page.fill('#login-code', totp(secret, step + 1));
   await page.click('#login-submit');
