@@ -103,6 +103,16 @@ struct TemplatesConfig {
     std::string default_locale = "en";  ///< when no locale of the fallback chain has templates
 };
 
+/// `mfa`: multi-factor authentication of console accounts (docs/security.md).
+struct MfaConfig {
+    /// Roles ("agent", "supervisor", "admin") that must use MFA: an account of one without MFA
+    /// can log in only to enrol. Empty: MFA is each account's choice.
+    std::vector<std::string> required_for;
+    std::string issuer = "ccd";  ///< the name authenticator apps show beside the account
+    /// Where enrolments are kept, absolute. Default `mfa.yaml` in the data directory.
+    std::string file;
+};
+
 /// The whole of ccd.yaml.
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from
@@ -113,6 +123,7 @@ struct DaemonConfig {
     /// `passwords:` — where `ccd agent passwd` keeps password hashes (config/agents_passwords.hpp),
     /// absolute. Default `passwords.yaml` in the data directory (the SQLite database's folder).
     std::string passwords_path;
+    MfaConfig mfa;
     ServerConfig server;
     StorageConfig storage;
     LoggingConfig logging;

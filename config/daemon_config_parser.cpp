@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -167,6 +168,31 @@ void readTemplates(const NodeRef& n, TemplatesConfig& out, const std::filesystem
     }
 }
 
+void readMfa(const NodeRef& n, MfaConfig& out, const std::filesystem::path& base) {
+    if (!n.present() || n.isNull() || !n.expectMap({"required_for", "issuer", "file"})) return;
+    auto roles = n["required_for"];
+    if (auto list = roles.stringList()) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const auto& role = (*list)[i];
+            if (role != "agent" && role != "supervisor" && role != "admin")
+                roles[i].error("expected one of: agent, supervisor, admin (got \"" + role + "\")");
+            else if (std::find(out.required_for.begin(), out.required_for.end(), role) ==
+                     out.required_for.end())
+                out.required_for.push_back(role);
+        }
+    }
+    if (auto issuer = n["issuer"].nonEmptyString()) {
+        if (issuer->size() > 64 || issuer->find(':') != std::string::npos)
+            n["issuer"].error("must be at most 64 bytes, without ':'");
+        else out.issuer = *issuer;
+    }
+    if (auto file = n["file"].nonEmptyString()) {
+        std::filesystem::path p(*file);
+        if (p.is_relative()) p = base / p;
+        out.file = p.lexically_normal().string();
+    }
+}
+
 }  // namespace
 
 DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& file,
@@ -181,7 +207,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "passwords", "templates"})) {
+                        "console", "agents", "passwords", "templates", "mfa"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -218,6 +244,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         assign(cfg->outbox.claim_batch, outbox["claim_batch"].integer(1, 100000));
         positive(outbox["poll_interval"], cfg->outbox.poll_interval);
         readConsole(root["console"], cfg->console, base);
+        readMfa(root["mfa"], cfg->mfa, base);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);
@@ -231,6 +258,10 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         // Run-time state goes beside the database, never into the configuration's folder.
         auto data_dir = std::filesystem::path(cfg->storage.sqlite.path).parent_path();
         cfg->passwords_path = (data_dir / "passwords.yaml").lexically_normal().string();
+    }
+    if (cfg->mfa.file.empty()) {
+        auto data_dir = std::filesystem::path(cfg->storage.sqlite.path).parent_path();
+        cfg->mfa.file = (data_dir / "mfa.yaml").lexically_normal().string();
     }
     doc.throwIfIssues();
     return cfg;

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "channels/registry.hpp"
@@ -24,6 +25,7 @@
 #include "daemon/console/auth_routes.hpp"
 #include "daemon/console/console_server.hpp"
 #include "daemon/console/http_auth.hpp"
+#include "daemon/console/mfa.hpp"
 #include "daemon/engine_host.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/http/http_server.hpp"
@@ -82,6 +84,14 @@ config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg) {
     return agents;
 }
 
+// Who must use MFA, from `mfa.required_for`.
+console::MfaPolicy mfaPolicy(const config::MfaConfig& cfg) {
+    console::MfaPolicy policy;
+    for (const auto& name : cfg.required_for)
+        if (auto role = console::roleFromString(name)) policy.required_for.push_back(*role);
+    return policy;
+}
+
 }  // namespace
 
 struct Daemon::Impl {
@@ -96,6 +106,11 @@ struct Daemon::Impl {
           work(asio::make_work_guard(ioc)),
           router(&metrics),
           server(ioc, router, metrics, [this] { return limits(); }) {
+        auth.setMfa(std::make_shared<console::MfaService>(config->mfa.file, config->mfa.issuer),
+                    mfaPolicy(config->mfa));
+        if (!config->mfa.required_for.empty())
+            spdlog::info("mfa: required for {} (enrolments in {})",
+                         fmt::join(config->mfa.required_for, ", "), config->mfa.file);
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                                   [this] { return currentCatalog(); });
@@ -451,7 +466,10 @@ void Daemon::reload(config::ConfigBundle bundle) {
     if (next->storage.sqlite.path != old->storage.sqlite.path ||
         next->storage.driver != old->storage.driver)
         restart_only("storage");
+    if (next->mfa.file != old->mfa.file) restart_only("mfa.file");
     applyLogLevel(next->logging.level);
+    impl_->auth.setMfaPolicy(mfaPolicy(next->mfa));
+    if (auto mfa = impl_->auth.mfa()) mfa->setIssuer(next->mfa.issuer);
     try {
         impl_->auth.reload(loadAgents(*next));
     } catch (const config::ConfigError& e) {

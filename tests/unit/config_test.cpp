@@ -191,3 +191,22 @@ BOOST_AUTO_TEST_CASE(duration_and_size_parsers) {
     BOOST_TEST(!parseByteSize("1PiB"));
     BOOST_TEST(!parseByteSize("MiB"));
 }
+
+BOOST_AUTO_TEST_CASE(mfa_policy_issuer_and_file) {
+    auto none = parseDaemonConfig("", "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST(none->mfa.required_for.empty());
+    BOOST_TEST(none->mfa.issuer == "ccd");
+    BOOST_TEST(none->mfa.file == "/etc/ccd/var/mfa.yaml");  // the data directory
+    auto cfg = parseDaemonConfig(
+        "mfa:\n  required_for: [supervisor, admin, admin]\n  issuer: Acme CC\n  file: st/m.yaml\n",
+        "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST((cfg->mfa.required_for == std::vector<std::string>{"supervisor", "admin"}));
+    BOOST_TEST(cfg->mfa.issuer == "Acme CC");
+    BOOST_TEST(cfg->mfa.file == "/etc/ccd/st/m.yaml");
+    expectIssue("mfa:\n  required_for: [supervisor, boss]\n", 2, 30, "mfa.required_for[1]",
+                "expected one of: agent, supervisor, admin");
+    expectIssue("mfa:\n  issuer: \"a:b\"\n", 2, 11, "mfa.issuer", "without ':'");
+    expectIssue("mfa:\n  requried_for: []\n", 2, 3, "mfa.requried_for", "required_for");
+    auto shipped = loadDaemonConfig(CCD_SOURCE_DIR "/config/ccd.yaml");
+    BOOST_TEST(shipped->mfa.required_for.empty());  // the README's first steps need no phone
+}
