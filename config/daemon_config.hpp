@@ -34,9 +34,30 @@ struct ServerLimits {
     std::size_t max_connections_per_address = 256;
 };
 
+/// `server.tls` / `console.tls`: a listener's certificate and key (config/tls_files.hpp reads
+/// and checks them at load time, so what is validated is exactly what the listener uses).
+struct TlsConfig {
+    std::string cert_file;  ///< absolute: the certificate chain, PEM, leaf first
+    std::string key_file;   ///< absolute: its private key, PEM (unencrypted)
+    std::string cert_pem;   ///< the chain as read from cert_file
+    Secret key_pem;         ///< the key as read from key_file (never logged)
+    std::string serial;     ///< the leaf certificate's serial number, hex (for logs)
+    std::string not_after;  ///< the leaf's expiry, as OpenSSL prints it (for logs)
+    std::string min_version = "1.2";  ///< "1.2" or "1.3"
+    /// `Strict-Transport-Security` max-age on HTTP answers (0: no header).
+    std::chrono::seconds hsts_max_age{31536000};
+
+    /// Whether the material a listener is built from differs (a renewed certificate).
+    bool sameMaterial(const TlsConfig& o) const {
+        return cert_pem == o.cert_pem && key_pem.reveal() == o.key_pem.reveal() &&
+               min_version == o.min_version;
+    }
+};
+
 /// `server`: the HTTP listener.
 struct ServerConfig {
     ListenAddress listen;
+    std::optional<TlsConfig> tls;  ///< none: plain HTTP
     int threads = 2;                                    ///< io_context threads
     ServerLimits limits;
     Duration shutdown_grace = std::chrono::seconds(5);  ///< time to finish in-flight work
@@ -81,6 +102,8 @@ struct OutboxConfig {
 struct ConsoleConfig {
     bool enabled = true;
     ListenAddress listen{"127.0.0.1", 8081};  ///< its own listener; port 0 picks a free port
+    /// wss: `console.tls`, or else `server.tls` (an https page cannot open a ws:// socket).
+    std::optional<TlsConfig> tls;
     /// Origins allowed to open the websocket; empty: the HTTP listener's own origin.
     std::vector<std::string> allowed_origins;
     std::string static_dir;  ///< absolute after parsing; empty: no page is served

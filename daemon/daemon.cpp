@@ -37,6 +37,7 @@
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
 #include "daemon/template_routes.hpp"
+#include "daemon/tls_context.hpp"
 #include "templates/catalog.hpp"
 #include "templates/survey_answer.hpp"
 
@@ -95,7 +96,10 @@ struct Daemon::Impl {
           auth(loadAgents(*config)),
           work(asio::make_work_guard(ioc)),
           router(&metrics),
-          server(ioc, router, metrics, [this] { return limits(); }) {
+          http_tls(config->server.tls
+                       ? std::make_shared<TlsContextSource>("http", *config->server.tls)
+                       : nullptr),
+          server(ioc, router, metrics, [this] { return limits(); }, http_tls) {
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                                   [this] { return currentCatalog(); });
@@ -316,6 +320,7 @@ struct Daemon::Impl {
     // After the io_context: logins still queued when the router goes hold connections, whose
     // answers and sockets need the io_context alive.
     http::Router router;
+    std::shared_ptr<TlsContextSource> http_tls;  // null: plain HTTP
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
     std::unique_ptr<outbox::OutboxSender> sender;
@@ -397,6 +402,12 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             if (!cfg->templates.path.empty()) files.push_back(cfg->templates.path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->agents_path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->passwords_path);
+            // A renewed certificate is picked up like an edit (SIGHUP works too).
+            for (const auto* tls : {&cfg->server.tls, &cfg->console.tls}) {
+                if (!*tls) continue;
+                files.push_back((*tls)->cert_file);
+                files.push_back((*tls)->key_file);
+            }
             return files;
         },
         try_reload);
@@ -448,6 +459,12 @@ void Daemon::reload(config::ConfigBundle bundle) {
         next->server.listen.port != old->server.listen.port)
         restart_only("server.listen");
     if (next->server.threads != old->server.threads) restart_only("server.threads");
+    // New connections get a renewed certificate; switching TLS on or off needs a restart.
+    if (next->server.tls.has_value() != old->server.tls.has_value()) restart_only("server.tls");
+    else if (impl_->http_tls && next->server.tls) impl_->http_tls->update(*next->server.tls);
+    if (next->console.tls.has_value() != old->console.tls.has_value())
+        restart_only("console.tls");
+    else if (impl_->console_rt) impl_->console_rt->updateTls(next->console.tls);
     if (next->storage.sqlite.path != old->storage.sqlite.path ||
         next->storage.driver != old->storage.driver)
         restart_only("storage");

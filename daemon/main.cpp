@@ -137,7 +137,7 @@ int runDaemon(const std::string& path) {
         return kExitListen;
     }
     spdlog::info("store: sqlite {}", cfg->storage.sqlite.path);
-    spdlog::info("listening on http://{}:{} (Ctrl-C to stop)",
+    spdlog::info("listening on {}://{}:{} (Ctrl-C to stop)", cfg->server.tls ? "https" : "http",
                  cfg->server.listen.host.find(':') != std::string::npos
                      ? "[" + cfg->server.listen.host + "]"
                      : cfg->server.listen.host,
