@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "channels/channel_settings.hpp"
@@ -126,6 +127,19 @@ struct TemplatesConfig {
     std::string default_locale = "en";  ///< when no locale of the fallback chain has templates
 };
 
+/// `privacy`: who sees personal data masked (docs/security.md "Personal data").
+struct PrivacyConfig {
+    /// Audiences whose console frames and API answers carry contact fields and message text
+    /// masked: "agent", "supervisor", "admin", "api" (API-key clients). Logs are always masked.
+    std::vector<std::string> mask_pii_for;
+
+    bool masks(std::string_view audience) const {
+        for (const auto& a : mask_pii_for)
+            if (a == audience) return true;
+        return false;
+    }
+};
+
 /// The whole of ccd.yaml.
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from
@@ -144,6 +158,7 @@ struct DaemonConfig {
     OutboxConfig outbox;
     TemplatesConfig templates;
     ConsoleConfig console;
+    PrivacyConfig privacy;
 };
 
 using DaemonConfigPtr = std::shared_ptr<const DaemonConfig>;

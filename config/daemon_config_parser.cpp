@@ -186,7 +186,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "passwords", "templates"})) {
+                        "console", "agents", "passwords", "templates", "privacy"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -223,6 +223,16 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         assign(cfg->outbox.claim_batch, outbox["claim_batch"].integer(1, 100000));
         positive(outbox["poll_interval"], cfg->outbox.poll_interval);
         readConsole(root["console"], cfg->console, base, cfg->server.tls);
+        auto privacy = root["privacy"];
+        if (privacy.expectMap({"mask_pii_for"}) && privacy["mask_pii_for"].expectSequence()) {
+            for (const auto& item : privacy["mask_pii_for"].items()) {
+                if (auto who = item.oneOf<std::string>({{"agent", "agent"},
+                                                        {"supervisor", "supervisor"},
+                                                        {"admin", "admin"},
+                                                        {"api", "api"}}))
+                    cfg->privacy.mask_pii_for.push_back(*who);
+            }
+        }
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);

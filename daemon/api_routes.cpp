@@ -56,8 +56,8 @@ void addApiRoutes(http::Router& router, RouteServices s) {
 
     router.add(
         "GET", "/v1/conversations/{id}",
-        [&store = s.store, auth = s.auth, can_see = s.agent_can_see](http::RoutedRequest&& req,
-                                                                     http::Responder r) {
+        [&store = s.store, auth = s.auth, can_see = s.agent_can_see, mask_pii = s.mask_pii](
+            http::RoutedRequest&& req, http::Responder r) {
             if (!auth) return r.send(console::unauthorized(false));
             auto who = console::authenticate(req, *auth);
             if (!who) return r.send(std::move(*who.response));
@@ -68,9 +68,11 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                 return r.send(
                     WebResponse::error(404, "not_found", "no conversation " + std::string(text)));
             }
-            auto read = [st = &store, r, id] {
+            bool masked = mask_pii && mask_pii(console::toString(who.principal->role));
+            auto read = [st = &store, r, id, masked] {
                 st->getConversation(
-                    id, [r, id](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+                    id, [r, id, masked](
+                            store::StoreResult<std::optional<store::ConversationRecord>> res) {
                         if (!res) {
                             return r.send(
                                 WebResponse::error(503, "store_unavailable", res.error->message));
@@ -79,7 +81,9 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                             return r.send(WebResponse::error(
                                 404, "not_found", "no conversation " + std::to_string(id)));
                         }
-                        r.send(WebResponse::json(200, dumpJson(conversationJson(**res.value))));
+                        auto body = conversationJson(**res.value);
+                        if (masked) privacy::maskJson(body);
+                        r.send(WebResponse::json(200, dumpJson(body)));
                     });
             };
             if (console::atLeast(who.principal->role, console::Role::Supervisor)) return read();

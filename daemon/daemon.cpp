@@ -159,9 +159,13 @@ struct Daemon::Impl {
                 });
             };
         }
+        services.mask_pii = [this](std::string_view who) { return masksPii(who); };
         addApiRoutes(router, std::move(services));
         addChannelRoutes(router, ChannelRouteServices{*intake, [this] { return currentChannels(); },
-                                                      store, &api_keys, &auth});
+                                                      store, &api_keys, &auth,
+                                                      [this](std::string_view who) {
+                                                          return masksPii(who);
+                                                      }});
         addTemplateRoutes(router, [this] { return currentCatalog(); });
         // Customer records reveal personal data: supervisors and admins only.
         addContactRoutes(router, store, [this](const http::RoutedRequest& req)
@@ -169,6 +173,9 @@ struct Daemon::Impl {
             auto who = console::requireRole(req, auth, console::Role::Supervisor);
             if (!who) return std::move(*who.response);
             return std::nullopt;
+        }, [this](const http::RoutedRequest& req) {
+            auto who = console::authenticate(req, auth);
+            return who && masksPii(console::toString(who.principal->role));
         });
         router.add("POST", "/v1/admin/reload",
                    [this](http::RoutedRequest&& req, http::Responder r) {
@@ -192,7 +199,14 @@ struct Daemon::Impl {
                                  bool window_template) {
                               return checkReply(c, text, window_template);
                           },
-                          [this](std::int64_t conversation) { relayTyping(conversation); }});
+                          [this](std::int64_t conversation) { relayTyping(conversation); },
+                          [this](std::string_view who) { return masksPii(who); }});
+    }
+
+    // privacy.mask_pii_for, as the configuration in force says (a reload applies at once).
+    bool masksPii(std::string_view audience) const {
+        std::lock_guard lock(config_mutex);
+        return config->privacy.masks(audience);
     }
 
     channels::ChannelSetPtr currentChannels() const {

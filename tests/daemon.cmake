@@ -57,3 +57,6 @@ ccd_add_boost_test(tls_daemon_itest SOURCES itest/tls_daemon_itest.cpp
 target_compile_definitions(tls_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
 add_dependencies(tls_daemon_itest ccd)
 set_tests_properties(tls_daemon_itest PROPERTIES TIMEOUT 120)
+
+# Masking of personal data (issue 15).
+ccd_add_boost_test(pii_mask_test SOURCES unit/pii_mask_test.cpp LIBS ccd_console)

@@ -96,6 +96,8 @@ struct ConsoleServices {
     std::function<std::uint16_t()> http_port;  ///< the HTTP listener's bound port, read at start
     CheckReply check_reply = nullptr;  ///< the channels' limits on replies; may be null
     RelayTyping typing = nullptr;      ///< typing indicators to customers; may be null
+    /// Whether a role ("agent", ...) sees personal data masked; may be null: no one does.
+    std::function<bool(std::string_view)> mask_pii = nullptr;
 };
 
 /// The console in the daemon: hub, websocket listener and page routes.

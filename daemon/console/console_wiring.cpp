@@ -44,7 +44,10 @@ public:
                                if (!account) return std::nullopt;
                                return config::AgentsConfig::toRoutingAgent(*account);
                            },
-                           std::move(s.render), std::move(s.check_reply), std::move(s.typing)},
+                           std::move(s.render), std::move(s.check_reply), std::move(s.typing),
+                           s.mask_pii ? std::function<bool(Role)>(
+                                            [mask = s.mask_pii](Role r) { return mask(toString(r)); })
+                                      : nullptr},
             options);
         // Logout, a password change, an account removed: its websockets close at once.
         auth_.setRevocationListener([hub = hub_](const std::vector<RevokedSession>& ended) {
