@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "channels/registry.hpp"
+#include "config/tls_files.hpp"
 #include "config/yaml_reader.hpp"
 #include "templates/locale_chain.hpp"
 
@@ -63,9 +64,10 @@ void positive(const NodeRef& node, std::chrono::milliseconds& field) {
     }
 }
 
-void readServer(const NodeRef& n, ServerConfig& out) {
-    n.expectMap({"listen", "threads", "shutdown_grace", "limits"});
+void readServer(const NodeRef& n, ServerConfig& out, const std::filesystem::path& base) {
+    n.expectMap({"listen", "threads", "shutdown_grace", "limits", "tls"});
     assign(out.listen, parseListen(n["listen"]));
+    out.tls = readTls(n["tls"], base);
     assign(out.threads, n["threads"].integer(1, 64));
     positive(n["shutdown_grace"], out.shutdown_grace);
     auto limits = n["limits"];
@@ -115,15 +117,18 @@ void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::pa
     }
 }
 
-void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base) {
+void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base,
+                 const std::optional<TlsConfig>& server_tls) {
     std::string dir = "../console/www";  // the shipped layout: config/ beside console/www/
+    out.tls = server_tls;
     if (n.present() && !n.isNull() &&
         n.expectMap({"enabled", "listen", "allowed_origins", "static_dir", "max_frame_bytes",
                      "ping_interval", "grace", "outbox_frames", "max_connections",
                      "max_connections_per_address", "max_send_queue_bytes", "frame_rate",
-                     "frame_burst"})) {
+                     "frame_burst", "tls"})) {
         assign(out.enabled, n["enabled"].boolean());
         assign(out.listen, parseListen(n["listen"]));
+        if (n["tls"].present() && !n["tls"].isNull()) out.tls = readTls(n["tls"], base);
         if (auto origins = n["allowed_origins"].stringList()) out.allowed_origins = *origins;
         if (auto d = n["static_dir"].nonEmptyString()) dir = *d;
         if (auto v = n["max_frame_bytes"].byteSize()) {
@@ -207,7 +212,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "passwords", "templates", "mfa"})) {
+                        "console", "agents", "passwords", "templates", "mfa", "privacy"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -223,7 +228,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
             if (p.is_relative()) p = base / p;
             cfg->passwords_path = p.lexically_normal().string();
         }
-        readServer(root["server"], cfg->server);
+        readServer(root["server"], cfg->server, base);
         readStorage(root["storage"], cfg->storage, base);
         readTemplates(root["templates"], cfg->templates, base);
 
@@ -243,8 +248,18 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         outbox.expectMap({"claim_batch", "poll_interval"});
         assign(cfg->outbox.claim_batch, outbox["claim_batch"].integer(1, 100000));
         positive(outbox["poll_interval"], cfg->outbox.poll_interval);
-        readConsole(root["console"], cfg->console, base);
+        readConsole(root["console"], cfg->console, base, cfg->server.tls);
         readMfa(root["mfa"], cfg->mfa, base);
+        auto privacy = root["privacy"];
+        if (privacy.expectMap({"mask_pii_for"}) && privacy["mask_pii_for"].expectSequence()) {
+            for (const auto& item : privacy["mask_pii_for"].items()) {
+                if (auto who = item.oneOf<std::string>({{"agent", "agent"},
+                                                        {"supervisor", "supervisor"},
+                                                        {"admin", "admin"},
+                                                        {"api", "api"}}))
+                    cfg->privacy.mask_pii_for.push_back(*who);
+            }
+        }
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);

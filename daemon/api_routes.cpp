@@ -40,24 +40,27 @@ std::int64_t pathId(const http::RoutedRequest& req, std::string_view name) {
 // to whom routing shows it; else answers 401, 404 (`id` 0: unreadable, `missing` says what) or
 // 403 (which also hides whether it exists).
 void whenVisible(const RouteServices& s, const http::RoutedRequest& req, const http::Responder& r,
-                 std::int64_t id, const std::string& missing, std::function<void()> read) {
+                 std::int64_t id, const std::string& missing,
+                 std::function<void(const console::Principal&)> read) {
     if (!s.auth) return r.send(console::unauthorized(false));
     auto who = console::authenticate(req, *s.auth);
     if (!who) return r.send(std::move(*who.response));
     if (id == 0) return r.send(notFound(missing));
-    if (console::atLeast(who.principal->role, console::Role::Supervisor)) return read();
+    if (console::atLeast(who.principal->role, console::Role::Supervisor))
+        return read(*who.principal);
     auto refuse = [r, id] {
         r.send(console::forbidden("conversation " + std::to_string(id) +
                                   " is not offered or assigned to you, nor waiting in your "
                                   "queues"));
     };
     if (!s.agent_can_see) return refuse();
-    s.agent_can_see(id, who.principal->name, [read = std::move(read), refuse](bool visible) {
-        if (visible)
-            read();
-        else
-            refuse();
-    });
+    s.agent_can_see(id, who.principal->name,
+                    [read = std::move(read), refuse, who = *who.principal](bool visible) {
+                        if (visible)
+                            read(who);
+                        else
+                            refuse();
+                    });
 }
 
 // The types a browser may show as they are; anything else is served as bytes.
@@ -139,13 +142,17 @@ void addApiRoutes(http::Router& router, RouteServices s) {
         auto id = pathId(req, "id");
         whenVisible(
             s, req, r, id, "no conversation " + std::string(req.param("id")),
-            [st = &s.store, r, id] {
+            [st = &s.store, r, id, mask_pii = s.mask_pii](const console::Principal& who) {
+                bool masked = mask_pii && mask_pii(console::toString(who.role));
                 st->getConversation(
-                    id, [r, id](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+                    id, [r, id,
+                         masked](store::StoreResult<std::optional<store::ConversationRecord>> res) {
                         if (!res) return r.send(unavailable(*res.error));
                         if (!*res.value)
                             return r.send(notFound("no conversation " + std::to_string(id)));
-                        r.send(WebResponse::json(200, dumpJson(conversationJson(**res.value))));
+                        auto body = conversationJson(**res.value);
+                        if (masked) privacy::maskJson(body);
+                        r.send(WebResponse::json(200, dumpJson(body)));
                     });
             });
     });
@@ -157,26 +164,28 @@ void addApiRoutes(http::Router& router, RouteServices s) {
             const auto message = pathId(req, "message");
             const auto n = pathId(req, "n");
             const auto id = message && n ? pathId(req, "id") : 0;
-            whenVisible(s, req, r, id, "no such attachment", [st = &s.store, r, id, message, n] {
-                st->getAttachment(
-                    id, message, static_cast<std::size_t>(n),
-                    [r](store::StoreResult<std::optional<store::AttachmentFile>> res) {
-                        if (!res) return r.send(unavailable(*res.error));
-                        if (!*res.value) return r.send(notFound("no such attachment"));
-                        const auto& f = **res.value;
-                        if (!f.bytes) {
-                            return r.send(WebResponse::error(
-                                f.attachment.stored ? 410 : 404,
-                                f.attachment.stored ? "gone" : "not_stored",
-                                f.attachment.stored
-                                    ? "the attachment's content was removed (retention or "
-                                      "erasure); its description stays"
-                                    : "ccd does not keep this attachment's content: " +
-                                          f.attachment.provider_file_id));
-                        }
-                        r.send(attachmentResponse(f));
-                    });
-            });
+            whenVisible(
+                s, req, r, id, "no such attachment",
+                [st = &s.store, r, id, message, n](const console::Principal&) {
+                    st->getAttachment(
+                        id, message, static_cast<std::size_t>(n),
+                        [r](store::StoreResult<std::optional<store::AttachmentFile>> res) {
+                            if (!res) return r.send(unavailable(*res.error));
+                            if (!*res.value) return r.send(notFound("no such attachment"));
+                            const auto& f = **res.value;
+                            if (!f.bytes) {
+                                return r.send(WebResponse::error(
+                                    f.attachment.stored ? 410 : 404,
+                                    f.attachment.stored ? "gone" : "not_stored",
+                                    f.attachment.stored
+                                        ? "the attachment's content was removed (retention or "
+                                          "erasure); its description stays"
+                                        : "ccd does not keep this attachment's content: " +
+                                              f.attachment.provider_file_id));
+                            }
+                            r.send(attachmentResponse(f));
+                        });
+                });
         });
 }
 

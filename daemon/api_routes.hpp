@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/privacy/pii_json.hpp"
+
 namespace ccd::store {
 class Store;
 }
@@ -44,6 +46,8 @@ struct RouteServices {
         agent_can_see{};
     /// The channel instances that poll (email mailboxes), for /healthz; empty: none.
     std::function<std::vector<ComponentHealth>()> channel_health{};
+    /// Whether a role sees personal data masked (privacy.mask_pii_for); empty: no one does.
+    privacy::MaskPii mask_pii{};
 };
 
 /// Adds GET /healthz, GET /metrics, GET /v1/conversations/{id} (a bearer token of a supervisor

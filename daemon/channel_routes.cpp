@@ -39,10 +39,11 @@ WebResponse notFound(std::string_view what) {
 
 // Answers a read of the conversation's messages after `after`, up to `limit`.
 void sendMessages(const http::Responder& r, store::Store& store, std::int64_t id,
-                  std::int64_t after, std::size_t limit, std::optional<std::string> client) {
+                  std::int64_t after, std::size_t limit, std::optional<std::string> client,
+                  bool masked) {
     store.getConversation(
-        id, [r, id, after, limit,
-             client](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+        id, [r, id, after, limit, client,
+             masked](store::StoreResult<std::optional<store::ConversationRecord>> res) {
             if (!res) return r.send(WebResponse::error(503, "store_unavailable",
                                                        "the conversation could not be read"));
             // A client sees only the conversations it opened; others do not exist for it.
@@ -61,6 +62,7 @@ void sendMessages(const http::Responder& r, store::Store& store, std::int64_t id
                       {"status", c.status},
                       {"messages", std::move(messages)},
                       {"next_after", last}};
+            if (masked) privacy::maskJson(body);
             r.send(WebResponse::json(200, dumpJson(body)));
         });
 }
@@ -126,17 +128,19 @@ void addChannelRoutes(http::Router& router, ChannelRouteServices s) {
             if (apiKeyId(token)) {
                 if (!s.keys) return r.send(console::unauthorized(true));
                 return s.keys->authenticate(
-                    token, [r, &store = s.store, id = *id, after, limit](
+                    token, [r, &store = s.store, id = *id, after, limit,
+                            masked = s.mask_pii && s.mask_pii("api")](
                                std::optional<std::string> client) {
                         if (!client) return r.send(console::unauthorized(true));
-                        sendMessages(r, store, id, after, limit, client);
+                        sendMessages(r, store, id, after, limit, client, masked);
                     });
             }
             // Staff: supervisors and admins read any conversation.
             if (!s.auth) return r.send(console::unauthorized(false));
             auto who = console::requireRole(req, *s.auth, console::Role::Supervisor);
             if (!who) return r.send(std::move(*who.response));
-            sendMessages(r, s.store, *id, after, limit, std::nullopt);
+            sendMessages(r, s.store, *id, after, limit, std::nullopt,
+                         s.mask_pii && s.mask_pii(console::toString(who.principal->role)));
         });
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "channels/registry.hpp"
+#include "daemon/privacy/pii_json.hpp"
 
 namespace ccd::store {
 class Store;
@@ -31,6 +32,8 @@ struct ChannelRouteServices {
     store::Store& store;
     ApiKeys* keys = nullptr;                   ///< API clients' keys; null: none accepted
     const console::AuthService* auth = nullptr;  ///< supervisors may read any conversation
+    /// Whether a role ("api" for API clients) sees personal data masked; empty: no one does.
+    privacy::MaskPii mask_pii{};
 };
 
 /// Adds the routes above.

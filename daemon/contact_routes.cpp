@@ -5,6 +5,7 @@
 #include "channels/api/contact_json.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
+#include "daemon/privacy/pii_json.hpp"
 
 namespace ccd::daemon {
 namespace {
@@ -79,7 +80,8 @@ store::ContactUpdate toContactUpdate(channels::api::ContactInput in) {
     return u;
 }
 
-void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize) {
+void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize,
+                      ContactMasking masked) {
     router.add("PUT", "/v1/contacts/{key}",
                [&store, authorize](http::RoutedRequest&& req, http::Responder r) {
                    if (auto refused = allowed(authorize, req)) return r.send(std::move(*refused));
@@ -107,20 +109,22 @@ void addContactRoutes(http::Router& router, store::Store& store, ContactAuthoriz
                });
 
     router.add("GET", "/v1/contacts/{key}",
-               [&store, authorize](http::RoutedRequest&& req, http::Responder r) {
+               [&store, authorize, masked](http::RoutedRequest&& req, http::Responder r) {
                    if (auto refused = allowed(authorize, req)) return r.send(std::move(*refused));
+                   bool mask = masked && masked(req);
                    std::string key(req.param("key"));
                    if (channels::api::checkKey(key))
                        return r.send(WebResponse::error(404, "not_found", "no contact " + key));
                    store.getContact(
                        key,
-                       [r, key](store::StoreResult<std::optional<store::ContactDetails>> result) {
+                       [r, key, mask](store::StoreResult<std::optional<store::ContactDetails>> result) {
                            if (!result) return r.send(unavailable(result.error->message));
                            if (!*result.value)
                                return r.send(
                                    WebResponse::error(404, "not_found", "no contact " + key));
-                           r.send(WebResponse::json(
-                               200, dump(contactJson(**result.value, routing::Clock::now()))));
+                           auto body = contactJson(**result.value, routing::Clock::now());
+                           if (mask) privacy::maskJson(body);
+                           r.send(WebResponse::json(200, dump(body)));
                        });
                });
 }

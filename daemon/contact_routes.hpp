@@ -24,7 +24,11 @@ using ContactAuthorizer =
 
 /// Adds PUT and GET /v1/contacts/{key}. Without `authorize`, only loopback clients are allowed
 /// (403 otherwise), as for conversations until agent tokens land. `store` must outlive the router.
-void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize = {});
+/// Whether a request's caller sees personal data masked (privacy.mask_pii_for).
+using ContactMasking = std::function<bool(const http::RoutedRequest&)>;
+
+void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize = {},
+                      ContactMasking masked = {});
 
 /// The store's form of a validated contact (HTTP body or CSV row).
 store::ContactUpdate toContactUpdate(channels::api::ContactInput input);

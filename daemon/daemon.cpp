@@ -39,6 +39,7 @@
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
 #include "daemon/template_routes.hpp"
+#include "daemon/tls_context.hpp"
 #include "templates/catalog.hpp"
 #include "templates/survey_answer.hpp"
 
@@ -105,7 +106,10 @@ struct Daemon::Impl {
           auth(loadAgents(*config)),
           work(asio::make_work_guard(ioc)),
           router(&metrics),
-          server(ioc, router, metrics, [this] { return limits(); }) {
+          http_tls(config->server.tls
+                       ? std::make_shared<TlsContextSource>("http", *config->server.tls)
+                       : nullptr),
+          server(ioc, router, metrics, [this] { return limits(); }, http_tls) {
         auth.setMfa(std::make_shared<console::MfaService>(config->mfa.file, config->mfa.issuer),
                     mfaPolicy(config->mfa));
         if (!config->mfa.required_for.empty())
@@ -170,9 +174,13 @@ struct Daemon::Impl {
                 });
             };
         }
+        services.mask_pii = [this](std::string_view who) { return masksPii(who); };
         addApiRoutes(router, std::move(services));
         addChannelRoutes(router, ChannelRouteServices{*intake, [this] { return currentChannels(); },
-                                                      store, &api_keys, &auth});
+                                                      store, &api_keys, &auth,
+                                                      [this](std::string_view who) {
+                                                          return masksPii(who);
+                                                      }});
         addTemplateRoutes(router, [this] { return currentCatalog(); });
         // Customer records reveal personal data: supervisors and admins only.
         addContactRoutes(router, store, [this](const http::RoutedRequest& req)
@@ -180,6 +188,9 @@ struct Daemon::Impl {
             auto who = console::requireRole(req, auth, console::Role::Supervisor);
             if (!who) return std::move(*who.response);
             return std::nullopt;
+        }, [this](const http::RoutedRequest& req) {
+            auto who = console::authenticate(req, auth);
+            return who && masksPii(console::toString(who.principal->role));
         });
         router.add("POST", "/v1/admin/reload",
                    [this](http::RoutedRequest&& req, http::Responder r) {
@@ -203,7 +214,14 @@ struct Daemon::Impl {
                                  bool window_template) {
                               return checkReply(c, text, window_template);
                           },
-                          [this](std::int64_t conversation) { relayTyping(conversation); }});
+                          [this](std::int64_t conversation) { relayTyping(conversation); },
+                          [this](std::string_view who) { return masksPii(who); }});
+    }
+
+    // privacy.mask_pii_for, as the configuration in force says (a reload applies at once).
+    bool masksPii(std::string_view audience) const {
+        std::lock_guard lock(config_mutex);
+        return config->privacy.masks(audience);
     }
 
     channels::ChannelSetPtr currentChannels() const {
@@ -331,6 +349,7 @@ struct Daemon::Impl {
     // After the io_context: logins still queued when the router goes hold connections, whose
     // answers and sockets need the io_context alive.
     http::Router router;
+    std::shared_ptr<TlsContextSource> http_tls;  // null: plain HTTP
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
     std::unique_ptr<outbox::OutboxSender> sender;
@@ -412,6 +431,12 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             if (!cfg->templates.path.empty()) files.push_back(cfg->templates.path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->agents_path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->passwords_path);
+            // A renewed certificate is picked up like an edit (SIGHUP works too).
+            for (const auto* tls : {&cfg->server.tls, &cfg->console.tls}) {
+                if (!*tls) continue;
+                files.push_back((*tls)->cert_file);
+                files.push_back((*tls)->key_file);
+            }
             return files;
         },
         try_reload);
@@ -463,6 +488,12 @@ void Daemon::reload(config::ConfigBundle bundle) {
         next->server.listen.port != old->server.listen.port)
         restart_only("server.listen");
     if (next->server.threads != old->server.threads) restart_only("server.threads");
+    // New connections get a renewed certificate; switching TLS on or off needs a restart.
+    if (next->server.tls.has_value() != old->server.tls.has_value()) restart_only("server.tls");
+    else if (impl_->http_tls && next->server.tls) impl_->http_tls->update(*next->server.tls);
+    if (next->console.tls.has_value() != old->console.tls.has_value())
+        restart_only("console.tls");
+    else if (impl_->console_rt) impl_->console_rt->updateTls(next->console.tls);
     if (next->storage.sqlite.path != old->storage.sqlite.path ||
         next->storage.driver != old->storage.driver)
         restart_only("storage");

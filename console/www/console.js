@@ -216,12 +216,15 @@ async function loadTemplates() {
 // ---- websocket ----------------------------------------------------------------------------
 
 let wsPort = null;
+let wsScheme = null;
 async function connect() {
   if (!wsPort) {
     const r = await api('GET', '/console/config.json');
     wsPort = r.json && r.json.websocket_port;
+    wsScheme = r.json && r.json.websocket_scheme;
   }
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  // The daemon says whether its websocket listener has a certificate (wss) or not (ws).
+  const proto = wsScheme ? wsScheme + ':' : (location.protocol === 'https:' ? 'wss:' : 'ws:');
   const ws = new WebSocket(proto + '//' + location.hostname + ':' + wsPort + '/');
   state.ws = ws;
   setConn('wait');

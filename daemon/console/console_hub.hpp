@@ -87,6 +87,9 @@ struct ConsoleHubDeps {
     RenderReply render;    ///< may be null: template replies are refused
     CheckReply check_reply = nullptr;  ///< may be null: every reply is stored as it is
     RelayTyping typing = nullptr;      ///< may be null: typing is acknowledged only
+    /// Whether a role's frames carry personal data masked (privacy.mask_pii_for), asked when a
+    /// connection authenticates; may be null: nobody's are.
+    std::function<bool(Role)> mask_pii = nullptr;
 };
 
 /// Thread safety: every public method may be called from any thread. Per-agent state lives on

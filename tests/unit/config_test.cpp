@@ -210,3 +210,14 @@ BOOST_AUTO_TEST_CASE(mfa_policy_issuer_and_file) {
     auto shipped = loadDaemonConfig(CCD_SOURCE_DIR "/config/ccd.yaml");
     BOOST_TEST(shipped->mfa.required_for.empty());  // the README's first steps need no phone
 }
+
+BOOST_AUTO_TEST_CASE(privacy_names_the_audiences_that_see_personal_data_masked) {
+    auto cfg = parseDaemonConfig("privacy:\n  mask_pii_for: [agent, api]\n", "/etc/ccd/ccd.yaml");
+    BOOST_TEST(cfg->privacy.masks("agent"));
+    BOOST_TEST(cfg->privacy.masks("api"));
+    BOOST_TEST(!cfg->privacy.masks("admin"));
+    BOOST_TEST(!parseDaemonConfig("", "/etc/ccd/ccd.yaml")->privacy.masks("agent"));
+    expectIssue("privacy:\n  mask_pii_for: [agent, manager]\n", 2, 25, "privacy.mask_pii_for[1]",
+                "expected one of: agent, supervisor, admin, api");
+    expectIssue("privacy:\n  mask: [agent]\n", 2, 3, "privacy.mask", "unknown key");
+}
