@@ -14,6 +14,7 @@ for arg in "$@"; do
   esac
 done
 
-cmake -S . -B "$dir" -G Ninja "${extra[@]}"
+. scripts/compiler_cache.sh
+cmake -S . -B "$dir" -G Ninja "${compiler_cache[@]}" "${extra[@]}"
 # Two jobs: the machine has 2 cores and Beast translation units take ~1 GiB each.
 cmake --build "$dir" -j "${CCD_BUILD_JOBS:-2}"

@@ -13,7 +13,7 @@ for arg in "$@"; do
 done
 
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
   libboost-dev libboost-system-dev libboost-test-dev
   libwebsocketpp-dev libcurl4-openssl-dev libicu-dev libyaml-cpp-dev nlohmann-json3-dev
   libgmime-3.0-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
@@ -21,7 +21,7 @@ build_pkgs=(
 )
 test_pkgs=(
   sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
-  chromium dovecot-imapd python3-aiosmtpd
+  chromium dovecot-imapd python3-aiosmtpd openssl
 )
 
 pkgs=("${build_pkgs[@]}")

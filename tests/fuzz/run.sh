@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 secs=${1:-30}
 # Undefined behaviour is a finding like a crash, not a line in the log.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCCD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+. scripts/compiler_cache.sh
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja "${compiler_cache[@]}" -DCCD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(api_message daemon_config contact_json contact_csv template_catalog telegram_update
          whatsapp_notification wechat_xml webhook_message email_mime console_command login_body
          agents_yaml routing_yaml imap_answer)
