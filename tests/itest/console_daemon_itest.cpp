@@ -37,11 +37,13 @@
 
 #include "tests/support/console_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_argument.hpp"
 
 using ccd::testing::ConsoleClient;
 using ccd::testing::readFile;
 using ccd::testing::replaceLine;
 using ccd::testing::writeFile;
+using ccd::testing::argument;
 using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -53,12 +55,6 @@ constexpr auto kWait = 5s;          // a frame that follows a command or a poste
 constexpr auto kTimeoutWait = 10s;  // what needs an offer timeout or the grace period first
 constexpr auto kGrace = 2s;         // console.grace in the test's ccd.yaml
 const std::string kPassword = "console itest password 1";
-
-std::string argument(int index, const std::string& fallback) {
-    auto& suite = boost::unit_test::framework::master_test_suite();
-    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
-    return fallback;
-}
 
 std::string ccdBinary() {
 #ifdef CCD_EXECUTABLE

@@ -23,11 +23,13 @@
 
 #include "tests/support/console_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_argument.hpp"
 
 using ccd::testing::ConsoleClient;
 using ccd::testing::readFile;
 using ccd::testing::replaceLine;
 using ccd::testing::writeFile;
+using ccd::testing::argument;
 using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -35,12 +37,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kPassword = "revocation itest password";
-
-std::string argument(int index, const std::string& fallback) {
-    auto& suite = boost::unit_test::framework::master_test_suite();
-    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
-    return fallback;
-}
 
 /// agents.yaml: agents alice, bob and carol and the admin ada, each with their hash.
 std::string accountsYaml(const std::map<std::string, std::string>& hashes) {

@@ -19,10 +19,12 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/standin_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_argument.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using ccd::testing::ConsoleClient;
+using ccd::testing::argument;
 using ccd::testing::readFile;
 using ccd::testing::replaceLine;
 using ccd::testing::writeFile;
@@ -34,12 +36,6 @@ const std::string kSecret = "tg-secret_token";
 const std::string kAppSecret = "wa-app-secret";
 const std::string kNumber = "106540352242922";
 const std::string kWebhookSecret = "erp-webhook-secret-0123456789";
-
-std::string argument(int index, const std::string& fallback) {
-    auto& suite = boost::unit_test::framework::master_test_suite();
-    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
-    return fallback;
-}
 
 /// The real ccd with a Telegram bot named support-bot whose Bot API is the stand-in; alice
 /// (agent) and sam (supervisor) logged in.

@@ -19,8 +19,10 @@
 
 #include "tests/support/console_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_argument.hpp"
 
 using ccd::testing::ConsoleClient;
+using ccd::testing::argument;
 using ccd::testing::readFile;
 using ccd::testing::replaceLine;
 using ccd::testing::writeFile;
@@ -34,12 +36,6 @@ const std::string kPhone = "13812345678";
 const std::string kEmail = "ann@example.com";
 const std::string kText = "My printer is broken, it does not print. Call me at 13812345678 "
                           "or write to ann@example.com, 寄到北京市朝阳区建国路88号";
-
-std::string argument(int index, const std::string& fallback) {
-    auto& suite = boost::unit_test::framework::master_test_suite();
-    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
-    return fallback;
-}
 
 struct Daemon {
     Daemon() {

@@ -27,8 +27,10 @@
 #include "tests/support/console_client.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_argument.hpp"
 
 using ccd::testing::httpsRequest;
+using ccd::testing::argument;
 using ccd::testing::readFile;
 using ccd::testing::replaceLine;
 using ccd::testing::writeFile;
@@ -39,12 +41,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kPassword = "tls itest password";
-
-std::string argument(int index, const std::string& fallback) {
-    auto& suite = boost::unit_test::framework::master_test_suite();
-    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
-    return fallback;
-}
 
 /// The real ccd with a certificate of serial 1 and the agent alice (kPassword).
 struct Daemon {
