@@ -167,6 +167,45 @@ void readTemplates(const NodeRef& n, TemplatesConfig& out, const std::filesystem
     }
 }
 
+// One kind's period: at least a minute (a shorter one is a typo that would erase everything).
+void readPeriod(const NodeRef& node, std::optional<Duration>& field) {
+    if (auto d = node.duration()) {
+        if (*d < std::chrono::minutes(1)) node.error("a retention period is at least 1m");
+        else field = *d;
+    }
+}
+
+void readPeriods(const NodeRef& n, RetentionPeriods& out) {
+    readPeriod(n["message_text"], out.message_text);
+    readPeriod(n["attachments"], out.attachments);
+    readPeriod(n["recordings"], out.recordings);
+}
+
+void readRetention(const NodeRef& n, RetentionConfig& out,
+                   const std::vector<channels::ChannelSettingsPtr>& instances) {
+    if (!n.present() || n.isNull() ||
+        !n.expectMap({"message_text", "attachments", "recordings", "contacts", "audit",
+                      "channels", "interval", "batch"}))
+        return;
+    readPeriods(n, out.defaults);
+    readPeriod(n["contacts"], out.contacts);
+    readPeriod(n["audit"], out.audit);
+    positive(n["interval"], out.interval);
+    assign(out.batch, n["batch"].integer(10, 100000));
+    auto channels = n["channels"];
+    if (!channels.present() || channels.isNull() || !channels.expectNamedEntries()) return;
+    for (const auto& [name, entry] : channels.entries()) {
+        bool known = false;
+        for (const auto& c : instances) known = known || c->name == name;
+        if (!known) {
+            entry.error("no channel instance named \"" + name + "\" in `channels`");
+            continue;
+        }
+        if (!entry.expectMap({"message_text", "attachments", "recordings"})) continue;
+        readPeriods(entry, out.channels[name]);
+    }
+}
+
 }  // namespace
 
 DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& file,
@@ -181,7 +220,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "passwords", "templates"})) {
+                        "console", "agents", "passwords", "templates", "retention"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -218,6 +257,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         assign(cfg->outbox.claim_batch, outbox["claim_batch"].integer(1, 100000));
         positive(outbox["poll_interval"], cfg->outbox.poll_interval);
         readConsole(root["console"], cfg->console, base);
+        readRetention(root["retention"], cfg->retention, cfg->channels);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);

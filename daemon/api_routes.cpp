@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ccd_version.hpp"
+#include "daemon/audit_log.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/conversation_json.hpp"
 #include "daemon/http/router.hpp"
@@ -56,8 +57,8 @@ void addApiRoutes(http::Router& router, RouteServices s) {
 
     router.add(
         "GET", "/v1/conversations/{id}",
-        [&store = s.store, auth = s.auth, can_see = s.agent_can_see](http::RoutedRequest&& req,
-                                                                     http::Responder r) {
+        [&store = s.store, auth = s.auth, can_see = s.agent_can_see, audit = s.audit](
+            http::RoutedRequest&& req, http::Responder r) {
             if (!auth) return r.send(console::unauthorized(false));
             auto who = console::authenticate(req, *auth);
             if (!who) return r.send(std::move(*who.response));
@@ -68,13 +69,20 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                 return r.send(
                     WebResponse::error(404, "not_found", "no conversation " + std::string(text)));
             }
-            auto read = [st = &store, r, id] {
+            auto record = [audit, actor = accountActor(*who.principal, req), id](const char* outcome) {
+                if (audit)
+                    audit->record(actor, "conversation.read", "conversation", std::to_string(id),
+                                  outcome);
+            };
+            auto read = [st = &store, r, id, record] {
                 st->getConversation(
-                    id, [r, id](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+                    id, [r, id, record](
+                            store::StoreResult<std::optional<store::ConversationRecord>> res) {
                         if (!res) {
                             return r.send(
                                 WebResponse::error(503, "store_unavailable", res.error->message));
                         }
+                        record(*res.value ? "ok" : "not_found");
                         if (!*res.value) {
                             return r.send(WebResponse::error(
                                 404, "not_found", "no conversation " + std::to_string(id)));
@@ -84,7 +92,8 @@ void addApiRoutes(http::Router& router, RouteServices s) {
             };
             if (console::atLeast(who.principal->role, console::Role::Supervisor)) return read();
             // An agent: only what routing shows them; 403 also hides whether it exists.
-            auto refuse = [r, id] {
+            auto refuse = [r, id, record] {
+                record("denied");
                 r.send(console::forbidden("conversation " + std::to_string(id) +
                                           " is not offered or assigned to you, nor waiting in "
                                           "your queues"));

@@ -14,6 +14,7 @@ class Store;
 
 namespace ccd::daemon {
 
+class AuditLog;
 class Metrics;
 namespace http {
 class Router;
@@ -44,6 +45,8 @@ struct RouteServices {
         agent_can_see{};
     /// The channel instances that poll (email mailboxes), for /healthz; empty: none.
     std::function<std::vector<ComponentHealth>()> channel_health{};
+    /// Records conversation reads (docs/security.md, "Audit log"); null: not recorded.
+    const AuditLog* audit = nullptr;
 };
 
 /// Adds GET /healthz, GET /metrics, GET /v1/conversations/{id} (a bearer token of a supervisor

@@ -15,6 +15,7 @@ class Store;
 namespace ccd::daemon {
 
 class ApiKeys;
+class AuditLog;
 class Intake;
 namespace http {
 class Router;
@@ -31,6 +32,7 @@ struct ChannelRouteServices {
     store::Store& store;
     ApiKeys* keys = nullptr;                   ///< API clients' keys; null: none accepted
     const console::AuthService* auth = nullptr;  ///< supervisors may read any conversation
+    const AuditLog* audit = nullptr;  ///< records conversation reads; null: not recorded
 };
 
 /// Adds the routes above.

@@ -19,6 +19,8 @@
 #include "config/config_error.hpp"
 #include "daemon/api_keys.hpp"
 #include "daemon/api_routes.hpp"
+#include "daemon/audit_log.hpp"
+#include "daemon/audit_routes.hpp"
 #include "daemon/channel_routes.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/auth_routes.hpp"
@@ -33,6 +35,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/outbox/http_client.hpp"
 #include "daemon/outbox/outbox_sender.hpp"
+#include "daemon/retention_job.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
@@ -138,6 +141,7 @@ struct Daemon::Impl {
         mailboxes = std::make_unique<MailboxPoller>(ioc, store, metrics, http_client, *intake,
                                                     [this] { return currentChannels(); });
         RouteServices services{store, metrics, &auth, {}};
+        services.audit = &audit;
         services.channel_health = [this] {
             std::vector<ComponentHealth> out;
             for (auto& h : mailboxes->health())
@@ -157,24 +161,40 @@ struct Daemon::Impl {
         }
         addApiRoutes(router, std::move(services));
         addChannelRoutes(router, ChannelRouteServices{*intake, [this] { return currentChannels(); },
-                                                      store, &api_keys, &auth});
+                                                      store, &api_keys, &auth, &audit});
         addTemplateRoutes(router, [this] { return currentCatalog(); });
-        // Customer records reveal personal data: supervisors and admins only.
-        addContactRoutes(router, store, [this](const http::RoutedRequest& req)
-                                            -> std::optional<channels::WebResponse> {
-            auto who = console::requireRole(req, auth, console::Role::Supervisor);
-            if (!who) return std::move(*who.response);
-            return std::nullopt;
-        });
+        // Customer records reveal personal data: supervisors and admins only (erasure and
+        // export: admins).
+        addContactRoutes(
+            router, store,
+            [this](const http::RoutedRequest& req) {
+                ContactCaller caller;
+                auto who = console::authenticate(req, auth);
+                if (!who) {
+                    caller.refused = std::move(*who.response);
+                    return caller;
+                }
+                caller.actor = accountActor(*who.principal, req);
+                caller.role = who.principal->role;
+                return caller;
+            },
+            &audit);
+        addAuditRoutes(router, store, auth, audit);
+        retention = std::make_shared<RetentionJob>(ioc, store, audit,
+                                                   [this] { return owner->currentConfig(); });
+        addRetentionRoutes(router, retention, auth, audit);
         router.add("POST", "/v1/admin/reload",
                    [this](http::RoutedRequest&& req, http::Responder r) {
                        auto who = console::authenticate(req, auth);
                        if (!who) return r.send(std::move(*who.response));
-                       if (!console::atLeast(who.principal->role, console::Role::Admin))
+                       auto actor = accountActor(*who.principal, req);
+                       if (!console::atLeast(who.principal->role, console::Role::Admin)) {
+                           audit.record(actor, "config.reload", "config", "", "denied");
                            return r.send(console::forbidden("reloading needs an admin"));
-                       adminReload(std::move(r));
+                       }
+                       adminReload(std::move(r), actor);
                    });
-        addAuthRoutes(router, auth);
+        addAuthRoutes(router, auth, &audit);
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
                 *config, {ioc, router, store, *engine, auth,
@@ -188,7 +208,8 @@ struct Daemon::Impl {
                                  bool window_template) {
                               return checkReply(c, text, window_template);
                           },
-                          [this](std::int64_t conversation) { relayTyping(conversation); }});
+                          [this](std::int64_t conversation) { relayTyping(conversation); },
+                          &audit});
     }
 
     channels::ChannelSetPtr currentChannels() const {
@@ -262,8 +283,9 @@ struct Daemon::Impl {
     }
 
     // POST /v1/admin/reload: the same as SIGHUP, answered with what happened.
-    void adminReload(http::Responder r) {
+    void adminReload(http::Responder r, const AuditActor& who) {
         if (!loader) {
+            audit.record(who, "config.reload", "config", "", "failed");
             return r.send(channels::WebResponse::error(503, "reload_unavailable",
                                                        "the daemon was started without a "
                                                        "configuration file to reload"));
@@ -271,6 +293,7 @@ struct Daemon::Impl {
         try {
             auto next = loader();
             owner->reload(std::move(next));
+            audit.record(who, "config.reload", "config", config->source_path);
             nlohmann::json body{{"status", "reloaded"}, {"config", config->source_path}};
             r.send(channels::WebResponse::json(200, body.dump()));
         } catch (const config::ConfigError& e) {
@@ -284,6 +307,8 @@ struct Daemon::Impl {
                 spdlog::error("reload: {}", i.format());
             }
             spdlog::error("reload: rejected; the previous configuration keeps serving");
+            audit.record(who, "config.reload", "config", config->source_path, "invalid",
+                         nlohmann::json{{"issues", e.issues().size()}});
             nlohmann::json body{{"error", "invalid_config"},
                                 {"reason", "the new configuration is invalid; the previous one "
                                            "keeps serving"},
@@ -305,6 +330,7 @@ struct Daemon::Impl {
     std::function<config::ConfigBundle()> loader;  // throws ConfigError
     Metrics metrics;
     store::sqlite::SqliteStore store;
+    AuditLog audit{store};
     ApiKeys api_keys{store};
     channels::ChannelSetPtr channel_set;  // under config_mutex; swapped by a reload
     outbox::HttpClient http_client;
@@ -322,6 +348,7 @@ struct Daemon::Impl {
     std::unique_ptr<Intake> intake;
     std::unique_ptr<MailboxPoller> mailboxes;
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
+    std::shared_ptr<RetentionJob> retention;
     std::vector<std::thread> threads;
 
     std::mutex stop_mutex;
@@ -363,6 +390,7 @@ void Daemon::start() {
     if (impl_->engine) impl_->engine->start();
     impl_->sender->start();
     impl_->mailboxes->start();
+    impl_->retention->start();
 }
 
 void Daemon::setLoader(std::function<config::ConfigBundle()> loader) {
@@ -379,12 +407,16 @@ void Daemon::requestStop() {
 
 void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     setLoader(load_config);
-    auto try_reload = [this, load_config] {
+    auto try_reload = [this, load_config](const char* trigger) {
+        auto source = currentConfig()->source_path;
         try {
             reload(load_config());
+            impl_->audit.record(systemActor(trigger), "config.reload", "config", source);
         } catch (const config::ConfigError& e) {
             for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
             spdlog::error("reload: rejected; the previous configuration keeps serving");
+            impl_->audit.record(systemActor(trigger), "config.reload", "config", source, "invalid",
+                                nlohmann::json{{"issues", e.issues().size()}});
         }
     };
     // Edits to any configuration file are picked up without a signal.
@@ -399,7 +431,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             if (!cfg->agents_path.empty()) files.push_back(cfg->passwords_path);
             return files;
         },
-        try_reload);
+        [try_reload] { try_reload("config_watcher"); });
     watcher.start();
     asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal;
@@ -407,7 +439,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
         if (ec) return;
         if (signo == SIGHUP) {
             spdlog::info("SIGHUP: reloading configuration");
-            try_reload();
+            try_reload("sighup");
             signals.async_wait(on_signal);
             return;
         }
@@ -453,7 +485,10 @@ void Daemon::reload(config::ConfigBundle bundle) {
         restart_only("storage");
     applyLogLevel(next->logging.level);
     try {
+        auto before = impl_->auth.accounts();
         impl_->auth.reload(loadAgents(*next));
+        recordAccountChanges(impl_->audit, systemActor("config_reload"), *before,
+                             *impl_->auth.accounts());
     } catch (const config::ConfigError& e) {
         for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
         spdlog::error("reload: agents file rejected; the previous accounts keep serving");
@@ -484,6 +519,7 @@ void Daemon::stop() {
     }
     auto grace = currentConfig()->server.shutdown_grace;
     impl_->mailboxes->stop();
+    impl_->retention->stop();
     if (impl_->console_rt) impl_->console_rt->stop();
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;

@@ -40,7 +40,8 @@ public:
                                if (!account) return std::nullopt;
                                return config::AgentsConfig::toRoutingAgent(*account);
                            },
-                           std::move(s.render), std::move(s.check_reply), std::move(s.typing)},
+                           std::move(s.render), std::move(s.check_reply), std::move(s.typing),
+                           s.audit},
             options);
         // Logout, a password change, an account removed: its websockets close at once.
         auth_.setRevocationListener([hub = hub_](const std::vector<RevokedSession>& ended) {

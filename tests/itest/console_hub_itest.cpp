@@ -148,10 +148,38 @@ public:
         std::function<void(store::StoreResult<std::vector<store::ApiKeyRecord>>)> done) override {
         done(store::StoreResult<std::vector<store::ApiKeyRecord>>::fail("not in this test"));
     }
+    void appendAudit(std::vector<store::AuditRecord> entries,
+                     std::function<void(store::StoreResult<bool>)> done) override {
+        {
+            std::lock_guard lock(mutex);
+            for (auto& e : entries) audit.push_back(std::move(e));
+        }
+        if (done) done(store::StoreResult<bool>::ok(true));
+    }
+    void queryAudit(store::AuditQuery,
+                    std::function<void(store::StoreResult<store::AuditPage>)> done) override {
+        done(store::StoreResult<store::AuditPage>::fail("not in this test"));
+    }
+    void eraseContact(std::string, store::AuditRecord,
+                      std::function<void(store::StoreResult<std::optional<store::ErasureResult>>)>
+                          done) override {
+        done(store::StoreResult<std::optional<store::ErasureResult>>::fail("not in this test"));
+    }
+    void exportContact(std::string,
+                       std::function<void(store::StoreResult<std::optional<store::ContactExport>>)>
+                           done) override {
+        done(store::StoreResult<std::optional<store::ContactExport>>::fail("not in this test"));
+    }
+    void runRetention(store::RetentionRequest,
+                      std::function<void(store::StoreResult<store::RetentionReport>)> done)
+        override {
+        done(store::StoreResult<store::RetentionReport>::fail("not in this test"));
+    }
     store::StoreStatus status() const override { return {}; }
     void close() override {}
 
     std::mutex mutex;
+    std::vector<store::AuditRecord> audit;
     std::vector<store::OutboundMessage> outbound;
     std::vector<store::EventRecord> events;
     std::string fail_with;  ///< when set, writes and reads fail with this message
