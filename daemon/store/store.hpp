@@ -404,8 +404,9 @@ struct RetentionReport {
 };
 
 /// Thread safety: every method may be called from any thread. Callbacks run on a store thread
-/// after the work is durable (or failed); they must be short and must not call back into the
-/// store synchronously — post to your own executor instead.
+/// after the work is durable (or failed), with no lock of the store held; they must be short
+/// and must not wait for the store — post to your own executor instead. Queuing more work
+/// whose result they do not wait for (an audit entry) is fine: no method blocks.
 class Store {
 public:
     using IngestCallback = std::function<void(StoreResult<IngestResult>)>;
