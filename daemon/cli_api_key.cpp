@@ -19,11 +19,6 @@
 namespace ccd::daemon {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInvalid = 3;
-constexpr int kExitStore = 4;
 
 bool validClient(const std::string& c) {
     if (c.empty() || c.size() > 64) return false;

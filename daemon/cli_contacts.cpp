@@ -20,17 +20,6 @@
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
 namespace ccd::daemon {
-namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInvalid = 3;
-constexpr int kExitStore = 4;
-constexpr int kExitNotFound = 5;
-
-}  // namespace
-
 struct ContactsCommand::Options {
     std::string file;
     bool dry_run = false;
@@ -57,16 +46,14 @@ ContactsCommand::ContactsCommand(CLI::App& app, std::string& config_path)
         "Erase a customer's personal data everywhere (contact fields, addresses, message texts, "
         "attachments, outbox payloads); conversations stay as skeletons for reports. Recorded "
         "in the audit log; works beside a running daemon");
-    erase_->add_option("key", options_->key, "The contact's key")->required();
-    erase_->add_option("-c,--config", config_path, "Configuration file (names the database)")
-        ->envname("CCD_CONFIG")
-        ->capture_default_str();
     export_ = contacts_->add_subcommand(
         "export", "Print everything held about a customer as JSON (recorded in the audit log)");
-    export_->add_option("key", options_->key, "The contact's key")->required();
-    export_->add_option("-c,--config", config_path, "Configuration file (names the database)")
-        ->envname("CCD_CONFIG")
-        ->capture_default_str();
+    for (auto* cmd : {erase_, export_}) {
+        cmd->add_option("key", options_->key, "The contact's key")->required();
+        cmd->add_option("-c,--config", config_path, "Configuration file (names the database)")
+            ->envname("CCD_CONFIG")
+            ->capture_default_str();
+    }
 }
 
 bool ContactsCommand::selected() const { return contacts_ && contacts_->parsed(); }

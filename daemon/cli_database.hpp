@@ -15,6 +15,14 @@
 
 namespace ccd::daemon {
 
+/// Exit codes of the commands that work on the database (documented with each command).
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;   ///< the store failed
+constexpr int kExitUsage = 2;     ///< a malformed argument
+constexpr int kExitInvalid = 3;   ///< an invalid configuration or input file
+constexpr int kExitStore = 4;     ///< the store cannot be opened
+constexpr int kExitNotFound = 5;  ///< no such object
+
 /// Loads ccd.yaml for `command` (named in errors); null, with the reason on `err`, when it is
 /// invalid or names another store than SQLite.
 config::DaemonConfigPtr loadSqliteConfig(const std::string& path, const std::string& command,

@@ -11,16 +11,6 @@
 #include "daemon/store/sqlite/sqlite_retention.hpp"
 
 namespace ccd::daemon {
-namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInvalid = 3;
-constexpr int kExitStore = 4;
-
-}  // namespace
-
 struct RetentionCommand::Options {
     bool dry_run = false;
     std::string now;
