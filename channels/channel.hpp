@@ -59,12 +59,21 @@ struct ContactEvent {
     routing::TimePoint at{};
 };
 
+/// The bytes of one attachment that ccd keeps: the `position`-th (from 1) attachment of the
+/// `message`-th message of the outcome (from 0), whose Attachment says `stored`.
+struct AttachmentContent {
+    std::size_t message = 0;
+    std::size_t position = 1;
+    std::string bytes;
+};
+
 /// What an adapter made of one request.
 struct ParseOutcome {
     std::vector<routing::InboundMessage> messages;  ///< every message of a batch
     std::vector<InboundEdit> edits;
     std::vector<DeliveryReport> reports;
     std::vector<ContactEvent> contact_events;
+    std::vector<AttachmentContent> attachment_contents;
     /// Updates that carry nothing for ccd (a bot added to a group, a reaction): acknowledged,
     /// counted, not stored.
     std::size_t ignored = 0;
@@ -183,6 +192,8 @@ struct MailTransfer {
     /// STARTTLS on a plain URL: "required" (refuse to go on without it), "optional" (when the
     /// server offers it), "off". smtps:// and imaps:// are TLS from the start.
     std::string starttls = "optional";
+    /// PEM file of the certificate authorities to trust (a private CA); empty: the system's.
+    std::string ca_file;
     // SMTP: the envelope; HttpCall::body is the message (CRLF line ends).
     std::string mail_from;
     std::vector<std::string> recipients;

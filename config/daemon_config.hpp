@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "channels/channel_settings.hpp"
@@ -35,9 +36,30 @@ struct ServerLimits {
     std::size_t max_connections_per_address = 256;
 };
 
+/// `server.tls` / `console.tls`: a listener's certificate and key (config/tls_files.hpp reads
+/// and checks them at load time, so what is validated is exactly what the listener uses).
+struct TlsConfig {
+    std::string cert_file;  ///< absolute: the certificate chain, PEM, leaf first
+    std::string key_file;   ///< absolute: its private key, PEM (unencrypted)
+    std::string cert_pem;   ///< the chain as read from cert_file
+    Secret key_pem;         ///< the key as read from key_file (never logged)
+    std::string serial;     ///< the leaf certificate's serial number, hex (for logs)
+    std::string not_after;  ///< the leaf's expiry, as OpenSSL prints it (for logs)
+    std::string min_version = "1.2";  ///< "1.2" or "1.3"
+    /// `Strict-Transport-Security` max-age on HTTP answers (0: no header).
+    std::chrono::seconds hsts_max_age{31536000};
+
+    /// Whether the material a listener is built from differs (a renewed certificate).
+    bool sameMaterial(const TlsConfig& o) const {
+        return cert_pem == o.cert_pem && key_pem.reveal() == o.key_pem.reveal() &&
+               min_version == o.min_version;
+    }
+};
+
 /// `server`: the HTTP listener.
 struct ServerConfig {
     ListenAddress listen;
+    std::optional<TlsConfig> tls;  ///< none: plain HTTP
     int threads = 2;                                    ///< io_context threads
     ServerLimits limits;
     Duration shutdown_grace = std::chrono::seconds(5);  ///< time to finish in-flight work
@@ -82,6 +104,8 @@ struct OutboxConfig {
 struct ConsoleConfig {
     bool enabled = true;
     ListenAddress listen{"127.0.0.1", 8081};  ///< its own listener; port 0 picks a free port
+    /// wss: `console.tls`, or else `server.tls` (an https page cannot open a ws:// socket).
+    std::optional<TlsConfig> tls;
     /// Origins allowed to open the websocket; empty: the HTTP listener's own origin.
     std::vector<std::string> allowed_origins;
     std::string static_dir;  ///< absolute after parsing; empty: no page is served
@@ -135,6 +159,29 @@ struct RetentionConfig {
     }
 };
 
+/// `mfa`: multi-factor authentication of console accounts (docs/security.md).
+struct MfaConfig {
+    /// Roles ("agent", "supervisor", "admin") that must use MFA: an account of one without MFA
+    /// can log in only to enrol. Empty: MFA is each account's choice.
+    std::vector<std::string> required_for;
+    std::string issuer = "ccd";  ///< the name authenticator apps show beside the account
+    /// Where enrolments are kept, absolute. Default `mfa.yaml` in the data directory.
+    std::string file;
+};
+
+/// `privacy`: who sees personal data masked (docs/security.md "Personal data").
+struct PrivacyConfig {
+    /// Audiences whose console frames and API answers carry contact fields and message text
+    /// masked: "agent", "supervisor", "admin", "api" (API-key clients). Logs are always masked.
+    std::vector<std::string> mask_pii_for;
+
+    bool masks(std::string_view audience) const {
+        for (const auto& a : mask_pii_for)
+            if (a == audience) return true;
+        return false;
+    }
+};
+
 /// The whole of ccd.yaml.
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from
@@ -145,6 +192,7 @@ struct DaemonConfig {
     /// `passwords:` — where `ccd agent passwd` keeps password hashes (config/agents_passwords.hpp),
     /// absolute. Default `passwords.yaml` in the data directory (the SQLite database's folder).
     std::string passwords_path;
+    MfaConfig mfa;
     ServerConfig server;
     StorageConfig storage;
     LoggingConfig logging;
@@ -154,6 +202,7 @@ struct DaemonConfig {
     TemplatesConfig templates;
     ConsoleConfig console;
     RetentionConfig retention;
+    PrivacyConfig privacy;
 };
 
 using DaemonConfigPtr = std::shared_ptr<const DaemonConfig>;

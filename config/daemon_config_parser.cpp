@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "channels/registry.hpp"
+#include "config/tls_files.hpp"
 #include "config/yaml_reader.hpp"
 #include "templates/locale_chain.hpp"
 
@@ -62,9 +64,10 @@ void positive(const NodeRef& node, std::chrono::milliseconds& field) {
     }
 }
 
-void readServer(const NodeRef& n, ServerConfig& out) {
-    n.expectMap({"listen", "threads", "shutdown_grace", "limits"});
+void readServer(const NodeRef& n, ServerConfig& out, const std::filesystem::path& base) {
+    n.expectMap({"listen", "threads", "shutdown_grace", "limits", "tls"});
     assign(out.listen, parseListen(n["listen"]));
+    out.tls = readTls(n["tls"], base);
     assign(out.threads, n["threads"].integer(1, 64));
     positive(n["shutdown_grace"], out.shutdown_grace);
     auto limits = n["limits"];
@@ -114,15 +117,18 @@ void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::pa
     }
 }
 
-void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base) {
+void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base,
+                 const std::optional<TlsConfig>& server_tls) {
     std::string dir = "../console/www";  // the shipped layout: config/ beside console/www/
+    out.tls = server_tls;
     if (n.present() && !n.isNull() &&
         n.expectMap({"enabled", "listen", "allowed_origins", "static_dir", "max_frame_bytes",
                      "ping_interval", "grace", "outbox_frames", "max_connections",
                      "max_connections_per_address", "max_send_queue_bytes", "frame_rate",
-                     "frame_burst"})) {
+                     "frame_burst", "tls"})) {
         assign(out.enabled, n["enabled"].boolean());
         assign(out.listen, parseListen(n["listen"]));
+        if (n["tls"].present() && !n["tls"].isNull()) out.tls = readTls(n["tls"], base);
         if (auto origins = n["allowed_origins"].stringList()) out.allowed_origins = *origins;
         if (auto d = n["static_dir"].nonEmptyString()) dir = *d;
         if (auto v = n["max_frame_bytes"].byteSize()) {
@@ -206,6 +212,31 @@ void readRetention(const NodeRef& n, RetentionConfig& out,
     }
 }
 
+void readMfa(const NodeRef& n, MfaConfig& out, const std::filesystem::path& base) {
+    if (!n.present() || n.isNull() || !n.expectMap({"required_for", "issuer", "file"})) return;
+    auto roles = n["required_for"];
+    if (auto list = roles.stringList()) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const auto& role = (*list)[i];
+            if (role != "agent" && role != "supervisor" && role != "admin")
+                roles[i].error("expected one of: agent, supervisor, admin (got \"" + role + "\")");
+            else if (std::find(out.required_for.begin(), out.required_for.end(), role) ==
+                     out.required_for.end())
+                out.required_for.push_back(role);
+        }
+    }
+    if (auto issuer = n["issuer"].nonEmptyString()) {
+        if (issuer->size() > 64 || issuer->find(':') != std::string::npos)
+            n["issuer"].error("must be at most 64 bytes, without ':'");
+        else out.issuer = *issuer;
+    }
+    if (auto file = n["file"].nonEmptyString()) {
+        std::filesystem::path p(*file);
+        if (p.is_relative()) p = base / p;
+        out.file = p.lexically_normal().string();
+    }
+}
+
 }  // namespace
 
 DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& file,
@@ -220,7 +251,8 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "passwords", "templates", "retention"})) {
+                        "console", "agents", "passwords", "templates", "mfa", "privacy",
+                        "retention"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -236,7 +268,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
             if (p.is_relative()) p = base / p;
             cfg->passwords_path = p.lexically_normal().string();
         }
-        readServer(root["server"], cfg->server);
+        readServer(root["server"], cfg->server, base);
         readStorage(root["storage"], cfg->storage, base);
         readTemplates(root["templates"], cfg->templates, base);
 
@@ -256,7 +288,18 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         outbox.expectMap({"claim_batch", "poll_interval"});
         assign(cfg->outbox.claim_batch, outbox["claim_batch"].integer(1, 100000));
         positive(outbox["poll_interval"], cfg->outbox.poll_interval);
-        readConsole(root["console"], cfg->console, base);
+        readConsole(root["console"], cfg->console, base, cfg->server.tls);
+        readMfa(root["mfa"], cfg->mfa, base);
+        auto privacy = root["privacy"];
+        if (privacy.expectMap({"mask_pii_for"}) && privacy["mask_pii_for"].expectSequence()) {
+            for (const auto& item : privacy["mask_pii_for"].items()) {
+                if (auto who = item.oneOf<std::string>({{"agent", "agent"},
+                                                        {"supervisor", "supervisor"},
+                                                        {"admin", "admin"},
+                                                        {"api", "api"}}))
+                    cfg->privacy.mask_pii_for.push_back(*who);
+            }
+        }
         readRetention(root["retention"], cfg->retention, cfg->channels);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
@@ -271,6 +314,10 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         // Run-time state goes beside the database, never into the configuration's folder.
         auto data_dir = std::filesystem::path(cfg->storage.sqlite.path).parent_path();
         cfg->passwords_path = (data_dir / "passwords.yaml").lexically_normal().string();
+    }
+    if (cfg->mfa.file.empty()) {
+        auto data_dir = std::filesystem::path(cfg->storage.sqlite.path).parent_path();
+        cfg->mfa.file = (data_dir / "mfa.yaml").lexically_normal().string();
     }
     doc.throwIfIssues();
     return cfg;

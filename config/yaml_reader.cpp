@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -368,6 +369,24 @@ std::optional<Secret> NodeRef::secret() const {
     }
     if (!ok) return std::nullopt;
     return Secret(std::move(value), std::move(origin));
+}
+
+std::optional<std::string> NodeRef::readableFile() const {
+    auto text = nonEmptyString();
+    if (!text) return std::nullopt;
+    std::filesystem::path p(*text);
+    if (p.is_relative()) p = std::filesystem::absolute(doc_->file()).parent_path() / p;
+    p = p.lexically_normal();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec)) {
+        error("no such file: " + p.string());
+        return std::nullopt;
+    }
+    if (!std::ifstream(p, std::ios::binary)) {
+        error("cannot read " + p.string());
+        return std::nullopt;
+    }
+    return p.string();
 }
 
 std::optional<std::vector<std::string>> NodeRef::stringList() const {

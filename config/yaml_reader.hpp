@@ -82,6 +82,9 @@ public:
     /// A string whose `${NAME}` references are replaced from the environment; an unset variable
     /// is an issue. The value never appears in an issue.
     std::optional<Secret> secret() const;
+    /// The path of a file that must exist and be readable: a relative one is taken from the
+    /// directory of the YAML file that names it; returned absolute.
+    std::optional<std::string> readableFile() const;
     /// A list of strings (a single string is accepted as a one-item list).
     std::optional<std::vector<std::string>> stringList() const;
     /// One of the named values.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/privacy/pii_json.hpp"
+
 namespace ccd::store {
 class Store;
 }
@@ -47,6 +49,8 @@ struct RouteServices {
     std::function<std::vector<ComponentHealth>()> channel_health{};
     /// Records conversation reads (docs/security.md, "Audit log"); null: not recorded.
     const AuditLog* audit = nullptr;
+    /// Whether a role sees personal data masked (privacy.mask_pii_for); empty: no one does.
+    privacy::MaskPii mask_pii{};
 };
 
 /// Adds GET /healthz, GET /metrics, GET /v1/conversations/{id} (a bearer token of a supervisor

@@ -13,7 +13,20 @@ json attachmentsJson(const std::vector<routing::Attachment>& attachments) {
         if (a.size) j["size"] = *a.size;
         if (a.caption) j["caption"] = *a.caption;
         if (a.url) j["url"] = *a.url;
+        if (a.stored) j["stored"] = true;
         out.push_back(std::move(j));
+    }
+    return out;
+}
+
+json attachmentsView(const std::vector<routing::Attachment>& attachments,
+                     std::int64_t conversation_id, std::int64_t message_id) {
+    json out = attachmentsJson(attachments);
+    for (std::size_t i = 0; i < attachments.size(); ++i) {
+        if (!attachments[i].stored) continue;
+        out[i]["content_url"] = "/v1/conversations/" + std::to_string(conversation_id) +
+                                "/messages/" + std::to_string(message_id) + "/attachments/" +
+                                std::to_string(i + 1);
     }
     return out;
 }
@@ -40,6 +53,8 @@ std::vector<routing::Attachment> attachmentsFromJson(const json& j) {
             a.size = it->get<std::int64_t>();
         a.caption = text(item, "caption");
         a.url = text(item, "url");
+        if (auto it = item.find("stored"); it != item.end() && it->is_boolean())
+            a.stored = it->get<bool>();
         out.push_back(std::move(a));
     }
     return out;

@@ -40,10 +40,11 @@ WebResponse notFound(std::string_view what) {
 
 // Answers a read of the conversation's messages after `after`, up to `limit`.
 void sendMessages(const http::Responder& r, store::Store& store, std::int64_t id,
-                  std::int64_t after, std::size_t limit, std::optional<std::string> client) {
+                  std::int64_t after, std::size_t limit, std::optional<std::string> client,
+                  bool masked) {
     store.getConversation(
-        id, [r, id, after, limit,
-             client](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+        id, [r, id, after, limit, client,
+             masked](store::StoreResult<std::optional<store::ConversationRecord>> res) {
             if (!res) return r.send(WebResponse::error(503, "store_unavailable",
                                                        "the conversation could not be read"));
             // A client sees only the conversations it opened; others do not exist for it.
@@ -55,13 +56,14 @@ void sendMessages(const http::Responder& r, store::Store& store, std::int64_t id
             for (const auto& m : c.messages) {
                 if (m.id <= after) continue;
                 if (messages.size() >= limit) break;
-                messages.push_back(messageJson(m));
+                messages.push_back(messageJson(m, c.id));
                 last = m.id;
             }
             json body{{"conversation_id", c.id},
                       {"status", c.status},
                       {"messages", std::move(messages)},
                       {"next_after", last}};
+            if (masked) privacy::maskJson(body);
             r.send(WebResponse::json(200, dumpJson(body)));
         });
 }
@@ -133,11 +135,12 @@ void addChannelRoutes(http::Router& router, ChannelRouteServices s) {
                 if (!s.keys) return r.send(console::unauthorized(true));
                 AuditActor actor{"api_key", *key_id, req.http.remote_address};
                 return s.keys->authenticate(
-                    token, [r, &store = s.store, id = *id, after, limit, actor, record](
+                    token, [r, &store = s.store, id = *id, after, limit, actor, record,
+                            masked = s.mask_pii && s.mask_pii("api")](
                                std::optional<std::string> client) {
                         if (!client) return r.send(console::unauthorized(true));
                         record(actor, "ok");
-                        sendMessages(r, store, id, after, limit, client);
+                        sendMessages(r, store, id, after, limit, client, masked);
                     });
             }
             // Staff: supervisors and admins read any conversation.
@@ -150,7 +153,8 @@ void addChannelRoutes(http::Router& router, ChannelRouteServices s) {
                                                  "supervisor role"));
             }
             record(accountActor(*who.principal, req), "ok");
-            sendMessages(r, s.store, *id, after, limit, std::nullopt);
+            sendMessages(r, s.store, *id, after, limit, std::nullopt,
+                         s.mask_pii && s.mask_pii(console::toString(who.principal->role)));
         });
 }
 

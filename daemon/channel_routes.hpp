@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "channels/registry.hpp"
+#include "daemon/privacy/pii_json.hpp"
 
 namespace ccd::store {
 class Store;
@@ -33,6 +34,8 @@ struct ChannelRouteServices {
     ApiKeys* keys = nullptr;                   ///< API clients' keys; null: none accepted
     const console::AuthService* auth = nullptr;  ///< supervisors may read any conversation
     const AuditLog* audit = nullptr;  ///< records conversation reads; null: not recorded
+    /// Whether a role ("api" for API clients) sees personal data masked; empty: no one does.
+    privacy::MaskPii mask_pii{};
 };
 
 /// Adds the routes above.

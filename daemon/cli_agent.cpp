@@ -1,8 +1,5 @@
 #include "daemon/cli_agent.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -19,6 +16,8 @@
 #include "config/agents_passwords.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "daemon/console/auth.hpp"
+#include "daemon/console/mfa.hpp"
+#include "daemon/state_file.hpp"
 
 namespace ccd::daemon {
 namespace {
@@ -97,50 +96,6 @@ std::optional<std::string> readPassword(const std::string& name) {
     return first;
 }
 
-std::string errnoText(const std::string& what, const std::string& path) {
-    return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Replaces `path` with `text`: a temp file in the same folder (same mode and owner), fsync,
-// rename over the original, fsync of the folder. Throws std::runtime_error.
-void writeAtomically(const std::string& path, const std::string& text, const struct stat& st) {
-    auto dir = std::filesystem::path(path).parent_path().string();
-    std::string tmp = path + ".tmp-XXXXXX";
-    int fd = ::mkstemp(tmp.data());
-    if (fd < 0) throw std::runtime_error(errnoText("cannot create a temp file beside", path));
-    auto fail = [&](const std::string& what) {
-        std::string message = errnoText(what, tmp);
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw std::runtime_error(message);
-    };
-    if (::fchmod(fd, st.st_mode & 07777) != 0) fail("cannot set the mode of");
-    if (::fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) fail("cannot set the owner of");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail("cannot write");
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) fail("cannot sync");
-    if (::close(fd) != 0) {
-        fd = -1;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error(errnoText("cannot close", tmp));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::string message = errnoText("cannot replace", path);
-        ::unlink(tmp.c_str());
-        throw std::runtime_error(message);
-    }
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-}
-
 }  // namespace
 
 AgentCommand::AgentCommand(CLI::App& app, std::string& config_path)
@@ -154,12 +109,22 @@ AgentCommand::AgentCommand(CLI::App& app, std::string& config_path)
     passwd_->add_option("-c,--config", config_path, "Configuration file (names agents.yaml)")
         ->envname("CCD_CONFIG")
         ->capture_default_str();
+    auto* mfa = agent_->add_subcommand("mfa", "Multi-factor authentication of an account");
+    mfa->require_subcommand(1);
+    mfa_reset_ = mfa->add_subcommand(
+        "reset", "Remove an account's MFA (lost device): the password alone logs in until it "
+                 "enrols again");
+    mfa_reset_->add_option("name", *name_, "Account name in agents.yaml")->required();
+    mfa_reset_->add_option("-c,--config", config_path, "Configuration file (names agents.yaml)")
+        ->envname("CCD_CONFIG")
+        ->capture_default_str();
 }
 
 bool AgentCommand::selected() const { return agent_ && agent_->parsed(); }
 
 int AgentCommand::run() const {
     if (passwd_->parsed()) return setAgentPassword(*config_path_, *name_);
+    if (mfa_reset_->parsed()) return resetAgentMfa(*config_path_, *name_);
     return kExitUsage;
 }
 
@@ -190,29 +155,12 @@ int setAgentPassword(const std::string& config_path, const std::string& name) {
     std::string hash = console::AuthService::hashPassword(*password);
     wipe(*password);
 
-    // The data directory may not exist before the daemon's first start.
-    auto dir = std::filesystem::path(passwords_path).parent_path();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    // One editor at a time: a lock on the folder (the file itself is replaced by the rename).
-    int lock = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
-        std::cerr << "ccd: " << errnoText("cannot lock the folder of", passwords_path) << '\n';
-        if (lock >= 0) ::close(lock);
-        return kExitFailure;
-    }
     int rc = kExitOk;
     try {
+        StateFolderLock lock(passwords_path);  // one editor at a time
         auto hashes = config::loadPasswords(passwords_path);  // again, under the lock
         hashes[name] = hash;
-        struct stat st {};
-        if (::stat(passwords_path.c_str(), &st) != 0) {
-            // A new file: for its owner only (hashes are still worth guessing against).
-            st.st_mode = 0600;
-            st.st_uid = ::geteuid();
-            st.st_gid = ::getegid();
-        }
-        writeAtomically(passwords_path, config::formatPasswords(hashes), st);
+        writeStateFile(passwords_path, config::formatPasswords(hashes));
         std::cerr << "ccd: password of \"" << name << "\" set in " << passwords_path
                   << "; a running daemon applies it within seconds (or on SIGHUP)\n";
     } catch (const config::ConfigError& e) {
@@ -222,8 +170,36 @@ int setAgentPassword(const std::string& config_path, const std::string& name) {
         std::cerr << "ccd: " << e.what() << '\n';
         rc = kExitFailure;
     }
-    ::close(lock);
     return rc;
+}
+
+int resetAgentMfa(const std::string& config_path, const std::string& name) {
+    std::string file;
+    try {
+        auto cfg = config::loadDaemonConfig(config_path);
+        file = cfg->mfa.file;
+        auto agents = cfg->agents_path.empty()
+                          ? std::make_shared<config::AgentsConfig>()
+                          : config::loadAgentsWithPasswords(cfg->agents_path, cfg->passwords_path);
+        bool had = console::MfaService::reset(file, name);
+        if (had) {
+            std::cerr << "ccd: MFA of \"" << name << "\" removed from " << file
+                      << "; the password alone logs in until the account enrols again\n";
+            return kExitOk;
+        }
+        if (!agents->find(name)) {
+            std::cerr << "ccd: there is no account named \"" << name << "\"\n";
+            return kExitUsage;
+        }
+        std::cerr << "ccd: \"" << name << "\" has no MFA (" << file << "); nothing changed\n";
+        return kExitOk;
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what();
+        return kExitConfig;
+    } catch (const std::exception& e) {
+        std::cerr << "ccd: " << e.what() << '\n';
+        return kExitFailure;
+    }
 }
 
 }  // namespace ccd::daemon

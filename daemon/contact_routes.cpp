@@ -8,6 +8,7 @@
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/store/erasure_json.hpp"
+#include "daemon/privacy/pii_json.hpp"
 
 namespace ccd::daemon {
 namespace {
@@ -126,7 +127,7 @@ json contactExportJson(const store::ContactExport& x) {
 }
 
 void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize,
-                      const AuditLog* audit) {
+                      const AuditLog* audit, ContactMasking masked) {
     // Records one use of a route (refused ones too); `detail` holds no personal data.
     auto record = [audit](const ContactCaller& who, const char* action, const std::string& key,
                           const char* outcome, json detail = json::object()) {
@@ -179,22 +180,24 @@ void addContactRoutes(http::Router& router, store::Store& store, ContactAuthoriz
                });
 
     router.add("GET", "/v1/contacts/{key}",
-               [&store, admit, record](http::RoutedRequest&& req, http::Responder r) {
+               [&store, admit, record, masked](http::RoutedRequest&& req, http::Responder r) {
+                   bool mask = masked && masked(req);
                    std::string key(req.param("key"));
                    auto who = admit(req, console::Role::Supervisor, "contact.read", r, key);
                    if (!who) return;
                    if (channels::api::checkKey(key))
                        return r.send(WebResponse::error(404, "not_found", "no contact " + key));
                    store.getContact(
-                       key, [r, key, who = *who,
-                             record](store::StoreResult<std::optional<store::ContactDetails>> result) {
+                       key, [r, key, who = *who, record,
+                             mask](store::StoreResult<std::optional<store::ContactDetails>> result) {
                            if (!result) return r.send(unavailable(result.error->message));
                            record(who, "contact.read", key, *result.value ? "ok" : "not_found");
                            if (!*result.value)
                                return r.send(
                                    WebResponse::error(404, "not_found", "no contact " + key));
-                           r.send(WebResponse::json(
-                               200, dump(contactJson(**result.value, routing::Clock::now()))));
+                           auto body = contactJson(**result.value, routing::Clock::now());
+                           if (mask) privacy::maskJson(body);
+                           r.send(WebResponse::json(200, dump(body)));
                        });
                });
 

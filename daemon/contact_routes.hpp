@@ -35,10 +35,13 @@ using ContactAuthorizer = std::function<ContactCaller(const http::RoutedRequest&
 
 /// Adds PUT and GET /v1/contacts/{key} (supervisors and admins), DELETE /v1/contacts/{key}
 /// (erasure) and GET /v1/contacts/{key}/export (admins). Without `authorize`, only loopback
-/// clients are allowed (403 otherwise), as admins. Every use, refused ones included, is recorded
+/// clients are allowed (403 otherwise), as admins; `masked` callers see personal data masked. Every use, refused ones included, is recorded
 /// in `audit` when given. `store` and `audit` must outlive the router.
+/// Whether a request's caller sees personal data masked (privacy.mask_pii_for).
+using ContactMasking = std::function<bool(const http::RoutedRequest&)>;
+
 void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize = {},
-                      const AuditLog* audit = nullptr);
+                      const AuditLog* audit = nullptr, ContactMasking masked = {});
 
 /// The JSON export of everything held about a contact (GET /v1/contacts/{key}/export).
 nlohmann::json contactExportJson(const store::ContactExport& data);

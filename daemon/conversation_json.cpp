@@ -14,7 +14,7 @@ json optionalJson(const std::optional<std::string>& v) { return v ? json(*v) : j
 
 std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-json messageJson(const store::MessageRecord& m) {
+json messageJson(const store::MessageRecord& m, std::int64_t conversation_id) {
     json j{{"id", m.id},
            {"direction", m.direction},
            {"channel", m.channel},
@@ -25,7 +25,7 @@ json messageJson(const store::MessageRecord& m) {
            {"locale", optionalJson(m.locale)},
            {"template", optionalJson(m.template_id)},
            {"subject", optionalJson(m.subject)},
-           {"attachments", attachmentsJson(m.attachments)},
+           {"attachments", attachmentsView(m.attachments, conversation_id, m.id)},
            {"created_at", formatRfc3339Millis(m.created_at_ms)}};
     if (m.edited_at_ms) {
         j["edited_at"] = formatRfc3339Millis(*m.edited_at_ms);
@@ -43,7 +43,7 @@ json messageJson(const store::MessageRecord& m) {
 
 json conversationJson(const store::ConversationRecord& c) {
     json messages = json::array();
-    for (const auto& m : c.messages) messages.push_back(messageJson(m));
+    for (const auto& m : c.messages) messages.push_back(messageJson(m, c.id));
     return {{"id", c.id},
             {"channel", c.channel},
             {"channel_instance", c.channel_instance},

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "channels/registry.hpp"
@@ -26,6 +27,7 @@
 #include "daemon/console/auth_routes.hpp"
 #include "daemon/console/console_server.hpp"
 #include "daemon/console/http_auth.hpp"
+#include "daemon/console/mfa.hpp"
 #include "daemon/engine_host.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/http/http_server.hpp"
@@ -40,6 +42,7 @@
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
 #include "daemon/template_routes.hpp"
+#include "daemon/tls_context.hpp"
 #include "templates/catalog.hpp"
 #include "templates/survey_answer.hpp"
 
@@ -85,6 +88,14 @@ config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg) {
     return agents;
 }
 
+// Who must use MFA, from `mfa.required_for`.
+console::MfaPolicy mfaPolicy(const config::MfaConfig& cfg) {
+    console::MfaPolicy policy;
+    for (const auto& name : cfg.required_for)
+        if (auto role = console::roleFromString(name)) policy.required_for.push_back(*role);
+    return policy;
+}
+
 }  // namespace
 
 struct Daemon::Impl {
@@ -98,7 +109,15 @@ struct Daemon::Impl {
           auth(loadAgents(*config)),
           work(asio::make_work_guard(ioc)),
           router(&metrics),
-          server(ioc, router, metrics, [this] { return limits(); }) {
+          http_tls(config->server.tls
+                       ? std::make_shared<TlsContextSource>("http", *config->server.tls)
+                       : nullptr),
+          server(ioc, router, metrics, [this] { return limits(); }, http_tls) {
+        auth.setMfa(std::make_shared<console::MfaService>(config->mfa.file, config->mfa.issuer),
+                    mfaPolicy(config->mfa));
+        if (!config->mfa.required_for.empty())
+            spdlog::info("mfa: required for {} (enrolments in {})",
+                         fmt::join(config->mfa.required_for, ", "), config->mfa.file);
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                                   [this] { return currentCatalog(); });
@@ -159,9 +178,13 @@ struct Daemon::Impl {
                 });
             };
         }
+        services.mask_pii = [this](std::string_view who) { return masksPii(who); };
         addApiRoutes(router, std::move(services));
         addChannelRoutes(router, ChannelRouteServices{*intake, [this] { return currentChannels(); },
-                                                      store, &api_keys, &auth, &audit});
+                                                      store, &api_keys, &auth, &audit,
+                                                      [this](std::string_view who) {
+                                                          return masksPii(who);
+                                                      }});
         addTemplateRoutes(router, [this] { return currentCatalog(); });
         // Customer records reveal personal data: supervisors and admins only (erasure and
         // export: admins).
@@ -178,7 +201,11 @@ struct Daemon::Impl {
                 caller.role = who.principal->role;
                 return caller;
             },
-            &audit);
+            &audit,
+            [this](const http::RoutedRequest& req) {
+                auto who = console::authenticate(req, auth);
+                return who && masksPii(console::toString(who.principal->role));
+            });
         addAuditRoutes(router, store, auth, audit);
         retention = std::make_shared<RetentionJob>(ioc, store, audit,
                                                    [this] { return owner->currentConfig(); });
@@ -209,7 +236,14 @@ struct Daemon::Impl {
                               return checkReply(c, text, window_template);
                           },
                           [this](std::int64_t conversation) { relayTyping(conversation); },
-                          &audit});
+                          &audit,
+                          [this](std::string_view who) { return masksPii(who); }});
+    }
+
+    // privacy.mask_pii_for, as the configuration in force says (a reload applies at once).
+    bool masksPii(std::string_view audience) const {
+        std::lock_guard lock(config_mutex);
+        return config->privacy.masks(audience);
     }
 
     channels::ChannelSetPtr currentChannels() const {
@@ -342,6 +376,7 @@ struct Daemon::Impl {
     // After the io_context: logins still queued when the router goes hold connections, whose
     // answers and sockets need the io_context alive.
     http::Router router;
+    std::shared_ptr<TlsContextSource> http_tls;  // null: plain HTTP
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
     std::unique_ptr<outbox::OutboxSender> sender;
@@ -429,6 +464,12 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             if (!cfg->templates.path.empty()) files.push_back(cfg->templates.path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->agents_path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->passwords_path);
+            // A renewed certificate is picked up like an edit (SIGHUP works too).
+            for (const auto* tls : {&cfg->server.tls, &cfg->console.tls}) {
+                if (!*tls) continue;
+                files.push_back((*tls)->cert_file);
+                files.push_back((*tls)->key_file);
+            }
             return files;
         },
         [try_reload] { try_reload("config_watcher"); });
@@ -480,10 +521,19 @@ void Daemon::reload(config::ConfigBundle bundle) {
         next->server.listen.port != old->server.listen.port)
         restart_only("server.listen");
     if (next->server.threads != old->server.threads) restart_only("server.threads");
+    // New connections get a renewed certificate; switching TLS on or off needs a restart.
+    if (next->server.tls.has_value() != old->server.tls.has_value()) restart_only("server.tls");
+    else if (impl_->http_tls && next->server.tls) impl_->http_tls->update(*next->server.tls);
+    if (next->console.tls.has_value() != old->console.tls.has_value())
+        restart_only("console.tls");
+    else if (impl_->console_rt) impl_->console_rt->updateTls(next->console.tls);
     if (next->storage.sqlite.path != old->storage.sqlite.path ||
         next->storage.driver != old->storage.driver)
         restart_only("storage");
+    if (next->mfa.file != old->mfa.file) restart_only("mfa.file");
     applyLogLevel(next->logging.level);
+    impl_->auth.setMfaPolicy(mfaPolicy(next->mfa));
+    if (auto mfa = impl_->auth.mfa()) mfa->setIssuer(next->mfa.issuer);
     try {
         auto before = impl_->auth.accounts();
         impl_->auth.reload(loadAgents(*next));

@@ -174,6 +174,7 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         batch.edits = std::move(out.edits);
         batch.reports = std::move(out.reports);
         batch.contact_events = std::move(out.contact_events);
+        batch.attachment_contents = std::move(out.attachment_contents);
         batch.channel_state = std::move(state);
         auto self = shared_from_this();
         store.ingestBatch(std::move(batch),

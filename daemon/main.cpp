@@ -13,6 +13,8 @@
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "daemon/privacy/masking_formatter.hpp"
 #include <spdlog/spdlog.h>
 
 #include "ccd_version.hpp"
@@ -48,7 +50,9 @@ constexpr const char* kDefaultConfig = "config/ccd.yaml";
 
 void setUpLogging() {
     auto logger = spdlog::stdout_color_mt("ccd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v");
+    // Personal data in a message is masked at every level (docs/security.md "Personal data").
+    logger->set_formatter(std::make_unique<ccd::daemon::privacy::MaskingFormatter>(
+        "%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v"));
     spdlog::set_default_logger(logger);
     spdlog::flush_on(spdlog::level::info);
 }
@@ -138,7 +142,7 @@ int runDaemon(const std::string& path) {
         return kExitListen;
     }
     spdlog::info("store: sqlite {}", cfg->storage.sqlite.path);
-    spdlog::info("listening on http://{}:{} (Ctrl-C to stop)",
+    spdlog::info("listening on {}://{}:{} (Ctrl-C to stop)", cfg->server.tls ? "https" : "http",
                  cfg->server.listen.host.find(':') != std::string::npos
                      ? "[" + cfg->server.listen.host + "]"
                      : cfg->server.listen.host,

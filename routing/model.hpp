@@ -37,8 +37,8 @@ struct Party {
     std::optional<std::string> phone;
 };
 
-/// A file the customer sent, kept as the provider's reference (the content stays with the
-/// provider until someone fetches it).
+/// A file the customer sent: the provider's reference, and for a channel whose provider keeps
+/// nothing to fetch later (email), its content stored by ccd beside the message (`stored`).
 struct Attachment {
     std::string kind;  ///< "photo", "image", "document", "voice", "audio", "video", "sticker", ...
     std::string provider_file_id;             ///< what the provider's API fetches it by
@@ -47,6 +47,7 @@ struct Attachment {
     std::optional<std::int64_t> size;         ///< bytes, when the provider says
     std::optional<std::string> caption;
     std::optional<std::string> url;           ///< a direct link, when the provider gives one
+    bool stored = false;  ///< ccd keeps the content (GET .../attachments/{n}, n from 1)
 };
 
 /// One message from a customer, normalized by its channel adapter.

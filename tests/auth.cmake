@@ -7,3 +7,9 @@ ccd_add_boost_test(auth_itest SOURCES itest/auth_itest.cpp LIBS ccd_daemon ccd_t
 
 add_test(NAME passwd_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/passwd_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
 set_tests_properties(passwd_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# Multi-factor authentication: TOTP and base32 vectors, enrolment, codes, recovery, policy.
+ccd_add_boost_test(totp_test SOURCES unit/totp_test.cpp LIBS ccd_daemon)
+ccd_add_boost_test(mfa_test SOURCES unit/mfa_test.cpp LIBS ccd_daemon)
+add_test(NAME mfa_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/mfa_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
+set_tests_properties(mfa_e2e PROPERTIES LABELS e2e TIMEOUT 300)

@@ -35,3 +35,10 @@ ccd_add_boost_test(console_revocation_itest SOURCES itest/console_revocation_ite
 target_compile_definitions(console_revocation_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
 add_dependencies(console_revocation_itest ccd)
 set_tests_properties(console_revocation_itest PROPERTIES TIMEOUT 120)
+
+# Personal data masked for the roles privacy.mask_pii_for names (the real binary, issue 15).
+ccd_add_boost_test(pii_masking_itest SOURCES itest/pii_masking_itest.cpp
+                   LIBS ccd_process_support LABEL integration)
+target_compile_definitions(pii_masking_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
+add_dependencies(pii_masking_itest ccd)
+set_tests_properties(pii_masking_itest PROPERTIES TIMEOUT 120)

@@ -45,3 +45,18 @@ set_tests_properties(outbox_crash_e2e PROPERTIES LABELS e2e TIMEOUT 300)
 add_test(NAME bad_input_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/bad_input.py $<TARGET_FILE:ccd>
          ${CCD_ROOT})
 set_tests_properties(bad_input_e2e PROPERTIES LABELS e2e TIMEOUT 180)
+
+# TLS on both listeners of the real binary with a certificate the test makes (issue 15).
+add_library(ccd_tls_support STATIC support/tls_client.cpp)
+target_include_directories(ccd_tls_support PUBLIC ${CCD_ROOT})
+target_link_libraries(ccd_tls_support PUBLIC Boost::system OpenSSL::SSL OpenSSL::Crypto
+  nlohmann_json::nlohmann_json Threads::Threads)
+target_compile_definitions(ccd_tls_support PUBLIC BOOST_BEAST_USE_STD_STRING_VIEW)
+ccd_add_boost_test(tls_daemon_itest SOURCES itest/tls_daemon_itest.cpp
+                   LIBS ccd_tls_support ccd_process_support ccd_test_support LABEL integration)
+target_compile_definitions(tls_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
+add_dependencies(tls_daemon_itest ccd)
+set_tests_properties(tls_daemon_itest PROPERTIES TIMEOUT 120)
+
+# Masking of personal data (issue 15).
+ccd_add_boost_test(pii_mask_test SOURCES unit/pii_mask_test.cpp LIBS ccd_console)

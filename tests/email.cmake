@@ -13,3 +13,9 @@ add_test(NAME email_e2e
 add_test(NAME email_outage_e2e
   COMMAND python3 ${CCD_ROOT}/tests/e2e/email_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} outage)
 set_tests_properties(email_e2e email_outage_e2e PROPERTIES LABELS e2e TIMEOUT 180)
+# Attachments kept and served, moving without MOVE, TLS (imaps, smtps, STARTTLS, a private CA).
+foreach(mode attachments move tls)
+  add_test(NAME email_${mode}_e2e
+    COMMAND python3 ${CCD_ROOT}/tests/e2e/email_mailbox_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} ${mode})
+  set_tests_properties(email_${mode}_e2e PROPERTIES LABELS e2e TIMEOUT 180)
+endforeach()

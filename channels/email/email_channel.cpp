@@ -166,18 +166,22 @@ ParseOutcome EmailInbound::readMail(std::string_view raw, routing::TimePoint now
     m.warnings = e.warnings;
     if (e.auto_submitted) m.warnings.push_back("sent by a machine: " + e.auto_submitted_reason);
     for (std::size_t i = 0; i < e.attachments.size(); ++i) {
-        const auto& a = e.attachments[i];
+        auto& a = e.attachments[i];
         routing::Attachment att;
         att.kind = attachmentKind(a.content_type);
-        // The file stays in the mailbox (as other channels' files stay with their provider):
-        // the message's id and the attachment's place in it find it.
+        // The message's id and the attachment's place in it name it; its bytes are kept with
+        // the message (a mailbox is read and moved on, not a file store), up to the limit.
         att.provider_file_id = "email:" + e.message_id + "#" + std::to_string(i + 1);
         att.mime_type = a.content_type;
         if (!a.filename.empty()) att.file_name = a.filename;
         att.size = static_cast<std::int64_t>(a.size);
-        if (a.truncated)
+        if (a.truncated) {
             m.warnings.push_back("attachment " + std::to_string(i + 1) + " (" + a.filename +
-                                 ") is larger than max_attachment_bytes");
+                                 ") is larger than max_attachment_bytes: described, not kept");
+        } else {
+            att.stored = true;
+            out.attachment_contents.push_back({0, i + 1, std::move(a.data)});
+        }
         m.attachments.push_back(std::move(att));
     }
     out.messages.push_back(std::move(m));
@@ -190,7 +194,7 @@ ChannelKindInfo kindInfo() {
     return makeKindInfo<EmailSettings, EmailInbound, EmailOutbound>(
         "email", routing::ChannelKind::Email,
         {"imap_url", "smtp_url", "username", "password", "smtp_username", "smtp_password",
-         "starttls", "address", "display_name", "poll_interval", "after_read", "move_to",
+         "starttls", "ca_file", "address", "display_name", "poll_interval", "after_read", "move_to",
          "max_attachment_bytes", "max_message_bytes", "charset_fallbacks", "ticket_tag"},
         [](const config::NodeRef& item, EmailSettings& s) {
             if (item["imap_url"].require()) {
@@ -221,6 +225,7 @@ ChannelKindInfo kindInfo() {
             if (auto t = item["starttls"].oneOf<std::string>(
                     {{"required", "required"}, {"optional", "optional"}, {"off", "off"}}))
                 s.starttls = *t;
+            if (auto f = item["ca_file"].readableFile()) s.ca_file = *f;
             if (item["address"].require()) {
                 if (auto a = item["address"].nonEmptyString()) {
                     auto at = a->find('@');

@@ -48,6 +48,7 @@ struct EmailSettings : ChannelSettings {
     std::string smtp_username;  ///< empty: `username`
     config::Secret smtp_password;  ///< empty: `password`
     std::string starttls = "optional";  ///< "required", "optional", "off"
+    std::string ca_file;  ///< PEM CAs to trust for TLS (a private CA); empty: the system's
     std::string address;       ///< our From address
     std::string display_name;  ///< our From name
     std::chrono::milliseconds poll_interval{30000};
@@ -90,7 +91,8 @@ public:
     std::string messageId(const OutgoingMessage& message) const;
 
 private:
-    std::string smtp_url_, username_, password_, starttls_, address_, display_name_, domain_;
+    std::string smtp_url_, username_, password_, starttls_, ca_file_, address_, display_name_,
+        domain_;
     TicketTag tag_;
 };
 

@@ -64,6 +64,7 @@ EmailOutbound::EmailOutbound(const EmailSettings& s)
       username_(s.smtp_username.empty() ? s.username : s.smtp_username),
       password_(s.smtp_password.empty() ? s.password.reveal() : s.smtp_password.reveal()),
       starttls_(s.starttls),
+      ca_file_(s.ca_file),
       address_(s.address),
       display_name_(s.display_name),
       tag_(s.ticket_tag) {
@@ -129,6 +130,7 @@ BuiltSend EmailOutbound::build(const OutgoingMessage& m, const AccessToken*,
     mail.username = username_;
     mail.password = password_;
     mail.starttls = starttls_;
+    mail.ca_file = ca_file_;
     mail.mail_from = address_;
     mail.recipients.push_back(m.to);
     call.mail = std::move(mail);

@@ -290,6 +290,34 @@ std::string moveCommand(std::uint64_t uid, std::string_view folder) {
     return "UID MOVE " + std::to_string(uid) + " " + quoteMailbox(folder);
 }
 
+ImapCapabilities parseCapabilities(std::string_view answer) {
+    ImapCapabilities caps;
+    for (auto line : lines(answer)) {
+        if (!startsWithNoCase(line, "* CAPABILITY")) continue;
+        auto rest = line.substr(12);
+        while (!rest.empty()) {
+            while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+            auto end = rest.find(' ');
+            auto word = rest.substr(0, end);
+            if (word.size() == 4 && startsWithNoCase(word, "MOVE")) caps.move = true;
+            if (word.size() == 7 && startsWithNoCase(word, "UIDPLUS")) caps.uidplus = true;
+            if (end == std::string_view::npos) break;
+            rest.remove_prefix(end);
+        }
+    }
+    return caps;
+}
+
+std::vector<std::string> markCommands(std::uint64_t uid, bool move_after_read,
+                                      std::string_view folder, const ImapCapabilities& caps) {
+    if (!move_after_read) return {markSeenCommand(uid)};
+    if (caps.move) return {moveCommand(uid, folder)};
+    const std::string n = std::to_string(uid);
+    return {"UID COPY " + n + " " + quoteMailbox(folder),
+            "UID STORE " + n + " +FLAGS.SILENT (\\Deleted)",
+            caps.uidplus ? "UID EXPUNGE " + n : std::string("EXPUNGE")};
+}
+
 std::optional<ImapUrl> parseImapUrl(std::string_view url) {
     std::size_t scheme_end = 0;
     if (startsWithNoCase(url, "imap://")) scheme_end = 7;

@@ -80,6 +80,20 @@ std::string fetchCommand(std::uint64_t uid, std::size_t max_bytes);
 std::string markSeenCommand(std::uint64_t uid);
 std::string moveCommand(std::uint64_t uid, std::string_view folder);
 
+/// What the server can do beyond RFC 3501, as its CAPABILITY answer says.
+struct ImapCapabilities {
+    bool move = false;     ///< RFC 6851 MOVE
+    bool uidplus = false;  ///< RFC 4315 UID EXPUNGE
+};
+/// Reads "* CAPABILITY IMAP4rev1 ... MOVE UIDPLUS" (every such line of the answer).
+ImapCapabilities parseCapabilities(std::string_view answer);
+
+/// The commands that take a stored message out of the way: \Seen, or moved to `folder` —
+/// with MOVE, else COPY, \Deleted and UID EXPUNGE (or, without UIDPLUS, EXPUNGE, which also
+/// removes other messages flagged \Deleted in the mailbox, as any client moving there does).
+std::vector<std::string> markCommands(std::uint64_t uid, bool move_after_read,
+                                      std::string_view folder, const ImapCapabilities& caps);
+
 /// Splits "imaps://host:993/Support%20Mail" into the URL of the server ("imaps://host:993/")
 /// and the mailbox name ("Support Mail", percent-decoded; "INBOX" when the path is empty).
 struct ImapUrl {

@@ -9,6 +9,8 @@ const I18N = {
     'login.title': 'Sign in', 'login.name': 'User name', 'login.password': 'Password',
     'login.submit': 'Sign in', 'login.failed': 'Wrong user name or password.',
     'login.throttled': 'Too many attempts. Try again later.',
+    'login.code': 'Code from your authenticator app (or a recovery code)',
+    'login.bad_code': 'Wrong or already used code.', 'tab.account': 'Account',
     'offers': 'Offers', 'offers.none': 'No offers right now.', 'mine': 'My conversations',
     'waiting': 'Waiting in my queues', 'waiting.none': 'No one is waiting.', 'waiting.count': '{n} waiting, oldest {wait}',
     'mine.none': 'Nothing assigned.', 'chat.none': 'Select a conversation.',
@@ -35,6 +37,7 @@ const I18N = {
     'error': 'Error: {reason}',
     'status.queued': 'queued', 'status.sent': 'sent', 'status.delivered': 'delivered', 'status.read': 'read',
     'status.failed': 'not delivered: {reason}',
+    'attachment.unavailable': 'cannot open the file: {reason}',
     'window.template': '{reason}\n\nSend the approved template message instead?',
   },
   zh: {
@@ -44,6 +47,8 @@ const I18N = {
     'login.title': '登录', 'login.name': '用户名', 'login.password': '密码',
     'login.submit': '登录', 'login.failed': '用户名或密码错误。',
     'login.throttled': '尝试次数过多，请稍后再试。',
+    'login.code': '身份验证器应用中的验证码（或恢复码）', 'login.bad_code': '验证码错误或已使用。',
+    'tab.account': '账户',
     'offers': '待接会话', 'offers.none': '暂无待接会话。', 'mine': '我的会话',
     'waiting': '我的队列中等待', 'waiting.none': '暂无等待的客户。', 'waiting.count': '{n} 位等待，最长 {wait}',
     'mine.none': '暂无分配的会话。', 'chat.none': '请选择一个会话。',
@@ -70,6 +75,7 @@ const I18N = {
     'error': '错误：{reason}',
     'status.queued': '排队中', 'status.sent': '已发送', 'status.delivered': '已送达', 'status.read': '已读',
     'status.failed': '未送达：{reason}',
+    'attachment.unavailable': '无法打开文件：{reason}',
     'window.template': '{reason}\n\n改为发送已审核的模板消息吗？',
   },
 };
@@ -154,20 +160,39 @@ async function api(method, path, body) {
   return { status: res.status, json };
 }
 
+// A login with MFA takes two steps: the password, then a code with the challenge it answered.
+function loginStep(challenge) {
+  state.challenge = challenge;
+  $('login-password-row').hidden = !!challenge; $('login-password').required = !challenge;
+  $('login-code-row').hidden = !challenge; $('login-code').required = !!challenge;
+  $('login-code').value = '';
+  if (challenge) $('login-code').focus();
+}
+
 async function login(ev) {
   ev.preventDefault();
   $('login-error').textContent = '';
   $('login-submit').disabled = true;
   try {
-    const r = await api('POST', '/v1/auth/login', { name: $('login-name').value.trim(), password: $('login-password').value });
+    const name = $('login-name').value.trim();
+    const body = state.challenge ? { name, challenge: state.challenge, code: $('login-code').value.trim() }
+      : { name, password: $('login-password').value };
+    const r = await api('POST', '/v1/auth/login', body);
+    const error = r.json && r.json.error;
     if (r.status === 200 && r.json && r.json.token) {
       state.token = r.json.token;
       sessionStorage.setItem('ccd.token', state.token);
       state.lastSeq = 0; sessionStorage.setItem('ccd.lastSeq', '0');
       $('login-password').value = '';
+      loginStep(null);
       start();
+    } else if (error === 'mfa_required') {
+      $('login-password').value = '';
+      loginStep(r.json.challenge);
     } else {
-      $('login-error').textContent = t(r.status === 429 ? 'login.throttled' : 'login.failed');
+      if (error === 'invalid_challenge' || r.status === 429) loginStep(null);
+      $('login-error').textContent = t(r.status === 429 ? 'login.throttled'
+        : error === 'invalid_code' || error === 'code_used' ? 'login.bad_code' : 'login.failed');
     }
   } catch (e) {
     $('login-error').textContent = t('error', { reason: e.message });
@@ -191,12 +216,15 @@ async function loadTemplates() {
 // ---- websocket ----------------------------------------------------------------------------
 
 let wsPort = null;
+let wsScheme = null;
 async function connect() {
   if (!wsPort) {
     const r = await api('GET', '/console/config.json');
     wsPort = r.json && r.json.websocket_port;
+    wsScheme = r.json && r.json.websocket_scheme;
   }
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  // The daemon says whether its websocket listener has a certificate (wss) or not (ws).
+  const proto = wsScheme ? wsScheme + ':' : (location.protocol === 'https:' ? 'wss:' : 'ws:');
   const ws = new WebSocket(proto + '//' + location.hostname + ':' + wsPort + '/');
   state.ws = ws;
   setConn('wait');
@@ -392,10 +420,27 @@ function channelName(c) {
   return c.channel_instance && c.channel_instance !== c.channel ? c.channel + ' (' + c.channel_instance + ')' : c.channel;
 }
 
-// A file the customer sent, as a line under the message: its kind, name, size and caption.
+// A file the customer sent, as a line under the message: its kind, name, size and caption; a
+// link to its content when ccd keeps it (fetched with the session's token, then saved).
 function attachmentLine(a) {
   const size = a.size ? ' · ' + (a.size >= 1048576 ? (a.size / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(a.size / 1024)) + ' KB') : '';
-  return el('div', { class: 'attachment', 'data-attachment': a.kind }, '📎 ' + [a.kind, a.file_name].filter(Boolean).join(' ') + size + (a.caption ? ' — ' + a.caption : ''));
+  const label = '📎 ' + [a.kind, a.file_name].filter(Boolean).join(' ') + size + (a.caption ? ' — ' + a.caption : '');
+  if (!a.content_url) return el('div', { class: 'attachment', 'data-attachment': a.kind }, label);
+  const link = el('a', { href: '#', class: 'attachment-link', onclick: (ev) => { ev.preventDefault(); openAttachment(a); } }, label);
+  return el('div', { class: 'attachment', 'data-attachment': a.kind }, link);
+}
+
+async function openAttachment(a) {
+  const res = await fetch(a.content_url, { headers: { Authorization: 'Bearer ' + state.token } });
+  if (!res.ok) {
+    let reason = String(res.status);
+    try { reason = (await res.json()).reason || reason; } catch (e) { /* not JSON */ }
+    return toast(t('attachment.unavailable', { reason }), true);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const save = el('a', { href: url, download: a.file_name || 'attachment' });
+  document.body.append(save); save.click(); save.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 function statusMark(status, reason) {
@@ -483,10 +528,17 @@ function addNotice(text) {
 function showView(view) {
   document.querySelectorAll('.tab').forEach((b) => b.classList.toggle('active', b.dataset.view === view));
   $('work-view').hidden = view !== 'work'; $('board-view').hidden = view !== 'board';
+  $('account-view').hidden = view !== 'account';
+  if (view === 'account') showAccount();  // account.js
 }
 
-function start() {
-  $('login-view').hidden = true; $('work-view').hidden = false; $('tabs').hidden = false; $('status').hidden = false;
+async function start() {
+  $('login-view').hidden = true; $('tabs').hidden = false; $('status').hidden = false;
+  // A session that may only enrol in MFA (docs/security.md) gets the account page alone.
+  const me = await api('GET', '/v1/auth/me').catch(() => ({ status: 0 }));
+  if (me.status === 401) { logout(); return; }
+  if (me.json && me.json.mfa_enrolment_required) { enrolmentOnly(); return; }  // account.js
+  showView('work');
   loadTemplates();
   connect();
 }

@@ -28,6 +28,9 @@ struct Principal {
     std::string name;  ///< the account name (agent id in routing)
     Role role = Role::Agent;
     std::string token_id;  ///< a short, non-secret id of the token, for logs
+    /// A session that may only enrol in MFA (the policy requires MFA of the role and the account
+    /// has none yet): validate() does not accept its token, validateForEnrolment() does.
+    bool enrolment_only = false;
 };
 
 /// The outcome of a login attempt.
@@ -36,9 +39,25 @@ struct LoginResult {
     std::chrono::system_clock::time_point expires_at{};
     std::optional<Principal> principal;
     /// On failure: "invalid_credentials" (401), "throttled" (429, see retry_after),
-    /// "no_password" (401: the account has no usable password yet).
+    /// "no_password" (401: the account has no usable password yet), "mfa_required" (the password
+    /// was right; a code completes the login: see challenge), "invalid_code", "code_used" (401),
+    /// "invalid_challenge" (401: unknown, expired or spent), "mfa_unavailable" (503).
     std::string error;
     std::chrono::seconds retry_after{0};
+    /// With "mfa_required": the challenge to send back with a code, and until when it works.
+    std::optional<std::string> challenge;
+    std::chrono::system_clock::time_point challenge_expires_at{};
+    /// A recovery code completed the login: how many are left.
+    std::optional<std::size_t> recovery_codes_left;
+};
+
+class MfaService;
+
+/// Who must use MFA (`mfa.required_for` in ccd.yaml): accounts of these roles without MFA get,
+/// from a right password, a session that may only enrol.
+struct MfaPolicy {
+    std::vector<Role> required_for;
+    bool requires(Role role) const;
 };
 
 /// Whether `role` may do what `needed` may (Admin >= Supervisor >= Agent).
@@ -97,9 +116,24 @@ public:
     static std::string tokenId(std::string_view token);
 
     /// Verifies the password (argon2id, constant time) and issues a token. `address` is the
-    /// client's IP, for throttling.
+    /// client's IP, for throttling. When the account has MFA on, a right password gives no
+    /// token: "mfa_required" and a challenge for completeLogin(), unless `code` (a TOTP or
+    /// recovery code) is given too and is right. Wrong codes count as failed logins.
     LoginResult login(std::string_view name, std::string_view password, std::string_view address,
-                      std::chrono::system_clock::time_point now);
+                      std::chrono::system_clock::time_point now, std::string_view code = {});
+    /// Completes a login that answered "mfa_required": the challenge it gave (valid for
+    /// kChallengeTtl, from the same address, for kChallengeAttempts wrong codes) and a code.
+    LoginResult completeLogin(std::string_view name, std::string_view challenge,
+                              std::string_view code, std::string_view address,
+                              std::chrono::system_clock::time_point now);
+    static constexpr std::chrono::minutes kChallengeTtl{5};
+    static constexpr int kChallengeAttempts = 5;
+    /// How long a session that may only enrol in MFA lasts.
+    static constexpr std::chrono::minutes kEnrolmentSessionTtl{15};
+    /// Counts a wrong second factor given elsewhere (disabling MFA) as a failed login of `name`
+    /// from `address`.
+    void recordFailedCode(std::string_view name, std::string_view address,
+                          std::chrono::system_clock::time_point now);
     /// The throttle's answer for a login of `name` from `address` now, without checking any
     /// password (logged like a throttled login()); nullopt when it may be tried. Lets callers
     /// refuse it before it waits for a hashing worker.
@@ -111,9 +145,16 @@ public:
                         std::chrono::system_clock::time_point now) const;
     /// Revokes a token; false when it was not valid.
     bool logout(std::string_view token);
-    /// The principal of a valid, unexpired token.
+    /// The principal of a valid, unexpired token; nullopt for a session that may only enrol in
+    /// MFA.
     std::optional<Principal> validate(std::string_view token,
                                       std::chrono::system_clock::time_point now) const;
+    /// As validate(), and sessions that may only enrol in MFA too (Principal::enrolment_only).
+    std::optional<Principal> validateForEnrolment(std::string_view token,
+                                                  std::chrono::system_clock::time_point now) const;
+    /// The session of `token` may do everything its role may (its account enrolled in MFA), for
+    /// the usual token lifetime from `now`.
+    void endEnrolmentOnly(std::string_view token, std::chrono::system_clock::time_point now);
     /// Reads "Authorization: Bearer <token>" (case-insensitive scheme); nullopt when absent or
     /// malformed.
     static std::optional<std::string> bearerToken(std::string_view authorization_header);
@@ -126,7 +167,22 @@ public:
     void setRevocationListener(RevocationListener listener);
     config::AgentsConfigPtr accounts() const;
 
+    /// MFA (null: none: a password alone logs in) and who must use it; the policy may change
+    /// with a reload.
+    void setMfa(std::shared_ptr<MfaService> mfa, MfaPolicy policy);
+    void setMfaPolicy(MfaPolicy policy);
+    std::shared_ptr<MfaService> mfa() const;
+    MfaPolicy mfaPolicy() const;
+
 private:
+    // After a right password: the second factor's part of a login (auth_mfa.cpp).
+    LoginResult passwordAccepted(const config::AgentAccount& account, std::string_view code,
+                                 const std::string& address,
+                                 std::chrono::system_clock::time_point now);
+    // Checks a login's code and issues the token when it is right.
+    LoginResult checkCode(const config::AgentAccount& account, std::string_view code,
+                          const std::string& address, std::chrono::system_clock::time_point now);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -17,6 +17,7 @@
 #include "daemon/console/http_auth.hpp"
 #include "daemon/console/login_body.hpp"
 #include "daemon/console/login_queue.hpp"
+#include "daemon/console/mfa_routes.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
 
@@ -83,18 +84,25 @@ private:
     std::vector<std::thread> threads_;
 };
 
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    return formatRfc3339Millis(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+WebResponse noStore(WebResponse res) {
+    res.headers.emplace_back("Cache-Control", "no-store");
+    return res;
+}
+
 WebResponse loginAnswer(const console::LoginResult& result) {
     if (result.token && result.principal) {
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      result.expires_at.time_since_epoch())
-                      .count();
         json body{{"token", *result.token},
-                  {"expires_at", formatRfc3339Millis(ms)},
+                  {"expires_at", rfc3339(result.expires_at)},
                   {"name", result.principal->name},
                   {"role", std::string(console::toString(result.principal->role))}};
-        auto res = WebResponse::json(200, dump(body));
-        res.headers.emplace_back("Cache-Control", "no-store");
-        return res;
+        if (result.principal->enrolment_only) body["mfa_enrolment_required"] = true;
+        if (result.recovery_codes_left) body["recovery_codes_left"] = *result.recovery_codes_left;
+        return noStore(WebResponse::json(200, dump(body)));
     }
     if (result.error == "throttled") {
         auto secs = std::max<long long>(1, result.retry_after.count());
@@ -104,6 +112,27 @@ WebResponse loginAnswer(const console::LoginResult& result) {
         res.headers.emplace_back("Retry-After", std::to_string(secs));
         return res;
     }
+    if (result.error == "mfa_required" && result.challenge) {
+        json body{{"error", "mfa_required"},
+                  {"reason", "the password is right; send a code from the authenticator app (or "
+                             "a recovery code) with this challenge"},
+                  {"challenge", *result.challenge},
+                  {"challenge_expires_at", rfc3339(result.challenge_expires_at)}};
+        return noStore(WebResponse::json(401, dump(body)));
+    }
+    if (result.error == "invalid_code")
+        return WebResponse::error(401, "invalid_code", "wrong code", "code");
+    if (result.error == "code_used")
+        return WebResponse::error(401, "code_used",
+                                  "this code was used already; wait for the next one", "code");
+    if (result.error == "invalid_challenge")
+        return WebResponse::error(401, "invalid_challenge",
+                                  "the login challenge is unknown, expired or used up; log in "
+                                  "with the password again",
+                                  "challenge");
+    if (result.error == "mfa_unavailable")
+        return WebResponse::error(503, "mfa_unavailable",
+                                  "the second factor cannot be checked now; try again later");
     // An unknown name, a wrong password and an account without one look the same.
     return WebResponse::error(401, "invalid_credentials", "wrong name or password");
 }
@@ -149,9 +178,14 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth, const Audit
                    }
                    bool known = auth.isKnownAddress(address, now);
                    auto job = [&auth, r, creds = std::move(*creds), address, audit]() mutable {
-                       auto result = auth.login(creds.name, creds.password, address,
-                                                std::chrono::system_clock::now());
+                       auto now = std::chrono::system_clock::now();
+                       auto result =
+                           creds.challenge.empty()
+                               ? auth.login(creds.name, creds.password, address, now, creds.code)
+                               : auth.completeLogin(creds.name, creds.challenge, creds.code,
+                                                    address, now);
                        std::fill(creds.password.begin(), creds.password.end(), '\0');
+                       std::fill(creds.code.begin(), creds.code.end(), '\0');
                        recordLogin(audit, auth, creds.name, address, result);
                        r.send(loginAnswer(result));
                    };
@@ -170,7 +204,7 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth, const Audit
 
     router.add("POST", "/v1/auth/logout", [&auth, audit](http::RoutedRequest&& req,
                                                         http::Responder r) {
-        auto who = console::authenticate(req, auth);
+        auto who = console::authenticateForEnrolment(req, auth);
         if (!who) return r.send(std::move(*who.response));
         auth.logout(*console::AuthService::bearerToken(req.http.header("Authorization")));
         if (audit)
@@ -183,11 +217,12 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth, const Audit
     });
 
     router.add("GET", "/v1/auth/me", [&auth](http::RoutedRequest&& req, http::Responder r) {
-        auto who = console::authenticate(req, auth);
+        auto who = console::authenticateForEnrolment(req, auth);
         if (!who) return r.send(std::move(*who.response));
         json body{{"name", who.principal->name},
                   {"role", std::string(console::toString(who.principal->role))},
                   {"token_id", who.principal->token_id}};
+        if (who.principal->enrolment_only) body["mfa_enrolment_required"] = true;
         auto accounts = auth.accounts();
         if (const auto* a = accounts->find(who.principal->name)) {
             body["display_name"] = a->display_name;
@@ -197,6 +232,13 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth, const Audit
         }
         r.send(WebResponse::json(200, dump(body)));
     });
+
+    addMfaRoutes(router, auth,
+                 [workers](const std::string& address, std::function<void()> job) {
+                     // Callers are logged in: their jobs take the known addresses' lane.
+                     return workers->post(address, true, std::move(job)) ==
+                            console::LoginQueue::Admission::Queued;
+                 });
 }
 
 }  // namespace ccd::daemon

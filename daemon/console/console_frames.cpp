@@ -38,7 +38,7 @@ json historyJson(const store::ConversationRecord& r) {
                {"author", m.author},
                {"text", m.text},
                {"created_at", formatRfc3339Millis(m.created_at_ms)}};
-        if (!m.attachments.empty()) j["attachments"] = attachmentsJson(m.attachments);
+        if (!m.attachments.empty()) j["attachments"] = attachmentsView(m.attachments, r.id, m.id);
         if (m.edited_at_ms) j["edited_at"] = formatRfc3339Millis(*m.edited_at_ms);
         if (m.direction == "out") {
             j["status"] = m.delivery.value_or("queued");
@@ -93,7 +93,9 @@ json messageFrame(const routing::MessageReceived& m) {
                  {"author", m.message.from.name ? *m.message.from.name : m.message.from.id},
                  {"text", m.message.text},
                  {"created_at", timeText(m.message.received_at)}};
-    if (!m.message.attachments.empty()) message["attachments"] = attachmentsJson(m.message.attachments);
+    if (!m.message.attachments.empty())
+        message["attachments"] =
+            attachmentsView(m.message.attachments, m.conversation_id, m.message_id);
     return {{"type", "message"}, {"conversation_id", m.conversation_id}, {"message", message}};
 }
 

@@ -65,6 +65,8 @@ void ConsoleHub::Impl::storeFailed(const AgentPtr& a, const CommandRef& c,
 void ConsoleHub::Impl::attach(const ClientPtr& c, const Principal& p,
                               std::optional<std::uint64_t> last_seq) {
     auto a = agentState(p.name);
+    // Before any frame of the session is sent (hello is posted below).
+    if (c->masking) c->masking->on = deps.mask_pii(p.role);
     c->principal = p;
     c->agent = a;
     c->authenticated = true;
@@ -234,7 +236,12 @@ std::optional<Principal> ConsoleHub::authenticate(std::string_view token) const 
 std::shared_ptr<ConsoleHub::Client> ConsoleHub::connected(
     std::shared_ptr<ConsoleConnection> connection, std::optional<Principal> principal,
     std::optional<std::uint64_t> last_seq) {
-    auto c = std::make_shared<Client>(std::move(connection));
+    std::shared_ptr<MaskingConnection> masking;
+    if (impl_->deps.mask_pii) {
+        masking = std::make_shared<MaskingConnection>(std::move(connection));
+        connection = masking;
+    }
+    auto c = std::make_shared<Client>(std::move(connection), std::move(masking));
     if (principal) {
         impl_->attach(c, *principal, last_seq);
         return c;

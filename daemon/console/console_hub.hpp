@@ -95,6 +95,9 @@ struct ConsoleHubDeps {
     RelayTyping typing = nullptr;      ///< may be null: typing is acknowledged only
     /// Records agents' actions on conversations (docs/security.md, "Audit log"); may be null.
     const AuditLog* audit = nullptr;
+    /// Whether a role's frames carry personal data masked (privacy.mask_pii_for), asked when a
+    /// connection authenticates; may be null: nobody's are.
+    std::function<bool(Role)> mask_pii = nullptr;
 };
 
 /// Thread safety: every public method may be called from any thread. Per-agent state lives on

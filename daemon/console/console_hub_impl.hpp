@@ -24,6 +24,7 @@
 #include "daemon/console/console_outbox.hpp"
 #include "daemon/console/console_protocol.hpp"
 #include "daemon/console/engine_gateway.hpp"
+#include "daemon/privacy/pii_json.hpp"
 #include "daemon/store/store.hpp"
 
 namespace ccd::daemon::console {
@@ -102,10 +103,28 @@ struct ConsoleAgentState {
     std::atomic<bool> online{false};
 };
 
+/// A connection whose frames are masked (privacy::maskFrame) once `on`: what a role that may
+/// not see personal data receives. The frames the hub keeps for a resume stay unmasked.
+class MaskingConnection final : public ConsoleConnection {
+  public:
+    explicit MaskingConnection(std::shared_ptr<ConsoleConnection> inner)
+        : inner_(std::move(inner)) {}
+    void send(std::string frame) override {
+        inner_->send(on.load() ? privacy::maskFrame(frame) : std::move(frame));
+    }
+    void close(int code, std::string reason) override { inner_->close(code, std::move(reason)); }
+    std::atomic<bool> on{false};
+
+  private:
+    std::shared_ptr<ConsoleConnection> inner_;
+};
+
 class ConsoleHub::Client {
   public:
-    explicit Client(std::shared_ptr<ConsoleConnection> c) : connection(std::move(c)) {}
+    Client(std::shared_ptr<ConsoleConnection> c, std::shared_ptr<MaskingConnection> m)
+        : connection(std::move(c)), masking(std::move(m)) {}
     const std::shared_ptr<ConsoleConnection> connection;
+    const std::shared_ptr<MaskingConnection> masking;  // null without privacy.mask_pii_for
     // Written and read on the connection's strand (connected/received/disconnected).
     std::optional<Principal> principal;
     std::shared_ptr<ConsoleAgentState> agent;

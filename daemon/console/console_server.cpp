@@ -1,8 +1,9 @@
-// The only translation unit that includes websocketpp (it is heavy to compile).
+// The only translation unit that includes websocketpp (it is heavy to compile). The listener is
+// a template over websocketpp's configuration, instantiated here twice: ws:// (asio) and wss://
+// (asio_tls, when the console has a certificate).
 #include "daemon/console/console_server.hpp"
 
 #include <atomic>
-#include <charconv>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -13,66 +14,32 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
-#include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/config/asio.hpp>
 #include <websocketpp/server.hpp>
 
 #include "daemon/console/console_protocol.hpp"
+#include "daemon/console/upgrade_request.hpp"
 #include "daemon/http/accept_backoff.hpp"
 #include "daemon/log_text.hpp"
+#include "daemon/tls_context.hpp"
 
 namespace ccd::daemon::console {
 
 namespace asio = boost::asio;
-using WsServer = websocketpp::server<websocketpp::config::asio>;
 using Hdl = websocketpp::connection_hdl;
-
-namespace {
-
-/// `?last_seq=N` in the upgrade request's resource.
-std::optional<std::uint64_t> lastSeqOf(const std::string& resource) {
-    auto q = resource.find('?');
-    if (q == std::string::npos) return std::nullopt;
-    std::string_view query(resource);
-    query.remove_prefix(q + 1);
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        auto pair = query.substr(0, amp);
-        if (pair.substr(0, 9) == "last_seq=") {
-            auto v = pair.substr(9);
-            std::uint64_t n = 0;
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (ec == std::errc() && end == v.data() + v.size()) return n;
-            return std::nullopt;
-        }
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-    }
-    return std::nullopt;
-}
-
-/// The token of "Authorization: Bearer <token>" (scheme case-insensitive), or empty.
-std::string bearerToken(std::string_view header) {
-    constexpr std::string_view kScheme = "bearer ";
-    if (header.size() <= kScheme.size()) return {};
-    for (std::size_t i = 0; i < kScheme.size(); ++i) {
-        char c = header[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != kScheme[i]) return {};
-    }
-    auto token = header.substr(kScheme.size());
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    return std::string(token);
-}
-
-}  // namespace
+using PlainConfig = websocketpp::config::asio;
+using TlsConfig = websocketpp::config::asio_tls;
 
 /// One websocket connection adapted for the hub. send() and close() post to the connection's
 /// own strand, so websocketpp is only ever called from it.
+template <class Cfg>
 class WsConnection final : public ConsoleConnection,
-                           public std::enable_shared_from_this<WsConnection> {
+                           public std::enable_shared_from_this<WsConnection<Cfg>> {
 public:
-    WsConnection(WsServer::connection_ptr c, const ConsoleServerOptions& options)
+    using WsServer = websocketpp::server<Cfg>;
+    using std::enable_shared_from_this<WsConnection<Cfg>>::shared_from_this;
+
+    WsConnection(typename WsServer::connection_ptr c, const ConsoleServerOptions& options)
         : con_(std::move(c)),
           max_queue_(options.max_send_queue_bytes),
           rate_(static_cast<double>(options.frame_rate)),
@@ -187,7 +154,7 @@ private:
         else guarded();
     }
 
-    WsServer::connection_ptr con_;
+    typename WsServer::connection_ptr con_;
     const std::size_t max_queue_;
     std::atomic<std::size_t> posted_bytes_{0};  // sent by the hub, not yet handed to websocketpp
     std::atomic<bool> closing_{false};     // close() called: the hub's frames are dropped
@@ -199,8 +166,27 @@ private:
     std::chrono::steady_clock::time_point refilled_;
 };
 
-struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
-    Impl(asio::io_context& io, std::shared_ptr<ConsoleHub> h, ConsoleServerOptions o)
+/// What ConsoleServer asks of its listener, whichever configuration it is built on.
+struct ConsoleServer::Impl {
+    virtual ~Impl() = default;
+    virtual void start() = 0;
+    virtual std::uint16_t port() const = 0;
+    virtual void stop() = 0;
+    virtual std::size_t openConnections() const = 0;
+    virtual std::uint64_t acceptFailures() const = 0;
+    virtual bool idle() const = 0;
+};
+
+namespace {
+
+template <class Cfg>
+struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listener<Cfg>> {
+    static constexpr bool kTls = std::is_same_v<Cfg, TlsConfig>;
+    using WsServer = websocketpp::server<Cfg>;
+    using WsConnection = console::WsConnection<Cfg>;
+    using std::enable_shared_from_this<Listener<Cfg>>::shared_from_this;
+
+    Listener(asio::io_context& io, std::shared_ptr<ConsoleHub> h, ConsoleServerOptions o)
         : ioc(io),
           hub(std::move(h)),
           options(std::move(o)),
@@ -210,7 +196,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
 
     // Connections whose close handler never ran (the io_context stopped first) still hold
     // their client, which holds them back.
-    ~Impl() {
+    ~Listener() override {
         for (auto& [h, ws] : connections) ws->client.reset();
     }
 
@@ -252,9 +238,9 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
             std::lock_guard lock(mutex);
             accept_pending = true;
         }
-        std::weak_ptr<Impl> weak = shared_from_this();
+        std::weak_ptr<Listener> weak = shared_from_this();
         server.async_accept(
-            websocketpp::lib::static_pointer_cast<WsServer::transport_con_type>(con),
+            websocketpp::lib::static_pointer_cast<typename WsServer::transport_con_type>(con),
             [weak, con](const websocketpp::lib::error_code& aec) {
                 auto self = weak.lock();
                 if (!self) return;
@@ -271,7 +257,8 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
         }
     }
 
-    void onAccepted(const WsServer::connection_ptr& con, const websocketpp::lib::error_code& ec) {
+    void onAccepted(const typename WsServer::connection_ptr& con,
+                    const websocketpp::lib::error_code& ec) {
         {
             std::lock_guard lock(mutex);
             accept_pending = false;
@@ -406,7 +393,7 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
         ws->client = hub->connected(ws, ws->principal, ws->last_seq);
     }
 
-    void message(Hdl h, const WsServer::message_ptr& msg) {
+    void message(Hdl h, const typename WsServer::message_ptr& msg) {
         auto ws = find(h);
         if (!ws || !ws->client || ws->closing() || !ws->takeFrame()) return;
         if (msg->get_opcode() != websocketpp::frame::opcode::text) {
@@ -451,133 +438,149 @@ struct ConsoleServer::Impl : std::enable_shared_from_this<ConsoleServer::Impl> {
             self->armPing();
         });
     }
+    // Handlers hold the listener weakly: it may go while websocketpp still holds them.
+    void setup() {
+        auto& s = server;
+        s.clear_access_channels(websocketpp::log::alevel::all);
+        s.clear_error_channels(websocketpp::log::elevel::all);
+        s.init_asio(&ioc);
+        s.set_reuse_addr(true);
+        s.set_max_message_size(options.max_frame_bytes);
+        s.set_pong_timeout(static_cast<long>(options.ping_interval.count()));
+        std::weak_ptr<Listener> weak = shared_from_this();
+        // Small frames go out at once: without TCP_NODELAY a frame sent while the previous one
+        // is unacknowledged waits for the client's delayed ACK (up to 40 ms; measured by
+        // tests/bench/console).
+        s.set_socket_init_handler([](Hdl, auto& socket) {
+            boost::system::error_code ignored;
+            socket.lowest_layer().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+        });
+        // Each connection takes the context current at its accept: a renewed certificate
+        // reaches new connections; open ones keep theirs. The handshake is bounded by
+        // websocketpp's timeout_socket_post_init (5 s); a failed one ends in the fail handler,
+        // which gives the connection's place back.
+        if constexpr (kTls) {
+            s.set_tls_init_handler([tls = options.tls](Hdl) { return tls->current(); });
+        }
+        s.set_validate_handler([weak](Hdl h) {
+            try {
+                auto self = weak.lock();
+                return self && self->validate(h);
+            } catch (const std::exception& e) {
+                spdlog::warn("console: upgrade: {}", e.what());
+                return false;
+            }
+        });
+        s.set_open_handler([weak](Hdl h) {
+            try {
+                if (auto self = weak.lock()) self->opened(h);
+            } catch (const std::exception& e) {
+                spdlog::warn("console: open: {}", e.what());
+            }
+        });
+        s.set_message_handler([weak](Hdl h, typename WsServer::message_ptr msg) {
+            try {
+                if (auto self = weak.lock()) self->message(h, msg);
+            } catch (const std::exception& e) {
+                spdlog::warn("console: message: {}", e.what());
+            }
+        });
+        auto closed = [weak](Hdl h) {
+            try {
+                if (auto self = weak.lock()) self->closed(h);
+            } catch (const std::exception& e) {
+                spdlog::warn("console: close: {}", e.what());
+            }
+        };
+        s.set_close_handler(closed);
+        s.set_fail_handler(closed);
+        s.set_pong_timeout_handler([weak](Hdl h, std::string) {
+            try {
+                auto self = weak.lock();
+                if (!self) return;
+                if (auto ws = self->find(h)) ws->close(1001, "no pong: the connection is dead");
+            } catch (const std::exception& e) {
+                spdlog::warn("console: pong timeout: {}", e.what());
+            }
+        });
+    }
+
+    void start() override {
+        auto& a = options.listen;
+        boost::system::error_code ec;
+        websocketpp::lib::error_code wec;
+        auto address = asio::ip::make_address(a.host, ec);
+        if (!ec) server.listen(asio::ip::tcp::endpoint(address, a.port), wec);
+        if (ec || wec)
+            throw std::runtime_error("console: cannot listen on " + a.host + ":" +
+                                     std::to_string(a.port) + ": " +
+                                     (ec ? ec.message() : wec.message()));
+        auto local = server.get_local_endpoint(ec);
+        bound_port = ec ? a.port : local.port();
+        acceptNext();
+        armPing();
+        spdlog::info("console: websocket listening on {}://{}:{}/", kTls ? "wss" : "ws", a.host,
+                     port());
+    }
+
+    std::uint16_t port() const override { return bound_port; }
+
+    void stop() override {
+        if (stopped.exchange(true)) return;
+        boost::system::error_code ec;
+        ping_timer.cancel(ec);
+        websocketpp::lib::error_code wec;
+        if (server.is_listening()) server.stop_listening(wec);
+        asio::post(accept_strand, [self = shared_from_this()] { self->retry_timer.cancel(); });
+        std::vector<std::shared_ptr<WsConnection>> all;
+        {
+            std::lock_guard lock(mutex);
+            for (const auto& [h, ws] : connections) all.push_back(ws);
+        }
+        for (const auto& ws : all) ws->close(1001, "ccd is shutting down");
+    }
+
+    std::uint64_t acceptFailures() const override { return accept_failures.load(); }
+
+    bool idle() const override {
+        std::lock_guard lock(mutex);
+        if (!stopped || !connections.empty() || accept_pending) return false;
+        // Connections still in their opening handshake (their object alive) are in flight too.
+        for (const auto& [h, address] : accepted) {
+            if (!h.expired()) return false;
+        }
+        return true;
+    }
+
+    std::size_t openConnections() const override {
+        std::lock_guard lock(mutex);
+        return connections.size();
+    }
 };
+
+template <class Cfg>
+std::shared_ptr<ConsoleServer::Impl> makeListener(asio::io_context& ioc,
+                                                  std::shared_ptr<ConsoleHub> hub,
+                                                  ConsoleServerOptions options) {
+    auto l = std::make_shared<Listener<Cfg>>(ioc, std::move(hub), std::move(options));
+    l->setup();
+    return l;
+}
+
+}  // namespace
 
 ConsoleServer::ConsoleServer(asio::io_context& ioc, std::shared_ptr<ConsoleHub> hub,
                              ConsoleServerOptions options)
-    : impl_(std::make_shared<Impl>(ioc, std::move(hub), std::move(options))) {
-    auto& s = impl_->server;
-    s.clear_access_channels(websocketpp::log::alevel::all);
-    s.clear_error_channels(websocketpp::log::elevel::all);
-    s.init_asio(&ioc);
-    s.set_reuse_addr(true);
-    s.set_max_message_size(impl_->options.max_frame_bytes);
-    s.set_pong_timeout(static_cast<long>(impl_->options.ping_interval.count()));
-    std::weak_ptr<Impl> weak = impl_;
-    // Small frames go out at once: without TCP_NODELAY a frame sent while the previous one is
-    // unacknowledged waits for the client's delayed ACK (up to 40 ms; measured by
-    // tests/bench/console).
-    s.set_socket_init_handler([](Hdl, boost::asio::ip::tcp::socket& socket) {
-        boost::system::error_code ignored;
-        socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    });
-    s.set_validate_handler([weak](Hdl h) {
-        try {
-            auto self = weak.lock();
-            return self && self->validate(h);
-        } catch (const std::exception& e) {
-            spdlog::warn("console: upgrade: {}", e.what());
-            return false;
-        }
-    });
-    s.set_open_handler([weak](Hdl h) {
-        try {
-            if (auto self = weak.lock()) self->opened(h);
-        } catch (const std::exception& e) {
-            spdlog::warn("console: open: {}", e.what());
-        }
-    });
-    s.set_message_handler([weak](Hdl h, WsServer::message_ptr msg) {
-        try {
-            if (auto self = weak.lock()) self->message(h, msg);
-        } catch (const std::exception& e) {
-            spdlog::warn("console: message: {}", e.what());
-        }
-    });
-    auto closed = [weak](Hdl h) {
-        try {
-            if (auto self = weak.lock()) self->closed(h);
-        } catch (const std::exception& e) {
-            spdlog::warn("console: close: {}", e.what());
-        }
-    };
-    s.set_close_handler(closed);
-    s.set_fail_handler(closed);
-    s.set_pong_timeout_handler([weak](Hdl h, std::string) {
-        try {
-            auto self = weak.lock();
-            if (!self) return;
-            if (auto ws = self->find(h)) ws->close(1001, "no pong: the connection is dead");
-        } catch (const std::exception& e) {
-            spdlog::warn("console: pong timeout: {}", e.what());
-        }
-    });
-}
+    : impl_(options.tls ? makeListener<TlsConfig>(ioc, std::move(hub), std::move(options))
+                        : makeListener<PlainConfig>(ioc, std::move(hub), std::move(options))) {}
 
 ConsoleServer::~ConsoleServer() { stop(); }
 
-void ConsoleServer::start() {
-    auto& a = impl_->options.listen;
-    boost::system::error_code ec;
-    websocketpp::lib::error_code wec;
-    auto address = asio::ip::make_address(a.host, ec);
-    if (!ec) impl_->server.listen(asio::ip::tcp::endpoint(address, a.port), wec);
-    if (ec || wec)
-        throw std::runtime_error("console: cannot listen on " + a.host + ":" +
-                                 std::to_string(a.port) + ": " +
-                                 (ec ? ec.message() : wec.message()));
-    auto local = impl_->server.get_local_endpoint(ec);
-    impl_->bound_port = ec ? a.port : local.port();
-    impl_->acceptNext();
-    impl_->armPing();
-    spdlog::info("console: websocket listening on ws://{}:{}/", a.host, port());
-}
-
-std::uint16_t ConsoleServer::port() const { return impl_->bound_port; }
-
-void ConsoleServer::stop() {
-    if (impl_->stopped.exchange(true)) return;
-    boost::system::error_code ec;
-    impl_->ping_timer.cancel(ec);
-    websocketpp::lib::error_code wec;
-    if (impl_->server.is_listening()) impl_->server.stop_listening(wec);
-    asio::post(impl_->accept_strand, [impl = impl_] { impl->retry_timer.cancel(); });
-    std::vector<std::shared_ptr<WsConnection>> all;
-    {
-        std::lock_guard lock(impl_->mutex);
-        for (const auto& [h, ws] : impl_->connections) all.push_back(ws);
-    }
-    for (const auto& ws : all) ws->close(1001, "ccd is shutting down");
-}
-
-std::uint64_t ConsoleServer::acceptFailures() const { return impl_->accept_failures.load(); }
-
-bool ConsoleServer::idle() const {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->stopped || !impl_->connections.empty() || impl_->accept_pending) return false;
-    // Connections still in their opening handshake (their object alive) are in flight too.
-    for (const auto& [h, address] : impl_->accepted) {
-        if (!h.expired()) return false;
-    }
-    return true;
-}
-
-std::size_t ConsoleServer::openConnections() const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->connections.size();
-}
-
-std::vector<std::string> defaultOrigins(const config::ListenAddress& http, std::uint16_t port) {
-    auto p = ":" + std::to_string(port);
-    bool v6 = http.host.find(':') != std::string::npos;
-    std::vector<std::string> out{"http://" + (v6 ? "[" + http.host + "]" : http.host) + p};
-    if (http.host == "127.0.0.1" || http.host == "::1" || http.host == "0.0.0.0" ||
-        http.host == "::") {
-        out.push_back("http://localhost" + p);
-        out.push_back("http://127.0.0.1" + p);
-        out.push_back("http://[::1]" + p);
-    }
-    return out;
-}
+void ConsoleServer::start() { impl_->start(); }
+std::uint16_t ConsoleServer::port() const { return impl_->port(); }
+void ConsoleServer::stop() { impl_->stop(); }
+std::uint64_t ConsoleServer::acceptFailures() const { return impl_->acceptFailures(); }
+bool ConsoleServer::idle() const { return impl_->idle(); }
+std::size_t ConsoleServer::openConnections() const { return impl_->openConnections(); }
 
 }  // namespace ccd::daemon::console

@@ -12,6 +12,7 @@
 
 #include "config/daemon_config.hpp"
 #include "daemon/console/console_hub.hpp"
+#include "daemon/console/upgrade_request.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -22,6 +23,7 @@ class Store;
 
 namespace ccd::daemon {
 class EngineHost;
+class TlsContextSource;
 namespace http {
 class Router;
 }
@@ -48,6 +50,9 @@ struct ConsoleServerOptions {
     /// it the connection is closed with 1008.
     std::size_t frame_rate = 50;
     std::size_t frame_burst = 200;
+    /// wss:// with this certificate source (each connection takes its context at accept);
+    /// null: ws://.
+    std::shared_ptr<TlsContextSource> tls;
 };
 
 /// Thread safety: start() and stop() from one control thread; connections run on the
@@ -92,6 +97,8 @@ struct ConsoleServices {
     CheckReply check_reply = nullptr;  ///< the channels' limits on replies; may be null
     RelayTyping typing = nullptr;      ///< typing indicators to customers; may be null
     const AuditLog* audit = nullptr;   ///< records agents' actions; may be null
+    /// Whether a role ("agent", ...) sees personal data masked; may be null: no one does.
+    std::function<bool(std::string_view)> mask_pii = nullptr;
 };
 
 /// The console in the daemon: hub, websocket listener and page routes.
@@ -108,6 +115,9 @@ public:
     virtual std::size_t openConnections() const = 0;
     virtual std::uint16_t port() const = 0;
     virtual ConsoleHub& hub() = 0;
+    /// A reload's certificate for new wss connections (a change between ws and wss waits for
+    /// the next start). A certificate that cannot be used keeps the previous one, logged.
+    virtual void updateTls(const std::optional<config::TlsConfig>& tls) = 0;
 };
 
 /// Wires the console when `config.console.enabled` (null otherwise):
@@ -117,9 +127,5 @@ public:
 ///   ... in stop(), before the store closes:  if (console_) console_->stop();
 std::unique_ptr<ConsoleRuntime> addConsoleServer(const config::DaemonConfig& config,
                                                  ConsoleServices services);
-
-/// The default Origin allow-list for an HTTP listener: its own origin, with "localhost" for a
-/// loopback address.
-std::vector<std::string> defaultOrigins(const config::ListenAddress& http, std::uint16_t port);
 
 }  // namespace ccd::daemon::console

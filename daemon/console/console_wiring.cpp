@@ -8,6 +8,7 @@
 #include "daemon/console/engine_gateway.hpp"
 #include "daemon/console/page_routes.hpp"
 #include "daemon/engine_host.hpp"
+#include "daemon/tls_context.hpp"
 
 // The console's wiring into the daemon, apart from console_server.cpp so that the server can be
 // tested without the EngineHost and AuthService implementations.
@@ -22,6 +23,9 @@ class Runtime final : public ConsoleRuntime {
 public:
     Runtime(const config::DaemonConfig& config, ConsoleServices s)
         : ioc_(s.ioc), auth_(s.auth), http_listen_(config.server.listen),
+          http_tls_(config.server.tls.has_value()),
+          tls_(config.console.tls ? std::make_shared<TlsContextSource>("console", *config.console.tls)
+                                  : nullptr),
           http_port_(std::move(s.http_port)), console_(config.console),
           gateway_(makeEngineHostGateway(s.engine)) {
         AuthService* auth = &s.auth;
@@ -41,7 +45,10 @@ public:
                                return config::AgentsConfig::toRoutingAgent(*account);
                            },
                            std::move(s.render), std::move(s.check_reply), std::move(s.typing),
-                           s.audit},
+                           s.audit,
+                           s.mask_pii ? std::function<bool(Role)>(
+                                            [mask = s.mask_pii](Role r) { return mask(toString(r)); })
+                                      : nullptr},
             options);
         // Logout, a password change, an account removed: its websockets close at once.
         auth_.setRevocationListener([hub = hub_](const std::vector<RevokedSession>& ended) {
@@ -57,7 +64,7 @@ public:
                 return d;
             });
         });
-        addPageRoutes(s.router, console_.static_dir, [this] { return port(); });
+        addPageRoutes(s.router, console_.static_dir, [this] { return port(); }, tls_ != nullptr);
     }
     ~Runtime() override {
         stop();
@@ -69,7 +76,8 @@ public:
         o.listen = console_.listen;
         o.allowed_origins = console_.allowed_origins;
         if (o.allowed_origins.empty())
-            o.allowed_origins = defaultOrigins(http_listen_, http_port_ ? http_port_() : 0);
+            o.allowed_origins =
+                defaultOrigins(http_listen_, http_port_ ? http_port_() : 0, http_tls_);
         o.max_frame_bytes = console_.max_frame_bytes;
         o.ping_interval = console_.ping_interval;
         o.max_connections = console_.max_connections;
@@ -77,6 +85,7 @@ public:
         o.max_send_queue_bytes = console_.max_send_queue_bytes;
         o.frame_rate = console_.frame_rate;
         o.frame_burst = console_.frame_burst;
+        o.tls = tls_;
         server_ = std::make_unique<ConsoleServer>(ioc_, hub_, o);
         server_->start();
         hub_->start();
@@ -96,11 +105,16 @@ public:
         return n;
     }
     ConsoleHub& hub() override { return *hub_; }
+    void updateTls(const std::optional<config::TlsConfig>& tls) override {
+        if (tls_ && tls) tls_->update(*tls);
+    }
 
 private:
     asio::io_context& ioc_;
     AuthService& auth_;
     config::ListenAddress http_listen_;
+    bool http_tls_;
+    std::shared_ptr<TlsContextSource> tls_;  // null: ws://
     std::function<std::uint16_t()> http_port_;
     config::ConsoleConfig console_;
     std::unique_ptr<EngineGateway> gateway_;

@@ -19,8 +19,8 @@ channels::WebResponse forbidden(std::string_view reason) {
     return channels::WebResponse::error(403, "forbidden", reason);
 }
 
-AuthCheck authenticate(const http::RoutedRequest& request, const AuthService& auth,
-                       std::chrono::system_clock::time_point now) {
+AuthCheck authenticateForEnrolment(const http::RoutedRequest& request, const AuthService& auth,
+                                   std::chrono::system_clock::time_point now) {
     AuthCheck out;
     auto header = request.http.header("Authorization");
     if (header.empty()) {
@@ -28,8 +28,21 @@ AuthCheck authenticate(const http::RoutedRequest& request, const AuthService& au
         return out;
     }
     auto token = AuthService::bearerToken(header);
-    if (token) out.principal = auth.validate(*token, now);
+    if (token) out.principal = auth.validateForEnrolment(*token, now);
     if (!out.principal) out.response = unauthorized(true);
+    return out;
+}
+
+AuthCheck authenticate(const http::RoutedRequest& request, const AuthService& auth,
+                       std::chrono::system_clock::time_point now) {
+    auto out = authenticateForEnrolment(request, auth, now);
+    if (out && out.principal->enrolment_only) {
+        out.principal.reset();
+        out.response = channels::WebResponse::error(
+            403, "mfa_enrolment_required",
+            "this account must enrol in multi-factor authentication first "
+            "(POST /v1/auth/mfa/enrol, then /v1/auth/mfa/confirm)");
+    }
     return out;
 }
 

@@ -25,9 +25,17 @@ struct AuthCheck {
 
 /// The caller of `request`, whatever its role: 401 `unauthorized` with
 /// `WWW-Authenticate: Bearer` when the Authorization header is missing, malformed, or names an
-/// unknown, revoked or expired token.
+/// unknown, revoked or expired token; 403 `mfa_enrolment_required` for a session that may only
+/// enrol in MFA.
 AuthCheck authenticate(const http::RoutedRequest& request, const AuthService& auth,
                        std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+/// As authenticate(), and sessions that may only enrol in MFA too (Principal::enrolment_only;
+/// authenticate() answers them 403 `mfa_enrolment_required`): the MFA endpoints, /v1/auth/me
+/// and logout.
+AuthCheck authenticateForEnrolment(
+    const http::RoutedRequest& request, const AuthService& auth,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 /// As authenticate(), and 403 `forbidden` when the caller's role is below `needed`
 /// (Admin > Supervisor > Agent).

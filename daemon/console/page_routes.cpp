@@ -68,16 +68,18 @@ bool isServableName(std::string_view name) {
 }
 
 void addPageRoutes(http::Router& router, std::string static_dir,
-                   std::function<std::uint16_t()> websocket_port) {
+                   std::function<std::uint16_t()> websocket_port, bool websocket_tls) {
     router.add("GET", "/console", [dir = static_dir](http::RoutedRequest&&, http::Responder r) {
         r.send(fileResponse(dir, "index.html"));
     });
     router.add("GET", "/console/{file}",
-               [dir = static_dir, websocket_port](http::RoutedRequest&& req, http::Responder r) {
+               [dir = static_dir, websocket_port, websocket_tls](http::RoutedRequest&& req,
+                                                                 http::Responder r) {
                    auto name = req.param("file");
                    if (name == "config.json") {
                        nlohmann::json j{{"websocket_port", websocket_port ? websocket_port() : 0},
-                                        {"websocket_path", "/"}};
+                                        {"websocket_path", "/"},
+                                        {"websocket_scheme", websocket_tls ? "wss" : "ws"}};
                        auto res = WebResponse::json(200, j.dump());
                        res.headers.emplace_back("Cache-Control", "no-store");
                        return r.send(std::move(res));

@@ -23,8 +23,9 @@ std::string_view contentTypeFor(std::string_view file_name);
 bool isServableName(std::string_view name);
 
 /// Adds the page routes. `static_dir` is the folder with the files (empty: 404 for every file);
-/// `websocket_port` is read for each config.json request.
+/// `websocket_port` is read for each config.json request; `websocket_tls`: the listener is
+/// wss:// (the page connects to the scheme config.json names).
 void addPageRoutes(http::Router& router, std::string static_dir,
-                   std::function<std::uint16_t()> websocket_port);
+                   std::function<std::uint16_t()> websocket_port, bool websocket_tls = false);
 
 }  // namespace ccd::daemon::console

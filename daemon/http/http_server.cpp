@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include "ccd_version.hpp"
@@ -20,6 +21,7 @@
 #include "daemon/http/transfer_coding.hpp"
 #include "daemon/log_text.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/tls_context.hpp"
 
 namespace ccd::daemon::http {
 
@@ -32,14 +34,21 @@ using tcp = asio::ip::tcp;
 using Strand = asio::strand<asio::io_context::executor_type>;
 using StrandSocket = asio::basic_stream_socket<tcp, Strand>;
 using Stream = beast::basic_stream<tcp, Strand, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<Stream>;
 
-class Session;
+/// What the listener knows of a connection, whatever its stream.
+class SessionBase {
+public:
+    virtual ~SessionBase() = default;
+    /// Called on shutdown from another thread.
+    virtual void requestClose() = 0;
+};
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     Impl(asio::io_context& ioc, const Router& router, Metrics& metrics,
-         std::function<config::ServerLimits()> limits)
+         std::function<config::ServerLimits()> limits, std::shared_ptr<TlsContextSource> tls)
         : ioc(ioc), acceptor(asio::make_strand(ioc)), retry_timer(acceptor.get_executor()),
-          router(router), metrics(metrics), limits(std::move(limits)) {}
+          router(router), metrics(metrics), limits(std::move(limits)), tls(std::move(tls)) {}
 
     void accept();
     void onAccept(beast::error_code ec, StrandSocket socket);
@@ -47,8 +56,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     /// Takes a place for a connection from `address`; false when every place is taken or the
     /// address has all of its own.
     bool admit(const std::string& address, const config::ServerLimits& l);
+    template <class S>
+    void startSession(StrandSocket&& socket, const std::string& address);
     /// Gives a connection's place back (its session is gone).
-    void release(Session* s, const std::string& address);
+    void release(SessionBase* s, const std::string& address);
 
     asio::io_context& ioc;
     tcp::acceptor acceptor;
@@ -58,36 +69,71 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     const Router& router;
     Metrics& metrics;
     std::function<config::ServerLimits()> limits;
+    std::shared_ptr<TlsContextSource> tls;  // null: plain HTTP
     std::atomic<bool> stopping{false};
     std::uint16_t port = 0;
 
     mutable std::mutex sessions_mutex;
-    std::unordered_map<Session*, std::weak_ptr<Session>> session_refs;
+    std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> session_refs;
     std::unordered_map<std::string, std::size_t> per_address;  // open connections by address
 };
 
-/// One connection. All its handlers run on its strand; one write at a time (a request is read
-/// only after the previous response is written, so responses keep the order of requests).
-class Session : public std::enable_shared_from_this<Session> {
+/// One connection, over `S` (Stream, or TlsStream when the listener has a certificate). All
+/// its handlers run on its strand; one write at a time (a request is read only after the
+/// previous response is written, so responses keep the order of requests).
+template <class S>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<S>> {
 public:
-    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server, std::string remote)
-        : stream_(std::move(socket)), server_(std::move(server)), remote_(std::move(remote)) {}
+    static constexpr bool kTls = std::is_same_v<S, TlsStream>;
 
-    ~Session() { server_->release(this, remote_); }
+    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server, std::string remote)
+        : ctx_(kTls ? server->tls->current() : nullptr),
+          stream_(makeStream(std::move(socket), ctx_)),
+          server_(std::move(server)),
+          remote_(std::move(remote)) {}
+
+    ~Session() override { server_->release(this, remote_); }
 
     void start() {
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->readHeader(); });
+        asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            if constexpr (kTls) self->handshake();
+            else self->readHeader();
+        });
     }
 
-    /// Called on shutdown from another thread.
-    void requestClose() {
-        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    void requestClose() override {
+        asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
             self->closing_ = true;
-            if (!self->busy_) self->stream_.cancel();
+            if (!self->busy_) self->lowest().cancel();
         });
     }
 
 private:
+    using std::enable_shared_from_this<Session<S>>::shared_from_this;
+
+    static S makeStream(StrandSocket&& socket, const std::shared_ptr<asio::ssl::context>& ctx) {
+        if constexpr (kTls) return S(Stream(std::move(socket)), *ctx);
+        else return S(std::move(socket));
+    }
+
+    Stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    // The TLS handshake is bounded like a request: a client that starts one and never ends it
+    // holds its place (and its address's share of them) for read_timeout at most.
+    void handshake() {
+        limits_ = server_->limits();
+        lowest().expires_after(limits_.read_timeout);
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                    if (ec) {
+                                        spdlog::debug("http: TLS handshake with {}: {}",
+                                                      forLog(self->remote_, 64), ec.message());
+                                        return self->closeNow();
+                                    }
+                                    self->readHeader();
+                                });
+    }
+
     void readHeader() {
         if (closing_ || server_->stopping.load()) return closeNow();
         limits_ = server_->limits();
@@ -97,10 +143,10 @@ private:
         if (buffer_.size() > 0) return startRequest();
         // Waiting for a request (the first, or the next on a kept-alive connection) is bounded
         // by the idle timeout.
-        stream_.expires_after(limits_.idle_timeout);
+        lowest().expires_after(limits_.idle_timeout);
         stream_.async_read_some(
             buffer_.prepare(4096),
-            beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+            beast::bind_front_handler(&Session<S>::onFirstBytes, shared_from_this()));
     }
 
     void onFirstBytes(beast::error_code ec, std::size_t n) {
@@ -112,9 +158,9 @@ private:
     // Once a request's first bytes are in, all of it, headers included, must arrive within the
     // read timeout: a client cannot hold the connection by sending its headers slowly.
     void startRequest() {
-        stream_.expires_after(limits_.read_timeout);
+        lowest().expires_after(limits_.read_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
-                                 beast::bind_front_handler(&Session::onHeader, shared_from_this()));
+                                 beast::bind_front_handler(&Session<S>::onHeader, shared_from_this()));
     }
 
     void onHeader(beast::error_code ec, std::size_t) {
@@ -156,7 +202,7 @@ private:
     // Within the deadline set when the request started.
     void readBody() {
         bhttp::async_read(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&Session::onRead, shared_from_this()));
+                          beast::bind_front_handler(&Session<S>::onRead, shared_from_this()));
     }
 
     std::string tooLargeReason() const {
@@ -228,13 +274,17 @@ private:
         res_.result(static_cast<unsigned>(r.status));
         res_.set(bhttp::field::server, "ccd/" CCD_VERSION);
         res_.set(bhttp::field::content_type, r.content_type);
+        if constexpr (kTls) {
+            if (auto hsts = server_->tls->hsts(); !hsts.empty())
+                res_.set(bhttp::field::strict_transport_security, hsts);
+        }
         for (auto& [k, v] : r.headers) res_.set(k, v);
         res_.body() = std::move(r.body);
         res_.keep_alive(keep_alive_ && !closing_ && !server_->stopping.load());
         res_.prepare_payload();
-        stream_.expires_after(limits_.read_timeout);
+        lowest().expires_after(limits_.read_timeout);
         bhttp::async_write(stream_, res_,
-                           beast::bind_front_handler(&Session::onWrite, shared_from_this()));
+                           beast::bind_front_handler(&Session<S>::onWrite, shared_from_this()));
     }
 
     void onWrite(beast::error_code ec, std::size_t) {
@@ -242,8 +292,9 @@ private:
         is_intake_ = false;
         if (ec) return closeNow();
         if (!res_.keep_alive()) {
+            if constexpr (kTls) return tlsShutdown();
             beast::error_code ignored;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
             return drainThenClose();
         }
         readHeader();
@@ -253,7 +304,7 @@ private:
     // before the client reads it (a refused request's body, the bytes after it): read and drop
     // what the client still sends, briefly, then close.
     void drainThenClose() {
-        stream_.expires_after(std::min<std::chrono::milliseconds>(limits_.read_timeout,
+        lowest().expires_after(std::min<std::chrono::milliseconds>(limits_.read_timeout,
                                                                   std::chrono::seconds(2)));
         buffer_.clear();
         stream_.async_read_some(
@@ -263,12 +314,21 @@ private:
             });
     }
 
-    void closeNow() {
-        beast::error_code ignored;
-        stream_.socket().close(ignored);
+    // close_notify, and the client's in answer (or its end of the connection), briefly.
+    void tlsShutdown() {
+        lowest().expires_after(std::min<std::chrono::milliseconds>(limits_.read_timeout,
+                                                                   std::chrono::seconds(2)));
+        stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->closeNow(); });
     }
 
-    Stream stream_;
+    void closeNow() {
+        beast::error_code ignored;
+        lowest().socket().close(ignored);
+    }
+
+    // The context the connection started with (a reload swaps the listener's, not this one).
+    std::shared_ptr<asio::ssl::context> ctx_;
+    S stream_;
     beast::flat_buffer buffer_;
     std::shared_ptr<HttpServer::Impl> server_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -282,6 +342,16 @@ private:
     bool closing_ = false;
     bool is_intake_ = false;
 };
+
+template <class S>
+void HttpServer::Impl::startSession(StrandSocket&& socket, const std::string& address) {
+    auto session = std::make_shared<Session<S>>(std::move(socket), shared_from_this(), address);
+    {
+        std::lock_guard lock(sessions_mutex);
+        session_refs.emplace(session.get(), session);
+    }
+    session->start();
+}
 
 void HttpServer::Impl::accept() {
     acceptor.async_accept(Strand(ioc.get_executor()),
@@ -312,12 +382,8 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     // Answers are small and written whole: send them at once, never held back by Nagle.
     beast::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    auto session = std::make_shared<Session>(std::move(socket), shared_from_this(), address);
-    {
-        std::lock_guard lock(sessions_mutex);
-        session_refs.emplace(session.get(), session);
-    }
-    session->start();
+    if (tls) startSession<TlsStream>(std::move(socket), address);
+    else startSession<Stream>(std::move(socket), address);
     accept();
 }
 
@@ -358,7 +424,7 @@ bool HttpServer::Impl::admit(const std::string& address, const config::ServerLim
     return true;
 }
 
-void HttpServer::Impl::release(Session* s, const std::string& address) {
+void HttpServer::Impl::release(SessionBase* s, const std::string& address) {
     std::lock_guard lock(sessions_mutex);
     session_refs.erase(s);
     metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -367,8 +433,9 @@ void HttpServer::Impl::release(Session* s, const std::string& address) {
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, Metrics& metrics,
-                       std::function<config::ServerLimits()> limits)
-    : impl_(std::make_shared<Impl>(ioc, router, metrics, std::move(limits))) {}
+                       std::function<config::ServerLimits()> limits,
+                       std::shared_ptr<TlsContextSource> tls)
+    : impl_(std::make_shared<Impl>(ioc, router, metrics, std::move(limits), std::move(tls))) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -397,7 +464,7 @@ void HttpServer::stop() {
         impl->acceptor.close(ignored);
         impl->retry_timer.cancel();
     });
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<SessionBase>> live;
     {
         std::lock_guard lock(impl_->sessions_mutex);
         for (auto& [ptr, weak] : impl_->session_refs) {

@@ -16,6 +16,7 @@ class io_context;
 
 namespace ccd::daemon {
 class Metrics;
+class TlsContextSource;
 }
 
 namespace ccd::daemon::http {
@@ -27,8 +28,11 @@ class Router;
 class HttpServer {
 public:
     /// `limits` is read for every new request, so a configuration reload applies at once.
+    /// With `tls`, every connection is HTTPS (its context taken at accept, answers carry
+    /// Strict-Transport-Security); without, plain HTTP.
     HttpServer(boost::asio::io_context& ioc, const Router& router, Metrics& metrics,
-               std::function<config::ServerLimits()> limits);
+               std::function<config::ServerLimits()> limits,
+               std::shared_ptr<TlsContextSource> tls = nullptr);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

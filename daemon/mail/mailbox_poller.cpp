@@ -34,6 +34,7 @@ std::string fingerprint(const email::EmailSettings& s) {
     for (const auto& c : s.charset_fallbacks) charsets += c + ",";
     return charsets + "\n" + s.ticket_tag + "\n" + std::to_string(s.max_attachment_bytes) + "\n" +
            s.imap_url + "\n" + s.username + "\n" + s.password.reveal() + "\n" + s.starttls + "\n" +
+           s.ca_file + "\n" +
            std::to_string(s.poll_interval.count()) + "\n" + (s.move_after_read ? "move" : "seen") +
            "\n" + s.move_to + "\n" + std::to_string(s.max_message_bytes) + "\n" +
            std::to_string(s.send_timeout.count());
@@ -99,6 +100,7 @@ private:
         t.username = settings_.username;
         t.password = settings_.password.reveal();
         t.starttls = settings_.starttls;
+        t.ca_file = settings_.ca_file;
         t.imap_command = std::move(command);
         call.mail = std::move(t);
         return call;
@@ -164,6 +166,20 @@ private:
     }
 
     void status() {
+        // Moving needs to know whether the server has MOVE (else COPY, \Deleted, EXPUNGE):
+        // asked once, and again after a failure (the server may have changed).
+        if (settings_.move_after_read && !caps_) {
+            command(url_.mailbox_url, "CAPABILITY", 0,
+                    [self = shared_from_this()](const channels::HttpAnswer& a) {
+                        self->caps_ = email::parseCapabilities(a.server_lines + a.body);
+                        if (!self->caps_->move)
+                            spdlog::info("email: {}: the server has no MOVE: messages are "
+                                         "copied to {}, then deleted",
+                                         self->name(), self->settings_.move_to);
+                        self->status();
+                    });
+            return;
+        }
         // The connection is kept between polls with the mailbox selected, and a server answers
         // STATUS of the selected mailbox from the client's view of it (dovecot does): NOOP
         // first brings that view up to date with what arrived since (and selects it on a new
@@ -252,18 +268,30 @@ private:
     // \Seen or moved, only now that the message is stored. A failure keeps the mark for the
     // next poll (`pending`: it is not yet in pending_marks_).
     void mark(std::uint64_t uid, std::function<void()> next, bool fresh = false) {
-        std::string cmd = settings_.move_after_read ? email::moveCommand(uid, settings_.move_to)
-                                                    : email::markSeenCommand(uid);
+        auto cmds = email::markCommands(uid, settings_.move_after_read, settings_.move_to,
+                                        caps_.value_or(email::ImapCapabilities{true, true}));
         if (fresh) pending_marks_.push_back(uid);
         auto self = shared_from_this();
+        auto done = [self, uid, next = std::move(next), fresh] {
+            if (fresh) {
+                auto it = std::find(self->pending_marks_.begin(), self->pending_marks_.end(), uid);
+                if (it != self->pending_marks_.end()) self->pending_marks_.erase(it);
+            }
+            next();
+        };
+        runCommands(std::make_shared<std::deque<std::string>>(cmds.begin(), cmds.end()),
+                    std::move(done));
+    }
+
+    // The commands one after the other; a failure stops there (the poll fails).
+    void runCommands(std::shared_ptr<std::deque<std::string>> cmds, std::function<void()> done) {
+        if (cmds->empty()) return done();
+        auto cmd = std::move(cmds->front());
+        cmds->pop_front();
         command(url_.mailbox_url, std::move(cmd), 0,
-                [self, uid, next = std::move(next), fresh](const channels::HttpAnswer&) {
-                    if (fresh) {
-                        auto it = std::find(self->pending_marks_.begin(),
-                                            self->pending_marks_.end(), uid);
-                        if (it != self->pending_marks_.end()) self->pending_marks_.erase(it);
-                    }
-                    next();
+                [self = shared_from_this(), cmds, done = std::move(done)](
+                    const channels::HttpAnswer&) mutable {
+                    self->runCommands(std::move(cmds), std::move(done));
                 });
     }
 
@@ -320,6 +348,7 @@ private:
     void fail(const std::string& why) {
         busy_ = false;
         queue_.clear();
+        caps_.reset();
         failures_.fetch_add(1, std::memory_order_relaxed);
         up_.store(0);
         ++consecutive_failures_;
@@ -372,6 +401,7 @@ private:
     email::PollPlan plan_;
     std::deque<std::uint64_t> queue_;
     std::deque<std::uint64_t> pending_marks_;
+    std::optional<email::ImapCapabilities> caps_;  ///< asked when moving
     int consecutive_failures_ = 0;
 
     mutable std::mutex health_mutex_;

@@ -103,6 +103,7 @@ void setupMail(CURL* easy, Request* r) {
                : m.starttls == "off"    ? CURLUSESSL_NONE
                                         : CURLUSESSL_TRY;
     curl_easy_setopt(easy, CURLOPT_USE_SSL, tls);
+    if (!m.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, m.ca_file.c_str());
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &onServerLine);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, r);
     if (!m.mail_from.empty()) {

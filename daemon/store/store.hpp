@@ -203,6 +203,8 @@ struct InboundBatch {
     std::vector<channels::InboundEdit> edits;
     std::vector<channels::DeliveryReport> reports;
     std::vector<channels::ContactEvent> contact_events;
+    /// Attachments' bytes kept with their messages (not stored again for a repeat).
+    std::vector<channels::AttachmentContent> attachment_contents;
     /// The instance's own state to save in the same commit (key, value): what a polling
     /// channel has taken so far (an IMAP mailbox's UIDVALIDITY and last UID), so that the
     /// messages and the mark of having taken them are durable together.
@@ -216,6 +218,15 @@ struct DeliveryChange {
     routing::DeliveryState state = routing::DeliveryState::Sent;
     std::string reason;
     std::string author;
+};
+
+/// One attachment of a stored message, with its bytes when ccd keeps them.
+struct AttachmentFile {
+    routing::Attachment attachment;
+    /// The content; nullopt when ccd does not keep it (a provider's file, too large, or
+    /// removed since by retention or erasure).
+    std::optional<std::string> bytes;
+    std::string sha256;  ///< hex, with the bytes
 };
 
 /// What ingestBatch stored.
@@ -459,6 +470,12 @@ public:
 
     /// Reads a conversation with its messages; nullopt when there is none with this id.
     virtual void getConversation(std::int64_t id, ConversationCallback done) = 0;
+
+    /// Reads the `position`-th attachment (from 1) of message `message_id` in conversation
+    /// `conversation_id`; nullopt when there is no such message or attachment.
+    virtual void getAttachment(
+        std::int64_t conversation_id, std::int64_t message_id, std::size_t position,
+        std::function<void(StoreResult<std::optional<AttachmentFile>>)> done) = 0;
 
     // ---- The outbox (daemon/outbox/) ----------------------------------------------------
 

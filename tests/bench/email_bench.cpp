@@ -161,6 +161,7 @@ void channelAndStore(std::size_t n, const std::string& db) {
         b.channel_instance = "bench-mail";
         for (auto& m : out.messages) m.channel_instance = "bench-mail";
         b.messages = std::move(out.messages);
+        b.attachment_contents = std::move(out.attachment_contents);
         {
             std::unique_lock lock(mu);
             cv.wait(lock, [&] { return in_flight < 64; });

@@ -1167,6 +1167,44 @@ def _():
     return call("GET", "/v1/conversations/1%20OR%201=1", headers=bearer(ENV.tokens["sam"]))
 
 
+@case("l22", L, "a second factor's code of 33 bytes", "422 invalid_field")
+def _():
+    return login(json.dumps({"name": "alice", "password": "x", "code": "1" * 33}))
+
+
+@case("l23", L, "an MFA challenge without a code", "422 missing_field")
+def _():
+    return login(json.dumps({"name": "alice", "challenge": "a" * 64}))
+
+
+@case("l24", L, "an MFA challenge and a password", "422 invalid_field")
+def _():
+    return login(json.dumps({"name": "alice", "challenge": "a" * 64, "password": "x", "code": "1"}))
+
+
+@case("l25", L, "a made-up MFA challenge", "401 invalid_challenge")
+def _():
+    return login(json.dumps({"name": "alice", "challenge": "a" * 64, "code": "123456"}),
+                 source="127.0.0.25")
+
+
+@case("l26", L, "confirming MFA without enrolling", "409 no_enrolment")
+def _():
+    return call("POST", "/v1/auth/mfa/confirm", '{"code":"123456"}',
+                headers=bearer(ENV.tokens["alice"]))
+
+
+@case("l27", L, "an MFA code that is a number", "422 invalid_field")
+def _():
+    return call("POST", "/v1/auth/mfa/disable", '{"code":123456}',
+                headers=bearer(ENV.tokens["alice"]))
+
+
+@case("l28", L, "MFA state without a token", "401 unauthorized")
+def _():
+    return call("GET", "/v1/auth/mfa")
+
+
 # ---- contacts ----------------------------------------------------------------------------------
 
 N = "Contacts"

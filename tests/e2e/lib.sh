@@ -44,6 +44,16 @@ copy_shipped_config() {
   cp -r "$root/templates/default" "$dir/templates/"
 }
 
+# shipped_config_on_free_ports ROOT DIR: copy_shipped_config, then free ports and the checkout's
+# console page; sets CFG to the copy's ccd.yaml.
+shipped_config_on_free_ports() {
+  local root=$1 dir=$2
+  copy_shipped_config "$root" "$dir"
+  CFG=$dir/config/ccd.yaml
+  sed -i -E 's|^(  listen: )"127.0.0.1:808[01]"|\1"127.0.0.1:0"|' "$CFG"
+  sed -i -E "s|^(  static_dir: ).*|\1\"$root/console/www\"|" "$CFG"
+}
+
 # start_ccd CONFIG LOG: starts ccd run in the background, waits until it listens, sets CCD_PID
 # and CCD_PORT. Fails if it exits or does not listen within 20 s.
 start_ccd() {

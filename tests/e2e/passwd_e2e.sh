@@ -11,11 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 T=$E2E_TMP
 S=$T/shipped
-copy_shipped_config "$ROOT" "$S"
-CFG=$S/config/ccd.yaml
-# Free ports; everything else as shipped.
-sed -i -E 's|^(  listen: )"127.0.0.1:808[01]"|\1"127.0.0.1:0"|' "$CFG"
-sed -i -E "s|^(  static_dir: ).*|\1\"$ROOT/console/www\"|" "$CFG"
+shipped_config_on_free_ports "$ROOT" "$S"  # everything else as shipped
 cp -r "$S/config" "$T/config.orig"
 
 rc=0; "$CCD_BIN" check-config --config "$CFG" > "$T/check.txt" 2>&1 || rc=$?

@@ -1,5 +1,6 @@
-// Fuzz target: the body of POST /v1/auth/login (from anyone, before any authentication). Any
-// input gives credentials within the limits or an HTTP error answer with a JSON reason.
+// Fuzz target: the body of POST /v1/auth/login (from anyone, before any authentication), with
+// its second factor's code and challenge, and the {"code"} body of the MFA endpoints. Any input
+// gives credentials within the limits or an HTTP error answer with a JSON reason.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,17 +17,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     request.headers.emplace_back("Content-Type",
                                  params ? "application/json; charset=utf-8" : "application/json");
     request.body.assign(reinterpret_cast<const char*>(data), size);
+    namespace console = ccd::daemon::console;
+    auto refused = [](const std::optional<ccd::channels::WebResponse>& error) {
+        return error && error->status >= 400 && error->status <= 499 && !error->body.empty() &&
+               error->body.front() == '{';
+    };
     std::optional<ccd::channels::WebResponse> error;
-    auto creds = ccd::daemon::console::parseLoginBody(request, error);
+    auto creds = console::parseLoginBody(request, error);
     if (creds) {
-        if (error || creds->name.empty() ||
-            creds->name.size() > ccd::daemon::console::kMaxLoginNameBytes ||
-            creds->password.size() > ccd::daemon::console::kMaxLoginPasswordBytes)
+        bool second_step = !creds->challenge.empty();
+        if (error || creds->name.empty() || creds->name.size() > console::kMaxLoginNameBytes ||
+            creds->password.size() > console::kMaxLoginPasswordBytes ||
+            creds->code.size() > console::kMaxLoginCodeBytes ||
+            creds->challenge.size() > console::kMaxLoginChallengeBytes ||
+            (second_step && (creds->code.empty() || !creds->password.empty())))
             __builtin_trap();
-    } else {
-        if (!error || error->status < 400 || error->status > 499 || error->body.empty() ||
-            error->body.front() != '{')
+    } else if (!refused(error)) {
+        __builtin_trap();
+    }
+    std::optional<ccd::channels::WebResponse> code_error;
+    auto code = console::parseCodeBody(request, code_error);
+    if (code) {
+        if (code_error || code->empty() || code->size() > console::kMaxLoginCodeBytes)
             __builtin_trap();
+    } else if (!refused(code_error)) {
+        __builtin_trap();
     }
     return 0;
 }

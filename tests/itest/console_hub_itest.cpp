@@ -150,6 +150,12 @@ public:
                                           done) override {
         done(store::StoreResult<std::optional<store::DeliveryTarget>>::fail("not in this test"));
     }
+    void getAttachment(
+        std::int64_t, std::int64_t, std::size_t,
+        std::function<void(store::StoreResult<std::optional<store::AttachmentFile>>)> done)
+        override {
+        done(store::StoreResult<std::optional<store::AttachmentFile>>::fail("not in this test"));
+    }
     void readChannelState(
         std::string,
         std::function<void(store::StoreResult<std::map<std::string, std::string>>)> done)

@@ -243,3 +243,62 @@ BOOST_AUTO_TEST_CASE(the_wal_stays_bounded_under_continuous_writes) {
     BOOST_TEST(wal < 4u * 1024 * 1024);
     BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == 6000);
 }
+
+BOOST_AUTO_TEST_CASE(attachment_bytes_are_stored_with_their_message_once_and_read_back) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    auto batch = [] {
+        store::InboundBatch b;
+        b.channel_instance = "api";
+        auto m = message("c1", "photo attached", "mail-1");
+        routing::Attachment kept;
+        kept.kind = "image";
+        kept.provider_file_id = "email:mail-1#1";
+        kept.mime_type = "image/png";
+        kept.stored = true;
+        routing::Attachment described = kept;
+        described.provider_file_id = "email:mail-1#2";
+        described.stored = false;
+        m.attachments = {kept, described};
+        b.messages.push_back(std::move(m));
+        std::string bytes("\x89PNG\0\x01\xff", 7);  // binary, with a NUL
+        b.attachment_contents = {{0, 1, bytes},
+                                 {0, 2, "not kept: the attachment says so"},
+                                 {0, 3, "no such attachment"},
+                                 {1, 1, "no such message"}};
+        return b;
+    };
+    auto ingest = [&s](store::InboundBatch b) {
+        std::promise<StoreResult<store::BatchIngested>> p;
+        s.ingestBatch(std::move(b), [&p](auto r) { p.set_value(std::move(r)); });
+        auto r = p.get_future().get();
+        BOOST_REQUIRE(r.value.has_value());
+        return *r.value;
+    };
+    auto first = ingest(batch());
+    auto again = ingest(batch());
+    BOOST_TEST(again.messages[0].duplicate);
+    const std::string db = dir.file("sub/ccd.db");
+    BOOST_TEST(countRows(db, "SELECT count(*) FROM attachment_content") == 1);
+
+    auto read = [&s](std::int64_t c, std::int64_t m, std::size_t n) {
+        std::promise<StoreResult<std::optional<store::AttachmentFile>>> p;
+        s.getAttachment(c, m, n, [&p](auto r) { p.set_value(std::move(r)); });
+        auto r = p.get_future().get();
+        BOOST_REQUIRE(r.value.has_value());
+        return *r.value;
+    };
+    const auto& ids = first.messages[0];
+    auto kept = read(ids.conversation_id, ids.message_id, 1);
+    BOOST_REQUIRE(kept);
+    BOOST_REQUIRE(kept->bytes);
+    BOOST_TEST(*kept->bytes == std::string("\x89PNG\0\x01\xff", 7));
+    BOOST_TEST(kept->sha256.size() == 64u);
+    BOOST_TEST(*kept->attachment.mime_type == "image/png");
+    auto described = read(ids.conversation_id, ids.message_id, 2);
+    BOOST_REQUIRE(described);
+    BOOST_TEST(!described->bytes);
+    BOOST_TEST(!read(ids.conversation_id, ids.message_id, 3));
+    BOOST_TEST(!read(ids.conversation_id + 1, ids.message_id, 1));  // another conversation's
+    BOOST_TEST(!read(ids.conversation_id, ids.message_id + 1, 1));
+}

@@ -205,8 +205,8 @@ void CcdProcess::start(std::chrono::milliseconds timeout) {
     ::close(out);
     if (pid_ < 0) throw std::runtime_error("fork failed");
 
-    static const std::regex kHttp(R"(listening on http://[^ ]*:(\d+) )");
-    static const std::regex kConsole(R"(console: websocket listening on ws://[^ ]*:(\d+)/)");
+    static const std::regex kHttp(R"(listening on https?://[^ ]*:(\d+) )");
+    static const std::regex kConsole(R"(console: websocket listening on wss?://[^ ]*:(\d+)/)");
     auto deadline = Clock::now() + timeout;
     for (;;) {
         std::string text = log();
@@ -228,6 +228,11 @@ void CcdProcess::start(std::chrono::milliseconds timeout) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+void CcdProcess::signal(int signo) {
+    if (pid_ <= 0 || ::kill(pid_, signo) != 0)
+        throw std::runtime_error("cannot signal ccd: it is not running");
 }
 
 std::string CcdProcess::stop(std::chrono::milliseconds timeout) {

@@ -69,6 +69,9 @@ class CcdProcess {
     /// killed).
     std::string stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
+    /// Sends `signo` (SIGHUP: reload) to the running daemon; throws when it is not running.
+    void signal(int signo);
+
     std::uint16_t httpPort() const { return http_port_; }
     std::uint16_t consolePort() const { return console_port_; }
     const std::string& logPath() const { return log_path_; }

@@ -233,3 +233,33 @@ BOOST_AUTO_TEST_CASE(retention_errors_have_their_position) {
     expectIssue("channels:\n  - {name: api, type: api}\nretention:\n  channels:\n    api: {contacts: 1d}\n",
                 5, 11, "retention.channels.api.contacts", "unknown key");
 }
+
+BOOST_AUTO_TEST_CASE(mfa_policy_issuer_and_file) {
+    auto none = parseDaemonConfig("", "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST(none->mfa.required_for.empty());
+    BOOST_TEST(none->mfa.issuer == "ccd");
+    BOOST_TEST(none->mfa.file == "/etc/ccd/var/mfa.yaml");  // the data directory
+    auto cfg = parseDaemonConfig(
+        "mfa:\n  required_for: [supervisor, admin, admin]\n  issuer: Acme CC\n  file: st/m.yaml\n",
+        "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST((cfg->mfa.required_for == std::vector<std::string>{"supervisor", "admin"}));
+    BOOST_TEST(cfg->mfa.issuer == "Acme CC");
+    BOOST_TEST(cfg->mfa.file == "/etc/ccd/st/m.yaml");
+    expectIssue("mfa:\n  required_for: [supervisor, boss]\n", 2, 30, "mfa.required_for[1]",
+                "expected one of: agent, supervisor, admin");
+    expectIssue("mfa:\n  issuer: \"a:b\"\n", 2, 11, "mfa.issuer", "without ':'");
+    expectIssue("mfa:\n  requried_for: []\n", 2, 3, "mfa.requried_for", "required_for");
+    auto shipped = loadDaemonConfig(CCD_SOURCE_DIR "/config/ccd.yaml");
+    BOOST_TEST(shipped->mfa.required_for.empty());  // the README's first steps need no phone
+}
+
+BOOST_AUTO_TEST_CASE(privacy_names_the_audiences_that_see_personal_data_masked) {
+    auto cfg = parseDaemonConfig("privacy:\n  mask_pii_for: [agent, api]\n", "/etc/ccd/ccd.yaml");
+    BOOST_TEST(cfg->privacy.masks("agent"));
+    BOOST_TEST(cfg->privacy.masks("api"));
+    BOOST_TEST(!cfg->privacy.masks("admin"));
+    BOOST_TEST(!parseDaemonConfig("", "/etc/ccd/ccd.yaml")->privacy.masks("agent"));
+    expectIssue("privacy:\n  mask_pii_for: [agent, manager]\n", 2, 25, "privacy.mask_pii_for[1]",
+                "expected one of: agent, supervisor, admin, api");
+    expectIssue("privacy:\n  mask: [agent]\n", 2, 3, "privacy.mask", "unknown key");
+}

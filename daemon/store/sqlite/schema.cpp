@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -214,7 +214,20 @@ CREATE TABLE channel_state (
     PRIMARY KEY (channel_instance, key)
 ) WITHOUT ROWID;
 )sql",
-    // 6: privacy (docs/security.md, "Privacy") — the audit log, append-only: an UPDATE always
+    // 6: the bytes of attachments that ccd keeps (email's: the mailbox is not a file store),
+    // one row per attachment, written in the commit of their message; apart from `messages`
+    // so that reading conversations never pages through them.
+    R"sql(
+CREATE TABLE attachment_content (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    position   INTEGER NOT NULL,
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    data       BLOB NOT NULL,
+    PRIMARY KEY (message_id, position)
+);
+)sql",
+    // 7: privacy (docs/security.md, "Privacy") — the audit log, append-only: an UPDATE always
     // fails and a DELETE only below the cut-off the audit log's own retention sets in
     // audit_purge (and resets) in the same transaction; contacts erased and messages whose text
     // was removed (erasure or retention) are marked, so that neither is done twice.

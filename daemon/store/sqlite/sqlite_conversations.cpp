@@ -87,4 +87,23 @@ std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) 
     return c;
 }
 
+std::optional<AttachmentFile> readAttachmentFile(Connection& db, std::int64_t conversation_id,
+                                                 std::int64_t message_id, std::size_t position) {
+    Statement q(db.handle(),
+                "SELECT m.attachments, a.data, a.sha256 FROM messages m"
+                " LEFT JOIN attachment_content a ON a.message_id = m.id AND a.position = ?3"
+                " WHERE m.id = ?2 AND m.conversation_id = ?1");
+    q.bind(1, conversation_id).bind(2, message_id).bind(3, static_cast<std::int64_t>(position));
+    if (!q.step()) return std::nullopt;
+    auto attachments = daemon::attachmentsFromText(q.columnOptionalText(0).value_or(""));
+    if (position < 1 || position > attachments.size()) return std::nullopt;
+    AttachmentFile f;
+    f.attachment = std::move(attachments[position - 1]);
+    if (!q.columnIsNull(1)) {
+        f.bytes = q.columnBlob(1);
+        f.sha256 = q.columnText(2);
+    }
+    return f;
+}
+
 }  // namespace ccd::store::sqlite

@@ -27,4 +27,8 @@ private:
     Statement messages_;
 };
 
+/// See Store::getAttachment; throws SqliteError.
+std::optional<AttachmentFile> readAttachmentFile(Connection& db, std::int64_t conversation_id,
+                                                 std::int64_t message_id, std::size_t position);
+
 }  // namespace ccd::store::sqlite

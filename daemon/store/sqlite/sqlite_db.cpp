@@ -37,6 +37,13 @@ Statement& Statement::bind(int index, const std::optional<std::string>& value) {
     return bind(index, std::string_view(*value));
 }
 
+Statement& Statement::bindBlob(int index, std::string_view bytes) {
+    check(db_,
+          sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT),
+          "bind");
+    return *this;
+}
+
 Statement& Statement::bindNull(int index) {
     check(db_, sqlite3_bind_null(stmt_, index), "bind");
     return *this;
@@ -70,6 +77,12 @@ std::int64_t Statement::columnInt(int col) const { return sqlite3_column_int64(s
 
 std::string Statement::columnText(int col) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+}
+
+std::string Statement::columnBlob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
 }

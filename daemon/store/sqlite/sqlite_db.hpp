@@ -34,6 +34,8 @@ public:
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, const std::optional<std::string>& value);
     Statement& bindNull(int index);
+    /// Binds bytes as a BLOB (text binding would let SQLite read them as UTF-8).
+    Statement& bindBlob(int index, std::string_view bytes);
 
     /// Advances; true while a row is available.
     bool step();
@@ -45,6 +47,7 @@ public:
     std::int64_t columnInt(int col) const;
     std::string columnText(int col) const;
     std::optional<std::string> columnOptionalText(int col) const;
+    std::string columnBlob(int col) const;
     bool columnIsNull(int col) const;
 
 private:

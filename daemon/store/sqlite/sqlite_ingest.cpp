@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/common/crypto.hpp"
 #include "daemon/attachment_json.hpp"
 
 namespace ccd::store::sqlite {
@@ -102,6 +103,9 @@ InboundWriter::InboundWriter(Connection& db)
                   "INSERT INTO channel_state (channel_instance, key, value, updated_at)"
                   " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (channel_instance, key)"
                   " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"),
+      insert_content_(db.handle(),
+                      "INSERT OR IGNORE INTO attachment_content (message_id, position, size,"
+                      " sha256, data) VALUES (?1, ?2, ?3, ?4, ?5)"),
       profiles_(db) {}
 
 std::optional<std::int64_t> InboundWriter::threadConversation(const routing::InboundMessage& m,
@@ -253,6 +257,21 @@ BatchIngested InboundWriter::ingestBatch(const InboundBatch& b, std::int64_t now
     BatchIngested out;
     out.messages.reserve(b.messages.size());
     for (const auto& m : b.messages) out.messages.push_back(ingest(m));
+    // The bytes of a message's attachments, with a new message only (a repeat has them), and
+    // only where its attachment says they are kept.
+    for (const auto& c : b.attachment_contents) {
+        if (c.message >= out.messages.size() || out.messages[c.message].duplicate) continue;
+        const auto& attachments = b.messages[c.message].attachments;
+        if (c.position < 1 || c.position > attachments.size() ||
+            !attachments[c.position - 1].stored)
+            continue;
+        insert_content_.bind(1, out.messages[c.message].message_id)
+            .bind(2, static_cast<std::int64_t>(c.position))
+            .bind(3, static_cast<std::int64_t>(c.bytes.size()))
+            .bind(4, std::string_view(channels::sha256Hex(c.bytes)))
+            .bindBlob(5, c.bytes);
+        insert_content_.run();
+    }
     for (const auto& e : b.edits) {
         if (!firstReceipt(b.channel_instance, e.provider_id, now_ms)) continue;
         if (applyEdit(b.channel_instance, e)) ++out.edits_applied;

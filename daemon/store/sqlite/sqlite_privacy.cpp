@@ -69,25 +69,34 @@ MessageRedactor::MessageRedactor(Connection& db)
             "UPDATE messages SET body = ?2, subject = NULL, html = NULL, original_text = NULL,"
             " classify_text = NULL, thread_refs = NULL, redacted_at = ?3 WHERE id = ?1"),
       attachments_(db.handle(), "UPDATE messages SET attachments = ?2 WHERE id = ?1"),
+      content_(db.handle(),
+               "DELETE FROM attachment_content WHERE message_id = ?1 AND position = ?2"),
       outbox_(db.handle(),
               "UPDATE outbox SET payload = json_remove(json_set(payload, '$.text', ?2),"
               " '$.subject', '$.html') WHERE message_id = ?1 AND status IN ('sent', 'failed')"
               " AND json_extract(payload, '$.text') IS NOT ?2") {}
 
 Redacted planRedaction(bool text_intact, const std::optional<std::string>& attachments,
-                       Redaction what, std::optional<std::string>* new_attachments) {
+                       Redaction what, std::optional<std::string>* new_attachments,
+                       std::vector<std::int64_t>* removed) {
     Redacted out;
     out.text = what.text && text_intact;
     if (!(what.attachments || what.recordings) || !attachments || attachments->empty()) return out;
     json list = json::parse(*attachments, nullptr, false);
     if (!list.is_array()) return out;
     bool changed = false;
+    std::int64_t place = 0;
     for (auto& item : list) {
+        ++place;
         if (!item.is_object() || item.value("removed", false)) continue;
         std::string kind = item.value("kind", std::string("file"));
         bool recording = isRecording(kind);
         if (recording ? !what.recordings : !what.attachments) continue;
+        // Kept bytes are deleted with it; `stored` stays so that a read of them answers 410.
+        bool stored = item.value("stored", false);
         item = json{{"kind", kind}, {"removed", true}};
+        if (stored) item["stored"] = true;
+        if (removed) removed->push_back(place);
         ++(recording ? out.recordings : out.attachments);
         changed = true;
     }
@@ -99,7 +108,8 @@ Redacted MessageRedactor::redact(std::int64_t id, bool text_intact,
                                  const std::optional<std::string>& attachments, Redaction what,
                                  std::string_view marker, std::int64_t now_ms) {
     std::optional<std::string> replaced;
-    Redacted out = planRedaction(text_intact, attachments, what, &replaced);
+    std::vector<std::int64_t> removed;
+    Redacted out = planRedaction(text_intact, attachments, what, &replaced, &removed);
     if (out.text) {
         text_.bind(1, id).bind(2, marker).bind(3, now_ms);
         text_.run();
@@ -112,6 +122,10 @@ Redacted MessageRedactor::redact(std::int64_t id, bool text_intact,
     if (replaced) {
         attachments_.bind(1, id).bind(2, std::string_view(*replaced));
         attachments_.run();
+    }
+    for (auto place : removed) {
+        content_.bind(1, id).bind(2, place);
+        content_.run();
     }
     return out;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "daemon/store/sqlite/sqlite_db.hpp"
@@ -41,9 +42,11 @@ struct Redacted {
 };
 
 /// What redact() would remove, without writing: the new attachments column in
-/// `new_attachments` when it changes (also used to count for a dry run).
+/// `new_attachments` when it changes, and the places (from 1) of the attachments removed in
+/// `removed` (also used to count for a dry run).
 Redacted planRedaction(bool text_intact, const std::optional<std::string>& attachments,
-                       Redaction what, std::optional<std::string>* new_attachments = nullptr);
+                       Redaction what, std::optional<std::string>* new_attachments = nullptr,
+                       std::vector<std::int64_t>* removed = nullptr);
 
 /// Prepared statements for redacting messages on one connection (inside the caller's write
 /// transaction).
@@ -61,6 +64,7 @@ private:
     Connection& db_;
     Statement text_;
     Statement attachments_;
+    Statement content_;
     Statement outbox_;
 };
 

@@ -376,6 +376,16 @@ void SqliteStore::deliveryTarget(
         std::move(done));
 }
 
+void SqliteStore::getAttachment(
+    std::int64_t conversation_id, std::int64_t message_id, std::size_t position,
+    std::function<void(StoreResult<std::optional<AttachmentFile>>)> done) {
+    readJob<std::optional<AttachmentFile>>(
+        [conversation_id, message_id, position](Connection& db) {
+            return readAttachmentFile(db, conversation_id, message_id, position);
+        },
+        std::move(done));
+}
+
 void SqliteStore::readChannelState(
     std::string channel_instance,
     std::function<void(StoreResult<std::map<std::string, std::string>>)> done) {

@@ -75,6 +75,9 @@ public:
     void resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) override;
     void outboxCounts(
         std::function<void(StoreResult<std::map<std::string, OutboxCounts>>)> done) override;
+    void getAttachment(std::int64_t conversation_id, std::int64_t message_id,
+                       std::size_t position,
+                       std::function<void(StoreResult<std::optional<AttachmentFile>>)> done) override;
     void deliveryTarget(std::int64_t conversation_id,
                         std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done)
         override;

@@ -1,11 +1,15 @@
 // The agent console end to end: the real ccd binary on temporary configuration and free ports,
 // Debian's chromium driven by playwright-core. An agent logs in, a message posted to
 // /v1/messages appears as an offer, the agent accepts and replies, and the reply is in
-// GET /v1/conversations/{id} read with a supervisor's token. A screenshot is saved.
+// GET /v1/conversations/{id} read with a supervisor's token. An admin, who must use two-step
+// sign-in (mfa.required_for), logs in, sets it up on the account page (QR code, a code from the
+// authenticator, recovery codes), reaches the console, and signs in again with a code.
+// Screenshots are saved.
 //   node console_e2e.js CCD_BINARY REPO_ROOT ARTIFACT_DIR
 'use strict';
 const { chromium } = require('playwright-core');
 const { spawn, spawnSync } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -27,7 +31,8 @@ function check(ok, what) {
 }
 
 function writeConfig() {
-  const accounts = [['alice', 'agent', '[general, technical, billing]'], ['sam', 'supervisor', '[general]']];
+  const accounts = [['alice', 'agent', '[general, technical, billing]'], ['sam', 'supervisor', '[general]'],
+    ['ada', 'admin', '[general]']];
   fs.writeFileSync(path.join(tmp, 'agents.yaml'), 'accounts:\n' + accounts.map(([n, r, s]) =>
     `  - name: ${n}\n    role: ${r}\n    skills: ${s}\n    password_hash: ""\n`).join(''));
   fs.writeFileSync(path.join(tmp, 'ccd.yaml'), [
@@ -46,9 +51,11 @@ function writeConfig() {
     '  grace: 5s',
     'channels:',
     '  - {name: api, type: api, public: true}',
+    'mfa:',
+    '  required_for: [admin]',
     '',
   ].join('\n'));
-  for (const name of ['alice', 'sam']) {
+  for (const name of ['alice', 'sam', 'ada']) {
     const r = spawnSync(ccdBin, ['agent', 'passwd', name, '--config', path.join(tmp, 'ccd.yaml')],
       { input: PASSWORD + '\n', encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ccd agent passwd ${name} failed: ${r.stderr}`);
@@ -70,6 +77,69 @@ function startCcd() {
     ccd.stderr.on('data', onData);
     ccd.on('exit', (code) => reject(new Error(`ccd exited (${code}):\n` + log)));
   });
+}
+
+// The TOTP code (RFC 6238: SHA1, 6 digits, 30 s) of a base32 secret at a time step.
+function totp(secret, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/\s/g, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// ada must use two-step sign-in: the password opens the account page only; she sets it up there
+// and reaches the console; the next sign-in asks for a code.
+async function adminEnrols(browser, base) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log('page error: ' + e.message));
+  await page.goto(base + '/console');
+  await page.fill('#login-name', 'ada');
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#account-view:not([hidden]) #mfa-required-note:not([hidden])', { timeout: 10000 });
+  check(await page.isHidden('#work-view'), 'an admin without MFA sees the account page only');
+  await page.click('#mfa-enrol');
+  await page.waitForSelector('#mfa-setup:not([hidden])', { timeout: 10000 });
+  const qr = await page.getAttribute('#mfa-qr', 'src');
+  check(qr.startsWith('data:image/svg+xml') && decodeURIComponent(qr).includes('<path'), 'a QR code is shown');
+  const secret = (await page.textContent('#mfa-secret')).replace(/\s/g, '');
+  check(/^[A-Z2-7]{32}$/.test(secret), 'and the key in base32');
+  const step = Math.floor(Date.now() / 30000);
+  await page.fill('#mfa-code', totp(secret, step + 5));
+  await page.click('#mfa-confirm');
+  await page.waitForSelector('#mfa-error:not(:empty)', { timeout: 10000 });  // no eval: the page's CSP
+  check(await page.isHidden('#mfa-recovery'), 'a wrong code does not turn it on');
+  await page.fill('#mfa-code', totp(secret, step));
+  await page.click('#mfa-confirm');
+  await page.waitForSelector('#mfa-recovery:not([hidden])', { timeout: 10000 });
+  check(await page.locator('#mfa-recovery-list li').count() === 10, 'ten recovery codes are shown');
+  await page.screenshot({ path: path.join(outDir, 'console_e2e_mfa.png') });
+  await page.click('#mfa-continue');
+  await page.waitForSelector('#conn-dot.on', { timeout: 10000 });
+  check(true, 'after enrolling, the admin reaches the console');
+
+  await page.click('#logout');
+  await page.waitForSelector('#login-view:not([hidden])', { timeout: 10000 });
+  await page.fill('#login-name', 'ada');
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-code-row:not([hidden])', { timeout: 10000 });
+  check(true, 'the next sign-in asks for a code');
+  await page.fill('#login-code', totp(secret, step));  // spent by the enrolment
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-error:not(:empty)', { timeout: 10000 });
+  check(await page.isVisible('#login-view'), 'a used code is refused');
+  await page.fill('#login-code', totp(secret, step + 1));
+  await page.click('#login-submit');
+  await page.waitForSelector('#conn-dot.on', { timeout: 10000 });
+  check(true, 'the next code signs in');
+  await context.close();
 }
 
 async function main() {
@@ -134,6 +204,7 @@ async function main() {
     check(got.status === 200, 'the supervisor reads the conversation');
     check((body.messages || []).some((m) => m.direction === 'out' && m.text === reply),
       'the reply is in the conversation');
+    await adminEnrols(browser, base);
   } catch (e) {
     failed++;
     console.log('FAIL ' + e.message);

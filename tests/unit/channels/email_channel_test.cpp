@@ -6,6 +6,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -219,6 +221,35 @@ BOOST_AUTO_TEST_CASE(a_customer_mail_becomes_a_message_with_its_thread_keys) {
     BOOST_TEST(m.classify_text->find("还是卡纸") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(attachments_are_kept_up_to_the_limit_and_described_beyond_it) {
+    auto s = settings();
+    s.max_attachment_bytes = 10;
+    const std::string raw =
+        "From: wang@example.cn\r\nMessage-ID: <f1@example.cn>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nphoto attached\r\n"
+        "--B\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=a.png\r\n"
+        "\r\nsmall\r\n"
+        "--B\r\nContent-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; filename=big.pdf\r\n\r\n"
+        "far more than ten bytes\r\n--B--\r\n";
+    auto out = email::EmailInbound(s).readMail(raw, kNow);
+    BOOST_REQUIRE_EQUAL(out.messages.size(), 1u);
+    const auto& a = out.messages[0].attachments;
+    BOOST_REQUIRE_EQUAL(a.size(), 2u);
+    BOOST_TEST(a[0].stored);
+    BOOST_TEST(!a[1].stored);
+    BOOST_TEST(*a[1].size == 23);  // "far more than ten bytes"
+    BOOST_REQUIRE_EQUAL(out.attachment_contents.size(), 1u);
+    BOOST_TEST(out.attachment_contents[0].message == 0u);
+    BOOST_TEST(out.attachment_contents[0].position == 1u);
+    BOOST_TEST(out.attachment_contents[0].bytes == "small");
+    const auto& w = out.messages[0].warnings;
+    BOOST_TEST(std::any_of(w.begin(), w.end(), [](const std::string& x) {
+        return x.find("big.pdf") != std::string::npos && x.find("not kept") != std::string::npos;
+    }));
+}
+
 BOOST_AUTO_TEST_CASE(a_gbk_mail_is_read_as_utf8) {
     email::EmailInbound in(settings());
     auto out = in.readMail(fixture("gbk_labelled_gb2312.eml"), kNow);
@@ -386,6 +417,24 @@ BOOST_AUTO_TEST_CASE(imap_answers_are_read) {
     BOOST_TEST(email::fetchCommand(7, 1024) == "UID FETCH 7 (UID RFC822.SIZE BODY.PEEK[]<0.1024>)");
     BOOST_TEST(email::markSeenCommand(7) == "UID STORE 7 +FLAGS.SILENT (\\Seen)");
     BOOST_TEST(email::moveCommand(7, "Done") == "UID MOVE 7 \"Done\"");
+    // Moving without MOVE: copy, flag, expunge only that UID (UIDPLUS) or the flagged ones.
+    auto caps = email::parseCapabilities(
+        "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS\r\nA1 OK done\r\n");
+    BOOST_TEST(!caps.move);
+    BOOST_TEST(caps.uidplus);
+    BOOST_TEST(email::parseCapabilities("* CAPABILITY IMAP4rev1 move\r\n").move);
+    BOOST_TEST(!email::parseCapabilities("* CAPABILITY IMAP4rev1 MOVEX XUIDPLUS\r\n").move);
+    BOOST_TEST(!email::parseCapabilities("* OK MOVE UIDPLUS\r\n").uidplus);
+    using Cmds = std::vector<std::string>;
+    BOOST_TEST((email::markCommands(7, false, "", caps) == Cmds{email::markSeenCommand(7)}));
+    BOOST_TEST((email::markCommands(7, true, "Done", {true, true}) ==
+                Cmds{"UID MOVE 7 \"Done\""}));
+    BOOST_TEST((email::markCommands(7, true, "Done", caps) ==
+                Cmds{"UID COPY 7 \"Done\"", "UID STORE 7 +FLAGS.SILENT (\\Deleted)",
+                     "UID EXPUNGE 7"}));
+    BOOST_TEST(email::markCommands(7, true, "已处理", {false, false}).back() == "EXPUNGE");
+    BOOST_TEST(email::markCommands(7, true, "已处理", {false, false}).front() ==
+               "UID COPY 7 \"&XfJZBHQG-\"");
     BOOST_TEST(email::mailboxUtf7("已处理") == "&XfJZBHQG-");
     BOOST_TEST(email::mailboxUtf7("A&B") == "A&-B");
     auto url = email::parseImapUrl("imaps://mail.example.com:993/Support%20Mail");
