@@ -6,7 +6,6 @@
 
 #include "channels/common/url.hpp"
 #include "daemon/audit_log.hpp"
-#include "daemon/cli_render.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/conversation_json.hpp"
 #include "daemon/http/router.hpp"

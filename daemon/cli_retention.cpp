@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli_database.hpp"
-#include "daemon/cli_render.hpp"
+#include "daemon/json_time.hpp"
 #include "daemon/retention_job.hpp"
 #include "daemon/store/sqlite/sqlite_audit.hpp"
 #include "daemon/store/sqlite/sqlite_retention.hpp"
