@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,6 +128,37 @@ struct TemplatesConfig {
     std::string default_locale = "en";  ///< when no locale of the fallback chain has templates
 };
 
+/// How long one channel instance's messages keep each kind of data; nullopt: for ever (or the
+/// default's period, for a channel's own entry).
+struct RetentionPeriods {
+    std::optional<Duration> message_text;
+    std::optional<Duration> attachments;  ///< attachments that are not recordings
+    std::optional<Duration> recordings;   ///< voice and audio attachments, call recordings
+};
+
+/// `retention` (docs/security.md, "Retention"): what the daily job removes. Texts and
+/// attachments of open conversations are never removed.
+struct RetentionConfig {
+    RetentionPeriods defaults;  ///< `message_text`, `attachments`, `recordings`
+    /// `channels.<instance>`: replaces the defaults of the kinds it names.
+    std::map<std::string, RetentionPeriods> channels;
+    std::optional<Duration> contacts;  ///< contacts without activity for this long are erased
+    std::optional<Duration> audit;     ///< audit entries older than this are deleted
+    Duration interval = std::chrono::hours(24);  ///< how often the job runs
+    std::size_t batch = 500;  ///< rows looked at per commit
+
+    /// Whether anything is ever removed.
+    bool any() const {
+        auto set = [](const RetentionPeriods& p) {
+            return p.message_text || p.attachments || p.recordings;
+        };
+        if (set(defaults) || contacts || audit) return true;
+        for (const auto& [name, p] : channels)
+            if (set(p)) return true;
+        return false;
+    }
+};
+
 /// `mfa`: multi-factor authentication of console accounts (docs/security.md).
 struct MfaConfig {
     /// Roles ("agent", "supervisor", "admin") that must use MFA: an account of one without MFA
@@ -169,6 +201,7 @@ struct DaemonConfig {
     OutboxConfig outbox;
     TemplatesConfig templates;
     ConsoleConfig console;
+    RetentionConfig retention;
     PrivacyConfig privacy;
 };
 

@@ -173,6 +173,45 @@ void readTemplates(const NodeRef& n, TemplatesConfig& out, const std::filesystem
     }
 }
 
+// One kind's period: at least a minute (a shorter one is a typo that would erase everything).
+void readPeriod(const NodeRef& node, std::optional<Duration>& field) {
+    if (auto d = node.duration()) {
+        if (*d < std::chrono::minutes(1)) node.error("a retention period is at least 1m");
+        else field = *d;
+    }
+}
+
+void readPeriods(const NodeRef& n, RetentionPeriods& out) {
+    readPeriod(n["message_text"], out.message_text);
+    readPeriod(n["attachments"], out.attachments);
+    readPeriod(n["recordings"], out.recordings);
+}
+
+void readRetention(const NodeRef& n, RetentionConfig& out,
+                   const std::vector<channels::ChannelSettingsPtr>& instances) {
+    if (!n.present() || n.isNull() ||
+        !n.expectMap({"message_text", "attachments", "recordings", "contacts", "audit",
+                      "channels", "interval", "batch"}))
+        return;
+    readPeriods(n, out.defaults);
+    readPeriod(n["contacts"], out.contacts);
+    readPeriod(n["audit"], out.audit);
+    positive(n["interval"], out.interval);
+    assign(out.batch, n["batch"].integer(10, 100000));
+    auto channels = n["channels"];
+    if (!channels.present() || channels.isNull() || !channels.expectNamedEntries()) return;
+    for (const auto& [name, entry] : channels.entries()) {
+        bool known = false;
+        for (const auto& c : instances) known = known || c->name == name;
+        if (!known) {
+            entry.error("no channel instance named \"" + name + "\" in `channels`");
+            continue;
+        }
+        if (!entry.expectMap({"message_text", "attachments", "recordings"})) continue;
+        readPeriods(entry, out.channels[name]);
+    }
+}
+
 void readMfa(const NodeRef& n, MfaConfig& out, const std::filesystem::path& base) {
     if (!n.present() || n.isNull() || !n.expectMap({"required_for", "issuer", "file"})) return;
     auto roles = n["required_for"];
@@ -212,7 +251,8 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
-                        "console", "agents", "passwords", "templates", "mfa", "privacy"})) {
+                        "console", "agents", "passwords", "templates", "mfa", "privacy",
+                        "retention"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -260,6 +300,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
                     cfg->privacy.mask_pii_for.push_back(*who);
             }
         }
+        readRetention(root["retention"], cfg->retention, cfg->channels);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);

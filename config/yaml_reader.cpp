@@ -72,6 +72,8 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
         else if (unit == "m") factor = 60 * 1000;
         else if (unit == "h") factor = 3600 * 1000;
         else if (unit == "d") factor = 24LL * 3600 * 1000;
+        else if (unit == "w") factor = 7LL * 24 * 3600 * 1000;
+        else if (unit == "y") factor = 365LL * 24 * 3600 * 1000;
         else return std::nullopt;
         if (n > 100000000ULL) return std::nullopt;
         total_ms += static_cast<long long>(n) * factor;

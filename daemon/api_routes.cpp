@@ -6,6 +6,7 @@
 
 #include "ccd_version.hpp"
 #include "channels/common/url.hpp"
+#include "daemon/audit_log.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/conversation_json.hpp"
 #include "daemon/http/router.hpp"
@@ -39,25 +40,34 @@ std::int64_t pathId(const http::RoutedRequest& req, std::string_view name) {
 // Runs `read` when the caller may read conversation `id`: a supervisor or an admin, or an agent
 // to whom routing shows it; else answers 401, 404 (`id` 0: unreadable, `missing` says what) or
 // 403 (which also hides whether it exists).
+// A caller refused is recorded in the audit log under `action`; `read` records the rest (it gets
+// `record`: outcome -> entry).
+using Record = std::function<void(const char* outcome)>;
 void whenVisible(const RouteServices& s, const http::RoutedRequest& req, const http::Responder& r,
-                 std::int64_t id, const std::string& missing,
-                 std::function<void(const console::Principal&)> read) {
+                 std::int64_t id, const std::string& missing, std::string action,
+                 std::function<void(const console::Principal&, Record)> read) {
     if (!s.auth) return r.send(console::unauthorized(false));
     auto who = console::authenticate(req, *s.auth);
     if (!who) return r.send(std::move(*who.response));
     if (id == 0) return r.send(notFound(missing));
+    Record record = [audit = s.audit, actor = accountActor(*who.principal, req),
+                     action = std::move(action), id](const char* outcome) {
+        if (audit)
+            audit->record(actor, action, "conversation", std::to_string(id), outcome);
+    };
     if (console::atLeast(who.principal->role, console::Role::Supervisor))
-        return read(*who.principal);
-    auto refuse = [r, id] {
+        return read(*who.principal, record);
+    auto refuse = [r, id, record] {
+        record("denied");
         r.send(console::forbidden("conversation " + std::to_string(id) +
                                   " is not offered or assigned to you, nor waiting in your "
                                   "queues"));
     };
     if (!s.agent_can_see) return refuse();
     s.agent_can_see(id, who.principal->name,
-                    [read = std::move(read), refuse, who = *who.principal](bool visible) {
+                    [read = std::move(read), refuse, record, who = *who.principal](bool visible) {
                         if (visible)
-                            read(who);
+                            read(who, record);
                         else
                             refuse();
                     });
@@ -141,13 +151,15 @@ void addApiRoutes(http::Router& router, RouteServices s) {
     router.add("GET", "/v1/conversations/{id}", [s](http::RoutedRequest&& req, http::Responder r) {
         auto id = pathId(req, "id");
         whenVisible(
-            s, req, r, id, "no conversation " + std::string(req.param("id")),
-            [st = &s.store, r, id, mask_pii = s.mask_pii](const console::Principal& who) {
+            s, req, r, id, "no conversation " + std::string(req.param("id")), "conversation.read",
+            [st = &s.store, r, id, mask_pii = s.mask_pii](const console::Principal& who,
+                                                          Record record) {
                 bool masked = mask_pii && mask_pii(console::toString(who.role));
                 st->getConversation(
-                    id, [r, id,
-                         masked](store::StoreResult<std::optional<store::ConversationRecord>> res) {
+                    id, [r, id, masked, record](
+                            store::StoreResult<std::optional<store::ConversationRecord>> res) {
                         if (!res) return r.send(unavailable(*res.error));
+                        record(*res.value ? "ok" : "not_found");
                         if (!*res.value)
                             return r.send(notFound("no conversation " + std::to_string(id)));
                         auto body = conversationJson(**res.value);
@@ -165,12 +177,13 @@ void addApiRoutes(http::Router& router, RouteServices s) {
             const auto n = pathId(req, "n");
             const auto id = message && n ? pathId(req, "id") : 0;
             whenVisible(
-                s, req, r, id, "no such attachment",
-                [st = &s.store, r, id, message, n](const console::Principal&) {
+                s, req, r, id, "no such attachment", "attachment.read",
+                [st = &s.store, r, id, message, n](const console::Principal&, Record record) {
                     st->getAttachment(
                         id, message, static_cast<std::size_t>(n),
-                        [r](store::StoreResult<std::optional<store::AttachmentFile>> res) {
+                        [r, record](store::StoreResult<std::optional<store::AttachmentFile>> res) {
                             if (!res) return r.send(unavailable(*res.error));
+                            record(*res.value && (*res.value)->bytes ? "ok" : "not_found");
                             if (!*res.value) return r.send(notFound("no such attachment"));
                             const auto& f = **res.value;
                             if (!f.bytes) {

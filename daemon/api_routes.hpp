@@ -16,6 +16,7 @@ class Store;
 
 namespace ccd::daemon {
 
+class AuditLog;
 class Metrics;
 namespace http {
 class Router;
@@ -46,6 +47,8 @@ struct RouteServices {
         agent_can_see{};
     /// The channel instances that poll (email mailboxes), for /healthz; empty: none.
     std::function<std::vector<ComponentHealth>()> channel_health{};
+    /// Records conversation reads (docs/security.md, "Audit log"); null: not recorded.
+    const AuditLog* audit = nullptr;
     /// Whether a role sees personal data masked (privacy.mask_pii_for); empty: no one does.
     privacy::MaskPii mask_pii{};
 };

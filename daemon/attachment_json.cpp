@@ -41,6 +41,9 @@ std::vector<routing::Attachment> attachmentsFromJson(const json& j) {
     };
     for (const auto& item : j) {
         if (!item.is_object()) continue;
+        // Removed by erasure or retention: kept on disk as {"kind", "removed"} for counts only.
+        if (auto it = item.find("removed"); it != item.end() && it->is_boolean() && it->get<bool>())
+            continue;
         routing::Attachment a;
         a.kind = text(item, "kind").value_or("file");
         a.provider_file_id = text(item, "file_id").value_or("");

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "daemon/api_keys.hpp"
+#include "daemon/audit_log.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/conversation_json.hpp"
 #include "daemon/http/router.hpp"
@@ -125,20 +126,33 @@ void addChannelRoutes(http::Router& router, ChannelRouteServices s) {
                 }
             }
             std::string token(bearerToken(req.http));
-            if (apiKeyId(token)) {
+            auto record = [audit = s.audit, id = *id](const AuditActor& who, const char* outcome) {
+                if (audit)
+                    audit->record(who, "conversation.read", "conversation", std::to_string(id),
+                                  outcome, nlohmann::json{{"via", "messages"}});
+            };
+            if (auto key_id = apiKeyId(token)) {
                 if (!s.keys) return r.send(console::unauthorized(true));
+                AuditActor actor{"api_key", *key_id, req.http.remote_address};
                 return s.keys->authenticate(
-                    token, [r, &store = s.store, id = *id, after, limit,
+                    token, [r, &store = s.store, id = *id, after, limit, actor, record,
                             masked = s.mask_pii && s.mask_pii("api")](
                                std::optional<std::string> client) {
                         if (!client) return r.send(console::unauthorized(true));
+                        record(actor, "ok");
                         sendMessages(r, store, id, after, limit, client, masked);
                     });
             }
             // Staff: supervisors and admins read any conversation.
             if (!s.auth) return r.send(console::unauthorized(false));
-            auto who = console::requireRole(req, *s.auth, console::Role::Supervisor);
+            auto who = console::authenticate(req, *s.auth);
             if (!who) return r.send(std::move(*who.response));
+            if (!console::atLeast(who.principal->role, console::Role::Supervisor)) {
+                record(accountActor(*who.principal, req), "denied");
+                return r.send(console::forbidden("reading any conversation's messages needs the "
+                                                 "supervisor role"));
+            }
+            record(accountActor(*who.principal, req), "ok");
             sendMessages(r, s.store, *id, after, limit, std::nullopt,
                          s.mask_pii && s.mask_pii(console::toString(who.principal->role)));
         });

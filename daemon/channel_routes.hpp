@@ -16,6 +16,7 @@ class Store;
 namespace ccd::daemon {
 
 class ApiKeys;
+class AuditLog;
 class Intake;
 namespace http {
 class Router;
@@ -32,6 +33,7 @@ struct ChannelRouteServices {
     store::Store& store;
     ApiKeys* keys = nullptr;                   ///< API clients' keys; null: none accepted
     const console::AuthService* auth = nullptr;  ///< supervisors may read any conversation
+    const AuditLog* audit = nullptr;  ///< records conversation reads; null: not recorded
     /// Whether a role ("api" for API clients) sees personal data masked; empty: no one does.
     privacy::MaskPii mask_pii{};
 };

@@ -9,19 +9,16 @@
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
 #include "daemon/api_keys.hpp"
+#include "daemon/cli_database.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_api_keys.hpp"
+#include "daemon/store/sqlite/sqlite_audit.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
 namespace ccd::daemon {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInvalid = 3;
-constexpr int kExitStore = 4;
 
 bool validClient(const std::string& c) {
     if (c.empty() || c.size() > 64) return false;
@@ -31,53 +28,6 @@ bool validClient(const std::string& c) {
         if (!ok) return false;
     }
     return true;
-}
-
-// Opens the database for a short write: migrated first when no daemon holds it (a fresh
-// checkout), else as the running daemon keeps it (it migrated at its start).
-std::unique_ptr<store::sqlite::Connection> openDatabase(const config::DaemonConfig& cfg,
-                                                        std::ostream& err) {
-    const auto& path = cfg.storage.sqlite.path;
-    try {
-        store::sqlite::SqliteStore migrate(
-            store::sqlite::SqliteStoreOptions{path, cfg.storage.sqlite.max_batch,
-                                              cfg.storage.sqlite.busy_timeout},
-            nullptr);
-        migrate.close();
-    } catch (const store::sqlite::StoreOpenError& e) {
-        if (std::string(e.what()).find("locked by another") == std::string::npos) {
-            err << "ccd: " << e.what() << "\n";
-            return nullptr;
-        }
-    }
-    try {
-        auto db = std::make_unique<store::sqlite::Connection>(path, /*create=*/false);
-        sqlite3_busy_timeout(db->handle(), static_cast<int>(cfg.storage.sqlite.busy_timeout.count()));
-        auto version = std::stoi(db->queryText("PRAGMA user_version").value_or("0"));
-        if (version != store::sqlite::latestSchemaVersion()) {
-            err << "ccd: " << path << " has schema version " << version << "; this ccd needs "
-                << store::sqlite::latestSchemaVersion() << " (restart the daemon to migrate it)\n";
-            return nullptr;
-        }
-        return db;
-    } catch (const std::exception& e) {
-        err << "ccd: cannot open " << path << ": " << e.what() << "\n";
-        return nullptr;
-    }
-}
-
-config::DaemonConfigPtr loadConfig(const std::string& path, std::ostream& err) {
-    try {
-        auto cfg = config::loadDaemonConfig(path);
-        if (cfg->storage.driver != config::StorageDriver::Sqlite) {
-            err << "ccd: api-key works on the SQLite store only\n";
-            return nullptr;
-        }
-        return cfg;
-    } catch (const config::ConfigError& e) {
-        err << e.what();
-        return nullptr;
-    }
 }
 
 std::int64_t nowMs() {
@@ -130,7 +80,7 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
         err << "ccd: a client name is 1 to 64 letters, digits, '.', '-' and '_'\n";
         return kExitUsage;
     }
-    auto cfg = loadConfig(config_path, err);
+    auto cfg = loadSqliteConfig(config_path, "api-key", err);
     if (!cfg) return kExitInvalid;
     // Say so when no API instance would take the key.
     bool accepted = false;
@@ -148,7 +98,12 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
     if (!db) return kExitStore;
     auto [key, record] = newApiKey(client, nowMs());
     try {
-        store::sqlite::insertApiKey(*db, record);
+        inWriteTransaction(*db, [&] {
+            store::sqlite::insertApiKey(*db, record);
+            store::sqlite::insertAudit(*db, AuditLog::entry(cliActor(), "api_key.create",
+                                                            "api_key", record.key_id, "ok",
+                                                            nlohmann::json{{"client", client}}));
+        });
     } catch (const std::exception& e) {
         err << "ccd: the key was not stored: " << e.what() << "\n";
         return kExitFailure;
@@ -161,7 +116,7 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
 
 int ApiKeyCommand::run() const {
     if (create_->parsed()) return createApiKey(options_->client, *config_path_, std::cout, std::cerr);
-    auto cfg = loadConfig(*config_path_, std::cerr);
+    auto cfg = loadSqliteConfig(*config_path_, "api-key", std::cerr);
     if (!cfg) return kExitInvalid;
     auto db = openDatabase(*cfg, std::cerr);
     if (!db) return kExitStore;
@@ -175,7 +130,14 @@ int ApiKeyCommand::run() const {
             return kExitOk;
         }
         if (revoke_->parsed()) {
-            if (!store::sqlite::revokeApiKey(*db, options_->key_id, nowMs())) {
+            bool revoked = false;
+            inWriteTransaction(*db, [&] {
+                revoked = store::sqlite::revokeApiKey(*db, options_->key_id, nowMs());
+                store::sqlite::insertAudit(
+                    *db, AuditLog::entry(cliActor(), "api_key.revoke", "api_key",
+                                         options_->key_id, revoked ? "ok" : "not_found"));
+            });
+            if (!revoked) {
                 std::cerr << "ccd: no active key " << options_->key_id << "\n";
                 return kExitUsage;
             }

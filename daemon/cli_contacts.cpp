@@ -10,23 +10,20 @@
 #include "channels/api/contact_csv.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "channels/api/contact_fields.hpp"
+#include "daemon/cli_database.hpp"
 #include "daemon/contact_routes.hpp"
+#include "daemon/conversation_json.hpp"
+#include "daemon/store/erasure_json.hpp"
+#include "daemon/store/sqlite/sqlite_audit.hpp"
+#include "daemon/store/sqlite/sqlite_privacy.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
 namespace ccd::daemon {
-namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInvalid = 3;
-constexpr int kExitStore = 4;
-
-}  // namespace
-
 struct ContactsCommand::Options {
     std::string file;
     bool dry_run = false;
+    std::string key;
 };
 
 ContactsCommand::ContactsCommand(CLI::App& app, std::string& config_path)
@@ -43,6 +40,20 @@ ContactsCommand::ContactsCommand(CLI::App& app, std::string& config_path)
         ->envname("CCD_CONFIG")
         ->capture_default_str();
     import_->add_flag("--dry-run", options_->dry_run, "Only check the file; import nothing");
+
+    erase_ = contacts_->add_subcommand(
+        "erase",
+        "Erase a customer's personal data everywhere (contact fields, addresses, message texts, "
+        "attachments, outbox payloads); conversations stay as skeletons for reports. Recorded "
+        "in the audit log; works beside a running daemon");
+    export_ = contacts_->add_subcommand(
+        "export", "Print everything held about a customer as JSON (recorded in the audit log)");
+    for (auto* cmd : {erase_, export_}) {
+        cmd->add_option("key", options_->key, "The contact's key")->required();
+        cmd->add_option("-c,--config", config_path, "Configuration file (names the database)")
+            ->envname("CCD_CONFIG")
+            ->capture_default_str();
+    }
 }
 
 bool ContactsCommand::selected() const { return contacts_ && contacts_->parsed(); }
@@ -51,6 +62,9 @@ int ContactsCommand::run() const {
     if (import_->parsed())
         return importContacts(options_->file, *config_path_, options_->dry_run, std::cout,
                               std::cerr);
+    if (erase_->parsed()) return eraseContact(options_->key, *config_path_, std::cout, std::cerr);
+    if (export_->parsed())
+        return exportContact(options_->key, *config_path_, std::cout, std::cerr);
     return kExitUsage;
 }
 
@@ -117,6 +131,12 @@ int importContacts(const std::string& csv_path, const std::string& config_path, 
         done.set_value(std::move(result));
     });
     auto result = future.get();
+    if (result) {
+        auto entry = AuditLog::entry(cliActor(), "contact.import", "contact", "", "ok",
+                                     nlohmann::json{{"contacts", *result.value},
+                                                    {"file", csv_path}});
+        db->appendAudit({std::move(entry)}, nullptr);  // written by close()
+    }
     db->close();
     if (!result) {
         err << "ccd: import failed, nothing imported: " << result.error->message << "\n";
@@ -124,6 +144,92 @@ int importContacts(const std::string& csv_path, const std::string& config_path, 
     }
     out << csv_path << ": imported " << *result.value << " contact(s) into "
         << cfg->storage.sqlite.path << "\n";
+    return kExitOk;
+}
+
+namespace {
+
+// The key checked and the database opened, or the exit code to return.
+struct ContactDb {
+    std::unique_ptr<store::sqlite::Connection> db;
+    int exit = kExitOk;
+};
+
+ContactDb openForKey(const std::string& key, const std::string& command,
+                     const std::string& config_path, std::ostream& err) {
+    if (auto bad = channels::api::checkKey(key)) {
+        err << "ccd: " << *bad << "\n";
+        return {nullptr, kExitUsage};
+    }
+    auto cfg = loadSqliteConfig(config_path, command, err);
+    if (!cfg) return {nullptr, kExitInvalid};
+    auto db = openDatabase(*cfg, err);
+    if (!db) return {nullptr, kExitStore};
+    return {std::move(db), kExitOk};
+}
+
+}  // namespace
+
+int eraseContact(const std::string& key, const std::string& config_path, std::ostream& out,
+                 std::ostream& err) {
+    auto opened = openForKey(key, "contacts erase", config_path, err);
+    if (!opened.db) return opened.exit;
+    auto& db = *opened.db;
+    std::optional<store::ErasureResult> result;
+    try {
+        inWriteTransaction(db, [&] {
+            auto entry = AuditLog::entry(cliActor(), "contact.erase", "contact", key);
+            result = store::sqlite::eraseContactByKey(db, key, entry.at_ms);
+            if (!result) {
+                entry.outcome = "not_found";
+            } else {
+                entry.object_id = std::to_string(result->contact_id);
+                entry.detail_json = nlohmann::json{{"key", key},
+                                                   {"erased", store::erasureCountsJson(result->counts)},
+                                                   {"already_erased", result->already_erased}}
+                                        .dump();
+            }
+            store::sqlite::insertAudit(db, entry);
+        });
+    } catch (const std::exception& e) {
+        err << "ccd: the erasure failed, nothing was erased: " << e.what() << "\n";
+        return kExitFailure;
+    }
+    if (!result) {
+        err << "ccd: no contact " << key << "\n";
+        return kExitNotFound;
+    }
+    out << nlohmann::json{{"key", key},
+                          {"id", result->contact_id},
+                          {"already_erased", result->already_erased},
+                          {"erased", store::erasureCountsJson(result->counts)}}
+               .dump(2)
+        << "\n";
+    return kExitOk;
+}
+
+int exportContact(const std::string& key, const std::string& config_path, std::ostream& out,
+                  std::ostream& err) {
+    auto opened = openForKey(key, "contacts export", config_path, err);
+    if (!opened.db) return opened.exit;
+    auto& db = *opened.db;
+    std::optional<store::ContactExport> data;
+    try {
+        data = store::sqlite::readContactExport(db, key);
+        inWriteTransaction(db, [&] {
+            store::sqlite::insertAudit(
+                db, AuditLog::entry(cliActor(), "contact.export", "contact", key,
+                                    data ? "ok" : "not_found"));
+        });
+    } catch (const std::exception& e) {
+        err << "ccd: the export failed: " << e.what() << "\n";
+        return kExitFailure;
+    }
+    if (!data) {
+        err << "ccd: no contact " << key << "\n";
+        return kExitNotFound;
+    }
+    out << dumpJson(contactExportJson(*data)) << "\n";
     return kExitOk;
 }
 

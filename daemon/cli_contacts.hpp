@@ -1,5 +1,7 @@
 #pragma once
-// `ccd contacts import FILE.csv [--config FILE] [--dry-run]`: loads customer records from a CSV
+// `ccd contacts erase KEY` and `ccd contacts export KEY` (docs/security.md, "Privacy") work
+// beside a running daemon, in short transactions. `ccd contacts import FILE.csv [--config FILE]
+// [--dry-run]`: loads customer records from a CSV
 // file (format: channels/api/contact_csv.hpp) into the store, all in one transaction. Every bad
 // row is reported as `FILE:LINE: column: message` and then nothing is imported. The command
 // opens the SQLite store itself, so it needs the database lock: with a daemon running on the
@@ -31,6 +33,8 @@ private:
     struct Options;
     CLI::App* contacts_ = nullptr;
     CLI::App* import_ = nullptr;
+    CLI::App* erase_ = nullptr;
+    CLI::App* export_ = nullptr;
     std::string* config_path_ = nullptr;
     std::shared_ptr<Options> options_;
 };
@@ -42,5 +46,18 @@ private:
 /// 4 the store cannot be opened (locked by a running daemon, corrupt, not SQLite).
 int importContacts(const std::string& csv_path, const std::string& config_path, bool dry_run,
                    std::ostream& out, std::ostream& err);
+
+/// Erases the personal data of the contact with `key` in the database of the ccd.yaml at
+/// `config_path` (store.hpp, Store::eraseContact), recorded in the audit log in the same
+/// commit; prints what it erased as JSON. Works beside a running daemon. Exit codes: 0 erased
+/// (or erased before), 1 the store failed (nothing erased), 2 a malformed key, 3 an invalid
+/// configuration, 4 the store cannot be opened, 5 no contact has the key.
+int eraseContact(const std::string& key, const std::string& config_path, std::ostream& out,
+                 std::ostream& err);
+
+/// Prints everything held about the contact with `key` as JSON (GET /v1/contacts/{key}/export);
+/// recorded in the audit log. Exit codes as eraseContact.
+int exportContact(const std::string& key, const std::string& config_path, std::ostream& out,
+                  std::ostream& err);
 
 }  // namespace ccd::daemon

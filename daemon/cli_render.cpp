@@ -24,73 +24,12 @@ constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
 constexpr int kExitConfig = 3;
 
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-long long daysFromCivil(int y, int m, int d) {
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 void printIssues(const config::ConfigError& e) {
     for (const auto& issue : e.issues()) std::cerr << issue.format() << '\n';
     std::cerr << e.issues().size() << " problem(s)\n";
 }
 
 }  // namespace
-
-std::optional<routing::TimePoint> parseRfc3339(std::string_view s) {
-    int y, mo, d, h, mi, sec = 0;
-    if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi))
-        return std::nullopt;
-    std::size_t pos = 16;
-    long long millis = 0;
-    if (pos < s.size() && s[pos] == ':') {
-        if (!digits(s, pos + 1, 2, sec)) return std::nullopt;
-        pos += 3;
-        if (pos < s.size() && s[pos] == '.') {
-            ++pos;
-            int scale = 100, count = 0;
-            while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-                millis += (s[pos] - '0') * scale;
-                scale /= 10;
-                ++pos, ++count;
-            }
-            if (count == 0) return std::nullopt;
-        }
-    }
-    static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-        return std::nullopt;
-    long long offset_min = 0;
-    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z') && pos + 1 == s.size()) {
-        offset_min = 0;
-    } else if (pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-') && s[pos + 3] == ':') {
-        int oh, om;
-        if (!digits(s, pos + 1, 2, oh) || !digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
-            return std::nullopt;
-        offset_min = (s[pos] == '-' ? -1 : 1) * (oh * 60 + om);
-    } else {
-        return std::nullopt;
-    }
-    long long secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
-    return routing::TimePoint(std::chrono::duration_cast<routing::Clock::duration>(
-        std::chrono::milliseconds(secs * 1000 + millis)));
-}
 
 std::optional<templates::Value> parseVarValue(const std::string& name, const std::string& text,
                                               std::string& error) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/json_time.hpp"
 #include "templates/value.hpp"
 
 namespace CLI {
@@ -49,8 +50,5 @@ private:
 /// nullopt with `error` set when the name is unknown or the value does not fit.
 std::optional<templates::Value> parseVarValue(const std::string& name, const std::string& text,
                                               std::string& error);
-
-/// Parses an RFC 3339 timestamp with a Z or ±hh:mm offset; nullopt when malformed.
-std::optional<routing::TimePoint> parseRfc3339(std::string_view text);
 
 }  // namespace ccd::daemon

@@ -3,8 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/api/contact_json.hpp"
+#include "daemon/console/http_auth.hpp"
+#include "daemon/conversation_json.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
+#include "daemon/store/erasure_json.hpp"
 #include "daemon/privacy/pii_json.hpp"
 
 namespace ccd::daemon {
@@ -21,12 +24,23 @@ bool isLoopback(std::string_view address) {
     return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
-std::optional<WebResponse> allowed(const ContactAuthorizer& authorize,
-                                   const http::RoutedRequest& req) {
-    if (authorize) return authorize(req);
-    if (!isLoopback(req.http.remote_address))
-        return WebResponse::error(403, "forbidden", "contacts are available to loopback clients only");
-    return std::nullopt;
+// The caller, or the refusal to send (401, 403), recorded in the audit log when refused.
+ContactCaller caller(const ContactAuthorizer& authorize, const http::RoutedRequest& req,
+                     console::Role needed) {
+    ContactCaller who;
+    if (authorize) {
+        who = authorize(req);
+    } else if (isLoopback(req.http.remote_address)) {
+        who.actor = {"local", "loopback", req.http.remote_address};
+        who.role = console::Role::Admin;
+    } else {
+        who.refused =
+            WebResponse::error(403, "forbidden", "contacts are available to loopback clients only");
+    }
+    if (!who.refused && !console::atLeast(who.role, needed))
+        who.refused = console::forbidden("this needs the " + std::string(console::toString(needed)) +
+                                         " role");
+    return who;
 }
 
 json contactJson(const store::ContactDetails& d, routing::TimePoint now) {
@@ -80,24 +94,81 @@ store::ContactUpdate toContactUpdate(channels::api::ContactInput in) {
     return u;
 }
 
+json contactExportJson(const store::ContactExport& x) {
+    auto parsed = [](const std::string& text) {
+        json j = json::parse(text, nullptr, false);
+        return j.is_discarded() ? json::object() : j;
+    };
+    json conversations = json::array();
+    for (const auto& c : x.conversations) conversations.push_back(conversationJson(c));
+    json events = json::array();
+    for (const auto& e : x.events)
+        events.push_back({{"conversation_id", e.conversation_id ? json(e.conversation_id)
+                                                                : json(nullptr)},
+                          {"type", e.type},
+                          {"data", parsed(e.data_json)},
+                          {"at", formatRfc3339Millis(e.created_at_ms)}});
+    json outbox = json::array();
+    for (const auto& o : x.outbox)
+        outbox.push_back({{"id", o.id},
+                          {"conversation_id", o.conversation_id},
+                          {"message_id", o.message_id ? json(*o.message_id) : json(nullptr)},
+                          {"channel_instance", o.channel_instance},
+                          {"status", o.status},
+                          {"payload", parsed(o.payload_json)},
+                          {"created_at", formatRfc3339Millis(o.created_at_ms)}});
+    return {{"contact", contactJson(x.contact, routing::Clock::now())},
+            {"erased_at", x.erased_at_ms ? json(formatRfc3339Millis(*x.erased_at_ms))
+                                         : json(nullptr)},
+            {"conversations", std::move(conversations)},
+            {"events", std::move(events)},
+            {"outbox", std::move(outbox)},
+            {"exported_at", formatRfc3339Millis(routing::unixMillis(routing::Clock::now()))}};
+}
+
 void addContactRoutes(http::Router& router, store::Store& store, ContactAuthorizer authorize,
-                      ContactMasking masked) {
+                      const AuditLog* audit, ContactMasking masked) {
+    // Records one use of a route (refused ones too); `detail` holds no personal data.
+    auto record = [audit](const ContactCaller& who, const char* action, const std::string& key,
+                          const char* outcome, json detail = json::object()) {
+        if (audit && !who.actor.kind.empty())
+            audit->record(who.actor, action, "contact", key, outcome, detail);
+    };
+    // The caller when allowed; otherwise the refusal is sent (and recorded) and nullopt.
+    auto admit = [authorize, record](const http::RoutedRequest& req, console::Role needed,
+                                     const char* action, const http::Responder& r,
+                                     const std::string& key) -> std::optional<ContactCaller> {
+        auto who = caller(authorize, req, needed);
+        if (!who.refused) return who;
+        record(who, action, key, "denied");
+        r.send(std::move(*who.refused));
+        return std::nullopt;
+    };
+
     router.add("PUT", "/v1/contacts/{key}",
-               [&store, authorize](http::RoutedRequest&& req, http::Responder r) {
-                   if (auto refused = allowed(authorize, req)) return r.send(std::move(*refused));
+               [&store, admit, record](http::RoutedRequest&& req, http::Responder r) {
+                   std::string key(req.param("key"));
+                   auto who = admit(req, console::Role::Supervisor, "contact.update", r, key);
+                   if (!who) return;
                    auto parsed = channels::api::parseContactJson(req.http.header("Content-Type"),
                                                                  req.http.body, req.param("key"));
                    if (parsed.rejection) {
                        const auto& rj = *parsed.rejection;
+                       record(*who, "contact.update", key, "invalid", json{{"field", rj.field}});
                        return r.send(WebResponse::error(rj.status, rj.code, rj.reason, rj.field));
                    }
-                   std::string key = parsed.contact->key;
+                   key = parsed.contact->key;
                    store.putContact(
                        toContactUpdate(std::move(*parsed.contact)),
-                       [r, key](store::StoreResult<store::ContactPutResult> result) {
-                           if (!result)
+                       [r, key, who = *who, record](store::StoreResult<store::ContactPutResult> result) {
+                           if (!result) {
+                               record(who, "contact.update", key, "failed");
                                return r.send(unavailable("the contact was not stored: " +
                                                          result.error->message));
+                           }
+                           record(who, "contact.update", key, "ok",
+                                  json{{"created", result.value->created},
+                                       {"contact_id", result.value->id}});
                            json body{{"id", result.value->id},
                                      {"key", key},
                                      {"created", result.value->created}};
@@ -109,22 +180,80 @@ void addContactRoutes(http::Router& router, store::Store& store, ContactAuthoriz
                });
 
     router.add("GET", "/v1/contacts/{key}",
-               [&store, authorize, masked](http::RoutedRequest&& req, http::Responder r) {
-                   if (auto refused = allowed(authorize, req)) return r.send(std::move(*refused));
+               [&store, admit, record, masked](http::RoutedRequest&& req, http::Responder r) {
                    bool mask = masked && masked(req);
                    std::string key(req.param("key"));
+                   auto who = admit(req, console::Role::Supervisor, "contact.read", r, key);
+                   if (!who) return;
                    if (channels::api::checkKey(key))
                        return r.send(WebResponse::error(404, "not_found", "no contact " + key));
                    store.getContact(
-                       key,
-                       [r, key, mask](store::StoreResult<std::optional<store::ContactDetails>> result) {
+                       key, [r, key, who = *who, record,
+                             mask](store::StoreResult<std::optional<store::ContactDetails>> result) {
                            if (!result) return r.send(unavailable(result.error->message));
+                           record(who, "contact.read", key, *result.value ? "ok" : "not_found");
                            if (!*result.value)
                                return r.send(
                                    WebResponse::error(404, "not_found", "no contact " + key));
                            auto body = contactJson(**result.value, routing::Clock::now());
                            if (mask) privacy::maskJson(body);
                            r.send(WebResponse::json(200, dump(body)));
+                       });
+               });
+
+    router.add("DELETE", "/v1/contacts/{key}",
+               [&store, admit, record](http::RoutedRequest&& req, http::Responder r) {
+                   std::string key(req.param("key"));
+                   auto who = admit(req, console::Role::Admin, "contact.erase", r, key);
+                   if (!who) return;
+                   if (auto bad = channels::api::checkKey(key))
+                       return r.send(WebResponse::error(400, "bad_request", *bad, "key"));
+                   // Recorded in the commit that erases (without the erased data).
+                   auto entry = AuditLog::entry(who->actor, "contact.erase", "contact", key);
+                   entry.detail_json = dump(json{{"key", key}});
+                   store.eraseContact(
+                       key, std::move(entry),
+                       [r, key, who = *who,
+                        record](store::StoreResult<std::optional<store::ErasureResult>> result) {
+                           if (!result) {
+                               record(who, "contact.erase", key, "failed");
+                               return r.send(unavailable("the contact was not erased: " +
+                                                         result.error->message));
+                           }
+                           if (!*result.value) {
+                               record(who, "contact.erase", key, "not_found");
+                               return r.send(
+                                   WebResponse::error(404, "not_found", "no contact " + key));
+                           }
+                           const auto& e = **result.value;
+                           r.send(WebResponse::json(
+                               200, dump(json{{"key", key},
+                                              {"id", e.contact_id},
+                                              {"already_erased", e.already_erased},
+                                              {"erased", store::erasureCountsJson(e.counts)}})));
+                       });
+               });
+
+    router.add("GET", "/v1/contacts/{key}/export",
+               [&store, admit, record](http::RoutedRequest&& req, http::Responder r) {
+                   std::string key(req.param("key"));
+                   auto who = admit(req, console::Role::Admin, "contact.export", r, key);
+                   if (!who) return;
+                   if (auto bad = channels::api::checkKey(key))
+                       return r.send(WebResponse::error(400, "bad_request", *bad, "key"));
+                   store.exportContact(
+                       key, [r, key, who = *who,
+                             record](store::StoreResult<std::optional<store::ContactExport>> result) {
+                           if (!result) return r.send(unavailable(result.error->message));
+                           if (!*result.value) {
+                               record(who, "contact.export", key, "not_found");
+                               return r.send(
+                                   WebResponse::error(404, "not_found", "no contact " + key));
+                           }
+                           const auto& x = **result.value;
+                           record(who, "contact.export", key, "ok",
+                                  json{{"conversations", x.conversations.size()}});
+                           r.send(WebResponse::json(200, dump(contactExportJson(x))));
                        });
                });
 }

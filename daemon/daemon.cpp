@@ -20,6 +20,8 @@
 #include "config/config_error.hpp"
 #include "daemon/api_keys.hpp"
 #include "daemon/api_routes.hpp"
+#include "daemon/audit_log.hpp"
+#include "daemon/audit_routes.hpp"
 #include "daemon/channel_routes.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/auth_routes.hpp"
@@ -35,6 +37,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/outbox/http_client.hpp"
 #include "daemon/outbox/outbox_sender.hpp"
+#include "daemon/retention_job.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
@@ -157,6 +160,7 @@ struct Daemon::Impl {
         mailboxes = std::make_unique<MailboxPoller>(ioc, store, metrics, http_client, *intake,
                                                     [this] { return currentChannels(); });
         RouteServices services{store, metrics, &auth, {}};
+        services.audit = &audit;
         services.channel_health = [this] {
             std::vector<ComponentHealth> out;
             for (auto& h : mailboxes->health())
@@ -177,30 +181,47 @@ struct Daemon::Impl {
         services.mask_pii = [this](std::string_view who) { return masksPii(who); };
         addApiRoutes(router, std::move(services));
         addChannelRoutes(router, ChannelRouteServices{*intake, [this] { return currentChannels(); },
-                                                      store, &api_keys, &auth,
+                                                      store, &api_keys, &auth, &audit,
                                                       [this](std::string_view who) {
                                                           return masksPii(who);
                                                       }});
         addTemplateRoutes(router, [this] { return currentCatalog(); });
-        // Customer records reveal personal data: supervisors and admins only.
-        addContactRoutes(router, store, [this](const http::RoutedRequest& req)
-                                            -> std::optional<channels::WebResponse> {
-            auto who = console::requireRole(req, auth, console::Role::Supervisor);
-            if (!who) return std::move(*who.response);
-            return std::nullopt;
-        }, [this](const http::RoutedRequest& req) {
-            auto who = console::authenticate(req, auth);
-            return who && masksPii(console::toString(who.principal->role));
-        });
+        // Customer records reveal personal data: supervisors and admins only (erasure and
+        // export: admins).
+        addContactRoutes(
+            router, store,
+            [this](const http::RoutedRequest& req) {
+                ContactCaller caller;
+                auto who = console::authenticate(req, auth);
+                if (!who) {
+                    caller.refused = std::move(*who.response);
+                    return caller;
+                }
+                caller.actor = accountActor(*who.principal, req);
+                caller.role = who.principal->role;
+                return caller;
+            },
+            &audit,
+            [this](const http::RoutedRequest& req) {
+                auto who = console::authenticate(req, auth);
+                return who && masksPii(console::toString(who.principal->role));
+            });
+        addAuditRoutes(router, store, auth, audit);
+        retention = std::make_shared<RetentionJob>(ioc, store, audit,
+                                                   [this] { return owner->currentConfig(); });
+        addRetentionRoutes(router, retention, auth, audit);
         router.add("POST", "/v1/admin/reload",
                    [this](http::RoutedRequest&& req, http::Responder r) {
                        auto who = console::authenticate(req, auth);
                        if (!who) return r.send(std::move(*who.response));
-                       if (!console::atLeast(who.principal->role, console::Role::Admin))
+                       auto actor = accountActor(*who.principal, req);
+                       if (!console::atLeast(who.principal->role, console::Role::Admin)) {
+                           audit.record(actor, "config.reload", "config", "", "denied");
                            return r.send(console::forbidden("reloading needs an admin"));
-                       adminReload(std::move(r));
+                       }
+                       adminReload(std::move(r), actor);
                    });
-        addAuthRoutes(router, auth);
+        addAuthRoutes(router, auth, &audit);
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
                 *config, {ioc, router, store, *engine, auth,
@@ -215,6 +236,7 @@ struct Daemon::Impl {
                               return checkReply(c, text, window_template);
                           },
                           [this](std::int64_t conversation) { relayTyping(conversation); },
+                          &audit,
                           [this](std::string_view who) { return masksPii(who); }});
     }
 
@@ -295,8 +317,9 @@ struct Daemon::Impl {
     }
 
     // POST /v1/admin/reload: the same as SIGHUP, answered with what happened.
-    void adminReload(http::Responder r) {
+    void adminReload(http::Responder r, const AuditActor& who) {
         if (!loader) {
+            audit.record(who, "config.reload", "config", "", "failed");
             return r.send(channels::WebResponse::error(503, "reload_unavailable",
                                                        "the daemon was started without a "
                                                        "configuration file to reload"));
@@ -304,6 +327,7 @@ struct Daemon::Impl {
         try {
             auto next = loader();
             owner->reload(std::move(next));
+            audit.record(who, "config.reload", "config", config->source_path);
             nlohmann::json body{{"status", "reloaded"}, {"config", config->source_path}};
             r.send(channels::WebResponse::json(200, body.dump()));
         } catch (const config::ConfigError& e) {
@@ -317,6 +341,8 @@ struct Daemon::Impl {
                 spdlog::error("reload: {}", i.format());
             }
             spdlog::error("reload: rejected; the previous configuration keeps serving");
+            audit.record(who, "config.reload", "config", config->source_path, "invalid",
+                         nlohmann::json{{"issues", e.issues().size()}});
             nlohmann::json body{{"error", "invalid_config"},
                                 {"reason", "the new configuration is invalid; the previous one "
                                            "keeps serving"},
@@ -338,6 +364,7 @@ struct Daemon::Impl {
     std::function<config::ConfigBundle()> loader;  // throws ConfigError
     Metrics metrics;
     store::sqlite::SqliteStore store;
+    AuditLog audit{store};
     ApiKeys api_keys{store};
     channels::ChannelSetPtr channel_set;  // under config_mutex; swapped by a reload
     outbox::HttpClient http_client;
@@ -356,6 +383,7 @@ struct Daemon::Impl {
     std::unique_ptr<Intake> intake;
     std::unique_ptr<MailboxPoller> mailboxes;
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
+    std::shared_ptr<RetentionJob> retention;
     std::vector<std::thread> threads;
 
     std::mutex stop_mutex;
@@ -397,6 +425,7 @@ void Daemon::start() {
     if (impl_->engine) impl_->engine->start();
     impl_->sender->start();
     impl_->mailboxes->start();
+    impl_->retention->start();
 }
 
 void Daemon::setLoader(std::function<config::ConfigBundle()> loader) {
@@ -413,12 +442,16 @@ void Daemon::requestStop() {
 
 void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     setLoader(load_config);
-    auto try_reload = [this, load_config] {
+    auto try_reload = [this, load_config](const char* trigger) {
+        auto source = currentConfig()->source_path;
         try {
             reload(load_config());
+            impl_->audit.record(systemActor(trigger), "config.reload", "config", source);
         } catch (const config::ConfigError& e) {
             for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
             spdlog::error("reload: rejected; the previous configuration keeps serving");
+            impl_->audit.record(systemActor(trigger), "config.reload", "config", source, "invalid",
+                                nlohmann::json{{"issues", e.issues().size()}});
         }
     };
     // Edits to any configuration file are picked up without a signal.
@@ -439,7 +472,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             }
             return files;
         },
-        try_reload);
+        [try_reload] { try_reload("config_watcher"); });
     watcher.start();
     asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal;
@@ -447,7 +480,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
         if (ec) return;
         if (signo == SIGHUP) {
             spdlog::info("SIGHUP: reloading configuration");
-            try_reload();
+            try_reload("sighup");
             signals.async_wait(on_signal);
             return;
         }
@@ -502,7 +535,10 @@ void Daemon::reload(config::ConfigBundle bundle) {
     impl_->auth.setMfaPolicy(mfaPolicy(next->mfa));
     if (auto mfa = impl_->auth.mfa()) mfa->setIssuer(next->mfa.issuer);
     try {
+        auto before = impl_->auth.accounts();
         impl_->auth.reload(loadAgents(*next));
+        recordAccountChanges(impl_->audit, systemActor("config_reload"), *before,
+                             *impl_->auth.accounts());
     } catch (const config::ConfigError& e) {
         for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
         spdlog::error("reload: agents file rejected; the previous accounts keep serving");
@@ -533,6 +569,7 @@ void Daemon::stop() {
     }
     auto grace = currentConfig()->server.shutdown_grace;
     impl_->mailboxes->stop();
+    impl_->retention->stop();
     if (impl_->console_rt) impl_->console_rt->stop();
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;

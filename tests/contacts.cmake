@@ -11,3 +11,11 @@ ccd_add_boost_test(contact_routes_itest SOURCES itest/contact_routes_itest.cpp
 add_test(NAME contacts_e2e
   COMMAND bash ${CCD_ROOT}/tests/e2e/contacts_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
 set_tests_properties(contacts_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# Privacy: the audit log, erasure, export and retention in the SQLite store; the same over HTTP
+# and the command line with the real daemon.
+ccd_add_boost_test(sqlite_privacy_itest SOURCES itest/sqlite_privacy_itest.cpp LIBS ccd_daemon
+  LABEL integration)
+add_test(NAME privacy_e2e
+  COMMAND bash ${CCD_ROOT}/tests/e2e/privacy_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
+set_tests_properties(privacy_e2e PROPERTIES LABELS e2e TIMEOUT 300)

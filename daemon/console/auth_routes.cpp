@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/common/json_body.hpp"
+#include "daemon/audit_log.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/console/login_body.hpp"
@@ -142,23 +143,41 @@ WebResponse retryShortly(int status, const char* code, const char* reason) {
     return res;
 }
 
+// A login attempt for the audit log: an account's name as it is, anything else (a typo, a
+// password typed into the name field) as a hash prefix.
+void recordLogin(const AuditLog* audit, const console::AuthService& auth, const std::string& name,
+                 const std::string& address, const console::LoginResult& result) {
+    if (!audit) return;
+    bool account = auth.accounts()->find(name) != nullptr;
+    std::string who = account ? name : "#" + console::AuthService::tokenId(name);
+    const char* outcome = result.token ? "ok"
+                          : result.error == "throttled" ? "throttled"
+                                                        : "denied";
+    json detail = json::object();
+    if (!result.token) detail["reason"] = result.error;
+    audit->record(accountActor(who, address), "auth.login", "account", account ? name : "",
+                  outcome, detail);
+}
+
 }  // namespace
 
-void addAuthRoutes(http::Router& router, console::AuthService& auth) {
+void addAuthRoutes(http::Router& router, console::AuthService& auth, const AuditLog* audit) {
     auto workers = std::make_shared<LoginWorkers>(kLoginThreads);
 
     router.add("POST", "/v1/auth/login",
-               [&auth, workers](http::RoutedRequest&& req, http::Responder r) {
+               [&auth, workers, audit](http::RoutedRequest&& req, http::Responder r) {
                    std::optional<WebResponse> error;
                    auto creds = console::parseLoginBody(req.http, error);
                    if (!creds) return r.send(std::move(*error));
                    const auto& address = req.http.remote_address;
                    auto now = std::chrono::system_clock::now();
                    // A throttled login is answered at once: it never waits for a worker.
-                   if (auto refused = auth.throttled(creds->name, address, now))
+                   if (auto refused = auth.throttled(creds->name, address, now)) {
+                       recordLogin(audit, auth, creds->name, address, *refused);
                        return r.send(loginAnswer(*refused));
+                   }
                    bool known = auth.isKnownAddress(address, now);
-                   auto job = [&auth, r, creds = std::move(*creds), address]() mutable {
+                   auto job = [&auth, r, creds = std::move(*creds), address, audit]() mutable {
                        auto now = std::chrono::system_clock::now();
                        auto result =
                            creds.challenge.empty()
@@ -167,6 +186,7 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth) {
                                                     address, now);
                        std::fill(creds.password.begin(), creds.password.end(), '\0');
                        std::fill(creds.code.begin(), creds.code.end(), '\0');
+                       recordLogin(audit, auth, creds.name, address, result);
                        r.send(loginAnswer(result));
                    };
                    switch (workers->post(address, known, std::move(job))) {
@@ -182,10 +202,15 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth) {
                    }
                });
 
-    router.add("POST", "/v1/auth/logout", [&auth](http::RoutedRequest&& req, http::Responder r) {
+    router.add("POST", "/v1/auth/logout", [&auth, audit](http::RoutedRequest&& req,
+                                                        http::Responder r) {
         auto who = console::authenticateForEnrolment(req, auth);
         if (!who) return r.send(std::move(*who.response));
         auth.logout(*console::AuthService::bearerToken(req.http.header("Authorization")));
+        if (audit)
+            audit->record(accountActor(*who.principal, req), "auth.logout", "account",
+                          who.principal->name, "ok",
+                          json{{"token_id", who.principal->token_id}});
         WebResponse res;
         res.status = 204;
         r.send(std::move(res));

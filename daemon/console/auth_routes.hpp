@@ -10,6 +10,8 @@
 // never on an I/O thread; a long queue of them is answered 503.
 
 namespace ccd::daemon {
+
+class AuditLog;
 namespace http {
 class Router;
 }
@@ -19,6 +21,9 @@ class AuthService;
 
 /// Adds the routes. `auth` must outlive the router (the login thread stops when the router is
 /// destroyed).
-void addAuthRoutes(http::Router& router, console::AuthService& auth);
+/// With `audit`, logins (successful or not: "auth.login"), and logouts ("auth.logout") are
+/// recorded; a name that is no account is recorded as a hash ("#1a2b3c4d"), never as typed.
+void addAuthRoutes(http::Router& router, console::AuthService& auth,
+                   const AuditLog* audit = nullptr);
 
 }  // namespace ccd::daemon

@@ -42,11 +42,17 @@ void ConsoleHub::Impl::ack(const AgentPtr& a, const CommandRef& c, json extra) {
     if (c.conversation_id > 0) j["conversation_id"] = c.conversation_id;
     for (auto& [k, v] : extra.items()) j[k] = v;
     deliver(a, dumpJson(j));
+    audited(a, c, "ok");
 }
 
 void ConsoleHub::Impl::fail(const AgentPtr& a, const CommandRef& c, std::string_view code,
                             std::string_view reason) {
     deliver(a, errorFrame(code, reason, c.id, c.conversation_id));
+    audited(a, c,
+            code == "not_assigned" || code == "forbidden" ? "denied"
+            : code == "not_found"                         ? "not_found"
+                                                          : "failed",
+            code);
 }
 
 void ConsoleHub::Impl::storeFailed(const AgentPtr& a, const CommandRef& c,

@@ -23,6 +23,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace ccd::daemon {
+class AuditLog;
+}
+
 namespace ccd::daemon::console {
 
 class EngineGateway;
@@ -37,6 +41,8 @@ public:
     virtual void send(std::string frame) = 0;
     /// Closes the connection with a websocket close code and reason.
     virtual void close(int code, std::string reason) = 0;
+    /// The peer's address, for the audit log; empty when unknown. Any thread.
+    virtual std::string remoteAddress() const { return {}; }
 };
 
 /// A canned response rendered for a conversation, or why it could not be.
@@ -87,6 +93,8 @@ struct ConsoleHubDeps {
     RenderReply render;    ///< may be null: template replies are refused
     CheckReply check_reply = nullptr;  ///< may be null: every reply is stored as it is
     RelayTyping typing = nullptr;      ///< may be null: typing is acknowledged only
+    /// Records agents' actions on conversations (docs/security.md, "Audit log"); may be null.
+    const AuditLog* audit = nullptr;
     /// Whether a role's frames carry personal data masked (privacy.mask_pii_for), asked when a
     /// connection authenticates; may be null: nobody's are.
     std::function<bool(Role)> mask_pii = nullptr;

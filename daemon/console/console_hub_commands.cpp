@@ -2,6 +2,8 @@
 // `ack` or `error`.
 #include "daemon/console/console_hub_impl.hpp"
 
+#include "daemon/audit_log.hpp"
+
 namespace ccd::daemon::console {
 
 void ConsoleHub::Impl::replyError(const ClientPtr& c, const ParseError& e) {
@@ -45,7 +47,29 @@ void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
     }
     if (!c->authenticated)
         return refuseUnauthenticated(c, {"not_authenticated", "send auth first", cmd.id});
-    execute(c->agent, *c->principal, std::move(cmd));
+    execute(c->agent, *c->principal, std::move(cmd), c->connection->remoteAddress());
+}
+
+void ConsoleHub::Impl::audited(const AgentPtr& a, const CommandRef& c, std::string_view outcome,
+                               std::string_view code) {
+    if (!deps.audit) return;
+    const char* action = nullptr;
+    switch (c.type) {
+        case CommandType::Accept: action = "conversation.accept"; break;
+        case CommandType::Decline: action = "conversation.decline"; break;
+        case CommandType::Transfer: action = "conversation.transfer"; break;
+        case CommandType::Resolve: action = "conversation.resolve"; break;
+        case CommandType::Reply: action = "conversation.reply"; break;
+        case CommandType::Note: action = "conversation.note"; break;
+        case CommandType::Open: action = "conversation.read"; break;
+        case CommandType::WrapUp: action = "conversation.wrap_up"; break;
+        default: return;  // presence, typing, subscriptions: no customer data changes hands
+    }
+    json detail{{"via", "console"}};
+    if (!code.empty()) detail["code"] = code;
+    deps.audit->record(accountActor(a->name, c.remote), action, "conversation",
+                       c.conversation_id > 0 ? std::to_string(c.conversation_id) : "",
+                       std::string(outcome), detail);
 }
 
 void ConsoleHub::Impl::submitFor(const AgentPtr& a, const CommandRef& ref, routing::Event event) {
@@ -87,8 +111,9 @@ void ConsoleHub::Impl::withConversation(const AgentPtr& a, const Principal& p,
         }));
 }
 
-void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cmd) {
-    auto ref = refOf(cmd);
+void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cmd,
+                               std::string remote) {
+    auto ref = refOf(cmd, std::move(remote));
     auto self = shared_from_this();
     switch (cmd.type) {
         case CommandType::Auth:

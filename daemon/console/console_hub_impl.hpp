@@ -71,9 +71,12 @@ struct CommandRef {
     CommandType type = CommandType::Auth;
     std::string id;
     std::int64_t conversation_id = 0;
+    std::string remote;  ///< the connection's peer, for the audit log
 };
 
-inline CommandRef refOf(const Command& c) { return {c.type, c.id, c.conversation_id}; }
+inline CommandRef refOf(const Command& c, std::string remote = {}) {
+    return {c.type, c.id, c.conversation_id, std::move(remote)};
+}
 
 /// One agent's session, alive across their connections. Fields without an atomic are touched
 /// on `strand` only.
@@ -198,7 +201,11 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     /// the agent to act for (a supervisor acts for the holder).
     void withConversation(const AgentPtr& a, const Principal& p, const CommandRef& ref,
                           bool require_assigned, ConversationStep step);
-    void execute(const AgentPtr& a, const Principal& p, Command cmd);
+    void execute(const AgentPtr& a, const Principal& p, Command cmd, std::string remote);
+    /// Records the outcome of an agent's command on a conversation in the audit log (accept,
+    /// decline, transfer, resolve, reply, note, open, wrap_up); other commands are not.
+    void audited(const AgentPtr& a, const CommandRef& c, std::string_view outcome,
+                 std::string_view code = {});
     void reply(const AgentPtr& a, const CommandRef& ref, const Command& cmd,
                const std::string& name, const std::optional<routing::ConversationSnapshot>& snap,
                const std::string& acting);

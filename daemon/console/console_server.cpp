@@ -45,7 +45,13 @@ public:
           rate_(static_cast<double>(options.frame_rate)),
           burst_(static_cast<double>(std::max<std::size_t>(options.frame_burst, 1))),
           tokens_(burst_),
-          refilled_(std::chrono::steady_clock::now()) {}
+          refilled_(std::chrono::steady_clock::now()) {
+        boost::system::error_code ec;
+        auto remote = con_->get_raw_socket().remote_endpoint(ec);
+        if (!ec) remote_ = remote.address().to_string();
+    }
+
+    std::string remoteAddress() const override { return remote_; }
 
     // A client that does not read its frames makes them pile up here (and in websocketpp's
     // queue) without bound: past max_send_queue_bytes it is closed instead.
@@ -108,6 +114,8 @@ public:
     std::shared_ptr<ConsoleHub::Client> client;
 
 private:
+    std::string remote_;  ///< the peer's address, read once at the upgrade
+
     void overflow() {
         closing_ = true;
         if (overflowed_.exchange(true)) return;

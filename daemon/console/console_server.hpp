@@ -96,6 +96,7 @@ struct ConsoleServices {
     std::function<std::uint16_t()> http_port;  ///< the HTTP listener's bound port, read at start
     CheckReply check_reply = nullptr;  ///< the channels' limits on replies; may be null
     RelayTyping typing = nullptr;      ///< typing indicators to customers; may be null
+    const AuditLog* audit = nullptr;   ///< records agents' actions; may be null
     /// Whether a role ("agent", ...) sees personal data masked; may be null: no one does.
     std::function<bool(std::string_view)> mask_pii = nullptr;
 };

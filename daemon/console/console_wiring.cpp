@@ -45,6 +45,7 @@ public:
                                return config::AgentsConfig::toRoutingAgent(*account);
                            },
                            std::move(s.render), std::move(s.check_reply), std::move(s.typing),
+                           s.audit,
                            s.mask_pii ? std::function<bool(Role)>(
                                             [mask = s.mask_pii](Role r) { return mask(toString(r)); })
                                       : nullptr},

@@ -311,9 +311,113 @@ struct StoreStatus {
     std::size_t queue_depth = 0;
 };
 
+/// One entry of the audit log: who did what to which object, when, from where, and how it
+/// ended. `detail_json` is a small JSON object without message text or secrets.
+struct AuditRecord {
+    std::int64_t id = 0;         ///< assigned by the store (read back)
+    std::int64_t at_ms = 0;      ///< when the action happened
+    std::string actor_kind;      ///< "account", "api_key", "cli", "system"
+    std::string actor;           ///< the account name, API key id, OS user or "ccd"
+    std::string action;          ///< "contact.erase", "conversation.read", "auth.login", ...
+    std::string object_kind;     ///< "contact", "conversation", "account", "config", ...; may be empty
+    std::string object_id;       ///< may be empty
+    std::string detail_json = "{}";
+    std::string remote;          ///< the client's address (a websocket's peer); empty for the CLI
+    std::string outcome = "ok";  ///< "ok", "denied", "not_found", "failed", "invalid"
+};
+
+/// A page of the audit log, newest first. Every filter is optional; `before_id` is the cursor
+/// (entries with a smaller id).
+struct AuditQuery {
+    std::optional<std::string> actor;
+    std::optional<std::string> action;       ///< exact, or a prefix ending in '.' ("contact.")
+    std::optional<std::string> object_kind;
+    std::optional<std::string> object_id;
+    std::optional<std::int64_t> since_ms;    ///< at >= since
+    std::optional<std::int64_t> until_ms;    ///< at < until
+    std::optional<std::int64_t> before_id;
+    std::size_t limit = 100;
+};
+
+/// What queryAudit found: `next_before_id` is set when there may be more (older) entries.
+struct AuditPage {
+    std::vector<AuditRecord> entries;
+    std::optional<std::int64_t> next_before_id;
+};
+
+/// What removing a customer's personal data touched (erasure and the contacts retention).
+struct ErasureCounts {
+    std::size_t contacts = 0;       ///< contact records cleared
+    std::size_t addresses = 0;      ///< channel addresses removed
+    std::size_t products = 0;       ///< product records removed
+    std::size_t conversations = 0;  ///< conversations kept as skeletons
+    std::size_t messages = 0;       ///< message texts replaced by the marker
+    std::size_t attachments = 0;    ///< attachments removed
+    std::size_t outbox = 0;         ///< outbox payloads scrubbed
+    std::size_t events = 0;         ///< events whose free text was removed
+};
+
+/// What eraseContact did; nullopt from the store when no contact has the key.
+struct ErasureResult {
+    std::int64_t contact_id = 0;
+    bool already_erased = false;  ///< erased before: nothing personal was left
+    ErasureCounts counts;
+};
+
+/// Everything held about one contact (GET /v1/contacts/{key}/export).
+struct ContactExport {
+    ContactDetails contact;
+    std::optional<std::int64_t> erased_at_ms;
+    std::vector<ConversationRecord> conversations;  ///< with messages, oldest first
+    std::vector<EventRecord> events;                ///< of those conversations and the contact
+    /// The outbox entries of those conversations: (id, status, payload JSON, created_at).
+    struct OutboxEntry {
+        std::int64_t id = 0;
+        std::int64_t conversation_id = 0;
+        std::optional<std::int64_t> message_id;
+        std::string channel_instance;
+        std::string status;
+        std::string payload_json;
+        std::int64_t created_at_ms = 0;
+    };
+    std::vector<OutboxEntry> outbox;
+};
+
+/// How long each kind of data is kept; nullopt: for ever. Times are cut-offs in Unix ms:
+/// what is older is removed (texts and attachments of closed conversations only).
+struct RetentionCutoffs {
+    std::optional<std::int64_t> message_text;
+    std::optional<std::int64_t> attachments;
+    std::optional<std::int64_t> recordings;
+};
+
+/// One run of the retention job (Store::runRetention).
+struct RetentionRequest {
+    std::int64_t now_ms = 0;
+    RetentionCutoffs defaults;
+    /// Per channel instance; a kind an instance leaves unset follows `defaults`.
+    std::map<std::string, RetentionCutoffs> channels;
+    std::optional<std::int64_t> contacts;  ///< contacts without activity since, none open
+    std::optional<std::int64_t> audit;     ///< audit entries older than this
+    std::size_t batch = 500;  ///< rows looked at per commit: intake waits at most one batch
+    bool dry_run = false;     ///< count only
+};
+
+/// What a retention run removed (or, dry, would remove).
+struct RetentionReport {
+    std::size_t message_texts = 0;
+    std::size_t attachments = 0;
+    std::size_t recordings = 0;
+    std::size_t outbox = 0;
+    std::size_t contacts = 0;
+    std::size_t audit = 0;
+    std::size_t commits = 0;  ///< batches written
+};
+
 /// Thread safety: every method may be called from any thread. Callbacks run on a store thread
-/// after the work is durable (or failed); they must be short and must not call back into the
-/// store synchronously — post to your own executor instead.
+/// after the work is durable (or failed), with no lock of the store held; they must be short
+/// and must not wait for the store — post to your own executor instead. Queuing more work
+/// whose result they do not wait for (an audit entry) is fine: no method blocks.
 class Store {
 public:
     using IngestCallback = std::function<void(StoreResult<IngestResult>)>;
@@ -413,6 +517,31 @@ public:
 
     /// Every API key (revoked ones included).
     virtual void loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) = 0;
+
+    // ---- Privacy (docs/security.md, "Privacy") -------------------------------------------
+
+    /// Appends audit entries, grouped into the next commit; `done` may be null.
+    virtual void appendAudit(std::vector<AuditRecord> entries,
+                             std::function<void(StoreResult<bool>)> done) = 0;
+
+    /// A page of the audit log, newest first.
+    virtual void queryAudit(AuditQuery query, std::function<void(StoreResult<AuditPage>)> done) = 0;
+
+    /// Removes the personal data of the contact with this key (docs/security.md), records
+    /// `audit` in the same commit, and keeps the conversations' skeleton for reports.
+    /// Idempotent; nullopt when no contact has the key (nothing is recorded then).
+    virtual void eraseContact(std::string key, AuditRecord audit,
+                              std::function<void(StoreResult<std::optional<ErasureResult>>)>
+                                  done) = 0;
+
+    /// Everything held about the contact with this key; nullopt when there is none.
+    virtual void exportContact(
+        std::string key, std::function<void(StoreResult<std::optional<ContactExport>>)> done) = 0;
+
+    /// Removes what is past its retention, one batch per commit (other writes go between
+    /// batches); with `dry_run`, counts only.
+    virtual void runRetention(RetentionRequest request,
+                              std::function<void(StoreResult<RetentionReport>)> done) = 0;
 
     /// Current health.
     virtual StoreStatus status() const = 0;

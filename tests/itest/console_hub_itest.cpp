@@ -22,6 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/console/console_hub.hpp"
+
+#include "daemon/audit_log.hpp"
 #include "daemon/console/engine_gateway.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/support/descriptor_exhaustion.hpp"
@@ -48,30 +50,40 @@ public:
     }
     void appendOutbound(store::OutboundMessage m,
                         std::function<void(store::StoreResult<std::int64_t>)> done) override {
-        std::lock_guard lock(mutex);
-        if (!fail_with.empty()) return done(store::StoreResult<std::int64_t>::fail(fail_with));
-        outbound.push_back(m);
-        done(store::StoreResult<std::int64_t>::ok(static_cast<std::int64_t>(outbound.size())));
+        // Callbacks run without the lock, as the real store's do: they may queue more work.
+        std::string failure;
+        std::int64_t id = 0;
+        {
+            std::lock_guard lock(mutex);
+            failure = fail_with;
+            if (failure.empty()) {
+                outbound.push_back(m);
+                id = static_cast<std::int64_t>(outbound.size());
+            }
+        }
+        if (!failure.empty()) return done(store::StoreResult<std::int64_t>::fail(failure));
+        done(store::StoreResult<std::int64_t>::ok(id));
     }
     void appendEvents(std::vector<store::EventRecord> e,
                       std::function<void(store::StoreResult<bool>)> done) override {
+        std::string failure;
         {
             std::lock_guard lock(mutex);
-            if (!fail_with.empty()) {
-                if (done) done(store::StoreResult<bool>::fail(fail_with));
-                return;
-            }
-            events.insert(events.end(), e.begin(), e.end());
+            failure = fail_with;
+            if (failure.empty()) events.insert(events.end(), e.begin(), e.end());
         }
-        if (done) done(store::StoreResult<bool>::ok(true));
+        if (!done) return;
+        done(failure.empty() ? store::StoreResult<bool>::ok(true)
+                             : store::StoreResult<bool>::fail(failure));
     }
     void getConversation(std::int64_t id, ConversationCallback done) override {
+        std::string failure;
         {
             std::lock_guard lock(mutex);
-            if (!fail_with.empty())
-                return done(
-                    store::StoreResult<std::optional<store::ConversationRecord>>::fail(fail_with));
+            failure = fail_with;
         }
+        if (!failure.empty())
+            return done(store::StoreResult<std::optional<store::ConversationRecord>>::fail(failure));
         store::ConversationRecord r;
         r.id = id;
         r.channel = "api";
@@ -154,10 +166,38 @@ public:
         std::function<void(store::StoreResult<std::vector<store::ApiKeyRecord>>)> done) override {
         done(store::StoreResult<std::vector<store::ApiKeyRecord>>::fail("not in this test"));
     }
+    void appendAudit(std::vector<store::AuditRecord> entries,
+                     std::function<void(store::StoreResult<bool>)> done) override {
+        {
+            std::lock_guard lock(mutex);
+            for (auto& e : entries) audit.push_back(std::move(e));
+        }
+        if (done) done(store::StoreResult<bool>::ok(true));
+    }
+    void queryAudit(store::AuditQuery,
+                    std::function<void(store::StoreResult<store::AuditPage>)> done) override {
+        done(store::StoreResult<store::AuditPage>::fail("not in this test"));
+    }
+    void eraseContact(std::string, store::AuditRecord,
+                      std::function<void(store::StoreResult<std::optional<store::ErasureResult>>)>
+                          done) override {
+        done(store::StoreResult<std::optional<store::ErasureResult>>::fail("not in this test"));
+    }
+    void exportContact(std::string,
+                       std::function<void(store::StoreResult<std::optional<store::ContactExport>>)>
+                           done) override {
+        done(store::StoreResult<std::optional<store::ContactExport>>::fail("not in this test"));
+    }
+    void runRetention(store::RetentionRequest,
+                      std::function<void(store::StoreResult<store::RetentionReport>)> done)
+        override {
+        done(store::StoreResult<store::RetentionReport>::fail("not in this test"));
+    }
     store::StoreStatus status() const override { return {}; }
     void close() override {}
 
     std::mutex mutex;
+    std::vector<store::AuditRecord> audit;
     std::vector<store::OutboundMessage> outbound;
     std::vector<store::EventRecord> events;
     std::string fail_with;  ///< when set, writes and reads fail with this message
@@ -413,7 +453,8 @@ struct Console {
                                if (tpl != "greeting") return {std::nullopt, "no template " + tpl};
                                auto it = vars.find("name");
                                return {"Hello " + (it == vars.end() ? "" : it->second), ""};
-                           }},
+                           },
+                           nullptr, nullptr, &audit},
             o);
         engine.listener = [h = hub](const routing::Event& e, const Actions& a) {
             h->onEngineActions(e, a);
@@ -459,6 +500,7 @@ struct Console {
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work;
     FakeStore store;
+    daemon::AuditLog audit{store};
     FakeEngine engine;
     std::shared_ptr<ConsoleHub> hub;
     std::unique_ptr<ConsoleServer> server;
@@ -919,6 +961,38 @@ BOOST_AUTO_TEST_CASE(wrap_up_is_for_the_agent_who_held_the_conversation_or_a_sup
     std::lock_guard lock(c.store.mutex);
     BOOST_REQUIRE(c.store.events.size() == 2u);
     BOOST_TEST(json::parse(c.store.events[0].data_json)["agent"] == "alice");
+}
+
+BOOST_AUTO_TEST_CASE(agents_actions_on_conversations_are_audited_with_the_peer_address) {
+    Console c;
+    c.engine.holders[5] = "alice";
+    auto bob = c.agent("bob-token");
+    bob->send({{"type", "wrap_up"}, {"conversation_id", 5}, {"disposition", "x"}, {"id", "w1"}});
+    BOOST_REQUIRE(bob->readType("error"));
+    auto alice = c.agent("alice-token");
+    alice->send({{"type", "wrap_up"}, {"conversation_id", 5}, {"disposition", "secret words"},
+                 {"id", "w2"}});
+    BOOST_REQUIRE(alice->readType("ack"));
+    alice->send({{"type", "presence"}, {"presence", "available"}, {"id", "p1"}});
+    BOOST_REQUIRE(alice->readType("ack"));
+    std::lock_guard lock(c.store.mutex);
+    std::vector<store::AuditRecord> wraps;
+    for (const auto& e : c.store.audit)
+        if (e.action == "conversation.wrap_up") wraps.push_back(e);
+    BOOST_REQUIRE(wraps.size() == 2u);
+    BOOST_TEST(wraps[0].actor == "bob");
+    BOOST_TEST(wraps[0].outcome == "denied");
+    BOOST_TEST(wraps[1].actor == "alice");
+    BOOST_TEST(wraps[1].outcome == "ok");
+    BOOST_TEST(wraps[1].object_kind == "conversation");
+    BOOST_TEST(wraps[1].object_id == "5");
+    BOOST_TEST(wraps[1].remote == "127.0.0.1");
+    BOOST_TEST(wraps[1].at_ms > 0);
+    // What the agent typed is not in the log; presence changes are not recorded.
+    for (const auto& e : c.store.audit) {
+        BOOST_TEST(e.detail_json.find("secret") == std::string::npos);
+        BOOST_TEST(e.action.rfind("conversation.", 0) == 0u);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(store_errors_are_logged_and_not_shown_to_clients) {

@@ -142,9 +142,16 @@ BOOST_AUTO_TEST_CASE(bad_requests_name_the_field) {
 }
 
 BOOST_AUTO_TEST_CASE(the_authorization_hook_decides) {
-    Server s([](const daemon::http::RoutedRequest& req) -> std::optional<channels::WebResponse> {
-        if (req.http.header("Authorization") == "Bearer sup") return std::nullopt;
-        return channels::WebResponse::error(401, "unauthorized", "a supervisor token is required");
+    Server s([](const daemon::http::RoutedRequest& req) {
+        daemon::ContactCaller who;
+        if (req.http.header("Authorization") == "Bearer sup") {
+            who.actor = {"account", "sam", req.http.remote_address};
+            who.role = daemon::console::Role::Supervisor;
+        } else {
+            who.refused =
+                channels::WebResponse::error(401, "unauthorized", "a supervisor token is required");
+        }
+        return who;
     });
     auto c = s.client();
     BOOST_TEST(put(c, "K", "{}").status == 401);
@@ -152,4 +159,9 @@ BOOST_AUTO_TEST_CASE(the_authorization_hook_decides) {
     auto ok = c.request("PUT", "/v1/contacts/K", "{}",
                         {{"Content-Type", "application/json"}, {"Authorization", "Bearer sup"}});
     BOOST_TEST(ok.status == 201);
+    // Erasure and export are for admins.
+    auto erase = c.request("DELETE", "/v1/contacts/K", "", {{"Authorization", "Bearer sup"}});
+    BOOST_TEST(erase.status == 403);
+    auto exported = c.request("GET", "/v1/contacts/K/export", "", {{"Authorization", "Bearer sup"}});
+    BOOST_TEST(exported.status == 403);
 }

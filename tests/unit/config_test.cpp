@@ -192,6 +192,48 @@ BOOST_AUTO_TEST_CASE(duration_and_size_parsers) {
     BOOST_TEST(!parseByteSize("MiB"));
 }
 
+BOOST_AUTO_TEST_CASE(retention_periods_are_read_per_kind_and_channel) {
+    auto cfg = parseDaemonConfig(R"(
+channels:
+  - {name: support-mail, type: api}
+retention:
+  message_text: 365d
+  recordings: 2w
+  contacts: 3y
+  audit: 2y
+  channels:
+    support-mail: {message_text: 180d}
+  batch: 100
+)",
+                                 "/etc/ccd/ccd.yaml", fakeEnv({}));
+    const auto& r = cfg->retention;
+    // Hours of a period, -1 when unset.
+    auto hoursOf = [](const std::optional<Duration>& d) -> long long {
+        return d ? std::chrono::duration_cast<std::chrono::hours>(*d).count() : -1;
+    };
+    BOOST_TEST(hoursOf(r.defaults.message_text) == 24 * 365);
+    BOOST_TEST(!r.defaults.attachments);
+    BOOST_TEST(hoursOf(r.defaults.recordings) == 24 * 14);
+    BOOST_TEST(hoursOf(r.contacts) == 24 * 365 * 3);
+    BOOST_TEST(hoursOf(r.audit) == 24 * 365 * 2);
+    BOOST_TEST(hoursOf(r.channels.at("support-mail").message_text) == 24 * 180);
+    BOOST_TEST(r.batch == 100u);
+    BOOST_TEST(hoursOf(r.interval) == 24);
+    BOOST_TEST(r.any());
+    BOOST_TEST(!parseDaemonConfig("", "/etc/ccd/ccd.yaml", fakeEnv({}))->retention.any());
+}
+
+BOOST_AUTO_TEST_CASE(retention_errors_have_their_position) {
+    expectIssue("retention:\n  message_txt: 1d\n", 2, 3, "retention.message_txt",
+                "did you mean \"message_text\"?");
+    expectIssue("retention:\n  audit: forever\n", 2, 10, "retention.audit", "expected a duration");
+    expectIssue("retention:\n  attachments: 10s\n", 2, 16, "retention.attachments", "at least 1m");
+    expectIssue("retention:\n  channels:\n    nosuch: {message_text: 1d}\n", 3, 13,
+                "retention.channels.nosuch", "no channel instance named \"nosuch\"");
+    expectIssue("channels:\n  - {name: api, type: api}\nretention:\n  channels:\n    api: {contacts: 1d}\n",
+                5, 11, "retention.channels.api.contacts", "unknown key");
+}
+
 BOOST_AUTO_TEST_CASE(mfa_policy_issuer_and_file) {
     auto none = parseDaemonConfig("", "/etc/ccd/ccd.yaml", fakeEnv({}));
     BOOST_TEST(none->mfa.required_for.empty());

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -226,6 +226,44 @@ CREATE TABLE attachment_content (
     data       BLOB NOT NULL,
     PRIMARY KEY (message_id, position)
 );
+)sql",
+    // 7: privacy (docs/security.md, "Privacy") — the audit log, append-only: an UPDATE always
+    // fails and a DELETE only below the cut-off the audit log's own retention sets in
+    // audit_purge (and resets) in the same transaction; contacts erased and messages whose text
+    // was removed (erasure or retention) are marked, so that neither is done twice.
+    R"sql(
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    actor_kind  TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    object_kind TEXT,
+    object_id   TEXT,
+    detail      TEXT NOT NULL DEFAULT '{}',
+    remote      TEXT,
+    outcome     TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log(at);
+CREATE INDEX audit_log_by_actor ON audit_log(actor, id);
+CREATE INDEX audit_log_by_action ON audit_log(action, id);
+CREATE INDEX audit_log_by_object ON audit_log(object_kind, object_id, id);
+CREATE TABLE audit_purge (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    before INTEGER NOT NULL
+);
+INSERT INTO audit_purge (id, before) VALUES (1, 0);
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER audit_log_retention_only BEFORE DELETE ON audit_log
+    WHEN old.at >= (SELECT before FROM audit_purge WHERE id = 1)
+BEGIN
+    SELECT RAISE(ABORT, 'audit entries are removed by their retention only');
+END;
+ALTER TABLE contacts ADD COLUMN erased_at INTEGER;
+ALTER TABLE messages ADD COLUMN redacted_at INTEGER;
 )sql",
 };
 

@@ -259,6 +259,11 @@ void SqliteStore::submitWrite(std::function<void(Writer&)> apply,
     complete("the store is shutting down");
 }
 
+void SqliteStore::submitDbWrite(std::function<void(Connection&)> apply,
+                                std::function<void(const std::string& error)> complete) {
+    submitWrite([apply = std::move(apply)](Writer& w) { apply(w.db()); }, std::move(complete));
+}
+
 void SqliteStore::submitRead(std::function<void(Connection&)> job, std::function<void()> refused) {
     {
         std::lock_guard lock(mutex_);

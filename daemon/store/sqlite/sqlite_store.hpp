@@ -85,6 +85,16 @@ public:
         std::string channel_instance,
         std::function<void(StoreResult<std::map<std::string, std::string>>)> done) override;
     void loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) override;
+    // Privacy: sqlite_store_privacy.cpp.
+    void appendAudit(std::vector<AuditRecord> entries,
+                     std::function<void(StoreResult<bool>)> done) override;
+    void queryAudit(AuditQuery query, std::function<void(StoreResult<AuditPage>)> done) override;
+    void eraseContact(std::string key, AuditRecord audit,
+                      std::function<void(StoreResult<std::optional<ErasureResult>>)> done) override;
+    void exportContact(std::string key,
+                       std::function<void(StoreResult<std::optional<ContactExport>>)> done) override;
+    void runRetention(RetentionRequest request,
+                      std::function<void(StoreResult<RetentionReport>)> done) override;
     StoreStatus status() const override;
     void close() override;
 
@@ -97,6 +107,12 @@ private:
     /// reason when the write failed.
     void submitWrite(std::function<void(Writer&)> apply,
                      std::function<void(const std::string& error)> complete);
+    /// submitWrite for code that needs only the writer's connection (the privacy functions).
+    void submitDbWrite(std::function<void(Connection&)> apply,
+                       std::function<void(const std::string& error)> complete);
+    /// One batch of a retention run, then the next from its completion.
+    struct RetentionRun;
+    void retentionBatch(std::shared_ptr<RetentionRun> run);
     /// Queues a read on the reader thread.
     void submitRead(std::function<void(Connection&)> job, std::function<void()> refused);
     /// A read on the reader thread whose value (or exception) goes to `done`.

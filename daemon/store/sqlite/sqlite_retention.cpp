@@ -1,0 +1,153 @@
+#include "daemon/store/sqlite/sqlite_retention.hpp"
+
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite/sqlite_audit.hpp"
+#include "daemon/store/sqlite/sqlite_privacy.hpp"
+
+namespace ccd::store::sqlite {
+namespace {
+
+using Phase = RetentionCursor::Phase;
+
+bool anyMessageCutoff(const RetentionRequest& r) {
+    auto any = [](const RetentionCutoffs& c) {
+        return c.message_text || c.attachments || c.recordings;
+    };
+    if (any(r.defaults)) return true;
+    for (const auto& [name, c] : r.channels)
+        if (any(c)) return true;
+    return false;
+}
+
+// The instance's cut-offs: its own where it sets them, else the defaults.
+RetentionCutoffs cutoffsFor(const RetentionRequest& r, const std::string& instance) {
+    RetentionCutoffs c = r.defaults;
+    if (auto it = r.channels.find(instance); it != r.channels.end()) {
+        if (it->second.message_text) c.message_text = it->second.message_text;
+        if (it->second.attachments) c.attachments = it->second.attachments;
+        if (it->second.recordings) c.recordings = it->second.recordings;
+    }
+    return c;
+}
+
+std::int64_t maxId(Connection& db, const char* table) {
+    auto v = db.queryText(std::string("SELECT coalesce(max(id), 0) FROM ") + table);
+    return v ? std::stoll(*v) : 0;
+}
+
+void next(RetentionCursor& cursor, Phase phase) {
+    cursor.phase = phase;
+    cursor.after_id = 0;
+    cursor.last_id = -1;
+}
+
+// Messages with ids in (after, after + batch] of closed conversations.
+void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
+                  RetentionReport& report) {
+    if (cursor.last_id < 0) cursor.last_id = maxId(db, "messages");
+    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    Statement select(db.handle(),
+                     "SELECT m.id, coalesce(m.channel_instance, m.channel), m.created_at,"
+                     " m.redacted_at IS NULL, m.attachments FROM messages m JOIN conversations c"
+                     " ON c.id = m.conversation_id WHERE m.id > ?1 AND m.id <= ?2 AND"
+                     " c.status = 'closed' AND (m.redacted_at IS NULL OR (m.attachments IS NOT"
+                     " NULL AND m.attachments <> '[]')) ORDER BY m.id");
+    select.bind(1, cursor.after_id).bind(2, to);
+    struct Row {
+        std::int64_t id;
+        Redaction what;
+        bool intact;
+        std::optional<std::string> attachments;
+    };
+    std::vector<Row> rows;
+    while (select.step()) {
+        auto cut = cutoffsFor(r, select.columnText(1));
+        std::int64_t at = select.columnInt(2);
+        Redaction what{cut.message_text && at < *cut.message_text,
+                       cut.attachments && at < *cut.attachments,
+                       cut.recordings && at < *cut.recordings};
+        if (what.text || what.attachments || what.recordings)
+            rows.push_back({select.columnInt(0), what, select.columnInt(3) != 0,
+                            select.columnOptionalText(4)});
+    }
+    select.reset();
+    std::optional<MessageRedactor> redactor;
+    if (!r.dry_run && !rows.empty()) redactor.emplace(db);
+    for (const auto& row : rows) {
+        auto done = r.dry_run ? planRedaction(row.intact, row.attachments, row.what)
+                              : redactor->redact(row.id, row.intact, row.attachments, row.what,
+                                                 kExpiredMarker, r.now_ms);
+        report.message_texts += done.text ? 1 : 0;
+        report.attachments += done.attachments;
+        report.recordings += done.recordings;
+        report.outbox += done.outbox;
+    }
+    cursor.after_id = to;
+    if (to >= cursor.last_id) next(cursor, Phase::Contacts);
+}
+
+// Contacts with ids in (after, after + batch] that were last active before the cut-off and
+// have no open conversation.
+void contactsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
+                  RetentionReport& report) {
+    if (cursor.last_id < 0) cursor.last_id = maxId(db, "contacts");
+    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    Statement select(db.handle(),
+                     "SELECT k.id FROM contacts k WHERE k.id > ?1 AND k.id <= ?2 AND"
+                     " k.erased_at IS NULL AND k.updated_at < ?3 AND NOT EXISTS (SELECT 1 FROM"
+                     " conversations v WHERE v.contact_id = k.id AND (v.status = 'open' OR"
+                     " max(v.updated_at, coalesce(v.closed_at, 0), coalesce(v.last_inbound_at, 0))"
+                     " >= ?3)) ORDER BY k.id");
+    select.bind(1, cursor.after_id).bind(2, to).bind(3, *r.contacts);
+    std::vector<std::int64_t> ids;
+    while (select.step()) ids.push_back(select.columnInt(0));
+    select.reset();
+    for (auto id : ids) {
+        if (r.dry_run) {
+            ++report.contacts;
+            continue;
+        }
+        auto n = eraseContactData(db, id, kExpiredMarker, r.now_ms);
+        report.contacts += n.contacts;
+        report.message_texts += n.messages;
+        report.attachments += n.attachments;
+        report.outbox += n.outbox;
+    }
+    cursor.after_id = to;
+    if (to >= cursor.last_id) next(cursor, Phase::Audit);
+}
+
+void auditStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
+               RetentionReport& report) {
+    if (r.dry_run) {
+        report.audit += countAuditBefore(db, *r.audit);
+        return next(cursor, Phase::Done);
+    }
+    auto removed = purgeAudit(db, *r.audit, r.batch);
+    report.audit += removed;
+    if (removed < r.batch) next(cursor, Phase::Done);
+}
+
+}  // namespace
+
+void retentionStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
+                   RetentionReport& report) {
+    // Skip the phases with nothing configured.
+    if (cursor.phase == Phase::Messages && !anyMessageCutoff(r)) next(cursor, Phase::Contacts);
+    if (cursor.phase == Phase::Contacts && !r.contacts) next(cursor, Phase::Audit);
+    if (cursor.phase == Phase::Audit && !r.audit) next(cursor, Phase::Done);
+    switch (cursor.phase) {
+        case Phase::Messages:
+            return messagesStep(db, r, cursor, report);
+        case Phase::Contacts:
+            return contactsStep(db, r, cursor, report);
+        case Phase::Audit:
+            return auditStep(db, r, cursor, report);
+        case Phase::Done:
+            return;
+    }
+}
+
+}  // namespace ccd::store::sqlite
