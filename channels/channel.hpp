@@ -67,6 +67,30 @@ struct AttachmentContent {
     std::string bytes;
 };
 
+/// One step of a phone call the phone system reported (CTI `answer`, `hangup`, a Twilio status
+/// callback, a recording): recorded in the call's conversation (the conversation whose
+/// inbound message has `call_id` as its provider id), deduplicated on `provider_id`. A step of
+/// a call ccd never saw open (an outbound call the PBX placed) is recorded without one.
+struct CallEvent {
+    std::string provider_id;  ///< "<call id>:<event>": a repeat is stored once
+    std::string call_id;      ///< the phone system's id of the call (CTI callId, Twilio CallSid)
+    std::string type;         ///< "call.answered", "call.hangup", "call.status", ...
+    std::string data_json = "{}";  ///< what the event says (who answered, cause, duration, ...)
+    routing::TimePoint at{};
+};
+
+/// What the routing engine decided for a new call, for the phone system's answer: ring the
+/// agent ccd chose, wait in a queue with an announcement, or leave a voicemail.
+struct CallDecision {
+    enum class Kind { Ring, Dial, Queue, Voicemail };
+    Kind kind = Kind::Ring;  ///< Ring: no decision, the phone system rings its own queue
+    std::string agent;       ///< Dial: the agent
+    std::string target;      ///< Dial: the agent's SIP URI
+    std::string queue;       ///< Queue: the queue's name
+    std::string speech;      ///< Queue: the announcement; Voicemail: the prompt
+    std::string language;    ///< of the speech: "en-US", "zh-CN", "zh-TW"
+};
+
 /// What an adapter made of one request.
 struct ParseOutcome {
     std::vector<routing::InboundMessage> messages;  ///< every message of a batch
@@ -74,6 +98,10 @@ struct ParseOutcome {
     std::vector<DeliveryReport> reports;
     std::vector<ContactEvent> contact_events;
     std::vector<AttachmentContent> attachment_contents;
+    std::vector<CallEvent> calls;
+    /// Set when the answer after storing is known at parse time (a CTI outbound call's dial
+    /// with its caller id); otherwise InboundChannel::answer() words it.
+    std::optional<WebResponse> stored_answer;
     /// Updates that carry nothing for ccd (a bot added to a group, a reaction): acknowledged,
     /// counted, not stored.
     std::size_t ignored = 0;
@@ -103,7 +131,8 @@ struct ParseOutcome {
         return o;
     }
     bool empty() const {
-        return messages.empty() && edits.empty() && reports.empty() && contact_events.empty();
+        return messages.empty() && edits.empty() && reports.empty() && contact_events.empty() &&
+               calls.empty();
     }
 };
 
@@ -122,6 +151,8 @@ struct IntakeReceipt {
         bool duplicate = false;
         /// The provider's id was stored before for another content: nothing stored.
         bool conflict = false;
+        /// A new call (channel voice): what the engine decided, for the phone system.
+        std::optional<CallDecision> call;
     };
     std::vector<Stored> messages;  ///< in the order of ParseOutcome::messages
 };
@@ -131,6 +162,10 @@ struct IntakeReceipt {
 class InboundChannel {
 public:
     virtual ~InboundChannel() = default;
+
+    /// Whether the instance's route carries a secret as its last segment
+    /// (`/webhooks/<type>/<instance>/<token>`, Zammad's CTI URL); parse() checks it.
+    virtual bool tokenInPath() const { return false; }
 
     /// HTTP methods the instance's route accepts (`/webhooks/<type>/<instance>`).
     virtual std::vector<std::string> methods() const { return {"POST"}; }

@@ -5,8 +5,10 @@
 #include <stdexcept>
 
 #include "channels/api/api_channel.hpp"
+#include "channels/cti/cti_channel.hpp"
 #include "channels/email/email_channel.hpp"
 #include "channels/telegram/telegram_channel.hpp"
+#include "channels/twilio/twilio_channel.hpp"
 #include "channels/webhook/webhook_channel.hpp"
 #include "channels/wechat/wechat_channel.hpp"
 #include "channels/whatsapp/whatsapp_channel.hpp"
@@ -64,6 +66,8 @@ const std::vector<ChannelKindInfo>& channelKinds() {
         whatsapp::kindInfo(),
         wechat::kindInfo(),
         email::kindInfo(),
+        cti::kindInfo(),
+        twilio::kindInfo(),
     });
     return kinds;
 }

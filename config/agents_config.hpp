@@ -25,6 +25,9 @@ struct AgentAccount {
     std::vector<std::string> teams;
     /// libsodium argon2id string ("$argon2id$v=19$..."); empty: cannot log in yet.
     std::string password_hash;
+    /// Where the phone system reaches the agent ("sip:alice@10.0.0.5:5060"): a call ccd
+    /// routes to them is dialled there. Empty: the agent takes no calls routed by ccd.
+    std::string sip;
 };
 
 /// The whole of agents.yaml.

@@ -62,7 +62,7 @@ std::vector<std::string> readStrings(const NodeRef& node, Valid valid) {
 
 void readAccount(const NodeRef& n, AgentAccount& a) {
     n.expectMap({"name", "display_name", "role", "skills", "languages", "capacity", "teams",
-                 "password_hash"});
+                 "password_hash", "sip"});
     if (n["name"].require()) {
         if (auto s = n["name"].nonEmptyString()) {
             if (isAccountName(*s)) a.name = *s;
@@ -72,6 +72,12 @@ void readAccount(const NodeRef& n, AgentAccount& a) {
     }
     if (auto s = n["display_name"].nonEmptyString()) a.display_name = *s;
     if (a.display_name.empty()) a.display_name = a.name;
+    if (auto s = n["sip"].nonEmptyString()) {
+        bool scheme = s->rfind("sip:", 0) == 0 || s->rfind("sips:", 0) == 0;
+        bool plain = s->find_first_of(" \t\r\n<>\"") == std::string::npos;
+        if (scheme && plain && s->find('@') != std::string::npos) a.sip = *s;
+        else n["sip"].error("expected a SIP URI such as sip:alice@pbx.example.com (got \"" + *s + "\")");
+    }
     if (auto r = n["role"].oneOf<std::string>(
             {{"agent", "agent"}, {"supervisor", "supervisor"}, {"admin", "admin"}}))
         a.role = *r;

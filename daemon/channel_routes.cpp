@@ -81,7 +81,9 @@ void addChannelRoutes(http::Router& router, ChannelRouteServices s) {
     auto webhook = [s](http::RoutedRequest&& req, http::Responder r) {
         auto set = s.channels();
         auto inst = set ? set->find(req.param("instance")) : nullptr;
-        if (!inst || inst->type() != req.param("type"))
+        // Only kinds whose URL ends in a secret (Zammad's CTI) have a third segment.
+        bool segments_fit = req.param("token").empty() || (inst && inst->inbound->tokenInPath());
+        if (!inst || inst->type() != req.param("type") || !segments_fit)
             return r.send(notFound("no channel instance " + std::string(req.param("type")) + "/" +
                                    std::string(req.param("instance"))));
         auto methods = inst->inbound->methods();
@@ -97,6 +99,7 @@ void addChannelRoutes(http::Router& router, ChannelRouteServices s) {
     };
     router.add("GET", "/webhooks/{type}/{instance}", webhook);
     router.add("POST", "/webhooks/{type}/{instance}", webhook);
+    router.add("POST", "/webhooks/{type}/{instance}/{token}", webhook);
 
     router.add(
         "GET", "/v1/conversations/{id}/messages", [s](http::RoutedRequest&& req, http::Responder r) {

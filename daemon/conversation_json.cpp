@@ -1,6 +1,7 @@
 #include "daemon/conversation_json.hpp"
 
 #include "daemon/attachment_json.hpp"
+#include "daemon/call_log_json.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/routing_json.hpp"
 
@@ -44,7 +45,7 @@ json messageJson(const store::MessageRecord& m, std::int64_t conversation_id) {
 json conversationJson(const store::ConversationRecord& c) {
     json messages = json::array();
     for (const auto& m : c.messages) messages.push_back(messageJson(m, c.id));
-    return {{"id", c.id},
+    json j{{"id", c.id},
             {"channel", c.channel},
             {"channel_instance", c.channel_instance},
             {"channel_ref", optionalJson(c.channel_ref)},
@@ -62,6 +63,8 @@ json conversationJson(const store::ConversationRecord& c) {
             {"messages", std::move(messages)},
             {"routing", c.routing ? snapshotJson(*c.routing, routing::Clock::now()) : json(nullptr)},
             {"rating", c.rating ? json(*c.rating) : json(nullptr)}};
+    if (c.channel == "voice") j["calls"] = callLogJson(c.call_events);
+    return j;
 }
 
 }  // namespace ccd::daemon

@@ -23,6 +23,7 @@
 #include "daemon/audit_log.hpp"
 #include "daemon/audit_routes.hpp"
 #include "daemon/channel_routes.hpp"
+#include "daemon/call_decision.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/auth_routes.hpp"
 #include "daemon/console/console_server.hpp"
@@ -139,7 +140,7 @@ struct Daemon::Impl {
         Intake::RouteMessage route;
         if (engine) {
             route = [this](const store::IngestResult& stored, const routing::InboundMessage& message,
-                           std::function<void()> done) {
+                           Intake::CallDone done) {
                 routing::MessageReceived e;
                 e.conversation_id = stored.conversation_id;
                 e.message_id = stored.message_id;
@@ -150,7 +151,19 @@ struct Daemon::Impl {
                 e.survey_rating = templates::parseSurveyRating(message.textToClassify());
                 // The message is durable already: answer even if storing the decisions failed
                 // (the engine routes unrouted messages again at the next start).
-                engine->submit(std::move(e), [done = std::move(done)](bool, const auto&) { done(); });
+                const bool call = message.channel == routing::ChannelKind::Voice;
+                const auto conversation = stored.conversation_id;
+                engine->submit(std::move(e), [this, call, conversation, done = std::move(done)](
+                                                 bool, const EngineHost::Actions& actions) {
+                    if (!call) return done(std::nullopt);
+                    // A new call: the phone system waits for what the engine decided.
+                    engine->query([this, conversation, actions, done](const routing::Engine& en) {
+                        auto catalog = currentCatalog();
+                        done(decideCall(en, catalog.get(), conversation, actions,
+                                        [this](const std::string& agent) { return sipOf(agent); },
+                                        routing::Clock::now()));
+                    });
+                });
             };
         }
         intake = std::make_unique<Intake>(
@@ -244,6 +257,13 @@ struct Daemon::Impl {
     bool masksPii(std::string_view audience) const {
         std::lock_guard lock(config_mutex);
         return config->privacy.masks(audience);
+    }
+
+    // The agent's SIP address from agents.yaml, for a call routed to them.
+    std::string sipOf(const std::string& agent) const {
+        auto accounts = auth.accounts();
+        const auto* a = accounts ? accounts->find(agent) : nullptr;
+        return a ? a->sip : std::string();
     }
 
     channels::ChannelSetPtr currentChannels() const {

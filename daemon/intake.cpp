@@ -135,12 +135,13 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         }
         auto self = shared_from_this();
         auto replay = std::make_shared<std::string>(std::move(out.replay_key));
+        auto stored_answer = std::make_shared<std::optional<WebResponse>>(std::move(out.stored_answer));
         storeAndRoute(
             inst, std::move(out), client, {},
             [self, replay] {
                 if (!replay->empty()) self->replays.remember(*replay);
             },
-            [inst, r](std::optional<channels::IntakeReceipt> receipt) {
+            [inst, r, stored_answer](std::optional<channels::IntakeReceipt> receipt) {
                 if (!receipt) {
                     // Nothing was stored: the provider must send it again (and may: no replay
                     // mark).
@@ -149,6 +150,7 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
                     response.headers.emplace_back("Retry-After", "1");
                     return r.send(std::move(response));
                 }
+                if (*stored_answer) return r.send(std::move(**stored_answer));
                 r.send(inst->inbound->answer(*receipt));
             });
     }
@@ -175,6 +177,7 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         batch.reports = std::move(out.reports);
         batch.contact_events = std::move(out.contact_events);
         batch.attachment_contents = std::move(out.attachment_contents);
+        batch.calls = std::move(out.calls);
         batch.channel_state = std::move(state);
         auto self = shared_from_this();
         store.ingestBatch(std::move(batch),
@@ -206,10 +209,14 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         stored.at(inst->name()).fetch_add(static_cast<std::int64_t>(fresh.size()));
         if (fresh.empty() || !route) return finished(*receipt);
         auto left = std::make_shared<std::atomic<std::size_t>>(fresh.size());
-        auto answer = [receipt, left, finished] {
-            if (left->fetch_sub(1) == 1) finished(*receipt);
-        };
-        for (auto i : fresh) route(result.messages[i], messages[i], answer);
+        for (auto i : fresh) {
+            route(result.messages[i], messages[i],
+                  [receipt, left, finished, i](std::optional<channels::CallDecision> call) {
+                      // Each message writes its own slot; the last one to finish answers.
+                      receipt->messages[i].call = std::move(call);
+                      if (left->fetch_sub(1) == 1) finished(*receipt);
+                  });
+        }
     }
 };
 

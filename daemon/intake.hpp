@@ -26,10 +26,12 @@ class Responder;
 class Intake {
 public:
     /// Hands a stored, new message to the routing engine; `done` runs once the engine's
-    /// decisions are stored (or failed: the message is durable either way).
+    /// decisions are stored (or failed: the message is durable either way), with what was
+    /// decided for a new call (channel voice) for the phone system's answer.
+    using CallDone = std::function<void(std::optional<channels::CallDecision>)>;
     using RouteMessage = std::function<void(const store::IngestResult& stored,
                                             const routing::InboundMessage& message,
-                                            std::function<void()> done)>;
+                                            CallDone done)>;
     /// Hands stored delivery changes (from providers' reports) to the engine.
     using Deliveries = std::function<void(std::vector<store::DeliveryChange>)>;
 

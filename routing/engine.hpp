@@ -353,6 +353,12 @@ public:
     std::optional<TimePoint> nextWakeup() const;
 
     std::vector<QueueStats> queueStats(TimePoint now) const;
+    /// How long a caller at `position` (1 = next) in `queue` may wait: the mean of the queue's
+    /// latest handle times (accepted to resolved) times the position, shared among the agents
+    /// who can take the queue's work now. nullopt until the queue has a handle time.
+    std::optional<std::chrono::milliseconds> estimatedWait(const std::string& queue,
+                                                           std::size_t position,
+                                                           TimePoint now) const;
     /// When the default calendar next opens (`now` when open); nullopt without a calendar.
     std::optional<TimePoint> nextOpening(TimePoint now) const;
     std::vector<AgentStats> agentStats() const;

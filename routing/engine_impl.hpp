@@ -55,6 +55,7 @@ struct Engine::Impl {
         bool breach_apology_sent = false;
         bool survey_sent = false;
         TimePoint waiting_since{};  ///< the overflow clock of its current wait
+        TimePoint assigned_at{};    ///< when the current agent accepted it (handle time)
     };
 
     RoutingConfigPtr cfg;
@@ -68,6 +69,10 @@ struct Engine::Impl {
     std::set<std::int64_t> changed;
     std::set<std::pair<TimePoint, std::int64_t>> offers_by_expiry;  // offered conversations
     std::map<std::string, Agent> agents;  // profiles, to rebuild the dispatcher on reload
+    // The latest handle times (accepted -> resolved) per queue, newest last: what a caller's
+    // estimated wait is computed from.
+    std::map<std::string, std::deque<std::chrono::milliseconds>> handle_times;
+    static constexpr std::size_t kHandleTimesKept = 20;
 
     // ---- set-up (engine.cpp) ---------------------------------------------------------------
 

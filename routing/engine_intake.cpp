@@ -152,7 +152,8 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         tpl = *policy.on_new_conversation;
         reason = "new_conversation";
     }
-    if (e.auto_submitted) tpl.clear();
+    // A caller is answered by the phone system (the routing decision), not by a written reply.
+    if (e.auto_submitted || e.message.channel == ChannelKind::Voice) tpl.clear();
     // A self-service answer settles it only if it was sent; else a person takes it.
     self_service = self_service && !tpl.empty() && mayAutoReply(e.contact.id, now);
     c.snap.handoff = !self_service;

@@ -114,6 +114,7 @@ void Engine::Impl::onOfferAnswered(const OfferAnswered& e, TimePoint now,
         c.stage = Stage::Assigned;
         c.snap.agent = e.agent;
         c.offered_to.clear();
+        c.assigned_at = now;
         touch(c.snap.id);
         out.push_back(Assigned{c.snap.id, e.agent});
     } else {
@@ -173,6 +174,11 @@ void Engine::Impl::onResolve(const ResolveRequested& e, TimePoint now,
     Conv* c = owned(e.conversation_id, e.agent, out, false);
     if (!c) return;
     dispatcher->complete(c->snap.id, e.agent, now);
+    if (c->assigned_at != TimePoint{} && now > c->assigned_at) {
+        auto& times = handle_times[c->snap.queue];
+        times.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(now - c->assigned_at));
+        if (times.size() > kHandleTimesKept) times.pop_front();
+    }
     meet(out, *c, Milestone::Resolution, now);
     c->stage = Stage::Resolved;
     c->snap.resolved_at = now;

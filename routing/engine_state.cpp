@@ -135,6 +135,25 @@ std::vector<std::string> Engine::queuesOf(const std::string& agent) const {
     return out;
 }
 
+std::optional<std::chrono::milliseconds> Engine::estimatedWait(const std::string& queue,
+                                                               std::size_t position,
+                                                               TimePoint now) const {
+    auto it = impl_->handle_times.find(queue);
+    if (it == impl_->handle_times.end() || it->second.empty()) return std::nullopt;
+    std::chrono::milliseconds sum{0};
+    for (auto t : it->second) sum += t;
+    auto mean = sum / static_cast<std::int64_t>(it->second.size());
+    // Agents who can take the queue's work now share the line ahead.
+    std::int64_t serving = 0;
+    for (const auto& [id, profile] : impl_->agents) {
+        const Agent* a = impl_->dispatcher->agent(id);
+        if (!a || !a->reachable(now)) continue;
+        auto queues = queuesOf(id);
+        if (std::find(queues.begin(), queues.end(), queue) != queues.end()) ++serving;
+    }
+    return mean * static_cast<std::int64_t>(position) / std::max<std::int64_t>(1, serving);
+}
+
 std::optional<TimePoint> Engine::nextOpening(TimePoint now) const {
     auto it = impl_->calendars.find(impl_->cfg->defaults.calendar);
     if (it == impl_->calendars.end()) return std::nullopt;

@@ -4,9 +4,11 @@ ccd_add_boost_test(channels_test
   SOURCES unit/channels/channels_test_main.cpp
           unit/channels/channel_registry_test.cpp
           unit/channels/common_test.cpp
+          unit/channels/cti_channel_test.cpp
           unit/channels/email_channel_test.cpp
           unit/channels/provider_fixtures_test.cpp
           unit/channels/telegram_channel_test.cpp
+          unit/channels/twilio_channel_test.cpp
           unit/channels/webhook_channel_test.cpp
           unit/channels/wechat_channel_test.cpp
           unit/channels/whatsapp_channel_test.cpp

@@ -34,6 +34,16 @@ target_compile_definitions(messaging_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARG
 add_dependencies(messaging_daemon_itest ccd)
 set_tests_properties(messaging_daemon_itest PROPERTIES TIMEOUT 120)
 
+# The phone channel through the real binary: CTI and Twilio call events, the routing decision
+# as the answer, the call log.
+ccd_add_boost_test(voice_daemon_itest
+                   SOURCES itest/voice_daemon_itest.cpp
+                   LIBS ccd_process_support ccd_test_support ccd_channels LABEL integration)
+target_include_directories(voice_daemon_itest PRIVATE ${CCD_ROOT})
+target_compile_definitions(voice_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
+add_dependencies(voice_daemon_itest ccd)
+set_tests_properties(voice_daemon_itest PROPERTIES TIMEOUT 120)
+
 # The outbox across kill -9: 1,000 replies pending, every one delivered after the restart, no
 # more duplicates than sends in flight at the kill.
 add_test(NAME outbox_crash_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/outbox_crash_e2e.py

@@ -29,15 +29,29 @@ std::string digestHex(const EVP_MD* md, std::string_view data) {
     return hex(out, len);
 }
 
+// HMAC of `data` with `key` into `out` (EVP_MAX_MD_SIZE bytes); its length.
+unsigned int hmac(const EVP_MD* md, std::string_view key, std::string_view data,
+                  unsigned char* out) {
+    unsigned int len = 0;
+    if (!HMAC(md, key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
+        throw std::runtime_error("HMAC failed");
+    return len;
+}
+
 }  // namespace
 
 std::string hmacSha256Hex(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
-        throw std::runtime_error("HMAC failed");
-    return hex(out, len);
+    return hex(out, hmac(EVP_sha256(), key, data, out));
+}
+
+std::string hmacSha1Base64(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = hmac(EVP_sha1(), key, data, out);
+    unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+    int n = EVP_EncodeBlock(b64, out, static_cast<int>(len));
+    return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
 std::string sha1Hex(std::string_view data) { return digestHex(EVP_sha1(), data); }

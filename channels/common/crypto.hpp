@@ -9,6 +9,8 @@ namespace ccd::channels {
 
 /// HMAC-SHA256 of `data` with `key`, as lower-case hex.
 std::string hmacSha256Hex(std::string_view key, std::string_view data);
+/// HMAC-SHA1 of `data` with `key`, base64-encoded (Twilio's X-Twilio-Signature).
+std::string hmacSha1Base64(std::string_view key, std::string_view data);
 /// SHA-1 of `data`, as lower-case hex (WeChat's signature).
 std::string sha1Hex(std::string_view data);
 /// SHA-256 of `data`, as lower-case hex.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/attachment_json.hpp"
+#include "daemon/call_log_json.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/store/store.hpp"
 
@@ -140,6 +141,8 @@ json offerFrame(const routing::OfferMade& o, const routing::ConversationSnapshot
         j["subject"] = optional(r->channel_ref);
         j["customer"] = customerJson(*r);
         j["history"] = historyJson(*r);
+        // A ringing call: the agent sees who calls and the call so far.
+        if (r->channel == "voice") j["calls"] = callLogJson(r->call_events);
     }
     return j;
 }

@@ -83,6 +83,15 @@ struct ContactRecord {
     std::optional<std::string> locale;
 };
 
+/// One step of a conversation's life for the record (events table): routing decisions, offers,
+/// assignments, notes, transfers, SLA alerts, ratings.
+struct EventRecord {
+    std::int64_t conversation_id = 0;
+    std::string type;  ///< "routed", "offer", "assigned", "note", "sla.breach", ...
+    std::string data_json = "{}";
+    std::int64_t created_at_ms = 0;
+};
+
 /// One conversation with its contact and every message, oldest first.
 struct ConversationRecord {
     std::int64_t id = 0;
@@ -99,6 +108,9 @@ struct ConversationRecord {
     /// The routing engine's last saved view (category, priority, queue, SLA clocks, stage).
     std::optional<routing::ConversationSnapshot> routing;
     std::optional<int> rating;  ///< the satisfaction survey's answer, 1..5
+    /// Channel voice: the steps of its calls ("call.ringing", "call.answered", ...), oldest
+    /// first.
+    std::vector<EventRecord> call_events;
 };
 
 /// A message from us to the customer: an agent's reply or an automatic one. Stored as an
@@ -118,14 +130,6 @@ struct OutboundMessage {
     bool window_template = false;
 };
 
-/// One step of a conversation's life for the record (events table): routing decisions, offers,
-/// assignments, notes, transfers, SLA alerts, ratings.
-struct EventRecord {
-    std::int64_t conversation_id = 0;
-    std::string type;  ///< "routed", "offer", "assigned", "note", "sla.breach", ...
-    std::string data_json = "{}";
-    std::int64_t created_at_ms = 0;
-};
 
 /// The engine's decisions for one event, stored in one commit (Store::applyRouting).
 struct RoutingUpdate {
@@ -205,6 +209,8 @@ struct InboundBatch {
     std::vector<channels::ContactEvent> contact_events;
     /// Attachments' bytes kept with their messages (not stored again for a repeat).
     std::vector<channels::AttachmentContent> attachment_contents;
+    /// Steps of phone calls, recorded in each call's conversation after the batch's messages.
+    std::vector<channels::CallEvent> calls;
     /// The instance's own state to save in the same commit (key, value): what a polling
     /// channel has taken so far (an IMAP mailbox's UIDVALIDITY and last UID), so that the
     /// messages and the mark of having taken them are durable together.

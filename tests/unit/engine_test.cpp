@@ -495,3 +495,27 @@ BOOST_AUTO_TEST_CASE(a_file_without_a_caption_is_routed_like_any_message) {
     BOOST_TEST(snap->channel_instance == "support-bot");
     BOOST_TEST((snap->last_inbound_at == m.message.received_at));
 }
+
+BOOST_AUTO_TEST_CASE(a_call_gets_no_written_reply_and_its_wait_follows_handle_times) {
+    Engine e(shipped());
+    online(e, "alice", {"general", "technical"}, kOpen);
+    // A call: offered like any work, but answered by the phone system, not in writing.
+    auto out = e.handle(message(1, 1, "", 1, ChannelKind::Voice), kOpen);
+    BOOST_TEST(all<AutoReply>(out).empty());
+    auto offer = one<OfferMade>(out);
+    BOOST_TEST(offer.agent == "alice");
+    const std::string queue = offer.queue;
+    BOOST_TEST(!e.estimatedWait(queue, 1, kOpen));  // no handle time yet
+
+    e.handle(OfferAnswered{1, "alice", true}, kOpen + 5s);
+    e.handle(ResolveRequested{1, "alice", "done"}, kOpen + 5s + 4min);
+    e.handle(message(2, 2, "", 2, ChannelKind::Voice), kOpen + 10min);
+    e.handle(OfferAnswered{2, "alice", true}, kOpen + 10min);
+    e.handle(ResolveRequested{2, "alice", "done"}, kOpen + 10min + 6min);
+    // Mean handle time 5 min; one agent serves the queue: the third caller waits 15 min.
+    BOOST_TEST(e.estimatedWait(queue, 3, kOpen + 20min)->count() ==
+               std::chrono::milliseconds(15min).count());
+    online(e, "bob", {"general", "technical"}, kOpen + 20min);
+    BOOST_TEST(e.estimatedWait(queue, 3, kOpen + 20min)->count() ==
+               std::chrono::milliseconds(7min + 30s).count());
+}

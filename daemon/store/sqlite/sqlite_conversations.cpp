@@ -17,7 +17,10 @@ ConversationReader::ConversationReader(Connection& db)
                 "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
                 " template_id, subject, coalesce(channel_instance, channel), attachments,"
                 " original_text, edited_at, delivery, delivery_reason, delivery_at, provider_ref"
-                " FROM messages WHERE conversation_id = ?1 ORDER BY id") {}
+                " FROM messages WHERE conversation_id = ?1 ORDER BY id"),
+      calls_(db.handle(),
+             "SELECT type, data, created_at FROM events WHERE conversation_id = ?1"
+             " AND type >= 'call.' AND type < 'call/' ORDER BY id") {}
 
 std::optional<ConversationRecord> ConversationReader::read(std::int64_t id) {
     try {
@@ -25,6 +28,7 @@ std::optional<ConversationRecord> ConversationReader::read(std::int64_t id) {
     } catch (...) {
         conversation_.reset();
         messages_.reset();
+        calls_.reset();
         throw;
     }
 }
@@ -84,6 +88,18 @@ std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) 
         c.messages.push_back(std::move(m));
     }
     messages_.reset();
+    if (c.channel == "voice") {  // the call log
+        calls_.bind(1, id);
+        while (calls_.step()) {
+            EventRecord e;
+            e.conversation_id = id;
+            e.type = calls_.columnText(0);
+            e.data_json = calls_.columnText(1);
+            e.created_at_ms = calls_.columnInt(2);
+            c.call_events.push_back(std::move(e));
+        }
+        calls_.reset();
+    }
     return c;
 }
 

@@ -25,6 +25,7 @@ private:
 
     Statement conversation_;
     Statement messages_;
+    Statement calls_;
 };
 
 /// See Store::getAttachment; throws SqliteError.

@@ -106,6 +106,10 @@ InboundWriter::InboundWriter(Connection& db)
       insert_content_(db.handle(),
                       "INSERT OR IGNORE INTO attachment_content (message_id, position, size,"
                       " sha256, data) VALUES (?1, ?2, ?3, ?4, ?5)"),
+      // A call's conversation: the one its new-call message (provider id = the call's id) is in.
+      find_call_(db.handle(),
+                 "SELECT conversation_id FROM messages WHERE channel_instance = ?1"
+                 " AND provider_id = ?2 AND direction = 'in' LIMIT 1"),
       profiles_(db) {}
 
 std::optional<std::int64_t> InboundWriter::threadConversation(const routing::InboundMessage& m,
@@ -290,6 +294,15 @@ BatchIngested InboundWriter::ingestBatch(const InboundBatch& b, std::int64_t now
         if (!firstReceipt(b.channel_instance, e.provider_id, now_ms)) continue;
         json data{{"channel_instance", b.channel_instance}, {"address", e.from.id}};
         appendEvent(std::nullopt, "contact." + e.type, dump(data), routing::unixMillis(e.at));
+        ++out.events_stored;
+    }
+    for (const auto& e : b.calls) {
+        if (!firstReceipt(b.channel_instance, e.provider_id, now_ms)) continue;
+        find_call_.bind(1, std::string_view(b.channel_instance)).bind(2, std::string_view(e.call_id));
+        std::optional<std::int64_t> conversation;
+        if (find_call_.step()) conversation = find_call_.columnInt(0);
+        find_call_.reset();
+        appendEvent(conversation, e.type, e.data_json, routing::unixMillis(e.at));
         ++out.events_stored;
     }
     return out;

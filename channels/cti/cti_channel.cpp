@@ -1,0 +1,208 @@
+#include "channels/cti/cti_channel.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "channels/common/call_request.hpp"
+#include "channels/common/crypto.hpp"
+#include "channels/common/json_body.hpp"
+#include "channels/common/phone_number.hpp"
+#include "channels/common/settings_reader.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace ccd::channels::cti {
+
+using nlohmann::json;
+
+namespace {
+
+std::string digitsOf(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c >= '0' && c <= '9') out += c;
+    }
+    return out;
+}
+
+// The forms a number is compared in: its digits as sent, and the E.164 digits (country code
+// included), so that "+8613800138000", "8613800138000" and "013800138000" all match a table
+// written either way.
+std::vector<std::string> numberForms(const std::string& number, const std::string& region) {
+    std::vector<std::string> forms{digitsOf(number)};
+    if (auto e164 = toE164(number, region)) {
+        auto d = digitsOf(*e164);
+        if (d != forms[0]) forms.push_back(d);
+    }
+    return forms;
+}
+
+void addIfSet(json& j, const char* key, const std::optional<std::string>& v) {
+    if (v) j[key] = *v;
+}
+
+}  // namespace
+
+std::string callerIdFor(const CtiSettings& s, const std::string& number) {
+    auto forms = numberForms(number, s.default_region);
+    for (const auto& rule : s.outbound_caller_ids) {
+        if (!rule.dest.empty() && rule.dest.back() == '*') continue;
+        auto dest = digitsOf(rule.dest);
+        if (std::find(forms.begin(), forms.end(), dest) != forms.end()) return rule.caller_id;
+    }
+    const CallerIdRule* best = nullptr;
+    std::size_t best_len = 0;
+    for (const auto& rule : s.outbound_caller_ids) {
+        if (rule.dest.empty() || rule.dest.back() != '*') continue;
+        auto prefix = digitsOf(rule.dest);
+        for (const auto& f : forms) {
+            if (f.compare(0, prefix.size(), prefix) == 0 && (!best || prefix.size() > best_len)) {
+                best = &rule;
+                best_len = prefix.size();
+            }
+        }
+    }
+    return best ? best->caller_id : s.default_caller_id;
+}
+
+ParseOutcome CtiInbound::parse(const WebRequest& request, const ParseContext& context) const {
+    // /webhooks/cti/<instance>/<token>: the token is the URL's last segment.
+    std::string_view path = request.path();
+    auto slash = path.rfind('/');
+    std::string_view token = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    if (!constantTimeEquals(token, token_))
+        return ParseOutcome::reject(401, "unauthorized",
+                                    "the token at the end of the URL is wrong or missing");
+    CallFields f;
+    if (auto bad = readCallFields(request, true, f)) return ParseOutcome::reject(*bad);
+
+    auto event = f.get("event");
+    if (!event) return ParseOutcome::reject(422, "missing_field", "\"event\" is required", "event");
+    if (*event != "newCall" && *event != "answer" && *event != "hangup")
+        return ParseOutcome::reject(422, "invalid_field",
+                                    "\"event\" must be newCall, answer or hangup", "event");
+    auto direction = f.get("direction");
+    if (!direction)
+        return ParseOutcome::reject(422, "missing_field", "\"direction\" is required", "direction");
+    if (*direction != "in" && *direction != "out")
+        return ParseOutcome::reject(422, "invalid_field", "\"direction\" must be in or out",
+                                    "direction");
+    auto call_id = f.any({"callId", "call_id"});
+    if (!call_id)
+        return ParseOutcome::reject(422, "missing_field", "\"callId\" is required", "callId");
+    if (call_id->size() > 200)
+        return ParseOutcome::reject(422, "invalid_field", "\"callId\" is longer than 200 bytes",
+                                    "callId");
+    auto from = f.get("from");
+    auto to = f.get("to");
+    const bool in = *direction == "in";
+    // The customer's side of the call: the caller of an inbound call, the callee of an outbound.
+    auto customer_raw = in ? from : to;
+    if (*event == "newCall" && !customer_raw)
+        return ParseOutcome::reject(422, "missing_field",
+                                    in ? "\"from\" is required" : "\"to\" is required",
+                                    in ? "from" : "to");
+    const std::string customer = callerAddress(customer_raw.value_or(""), s_.default_region);
+
+    json data{{"direction", *direction}};
+    addIfSet(data, "from", from);
+    addIfSet(data, "to", to);
+    if (!customer.empty()) data["customer"] = customer;
+    addIfSet(data, "user", f.joined("user"));
+    addIfSet(data, "queue", f.get("queue"));
+    addIfSet(data, "answering_number", f.get("answeringNumber"));
+    addIfSet(data, "cause", f.get("cause"));
+
+    ParseOutcome out;
+    if (*event == "answer") {
+        out.calls.push_back(callEvent(*call_id, "call.answered", data, context.now));
+        return out;
+    }
+    if (*event == "hangup") {
+        out.calls.push_back(callEvent(*call_id, "call.hangup", data, context.now));
+        return out;
+    }
+    if (!in) {
+        // An outbound call an agent placed: the phone system asks which caller id to show.
+        // Zammad answers {} when no caller id is configured for the number.
+        auto caller_id = callerIdFor(s_, *to);
+        json answer = json::object();
+        if (!caller_id.empty()) {
+            answer = {{"action", "dial"}, {"number", *to}, {"caller_id", caller_id}};
+            data["caller_id"] = caller_id;
+        }
+        out.calls.push_back(callEvent(*call_id, "call.outbound", data, context.now));
+        out.stored_answer = WebResponse::json(200, dumpJson(answer));
+        return out;
+    }
+    if (std::find(s_.blocked_callers.begin(), s_.blocked_callers.end(), customer) !=
+        s_.blocked_callers.end()) {
+        out.calls.push_back(callEvent(*call_id, "call.rejected", data, context.now));
+        out.stored_answer = WebResponse::json(200, R"({"action":"reject","reason":"busy"})");
+        return out;
+    }
+    if (customer.empty())
+        return ParseOutcome::reject(422, "invalid_field", "\"from\" holds no number", "from");
+    out.messages.push_back(newCallMessage(*call_id, customer, context.now));
+    out.calls.push_back(callEvent(*call_id, "call.ringing", data, context.now));
+    return out;
+}
+
+std::string decisionJson(const CallDecision& d) {
+    json j = json::object();
+    switch (d.kind) {
+        case CallDecision::Kind::Ring: break;
+        case CallDecision::Kind::Dial:
+            j = {{"action", "dial"}, {"target", d.target}, {"agent", d.agent}};
+            break;
+        case CallDecision::Kind::Queue:
+            j = {{"action", "queue"}, {"queue", d.queue}, {"announcement", d.speech}};
+            if (!d.language.empty()) j["language"] = d.language;
+            break;
+        case CallDecision::Kind::Voicemail:
+            j = {{"action", "voicemail"}, {"prompt", d.speech}};
+            if (!d.language.empty()) j["language"] = d.language;
+            break;
+    }
+    return dumpJson(j);
+}
+
+WebResponse CtiInbound::answer(const IntakeReceipt& receipt) const {
+    for (const auto& m : receipt.messages) {
+        if (m.call) return WebResponse::json(200, decisionJson(*m.call));
+    }
+    return WebResponse::json(200, "{}");
+}
+
+ChannelKindInfo kindInfo() {
+    return makeKindInfo<CtiSettings, CtiInbound, CallOutbound>(
+        "cti", routing::ChannelKind::Voice,
+        {"token", "blocked_callers", "outbound_caller_ids", "default_caller_id", "default_region"},
+        [](const config::NodeRef& item, CtiSettings& s) {
+            s.token = requiredSecret(item["token"]);
+            if (!s.token.empty() && s.token.reveal().size() < 16)
+                item["token"].error("use a token of at least 16 characters");
+            s.default_region = readPhoneRegion(item["default_region"]);
+            if (auto list = item["blocked_callers"].stringList()) {
+                for (const auto& n : *list) s.blocked_callers.push_back(callerAddress(n, s.default_region));
+            }
+            auto table = item["outbound_caller_ids"];
+            if (table.expectSequence()) {
+                for (const auto& row : table.items()) {
+                    if (!row.expectMap({"dest", "caller_id"})) continue;
+                    CallerIdRule r;
+                    if (row["dest"].require()) r.dest = row["dest"].nonEmptyString().value_or("");
+                    if (row["caller_id"].require())
+                        r.caller_id = row["caller_id"].nonEmptyString().value_or("");
+                    auto digits = r.dest.empty() || r.dest.back() != '*' ? r.dest
+                                                                         : r.dest.substr(0, r.dest.size() - 1);
+                    if (!r.dest.empty() && digitsOf(digits).empty())
+                        row["dest"].error("expected a number or a prefix ending in *");
+                    s.outbound_caller_ids.push_back(std::move(r));
+                }
+            }
+            s.default_caller_id = item["default_caller_id"].string().value_or("");
+        });
+}
+
+}  // namespace ccd::channels::cti

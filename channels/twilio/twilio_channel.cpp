@@ -1,0 +1,199 @@
+#include "channels/twilio/twilio_channel.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+
+#include "channels/common/call_request.hpp"
+#include "channels/common/json_body.hpp"
+#include "channels/common/settings_reader.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace ccd::channels::twilio {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 8> kStatuses{
+    "queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"};
+
+constexpr std::string_view kEmptyTwiml =
+    R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
+
+WebResponse twiml(std::string body) {
+    WebResponse r;
+    r.content_type = "text/xml; charset=utf-8";
+    r.body = std::move(body);
+    return r;
+}
+
+std::string xmlEscape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string say(const CallDecision& d) {
+    if (d.speech.empty()) return {};
+    std::string lang = d.language.empty() ? "" : " language=\"" + xmlEscape(d.language) + "\"";
+    return "<Say" + lang + ">" + xmlEscape(d.speech) + "</Say>";
+}
+
+// The step a status callback reports, in the words the CTI dialect's call log uses.
+std::string statusEventType(std::string_view status) {
+    if (status == "ringing" || status == "queued") return "call.ringing";
+    if (status == "in-progress") return "call.answered";
+    return "call.hangup";  // completed, busy, failed, no-answer, canceled
+}
+
+}  // namespace
+
+std::string decisionTwiml(const CallDecision& d, const std::string& fallback_queue,
+                          const std::string& action_url) {
+    std::string body = R"(<?xml version="1.0" encoding="UTF-8"?><Response>)";
+    switch (d.kind) {
+        case CallDecision::Kind::Ring:
+            body += "<Enqueue>" + xmlEscape(fallback_queue) + "</Enqueue>";
+            break;
+        case CallDecision::Kind::Dial:
+            body += "<Dial><Sip>" + xmlEscape(d.target) + "</Sip></Dial>";
+            break;
+        case CallDecision::Kind::Queue:
+            body += say(d) + "<Enqueue>" + xmlEscape(d.queue) + "</Enqueue>";
+            break;
+        case CallDecision::Kind::Voicemail:
+            body += say(d) + "<Record transcribe=\"true\" transcribeCallback=\"" +
+                    xmlEscape(action_url) + "\" maxLength=\"120\" playBeep=\"true\"/>";
+            break;
+    }
+    return body + "</Response>";
+}
+
+ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext& context) const {
+    CallFields f;
+    if (auto bad = readCallFields(request, false, f)) return ParseOutcome::reject(*bad);
+    std::string url = s_.public_url;
+    if (!request.query().empty()) url.append("?").append(request.query());
+    if (!validSignature(token_, url, f.pairs, request.header("X-Twilio-Signature")))
+        return ParseOutcome::reject(403, "forbidden",
+                                    "X-Twilio-Signature does not match the URL and parameters");
+    auto account = f.get("AccountSid");
+    if (!s_.account_sid.empty() && account != s_.account_sid)
+        return ParseOutcome::reject(403, "forbidden", "AccountSid is not this instance's account",
+                                    "AccountSid");
+    auto sid = f.get("CallSid");
+    if (!sid) return ParseOutcome::reject(422, "missing_field", "\"CallSid\" is required", "CallSid");
+    if (sid->size() > 200)
+        return ParseOutcome::reject(422, "invalid_field", "\"CallSid\" is longer than 200 bytes",
+                                    "CallSid");
+    auto status = f.get("CallStatus");
+    if (!status)
+        return ParseOutcome::reject(422, "missing_field", "\"CallStatus\" is required",
+                                    "CallStatus");
+    if (std::find(kStatuses.begin(), kStatuses.end(), *status) == kStatuses.end())
+        return ParseOutcome::reject(422, "invalid_field",
+                                    "\"CallStatus\" is not one of Twilio's call statuses",
+                                    "CallStatus");
+    auto direction = f.get("Direction").value_or("inbound");
+    if (direction != "inbound" && direction != "outbound-api" && direction != "outbound-dial")
+        return ParseOutcome::reject(422, "invalid_field",
+                                    "\"Direction\" must be inbound, outbound-api or outbound-dial",
+                                    "Direction");
+    const bool in = direction == "inbound";
+    auto from = f.get("From");
+    auto to = f.get("To");
+    auto customer_raw = in ? from : to;
+    const std::string customer = callerAddress(customer_raw.value_or(""), s_.default_region);
+
+    json data{{"direction", in ? "in" : "out"}, {"status", *status}};
+    if (from) data["from"] = *from;
+    if (to) data["to"] = *to;
+    if (!customer.empty()) data["customer"] = customer;
+
+    ParseOutcome out;
+    out.stored_answer = twiml(std::string(kEmptyTwiml));
+    if (auto text = f.get("TranscriptionText")) {
+        // A voicemail's transcription: a message in the caller's conversation, classified like
+        // any other.
+        if (customer.empty())
+            return ParseOutcome::reject(422, "missing_field", "\"From\" is required", "From");
+        auto m = newCallMessage(*sid + ":transcription", customer, context.now);
+        m.text = *text;
+        out.messages.push_back(std::move(m));
+        data["text"] = *text;
+        if (auto rec = f.get("RecordingUrl")) data["recording_url"] = *rec;
+        out.calls.push_back(callEvent(*sid, "call.transcription", data, context.now));
+        return out;
+    }
+    if (auto rec = f.get("RecordingUrl")) {
+        data["recording_url"] = *rec;
+        if (auto d = f.get("RecordingDuration")) data["recording_duration"] = *d;
+        out.calls.push_back(callEvent(*sid, "call.recording", data, context.now));
+        return out;
+    }
+    if (auto digits = f.get("Digits")) {
+        data["digits"] = *digits;
+        out.calls.push_back(callEvent(*sid, "call.digits", data, context.now, "digits:" + *digits));
+        return out;
+    }
+    const bool callback = f.get("CallbackSource").has_value();
+    if (in && !callback && (*status == "ringing" || *status == "queued")) {
+        // The call's first request: ccd's routing decides what Twilio does with it.
+        if (customer.empty())
+            return ParseOutcome::reject(422, "missing_field", "\"From\" is required", "From");
+        out.stored_answer.reset();
+        out.messages.push_back(newCallMessage(*sid, customer, context.now));
+        out.calls.push_back(callEvent(*sid, "call.ringing", data, context.now));
+        return out;
+    }
+    if (auto d = f.get("CallDuration")) data["duration"] = *d;
+    if (statusEventType(*status) == "call.hangup") data["cause"] = *status;
+    out.calls.push_back(
+        callEvent(*sid, statusEventType(*status), data, context.now, "status:" + *status));
+    return out;
+}
+
+WebResponse TwilioInbound::answer(const IntakeReceipt& receipt) const {
+    CallDecision ring;
+    const CallDecision* d = &ring;
+    for (const auto& m : receipt.messages) {
+        if (m.call) d = &*m.call;
+    }
+    return twiml(decisionTwiml(*d, s_.queue_name.empty() ? s_.name : s_.queue_name, s_.public_url));
+}
+
+ChannelKindInfo kindInfo() {
+    return makeKindInfo<TwilioSettings, TwilioInbound, CallOutbound>(
+        "twilio", routing::ChannelKind::Voice,
+        {"account_sid", "auth_token", "api_base", "public_url", "default_region", "queue_name"},
+        [](const config::NodeRef& item, TwilioSettings& s) {
+            if (item["account_sid"].require())
+                s.account_sid = item["account_sid"].nonEmptyString().value_or("");
+            if (!s.account_sid.empty() && s.account_sid.rfind("AC", 0) != 0)
+                item["account_sid"].error("a Twilio account SID starts with AC");
+            s.auth_token = requiredSecret(item["auth_token"]);
+            s.api_base = baseUrl(item["api_base"], s.api_base);
+            // Kept exactly as written (a trailing slash too): the signature covers it.
+            if (item["public_url"].require()) {
+                s.public_url = item["public_url"].nonEmptyString().value_or("");
+                if (!s.public_url.empty() && s.public_url.rfind("http://", 0) != 0 &&
+                    s.public_url.rfind("https://", 0) != 0)
+                    item["public_url"].error("expected the http:// or https:// URL Twilio calls");
+            }
+            s.default_region = readPhoneRegion(item["default_region"]);
+            s.queue_name = item["queue_name"].string().value_or("");
+        });
+}
+
+}  // namespace ccd::channels::twilio

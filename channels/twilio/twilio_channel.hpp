@@ -1,0 +1,63 @@
+#pragma once
+// Twilio-compatible programmable voice (`type: twilio`): Twilio posts a call's webhooks
+// (form-encoded: CallSid, AccountSid, From, To, CallStatus, Direction, Digits, RecordingUrl,
+// TranscriptionText, ...) to /webhooks/twilio/<instance>, signed with X-Twilio-Signature, and
+// ccd answers TwiML: <Dial><Sip> to the agent it chose, <Say> + <Enqueue> with the queue's
+// announcement, <Say> + <Record transcribe="true"> for a voicemail. Status callbacks (ringing,
+// in-progress, completed, busy, no-answer, failed, canceled) are recorded on the call.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "channels/channel.hpp"
+#include "channels/channel_settings.hpp"
+#include "channels/registry.hpp"
+#include "config/secret.hpp"
+
+namespace ccd::channels::twilio {
+
+/// `type: twilio` settings.
+struct TwilioSettings : ChannelSettings {
+    std::string account_sid;   ///< "AC...": requests for another account are refused
+    config::Secret auth_token; ///< signs Twilio's requests
+    std::string api_base = "https://api.twilio.com";
+    /// The address Twilio calls for this instance (ccd may sit behind a proxy): what the
+    /// signature covers, followed by the query string as received.
+    std::string public_url;
+    std::string default_region = "CN";
+    std::string queue_name;  ///< <Enqueue> when ccd has no routing decision; default: the name
+};
+
+/// Twilio's signature: base64 HMAC-SHA1(auth_token, url + every parameter's name and value,
+/// sorted by name, then value).
+std::string signature(std::string_view auth_token, std::string_view url,
+                      std::vector<std::pair<std::string, std::string>> params);
+
+/// Whether `header` is the signature of `url` and `params`, with the URL as given, without its
+/// port, and with the scheme's default port added, as Twilio's own validators try.
+bool validSignature(std::string_view auth_token, std::string_view url,
+                    const std::vector<std::pair<std::string, std::string>>& params,
+                    std::string_view header);
+
+/// TwiML for a routing decision; `fallback_queue` for Ring, `action_url` where a recording's
+/// transcription is posted.
+std::string decisionTwiml(const CallDecision& decision, const std::string& fallback_queue,
+                          const std::string& action_url);
+
+/// The inbound side.
+class TwilioInbound final : public InboundChannel {
+public:
+    explicit TwilioInbound(const TwilioSettings& s) : s_(s), token_(s.auth_token.reveal()) {}
+    ParseOutcome parse(const WebRequest& request, const ParseContext& context) const override;
+    WebResponse answer(const IntakeReceipt& receipt) const override;
+
+private:
+    TwilioSettings s_;
+    std::string token_;
+};
+
+/// The registry entry.
+ChannelKindInfo kindInfo();
+
+}  // namespace ccd::channels::twilio

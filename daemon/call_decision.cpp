@@ -1,0 +1,86 @@
+#include "daemon/call_decision.hpp"
+
+#include <algorithm>
+
+#include "templates/catalog.hpp"
+
+namespace ccd::daemon {
+
+namespace {
+
+using channels::CallDecision;
+
+std::string timeZoneOf(const routing::Engine& engine) {
+    const auto& cfg = engine.config();
+    auto it = cfg.calendars.find(cfg.defaults.calendar);
+    return it == cfg.calendars.end() ? std::string("UTC") : it->second.time_zone;
+}
+
+std::string speech(const templates::Catalog* catalog, const std::string& id,
+                   const std::string& locale, const templates::Vars& vars,
+                   const std::string& tz) {
+    if (!catalog) return {};
+    auto r = catalog->render(id, locale, templates::Variant::Speech, vars, tz);
+    return r.ok() ? r.value->text : std::string();
+}
+
+}  // namespace
+
+std::string speechLanguage(const std::string& locale) {
+    if (locale.rfind("zh-Hant", 0) == 0 || locale == "zh-TW" || locale == "zh-HK") return "zh-TW";
+    if (locale.rfind("zh", 0) == 0) return "zh-CN";
+    return "en-US";
+}
+
+CallDecision decideCall(const routing::Engine& engine, const templates::Catalog* catalog,
+                        std::int64_t conversation, const std::vector<routing::Action>& actions,
+                        const SipDirectory& sip_of, routing::TimePoint now) {
+    CallDecision d;
+    auto snap = engine.conversation(conversation);
+    const std::string locale = snap ? snap->locale : std::string("en");
+    d.language = speechLanguage(locale);
+    const std::string tz = timeZoneOf(engine);
+
+    // Outside business hours nobody answers: a voicemail.
+    if (auto next = engine.nextOpening(now); next && *next > now) {
+        d.kind = CallDecision::Kind::Voicemail;
+        d.speech = speech(catalog, "voicemail_prompt", locale, {{"next_opening", *next}}, tz);
+        return d;
+    }
+    std::optional<std::string> offered;
+    const routing::Queued* queued = nullptr;
+    for (const auto& a : actions) {
+        if (const auto* o = std::get_if<routing::OfferMade>(&a); o && o->conversation_id == conversation)
+            offered = o->agent;
+        if (const auto* q = std::get_if<routing::Queued>(&a); q && q->conversation_id == conversation)
+            queued = q;
+    }
+    // A caller who joined a conversation already offered to or held by an agent goes to them.
+    if (!offered && snap && snap->agent && (snap->stage == "assigned" || snap->stage == "offered"))
+        offered = snap->agent;
+    if (offered) {
+        if (auto sip = sip_of(*offered); !sip.empty()) {
+            d.kind = CallDecision::Kind::Dial;
+            d.agent = *offered;
+            d.target = sip;
+            return d;
+        }
+    }
+    if (queued) {
+        d.kind = CallDecision::Kind::Queue;
+        d.queue = queued->queue;
+        auto position = std::max<std::size_t>(1, queued->position);
+        // Until the queue has handle times, a few minutes per caller ahead.
+        auto wait = engine.estimatedWait(queued->queue, position, now)
+                        .value_or(std::chrono::minutes(3) * static_cast<std::int64_t>(position));
+        auto minutes = std::chrono::duration_cast<std::chrono::minutes>(wait + std::chrono::seconds(59));
+        d.speech = speech(catalog, "voice_queue_announcement", locale,
+                          {{"queue_position", static_cast<std::int64_t>(position)},
+                           {"estimated_wait_minutes", static_cast<std::int64_t>(minutes.count())}},
+                          tz);
+        return d;
+    }
+    return d;  // Ring: the phone system's own queue
+}
+
+}  // namespace ccd::daemon
