@@ -203,7 +203,8 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         std::vector<std::size_t> fresh;
         for (std::size_t i = 0; i < result.messages.size(); ++i) {
             const auto& m = result.messages[i];
-            receipt->messages.push_back({m.message_id, m.conversation_id, m.duplicate, m.conflict});
+            receipt->messages.push_back(
+                {m.message_id, m.conversation_id, m.duplicate, m.conflict, std::nullopt});
             if (!m.duplicate) fresh.push_back(i);
         }
         stored.at(inst->name()).fetch_add(static_cast<std::int64_t>(fresh.size()));

@@ -102,6 +102,8 @@ bool Engine::Impl::mayAutoReply(std::int64_t contact, TimePoint now) {
 void Engine::Impl::autoReply(std::vector<Action>& out, Conv& c, std::int64_t in_reply_to,
                              const std::string& tpl, const std::string& reason, TimePoint now) {
     if (tpl.empty() || tpl == "none") return;
+    // A phone call takes no written reply (nor survey): the phone system speaks the decision.
+    if (c.snap.channel == ChannelKind::Voice) return;
     if (!mayAutoReply(c.snap.contact_id, now)) return;
     auto_replies[c.snap.contact_id].push_back(now);
     out.push_back(AutoReply{c.snap.id, in_reply_to, tpl, reason, c.snap.locale});

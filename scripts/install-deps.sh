@@ -22,6 +22,7 @@ build_pkgs=(
 test_pkgs=(
   sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
   chromium dovecot-imapd python3-aiosmtpd openssl
+  kamailio kamailio-utils-modules kamailio-json-modules
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -43,6 +43,10 @@ target_include_directories(voice_daemon_itest PRIVATE ${CCD_ROOT})
 target_compile_definitions(voice_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
 add_dependencies(voice_daemon_itest ccd)
 set_tests_properties(voice_daemon_itest PROPERTIES TIMEOUT 120)
+# The same through a real phone system: Kamailio relays SIP calls as ccd's CTI answers say.
+add_test(NAME voice_kamailio_e2e
+  COMMAND python3 ${CCD_ROOT}/tests/e2e/voice_kamailio_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} calls)
+set_tests_properties(voice_kamailio_e2e PROPERTIES LABELS e2e TIMEOUT 120)
 
 # The outbox across kill -9: 1,000 replies pending, every one delivered after the restart, no
 # more duplicates than sends in flight at the kill.

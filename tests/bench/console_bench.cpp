@@ -4,10 +4,17 @@
 // a websocket `typing` command to its `ack` on the same server and connections. Also reports the
 // daemon's resident memory per idle authenticated agent connection.
 //
+// With --cti PATH (tests/bench/console with VOICE=1) it is the phone benchmark instead: new
+// calls posted to a CTI webhook at the rate, each answered by the routing decision (dial the
+// agent's SIP address, or queue), timed from the write to the answer; interleaved at the same
+// rate, the reference: a `hangup` of another call on the same webhook, which is parsed, stored
+// and answered {} without a routing decision.
+//
 // Started by tests/bench/console, which prepares the daemon; run by hand:
 //   console_bench --http 127.0.0.1:P --ws 127.0.0.1:Q --pid PID --password PW
 //                 [--agents 500] [--prefix a] [--rate 1000] [--duration 10]
 //                 [--http-connections 64] [--typing-rate 200] [--supervisor NAME]
+//                 [--cti /webhooks/cti/INSTANCE/TOKEN]
 //
 // One thread, one io_context: every timestamp is taken when a completion handler starts, so
 // the client's own scheduling delay is in both the offer figures and the typing reference.
@@ -69,6 +76,7 @@ struct Options {
     int idle_typings = 1000;
     double drain = 10;
     std::string supervisor;  // also connect this account and subscribe to the board
+    std::string cti;         // post CTI newCall events to this path (the phone benchmark)
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -76,7 +84,7 @@ struct Options {
               << "usage: console_bench --http HOST:PORT --ws HOST:PORT --pid PID --password PW\n"
                  "         [--agents 500] [--prefix a] [--rate 1000] [--duration 10]\n"
                  "         [--http-connections 64] [--typing-rate 200] [--idle-typings 1000]\n"
-                 "         [--drain 10] [--supervisor NAME]\n";
+                 "         [--drain 10] [--supervisor NAME] [--cti PATH]\n";
     std::exit(2);
 }
 
@@ -107,6 +115,7 @@ Options parseOptions(int argc, char** argv) {
             else if (a == "--idle-typings") o.idle_typings = std::stoi(v);
             else if (a == "--drain") o.drain = std::stod(v);
             else if (a == "--supervisor") o.supervisor = v;
+            else if (a == "--cti") o.cti = v;
             else usage("unknown option " + a);
         } catch (const std::logic_error&) {
             usage("bad value for " + a + ": " + v);
@@ -245,6 +254,8 @@ struct MessageRec {
     Clock::time_point scheduled{}, sent{}, answered{};
     std::int64_t conversation_id = 0;
     int status = 0;
+    bool reference = false;  // --cti: the hangup of another call, not a new call
+    std::string action;      // --cti: the decision ("dial", "queue", ...; "none" for {})
 };
 
 class Bench {
@@ -274,6 +285,8 @@ private:
     void typingTick();
     void sendTyping(Agent& a);
     void report();
+    void reportCalls();
+    std::string ctiForm(std::size_t i) const;
 
     Options opt_;
     asio::io_context ioc_;
@@ -502,14 +515,20 @@ void Bench::post(HttpConn& c, std::size_t i) {
     c.msg = i;
     auto& m = msgs_[i];
     auto n = std::to_string(i);
-    json body{{"from", {{"id", "bench-" + run_id_ + "-" + n}, {"name", "Customer " + n}}},
-              {"text", kTexts[i % kTextCount]},
-              {"external_id", "bench-" + run_id_ + "-" + n}};
-    c.req = http::request<http::string_body>{http::verb::post, "/v1/messages", 11};
+    if (opt_.cti.empty()) {
+        json body{{"from", {{"id", "bench-" + run_id_ + "-" + n}, {"name", "Customer " + n}}},
+                  {"text", kTexts[i % kTextCount]},
+                  {"external_id", "bench-" + run_id_ + "-" + n}};
+        c.req = http::request<http::string_body>{http::verb::post, "/v1/messages", 11};
+        c.req.set(http::field::content_type, "application/json");
+        c.req.body() = body.dump();
+    } else {
+        c.req = http::request<http::string_body>{http::verb::post, opt_.cti, 11};
+        c.req.set(http::field::content_type, "application/x-www-form-urlencoded");
+        c.req.body() = ctiForm(i);
+    }
     c.req.set(http::field::host, opt_.http_host);
-    c.req.set(http::field::content_type, "application/json");
     c.req.keep_alive(true);
-    c.req.body() = body.dump();
     c.req.prepare_payload();
     m.sent = Clock::now();
     http::async_write(c.stream, c.req, [this, &c](beast::error_code ec, std::size_t) {
@@ -527,6 +546,9 @@ void Bench::post(HttpConn& c, std::size_t i) {
                 auto j = json::parse(res.body(), nullptr, false);
                 if (!j.is_discarded())
                     rec.conversation_id = j.value("conversation_id", std::int64_t{0});
+            } else if (rec.status == 200 && !opt_.cti.empty()) {
+                auto j = json::parse(res.body(), nullptr, false);
+                rec.action = j.is_object() ? j.value("action", "none") : "unparsable";
             } else {
                 ++errors_["http_" + std::to_string(rec.status)];
             }
@@ -568,12 +590,16 @@ void Bench::startLoad() {
         c->stream.socket().set_option(tcp::no_delay(true));
         conns_.push_back(std::move(c));
     }
-    total_ = static_cast<std::size_t>(opt_.rate * opt_.duration);
+    // The phone benchmark interleaves a reference request with each new call.
+    const double per_second = opt_.cti.empty() ? opt_.rate : 2 * opt_.rate;
+    total_ = static_cast<std::size_t>(per_second * opt_.duration);
     msgs_.resize(total_);
     load_start_ = Clock::now() + std::chrono::milliseconds(100);
-    for (std::size_t i = 0; i < total_; ++i)
+    for (std::size_t i = 0; i < total_; ++i) {
         msgs_[i].scheduled = load_start_ + std::chrono::duration_cast<Clock::duration>(
-                                               std::chrono::duration<double>(i / opt_.rate));
+                                               std::chrono::duration<double>(i / per_second));
+        msgs_[i].reference = !opt_.cti.empty() && i % 2 == 1;
+    }
     load_running_ = true;
     typing_under_load_ = true;
     cpu_load_start_ = cpuSeconds(opt_.pid);
@@ -633,7 +659,65 @@ int Bench::run() {
     return 0;
 }
 
+std::string Bench::ctiForm(std::size_t i) const {
+    // Every new call from a caller of its own (a Chinese mobile number), a call id per run.
+    char number[32];
+    std::snprintf(number, sizeof number, "139%08zu", i / 2);
+    std::string call = run_id_ + "-" + std::to_string(i);
+    if (msgs_[i].reference)
+        return "event=hangup&direction=in&from=13800000000&to=4008001234&callId=ref-" + call +
+               "&cause=normalClearing";
+    return std::string("event=newCall&direction=in&from=") + number + "&to=4008001234&callId=" +
+           call;
+}
+
+void Bench::reportCalls() {
+    std::vector<double> call_ms, ref_ms, lag_ms;
+    std::map<std::string, std::size_t> actions;
+    for (const auto& m : msgs_) {
+        lag_ms.push_back(Ms(m.sent - m.scheduled).count());
+        if (m.status != 200) continue;
+        (m.reference ? ref_ms : call_ms).push_back(Ms(m.answered - m.sent).count());
+        if (!m.reference) ++actions[m.action];
+    }
+    auto call = summarize(call_ms);
+    auto ref = summarize(ref_ms);
+    auto lag = summarize(lag_ms);
+    std::printf("\nagents: %d connected, logins %.1f s, websockets + presence %.2f s\n",
+                opt_.agents, login_seconds_, connect_seconds_);
+    std::printf("calls: %zu new calls at %.0f/s + %zu reference hangups for %.0f s over %d "
+                "keep-alive connections; send lag behind schedule p99 %.2f ms\n",
+                call_ms.size(), opt_.rate, ref_ms.size(), opt_.duration, opt_.http_connections,
+                lag.p99);
+    std::printf("decisions:");
+    for (const auto& [action, n] : actions) std::printf(" %s=%zu", action.c_str(), n);
+    std::printf("; offers %zu, accepted %zu, resolved %zu\n", offer_frames_, accepted_,
+                resolved_);
+    if (cpu_load_start_ >= 0 && cpu_load_end_ >= 0) {
+        double cpu = cpu_load_end_ - cpu_load_start_;
+        double wall = std::chrono::duration<double>(load_end_ - load_start_).count();
+        std::printf("ccd CPU during the load: %.1f s in %.1f s (%.2f cores)\n", cpu, wall,
+                    cpu / wall);
+    }
+    if (!errors_.empty()) {
+        std::printf("errors:");
+        for (const auto& [code, n] : errors_) std::printf(" %s=%zu", code.c_str(), n);
+        std::printf("\n");
+    }
+    std::printf("\n  %-34s %7s %8s %8s %8s %8s\n", "latency (ms)", "n", "p50", "p90", "p99",
+                "max");
+    printRow("newCall -> routing decision", call);
+    printRow("hangup -> {} (reference)", ref);
+    std::printf("\ntarget p99 newCall -> decision <= 20 ms: %s (p99 %.2f ms)\n",
+                call.n && call.p99 <= 20.0 ? "met" : "NOT met", call.p99);
+    std::printf("RESULT call_p50=%.3f call_p90=%.3f call_p99=%.3f call_max=%.3f ref_p50=%.3f "
+                "ref_p99=%.3f calls=%zu\n",
+                call.p50, call.p90, call.p99, call.max, ref.p50, ref.p99, call_ms.size());
+    std::fflush(stdout);
+}
+
 void Bench::report() {
+    if (!opt_.cti.empty()) return reportCalls();
     std::vector<double> offer_ms, ack202_ms, ack202_sent_ms, lag_ms;
     std::size_t ok = 0, missing = 0, before_202 = 0;
     Clock::time_point last_answer = load_start_;

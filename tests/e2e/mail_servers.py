@@ -1,4 +1,5 @@
-"""Real mail servers for the email end-to-end tests, started on loopback ports as an unprivileged
+"""Real servers for the end-to-end tests (email's, and the voice test's ccd and console client),
+started on loopback ports as an unprivileged
 user: dovecot (IMAP, passwd-file users, Maildirs; optionally TLS, a reduced CAPABILITY and a raw
 log of the IMAP traffic) and aiosmtpd (SMTP into a Maildir; optionally SMTPS or STARTTLS), the
 real ccd with an email configuration, a minimal console websocket client, the mail to deliver,

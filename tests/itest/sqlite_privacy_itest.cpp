@@ -361,3 +361,46 @@ BOOST_AUTO_TEST_CASE(retention_erases_idle_contacts_without_open_conversations) 
     BOOST_TEST(f.text("SELECT body FROM messages WHERE id = " + std::to_string(busy.message_id)) ==
                "still talking");
 }
+
+BOOST_AUTO_TEST_CASE(a_calls_recording_and_transcription_expire_and_erasure_clears_its_numbers) {
+    Fixture f;
+    auto call = f.ingest("pbx", "+8613800138000", "(new call)");
+    auto conv = std::to_string(call.conversation_id);
+    f.close(call.conversation_id);
+    f.exec("INSERT INTO events (conversation_id, type, data, created_at) VALUES"
+           " (" + conv + ", 'call.ringing', '{\"from\":\"013800138000\",\"customer\":"
+           "\"+8613800138000\"}', 1000),"
+           " (" + conv + ", 'call.recording', '{\"recording_url\":\"https://r/1\"}', 1000),"
+           " (" + conv + ", 'call.transcription', '{\"text\":\"my printer\",\"recording_url\":"
+           "\"https://r/1\"}', 1000),"
+           " (" + conv + ", 'call.recording', '{\"recording_url\":\"https://r/2\"}', 50000),"
+           " (" + conv + ", 'transfer', '{\"from\":\"alice\"}', 1000)");
+
+    store::RetentionRequest r;
+    r.now_ms = 60000;
+    r.defaults.recordings = 10000;
+    r.defaults.message_text = 10000;
+    r.batch = 2;
+    auto done = f.retain(r);
+    BOOST_TEST(done.recordings == 2u);      // the old recording and the transcribed one
+    BOOST_TEST(done.message_texts == 1u);   // the transcription (the call's message is new)
+    BOOST_TEST(f.count("SELECT count(*) FROM events WHERE data LIKE '%https://r/1%'") == 0);
+    BOOST_TEST(f.count("SELECT count(*) FROM events WHERE data LIKE '%https://r/2%'") == 1);
+    BOOST_TEST(f.text("SELECT json_extract(data, '$.text') FROM events WHERE type ="
+                      " 'call.transcription'") == "[expired]");
+    auto again = f.retain(r);
+    BOOST_TEST(again.recordings == 0u);
+    BOOST_TEST(again.message_texts == 0u);
+
+    // Erasure: the call steps lose the numbers; other events keep what is not personal.
+    f.putContact("C-caller", "+8613800138000");
+    BOOST_TEST(f.text("SELECT json_extract(data, '$.customer') FROM events WHERE type ="
+                      " 'call.ringing'") == "+8613800138000");
+    auto erased = sync<std::optional<store::ErasureResult>>(
+        [&](auto done) { f.store.eraseContact("C-caller", entry(2000, "root", "contact.erase", "C-caller"), done); });
+    BOOST_REQUIRE(erased);
+    BOOST_TEST(erased->counts.events == 3u);  // ringing, transcription, the newer recording
+    BOOST_TEST(f.count("SELECT count(*) FROM events WHERE data LIKE '%13800138000%'") == 0);
+    BOOST_TEST(f.text("SELECT json_extract(data, '$.from') FROM events WHERE type = 'transfer'") ==
+               "alice");
+}

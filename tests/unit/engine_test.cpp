@@ -508,7 +508,9 @@ BOOST_AUTO_TEST_CASE(a_call_gets_no_written_reply_and_its_wait_follows_handle_ti
     BOOST_TEST(!e.estimatedWait(queue, 1, kOpen));  // no handle time yet
 
     e.handle(OfferAnswered{1, "alice", true}, kOpen + 5s);
-    e.handle(ResolveRequested{1, "alice", "done"}, kOpen + 5s + 4min);
+    auto resolved = e.handle(ResolveRequested{1, "alice", "done"}, kOpen + 5s + 4min);
+    BOOST_TEST(all<ConversationResolved>(resolved).size() == 1u);
+    BOOST_TEST(all<AutoReply>(resolved).empty());  // no written survey after a call either
     e.handle(message(2, 2, "", 2, ChannelKind::Voice), kOpen + 10min);
     e.handle(OfferAnswered{2, "alice", true}, kOpen + 10min);
     e.handle(ResolveRequested{2, "alice", "done"}, kOpen + 10min + 6min);

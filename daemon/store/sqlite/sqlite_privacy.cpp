@@ -19,6 +19,11 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 constexpr const char* kEventFreeText =
     "json_remove(data, '$.text', '$.note', '$.disposition', '$.comment', '$.subject',"
     " '$.address')";
+// A call's steps also carry the caller's number, recording and transcription.
+constexpr const char* kCallPersonal =
+    "json_remove(data, '$.text', '$.from', '$.to', '$.customer', '$.caller_id',"
+    " '$.answering_number', '$.number', '$.recording_url')";
+constexpr const char* kCallEvent = "type >= 'call.' AND type < 'call/'";
 
 std::vector<std::int64_t> ids(Connection& db, std::string_view sql, std::int64_t arg) {
     Statement s(db.handle(), sql);
@@ -143,6 +148,13 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
                         " WHERE conversation_id IS NULL AND json_extract(data, '$.address') IN"
                         " (SELECT address FROM contact_addresses WHERE contact_id = ?1)",
                     contact_id);
+    // So do a blocked caller's refused calls.
+    n.events += run(db,
+                    std::string("UPDATE events SET data = ") + kCallPersonal +
+                        " WHERE conversation_id IS NULL AND " + kCallEvent +
+                        " AND json_extract(data, '$.customer') IN"
+                        " (SELECT address FROM contact_addresses WHERE contact_id = ?1)",
+                    contact_id);
 
     MessageRedactor redactor(db);
     Statement messages(db.handle(),
@@ -191,7 +203,13 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
         n.outbox += static_cast<std::size_t>(db.changes());
         n.events += run(db,
                         std::string("UPDATE events SET data = ") + kEventFreeText +
-                            " WHERE conversation_id = ?1 AND data <> " + kEventFreeText,
+                            " WHERE conversation_id = ?1 AND NOT (" + kCallEvent +
+                            ") AND data <> " + kEventFreeText,
+                        conv);
+        n.events += run(db,
+                        std::string("UPDATE events SET data = ") + kCallPersonal +
+                            " WHERE conversation_id = ?1 AND " + kCallEvent + " AND data <> " +
+                            kCallPersonal,
                         conv);
         run(db,
             "UPDATE conversations SET channel_ref = NULL, reply_address = NULL WHERE id = ?1",

@@ -85,6 +85,55 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
         report.outbox += done.outbox;
     }
     cursor.after_id = to;
+    if (to >= cursor.last_id) next(cursor, Phase::Calls);
+}
+
+// Call steps (events) with ids in (after, after + batch] of closed conversations: a recording's
+// link goes with the recordings cut-off, a voicemail's transcription with the message text one.
+void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
+               RetentionReport& report) {
+    if (cursor.last_id < 0) cursor.last_id = maxId(db, "events");
+    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    Statement select(db.handle(),
+                     "SELECT e.id, coalesce(c.channel_instance, c.channel), e.created_at,"
+                     " json_extract(e.data, '$.recording_url') IS NOT NULL,"
+                     " coalesce(json_extract(e.data, '$.text'), ?3) IS NOT ?3 FROM events e JOIN"
+                     " conversations c ON c.id = e.conversation_id WHERE e.id > ?1 AND"
+                     " e.id <= ?2 AND e.type >= 'call.' AND e.type < 'call/' AND"
+                     " c.status = 'closed' AND (json_extract(e.data, '$.recording_url') IS NOT"
+                     " NULL OR coalesce(json_extract(e.data, '$.text'), ?3) IS NOT ?3)"
+                     " ORDER BY e.id");
+    select.bind(1, cursor.after_id).bind(2, to).bind(3, kExpiredMarker);
+    struct Row {
+        std::int64_t id;
+        bool recording, text;
+    };
+    std::vector<Row> rows;
+    while (select.step()) {
+        auto cut = cutoffsFor(r, select.columnText(1));
+        std::int64_t at = select.columnInt(2);
+        Row row{select.columnInt(0),
+                select.columnInt(3) != 0 && cut.recordings && at < *cut.recordings,
+                select.columnInt(4) != 0 && cut.message_text && at < *cut.message_text};
+        if (row.recording || row.text) rows.push_back(row);
+    }
+    select.reset();
+    if (!r.dry_run && !rows.empty()) {
+        Statement drop_recording(db.handle(),
+                                 "UPDATE events SET data = json_remove(data, '$.recording_url')"
+                                 " WHERE id = ?1");
+        Statement expire_text(db.handle(),
+                              "UPDATE events SET data = json_set(data, '$.text', ?2) WHERE id = ?1");
+        for (const auto& row : rows) {
+            if (row.recording) drop_recording.bind(1, row.id).run();
+            if (row.text) expire_text.bind(1, row.id).bind(2, kExpiredMarker).run();
+        }
+    }
+    for (const auto& row : rows) {
+        report.recordings += row.recording ? 1 : 0;
+        report.message_texts += row.text ? 1 : 0;
+    }
+    cursor.after_id = to;
     if (to >= cursor.last_id) next(cursor, Phase::Contacts);
 }
 
@@ -135,12 +184,15 @@ void auditStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
 void retentionStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                    RetentionReport& report) {
     // Skip the phases with nothing configured.
-    if (cursor.phase == Phase::Messages && !anyMessageCutoff(r)) next(cursor, Phase::Contacts);
+    if (cursor.phase == Phase::Messages && !anyMessageCutoff(r)) next(cursor, Phase::Calls);
+    if (cursor.phase == Phase::Calls && !anyMessageCutoff(r)) next(cursor, Phase::Contacts);
     if (cursor.phase == Phase::Contacts && !r.contacts) next(cursor, Phase::Audit);
     if (cursor.phase == Phase::Audit && !r.audit) next(cursor, Phase::Done);
     switch (cursor.phase) {
         case Phase::Messages:
             return messagesStep(db, r, cursor, report);
+        case Phase::Calls:
+            return callsStep(db, r, cursor, report);
         case Phase::Contacts:
             return contactsStep(db, r, cursor, report);
         case Phase::Audit:

@@ -15,9 +15,9 @@ namespace ccd::store::sqlite {
 
 /// Where a retention run stands between two batches.
 struct RetentionCursor {
-    enum class Phase { Messages, Contacts, Audit, Done };
+    enum class Phase { Messages, Calls, Contacts, Audit, Done };
     Phase phase = Phase::Messages;
-    std::int64_t after_id = 0;  ///< messages / contacts: the last id looked at
+    std::int64_t after_id = 0;  ///< messages / events / contacts: the last id looked at
     std::int64_t last_id = -1;  ///< the phase's highest id when it began; -1: not read yet
 };
 
