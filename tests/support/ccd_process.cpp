@@ -133,12 +133,14 @@ int runWithInput(const std::vector<std::string>& args, const std::string& input,
 
 HttpResult httpRequest(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body, const std::string& token,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    for (const auto& [name, value] : headers) req.set(name, value);
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
         req.body() = body;
@@ -172,6 +174,7 @@ HttpResult httpRequest(std::uint16_t port, const std::string& method, const std:
     }
     r.status = static_cast<int>(res.result_int());
     r.text = res.body();
+    r.content_type = std::string(res[http::field::content_type]);
     r.body = nlohmann::json::parse(r.text, nullptr, false);
     return r;
 }

@@ -43,13 +43,15 @@ struct HttpResult {
     int status = 0;
     nlohmann::json body;  ///< discarded when the body is not JSON
     std::string text;
+    std::string content_type;
 };
 
 /// One request to 127.0.0.1:`port` on a fresh connection; gives up after `timeout`. A body is
 /// sent as application/json; a token as `Authorization: Bearer`.
 HttpResult httpRequest(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body = {}, const std::string& token = {},
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 /// `ccd run --config FILE`, output to a log file. Not thread-safe.
 class CcdProcess {
