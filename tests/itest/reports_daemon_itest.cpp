@@ -135,6 +135,12 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(bad.body["reason"].get<std::string>().find("from") == 0u);
     BOOST_TEST(get("/v1/reports/nope?" + range, sam).status == 400);
 
+    // The live KPI families are on /metrics.
+    auto metrics = httpRequest(ccd.httpPort(), "GET", "/metrics");
+    BOOST_TEST(metrics.text.find("# TYPE ccd_first_response_seconds histogram") != std::string::npos);
+    BOOST_TEST(metrics.text.find("# TYPE ccd_sla_outcomes_total counter") != std::string::npos);
+    BOOST_TEST(metrics.text.find("ccd_ratings_total{score=\"1\"} 0") != std::string::npos);
+
     // The command line reads the database beside the running daemon.
     auto out = (dir.path() / "report.csv").string();
     auto from = isoAt(-std::chrono::hours(1)), to = isoAt(std::chrono::hours(1));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli_render.hpp"
+#include "daemon/reports/kpi_metrics.hpp"
 #include "daemon/reports/local_calendar.hpp"
 #include "daemon/reports/report_format.hpp"
 #include "daemon/routing_json.hpp"
@@ -411,4 +412,36 @@ BOOST_AUTO_TEST_CASE(local_midnights_across_daylight_saving) {
     BOOST_TEST(ny.weekday({2026, 3, 9}) == 0);  // Monday
     BOOST_TEST(reports::formatDate(ny.dateOf(ms("2026-03-09T03:59:59Z"))) == "2026-03-08");
     BOOST_CHECK_THROW(reports::LocalCalendar("Mars/Olympus"), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(kpi_metrics_count_first_responses_sla_outcomes_and_ratings) {
+    reports::KpiMetrics k;
+    routing::ConversationSnapshot s;
+    s.queue = "bill\"ing";
+    s.channel = routing::ChannelKind::Email;
+    s.opened_at = tp("2026-03-08T14:00:00Z");
+    using M = routing::Milestone;
+    k.observe(routing::MilestoneMet{3, M::FirstResponse, tp("2026-03-08T14:05:00Z"), false}, &s);
+    k.observe(routing::MilestoneMet{3, M::Plan, tp("2026-03-08T17:00:00Z"), true}, &s);  // late
+    k.observe(routing::SlaAlert{3, M::Plan, tp("2026-03-08T16:00:00Z"), true, {}}, nullptr);
+    k.observe(routing::SlaAlert{3, M::Plan, tp("2026-03-08T15:36:00Z"), false, {}}, nullptr);
+    k.observe(routing::RatingRecorded{3, 0, 4}, nullptr);
+    std::string out;
+    k.render(out);
+    const std::string labels = "queue=\"bill\\\"ing\",channel=\"email\"";
+    BOOST_TEST(out.find("# TYPE ccd_first_response_seconds histogram\n") != std::string::npos);
+    BOOST_TEST(out.find("ccd_first_response_seconds_bucket{" + labels + ",le=\"120\"} 0\n") !=
+               std::string::npos, out);
+    BOOST_TEST(out.find("ccd_first_response_seconds_bucket{" + labels + ",le=\"300\"} 1\n") !=
+               std::string::npos, out);
+    BOOST_TEST(out.find("ccd_first_response_seconds_sum{" + labels + "} 300\n") !=
+               std::string::npos, out);
+    BOOST_TEST(out.find("ccd_sla_outcomes_total{milestone=\"first_response\",outcome=\"met\"} 1\n") !=
+               std::string::npos, out);
+    BOOST_TEST(out.find("ccd_sla_outcomes_total{milestone=\"plan\",outcome=\"breached\"} 1\n") !=
+               std::string::npos, out);
+    BOOST_TEST(out.find("outcome=\"met\"} 1\nccd_sla_outcomes_total{milestone=\"plan\",outcome=\"met\"") ==
+               std::string::npos, out);  // a late plan is not met
+    BOOST_TEST(out.find("ccd_ratings_total{score=\"4\"} 1\n") != std::string::npos, out);
+    BOOST_TEST(out.find("ccd_ratings_total{score=\"5\"} 0\n") != std::string::npos, out);
 }
