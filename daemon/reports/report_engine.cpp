@@ -58,7 +58,7 @@ struct Conversation {
 
 // The WHERE clause shared by every query: the range and the filters, parameters from ?3.
 struct Scope {
-    std::string from_join;  // "FROM conversations c LEFT JOIN contacts ct ..."
+    std::string from_join;  // conversations first (CROSS JOIN keeps them the outer loop)
     std::string where;
     std::vector<std::string> values;
 };
@@ -78,7 +78,10 @@ std::string columnOf(Dimension d) {
 
 Scope scopeOf(const ReportQuery& q) {
     Scope s;
-    s.from_join = " FROM conversations c LEFT JOIN contacts ct ON ct.id = c.contact_id";
+    bool tier = q.filters.count(Dimension::Tier) > 0;
+    for (auto d : q.group_by) tier = tier || d == Dimension::Tier;
+    s.from_join = " FROM conversations c";
+    if (tier) s.from_join += " LEFT JOIN contacts ct ON ct.id = c.contact_id";
     s.where = " WHERE c.created_at >= ?1 AND c.created_at < ?2";
     for (const auto& [dim, value] : q.filters) {
         s.values.push_back(value);
@@ -186,6 +189,8 @@ private:
                 else
                     c.key.push_back(label(st, static_cast<int>(4 + i), d));
             }
+            min_id_ = convs_.empty() ? c.id : std::min(min_id_, c.id);
+            max_id_ = convs_.empty() ? c.id : std::max(max_id_, c.id);
             index_[c.id] = convs_.size();
             convs_.push_back(std::move(c));
         }
@@ -196,13 +201,16 @@ private:
         return it == index_.end() ? nullptr : &convs_[it->second];
     }
 
+    // Messages and events are read by conversation id range (the cohort's smallest to largest
+    // id, through the per-conversation indexes, in order: no sort) and matched to the cohort
+    // here; ids outside it (other queues under a filter) are skipped.
     void loadMessages() {
-        Statement st(db_, "SELECT c.id, sum(m.direction = 'in'), sum(m.direction = 'out'),"
-                          " min(CASE WHEN m.direction = 'out' AND m.author <> 'auto'"
-                          " THEN m.created_at END)" + scope_.from_join +
-                          " JOIN messages m ON m.conversation_id = c.id" + scope_.where +
-                          " GROUP BY c.id");
-        bindScope(st, q_, scope_);
+        if (convs_.empty()) return;
+        Statement st(db_, "SELECT m.conversation_id, sum(m.direction = 'in'),"
+                          " sum(m.direction = 'out'), min(CASE WHEN m.direction = 'out' AND"
+                          " m.author <> 'auto' THEN m.created_at END) FROM messages m"
+                          " WHERE m.conversation_id BETWEEN ?1 AND ?2 GROUP BY m.conversation_id");
+        st.bind(1, min_id_).bind(2, max_id_);
         while (st.step()) {
             Conversation* c = find(st.columnInt(0));
             if (!c) continue;
@@ -216,11 +224,13 @@ private:
     // where a and b are the data fields named.
     template <class F>
     void forEvents(const std::string& types, const char* field_a, const char* field_b, F&& f) {
-        Statement st(db_, std::string("SELECT c.id, e.type, e.created_at, json_extract(e.data, '$.") +
-                              field_a + "'), json_extract(e.data, '$." + field_b + "')" +
-                              scope_.from_join + " JOIN events e ON e.conversation_id = c.id" +
-                              scope_.where + " AND e.type IN (" + types + ") ORDER BY e.id");
-        bindScope(st, q_, scope_);
+        if (convs_.empty()) return;
+        Statement st(db_, std::string("SELECT e.conversation_id, e.type, e.created_at,"
+                                      " json_extract(e.data, '$.") +
+                              field_a + "'), json_extract(e.data, '$." + field_b +
+                              "') FROM events e WHERE e.conversation_id BETWEEN ?1 AND ?2"
+                              " AND e.type IN (" + types + ") ORDER BY e.conversation_id, e.id");
+        st.bind(1, min_id_).bind(2, max_id_);
         while (st.step()) {
             Conversation* c = find(st.columnInt(0));
             if (!c) continue;
@@ -319,10 +329,10 @@ private:
         };
         std::map<Key, std::map<std::string, G>> groups;
         Statement st(db_, "SELECT c.id, json_extract(d.value, '$.milestone'),"
-                          " json_extract(d.value, '$.due_at'), json_extract(d.value, '$.met_at')" +
-                          scope_.from_join + ", json_each(c.routing, '$.deadlines') d" +
-                          scope_.where);
-        bindScope(st, q_, scope_);
+                          " json_extract(d.value, '$.due_at'), json_extract(d.value, '$.met_at')"
+                          " FROM conversations c, json_each(c.routing, '$.deadlines') d"
+                          " WHERE c.id BETWEEN ?1 AND ?2");
+        st.bind(1, min_id_).bind(2, max_id_);
         while (st.step()) {
             Conversation* c = find(st.columnInt(0));
             if (!c) continue;
@@ -452,6 +462,7 @@ private:
     Scope scope_;
     std::vector<Conversation> convs_;
     std::unordered_map<std::int64_t, std::size_t> index_;
+    std::int64_t min_id_ = 0, max_id_ = 0;
 };
 
 }  // namespace
