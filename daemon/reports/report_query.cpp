@@ -50,9 +50,10 @@ bool isTimeUnit(Dimension d) { return d == Dimension::Day || d == Dimension::Wee
 
 // A bound: a local date (its midnight; the next day's for an inclusive `to`) or an instant.
 std::optional<std::int64_t> parseBound(const std::string& text, bool end,
-                                       const LocalCalendar& calendar) {
+                                       const LocalCalendar& calendar, std::int64_t now_ms) {
     routing::LocalDate date;
-    if (parseDate(text, date)) return calendar.midnight(end ? calendar.addDays(date, 1) : date);
+    if (text == "today") date = calendar.dateOf(now_ms);
+    if (text == "today" || parseDate(text, date)) return calendar.midnight(end ? calendar.addDays(date, 1) : date);
     if (auto t = parseRfc3339(text))
         return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch())
             .count();
@@ -117,10 +118,10 @@ ParsedQuery parseReportQuery(const std::string& name,
     if (from == params.end() || to == params.end())
         return {std::nullopt, "from and to are required (YYYY-MM-DD in the business calendar's "
                               "time zone, or RFC 3339)"};
-    auto f = parseBound(from->second, false, calendar);
+    auto f = parseBound(from->second, false, calendar, now_ms);
     if (!f) return {std::nullopt, "from is not a date (YYYY-MM-DD) or an RFC 3339 time: \"" +
                                       from->second + "\""};
-    auto t = parseBound(to->second, true, calendar);
+    auto t = parseBound(to->second, true, calendar, now_ms);
     if (!t) return {std::nullopt, "to is not a date (YYYY-MM-DD) or an RFC 3339 time: \"" +
                                       to->second + "\""};
     if (*t <= *f) return {std::nullopt, "to must be after from"};
@@ -159,8 +160,8 @@ nlohmann::json reportCatalog() {
         list.push_back({{"name", k.name},
                         {"title", k.title},
                         {"parameters",
-                         {{"from", "YYYY-MM-DD (business calendar's time zone) or RFC 3339; required"},
-                          {"to", "YYYY-MM-DD (inclusive) or RFC 3339 (exclusive); required"},
+                         {{"from", "YYYY-MM-DD (business calendar's time zone), today, or RFC 3339; required"},
+                          {"to", "YYYY-MM-DD (inclusive), today, or RFC 3339 (exclusive); required"},
                           {"group_by", dims},
                           {"filters", filters}}},
                         {"definitions", "docs/kpis.md#" + std::string(k.name)}});

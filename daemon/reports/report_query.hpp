@@ -41,8 +41,8 @@ struct ParsedQuery {
 };
 
 /// Checks `params` (from, to, group_by, and one optional filter per dimension that is not a
-/// time unit) for the report `name`. `from`/`to` are local dates (YYYY-MM-DD, `to` inclusive)
-/// or RFC 3339 instants (`to` exclusive); the range must be at most 400 days.
+/// time unit) for the report `name`. `from`/`to` are local dates (YYYY-MM-DD or `today`, `to`
+/// inclusive) or RFC 3339 instants (`to` exclusive); the range must be at most 400 days.
 ParsedQuery parseReportQuery(const std::string& name,
                              const std::map<std::string, std::string>& params,
                              const LocalCalendar& calendar, std::int64_t now_ms);

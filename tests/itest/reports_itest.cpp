@@ -392,6 +392,11 @@ BOOST_FIXTURE_TEST_CASE(bad_parameters_are_refused_with_a_reason, Db) {
                    .find("unknown parameter") != std::string::npos);
     BOOST_TEST(bad("volume", {{"from", "2026-03-08"}, {"to", "2026-03-08"}, {"priority", "p9"}})
                    .find("priority") == 0u);
+    // `today` is the local date of the report's now (the 10th, 16:00 in New York).
+    auto today = reports::makeReport(db->handle(), "volume", {{"from", "today"}, {"to", "today"}},
+                                     &cal, ms("2026-03-10T20:00:00Z"));
+    BOOST_REQUIRE(today.table);
+    BOOST_TEST(today.table->from_ms == ms("2026-03-10T04:00:00Z"));
     // RFC 3339 bounds are instants, `to` exclusive.
     auto r = report("volume", {{"from", "2026-03-08T06:30:00Z"}, {"to", "2026-03-08T14:00:00Z"}});
     BOOST_TEST(r["rows"][0]["conversations"] == 1);  // C2 only
