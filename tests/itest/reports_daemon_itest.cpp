@@ -43,19 +43,9 @@ struct Daemon {
             writeFile(ccd_yaml, ccd::testing::replaceLine(
                                     ccd::testing::shippedConfigForTest(root, dir.path()),
                                     "    public: false", "    public: true"));
-            std::string accounts = "accounts:\n";
-            for (const auto& [name, role] : {std::pair{"alice", "agent"},
-                                             std::pair{"sam", "supervisor"},
-                                             std::pair{"ada", "admin"}})
-                accounts += std::string("  - name: ") + name + "\n    role: " + role +
-                            "\n    skills: [general]\n    languages: [en]\n";
-            writeFile(dir.path() / "config" / "agents.yaml", accounts);
-            for (const char* name : {"alice", "sam", "ada"}) {
-                int rc = ccd::testing::runWithInput(
-                    {binary, "agent", "passwd", name, "--config", ccd_yaml.string()},
-                    kPassword + "\n", ccd.logPath());
-                if (rc != 0) throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc));
-            }
+            ccd::testing::writeAccounts(binary, ccd_yaml,
+                                        {{"alice", "agent"}, {"sam", "supervisor"}, {"ada", "admin"}},
+                                        kPassword, ccd.logPath());
             ccd.start();
         } catch (...) {
             ccd.stop();

@@ -131,6 +131,21 @@ int runWithInput(const std::vector<std::string>& args, const std::string& input,
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void writeAccounts(const std::string& binary, const std::filesystem::path& ccd_yaml,
+                   const std::vector<std::pair<std::string, std::string>>& accounts,
+                   const std::string& password, const std::string& log) {
+    std::string text = "accounts:\n";
+    for (const auto& [name, role] : accounts)
+        text += "  - name: " + name + "\n    role: " + role +
+                "\n    skills: [general]\n    languages: [en]\n";
+    writeFile(ccd_yaml.parent_path() / "agents.yaml", text);
+    for (const auto& account : accounts) {
+        int rc = runWithInput({binary, "agent", "passwd", account.first, "--config", ccd_yaml.string()},
+                              password + "\n", log);
+        if (rc != 0) throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc));
+    }
+}
+
 HttpResult httpRequest(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body, const std::string& token,
                        std::chrono::milliseconds timeout,

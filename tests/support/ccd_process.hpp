@@ -38,6 +38,12 @@ std::string shippedConfigForTest(const std::filesystem::path& root, const std::f
 int runWithInput(const std::vector<std::string>& args, const std::string& input,
                  const std::string& log);
 
+/// Writes `config_dir`/agents.yaml with `accounts` (name, role; skills [general], language en)
+/// and sets each one's password with `ccd agent passwd` (output to `log`); throws on failure.
+void writeAccounts(const std::string& binary, const std::filesystem::path& ccd_yaml,
+                   const std::vector<std::pair<std::string, std::string>>& accounts,
+                   const std::string& password, const std::string& log);
+
 /// The answer to one HTTP request; status 0 when there was none (`text` says why).
 struct HttpResult {
     int status = 0;
