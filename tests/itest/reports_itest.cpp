@@ -11,7 +11,7 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
-#include "daemon/cli_render.hpp"
+#include "daemon/json_time.hpp"
 #include "daemon/reports/kpi_metrics.hpp"
 #include "daemon/reports/local_calendar.hpp"
 #include "daemon/reports/report_format.hpp"
