@@ -42,6 +42,7 @@
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "daemon/config_watcher.hpp"
 #include "daemon/contact_routes.hpp"
+#include "daemon/reports/report_routes.hpp"
 #include "daemon/template_routes.hpp"
 #include "daemon/tls_context.hpp"
 #include "templates/catalog.hpp"
@@ -235,6 +236,19 @@ struct Daemon::Impl {
                        adminReload(std::move(r), actor);
                    });
         addAuthRoutes(router, auth, &audit);
+        // KPI reports (docs/kpis.md): supervisors and admins, on a thread of their own.
+        if (config->storage.driver == config::StorageDriver::Sqlite)
+            reports = reports::addReportRoutes(
+                router, {config->storage.sqlite.path, &auth,
+                         [this](std::function<void(std::optional<routing::BusinessCalendar>)> a) {
+                             if (!engine) return a(std::nullopt);
+                             engine->query([a = std::move(a)](const routing::Engine& en) {
+                                 const auto& cfg = en.config();
+                                 auto it = cfg.calendars.find(cfg.defaults.calendar);
+                                 if (it == cfg.calendars.end()) return a(std::nullopt);
+                                 a(it->second);
+                             });
+                         }});
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
                 *config, {ioc, router, store, *engine, auth,
@@ -404,6 +418,7 @@ struct Daemon::Impl {
     std::unique_ptr<MailboxPoller> mailboxes;
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
     std::shared_ptr<RetentionJob> retention;
+    std::shared_ptr<reports::ReportRunner> reports;       // null with the PostgreSQL store
     std::vector<std::thread> threads;
 
     std::mutex stop_mutex;
@@ -594,6 +609,7 @@ void Daemon::stop() {
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;
     impl_->server.stop();
+    if (impl_->reports) reports::stopReports(*impl_->reports);
     // Requests in progress finish (their store commits complete) before the store closes, and
     // console clients get their closing handshake.
     auto console_open = [this] {

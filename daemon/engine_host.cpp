@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/metrics.hpp"
+#include "daemon/reports/kpi_metrics.hpp"
 #include "daemon/routing_json.hpp"
 #include "daemon/store/store.hpp"
 #include "templates/catalog.hpp"
@@ -32,7 +33,9 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
           store(s),
           metrics(m),
           engine(std::move(config)),
-          catalog(std::move(c)) {}
+          catalog(std::move(c)) {
+        metrics.addSection([k = kpis](std::string& out) { k->render(out); });
+    }
 
     asio::io_context& ioc;
     asio::strand<asio::io_context::executor_type> strand;
@@ -41,6 +44,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
     Metrics& metrics;
     routing::Engine engine;  // strand only
     CatalogProvider catalog;
+    std::shared_ptr<reports::KpiMetrics> kpis = std::make_shared<reports::KpiMetrics>();
     std::vector<Listener> listeners;
     std::atomic<bool> stopped{false};
     std::atomic<std::uint64_t> events_handled{0};
@@ -121,6 +125,12 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
                 d && d->state != routing::DeliveryState::Failed)
                 continue;
             std::int64_t conv = conversationOf(action);
+            if (std::holds_alternative<routing::MilestoneMet>(action)) {  // needs queue, channel
+                auto snapshot = engine.conversation(conv);
+                kpis->observe(action, snapshot ? &*snapshot : nullptr);
+            } else {
+                kpis->observe(action, nullptr);
+            }
             if (std::holds_alternative<routing::OfferMade>(action) &&
                 std::find(u.read_back.begin(), u.read_back.end(), conv) == u.read_back.end())
                 u.read_back.push_back(conv);

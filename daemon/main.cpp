@@ -29,6 +29,7 @@
 #include "daemon/cli_api_key.hpp"
 #include "daemon/cli_contacts.hpp"
 #include "daemon/cli_retention.hpp"
+#include "daemon/cli_report.hpp"
 #include "daemon/cli_email.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_routing.hpp"
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
 
     ccd::daemon::AgentCommand agent(app, config_path);
     ccd::daemon::ContactsCommand contacts(app, config_path);
+    ccd::daemon::ReportCommand report(app, config_path);
     ccd::daemon::ApiKeyCommand api_key(app, config_path);
     ccd::daemon::RetentionCommand retention(app, config_path);
     ccd::daemon::EmailCommand email(app);
@@ -207,6 +209,7 @@ int main(int argc, char** argv) {
         if (simulate.selected()) return simulate.run();
         if (agent.selected()) return agent.run();
         if (contacts.selected()) return contacts.run();
+        if (report.selected()) return report.run();
         if (api_key.selected()) return api_key.run();
         if (retention.selected()) return retention.run();
         if (email.selected()) return email.run();

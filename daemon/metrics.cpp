@@ -20,16 +20,20 @@ void Histogram::observe(double value) {
     }
 }
 
-void Histogram::render(const std::string& name, std::string& out) const {
+void Histogram::render(const std::string& name, std::string& out,
+                       const std::string& labels) const {
+    const std::string before_le = labels.empty() ? std::string() : labels + ",";
+    const std::string own = labels.empty() ? std::string() : "{" + labels + "}";
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < bounds_.size(); ++i) {
         cumulative += buckets_[i].load(std::memory_order_relaxed);
-        out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, bounds_[i], cumulative);
+        out += fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n", name, before_le, bounds_[i],
+                           cumulative);
     }
     cumulative += buckets_[bounds_.size()].load(std::memory_order_relaxed);
-    out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
-    out += fmt::format("{}_sum {}\n", name, sum_.load(std::memory_order_relaxed));
-    out += fmt::format("{}_count {}\n", name, cumulative);
+    out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, before_le, cumulative);
+    out += fmt::format("{}_sum{} {}\n", name, own, sum_.load(std::memory_order_relaxed));
+    out += fmt::format("{}_count{} {}\n", name, own, cumulative);
 }
 
 std::size_t RequestCounters::addRoute(std::string method, std::string route) {
@@ -61,7 +65,6 @@ void RequestCounters::render(std::string& out) const {
     }
 }
 
-namespace {
 std::string escapeLabel(const std::string& v) {
     std::string out;
     for (char c : v) {
@@ -74,7 +77,6 @@ std::string escapeLabel(const std::string& v) {
     }
     return out;
 }
-}  // namespace
 
 LabeledValues::LabeledValues(std::string name, std::string help, std::string type,
                              std::string label)
@@ -119,6 +121,10 @@ Metrics::Metrics()
       store_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}),
       outbox_send_seconds({0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}) {}
 
+void Metrics::addSection(std::function<void(std::string&)> render) {
+    sections_.push_back(std::move(render));
+}
+
 void Metrics::addGauge(std::string name, std::string help, std::function<double()> read) {
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
@@ -158,6 +164,7 @@ std::string Metrics::render() const {
     }
     std::lock_guard lock(labeled_mutex_);
     for (const auto& f : labeled_) f->render(out);
+    for (const auto& section : sections_) section(out);
     return out;
 }
 

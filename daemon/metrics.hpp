@@ -20,8 +20,9 @@ public:
     explicit Histogram(std::vector<double> upper_bounds);
     /// Thread-safe.
     void observe(double value);
-    /// Appends `name_bucket`, `name_sum` and `name_count` lines.
-    void render(const std::string& name, std::string& out) const;
+    /// Appends `name_bucket`, `name_sum` and `name_count` lines; `labels` (escaped, e.g.
+    /// `queue="billing"`) are put on each.
+    void render(const std::string& name, std::string& out, const std::string& labels = {}) const;
     std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
 
 private:
@@ -65,6 +66,9 @@ private:
     std::map<std::string, std::unique_ptr<std::atomic<std::int64_t>>> values_;
 };
 
+/// A label value escaped for the exposition format (backslash, quote, newline).
+std::string escapeLabel(const std::string& value);
+
 /// Every metric the daemon exports.
 class Metrics {
 public:
@@ -88,6 +92,10 @@ public:
     LabeledValues& labeled(const std::string& name, const std::string& help,
                            const std::string& type, const std::string& label);
 
+    /// Families rendered by their owner (reports' KPI metrics), appended after the others.
+    /// Register before serving; `render` must be thread-safe.
+    void addSection(std::function<void(std::string&)> render);
+
     /// The whole exposition text.
     std::string render() const;
 
@@ -98,6 +106,7 @@ private:
         std::function<double()> read;
     };
     std::vector<Gauge> gauges_;
+    std::vector<std::function<void(std::string&)>> sections_;
     mutable std::mutex labeled_mutex_;
     std::vector<std::unique_ptr<LabeledValues>> labeled_;
 };

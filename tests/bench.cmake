@@ -10,3 +10,9 @@ pkg_check_modules(GMIME_BENCH REQUIRED IMPORTED_TARGET gmime-3.0)
 add_executable(email_bench bench/email_bench.cpp)
 target_include_directories(email_bench PRIVATE ${CCD_ROOT})
 target_link_libraries(email_bench PRIVATE ccd_daemon PkgConfig::GMIME_BENCH)
+
+# KPI reports over a generated year of conversations, and intake beside them.
+# Build: --target reports_bench; run: tests/bench/reports (docs/performance.md).
+add_executable(reports_bench bench/reports_bench.cpp)
+target_include_directories(reports_bench PRIVATE ${CCD_ROOT})
+target_link_libraries(reports_bench PRIVATE ccd_daemon)

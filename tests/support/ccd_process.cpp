@@ -131,14 +131,31 @@ int runWithInput(const std::vector<std::string>& args, const std::string& input,
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void writeAccounts(const std::string& binary, const std::filesystem::path& ccd_yaml,
+                   const std::vector<std::pair<std::string, std::string>>& accounts,
+                   const std::string& password, const std::string& log) {
+    std::string text = "accounts:\n";
+    for (const auto& [name, role] : accounts)
+        text += "  - name: " + name + "\n    role: " + role +
+                "\n    skills: [general]\n    languages: [en]\n";
+    writeFile(ccd_yaml.parent_path() / "agents.yaml", text);
+    for (const auto& account : accounts) {
+        int rc = runWithInput({binary, "agent", "passwd", account.first, "--config", ccd_yaml.string()},
+                              password + "\n", log);
+        if (rc != 0) throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc));
+    }
+}
+
 HttpResult httpRequest(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body, const std::string& token,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    for (const auto& [name, value] : headers) req.set(name, value);
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
         req.body() = body;
@@ -172,6 +189,7 @@ HttpResult httpRequest(std::uint16_t port, const std::string& method, const std:
     }
     r.status = static_cast<int>(res.result_int());
     r.text = res.body();
+    r.content_type = std::string(res[http::field::content_type]);
     r.body = nlohmann::json::parse(r.text, nullptr, false);
     return r;
 }

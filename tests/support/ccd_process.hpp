@@ -38,18 +38,26 @@ std::string shippedConfigForTest(const std::filesystem::path& root, const std::f
 int runWithInput(const std::vector<std::string>& args, const std::string& input,
                  const std::string& log);
 
+/// Writes `config_dir`/agents.yaml with `accounts` (name, role; skills [general], language en)
+/// and sets each one's password with `ccd agent passwd` (output to `log`); throws on failure.
+void writeAccounts(const std::string& binary, const std::filesystem::path& ccd_yaml,
+                   const std::vector<std::pair<std::string, std::string>>& accounts,
+                   const std::string& password, const std::string& log);
+
 /// The answer to one HTTP request; status 0 when there was none (`text` says why).
 struct HttpResult {
     int status = 0;
     nlohmann::json body;  ///< discarded when the body is not JSON
     std::string text;
+    std::string content_type;
 };
 
 /// One request to 127.0.0.1:`port` on a fresh connection; gives up after `timeout`. A body is
 /// sent as application/json; a token as `Authorization: Bearer`.
 HttpResult httpRequest(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body = {}, const std::string& token = {},
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 /// `ccd run --config FILE`, output to a log file. Not thread-safe.
 class CcdProcess {

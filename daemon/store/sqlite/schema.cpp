@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 7> kMigrations{
+constexpr std::array<const char*, 8> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -264,6 +264,10 @@ BEGIN
 END;
 ALTER TABLE contacts ADD COLUMN erased_at INTEGER;
 ALTER TABLE messages ADD COLUMN redacted_at INTEGER;
+)sql",
+    // 8: reports (daemon/reports, docs/kpis.md) find the conversations opened in a range.
+    R"sql(
+CREATE INDEX conversations_by_created ON conversations(created_at);
 )sql",
 };
 

@@ -3,7 +3,8 @@
 // /v1/messages appears as an offer, the agent accepts and replies, and the reply is in
 // GET /v1/conversations/{id} read with a supervisor's token. An admin, who must use two-step
 // sign-in (mfa.required_for), logs in, sets it up on the account page (QR code, a code from the
-// authenticator, recovery codes), reaches the console, and signs in again with a code.
+// authenticator, recovery codes), reaches the console, and signs in again with a code. A
+// supervisor opens the Reports page (charts, CSV export) and the wallboard.
 // Screenshots are saved.
 //   node console_e2e.js CCD_BINARY REPO_ROOT ARTIFACT_DIR
 'use strict';
@@ -142,6 +143,43 @@ async function adminEnrols(browser, base) {
   await context.close();
 }
 
+// A supervisor's Reports page (charts of the conversations this test opened, a CSV export) and
+// the wallboard (live figures from the supervisor stream).
+async function supervisorReports(browser, base) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log('page error: ' + e.message));
+  await page.goto(base + '/console');
+  await page.fill('#login-name', 'sam');
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#tab-reports:not([hidden])', { timeout: 10000 });
+  check(true, 'a supervisor has the Reports tab');
+  await page.click('#tab-reports');
+  // A range around today whatever the browser's zone (the server reads dates in the calendar's).
+  const day = (d) => new Date(Date.now() + d * 86400000).toISOString().slice(0, 10);
+  await page.fill('#rep-from', day(-2));
+  await page.fill('#rep-to', day(2));
+  await page.selectOption('#rep-kind', 'volume');
+  await page.click('#rep-show');
+  await page.waitForSelector('#rep-out svg.chart rect[fill]', { timeout: 10000 });
+  const cells = await page.locator('#rep-out table tbody tr').count();
+  check(cells >= 1, 'the volume report shows a chart and a table');
+  await page.screenshot({ path: path.join(outDir, 'console_e2e_reports.png') });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rep-csv')]);
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  check(csv.startsWith('\uFEFFday,conversations,'), 'the CSV export has a BOM and the header');
+  await page.selectOption('#rep-kind', 'sla');
+  await page.click('#rep-show');
+  await page.waitForSelector('#rep-out th:text("milestone")', { timeout: 10000 });
+  check(true, 'the SLA report shows its milestones');
+  await page.click('#tab-wallboard');
+  await page.waitForSelector('#wb-waiting:text-matches("^[0-9]+$")', { timeout: 10000 });
+  check(true, 'the wallboard shows live figures');
+  await page.screenshot({ path: path.join(outDir, 'console_e2e_wallboard.png') });
+  await context.close();
+}
+
 async function main() {
   writeConfig();
   const ports = await startCcd();
@@ -160,6 +198,7 @@ async function main() {
     await page.click('#login-submit');
     await page.waitForSelector('#conn-dot.on', { timeout: 10000 });
     check(true, 'alice logged in and the websocket is connected');
+    check(await page.isHidden('#tab-reports'), 'an agent has no Reports tab');
     await page.selectOption('#presence', 'available');
     await page.waitForTimeout(300);
 
@@ -204,6 +243,7 @@ async function main() {
     check(got.status === 200, 'the supervisor reads the conversation');
     check((body.messages || []).some((m) => m.direction === 'out' && m.text === reply),
       'the reply is in the conversation');
+    await supervisorReports(browser, base);
     await adminEnrols(browser, base);
   } catch (e) {
     failed++;
