@@ -237,8 +237,16 @@ struct Daemon::Impl {
                    });
         addAuthRoutes(router, auth, &audit);
         // Web chat instances: their customers' websockets (docs/webchat-protocol.md).
+        // The widget's files: the folder `chat` beside the console's (console/chat/).
+        std::string chat_dir;
+        if (!config->console.static_dir.empty()) {
+            std::filesystem::path www(config->console.static_dir);
+            if (!www.has_filename()) www = www.parent_path();  // "console/www/"
+            chat_dir = (www.parent_path() / "chat").string();
+        }
         webchat_rt = webchat::addWebchat(*channel_set, {ioc, store, *intake, engine.get(),
-                                                        [this] { return currentChannels(); }});
+                                                        [this] { return currentChannels(); },
+                                                        router, chat_dir});
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
                 *config, {ioc, router, store, *engine, auth,

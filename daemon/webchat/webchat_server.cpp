@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +18,7 @@
 
 #include "channels/webchat/webchat_channel.hpp"
 #include "daemon/log_text.hpp"
+#include "daemon/webchat/chat_routes.hpp"
 #include "daemon/webchat/webchat_hub.hpp"
 
 namespace ccd::daemon::webchat {
@@ -257,6 +259,8 @@ struct Listener : std::enable_shared_from_this<Listener> {
 class Runtime final : public WebchatRuntime {
 public:
     Runtime(const channels::ChannelSet& set, WebchatServices s) : services_(std::move(s)) {
+        addChatRoutes(services_.router, services_.files_dir,
+                      [this](const std::string& name) { return widgetSettings(name); });
         for (const auto& inst : set.all()) {
             if (inst->type() != "webchat") continue;
             const auto& settings =
@@ -295,6 +299,19 @@ public:
         for (auto& l : listeners_) l->hub->agentTyping(conversation_id);
     }
     bool empty() const { return listeners_.empty(); }
+
+    // Instances added by a reload have no listener before the next start: not offered.
+    std::optional<nlohmann::json> widgetSettings(const std::string& name) const {
+        for (const auto& l : listeners_) {
+            if (l->name != name || !l->bound_port) continue;
+            return nlohmann::json{{"instance", name},
+                                  {"websocket_port", l->bound_port.load()},
+                                  {"websocket_path", "/"},
+                                  {"order_field", l->settings.order_field},
+                                  {"order_required", l->settings.order_required}};
+        }
+        return std::nullopt;
+    }
 
 private:
     WebchatServices services_;

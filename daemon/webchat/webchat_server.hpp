@@ -21,7 +21,10 @@ class Store;
 
 namespace ccd::daemon {
 class Intake;
+namespace http {
+class Router;
 }
+}  // namespace ccd::daemon
 
 namespace ccd::daemon::webchat {
 
@@ -32,6 +35,8 @@ struct WebchatServices {
     Intake& intake;
     EngineHost* engine;  ///< may be null (no routing): messages are stored, nobody answers
     std::function<channels::ChannelSetPtr()> channels;
+    http::Router& router;   ///< gets /chat/... (the widget; call before serving)
+    std::string files_dir;  ///< widget.js, widget.css, demo.html; empty: not served
 };
 
 /// Thread safety: start() and stop() from the daemon's control thread; agentTyping() from any.

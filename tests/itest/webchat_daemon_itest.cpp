@@ -268,6 +268,29 @@ BOOST_FIXTURE_TEST_CASE(chat_with_an_agent, Daemon) {
     BOOST_TEST(third->expect("error")["field"] == "stars");
 }
 
+// The widget's files and settings on the HTTP listener; no webhook route for the instance.
+BOOST_FIXTURE_TEST_CASE(widget_files, Daemon) {
+    auto get = [&](const std::string& target) {
+        return ccd::testing::httpRequest(ccd.httpPort(), "GET", target);
+    };
+    auto js = get("/chat/widget.js");
+    BOOST_TEST(js.status == 200);
+    BOOST_TEST(js.text.find("attachShadow") != std::string::npos);
+    auto demo = get("/chat/demo");
+    BOOST_TEST(demo.status == 200);
+    BOOST_TEST(demo.text.find("/chat/widget.js") != std::string::npos);
+    BOOST_TEST(get("/chat/widget.css").status == 200);
+    auto config = get("/chat/config/web");
+    BOOST_TEST(config.status == 200);
+    BOOST_TEST(config.body["websocket_port"] == web_port);
+    BOOST_TEST(config.body["order_field"] == "Order number");
+    BOOST_TEST(get("/chat/config/nope").status == 404);
+    BOOST_TEST(get("/chat/..%2Fccd.yaml").status == 404);
+    auto post = ccd::testing::httpRequest(ccd.httpPort(), "POST", "/webhooks/webchat/web",
+                                          R"({"from":{"id":"x"},"text":"forged"})");
+    BOOST_TEST(post.status == 405);
+}
+
 // The safety limits: origin, frame size, message rate, sessions per address, an expired token,
 // bad frames.
 BOOST_FIXTURE_TEST_CASE(limits, Daemon) {
