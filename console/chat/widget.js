@@ -23,7 +23,8 @@
       comment: "Comment (optional)", submit: "Send rating", thanks: "Thank you for your rating!",
       offline: "Reconnecting…", you: "You", agent: "Agent", auto: "Service",
       newchat: "New chat", attach: "Attach a photo or file", stars: "{n} of 5 stars",
-      error: "Not sent: {reason}"
+      error: "Not sent: {reason}",
+      leave: "Nobody can answer right now: leave your email and we will answer there.", leaveBtn: "Save email"
     },
     "zh-Hans": {
       open: "在线客服", close: "关闭", title: "客户服务",
@@ -35,7 +36,8 @@
       comment: "意见（可选）", submit: "提交评分", thanks: "感谢您的评价！",
       offline: "正在重新连接…", you: "我", agent: "客服", auto: "服务",
       newchat: "新的对话", attach: "发送图片或文件", stars: "{n} 星（满分 5 星）",
-      error: "未发送：{reason}"
+      error: "未发送：{reason}",
+      leave: "暂时无人应答：留下邮箱，我们会通过邮件回复您。", leaveBtn: "保存邮箱"
     },
     "zh-Hant": {
       open: "線上客服", close: "關閉", title: "客戶服務",
@@ -47,7 +49,8 @@
       comment: "意見（選填）", submit: "送出評分", thanks: "感謝您的評價！",
       offline: "正在重新連線…", you: "我", agent: "客服", auto: "服務",
       newchat: "新的對話", attach: "傳送圖片或檔案", stars: "{n} 星（滿分 5 星）",
-      error: "未傳送：{reason}"
+      error: "未傳送：{reason}",
+      leave: "暫時無人回應：留下電子郵件，我們會以郵件回覆您。", leaveBtn: "儲存郵件"
     }
   };
 
@@ -130,7 +133,17 @@
   var again = el("button", { type: "button" }, t("newchat"));
   survey.append(legend, stars, comment, submit, again);
 
-  panel.append(header, status, log, form, compose, survey);
+  // After hours or nobody there: an address for an answer by email.
+  var leave = el("form", { "class": "leave", hidden: "" });
+  var leaveText = el("p", {}, t("leave"));
+  var leaveEmail = el("input", { type: "email", required: "", autocomplete: "email", "aria-label": t("email") });
+  leave.append(leaveText, leaveEmail, el("button", { type: "submit" }, t("leaveBtn")));
+  leave.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (send({ type: "contact", email: leaveEmail.value.trim() })) leave.hidden = true;
+  });
+
+  panel.append(header, status, log, form, leave, compose, survey);
   root.append(css, button, panel);
 
   function openPanel(open) {
@@ -172,6 +185,7 @@
     var who = m.author === "customer" ? t("you") : m.author === "agent" ? (m.agent || t("agent")) : t("auto");
     var li = addLine(m.author === "customer" ? "me" : "them", who, m.text);  // text, never HTML
     if (m.client_id) li.setAttribute("data-client", m.client_id);
+    if (m.author === "auto" && !agentName && !saved.email) leave.hidden = false;
     if (m.message_id > lastId) { lastId = m.message_id; saved.after = lastId; save(); }
   }
   function setStatus(s) { status.textContent = s || ""; }
@@ -237,7 +251,7 @@
         }
         break;
       case "queue": setStatus(t("position", { n: f.position })); break;
-      case "agent_joined": agentName = f.agent; setStatus(""); addLine("event", "", t("joined", { agent: f.agent })); break;
+      case "agent_joined": agentName = f.agent; leave.hidden = true; setStatus(""); addLine("event", "", t("joined", { agent: f.agent })); break;
       case "agent_left": addLine("event", "", t("left", { agent: f.agent })); setStatus(t("waiting")); break;
       case "typing":
         setStatus(t("typing", { agent: f.agent || agentName || t("agent") }));
@@ -260,7 +274,7 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var frame = { type: "start", name: nameInput.value.trim(), locale: locale };
-    if (emailInput.value.trim()) frame.email = emailInput.value.trim();
+    if (emailInput.value.trim()) { frame.email = emailInput.value.trim(); saved.email = true; }
     if (phoneInput.value.trim()) frame.phone = phoneInput.value.trim();
     if (orderInput && orderInput.value.trim()) frame.order = orderInput.value.trim();
     send(frame);

@@ -261,17 +261,45 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
                                           "", id));
             recent.push_back(now);
         }
+        submit(c, session, id, text->get<std::string>());
+    }
+
+    // An email address for the answer (nobody there, after hours): recorded on the contact
+    // with a message that says so, for the agent who picks the conversation up.
+    void contact(const std::shared_ptr<Client>& c, const json& frame) {
+        auto read = readProfile(json{{"name", "-"}, {"email", frame.value("email", json())}}, settings);
+        if (!read.error.empty() || !read.value.email)
+            return send(c, errorFrame("invalid_field", read.error.empty() ? "email is required"
+                                                                          : read.error, "email"));
+        std::shared_ptr<Session> session;
+        {
+            std::lock_guard lock(mutex);
+            session = c->session;
+            if (!session) return send(c, errorFrame("no_session", "send start or resume first"));
+            session->profile.email = read.value.email;
+        }
+        persist(session, [](bool) {});
+        submit(c, session, "email-" + channels::sha256Hex(*read.value.email).substr(0, 16),
+               "Please answer by email: " + *read.value.email);
+    }
+
+    // Stores a customer message through the intake path; acknowledged once stored.
+    void submit(const std::shared_ptr<Client>& c, const std::shared_ptr<Session>& session,
+                const std::string& id, std::string text) {
         auto inst = channel();
         if (!inst) return send(c, errorFrame("unavailable", "the chat is not configured", "", id));
         channels::webchat::CustomerMessage m;
-        m.sender = session->profile.sender;
         m.client_id = id;
-        m.text = text->get<std::string>();
-        m.name = session->profile.name;
-        m.email = session->profile.email;
-        m.phone = session->profile.phone;
-        m.locale = session->profile.locale;
-        m.order = session->profile.order;
+        m.text = std::move(text);
+        {
+            std::lock_guard lock(mutex);
+            m.sender = session->profile.sender;
+            m.name = session->profile.name;
+            m.email = session->profile.email;
+            m.phone = session->profile.phone;
+            m.locale = session->profile.locale;
+            m.order = session->profile.order;
+        }
         channels::WebRequest request;
         request.method = "WS";
         request.target = "/chat/" + instance;
@@ -308,6 +336,7 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
         send(c, json{{"type", "ack"},
                      {"id", id},
                      {"message_id", body.value("message_id", std::int64_t{0})},
+                     {"conversation_id", conversation},
                      {"duplicate", body.value("duplicate", false)}});
     }
 
@@ -431,6 +460,7 @@ void WebchatHub::received(const std::shared_ptr<Client>& client, std::string_vie
     if (type == "message") return impl_->message(client, frame);
     if (type == "survey") return impl_->survey(client, frame);
     if (type == "end") return impl_->end(client);
+    if (type == "contact") return impl_->contact(client, frame);
     if (type == "typing") return;  // not shown to agents yet: the console has no such frame
     if (type == "ping") return Impl::send(client, json{{"type", "pong"}});
     Impl::send(client, errorFrame("unknown_type", "unknown frame type \"" + type + "\""));

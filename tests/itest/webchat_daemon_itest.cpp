@@ -69,9 +69,10 @@ std::string accountsYaml(const std::string& hash) {
 /// The real ccd with two web chat instances: `web` (the shop's origin, 5 messages a minute,
 /// 1 KiB frames) and `short` (tokens for 1 s, 2 sessions per address an hour).
 struct Daemon {
-    Daemon() {
+    /// `closed_today`: the shipped calendar (Asia/Shanghai) has today and tomorrow as holidays.
+    explicit Daemon(bool closed_today = false) {
         try {
-            configure();
+            configure(closed_today);
             ccd.start();
             web_port = webchatPort("web");
             short_port = webchatPort("short");
@@ -90,7 +91,7 @@ struct Daemon {
         BOOST_CHECK_MESSAGE(problem.empty(), problem);
     }
 
-    void configure() {
+    void configure(bool closed_today) {
         if (binary.empty() || !fs::exists(binary))
             throw std::runtime_error("no ccd binary at \"" + binary + "\"");
         auto config = dir.path() / "config";
@@ -104,6 +105,18 @@ struct Daemon {
             "  - {name: short, type: webchat, port: 0, session_ttl: 1s,\n"
             "     sessions_per_address_per_hour: 2}");
         writeFile(ccd_yaml, text);
+        if (closed_today) {
+            auto day = [](int plus) {
+                auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
+                                                              std::chrono::hours(8 + 24 * plus));
+                char buf[16];
+                std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+                return std::string(buf);
+            };
+            auto routing = config / "routing.yaml";
+            writeFile(routing, replaceLine(readFile(routing), "    holidays:",
+                                           "    holidays: [" + day(0) + ", " + day(1) + "]"));
+        }
         auto agents_yaml = config / "agents.yaml";
         if (g_password_hash.empty()) {
             writeFile(agents_yaml, accountsYaml("\"\""));
@@ -266,6 +279,34 @@ BOOST_FIXTURE_TEST_CASE(chat_with_an_agent, Daemon) {
 
     BOOST_REQUIRE(third->send({{"type", "survey"}, {"stars", 9}}));
     BOOST_TEST(third->expect("error")["field"] == "stars");
+}
+
+struct ClosedToday : Daemon {
+    ClosedToday() : Daemon(true) {}
+};
+
+// Nobody there (a holiday): the after-hours answer with the next opening time arrives live, and
+// the customer leaves an email address, recorded on the contact for an answer by email.
+BOOST_FIXTURE_TEST_CASE(after_hours, ClosedToday) {
+    auto bo = customer(web_port);
+    start(*bo, {{"name", "Bo"}, {"locale", "en"}});
+    auto ack = say(*bo, "h1", kProblem);
+    BOOST_REQUIRE(ack["type"] == "ack");
+    auto answer = bo->take([](const json& f) { return f["type"] == "message"; });
+    BOOST_REQUIRE_MESSAGE(answer, "no automatic answer:" << bo->pending());
+    BOOST_TEST((*answer)["author"] == "auto");
+    BOOST_TEST((*answer)["text"].get<std::string>().find("we are back") != std::string::npos,
+               (*answer)["text"]);
+
+    BOOST_REQUIRE(bo->send({{"type", "contact"}, {"email", "not an address"}}));
+    BOOST_TEST(bo->expect("error")["field"] == "email");
+    BOOST_REQUIRE(bo->send({{"type", "contact"}, {"email", "bo@example.com"}}));
+    auto stored = bo->take([](const json& f) { return f["type"] == "ack"; });
+    BOOST_REQUIRE_MESSAGE(stored, bo->pending());
+    BOOST_TEST((*stored)["conversation_id"] == ack["conversation_id"]);
+    auto read = conversation(ack["conversation_id"].get<std::int64_t>());
+    BOOST_TEST(read["contact"]["email"] == "bo@example.com");
+    BOOST_TEST(count(read["messages"], "in", "Please answer by email: bo@example.com") == 1u);
 }
 
 // The widget's files and settings on the HTTP listener; no webhook route for the instance.
