@@ -46,7 +46,7 @@ set_tests_properties(pii_masking_itest PROPERTIES TIMEOUT 120)
 # The web chat against the real binary: customers' websockets, an agent in the console
 # (docs/webchat-protocol.md).
 ccd_add_boost_test(webchat_daemon_itest SOURCES itest/webchat_daemon_itest.cpp
-                   LIBS ccd_process_support LABEL integration)
+                   LIBS ccd_process_support ccd_test_support LABEL integration)
 target_compile_definitions(webchat_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
 add_dependencies(webchat_daemon_itest ccd)
 set_tests_properties(webchat_daemon_itest PROPERTIES TIMEOUT 120)

@@ -4,6 +4,7 @@
 
 #include "channels/api/api_channel.hpp"
 #include "channels/common/text_limits.hpp"
+#include "channels/webchat/webchat_upload.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace ccd::channels::webchat {
@@ -48,6 +49,26 @@ void read(const config::NodeRef& item, WebchatSettings& s) {
         else s.session_ttl = *d;
     }
     if (auto f = item["order_field"].nonEmptyString()) s.order_field = *f;
+    if (auto n = item["max_upload_bytes"].byteSize()) {
+        if (*n < 1 || *n > 64 * 1024 * 1024) item["max_upload_bytes"].error("must be 1B to 64MiB");
+        else s.max_upload_bytes = *n;
+    }
+    if (auto types = item["upload_types"].stringList()) {
+        std::size_t i = 0;
+        for (const auto& t : *types) {
+            auto slash = t.find('/');
+            if (slash == std::string::npos || slash == 0 || slash + 1 == t.size() ||
+                t.find_first_of(" ;,ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
+                item["upload_types"][i].error("a media type in lower case, e.g. image/png (got \"" +
+                                              t + "\")");
+            else if (t.rfind("image/", 0) == 0 &&
+                     t != "image/jpeg" && t != "image/png" && t != "image/gif" && t != "image/webp")
+                item["upload_types"][i].error("ccd checks the content of image/jpeg, image/png, "
+                                              "image/gif and image/webp only (got \"" + t + "\")");
+            ++i;
+        }
+        s.upload_types = *types;
+    }
     if (auto r = item["order_required"].boolean()) {
         s.order_required = *r;
         if (*r && s.order_field.empty())
@@ -71,15 +92,45 @@ std::string requestBody(const CustomerMessage& m) {
 }
 
 ParseOutcome WebchatInbound::parse(const WebRequest& request, const ParseContext& context) const {
+    if (request.hasHeader(kFileNameHeader)) return parseUpload(request, context);
     auto out = api::parseMessageBody(request, context, routing::ChannelKind::Webchat);
     if (out.rejection) return out;
     for (const auto& m : out.messages) {
-        if (utf16Length(m.text) > max_text_chars_)
+        if (utf16Length(m.text) > settings_.max_text_chars)
             return ParseOutcome::reject(422, "too_long",
-                                        "a message is at most " + std::to_string(max_text_chars_) +
+                                        "a message is at most " + std::to_string(settings_.max_text_chars) +
                                             " characters",
                                         "text");
     }
+    return out;
+}
+
+ParseOutcome WebchatInbound::parseUpload(const WebRequest& request,
+                                         const ParseContext& context) const {
+    auto checked = checkUpload(request.header("Content-Type"), request.header(kFileNameHeader),
+                               request.body, settings_);
+    if (auto* r = std::get_if<Rejection>(&checked)) return ParseOutcome::reject(*r);
+    const auto& file = std::get<CheckedUpload>(checked);
+    std::string sender(request.header(kSenderHeader));
+    std::string id(request.header(kClientIdHeader));
+    if (sender.empty() || id.empty())
+        return ParseOutcome::reject(400, "missing_field", "the session and the file's id are needed");
+    routing::InboundMessage m;
+    m.channel = routing::ChannelKind::Webchat;
+    m.provider_id = sender + ":" + id;
+    m.from.id = sender;
+    m.received_at = context.now;
+    routing::Attachment a;
+    a.kind = file.kind;
+    a.provider_file_id = "webchat:" + m.provider_id;
+    a.mime_type = file.mime_type;
+    a.file_name = file.file_name;
+    a.size = static_cast<std::int64_t>(request.body.size());
+    a.stored = true;
+    m.attachments.push_back(std::move(a));
+    ParseOutcome out;
+    out.messages.push_back(std::move(m));
+    out.attachment_contents.push_back({0, 1, request.body});
     return out;
 }
 
@@ -103,7 +154,7 @@ ChannelKindInfo kindInfo() {
         "webchat", routing::ChannelKind::Webchat,
         {"host", "port", "allowed_origins", "max_frame_bytes", "max_text_chars",
          "messages_per_minute", "sessions_per_address_per_hour", "session_ttl", "order_field",
-         "order_required"},
+         "order_required", "max_upload_bytes", "upload_types"},
         read);
 }
 

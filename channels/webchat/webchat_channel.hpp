@@ -34,6 +34,12 @@ struct WebchatSettings : ChannelSettings {
     /// none. Stored as the conversation's channel_ref.
     std::string order_field;
     bool order_required = false;
+    /// Photos and files (POST /chat/upload/<name>): the largest, and the types accepted;
+    /// images and PDF are checked by their first bytes. Also bounded by
+    /// server.limits.max_body_bytes.
+    std::size_t max_upload_bytes = 5 * 1024 * 1024;
+    std::vector<std::string> upload_types{"image/jpeg", "image/png", "image/gif", "image/webp",
+                                          "application/pdf"};
 };
 
 /// What the webchat server hands the adapter for one customer message: the session's sender
@@ -48,17 +54,24 @@ struct CustomerMessage {
 /// The request body the webchat server builds for parse() (API message format).
 std::string requestBody(const CustomerMessage& message);
 
+/// The headers of a file's request for parse(): the request's own Content-Type and body are
+/// the file's; these name the session and the file.
+inline constexpr std::string_view kSenderHeader = "X-Ccd-Webchat-Sender";
+inline constexpr std::string_view kClientIdHeader = "X-Ccd-Webchat-Id";
+inline constexpr std::string_view kFileNameHeader = "X-Ccd-Webchat-File";
+
 /// The inbound side: no HTTP route accepts requests (methods() is empty); the daemon's webchat
 /// server calls the intake path with requestBody().
 class WebchatInbound final : public InboundChannel {
 public:
-    explicit WebchatInbound(const WebchatSettings& s) : max_text_chars_(s.max_text_chars) {}
+    explicit WebchatInbound(const WebchatSettings& s) : settings_(s) {}
     std::vector<std::string> methods() const override { return {}; }
     ParseOutcome parse(const WebRequest& request, const ParseContext& context) const override;
     WebResponse answer(const IntakeReceipt& receipt) const override;
 
 private:
-    std::size_t max_text_chars_;
+    ParseOutcome parseUpload(const WebRequest& request, const ParseContext& context) const;
+    WebchatSettings settings_;
 };
 
 /// The outbound side: replies stay in the store (sent once stored) and reach the customer's

@@ -117,7 +117,9 @@
   var file = el("input", { type: "file", accept: "image/*,application/pdf", "aria-label": t("attach"), "class": "file" });
   var sendBtn = el("button", { type: "submit" }, t("send"));
   var endBtn = el("button", { type: "button", "class": "end" }, t("end"));
-  compose.append(text, sendBtn, endBtn);
+  var attachLabel = el("label", { "class": "attach", title: t("attach") }, "📎");
+  attachLabel.append(file);
+  compose.append(text, attachLabel, sendBtn, endBtn);
 
   var survey = el("form", { "class": "survey", hidden: "" });
   var legend = el("p", {}, t("rate"));
@@ -183,7 +185,9 @@
       if (mine) return;
     }
     var who = m.author === "customer" ? t("you") : m.author === "agent" ? (m.agent || t("agent")) : t("auto");
-    var li = addLine(m.author === "customer" ? "me" : "them", who, m.text);  // text, never HTML
+    var body = m.text;
+    (m.attachments || []).forEach(function (a) { body += (body ? "\n" : "") + "📎 " + (a.name || a.kind); });
+    var li = addLine(m.author === "customer" ? "me" : "them", who, body);  // text, never HTML
     if (m.client_id) li.setAttribute("data-client", m.client_id);
     if (m.author === "auto" && !agentName && !saved.email) leave.hidden = false;
     if (m.message_id > lastId) { lastId = m.message_id; saved.after = lastId; save(); }
@@ -290,6 +294,25 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); }
   });
   text.addEventListener("input", function () { send({ type: "typing" }); });
+  // A photo or file: POST /chat/upload/<instance> with the session's token (same id on a retry).
+  file.addEventListener("change", function () {
+    var f = file.files && file.files[0];
+    if (!f || !saved.token) return;
+    var id = "f" + Date.now().toString(36) + "-" + (++seq);
+    var li = addLine("me pending", t("you"), "📎 " + f.name);
+    li.setAttribute("data-client", id);
+    fetch(origin + "/chat/upload/" + encodeURIComponent(instance) + "?id=" + id + "&name=" + encodeURIComponent(f.name), {
+      method: "POST", body: f,
+      headers: { "Authorization": "Bearer " + saved.token, "Content-Type": f.type || "application/octet-stream" }
+    }).then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.body.reason || r.body.error);
+        li.classList.remove("pending");
+        shown[r.body.message_id] = true;
+      })
+      .catch(function (err) { li.classList.add("failed"); addLine("event", "", t("error", { reason: err.message })); });
+    file.value = "";
+  });
   endBtn.addEventListener("click", function () { send({ type: "end" }); });
   survey.addEventListener("submit", function (e) {
     e.preventDefault();

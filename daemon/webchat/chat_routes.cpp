@@ -7,7 +7,20 @@ namespace ccd::daemon::webchat {
 
 using channels::WebResponse;
 
-void addChatRoutes(http::Router& router, std::string dir, WidgetSettings settings) {
+void addChatRoutes(http::Router& router, std::string dir, WidgetSettings settings,
+                   UploadHandler upload) {
+    router.add("POST", "/chat/upload/{instance}",
+               [upload](http::RoutedRequest&& req, http::Responder r) {
+                   std::string name(req.param("instance"));
+                   upload(name, std::move(req), std::move(r));
+               });
+    // The widget on another site uploads across origins: the preflight is answered here, and
+    // the upload's answer names the origin when the instance allows it.
+    router.add("OPTIONS", "/chat/upload/{instance}",
+               [upload](http::RoutedRequest&& req, http::Responder r) {
+                   std::string name(req.param("instance"));
+                   upload(name, std::move(req), std::move(r));
+               });
     router.add("GET", "/chat/demo", [dir](http::RoutedRequest&&, http::Responder r) {
         r.send(console::staticFile(dir, "demo.html"));
     });

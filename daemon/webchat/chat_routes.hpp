@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 namespace ccd::daemon::http {
+class Responder;
 class Router;
-}
+struct RoutedRequest;
+}  // namespace ccd::daemon::http
 
 namespace ccd::daemon::webchat {
 
@@ -20,7 +22,12 @@ namespace ccd::daemon::webchat {
 /// instance. Called on any thread.
 using WidgetSettings = std::function<std::optional<nlohmann::json>(const std::string& instance)>;
 
+/// POST /chat/upload/{instance}: hands the request to the instance's hub (404 when none).
+using UploadHandler = std::function<void(const std::string& instance, http::RoutedRequest&& request,
+                                         http::Responder responder)>;
+
 /// Adds the /chat routes; `dir` holds widget.js, widget.css and demo.html (empty: 404).
-void addChatRoutes(http::Router& router, std::string dir, WidgetSettings settings);
+void addChatRoutes(http::Router& router, std::string dir, WidgetSettings settings,
+                   UploadHandler upload);
 
 }  // namespace ccd::daemon::webchat

@@ -111,6 +111,17 @@ json messageFrame(const store::MessageRecord& m, const std::string& sender) {
            {"text", m.text},
            {"html", escapeHtml(m.text)},
            {"at_ms", m.created_at_ms}};
+    if (!m.attachments.empty()) {
+        json files = json::array();
+        for (const auto& a : m.attachments) {
+            json one{{"kind", a.kind}};
+            if (a.file_name) one["name"] = *a.file_name;
+            if (a.mime_type) one["type"] = *a.mime_type;
+            if (a.size) one["size"] = *a.size;
+            files.push_back(std::move(one));
+        }
+        f["attachments"] = std::move(files);
+    }
     if (m.direction == "in") {
         f["author"] = "customer";
         // The provider id is "<sender>:<client id>" (channels/webchat requestBody).

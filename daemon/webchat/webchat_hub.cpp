@@ -250,16 +250,11 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
             std::lock_guard lock(mutex);
             session = c->session;
             if (!session) return send(c, errorFrame("no_session", "send start or resume first", "", id));
-            auto now = std::chrono::steady_clock::now();
-            auto& recent = session->recent;
-            while (!recent.empty() && now - recent.front() > std::chrono::minutes(1))
-                recent.pop_front();
-            if (recent.size() >= settings.messages_per_minute)
+            if (!takeMessageLocked(*session))
                 return send(c, errorFrame("rate_limited",
                                           "more than " + std::to_string(settings.messages_per_minute) +
                                               " messages a minute; wait a moment",
                                           "", id));
-            recent.push_back(now);
         }
         submit(c, session, id, text->get<std::string>());
     }
@@ -313,15 +308,8 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
                            }));
     }
 
-    void stored(const std::shared_ptr<Client>& c, const std::shared_ptr<Session>& session,
-                const std::string& id, const channels::WebResponse& r) {
-        auto body = json::parse(r.body, nullptr, false);
-        if (r.status / 100 != 2 || !body.is_object()) {
-            auto code = body.is_object() ? body.value("error", "store_unavailable") : "store_unavailable";
-            auto reason = body.is_object() ? body.value("reason", "") : "";
-            return send(c, errorFrame(code, reason, "", id));
-        }
-        auto conversation = body.value("conversation_id", std::int64_t{0});
+    // The session's conversation, from a receipt (a new one after the last one closed).
+    void learn(const std::shared_ptr<Session>& session, std::int64_t conversation) {
         bool changed = false;
         {
             std::lock_guard lock(mutex);
@@ -333,6 +321,28 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
             }
         }
         if (changed) persist(session, [](bool) {});
+    }
+
+    // Under mutex: false when the session sent its messages_per_minute already.
+    bool takeMessageLocked(Session& session) {
+        auto now = std::chrono::steady_clock::now();
+        auto& recent = session.recent;
+        while (!recent.empty() && now - recent.front() > std::chrono::minutes(1)) recent.pop_front();
+        if (recent.size() >= settings.messages_per_minute) return false;
+        recent.push_back(now);
+        return true;
+    }
+
+    void stored(const std::shared_ptr<Client>& c, const std::shared_ptr<Session>& session,
+                const std::string& id, const channels::WebResponse& r) {
+        auto body = json::parse(r.body, nullptr, false);
+        if (r.status / 100 != 2 || !body.is_object()) {
+            auto code = body.is_object() ? body.value("error", "store_unavailable") : "store_unavailable";
+            auto reason = body.is_object() ? body.value("reason", "") : "";
+            return send(c, errorFrame(code, reason, "", id));
+        }
+        auto conversation = body.value("conversation_id", std::int64_t{0});
+        learn(session, conversation);
         send(c, json{{"type", "ack"},
                      {"id", id},
                      {"message_id", body.value("message_id", std::int64_t{0})},
@@ -464,6 +474,47 @@ void WebchatHub::received(const std::shared_ptr<Client>& client, std::string_vie
     if (type == "typing") return;  // not shown to agents yet: the console has no such frame
     if (type == "ping") return Impl::send(client, json{{"type", "pong"}});
     Impl::send(client, errorFrame("unknown_type", "unknown frame type \"" + type + "\""));
+}
+
+void WebchatHub::upload(std::string_view token, const std::string& client_id,
+                        channels::WebRequest request,
+                        std::function<void(channels::WebResponse)> done) {
+    using channels::WebResponse;
+    auto& im = *impl_;
+    if (clientId(json{{"id", client_id}}).empty())
+        return done(WebResponse::error(422, "invalid_field",
+                                       "id is 1 to 64 letters, digits, '-' or '_'", "id"));
+    std::shared_ptr<Session> session;
+    {
+        std::lock_guard lock(im.mutex);
+        auto it = token.empty() ? im.sessions.end() : im.sessions.find(channels::sha256Hex(token));
+        if (it == im.sessions.end() || it->second->expires_ms < nowMs())
+            return done(WebResponse::error(401, "invalid_token",
+                                           "the session has expired or is unknown"));
+        session = it->second;
+        if (!im.takeMessageLocked(*session))
+            return done(WebResponse::error(429, "rate_limited", "too many messages; wait a moment"));
+    }
+    auto inst = im.channel();
+    if (!inst) return done(WebResponse::error(404, "not_found", "the chat is not configured"));
+    channels::WebRequest r;
+    r.method = "WS";
+    r.target = "/chat/upload/" + im.instance;
+    r.remote_address = request.remote_address;
+    r.headers.emplace_back("Content-Type", std::string(request.header("Content-Type")));
+    r.headers.emplace_back(std::string(channels::webchat::kSenderHeader), session->profile.sender);
+    r.headers.emplace_back(std::string(channels::webchat::kClientIdHeader), client_id);
+    r.headers.emplace_back(std::string(channels::webchat::kFileNameHeader),
+                           std::string(request.header(channels::webchat::kFileNameHeader)));
+    r.body = std::move(request.body);
+    auto self = impl_;
+    im.deps.intake.handle(inst, std::move(r),
+                          http::Responder([self, session, done](WebResponse res) {
+                              auto body = json::parse(res.body, nullptr, false);
+                              if (res.status / 100 == 2 && body.is_object())
+                                  self->learn(session, body.value("conversation_id", std::int64_t{0}));
+                              done(std::move(res));
+                          }));
 }
 
 void WebchatHub::disconnected(const std::shared_ptr<Client>& client) {

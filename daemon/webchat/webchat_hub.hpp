@@ -61,6 +61,13 @@ public:
                                       std::string address);
     /// One text frame from the customer, in the order received.
     void received(const std::shared_ptr<Client>& client, std::string_view frame);
+    /// A photo or file (POST /chat/upload/<instance>) of the session whose token is `token`:
+    /// `request` carries the file's Content-Type, its name (header X-Ccd-Webchat-File,
+    /// percent-encoded) and bytes; `client_id` deduplicates a resend like a message's id.
+    /// Checked by the channel (channels/webchat/webchat_upload.hpp) and stored through the intake
+    /// path with the conversation; `done` gets the answer (202 like a message, or an error).
+    void upload(std::string_view token, const std::string& client_id, channels::WebRequest request,
+                std::function<void(channels::WebResponse)> done);
     /// The connection is gone.
     void disconnected(const std::shared_ptr<Client>& client);
 

@@ -1,6 +1,7 @@
 // The only translation unit of the web chat that includes websocketpp (heavy to compile).
 #include "daemon/webchat/webchat_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -17,6 +18,8 @@
 #include <websocketpp/server.hpp>
 
 #include "channels/webchat/webchat_channel.hpp"
+#include "channels/common/url.hpp"
+#include "daemon/http/router.hpp"
 #include "daemon/log_text.hpp"
 #include "daemon/webchat/chat_routes.hpp"
 #include "daemon/webchat/webchat_hub.hpp"
@@ -259,8 +262,12 @@ struct Listener : std::enable_shared_from_this<Listener> {
 class Runtime final : public WebchatRuntime {
 public:
     Runtime(const channels::ChannelSet& set, WebchatServices s) : services_(std::move(s)) {
-        addChatRoutes(services_.router, services_.files_dir,
-                      [this](const std::string& name) { return widgetSettings(name); });
+        addChatRoutes(
+            services_.router, services_.files_dir,
+            [this](const std::string& name) { return widgetSettings(name); },
+            [this](const std::string& name, http::RoutedRequest&& req, http::Responder r) {
+                upload(name, std::move(req), std::move(r));
+            });
         for (const auto& inst : set.all()) {
             if (inst->type() != "webchat") continue;
             const auto& settings =
@@ -299,6 +306,49 @@ public:
         for (auto& l : listeners_) l->hub->agentTyping(conversation_id);
     }
     bool empty() const { return listeners_.empty(); }
+
+    // POST (and its preflight) /chat/upload/{instance}?id=<client id>&name=<file name>, with
+    // Authorization: Bearer <session token>.
+    void upload(const std::string& name, http::RoutedRequest&& req, http::Responder r) {
+        using channels::WebResponse;
+        const Listener* l = nullptr;
+        for (const auto& x : listeners_)
+            if (x->name == name) l = x.get();
+        if (!l) return r.send(WebResponse::error(404, "not_found", "no web chat instance " + name));
+        std::string origin(req.http.header("Origin"));
+        const auto& allowed = l->settings.allowed_origins;
+        bool cors = !origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
+        auto withCors = [cors, origin](WebResponse res) {
+            if (cors) {
+                res.headers.emplace_back("Access-Control-Allow-Origin", origin);
+                res.headers.emplace_back("Vary", "Origin");
+            }
+            return res;
+        };
+        if (req.http.method == "OPTIONS") {
+            WebResponse res;
+            res.status = 204;
+            res.content_type.clear();
+            res.headers.emplace_back("Access-Control-Allow-Methods", "POST");
+            res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            res.headers.emplace_back("Access-Control-Max-Age", "600");
+            return r.send(withCors(std::move(res)));
+        }
+        auto query = channels::parseQuery(req.http.query());
+        auto id = query ? channels::queryValue(*query, "id") : std::nullopt;
+        auto file = query ? channels::queryValue(*query, "name") : std::nullopt;
+        std::string_view auth = req.http.header("Authorization");
+        std::string token = auth.size() > 7 && auth.substr(0, 7) == "Bearer " ? std::string(auth.substr(7))
+                                                                             : std::string();
+        channels::WebRequest request;
+        request.remote_address = req.http.remote_address;
+        request.headers.emplace_back("Content-Type", std::string(req.http.header("Content-Type")));
+        request.headers.emplace_back(std::string(channels::webchat::kFileNameHeader),
+                                     channels::percentEncode(file.value_or("")));
+        request.body = std::move(req.http.body);
+        l->hub->upload(token, id.value_or(""), std::move(request),
+                       [r, withCors](WebResponse res) { r.send(withCors(std::move(res))); });
+    }
 
     // Instances added by a reload have no listener before the next start: not offered.
     std::optional<nlohmann::json> widgetSettings(const std::string& name) const {

@@ -11,7 +11,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja "${compiler_cache[@]}" -DCCD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(api_message daemon_config contact_json contact_csv template_catalog telegram_update
          whatsapp_notification wechat_xml webhook_message email_mime console_command login_body
-         agents_yaml routing_yaml imap_answer cti_event twilio_voice)
+         agents_yaml routing_yaml imap_answer cti_event twilio_voice webchat_upload)
 cmake --build build-fuzz -j "${CCD_BUILD_JOBS:-2}" --target "${targets[@]/%/_fuzz}"
 # One target per core at a time (each libFuzzer process is single-threaded): the same time for
 # every target, half the wall time on two cores.

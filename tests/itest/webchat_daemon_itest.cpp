@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "tests/support/console_client.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_argument.hpp"
 
@@ -307,6 +308,67 @@ BOOST_FIXTURE_TEST_CASE(after_hours, ClosedToday) {
     auto read = conversation(ack["conversation_id"].get<std::int64_t>());
     BOOST_TEST(read["contact"]["email"] == "bo@example.com");
     BOOST_TEST(count(read["messages"], "in", "Please answer by email: bo@example.com") == 1u);
+}
+
+// A photo of the fault over HTTP with the session's token: checked by type, size and content,
+// stored with the conversation, its bytes served to the console; a resend is stored once.
+BOOST_FIXTURE_TEST_CASE(photo_upload, Daemon) {
+    auto cy = customer(web_port);
+    auto token = start(*cy, {{"name", "Cy"}});
+    const std::string png("\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0"
+                          "\x90wS\xDE\0\0\0\x0CIDATx\x9Cc\xF8\xCF\xC0\0\0\x03\x01\x01\0"
+                          "\xC9\xFE\x92\xEF\0\0\0\0IEND\xAE\x42\x60\x82", 69);
+    ccd::testing::HttpClient http(ccd.httpPort());
+    auto up = [&](const std::string& target, const std::string& type, const std::string& body,
+                  const std::string& tok) {
+        return http.request("POST", target, body,
+                            {{"Content-Type", type}, {"Authorization", "Bearer " + tok}});
+    };
+    auto ok = up("/chat/upload/web?id=p1&name=broken%20screen.png", "image/png", png, token);
+    BOOST_REQUIRE_MESSAGE(ok.status == 202, ok.status << " " << ok.body);
+    auto stored = json::parse(ok.body);
+    BOOST_TEST(stored["duplicate"] == false);
+    auto conv = stored["conversation_id"].get<std::int64_t>();
+    auto again = up("/chat/upload/web?id=p1&name=broken%20screen.png", "image/png", png, token);
+    BOOST_TEST(json::parse(again.body)["duplicate"] == true);
+
+    BOOST_TEST(up("/chat/upload/web?id=p2&name=x.jpg", "image/jpeg", "not a jpeg at all", token).status == 422);
+    BOOST_TEST(up("/chat/upload/web?id=p3&name=x.exe", "application/x-msdownload", "MZ", token).status == 415);
+    BOOST_TEST(up("/chat/upload/web?id=p4&name=x.png", "image/png", "", token).status == 400);
+    BOOST_TEST(up("/chat/upload/web?id=p5&name=x.png", "image/png", png, "bad-token").status == 401);
+    BOOST_TEST(up("/chat/upload/nope?id=p6", "image/png", png, token).status == 404);
+    auto preflight = http.request("OPTIONS", "/chat/upload/web", {}, {{"Origin", kOrigin}});
+    BOOST_TEST(preflight.status == 204);
+    BOOST_TEST(preflight.header("Access-Control-Allow-Origin") == kOrigin);
+
+    auto read = conversation(conv);
+    json photo;
+    for (const auto& m : read["messages"])
+        if (!m["attachments"].empty()) photo = m["attachments"][0];
+    BOOST_REQUIRE_MESSAGE(photo.is_object(), read["messages"].dump());
+    BOOST_TEST(photo["file_name"] == "broken screen.png");
+    BOOST_TEST(photo["mime_type"] == "image/png");
+    BOOST_TEST(photo["size"] == 69);
+    auto bytes = ccd::testing::httpRequest(ccd.httpPort(), "GET",
+                                           photo["content_url"].get<std::string>(), {},
+                                           login("sam"));
+    BOOST_TEST(bytes.status == 200);
+    BOOST_TEST(bytes.text == png);
+
+    // The history shows the file to the customer.
+    auto back = customer(web_port);
+    BOOST_REQUIRE(back->send({{"type", "resume"}, {"token", token}}));
+    back->expect("session");
+    auto history = back->expect("history")["messages"];
+    std::size_t files = 0;  // the photo once (with the automatic answer it got)
+    for (const auto& m : history) {
+        if (!m.contains("attachments")) continue;
+        ++files;
+        BOOST_TEST(m["author"] == "customer");
+        BOOST_TEST(m["client_id"] == "p1");
+        BOOST_TEST(m["attachments"][0]["name"] == "broken screen.png");
+    }
+    BOOST_TEST(files == 1u, history.dump());
 }
 
 // The widget's files and settings on the HTTP listener; no webhook route for the instance.

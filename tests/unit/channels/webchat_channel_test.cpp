@@ -1,6 +1,7 @@
 // `type: webchat`: its configuration keys with file:line:col errors, and the adapter that reads
 // what the daemon's webchat server hands the intake path.
 #include "channels/webchat/webchat_channel.hpp"
+#include "channels/webchat/webchat_upload.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -134,6 +135,37 @@ BOOST_AUTO_TEST_CASE(customer_message_through_the_adapter) {
 
     channels::webchat::WebchatOutbound outbound(s);
     BOOST_TEST(!outbound.pushes());
+}
+
+BOOST_AUTO_TEST_CASE(uploads_are_checked_by_size_type_and_content) {
+    using channels::webchat::checkUpload;
+    using channels::webchat::CheckedUpload;
+    WebchatSettings s;
+    s.max_upload_bytes = 32;
+    const std::string jpeg("\xFF\xD8\xFF\xE0rest of a jpeg");
+    auto ok = checkUpload("Image/JPEG; q=1", "..%2F..%2Fmy%20receipt.jpg", jpeg, s);
+    BOOST_REQUIRE(std::holds_alternative<CheckedUpload>(ok));
+    BOOST_TEST(std::get<CheckedUpload>(ok).mime_type == "image/jpeg");
+    BOOST_TEST(std::get<CheckedUpload>(ok).file_name == "my receipt.jpg");
+    BOOST_TEST(std::get<CheckedUpload>(ok).kind == "photo");
+    auto status = [&](std::string_view type, std::string_view bytes) {
+        auto r = checkUpload(type, "f", bytes, s);
+        return std::holds_alternative<channels::Rejection>(r) ? std::get<channels::Rejection>(r).status
+                                                              : 0;
+    };
+    BOOST_TEST(status("image/jpeg", "GIF89a pretending") == 422);  // the name or type lie
+    BOOST_TEST(status("image/png", jpeg) == 422);
+    BOOST_TEST(status("text/html", "<script>") == 415);
+    BOOST_TEST(status("image/svg+xml", "<svg/>") == 415);
+    BOOST_TEST(status("image/jpeg", "") == 400);
+    BOOST_TEST(status("image/jpeg", jpeg + std::string(40, 'x')) == 413);
+    BOOST_TEST(status("application/pdf", "%PDF-1.7") == 0);
+    BOOST_TEST(status("image/webp", std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)) == 0);
+    auto nameless = checkUpload("image/gif", "%00%0A", "GIF87a", s);
+    BOOST_TEST(std::get<CheckedUpload>(nameless).file_name == "upload");
+
+    expectIssue("channels:\n  - name: web\n    type: webchat\n    upload_types: [image/bmp]\n", 4,
+                20, "channels[0].upload_types[0]", "checks the content");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
