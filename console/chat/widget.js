@@ -24,7 +24,7 @@
       offline: "Reconnecting…", you: "You", agent: "Agent", auto: "Service",
       newchat: "New chat", attach: "Attach a photo or file", stars: "{n} of 5 stars",
       error: "Not sent: {reason}",
-      leave: "Nobody can answer right now: leave your email and we will answer there.", leaveBtn: "Save email"
+      leave: "Nobody can answer right now: leave your email and we will answer there.", leaveBtn: "Save email", wait: "about {m} min"
     },
     "zh-Hans": {
       open: "在线客服", close: "关闭", title: "客户服务",
@@ -37,7 +37,7 @@
       offline: "正在重新连接…", you: "我", agent: "客服", auto: "服务",
       newchat: "新的对话", attach: "发送图片或文件", stars: "{n} 星（满分 5 星）",
       error: "未发送：{reason}",
-      leave: "暂时无人应答：留下邮箱，我们会通过邮件回复您。", leaveBtn: "保存邮箱"
+      leave: "暂时无人应答：留下邮箱，我们会通过邮件回复您。", leaveBtn: "保存邮箱", wait: "预计等待约 {m} 分钟"
     },
     "zh-Hant": {
       open: "線上客服", close: "關閉", title: "客戶服務",
@@ -50,7 +50,7 @@
       offline: "正在重新連線…", you: "我", agent: "客服", auto: "服務",
       newchat: "新的對話", attach: "傳送圖片或檔案", stars: "{n} 星（滿分 5 星）",
       error: "未傳送：{reason}",
-      leave: "暫時無人回應：留下電子郵件，我們會以郵件回覆您。", leaveBtn: "儲存郵件"
+      leave: "暫時無人回應：留下電子郵件，我們會以郵件回覆您。", leaveBtn: "儲存郵件", wait: "預計等候約 {m} 分鐘"
     }
   };
 
@@ -254,7 +254,10 @@
           delete pending[f.id];
         }
         break;
-      case "queue": setStatus(t("position", { n: f.position })); break;
+      case "queue":
+        setStatus(t("position", { n: f.position }) +
+          (f.expected_wait_seconds != null ? " · " + t("wait", { m: Math.max(1, Math.round(f.expected_wait_seconds / 60)) }) : ""));
+        break;
       case "agent_joined": agentName = f.agent; leave.hidden = true; setStatus(""); addLine("event", "", t("joined", { agent: f.agent })); break;
       case "agent_left": addLine("event", "", t("left", { agent: f.agent })); setStatus(t("waiting")); break;
       case "typing":

@@ -562,11 +562,15 @@ void WebchatHub::onEngine(const EngineHost::Notification& n) {
                                 frames.emplace_back(a.conversation_id,
                                                     json{{"type", "agent_left"}, {"agent", s->agent}});
                             s->agent.clear();
-                            // The engine gives the place in the queue, not a wait estimate.
+                            // The engine's estimate: null until the queue has handle times.
+                            json wait = nullptr;
+                            if (auto w = n.engine.estimatedWait(a.queue, a.position,
+                                                                routing::Clock::now()))
+                                wait = (w->count() + 999) / 1000;
                             frames.emplace_back(a.conversation_id,
                                                 json{{"type", "queue"},
                                                      {"position", a.position},
-                                                     {"expected_wait_seconds", nullptr}});
+                                                     {"expected_wait_seconds", wait}});
                         }
                     } else if constexpr (std::is_same_v<A, routing::ConversationResolved>) {
                         if (im.live(a.conversation_id))

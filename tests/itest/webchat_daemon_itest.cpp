@@ -293,6 +293,9 @@ BOOST_FIXTURE_TEST_CASE(after_hours, ClosedToday) {
     start(*bo, {{"name", "Bo"}, {"locale", "en"}});
     auto ack = say(*bo, "h1", kProblem);
     BOOST_REQUIRE(ack["type"] == "ack");
+    auto queued = bo->expect("queue");  // nobody is logged in: it waits
+    BOOST_TEST(queued["position"] == 1);
+    BOOST_TEST(queued["expected_wait_seconds"].is_null());  // no handle times yet
     auto answer = bo->take([](const json& f) { return f["type"] == "message"; });
     BOOST_REQUIRE_MESSAGE(answer, "no automatic answer:" << bo->pending());
     BOOST_TEST((*answer)["author"] == "auto");
