@@ -32,8 +32,6 @@ using WsServer = websocketpp::server<websocketpp::config::asio>;
 
 namespace {
 
-// Connections from one address at once; sessions per hour are the hub's limit.
-constexpr std::size_t kMaxPerAddress = 64;
 constexpr std::size_t kMaxConnections = 20000;
 constexpr auto kPingInterval = std::chrono::seconds(25);
 
@@ -136,7 +134,7 @@ struct Listener : std::enable_shared_from_this<Listener> {
         ws->address = address;
         std::lock_guard lock(mutex);
         auto& n = per_address[address];
-        if (stopped || connections.size() >= kMaxConnections || n >= kMaxPerAddress) {
+        if (stopped || connections.size() >= kMaxConnections || n >= settings.max_connections_per_address) {
             if (n == 0) per_address.erase(address);
             con->set_status(websocketpp::http::status_code::service_unavailable);
             return false;
