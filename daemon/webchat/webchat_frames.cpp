@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "templates/pattern.hpp"
+
 namespace ccd::daemon::webchat {
 
 using nlohmann::json;
@@ -137,18 +139,12 @@ json messageFrame(const store::MessageRecord& m, const std::string& sender) {
 }
 
 std::string escapeHtml(std::string_view text) {
+    auto escaped = templates::escapeHtml(std::string(text));
     std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            case '\n': out += "<br>"; break;
-            default: out += c;
-        }
+    out.reserve(escaped.size());
+    for (char c : escaped) {
+        if (c == '\n') out += "<br>";
+        else out += c;
     }
     return out;
 }

@@ -121,16 +121,8 @@ struct Daemon {
         auto agents_yaml = config / "agents.yaml";
         if (g_password_hash.empty()) {
             writeFile(agents_yaml, accountsYaml("\"\""));
-            int rc = ccd::testing::runWithInput(
-                {binary, "agent", "passwd", "alice", "--config", ccd_yaml.string()},
-                kPassword + "\n", ccd.logPath());
-            if (rc != 0) throw std::runtime_error("ccd agent passwd failed:\n" + ccd.log());
-            static const std::regex kHash(R"re("alice": ("\$argon2id[^"]+"))re");
-            std::smatch m;
-            std::string written = readFile(dir.path() / "passwords.yaml");
-            if (!std::regex_search(written, m, kHash))
-                throw std::runtime_error("no hash in passwords.yaml:\n" + written);
-            g_password_hash = m[1];
+            g_password_hash = ccd::testing::passwordHash(binary, ccd_yaml, dir.path(), "alice",
+                                                         kPassword, ccd.logPath());
         }
         writeFile(agents_yaml, accountsYaml(g_password_hash));
     }
