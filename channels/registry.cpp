@@ -9,6 +9,7 @@
 #include "channels/email/email_channel.hpp"
 #include "channels/telegram/telegram_channel.hpp"
 #include "channels/twilio/twilio_channel.hpp"
+#include "channels/webchat/webchat_channel.hpp"
 #include "channels/webhook/webhook_channel.hpp"
 #include "channels/wechat/wechat_channel.hpp"
 #include "channels/whatsapp/whatsapp_channel.hpp"
@@ -68,6 +69,7 @@ const std::vector<ChannelKindInfo>& channelKinds() {
         email::kindInfo(),
         cti::kindInfo(),
         twilio::kindInfo(),
+        webchat::kindInfo(),
     });
     return kinds;
 }

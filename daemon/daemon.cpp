@@ -45,6 +45,7 @@
 #include "daemon/reports/report_routes.hpp"
 #include "daemon/template_routes.hpp"
 #include "daemon/tls_context.hpp"
+#include "daemon/webchat/webchat_server.hpp"
 #include "templates/catalog.hpp"
 #include "templates/survey_answer.hpp"
 
@@ -249,6 +250,17 @@ struct Daemon::Impl {
                                  a(it->second);
                              });
                          }});
+        // Web chat instances: their customers' websockets (docs/webchat-protocol.md).
+        // The widget's files: the folder `chat` beside the console's (console/chat/).
+        std::string chat_dir;
+        if (!config->console.static_dir.empty()) {
+            std::filesystem::path www(config->console.static_dir);
+            if (!www.has_filename()) www = www.parent_path();  // "console/www/"
+            chat_dir = (www.parent_path() / "chat").string();
+        }
+        webchat_rt = webchat::addWebchat(*channel_set, {ioc, store, *intake, engine.get(),
+                                                        [this] { return currentChannels(); },
+                                                        router, chat_dir});
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
                 *config, {ioc, router, store, *engine, auth,
@@ -322,6 +334,7 @@ struct Daemon::Impl {
             if (typing_sent.size() > 10000) typing_sent.clear();
         }
         if (sender) sender->typing(conversation);
+        if (webchat_rt) webchat_rt->agentTyping(conversation);
     }
 
     // A canned response chosen by an agent: the template as text, with the agent's values.
@@ -419,6 +432,7 @@ struct Daemon::Impl {
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
     std::shared_ptr<RetentionJob> retention;
     std::shared_ptr<reports::ReportRunner> reports;       // null with the PostgreSQL store
+    std::unique_ptr<webchat::WebchatRuntime> webchat_rt;  // null without webchat instances
     std::vector<std::thread> threads;
 
     std::mutex stop_mutex;
@@ -443,6 +457,7 @@ void Daemon::start() {
                           (impl_->console_rt ? cfg->console.max_connections : 0));
     impl_->server.start(cfg->server.listen);
     if (impl_->console_rt) impl_->console_rt->start();
+    if (impl_->webchat_rt) impl_->webchat_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {
         impl_->threads.emplace_back([this] {
             for (;;) {
@@ -606,6 +621,7 @@ void Daemon::stop() {
     impl_->mailboxes->stop();
     impl_->retention->stop();
     if (impl_->console_rt) impl_->console_rt->stop();
+    if (impl_->webchat_rt) impl_->webchat_rt->stop();
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;
     impl_->server.stop();
@@ -613,7 +629,8 @@ void Daemon::stop() {
     // Requests in progress finish (their store commits complete) before the store closes, and
     // console clients get their closing handshake.
     auto console_open = [this] {
-        return impl_->console_rt ? impl_->console_rt->openConnections() : std::size_t{0};
+        return (impl_->console_rt ? impl_->console_rt->openConnections() : std::size_t{0}) +
+               (impl_->webchat_rt ? impl_->webchat_rt->openConnections() : std::size_t{0});
     };
     while ((impl_->server.openConnections() > 0 || console_open() > 0) &&
            std::chrono::steady_clock::now() < deadline) {

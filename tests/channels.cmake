@@ -9,6 +9,7 @@ ccd_add_boost_test(channels_test
           unit/channels/provider_fixtures_test.cpp
           unit/channels/telegram_channel_test.cpp
           unit/channels/twilio_channel_test.cpp
+          unit/channels/webchat_channel_test.cpp
           unit/channels/webhook_channel_test.cpp
           unit/channels/wechat_channel_test.cpp
           unit/channels/whatsapp_channel_test.cpp

@@ -42,3 +42,19 @@ ccd_add_boost_test(pii_masking_itest SOURCES itest/pii_masking_itest.cpp
 target_compile_definitions(pii_masking_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
 add_dependencies(pii_masking_itest ccd)
 set_tests_properties(pii_masking_itest PROPERTIES TIMEOUT 120)
+
+# The web chat against the real binary: customers' websockets, an agent in the console
+# (docs/webchat-protocol.md).
+ccd_add_boost_test(webchat_daemon_itest SOURCES itest/webchat_daemon_itest.cpp
+                   LIBS ccd_process_support ccd_test_support LABEL integration)
+target_compile_definitions(webchat_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
+add_dependencies(webchat_daemon_itest ccd)
+set_tests_properties(webchat_daemon_itest PROPERTIES TIMEOUT 120)
+
+# The web chat in a real browser: the widget on /chat/demo and an agent in the console
+# (tests/e2e/console's playwright-core; scripts/test.sh runs `npm ci` there). Screenshots of both
+# sides land in the build folder.
+add_test(NAME webchat_e2e
+  COMMAND node ${CCD_ROOT}/tests/e2e/console/webchat_e2e.js $<TARGET_FILE:ccd> ${CCD_ROOT}
+          ${CMAKE_BINARY_DIR})
+set_tests_properties(webchat_e2e PROPERTIES LABELS e2e TIMEOUT 300)

@@ -9,11 +9,10 @@
 #include "daemon/http/router.hpp"
 
 namespace ccd::daemon::console {
-namespace {
 
 using channels::WebResponse;
 
-WebResponse fileResponse(const std::string& dir, std::string_view name) {
+WebResponse staticFile(const std::string& dir, std::string_view name) {
     if (dir.empty() || !isServableName(name) || contentTypeFor(name).empty())
         return WebResponse::error(404, "not_found", "no such console file");
     auto path = std::filesystem::path(dir) / std::string(name);
@@ -39,8 +38,6 @@ WebResponse fileResponse(const std::string& dir, std::string_view name) {
                                  "frame-ancestors 'none'");
     return res;
 }
-
-}  // namespace
 
 std::string_view contentTypeFor(std::string_view name) {
     auto dot = name.rfind('.');
@@ -70,7 +67,7 @@ bool isServableName(std::string_view name) {
 void addPageRoutes(http::Router& router, std::string static_dir,
                    std::function<std::uint16_t()> websocket_port, bool websocket_tls) {
     router.add("GET", "/console", [dir = static_dir](http::RoutedRequest&&, http::Responder r) {
-        r.send(fileResponse(dir, "index.html"));
+        r.send(staticFile(dir, "index.html"));
     });
     router.add("GET", "/console/{file}",
                [dir = static_dir, websocket_port, websocket_tls](http::RoutedRequest&& req,
@@ -85,7 +82,7 @@ void addPageRoutes(http::Router& router, std::string static_dir,
                        return r.send(std::move(res));
                    }
                    if (name.empty()) name = "index.html";
-                   r.send(fileResponse(dir, name));
+                   r.send(staticFile(dir, name));
                });
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "channels/web_types.hpp"
+
 namespace ccd::daemon::http {
 class Router;
 }
@@ -21,6 +23,10 @@ std::string_view contentTypeFor(std::string_view file_name);
 /// Whether `name` is a plain file name that may be served (letters, digits, '.', '-', '_', not
 /// starting with a dot).
 bool isServableName(std::string_view name);
+
+/// The file `name` of `dir` with its content type and the page's safety headers (nosniff, no
+/// framing, a same-origin CSP for HTML); 404 when it is not a servable file there.
+channels::WebResponse staticFile(const std::string& dir, std::string_view name);
 
 /// Adds the page routes. `static_dir` is the folder with the files (empty: 404 for every file);
 /// `websocket_port` is read for each config.json request; `websocket_tls`: the listener is

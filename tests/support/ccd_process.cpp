@@ -92,6 +92,23 @@ std::string shippedConfigForTest(const fs::path& root, const fs::path& dir) {
                        "  static_dir: \"" + (root / "console" / "www").string() + "\"");
 }
 
+std::string passwordHash(const std::string& binary, const fs::path& ccd_yaml,
+                         const fs::path& data_dir, const std::string& name,
+                         const std::string& password, const std::string& log) {
+    int rc = runWithInput({binary, "agent", "passwd", name, "--config", ccd_yaml.string()},
+                          password + "\n", log);
+    if (rc != 0)
+        throw std::runtime_error("ccd agent passwd exited " + std::to_string(rc) + ":\n" +
+                                 readFile(log));
+    // It writes to the data directory (beside ccd.db), never to agents.yaml.
+    const std::regex hash("\"" + name + R"re(": ("\$argon2id[^"]+"))re");
+    std::smatch m;
+    std::string written = readFile(data_dir / "passwords.yaml");
+    if (!std::regex_search(written, m, hash))
+        throw std::runtime_error("no hash for " + name + " in passwords.yaml:\n" + written);
+    return m[1];
+}
+
 int runWithInput(const std::vector<std::string>& args, const std::string& input,
                  const std::string& log) {
     int pipefd[2];

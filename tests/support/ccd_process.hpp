@@ -44,6 +44,13 @@ void writeAccounts(const std::string& binary, const std::filesystem::path& ccd_y
                    const std::vector<std::pair<std::string, std::string>>& accounts,
                    const std::string& password, const std::string& log);
 
+/// `ccd agent passwd NAME --config CCD_YAML` with `password`, output appended to `log`: the
+/// quoted argon2id hash it wrote to `data_dir`/passwords.yaml, for accounts' password_hash.
+/// Throws with the output when it fails.
+std::string passwordHash(const std::string& binary, const std::filesystem::path& ccd_yaml,
+                         const std::filesystem::path& data_dir, const std::string& name,
+                         const std::string& password, const std::string& log);
+
 /// The answer to one HTTP request; status 0 when there was none (`text` says why).
 struct HttpResult {
     int status = 0;

@@ -89,12 +89,13 @@ struct ConsoleClient::Impl {
 };
 
 ConsoleClient::ConsoleClient(std::uint16_t port, const std::string& token,
-                             const std::string& target)
+                             const std::string& target, const std::string& origin)
     : impl_(std::make_unique<Impl>()) {
     Impl& d = *impl_;
     auto& tcp = beast::get_lowest_layer(d.ws);
-    d.ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& r) {
+    d.ws.set_option(websocket::stream_base::decorator([token, origin](websocket::request_type& r) {
         if (!token.empty()) r.set(http::field::authorization, "Bearer " + token);
+        if (!origin.empty()) r.set(http::field::origin, origin);
     }));
     beast::error_code result = asio::error::timed_out;
     bool finished = false;

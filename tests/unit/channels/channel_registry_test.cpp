@@ -77,7 +77,7 @@ const char* kTwoBots = R"(channels:
 BOOST_AUTO_TEST_SUITE(registry)
 
 BOOST_AUTO_TEST_CASE(every_kind_is_registered_once) {
-    for (const char* type : {"api", "webhook", "telegram", "whatsapp", "wechat"}) {
+    for (const char* type : {"api", "webhook", "telegram", "whatsapp", "wechat", "webchat"}) {
         const auto* k = channels::findChannelKind(type);
         BOOST_REQUIRE_MESSAGE(k, type);
         BOOST_TEST(k->type == type);
@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(problems_have_their_file_line_column_and_path) {
     expectIssue("channels:\n  api:\n    enabled: true\n", 2, 3, "channels",
                 "channels is a list of instances");
     expectIssue("channels:\n  - {name: a, type: fax}\n", 2, 21, "channels[0].type",
-                "unknown channel type \"fax\" (known: api, webhook, telegram, whatsapp, wechat, email, cti, twilio)");
+                "unknown channel type \"fax\" (known: api, webhook, telegram, whatsapp, wechat, email, cti, twilio, webchat)");
     expectIssue("channels:\n  - {name: a, type: api}\n  - {name: a, type: api}\n", 3, 12,
                 "channels[1].name", "a second instance named \"a\"");
     expectIssue("channels:\n  - {name: Support Bot, type: api}\n", 2, 12, "channels[0].name",
