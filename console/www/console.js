@@ -290,7 +290,8 @@ function handle(f) {
       const c = conv(f.conversation_id);
       if (o) Object.assign(c, o, { type: undefined });
       state.offers.delete(f.conversation_id);
-      if (!o) send({ type: 'open', conversation_id: f.conversation_id });
+      // The offer's history stops at the offer: what came while it rang is read again.
+      send({ type: 'open', conversation_id: f.conversation_id });
       if (!state.selected) state.selected = f.conversation_id;
       break;
     }

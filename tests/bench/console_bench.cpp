@@ -1,7 +1,7 @@
 // Console benchmark (issue: agent console): N agents connected to the console websocket,
 // messages posted to POST /v1/messages at a steady rate; for each message the time from its 202
 // to the `offer` frame at an agent. The reference measured in the same run is the round trip of
-// a websocket `typing` command to its `ack` on the same server and connections. Also reports the
+// a websocket `typing` command to its answer on the same server and connections. Also reports the
 // daemon's resident memory per idle authenticated agent connection.
 //
 // With --cti PATH (tests/bench/console with VOICE=1) it is the phone benchmark instead: new
@@ -284,6 +284,7 @@ private:
     void post(HttpConn& c, std::size_t i);
     void typingTick();
     void sendTyping(Agent& a);
+    void typingAnswered(const std::string& id, Clock::time_point at);
     void report();
     void reportCalls();
     std::string ctiForm(std::size_t i) const;
@@ -369,13 +370,7 @@ void Bench::onFrame(Agent& a, Clock::time_point at, std::string_view text) {
     } else if (type == "ack") {
         const std::string command = j.value("command", "");
         if (command == "typing") {
-            auto id = j.value("id", "");
-            auto it = typing_sent_.find(id);
-            if (it != typing_sent_.end()) {
-                double ms = Ms(at - it->second.first).count();
-                (it->second.second ? typing_load_ms_ : typing_idle_ms_).push_back(ms);
-                typing_sent_.erase(it);
-            }
+            typingAnswered(j.value("id", ""), at);
         } else if (command == "accept") {
             ++accepted_;
             auto conv = j.value("conversation_id", std::int64_t{0});
@@ -403,6 +398,10 @@ void Bench::onFrame(Agent& a, Clock::time_point at, std::string_view text) {
         // Wrap-up (when the engine starts one): end it at once, back to available.
         if (j.value("presence", "") == "wrap_up")
             a.send(json{{"type", "wrap_up"}, {"disposition", "solved"}}.dump());
+    } else if (type == "error" && j.value("id", "").rfind('t', 0) == 0) {
+        // The typing reference names a conversation the agent does not hold: the answer is
+        // an error (not_found or not_assigned), the round trip the same.
+        typingAnswered(j.value("id", ""), at);
     } else if (type == "error") {
         auto code = j.value("code", "?");
         ++errors_[code];
@@ -475,6 +474,14 @@ void Bench::connectAll() {
     for (int k = 0; k < 32 && connect_next_ < agents_.size(); ++k) connectOne(connect_next_++);
     runUntil([this] { return ready_ == agents_.size(); }, 120, "agents connecting");
     connect_seconds_ = std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void Bench::typingAnswered(const std::string& id, Clock::time_point at) {
+    auto it = typing_sent_.find(id);
+    if (it == typing_sent_.end()) return;
+    double ms = Ms(at - it->second.first).count();
+    (it->second.second ? typing_load_ms_ : typing_idle_ms_).push_back(ms);
+    typing_sent_.erase(it);
 }
 
 void Bench::sendTyping(Agent& a) {

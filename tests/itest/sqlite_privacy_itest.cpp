@@ -392,8 +392,12 @@ BOOST_AUTO_TEST_CASE(a_calls_recording_and_transcription_expire_and_erasure_clea
     BOOST_TEST(again.recordings == 0u);
     BOOST_TEST(again.message_texts == 0u);
 
-    // Erasure: the call steps lose the numbers; other events keep what is not personal.
+    // Erasure: the call steps lose the numbers; other events keep what is not personal; a web
+    // chat session of the same person (by address) goes, another's stays.
     f.putContact("C-caller", "+8613800138000");
+    f.exec("INSERT INTO channel_state (channel_instance, key, value, updated_at) VALUES"
+           " ('web', 'session:a1', '{\"sender\":\"+8613800138000\",\"name\":\"Zhang\"}', 1),"
+           " ('web', 'session:b2', '{\"sender\":\"wc_other\",\"name\":\"Li\"}', 1)");
     BOOST_TEST(f.text("SELECT json_extract(data, '$.customer') FROM events WHERE type ="
                       " 'call.ringing'") == "+8613800138000");
     auto erased = sync<std::optional<store::ErasureResult>>(
@@ -403,4 +407,5 @@ BOOST_AUTO_TEST_CASE(a_calls_recording_and_transcription_expire_and_erasure_clea
     BOOST_TEST(f.count("SELECT count(*) FROM events WHERE data LIKE '%13800138000%'") == 0);
     BOOST_TEST(f.text("SELECT json_extract(data, '$.from') FROM events WHERE type = 'transfer'") ==
                "alice");
+    BOOST_TEST(f.text("SELECT group_concat(key) FROM channel_state") == "session:b2");
 }

@@ -18,9 +18,11 @@
 #include "tests/support/console_client.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_argument.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using ccd::testing::argument;
 using ccd::testing::ConsoleClient;
 using ccd::testing::readFile;
 using ccd::testing::replaceLine;
@@ -34,12 +36,6 @@ const std::string kTwilioToken = "twilio-auth-token-0123456789ab";
 const std::string kAccount = "AC00000000000000000000000000000001";
 const std::string kPublicUrl = "https://ccd.example.com/webhooks/twilio/hotline";
 const std::string kAliceSip = "sip:alice@127.0.0.1:5071";
-
-std::string argument(int index, const std::string& fallback) {
-    auto& suite = boost::unit_test::framework::master_test_suite();
-    if (suite.argc > index && suite.argv[index][0] != '\0') return suite.argv[index];
-    return fallback;
-}
 
 /// The real ccd with a CTI instance (pbx) and a Twilio instance (hotline); alice (agent, with a
 /// SIP address) and sam (supervisor). `open`: the calendar is open all week, else never.

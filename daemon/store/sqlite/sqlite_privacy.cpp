@@ -216,6 +216,12 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
             conv);
     }
 
+    // A web chat session (name, email, phone, order) is kept by its sender address.
+    run(db,
+        "DELETE FROM channel_state WHERE key >= 'session:' AND key < 'session;' AND"
+        " json_valid(value) AND json_extract(value, '$.sender') IN"
+        " (SELECT address FROM contact_addresses WHERE contact_id = ?1)",
+        contact_id);
     n.addresses = run(db, "DELETE FROM contact_addresses WHERE contact_id = ?1", contact_id);
     n.products = run(db, "DELETE FROM contact_products WHERE contact_id = ?1", contact_id);
     n.contacts = run(db,

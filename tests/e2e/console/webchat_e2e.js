@@ -122,17 +122,17 @@ async function main() {
     await customer.press('form.compose textarea', 'Enter');
     await customer.waitForSelector('.log li.me:not(.pending)', { timeout: 10000 });
     check(true, 'the message was acknowledged (stored)');
-    // The agent gets the offer and accepts; the customer sees it and sends a photo of the fault
-    // (after the accept: the console shows an offered agent the history of the offer only).
+    // Before anyone answers, the customer sends a photo of the fault; then the agent gets the
+    // offer and accepts, and the console shows everything that came while it rang.
+    await customer.setInputFiles('input.file', { name: 'broken-printer.png', mimeType: 'image/png', buffer: PNG });
+    await customer.waitForSelector('.log li.me:not(.pending) >> text=broken-printer.png', { timeout: 10000 });
+    check(true, 'the photo was uploaded');
     await agent.waitForSelector('[data-offer]', { timeout: 15000 });
     const conv = await agent.getAttribute('[data-offer]', 'data-offer');
     await agent.click(`[data-accept="${conv}"]`);
     await agent.waitForSelector(`[data-conversation="${conv}"]`, { timeout: 10000 });
     await agent.click(`[data-conversation="${conv}"]`);
     await customer.waitForSelector('.log li >> text=alice joined the chat', { timeout: 10000 });
-    await customer.setInputFiles('input.file', { name: 'broken-printer.png', mimeType: 'image/png', buffer: PNG });
-    await customer.waitForSelector('.log li.me:not(.pending) >> text=broken-printer.png', { timeout: 10000 });
-    check(true, 'the photo was uploaded');
     await agent.waitForSelector('.attachment-link >> text=broken-printer.png', { timeout: 10000 });
     check(true, 'the console shows the photo');
     const reply = 'Hello Ann, please switch the printer off and on again <b>now</b>.';
