@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "channels/api/contact_fields.hpp"
 #include "templates/pattern.hpp"
 
 namespace ccd::daemon::webchat {
@@ -37,9 +38,18 @@ ProfileRead readProfile(const json& frame, const channels::webchat::WebchatSetti
     out.value.order = optionalText(frame, "order", 100, out);
     auto locale = optionalText(frame, "locale", 16, out);
     if (!out.error.empty()) return out;
+    auto control = [](const std::optional<std::string>& v) {
+        return v ? channels::api::checkName(*v) : std::nullopt;
+    };
     if (!out.value.name) {
         out.error = "name is required";
         out.field = "name";
+    } else if (auto bad = control(out.value.name)) {
+        out.error = "name " + *bad;
+        out.field = "name";
+    } else if (auto bad_order = control(out.value.order)) {
+        out.error = "order " + *bad_order;
+        out.field = "order";
     } else if (out.value.email && (out.value.email->find('@') == std::string::npos ||
                                    out.value.email->find_first_of(" <>\"") != std::string::npos)) {
         out.error = "email is not an email address";

@@ -12,7 +12,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja "${compiler_cache[@]}" -D
 targets=(api_message daemon_config contact_json contact_csv template_catalog telegram_update
          whatsapp_notification wechat_xml webhook_message email_mime console_command login_body
          agents_yaml routing_yaml imap_answer cti_event twilio_voice
-         report_query webchat_upload)
+         report_query webchat_upload webchat_frame)
 cmake --build build-fuzz -j "${CCD_BUILD_JOBS:-2}" --target "${targets[@]/%/_fuzz}"
 # One target per core at a time (each libFuzzer process is single-threaded): the same time for
 # every target, half the wall time on two cores.
