@@ -96,7 +96,10 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
             << client << "\" (see its `clients:` lists)\n";
     auto db = openDatabase(*cfg, err);
     if (!db) return kExitStore;
-    auto [key, record] = newApiKey(client, nowMs());
+    // Not a structured binding: the lambda below captures the record (C++17 forbids that).
+    const auto generated = newApiKey(client, nowMs());
+    const std::string& key = generated.first;
+    const store::ApiKeyRecord& record = generated.second;
     try {
         inWriteTransaction(*db, [&] {
             store::sqlite::insertApiKey(*db, record);
