@@ -68,6 +68,8 @@ std::optional<routing::TimePoint> parseRfc3339(std::string_view s) {
         }
     }
     static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    // The clock counts nanoseconds in 64 bits: years 1678 to 2261 only. Keep well inside.
+    if (y < 1900 || y > 2199) return std::nullopt;
     if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || sec > 60)
         return std::nullopt;
     long long offset_min = 0;
