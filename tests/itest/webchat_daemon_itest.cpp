@@ -168,7 +168,7 @@ struct Daemon {
     /// Sends a message and returns its ack.
     json say(ConsoleClient& c, const std::string& id, const std::string& text) {
         BOOST_REQUIRE(c.send({{"type", "message"}, {"id", id}, {"text", text}}));
-        auto a = c.take([&](const json& f) { return f["id"] == id; });
+        auto a = c.take([&](const json& f) { return f.contains("id") && f["id"] == id; });
         BOOST_REQUIRE_MESSAGE(a, "no answer to message " << id << ":" << c.pending());
         return *a;
     }
