@@ -47,7 +47,15 @@ void ConsoleHub::Impl::received(const ClientPtr& c, std::string_view frame) {
     }
     if (!c->authenticated)
         return refuseUnauthenticated(c, {"not_authenticated", "send auth first", cmd.id});
-    execute(c->agent, *c->principal, std::move(cmd), c->connection->remoteAddress());
+    // On the agent's strand, after the job attach() posted there: that job announces the agent
+    // to the engine, and a command that overtook it (a `presence` sent right after the upgrade)
+    // would be refused as from an unknown agent.
+    auto self = shared_from_this();
+    asio::post(c->agent->strand,
+               guard("command", [self, a = c->agent, p = *c->principal, cmd = std::move(cmd),
+                                 remote = c->connection->remoteAddress()]() mutable {
+                   self->execute(a, p, std::move(cmd), remote);
+               }));
 }
 
 void ConsoleHub::Impl::audited(const AgentPtr& a, const CommandRef& c, std::string_view outcome,

@@ -446,7 +446,9 @@ struct Console {
                                    return Principal{"sam", Role::Supervisor, "s"};
                                return std::nullopt;
                            },
-                           nullptr,
+                           [this](const std::string& name) -> std::optional<routing::Agent> {
+                               return profile ? profile(name) : std::nullopt;
+                           },
                            [](std::int64_t, const std::string& tpl,
                               const std::map<std::string, std::string>& vars,
                               const std::string&) -> RenderedReply {
@@ -502,6 +504,7 @@ struct Console {
     FakeStore store;
     daemon::AuditLog audit{store};
     FakeEngine engine;
+    AgentProfile profile;  ///< what the hub learns of an agent who connects; none when empty
     std::shared_ptr<ConsoleHub> hub;
     std::unique_ptr<ConsoleServer> server;
     std::vector<std::thread> threads;
@@ -849,6 +852,39 @@ BOOST_AUTO_TEST_CASE(resume_replays_missed_frames_once) {
     // Nothing was lost meanwhile: no AgentLost within the grace period.
     std::lock_guard lock(c.engine.mutex);
     for (const auto& e : c.engine.submitted) BOOST_TEST(!std::holds_alternative<routing::AgentLost>(e));
+}
+
+// A console sends `presence` as soon as the upgrade completes. The hub announces the agent to
+// the engine (AgentUpdated) on its way to `hello`; a command must not overtake that, or the
+// engine refuses it as from an unknown agent (seen in CI: the agent never became available).
+BOOST_AUTO_TEST_CASE(a_command_sent_right_after_the_upgrade_follows_the_agents_announcement) {
+    Console c;
+    c.profile = [](const std::string& name) -> std::optional<routing::Agent> {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a slow profile look-up
+        routing::Agent a;
+        a.id = name;
+        return a;
+    };
+    c.engine.script = [&c](const routing::Event& e) -> Actions {
+        const auto* p = std::get_if<routing::PresenceChanged>(&e);
+        if (!p) return {};
+        for (const auto& seen : c.engine.submitted) {  // the engine's lock is held here
+            const auto* u = std::get_if<routing::AgentUpdated>(&seen);
+            if (u && u->agent.id == p->agent) return {routing::AgentStateChanged{p->agent, p->presence}};
+        }
+        return {routing::Rejected{0, p->agent, "unknown_agent", "no agent named " + p->agent}};
+    };
+    Client alice(c.server->port(), "/", {{"Authorization", "Bearer alice-token"}});
+    BOOST_REQUIRE(alice.open);
+    alice.send({{"type", "presence"}, {"presence", "available"}, {"id", "p"}});
+    std::optional<json> answer;
+    for (int i = 0; i < 10 && !answer; ++i) {
+        auto f = alice.read();
+        BOOST_REQUIRE(f);
+        if (f->value("id", json()) == "p") answer = f;
+    }
+    BOOST_REQUIRE(answer);
+    BOOST_TEST((*answer)["type"] == "ack", answer->dump());
 }
 
 BOOST_AUTO_TEST_CASE(agent_lost_after_the_grace_period) {
