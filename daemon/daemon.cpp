@@ -639,6 +639,10 @@ void Daemon::stop() {
     if (auto left = impl_->server.openConnections(); left > 0)
         spdlog::warn("shutdown: {} connections still open after {} ms; closing them", left,
                      grace.count());
+    if (auto left = console_open(); left > 0)
+        spdlog::warn("shutdown: {} websocket connections still open after {} ms; stopping "
+                     "without them",
+                     left, grace.count());
     // Sends in flight get the rest of the grace to end and have their outcome stored.
     impl_->sender->stop(std::max(std::chrono::milliseconds(100),
                                  std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -3,6 +3,7 @@
 // (asio_tls, when the console has a certificate).
 #include "daemon/console/console_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -22,13 +23,48 @@
 #include "daemon/http/accept_backoff.hpp"
 #include "daemon/log_text.hpp"
 #include "daemon/tls_context.hpp"
+#include "daemon/websocket_config.hpp"
 
 namespace ccd::daemon::console {
 
 namespace asio = boost::asio;
 using Hdl = websocketpp::connection_hdl;
-using PlainConfig = websocketpp::config::asio;
-using TlsConfig = websocketpp::config::asio_tls;
+using PlainConfig = PlainWsConfig;
+
+/// websocketpp's TLS socket, but closing without the TLS shutdown: after the closing handshake
+/// the TCP connection is shut down at once, as for ws://. websocketpp's TLS shutdown starts
+/// while its read of the next frame is still pending on the same SSL stream, which Asio does
+/// not allow: when the peer's close_notify came first (a client that closes and goes), the
+/// read took it, the shutdown waited out its timeout, and then the pending read used buffers
+/// OpenSSL had released (AddressSanitizer: heap-use-after-free in SSL_read). The WebSocket close
+/// frame, authenticated by TLS, already marks the end of the data, so no truncation goes
+/// unnoticed without close_notify.
+class TlsSocketConnection : public websocketpp::transport::asio::tls_socket::connection {
+public:
+    using type = TlsSocketConnection;
+    using ptr = std::shared_ptr<type>;
+
+protected:
+    void async_shutdown(websocketpp::transport::asio::socket::shutdown_handler callback) {
+        boost::system::error_code ec;
+        get_raw_socket().lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        callback(ec == asio::error::not_connected ? boost::system::error_code() : ec);
+    }
+};
+
+class TlsSocketEndpoint : public websocketpp::transport::asio::tls_socket::endpoint {
+public:
+    using socket_con_type = TlsSocketConnection;
+    using socket_con_ptr = TlsSocketConnection::ptr;
+};
+
+struct TlsConfig : BoundedClose<websocketpp::config::asio_tls> {
+    using type = TlsConfig;
+    struct transport_config : BoundedClose<websocketpp::config::asio_tls>::transport_config {
+        using socket_type = TlsSocketEndpoint;
+    };
+    using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
+};
 
 /// One websocket connection adapted for the hub. send() and close() post to the connection's
 /// own strand, so websocketpp is only ever called from it.
@@ -220,6 +256,9 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
     std::map<Hdl, std::string, std::owner_less<Hdl>> accepted;
     std::unordered_map<std::string, std::size_t> per_address;
     bool accept_pending = false;  // an accept is in flight: its connection object is alive
+    // Every admitted connection until its object is gone: after its close handler a connection
+    // still ends its transport (on the io threads), and must not be cut off by their stop.
+    std::vector<Hdl> alive;
 
     // Our own accept loop instead of websocketpp's start_accept(), which retries a failed
     // accept at once: out of descriptors that spins a core. The loop also caps connections
@@ -323,6 +362,7 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
         }
         ++n;
         accepted[h] = address;
+        alive.push_back(h);
         return true;
     }
 
@@ -344,6 +384,9 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
             if (h.expired()) gone.push_back(h);
         }
         for (const auto& h : gone) releaseLocked(h);
+        alive.erase(std::remove_if(alive.begin(), alive.end(),
+                                   [](const Hdl& h) { return h.expired(); }),
+                    alive.end());
     }
 
     std::shared_ptr<WsConnection> find(Hdl h) {
@@ -549,7 +592,7 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
         for (const auto& [h, address] : accepted) {
             if (!h.expired()) return false;
         }
-        return true;
+        return std::all_of(alive.begin(), alive.end(), [](const Hdl& h) { return h.expired(); });
     }
 
     std::size_t openConnections() const override {

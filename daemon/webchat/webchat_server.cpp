@@ -14,7 +14,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
-#include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
 #include "channels/webchat/webchat_channel.hpp"
@@ -23,12 +22,13 @@
 #include "daemon/log_text.hpp"
 #include "daemon/webchat/chat_routes.hpp"
 #include "daemon/webchat/webchat_hub.hpp"
+#include "daemon/websocket_config.hpp"
 
 namespace ccd::daemon::webchat {
 
 namespace asio = boost::asio;
 using Hdl = websocketpp::connection_hdl;
-using WsServer = websocketpp::server<websocketpp::config::asio>;
+using WsServer = websocketpp::server<PlainWsConfig>;
 
 namespace {
 

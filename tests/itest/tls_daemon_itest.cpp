@@ -70,6 +70,8 @@ struct Daemon {
     ~Daemon() {
         auto problem = ccd.stop();
         BOOST_CHECK_MESSAGE(problem.empty(), problem);
+        if (!problem.empty())
+            std::cerr << "---- ccd log ----\n" << ccd.log() << "---- end of ccd log ----\n";
     }
 
     std::string login() {
