@@ -258,9 +258,12 @@ struct Daemon::Impl {
             if (!www.has_filename()) www = www.parent_path();  // "console/www/"
             chat_dir = (www.parent_path() / "chat").string();
         }
-        webchat_rt = webchat::addWebchat(*channel_set, {ioc, store, *intake, engine.get(),
-                                                        [this] { return currentChannels(); },
-                                                        router, chat_dir});
+        webchat_rt = webchat::addWebchat(
+            *channel_set, {ioc, store, *intake, engine.get(), [this] { return currentChannels(); },
+                           router, chat_dir,
+                           [this](const std::string& agent, std::int64_t conversation) {
+                               if (console_rt) console_rt->hub().customerTyping(agent, conversation);
+                           }});
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
                 *config, {ioc, router, store, *engine, auth,
@@ -454,7 +457,8 @@ void Daemon::start() {
     auto cfg = currentConfig();
     // Every connection is a descriptor: say at start whether the limit allows them all.
     ensureDescriptorLimit(cfg->server.limits.max_connections +
-                          (impl_->console_rt ? cfg->console.max_connections : 0));
+                          (impl_->console_rt ? cfg->console.max_connections : 0) +
+                          (impl_->webchat_rt ? impl_->webchat_rt->maxConnections() : 0));
     impl_->server.start(cfg->server.listen);
     if (impl_->console_rt) impl_->console_rt->start();
     if (impl_->webchat_rt) impl_->webchat_rt->start();

@@ -41,7 +41,7 @@ std::string ensureDescriptorLimit(std::uint64_t connections) {
         if (plan.raise_to) {
             line = fmt::format(
                 "limits: raised the open-file limit to {} for {} connections (max_connections of "
-                "HTTP and console, plus {} for the rest)",
+                "HTTP, console and web chat, plus {} for the rest)",
                 soft, connections, kDescriptorReserve);
             spdlog::info(line);
         }
@@ -49,7 +49,7 @@ std::string ensureDescriptorLimit(std::uint64_t connections) {
     }
     line = fmt::format(
         "limits: the open-file limit is {} (hard limit {}), below the {} that {} connections "
-        "(max_connections of HTTP and console) and {} for the rest need: accepts will fail "
+        "(max_connections of HTTP, console and web chat) and {} for the rest need: accepts will fail "
         "past about {} connections. Raise it (ulimit -n, systemd LimitNOFILE=) or lower "
         "max_connections",
         soft, hard == UINT64_MAX ? std::string("unlimited") : std::to_string(hard), plan.wanted,

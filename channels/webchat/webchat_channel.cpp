@@ -46,6 +46,8 @@ void read(const config::NodeRef& item, WebchatSettings& s) {
         s.sessions_per_address_per_hour = static_cast<std::size_t>(*n);
     if (auto n = item["max_connections_per_address"].integer(1, 100000))
         s.max_connections_per_address = static_cast<std::size_t>(*n);
+    if (auto n = item["max_connections"].integer(1, 1000000))
+        s.max_connections = static_cast<std::size_t>(*n);
     if (auto d = item["session_ttl"].duration()) {
         if (d->count() < 1000) item["session_ttl"].error("must be at least 1s");
         else s.session_ttl = *d;
@@ -155,8 +157,9 @@ ChannelKindInfo kindInfo() {
     return makeKindInfo<WebchatSettings, WebchatInbound, WebchatOutbound>(
         "webchat", routing::ChannelKind::Webchat,
         {"host", "port", "allowed_origins", "max_frame_bytes", "max_text_chars",
-         "messages_per_minute", "sessions_per_address_per_hour", "max_connections_per_address", "session_ttl", "order_field",
-         "order_required", "max_upload_bytes", "upload_types"},
+         "messages_per_minute", "sessions_per_address_per_hour", "max_connections_per_address",
+         "max_connections", "session_ttl", "order_field", "order_required", "max_upload_bytes",
+         "upload_types"},
         read);
 }
 

@@ -30,6 +30,7 @@ struct WebchatSettings : ChannelSettings {
     std::size_t messages_per_minute = 30;     ///< per session; past it frames are refused
     std::size_t sessions_per_address_per_hour = 20;  ///< new sessions from one IP address
     std::size_t max_connections_per_address = 64;    ///< open websockets from one IP address
+    std::size_t max_connections = 10000;  ///< open websockets in all; each is a descriptor
     std::chrono::milliseconds session_ttl{std::chrono::hours(24)};  ///< token lifetime
     /// The optional order or product field the start form asks for ("Order number"); empty:
     /// none. Stored as the conversation's channel_ref.

@@ -75,6 +75,7 @@
   function save() { try { localStorage.setItem(storeKey, JSON.stringify(saved)); } catch (e) {} }
   var settings = null, ws = null, backoff = 500, shown = {}, lastId = 0, pending = {}, seq = 0;
   var agentName = "", typingTimer = null;
+  var typingSent = 0;  // when "typing" was last sent: at most every 3 s within a burst
 
   // ---- DOM --------------------------------------------------------------------------------
   var host = document.createElement("div");
@@ -203,6 +204,7 @@
     var li = addLine("me pending", t("you"), body);
     li.setAttribute("data-client", id);
     pending[id] = { text: body, li: li };
+    typingSent = 0;
     send({ type: "message", id: id, text: body });
   }
 
@@ -296,7 +298,14 @@
   text.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); }
   });
-  text.addEventListener("input", function () { send({ type: "typing" }); });
+  // "Typing" at most every 3 s: ccd shows it to the agent for a few seconds each time. A sent
+  // message ends the burst: the next key stroke says so at once.
+  text.addEventListener("input", function () {
+    var now = Date.now();
+    if (now - typingSent < 3000) return;
+    typingSent = now;
+    send({ type: "typing" });
+  });
   // A photo or file: POST /chat/upload/<instance> with the session's token (same id on a retry).
   file.addEventListener("change", function () {
     var f = file.files && file.files[0];

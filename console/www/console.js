@@ -30,6 +30,7 @@ const I18N = {
     'customer.phone': 'Phone', 'customer.channel': 'Channel', 'customer.category': 'Category',
     'customer.language': 'Language', 'customer.queue': 'Queue', 'customer.priority': 'Priority',
     'note': 'Note', 'you': 'You', 'sending': 'Sending…', 'sent': 'Sent',
+    'customer.typing': '{name} is typing…', 'customer.someone': 'The customer',
     'resolved': 'Conversation {id} resolved.', 'transferred': 'Conversation {id} handed on.',
     'revoked': 'The offer for conversation {id} was withdrawn ({reason}).',
     'sla_warning': 'SLA warning: conversation {id}, {milestone}.', 'sla_breach': 'SLA breached: conversation {id}, {milestone}.',
@@ -68,6 +69,7 @@ const I18N = {
     'customer.phone': '电话', 'customer.channel': '渠道', 'customer.category': '类别',
     'customer.language': '语言', 'customer.queue': '队列', 'customer.priority': '优先级',
     'note': '备注', 'you': '我', 'sending': '发送中…', 'sent': '已发送',
+    'customer.typing': '{name} 正在输入…', 'customer.someone': '客户',
     'resolved': '会话 {id} 已结单。', 'transferred': '会话 {id} 已转出。',
     'revoked': '会话 {id} 的分配已撤回（{reason}）。',
     'sla_warning': 'SLA 预警：会话 {id}，{milestone}。', 'sla_breach': 'SLA 已超时：会话 {id}，{milestone}。',
@@ -296,8 +298,20 @@ function handle(f) {
       break;
     }
     case 'conversation': Object.assign(conv(f.conversation_id), f); break;
+    case 'customer_typing': {
+      // Shown under the messages for a few seconds; the web chat repeats it every 4 s while
+      // the customer types.
+      const c = state.convs.get(f.conversation_id);
+      if (!c) return;
+      c.typingUntil = Date.now() + 6000;
+      clearTimeout(c.typingTimer);
+      c.typingTimer = setTimeout(() => { if (state.selected === c.id) renderChat(); }, 6100);
+      if (state.selected === c.id) renderChat();
+      return;
+    }
     case 'message': {
       const c = conv(f.conversation_id);
+      if (f.message && f.message.direction === 'in') c.typingUntil = 0;
       c.history.push(f.message);
       if (state.selected !== f.conversation_id) c.unread++;
       break;
@@ -409,6 +423,9 @@ function renderChat() {
       cls === 'out' && m.status ? statusMark(m.status, m.status_reason) : null));
   }
   if (atBottom) list.scrollTop = list.scrollHeight;
+  const typing = $('customer-typing');
+  typing.hidden = !(c.typingUntil > Date.now());
+  typing.textContent = typing.hidden ? '' : t('customer.typing', { name: cust.name || t('customer.someone') });
   const dl = $('customer'); dl.replaceChildren();
   const rows = [['customer.name', cust.name], ['customer.tier', cust.tier], ['customer.email', cust.email], ['customer.phone', cust.phone],
     ['customer.channel', c.channel], ['customer.category', c.category], ['customer.language', c.language], ['customer.queue', c.queue], ['customer.priority', c.priority && 'P' + c.priority]];

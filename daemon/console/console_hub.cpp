@@ -281,6 +281,19 @@ void ConsoleHub::disconnected(const std::shared_ptr<Client>& client) {
     }
 }
 
+void ConsoleHub::customerTyping(const std::string& agent, std::int64_t conversation_id) {
+    AgentPtr a;
+    {
+        std::lock_guard lock(impl_->agents_mutex);
+        auto it = impl_->agents.find(agent);
+        if (it == impl_->agents.end()) return;
+        a = it->second;
+    }
+    impl_->deliver(a,
+                   dumpJson(json{{"type", "customer_typing"}, {"conversation_id", conversation_id}}),
+                   /*sequenced=*/false);
+}
+
 std::size_t ConsoleHub::connectedAgents() const {
     std::lock_guard lock(impl_->agents_mutex);
     std::size_t n = 0;

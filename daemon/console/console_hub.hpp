@@ -152,6 +152,10 @@ public:
     /// Agents with a connection attached now.
     std::size_t connectedAgents() const;
 
+    /// The customer of `conversation_id`, held by `agent`, is typing (web chat): a
+    /// `customer_typing` frame to the agent's console, if connected (not kept for a resume).
+    void customerTyping(const std::string& agent, std::int64_t conversation_id);
+
     /// Defined in the .cpp.
     struct Impl;
 

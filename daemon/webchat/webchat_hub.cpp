@@ -24,6 +24,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 namespace {
 
 constexpr std::string_view kSessionKey = "session:";
+/// At most one "customer is typing" to the agent per session in this time (as the console's
+/// `typing` to customers: every 4 s).
+constexpr auto kTypingInterval = std::chrono::seconds(4);
 
 std::int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -42,6 +45,7 @@ struct Session {
     std::deque<SteadyTime> recent;  // messages in the last minute
     std::weak_ptr<WebchatHub::Client> live;
     std::string agent;  // who has joined, empty: nobody
+    SteadyTime typing_relayed{};  // when the agent was last shown that the customer types
 };
 
 class WebchatHub::Client {
@@ -259,6 +263,25 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
         submit(c, session, id, text->get<std::string>());
     }
 
+    // The customer types: shown to the agent who has joined, at most every few seconds (the
+    // widget sends on every key stroke; older widgets too). Nobody joined: nothing to show.
+    void typing(const std::shared_ptr<Client>& c) {
+        if (!deps.customer_typing) return;
+        std::string agent;
+        std::int64_t conversation = 0;
+        {
+            std::lock_guard lock(mutex);
+            auto& s = c->session;
+            if (!s || s->agent.empty() || !s->conversation_id) return;
+            auto now = std::chrono::steady_clock::now();
+            if (now - s->typing_relayed < kTypingInterval) return;
+            s->typing_relayed = now;
+            agent = s->agent;
+            conversation = s->conversation_id;
+        }
+        deps.customer_typing(agent, conversation);
+    }
+
     // An email address for the answer (nobody there, after hours): recorded on the contact
     // with a message that says so, for the agent who picks the conversation up.
     void contact(const std::shared_ptr<Client>& c, const json& frame) {
@@ -471,7 +494,7 @@ void WebchatHub::received(const std::shared_ptr<Client>& client, std::string_vie
     if (type == "survey") return impl_->survey(client, frame);
     if (type == "end") return impl_->end(client);
     if (type == "contact") return impl_->contact(client, frame);
-    if (type == "typing") return;  // not shown to agents yet: the console has no such frame
+    if (type == "typing") return impl_->typing(client);
     if (type == "ping") return Impl::send(client, json{{"type", "pong"}});
     Impl::send(client, errorFrame("unknown_type", "unknown frame type \"" + type + "\""));
 }

@@ -40,6 +40,9 @@ struct WebchatHubDeps {
     store::Store& store;
     Intake& intake;
     std::function<channels::ChannelSetPtr()> channels;  ///< the instances in force
+    /// Shows the agent who has joined a conversation that its customer is typing; may be null.
+    std::function<void(const std::string& agent, std::int64_t conversation_id)> customer_typing =
+        nullptr;
 };
 
 /// Thread safety: every public method may be called from any thread (one mutex guards the

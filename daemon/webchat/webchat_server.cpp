@@ -32,7 +32,6 @@ using WsServer = websocketpp::server<PlainWsConfig>;
 
 namespace {
 
-constexpr std::size_t kMaxConnections = 20000;
 constexpr auto kPingInterval = std::chrono::seconds(25);
 
 /// One customer's websocket for the hub: send() and close() post to the connection's strand.
@@ -134,7 +133,8 @@ struct Listener : std::enable_shared_from_this<Listener> {
         ws->address = address;
         std::lock_guard lock(mutex);
         auto& n = per_address[address];
-        if (stopped || connections.size() >= kMaxConnections || n >= settings.max_connections_per_address) {
+        if (stopped || connections.size() >= settings.max_connections ||
+            n >= settings.max_connections_per_address) {
             if (n == 0) per_address.erase(address);
             con->set_status(websocketpp::http::status_code::service_unavailable);
             return false;
@@ -271,7 +271,8 @@ public:
             const auto& settings =
                 static_cast<const channels::webchat::WebchatSettings&>(*inst->settings);
             auto hub = WebchatHub::create(inst->name(), settings,
-                                          {services_.store, services_.intake, services_.channels});
+                                          {services_.store, services_.intake, services_.channels,
+                                           services_.customer_typing});
             if (services_.engine)
                 services_.engine->addListener(
                     [hub](const EngineHost::Notification& n) { hub->onEngine(n); });
@@ -293,6 +294,11 @@ public:
     std::size_t openConnections() const override {
         std::size_t n = 0;
         for (const auto& l : listeners_) n += l->open();
+        return n;
+    }
+    std::size_t maxConnections() const override {
+        std::size_t n = 0;
+        for (const auto& l : listeners_) n += l->settings.max_connections;
         return n;
     }
     std::uint16_t port(const std::string& instance) const override {

@@ -37,6 +37,9 @@ struct WebchatServices {
     std::function<channels::ChannelSetPtr()> channels;
     http::Router& router;   ///< gets /chat/... (the widget; call before serving)
     std::string files_dir;  ///< widget.js, widget.css, demo.html; empty: not served
+    /// "The customer is typing" to the agent who has joined; may be null.
+    std::function<void(const std::string& agent, std::int64_t conversation_id)> customer_typing =
+        nullptr;
 };
 
 /// Thread safety: start() and stop() from the daemon's control thread; agentTyping() from any.
@@ -50,6 +53,8 @@ public:
     /// Closes every customer connection (1001). Idempotent.
     virtual void stop() = 0;
     virtual std::size_t openConnections() const = 0;
+    /// The most websockets all instances may have open (their max_connections).
+    virtual std::size_t maxConnections() const = 0;
     /// The bound port of an instance's listener (0 when unknown).
     virtual std::uint16_t port(const std::string& instance) const = 0;
     /// An agent types in a conversation: shown to its customer when it is a web chat.

@@ -68,7 +68,7 @@ std::string accountsYaml(const std::string& hash) {
 }
 
 /// The real ccd with two web chat instances: `web` (the shop's origin, 5 messages a minute,
-/// 1 KiB frames) and `short` (tokens for 1 s, 2 sessions per address an hour).
+/// 1 KiB frames) and `short` (tokens for 1 s, 2 sessions per address an hour, 3 websockets).
 struct Daemon {
     /// `closed_today`: the shipped calendar (Asia/Shanghai) has today and tomorrow as holidays.
     explicit Daemon(bool closed_today = false) {
@@ -104,7 +104,7 @@ struct Daemon {
             "  - {name: web, type: webchat, port: 0, allowed_origins: [" + kOrigin + "],\n"
             "     messages_per_minute: 5, max_frame_bytes: 1KiB, order_field: Order number}\n"
             "  - {name: short, type: webchat, port: 0, session_ttl: 1s,\n"
-            "     sessions_per_address_per_hour: 2}");
+            "     sessions_per_address_per_hour: 2, max_connections: 3}");
         writeFile(ccd_yaml, text);
         if (closed_today) {
             auto day = [](int plus) {
@@ -223,11 +223,17 @@ BOOST_FIXTURE_TEST_CASE(chat_with_an_agent, Daemon) {
 
     alice->ok({{"type", "typing"}, {"conversation_id", conv}});
     BOOST_TEST(ann->expect("typing")["agent"] == "alice");
+    // The customer types (three key strokes): alice is shown it, once for the burst.
+    for (int i = 0; i < 3; ++i) BOOST_REQUIRE(ann->send({{"type", "typing"}}));
+    auto typing = alice->expect("customer_typing", conv);
+    BOOST_TEST(!typing.contains("seq"));
 
     const std::string answer = "Hello Ann, please restart it <b>now</b> & wait.";
     alice->ok({{"type", "reply"}, {"conversation_id", conv}, {"text", answer}});
     auto reply = ann->take([&](const json& f) { return f["type"] == "message" && f["text"] == answer; });
     BOOST_REQUIRE_MESSAGE(reply, "no reply:" << ann->pending());
+    // The reply came after the burst's frames were read: a second indicator would be here.
+    BOOST_TEST(!alice->has(ConsoleClient::matching("customer_typing")), alice->pending());
     BOOST_TEST((*reply)["author"] == "agent");
     BOOST_TEST((*reply)["agent"] == "alice");
     BOOST_TEST((*reply)["html"] == "Hello Ann, please restart it &lt;b&gt;now&lt;/b&gt; &amp; wait.");
@@ -431,7 +437,19 @@ BOOST_FIXTURE_TEST_CASE(limits, Daemon) {
     start(*two);
     auto three = customer(short_port, "");
     BOOST_REQUIRE(three->send({{"type", "start"}, {"name", "Third"}}));
-    BOOST_TEST(three->expect("error")["code"] == "rate_limited");
+    BOOST_TEST(three->expect("error")["code"] == "rate_limited");  // and closed (1008)
+    // `short` takes three open websockets in all: a fourth is refused until one closes.
+    for (int i = 0; i < 100 && three->open(); ++i) std::this_thread::sleep_for(20ms);
+    std::unique_ptr<ConsoleClient> idle;  // the third, once ccd has seen `three` go
+    for (int i = 0; i < 50 && !(idle && idle->open()); ++i) {
+        if (idle) std::this_thread::sleep_for(20ms);
+        idle = std::make_unique<ConsoleClient>(short_port, "", "/", "");
+    }
+    BOOST_REQUIRE(idle->open());
+    ConsoleClient fourth(short_port, "", "/", "");
+    BOOST_TEST(!fourth.open());
+    BOOST_TEST(fourth.upgradeStatus() == 503);
+    one->close();
 
     std::this_thread::sleep_for(1500ms);  // the token's lifetime passes: nothing to await
     auto late = customer(short_port, "");

@@ -135,6 +135,11 @@ async function main() {
     await customer.waitForSelector('.log li >> text=alice joined the chat', { timeout: 10000 });
     await agent.waitForSelector('.attachment-link >> text=broken-printer.png', { timeout: 10000 });
     check(true, 'the console shows the photo');
+    // The customer types: the agent sees it under the messages.
+    await customer.type('form.compose textarea', 'one more', { delay: 20 });
+    await agent.waitForSelector('#customer-typing:not([hidden]) >> text=Ann Lee is typing', { timeout: 10000 });
+    check(true, 'the console shows that the customer is typing');
+    await customer.fill('form.compose textarea', '');
     const reply = 'Hello Ann, please switch the printer off and on again <b>now</b>.';
     await agent.fill('#reply-text', reply);
     await agent.click('#send');
