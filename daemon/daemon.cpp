@@ -435,7 +435,7 @@ struct Daemon::Impl {
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
     std::shared_ptr<RetentionJob> retention;
     std::shared_ptr<reports::ReportRunner> reports;       // null with the PostgreSQL store
-    std::unique_ptr<webchat::WebchatRuntime> webchat_rt;  // null without webchat instances
+    std::unique_ptr<webchat::WebchatRuntime> webchat_rt;
     std::vector<std::thread> threads;
 
     std::mutex stop_mutex;
@@ -608,10 +608,11 @@ void Daemon::reload(config::ConfigBundle bundle) {
         std::lock_guard lock(impl_->config_mutex);
         impl_->config = std::move(next);
         if (bundle.catalog) impl_->catalog = std::move(bundle.catalog);
-        if (channels) impl_->channel_set = std::move(channels);
+        if (channels) impl_->channel_set = channels;
     }
     impl_->sender->poke();  // instances added by the reload start sending
     impl_->mailboxes->sync();  // mailboxes added, changed or removed by the reload
+    if (channels && impl_->webchat_rt) impl_->webchat_rt->sync(*channels);  // chat listeners
     spdlog::info("configuration reloaded");
 }
 

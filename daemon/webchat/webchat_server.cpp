@@ -266,58 +266,89 @@ public:
             [this](const std::string& name, http::RoutedRequest&& req, http::Responder r) {
                 upload(name, std::move(req), std::move(r));
             });
+        // One engine listener for every hub there is, then and after reloads (the engine takes
+        // listeners before it starts only).
+        if (services_.engine)
+            services_.engine->addListener([hubs = hubs_](const EngineHost::Notification& n) {
+                for (const auto& hub : hubs->all()) hub->onEngine(n);
+            });
         for (const auto& inst : set.all()) {
-            if (inst->type() != "webchat") continue;
-            const auto& settings =
-                static_cast<const channels::webchat::WebchatSettings&>(*inst->settings);
-            auto hub = WebchatHub::create(inst->name(), settings,
-                                          {services_.store, services_.intake, services_.channels,
-                                           services_.customer_typing});
-            if (services_.engine)
-                services_.engine->addListener(
-                    [hub](const EngineHost::Notification& n) { hub->onEngine(n); });
-            listeners_.push_back(
-                std::make_shared<Listener>(services_.ioc, inst->name(), settings, hub));
+            if (inst->type() == "webchat") add(*inst);
         }
     }
     ~Runtime() override { stop(); }
 
     void start() override {
+        std::lock_guard lock(mutex_);
+        started_ = true;
         for (auto& l : listeners_) {
             l->hub->load();
             l->start();
         }
     }
     void stop() override {
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
         for (auto& l : listeners_) l->stop();
     }
     std::size_t openConnections() const override {
         std::size_t n = 0;
-        for (const auto& l : listeners_) n += l->open();
+        for (const auto& l : all(true)) n += l->open();
         return n;
     }
     std::size_t maxConnections() const override {
         std::size_t n = 0;
-        for (const auto& l : listeners_) n += l->settings.max_connections;
+        for (const auto& l : all()) n += l->settings.max_connections;
         return n;
     }
     std::uint16_t port(const std::string& instance) const override {
-        for (const auto& l : listeners_)
-            if (l->name == instance) return l->bound_port;
-        return 0;
+        auto l = find(instance);
+        return l ? l->bound_port.load() : 0;
     }
     void agentTyping(std::int64_t conversation_id) override {
-        for (auto& l : listeners_) l->hub->agentTyping(conversation_id);
+        for (auto& l : all()) l->hub->agentTyping(conversation_id);
     }
-    bool empty() const { return listeners_.empty(); }
+
+    // Instances the reload added get a hub and a listener; removed ones stop (their customers
+    // are closed with 1001, their sessions stay in the store for a later return). A changed
+    // instance keeps its listener and settings until the next start.
+    void sync(const channels::ChannelSet& set) override {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return;
+        std::vector<std::shared_ptr<Listener>> kept;
+        for (auto& l : listeners_) {
+            auto inst = set.find(l->name);
+            if (inst && inst->type() == "webchat") {
+                kept.push_back(l);
+                continue;
+            }
+            spdlog::info("webchat {}: removed by the reload; its listener stops", l->name);
+            l->stop();
+            retired_.push_back(l);
+            hubs_->remove(l->hub);
+        }
+        listeners_ = std::move(kept);
+        for (const auto& inst : set.all()) {
+            if (inst->type() != "webchat" || findLocked(inst->name())) continue;
+            auto l = add(*inst);
+            if (!started_) continue;
+            try {
+                l->hub->load();
+                l->start();
+            } catch (const std::exception& e) {
+                spdlog::error("reload: {}; the instance has no listener", e.what());
+                l->stop();
+                listeners_.pop_back();
+                hubs_->remove(l->hub);
+            }
+        }
+    }
 
     // POST (and its preflight) /chat/upload/{instance}?id=<client id>&name=<file name>, with
     // Authorization: Bearer <session token>.
     void upload(const std::string& name, http::RoutedRequest&& req, http::Responder r) {
         using channels::WebResponse;
-        const Listener* l = nullptr;
-        for (const auto& x : listeners_)
-            if (x->name == name) l = x.get();
+        auto l = find(name);
         if (!l) return r.send(WebResponse::error(404, "not_found", "no web chat instance " + name));
         std::string origin(req.http.header("Origin"));
         const auto& allowed = l->settings.allowed_origins;
@@ -354,31 +385,82 @@ public:
                        [r, withCors](WebResponse res) { r.send(withCors(std::move(res))); });
     }
 
-    // Instances added by a reload have no listener before the next start: not offered.
+    // An instance whose listener is not bound (not started, or it failed to bind): not offered.
     std::optional<nlohmann::json> widgetSettings(const std::string& name) const {
-        for (const auto& l : listeners_) {
-            if (l->name != name || !l->bound_port) continue;
-            return nlohmann::json{{"instance", name},
-                                  {"websocket_port", l->bound_port.load()},
-                                  {"websocket_path", "/"},
-                                  {"order_field", l->settings.order_field},
-                                  {"order_required", l->settings.order_required}};
-        }
-        return std::nullopt;
+        auto l = find(name);
+        if (!l || !l->bound_port) return std::nullopt;
+        return nlohmann::json{{"instance", name},
+                              {"websocket_port", l->bound_port.load()},
+                              {"websocket_path", "/"},
+                              {"order_field", l->settings.order_field},
+                              {"order_required", l->settings.order_required}};
     }
 
 private:
+    /// The hubs the engine's notifications go to; shared with the engine's listener, which may
+    /// outlive the runtime.
+    class Hubs {
+    public:
+        std::vector<std::shared_ptr<WebchatHub>> all() const {
+            std::lock_guard lock(mutex_);
+            return hubs_;
+        }
+        void add(std::shared_ptr<WebchatHub> hub) {
+            std::lock_guard lock(mutex_);
+            hubs_.push_back(std::move(hub));
+        }
+        void remove(const std::shared_ptr<WebchatHub>& hub) {
+            std::lock_guard lock(mutex_);
+            hubs_.erase(std::remove(hubs_.begin(), hubs_.end(), hub), hubs_.end());
+        }
+
+    private:
+        mutable std::mutex mutex_;
+        std::vector<std::shared_ptr<WebchatHub>> hubs_;
+    };
+
+    // Under mutex_ (or in the constructor).
+    std::shared_ptr<Listener> add(const channels::ChannelInstance& inst) {
+        const auto& settings =
+            static_cast<const channels::webchat::WebchatSettings&>(*inst.settings);
+        auto hub = WebchatHub::create(inst.name(), settings,
+                                      {services_.store, services_.intake, services_.channels,
+                                       services_.customer_typing});
+        hubs_->add(hub);
+        listeners_.push_back(std::make_shared<Listener>(services_.ioc, inst.name(), settings, hub));
+        return listeners_.back();
+    }
+    std::shared_ptr<Listener> findLocked(const std::string& name) const {
+        for (const auto& l : listeners_)
+            if (l->name == name) return l;
+        return nullptr;
+    }
+    std::shared_ptr<Listener> find(const std::string& name) const {
+        std::lock_guard lock(mutex_);
+        return findLocked(name);
+    }
+    // The listeners in force; with `retired`, also those a reload removed (still closing).
+    std::vector<std::shared_ptr<Listener>> all(bool retired = false) const {
+        std::lock_guard lock(mutex_);
+        auto out = listeners_;
+        if (retired) out.insert(out.end(), retired_.begin(), retired_.end());
+        return out;
+    }
+
     WebchatServices services_;
+    std::shared_ptr<Hubs> hubs_ = std::make_shared<Hubs>();
+    mutable std::mutex mutex_;
     std::vector<std::shared_ptr<Listener>> listeners_;
+    std::vector<std::shared_ptr<Listener>> retired_;  // removed by a reload
+    bool started_ = false;
+    bool stopped_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<WebchatRuntime> addWebchat(const channels::ChannelSet& channels,
                                            WebchatServices services) {
-    auto rt = std::make_unique<Runtime>(channels, std::move(services));
-    if (rt->empty()) return nullptr;
-    return rt;
+    return std::make_unique<Runtime>(channels, std::move(services));
 }
 
 }  // namespace ccd::daemon::webchat

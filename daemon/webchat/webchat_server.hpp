@@ -42,7 +42,8 @@ struct WebchatServices {
         nullptr;
 };
 
-/// Thread safety: start() and stop() from the daemon's control thread; agentTyping() from any.
+/// Thread safety: start(), stop() and sync() from the daemon's control thread; the others from
+/// any.
 class WebchatRuntime {
 public:
     virtual ~WebchatRuntime() = default;
@@ -59,11 +60,14 @@ public:
     virtual std::uint16_t port(const std::string& instance) const = 0;
     /// An agent types in a conversation: shown to its customer when it is a web chat.
     virtual void agentTyping(std::int64_t conversation_id) = 0;
+    /// After a reload: instances added get a hub and (once started) a listener; removed ones
+    /// stop listening and close their customers (1001). An instance whose settings changed
+    /// keeps its listener and settings until the next start.
+    virtual void sync(const channels::ChannelSet& channels) = 0;
 };
 
-/// One hub and one listener per enabled `type: webchat` instance of `channels` (null when there
-/// is none). Registers the hubs as engine listeners: call before the engine starts. Instances
-/// added by a reload get their listener at the next start.
+/// One hub and one listener per enabled `type: webchat` instance of `channels` (none is fine:
+/// a reload may add some). Registers with the engine: call before the engine starts.
 std::unique_ptr<WebchatRuntime> addWebchat(const channels::ChannelSet& channels,
                                            WebchatServices services);
 

@@ -12,6 +12,7 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -457,4 +458,45 @@ BOOST_FIXTURE_TEST_CASE(limits, Daemon) {
     BOOST_TEST(late->expect("error")["code"] == "invalid_token");
     for (int i = 0; i < 100 && late->open(); ++i) std::this_thread::sleep_for(20ms);
     BOOST_TEST(late->closeCode() == 4001);
+}
+
+// A reload adds an instance: its listener binds and its customers chat at once; a reload that
+// removes it closes them (1001) and stops listening.
+BOOST_FIXTURE_TEST_CASE(a_reload_adds_and_removes_an_instance, Daemon) {
+    auto ccd_yaml = dir.path() / "config" / "ccd.yaml";
+    const auto before = readFile(ccd_yaml);
+    writeFile(ccd_yaml, replaceLine(before, "channels:",
+                                    "channels:\n  - {name: extra, type: webchat, port: 0}"));
+    ccd.signal(SIGHUP);
+    std::uint16_t port = 0;
+    for (int i = 0; i < 500 && !port; ++i) {
+        try {
+            port = webchatPort("extra");
+        } catch (const std::runtime_error&) {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    BOOST_REQUIRE_MESSAGE(port, "no listener for the added instance:\n" << ccd.log());
+    auto get = [&](const std::string& target) {
+        return ccd::testing::httpRequest(ccd.httpPort(), "GET", target);
+    };
+    BOOST_TEST(get("/chat/config/extra").body["websocket_port"] == port);
+    auto bo = customer(port, "");
+    start(*bo, {{"name", "Bo"}});
+    auto ack = say(*bo, "x1", "Hello from the new chat");
+    BOOST_TEST(ack["type"] == "ack", ack.dump());
+    BOOST_TEST(conversation(ack["conversation_id"].get<std::int64_t>())["channel_instance"] ==
+               "extra");
+
+    writeFile(ccd_yaml, before);
+    ccd.signal(SIGHUP);
+    for (int i = 0; i < 250 && bo->open(); ++i) std::this_thread::sleep_for(20ms);
+    BOOST_TEST(bo->closeCode() == 1001);
+    BOOST_TEST(ccd.log().find("webchat extra: removed by the reload") != std::string::npos);
+    BOOST_TEST(get("/chat/config/extra").status == 404);
+    ConsoleClient refused(port, "", "/", "");
+    BOOST_TEST(!refused.open());
+    // The instance in force is untouched.
+    auto ann = customer(web_port);
+    start(*ann);
 }
