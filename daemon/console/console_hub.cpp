@@ -11,6 +11,12 @@ AgentPtr ConsoleHub::Impl::agentState(const std::string& name) {
     return s;
 }
 
+AgentPtr ConsoleHub::Impl::knownAgent(const std::string& name) const {
+    std::lock_guard lock(agents_mutex);
+    auto it = agents.find(name);
+    return it == agents.end() ? nullptr : it->second;
+}
+
 std::vector<AgentPtr> ConsoleHub::Impl::supervisors() const {
     std::vector<AgentPtr> out;
     std::lock_guard lock(agents_mutex);
@@ -166,13 +172,8 @@ void ConsoleHub::Impl::detach(const ClientPtr& c) {
 }
 
 void ConsoleHub::Impl::revoke(const std::string& name, const std::string& token_id) {
-    AgentPtr a;
-    {
-        std::lock_guard lock(agents_mutex);
-        auto it = agents.find(name);
-        if (it == agents.end()) return;
-        a = it->second;
-    }
+    auto a = knownAgent(name);
+    if (!a) return;
     asio::post(a->strand, guard("revoke", [a, token_id] {
                    auto c = a->client;
                    if (!c || !c->principal) return;
@@ -282,13 +283,8 @@ void ConsoleHub::disconnected(const std::shared_ptr<Client>& client) {
 }
 
 void ConsoleHub::customerTyping(const std::string& agent, std::int64_t conversation_id) {
-    AgentPtr a;
-    {
-        std::lock_guard lock(impl_->agents_mutex);
-        auto it = impl_->agents.find(agent);
-        if (it == impl_->agents.end()) return;
-        a = it->second;
-    }
+    auto a = impl_->knownAgent(agent);
+    if (!a) return;
     impl_->deliver(a,
                    dumpJson(json{{"type", "customer_typing"}, {"conversation_id", conversation_id}}),
                    /*sequenced=*/false);

@@ -168,6 +168,8 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
 
     // ---- sessions (console_hub.cpp) -----------------------------------------------------------
     AgentPtr agentState(const std::string& name);
+    /// The agent's state if they ever connected; null otherwise (nothing is created).
+    AgentPtr knownAgent(const std::string& name) const;
     std::vector<AgentPtr> supervisors() const;
     /// Queues a frame for an agent on their strand. Sequenced frames are numbered and kept
     /// for resume; others (board, hello, conversation) are sent only if connected.

@@ -15,11 +15,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
-#include <websocketpp/config/asio.hpp>
 #include <websocketpp/server.hpp>
 
 #include "daemon/console/console_protocol.hpp"
 #include "daemon/console/upgrade_request.hpp"
+#include "daemon/console/wss_config.hpp"
 #include "daemon/http/accept_backoff.hpp"
 #include "daemon/log_text.hpp"
 #include "daemon/tls_context.hpp"
@@ -30,41 +30,7 @@ namespace ccd::daemon::console {
 namespace asio = boost::asio;
 using Hdl = websocketpp::connection_hdl;
 using PlainConfig = PlainWsConfig;
-
-/// websocketpp's TLS socket, but closing without the TLS shutdown: after the closing handshake
-/// the TCP connection is shut down at once, as for ws://. websocketpp's TLS shutdown starts
-/// while its read of the next frame is still pending on the same SSL stream, which Asio does
-/// not allow: when the peer's close_notify came first (a client that closes and goes), the
-/// read took it, the shutdown waited out its timeout, and then the pending read used buffers
-/// OpenSSL had released (AddressSanitizer: heap-use-after-free in SSL_read). The WebSocket close
-/// frame, authenticated by TLS, already marks the end of the data, so no truncation goes
-/// unnoticed without close_notify.
-class TlsSocketConnection : public websocketpp::transport::asio::tls_socket::connection {
-public:
-    using type = TlsSocketConnection;
-    using ptr = std::shared_ptr<type>;
-
-protected:
-    void async_shutdown(websocketpp::transport::asio::socket::shutdown_handler callback) {
-        boost::system::error_code ec;
-        get_raw_socket().lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-        callback(ec == asio::error::not_connected ? boost::system::error_code() : ec);
-    }
-};
-
-class TlsSocketEndpoint : public websocketpp::transport::asio::tls_socket::endpoint {
-public:
-    using socket_con_type = TlsSocketConnection;
-    using socket_con_ptr = TlsSocketConnection::ptr;
-};
-
-struct TlsConfig : BoundedClose<websocketpp::config::asio_tls> {
-    using type = TlsConfig;
-    struct transport_config : BoundedClose<websocketpp::config::asio_tls>::transport_config {
-        using socket_type = TlsSocketEndpoint;
-    };
-    using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
-};
+using TlsConfig = TlsWsConfig;
 
 /// One websocket connection adapted for the hub. send() and close() post to the connection's
 /// own strand, so websocketpp is only ever called from it.
@@ -588,10 +554,8 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
     bool idle() const override {
         std::lock_guard lock(mutex);
         if (!stopped || !connections.empty() || accept_pending) return false;
-        // Connections still in their opening handshake (their object alive) are in flight too.
-        for (const auto& [h, address] : accepted) {
-            if (!h.expired()) return false;
-        }
+        // Connections in their opening handshake or still ending after their close handler are
+        // in flight too: `alive` holds every admitted one until its object is gone.
         return std::all_of(alive.begin(), alive.end(), [](const Hdl& h) { return h.expired(); });
     }
 

@@ -264,7 +264,8 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
     }
 
     // The customer types: shown to the agent who has joined, at most every few seconds (the
-    // widget sends on every key stroke; older widgets too). Nobody joined: nothing to show.
+    // widget sends every 3 s while typing; a cached older one, on every key stroke). Nobody
+    // joined: nothing to show.
     void typing(const std::shared_ptr<Client>& c) {
         if (!deps.customer_typing) return;
         std::string agent;
