@@ -77,6 +77,9 @@ ccd_add_boost_test(pii_mask_test SOURCES unit/pii_mask_test.cpp LIBS ccd_console
 
 # KPI reports (docs/kpis.md): figures of a generated day worked out by hand, over a real file.
 ccd_add_boost_test(reports_itest SOURCES itest/reports_itest.cpp LIBS ccd_daemon LABEL integration)
+# The KPIs of issue 14 (calls, low ratings, quality, missed offers, presence time), same way.
+ccd_add_boost_test(reports_kpis_itest SOURCES itest/reports_kpis_itest.cpp LIBS ccd_daemon
+                   LABEL integration)
 ccd_add_boost_test(reports_daemon_itest SOURCES itest/reports_daemon_itest.cpp
                    LIBS ccd_process_support ccd_daemon LABEL integration)
 target_compile_definitions(reports_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")

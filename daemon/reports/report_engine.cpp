@@ -3,65 +3,51 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <unordered_map>
 
 #include "daemon/reports/local_calendar.hpp"
-#include "daemon/store/sqlite/sqlite_db.hpp"
+#include "daemon/reports/report_run.hpp"
 #include "routing/business_hours.hpp"
 
 namespace ccd::daemon::reports {
-namespace {
+namespace detail {
 
 using store::sqlite::Statement;
-using Key = std::vector<std::string>;
+
+namespace {
 
 constexpr const char* kMilestones[] = {"first_response", "plan", "customer_update", "resolution"};
 
-// The local day, week (its Monday) and month label of every day the range touches.
-class Buckets {
-public:
-    Buckets(const LocalCalendar& cal, std::int64_t from_ms, std::int64_t to_ms) {
-        auto date = cal.dateOf(from_ms);
-        auto last = cal.dateOf(to_ms - 1);
-        for (;;) {
-            starts_.push_back(cal.midnight(date));
-            day_.push_back(formatDate(date));
-            week_.push_back(formatDate(cal.addDays(date, -cal.weekday(date))));
-            month_.push_back(day_.back().substr(0, 7));
-            if (date == last) break;
-            date = cal.addDays(date, 1);
-        }
+}  // namespace
+
+Buckets::Buckets(const LocalCalendar& cal, std::int64_t from_ms, std::int64_t to_ms) {
+    auto date = cal.dateOf(from_ms);
+    auto last = cal.dateOf(to_ms - 1);
+    for (;;) {
+        starts_.push_back(cal.midnight(date));
+        day_.push_back(formatDate(date));
+        week_.push_back(formatDate(cal.addDays(date, -cal.weekday(date))));
+        month_.push_back(day_.back().substr(0, 7));
+        if (date == last) break;
+        date = cal.addDays(date, 1);
     }
-    const std::string& label(Dimension unit, std::int64_t ms) const {
-        auto it = std::upper_bound(starts_.begin(), starts_.end(), ms);
-        std::size_t i = it == starts_.begin() ? 0 : static_cast<std::size_t>(it - starts_.begin() - 1);
-        return unit == Dimension::Day ? day_[i] : unit == Dimension::Week ? week_[i] : month_[i];
-    }
+}
 
-private:
-    std::vector<std::int64_t> starts_;
-    std::vector<std::string> day_, week_, month_;
-};
+const std::string& Buckets::label(Dimension unit, std::int64_t ms) const {
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), ms);
+    std::size_t i = it == starts_.begin() ? 0 : static_cast<std::size_t>(it - starts_.begin() - 1);
+    return unit == Dimension::Day ? day_[i] : unit == Dimension::Week ? week_[i] : month_[i];
+}
 
-struct Conversation {
-    std::int64_t id = 0;
-    std::int64_t created = 0;
-    Key key;                       // group_by labels but the agent (agents report: per event)
-    std::optional<int> rating;
-    std::optional<std::int64_t> resolved;
-    std::optional<std::int64_t> first_response;
-    std::int64_t messages_in = 0, messages_out = 0;
-    bool survey = false;
-};
+std::int64_t Buckets::nextStart(std::int64_t ms) const {
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), ms);
+    return it == starts_.end() ? std::numeric_limits<std::int64_t>::max() : *it;
+}
 
-// The WHERE clause shared by every query: the range and the filters, parameters from ?3.
-struct Scope {
-    std::string from_join;  // conversations first (CROSS JOIN keeps them the outer loop)
-    std::string where;
-    std::vector<std::string> values;
-};
+namespace {
 
 std::string columnOf(Dimension d) {
     switch (d) {
@@ -75,6 +61,8 @@ std::string columnOf(Dimension d) {
         default: return "''";
     }
 }
+
+}  // namespace
 
 Scope scopeOf(const ReportQuery& q) {
     Scope s;
@@ -92,6 +80,8 @@ Scope scopeOf(const ReportQuery& q) {
     return s;
 }
 
+namespace {
+
 void bindScope(Statement& st, const ReportQuery& q, const Scope& s) {
     st.bind(1, q.from_ms).bind(2, q.to_ms);
     for (std::size_t i = 0; i < s.values.size(); ++i)
@@ -106,6 +96,8 @@ std::string label(Statement& st, int col, Dimension d) {
     }
     return st.columnText(col);
 }
+
+}  // namespace
 
 Cell seconds(double ms) { return std::round(ms) / 1000.0; }
 
@@ -130,342 +122,271 @@ void stats(std::vector<double> v, std::vector<Cell>& row) {
     row.push_back(mean(v));
 }
 
-class Run {
-public:
-    Run(sqlite3* db, const ReportQuery& q, const LocalCalendar& cal,
-        const routing::BusinessHours* hours)
-        : db_(db), q_(q), hours_(hours), buckets_(cal, q.from_ms, q.to_ms), scope_(scopeOf(q)) {}
+Run::Run(sqlite3* db, const ReportQuery& q, const LocalCalendar& cal,
+         const routing::BusinessHours* hours)
+    : db_(db), q_(q), hours_(hours), buckets_(cal, q.from_ms, q.to_ms), scope_(scopeOf(q)) {}
 
-    ReportTable run() {
-        ReportTable t;
-        t.report = toString(q_.kind);
-        t.from_ms = q_.from_ms;
-        t.to_ms = q_.to_ms;
-        for (auto d : q_.group_by) t.group_by.push_back(toString(d));
-        t.columns = t.group_by;
-        loadConversations();
-        switch (q_.kind) {
-            case ReportKind::Volume: loadMessages(); volume(t); break;
-            case ReportKind::ResponseTimes: loadMessages(); responseTimes(t); break;
-            case ReportKind::Sla: sla(t); break;
-            case ReportKind::Csat: loadSurveys(); csat(t); break;
-            case ReportKind::Agents: agents(t); break;
+ReportTable Run::run() {
+    ReportTable t;
+    t.report = toString(q_.kind);
+    t.from_ms = q_.from_ms;
+    t.to_ms = q_.to_ms;
+    for (auto d : q_.group_by) t.group_by.push_back(toString(d));
+    t.columns = t.group_by;
+    if (q_.kind != ReportKind::AgentTime) loadConversations();  // a time view, no cohort
+    switch (q_.kind) {
+        case ReportKind::Volume: loadMessages(); loadCalls(); volume(t); break;
+        case ReportKind::ResponseTimes: loadMessages(); responseTimes(t); break;
+        case ReportKind::Sla: sla(t); break;
+        case ReportKind::Csat: loadSurveys(); csat(t); break;
+        case ReportKind::Agents: agents(t); break;
+        case ReportKind::Quality: quality(t); break;
+        case ReportKind::AgentTime: agentTime(t); break;
+    }
+    std::sort(t.rows.begin(), t.rows.end(), [n = t.group_by.size()](const auto& a, const auto& b) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (a[i] != b[i]) return a[i] < b[i];
         }
-        std::sort(t.rows.begin(), t.rows.end(), [n = t.group_by.size()](const auto& a, const auto& b) {
-            for (std::size_t i = 0; i < n; ++i) {
-                if (a[i] != b[i]) return a[i] < b[i];
+        return false;
+    });
+    return t;
+}
+
+Key Run::keyOf(const Conversation& c, const std::string* agent) const {
+    Key k = c.key;
+    if (agent) {
+        for (std::size_t i = 0; i < q_.group_by.size(); ++i)
+            if (q_.group_by[i] == Dimension::Agent) k[i] = *agent;
+    }
+    return k;
+}
+
+void Run::loadConversations() {
+    std::string sql = "SELECT c.id, c.created_at, c.rating, json_extract(c.routing, "
+                      "'$.resolved_at'), c.channel, coalesce(c.category, '')";
+    for (auto d : q_.group_by) sql += ", " + columnOf(d);
+    Statement st(db_, sql + scope_.from_join + scope_.where);
+    bindScope(st, q_, scope_);
+    while (st.step()) {
+        Conversation c;
+        c.id = st.columnInt(0);
+        c.created = st.columnInt(1);
+        if (!st.columnIsNull(2)) c.rating = static_cast<int>(st.columnInt(2));
+        if (!st.columnIsNull(3)) c.resolved = st.columnInt(3);
+        c.voice = st.columnText(4) == "voice";
+        c.category = st.columnText(5);
+        for (std::size_t i = 0; i < q_.group_by.size(); ++i) {
+            auto d = q_.group_by[i];
+            if (d == Dimension::Day || d == Dimension::Week || d == Dimension::Month)
+                c.key.push_back(buckets_.label(d, c.created));
+            else
+                c.key.push_back(label(st, static_cast<int>(6 + i), d));
+        }
+        min_id_ = convs_.empty() ? c.id : std::min(min_id_, c.id);
+        max_id_ = convs_.empty() ? c.id : std::max(max_id_, c.id);
+        index_[c.id] = convs_.size();
+        convs_.push_back(std::move(c));
+    }
+}
+
+Conversation* Run::find(std::int64_t id) {
+    auto it = index_.find(id);
+    return it == index_.end() ? nullptr : &convs_[it->second];
+}
+
+// Messages and events are read by conversation id range (the cohort's smallest to largest
+// id, through the per-conversation indexes, in order: no sort) and matched to the cohort
+// here; ids outside it (other queues under a filter) are skipped.
+void Run::loadMessages() {
+    if (convs_.empty()) return;
+    Statement st(db_, "SELECT m.conversation_id, sum(m.direction = 'in'),"
+                      " sum(m.direction = 'out'), min(CASE WHEN m.direction = 'out' AND"
+                      " m.author <> 'auto' THEN m.created_at END) FROM messages m"
+                      " WHERE m.conversation_id BETWEEN ?1 AND ?2 GROUP BY m.conversation_id");
+    st.bind(1, min_id_).bind(2, max_id_);
+    while (st.step()) {
+        Conversation* c = find(st.columnInt(0));
+        if (!c) continue;
+        c->messages_in = st.columnInt(1);
+        c->messages_out = st.columnInt(2);
+        if (!st.columnIsNull(3)) c->first_response = st.columnInt(3);
+    }
+}
+
+// The calls of the cohort's voice conversations, by the phone system's call id (call.* events,
+// which the intake stores on the conversation the call opened or joined).
+void Run::loadCalls() {
+    if (std::none_of(convs_.begin(), convs_.end(), [](const auto& c) { return c.voice; })) return;
+    struct Call {
+        bool offered = false, answered = false, ended = false;
+    };
+    std::int64_t current = 0;
+    std::map<std::string, Call> calls;
+    auto settle = [&] {
+        Conversation* c = find(current);
+        if (c && c->voice) {
+            for (const auto& [id, call] : calls) {
+                if (!call.offered) continue;
+                ++c->calls_offered;
+                if (call.answered) ++c->calls_answered;
+                else if (call.ended) ++c->calls_abandoned;
             }
-            return false;
-        });
-        return t;
-    }
-
-private:
-    Key keyOf(const Conversation& c, const std::string* agent = nullptr) const {
-        Key k = c.key;
-        if (agent) {
-            for (std::size_t i = 0; i < q_.group_by.size(); ++i)
-                if (q_.group_by[i] == Dimension::Agent) k[i] = *agent;
         }
-        return k;
-    }
+        calls.clear();
+    };
+    forEvents("'call.ringing', 'call.answered', 'call.hangup'", "call_id", "direction",
+              [&](Conversation& c, const std::string& type, std::int64_t, const std::string& id,
+                  const std::string& direction) {
+                  if (c.id != current) settle();
+                  current = c.id;
+                  auto& call = calls[id];
+                  if (type == "call.ringing") {
+                      call.offered = call.offered || direction != "out";
+                  } else if (type == "call.answered") {
+                      call.answered = call.answered || !call.ended;  // not after its end
+                  } else {
+                      call.ended = true;
+                  }
+              });
+    settle();
+}
 
-    void loadConversations() {
-        std::string sql = "SELECT c.id, c.created_at, c.rating, json_extract(c.routing, "
-                          "'$.resolved_at')";
-        for (auto d : q_.group_by) sql += ", " + columnOf(d);
-        Statement st(db_, sql + scope_.from_join + scope_.where);
-        bindScope(st, q_, scope_);
-        while (st.step()) {
-            Conversation c;
-            c.id = st.columnInt(0);
-            c.created = st.columnInt(1);
-            if (!st.columnIsNull(2)) c.rating = static_cast<int>(st.columnInt(2));
-            if (!st.columnIsNull(3)) c.resolved = st.columnInt(3);
-            for (std::size_t i = 0; i < q_.group_by.size(); ++i) {
-                auto d = q_.group_by[i];
-                if (d == Dimension::Day || d == Dimension::Week || d == Dimension::Month)
-                    c.key.push_back(buckets_.label(d, c.created));
-                else
-                    c.key.push_back(label(st, static_cast<int>(4 + i), d));
-            }
-            min_id_ = convs_.empty() ? c.id : std::min(min_id_, c.id);
-            max_id_ = convs_.empty() ? c.id : std::max(max_id_, c.id);
-            index_[c.id] = convs_.size();
-            convs_.push_back(std::move(c));
+std::optional<double> Run::business(std::int64_t from, std::int64_t to) const {
+    if (!hours_) return std::nullopt;
+    using routing::TimePoint;
+    auto ms = hours_->businessTimeBetween(TimePoint(std::chrono::milliseconds(from)),
+                                          TimePoint(std::chrono::milliseconds(to)));
+    return static_cast<double>(ms.count());
+}
+
+void Run::volume(ReportTable& t) {
+    for (const char* c : {"conversations", "messages_in", "messages_out", "resolved",
+                          "calls_offered", "calls_answered", "calls_abandoned"})
+        t.columns.push_back(c);
+    std::map<Key, std::array<std::int64_t, 7>> groups;
+    for (const auto& c : convs_) {
+        auto& g = groups[keyOf(c)];
+        g[0] += 1;
+        g[1] += c.messages_in;
+        g[2] += c.messages_out;
+        g[3] += c.resolved ? 1 : 0;
+        g[4] += c.calls_offered;
+        g[5] += c.calls_answered;
+        g[6] += c.calls_abandoned;
+    }
+    for (const auto& [k, g] : groups) {
+        std::vector<Cell> row(k.begin(), k.end());
+        for (auto v : g) row.push_back(v);
+        t.rows.push_back(std::move(row));
+    }
+}
+
+void Run::responseTimes(ReportTable& t) {
+    for (const char* c : {"conversations", "responded", "frt_median_s", "frt_p90_s",
+                          "frt_mean_s", "frt_business_median_s", "frt_business_p90_s",
+                          "frt_business_mean_s", "resolved", "resolution_median_s",
+                          "resolution_p90_s", "resolution_mean_s",
+                          "resolution_business_median_s", "resolution_business_p90_s",
+                          "resolution_business_mean_s"})
+        t.columns.push_back(c);
+    struct G {
+        std::int64_t n = 0;
+        std::vector<double> frt, frt_b, res, res_b;
+    };
+    std::map<Key, G> groups;
+    for (const auto& c : convs_) {
+        auto& g = groups[keyOf(c)];
+        ++g.n;
+        if (c.first_response) {
+            g.frt.push_back(static_cast<double>(*c.first_response - c.created));
+            if (auto b = business(c.created, *c.first_response)) g.frt_b.push_back(*b);
         }
-    }
-
-    Conversation* find(std::int64_t id) {
-        auto it = index_.find(id);
-        return it == index_.end() ? nullptr : &convs_[it->second];
-    }
-
-    // Messages and events are read by conversation id range (the cohort's smallest to largest
-    // id, through the per-conversation indexes, in order: no sort) and matched to the cohort
-    // here; ids outside it (other queues under a filter) are skipped.
-    void loadMessages() {
-        if (convs_.empty()) return;
-        Statement st(db_, "SELECT m.conversation_id, sum(m.direction = 'in'),"
-                          " sum(m.direction = 'out'), min(CASE WHEN m.direction = 'out' AND"
-                          " m.author <> 'auto' THEN m.created_at END) FROM messages m"
-                          " WHERE m.conversation_id BETWEEN ?1 AND ?2 GROUP BY m.conversation_id");
-        st.bind(1, min_id_).bind(2, max_id_);
-        while (st.step()) {
-            Conversation* c = find(st.columnInt(0));
-            if (!c) continue;
-            c->messages_in = st.columnInt(1);
-            c->messages_out = st.columnInt(2);
-            if (!st.columnIsNull(3)) c->first_response = st.columnInt(3);
-        }
-    }
-
-    // Events of the range's conversations of the given types: (conversation, type, time, a, b)
-    // where a and b are the data fields named.
-    template <class F>
-    void forEvents(const std::string& types, const char* field_a, const char* field_b, F&& f) {
-        if (convs_.empty()) return;
-        Statement st(db_, std::string("SELECT e.conversation_id, e.type, e.created_at,"
-                                      " json_extract(e.data, '$.") +
-                              field_a + "'), json_extract(e.data, '$." + field_b +
-                              "') FROM events e WHERE e.conversation_id BETWEEN ?1 AND ?2"
-                              " AND e.type IN (" + types + ") ORDER BY e.conversation_id, e.id");
-        st.bind(1, min_id_).bind(2, max_id_);
-        while (st.step()) {
-            Conversation* c = find(st.columnInt(0));
-            if (!c) continue;
-            f(*c, st.columnText(1), st.columnInt(2), st.columnText(3), st.columnText(4));
+        if (c.resolved) {
+            g.res.push_back(static_cast<double>(*c.resolved - c.created));
+            if (auto b = business(c.created, *c.resolved)) g.res_b.push_back(*b);
         }
     }
-
-    void loadSurveys() {
-        forEvents("'auto_reply'", "reason", "template",
-                  [](Conversation& c, const std::string&, std::int64_t, const std::string& reason,
-                     const std::string&) {
-                      if (reason == "survey") c.survey = true;
-                  });
+    for (auto& [k, g] : groups) {
+        std::vector<Cell> row(k.begin(), k.end());
+        row.push_back(g.n);
+        row.push_back(static_cast<std::int64_t>(g.frt.size()));
+        stats(g.frt, row);
+        stats(g.frt_b, row);
+        row.push_back(static_cast<std::int64_t>(g.res.size()));
+        stats(g.res, row);
+        stats(g.res_b, row);
+        t.rows.push_back(std::move(row));
     }
+}
 
-    std::optional<double> business(std::int64_t from, std::int64_t to) const {
-        if (!hours_) return std::nullopt;
-        using routing::TimePoint;
-        auto ms = hours_->businessTimeBetween(TimePoint(std::chrono::milliseconds(from)),
-                                              TimePoint(std::chrono::milliseconds(to)));
-        return static_cast<double>(ms.count());
-    }
-
-    void volume(ReportTable& t) {
-        for (const char* c : {"conversations", "messages_in", "messages_out", "resolved"})
-            t.columns.push_back(c);
-        std::map<Key, std::array<std::int64_t, 4>> groups;
-        for (const auto& c : convs_) {
-            auto& g = groups[keyOf(c)];
-            g[0] += 1;
-            g[1] += c.messages_in;
-            g[2] += c.messages_out;
-            g[3] += c.resolved ? 1 : 0;
+void Run::sla(ReportTable& t) {
+    for (const char* c : {"milestone", "clocks", "met", "breached", "running", "attainment",
+                          "breach_alerts", "escalations"})
+        t.columns.push_back(c);
+    // Breach alerts per (conversation, milestone) and the instants they fired at; an
+    // escalation is a priority change for "sla_breach" in the same engine step.
+    std::map<std::pair<std::int64_t, std::string>, std::vector<std::int64_t>> breaches;
+    std::map<std::int64_t, std::vector<std::int64_t>> escalations;
+    forEvents("'sla_breach', 'priority_changed'", "milestone", "reason",
+              [&](Conversation& c, const std::string& type, std::int64_t at,
+                  const std::string& milestone, const std::string& reason) {
+                  if (type == "sla_breach") breaches[{c.id, milestone}].push_back(at);
+                  else if (reason == "sla_breach") escalations[c.id].push_back(at);
+              });
+    struct G {
+        std::int64_t clocks = 0, met = 0, breached = 0, running = 0, alerts = 0, escalated = 0;
+    };
+    std::map<Key, std::map<std::string, G>> groups;
+    Statement st(db_, "SELECT c.id, json_extract(d.value, '$.milestone'),"
+                      " json_extract(d.value, '$.due_at'), json_extract(d.value, '$.met_at')"
+                      " FROM conversations c, json_each(c.routing, '$.deadlines') d"
+                      " WHERE c.id BETWEEN ?1 AND ?2");
+    st.bind(1, min_id_).bind(2, max_id_);
+    while (st.step()) {
+        Conversation* c = find(st.columnInt(0));
+        if (!c) continue;
+        std::string m = st.columnText(1);
+        std::int64_t due = st.columnInt(2);
+        std::optional<std::int64_t> met;
+        if (!st.columnIsNull(3)) met = st.columnInt(3);
+        auto& g = groups[keyOf(*c)][m];
+        ++g.clocks;
+        auto b = breaches.find({c->id, m});
+        std::int64_t alerts = b == breaches.end() ? 0 : static_cast<std::int64_t>(b->second.size());
+        g.alerts += alerts;
+        if (alerts > 0) {
+            auto e = escalations.find(c->id);
+            if (e != escalations.end())
+                for (auto at : b->second)
+                    g.escalated += std::count(e->second.begin(), e->second.end(), at);
         }
-        for (const auto& [k, g] : groups) {
+        if (alerts > 0 || (met && *met > due)) {
+            ++g.breached;
+        } else if ((met && *met <= due) || (c->resolved && *c->resolved <= due)) {
+            ++g.met;
+        } else if (due <= q_.now_ms && !c->resolved) {
+            ++g.breached;  // due, not met, no alert (the daemon was down): still a breach
+        } else {
+            ++g.running;
+        }
+    }
+    for (const auto& [k, per] : groups) {
+        for (const char* m : kMilestones) {
+            auto it = per.find(m);
+            if (it == per.end()) continue;
+            const G& g = it->second;
             std::vector<Cell> row(k.begin(), k.end());
-            for (auto v : g) row.push_back(v);
+            row.push_back(std::string(m));
+            for (auto v : {g.clocks, g.met, g.breached, g.running}) row.push_back(v);
+            row.push_back(ratio(g.met, g.met + g.breached));
+            row.push_back(g.alerts);
+            row.push_back(g.escalated);
             t.rows.push_back(std::move(row));
         }
     }
+}
 
-    void responseTimes(ReportTable& t) {
-        for (const char* c : {"conversations", "responded", "frt_median_s", "frt_p90_s",
-                              "frt_mean_s", "frt_business_median_s", "frt_business_p90_s",
-                              "frt_business_mean_s", "resolved", "resolution_median_s",
-                              "resolution_p90_s", "resolution_mean_s",
-                              "resolution_business_median_s", "resolution_business_p90_s",
-                              "resolution_business_mean_s"})
-            t.columns.push_back(c);
-        struct G {
-            std::int64_t n = 0;
-            std::vector<double> frt, frt_b, res, res_b;
-        };
-        std::map<Key, G> groups;
-        for (const auto& c : convs_) {
-            auto& g = groups[keyOf(c)];
-            ++g.n;
-            if (c.first_response) {
-                g.frt.push_back(static_cast<double>(*c.first_response - c.created));
-                if (auto b = business(c.created, *c.first_response)) g.frt_b.push_back(*b);
-            }
-            if (c.resolved) {
-                g.res.push_back(static_cast<double>(*c.resolved - c.created));
-                if (auto b = business(c.created, *c.resolved)) g.res_b.push_back(*b);
-            }
-        }
-        for (auto& [k, g] : groups) {
-            std::vector<Cell> row(k.begin(), k.end());
-            row.push_back(g.n);
-            row.push_back(static_cast<std::int64_t>(g.frt.size()));
-            stats(g.frt, row);
-            stats(g.frt_b, row);
-            row.push_back(static_cast<std::int64_t>(g.res.size()));
-            stats(g.res, row);
-            stats(g.res_b, row);
-            t.rows.push_back(std::move(row));
-        }
-    }
-
-    void sla(ReportTable& t) {
-        for (const char* c : {"milestone", "clocks", "met", "breached", "running", "attainment",
-                              "breach_alerts", "escalations"})
-            t.columns.push_back(c);
-        // Breach alerts per (conversation, milestone) and the instants they fired at; an
-        // escalation is a priority change for "sla_breach" in the same engine step.
-        std::map<std::pair<std::int64_t, std::string>, std::vector<std::int64_t>> breaches;
-        std::map<std::int64_t, std::vector<std::int64_t>> escalations;
-        forEvents("'sla_breach', 'priority_changed'", "milestone", "reason",
-                  [&](Conversation& c, const std::string& type, std::int64_t at,
-                      const std::string& milestone, const std::string& reason) {
-                      if (type == "sla_breach") breaches[{c.id, milestone}].push_back(at);
-                      else if (reason == "sla_breach") escalations[c.id].push_back(at);
-                  });
-        struct G {
-            std::int64_t clocks = 0, met = 0, breached = 0, running = 0, alerts = 0, escalated = 0;
-        };
-        std::map<Key, std::map<std::string, G>> groups;
-        Statement st(db_, "SELECT c.id, json_extract(d.value, '$.milestone'),"
-                          " json_extract(d.value, '$.due_at'), json_extract(d.value, '$.met_at')"
-                          " FROM conversations c, json_each(c.routing, '$.deadlines') d"
-                          " WHERE c.id BETWEEN ?1 AND ?2");
-        st.bind(1, min_id_).bind(2, max_id_);
-        while (st.step()) {
-            Conversation* c = find(st.columnInt(0));
-            if (!c) continue;
-            std::string m = st.columnText(1);
-            std::int64_t due = st.columnInt(2);
-            std::optional<std::int64_t> met;
-            if (!st.columnIsNull(3)) met = st.columnInt(3);
-            auto& g = groups[keyOf(*c)][m];
-            ++g.clocks;
-            auto b = breaches.find({c->id, m});
-            std::int64_t alerts = b == breaches.end() ? 0 : static_cast<std::int64_t>(b->second.size());
-            g.alerts += alerts;
-            if (alerts > 0) {
-                auto e = escalations.find(c->id);
-                if (e != escalations.end())
-                    for (auto at : b->second)
-                        g.escalated += std::count(e->second.begin(), e->second.end(), at);
-            }
-            if (alerts > 0 || (met && *met > due)) {
-                ++g.breached;
-            } else if ((met && *met <= due) || (c->resolved && *c->resolved <= due)) {
-                ++g.met;
-            } else if (due <= q_.now_ms && !c->resolved) {
-                ++g.breached;  // due, not met, no alert (the daemon was down): still a breach
-            } else {
-                ++g.running;
-            }
-        }
-        for (const auto& [k, per] : groups) {
-            for (const char* m : kMilestones) {
-                auto it = per.find(m);
-                if (it == per.end()) continue;
-                const G& g = it->second;
-                std::vector<Cell> row(k.begin(), k.end());
-                row.push_back(std::string(m));
-                for (auto v : {g.clocks, g.met, g.breached, g.running}) row.push_back(v);
-                row.push_back(ratio(g.met, g.met + g.breached));
-                row.push_back(g.alerts);
-                row.push_back(g.escalated);
-                t.rows.push_back(std::move(row));
-            }
-        }
-    }
-
-    void csat(ReportTable& t) {
-        for (const char* c : {"conversations", "surveys", "ratings", "rating_1", "rating_2",
-                              "rating_3", "rating_4", "rating_5", "average", "response_rate"})
-            t.columns.push_back(c);
-        struct G {
-            std::int64_t n = 0, surveys = 0, ratings = 0, sum = 0;
-            std::array<std::int64_t, 5> by{};
-        };
-        std::map<Key, G> groups;
-        for (const auto& c : convs_) {
-            auto& g = groups[keyOf(c)];
-            ++g.n;
-            if (c.survey) ++g.surveys;
-            if (c.rating && *c.rating >= 1 && *c.rating <= 5) {
-                ++g.ratings;
-                g.sum += *c.rating;
-                ++g.by[static_cast<std::size_t>(*c.rating - 1)];
-            }
-        }
-        for (const auto& [k, g] : groups) {
-            std::vector<Cell> row(k.begin(), k.end());
-            row.push_back(g.n);
-            row.push_back(g.surveys);
-            row.push_back(g.ratings);
-            for (auto v : g.by) row.push_back(v);
-            row.push_back(g.ratings ? Cell(std::round(1000.0 * static_cast<double>(g.sum) /
-                                                      static_cast<double>(g.ratings)) / 1000.0)
-                                    : Cell(std::monostate{}));
-            row.push_back(ratio(g.ratings, g.surveys));
-            t.rows.push_back(std::move(row));
-        }
-    }
-
-    void agents(ReportTable& t) {
-        for (const char* c : {"offers", "accepted", "handled", "aht_median_s", "aht_mean_s",
-                              "transfers_out"})
-            t.columns.push_back(c);
-        struct G {
-            std::int64_t offers = 0, accepted = 0, transfers = 0;
-            std::vector<double> handle;
-        };
-        std::map<Key, G> groups;
-        std::map<std::pair<std::int64_t, std::string>, std::int64_t> holding;  // assigned at
-        forEvents("'offer', 'assigned', 'resolved', 'transfer'", "agent", "from",
-                  [&](Conversation& c, const std::string& type, std::int64_t at,
-                      const std::string& agent, const std::string& from) {
-                      const std::string& who = type == "transfer" ? from : agent;
-                      if (who.empty()) return;
-                      auto& g = groups[keyOf(c, &who)];
-                      if (type == "offer") {
-                          ++g.offers;
-                      } else if (type == "assigned") {
-                          ++g.accepted;
-                          holding[{c.id, who}] = at;
-                      } else if (type == "transfer") {
-                          ++g.transfers;
-                          holding.erase({c.id, who});
-                      } else {
-                          auto h = holding.find({c.id, who});
-                          if (h == holding.end()) return;  // resolved without an assignment
-                          g.handle.push_back(static_cast<double>(at - h->second));
-                          holding.erase(h);
-                      }
-                  });
-        for (auto& [k, g] : groups) {
-            std::vector<Cell> row(k.begin(), k.end());
-            row.push_back(g.offers);
-            row.push_back(g.accepted);
-            row.push_back(static_cast<std::int64_t>(g.handle.size()));
-            std::vector<Cell> s;
-            stats(g.handle, s);
-            row.push_back(s[0]);
-            row.push_back(s[2]);
-            row.push_back(g.transfers);
-            t.rows.push_back(std::move(row));
-        }
-    }
-
-    sqlite3* db_;
-    const ReportQuery& q_;
-    const routing::BusinessHours* hours_;
-    Buckets buckets_;
-    Scope scope_;
-    std::vector<Conversation> convs_;
-    std::unordered_map<std::int64_t, std::size_t> index_;
-    std::int64_t min_id_ = 0, max_id_ = 0;
-};
-
-}  // namespace
+}  // namespace detail
 
 Cell percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) return std::monostate{};
@@ -475,7 +396,7 @@ Cell percentile(const std::vector<double>& sorted, double p) {
 
 ReportTable runReport(sqlite3* db, const ReportQuery& query, const LocalCalendar& calendar,
                       const routing::BusinessHours* hours) {
-    ReportTable t = Run(db, query, calendar, hours).run();
+    ReportTable t = detail::Run(db, query, calendar, hours).run();
     t.time_zone = calendar.timeZone();
     return t;
 }

@@ -17,12 +17,19 @@ struct KindInfo {
     const char* title;
 };
 constexpr KindInfo kKinds[] = {
-    {ReportKind::Volume, "volume", "New conversations and their messages in and out"},
+    {ReportKind::Volume, "volume",
+     "New conversations, their messages in and out, and their calls offered, answered, abandoned"},
     {ReportKind::ResponseTimes, "response_times",
      "First response and resolution times: median, p90, mean; wall time and business hours"},
     {ReportKind::Sla, "sla", "SLA attainment per milestone, breaches and escalations"},
-    {ReportKind::Csat, "csat", "Satisfaction: surveys, ratings 1-5, average, response rate"},
-    {ReportKind::Agents, "agents", "Per agent: conversations handled, average handle time"},
+    {ReportKind::Csat, "csat",
+     "Satisfaction: surveys, ratings 1-5, average, response rate; low ratings followed up"},
+    {ReportKind::Agents, "agents",
+     "Per agent: offers accepted and missed, conversations handled, average handle time"},
+    {ReportKind::Quality, "quality",
+     "First-contact resolution, reopen rate, transfers per conversation, complaint rate"},
+    {ReportKind::AgentTime, "agent_time",
+     "Per agent: time in each presence and logged in, over the range (not a cohort)"},
 };
 
 struct DimInfo {
@@ -142,9 +149,18 @@ ParsedQuery parseReportQuery(const std::string& name,
         }
         if (q.group_by.size() > 3) return {std::nullopt, "group_by takes at most 3 dimensions"};
     }
-    if (q.kind == ReportKind::Agents &&
+    if (q.kind == ReportKind::AgentTime) {
+        // Time, not conversations: only the agent and the time units apply.
+        for (auto d : q.group_by)
+            if (d != Dimension::Agent && !isTimeUnit(d))
+                return {std::nullopt, "agent_time groups by agent, day, week or month only"};
+        for (const auto& [d, v] : q.filters)
+            if (d != Dimension::Agent)
+                return {std::nullopt, "agent_time takes only the agent filter"};
+    }
+    if ((q.kind == ReportKind::Agents || q.kind == ReportKind::AgentTime) &&
         std::find(q.group_by.begin(), q.group_by.end(), Dimension::Agent) == q.group_by.end())
-        q.group_by.push_back(Dimension::Agent);  // the agents report is always per agent
+        q.group_by.push_back(Dimension::Agent);  // the agents reports are always per agent
     return {q, {}};
 }
 

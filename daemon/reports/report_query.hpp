@@ -15,7 +15,7 @@ namespace ccd::daemon::reports {
 
 class LocalCalendar;
 
-enum class ReportKind { Volume, ResponseTimes, Sla, Csat, Agents };
+enum class ReportKind { Volume, ResponseTimes, Sla, Csat, Agents, Quality, AgentTime };
 
 /// What rows are grouped by. Time units use the business calendar's time zone.
 enum class Dimension { Day, Week, Month, Queue, Agent, Channel, ChannelInstance, Category,

@@ -98,8 +98,10 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
 
     auto list = get("/v1/reports", sam);
     BOOST_REQUIRE_EQUAL(list.status, 200);
-    BOOST_TEST(list.body["reports"].size() == 5u);
+    BOOST_TEST(list.body["reports"].size() == 7u);
     BOOST_TEST(list.body["reports"][0]["name"] == "volume");
+    BOOST_TEST(list.body["reports"][5]["name"] == "quality");
+    BOOST_TEST(list.body["reports"][6]["name"] == "agent_time");
 
     // The range as instants around now: the conversation just opened.
     auto range = "from=" + isoAt(-std::chrono::hours(1)) + "&to=" + isoAt(std::chrono::hours(1));
@@ -115,7 +117,8 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
                             get("/v1/reports/volume?" + range + "&format=csv", sam)}) {
         BOOST_REQUIRE_EQUAL(csv.status, 200);
         BOOST_TEST(csv.content_type == "text/csv; charset=utf-8");
-        BOOST_TEST(csv.text.rfind("\xEF\xBB\xBF" "conversations,messages_in,messages_out,resolved\r\n1,1,", 0) == 0u,
+        BOOST_TEST(csv.text.rfind("\xEF\xBB\xBF" "conversations,messages_in,messages_out,resolved,calls_offered,"
+                                      "calls_answered,calls_abandoned\r\n1,1,", 0) == 0u,
                    csv.text);
     }
 
@@ -124,6 +127,16 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(bad.body["error"] == "bad_parameter");
     BOOST_TEST(bad.body["reason"].get<std::string>().find("from") == 0u);
     BOOST_TEST(get("/v1/reports/nope?" + range, sam).status == 400);
+
+    // The quality report: the conversation just opened is neither resolved nor a complaint.
+    auto quality = get("/v1/reports/quality?" + range, sam);
+    BOOST_REQUIRE_MESSAGE(quality.status == 200, quality.text);
+    BOOST_TEST(quality.body["rows"][0]["conversations"] == 1);
+    BOOST_TEST(quality.body["rows"][0]["complaints"] == 0);
+    BOOST_TEST(quality.body["rows"][0]["fcr_rate"].is_null());
+    auto by_queue = get("/v1/reports/agent_time?" + range + "&group_by=queue", sam);
+    BOOST_TEST(by_queue.status == 400);
+    BOOST_TEST(by_queue.body["reason"].get<std::string>().find("agent_time") == 0u);
 
     // The live KPI families are on /metrics.
     auto metrics = httpRequest(ccd.httpPort(), "GET", "/metrics");

@@ -1,0 +1,237 @@
+// The reports about the people on both ends: csat (with low ratings and what followed them),
+// agents (with missed offers), quality (first-contact resolution, reopens, transfers,
+// complaints) and agent_time (time in each presence). Definitions: docs/kpis.md.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "daemon/reports/report_run.hpp"
+
+namespace ccd::daemon::reports::detail {
+
+using store::sqlite::Statement;
+
+namespace {
+
+// A low rating is followed up when an agent writes or the customer reopens within this time.
+constexpr std::int64_t kFollowUpMs = 24LL * 3600 * 1000;
+constexpr int kLowRating = 2;
+
+constexpr const char* kPresences[] = {"available", "busy", "away", "wrap_up"};
+
+}  // namespace
+
+std::string Run::fieldSql(const std::string& names) {
+    auto bar = names.find('|');
+    if (bar == std::string::npos) return "json_extract(e.data, '$." + names + "')";
+    return "coalesce(" + fieldSql(names.substr(0, bar)) + ", " + fieldSql(names.substr(bar + 1)) +
+           ")";
+}
+
+void Run::loadSurveys() {
+    forEvents("'auto_reply', 'rating'", "reason", "rating",
+              [](Conversation& c, const std::string& type, std::int64_t at,
+                 const std::string& reason, const std::string&) {
+                  if (type == "rating") c.rating_at = at;  // the last one counts
+                  else if (reason == "survey") c.survey = true;
+              });
+}
+
+void Run::csat(ReportTable& t) {
+    for (const char* c : {"conversations", "surveys", "ratings", "rating_1", "rating_2",
+                          "rating_3", "rating_4", "rating_5", "average", "response_rate",
+                          "low_ratings", "low_followed_up", "low_follow_up_rate"})
+        t.columns.push_back(c);
+    struct G {
+        std::int64_t n = 0, surveys = 0, ratings = 0, sum = 0, low = 0, followed = 0;
+        std::array<std::int64_t, 5> by{};
+    };
+    // The first agent message or reopening after the rating, for the few low ratings only.
+    Statement next(db_, "SELECT min(at) FROM (SELECT min(created_at) AS at FROM messages"
+                        " WHERE conversation_id = ?1 AND direction = 'out' AND author LIKE"
+                        " 'agent:%' AND created_at > ?2 UNION ALL SELECT min(created_at) FROM"
+                        " events WHERE conversation_id = ?1 AND type = 'queued' AND"
+                        " json_extract(data, '$.reason') = 'reopened' AND created_at > ?2)");
+    std::map<Key, G> groups;
+    for (const auto& c : convs_) {
+        auto& g = groups[keyOf(c)];
+        ++g.n;
+        if (c.survey) ++g.surveys;
+        if (c.rating && *c.rating >= 1 && *c.rating <= 5) {
+            ++g.ratings;
+            g.sum += *c.rating;
+            ++g.by[static_cast<std::size_t>(*c.rating - 1)];
+            if (*c.rating <= kLowRating) {
+                ++g.low;
+                if (!c.rating_at) continue;  // a rating without its event: nothing to measure from
+                next.bind(1, c.id).bind(2, *c.rating_at);
+                if (next.step() && !next.columnIsNull(0) &&
+                    next.columnInt(0) <= *c.rating_at + kFollowUpMs)
+                    ++g.followed;
+                next.reset();
+            }
+        }
+    }
+    for (const auto& [k, g] : groups) {
+        std::vector<Cell> row(k.begin(), k.end());
+        row.push_back(g.n);
+        row.push_back(g.surveys);
+        row.push_back(g.ratings);
+        for (auto v : g.by) row.push_back(v);
+        row.push_back(g.ratings ? Cell(std::round(1000.0 * static_cast<double>(g.sum) /
+                                                  static_cast<double>(g.ratings)) / 1000.0)
+                                : Cell(std::monostate{}));
+        row.push_back(ratio(g.ratings, g.surveys));
+        row.push_back(g.low);
+        row.push_back(g.followed);
+        row.push_back(ratio(g.followed, g.low));
+        t.rows.push_back(std::move(row));
+    }
+}
+
+void Run::agents(ReportTable& t) {
+    for (const char* c : {"offers", "accepted", "missed_offers", "handled", "aht_median_s",
+                          "aht_mean_s", "transfers_out"})
+        t.columns.push_back(c);
+    struct G {
+        std::int64_t offers = 0, accepted = 0, missed = 0, transfers = 0;
+        std::vector<double> handle;
+    };
+    std::map<Key, G> groups;
+    std::map<std::pair<std::int64_t, std::string>, std::int64_t> holding;  // assigned at
+    // b: a transfer's "from", an offer_revoked's "reason".
+    forEvents("'offer', 'assigned', 'resolved', 'transfer', 'offer_revoked'", "agent",
+              "from|reason",
+              [&](Conversation& c, const std::string& type, std::int64_t at,
+                  const std::string& agent, const std::string& b) {
+                  const std::string& who = type == "transfer" ? b : agent;
+                  if (who.empty()) return;
+                  if (type == "offer_revoked" && b != "timeout" && b != "declined") return;
+                  auto& g = groups[keyOf(c, &who)];
+                  if (type == "offer") {
+                      ++g.offers;
+                  } else if (type == "offer_revoked") {
+                      ++g.missed;
+                  } else if (type == "assigned") {
+                      ++g.accepted;
+                      holding[{c.id, who}] = at;
+                  } else if (type == "transfer") {
+                      ++g.transfers;
+                      holding.erase({c.id, who});
+                  } else {
+                      auto h = holding.find({c.id, who});
+                      if (h == holding.end()) return;  // resolved without an assignment
+                      g.handle.push_back(static_cast<double>(at - h->second));
+                      holding.erase(h);
+                  }
+              });
+    for (auto& [k, g] : groups) {
+        std::vector<Cell> row(k.begin(), k.end());
+        row.push_back(g.offers);
+        row.push_back(g.accepted);
+        row.push_back(g.missed);
+        row.push_back(static_cast<std::int64_t>(g.handle.size()));
+        std::vector<Cell> s;
+        stats(g.handle, s);
+        row.push_back(s[0]);
+        row.push_back(s[2]);
+        row.push_back(g.transfers);
+        t.rows.push_back(std::move(row));
+    }
+}
+
+void Run::quality(ReportTable& t) {
+    for (const char* c : {"conversations", "resolved", "first_contact_resolved", "fcr_rate",
+                          "resolved_ever", "reopened", "reopen_rate", "transfers",
+                          "transfers_per_conversation", "complaints", "complaint_rate"})
+        t.columns.push_back(c);
+    forEvents("'resolved', 'queued', 'transfer'", "reason", "from",
+              [](Conversation& c, const std::string& type, std::int64_t, const std::string& reason,
+                 const std::string&) {
+                  if (type == "resolved") ++c.resolutions;
+                  else if (type == "transfer") ++c.transfers;
+                  else if (reason == "reopened") ++c.reopens;
+              });
+    struct G {
+        std::int64_t n = 0, resolved = 0, fcr = 0, ever = 0, reopened = 0, transfers = 0,
+                     complaints = 0;
+    };
+    std::map<Key, G> groups;
+    for (const auto& c : convs_) {
+        auto& g = groups[keyOf(c)];
+        ++g.n;
+        if (c.resolved) ++g.resolved;
+        if (c.resolved && c.reopens == 0 && c.transfers == 0) ++g.fcr;
+        if (c.resolutions > 0) ++g.ever;
+        if (c.reopens > 0) ++g.reopened;
+        g.transfers += c.transfers;
+        if (c.category == "complaint") ++g.complaints;
+    }
+    for (const auto& [k, g] : groups) {
+        std::vector<Cell> row(k.begin(), k.end());
+        row.push_back(g.n);
+        row.push_back(g.resolved);
+        row.push_back(g.fcr);
+        row.push_back(ratio(g.fcr, g.resolved));
+        row.push_back(g.ever);
+        row.push_back(g.reopened);
+        row.push_back(ratio(g.reopened, g.ever));
+        row.push_back(g.transfers);
+        row.push_back(ratio(g.transfers, g.n));
+        row.push_back(g.complaints);
+        row.push_back(ratio(g.complaints, g.n));
+        t.rows.push_back(std::move(row));
+    }
+}
+
+// Presence changes are engine actions (agent_state) stored without a conversation; each
+// agent is offline until their first one. Every interval is cut to [from, min(to, now)) and
+// at local midnights, so that a day (week, month) gets its own part.
+void Run::agentTime(ReportTable& t) {
+    for (const char* c : {"available_s", "busy_s", "away_s", "wrap_up_s", "logged_in_s"})
+        t.columns.push_back(c);
+    const std::int64_t end = std::min(q_.to_ms, q_.now_ms);
+    auto agent_filter = q_.filters.find(Dimension::Agent);
+    std::map<Key, std::array<std::int64_t, 4>> groups;
+    auto add = [&](const std::string& agent, const std::string& presence, std::int64_t a,
+                   std::int64_t b) {
+        auto p = std::find(std::begin(kPresences), std::end(kPresences), presence);
+        if (p == std::end(kPresences)) return;  // offline
+        a = std::max(a, q_.from_ms);
+        b = std::min(b, end);
+        while (a < b) {
+            std::int64_t cut = std::min(b, buckets_.nextStart(a));
+            Key k;
+            for (auto d : q_.group_by) k.push_back(d == Dimension::Agent ? agent : buckets_.label(d, a));
+            groups[k][static_cast<std::size_t>(p - std::begin(kPresences))] += cut - a;
+            a = cut;
+        }
+    };
+    std::map<std::string, std::pair<std::string, std::int64_t>> since;  // presence, from when
+    Statement st(db_, "SELECT created_at, json_extract(data, '$.agent'),"
+                      " json_extract(data, '$.presence') FROM events WHERE conversation_id IS"
+                      " NULL AND type = 'agent_state' AND created_at < ?1 ORDER BY id");
+    st.bind(1, end);
+    while (st.step()) {
+        std::string agent = st.columnText(1);
+        if (agent_filter != q_.filters.end() && agent != agent_filter->second) continue;
+        auto [it, fresh] = since.try_emplace(agent, "offline", st.columnInt(0));
+        if (!fresh) add(agent, it->second.first, it->second.second, st.columnInt(0));
+        it->second = {st.columnText(2), st.columnInt(0)};
+    }
+    for (const auto& [agent, state] : since) add(agent, state.first, state.second, end);
+    for (const auto& [k, g] : groups) {
+        std::vector<Cell> row(k.begin(), k.end());
+        std::int64_t total = 0;
+        for (auto v : g) {
+            row.push_back(seconds(static_cast<double>(v)));
+            total += v;
+        }
+        row.push_back(seconds(static_cast<double>(total)));
+        t.rows.push_back(std::move(row));
+    }
+}
+
+}  // namespace ccd::daemon::reports::detail

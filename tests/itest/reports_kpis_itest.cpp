@@ -1,0 +1,251 @@
+// The KPIs of issue 14 over a real SQLite file (docs/kpis.md): calls offered, answered and
+// abandoned; low ratings and their follow-up; first-contact resolution, reopens, transfers and
+// complaints; missed offers; time in each presence. One local day in New York (EDT, UTC-4):
+// 2026-04-14 runs from 04:00Z to 04:00Z on the 15th. Every expected figure is worked out by
+// hand in the comments beside it.
+
+#include "daemon/reports/report_engine.hpp"
+
+#define BOOST_TEST_MODULE reports_kpis_itest
+#include <boost/test/unit_test.hpp>
+
+#include "tests/support/report_store.hpp"
+
+using namespace ccd::testing::report_store;
+
+namespace {
+
+std::string call(const char* id, const char* direction) {
+    return json{{"call_id", id}, {"direction", direction}, {"customer", "+15550100"}}.dump();
+}
+
+struct Day : ReportStore {
+    Day() : ReportStore("2026-04-16T00:00:00Z") { seed(); }
+
+    void seed() {
+        // V1: voice, 09:00 EDT, resolved 09:10 EDT: first contact.
+        conversation({11, "2026-04-14T13:00:00Z", "voice", "phone", "usage", 3, "carol", {},
+                      "2026-04-14T13:10:00Z", std::nullopt});
+        // Call A: rang, answered, hung up: offered and answered.
+        raw(11, "call.ringing", call("A", "in"), "2026-04-14T13:00:00Z");
+        raw(11, "call.answered", call("A", "in"), "2026-04-14T13:00:20Z");
+        raw(11, "call.hangup", call("A", "in"), "2026-04-14T13:05:00Z");
+        event(routing::ConversationResolved{11, "carol", "fixed"}, 11, "2026-04-14T13:10:00Z");
+        // Call B: rang twice (Twilio's queued, then ringing), hung up unanswered: abandoned.
+        raw(11, "call.ringing", call("B", "in"), "2026-04-14T15:00:00Z");
+        raw(11, "call.ringing", call("B", "in"), "2026-04-14T15:00:01Z");
+        raw(11, "call.hangup", call("B", "in"), "2026-04-14T15:00:40Z");
+        // Call C: still ringing: offered, neither answered nor abandoned.
+        raw(11, "call.ringing", call("C", "in"), "2026-04-14T16:00:00Z");
+        // Call D: an agent's outbound call, answered: not offered.
+        raw(11, "call.outbound", call("D", "out"), "2026-04-14T17:00:00Z");
+        raw(11, "call.answered", call("D", "out"), "2026-04-14T17:00:10Z");
+        raw(11, "call.hangup", call("D", "out"), "2026-04-14T17:03:00Z");
+
+        // V2: voice, 14:00 EDT. Call F abandoned; transferred once; not resolved.
+        conversation({12, "2026-04-14T18:00:00Z", "voice", "phone", "usage", 3, nullptr, {},
+                      nullptr, std::nullopt});
+        raw(12, "call.ringing", call("F", "in"), "2026-04-14T18:00:00Z");
+        raw(12, "call.hangup", call("F", "in"), "2026-04-14T18:01:00Z");
+        raw(12, "transfer", R"({"from":"carol","note":"","to_queue":"billing"})",
+            "2026-04-14T18:00:30Z");
+
+        // Q1: webchat complaint, transferred twice, resolved, rated 1 at 15:30Z; an agent
+        // writes 30 min later: followed up.
+        conversation({13, "2026-04-14T14:00:00Z", "webchat", "general", "complaint", 2, "dave",
+                      {}, "2026-04-14T15:00:00Z", 1});
+        // A call event on a conversation that is not a call: not counted.
+        raw(13, "call.ringing", call("X", "in"), "2026-04-14T14:00:00Z");
+        raw(13, "transfer", R"({"from":"erin","note":""})", "2026-04-14T14:10:00Z");
+        raw(13, "transfer", R"({"from":"frank","note":""})", "2026-04-14T14:20:00Z");
+        event(routing::ConversationResolved{13, "dave", "apology"}, 13, "2026-04-14T15:00:00Z");
+        event(routing::RatingRecorded{13, 0, 1}, 13, "2026-04-14T15:30:00Z");
+        message(13, "out", "agent:dave", "2026-04-14T16:00:00Z");
+
+        // Q2: email billing, resolved, rated 2 at 20:00Z. An agent wrote before the rating
+        // (not a follow-up) and 24 h + 1 s after it (too late): not followed up.
+        conversation({14, "2026-04-14T14:30:00Z", "email", "billing", "billing", 3, "dave", {},
+                      "2026-04-14T19:30:00Z", 2});
+        message(14, "out", "agent:dave", "2026-04-14T19:00:00Z");
+        event(routing::ConversationResolved{14, "dave", "refund"}, 14, "2026-04-14T19:30:00Z");
+        event(routing::RatingRecorded{14, 0, 2}, 14, "2026-04-14T20:00:00Z");
+        message(14, "out", "auto", "2026-04-14T21:00:00Z");  // automation is no follow-up
+        message(14, "out", "agent:dave", "2026-04-15T20:00:01Z");
+
+        // Q3: webchat complaint, resolved, reopened, resolved again (resolved now); rated 4.
+        conversation({15, "2026-04-14T19:00:00Z", "webchat", "general", "complaint", 3, "dave",
+                      {}, "2026-04-15T11:00:00Z", 4});
+        event(routing::ConversationResolved{15, "dave", "fixed"}, 15, "2026-04-14T20:00:00Z");
+        event(routing::Queued{15, "general", 3, 1, "reopened"}, 15, "2026-04-15T10:00:00Z");
+        event(routing::ConversationResolved{15, "dave", "fixed"}, 15, "2026-04-15T11:00:00Z");
+        event(routing::RatingRecorded{15, 0, 4}, 15, "2026-04-15T11:30:00Z");
+
+        // Q4: resolved, rated 2 at 22:00Z, reopened by the customer 23:59:59 later: followed
+        // up, and not resolved now.
+        conversation({16, "2026-04-14T21:00:00Z", "webchat", "general", "usage", 3, "dave", {},
+                      nullptr, 2});
+        event(routing::ConversationResolved{16, "dave", "fixed"}, 16, "2026-04-14T21:30:00Z");
+        event(routing::RatingRecorded{16, 0, 2}, 16, "2026-04-14T22:00:00Z");
+        event(routing::Queued{16, "general", 3, 1, "handoff"}, 16, "2026-04-14T22:30:00Z");
+        event(routing::Queued{16, "general", 3, 1, "reopened"}, 16, "2026-04-15T21:59:59Z");
+
+        // Q5: API, held last by hank. gina let one offer time out and declined another; an
+        // offer to hank was withdrawn (not missed); hank accepted the next and resolved it.
+        conversation({17, "2026-04-14T22:00:00Z", "api", "general", "usage", 3, "hank", {},
+                      "2026-04-14T22:10:00Z", 5});
+        event(routing::OfferMade{17, "gina", "general", 3, {}}, 17, "2026-04-14T22:00:10Z");
+        event(routing::OfferRevoked{17, "gina", "timeout"}, 17, "2026-04-14T22:00:40Z");
+        event(routing::OfferMade{17, "gina", "general", 3, {}}, 17, "2026-04-14T22:01:00Z");
+        event(routing::OfferRevoked{17, "gina", "declined"}, 17, "2026-04-14T22:01:10Z");
+        event(routing::OfferMade{17, "hank", "general", 3, {}}, 17, "2026-04-14T22:02:00Z");
+        event(routing::OfferRevoked{17, "hank", "withdrawn"}, 17, "2026-04-14T22:02:30Z");
+        event(routing::OfferMade{17, "hank", "general", 3, {}}, 17, "2026-04-14T22:03:00Z");
+        event(routing::Assigned{17, "hank"}, 17, "2026-04-14T22:03:10Z");
+        event(routing::ConversationResolved{17, "hank", "fixed"}, 17, "2026-04-14T22:10:00Z");
+        event(routing::RatingRecorded{17, 0, 5}, 17, "2026-04-14T22:20:00Z");
+
+        // Presence (no conversation). ivy: available from 23:00 EDT the day before, away
+        // 01:00-02:00 EDT, available to 03:00, wrap-up to 03:30, offline, available again
+        // at 23:00 EDT on the 14th and still so.
+        using P = routing::Presence;
+        event(routing::AgentStateChanged{"ivy", P::Available}, 0, "2026-04-14T03:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Away}, 0, "2026-04-14T05:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Available}, 0, "2026-04-14T06:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::WrapUp}, 0, "2026-04-14T07:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Offline}, 0, "2026-04-14T07:30:00Z");
+        event(routing::AgentStateChanged{"jay", P::Busy}, 0, "2026-04-14T10:00:00Z");
+        event(routing::AgentStateChanged{"jay", P::Offline}, 0, "2026-04-14T10:15:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Available}, 0, "2026-04-15T03:00:00Z");
+        // A contact event without a conversation is not a presence.
+        raw(0, "contact.blocked", R"({"address":"x","channel_instance":"telegram"})",
+            "2026-04-14T12:00:00Z");
+    }
+
+    json day(const std::string& name, std::map<std::string, std::string> more = {}) {
+        more.emplace("from", "2026-04-14");
+        more.emplace("to", "2026-04-14");
+        return report(name, more);
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(calls_offered_answered_and_abandoned, Day) {
+    auto r = day("volume");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 1u);
+    const auto& row = r["rows"][0];
+    BOOST_TEST(row["conversations"] == 7);
+    BOOST_TEST(row["calls_offered"] == 4);    // A, B, C (V1), F (V2); not D (outbound), not X
+    BOOST_TEST(row["calls_answered"] == 1);   // A
+    BOOST_TEST(row["calls_abandoned"] == 2);  // B, F; C still rings
+    auto by = day("volume", {{"group_by", "channel"}});
+    BOOST_REQUIRE_EQUAL(by["rows"].size(), 4u);  // api, email, voice, webchat
+    BOOST_TEST(by["rows"][2]["channel"] == "voice");
+    BOOST_TEST(by["rows"][2]["calls_offered"] == 4);
+    BOOST_TEST(by["rows"][3]["channel"] == "webchat");
+    BOOST_TEST(by["rows"][3]["calls_offered"] == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(low_ratings_and_their_follow_up, Day) {
+    auto r = day("csat");
+    const auto& row = r["rows"][0];
+    BOOST_TEST(row["ratings"] == 5);          // Q1 1, Q2 2, Q3 4, Q4 2, Q5 5
+    BOOST_TEST(row["low_ratings"] == 3);      // Q1, Q2, Q4
+    BOOST_TEST(row["low_followed_up"] == 2);  // Q1 (agent, 30 min), Q4 (reopened, 23:59:59)
+    BOOST_TEST(row["low_follow_up_rate"].get<double>() == 0.6667);
+    auto email = day("csat", {{"channel", "email"}});
+    BOOST_TEST(email["rows"][0]["low_ratings"] == 1);
+    BOOST_TEST(email["rows"][0]["low_followed_up"] == 0);  // 24 h + 1 s is too late
+    BOOST_TEST(email["rows"][0]["low_follow_up_rate"].get<double>() == 0.0);
+    auto voice = day("csat", {{"channel", "voice"}});
+    BOOST_TEST(voice["rows"][0]["low_follow_up_rate"].is_null());  // no low rating
+}
+
+BOOST_FIXTURE_TEST_CASE(first_contact_resolution_reopens_transfers_and_complaints, Day) {
+    auto r = day("quality");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 1u);
+    const auto& row = r["rows"][0];
+    BOOST_TEST(row["conversations"] == 7);
+    BOOST_TEST(row["resolved"] == 5);                 // V1, Q1, Q2, Q3, Q5 (Q4 reopened)
+    BOOST_TEST(row["first_contact_resolved"] == 3);   // V1, Q2, Q5 (Q1 transferred, Q3 reopened)
+    BOOST_TEST(row["fcr_rate"].get<double>() == 0.6);
+    BOOST_TEST(row["resolved_ever"] == 6);            // all but V2
+    BOOST_TEST(row["reopened"] == 2);                 // Q3, Q4 (Q4's hand-off is not one)
+    BOOST_TEST(row["reopen_rate"].get<double>() == 0.3333);
+    BOOST_TEST(row["transfers"] == 3);                // Q1 twice, V2 once
+    BOOST_TEST(row["transfers_per_conversation"].get<double>() == 0.4286);  // 3 / 7
+    BOOST_TEST(row["complaints"] == 2);               // Q1, Q3
+    BOOST_TEST(row["complaint_rate"].get<double>() == 0.2857);  // 2 / 7
+    auto cat = day("quality", {{"group_by", "category"}});
+    BOOST_REQUIRE_EQUAL(cat["rows"].size(), 3u);
+    BOOST_TEST(cat["rows"][1]["category"] == "complaint");
+    BOOST_TEST(cat["rows"][1]["complaint_rate"].get<double>() == 1.0);
+    BOOST_TEST(cat["rows"][1]["fcr_rate"].get<double>() == 0.0);
+}
+
+BOOST_FIXTURE_TEST_CASE(missed_offers_are_timeouts_and_declines, Day) {
+    auto r = day("agents", {{"agent", "hank"}});  // Q5, held last by hank
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 2u);
+    const auto& gina = r["rows"][0];
+    BOOST_TEST(gina["agent"] == "gina");
+    BOOST_TEST(gina["offers"] == 2);
+    BOOST_TEST(gina["missed_offers"] == 2);
+    BOOST_TEST(gina["accepted"] == 0);
+    const auto& hank = r["rows"][1];
+    BOOST_TEST(hank["offers"] == 2);
+    BOOST_TEST(hank["missed_offers"] == 0);  // withdrawn is not missed
+    BOOST_TEST(hank["handled"] == 1);
+    BOOST_TEST(hank["aht_mean_s"].get<double>() == 410.0);  // 22:03:10 -> 22:10:00
+}
+
+BOOST_FIXTURE_TEST_CASE(time_in_each_presence_cut_at_the_range_and_midnight, Day) {
+    auto r = report("agent_time", {{"from", "2026-04-14"}, {"to", "2026-04-15"},
+                                   {"group_by", "day"}});
+    BOOST_TEST(r["columns"][0] == "day");
+    BOOST_TEST(r["columns"][1] == "agent");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 3u);
+    const auto& ivy = r["rows"][0];
+    BOOST_TEST(ivy["day"] == "2026-04-14");
+    BOOST_TEST(ivy["agent"] == "ivy");
+    // Available 04:00Z (the day's start) to 05:00Z, 06:00Z-07:00Z, and 03:00Z-04:00Z on the
+    // 15th (23:00-24:00 EDT): 3 h. Away 1 h, wrap-up 30 min.
+    BOOST_TEST(ivy["available_s"].get<double>() == 10800.0);
+    BOOST_TEST(ivy["away_s"].get<double>() == 3600.0);
+    BOOST_TEST(ivy["wrap_up_s"].get<double>() == 1800.0);
+    BOOST_TEST(ivy["busy_s"].get<double>() == 0.0);
+    BOOST_TEST(ivy["logged_in_s"].get<double>() == 16200.0);
+    const auto& jay = r["rows"][1];
+    BOOST_TEST(jay["agent"] == "jay");
+    BOOST_TEST(jay["busy_s"].get<double>() == 900.0);
+    BOOST_TEST(jay["logged_in_s"].get<double>() == 900.0);
+    // The 15th: ivy available from its midnight (04:00Z) to the report's now (00:00Z on
+    // the 16th): 20 h.
+    const auto& ivy15 = r["rows"][2];
+    BOOST_TEST(ivy15["day"] == "2026-04-15");
+    BOOST_TEST(ivy15["available_s"].get<double>() == 72000.0);
+    auto one = day("agent_time", {{"agent", "jay"}});
+    BOOST_REQUIRE_EQUAL(one["rows"].size(), 1u);
+    BOOST_TEST(one["rows"][0]["agent"] == "jay");
+}
+
+BOOST_FIXTURE_TEST_CASE(agent_time_refuses_conversation_dimensions, Day) {
+    auto cal = calendar();
+    for (std::map<std::string, std::string> p :
+         {std::map<std::string, std::string>{{"group_by", "queue"}},
+          std::map<std::string, std::string>{{"queue", "general"}}}) {
+        p.emplace("from", "2026-04-14");
+        p.emplace("to", "2026-04-14");
+        auto out = reports::makeReport(db->handle(), "agent_time", p, &cal, now);
+        BOOST_TEST(!out.table);
+        BOOST_TEST(out.bad_request);
+        BOOST_TEST(out.error.find("agent_time") == 0u, out.error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_catalog_lists_the_new_reports) {
+    auto names = json::array();
+    const json catalog = reports::reportCatalog();
+    for (const auto& r : catalog["reports"]) names.push_back(r["name"]);
+    BOOST_TEST(names.dump() ==
+               R"(["volume","response_times","sla","csat","agents","quality","agent_time"])");
+}
