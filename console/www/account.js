@@ -22,6 +22,16 @@ Object.assign(I18N.zh, {
   'mfa.continue': '继续', 'mfa.bad_code': '验证码错误或已使用。',
   'mfa.expired': '设置已过期，请重新开始。', 'mfa.disabled': '两步登录已关闭。',
 });
+Object.assign(I18N['zh-Hant'], {
+  'mfa.title': '兩步驟登入', 'mfa.on': '已開啟：登入需要驗證器應用程式中的驗證碼。剩餘復原碼：{n}。',
+  'mfa.off': '未開啟：僅憑密碼即可登入。', 'mfa.enrol': '設定兩步驟登入',
+  'mfa.required': '您的角色需要兩步驟登入：請先完成設定。',
+  'mfa.scan': '用驗證器應用程式掃描此 QR 碼，或手動輸入金鑰。', 'mfa.key': '金鑰',
+  'mfa.code': '應用程式顯示的驗證碼', 'mfa.confirm': '開啟', 'mfa.disable': '關閉',
+  'mfa.recovery': '復原碼：每個可在沒有應用程式時登入一次。請妥善保存，僅顯示這一次。',
+  'mfa.continue': '繼續', 'mfa.bad_code': '驗證碼錯誤或已使用。',
+  'mfa.expired': '設定已過期，請重新開始。', 'mfa.disabled': '兩步驟登入已關閉。',
+});
 
 function mfaError(r) {
   const error = r.json && r.json.error;

@@ -1,90 +1,10 @@
 // ccd agent console: plain JavaScript, no build step. Protocol: docs/console-protocol.md.
 'use strict';
 
-const I18N = {
-  en: {
-    'title': 'Agent console', 'tab.work': 'My work', 'tab.board': 'Queue board',
-    'presence.available': 'Available', 'presence.away': 'Away', 'presence.busy': 'Busy',
-    'presence.offline': 'Offline', 'presence.wrap_up': 'Wrap-up', 'logout': 'Log out',
-    'login.title': 'Sign in', 'login.name': 'User name', 'login.password': 'Password',
-    'login.submit': 'Sign in', 'login.failed': 'Wrong user name or password.',
-    'login.throttled': 'Too many attempts. Try again later.',
-    'login.code': 'Code from your authenticator app (or a recovery code)',
-    'login.bad_code': 'Wrong or already used code.', 'tab.account': 'Account',
-    'offers': 'Offers', 'offers.none': 'No offers right now.', 'mine': 'My conversations',
-    'waiting': 'Waiting in my queues', 'waiting.none': 'No one is waiting.', 'waiting.count': '{n} waiting, oldest {wait}',
-    'mine.none': 'Nothing assigned.', 'chat.none': 'Select a conversation.',
-    'canned': 'Canned responses…', 'note.toggle': 'Internal note', 'reply.placeholder': 'Write a reply…',
-    'send': 'Send', 'customer': 'Customer', 'actions': 'Actions', 'transfer.to': 'Transfer to',
-    'transfer.queue': 'Queue', 'transfer.agent': 'Agent', 'transfer.target': 'Queue or agent name',
-    'transfer.note': 'Note for the next agent', 'transfer': 'Transfer', 'disposition': 'Disposition',
-    'disp.solved': 'Solved', 'disp.workaround': 'Workaround given', 'disp.repair': 'Repair arranged',
-    'disp.replacement': 'Replacement sent', 'disp.refund': 'Refund issued', 'disp.no_response': 'No response',
-    'resolve': 'Resolve', 'accept': 'Accept', 'decline': 'Decline',
-    'board.queues': 'Queues', 'board.queue': 'Queue', 'board.waiting': 'Waiting', 'board.oldest': 'Oldest wait',
-    'board.agents': 'Agents', 'board.agent': 'Agent', 'board.state': 'State', 'board.occupancy': 'Occupancy',
-    'board.conversations': 'Conversations', 'board.risk': 'SLA at risk', 'board.milestone': 'Milestone',
-    'board.due': 'Due', 'board.notices': 'Notices',
-    'conn.on': 'Connected', 'conn.off': 'Reconnecting…', 'expires': 'expires in', 'due': 'due in',
-    'overdue': 'overdue', 'customer.name': 'Name', 'customer.tier': 'Tier', 'customer.email': 'Email',
-    'customer.phone': 'Phone', 'customer.channel': 'Channel', 'customer.category': 'Category',
-    'customer.language': 'Language', 'customer.queue': 'Queue', 'customer.priority': 'Priority',
-    'note': 'Note', 'you': 'You', 'sending': 'Sending…', 'sent': 'Sent',
-    'customer.typing': '{name} is typing…', 'customer.someone': 'The customer',
-    'resolved': 'Conversation {id} resolved.', 'transferred': 'Conversation {id} handed on.',
-    'revoked': 'The offer for conversation {id} was withdrawn ({reason}).',
-    'sla_warning': 'SLA warning: conversation {id}, {milestone}.', 'sla_breach': 'SLA breached: conversation {id}, {milestone}.',
-    'first_response': 'first response', 'plan': 'plan', 'customer_update': 'customer update', 'resolution': 'resolution',
-    'error': 'Error: {reason}',
-    'status.queued': 'queued', 'status.sent': 'sent', 'status.delivered': 'delivered', 'status.read': 'read',
-    'status.failed': 'not delivered: {reason}',
-    'attachment.unavailable': 'cannot open the file: {reason}',
-    'window.template': '{reason}\n\nSend the approved template message instead?',
-  },
-  zh: {
-    'title': '坐席工作台', 'tab.work': '我的工作', 'tab.board': '队列看板',
-    'presence.available': '空闲', 'presence.away': '离开', 'presence.busy': '忙碌',
-    'presence.offline': '离线', 'presence.wrap_up': '话后整理', 'logout': '退出',
-    'login.title': '登录', 'login.name': '用户名', 'login.password': '密码',
-    'login.submit': '登录', 'login.failed': '用户名或密码错误。',
-    'login.throttled': '尝试次数过多，请稍后再试。',
-    'login.code': '身份验证器应用中的验证码（或恢复码）', 'login.bad_code': '验证码错误或已使用。',
-    'tab.account': '账户',
-    'offers': '待接会话', 'offers.none': '暂无待接会话。', 'mine': '我的会话',
-    'waiting': '我的队列中等待', 'waiting.none': '暂无等待的客户。', 'waiting.count': '{n} 位等待，最长 {wait}',
-    'mine.none': '暂无分配的会话。', 'chat.none': '请选择一个会话。',
-    'canned': '常用回复…', 'note.toggle': '内部备注', 'reply.placeholder': '输入回复…',
-    'send': '发送', 'customer': '客户', 'actions': '操作', 'transfer.to': '转给',
-    'transfer.queue': '队列', 'transfer.agent': '坐席', 'transfer.target': '队列或坐席名',
-    'transfer.note': '给下一位坐席的备注', 'transfer': '转接', 'disposition': '处理结果',
-    'disp.solved': '已解决', 'disp.workaround': '已提供临时方案', 'disp.repair': '已安排维修',
-    'disp.replacement': '已寄送换货', 'disp.refund': '已退款', 'disp.no_response': '客户无回应',
-    'resolve': '结单', 'accept': '接受', 'decline': '拒绝',
-    'board.queues': '队列', 'board.queue': '队列', 'board.waiting': '等待数', 'board.oldest': '最长等待',
-    'board.agents': '坐席', 'board.agent': '坐席', 'board.state': '状态', 'board.occupancy': '占用率',
-    'board.conversations': '会话数', 'board.risk': 'SLA 风险', 'board.milestone': '节点',
-    'board.due': '截止', 'board.notices': '通知',
-    'conn.on': '已连接', 'conn.off': '正在重连…', 'expires': '剩余', 'due': '剩余',
-    'overdue': '已超时', 'customer.name': '姓名', 'customer.tier': '等级', 'customer.email': '邮箱',
-    'customer.phone': '电话', 'customer.channel': '渠道', 'customer.category': '类别',
-    'customer.language': '语言', 'customer.queue': '队列', 'customer.priority': '优先级',
-    'note': '备注', 'you': '我', 'sending': '发送中…', 'sent': '已发送',
-    'customer.typing': '{name} 正在输入…', 'customer.someone': '客户',
-    'resolved': '会话 {id} 已结单。', 'transferred': '会话 {id} 已转出。',
-    'revoked': '会话 {id} 的分配已撤回（{reason}）。',
-    'sla_warning': 'SLA 预警：会话 {id}，{milestone}。', 'sla_breach': 'SLA 已超时：会话 {id}，{milestone}。',
-    'first_response': '首次响应', 'plan': '方案', 'customer_update': '客户更新', 'resolution': '解决',
-    'error': '错误：{reason}',
-    'status.queued': '排队中', 'status.sent': '已发送', 'status.delivered': '已送达', 'status.read': '已读',
-    'status.failed': '未送达：{reason}',
-    'attachment.unavailable': '无法打开文件：{reason}',
-    'window.template': '{reason}\n\n改为发送已审核的模板消息吗？',
-  },
-};
-
+// I18N (the strings in en, zh = zh-Hans, zh-Hant) is in i18n.js, loaded first.
 const $ = (id) => document.getElementById(id);
 const state = {
-  lang: localStorage.getItem('ccd.lang') || ((navigator.language || 'en').startsWith('zh') ? 'zh' : 'en'),
+  lang: localStorage.getItem('ccd.lang') || browserLanguage(),
   lastTyping: 0,
   token: sessionStorage.getItem('ccd.token'),
   lastSeq: Number(sessionStorage.getItem('ccd.lastSeq') || 0),
@@ -100,7 +20,7 @@ function t(key, vars) {
 }
 
 function applyI18n() {
-  document.documentElement.lang = state.lang === 'zh' ? 'zh-Hans' : 'en';
+  document.documentElement.lang = LANG_TAGS[state.lang] || 'en';
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   $('lang').value = state.lang;
@@ -416,7 +336,7 @@ function renderChat() {
   for (const m of c.history) {
     const cls = m.kind === 'note' ? 'note' : m.direction === 'out' ? 'out' : 'in';
     const by = m.kind === 'note' ? t('note') : m.direction === 'out' ? (m.author === 'agent:' + state.me ? t('you') : m.author) : (cust.name || m.author);
-    const time = m.created_at ? new Date(m.created_at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' }) : '';
+    const time = m.created_at ? new Date(m.created_at).toLocaleTimeString(TIME_LOCALES[state.lang] || 'en-GB', { hour: '2-digit', minute: '2-digit' }) : '';
     list.append(el('li', { class: 'msg ' + cls + (m.pending ? ' pending' : ''), 'data-message': m.id || '' },
       el('div', { class: 'by' }, by + ' · ' + time), m.text,
       ...(m.attachments || []).map(attachmentLine),

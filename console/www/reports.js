@@ -14,6 +14,16 @@ Object.assign(I18N.en, {
   'rep.agent': 'Agent', 'rep.category': 'Category', 'rep.priority': 'Priority', 'rep.nothing': '—',
   'wb.waiting': 'Waiting now', 'wb.longest': 'Longest wait', 'wb.available': 'Agents available',
   'wb.sla': 'SLA attainment today', 'wb.csat': 'CSAT today',
+  'rep.quality': 'Quality', 'rep.agent_time': 'Agent time',
+  'col.calls_offered': 'Calls offered', 'col.calls_answered': 'Calls answered',
+  'col.calls_abandoned': 'Calls abandoned', 'col.low_ratings': 'Low ratings (1-2)',
+  'col.low_followed_up': 'Low ratings followed up', 'col.low_follow_up_rate': 'Follow-up rate',
+  'col.missed_offers': 'Missed offers', 'col.first_contact_resolved': 'Resolved at first contact',
+  'col.fcr_rate': 'FCR rate', 'col.resolved_ever': 'Ever resolved', 'col.reopened': 'Reopened',
+  'col.reopen_rate': 'Reopen rate', 'col.transfers': 'Transfers',
+  'col.transfers_per_conversation': 'Transfers per conversation', 'col.complaints': 'Complaints',
+  'col.complaint_rate': 'Complaint rate', 'col.available_s': 'Available', 'col.busy_s': 'Busy',
+  'col.away_s': 'Away', 'col.wrap_up_s': 'Wrap-up', 'col.logged_in_s': 'Logged in',
 });
 Object.assign(I18N.zh, {
   'tab.reports': '报表', 'tab.wallboard': '大屏', 'rep.report': '报表', 'rep.from': '开始',
@@ -25,8 +35,17 @@ Object.assign(I18N.zh, {
   'rep.priority': '优先级', 'rep.nothing': '—',
   'wb.waiting': '当前等待', 'wb.longest': '最长等待', 'wb.available': '空闲坐席',
   'wb.sla': '今日 SLA 达成率', 'wb.csat': '今日满意度',
+  'rep.quality': '服务质量', 'rep.agent_time': '坐席时长',
+  'col.calls_offered': '呼入电话', 'col.calls_answered': '已接电话', 'col.calls_abandoned': '放弃电话',
+  'col.low_ratings': '低分评价（1-2）', 'col.low_followed_up': '已跟进的低分评价',
+  'col.low_follow_up_rate': '跟进率', 'col.missed_offers': '未接分配',
+  'col.first_contact_resolved': '首次联系解决', 'col.fcr_rate': '首次解决率',
+  'col.resolved_ever': '曾解决', 'col.reopened': '重新打开', 'col.reopen_rate': '重开率',
+  'col.transfers': '转接次数', 'col.transfers_per_conversation': '每会话转接次数',
+  'col.complaints': '投诉', 'col.complaint_rate': '投诉率', 'col.available_s': '空闲',
+  'col.busy_s': '忙碌', 'col.away_s': '离开', 'col.wrap_up_s': '话后整理', 'col.logged_in_s': '在线',
 });
-I18N['zh-Hant'] = Object.assign(I18N['zh-Hant'] || {}, {
+Object.assign(I18N['zh-Hant'], {
   'tab.reports': '報表', 'tab.wallboard': '大屏', 'rep.report': '報表', 'rep.from': '開始',
   'rep.to': '結束', 'rep.group': '分組', 'rep.then': '再按', 'rep.queue': '佇列',
   'rep.channel': '渠道', 'rep.show': '查詢', 'rep.csv': '匯出 CSV',
@@ -36,15 +55,26 @@ I18N['zh-Hant'] = Object.assign(I18N['zh-Hant'] || {}, {
   'rep.priority': '優先級', 'rep.nothing': '—',
   'wb.waiting': '目前等待', 'wb.longest': '最長等待', 'wb.available': '空閒坐席',
   'wb.sla': '今日 SLA 達成率', 'wb.csat': '今日滿意度',
+  'rep.quality': '服務品質', 'rep.agent_time': '坐席時長',
+  'col.calls_offered': '來電', 'col.calls_answered': '已接來電', 'col.calls_abandoned': '放棄來電',
+  'col.low_ratings': '低分評價（1-2）', 'col.low_followed_up': '已跟進的低分評價',
+  'col.low_follow_up_rate': '跟進率', 'col.missed_offers': '未接分配',
+  'col.first_contact_resolved': '首次聯繫解決', 'col.fcr_rate': '首次解決率',
+  'col.resolved_ever': '曾解決', 'col.reopened': '重新開啟', 'col.reopen_rate': '重開率',
+  'col.transfers': '轉接次數', 'col.transfers_per_conversation': '每會話轉接次數',
+  'col.complaints': '投訴', 'col.complaint_rate': '投訴率', 'col.available_s': '空閒',
+  'col.busy_s': '忙碌', 'col.away_s': '離開', 'col.wrap_up_s': '話後整理', 'col.logged_in_s': '在線',
 });
 
 const REPORTS = {
   // The figures each report charts: [column, kind] ("bar" counts, "line" seconds or ratios).
-  volume: [['conversations', 'bar'], ['messages_in', 'bar'], ['messages_out', 'bar']],
+  volume: [['conversations', 'bar'], ['messages_in', 'bar'], ['messages_out', 'bar'], ['calls_offered', 'bar'], ['calls_abandoned', 'bar']],
   response_times: [['frt_median_s', 'line'], ['frt_p90_s', 'line'], ['resolution_median_s', 'line']],
   sla: [['attainment', 'bar']],
   csat: [['rating_1', 'bar'], ['rating_2', 'bar'], ['rating_3', 'bar'], ['rating_4', 'bar'], ['rating_5', 'bar']],
-  agents: [['handled', 'bar'], ['aht_mean_s', 'line']],
+  agents: [['handled', 'bar'], ['missed_offers', 'bar'], ['aht_mean_s', 'line']],
+  quality: [['fcr_rate', 'bar'], ['reopen_rate', 'bar'], ['complaint_rate', 'bar']],
+  agent_time: [['available_s', 'bar'], ['busy_s', 'bar'], ['away_s', 'bar'], ['wrap_up_s', 'bar']],
 };
 const COLOURS = ['#3b6fd4', '#e08a1e', '#2e9e6a', '#b0413e', '#7a5cc7'];
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -109,10 +139,13 @@ function drawChart(table, series) {
         svg('title', {}, label(rows[i]) + ' ' + col + ': ' + fmtValue(rows[i][col], col)))));
     }
     chart.append(svg('rect', { x: L + s * 170, y: H - 16, width: 10, height: 10, fill: colour }),
-      svg('text', { x: L + s * 170 + 14, y: H - 7, class: 'tick' }, col));
+      svg('text', { x: L + s * 170 + 14, y: H - 7, class: 'tick' }, colName(col)));
   });
   return chart;
 }
+
+// A column's heading: its translation where the page has one (col.<name>), else its name.
+function colName(c) { return I18N.en['col.' + c] ? t('col.' + c) : c; }
 
 function fmtValue(v, col) {
   if (v === null || v === undefined || v === '') return t('rep.nothing');
@@ -120,7 +153,7 @@ function fmtValue(v, col) {
     const s = Number(v);
     return s >= 3600 ? (s / 3600).toFixed(1) + ' h' : s >= 60 ? (s / 60).toFixed(1) + ' min' : s.toFixed(0) + ' s';
   }
-  if (col === 'attainment' || col === 'response_rate') return (Number(v) * 100).toFixed(1) + '%';
+  if (col === 'attainment' || (col && col.endsWith('_rate'))) return (Number(v) * 100).toFixed(1) + '%';
   return typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v);
 }
 
@@ -135,7 +168,7 @@ async function showReport() {
   const out = $('rep-out'); out.replaceChildren();
   if (!r.json.rows.length) { out.append(el('p', { class: 'empty' }, t('rep.none'))); return; }
   out.append(drawChart(r.json, REPORTS[r.json.report]));
-  const head = el('tr', {}, ...r.json.columns.map((c) => el('th', {}, c)));
+  const head = el('tr', {}, ...r.json.columns.map((c) => el('th', I18N.en['col.' + c] ? { 'data-i18n': 'col.' + c } : {}, colName(c))));
   const body = r.json.rows.map((row) => el('tr', {}, ...r.json.columns.map((c) => el('td', {}, fmtValue(row[c], c)))));
   out.append(el('table', { class: 'report-table' }, el('thead', {}, head), el('tbody', {}, ...body)));
 }

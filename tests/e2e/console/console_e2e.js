@@ -173,6 +173,17 @@ async function supervisorReports(browser, base) {
   await page.click('#rep-show');
   await page.waitForSelector('#rep-out th:text("milestone")', { timeout: 10000 });
   check(true, 'the SLA report shows its milestones');
+  await page.selectOption('#rep-kind', 'quality');
+  await page.click('#rep-show');
+  await page.waitForSelector('#rep-out th:text("FCR rate")', { timeout: 10000 });
+  check(true, 'the quality report shows first-contact resolution');
+  // Traditional Chinese: the picker offers it and the Reports page speaks it.
+  await page.selectOption('#lang', 'zh-Hant');
+  await page.waitForSelector('#tab-reports:text("報表")', { timeout: 10000 });
+  await page.click('#rep-show');
+  await page.waitForSelector('#rep-out th:text("首次解決率")', { timeout: 10000 });
+  check(await page.getAttribute('html', 'lang') === 'zh-Hant', 'the Reports page in zh-Hant');
+  await page.selectOption('#lang', 'en');
   await page.click('#tab-wallboard');
   await page.waitForSelector('#wb-waiting:text-matches("^[0-9]+$")', { timeout: 10000 });
   check(true, 'the wallboard shows live figures');
