@@ -147,7 +147,6 @@ ParsedQuery parseReportQuery(const std::string& name,
                 return {std::nullopt, "group_by takes one of day, week and month"};
             q.group_by.push_back(*d);
         }
-        if (q.group_by.size() > 3) return {std::nullopt, "group_by takes at most 3 dimensions"};
     }
     if (q.kind == ReportKind::AgentTime) {
         // Time, not conversations: only the agent and the time units apply.
@@ -161,6 +160,9 @@ ParsedQuery parseReportQuery(const std::string& name,
     if ((q.kind == ReportKind::Agents || q.kind == ReportKind::AgentTime) &&
         std::find(q.group_by.begin(), q.group_by.end(), Dimension::Agent) == q.group_by.end())
         q.group_by.push_back(Dimension::Agent);  // the agents reports are always per agent
+    if (q.group_by.size() > 3)  // three others for an agents report would make four
+        return {std::nullopt, "group_by takes at most 3 dimensions (agent counts for the "
+                              "agents reports)"};
     return {q, {}};
 }
 

@@ -242,6 +242,19 @@ BOOST_FIXTURE_TEST_CASE(agent_time_refuses_conversation_dimensions, Day) {
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(the_agents_report_counts_its_agent_among_three_groupings, Day) {
+    auto cal = calendar();
+    auto out = reports::makeReport(db->handle(), "agents",
+                                   {{"from", "2026-04-14"}, {"to", "2026-04-14"},
+                                    {"group_by", "queue,channel,category"}},
+                                   &cal, now);
+    BOOST_TEST(!out.table);  // queue, channel, category and agent: four
+    BOOST_TEST(out.bad_request);
+    BOOST_TEST(out.error.find("at most 3") != std::string::npos, out.error);
+    auto three = day("agents", {{"group_by", "queue,agent,channel"}});
+    BOOST_TEST(three["group_by"].size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(the_catalog_lists_the_new_reports) {
     auto names = json::array();
     const json catalog = reports::reportCatalog();
