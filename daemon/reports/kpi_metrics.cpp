@@ -31,6 +31,12 @@ void KpiMetrics::observe(const routing::Action& action,
     } else if (const auto* r = std::get_if<routing::RatingRecorded>(&action)) {
         if (r->rating >= 1 && r->rating <= 5)
             ratings_[static_cast<std::size_t>(r->rating - 1)].fetch_add(1, std::memory_order_relaxed);
+    } else if (const auto* o = std::get_if<routing::OfferRevoked>(&action)) {
+        // As the agents report's missed_offers: a withdrawn offer is not missed.
+        if (o->reason == "timeout") missed_timeout_.fetch_add(1, std::memory_order_relaxed);
+        else if (o->reason == "declined") missed_declined_.fetch_add(1, std::memory_order_relaxed);
+    } else if (const auto* q = std::get_if<routing::Queued>(&action); q && q->reason == "reopened") {
+        reopened_.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
@@ -52,6 +58,15 @@ void KpiMetrics::render(std::string& out) const {
     for (std::size_t i = 0; i < ratings_.size(); ++i)
         out += fmt::format("ccd_ratings_total{{score=\"{}\"}} {}\n", i + 1,
                            ratings_[i].load(std::memory_order_relaxed));
+    out += fmt::format("# HELP ccd_offers_missed_total Offers that timed out or that the agent "
+                       "declined.\n# TYPE ccd_offers_missed_total counter\n"
+                       "ccd_offers_missed_total{{reason=\"timeout\"}} {}\n"
+                       "ccd_offers_missed_total{{reason=\"declined\"}} {}\n",
+                       missed_timeout_.load(std::memory_order_relaxed),
+                       missed_declined_.load(std::memory_order_relaxed));
+    out += fmt::format("# HELP ccd_reopened_total Conversations the customer reopened after "
+                       "their resolution.\n# TYPE ccd_reopened_total counter\n"
+                       "ccd_reopened_total {}\n", reopened_.load(std::memory_order_relaxed));
 }
 
 }  // namespace ccd::daemon::reports

@@ -3,6 +3,8 @@
 //   ccd_first_response_seconds{queue,channel}   histogram: opening to the first agent reply
 //   ccd_sla_outcomes_total{milestone,outcome}    counter: outcome "met" (on time) or "breached"
 //   ccd_ratings_total{score}                     counter: survey ratings 1..5
+//   ccd_offers_missed_total{reason}              counter: offers that timed out or were declined
+//   ccd_reopened_total                           counter: conversations reopened after resolving
 // The same definitions as the reports (docs/kpis.md), counted as they happen.
 
 #include <array>
@@ -23,7 +25,7 @@ public:
     /// Counts what `action` tells; `conversation` is the engine's view of its conversation
     /// (queue, channel, opening), when there is one.
     void observe(const routing::Action& action, const routing::ConversationSnapshot* conversation);
-    /// Appends the three families.
+    /// Appends the five families.
     void render(std::string& out) const;
 
 private:
@@ -31,6 +33,7 @@ private:
     std::map<std::pair<std::string, std::string>, std::unique_ptr<Histogram>> first_response_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> sla_;
     std::array<std::atomic<std::uint64_t>, 5> ratings_{};
+    std::atomic<std::uint64_t> missed_timeout_{0}, missed_declined_{0}, reopened_{0};
 };
 
 }  // namespace ccd::daemon::reports

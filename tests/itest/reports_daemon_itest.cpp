@@ -143,6 +143,8 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(metrics.text.find("# TYPE ccd_first_response_seconds histogram") != std::string::npos);
     BOOST_TEST(metrics.text.find("# TYPE ccd_sla_outcomes_total counter") != std::string::npos);
     BOOST_TEST(metrics.text.find("ccd_ratings_total{score=\"1\"} 0") != std::string::npos);
+    BOOST_TEST(metrics.text.find("ccd_offers_missed_total{reason=\"timeout\"} 0") != std::string::npos);
+    BOOST_TEST(metrics.text.find("# TYPE ccd_reopened_total counter") != std::string::npos);
 
     // The command line reads the database beside the running daemon.
     auto out = (dir.path() / "report.csv").string();

@@ -319,6 +319,12 @@ BOOST_AUTO_TEST_CASE(kpi_metrics_count_first_responses_sla_outcomes_and_ratings)
     k.observe(routing::SlaAlert{3, M::Plan, tp("2026-03-08T16:00:00Z"), true, {}}, nullptr);
     k.observe(routing::SlaAlert{3, M::Plan, tp("2026-03-08T15:36:00Z"), false, {}}, nullptr);
     k.observe(routing::RatingRecorded{3, 0, 4}, nullptr);
+    k.observe(routing::OfferRevoked{3, "alice", "timeout"}, nullptr);
+    k.observe(routing::OfferRevoked{3, "alice", "declined"}, nullptr);
+    k.observe(routing::OfferRevoked{3, "bob", "withdrawn"}, nullptr);  // not missed
+    k.observe(routing::OfferRevoked{3, "bob", "timeout"}, nullptr);
+    k.observe(routing::Queued{3, "general", 3, 1, "reopened"}, nullptr);
+    k.observe(routing::Queued{3, "general", 3, 1, "transfer"}, nullptr);  // not a reopening
     std::string out;
     k.render(out);
     const std::string labels = "queue=\"bill\\\"ing\",channel=\"email\"";
@@ -337,4 +343,9 @@ BOOST_AUTO_TEST_CASE(kpi_metrics_count_first_responses_sla_outcomes_and_ratings)
                std::string::npos, out);  // a late plan is not met
     BOOST_TEST(out.find("ccd_ratings_total{score=\"4\"} 1\n") != std::string::npos, out);
     BOOST_TEST(out.find("ccd_ratings_total{score=\"5\"} 0\n") != std::string::npos, out);
+    BOOST_TEST(out.find("ccd_offers_missed_total{reason=\"timeout\"} 2\n") != std::string::npos,
+               out);
+    BOOST_TEST(out.find("ccd_offers_missed_total{reason=\"declined\"} 1\n") != std::string::npos,
+               out);
+    BOOST_TEST(out.find("\nccd_reopened_total 1\n") != std::string::npos, out);
 }
