@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/classification_parser.hpp"
+#include "config/ivr_parser.hpp"
 #include "config/rules_parser.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -208,7 +209,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"business_hours", "sla_policies", "queues", "defaults", "rules",
-                        "auto_replies", "escalation", "classification"})) {
+                        "auto_replies", "escalation", "classification", "ivr"})) {
         readCalendars(root["business_hours"], *cfg);
         readPolicies(root["sla_policies"], *cfg);
         readQueues(root["queues"], *cfg);
@@ -217,6 +218,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
         readRules(root["rules"], *cfg, file);
         readAutoReplies(root["auto_replies"], *cfg, file);
         readEscalation(root["escalation"], *cfg);
+        readIvr(root["ivr"], *cfg);
     }
     doc.throwIfIssues();
     return cfg;

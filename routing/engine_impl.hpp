@@ -6,7 +6,9 @@
 //   engine_offers.cpp  queueing, offers and the agents' actions (accept, transfer, resolve, lost)
 //   engine_sla.cpp     SLA clocks, timers, escalation, waiting rules, the tick
 //   engine_state.cpp   restore after a restart and what the daemon reads (snapshots, stats)
+//   engine_menu.cpp    a new call in the phone menu: its digits, then routing by the choice
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -25,7 +27,7 @@
 namespace ccd::routing {
 namespace engine_detail {
 
-enum class Stage { SelfService, Waiting, Offered, Assigned, Resolved };
+enum class Stage { SelfService, Menu, Waiting, Offered, Assigned, Resolved };
 
 std::string_view stageName(Stage s);
 Stage stageFromName(std::string_view s);
@@ -56,6 +58,9 @@ struct Engine::Impl {
         bool survey_sent = false;
         TimePoint waiting_since{};  ///< the overflow clock of its current wait
         TimePoint assigned_at{};    ///< when the current agent accepted it (handle time)
+        /// Stage Menu: the call that opened it (message and contact), routed once the caller
+        /// chose.
+        std::optional<MessageReceived> menu_call;
     };
 
     RoutingConfigPtr cfg;
@@ -99,7 +104,7 @@ struct Engine::Impl {
     };
 
     Triage triage(const InboundMessage& m, const ContactProfile& contact, bool new_conversation,
-                  TimePoint now);
+                  TimePoint now, const std::map<std::string, std::string>* attributes = nullptr);
     static ConversationRouted routed(const Conv& c, std::int64_t message_id, const Triage& t);
     static SupervisorNotice safetyNotice(std::int64_t conversation, const Classification& c);
     bool mayAutoReply(std::int64_t contact, TimePoint now);
@@ -133,6 +138,16 @@ struct Engine::Impl {
     void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
     /// The provider's answer about a message: shown to the agent; a failure goes to supervisors.
     void onDelivery(const DeliveryUpdated& e, std::vector<Action>& out);
+
+    // ---- the phone menu (engine_menu.cpp) -------------------------------------------------
+
+    /// Whether a new call hears the menu: one is configured and the default calendar is open.
+    bool playsMenu(const MessageReceived& e, TimePoint now) const;
+    void onCallStep(const CallStep& e, TimePoint now, std::vector<Action>& out);
+    /// The caller chose (or the menu gave up): set `chosen` on the conversation, route it by
+    /// the rules and queue it.
+    void routeFromMenu(Conv& c, const std::map<std::string, std::string>& chosen, TimePoint now,
+                       std::vector<Action>& out);
 
     // ---- SLA clocks, timers and escalation (engine_sla.cpp) ------------------------------
 

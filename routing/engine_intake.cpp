@@ -31,7 +31,8 @@ std::string replyLocale(const Classification& c, const ContactProfile& contact,
 }  // namespace
 
 Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const ContactProfile& contact,
-                                          bool new_conversation, TimePoint now) {
+                                          bool new_conversation, TimePoint now,
+                                          const std::map<std::string, std::string>* attributes) {
     Triage t;
     ClassifyHints hints;
     if (contact.locale) {
@@ -46,6 +47,7 @@ Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const Contact
     in.channel_instance = m.instance();
     in.classification = &t.classification;
     in.contact = &contact;
+    in.attributes = attributes;
     in.normalized_text = &t.normalized;
     in.new_conversation = new_conversation;
     in.now = now;
@@ -174,6 +176,13 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         conv.stage = Stage::SelfService;
         return;
     }
+    if (playsMenu(e, now)) {
+        // The caller chooses first; the choice routes the call (engine_menu.cpp).
+        conv.stage = Stage::Menu;
+        conv.snap.menu_attempt = 1;
+        conv.menu_call = e;
+        return;
+    }
     scheduleClocks(conv);
     enqueue(out, conv, now, "routed", e.contact.last_agent);
     dispatch(out, now);
@@ -205,6 +214,8 @@ void Engine::Impl::onLaterMessage(const MessageReceived& e, Conv& c, TimePoint n
         reopen(e, c, now, out, "handoff");
         return;
     }
+    // The caller is still choosing in the phone menu: the choice routes it.
+    if (c.stage == Stage::Menu) return;
     // The conversation is with us already: a later message may reveal more urgency.
     Triage t = triage(e.message, e.contact, false, now);
     bool safety = !t.classification.safety.empty();
