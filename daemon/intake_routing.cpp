@@ -54,13 +54,18 @@ Intake::RouteCall callStepRouter(EngineHost& engine, EngineHost::CatalogProvider
         if (duplicate) return decide({});
         routing::CallStep e;
         e.conversation_id = conversation;
+        auto data = nlohmann::json::parse(step.data_json, nullptr, false);
+        auto text = [&data](const char* key) {
+            return data.is_object() && data.contains(key) && data[key].is_string()
+                       ? data[key].get<std::string>()
+                       : std::string();
+        };
         if (step.type == "call.digits") {
             e.kind = routing::CallStep::Kind::Digits;
-            auto data = nlohmann::json::parse(step.data_json, nullptr, false);
-            if (data.is_object() && data.contains("digits") && data["digits"].is_string())
-                e.digits = data["digits"].get<std::string>();
+            e.digits = text("digits");
         } else {
             e.kind = routing::CallStep::Kind::Hangup;
+            e.cause = text("cause");
         }
         engine.submit(std::move(e),
                       [decide](bool, const EngineHost::Actions& actions) { decide(actions); });

@@ -108,6 +108,9 @@ struct CallStep {
     std::int64_t conversation_id = 0;
     Kind kind = Kind::Digits;
     std::string digits;  ///< Digits: what the caller pressed (empty: nothing before the timeout)
+    /// Hangup: the phone system's cause (CTI "normalClearing", "noAnswer", "busy", "cancel";
+    /// Twilio "completed", "no-answer", "busy", "canceled", "failed").
+    std::string cause;
 };
 
 using Event = std::variant<MessageReceived, AgentUpdated, PresenceChanged, OfferAnswered,

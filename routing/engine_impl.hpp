@@ -2,11 +2,12 @@
 // The routing engine's state and steps, shared by its source files (not a public header: only
 // routing/engine*.cpp include it). The engine is split by job:
 //   engine.cpp         set-up, reconfiguration, the event switch, action names
-//   engine_intake.cpp  a customer message: classification, rules, automatic replies, reopening
+//   engine_intake.cpp  a customer message: classification, rules, automatic replies, reopening,
+//                      a voicemail routing its call-back
 //   engine_offers.cpp  queueing, offers and the agents' actions (accept, transfer, resolve, lost)
 //   engine_sla.cpp     SLA clocks, timers, escalation, waiting rules, the tick
 //   engine_state.cpp   restore after a restart and what the daemon reads (snapshots, stats)
-//   engine_menu.cpp    a new call in the phone menu: its digits, then routing by the choice
+//   engine_menu.cpp    steps of a call: the phone menu's key, a hangup (call-backs)
 
 #include <algorithm>
 #include <deque>
@@ -113,6 +114,10 @@ struct Engine::Impl {
     void onMessage(const MessageReceived& e, TimePoint now, std::vector<Action>& out);
     void onLaterMessage(const MessageReceived& e, Conv& c, TimePoint now,
                         std::vector<Action>& out);
+    /// A voicemail's transcription (provider id "<call>:transcription").
+    static bool isVoicemail(const InboundMessage& m);
+    /// The voicemail makes the call a call-back, classified and routed by what it says.
+    void onVoicemail(const MessageReceived& e, Conv& c, TimePoint now, std::vector<Action>& out);
     // A resolved or self-service conversation comes back to a person: new triage and clocks.
     void reopen(const MessageReceived& e, Conv& c, TimePoint now, std::vector<Action>& out,
                 const std::string& reason);
@@ -141,6 +146,10 @@ struct Engine::Impl {
 
     // ---- the phone menu (engine_menu.cpp) -------------------------------------------------
 
+    /// The tag of a conversation whose caller is to be called back (missed, abandoned, a
+    /// voicemail).
+    static constexpr const char* kCallBackTag = "call_back";
+    void markCallBack(Conv& c);
     /// Whether a new call hears the menu: one is configured and the default calendar is open.
     bool playsMenu(const MessageReceived& e, TimePoint now) const;
     void onCallStep(const CallStep& e, TimePoint now, std::vector<Action>& out);

@@ -1,8 +1,9 @@
-// A new call in the phone menu (routing.yaml `ivr:`): it waits for the caller's digit instead of
-// a queue, then the digit's attributes are set on the conversation and the rules route it. An
-// invalid digit (or none) repeats the menu once; a second one, or the caller hanging up, routes
-// it with the menu's fallback attributes, so the call is never lost (a caller who hung up is
-// called back).
+// Steps of a call that routing acts on. A new call in the phone menu (routing.yaml `ivr:`)
+// waits for the caller's key instead of a queue, then the digit's attributes are set on the
+// conversation and the rules route it. An invalid digit (or none) repeats the menu once; a
+// second one, or the caller hanging up, routes it with the menu's fallback attributes, so the
+// call is never lost. A caller who hangs up before an agent took the call (in the menu, queued,
+// ringing) is to be called back: the conversation keeps its place, tagged call_back.
 #include "routing/engine_impl.hpp"
 
 namespace ccd::routing {
@@ -27,10 +28,39 @@ bool Engine::Impl::playsMenu(const MessageReceived& e, TimePoint now) const {
     return cal == calendars.end() || cal->second.isOpen(now);
 }
 
+namespace {
+
+// A hangup cause that says nobody answered: CTI's (Zammad's) and Twilio's words.
+bool unanswered(const std::string& cause) {
+    for (const char* c : {"noAnswer", "busy", "cancel", "no-answer", "canceled", "failed"}) {
+        if (cause == c) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+void Engine::Impl::markCallBack(Conv& c) {
+    if (std::find(c.snap.tags.begin(), c.snap.tags.end(), kCallBackTag) == c.snap.tags.end()) {
+        c.snap.tags.push_back(kCallBackTag);
+        touch(c.snap.id);
+    }
+}
+
 void Engine::Impl::onCallStep(const CallStep& e, TimePoint now, std::vector<Action>& out) {
     auto it = convs.find(e.conversation_id);
-    if (it == convs.end() || it->second.stage != Stage::Menu) return;
+    if (it == convs.end()) return;
     Conv& c = it->second;
+    if (e.kind == CallStep::Kind::Hangup &&
+        (c.stage == Stage::Waiting || c.stage == Stage::Menu ||
+         (c.stage == Stage::Offered && unanswered(e.cause)))) {
+        // Missed or abandoned: nobody took the call. The work stays where it is (queued, or
+        // offered to the agent whose phone rang, who then calls back), marked as a call-back.
+        // An offered call that ended normally may have been talked through before the agent
+        // accepted it in the console: not marked.
+        markCallBack(c);
+    }
+    if (c.stage != Stage::Menu) return;
     if (!cfg->ivr) return routeFromMenu(c, {}, now, out);  // a reload removed the menu
     if (e.kind == CallStep::Kind::Digits) {
         auto choice = cfg->ivr->digits.find(e.digits);

@@ -73,7 +73,7 @@ std::vector<T> all(const std::vector<Action>& actions) {
 }
 
 CallStep digits(std::int64_t conv, std::string d) {
-    return CallStep{conv, CallStep::Kind::Digits, std::move(d)};
+    return CallStep{conv, CallStep::Kind::Digits, std::move(d), ""};
 }
 
 std::vector<ccd::config::ConfigIssue> issuesOf(const std::string& ivr) {
@@ -172,11 +172,12 @@ BOOST_AUTO_TEST_CASE(a_wrong_key_repeats_the_menu_once_then_the_default_routes) 
 BOOST_AUTO_TEST_CASE(a_caller_who_hangs_up_in_the_menu_is_queued_for_a_call_back) {
     Engine e(withMenu());
     e.handle(call(1), kOpen);
-    auto out = e.handle(CallStep{1, CallStep::Kind::Hangup, ""}, kOpen + 3s);
+    auto out = e.handle(CallStep{1, CallStep::Kind::Hangup, "", "normalClearing"}, kOpen + 3s);
     BOOST_TEST(all<Queued>(out).size() == 1u);
     BOOST_TEST(e.conversation(1)->stage == "waiting");
     // A hangup of a call already routed changes nothing.
-    BOOST_TEST(e.handle(CallStep{1, CallStep::Kind::Hangup, ""}, kOpen + 4s).empty());
+    BOOST_TEST(
+        e.handle(CallStep{1, CallStep::Kind::Hangup, "", "normalClearing"}, kOpen + 4s).empty());
 }
 
 BOOST_AUTO_TEST_CASE(no_menu_after_hours_nor_for_other_channels) {
