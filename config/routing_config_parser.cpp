@@ -163,7 +163,7 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
     if (!node.expectNamedEntries()) return;
     std::vector<std::pair<NodeRef, std::string>> overflow_refs;
     for (const auto& [name, q] : node.entries()) {
-        q.expectMap({"skills", "selection", "overflow", "offer_timeout"});
+        q.expectMap({"skills", "selection", "overflow", "offer_timeout", "wrap_up"});
         QueueDef def;
         def.name = name;
         if (auto skills = q["skills"].stringList()) def.required_skills = {skills->begin(), skills->end()};
@@ -188,6 +188,12 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
         timeout.expectMap({"live", "async"});
         if (auto live = timeout["live"].duration()) def.live_offer_timeout = *live;
         if (auto async = timeout["async"].duration()) def.async_offer_timeout = *async;
+        if (auto wrap_up = q["wrap_up"].duration()) {
+            if (wrap_up->count() < 0 || *wrap_up > std::chrono::minutes(30))
+                q["wrap_up"].error("expected a wrap-up from 0s to 30m");
+            else
+                def.wrap_up = *wrap_up;
+        }
         out.queues.push_back(std::move(def));
     }
     for (const auto& entry : overflow_refs) {

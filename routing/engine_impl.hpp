@@ -78,6 +78,8 @@ struct Engine::Impl {
     // The latest handle times (accepted -> resolved) per queue, newest last: what a caller's
     // estimated wait is computed from.
     std::map<std::string, std::deque<std::chrono::milliseconds>> handle_times;
+    // Agents in a wrap-up after a call, by its end: made available again then.
+    std::multimap<TimePoint, std::string> wrap_ups;
     static constexpr std::size_t kHandleTimesKept = 20;
 
     // ---- set-up (engine.cpp) ---------------------------------------------------------------
@@ -140,6 +142,11 @@ struct Engine::Impl {
     void onReplied(const AgentReplied& e, TimePoint now, std::vector<Action>& out);
     void onTransfer(const TransferRequested& e, TimePoint now, std::vector<Action>& out);
     void onResolve(const ResolveRequested& e, TimePoint now, std::vector<Action>& out);
+    /// After a call: the agent's wrap-up of the call's queue (`wrap_up:`), if any.
+    void startWrapUp(const Conv& c, const std::string& agent, TimePoint now,
+                     std::vector<Action>& out);
+    /// Wrap-ups that ended by `now`: the agents are available again.
+    void endWrapUps(TimePoint now, std::vector<Action>& out);
     void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
     /// The provider's answer about a message: shown to the agent; a failure goes to supervisors.
     void onDelivery(const DeliveryUpdated& e, std::vector<Action>& out);
