@@ -68,6 +68,16 @@ CallDecision decideCall(const routing::Engine& engine, const templates::Catalog*
     // A caller who joined a conversation already offered to or held by an agent goes to them.
     if (!offered && snap && snap->agent && (snap->stage == "assigned" || snap->stage == "offered"))
         offered = snap->agent;
+    // A repeated request (a provider's retry) has no actions: the agent it is offered to now
+    // (an offered conversation is visible to that agent only). Rare: one pass over the agents.
+    if (!offered && snap && snap->stage == "offered") {
+        for (const auto& a : engine.agentStats()) {
+            if (engine.visibleTo(conversation, a.id)) {
+                offered = a.id;
+                break;
+            }
+        }
+    }
     if (offered) {
         if (auto sip = sip_of(*offered); !sip.empty()) {
             d.kind = CallDecision::Kind::Dial;
