@@ -80,15 +80,19 @@ struct CallEvent {
 };
 
 /// What the routing engine decided for a new call, for the phone system's answer: ring the
-/// agent ccd chose, wait in a queue with an announcement, or leave a voicemail.
+/// agent ccd chose, wait in a queue with an announcement, leave a voicemail, or choose from the
+/// phone menu.
 struct CallDecision {
-    enum class Kind { Ring, Dial, Queue, Voicemail };
+    enum class Kind { Ring, Dial, Queue, Voicemail, Menu };
     Kind kind = Kind::Ring;  ///< Ring: no decision, the phone system rings its own queue
     std::string agent;       ///< Dial: the agent
     std::string target;      ///< Dial: the agent's SIP URI
     std::string queue;       ///< Queue: the queue's name
-    std::string speech;      ///< Queue: the announcement; Voicemail: the prompt
+    std::string speech;      ///< Queue: the announcement; Voicemail, Menu: the prompt
     std::string language;    ///< of the speech: "en-US", "zh-CN", "zh-TW"
+    std::string digits;      ///< Menu: the digits that choose something ("129")
+    int attempt = 0;         ///< Menu: 1, or 2 when repeated after an invalid digit
+    int timeout_s = 5;       ///< Menu: seconds to wait for a digit
 };
 
 /// What an adapter made of one request.
@@ -155,6 +159,8 @@ struct IntakeReceipt {
         std::optional<CallDecision> call;
     };
     std::vector<Stored> messages;  ///< in the order of ParseOutcome::messages
+    /// What the engine decided after a step of a call it routes (the phone menu's digits).
+    std::optional<CallDecision> call_step;
 };
 
 /// An inbound channel adapter.

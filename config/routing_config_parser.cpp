@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/classification_parser.hpp"
+#include "config/ivr_parser.hpp"
 #include "config/rules_parser.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -162,7 +163,7 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
     if (!node.expectNamedEntries()) return;
     std::vector<std::pair<NodeRef, std::string>> overflow_refs;
     for (const auto& [name, q] : node.entries()) {
-        q.expectMap({"skills", "selection", "overflow", "offer_timeout"});
+        q.expectMap({"skills", "selection", "overflow", "offer_timeout", "wrap_up"});
         QueueDef def;
         def.name = name;
         if (auto skills = q["skills"].stringList()) def.required_skills = {skills->begin(), skills->end()};
@@ -187,6 +188,12 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
         timeout.expectMap({"live", "async"});
         if (auto live = timeout["live"].duration()) def.live_offer_timeout = *live;
         if (auto async = timeout["async"].duration()) def.async_offer_timeout = *async;
+        if (auto wrap_up = q["wrap_up"].duration()) {
+            if (wrap_up->count() < 0 || *wrap_up > std::chrono::minutes(30))
+                q["wrap_up"].error("expected a wrap-up from 0s to 30m");
+            else
+                def.wrap_up = *wrap_up;
+        }
         out.queues.push_back(std::move(def));
     }
     for (const auto& entry : overflow_refs) {
@@ -208,7 +215,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"business_hours", "sla_policies", "queues", "defaults", "rules",
-                        "auto_replies", "escalation", "classification"})) {
+                        "auto_replies", "escalation", "classification", "ivr"})) {
         readCalendars(root["business_hours"], *cfg);
         readPolicies(root["sla_policies"], *cfg);
         readQueues(root["queues"], *cfg);
@@ -217,6 +224,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
         readRules(root["rules"], *cfg, file);
         readAutoReplies(root["auto_replies"], *cfg, file);
         readEscalation(root["escalation"], *cfg);
+        readIvr(root["ivr"], *cfg);
     }
     doc.throwIfIssues();
     return cfg;

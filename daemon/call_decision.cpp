@@ -41,6 +41,16 @@ CallDecision decideCall(const routing::Engine& engine, const templates::Catalog*
     d.language = speechLanguage(locale);
     const std::string tz = timeZoneOf(engine);
 
+    // The caller chooses from the phone menu first (routing.yaml `ivr:`).
+    if (snap && snap->stage == "menu" && engine.config().ivr) {
+        const auto& menu = *engine.config().ivr;
+        d.kind = CallDecision::Kind::Menu;
+        d.speech = menu.prompt(locale);
+        d.digits = menu.choices();
+        d.attempt = std::max(1, snap->menu_attempt);
+        d.timeout_s = static_cast<int>(menu.timeout.count());
+        return d;
+    }
     // Outside business hours nobody answers: a voicemail.
     if (auto next = engine.nextOpening(now); next && *next > now) {
         d.kind = CallDecision::Kind::Voicemail;
@@ -58,12 +68,30 @@ CallDecision decideCall(const routing::Engine& engine, const templates::Catalog*
     // A caller who joined a conversation already offered to or held by an agent goes to them.
     if (!offered && snap && snap->agent && (snap->stage == "assigned" || snap->stage == "offered"))
         offered = snap->agent;
+    // A repeated request (a provider's retry) has no actions: the agent it is offered to now
+    // (an offered conversation is visible to that agent only). Rare: one pass over the agents.
+    if (!offered && snap && snap->stage == "offered") {
+        for (const auto& a : engine.agentStats()) {
+            if (engine.visibleTo(conversation, a.id)) {
+                offered = a.id;
+                break;
+            }
+        }
+    }
     if (offered) {
         if (auto sip = sip_of(*offered); !sip.empty()) {
             d.kind = CallDecision::Kind::Dial;
             d.agent = *offered;
             d.target = sip;
             return d;
+        }
+    }
+    // A repeated request (a provider's retry) has no actions: the conversation's own place.
+    std::optional<routing::Queued> waiting;
+    if (!queued && snap && snap->stage == "waiting") {
+        if (auto place = engine.queuePosition(conversation)) {
+            waiting = routing::Queued{conversation, snap->queue, snap->priority, *place, "routed"};
+            queued = &*waiting;
         }
     }
     if (queued) {

@@ -24,6 +24,7 @@
 #include "daemon/audit_routes.hpp"
 #include "daemon/channel_routes.hpp"
 #include "daemon/call_decision.hpp"
+#include "daemon/intake_routing.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/auth_routes.hpp"
 #include "daemon/console/console_server.hpp"
@@ -47,7 +48,6 @@
 #include "daemon/tls_context.hpp"
 #include "daemon/webchat/webchat_server.hpp"
 #include "templates/catalog.hpp"
-#include "templates/survey_answer.hpp"
 
 namespace ccd::daemon {
 
@@ -140,37 +140,17 @@ struct Daemon::Impl {
             if (sender) sender->poke();
         });
         Intake::RouteMessage route;
-        if (engine) {
-            route = [this](const store::IngestResult& stored, const routing::InboundMessage& message,
-                           Intake::CallDone done) {
-                routing::MessageReceived e;
-                e.conversation_id = stored.conversation_id;
-                e.message_id = stored.message_id;
-                e.new_conversation = stored.new_conversation;
-                e.message = message;
-                e.contact = stored.contact;
-                e.auto_submitted = message.auto_submitted;
-                e.survey_rating = templates::parseSurveyRating(message.textToClassify());
-                // The message is durable already: answer even if storing the decisions failed
-                // (the engine routes unrouted messages again at the next start).
-                const bool call = message.channel == routing::ChannelKind::Voice;
-                const auto conversation = stored.conversation_id;
-                engine->submit(std::move(e), [this, call, conversation, done = std::move(done)](
-                                                 bool, const EngineHost::Actions& actions) {
-                    if (!call) return done(std::nullopt);
-                    // A new call: the phone system waits for what the engine decided.
-                    engine->query([this, conversation, actions, done](const routing::Engine& en) {
-                        auto catalog = currentCatalog();
-                        done(decideCall(en, catalog.get(), conversation, actions,
-                                        [this](const std::string& agent) { return sipOf(agent); },
-                                        routing::Clock::now()));
-                    });
-                });
-            };
-        }
+        if (engine)
+            route = messageRouter(*engine, [this] { return currentCatalog(); },
+                                  [this](const std::string& agent) { return sipOf(agent); });
+        Intake::RouteCall route_call;
+        if (engine)
+            route_call = callStepRouter(*engine, [this] { return currentCatalog(); },
+                                        [this](const std::string& agent) { return sipOf(agent); });
         intake = std::make_unique<Intake>(
             store, metrics, &api_keys, std::move(route),
-            [this](std::vector<store::DeliveryChange> changes) { delivered(std::move(changes)); });
+            [this](std::vector<store::DeliveryChange> changes) { delivered(std::move(changes)); },
+            std::move(route_call));
         // Email instances take their mail from IMAP: their polls go through the same intake.
         mailboxes = std::make_unique<MailboxPoller>(ioc, store, metrics, http_client, *intake,
                                                     [this] { return currentChannels(); });

@@ -71,12 +71,13 @@ WebResponse unauthorized(std::string_view reason) {
 }  // namespace
 
 struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
-    Impl(store::Store& s, Metrics& m, ApiKeys* k, RouteMessage r, Deliveries d)
+    Impl(store::Store& s, Metrics& m, ApiKeys* k, RouteMessage r, Deliveries d, RouteCall rc)
         : store(s),
           metrics(m),
           keys(k),
           route(std::move(r)),
           deliveries(std::move(d)),
+          route_call(std::move(rc)),
           requests(m.labeled("ccd_channel_requests_total",
                              "Provider requests by channel instance, whatever their outcome.",
                              "counter", "instance")),
@@ -94,6 +95,7 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
     ApiKeys* keys;
     RouteMessage route;
     Deliveries deliveries;
+    RouteCall route_call;
     ReplayGuard replays;
     LabeledValues& requests;
     LabeledValues& rejected;
@@ -172,6 +174,7 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
             if (m.api_client.empty()) m.api_client = client;
         }
         auto messages = std::make_shared<std::vector<routing::InboundMessage>>(out.messages);
+        auto calls = std::make_shared<std::vector<channels::CallEvent>>(out.calls);
         batch.messages = std::move(out.messages);
         batch.edits = std::move(out.edits);
         batch.reports = std::move(out.reports);
@@ -181,7 +184,7 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         batch.channel_state = std::move(state);
         auto self = shared_from_this();
         store.ingestBatch(std::move(batch),
-                          [self, inst, messages, committed = std::move(committed),
+                          [self, inst, messages, calls, committed = std::move(committed),
                            finished = std::move(finished)](
                               store::StoreResult<store::BatchIngested> res) {
                               if (!res) {
@@ -190,12 +193,19 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
                                   return finished(std::nullopt);
                               }
                               if (committed) committed();
-                              self->storedBatch(inst, *messages, std::move(*res.value), finished);
+                              self->storedBatch(inst, *messages, *calls, std::move(*res.value),
+                                                finished);
                           });
+    }
+
+    // The steps of a call that routing acts on (the rest are only recorded).
+    static bool routedStep(const channels::CallEvent& e) {
+        return e.type == "call.digits" || e.type == "call.hangup";
     }
 
     void storedBatch(const channels::ChannelInstancePtr& inst,
                      const std::vector<routing::InboundMessage>& messages,
+                     const std::vector<channels::CallEvent>& calls,
                      store::BatchIngested result,
                      const std::function<void(std::optional<channels::IntakeReceipt>)>& finished) {
         if (!result.deliveries.empty() && deliveries) deliveries(std::move(result.deliveries));
@@ -208,8 +218,24 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
             if (!m.duplicate) fresh.push_back(i);
         }
         stored.at(inst->name()).fetch_add(static_cast<std::int64_t>(fresh.size()));
-        if (fresh.empty() || !route) return finished(*receipt);
-        auto left = std::make_shared<std::atomic<std::size_t>>(fresh.size());
+        std::vector<std::size_t> steps;
+        if (route_call) {
+            for (std::size_t i = 0; i < calls.size() && i < result.calls.size(); ++i) {
+                if (result.calls[i].conversation_id && routedStep(calls[i])) steps.push_back(i);
+            }
+        }
+        if (!route) fresh.clear();
+        if (fresh.empty() && steps.empty()) return finished(*receipt);
+        auto left = std::make_shared<std::atomic<std::size_t>>(fresh.size() + steps.size());
+        for (auto i : steps) {
+            const bool digits = calls[i].type == "call.digits";
+            route_call(*result.calls[i].conversation_id, calls[i], result.calls[i].duplicate,
+                       [receipt, left, finished, digits](std::optional<channels::CallDecision> d) {
+                           // The menu's answer (one digits step per request).
+                           if (digits) receipt->call_step = std::move(d);
+                           if (left->fetch_sub(1) == 1) finished(*receipt);
+                       });
+        }
         for (auto i : fresh) {
             route(result.messages[i], messages[i],
                   [receipt, left, finished, i](std::optional<channels::CallDecision> call) {
@@ -222,9 +248,9 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
 };
 
 Intake::Intake(store::Store& store, Metrics& metrics, ApiKeys* keys, RouteMessage route,
-               Deliveries deliveries)
-    : impl_(std::make_shared<Impl>(store, metrics, keys, std::move(route),
-                                   std::move(deliveries))) {}
+               Deliveries deliveries, RouteCall route_call)
+    : impl_(std::make_shared<Impl>(store, metrics, keys, std::move(route), std::move(deliveries),
+                                   std::move(route_call))) {}
 
 Intake::~Intake() = default;
 

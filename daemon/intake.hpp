@@ -34,10 +34,15 @@ public:
                                             CallDone done)>;
     /// Hands stored delivery changes (from providers' reports) to the engine.
     using Deliveries = std::function<void(std::vector<store::DeliveryChange>)>;
+    /// Hands a stored step of a call in `conversation` to the engine (the phone menu's digits,
+    /// a hangup); `duplicate`: the step was stored before (a provider's retry), only its
+    /// decision is wanted. `done` gets the decision for the phone system's answer.
+    using RouteCall = std::function<void(std::int64_t conversation, const channels::CallEvent& step,
+                                         bool duplicate, CallDone done)>;
 
     /// `keys` may be null: instances that require keys then refuse every request.
     Intake(store::Store& store, Metrics& metrics, ApiKeys* keys, RouteMessage route,
-           Deliveries deliveries);
+           Deliveries deliveries, RouteCall route_call = {});
     ~Intake();
 
     /// Handles one request for `instance`; answers through `responder` exactly once.

@@ -138,6 +138,7 @@ json snapshotJson(const routing::ConversationSnapshot& s, routing::TimePoint now
            {"reply_locale", s.locale},
            {"agent", s.agent ? json(*s.agent) : json(nullptr)}};
     if (s.resolved_at) j["resolved_at"] = isoTime(*s.resolved_at);
+    if (!s.attributes.empty()) j["attributes"] = s.attributes;  // the phone menu's choice
     return j;
 }
 

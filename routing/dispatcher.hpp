@@ -41,6 +41,9 @@ struct QueueDef {
     std::chrono::milliseconds overflow_after{0};  ///< ... after waiting this long (0: never)
     std::chrono::milliseconds live_offer_timeout{30000};
     std::chrono::milliseconds async_offer_timeout{120000};
+    /// After an agent resolves a call (channel voice) from this queue: their wrap-up, without
+    /// offers, before the next one (0: none).
+    std::chrono::milliseconds wrap_up{0};
 };
 
 /// A conversation waiting for an agent.

@@ -138,6 +138,8 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
                 d.onTick(now, out);
             } else if constexpr (std::is_same_v<T, DeliveryUpdated>) {
                 d.onDelivery(e, out);
+            } else if constexpr (std::is_same_v<T, CallStep>) {
+                d.onCallStep(e, now, out);
             } else {
                 static_assert(sizeof(T) == 0, "an event the engine does not handle");
             }

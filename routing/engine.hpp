@@ -101,9 +101,21 @@ struct DeliveryUpdated {
     std::string author;  ///< "agent:alice", "auto"
 };
 
+/// A step of a phone call that routing cares about (already stored in the call log): the
+/// caller's answer to the phone menu, or the caller hanging up.
+struct CallStep {
+    enum class Kind { Digits, Hangup };
+    std::int64_t conversation_id = 0;
+    Kind kind = Kind::Digits;
+    std::string digits;  ///< Digits: what the caller pressed (empty: nothing before the timeout)
+    /// Hangup: the phone system's cause (CTI "normalClearing", "noAnswer", "busy", "cancel";
+    /// Twilio "completed", "no-answer", "busy", "canceled", "failed").
+    std::string cause;
+};
+
 using Event = std::variant<MessageReceived, AgentUpdated, PresenceChanged, OfferAnswered,
                            AgentReplied, TransferRequested, ResolveRequested, AgentLost, Tick,
-                           DeliveryUpdated>;
+                           DeliveryUpdated, CallStep>;
 
 // ---- Actions -----------------------------------------------------------------------------
 
@@ -264,8 +276,13 @@ struct ConversationSnapshot {
     TimePoint opened_at{};
     TimePoint queued_at{};
     bool handoff = true;
-    /// "self_service", "waiting", "offered", "assigned", "resolved".
+    /// "self_service", "menu", "waiting", "offered", "assigned", "resolved".
     std::string stage = "waiting";
+    /// Stage "menu": which playing of the phone menu the caller hears (1, then 2 after an
+    /// invalid digit); 0 otherwise.
+    int menu_attempt = 0;
+    /// Set on the conversation (a phone menu's choice); rules test them before the contact's.
+    std::map<std::string, std::string> attributes;
     std::vector<std::string> tags;
     std::string locale = "en";  ///< the language replies are written in
     std::optional<TimePoint> resolved_at;
@@ -362,6 +379,8 @@ public:
     /// When the default calendar next opens (`now` when open); nullopt without a calendar.
     std::optional<TimePoint> nextOpening(TimePoint now) const;
     std::vector<AgentStats> agentStats() const;
+    /// 1-based place of a waiting conversation in its queue; nullopt when it is not waiting.
+    std::optional<std::size_t> queuePosition(std::int64_t id) const;
     /// The conversation's state, if the engine tracks it.
     std::optional<ConversationSnapshot> conversation(std::int64_t id) const;
     /// Snapshots of the conversations whose routing state changed since the last call, for the

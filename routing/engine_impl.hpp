@@ -2,11 +2,14 @@
 // The routing engine's state and steps, shared by its source files (not a public header: only
 // routing/engine*.cpp include it). The engine is split by job:
 //   engine.cpp         set-up, reconfiguration, the event switch, action names
-//   engine_intake.cpp  a customer message: classification, rules, automatic replies, reopening
+//   engine_intake.cpp  a customer message: classification, rules, automatic replies, reopening,
+//                      a voicemail routing its call-back
 //   engine_offers.cpp  queueing, offers and the agents' actions (accept, transfer, resolve, lost)
 //   engine_sla.cpp     SLA clocks, timers, escalation, waiting rules, the tick
 //   engine_state.cpp   restore after a restart and what the daemon reads (snapshots, stats)
+//   engine_menu.cpp    steps of a call: the phone menu's key, a hangup (call-backs)
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -25,7 +28,7 @@
 namespace ccd::routing {
 namespace engine_detail {
 
-enum class Stage { SelfService, Waiting, Offered, Assigned, Resolved };
+enum class Stage { SelfService, Menu, Waiting, Offered, Assigned, Resolved };
 
 std::string_view stageName(Stage s);
 Stage stageFromName(std::string_view s);
@@ -56,6 +59,9 @@ struct Engine::Impl {
         bool survey_sent = false;
         TimePoint waiting_since{};  ///< the overflow clock of its current wait
         TimePoint assigned_at{};    ///< when the current agent accepted it (handle time)
+        /// Stage Menu: the call that opened it (message and contact), routed once the caller
+        /// chose.
+        std::optional<MessageReceived> menu_call;
     };
 
     RoutingConfigPtr cfg;
@@ -72,6 +78,8 @@ struct Engine::Impl {
     // The latest handle times (accepted -> resolved) per queue, newest last: what a caller's
     // estimated wait is computed from.
     std::map<std::string, std::deque<std::chrono::milliseconds>> handle_times;
+    // Agents in a wrap-up after a call, by its end: made available again then.
+    std::multimap<TimePoint, std::string> wrap_ups;
     static constexpr std::size_t kHandleTimesKept = 20;
 
     // ---- set-up (engine.cpp) ---------------------------------------------------------------
@@ -99,7 +107,7 @@ struct Engine::Impl {
     };
 
     Triage triage(const InboundMessage& m, const ContactProfile& contact, bool new_conversation,
-                  TimePoint now);
+                  TimePoint now, const std::map<std::string, std::string>* attributes = nullptr);
     static ConversationRouted routed(const Conv& c, std::int64_t message_id, const Triage& t);
     static SupervisorNotice safetyNotice(std::int64_t conversation, const Classification& c);
     bool mayAutoReply(std::int64_t contact, TimePoint now);
@@ -108,6 +116,10 @@ struct Engine::Impl {
     void onMessage(const MessageReceived& e, TimePoint now, std::vector<Action>& out);
     void onLaterMessage(const MessageReceived& e, Conv& c, TimePoint now,
                         std::vector<Action>& out);
+    /// A voicemail's transcription (provider id "<call>:transcription").
+    static bool isVoicemail(const InboundMessage& m);
+    /// The voicemail makes the call a call-back, classified and routed by what it says.
+    void onVoicemail(const MessageReceived& e, Conv& c, TimePoint now, std::vector<Action>& out);
     // A resolved or self-service conversation comes back to a person: new triage and clocks.
     void reopen(const MessageReceived& e, Conv& c, TimePoint now, std::vector<Action>& out,
                 const std::string& reason);
@@ -130,9 +142,28 @@ struct Engine::Impl {
     void onReplied(const AgentReplied& e, TimePoint now, std::vector<Action>& out);
     void onTransfer(const TransferRequested& e, TimePoint now, std::vector<Action>& out);
     void onResolve(const ResolveRequested& e, TimePoint now, std::vector<Action>& out);
+    /// After a call: the agent's wrap-up of the call's queue (`wrap_up:`), if any.
+    void startWrapUp(const Conv& c, const std::string& agent, TimePoint now,
+                     std::vector<Action>& out);
+    /// Wrap-ups that ended by `now`: the agents are available again.
+    void endWrapUps(TimePoint now, std::vector<Action>& out);
     void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
     /// The provider's answer about a message: shown to the agent; a failure goes to supervisors.
     void onDelivery(const DeliveryUpdated& e, std::vector<Action>& out);
+
+    // ---- the phone menu (engine_menu.cpp) -------------------------------------------------
+
+    /// The tag of a conversation whose caller is to be called back (missed, abandoned, a
+    /// voicemail).
+    static constexpr const char* kCallBackTag = "call_back";
+    void markCallBack(Conv& c);
+    /// Whether a new call hears the menu: one is configured and the default calendar is open.
+    bool playsMenu(const MessageReceived& e, TimePoint now) const;
+    void onCallStep(const CallStep& e, TimePoint now, std::vector<Action>& out);
+    /// The caller chose (or the menu gave up): set `chosen` on the conversation, route it by
+    /// the rules and queue it.
+    void routeFromMenu(Conv& c, const std::map<std::string, std::string>& chosen, TimePoint now,
+                       std::vector<Action>& out);
 
     // ---- SLA clocks, timers and escalation (engine_sla.cpp) ------------------------------
 

@@ -31,7 +31,8 @@ std::string replyLocale(const Classification& c, const ContactProfile& contact,
 }  // namespace
 
 Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const ContactProfile& contact,
-                                          bool new_conversation, TimePoint now) {
+                                          bool new_conversation, TimePoint now,
+                                          const std::map<std::string, std::string>* attributes) {
     Triage t;
     ClassifyHints hints;
     if (contact.locale) {
@@ -46,6 +47,7 @@ Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const Contact
     in.channel_instance = m.instance();
     in.classification = &t.classification;
     in.contact = &contact;
+    in.attributes = attributes;
     in.normalized_text = &t.normalized;
     in.new_conversation = new_conversation;
     in.now = now;
@@ -174,6 +176,13 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         conv.stage = Stage::SelfService;
         return;
     }
+    if (playsMenu(e, now)) {
+        // The caller chooses first; the choice routes the call (engine_menu.cpp).
+        conv.stage = Stage::Menu;
+        conv.snap.menu_attempt = 1;
+        conv.menu_call = e;
+        return;
+    }
     scheduleClocks(conv);
     enqueue(out, conv, now, "routed", e.contact.last_agent);
     dispatch(out, now);
@@ -205,6 +214,12 @@ void Engine::Impl::onLaterMessage(const MessageReceived& e, Conv& c, TimePoint n
         reopen(e, c, now, out, "handoff");
         return;
     }
+    // The caller is still choosing in the phone menu: the choice routes it.
+    if (c.stage == Stage::Menu) return;
+    if (c.snap.channel == ChannelKind::Voice && isVoicemail(e.message)) {
+        onVoicemail(e, c, now, out);
+        return;
+    }
     // The conversation is with us already: a later message may reveal more urgency.
     Triage t = triage(e.message, e.contact, false, now);
     bool safety = !t.classification.safety.empty();
@@ -222,6 +237,38 @@ void Engine::Impl::onLaterMessage(const MessageReceived& e, Conv& c, TimePoint n
         out.push_back(routed(c, e.message_id, t));
         dispatch(out, now);
     }
+}
+
+bool Engine::Impl::isVoicemail(const InboundMessage& m) {
+    constexpr std::string_view kSuffix = ":transcription";
+    return m.provider_id.size() > kSuffix.size() &&
+           m.provider_id.compare(m.provider_id.size() - kSuffix.size(), kSuffix.size(),
+                                 kSuffix) == 0;
+}
+
+void Engine::Impl::onVoicemail(const MessageReceived& e, Conv& c, TimePoint now,
+                               std::vector<Action>& out) {
+    markCallBack(c);
+    Triage t = triage(e.message, e.contact, false, now, &c.snap.attributes);
+    if (!t.classification.safety.empty()) out.push_back(safetyNotice(c.snap.id, t.classification));
+    // The call itself said nothing to classify: the message routes the call-back, as a first
+    // message would (category, queue, priority), unless an agent holds it already.
+    const bool unclassified = c.snap.category.empty() ||
+                              c.snap.category == cfg->classification.fallback_category;
+    if (unclassified) {
+        c.snap.category = t.classification.category;
+        if (c.snap.language == "und") c.snap.language = t.classification.language;
+    }
+    for (const auto& tag : t.outcome.tags) {
+        if (std::find(c.snap.tags.begin(), c.snap.tags.end(), tag) == c.snap.tags.end())
+            c.snap.tags.push_back(tag);
+    }
+    touch(c.snap.id);
+    const bool waiting = c.stage == Stage::Waiting;
+    changePriority(out, c, std::min(c.snap.priority, t.priority), "voicemail", now,
+                   waiting && unclassified ? std::optional<std::string>(t.queue) : std::nullopt);
+    out.push_back(routed(c, e.message_id, t));
+    dispatch(out, now);
 }
 
 // A resolved or self-service conversation comes back to a person: new triage and clocks.

@@ -184,6 +184,7 @@ void Engine::Impl::onResolve(const ResolveRequested& e, TimePoint now,
     c->snap.resolved_at = now;
     touch(c->snap.id);
     out.push_back(ConversationResolved{c->snap.id, e.agent, e.disposition});
+    if (c->snap.channel == ChannelKind::Voice) startWrapUp(*c, e.agent, now, out);
     const AutoReplyPolicy& p = cfg->auto_replies;
     if (p.on_resolution) {
         std::size_t before = out.size();
@@ -225,6 +226,31 @@ void Engine::Impl::onDelivery(const DeliveryUpdated& e, std::vector<Action>& out
         out.push_back(SupervisorNotice{e.conversation_id, "delivery_failed",
                                        "message " + std::to_string(e.message_id) + " (" +
                                            e.author + ") was not delivered: " + e.reason});
+    }
+}
+
+void Engine::Impl::startWrapUp(const Conv& c, const std::string& agent, TimePoint now,
+                               std::vector<Action>& out) {
+    auto q = std::find_if(cfg->queues.begin(), cfg->queues.end(),
+                          [&](const QueueDef& d) { return d.name == c.snap.queue; });
+    if (q == cfg->queues.end() || q->wrap_up.count() <= 0) return;
+    const Agent* a = dispatcher->agent(agent);
+    // Only an agent who takes work now: away or offline stays so.
+    if (!a || a->presence != Presence::Available) return;
+    dispatcher->setPresence(agent, Presence::WrapUp, now, q->wrap_up);
+    wrap_ups.emplace(now + q->wrap_up, agent);
+    out.push_back(AgentStateChanged{agent, Presence::WrapUp});
+}
+
+void Engine::Impl::endWrapUps(TimePoint now, std::vector<Action>& out) {
+    while (!wrap_ups.empty() && wrap_ups.begin()->first <= now) {
+        std::string agent = wrap_ups.begin()->second;
+        wrap_ups.erase(wrap_ups.begin());
+        const Agent* a = dispatcher->agent(agent);
+        // The agent may have set their presence since, or started another wrap-up.
+        if (!a || a->presence != Presence::WrapUp || a->wrap_up_until > now) continue;
+        dispatcher->setPresence(agent, Presence::Available, now);
+        out.push_back(AgentStateChanged{agent, Presence::Available});
     }
 }
 

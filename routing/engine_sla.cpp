@@ -122,6 +122,7 @@ void Engine::Impl::onWaitingRules(TimePoint now, std::vector<Action>& out) {
 
 void Engine::Impl::onTick(TimePoint now, std::vector<Action>& out) {
     fireTimers(now, out);
+    endWrapUps(now, out);
     onWaitingRules(now, out);
     dispatch(out, now);
 }
@@ -131,6 +132,10 @@ std::optional<TimePoint> Engine::nextWakeup() const {
     if (!impl_->timers.empty()) next = impl_->timers.begin()->first;
     if (!impl_->offers_by_expiry.empty()) {
         auto first = impl_->offers_by_expiry.begin()->first;
+        if (!next || first < *next) next = first;
+    }
+    if (!impl_->wrap_ups.empty()) {
+        auto first = impl_->wrap_ups.begin()->first;
         if (!next || first < *next) next = first;
     }
     return next;

@@ -16,6 +16,7 @@ namespace engine_detail {
 std::string_view stageName(Stage s) {
     switch (s) {
         case Stage::SelfService: return "self_service";
+        case Stage::Menu: return "menu";
         case Stage::Waiting: return "waiting";
         case Stage::Offered: return "offered";
         case Stage::Assigned: return "assigned";
@@ -179,6 +180,10 @@ std::vector<AgentStats> Engine::agentStats() const {
         out.push_back(s);
     }
     return out;
+}
+
+std::optional<std::size_t> Engine::queuePosition(std::int64_t id) const {
+    return impl_->dispatcher->positionOf(id);
 }
 
 std::optional<ConversationSnapshot> Engine::conversation(std::int64_t id) const {

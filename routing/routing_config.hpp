@@ -69,6 +69,25 @@ struct TemplateRef {
     std::string path;  ///< YAML path
 };
 
+/// A phone menu (routing.yaml `ivr:`): what a new call hears before it is routed, and what each
+/// digit sets on the conversation for the rules to test (`attributes:` conditions). Played only
+/// while the default calendar is open (after hours a caller gets the voicemail).
+struct IvrMenu {
+    /// The prompt by reply locale: "en", "zh-Hans", "zh-Hant" (all three are required).
+    std::map<std::string, std::string> prompts;
+    /// A digit ("0".."9", "*", "#") -> the conversation attributes it sets.
+    std::map<std::string, std::map<std::string, std::string>> digits;
+    /// What is set when the caller chose nothing valid twice, or hung up in the menu.
+    std::map<std::string, std::string> fallback;
+    /// How long the phone system waits for a digit.
+    std::chrono::seconds timeout{5};
+
+    /// The prompt for a reply locale ("en" when the locale has none).
+    const std::string& prompt(const std::string& locale) const;
+    /// The digits that choose something, in order ("129").
+    std::string choices() const;
+};
+
 struct RoutingConfig {
     std::string source_path;
     std::map<std::string, BusinessCalendar> calendars;
@@ -86,6 +105,8 @@ struct RoutingConfig {
     /// Every channel instance name the rules name (`channel_instance:`), with its position
     /// (same shape as a template reference): checked against ccd.yaml's channels at load time.
     std::vector<TemplateRef> channel_instance_refs;
+    /// The phone menu; none: a call is routed at once.
+    std::optional<IvrMenu> ivr;
 };
 
 using RoutingConfigPtr = std::shared_ptr<const RoutingConfig>;

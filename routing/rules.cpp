@@ -79,9 +79,16 @@ bool RuleSet::matches(std::size_t index, const RuleInput& in) {
     }
     if (!w.tiers.empty() && !w.tiers.count(contact.tier)) return false;
     for (const auto& [key, values] : w.attributes) {
-        auto it = contact.attributes.find(key);
-        if (it == contact.attributes.end()) return false;
-        if (!values.empty() && !values.count(it->second) && !values.count("")) return false;
+        const std::string* value = nullptr;
+        if (in.attributes) {
+            if (auto it = in.attributes->find(key); it != in.attributes->end()) value = &it->second;
+        }
+        if (!value) {
+            auto it = contact.attributes.find(key);
+            if (it == contact.attributes.end()) return false;
+            value = &it->second;
+        }
+        if (!values.empty() && !values.count(*value) && !values.count("")) return false;
     }
     if (w.new_conversation && *w.new_conversation != in.new_conversation) return false;
     if (w.confidence_below && !(c.confidence < *w.confidence_below)) return false;

@@ -35,7 +35,8 @@ struct RuleCondition {
     std::optional<bool> safety;             ///< any safety signal (true) or none (false)
     std::set<std::string> safety_signals;   ///< one of these signals
     std::set<std::string> tiers;            ///< the contact's tier
-    /// Contact attributes: each key must hold one of the values ("" matches a present key).
+    /// Conversation attributes (a phone menu's choice), else contact attributes: each key must
+    /// hold one of the values ("" matches a present key).
     std::map<std::string, std::set<std::string>> attributes;
     std::vector<std::string> keywords;      ///< any phrase in the normalized text
     std::vector<std::string> regexes;       ///< any ICU pattern found in the normalized text
@@ -72,6 +73,8 @@ struct RuleInput {
     std::string_view channel_instance;  ///< empty: the kind's name
     const Classification* classification = nullptr;  ///< required
     const ContactProfile* contact = nullptr;         ///< null: a standard contact, nothing known
+    /// The conversation's attributes (a phone menu's choice); a key here hides the contact's.
+    const std::map<std::string, std::string>* attributes = nullptr;
     const std::string* normalized_text = nullptr;    ///< as Classifier::normalize; null: ""
     bool new_conversation = true;
     std::chrono::milliseconds waited{0};

@@ -15,3 +15,10 @@ if(benchmark_FOUND)
   target_link_libraries(engine_bench PRIVATE ccd_config ccd_routing benchmark::benchmark)
   target_compile_definitions(engine_bench PRIVATE CCD_SOURCE_DIR="${CCD_ROOT}")
 endif()
+
+# The phone menu (routing.yaml `ivr:`) in the engine, and its configuration errors.
+ccd_add_boost_test(engine_menu_test SOURCES unit/engine_menu_test.cpp LIBS ccd_config ccd_routing)
+
+# Wrap-up after a call, per queue.
+ccd_add_boost_test(engine_wrap_up_test SOURCES unit/engine_wrap_up_test.cpp
+                   LIBS ccd_config ccd_routing)

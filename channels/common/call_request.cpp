@@ -139,4 +139,22 @@ std::string readPhoneRegion(const config::NodeRef& node) {
     return *region;
 }
 
+std::optional<Rejection> menuDigitsEvent(const std::string& call_id, const std::string& digits,
+                                         int attempt, nlohmann::json data, routing::TimePoint at,
+                                         std::string_view field, CallEvent& out) {
+    const std::string name(field);
+    if (digits.size() > 32)
+        return Rejection{422, "invalid_field", "\"" + name + "\" is longer than 32 keys", name};
+    for (char c : digits) {
+        if (!((c >= '0' && c <= '9') || c == '*' || c == '#'))
+            return Rejection{422, "invalid_field",
+                             "\"" + name + "\" holds only the keys 0-9, * and #", name};
+    }
+    data["digits"] = digits;
+    data["attempt"] = attempt;
+    out = callEvent(call_id, "call.digits", std::move(data), at,
+                    "digits:" + std::to_string(attempt));
+    return std::nullopt;
+}
+
 }  // namespace ccd::channels

@@ -52,6 +52,14 @@ routing::InboundMessage newCallMessage(const std::string& call_id, const std::st
 CallEvent callEvent(const std::string& call_id, std::string type, nlohmann::json data,
                     routing::TimePoint at, std::string key = {});
 
+/// The caller's answer to the phone menu's playing `attempt` (1 or 2): digits pressed (empty:
+/// none before the timeout). Refused (422, naming `field`) unless the digits are at most 32
+/// keys of a phone (0-9, *, #). Provider id "<call id>:digits:<attempt>": a retry of the same
+/// answer is stored once, the answer to the repeated menu is another step.
+std::optional<Rejection> menuDigitsEvent(const std::string& call_id, const std::string& digits,
+                                         int attempt, nlohmann::json data, routing::TimePoint at,
+                                         std::string_view field, CallEvent& out);
+
 /// The outbound side of a phone-system kind: a call takes no written reply (the engine sends
 /// none on channel voice; an agent's reply fails with the reason).
 class CallOutbound final : public OutboundChannel {

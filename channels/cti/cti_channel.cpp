@@ -78,10 +78,11 @@ ParseOutcome CtiInbound::parse(const WebRequest& request, const ParseContext& co
 
     auto event = f.get("event");
     if (!event) return ParseOutcome::reject(422, "missing_field", "\"event\" is required", "event");
-    if (*event != "newCall" && *event != "answer" && *event != "hangup")
+    if (*event != "newCall" && *event != "answer" && *event != "hangup" && *event != "digits")
         return ParseOutcome::reject(422, "invalid_field",
-                                    "\"event\" must be newCall, answer or hangup", "event");
-    auto direction = f.get("direction");
+                                    "\"event\" must be newCall, answer, hangup or digits", "event");
+    // The answer to ccd's menu comes from the caller's side: its direction goes without saying.
+    auto direction = *event == "digits" ? f.get("direction").value_or("in") : f.get("direction");
     if (!direction)
         return ParseOutcome::reject(422, "missing_field", "\"direction\" is required", "direction");
     if (*direction != "in" && *direction != "out")
@@ -114,6 +115,24 @@ ParseOutcome CtiInbound::parse(const WebRequest& request, const ParseContext& co
     addIfSet(data, "cause", f.get("cause"));
 
     ParseOutcome out;
+    if (*event == "digits") {
+        // The caller's key in ccd's menu ({"action":"menu"}): answered with what routing then
+        // decided (the menu once more, dial, queue).
+        auto attempt_text = f.get("attempt").value_or("1");
+        if (attempt_text != "1" && attempt_text != "2")
+            return ParseOutcome::reject(422, "invalid_field", "\"attempt\" must be 1 or 2",
+                                        "attempt");
+        if (!in)
+            return ParseOutcome::reject(422, "invalid_field",
+                                        "\"digits\" answers the menu of an inbound call",
+                                        "direction");
+        CallEvent e;
+        if (auto bad = menuDigitsEvent(*call_id, f.get("digits").value_or(""),
+                                       attempt_text == "1" ? 1 : 2, data, context.now, "digits", e))
+            return ParseOutcome::reject(*bad);
+        out.calls.push_back(std::move(e));
+        return out;
+    }
     if (*event == "answer") {
         out.calls.push_back(callEvent(*call_id, "call.answered", data, context.now));
         return out;
@@ -163,11 +182,17 @@ std::string decisionJson(const CallDecision& d) {
             j = {{"action", "voicemail"}, {"prompt", d.speech}};
             if (!d.language.empty()) j["language"] = d.language;
             break;
+        case CallDecision::Kind::Menu:
+            j = {{"action", "menu"},     {"prompt", d.speech},   {"digits", d.digits},
+                 {"attempt", d.attempt}, {"timeout", d.timeout_s}};
+            if (!d.language.empty()) j["language"] = d.language;
+            break;
     }
     return dumpJson(j);
 }
 
 WebResponse CtiInbound::answer(const IntakeReceipt& receipt) const {
+    if (receipt.call_step) return WebResponse::json(200, decisionJson(*receipt.call_step));
     for (const auto& m : receipt.messages) {
         if (m.call) return WebResponse::json(200, decisionJson(*m.call));
     }

@@ -7,7 +7,9 @@
 // {"action":"reject","reason":"busy"} (a blocked caller), {"action":"dial","number","caller_id"}
 // (an outbound call, with the caller id from `outbound_caller_ids`), and ccd's routing
 // extension: {"action":"dial","target":"sip:..."} to the agent ccd chose,
-// {"action":"queue","announcement"}, {"action":"voicemail","prompt"}.
+// {"action":"queue","announcement"}, {"action":"voicemail","prompt"},
+// {"action":"menu","prompt","digits","attempt","timeout"} (the phone menu), whose key comes back
+// as event=digits with callId, digits (empty: none pressed) and attempt.
 
 #include <string>
 #include <vector>

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 
 #include "channels/common/call_request.hpp"
@@ -59,6 +60,29 @@ std::string statusEventType(std::string_view status) {
 
 }  // namespace
 
+// "<url>?menu=<attempt>" (or "&menu=" after a query of its own): where the menu's <Gather>
+// posts the caller's digits, so that the answer to each playing is its own step.
+std::string menuActionUrl(const std::string& url, int attempt) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "menu=" +
+           std::to_string(attempt);
+}
+
+// The playing of the menu a request answers: `menu=1` or `menu=2` in the query string; 0 when
+// the request is not a menu's answer, -1 when the value is not one of those.
+int menuAttemptOf(std::string_view query) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto part = query.substr(0, amp);
+        if (part.rfind("menu=", 0) == 0) {
+            auto v = part.substr(5);
+            return v == "1" ? 1 : v == "2" ? 2 : -1;
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return 0;
+}
+
 std::string decisionTwiml(const CallDecision& d, const std::string& fallback_queue,
                           const std::string& action_url) {
     std::string body = R"(<?xml version="1.0" encoding="UTF-8"?><Response>)";
@@ -75,6 +99,15 @@ std::string decisionTwiml(const CallDecision& d, const std::string& fallback_que
         case CallDecision::Kind::Voicemail:
             body += say(d) + "<Record transcribe=\"true\" transcribeCallback=\"" +
                     xmlEscape(action_url) + "\" maxLength=\"120\" playBeep=\"true\"/>";
+            break;
+        case CallDecision::Kind::Menu:
+            // actionOnEmptyResult: no key before the timeout is an answer too (repeat, then
+            // the fallback), so the call never ends in the menu.
+            body += "<Gather input=\"dtmf\" numDigits=\"1\" timeout=\"" +
+                    std::to_string(d.timeout_s) +
+                    "\" actionOnEmptyResult=\"true\" method=\"POST\" action=\"" +
+                    xmlEscape(menuActionUrl(action_url, std::max(1, d.attempt))) + "\">" + say(d) +
+                    "</Gather>";
             break;
     }
     return body + "</Response>";
@@ -142,6 +175,19 @@ ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext&
         out.calls.push_back(callEvent(*sid, "call.recording", data, context.now));
         return out;
     }
+    if (auto attempt = menuAttemptOf(request.query())) {
+        // The phone menu's <Gather> posts here: the digit routes the call, and the answer is
+        // what the engine then decided.
+        if (attempt < 0)
+            return ParseOutcome::reject(422, "invalid_field", "\"menu\" must be 1 or 2", "menu");
+        CallEvent e;
+        if (auto bad = menuDigitsEvent(*sid, f.get("Digits").value_or(""), attempt, data,
+                                       context.now, "Digits", e))
+            return ParseOutcome::reject(*bad);
+        out.stored_answer.reset();
+        out.calls.push_back(std::move(e));
+        return out;
+    }
     if (auto digits = f.get("Digits")) {
         data["digits"] = *digits;
         out.calls.push_back(callEvent(*sid, "call.digits", data, context.now, "digits:" + *digits));
@@ -166,7 +212,7 @@ ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext&
 
 WebResponse TwilioInbound::answer(const IntakeReceipt& receipt) const {
     CallDecision ring;
-    const CallDecision* d = &ring;
+    const CallDecision* d = receipt.call_step ? &*receipt.call_step : &ring;
     for (const auto& m : receipt.messages) {
         if (m.call) d = &*m.call;
     }

@@ -3,7 +3,8 @@
 // (form-encoded: CallSid, AccountSid, From, To, CallStatus, Direction, Digits, RecordingUrl,
 // TranscriptionText, ...) to /webhooks/twilio/<instance>, signed with X-Twilio-Signature, and
 // ccd answers TwiML: <Dial><Sip> to the agent it chose, <Say> + <Enqueue> with the queue's
-// announcement, <Say> + <Record transcribe="true"> for a voicemail. Status callbacks (ringing,
+// announcement, <Say> + <Record transcribe="true"> for a voicemail, <Gather numDigits="1"> with
+// <Say> for the phone menu (its action is the public URL with `menu=1` or `menu=2`). Status callbacks (ringing,
 // in-progress, completed, busy, no-answer, failed, canceled) are recorded on the call.
 
 #include <string>
@@ -44,6 +45,9 @@ bool validSignature(std::string_view auth_token, std::string_view url,
 /// transcription is posted.
 std::string decisionTwiml(const CallDecision& decision, const std::string& fallback_queue,
                           const std::string& action_url);
+
+/// Where the menu's <Gather> posts its digits: `url` with `menu=<attempt>` added to its query.
+std::string menuActionUrl(const std::string& url, int attempt);
 
 /// The inbound side.
 class TwilioInbound final : public InboundChannel {

@@ -241,6 +241,13 @@ struct BatchIngested {
     std::vector<DeliveryChange> deliveries;  ///< reports that moved a message forward
     std::size_t edits_applied = 0;           ///< edits of messages we have (repeats excluded)
     std::size_t events_stored = 0;           ///< contact events (repeats excluded)
+    /// One per InboundBatch::calls, in order: the call's conversation (none for a call ccd
+    /// never saw open) and whether the step was stored before.
+    struct CallStored {
+        std::optional<std::int64_t> conversation_id;
+        bool duplicate = false;
+    };
+    std::vector<CallStored> calls;
 };
 
 /// One outbound message taken from the outbox to be sent now (marked `sending` and its attempt

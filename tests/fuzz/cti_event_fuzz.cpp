@@ -37,5 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (out.calls.size() != 1 || out.messages.size() > 1) __builtin_trap();
     if (!out.messages.empty() && out.messages[0].provider_id != out.calls[0].call_id)
         __builtin_trap();
+    // The menu's key: 0-9, * or # only, and one step per playing (1 or 2).
+    if (out.calls[0].type == "call.digits") {
+        const auto& id = out.calls[0].provider_id;
+        if (id != out.calls[0].call_id + ":digits:1" && id != out.calls[0].call_id + ":digits:2")
+            __builtin_trap();
+    }
     return 0;
 }

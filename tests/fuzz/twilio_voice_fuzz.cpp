@@ -1,6 +1,7 @@
 // Fuzz target: a Twilio voice webhook (form body, X-Twilio-Signature). The first byte chooses
-// whether the request is signed right; the signature is computed over the fuzzed parameters
-// as parsed, so the fuzzer reaches the field readers behind the check.
+// whether the request is signed right (bit 0) and its query string (bits 1-2: none, the phone
+// menu's menu=1 or menu=2, or a bad menu=x); the signature is computed over the fuzzed
+// parameters as parsed, so the fuzzer reaches the field readers behind the check.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,16 +21,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }());
     if (size < 1) return 0;
     const bool sign = data[0] & 1;
+    static const char* const kQueries[] = {"", "menu=1", "menu=2", "menu=x"};
+    const std::string query = kQueries[(data[0] >> 1) & 3];
     ccd::channels::WebRequest r;
     r.method = "POST";
-    r.target = "/webhooks/twilio/fuzz";
+    r.target = "/webhooks/twilio/fuzz" + (query.empty() ? "" : "?" + query);
     r.body.assign(reinterpret_cast<const char*>(data) + 1, size - 1);
     r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     auto params = ccd::channels::parseQuery(r.body);
     std::string sig = "bm90IGEgc2lnbmF0dXJl";
     if (sign && params)
-        sig = ccd::channels::twilio::signature(kToken, "https://ccd.example.com/webhooks/twilio/fuzz",
-                                               *params);
+        sig = ccd::channels::twilio::signature(
+            kToken, "https://ccd.example.com/webhooks/twilio/fuzz" + (query.empty() ? "" : "?" + query),
+            *params);
     r.headers.emplace_back("X-Twilio-Signature", sig);
     auto out = channel.parse(r, {ccd::routing::TimePoint(std::chrono::seconds(1700000000)), ""});
     if (!sign && !out.rejection) __builtin_trap();  // an unsigned request never passes
@@ -39,7 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     if (out.calls.size() != 1 || out.messages.size() > 1) __builtin_trap();
-    // Only the call's first request waits for a routing decision; everything else is answered.
-    if (out.messages.empty() && !out.stored_answer) __builtin_trap();
+    // Only the call's first request and the menu's key wait for a routing decision; everything
+    // else is answered.
+    const bool menu_key = out.calls[0].type == "call.digits" && !query.empty();
+    if (out.messages.empty() && !out.stored_answer && !menu_key) __builtin_trap();
+    if (menu_key && query == "menu=x") __builtin_trap();  // only menu=1 or menu=2 is a key
+    if (menu_key && out.calls[0].provider_id != out.calls[0].call_id + ":digits:" + query.substr(5))
+        __builtin_trap();  // one step per playing of the menu
     return 0;
 }

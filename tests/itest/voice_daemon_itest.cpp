@@ -10,6 +10,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "channels/common/url.hpp"
@@ -30,6 +31,20 @@ using ccd::testing::writeFile;
 
 namespace {
 
+// routing.yaml with its commented phone menu example switched on.
+std::string withMenu(const std::string& routing) {
+    std::istringstream in(routing);
+    std::string line, out;
+    bool example = false;
+    while (std::getline(in, line)) {
+        if (line == "# --- phone menu example") example = true;
+        else if (example && line.empty()) example = false;
+        else if (example && line.rfind("# ", 0) == 0) line = line.substr(2);
+        out += line + "\n";
+    }
+    return out;
+}
+
 const std::string kPassword = "a console password";
 const std::string kCtiToken = "cti-token-0123456789abcdef";
 const std::string kTwilioToken = "twilio-auth-token-0123456789ab";
@@ -40,9 +55,9 @@ const std::string kAliceSip = "sip:alice@127.0.0.1:5071";
 /// The real ccd with a CTI instance (pbx) and a Twilio instance (hotline); alice (agent, with a
 /// SIP address) and sam (supervisor). `open`: the calendar is open all week, else never.
 struct Phone {
-    explicit Phone(bool open) {
+    explicit Phone(bool open, bool menu = false) {
         try {
-            configure(open);
+            configure(open, menu);
             ccd.start();
             for (const char* name : {"alice", "sam"}) tokens[name] = login(name);
         } catch (...) {
@@ -60,7 +75,7 @@ struct Phone {
         BOOST_CHECK_MESSAGE(problem.empty(), problem);
     }
 
-    void configure(bool open) {
+    void configure(bool open, bool menu) {
         auto root = fs::path(argument(2, CCD_SOURCE_DIR));
         std::string text = ccd::testing::shippedConfigForTest(root, dir.path());
         auto config = dir.path() / "config";
@@ -100,6 +115,7 @@ struct Phone {
             }
             routing = replaceLine(routing, "    holidays:", "    holidays: [" + days + "]");
         }
+        if (menu) routing = withMenu(routing);
         writeFile(config / "routing.yaml", routing);
         std::string accounts = "accounts:\n";
         for (const auto& [name, role] : {std::pair{"alice", "agent"}, std::pair{"sam", "supervisor"}}) {
@@ -132,16 +148,18 @@ struct Phone {
     }
 
     ccd::testing::HttpReply twilio(const std::vector<std::pair<std::string, std::string>>& params,
-                                   bool sign = true) {
+                                   bool sign = true, const std::string& query = {}) {
         std::string body;
         for (const auto& [k, v] : params)
             body += (body.empty() ? "" : "&") + ccd::channels::percentEncode(k) + "=" +
                     ccd::channels::percentEncode(v);
         ccd::testing::HttpClient c(ccd.httpPort());
-        return c.request("POST", "/webhooks/twilio/hotline", body,
+        const std::string q = query.empty() ? "" : "?" + query;
+        return c.request("POST", "/webhooks/twilio/hotline" + q, body,
                          {{"Content-Type", "application/x-www-form-urlencoded"},
                           {"X-Twilio-Signature",
-                           sign ? ccd::channels::twilio::signature(kTwilioToken, kPublicUrl, params)
+                           sign ? ccd::channels::twilio::signature(kTwilioToken, kPublicUrl + q,
+                                                                   params)
                                 : std::string("AAAA")}});
     }
 
@@ -309,4 +327,53 @@ BOOST_AUTO_TEST_CASE(after_hours_a_caller_leaves_a_voicemail_whose_transcription
     BOOST_REQUIRE_EQUAL(c["messages"].size(), 2u);
     BOOST_TEST(c["messages"][1]["text"] == "我的洗衣机漏水了，请回电");
     BOOST_TEST(c["calls"][0]["transcription"] == "我的洗衣机漏水了，请回电");
+}
+
+BOOST_AUTO_TEST_CASE(the_phone_menu_routes_a_call_by_the_callers_key) {
+    Phone p(true, true);
+    auto alice = std::make_unique<ConsoleClient>(p.ccd.consolePort(), p.tokens.at("alice"));
+    BOOST_REQUIRE(alice->open());
+    alice->expect("hello");
+    alice->ok({{"type", "presence"}, {"presence", "available"}});
+
+    // CTI: the new call hears the menu; a wrong key repeats it; "1" (repair) dials alice, who
+    // serves the technical queue.
+    auto menu = json::parse(
+        p.cti("event=newCall&from=13800138005&to=4008001234&direction=in&callId=m-1").body);
+    BOOST_TEST(menu["action"] == "menu", menu.dump());
+    BOOST_TEST(menu["digits"] == "129");
+    BOOST_TEST(menu["attempt"] == 1);
+    // A caller from +86 hears the zh-Hans prompt.
+    BOOST_TEST(menu["prompt"] == "报修请按1，投诉请按2，人工服务请按9。");
+    BOOST_TEST(menu["language"] == "zh-CN");
+    auto again = json::parse(p.cti("event=digits&callId=m-1&digits=7&attempt=1").body);
+    BOOST_TEST(again["action"] == "menu", again.dump());
+    BOOST_TEST(again["attempt"] == 2);
+    auto dial = json::parse(p.cti("event=digits&callId=m-1&digits=1&attempt=2").body);
+    BOOST_TEST(dial["action"] == "dial", dial.dump());
+    BOOST_TEST(dial["target"] == kAliceSip);
+    auto offer = alice->expect("offer", 0, std::chrono::seconds(10));
+    auto conv = offer["conversation_id"].get<std::int64_t>();
+    // The phone system's retry of the same key is stored once and answered the same.
+    BOOST_TEST(json::parse(p.cti("event=digits&callId=m-1&digits=1&attempt=2").body)["action"] ==
+               "dial");
+    BOOST_TEST(p.cti("event=digits&callId=m-1&digits=1x").status == 422);
+    auto c = p.conversation(conv);
+    BOOST_TEST(c["routing"]["queue"] == "technical", c["routing"].dump());
+    BOOST_TEST(c["routing"]["attributes"]["reason"] == "repair");
+    std::size_t keys = 0;
+    for (const auto& e : c["calls"][0]["events"]) keys += e["type"] == "call.digits";
+    BOOST_TEST(keys == 2u);
+
+    // Twilio: <Gather> posts the key to the public URL with menu=1; "2" (complaint) goes to the
+    // escalation queue, which alice does not serve: the caller waits there.
+    auto twiml = p.twilio(twilioCall("CA300", "ringing")).body;
+    BOOST_TEST(twiml.find("<Gather input=\"dtmf\" numDigits=\"1\"") != std::string::npos, twiml);
+    BOOST_TEST(twiml.find("action=\"" + kPublicUrl + "?menu=1\"") != std::string::npos, twiml);
+    auto key = twilioCall("CA300", "in-progress");
+    key.emplace_back("Digits", "2");
+    auto queued = p.twilio(key, true, "menu=1");
+    BOOST_TEST(queued.status == 200);
+    BOOST_TEST(queued.body.find("<Enqueue>escalation</Enqueue>") != std::string::npos, queued.body);
+    BOOST_TEST(p.twilio(key, true, "menu=3").status == 422);
 }

@@ -6,6 +6,8 @@
 #define BOOST_TEST_MODULE engine
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
 
@@ -520,4 +522,57 @@ BOOST_AUTO_TEST_CASE(a_call_gets_no_written_reply_and_its_wait_follows_handle_ti
     online(e, "bob", {"general", "technical"}, kOpen + 20min);
     BOOST_TEST(e.estimatedWait(queue, 3, kOpen + 20min)->count() ==
                std::chrono::milliseconds(7min + 30s).count());
+}
+
+BOOST_AUTO_TEST_CASE(a_voicemail_routes_the_call_back) {
+    Engine e(shipped());
+    // After hours the call waits for the morning in the default queue: it said nothing.
+    auto out = e.handle(message(1, 1, "", 1, ChannelKind::Voice), kClosed);
+    BOOST_TEST(one<Queued>(out).queue == "general");
+    BOOST_TEST(e.conversation(1)->category == "other");
+    // Its voicemail tells what it is about: the call-back goes to the technical queue.
+    auto vm = message(1, 2, "My washing machine is broken, it does not spin and shows error E21");
+    vm.new_conversation = false;
+    vm.message.channel = ChannelKind::Voice;
+    vm.message.provider_id = "CA1:transcription";
+    out = e.handle(vm, kClosed + 2min);
+    BOOST_TEST(one<Queued>(out).queue == "technical");
+    auto snap = e.conversation(1);
+    BOOST_TEST(snap->category == "fault");
+    BOOST_TEST(snap->priority == 3);
+    BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") != snap->tags.end()));
+
+}
+
+BOOST_AUTO_TEST_CASE(a_missed_or_abandoned_call_is_marked_for_a_call_back) {
+    Engine e(shipped());
+    // A caller who hangs up while queued keeps the place, marked for a call-back; a call that
+    // an agent took is not.
+    e.handle(message(2, 3, "", 2, ChannelKind::Voice), kOpen);
+    BOOST_TEST(
+        e.handle(CallStep{2, CallStep::Kind::Hangup, "", "normalClearing"}, kOpen + 1min).empty());
+    auto snap = e.conversation(2);
+    BOOST_TEST(snap->stage == "waiting");
+    BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") != snap->tags.end()));
+    online(e, "alice", {"general", "technical"}, kOpen + 2min);
+    e.handle(OfferAnswered{2, "alice", true}, kOpen + 2min);
+    online(e, "bob", {"general", "technical"}, kOpen + 3min);
+    BOOST_TEST(one<OfferMade>(e.handle(message(3, 4, "", 3, ChannelKind::Voice), kOpen + 3min))
+                   .agent == "bob");
+    e.handle(OfferAnswered{3, "bob", true}, kOpen + 3min);
+    e.handle(CallStep{3, CallStep::Kind::Hangup, "", "normalClearing"}, kOpen + 5min);
+    snap = e.conversation(3);
+    BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") == snap->tags.end()));
+
+    // A call that rang an agent and ended unanswered stays offered to them, to call back; one
+    // that ended normally may have been talked through before the agent accepted it.
+    online(e, "carol", {"general", "technical"}, kOpen + 6min);
+    e.handle(message(4, 5, "", 4, ChannelKind::Voice), kOpen + 6min);
+    e.handle(CallStep{4, CallStep::Kind::Hangup, "", "normalClearing"}, kOpen + 6min + 20s);
+    snap = e.conversation(4);
+    BOOST_TEST(snap->stage == "offered");
+    BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") == snap->tags.end()));
+    e.handle(CallStep{4, CallStep::Kind::Hangup, "", "no-answer"}, kOpen + 6min + 25s);
+    snap = e.conversation(4);
+    BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") != snap->tags.end()));
 }

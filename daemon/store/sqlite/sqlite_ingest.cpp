@@ -297,11 +297,13 @@ BatchIngested InboundWriter::ingestBatch(const InboundBatch& b, std::int64_t now
         ++out.events_stored;
     }
     for (const auto& e : b.calls) {
-        if (!firstReceipt(b.channel_instance, e.provider_id, now_ms)) continue;
+        const bool first = firstReceipt(b.channel_instance, e.provider_id, now_ms);
         find_call_.bind(1, std::string_view(b.channel_instance)).bind(2, std::string_view(e.call_id));
         std::optional<std::int64_t> conversation;
         if (find_call_.step()) conversation = find_call_.columnInt(0);
         find_call_.reset();
+        out.calls.push_back({conversation, !first});
+        if (!first) continue;
         appendEvent(conversation, e.type, e.data_json, routing::unixMillis(e.at));
         ++out.events_stored;
     }

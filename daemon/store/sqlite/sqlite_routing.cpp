@@ -45,6 +45,7 @@ std::string snapshotToJson(const routing::ConversationSnapshot& s) {
     if (s.resolved_at) j["resolved_at"] = routing::unixMillis(*s.resolved_at);
     if (!s.channel_instance.empty()) j["channel_instance"] = s.channel_instance;
     if (s.last_inbound_at) j["last_inbound_at"] = routing::unixMillis(*s.last_inbound_at);
+    if (!s.attributes.empty()) j["attributes"] = s.attributes;
     return dump(j);
 }
 
@@ -72,6 +73,7 @@ bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& ou
         out.channel_instance = j.value("channel_instance", std::string());
         if (j.contains("last_inbound_at"))
             out.last_inbound_at = fromMs(j["last_inbound_at"].get<std::int64_t>());
+        out.attributes = j.value("attributes", std::map<std::string, std::string>{});
         out.deadlines.clear();
         for (const auto& d : j.value("deadlines", json::array())) {
             auto m = routing::milestoneFromString(d.value("milestone", std::string()));

@@ -111,6 +111,54 @@ BOOST_AUTO_TEST_CASE(the_routing_decision_is_the_answer) {
     BOOST_TEST(json::parse(in.answer(receipt).body)["action"] == "voicemail");
 }
 
+BOOST_AUTO_TEST_CASE(the_phone_menu_and_the_callers_key) {
+    channels::cti::CtiInbound in(settings());
+    channels::CallDecision menu;
+    menu.kind = channels::CallDecision::Kind::Menu;
+    menu.speech = "For a repair, press 1.";
+    menu.language = "en-US";
+    menu.digits = "19";
+    menu.attempt = 1;
+    menu.timeout_s = 5;
+    channels::IntakeReceipt receipt;
+    receipt.messages.push_back({1, 2, false, false, menu});
+    BOOST_TEST(json::parse(in.answer(receipt).body) ==
+               json({{"action", "menu"}, {"prompt", "For a repair, press 1."}, {"digits", "19"},
+                     {"attempt", 1}, {"timeout", 5}, {"language", "en-US"}}));
+
+    auto out = in.parse(form("event=digits&callId=c-77&digits=9&attempt=2"), {kNow, ""});
+    BOOST_REQUIRE(!out.rejection);
+    BOOST_REQUIRE_EQUAL(out.calls.size(), 1u);
+    BOOST_TEST(out.calls[0].type == "call.digits");
+    BOOST_TEST(out.calls[0].provider_id == "c-77:digits:2");
+    BOOST_TEST(data(out.calls[0])["digits"] == "9");
+    BOOST_TEST(out.messages.empty());
+    auto none = in.parse(jsonPost(R"({"event":"digits","callId":"c-77","direction":"in"})"),
+                         {kNow, ""});
+    BOOST_REQUIRE_EQUAL(none.calls.size(), 1u);
+    BOOST_TEST(none.calls[0].provider_id == "c-77:digits:1");
+    BOOST_TEST(data(none.calls[0])["digits"] == "");
+
+    channels::IntakeReceipt after;
+    channels::CallDecision q;
+    q.kind = channels::CallDecision::Kind::Queue;
+    q.queue = "technical";
+    q.speech = "You are number 1.";
+    after.call_step = q;
+    BOOST_TEST(json::parse(in.answer(after).body)["queue"] == "technical");
+
+    auto bad = in.parse(form("event=digits&callId=c-77&digits=1;DROP"), {kNow, ""});
+    BOOST_REQUIRE(bad.rejection);
+    BOOST_TEST(bad.rejection->status == 422);
+    BOOST_TEST(bad.rejection->field == "digits");
+    auto attempt = in.parse(form("event=digits&callId=c-77&digits=1&attempt=0"), {kNow, ""});
+    BOOST_TEST(attempt.rejection->field == "attempt");
+    auto out_call = in.parse(form("event=digits&direction=out&callId=c-77&digits=1"), {kNow, ""});
+    BOOST_TEST(out_call.rejection->field == "direction");
+    auto no_call = in.parse(form("event=digits&digits=1"), {kNow, ""});
+    BOOST_TEST(no_call.rejection->field == "callId");
+}
+
 BOOST_AUTO_TEST_CASE(a_blocked_caller_is_rejected_busy_and_recorded) {
     channels::cti::CtiInbound in(settings());
     auto out = in.parse(form("event=newCall&from=13900000000&to=4008001234&direction=in&callId=b1"),

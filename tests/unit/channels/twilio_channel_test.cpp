@@ -217,6 +217,57 @@ BOOST_AUTO_TEST_CASE(recordings_transcriptions_and_digits) {
     BOOST_TEST(digits.calls[0].type == "call.digits");
 }
 
+BOOST_AUTO_TEST_CASE(the_phone_menu_gathers_one_key_and_its_answer_routes_the_call) {
+    channels::twilio::TwilioInbound in(settings());
+    channels::CallDecision menu;
+    menu.kind = channels::CallDecision::Kind::Menu;
+    menu.speech = "报修请按1 & 投诉请按2";
+    menu.language = "zh-CN";
+    menu.digits = "129";
+    menu.attempt = 2;
+    menu.timeout_s = 7;
+    channels::IntakeReceipt receipt;
+    receipt.messages.push_back({1, 2, false, false, menu});
+    BOOST_TEST(in.answer(receipt).body ==
+               R"(<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="7" actionOnEmptyResult="true" method="POST" action="https://ccd.example.com/webhooks/twilio/hotline?menu=2"><Say language="zh-CN">报修请按1 &amp; 投诉请按2</Say></Gather></Response>)");
+    BOOST_TEST(channels::twilio::menuActionUrl("https://x.example/t?a=1", 1) ==
+               "https://x.example/t?a=1&menu=1");
+
+    // The <Gather>'s answer: a step of the call, answered with the engine's next decision.
+    auto out = in.parse(twilioPost(call("in-progress", {{"Digits", "2"}}), "menu=1"), {kNow, ""});
+    BOOST_REQUIRE(!out.rejection);
+    BOOST_REQUIRE_EQUAL(out.calls.size(), 1u);
+    BOOST_TEST(out.calls[0].type == "call.digits");
+    BOOST_TEST(out.calls[0].provider_id == "CA5f3a0c0e1d2b:digits:1");
+    BOOST_TEST(out.calls[0].data_json.find(R"("digits":"2")") != std::string::npos);
+    BOOST_TEST(!out.stored_answer);
+    // No key before the timeout is an answer too; the second playing is another step.
+    auto none = in.parse(twilioPost(call("in-progress"), "menu=2"), {kNow, ""});
+    BOOST_REQUIRE_EQUAL(none.calls.size(), 1u);
+    BOOST_TEST(none.calls[0].provider_id == "CA5f3a0c0e1d2b:digits:2");
+    BOOST_TEST(none.calls[0].data_json.find(R"("digits":"")") != std::string::npos);
+
+    channels::IntakeReceipt after;
+    channels::CallDecision dial;
+    dial.kind = channels::CallDecision::Kind::Dial;
+    dial.target = "sip:tom@10.0.0.7";
+    after.call_step = dial;
+    BOOST_TEST(in.answer(after).body.find("<Dial><Sip>sip:tom@10.0.0.7</Sip></Dial>") !=
+               std::string::npos);
+
+    auto bad = in.parse(twilioPost(call("in-progress", {{"Digits", "1x"}}), "menu=1"), {kNow, ""});
+    BOOST_REQUIRE(bad.rejection);
+    BOOST_TEST(bad.rejection->status == 422);
+    BOOST_TEST(bad.rejection->field == "Digits");
+    auto attempt = in.parse(twilioPost(call("in-progress", {{"Digits", "1"}}), "menu=3"), {kNow, ""});
+    BOOST_REQUIRE(attempt.rejection);
+    BOOST_TEST(attempt.rejection->field == "menu");
+    // The query string is signed: a menu answer moved to another playing is refused.
+    auto moved = twilioPost(call("in-progress", {{"Digits", "1"}}), "menu=1");
+    moved.target = "/webhooks/twilio/hotline?menu=2";
+    BOOST_TEST(in.parse(moved, {kNow, ""}).rejection->status == 403);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_with_a_reason) {
     channels::twilio::TwilioInbound in(settings());
     Params no_sid = call("ringing");
