@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "routing/model.hpp"
 
@@ -18,6 +19,14 @@ struct RetryPolicy {
     std::chrono::milliseconds max{300000};    ///< longest delay between two tries
     int max_attempts = 15;                    ///< then the message fails for good
     std::chrono::milliseconds give_up_after{std::chrono::hours(24)};  ///< or after this long
+};
+
+/// A key of an instance that names another instance, which must exist, be enabled and be of
+/// `type` (checked once every instance is read).
+struct InstanceReference {
+    std::string key;   ///< "email_instance"
+    std::string name;  ///< the instance it names
+    std::string type;  ///< "email"
 };
 
 /// What every instance has, whatever its kind.
@@ -33,6 +42,7 @@ struct ChannelSettings {
     RetryPolicy retry;
     /// Where the line and column of the instance's item are, for messages about it later.
     std::string source;  ///< "config/ccd.yaml:31:5"
+    std::vector<InstanceReference> references;  ///< set by the kind's reader
 };
 
 using ChannelSettingsPtr = std::shared_ptr<const ChannelSettings>;

@@ -106,6 +106,7 @@ std::vector<ChannelSettingsPtr> parseChannels(const config::NodeRef& node) {
     }
     if (!node.expectSequence()) return out;
     std::set<std::string> names;
+    std::vector<std::pair<config::NodeRef, const ChannelSettings*>> read;
     for (const auto& item : node.items()) {
         if (!item.isMap()) {
             item.error("expected a map with the instance's name and type");
@@ -142,7 +143,21 @@ std::vector<ChannelSettingsPtr> parseChannels(const config::NodeRef& node) {
         settings->source = std::to_string(item.line()) + ":" + std::to_string(item.column());
         if (!name) continue;
         settings->name = *name;
+        read.emplace_back(item, settings.get());
         out.push_back(std::move(settings));
+    }
+    for (const auto& [item, settings] : read) {
+        for (const auto& ref : settings->references) {
+            auto it = std::find_if(out.begin(), out.end(),
+                                   [&](const ChannelSettingsPtr& s) { return s->name == ref.name; });
+            if (it == out.end())
+                item[ref.key].error("no channel instance is named \"" + ref.name + "\"");
+            else if ((*it)->type != ref.type)
+                item[ref.key].error("\"" + ref.name + "\" is a " + (*it)->type +
+                                    " instance; a " + ref.type + " instance is needed");
+            else if (!(*it)->enabled)
+                item[ref.key].error("\"" + ref.name + "\" is disabled");
+        }
     }
     return out;
 }
