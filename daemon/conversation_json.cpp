@@ -62,7 +62,8 @@ json conversationJson(const store::ConversationRecord& c) {
               {"locale", optionalJson(c.contact.locale)}}},
             {"messages", std::move(messages)},
             {"routing", c.routing ? snapshotJson(*c.routing, routing::Clock::now()) : json(nullptr)},
-            {"rating", c.rating ? json(*c.rating) : json(nullptr)}};
+            {"rating", c.rating ? json(*c.rating) : json(nullptr)},
+            {"continues_by_email", optionalJson(c.continues_via)}};
     if (c.channel == "voice") j["calls"] = callLogJson(c.call_events);
     return j;
 }

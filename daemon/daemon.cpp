@@ -243,6 +243,9 @@ struct Daemon::Impl {
                            router, chat_dir,
                            [this](const std::string& agent, std::int64_t conversation) {
                                if (console_rt) console_rt->hub().customerTyping(agent, conversation);
+                           },
+                           [this](std::function<void(webchat::EmailTemplates)> use) {
+                               emailTemplates(std::move(use));
                            }});
         if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
             console_rt = console::addConsoleServer(
@@ -318,6 +321,19 @@ struct Daemon::Impl {
         }
         if (sender) sender->typing(conversation);
         if (webchat_rt) webchat_rt->agentTyping(conversation);
+    }
+
+    // The catalog in force and the business calendar's time zone, for emails to chat customers.
+    void emailTemplates(std::function<void(webchat::EmailTemplates)> use) const {
+        webchat::EmailTemplates t;
+        t.catalog = currentCatalog();
+        if (!engine) return use(std::move(t));
+        engine->query([t, use = std::move(use)](const routing::Engine& en) mutable {
+            const auto& cfg = en.config();
+            auto it = cfg.calendars.find(cfg.defaults.calendar);
+            if (it != cfg.calendars.end()) t.time_zone = it->second.time_zone;
+            use(std::move(t));
+        });
     }
 
     // A canned response chosen by an agent: the template as text, with the agent's values.

@@ -22,6 +22,9 @@ Vars sampleContext(routing::TimePoint now) {
     v["next_opening"] = day + hours(24 + 9);
     v["survey_link"] = std::string("https://support.example.com/s/10428");
     v["company_name"] = std::string("Acme");
+    v["transcript"] = std::string(
+        "2026-12-02 19:40  Lin Wei\nMy printer jams on every page.\n\n"
+        "2026-12-02 19:41  Mei\nSorry to hear that: is the paper tray locked in place?\n");
     return v;
 }
 

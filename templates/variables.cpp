@@ -29,6 +29,8 @@ const std::vector<VariableSpec>& contextVariables() {
         {"next_opening", VarType::Time, "when the service opens next (business hours)"},
         {"survey_link", VarType::String, "link to the satisfaction survey"},
         {"company_name", VarType::String, "the company's name as customers know it"},
+        {"transcript", VarType::String,
+         "a web chat's messages as text, one block per message (time, author, text)"},
     };
     return vars;
 }

@@ -51,6 +51,10 @@ target_compile_definitions(webchat_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET
 add_dependencies(webchat_daemon_itest ccd)
 set_tests_properties(webchat_daemon_itest PROPERTIES TIMEOUT 120)
 
+# A web chat carried on by email, and its transcript: the store and the shipped templates.
+ccd_add_boost_test(chat_by_email_itest SOURCES itest/chat_by_email_itest.cpp LIBS ccd_daemon
+                   LABEL integration)
+
 # The web chat in a real browser: the widget on /chat/demo and an agent in the console
 # (tests/e2e/console's playwright-core; scripts/test.sh runs `npm ci` there). Screenshots of both
 # sides land in the build folder.

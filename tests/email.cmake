@@ -19,3 +19,8 @@ foreach(mode attachments move tls)
     COMMAND python3 ${CCD_ROOT}/tests/e2e/email_mailbox_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} ${mode})
   set_tests_properties(email_${mode}_e2e PROPERTIES LABELS e2e TIMEOUT 180)
 endforeach()
+# Web chat carried on by email and its transcript: the same real servers, a customer's websocket
+# and an agent's console.
+add_test(NAME webchat_email_e2e
+  COMMAND python3 ${CCD_ROOT}/tests/e2e/webchat_email_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} flow)
+set_tests_properties(webchat_email_e2e PROPERTIES LABELS e2e TIMEOUT 180)

@@ -73,6 +73,10 @@ void read(const config::NodeRef& item, WebchatSettings& s) {
         }
         s.upload_types = *types;
     }
+    if (auto e = item["email_instance"].nonEmptyString()) {
+        s.email_instance = *e;
+        s.references.push_back({"email_instance", *e, "email"});
+    }
     if (auto r = item["order_required"].boolean()) {
         s.order_required = *r;
         if (*r && s.order_field.empty())
@@ -159,7 +163,7 @@ ChannelKindInfo kindInfo() {
         {"host", "port", "allowed_origins", "max_frame_bytes", "max_text_chars",
          "messages_per_minute", "sessions_per_address_per_hour", "max_connections_per_address",
          "max_connections", "session_ttl", "order_field", "order_required", "max_upload_bytes",
-         "upload_types"},
+         "upload_types", "email_instance"},
         read);
 }
 

@@ -42,6 +42,9 @@ struct WebchatSettings : ChannelSettings {
     std::size_t max_upload_bytes = 5 * 1024 * 1024;
     std::vector<std::string> upload_types{"image/jpeg", "image/png", "image/gif", "image/webp",
                                           "application/pdf"};
+    /// The `type: email` instance that sends transcripts and carries on the conversation of a
+    /// customer who left an address; empty: the address is only recorded.
+    std::string email_instance;
 };
 
 /// What the webchat server hands the adapter for one customer message: the session's sender

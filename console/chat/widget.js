@@ -24,7 +24,9 @@
       offline: "Reconnecting…", you: "You", agent: "Agent", auto: "Service",
       newchat: "New chat", attach: "Attach a photo or file", stars: "{n} of 5 stars",
       error: "Not sent: {reason}",
-      leave: "Nobody can answer right now: leave your email and we will answer there.", leaveBtn: "Save email", wait: "about {m} min"
+      leave: "Nobody can answer right now: leave your email and we will answer there.", leaveBtn: "Save email", wait: "about {m} min",
+      byEmail: "Thank you: we will answer you by email.", transcript: "Email me the transcript",
+      transcriptBtn: "Send transcript", transcriptSent: "The transcript is on its way to your email.", viaEmail: "by email"
     },
     "zh-Hans": {
       open: "在线客服", close: "关闭", title: "客户服务",
@@ -37,7 +39,9 @@
       offline: "正在重新连接…", you: "我", agent: "客服", auto: "服务",
       newchat: "新的对话", attach: "发送图片或文件", stars: "{n} 星（满分 5 星）",
       error: "未发送：{reason}",
-      leave: "暂时无人应答：留下邮箱，我们会通过邮件回复您。", leaveBtn: "保存邮箱", wait: "预计等待约 {m} 分钟"
+      leave: "暂时无人应答：留下邮箱，我们会通过邮件回复您。", leaveBtn: "保存邮箱", wait: "预计等待约 {m} 分钟",
+      byEmail: "谢谢，我们将通过邮件答复您。", transcript: "将对话记录发送到我的邮箱",
+      transcriptBtn: "发送记录", transcriptSent: "对话记录已发送到您的邮箱。", viaEmail: "邮件"
     },
     "zh-Hant": {
       open: "線上客服", close: "關閉", title: "客戶服務",
@@ -50,7 +54,9 @@
       offline: "正在重新連線…", you: "我", agent: "客服", auto: "服務",
       newchat: "新的對話", attach: "傳送圖片或檔案", stars: "{n} 星（滿分 5 星）",
       error: "未傳送：{reason}",
-      leave: "暫時無人回應：留下電子郵件，我們會以郵件回覆您。", leaveBtn: "儲存郵件", wait: "預計等候約 {m} 分鐘"
+      leave: "暫時無人回應：留下電子郵件，我們會以郵件回覆您。", leaveBtn: "儲存郵件", wait: "預計等候約 {m} 分鐘",
+      byEmail: "謝謝，我們將以郵件回覆您。", transcript: "將對話記錄寄到我的信箱",
+      transcriptBtn: "寄送記錄", transcriptSent: "對話記錄已寄到您的信箱。", viaEmail: "郵件"
     }
   };
 
@@ -143,10 +149,22 @@
   leave.append(leaveText, leaveEmail, el("button", { type: "submit" }, t("leaveBtn")));
   leave.addEventListener("submit", function (e) {
     e.preventDefault();
-    if (send({ type: "contact", email: leaveEmail.value.trim() })) leave.hidden = true;
+    if (send({ type: "contact", email: leaveEmail.value.trim() })) {
+      leave.hidden = true;
+      saved.email = true; saved.address = leaveEmail.value.trim(); save();
+    }
   });
 
-  panel.append(header, status, log, form, leave, compose, survey);
+  // At the end: the transcript by email (when the instance has an email channel).
+  var transcript = el("form", { "class": "transcript", hidden: "" });
+  var transcriptEmail = el("input", { type: "email", required: "", autocomplete: "email", "aria-label": t("email") });
+  transcript.append(el("p", {}, t("transcript")), transcriptEmail, el("button", { type: "submit" }, t("transcriptBtn")));
+  transcript.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (send({ type: "transcript", email: transcriptEmail.value.trim() })) transcript.hidden = true;
+  });
+
+  panel.append(header, status, log, form, leave, compose, survey, transcript);
   root.append(css, button, panel);
 
   function openPanel(open) {
@@ -186,6 +204,7 @@
       if (mine) return;
     }
     var who = m.author === "customer" ? t("you") : m.author === "agent" ? (m.agent || t("agent")) : t("auto");
+    if (m.via === "email") who += " · " + t("viaEmail");
     var body = m.text;
     (m.attachments || []).forEach(function (a) { body += (body ? "\n" : "") + "📎 " + (a.name || a.kind); });
     var li = addLine(m.author === "customer" ? "me" : "them", who, body);  // text, never HTML
@@ -243,13 +262,14 @@
     switch (f.type) {
       case "session":
         saved.token = f.token; save();
-        form.hidden = true; compose.hidden = false; survey.hidden = true;
+        form.hidden = true; compose.hidden = false; survey.hidden = true; transcript.hidden = true;
         // Messages not acknowledged before the connection dropped: sent again, same ids.
         Object.keys(pending).forEach(function (id) { send({ type: "message", id: id, text: pending[id].text }); });
         break;
       case "history": f.messages.forEach(showMessage); break;
       case "message": showMessage(f); break;
       case "ack":
+        if (f.id === "transcript") { addLine("event", "", t("transcriptSent")); break; }
         if (pending[f.id]) {
           pending[f.id].li.classList.remove("pending");
           shown[f.message_id] = true;
@@ -271,6 +291,13 @@
         addLine("event", "", t("ended"));
         compose.hidden = true;
         survey.hidden = !f.survey;
+        if (settings && settings.email) {
+          transcriptEmail.value = transcriptEmail.value || saved.address || "";
+          transcript.hidden = false;
+        }
+        break;
+      case "contact_saved":
+        if (f.by_email) addLine("event", "", t("byEmail"));
         break;
       case "error":
         if (f.code === "invalid_token") { delete saved.token; save(); form.hidden = false; compose.hidden = true; return; }
@@ -283,7 +310,8 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var frame = { type: "start", name: nameInput.value.trim(), locale: locale };
-    if (emailInput.value.trim()) { frame.email = emailInput.value.trim(); saved.email = true; }
+    // The address stays on this device (the customer's own), for the transcript form after a reload.
+    if (emailInput.value.trim()) { frame.email = emailInput.value.trim(); saved.email = true; saved.address = frame.email; save(); }
     if (phoneInput.value.trim()) frame.phone = phoneInput.value.trim();
     if (orderInput && orderInput.value.trim()) frame.order = orderInput.value.trim();
     send(frame);
@@ -335,8 +363,8 @@
     addLine("event", "", t("thanks"));
   });
   again.addEventListener("click", function () {
-    delete saved.token; delete saved.after; save();
-    log.textContent = ""; shown = {}; survey.hidden = true; form.hidden = false;
+    delete saved.token; delete saved.after; delete saved.address; delete saved.email; save();
+    log.textContent = ""; shown = {}; survey.hidden = true; transcript.hidden = true; form.hidden = false;
     nameInput.focus();
   });
 

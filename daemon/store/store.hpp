@@ -99,6 +99,8 @@ struct ConversationRecord {
     std::string channel_instance;
     std::optional<std::string> channel_ref;
     std::optional<std::string> api_client;  ///< the API client whose message opened it
+    /// The email instance its replies go through (a web chat customer who left an address).
+    std::optional<std::string> continues_via;
     std::string status;  ///< "open" or "closed"
     std::optional<std::string> locale;
     std::int64_t created_at_ms = 0;
@@ -113,8 +115,16 @@ struct ConversationRecord {
     std::vector<EventRecord> call_events;
 };
 
+/// An email address reached through an email channel instance: where a conversation of another
+/// channel continues (a web chat customer who left an address), or where one message goes.
+struct EmailRoute {
+    std::string instance;  ///< a `type: email` channel instance
+    std::string address;   ///< the customer's address, lower case
+};
+
 /// A message from us to the customer: an agent's reply or an automatic one. Stored as an
-/// outbound message and queued in the outbox for the conversation's channel, in one commit.
+/// outbound message and queued in the outbox, in one commit: through `email` when set, else
+/// through the conversation's email continuation when it has one, else through its channel.
 struct OutboundMessage {
     std::int64_t conversation_id = 0;
     std::string author;  ///< "agent:alice", "auto"
@@ -128,6 +138,8 @@ struct OutboundMessage {
     std::string idempotency_key;
     /// Send the channel's approved template message (outside a customer-service window).
     bool window_template = false;
+    /// This message only goes by email to this address (a chat transcript).
+    std::optional<EmailRoute> email;
 };
 
 
@@ -138,6 +150,10 @@ struct RoutingUpdate {
     std::vector<std::pair<std::int64_t, std::int64_t>> routed_upto;
     std::vector<std::int64_t> closed;                  ///< conversations to close
     std::vector<std::pair<std::int64_t, int>> ratings; ///< (conversation, 1..5)
+    /// (conversation, route): from this commit on, the conversation's replies go by email to the
+    /// route (nullopt: through its own channel again). Applied before `outbound`. The address is
+    /// linked to the conversation's contact unless another contact has it.
+    std::vector<std::pair<std::int64_t, std::optional<EmailRoute>>> email_continuations;
     std::vector<OutboundMessage> outbound;             ///< automatic replies
     std::vector<EventRecord> events;
     /// Conversations to read back in the same transaction, with this update applied (an
@@ -269,8 +285,10 @@ struct OutboxItem {
     int attempt = 1;  ///< this try's number
     bool window_template = false;
     std::int64_t created_at_ms = 0;
-    /// The customer's latest message that has a provider id: that id, the ids it answered
-    /// (oldest first) and its subject (email threading: In-Reply-To, References, "Re:").
+    /// The customer's latest message on this instance that has a provider id: that id, the
+    /// ids it answered (oldest first) and its subject (email threading: In-Reply-To,
+    /// References, "Re:"); with none (a conversation carried on by email), our latest message
+    /// sent on the instance: its provider id and subject.
     std::optional<std::string> customer_message_id;
     std::vector<std::string> customer_refs;
     std::optional<std::string> customer_subject;

@@ -134,6 +134,7 @@ json messageFrame(const store::MessageRecord& m, const std::string& sender) {
         }
         f["attachments"] = std::move(files);
     }
+    if (m.channel == "email") f["via"] = "email";  // a conversation carried on by email
     if (m.direction == "in") {
         f["author"] = "customer";
         // The provider id is "<sender>:<client id>" (channels/webchat requestBody).

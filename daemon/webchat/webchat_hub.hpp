@@ -15,6 +15,7 @@
 #include "channels/registry.hpp"
 #include "channels/webchat/webchat_channel.hpp"
 #include "daemon/engine_host.hpp"
+#include "daemon/webchat/chat_mail.hpp"
 
 namespace ccd::store {
 class Store;
@@ -43,6 +44,8 @@ struct WebchatHubDeps {
     /// Shows the agent who has joined a conversation that its customer is typing; may be null.
     std::function<void(const std::string& agent, std::int64_t conversation_id)> customer_typing =
         nullptr;
+    /// The templates of emails to customers (continuation, transcript); null: no email.
+    EmailTemplatesSource email_templates = nullptr;
 };
 
 /// Thread safety: every public method may be called from any thread (one mutex guards the

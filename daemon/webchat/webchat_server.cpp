@@ -393,7 +393,10 @@ public:
                               {"websocket_port", l->bound_port.load()},
                               {"websocket_path", "/"},
                               {"order_field", l->settings.order_field},
-                              {"order_required", l->settings.order_required}};
+                              {"order_required", l->settings.order_required},
+                              // transcripts and answers by email are offered
+                              {"email", !l->settings.email_instance.empty() &&
+                                            services_.email_templates != nullptr}};
     }
 
 private:
@@ -425,7 +428,7 @@ private:
             static_cast<const channels::webchat::WebchatSettings&>(*inst.settings);
         auto hub = WebchatHub::create(inst.name(), settings,
                                       {services_.store, services_.intake, services_.channels,
-                                       services_.customer_typing});
+                                       services_.customer_typing, services_.email_templates});
         hubs_->add(hub);
         listeners_.push_back(std::make_shared<Listener>(services_.ioc, inst.name(), settings, hub));
         return listeners_.back();

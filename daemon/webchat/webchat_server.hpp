@@ -11,6 +11,7 @@
 
 #include "channels/registry.hpp"
 #include "daemon/engine_host.hpp"
+#include "daemon/webchat/chat_mail.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -40,6 +41,8 @@ struct WebchatServices {
     /// "The customer is typing" to the agent who has joined; may be null.
     std::function<void(const std::string& agent, std::int64_t conversation_id)> customer_typing =
         nullptr;
+    /// The templates of emails to chat customers (transcripts, answers by email); null: none.
+    EmailTemplatesSource email_templates = nullptr;
 };
 
 /// Thread safety: start(), stop() and sync() from the daemon's control thread; the others from

@@ -18,7 +18,7 @@ import os
 import re
 import time
 
-from mail_servers import (Ccd, Console, Dovecot, Smtp, bounce_for, check, gbk_mail, run,
+from mail_servers import (Ccd, Dovecot, Smtp, alice_accepts, bounce_for, check, gbk_mail, run,
                           stripped_id, utf8_mail, wait_for)
 
 
@@ -98,14 +98,7 @@ def flow(base):
           f"{len(smtp.messages())}")
 
     # 4. An agent's reply in the console leaves by SMTP, threaded to the latest mail.
-    alice = ccd.login("alice", "alice password!")
-    ws = Console(ccd.ws_port, alice)
-    ws.send({"type": "presence", "presence": "available", "id": 1})
-    offer = ws.wait(lambda f: f.get("type") == "offer" and f.get("conversation_id") == conv, 20)
-    check("alice is offered the conversation", offer is not None)
-    ws.send({"type": "accept", "conversation_id": conv, "id": 2})
-    acked = ws.wait(lambda f: f.get("type") == "ack" and f.get("id") == "2", 10)
-    check("she accepts it", acked is not None)
+    ws, _ = alice_accepts(ccd, conv)
     ws.send({"type": "reply", "conversation_id": conv, "id": 3,
              "text": "您好，我们已为您安排工程师上门维修。"})
     acked = ws.wait(lambda f: f.get("type") == "ack" and f.get("id") == "3", 10)

@@ -277,9 +277,9 @@ class Smtp:
 class Ccd:
     """The real ccd with the shipped routing, templates and agents, an API instance, and the
     email instance `support-mail` on `dovecot` and `smtp` — or, when `channels` is given, that
-    YAML (a list of email instances) instead."""
+    YAML (a list of email instances) instead — and then `extra_channels` (YAML list items)."""
 
-    def __init__(self, base, dovecot, smtp, poll="1s", channels=None):
+    def __init__(self, base, dovecot, smtp, poll="1s", channels=None, extra_channels=""):
         self.base = base
         self.db = os.path.join(base, "ccd.db")
         cfgdir = os.path.join(base, "config")
@@ -316,7 +316,7 @@ channels:
     display_name: 客户服务中心
     poll_interval: {poll}
     retry: {{initial: 1s, max: 2s}}
-"""))
+""") + extra_channels)
         self.env = dict(os.environ, CCD_E2E_MAIL_PASSWORD="mail-pass-1")
         subprocess.run([CCD, "agent", "passwd", "alice", "--config", self.cfg],
                        input=b"alice password!\n", capture_output=True, env=self.env, check=True)
@@ -385,14 +385,16 @@ channels:
 
 
 class Console:
-    """A minimal websocket client (RFC 6455): text frames of JSON, masked as a client must."""
+    """A minimal websocket client (RFC 6455): text frames of JSON, masked as a client must. With
+    no token (a web chat customer), no Authorization header."""
 
-    def __init__(self, port, token):
+    def __init__(self, port, token=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
         self.sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n")
+                           f"Sec-WebSocket-Version: 13\r\n{auth}\r\n")
                           .encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -455,6 +457,19 @@ class Console:
                 return f
             self.frames.append(f)
         return None
+
+
+def alice_accepts(ccd, conv):
+    """alice logs in to the console, becomes available and accepts conversation `conv` when it is
+    offered to her (ids 1 and 2 used); her console, and whether she got it."""
+    ws = Console(ccd.ws_port, ccd.login("alice", "alice password!"))
+    ws.send({"type": "presence", "presence": "available", "id": 1})
+    offer = ws.wait(lambda f: f.get("type") == "offer" and f.get("conversation_id") == conv, 20)
+    check("alice is offered the conversation", offer is not None)
+    ws.send({"type": "accept", "conversation_id": conv, "id": 2})
+    acked = ws.wait(lambda f: f.get("type") == "ack" and f.get("id") == "2", 10)
+    check("she accepts it", acked is not None)
+    return ws, offer is not None and acked is not None
 
 
 # ---- mail to deliver -----------------------------------------------------------------------

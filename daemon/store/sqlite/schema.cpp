@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 8> kMigrations{
+constexpr std::array<const char*, 9> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -268,6 +268,12 @@ ALTER TABLE messages ADD COLUMN redacted_at INTEGER;
     // 8: reports (daemon/reports, docs/kpis.md) find the conversations opened in a range.
     R"sql(
 CREATE INDEX conversations_by_created ON conversations(created_at);
+)sql",
+    // 9: a conversation that continues by email (a web chat customer who left an address):
+    // the email instance and the address its replies go to.
+    R"sql(
+ALTER TABLE conversations ADD COLUMN continue_via TEXT;
+ALTER TABLE conversations ADD COLUMN continue_to TEXT;
 )sql",
 };
 

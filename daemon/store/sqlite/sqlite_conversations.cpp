@@ -11,7 +11,7 @@ ConversationReader::ConversationReader(Connection& db)
                     " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
                     " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier,"
                     " c.locale, v.routing, v.rating, coalesce(v.channel_instance, v.channel),"
-                    " v.api_client "
+                    " v.api_client, v.continue_via "
                     "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
       messages_(db.handle(),
                 "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
@@ -62,6 +62,7 @@ std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) 
         c.rating = static_cast<int>(conversation_.columnInt(14));
     c.channel_instance = conversation_.columnText(15);
     c.api_client = conversation_.columnOptionalText(16);
+    c.continues_via = conversation_.columnOptionalText(17);
     conversation_.reset();
 
     messages_.bind(1, id);

@@ -96,8 +96,10 @@ InboundWriter::InboundWriter(Connection& db)
                  " ON c.id = m.conversation_id WHERE m.channel_instance = ?1"
                  " AND m.provider_id = ?2 AND m.direction = 'in' AND c.status = 'open'"
                  " LIMIT 1"),
+      // The instance's conversations, and those carried on by email through it (web chat).
       ticket_(db.handle(),
-              "SELECT id FROM conversations WHERE id = ?1 AND channel_instance = ?2"
+              "SELECT id FROM conversations WHERE id = ?1"
+              " AND (channel_instance = ?2 OR continue_via = ?2)"
               " AND contact_id = ?3 AND status = 'open'"),
       save_state_(db.handle(),
                   "INSERT INTO channel_state (channel_instance, key, value, updated_at)"

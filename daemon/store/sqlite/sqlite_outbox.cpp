@@ -29,15 +29,23 @@ OutboxWriter::OutboxWriter(Connection& db)
                   std::string("SELECT o.id, o.message_id, o.conversation_id, o.payload,"
                               " o.idempotency_key, o.attempts, o.kind, o.created_at, ") +
                       kAddress +
-                      ", c.last_inbound_at, (SELECT json_object('id', i.provider_id, 'refs',"
-                      " i.thread_refs, 'subject', i.subject) FROM messages i"
+                      // What it answers: the customer's last message on this instance,
+                      // else (a conversation that continues by email) our last one sent.
+                      ", c.last_inbound_at, coalesce((SELECT json_object('id', i.provider_id,"
+                      " 'refs', i.thread_refs, 'subject', i.subject) FROM messages i"
                       " WHERE i.conversation_id = o.conversation_id AND i.direction = 'in'"
-                      " AND i.provider_id IS NOT NULL ORDER BY i.id DESC LIMIT 1)"
+                      " AND i.channel_instance = o.channel_instance"
+                      " AND i.provider_id IS NOT NULL ORDER BY i.id DESC LIMIT 1),"
+                      " (SELECT json_object('id', s.provider_ref, 'subject', s.subject)"
+                      " FROM messages s WHERE s.conversation_id = o.conversation_id"
+                      " AND s.direction = 'out' AND s.channel_instance = o.channel_instance"
+                      " AND s.provider_ref IS NOT NULL ORDER BY s.id DESC LIMIT 1))"
                       " FROM outbox o JOIN conversations c"
                       " ON c.id = o.conversation_id"
                       " WHERE o.channel_instance = ?1 AND o.status = 'pending'"
                       " AND o.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
                       " WHERE p.conversation_id = o.conversation_id AND p.id < o.id"
+                      " AND p.channel_instance = o.channel_instance"
                       " AND p.status IN ('pending', 'sending'))"
                       " ORDER BY o.next_attempt_at, o.id LIMIT ?3"),
       mark_sending_(db.handle(),
@@ -89,7 +97,9 @@ OutboxClaim OutboxWriter::claim(const std::string& instance, std::size_t limit,
         item.attempt = static_cast<int>(select_due_.columnInt(5)) + 1;
         item.window_template = select_due_.columnText(6) == "window_template";
         item.created_at_ms = select_due_.columnInt(7);
-        item.to = select_due_.columnText(8);
+        // A message sent by email for a conversation of another channel names its address.
+        item.to = payload.is_object() ? member(payload, "to").value_or(select_due_.columnText(8))
+                                      : select_due_.columnText(8);
         if (!select_due_.columnIsNull(9)) item.last_inbound_at_ms = select_due_.columnInt(9);
         if (auto last = select_due_.columnOptionalText(10)) {
             json j = json::parse(*last, nullptr, false);

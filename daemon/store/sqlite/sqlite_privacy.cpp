@@ -78,7 +78,7 @@ MessageRedactor::MessageRedactor(Connection& db)
                "DELETE FROM attachment_content WHERE message_id = ?1 AND position = ?2"),
       outbox_(db.handle(),
               "UPDATE outbox SET payload = json_remove(json_set(payload, '$.text', ?2),"
-              " '$.subject', '$.html') WHERE message_id = ?1 AND status IN ('sent', 'failed')"
+              " '$.subject', '$.html', '$.to') WHERE message_id = ?1 AND status IN ('sent', 'failed')"
               " AND json_extract(payload, '$.text') IS NOT ?2") {}
 
 Redacted planRedaction(bool text_intact, const std::optional<std::string>& attachments,
@@ -196,7 +196,7 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
         // Outbox entries without a message row of their own (none today) keep no text either.
         Statement orphans(db.handle(),
                           "UPDATE outbox SET payload = json_remove(json_set(payload, '$.text',"
-                          " ?2), '$.subject', '$.html') WHERE conversation_id = ?1 AND"
+                          " ?2), '$.subject', '$.html', '$.to') WHERE conversation_id = ?1 AND"
                           " message_id IS NULL AND json_extract(payload, '$.text') IS NOT ?2");
         orphans.bind(1, conv).bind(2, marker);
         orphans.run();
@@ -212,7 +212,8 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
                             kCallPersonal,
                         conv);
         run(db,
-            "UPDATE conversations SET channel_ref = NULL, reply_address = NULL WHERE id = ?1",
+            "UPDATE conversations SET channel_ref = NULL, reply_address = NULL,"
+            " continue_to = NULL, continue_via = NULL WHERE id = ?1",
             conv);
     }
 

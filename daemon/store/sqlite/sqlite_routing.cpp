@@ -96,8 +96,8 @@ RoutingWriter::RoutingWriter(Connection& db)
     : db_(db),
       find_outbox_(db.handle(), "SELECT message_id FROM outbox WHERE idempotency_key = ?1"),
       conversation_channel_(db.handle(),
-                            "SELECT channel, coalesce(channel_instance, channel) FROM conversations"
-                            " WHERE id = ?1"),
+                            "SELECT channel, coalesce(channel_instance, channel), continue_via,"
+                            " continue_to FROM conversations WHERE id = ?1"),
       insert_message_(db.handle(),
                       "INSERT INTO messages (conversation_id, direction, channel, channel_instance,"
                       " author, body, locale, template_id, subject, html, delivery, created_at)"
@@ -118,7 +118,14 @@ RoutingWriter::RoutingWriter(Connection& db)
       close_(db.handle(),
              "UPDATE conversations SET status = 'closed', closed_at = ?2, updated_at = ?2"
              " WHERE id = ?1 AND status = 'open'"),
-      rate_(db.handle(), "UPDATE conversations SET rating = ?2 WHERE id = ?1") {}
+      rate_(db.handle(), "UPDATE conversations SET rating = ?2 WHERE id = ?1"),
+      continue_(db.handle(),
+                "UPDATE conversations SET continue_via = ?2, continue_to = ?3 WHERE id = ?1"),
+      // The address joins the conversation's contact, so that their mail is theirs; an address
+      // another contact has stays with it (the mail still threads by our Message-ID).
+      link_address_(db.handle(),
+                    "INSERT OR IGNORE INTO contact_addresses (channel, address, contact_id)"
+                    " SELECT 'email', ?2, contact_id FROM conversations WHERE id = ?1") {}
 
 std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_t now_ms) {
     find_outbox_.bind(1, std::string_view(m.idempotency_key));
@@ -137,7 +144,14 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
     }
     std::string channel = conversation_channel_.columnText(0);
     std::string instance = conversation_channel_.columnText(1);
+    std::optional<EmailRoute> email = m.email;
+    if (!email && !conversation_channel_.columnIsNull(2) && !conversation_channel_.columnIsNull(3))
+        email = EmailRoute{conversation_channel_.columnText(2), conversation_channel_.columnText(3)};
     conversation_channel_.reset();
+    if (email) {  // the message leaves by email: it is the email instance's (its Message-ID too)
+        channel = "email";
+        instance = email->instance;
+    }
     // The API channel has no push transport: its clients read the conversation
     // (GET /v1/conversations/{id}/messages), so the reply is delivered once stored.
     const bool pull_channel = channel == "api";
@@ -161,6 +175,7 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
     if (m.html) payload["html"] = *m.html;
     if (m.template_id) payload["template_id"] = *m.template_id;
     if (m.locale) payload["locale"] = *m.locale;
+    if (email) payload["to"] = email->address;
     insert_outbox_.bind(1, m.conversation_id)
         .bind(2, message_id)
         .bind(3, std::string_view(channel))
@@ -206,6 +221,17 @@ std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int6
     for (const auto& [conversation, message] : u.routed_upto) {
         routed_upto_.bind(1, conversation).bind(2, message);
         routed_upto_.run();
+    }
+    for (const auto& [conversation, route] : u.email_continuations) {
+        continue_.bind(1, conversation);
+        if (route) {
+            continue_.bind(2, std::string_view(route->instance)).bind(3, std::string_view(route->address));
+            link_address_.bind(1, conversation).bind(2, std::string_view(route->address));
+            link_address_.run();
+        } else {
+            continue_.bindNull(2).bindNull(3);
+        }
+        continue_.run();
     }
     std::vector<std::int64_t> ids;
     ids.reserve(u.outbound.size());

@@ -33,7 +33,7 @@ private:
     Connection& db_;
     std::size_t queued_ = 0;
     Statement find_outbox_, conversation_channel_, insert_message_, insert_outbox_, insert_event_;
-    Statement save_state_, routed_upto_, close_, rate_;
+    Statement save_state_, routed_upto_, close_, rate_, continue_, link_address_;
 };
 
 /// Reads the contact as routing sees it: tier, locale, attributes, products and the agent who

@@ -57,7 +57,13 @@ function writeConfig(httpPort) {
     '  listen: "127.0.0.1:0"',
     `  static_dir: ${path.join(repo, 'console/www')}`,
     'channels:',
-    `  - {name: web, type: webchat, port: 0, allowed_origins: ["http://127.0.0.1:${httpPort}"]}`,
+    `  - {name: web, type: webchat, port: 0, allowed_origins: ["http://127.0.0.1:${httpPort}"],`,
+    '     email_instance: support-mail}',
+    // Transcripts are queued for this instance; no mail server is needed to see them queued
+    // (tests/e2e/webchat_email_e2e.py sends them through real ones).
+    '  - {name: support-mail, type: email, imap_url: "imap://127.0.0.1:9/INBOX",',
+    '     smtp_url: "smtp://127.0.0.1:9", username: support, password: unused,',
+    '     address: support@example.com, poll_interval: 1h}',
     '',
   ].join('\n'));
   const r = spawnSync(ccdBin, ['agent', 'passwd', 'alice', '--config', path.join(tmp, 'ccd.yaml')],
@@ -158,6 +164,19 @@ async function main() {
     check(await customer.locator(`.log li.them >> text=${reply}`).count() === 1, 'the answer once after the reload');
     check(await customer.locator('.log li >> text=broken-printer.png').count() === 1, 'the photo once after the reload');
     await customer.screenshot({ path: path.join(outDir, 'webchat_e2e_reloaded.png') });
+
+    // The end: the widget offers the transcript by email, prefilled with the start form's address.
+    await customer.click('button.end');
+    await customer.waitForSelector('form.transcript:not([hidden])', { timeout: 10000 });
+    check(await customer.inputValue('form.transcript input') === 'ann@example.com', 'the transcript form has her address');
+    await customer.click('form.transcript button');
+    await customer.waitForSelector('.log li >> text=The transcript is on its way to your email.', { timeout: 10000 });
+    check(true, 'the transcript is queued by email');
+    await customer.reload();
+    await customer.waitForSelector(`.log li.them >> text=${reply}`, { timeout: 10000 });
+    check(await customer.locator('.log li >> text=Here is the transcript').count() === 0,
+      'the emailed transcript is not in the chat\'s history');
+    await customer.screenshot({ path: path.join(outDir, 'webchat_e2e_transcript.png') });
   } catch (e) {
     failed++;
     console.log('FAIL ' + e.message);
