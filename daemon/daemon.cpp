@@ -433,6 +433,7 @@ struct Daemon::Impl {
     std::shared_ptr<reports::ReportRunner> reports;       // null with the PostgreSQL store
     std::unique_ptr<webchat::WebchatRuntime> webchat_rt;
     std::vector<std::thread> threads;
+    std::unique_ptr<asio::signal_set> signals;  // from catchSignals() on
 
     std::mutex stop_mutex;
     std::condition_variable stop_cv;
@@ -476,6 +477,11 @@ void Daemon::start() {
     impl_->sender->start();
     impl_->mailboxes->start();
     impl_->retention->start();
+}
+
+void Daemon::catchSignals() {
+    if (!impl_->signals)
+        impl_->signals = std::make_unique<asio::signal_set>(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
 }
 
 void Daemon::setLoader(std::function<config::ConfigBundle()> loader) {
@@ -524,7 +530,8 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
         },
         [try_reload] { try_reload("config_watcher"); });
     watcher.start();
-    asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
+    if (!impl_->signals) catchSignals();
+    auto& signals = *impl_->signals;
     std::function<void(const boost::system::error_code&, int)> on_signal;
     on_signal = [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;

@@ -29,6 +29,11 @@ public:
     /// Binds the listener and starts the I/O threads. Throws std::runtime_error on bind failure.
     void start();
 
+    /// Takes SIGINT, SIGTERM and SIGHUP from now on; run() acts on those that came before it
+    /// waits. Call before start(): a signal sent once the listener answers (a supervisor's
+    /// reload at start) must not find the default action, which ends the process.
+    void catchSignals();
+
     /// The bound HTTP port.
     std::uint16_t port() const;
 

@@ -136,6 +136,7 @@ int runDaemon(const std::string& path) {
         std::cerr << e.what();
         return kExitConfig;
     }
+    daemon->catchSignals();
     try {
         daemon->start();
     } catch (const std::exception& e) {
