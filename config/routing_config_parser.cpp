@@ -158,6 +158,28 @@ void readPolicies(const NodeRef& node, routing::RoutingConfig& out) {
     }
 }
 
+// `wrap_up: 30s` (after every kind of work) or `{voice: 60s, chat: 30s, ...}` (by kind).
+void readWrapUp(const NodeRef& node, QueueDef& def) {
+    auto read = [](const NodeRef& n) -> std::optional<std::chrono::milliseconds> {
+        auto d = n.duration();
+        if (d && (d->count() < 0 || *d > std::chrono::minutes(30))) {
+            n.error("expected a wrap-up from 0s to 30m");
+            return std::nullopt;
+        }
+        return d;
+    };
+    if (!node.present()) return;
+    if (!node.isMap()) {
+        if (auto d = read(node)) def.wrap_up.fill(*d);
+        return;
+    }
+    if (!node.expectMap({"voice", "chat", "messaging", "email"})) return;
+    for (std::size_t k = 0; k < routing::kWorkKinds; ++k) {
+        if (auto d = read(node[routing::toString(static_cast<routing::WorkKind>(k))]))
+            def.wrap_up[k] = *d;
+    }
+}
+
 void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
     if (!node.present()) return;
     if (!node.expectNamedEntries()) return;
@@ -188,12 +210,7 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
         timeout.expectMap({"live", "async"});
         if (auto live = timeout["live"].duration()) def.live_offer_timeout = *live;
         if (auto async = timeout["async"].duration()) def.async_offer_timeout = *async;
-        if (auto wrap_up = q["wrap_up"].duration()) {
-            if (wrap_up->count() < 0 || *wrap_up > std::chrono::minutes(30))
-                q["wrap_up"].error("expected a wrap-up from 0s to 30m");
-            else
-                def.wrap_up = *wrap_up;
-        }
+        readWrapUp(q["wrap_up"], def);
         out.queues.push_back(std::move(def));
     }
     for (const auto& entry : overflow_refs) {
@@ -202,6 +219,12 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
                                  [&](const QueueDef& q) { return q.name == target; });
         if (!known) entry.first.error("no queue named \"" + target + "\"");
     }
+}
+
+void readOffers(const NodeRef& node, routing::RoutingConfig& out) {
+    if (!node.present() || !node.expectMap({"away_after_missed"})) return;
+    if (auto n = node["away_after_missed"].integer(0, 100))
+        out.offers.away_after_missed = static_cast<int>(*n);
 }
 
 }  // namespace
@@ -215,7 +238,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"business_hours", "sla_policies", "queues", "defaults", "rules",
-                        "auto_replies", "escalation", "classification", "ivr"})) {
+                        "auto_replies", "escalation", "offers", "classification", "ivr"})) {
         readCalendars(root["business_hours"], *cfg);
         readPolicies(root["sla_policies"], *cfg);
         readQueues(root["queues"], *cfg);
@@ -224,6 +247,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
         readRules(root["rules"], *cfg, file);
         readAutoReplies(root["auto_replies"], *cfg, file);
         readEscalation(root["escalation"], *cfg);
+        readOffers(root["offers"], *cfg);
         readIvr(root["ivr"], *cfg);
     }
     doc.throwIfIssues();

@@ -255,12 +255,13 @@ void readRules(const NodeRef& node, RoutingConfig& out, const std::string& file)
 
 void readAutoReplies(const NodeRef& node, RoutingConfig& out, const std::string& file) {
     if (!node.present()) return;
-    node.expectMap({"acknowledgement", "after_hours", "safety", "self_service", "survey",
+    node.expectMap({"acknowledgement", "after_hours", "on_call", "safety", "self_service", "survey",
                     "sla_breach", "follow_up", "survey_window", "low_rating",
                     "per_contact_limit"});
     auto& p = out.auto_replies;
     p.on_new_conversation = readTemplate(node["acknowledgement"], out, file);
     p.after_hours = readTemplate(node["after_hours"], out, file);
+    p.on_call = readTemplate(node["on_call"], out, file);
     p.safety = readTemplate(node["safety"], out, file);
     p.on_resolution = readTemplate(node["survey"], out, file);
     p.on_sla_breach = readTemplate(node["sla_breach"], out, file);

@@ -105,7 +105,10 @@ json actionJson(const routing::Action& action) {
                         {"message_id", a.message_id},
                         {"rating", a.rating}};
             } else if constexpr (std::is_same_v<T, AgentStateChanged>) {
-                return {{"agent", a.agent}, {"presence", toString(a.presence)}};
+                json r{{"agent", a.agent}, {"presence", toString(a.presence)}};
+                if (!a.reason.empty()) r["reason"] = a.reason;
+                if (a.until) r["until"] = isoTime(*a.until);
+                return r;
             } else if constexpr (std::is_same_v<T, DeliveryChanged>) {
                 json r{{"conversation_id", a.conversation_id},
                        {"message_id", a.message_id},

@@ -32,6 +32,16 @@ std::optional<Presence> presenceFromString(std::string_view name) {
     return std::nullopt;
 }
 
+std::string_view toString(WorkKind kind) {
+    switch (kind) {
+        case WorkKind::Voice: return "voice";
+        case WorkKind::Chat: return "chat";
+        case WorkKind::Messaging: return "messaging";
+        case WorkKind::Email: return "email";
+    }
+    return "unknown";
+}
+
 WorkKind workKindOf(ChannelKind channel) {
     switch (channel) {
         case ChannelKind::Voice: return WorkKind::Voice;
@@ -51,6 +61,11 @@ bool isLive(WorkKind kind) { return kind == WorkKind::Voice || kind == WorkKind:
 bool Agent::reachable(TimePoint now) const {
     if (presence == Presence::Available) return true;
     return presence == Presence::WrapUp && now >= wrap_up_until;
+}
+
+bool Agent::takes(WorkKind kind, TimePoint now) const {
+    if (reachable(now)) return true;
+    return presence == Presence::WrapUp && wrap_up_kind && *wrap_up_kind != kind;
 }
 
 bool Agent::hasRoomFor(WorkKind kind) const {

@@ -22,6 +22,9 @@ std::optional<Presence> presenceFromString(std::string_view name);
 enum class WorkKind { Voice = 0, Chat = 1, Messaging = 2, Email = 3 };
 inline constexpr std::size_t kWorkKinds = 4;
 
+/// "voice", "chat", "messaging", "email": the names agents.yaml and routing.yaml use.
+std::string_view toString(WorkKind kind);
+
 /// The capacity class of a channel: API and messaging apps are messaging, web chat is chat.
 WorkKind workKindOf(ChannelKind channel);
 /// Whether a customer waits on the line (voice, chat) rather than asynchronously.
@@ -42,10 +45,15 @@ struct Agent {
     Presence presence = Presence::Offline;
     TimePoint idle_since{};        ///< when they last finished or became available
     TimePoint wrap_up_until{};     ///< WrapUp ends here
+    /// The kind of work a WrapUp holds back (the kind just finished); none: every kind.
+    std::optional<WorkKind> wrap_up_kind;
     std::array<int, kWorkKinds> load{};  ///< items assigned or offered, by kind
 
-    /// Whether presence allows an offer at `now`.
+    /// Whether presence allows an offer at `now` (of every kind).
     bool reachable(TimePoint now) const;
+    /// Whether presence allows an offer of `kind` at `now`: available, or in a wrap-up that has
+    /// ended or holds back another kind.
+    bool takes(WorkKind kind, TimePoint now) const;
     /// Whether one more item of `kind` fits: capacity, and a voice call blocks other live work
     /// (and live work blocks a call).
     bool hasRoomFor(WorkKind kind) const;

@@ -48,6 +48,7 @@ void Dispatcher::upsertAgent(Agent agent) {
         agent.presence = it->second.presence;
         agent.idle_since = it->second.idle_since;
         agent.wrap_up_until = it->second.wrap_up_until;
+        agent.wrap_up_kind = it->second.wrap_up_kind;
         it->second = std::move(agent);
     } else {
         std::string id = agent.id;
@@ -65,7 +66,7 @@ void Dispatcher::upsertAgent(Agent agent) {
 }
 
 bool Dispatcher::setPresence(const std::string& agent_id, Presence presence, TimePoint now,
-                             std::chrono::milliseconds wrap_up) {
+                             std::chrono::milliseconds wrap_up, std::optional<WorkKind> kind) {
     auto it = agents_.find(agent_id);
     if (it == agents_.end()) return false;
     Agent& a = it->second;
@@ -81,6 +82,7 @@ bool Dispatcher::setPresence(const std::string& agent_id, Presence presence, Tim
     if (presence == Presence::Available && a.presence != Presence::Available) a.idle_since = now;
     if (presence == Presence::WrapUp) {
         a.wrap_up_until = now + wrap_up;
+        a.wrap_up_kind = kind;
         a.idle_since = a.wrap_up_until;
         wrapping_up_.emplace(a.wrap_up_until, &a);
     }
@@ -139,10 +141,11 @@ const std::vector<std::size_t>& Dispatcher::profilesSpeaking(const std::string& 
 
 void Dispatcher::relist(Agent& a) {
     Listing& l = listings_[&a];
-    const bool reachable = a.reachable(index_time_);
     std::array<bool, kWorkKinds> listed{};
-    for (std::size_t k = 0; k < kWorkKinds; ++k)
-        listed[k] = reachable && a.hasRoomFor(static_cast<WorkKind>(k));
+    for (std::size_t k = 0; k < kWorkKinds; ++k) {
+        const auto kind = static_cast<WorkKind>(k);
+        listed[k] = a.takes(kind, index_time_) && a.hasRoomFor(kind);
+    }
     const double occupancy = a.occupancy();
     for (Queue* q : l.queues) {
         const Selection sel = q->def.selection;
@@ -237,16 +240,30 @@ const Agent* Dispatcher::choose(Queue& queue, const Item& item, bool allow_decli
     const auto kind = static_cast<std::size_t>(item.work.kind);
     const FreeSet& free = queue.free[kind];
     const std::string& language = item.work.language;
-    auto declined = [&](const Agent& a) {
-        return !allow_declined && item.declined.count(a.id) > 0;
+    auto usable = [&](const Agent& a) {
+        return listings_.at(&a).listed[kind] && queue.members.count(&a) && a.speaks(language);
     };
+    if (allow_declined) {
+        // Everyone who could take it has declined or missed it: the one who did so longest ago,
+        // never the same agent each time.
+        const Agent* best = nullptr;
+        std::uint64_t best_seq = 0;
+        for (const auto& [id, seq] : item.declined) {
+            auto it = agents_.find(id);
+            if (it == agents_.end() || !usable(it->second)) continue;
+            if (!best || seq < best_seq) {
+                best = &it->second;
+                best_seq = seq;
+            }
+        }
+        return best;
+    }
+    auto declined = [&](const Agent& a) { return item.declined.count(a.id) > 0; };
     if (item.work.preferred_agent) {
         auto it = agents_.find(*item.work.preferred_agent);
         if (it != agents_.end()) {
             const Agent& a = it->second;
-            if (listings_.at(&a).listed[kind] && queue.members.count(&a) && a.speaks(language) &&
-                !declined(a))
-                return &a;
+            if (usable(a) && !declined(a)) return &a;
         }
     }
     // The sets of the language profiles that speak the item's language.
@@ -406,7 +423,7 @@ bool Dispatcher::decline(std::int64_t conversation_id, const std::string& agent_
         a->second.load[static_cast<std::size_t>(item.work.kind)]--;
         relist(a->second);
     }
-    item.declined.insert(agent_id);
+    item.declined[agent_id] = ++decline_seq_;
     item.state = State::Waiting;
     item.agent.clear();
     item.queues = {item.work.queue};

@@ -41,9 +41,9 @@ struct QueueDef {
     std::chrono::milliseconds overflow_after{0};  ///< ... after waiting this long (0: never)
     std::chrono::milliseconds live_offer_timeout{30000};
     std::chrono::milliseconds async_offer_timeout{120000};
-    /// After an agent resolves a call (channel voice) from this queue: their wrap-up, without
-    /// offers, before the next one (0: none).
-    std::chrono::milliseconds wrap_up{0};
+    /// After an agent resolves work of this queue: their wrap-up, by the kind of the work
+    /// (voice, chat, messaging, email), without offers of that kind before the next (0: none).
+    std::array<std::chrono::milliseconds, kWorkKinds> wrap_up{};
 };
 
 /// A conversation waiting for an agent.
@@ -79,10 +79,12 @@ public:
 
     /// Adds or replaces an agent's profile (skills, languages, capacity); current load is kept.
     void upsertAgent(Agent agent);
-    /// Sets presence; leaving WrapUp or becoming Available starts the idle clock.
+    /// Sets presence; leaving WrapUp or becoming Available starts the idle clock. A WrapUp
+    /// lasts `wrap_up` and holds back offers of `kind` (none: of every kind).
     /// Returns false for an unknown agent.
     bool setPresence(const std::string& agent_id, Presence presence, TimePoint now,
-                     std::chrono::milliseconds wrap_up = std::chrono::milliseconds(0));
+                     std::chrono::milliseconds wrap_up = std::chrono::milliseconds(0),
+                     std::optional<WorkKind> kind = std::nullopt);
 
     /// Queues work. Returns false for an unknown queue or a conversation already queued.
     bool enqueue(WorkItem item);
@@ -94,7 +96,8 @@ public:
     /// The agent takes the offered conversation. False if it was not offered to them.
     bool accept(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
     /// The agent declines: the work goes back to its place in the queue and is offered to
-    /// someone else first.
+    /// someone else first; when everyone it could go to has declined or missed it, to the one
+    /// who did so longest ago (so an agent who never answers does not get it back each time).
     bool decline(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
     /// The agent finished (resolved or transferred away): capacity returns to them.
     bool complete(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
@@ -149,7 +152,7 @@ private:
         WorkItem work;
         State state = State::Waiting;
         std::vector<std::string> queues;  // where it waits: its own, plus overflow
-        std::set<std::string> declined;
+        std::map<std::string, std::uint64_t> declined;  // who declined or missed it: decline_seq_
         std::string agent;
         TimePoint offer_expires{};
     };
@@ -196,6 +199,7 @@ private:
     std::unordered_map<std::string, Agent> agents_;
     std::unordered_map<std::int64_t, Item> items_;
     std::multimap<TimePoint, std::int64_t> offer_expiry_;
+    std::uint64_t decline_seq_ = 0;  // orders declines, also those at the same instant
     std::unordered_map<const Agent*, Listing> listings_;
     Profiles profiles_;
     // Scratch for choose(), kept to spare an allocation per decision.

@@ -122,7 +122,7 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
                                            "no agent named \"" + e.agent + "\""});
                     return;
                 }
-                out.push_back(AgentStateChanged{e.agent, e.presence});
+                out.push_back(AgentStateChanged{e.agent, e.presence, {}, std::nullopt});
                 d.dispatch(out, now);
             } else if constexpr (std::is_same_v<T, OfferAnswered>) {
                 d.onOfferAnswered(e, now, out);

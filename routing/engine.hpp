@@ -226,10 +226,15 @@ struct RatingRecorded {
     int rating = 0;
 };
 
-/// An agent's presence changed (wrap-up started or ended, lost).
+/// An agent's presence changed (wrap-up started or ended, lost, set away).
 struct AgentStateChanged {
     std::string agent;
     Presence presence = Presence::Offline;
+    /// Why, when the engine changed it: the kind of work a wrap-up follows ("voice", "chat",
+    /// ...), "missed_offers" (set away); empty when the agent set it.
+    std::string reason;
+    /// When a wrap-up ends.
+    std::optional<TimePoint> until;
 };
 
 /// A request the engine refused (unknown conversation, not the agent's, ...): the console

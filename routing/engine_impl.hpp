@@ -78,8 +78,10 @@ struct Engine::Impl {
     // The latest handle times (accepted -> resolved) per queue, newest last: what a caller's
     // estimated wait is computed from.
     std::map<std::string, std::deque<std::chrono::milliseconds>> handle_times;
-    // Agents in a wrap-up after a call, by its end: made available again then.
+    // Agents in a wrap-up, by its end: made available again then.
     std::multimap<TimePoint, std::string> wrap_ups;
+    // Offers each agent let time out since their last answer (offers.away_after_missed).
+    std::map<std::string, int> missed_in_a_row;
     static constexpr std::size_t kHandleTimesKept = 20;
 
     // ---- set-up (engine.cpp) ---------------------------------------------------------------
@@ -111,6 +113,8 @@ struct Engine::Impl {
     static ConversationRouted routed(const Conv& c, std::int64_t message_id, const Triage& t);
     static SupervisorNotice safetyNotice(std::int64_t conversation, const Classification& c);
     bool mayAutoReply(std::int64_t contact, TimePoint now);
+    /// The default calendar when it is closed at `now`; null when open or there is none.
+    const BusinessHours* closedCalendar(TimePoint now) const;
     void autoReply(std::vector<Action>& out, Conv& c, std::int64_t in_reply_to,
                    const std::string& tpl, const std::string& reason, TimePoint now);
     void onMessage(const MessageReceived& e, TimePoint now, std::vector<Action>& out);
@@ -142,8 +146,13 @@ struct Engine::Impl {
     void onReplied(const AgentReplied& e, TimePoint now, std::vector<Action>& out);
     void onTransfer(const TransferRequested& e, TimePoint now, std::vector<Action>& out);
     void onResolve(const ResolveRequested& e, TimePoint now, std::vector<Action>& out);
-    /// After a call: the agent's wrap-up of the call's queue (`wrap_up:`), if any.
+    /// After resolving: the agent's wrap-up for the queue and kind of work (`wrap_up:`), if
+    /// any.
     void startWrapUp(const Conv& c, const std::string& agent, TimePoint now,
+                     std::vector<Action>& out);
+    /// An offer to `agent` timed out: after offers.away_after_missed in a row, the agent is
+    /// set away and supervisors are told.
+    void missedOffer(const std::string& agent, std::int64_t conversation, TimePoint now,
                      std::vector<Action>& out);
     /// Wrap-ups that ended by `now`: the agents are available again.
     void endWrapUps(TimePoint now, std::vector<Action>& out);

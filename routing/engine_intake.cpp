@@ -111,6 +111,12 @@ void Engine::Impl::autoReply(std::vector<Action>& out, Conv& c, std::int64_t in_
     out.push_back(AutoReply{c.snap.id, in_reply_to, tpl, reason, c.snap.locale});
 }
 
+const BusinessHours* Engine::Impl::closedCalendar(TimePoint now) const {
+    auto cal = calendars.find(cfg->defaults.calendar);
+    if (cal == calendars.end() || cal->second.isOpen(now)) return nullptr;
+    return &cal->second;
+}
+
 void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vector<Action>& out) {
     auto it = convs.find(e.conversation_id);
     if (it != convs.end()) return onLaterMessage(e, it->second, now, out);
@@ -147,11 +153,27 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         tpl = ss->second;
         reason = "self_service";
         self_service = true;
-    } else if (policy.after_hours && !cfg->defaults.calendar.empty() &&
-               calendars.count(cfg->defaults.calendar) &&
-               !calendars.at(cfg->defaults.calendar).isOpen(now)) {
-        tpl = *policy.after_hours;
-        reason = "after_hours";
+    } else if (const BusinessHours* closed = closedCalendar(now);
+               closed && (policy.after_hours || policy.on_call)) {
+        // "We are back at 09:00" only if the first-response clock keeps that promise; work
+        // that is due before the office opens (a round-the-clock policy) is acknowledged by
+        // the on-call team instead.
+        std::optional<TimePoint> first_due;
+        for (const auto& d : t.deadlines) {
+            if (d.milestone == Milestone::FirstResponse) first_due = d.due_at;
+        }
+        const auto opens = closed->nextOpening(now);
+        const bool kept = !first_due || (opens && *first_due >= *opens);
+        if (kept && policy.after_hours) {
+            tpl = *policy.after_hours;
+            reason = "after_hours";
+        } else if (!kept && (policy.on_call || policy.on_new_conversation)) {
+            tpl = policy.on_call ? *policy.on_call : *policy.on_new_conversation;
+            reason = "on_call";
+        } else if (policy.on_new_conversation) {
+            tpl = *policy.on_new_conversation;
+            reason = "new_conversation";
+        }
     } else if (policy.on_new_conversation) {
         tpl = *policy.on_new_conversation;
         reason = "new_conversation";

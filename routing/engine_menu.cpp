@@ -24,8 +24,7 @@ std::string IvrMenu::choices() const {
 bool Engine::Impl::playsMenu(const MessageReceived& e, TimePoint now) const {
     if (!cfg->ivr || e.message.channel != ChannelKind::Voice) return false;
     // After hours the caller hears the voicemail prompt: no menu to choose from.
-    auto cal = calendars.find(cfg->defaults.calendar);
-    return cal == calendars.end() || cal->second.isOpen(now);
+    return closedCalendar(now) == nullptr;
 }
 
 namespace {

@@ -38,6 +38,7 @@ void Engine::Impl::dispatch(std::vector<Action>& out, TimePoint now) {
         Conv& c = it->second;
         if (c.stage != Stage::Offered || c.offer_expires != expires) continue;
         out.push_back(OfferRevoked{id, c.offered_to, "timeout"});
+        missedOffer(c.offered_to, id, now, out);
         c.stage = Stage::Waiting;
         c.offered_to.clear();
         touch(id);
@@ -109,6 +110,7 @@ void Engine::Impl::onOfferAnswered(const OfferAnswered& e, TimePoint now,
         dispatch(out, now);
         return;
     }
+    missed_in_a_row.erase(e.agent);  // an answer, yes or no
     if (e.accepted) {
         dispatcher->accept(c.snap.id, e.agent, now);
         c.stage = Stage::Assigned;
@@ -184,7 +186,7 @@ void Engine::Impl::onResolve(const ResolveRequested& e, TimePoint now,
     c->snap.resolved_at = now;
     touch(c->snap.id);
     out.push_back(ConversationResolved{c->snap.id, e.agent, e.disposition});
-    if (c->snap.channel == ChannelKind::Voice) startWrapUp(*c, e.agent, now, out);
+    startWrapUp(*c, e.agent, now, out);
     const AutoReplyPolicy& p = cfg->auto_replies;
     if (p.on_resolution) {
         std::size_t before = out.size();
@@ -215,7 +217,7 @@ void Engine::Impl::onAgentLost(const AgentLost& e, TimePoint now, std::vector<Ac
         enqueue(out, c, at, "agent_lost", std::nullopt, now);
     }
     dispatcher->setPresence(e.agent, Presence::Offline, now);
-    out.push_back(AgentStateChanged{e.agent, Presence::Offline});
+    out.push_back(AgentStateChanged{e.agent, Presence::Offline, {}, std::nullopt});
     dispatch(out, now);
 }
 
@@ -233,13 +235,34 @@ void Engine::Impl::startWrapUp(const Conv& c, const std::string& agent, TimePoin
                                std::vector<Action>& out) {
     auto q = std::find_if(cfg->queues.begin(), cfg->queues.end(),
                           [&](const QueueDef& d) { return d.name == c.snap.queue; });
-    if (q == cfg->queues.end() || q->wrap_up.count() <= 0) return;
+    if (q == cfg->queues.end()) return;
+    const WorkKind kind = kindOf(c);
+    const auto length = q->wrap_up[static_cast<std::size_t>(kind)];
+    if (length.count() <= 0) return;
     const Agent* a = dispatcher->agent(agent);
     // Only an agent who takes work now: away or offline stays so.
     if (!a || a->presence != Presence::Available) return;
-    dispatcher->setPresence(agent, Presence::WrapUp, now, q->wrap_up);
-    wrap_ups.emplace(now + q->wrap_up, agent);
-    out.push_back(AgentStateChanged{agent, Presence::WrapUp});
+    dispatcher->setPresence(agent, Presence::WrapUp, now, length, kind);
+    wrap_ups.emplace(now + length, agent);
+    out.push_back(AgentStateChanged{agent, Presence::WrapUp, std::string(toString(kind)),
+                                    now + length});
+}
+
+void Engine::Impl::missedOffer(const std::string& agent, std::int64_t conversation,
+                               TimePoint now, std::vector<Action>& out) {
+    const int limit = cfg->offers.away_after_missed;
+    int& missed = missed_in_a_row[agent];
+    ++missed;
+    if (limit <= 0 || missed < limit) return;
+    missed_in_a_row.erase(agent);
+    const Agent* a = dispatcher->agent(agent);
+    if (!a || a->presence == Presence::Away || a->presence == Presence::Offline) return;
+    // Before the dispatcher takes the offer back, so it does not come straight back to them.
+    dispatcher->setPresence(agent, Presence::Away, now);
+    out.push_back(AgentStateChanged{agent, Presence::Away, "missed_offers", std::nullopt});
+    out.push_back(SupervisorNotice{conversation, "agent_set_away",
+                                   agent + " let " + std::to_string(limit) +
+                                       " offers in a row pass unanswered and was set away"});
 }
 
 void Engine::Impl::endWrapUps(TimePoint now, std::vector<Action>& out) {
@@ -250,7 +273,7 @@ void Engine::Impl::endWrapUps(TimePoint now, std::vector<Action>& out) {
         // The agent may have set their presence since, or started another wrap-up.
         if (!a || a->presence != Presence::WrapUp || a->wrap_up_until > now) continue;
         dispatcher->setPresence(agent, Presence::Available, now);
-        out.push_back(AgentStateChanged{agent, Presence::Available});
+        out.push_back(AgentStateChanged{agent, Presence::Available, {}, std::nullopt});
     }
 }
 

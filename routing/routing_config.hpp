@@ -37,7 +37,13 @@ struct RoutingDefaults {
 /// When the engine answers automatically (templates are ids in the template catalog).
 struct AutoReplyPolicy {
     std::optional<std::string> on_new_conversation;  ///< acknowledgement
-    std::optional<std::string> after_hours;          ///< instead of it, outside business hours
+    /// Instead of it, outside the default calendar's hours, when the first-response clock waits
+    /// for the opening (a business-hours policy, or one longer than the night).
+    std::optional<std::string> after_hours;
+    /// Instead of it, outside hours, when the first response is due before the opening (P1, a
+    /// round-the-clock policy): the on-call team's acknowledgement; falls back to
+    /// on_new_conversation.
+    std::optional<std::string> on_call;
     std::optional<std::string> safety;               ///< instead of it, on a safety signal
     /// Self-service answers by category: sent instead of the acknowledgement, and the
     /// conversation waits for the customer ("reply 0 for a person") instead of an agent.
@@ -61,6 +67,13 @@ struct EscalationPolicy {
 };
 
 /// Where routing.yaml names a template: checked against the template catalog at load time.
+/// How offers to agents are handled (`offers:`).
+struct OfferPolicy {
+    /// An agent who lets this many offers in a row time out is set away, with a supervisor
+    /// notice (0: never).
+    int away_after_missed = 2;
+};
+
 struct TemplateRef {
     std::string id;
     std::string file;
@@ -100,6 +113,7 @@ struct RoutingConfig {
     RoutingDefaults defaults;
     AutoReplyPolicy auto_replies;
     EscalationPolicy escalation;
+    OfferPolicy offers;
     /// Every template id routing.yaml names, with its position.
     std::vector<TemplateRef> template_refs;
     /// Every channel instance name the rules name (`channel_instance:`), with its position

@@ -19,6 +19,14 @@ endif()
 # The phone menu (routing.yaml `ivr:`) in the engine, and its configuration errors.
 ccd_add_boost_test(engine_menu_test SOURCES unit/engine_menu_test.cpp LIBS ccd_config ccd_routing)
 
-# Wrap-up after a call, per queue.
+# Wrap-up per queue and kind of work.
 ccd_add_boost_test(engine_wrap_up_test SOURCES unit/engine_wrap_up_test.cpp
+                   LIBS ccd_config ccd_routing)
+
+# Outside business hours: the after-hours or on-call reply agrees with the SLA clocks.
+ccd_add_boost_test(engine_after_hours_test SOURCES unit/engine_after_hours_test.cpp
+                   LIBS ccd_config ccd_routing)
+
+# Offers nobody answers: rotation, and away after missed offers in a row.
+ccd_add_boost_test(engine_missed_offers_test SOURCES unit/engine_missed_offers_test.cpp
                    LIBS ccd_config ccd_routing)

@@ -261,7 +261,12 @@ function handle(f) {
       addNotice(t(f.type, { id: f.conversation_id, milestone: t(f.milestone) }));
       break;
     case 'supervisor_notice': addNotice('#' + f.conversation_id + ' ' + f.reason + (f.detail ? ': ' + f.detail : '')); break;
-    case 'presence': $('presence').value = f.presence === 'wrap_up' ? 'busy' : f.presence; break;
+    case 'presence':
+      // Wrap-up is the engine's (after resolving): shown, and ended by choosing Available.
+      $('presence').value = f.presence;
+      if (f.presence === 'wrap_up' && f.until) toast(t('wrap_up_until', { time: new Date(f.until).toLocaleTimeString() }));
+      if (f.reason === 'missed_offers') toast(t('set_away'), true);
+      break;
     case 'board': renderBoard(f); return;
     case 'queues': renderWaiting(f); return;
     case 'ack': {

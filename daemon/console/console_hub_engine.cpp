@@ -1,6 +1,7 @@
 // The engine's actions as the console shows them: frames to the agents concerned, offers with
 // their history, notices and the board for supervisors.
 #include "daemon/console/console_hub_impl.hpp"
+#include "daemon/json_time.hpp"
 
 namespace ccd::daemon::console {
 
@@ -97,9 +98,10 @@ void ConsoleHub::Impl::onEngine(const routing::Event& event, const Actions& acti
                 }
                 changed = true;
             } else if (const auto* st = std::get_if<routing::AgentStateChanged>(&action)) {
-                out.emplace_back(st->agent,
-                                 dumpJson(json{{"type", "presence"},
-                                               {"presence", routing::toString(st->presence)}}));
+                json f{{"type", "presence"}, {"presence", routing::toString(st->presence)}};
+                if (!st->reason.empty()) f["reason"] = st->reason;
+                if (st->until) f["until"] = formatRfc3339Millis(routing::unixMillis(*st->until));
+                out.emplace_back(st->agent, dumpJson(f));
                 changed = true;
             } else if (const auto* d = std::get_if<routing::DeliveryChanged>(&action)) {
                 // Shown to whoever holds the conversation now, else to the agent who wrote it.

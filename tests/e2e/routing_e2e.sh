@@ -124,6 +124,41 @@ check "simulate: offer to alice" grep -q '"action":"offer".*"agent":"alice"' "$T
 check "simulate: assigned" grep -q '"action":"assigned"' "$T/sim.out"
 check "simulate: the waiting one breaches its first response" \
   grep -q '"action":"sla_breach".*"conversation_id":2.*"milestone":"first_response"' "$T/sim.out"
+# Issue 13's defects as ccd simulate shows them: offers one agent ignores go round and set
+# them away; resolving starts a wrap-up that ends by itself; a night request is not breached.
+cat > "$T/missed.jsonl" <<'JSONL'
+{"type":"agent","id":"ivan","skills":["technical"],"at":"2026-11-24T10:00:00+08:00"}
+{"type":"presence","agent":"ivan","presence":"available"}
+{"type":"agent","id":"bob","skills":["technical"],"at":"2026-11-24T10:00:01+08:00"}
+{"type":"presence","agent":"bob","presence":"available"}
+{"type":"message","conversation":1,"text":"My laptop will not turn on","at":"2026-11-24T10:00:02+08:00"}
+{"type":"advance","by":"2m"}
+{"type":"decline","conversation":1,"agent":"bob"}
+{"type":"advance","by":"2m"}
+{"type":"accept","conversation":1,"agent":"bob"}
+{"type":"message","conversation":2,"channel":"telegram","text":"The TV has no picture"}
+{"type":"accept","conversation":2,"agent":"bob"}
+{"type":"resolve","conversation":2,"agent":"bob","disposition":"fixed"}
+{"type":"advance","by":"1m"}
+JSONL
+"$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events "$T/missed.jsonl" > "$T/missed.out"
+expect_eq "simulate: offers go ivan, bob, ivan, bob" "ivan bob ivan bob" \
+  "$(grep '"action":"offer"' "$T/missed.out" | grep -o '"agent":"[a-z]*"' | cut -d'"' -f4 | head -4 | xargs)"
+check "simulate: ivan set away after two missed offers" \
+  grep -q '"action":"agent_state".*"agent":"ivan".*"presence":"away".*"reason":"missed_offers"' "$T/missed.out"
+check "simulate: supervisors told" grep -q '"reason":"agent_set_away"' "$T/missed.out"
+check "simulate: bob's wrap-up starts after the messaging conversation" \
+  grep -q '"action":"agent_state".*"agent":"bob".*"presence":"wrap_up".*"reason":"messaging".*"until"' "$T/missed.out"
+check "simulate: and ends 30 s later" \
+  grep -q '"action":"agent_state".*"agent":"bob".*"presence":"available"' "$T/missed.out"
+cat > "$T/night.jsonl" <<'JSONL'
+{"type":"message","conversation":1,"text":"My washing machine is broken","at":"2026-11-24T07:53:00+08:00"}
+{"type":"advance","by":"96m"}
+JSONL
+"$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events "$T/night.jsonl" > "$T/night.out"
+check "simulate: 07:53 gets the after-hours reply" grep -q '"template":"after_hours"' "$T/night.out"
+if grep -q '"action":"sla_breach"' "$T/night.out"; then
+  fail "simulate: a 07:53 request breaches before 09:30"; else pass "simulate: no breach before 09:30"; fi
 rc=0; echo '{"type":"nonsense"}' | "$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events - \
   > /dev/null 2>"$T/sim.err" || rc=$?
 expect_eq "simulate: a bad event exits 2" 2 "$rc"

@@ -870,7 +870,7 @@ BOOST_AUTO_TEST_CASE(a_command_sent_right_after_the_upgrade_follows_the_agents_a
         if (!p) return {};
         for (const auto& seen : c.engine.submitted) {  // the engine's lock is held here
             const auto* u = std::get_if<routing::AgentUpdated>(&seen);
-            if (u && u->agent.id == p->agent) return {routing::AgentStateChanged{p->agent, p->presence}};
+            if (u && u->agent.id == p->agent) return {routing::AgentStateChanged{p->agent, p->presence, {}, std::nullopt}};
         }
         return {routing::Rejected{0, p->agent, "unknown_agent", "no agent named " + p->agent}};
     };

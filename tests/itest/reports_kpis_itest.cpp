@@ -108,14 +108,14 @@ struct Day : ReportStore {
         // 01:00-02:00 EDT, available to 03:00, wrap-up to 03:30, offline, available again
         // at 23:00 EDT on the 14th and still so.
         using P = routing::Presence;
-        event(routing::AgentStateChanged{"ivy", P::Available}, 0, "2026-04-14T03:00:00Z");
-        event(routing::AgentStateChanged{"ivy", P::Away}, 0, "2026-04-14T05:00:00Z");
-        event(routing::AgentStateChanged{"ivy", P::Available}, 0, "2026-04-14T06:00:00Z");
-        event(routing::AgentStateChanged{"ivy", P::WrapUp}, 0, "2026-04-14T07:00:00Z");
-        event(routing::AgentStateChanged{"ivy", P::Offline}, 0, "2026-04-14T07:30:00Z");
-        event(routing::AgentStateChanged{"jay", P::Busy}, 0, "2026-04-14T10:00:00Z");
-        event(routing::AgentStateChanged{"jay", P::Offline}, 0, "2026-04-14T10:15:00Z");
-        event(routing::AgentStateChanged{"ivy", P::Available}, 0, "2026-04-15T03:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Available, {}, std::nullopt}, 0, "2026-04-14T03:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Away, {}, std::nullopt}, 0, "2026-04-14T05:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Available, {}, std::nullopt}, 0, "2026-04-14T06:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::WrapUp, {}, std::nullopt}, 0, "2026-04-14T07:00:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Offline, {}, std::nullopt}, 0, "2026-04-14T07:30:00Z");
+        event(routing::AgentStateChanged{"jay", P::Busy, {}, std::nullopt}, 0, "2026-04-14T10:00:00Z");
+        event(routing::AgentStateChanged{"jay", P::Offline, {}, std::nullopt}, 0, "2026-04-14T10:15:00Z");
+        event(routing::AgentStateChanged{"ivy", P::Available, {}, std::nullopt}, 0, "2026-04-15T03:00:00Z");
         // A contact event without a conversation is not a presence.
         raw(0, "contact.blocked", R"({"address":"x","channel_instance":"telegram"})",
             "2026-04-14T12:00:00Z");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -39,6 +40,7 @@ class LinearDispatcher {
             agent.presence = it->second.presence;
             agent.idle_since = it->second.idle_since;
             agent.wrap_up_until = it->second.wrap_up_until;
+            agent.wrap_up_kind = it->second.wrap_up_kind;
             it->second = std::move(agent);
         } else {
             std::string id = agent.id;
@@ -48,7 +50,7 @@ class LinearDispatcher {
     }
 
     bool setPresence(const std::string& agent_id, Presence presence, TimePoint now,
-                     std::chrono::milliseconds wrap_up = std::chrono::milliseconds(0)) {
+                     std::chrono::milliseconds wrap_up, std::optional<WorkKind> kind) {
         auto it = agents_.find(agent_id);
         if (it == agents_.end()) return false;
         Agent& a = it->second;
@@ -56,6 +58,7 @@ class LinearDispatcher {
             a.idle_since = now;
         if (presence == Presence::WrapUp) {
             a.wrap_up_until = now + wrap_up;
+            a.wrap_up_kind = kind;
             a.idle_since = a.wrap_up_until;
         }
         a.presence = presence;
@@ -84,9 +87,9 @@ class LinearDispatcher {
         FreeAgents free;
         bool anyone = false;
         for (auto& [id, a] : agents_) {
-            if (!a.reachable(now)) continue;
             for (std::size_t k = 0; k < kWorkKinds; ++k) {
-                if (waiting_kinds[k] && a.hasRoomFor(static_cast<WorkKind>(k))) {
+                const auto kind = static_cast<WorkKind>(k);
+                if (waiting_kinds[k] && a.takes(kind, now) && a.hasRoomFor(kind)) {
                     free[k].push_back(&a);
                     anyone = true;
                 }
@@ -161,7 +164,7 @@ class LinearDispatcher {
         Item& item = it->second;
         if (auto a = agents_.find(agent_id); a != agents_.end())
             a->second.load[static_cast<std::size_t>(item.work.kind)]--;
-        item.declined.insert(agent_id);
+        item.declined[agent_id] = ++decline_seq_;
         item.state = State::Waiting;
         item.agent.clear();
         item.queues = {item.work.queue};
@@ -218,13 +221,14 @@ class LinearDispatcher {
     }
 
   private:
+    std::uint64_t decline_seq_ = 0;
     using Key = std::tuple<int, TimePoint, std::int64_t>;
     enum class State { Waiting, Offered, Assigned };
     struct Item {
         WorkItem work;
         State state = State::Waiting;
         std::vector<std::string> queues;
-        std::set<std::string> declined;
+        std::map<std::string, std::uint64_t> declined;
         std::string agent;
         TimePoint offer_expires{};
     };
@@ -281,11 +285,21 @@ class LinearDispatcher {
                         bool allow_declined) {
         auto usable = [&](const Agent& a) {
             return a.hasRoomFor(item.work.kind) && a.speaks(item.work.language) &&
-                   (allow_declined || !item.declined.count(a.id)) && queue.members.count(&a) > 0;
+                   queue.members.count(&a) > 0;
         };
+        if (allow_declined) {  // the usable agent who declined or missed it longest ago
+            const Agent* oldest = nullptr;
+            for (const Agent* a : free) {
+                auto d = item.declined.find(a->id);
+                if (d == item.declined.end() || !usable(*a)) continue;
+                if (!oldest || d->second < item.declined.at(oldest->id)) oldest = a;
+            }
+            return oldest;
+        }
+        auto fresh = [&](const Agent& a) { return usable(a) && !item.declined.count(a.id); };
         if (item.work.preferred_agent) {
             for (const Agent* a : free) {
-                if (a->id == *item.work.preferred_agent && usable(*a)) return a;
+                if (a->id == *item.work.preferred_agent && fresh(*a)) return a;
             }
         }
         const Agent* best = nullptr;
@@ -293,7 +307,7 @@ class LinearDispatcher {
             const std::size_t n = queue.agents.size();
             std::size_t best_distance = n;
             for (const Agent* a : free) {
-                if (!usable(*a)) continue;
+                if (!fresh(*a)) continue;
                 auto pos = static_cast<std::size_t>(
                     std::lower_bound(queue.agents.begin(), queue.agents.end(), a->id) -
                     queue.agents.begin());
@@ -312,7 +326,7 @@ class LinearDispatcher {
             return best;
         }
         for (const Agent* a : free) {
-            if (!usable(*a)) continue;
+            if (!fresh(*a)) continue;
             if (!best) {
                 best = a;
                 continue;
@@ -517,8 +531,11 @@ std::size_t runScenario(unsigned seed, int agents, int steps, int positions_ever
             case 3: {  // presence
                 auto presence = static_cast<Presence>(s.pick(5));
                 auto wrap_up = std::chrono::seconds(s.pick(15));
-                BOOST_REQUIRE_MESSAGE(indexed.setPresence(some_agent, presence, now, wrap_up) ==
-                                          linear.setPresence(some_agent, presence, now, wrap_up),
+                std::optional<WorkKind> kind;
+                if (s.chance(60)) kind = static_cast<WorkKind>(s.pick(kWorkKinds));
+                BOOST_REQUIRE_MESSAGE(
+                    indexed.setPresence(some_agent, presence, now, wrap_up, kind) ==
+                        linear.setPresence(some_agent, presence, now, wrap_up, kind),
                                       where);
                 break;
             }

@@ -192,6 +192,42 @@ BOOST_AUTO_TEST_CASE(wrap_up_holds_offers_until_its_timer_ends) {
     BOOST_TEST(d.dispatch(t0 + 30s).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_wrap_up_after_a_kind_of_work_holds_back_only_that_kind) {
+    Dispatcher d({queue("general")});
+    d.upsertAgent(makeAgent("w"));
+    d.setPresence("w", Presence::WrapUp, t0, 30s, WorkKind::Voice);
+    d.enqueue(work(1, 3, t0, "general", WorkKind::Voice));
+    d.enqueue(work(2, 3, t0 + 1s, "general", WorkKind::Email));
+    auto offers = d.dispatch(t0 + 2s);  // the call waits; the email goes out
+    BOOST_REQUIRE_EQUAL(offers.size(), 1u);
+    BOOST_TEST(offers[0].conversation_id == 2);
+    BOOST_TEST(d.dispatch(t0 + 29s).empty());
+    offers = d.dispatch(t0 + 30s);
+    BOOST_REQUIRE_EQUAL(offers.size(), 1u);
+    BOOST_TEST(offers[0].conversation_id == 1);
+}
+
+BOOST_AUTO_TEST_CASE(work_everyone_declined_goes_to_whoever_declined_longest_ago) {
+    Dispatcher d({queue("general")});
+    for (auto id : {"a", "b"}) {
+        auto agent = makeAgent(id);
+        agent.capacity.max = {1, 1, 1, 1};
+        d.upsertAgent(agent);
+        d.setPresence(id, Presence::Available, t0);
+    }
+    d.enqueue(work(1, 3, t0));
+    std::vector<std::string> offered_to;
+    TimePoint now = t0 + 1s;
+    for (int round = 0; round < 4; ++round, now += 1s) {
+        auto offers = d.dispatch(now);
+        BOOST_REQUIRE_EQUAL(offers.size(), 1u);
+        offered_to.push_back(offers[0].agent_id);
+        BOOST_TEST(d.decline(1, offers[0].agent_id, now));
+    }
+    // Never the same agent twice in a row, though both have declined.
+    BOOST_TEST((offered_to == std::vector<std::string>{"a", "b", "a", "b"}));
+}
+
 BOOST_AUTO_TEST_CASE(bad_queue_definitions_are_refused) {
     BOOST_CHECK_THROW(Dispatcher({queue("a"), queue("a")}), std::invalid_argument);
     QueueDef q = queue("a");

@@ -170,7 +170,8 @@ BOOST_AUTO_TEST_CASE(shipped_catalog_renders_everything) {
          {"ack", "after_hours", "queue_position", "agent_joined", "self_service_usage",
           "self_service_return_policy", "self_service_warranty", "survey", "follow_up",
           "sla_breach_apology", "ack_safety", "voice_greeting", "voice_ivr_menu",
-          "voice_queue_announcement", "voicemail_prompt", "chat_by_email", "chat_transcript"})
+          "voice_queue_announcement", "voicemail_prompt", "chat_by_email", "chat_transcript",
+          "ack_on_call"})
         BOOST_TEST(c->has(id), id);
     auto vars = templates::sampleContext(routing::TimePoint(std::chrono::seconds(1795429800)));
     int rendered = 0;
@@ -198,7 +199,7 @@ BOOST_AUTO_TEST_CASE(shipped_catalog_renders_everything) {
             }
         }
     }
-    BOOST_TEST(rendered == 17 * 3 * 3);
+    BOOST_TEST(rendered == 18 * 3 * 3);
 
     auto ack = [&](const char* locale, templates::Variant variant) {
         return c->render("ack", locale, variant, vars, "Asia/Shanghai").value->text;
