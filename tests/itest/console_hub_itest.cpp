@@ -115,6 +115,32 @@ public:
                                      done) override {
         done(store::StoreResult<std::optional<store::ContactDetails>>::fail("not in this test"));
     }
+    // Contact 7 wrote once before: conversation 3, a rated complaint.
+    void getContactHistory(
+        store::ContactHistoryQuery q,
+        std::function<void(store::StoreResult<std::optional<store::ContactHistory>>)> done)
+        override {
+        using Result = store::StoreResult<std::optional<store::ContactHistory>>;
+        if (q.key || q.contact_id != 7) return done(Result::ok(std::nullopt));
+        store::ContactHistory h;
+        h.contact_id = 7;
+        store::HistoryConversation earlier;
+        earlier.id = 3;
+        earlier.channel = "email";
+        earlier.channel_instance = "email";
+        earlier.status = "closed";
+        earlier.created_at_ms = 1690000000000;
+        earlier.category = "complaint";
+        earlier.complaint = true;
+        earlier.rating = 2;
+        earlier.subject = "the toner leaks";
+        if (q.exclude_conversation != earlier.id) {
+            h.conversations.push_back(earlier);
+            h.conversations_total = h.complaints = h.ratings = 1;
+            h.rating_sum = 2;
+        }
+        done(Result::ok(std::move(h)));
+    }
     void applyRouting(store::RoutingUpdate,
                       std::function<void(store::StoreResult<store::RoutingApplied>)> done)
         override {
