@@ -592,6 +592,12 @@ BOOST_AUTO_TEST_CASE(offer_accept_reply_resolve) {
     BOOST_TEST((*o)["priority"] == 2);
     BOOST_TEST((*o)["customer"]["name"] == "Ann");
     BOOST_TEST((*o)["history"][0]["text"] == "my printer is broken");
+    // A returning customer: the offer shows their earlier conversation (issue 13, defect 4).
+    BOOST_REQUIRE((*o)["customer_history"]["conversations"].size() == 1u);
+    BOOST_TEST((*o)["customer_history"]["conversations"][0]["id"] == 3);
+    BOOST_TEST((*o)["customer_history"]["conversations"][0]["complaint"] == true);
+    BOOST_TEST((*o)["customer_history"]["conversations"][0]["subject"] == "the toner leaks");
+    BOOST_TEST((*o)["customer_history"]["summary"]["average_rating"] == 2.0);
     BOOST_TEST((*o)["offer_timeout_ms"].get<int>() > 20000);
     BOOST_TEST((*o)["seq"].get<int>() > 0);
 
@@ -651,6 +657,7 @@ BOOST_AUTO_TEST_CASE(offer_accept_reply_resolve) {
     auto conv = alice->readType("conversation");
     BOOST_REQUIRE(conv);
     BOOST_TEST((*conv)["history"].size() == 1u);
+    BOOST_TEST((*conv)["customer_history"]["conversations"][0]["id"] == 3);
 
     alice->send({{"type", "resolve"}, {"conversation_id", 1}, {"id", "c6"},
                  {"disposition", "fixed"}});
