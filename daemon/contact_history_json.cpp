@@ -59,7 +59,8 @@ json contactHistoryJson(const store::ContactHistory& h, routing::TimePoint now) 
         average = static_cast<double>(tenths) / 10.0;
     }
     bool any_in_warranty = false;
-    for (const auto& p : h.products) any_in_warranty = any_in_warranty || routing::inWarranty(p, now);
+    for (const auto& p : h.products)
+        any_in_warranty = any_in_warranty || routing::inWarranty(p, now);
     return {{"contact_id", h.contact_id},
             {"key", orNull(h.key)},
             {"summary",

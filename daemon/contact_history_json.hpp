@@ -3,9 +3,8 @@
 // the console's `customer_history` (docs/http-api.md, docs/console-protocol.md), and of a
 // contact's products with their warranty state, which GET /v1/contacts/{key} shares. Pure.
 
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "daemon/store/contact_history.hpp"
 #include "routing/model.hpp"

@@ -26,7 +26,7 @@ struct HistoryConversation {
     std::optional<std::string> agent;        ///< the agent who held it last
     std::optional<std::string> disposition;  ///< the last resolve's or wrap-up's
     std::optional<int> rating;               ///< the satisfaction survey's answer, 1..5
-    bool complaint = false;  ///< classified `complaint` or tagged `complaint`
+    bool complaint = false;                  ///< classified `complaint` or tagged `complaint`
     /// The first customer message's email subject, else its text cut to 160 characters (with
     /// "…" when cut); nullopt when the customer wrote nothing (a call, an agent's first move).
     std::optional<std::string> subject;
@@ -45,7 +45,7 @@ struct ContactHistoryQuery {
 struct ContactHistory {
     std::int64_t contact_id = 0;
     std::optional<std::string> key;
-    std::vector<routing::Product> products;  ///< in the order given
+    std::vector<routing::Product> products;          ///< in the order given
     std::vector<HistoryConversation> conversations;  ///< newest first, at most `limit`
     // Over every conversation but the excluded one, not only those listed.
     std::size_t conversations_total = 0;

@@ -32,20 +32,27 @@ struct Db {
 void conversation(Db& db, int id, int contact, const std::string& channel, long long created,
                   const std::string& extra_columns = "", const std::string& extra_values = "",
                   const std::string& first_message = "hello") {
-    db.conn.exec("INSERT INTO conversations (id, contact_id, channel, channel_instance, status,"
-                 " created_at, updated_at" + extra_columns + ") VALUES (" + std::to_string(id) +
-                 ", " + std::to_string(contact) + ", '" + channel + "', '" + channel + "-main', " +
-                 "'closed', " + std::to_string(created) + ", " + std::to_string(created) +
-                 extra_values + ")");
-    db.conn.exec("INSERT INTO messages (conversation_id, direction, channel, author, body,"
-                 " created_at) VALUES (" + std::to_string(id) + ", 'out', '" + channel +
-                 "', 'auto', 'we got your message', " + std::to_string(created + 1) + ")");
-    db.conn.exec("INSERT INTO messages (conversation_id, direction, channel, author, body,"
-                 " created_at) VALUES (" + std::to_string(id) + ", 'in', '" + channel +
-                 "', 'c', '" + first_message + "', " + std::to_string(created) + ")");
-    db.conn.exec("INSERT INTO messages (conversation_id, direction, channel, author, body,"
-                 " created_at) VALUES (" + std::to_string(id) + ", 'in', '" + channel +
-                 "', 'c', 'a later message', " + std::to_string(created + 2) + ")");
+    db.conn.exec(
+        "INSERT INTO conversations (id, contact_id, channel, channel_instance, status,"
+        " created_at, updated_at" +
+        extra_columns + ") VALUES (" + std::to_string(id) + ", " + std::to_string(contact) + ", '" +
+        channel + "', '" + channel + "-main', " + "'closed', " + std::to_string(created) + ", " +
+        std::to_string(created) + extra_values + ")");
+    db.conn.exec(
+        "INSERT INTO messages (conversation_id, direction, channel, author, body,"
+        " created_at) VALUES (" +
+        std::to_string(id) + ", 'out', '" + channel + "', 'auto', 'we got your message', " +
+        std::to_string(created + 1) + ")");
+    db.conn.exec(
+        "INSERT INTO messages (conversation_id, direction, channel, author, body,"
+        " created_at) VALUES (" +
+        std::to_string(id) + ", 'in', '" + channel + "', 'c', '" + first_message + "', " +
+        std::to_string(created) + ")");
+    db.conn.exec(
+        "INSERT INTO messages (conversation_id, direction, channel, author, body,"
+        " created_at) VALUES (" +
+        std::to_string(id) + ", 'in', '" + channel + "', 'c', 'a later message', " +
+        std::to_string(created + 2) + ")");
 }
 
 void contacts(Db& db) {
@@ -65,13 +72,14 @@ BOOST_AUTO_TEST_CASE(earlier_conversations_on_every_channel_newest_first_with_th
     conversation(db, 10, 1, "email", 1000, ", category, priority, rating, agent, closed_at",
                  ", 'fault', 2, 5, 'alice', 1500");
     // A complaint by its category, rated 1, resolved with a disposition (the last one counts).
-    conversation(db, 11, 1, "telegram", 2000,
-                 ", category, rating, routing", ", 'complaint', 1, '{\"resolved_at\":2500}'");
-    db.conn.exec("INSERT INTO events (conversation_id, type, data, created_at) VALUES"
-                 " (11, 'resolved', '{\"disposition\":\"refund\"}', 2400),"
-                 " (11, 'wrap_up', '{\"agent\":\"bob\",\"disposition\":\"replaced\"}', 2450),"
-                 " (11, 'wrap_up', '{\"agent\":\"bob\",\"disposition\":\"\"}', 2460),"
-                 " (11, 'note', '{\"disposition\":\"not this\"}', 2470)");
+    conversation(db, 11, 1, "telegram", 2000, ", category, rating, routing",
+                 ", 'complaint', 1, '{\"resolved_at\":2500}'");
+    db.conn.exec(
+        "INSERT INTO events (conversation_id, type, data, created_at) VALUES"
+        " (11, 'resolved', '{\"disposition\":\"refund\"}', 2400),"
+        " (11, 'wrap_up', '{\"agent\":\"bob\",\"disposition\":\"replaced\"}', 2450),"
+        " (11, 'wrap_up', '{\"agent\":\"bob\",\"disposition\":\"\"}', 2460),"
+        " (11, 'note', '{\"disposition\":\"not this\"}', 2470)");
     // A complaint by a rule's tag; its routing JSON otherwise ordinary.
     conversation(db, 12, 1, "voice", 3000, ", category, routing",
                  ", 'billing', '{\"tags\":[\"vip\",\"complaint\"],\"category\":\"billing\"}'");
@@ -113,7 +121,7 @@ BOOST_AUTO_TEST_CASE(earlier_conversations_on_every_channel_newest_first_with_th
     BOOST_TEST(*complaint.resolved_at_ms == 2500);
     BOOST_TEST(*complaint.disposition == "replaced");
     BOOST_TEST(*complaint.rating == 1);
-    BOOST_TEST(h->conversations[1].complaint);  // tagged
+    BOOST_TEST(h->conversations[1].complaint);   // tagged
     BOOST_TEST(!h->conversations[0].complaint);  // malformed routing
     BOOST_TEST(!h->conversations[0].category);
 
@@ -129,7 +137,8 @@ BOOST_AUTO_TEST_CASE(the_list_is_bounded_and_leaves_the_current_conversation_out
     Db db;
     contacts(db);
     for (int i = 0; i < 30; ++i)
-        conversation(db, 100 + i, 3, "telegram", 1000 + i * 10, ", rating", ", " + std::to_string(1 + i % 5));
+        conversation(db, 100 + i, 3, "telegram", 1000 + i * 10, ", rating",
+                     ", " + std::to_string(1 + i % 5));
     ContactHistoryQuery q;
     q.contact_id = 3;  // a contact without a key: the console asks by id
     q.exclude_conversation = 129;
@@ -183,8 +192,8 @@ BOOST_AUTO_TEST_CASE(the_json_shows_warranty_on_the_boundary_day_and_the_average
     auto h = readContactHistory(db.conn, ContactHistoryQuery{std::string("CRM-1"), 0, {}, 2});
     BOOST_REQUIRE(h);
     auto on = [&](const char* day) {
-        return daemon::contactHistoryJson(*h, *daemon::parseRfc3339(std::string(day) +
-                                                                    "T23:59:59Z"));
+        return daemon::contactHistoryJson(*h,
+                                          *daemon::parseRfc3339(std::string(day) + "T23:59:59Z"));
     };
     auto last_day = on("2026-03-01");  // warranty_until is inclusive
     BOOST_TEST(last_day["products"][0]["in_warranty"] == true);

@@ -9,8 +9,8 @@ constexpr std::size_t kPreviewChars = 160;
 
 // A complaint: classified so, or tagged so by a rule (the tags live in the routing JSON, which
 // is not trusted to parse: CASE keeps json_each away from a malformed one).
-#define CCD_COMPLAINT                                                                          \
-    "(coalesce(v.category = 'complaint', 0) OR CASE WHEN json_valid(v.routing) THEN EXISTS"   \
+#define CCD_COMPLAINT                                                                       \
+    "(coalesce(v.category = 'complaint', 0) OR CASE WHEN json_valid(v.routing) THEN EXISTS" \
     " (SELECT 1 FROM json_each(v.routing, '$.tags') t WHERE t.value = 'complaint') ELSE 0 END)"
 
 constexpr const char* kListSql =
@@ -21,14 +21,16 @@ constexpr const char* kListSql =
     "  FROM events e WHERE e.conversation_id = v.id AND e.type IN ('resolved', 'wrap_up')"
     "  AND CASE WHEN json_valid(e.data) THEN coalesce(json_extract(e.data, '$.disposition'), '')"
     "  ELSE '' END <> '' ORDER BY e.id DESC LIMIT 1),"
-    " v.rating, " CCD_COMPLAINT ","
+    " v.rating, " CCD_COMPLAINT
+    ","
     " (SELECT coalesce(nullif(m.subject, ''), substr(m.body, 1, 161)) FROM messages m"
     "  WHERE m.conversation_id = v.id AND m.direction = 'in' ORDER BY m.id LIMIT 1)"
     " FROM conversations v WHERE v.contact_id = ?1 AND v.id IS NOT ?2"
     " ORDER BY v.id DESC LIMIT ?3";
 
 constexpr const char* kCountsSql =
-    "SELECT count(*), coalesce(sum(" CCD_COMPLAINT "), 0), count(v.rating),"
+    "SELECT count(*), coalesce(sum(" CCD_COMPLAINT
+    "), 0), count(v.rating),"
     " coalesce(sum(v.rating), 0) FROM conversations v WHERE v.contact_id = ?1 AND v.id IS NOT ?2";
 
 #undef CCD_COMPLAINT

@@ -6,8 +6,8 @@
 
 namespace ccd::store::sqlite {
 
-void SqliteStore::getContact(
-    std::string key, std::function<void(StoreResult<std::optional<ContactDetails>>)> done) {
+void SqliteStore::getContact(std::string key,
+                             std::function<void(StoreResult<std::optional<ContactDetails>>)> done) {
     using Result = StoreResult<std::optional<ContactDetails>>;
     submitRead(
         [key = std::move(key), done](Connection& db) {
