@@ -174,6 +174,16 @@ BOOST_AUTO_TEST_CASE(history_lists_the_earlier_conversations_products_and_counts
     BOOST_REQUIRE(archive->conversations.size() == 1u);
     BOOST_TEST(archive->conversations[0].id == first);
     BOOST_TEST(archive->conversations_total == 1u);
+
+    // Erased, the person's archive keeps the skeleton: no products, no text.
+    BOOST_REQUIRE(c.request("DELETE", "/v1/contacts/CRM-1", "", {}).status == 200);
+    auto erased = c.get("/v1/contacts/CRM-1/history");
+    BOOST_TEST(erased.status == 200, erased.body);
+    auto e = json::parse(erased.body);
+    BOOST_TEST(e["products"].empty());
+    BOOST_REQUIRE(e["conversations"].size() == 2u);
+    BOOST_TEST(e["conversations"][1]["subject"] != "The toner leaks all over my desk");
+    BOOST_TEST(e["conversations"][1]["rating"] == 2);
 }
 
 BOOST_AUTO_TEST_CASE(history_is_refused_and_masked_as_the_contact_read) {
