@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/api/contact_json.hpp"
+#include "channels/common/url.hpp"
+#include "daemon/contact_history_json.hpp"
 #include "daemon/console/http_auth.hpp"
 #include "daemon/conversation_json.hpp"
 #include "daemon/http/router.hpp"
@@ -46,15 +48,6 @@ ContactCaller caller(const ContactAuthorizer& authorize, const http::RoutedReque
 json contactJson(const store::ContactDetails& d, routing::TimePoint now) {
     json addresses = json::object();
     for (const auto& [channel, address] : d.addresses) addresses[channel].push_back(address);
-    json products = json::array();
-    for (const auto& p : d.profile.products) {
-        products.push_back({{"sku", p.sku},
-                            {"name", p.name.empty() ? json(nullptr) : json(p.name)},
-                            {"serial", optionalJson(p.serial)},
-                            {"purchased_on", optionalJson(p.purchased_on)},
-                            {"warranty_until", optionalJson(p.warranty_until)},
-                            {"in_warranty", routing::inWarranty(p, now)}});
-    }
     json attributes = json::object();
     for (const auto& [k, v] : d.profile.attributes) attributes[k] = v;
     return {{"id", d.id},
@@ -66,10 +59,26 @@ json contactJson(const store::ContactDetails& d, routing::TimePoint now) {
             {"locale", optionalJson(d.profile.locale)},
             {"attributes", std::move(attributes)},
             {"addresses", std::move(addresses)},
-            {"products", std::move(products)},
+            {"products", productsJson(d.profile.products, now)},
             {"in_warranty", routing::anyInWarranty(d.profile, now)},
             {"created_at", formatRfc3339Millis(d.created_at_ms)},
             {"updated_at", formatRfc3339Millis(d.updated_at_ms)}};
+}
+
+// The `limit` of GET .../history: 1..100, 20 when absent; nullopt when malformed.
+std::optional<std::size_t> historyLimit(std::string_view query) {
+    auto params = channels::parseQuery(query);
+    if (!params) return std::nullopt;
+    std::size_t limit = 20;
+    for (const auto& [name, value] : *params) {
+        if (name != "limit") continue;
+        if (value.empty() || value.size() > 3 ||
+            value.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
+        limit = std::stoul(value);
+        if (limit < 1 || limit > 100) return std::nullopt;
+    }
+    return limit;
 }
 
 WebResponse unavailable(const std::string& message) {
@@ -196,6 +205,39 @@ void addContactRoutes(http::Router& router, store::Store& store, ContactAuthoriz
                                return r.send(
                                    WebResponse::error(404, "not_found", "no contact " + key));
                            auto body = contactJson(**result.value, routing::Clock::now());
+                           if (mask) privacy::maskJson(body);
+                           r.send(WebResponse::json(200, dump(body)));
+                       });
+               });
+
+    // The customer archive (issue 13): as the contact read, with the same role, masking and
+    // audit.
+    router.add("GET", "/v1/contacts/{key}/history",
+               [&store, admit, record, masked](http::RoutedRequest&& req, http::Responder r) {
+                   bool mask = masked && masked(req);
+                   std::string key(req.param("key"));
+                   auto who = admit(req, console::Role::Supervisor, "contact.history", r, key);
+                   if (!who) return;
+                   auto limit = historyLimit(req.http.query());
+                   if (!limit)
+                       return r.send(WebResponse::error(400, "bad_request",
+                                                        "limit must be a number from 1 to 100",
+                                                        "limit"));
+                   if (channels::api::checkKey(key))
+                       return r.send(WebResponse::error(404, "not_found", "no contact " + key));
+                   store::ContactHistoryQuery query;
+                   query.key = key;
+                   query.limit = *limit;
+                   store.getContactHistory(
+                       std::move(query),
+                       [r, key, who = *who, record,
+                        mask](store::StoreResult<std::optional<store::ContactHistory>> result) {
+                           if (!result) return r.send(unavailable(result.error->message));
+                           record(who, "contact.history", key, *result.value ? "ok" : "not_found");
+                           if (!*result.value)
+                               return r.send(
+                                   WebResponse::error(404, "not_found", "no contact " + key));
+                           auto body = contactHistoryJson(**result.value, routing::Clock::now());
                            if (mask) privacy::maskJson(body);
                            r.send(WebResponse::json(200, dump(body)));
                        });

@@ -33,7 +33,8 @@ struct ContactCaller {
 /// Decides who calls a contact route. Called on an I/O thread, concurrently; must not block.
 using ContactAuthorizer = std::function<ContactCaller(const http::RoutedRequest&)>;
 
-/// Adds PUT and GET /v1/contacts/{key} (supervisors and admins), DELETE /v1/contacts/{key}
+/// Adds PUT and GET /v1/contacts/{key} and GET /v1/contacts/{key}/history, the customer
+/// archive (supervisors and admins), DELETE /v1/contacts/{key}
 /// (erasure) and GET /v1/contacts/{key}/export (admins). Without `authorize`, only loopback
 /// clients are allowed (403 otherwise), as admins; `masked` callers see personal data masked. Every use, refused ones included, is recorded
 /// in `audit` when given. `store` and `audit` must outlive the router.

@@ -4,6 +4,8 @@ ccd_add_boost_test(contact_json_test SOURCES unit/contact_json_test.cpp LIBS ccd
 ccd_add_boost_test(contact_csv_test SOURCES unit/contact_csv_test.cpp LIBS ccd_channels)
 ccd_add_boost_test(sqlite_contacts_itest SOURCES itest/sqlite_contacts_itest.cpp LIBS ccd_daemon
   LABEL integration)
+ccd_add_boost_test(sqlite_contact_history_itest SOURCES itest/sqlite_contact_history_itest.cpp
+  LIBS ccd_daemon LABEL integration)
 ccd_add_boost_test(contact_routes_itest SOURCES itest/contact_routes_itest.cpp
   LIBS ccd_daemon ccd_test_support LABEL integration)
 

@@ -355,6 +355,7 @@ function renderChat() {
   const rows = [['customer.name', cust.name], ['customer.tier', cust.tier], ['customer.email', cust.email], ['customer.phone', cust.phone],
     ['customer.channel', c.channel], ['customer.category', c.category], ['customer.language', c.language], ['customer.queue', c.queue], ['customer.priority', c.priority && 'P' + c.priority]];
   for (const [k, v] of rows) if (v) dl.append(el('dt', {}, t(k)), el('dd', {}, v));
+  renderArchive($('archive'), c.customer_history);
 }
 
 // "telegram (support-bot)": the kind, and the instance when it has a name of its own.

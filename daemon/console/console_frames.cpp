@@ -4,6 +4,7 @@
 
 #include "daemon/attachment_json.hpp"
 #include "daemon/call_log_json.hpp"
+#include "daemon/contact_history_json.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/store/store.hpp"
 
@@ -143,12 +144,14 @@ json offerFrame(const routing::OfferMade& o, const routing::ConversationSnapshot
         j["history"] = historyJson(*r);
         // A ringing call: the agent sees who calls and the call so far.
         if (r->channel == "voice") j["calls"] = callLogJson(r->call_events);
+        if (r->customer_history)
+            j["customer_history"] = contactHistoryJson(*r->customer_history, now);
     }
     return j;
 }
 
-json conversationFrame(const store::ConversationRecord& r,
-                       const routing::ConversationSnapshot* s) {
+json conversationFrame(const store::ConversationRecord& r, const routing::ConversationSnapshot* s,
+                       routing::TimePoint now) {
     json j{{"type", "conversation"},
            {"conversation_id", r.id},
            {"channel", r.channel},
@@ -157,6 +160,7 @@ json conversationFrame(const store::ConversationRecord& r,
            {"customer", customerJson(r)},
            {"history", historyJson(r)}};
     if (s) addSnapshot(j, *s);
+    if (r.customer_history) j["customer_history"] = contactHistoryJson(*r.customer_history, now);
     return j;
 }
 

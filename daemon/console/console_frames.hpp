@@ -38,15 +38,18 @@ nlohmann::json updatedFrame(std::int64_t conversation_id, std::string_view chang
 /// `sla_warning` or `sla_breach`.
 nlohmann::json slaFrame(const routing::SlaAlert& alert);
 
-/// `offer`: the customer, channel, category, priority, SLA deadlines, history and offer timeout.
+/// `offer`: the customer, channel, category, priority, SLA deadlines, history, offer timeout
+/// and the customer's archive (`customer_history`) when the record has it.
 /// `snapshot` and `record` may be null (then those fields are missing or empty).
 nlohmann::json offerFrame(const routing::OfferMade& offer,
                           const routing::ConversationSnapshot* snapshot,
                           const store::ConversationRecord* record, routing::TimePoint now);
 
-/// `conversation`: the answer to `open`, the full history with the routing state if known.
+/// `conversation`: the answer to `open`, the full history with the routing state if known,
+/// and the customer's archive when the record has it (warranty states on the date of `now`).
 nlohmann::json conversationFrame(const store::ConversationRecord& record,
-                                 const routing::ConversationSnapshot* snapshot);
+                                 const routing::ConversationSnapshot* snapshot,
+                                 routing::TimePoint now);
 
 /// `queues`: the waiting lists of the queues an agent can take work from (`queues` empty: every
 /// queue, for supervisors).

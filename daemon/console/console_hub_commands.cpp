@@ -298,9 +298,34 @@ void ConsoleHub::Impl::open(const AgentPtr& a, const CommandRef& ref,
             if (!*res.value)
                 return self->fail(a, ref, "not_found",
                                   "no conversation " + std::to_string(ref.conversation_id));
-            json j = conversationFrame(**res.value, snap ? &*snap : nullptr);
-            self->deliver(a, dumpJson(j), false);
-            self->ack(a, ref);
+            self->readCustomerHistory(
+                std::move(**res.value),
+                guard("open", [self, a, ref, snap](store::ConversationRecord record) {
+                    json j = conversationFrame(record, snap ? &*snap : nullptr,
+                                               routing::Clock::now());
+                    self->deliver(a, dumpJson(j), false);
+                    self->ack(a, ref);
+                }));
+        }));
+}
+
+void ConsoleHub::Impl::readCustomerHistory(store::ConversationRecord record,
+                                           std::function<void(store::ConversationRecord)> then) {
+    store::ContactHistoryQuery query;
+    query.contact_id = record.contact.id;
+    query.exclude_conversation = record.id;
+    auto held = std::make_shared<store::ConversationRecord>(std::move(record));
+    deps.store.getContactHistory(
+        std::move(query),
+        guard("customer_history", [held, then = std::move(then)](
+                                      store::StoreResult<std::optional<store::ContactHistory>> res) {
+            if (!res) {
+                spdlog::warn("console: the archive of contact {} was not read: {}",
+                             held->contact.id, res.error->message);
+            } else if (*res.value) {
+                held->customer_history = std::move(**res.value);
+            }
+            then(std::move(*held));
         }));
 }
 

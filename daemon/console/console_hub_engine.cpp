@@ -162,12 +162,21 @@ void ConsoleHub::Impl::readAndSendOffer(const routing::OfferMade& o, json transf
                 guard("offer",
                       [self, o, transfer, snap = std::move(snap)](
                           store::StoreResult<std::optional<store::ConversationRecord>> res) {
-                          const store::ConversationRecord* record =
-                              res.value && *res.value ? &**res.value : nullptr;
-                          auto frame = offerFrame(o, snap ? &*snap : nullptr, record,
-                                                  routing::Clock::now());
-                          if (!transfer.is_null()) frame["transfer"] = transfer;
-                          self->sendOffer(o, dumpJson(frame));
+                          if (!res.value || !*res.value) {
+                              auto frame = offerFrame(o, snap ? &*snap : nullptr, nullptr,
+                                                      routing::Clock::now());
+                              if (!transfer.is_null()) frame["transfer"] = transfer;
+                              return self->sendOffer(o, dumpJson(frame));
+                          }
+                          self->readCustomerHistory(
+                              std::move(**res.value),
+                              guard("offer", [self, o, transfer,
+                                              snap](store::ConversationRecord record) {
+                                  auto frame = offerFrame(o, snap ? &*snap : nullptr, &record,
+                                                          routing::Clock::now());
+                                  if (!transfer.is_null()) frame["transfer"] = transfer;
+                                  self->sendOffer(o, dumpJson(frame));
+                              }));
                       }));
         }));
 }

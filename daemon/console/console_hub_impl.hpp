@@ -214,13 +214,18 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
     void note(const AgentPtr& a, const CommandRef& ref, const char* type, const json& data);
     void open(const AgentPtr& a, const CommandRef& ref,
               const std::optional<routing::ConversationSnapshot>& snap);
+    /// Reads the archive of `record`'s contact into it (without `record` itself), then calls
+    /// `then` (on a store thread); when the store fails, the record goes on without one.
+    void readCustomerHistory(store::ConversationRecord record,
+                             std::function<void(store::ConversationRecord)> then);
 
     // ---- engine actions and the board (console_hub_engine.cpp) -------------------------------
     void onEngine(const routing::Event& event, const Actions& actions,
                   const ConsoleHub::OfferLookup& lookup);
     /// Sends an offer frame unless the offer was revoked or answered meanwhile.
     void sendOffer(const routing::OfferMade& o, std::string frame);
-    /// Reads the conversation's routing state and history, then sends the offer (with
+    /// Reads the conversation's routing state, history and customer archive, then sends the
+    /// offer (with
     /// `transfer`, when not null, as its `transfer` field).
     void readAndSendOffer(const routing::OfferMade& o, json transfer);
     void armBoard();

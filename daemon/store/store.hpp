@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "channels/channel.hpp"
+#include "daemon/store/contact_history.hpp"
 #include "routing/contact.hpp"
 #include "routing/engine.hpp"
 #include "routing/model.hpp"
@@ -113,6 +114,9 @@ struct ConversationRecord {
     /// Channel voice: the steps of its calls ("call.ringing", "call.answered", ...), oldest
     /// first.
     std::vector<EventRecord> call_events;
+    /// The contact's archive without this conversation: read back with an offer
+    /// (applyRouting's `read_back`); getConversation leaves it empty.
+    std::optional<ContactHistory> customer_history;
 };
 
 /// An email address reached through an email channel instance: where a conversation of another
@@ -488,6 +492,12 @@ public:
     /// Reads a contact by its key; nullopt when there is none.
     virtual void getContact(std::string key,
                             std::function<void(StoreResult<std::optional<ContactDetails>>)> done) = 0;
+
+    /// A contact's archive: its newest conversations on every channel, products and counts;
+    /// nullopt when there is no such contact.
+    virtual void getContactHistory(
+        ContactHistoryQuery query,
+        std::function<void(StoreResult<std::optional<ContactHistory>>)> done) = 0;
 
     /// Stores what the engine decided for one event, in one commit: routing state, automatic
     /// replies (messages + outbox), events, ratings, closed conversations. `done` gets the ids

@@ -330,6 +330,11 @@ BOOST_FIXTURE_TEST_CASE(offer_accept_reply_resolve, Daemon) {
     BOOST_TEST(milestones.count("first_response") == 1u);
     BOOST_TEST(milestones.count("resolution") == 1u);
     BOOST_TEST(historyHas(offer, "in", text), "the offer's history: " << offer["history"].dump());
+    // The customer archive comes with the offer (read in the commit that made it), without the
+    // conversation offered: a first-time customer has no earlier one.
+    BOOST_TEST(offer["customer_history"]["contact_id"] == offer["customer"]["id"]);
+    BOOST_TEST(offer["customer_history"]["conversations"].empty());
+    BOOST_TEST(offer["customer_history"]["summary"]["conversations"] == 0);
 
     alice->ok({{"type", "accept"}, {"conversation_id", conv}});
     alice->expect("assigned", conv);

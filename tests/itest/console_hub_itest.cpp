@@ -115,6 +115,32 @@ public:
                                      done) override {
         done(store::StoreResult<std::optional<store::ContactDetails>>::fail("not in this test"));
     }
+    // Contact 7 wrote once before: conversation 3, a rated complaint.
+    void getContactHistory(
+        store::ContactHistoryQuery q,
+        std::function<void(store::StoreResult<std::optional<store::ContactHistory>>)> done)
+        override {
+        using Result = store::StoreResult<std::optional<store::ContactHistory>>;
+        if (q.key || q.contact_id != 7) return done(Result::ok(std::nullopt));
+        store::ContactHistory h;
+        h.contact_id = 7;
+        store::HistoryConversation earlier;
+        earlier.id = 3;
+        earlier.channel = "email";
+        earlier.channel_instance = "email";
+        earlier.status = "closed";
+        earlier.created_at_ms = 1690000000000;
+        earlier.category = "complaint";
+        earlier.complaint = true;
+        earlier.rating = 2;
+        earlier.subject = "the toner leaks";
+        if (q.exclude_conversation != earlier.id) {
+            h.conversations.push_back(earlier);
+            h.conversations_total = h.complaints = h.ratings = 1;
+            h.rating_sum = 2;
+        }
+        done(Result::ok(std::move(h)));
+    }
     void applyRouting(store::RoutingUpdate,
                       std::function<void(store::StoreResult<store::RoutingApplied>)> done)
         override {
@@ -566,6 +592,12 @@ BOOST_AUTO_TEST_CASE(offer_accept_reply_resolve) {
     BOOST_TEST((*o)["priority"] == 2);
     BOOST_TEST((*o)["customer"]["name"] == "Ann");
     BOOST_TEST((*o)["history"][0]["text"] == "my printer is broken");
+    // A returning customer: the offer shows their earlier conversation (issue 13, defect 4).
+    BOOST_REQUIRE((*o)["customer_history"]["conversations"].size() == 1u);
+    BOOST_TEST((*o)["customer_history"]["conversations"][0]["id"] == 3);
+    BOOST_TEST((*o)["customer_history"]["conversations"][0]["complaint"] == true);
+    BOOST_TEST((*o)["customer_history"]["conversations"][0]["subject"] == "the toner leaks");
+    BOOST_TEST((*o)["customer_history"]["summary"]["average_rating"] == 2.0);
     BOOST_TEST((*o)["offer_timeout_ms"].get<int>() > 20000);
     BOOST_TEST((*o)["seq"].get<int>() > 0);
 
@@ -625,6 +657,7 @@ BOOST_AUTO_TEST_CASE(offer_accept_reply_resolve) {
     auto conv = alice->readType("conversation");
     BOOST_REQUIRE(conv);
     BOOST_TEST((*conv)["history"].size() == 1u);
+    BOOST_TEST((*conv)["customer_history"]["conversations"][0]["id"] == 3);
 
     alice->send({{"type", "resolve"}, {"conversation_id", 1}, {"id", "c6"},
                  {"disposition", "fixed"}});

@@ -191,10 +191,18 @@ std::optional<ContactDetails> readContactIn(Connection& db, const std::string& k
     addresses.bind(1, d.id);
     while (addresses.step()) d.addresses.emplace_back(addresses.columnText(0), addresses.columnText(1));
 
+    d.profile.products = readProducts(db, d.id);
+    return d;
+}
+
+}  // namespace
+
+std::vector<routing::Product> readProducts(Connection& db, std::int64_t contact_id) {
     Statement products(db.handle(),
                        "SELECT sku, name, serial, purchased_on, warranty_until"
                        " FROM contact_products WHERE contact_id = ?1 ORDER BY id");
-    products.bind(1, d.id);
+    products.bind(1, contact_id);
+    std::vector<routing::Product> out;
     while (products.step()) {
         routing::Product p;
         p.sku = products.columnText(0);
@@ -202,12 +210,10 @@ std::optional<ContactDetails> readContactIn(Connection& db, const std::string& k
         p.serial = products.columnOptionalText(2);
         p.purchased_on = products.columnOptionalText(3);
         p.warranty_until = products.columnOptionalText(4);
-        d.profile.products.push_back(std::move(p));
+        out.push_back(std::move(p));
     }
-    return d;
+    return out;
 }
-
-}  // namespace
 
 std::optional<ContactDetails> readContact(Connection& db, const std::string& key) {
     if (!sqlite3_get_autocommit(db.handle())) return readContactIn(db, key);

@@ -34,4 +34,7 @@ std::size_t writeContacts(Connection& db, const std::vector<ContactUpdate>& upda
 /// transaction when the connection has none.
 std::optional<ContactDetails> readContact(Connection& db, const std::string& key);
 
+/// The contact's products in the order given. Runs in the caller's transaction, if any.
+std::vector<routing::Product> readProducts(Connection& db, std::int64_t contact_id);
+
 }  // namespace ccd::store::sqlite

@@ -8,6 +8,7 @@
 #include "daemon/store/sqlite/file_lock.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_conversations.hpp"
+#include "daemon/store/sqlite/sqlite_contact_history.hpp"
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 #include "daemon/store/sqlite/sqlite_api_keys.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
@@ -461,29 +462,20 @@ void SqliteStore::applyRouting(RoutingUpdate update,
             RoutingApplied applied;
             applied.outbound_ids = w.routing().apply(*u, now);
             for (auto id : u->read_back) {
-                if (auto c = w.conversations().read(id)) applied.conversations.push_back(std::move(*c));
+                auto c = w.conversations().read(id);
+                if (!c) continue;
+                // The offer shows the customer's earlier conversations (issue 13).
+                ContactHistoryQuery archive;
+                archive.contact_id = c->contact.id;
+                archive.exclude_conversation = c->id;
+                c->customer_history = readContactHistory(w.db(), archive);
+                applied.conversations.push_back(std::move(*c));
             }
             *result = std::move(applied);
         },
                 [result, done = std::move(done)](const std::string& error) {
                     if (done) done(finish(*result, error));
                 });
-}
-
-void SqliteStore::getContact(
-    std::string key, std::function<void(StoreResult<std::optional<ContactDetails>>)> done) {
-    using Result = StoreResult<std::optional<ContactDetails>>;
-    submitRead(
-        [key = std::move(key), done](Connection& db) {
-            Result result;
-            try {
-                result = Result::ok(readContact(db, key));
-            } catch (const std::exception& e) {
-                result = Result::fail(std::string("read failed: ") + e.what());
-            }
-            done(std::move(result));
-        },
-        [done] { done(Result::fail("the store is shutting down")); });
 }
 
 void SqliteStore::loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) {

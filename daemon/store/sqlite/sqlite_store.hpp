@@ -62,6 +62,9 @@ public:
                      std::function<void(StoreResult<std::size_t>)> done) override;
     void getContact(std::string key,
                     std::function<void(StoreResult<std::optional<ContactDetails>>)> done) override;
+    void getContactHistory(
+        ContactHistoryQuery query,
+        std::function<void(StoreResult<std::optional<ContactHistory>>)> done) override;
     void applyRouting(RoutingUpdate update,
                       std::function<void(StoreResult<RoutingApplied>)> done) override;
     void loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) override;

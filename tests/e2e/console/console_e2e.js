@@ -52,6 +52,7 @@ function writeConfig() {
     '  grace: 5s',
     'channels:',
     '  - {name: api, type: api, public: true}',
+    '  - {name: api2, type: api, public: true}',
     'mfa:',
     '  required_for: [admin]',
     '',
@@ -141,6 +142,38 @@ async function adminEnrols(browser, base) {
   await page.waitForSelector('#conn-dot.on', { timeout: 10000 });
   check(true, 'the next code signs in');
   await context.close();
+}
+
+// A returning customer (issue 13): she wrote before through another API instance; the offer of
+// her new conversation brings her archive, and the conversation view shows the earlier one in
+// the "Customer archive" panel, with its text escaped.
+async function returningCustomer(page, base) {
+  const from = { id: 'e2e-returning', name: 'Mei' };
+  const earlier = await fetch(base + '/webhooks/api/api2', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ from, external_id: 'ret-1', text: 'The toner <b>leaks</b> on my desk' }),
+  });
+  check(earlier.status === 202, 'the earlier message through api2 answered 202');
+  const before = (await earlier.json()).conversation_id;
+  const posted = await fetch(base + '/v1/messages', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ from, external_id: 'ret-2', text: 'The new cartridge leaks too' }),
+  });
+  const conv = (await posted.json()).conversation_id;
+  check(conv !== before, 'the new message opened another conversation');
+  await page.waitForSelector(`[data-offer="${conv}"]`, { timeout: 10000 });
+  await page.click(`[data-accept="${conv}"]`);
+  await page.waitForSelector(`[data-conversation="${conv}"]`, { timeout: 10000 });
+  await page.click(`[data-conversation="${conv}"]`);
+  const item = `#archive [data-archive-conversation="${before}"]`;
+  await page.waitForSelector(item, { timeout: 10000 });
+  const text = await page.textContent(item);
+  check(text.includes('The toner <b>leaks</b> on my desk') && text.includes('api'),
+    'the Customer archive panel shows the earlier conversation, as text');
+  check(await page.locator(`${item} b`).count() === 0, 'its text is not read as HTML');
+  check(await page.locator(`#archive [data-archive-conversation="${conv}"]`).count() === 0,
+    'the current conversation is not in its own archive');
+  await page.screenshot({ path: path.join(outDir, 'console_e2e_archive.png') });
 }
 
 // A supervisor's Reports page (charts of the conversations this test opened, a CSV export) and
@@ -254,6 +287,8 @@ async function main() {
     check(got.status === 200, 'the supervisor reads the conversation');
     check((body.messages || []).some((m) => m.direction === 'out' && m.text === reply),
       'the reply is in the conversation');
+    await page.selectOption('#presence', 'available');
+    await returningCustomer(page, base);
     await supervisorReports(browser, base);
     await adminEnrols(browser, base);
   } catch (e) {
