@@ -8,8 +8,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include "config/routing_config_parser.hpp"
+#include "tests/support/engine_actions.hpp"
 
 using namespace ccd::routing;
+using ccd::testing::all;
+using ccd::testing::one;
+using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
@@ -27,25 +31,9 @@ const TimePoint kSaturday1000 = TimePoint(std::chrono::seconds(1790992800));    
 
 MessageReceived message(std::int64_t conv, std::string text, std::string tier = "standard",
                         ChannelKind channel = ChannelKind::Api) {
-    MessageReceived m;
-    m.conversation_id = conv;
-    m.message_id = conv;
-    m.new_conversation = true;
-    m.message.channel = channel;
-    m.message.text = std::move(text);
-    m.message.from.id = "c" + std::to_string(conv);
-    m.contact.id = conv;
+    MessageReceived m = ccd::testing::firstMessage(conv, channel, std::move(text));
     m.contact.tier = std::move(tier);
     return m;
-}
-
-template <class T>
-std::vector<T> all(const std::vector<Action>& actions) {
-    std::vector<T> out;
-    for (const auto& a : actions) {
-        if (const auto* x = std::get_if<T>(&a)) out.push_back(*x);
-    }
-    return out;
 }
 
 // None for a self-service answer: no person is due to answer.

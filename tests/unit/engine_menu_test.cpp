@@ -7,27 +7,23 @@
 #define BOOST_TEST_MODULE engine_menu
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
 #include <sstream>
 
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
+#include "tests/support/engine_actions.hpp"
 
 using namespace ccd::routing;
+using ccd::testing::all;
+using ccd::testing::one;
+using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string shippedText() {
-    std::ifstream in(CCD_SOURCE_DIR "/config/routing.yaml");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // The shipped file with its commented phone menu example switched on.
 std::string withShippedMenu() {
-    std::istringstream in(shippedText());
+    std::istringstream in(shippedRoutingText());
     std::string line, out;
     bool example = false;
     while (std::getline(in, line)) {
@@ -61,15 +57,6 @@ MessageReceived call(std::int64_t conv, std::int64_t contact = 1) {
     m.message.from.id = "+861380013800" + std::to_string(contact);
     m.contact.id = contact;
     return m;
-}
-
-template <class T>
-std::vector<T> all(const std::vector<Action>& actions) {
-    std::vector<T> out;
-    for (const auto& a : actions) {
-        if (const auto* x = std::get_if<T>(&a)) out.push_back(*x);
-    }
-    return out;
 }
 
 CallStep digits(std::int64_t conv, std::string d) {

@@ -6,22 +6,20 @@
 #define BOOST_TEST_MODULE engine_missed_offers
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "config/routing_config_parser.hpp"
+#include "tests/support/engine_actions.hpp"
 
 using namespace ccd::routing;
+using ccd::testing::all;
+using ccd::testing::one;
+using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
 
 // The shipped file with `offers.away_after_missed` set to `n`.
 RoutingConfigPtr awayAfter(int n) {
-    std::ifstream in(CCD_SOURCE_DIR "/config/routing.yaml");
-    std::stringstream s;
-    s << in.rdbuf();
-    std::string text = s.str();
+    std::string text = shippedRoutingText();
     const std::string key = "  away_after_missed: 2\n";
     auto at = text.find(key);
     BOOST_REQUIRE(at != std::string::npos);
@@ -33,24 +31,7 @@ const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));  // Tuesday
 constexpr auto kOfferTimeout = 120s;  // async work (api), the shipped queues
 
 MessageReceived fault(std::int64_t conv) {
-    MessageReceived m;
-    m.conversation_id = conv;
-    m.message_id = conv;
-    m.new_conversation = true;
-    m.message.channel = ChannelKind::Api;
-    m.message.text = "My laptop will not turn on";
-    m.message.from.id = "c" + std::to_string(conv);
-    m.contact.id = conv;
-    return m;
-}
-
-template <class T>
-std::vector<T> all(const std::vector<Action>& actions) {
-    std::vector<T> out;
-    for (const auto& a : actions) {
-        if (const auto* x = std::get_if<T>(&a)) out.push_back(*x);
-    }
-    return out;
+    return ccd::testing::firstMessage(conv, ChannelKind::Api, "My laptop will not turn on");
 }
 
 void online(Engine& e, const std::string& id, TimePoint now) {

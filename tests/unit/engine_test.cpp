@@ -10,8 +10,12 @@
 
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
+#include "tests/support/engine_actions.hpp"
 
 using namespace ccd::routing;
+using ccd::testing::all;
+using ccd::testing::one;
+using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
@@ -43,22 +47,6 @@ Agent agent(const std::string& id, std::set<std::string> skills) {
     a.id = id;
     a.skills = std::move(skills);
     return a;
-}
-
-template <class T>
-std::vector<T> all(const std::vector<Action>& actions) {
-    std::vector<T> out;
-    for (const auto& a : actions) {
-        if (const auto* x = std::get_if<T>(&a)) out.push_back(*x);
-    }
-    return out;
-}
-
-template <class T>
-T one(const std::vector<Action>& actions) {
-    auto v = all<T>(actions);
-    BOOST_REQUIRE_EQUAL(v.size(), 1u);
-    return v.front();
 }
 
 std::vector<std::string> names(const std::vector<Action>& actions) {

@@ -7,23 +7,21 @@
 #define BOOST_TEST_MODULE engine_wrap_up
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
+#include "tests/support/engine_actions.hpp"
 
 using namespace ccd::routing;
+using ccd::testing::all;
+using ccd::testing::one;
+using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
 
 // The shipped file with the general queue's wrap-up replaced by `wrap_up`.
 RoutingConfigPtr withWrapUp(const std::string& wrap_up = "45s") {
-    std::ifstream in(CCD_SOURCE_DIR "/config/routing.yaml");
-    std::stringstream s;
-    s << in.rdbuf();
-    std::string text = s.str();
+    std::string text = shippedRoutingText();
     const std::string general = "  general:\n    selection: longest_idle\n";
     auto at = text.find(general);
     BOOST_REQUIRE(at != std::string::npos);
@@ -37,23 +35,7 @@ RoutingConfigPtr withWrapUp(const std::string& wrap_up = "45s") {
 const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));  // Tuesday 10:00 Shanghai
 
 MessageReceived received(std::int64_t conv, ChannelKind channel) {
-    MessageReceived m;
-    m.conversation_id = conv;
-    m.message_id = conv;
-    m.new_conversation = true;
-    m.message.channel = channel;
-    m.message.from.id = "c" + std::to_string(conv);
-    m.contact.id = conv;
-    return m;
-}
-
-template <class T>
-std::vector<T> all(const std::vector<Action>& actions) {
-    std::vector<T> out;
-    for (const auto& a : actions) {
-        if (const auto* x = std::get_if<T>(&a)) out.push_back(*x);
-    }
-    return out;
+    return ccd::testing::firstMessage(conv, channel);
 }
 
 void addAlice(Engine& e) {

@@ -123,16 +123,8 @@ std::string previewText(std::string_view text, std::size_t max_chars) {
 }
 
 std::optional<ContactHistory> readContactHistory(Connection& db, const ContactHistoryQuery& q) {
-    if (!sqlite3_get_autocommit(db.handle())) return readIn(db, q);
-    db.exec("BEGIN");  // the list and the counts from one snapshot
-    try {
-        auto result = readIn(db, q);
-        db.exec("COMMIT");
-        return result;
-    } catch (...) {
-        db.exec("ROLLBACK");
-        throw;
-    }
+    // The list and the counts from one snapshot.
+    return inReadSnapshot(db, [&](Connection& c) { return readIn(c, q); });
 }
 
 }  // namespace ccd::store::sqlite

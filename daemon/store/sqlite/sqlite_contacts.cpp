@@ -216,17 +216,8 @@ std::vector<routing::Product> readProducts(Connection& db, std::int64_t contact_
 }
 
 std::optional<ContactDetails> readContact(Connection& db, const std::string& key) {
-    if (!sqlite3_get_autocommit(db.handle())) return readContactIn(db, key);
     // The contact, its addresses and products as one snapshot.
-    db.exec("BEGIN");
-    try {
-        auto result = readContactIn(db, key);
-        db.exec("COMMIT");
-        return result;
-    } catch (...) {
-        db.exec("ROLLBACK");
-        throw;
-    }
+    return inReadSnapshot(db, [&](Connection& c) { return readContactIn(c, key); });
 }
 
 }  // namespace ccd::store::sqlite

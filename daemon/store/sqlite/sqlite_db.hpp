@@ -79,4 +79,20 @@ private:
 /// Throws SqliteError for a non-OK result code, with the connection's message.
 void check(sqlite3* db, int rc, std::string_view what);
 
+/// `read(db)` from one snapshot: in a read transaction of its own, unless the connection is
+/// already in one (then in that).
+template <class F>
+auto inReadSnapshot(Connection& db, F&& read) -> decltype(read(db)) {
+    if (!sqlite3_get_autocommit(db.handle())) return read(db);
+    db.exec("BEGIN");
+    try {
+        auto result = read(db);
+        db.exec("COMMIT");
+        return result;
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+}
+
 }  // namespace ccd::store::sqlite
