@@ -3,7 +3,6 @@
 // a new conversation's first message, and the actions of one kind the engine answered.
 
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
 #include <sstream>
 #include <string>

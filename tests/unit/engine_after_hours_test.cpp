@@ -67,8 +67,8 @@ bool breachedOrApologised(const std::vector<Action>& actions) {
 
 BOOST_AUTO_TEST_CASE(a_fault_at_0753_is_promised_for_the_opening_and_not_breached_before_it) {
     Engine e(shipped());
-    auto out = e.handle(message(1, "My washing machine is broken, it shows error E21"),
-                        kTuesday0753);
+    auto out =
+        e.handle(message(1, "My washing machine is broken, it shows error E21"), kTuesday0753);
     auto routed = all<ConversationRouted>(out);
     BOOST_REQUIRE_EQUAL(routed.size(), 1u);
     BOOST_TEST(routed[0].priority == 3);
@@ -100,8 +100,8 @@ BOOST_AUTO_TEST_CASE(on_a_public_holiday_the_clocks_wait_for_the_next_opening) {
 
 BOOST_AUTO_TEST_CASE(p1_work_at_night_gets_the_on_call_acknowledgement_not_the_after_hours_one) {
     Engine e(shipped());
-    auto out = e.handle(message(1, "My boiler is broken and the house is cold", "vip"),
-                        kTuesday0753 - 6h);
+    auto out =
+        e.handle(message(1, "My boiler is broken and the house is cold", "vip"), kTuesday0753 - 6h);
     auto routed = all<ConversationRouted>(out);
     BOOST_REQUIRE_EQUAL(routed.size(), 1u);
     BOOST_TEST(routed[0].priority == 1);
@@ -115,13 +115,18 @@ BOOST_AUTO_TEST_CASE(p1_work_at_night_gets_the_on_call_acknowledgement_not_the_a
 BOOST_AUTO_TEST_CASE(every_after_hours_reply_at_night_is_kept_by_the_clocks) {
     // A night of every kind of request on every written channel: whatever the reply, the
     // promise holds. After-hours: due at or after the opening. On-call: due before it.
-    const std::vector<std::string> texts = {
-        "My washing machine is broken",          "The screen has a scratch out of the box",
-        "How do I set the timer?",               "I want to return this, it is not what I ordered",
-        "I was charged twice for my order",      "This is the worst service, I want to complain",
-        "Where is my parcel? It was due Monday", "Hello",
-        "我的冰箱坏了",                          "我要投诉你们的售后",
-        "我的包裹到哪裡了？",                    "The charger is smoking and smells of burning"};
+    const std::vector<std::string> texts = {"My washing machine is broken",
+                                            "The screen has a scratch out of the box",
+                                            "How do I set the timer?",
+                                            "I want to return this, it is not what I ordered",
+                                            "I was charged twice for my order",
+                                            "This is the worst service, I want to complain",
+                                            "Where is my parcel? It was due Monday",
+                                            "Hello",
+                                            "我的冰箱坏了",
+                                            "我要投诉你们的售后",
+                                            "我的包裹到哪裡了？",
+                                            "The charger is smoking and smells of burning"};
     std::int64_t conv = 0;
     for (const auto* tier : {"standard", "vip"}) {
         for (auto channel : {ChannelKind::Api, ChannelKind::Email, ChannelKind::Telegram}) {
@@ -139,8 +144,7 @@ BOOST_AUTO_TEST_CASE(every_after_hours_reply_at_night_is_kept_by_the_clocks) {
                 }
                 const TimePoint due = *first_due;
                 for (const auto& reply : all<AutoReply>(out)) {
-                    if (reply.template_id == "after_hours")
-                        BOOST_TEST((due >= kTuesday0900), what);
+                    if (reply.template_id == "after_hours") BOOST_TEST((due >= kTuesday0900), what);
                     if (reply.template_id == "ack_on_call") BOOST_TEST((due < kTuesday0900), what);
                 }
                 // Nothing due before the opening breaches unless it was promised on call.

@@ -101,7 +101,6 @@ BOOST_AUTO_TEST_CASE(an_agent_who_misses_two_offers_in_a_row_is_set_away_with_a_
     BOOST_REQUIRE_EQUAL(run.notices.size(), 1u);
     BOOST_TEST(run.notices[0].reason == "agent_set_away");
     BOOST_TEST(run.notices[0].detail.find("ignorer") != std::string::npos);
-
 }
 
 BOOST_AUTO_TEST_CASE(without_the_limit_missed_work_alternates_and_never_starves_the_answerer) {
