@@ -10,6 +10,7 @@
 #include "config/daemon_config_parser.hpp"
 #include "daemon/api_keys.hpp"
 #include "daemon/cli_database.hpp"
+#include "daemon/json_time.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_api_keys.hpp"
 #include "daemon/store/sqlite/sqlite_audit.hpp"
@@ -19,7 +20,6 @@
 namespace ccd::daemon {
 namespace {
 
-
 bool validClient(const std::string& c) {
     if (c.empty() || c.size() > 64) return false;
     for (char ch : c) {
@@ -28,12 +28,6 @@ bool validClient(const std::string& c) {
         if (!ok) return false;
     }
     return true;
-}
-
-std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 std::string dateText(std::int64_t ms) {
@@ -97,7 +91,7 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
     auto db = openDatabase(*cfg, err);
     if (!db) return kExitStore;
     // Not a structured binding: the lambda below captures the record (C++17 forbids that).
-    const auto generated = newApiKey(client, nowMs());
+    const auto generated = newApiKey(client, nowUnixMillis());
     const std::string& key = generated.first;
     const store::ApiKeyRecord& record = generated.second;
     try {
@@ -135,7 +129,7 @@ int ApiKeyCommand::run() const {
         if (revoke_->parsed()) {
             bool revoked = false;
             inWriteTransaction(*db, [&] {
-                revoked = store::sqlite::revokeApiKey(*db, options_->key_id, nowMs());
+                revoked = store::sqlite::revokeApiKey(*db, options_->key_id, nowUnixMillis());
                 store::sqlite::insertAudit(
                     *db, AuditLog::entry(cliActor(), "api_key.revoke", "api_key",
                                          options_->key_id, revoked ? "ok" : "not_found"));

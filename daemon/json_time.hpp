@@ -10,6 +10,9 @@
 
 namespace ccd::daemon {
 
+/// Now, in Unix milliseconds (as the store keeps times).
+inline std::int64_t nowUnixMillis() { return routing::unixMillis(routing::Clock::now()); }
+
 /// Formats Unix milliseconds as RFC 3339 UTC.
 std::string formatRfc3339Millis(std::int64_t unix_ms);
 

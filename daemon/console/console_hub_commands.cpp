@@ -191,7 +191,7 @@ void ConsoleHub::Impl::execute(const AgentPtr& a, const Principal& p, Command cm
                     const std::optional<routing::ConversationSnapshot>&, std::string) {
                     std::vector<store::EventRecord> events{
                         {ref.conversation_id, "wrap_up",
-                         dumpJson(json{{"agent", name}, {"disposition", disposition}}), nowMs()}};
+                         dumpJson(json{{"agent", name}, {"disposition", disposition}}), nowUnixMillis()}};
                     self->deps.store.appendEvents(
                         std::move(events),
                         guard("wrap_up", [self, a, ref, finish](store::StoreResult<bool> res) {
@@ -279,7 +279,7 @@ void ConsoleHub::Impl::reply(const AgentPtr& a, const CommandRef& ref, const Com
 void ConsoleHub::Impl::note(const AgentPtr& a, const CommandRef& ref, const char* type,
                             const json& data) {
     auto self = shared_from_this();
-    std::vector<store::EventRecord> events{{ref.conversation_id, type, dumpJson(data), nowMs()}};
+    std::vector<store::EventRecord> events{{ref.conversation_id, type, dumpJson(data), nowUnixMillis()}};
     deps.store.appendEvents(
         std::move(events), guard("note", [self, a, ref](store::StoreResult<bool> res) {
             if (!res) return self->storeFailed(a, ref, *res.error);

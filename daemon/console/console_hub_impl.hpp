@@ -24,6 +24,7 @@
 #include "daemon/console/console_outbox.hpp"
 #include "daemon/console/console_protocol.hpp"
 #include "daemon/console/engine_gateway.hpp"
+#include "daemon/json_time.hpp"
 #include "daemon/privacy/pii_json.hpp"
 #include "daemon/store/store.hpp"
 
@@ -52,12 +53,6 @@ auto guard(const char* where, F f) {
 constexpr std::size_t kQueueListLength = 20;
 
 inline bool isSupervisor(Role r) { return r != Role::Agent; }
-
-inline std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               routing::Clock::now().time_since_epoch())
-        .count();
-}
 
 inline const routing::Rejected* rejection(const Actions& actions) {
     for (const auto& a : actions) {

@@ -1,3 +1,4 @@
+#include "daemon/json_time.hpp"
 #include "daemon/outbox/outbox_sender.hpp"
 
 #include <spdlog/spdlog.h>
@@ -31,8 +32,6 @@ std::chrono::milliseconds backoff(const channels::RetryPolicy& policy, int attem
 }
 
 namespace {
-
-std::int64_t nowMs() { return routing::unixMillis(routing::Clock::now()); }
 
 channels::OutgoingMessage toMessage(const store::OutboxItem& i) {
     channels::OutgoingMessage m;
@@ -163,7 +162,7 @@ struct OutboxSender::Impl : std::enable_shared_from_this<OutboxSender::Impl> {
             std::size_t limit = std::min(free, options.claim_batch);
             lane.claiming = true;
             auto self = shared_from_this();
-            store.claimOutbox(inst->name(), limit, nowMs(),
+            store.claimOutbox(inst->name(), limit, nowUnixMillis(),
                               [self, name = inst->name(), limit](
                                   store::StoreResult<store::OutboxClaim> r) {
                                   self->onStrand([self, name, limit, r = std::move(r)]() mutable {
@@ -204,7 +203,7 @@ struct OutboxSender::Impl : std::enable_shared_from_this<OutboxSender::Impl> {
         if (claim.items.size() >= limit) {
             pump();
         } else if (claim.next_due_ms) {
-            auto in = std::chrono::milliseconds(*claim.next_due_ms - nowMs());
+            auto in = std::chrono::milliseconds(*claim.next_due_ms - nowUnixMillis());
             if (in.count() > 0) wakeAt(SteadyClock::now() + in);
         }
     }
@@ -331,7 +330,7 @@ struct OutboxSender::Impl : std::enable_shared_from_this<OutboxSender::Impl> {
             lane.paused_until = std::max(lane.paused_until, SteadyClock::now() + pause);
             wakeAt(lane.paused_until);
         }
-        auto now = nowMs();
+        auto now = nowUnixMillis();
         bool too_many = item.attempt >= policy.max_attempts;
         bool too_old = now + delay.count() > item.created_at_ms + policy.give_up_after.count();
         if (too_many || too_old) {

@@ -1,3 +1,4 @@
+#include "daemon/json_time.hpp"
 #include "daemon/webchat/chat_mail.hpp"
 
 #include <chrono>
@@ -15,12 +16,6 @@ namespace ccd::daemon::webchat {
 using nlohmann::json;
 
 namespace {
-
-std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string lowerAscii(std::string s) {
     for (auto& c : s)
@@ -144,7 +139,7 @@ void ChatMail::start(std::int64_t conversation, const std::string& address,
         u.email_continuations.emplace_back(conversation, store::EmailRoute{instance, to});
         u.outbound.push_back(std::move(*m));
         u.events.push_back({conversation, "webchat.by_email", json{{"instance", instance}}.dump(),
-                            nowMs()});
+                            nowUnixMillis()});
         store.applyRouting(std::move(u), [done](store::StoreResult<store::RoutingApplied> r) {
             done(r ? std::string() : std::string("store_unavailable"));
         });
@@ -154,7 +149,7 @@ void ChatMail::start(std::int64_t conversation, const std::string& address,
 void ChatMail::stop(std::int64_t conversation, std::function<void(std::string)> done) {
     store::RoutingUpdate u;
     u.email_continuations.emplace_back(conversation, std::nullopt);
-    u.events.push_back({conversation, "webchat.back_in_chat", "{}", nowMs()});
+    u.events.push_back({conversation, "webchat.back_in_chat", "{}", nowUnixMillis()});
     store_.applyRouting(std::move(u), [done](store::StoreResult<store::RoutingApplied> r) {
         done(r ? std::string() : std::string("store_unavailable"));
     });

@@ -87,7 +87,7 @@ void WebchatHub::upload(std::string_view token, const std::string& client_id,
     {
         std::lock_guard lock(im.mutex);
         auto it = token.empty() ? im.sessions.end() : im.sessions.find(channels::sha256Hex(token));
-        if (it == im.sessions.end() || it->second->expires_ms < nowMs())
+        if (it == im.sessions.end() || it->second->expires_ms < nowUnixMillis())
             return done(WebResponse::error(401, "invalid_token",
                                            "the session has expired or is unknown"));
         session = it->second;

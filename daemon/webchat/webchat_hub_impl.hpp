@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/json_time.hpp"
 #include "daemon/webchat/chat_mail.hpp"
 #include "daemon/webchat/webchat_frames.hpp"
 #include "daemon/webchat/webchat_hub.hpp"
@@ -29,12 +30,6 @@ inline constexpr std::string_view kSessionKey = "session:";
 /// At most one "customer is typing" to the agent per session in this time (as the console's
 /// `typing` to customers: every 4 s).
 inline constexpr auto kTypingInterval = std::chrono::seconds(4);
-
-inline std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 /// A customer's chat: who they are, their conversation, the connection that shows it now.
 struct Session {

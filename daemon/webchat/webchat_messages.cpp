@@ -222,7 +222,7 @@ void WebchatHub::Impl::survey(const std::shared_ptr<Client>& c, const json& fram
     u.ratings.emplace_back(conversation, n);
     u.events.push_back({conversation, "rating",
                         json{{"rating", n}, {"comment", comment}, {"source", "webchat"}}.dump(),
-                        nowMs()});
+                        nowUnixMillis()});
     deps.store.applyRouting(std::move(u), [c](store::StoreResult<store::RoutingApplied> r) {
         if (!r) return send(c, errorFrame("store_unavailable", "the rating was not stored"));
         send(c, json{{"type", "ack"}, {"id", "survey"}});
@@ -238,7 +238,7 @@ void WebchatHub::Impl::end(const std::shared_ptr<Client>& c) {
     }
     if (conversation) {
         deps.store.appendEvents({{conversation, "webchat.ended",
-                                  json{{"by", "customer"}}.dump(), nowMs()}},
+                                  json{{"by", "customer"}}.dump(), nowUnixMillis()}},
                                 [](store::StoreResult<bool>) {});
     }
     send(c, json{{"type", "ended"}, {"by", "customer"}, {"survey", conversation != 0}});

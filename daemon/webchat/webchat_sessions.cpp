@@ -34,7 +34,7 @@ void WebchatHub::Impl::persist(const std::shared_ptr<Session>& s, std::function<
 void WebchatHub::Impl::sweepLocked(SteadyTime now) {
     if (now - last_sweep < std::chrono::minutes(1)) return;
     last_sweep = now;
-    auto ms = nowMs();
+    auto ms = nowUnixMillis();
     for (auto it = sessions.begin(); it != sessions.end();) {
         auto& s = it->second;
         if (s->expires_ms < ms && s->live.expired()) {
@@ -62,7 +62,7 @@ void WebchatHub::Impl::start(const std::shared_ptr<Client>& c, const json& frame
     session->hash = channels::sha256Hex(token);
     session->profile = std::move(profile.value);
     session->profile.sender = "wc_" + channels::randomHex(12);
-    session->expires_ms = nowMs() + settings.session_ttl.count();
+    session->expires_ms = nowUnixMillis() + settings.session_ttl.count();
     {
         std::lock_guard lock(mutex);
         sweepLocked(now);
@@ -109,7 +109,7 @@ void WebchatHub::Impl::resume(const std::shared_ptr<Client>& c, const json& fram
     {
         std::lock_guard lock(mutex);
         auto it = token.empty() ? sessions.end() : sessions.find(channels::sha256Hex(token));
-        if (it == sessions.end() || it->second->expires_ms < nowMs()) {
+        if (it == sessions.end() || it->second->expires_ms < nowUnixMillis()) {
             send(c, errorFrame("invalid_token", "the session has expired or is unknown; "
                                                 "start a new chat"));
             c->connection->close(4001, "session expired");
@@ -191,7 +191,7 @@ void WebchatHub::load() {
         spdlog::error("webchat {}: cannot read its sessions: {}", impl_->instance, r.error->message);
         return;
     }
-    auto now = nowMs();
+    auto now = nowUnixMillis();
     std::size_t n = 0;
     std::lock_guard lock(impl_->mutex);
     for (const auto& [key, value] : *r.value) {
