@@ -167,12 +167,12 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         if (kept && policy.after_hours) {
             tpl = *policy.after_hours;
             reason = "after_hours";
-        } else if (!kept && (policy.on_call || policy.on_new_conversation)) {
-            tpl = policy.on_call ? *policy.on_call : *policy.on_new_conversation;
+        } else if (!kept && policy.on_call) {
+            tpl = *policy.on_call;
             reason = "on_call";
         } else if (policy.on_new_conversation) {
             tpl = *policy.on_new_conversation;
-            reason = "new_conversation";
+            reason = kept ? "new_conversation" : "on_call";
         }
     } else if (policy.on_new_conversation) {
         tpl = *policy.on_new_conversation;

@@ -251,9 +251,8 @@ void Engine::Impl::startWrapUp(const Conv& c, const std::string& agent, TimePoin
 void Engine::Impl::missedOffer(const std::string& agent, std::int64_t conversation,
                                TimePoint now, std::vector<Action>& out) {
     const int limit = cfg->offers.away_after_missed;
-    int& missed = missed_in_a_row[agent];
-    ++missed;
-    if (limit <= 0 || missed < limit) return;
+    if (limit <= 0) return;  // never set away: nothing to count
+    if (++missed_in_a_row[agent] < limit) return;
     missed_in_a_row.erase(agent);
     const Agent* a = dispatcher->agent(agent);
     if (!a || a->presence == Presence::Away || a->presence == Presence::Offline) return;
