@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "routing/business_hours.hpp"
+#include "routing/cases/case_config.hpp"
 #include "routing/classify/classifier_config.hpp"
 #include "routing/dispatcher.hpp"
 #include "routing/rules.hpp"
@@ -121,6 +122,8 @@ struct RoutingConfig {
     std::vector<TemplateRef> channel_instance_refs;
     /// The phone menu; none: a call is routed at once.
     std::optional<IvrMenu> ivr;
+    /// Service cases (`cases:`): types, stages, warranty, follow-ups.
+    CasesConfig cases;
 };
 
 using RoutingConfigPtr = std::shared_ptr<const RoutingConfig>;
