@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/cases_parser.hpp"
 #include "config/classification_parser.hpp"
 #include "config/ivr_parser.hpp"
 #include "config/rules_parser.hpp"
@@ -238,7 +239,8 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
     NodeRef root = doc.root();
     if (root.present() &&
         root.expectMap({"business_hours", "sla_policies", "queues", "defaults", "rules",
-                        "auto_replies", "escalation", "offers", "classification", "ivr"})) {
+                        "auto_replies", "escalation", "offers", "classification", "ivr",
+                        "cases"})) {
         readCalendars(root["business_hours"], *cfg);
         readPolicies(root["sla_policies"], *cfg);
         readQueues(root["queues"], *cfg);
@@ -249,6 +251,7 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
         readEscalation(root["escalation"], *cfg);
         readOffers(root["offers"], *cfg);
         readIvr(root["ivr"], *cfg);
+        readCases(root["cases"], *cfg, file);  // after calendars and queues
     }
     doc.throwIfIssues();
     return cfg;
