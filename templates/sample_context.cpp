@@ -25,6 +25,17 @@ Vars sampleContext(routing::TimePoint now) {
     v["transcript"] = std::string(
         "2026-12-02 19:40  Lin Wei\nMy printer jams on every page.\n\n"
         "2026-12-02 19:41  Mei\nSorry to hear that: is the paper tray locked in place?\n");
+    v["case_id"] = std::string("3107");
+    v["case_type"] = std::string("repair");
+    v["case_stage"] = std::string("in_repair");
+    v["visit_start"] = day + hours(24 + 14);
+    v["visit_end"] = day + hours(24 + 16);
+    v["engineer"] = std::string("Zhang Qiang");
+    v["visit_address"] = std::string("Room 1203, 88 Jianguo Road, Chaoyang District, Beijing");
+    v["change_reason"] = std::string("the replacement part arrives a day later than planned");
+    v["quote_total"] = std::string("380.00");
+    v["currency"] = std::string("CNY");
+    v["warranty_until"] = std::string("2026-06-30");
     return v;
 }
 

@@ -31,6 +31,20 @@ const std::vector<VariableSpec>& contextVariables() {
         {"company_name", VarType::String, "the company's name as customers know it"},
         {"transcript", VarType::String,
          "a web chat's messages as text, one block per message (time, author, text)"},
+        {"case_id", VarType::String, "the service case number, e.g. 3107"},
+        {"case_type", VarType::String,
+         "repair, replacement, return, technical_support, complaint or consultation"},
+        {"case_stage", VarType::String, "the service case's stage, e.g. in_repair"},
+        {"visit_start", VarType::Time, "when an engineer visit's time slot starts"},
+        {"visit_end", VarType::Time, "when an engineer visit's time slot ends"},
+        {"engineer", VarType::String, "the name of the engineer who visits"},
+        {"visit_address", VarType::String, "where the engineer visits"},
+        {"change_reason", VarType::String, "why an engineer visit was moved"},
+        {"quote_total", VarType::String,
+         "an out-of-warranty quote's total, e.g. 380.00 (without the currency)"},
+        {"currency", VarType::String, "the quote's currency code, e.g. CNY"},
+        {"warranty_until", VarType::String,
+         "the last day of the product's warranty, YYYY-MM-DD (inclusive)"},
     };
     return vars;
 }

@@ -171,7 +171,8 @@ BOOST_AUTO_TEST_CASE(shipped_catalog_renders_everything) {
           "self_service_return_policy", "self_service_warranty", "survey", "follow_up",
           "sla_breach_apology", "ack_safety", "voice_greeting", "voice_ivr_menu",
           "voice_queue_announcement", "voicemail_prompt", "chat_by_email", "chat_transcript",
-          "ack_on_call"})
+          "ack_on_call", "case_visit_booked", "case_visit_changed", "case_quote",
+          "case_plan_proposed", "case_repaired"})
         BOOST_TEST(c->has(id), id);
     auto vars = templates::sampleContext(routing::TimePoint(std::chrono::seconds(1795429800)));
     int rendered = 0;
@@ -199,7 +200,7 @@ BOOST_AUTO_TEST_CASE(shipped_catalog_renders_everything) {
             }
         }
     }
-    BOOST_TEST(rendered == 18 * 3 * 3);
+    BOOST_TEST(rendered == 23 * 3 * 3);
 
     auto ack = [&](const char* locale, templates::Variant variant) {
         return c->render("ack", locale, variant, vars, "Asia/Shanghai").value->text;
