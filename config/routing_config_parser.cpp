@@ -246,12 +246,12 @@ routing::RoutingConfigPtr parseRoutingConfig(const std::string& text, const std:
         readQueues(root["queues"], *cfg);
         readClassification(root["classification"], cfg->classification);
         readDefaults(root["defaults"], *cfg);
+        readCases(root["cases"], *cfg, file);  // after calendars and queues, before the rules
         readRules(root["rules"], *cfg, file);
         readAutoReplies(root["auto_replies"], *cfg, file);
         readEscalation(root["escalation"], *cfg);
         readOffers(root["offers"], *cfg);
         readIvr(root["ivr"], *cfg);
-        readCases(root["cases"], *cfg, file);  // after calendars and queues
     }
     doc.throwIfIssues();
     return cfg;

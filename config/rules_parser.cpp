@@ -47,7 +47,7 @@ void addTemplateRef(RoutingConfig& out, const NodeRef& n, const std::string& id,
 void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& out) {
     w.expectMap({"channel", "channel_instance", "category", "language", "sentiment", "safety", "tier", "attributes",
                  "keywords", "regex", "business_hours", "calendar", "in_warranty",
-                 "new_conversation", "confidence_below", "waiting_at_least"});
+                 "new_conversation", "confidence_below", "waiting_at_least", "repeat_within"});
     for (const auto& name : readNames(w["channel"], [](const std::string& v) {
              return routing::channelKindFromString(v)
                         ? std::string()
@@ -143,11 +143,18 @@ void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& o
             c.waiting_at_least = *d;
         }
     }
+    if (auto d = w["repeat_within"].duration()) {
+        if (d->count() <= 0) {
+            w["repeat_within"].error("must be longer than 0");
+        } else {
+            c.repeat_within = *d;
+        }
+    }
 }
 
 void readActions(const NodeRef& t, routing::RuleActions& a, RoutingConfig& out,
                  const std::string& file) {
-    t.expectMap({"priority", "queue", "tags", "auto_reply", "sla"});
+    t.expectMap({"priority", "queue", "tags", "auto_reply", "sla", "open_case", "prefer_agent"});
     a.priority = readPriority(t["priority"]);
     if (auto q = t["queue"].nonEmptyString()) {
         bool known = std::any_of(out.queues.begin(), out.queues.end(),
@@ -168,6 +175,31 @@ void readActions(const NodeRef& t, routing::RuleActions& a, RoutingConfig& out,
             t["sla"].error("no SLA policy named \"" + *s + "\"");
         } else {
             a.sla = *s;
+        }
+    }
+    // The `cases:` section is read before the rules.
+    // `open_case: repair` or `open_case: {type: repair}`.
+    // (No NodeRef assignment: assigning yaml-cpp nodes rewrites the document.)
+    const bool open_case_map = t["open_case"].isMap();
+    if (open_case_map) {
+        t["open_case"].expectMap({"type"});
+        if (!t["open_case"]["type"].present()) t["open_case"].error("needs a `type`");
+    }
+    const NodeRef open_case = open_case_map ? t["open_case"]["type"] : t["open_case"];
+    if (auto type = open_case.nonEmptyString()) {
+        if (!out.cases.type(*type)) {
+            std::string known;
+            for (const auto& d : out.cases.types) known += (known.empty() ? "" : ", ") + d.name;
+            open_case.error("no case type named \"" + *type + "\" (" + known + ")");
+        } else {
+            a.open_case = *type;
+        }
+    }
+    if (auto who = t["prefer_agent"].nonEmptyString()) {
+        if (*who != "account_manager") {
+            t["prefer_agent"].error("expected account_manager (got \"" + *who + "\")");
+        } else {
+            a.prefer_agent = *who;
         }
     }
 }

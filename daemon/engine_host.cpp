@@ -1,4 +1,7 @@
 #include "daemon/engine_host.hpp"
+#include "daemon/json_time.hpp"
+
+#include "templates/variables.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -80,6 +83,18 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             }
         }
         if (auto next = engine.nextOpening(now)) v["next_opening"] = *next;
+        // A service case's variables, typed as the template context documents them.
+        for (const auto& [name, text] : a.params) {
+            const auto* spec = templates::findVariable(name);
+            if (!spec) continue;
+            if (spec->type == templates::VarType::Time) {
+                if (auto t = parseRfc3339(text)) v[name] = *t;
+            } else if (spec->type == templates::VarType::String) {
+                v[name] = text;
+            } else {
+                v[name] = static_cast<std::int64_t>(std::strtoll(text.c_str(), nullptr, 10));
+            }
+        }
         return v;
     }
 

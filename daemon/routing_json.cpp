@@ -116,6 +116,11 @@ json actionJson(const routing::Action& action) {
                        {"author", a.author}};
                 if (!a.reason.empty()) r["reason"] = a.reason;
                 return r;
+            } else if constexpr (std::is_same_v<T, CaseRequested>) {
+                return {{"conversation_id", a.conversation_id},
+                        {"contact_id", a.contact_id},
+                        {"type", a.type},
+                        {"rule", a.rule}};
             } else {
                 static_assert(std::is_same_v<T, Rejected>);
                 return {{"conversation_id", a.conversation_id},

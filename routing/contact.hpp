@@ -21,6 +21,16 @@ struct Product {
     std::optional<std::string> warranty_until;  ///< "YYYY-MM-DD", inclusive (UTC date)
 };
 
+/// An earlier service case of the contact, as repeat detection and rules see it.
+struct CaseRef {
+    std::int64_t id = 0;
+    std::string type;
+    std::string product_sku;  ///< empty: no product
+    std::optional<std::string> product_serial;
+    TimePoint opened_at{};
+    bool open = true;  ///< not in a terminal stage
+};
+
 /// A contact as the routing rules see it.
 struct ContactProfile {
     std::int64_t id = 0;
@@ -31,6 +41,12 @@ struct ContactProfile {
     std::vector<Product> products;
     /// The agent who last served this customer, preferred when available.
     std::optional<std::string> last_agent;
+    /// The agent who looks after this customer (VIP account manager): `prefer_agent:
+    /// account_manager` offers their work to this agent first.
+    std::optional<std::string> account_manager;
+    /// The contact's service cases, newest first (a bounded number: what `repeat_within` and
+    /// `open_case` look at).
+    std::vector<CaseRef> cases;
 };
 
 /// Whether `product` is under warranty on the UTC date of `now`.

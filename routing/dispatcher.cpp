@@ -259,13 +259,7 @@ const Agent* Dispatcher::choose(Queue& queue, const Item& item, bool allow_decli
         return best;
     }
     auto declined = [&](const Agent& a) { return item.declined.count(a.id) > 0; };
-    if (item.work.preferred_agent) {
-        auto it = agents_.find(*item.work.preferred_agent);
-        if (it != agents_.end()) {
-            const Agent& a = it->second;
-            if (usable(a) && !declined(a)) return &a;
-        }
-    }
+    if (const Agent* preferred = preferredFor(queue, item)) return preferred;
     // The sets of the language profiles that speak the item's language.
     auto& sets = sets_;
     auto& ranges = ranges_;
@@ -346,6 +340,17 @@ const Dispatcher::Queue* Dispatcher::mergedFirst(const Item& item) const {
     return first;
 }
 
+const Agent* Dispatcher::preferredFor(const Queue& queue, const Item& item) const {
+    if (!item.work.preferred_agent) return nullptr;
+    auto it = agents_.find(*item.work.preferred_agent);
+    if (it == agents_.end()) return nullptr;
+    const Agent& a = it->second;
+    const auto kind = static_cast<std::size_t>(item.work.kind);
+    bool usable = listings_.at(&a).listed[kind] && queue.members.count(&a) &&
+                  a.speaks(item.work.language) && !item.declined.count(a.id);
+    return usable ? &a : nullptr;
+}
+
 std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
     expireOffers(now);
     widenOverdue(now);
@@ -386,8 +391,11 @@ std::vector<Offer> Dispatcher::dispatch(TimePoint now) {
         // Also waiting in an overflow queue: it is tried once, in the first of its queues in
         // the merge (whether or not that queue still has anyone free).
         if (item.queues.size() > 1 && mergedFirst(item) != &q) continue;
-        const Agent* chosen = choose(q, item, false);
-        if (!chosen) chosen = choose(q, item, true);  // nobody else: ask again
+        // Reserved for the preferred agent (an account manager) for a while: nobody else yet.
+        const bool reserved = item.work.preferred_agent && item.work.reserved_until &&
+                              now < *item.work.reserved_until;
+        const Agent* chosen = reserved ? preferredFor(q, item) : choose(q, item, false);
+        if (!chosen && !reserved) chosen = choose(q, item, true);  // nobody else: ask again
         if (!chosen) continue;
         Agent& agent = agents_.at(chosen->id);
         agent.load[static_cast<std::size_t>(item.work.kind)]++;

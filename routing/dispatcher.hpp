@@ -58,6 +58,9 @@ struct WorkItem {
     WorkKind kind = WorkKind::Messaging;
     std::string language;                        ///< empty or "und": any agent
     std::optional<std::string> preferred_agent;  ///< who last served this customer
+    /// Until then only `preferred_agent` is offered the work (a VIP's account manager); after,
+    /// any agent of the queue. None: the preferred agent is only tried first.
+    std::optional<TimePoint> reserved_until;
 };
 
 /// An offer of one conversation to one agent, to accept before `expires_at`.
@@ -180,6 +183,9 @@ private:
     void removeFromQueues(Item& item);
     void refreshEligibility();
     const Agent* choose(Queue& queue, const Item& item, bool allow_declined);
+    /// The item's preferred agent when they may take it now (free, in the queue, speaks its
+    /// language, has not declined it); null otherwise.
+    const Agent* preferredFor(const Queue& queue, const Item& item) const;
     const Queue* mergedFirst(const Item& item) const;
     void expireOffers(TimePoint now);
     void widenOverdue(TimePoint now);

@@ -27,6 +27,7 @@ std::string_view actionName(const Action& action) {
         std::string_view operator()(const SupervisorNotice&) const { return "supervisor_notice"; }
         std::string_view operator()(const ConversationResolved&) const { return "resolved"; }
         std::string_view operator()(const ConversationClosed&) const { return "closed"; }
+        std::string_view operator()(const CaseRequested&) const { return "case_requested"; }
         std::string_view operator()(const RatingRecorded&) const { return "rating"; }
         std::string_view operator()(const AgentStateChanged&) const { return "agent_state"; }
         std::string_view operator()(const Rejected&) const { return "rejected"; }
@@ -140,6 +141,10 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
                 d.onDelivery(e, out);
             } else if constexpr (std::is_same_v<T, CallStep>) {
                 d.onCallStep(e, now, out);
+            } else if constexpr (std::is_same_v<T, WorkCreated>) {
+                d.onWorkCreated(e, now, out);
+            } else if constexpr (std::is_same_v<T, CaseNotified>) {
+                d.onCaseNotified(e, out);
             } else {
                 static_assert(sizeof(T) == 0, "an event the engine does not handle");
             }

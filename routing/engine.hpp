@@ -113,9 +113,43 @@ struct CallStep {
     std::string cause;
 };
 
+/// Work for agents that no customer message opened: a service case's follow-up (回访) fell due.
+/// The daemon has stored the conversation (contact, channel); the engine queues it in `queue`
+/// without classification, clocks or an automatic reply, and offers it like any other work
+/// (it counts toward capacity by its channel's kind).
+struct WorkCreated {
+    std::int64_t conversation_id = 0;
+    std::int64_t contact_id = 0;
+    ChannelKind channel = ChannelKind::Api;
+    std::string channel_instance;
+    std::string queue;
+    int priority = 3;
+    std::string language = "und";
+    std::string locale = "en";
+    std::string reason = "follow_up";
+    /// Set on the conversation ("case_id", "follow_up"): the console shows them.
+    std::map<std::string, std::string> attributes;
+    std::vector<std::string> tags;
+    std::optional<std::string> preferred_agent;  ///< e.g. the case's owner, tried first
+};
+
+/// The daemon changed a service case: the customer is told on the case's latest conversation
+/// (a visit booked, a quote, a stage's notice) and supervisors are told what needs a person
+/// (a complaint opened, a stage clock breached). Not limited by the automatic replies' loop
+/// guard: these answer a person's step.
+struct CaseNotified {
+    std::int64_t case_id = 0;
+    std::int64_t conversation_id = 0;  ///< 0: the case has none (supervisor notices only)
+    std::string locale = "en";
+    /// Templates to send, each with its variables (case_id, visit_start, ...), as text.
+    std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+        customer;
+    std::vector<std::pair<std::string, std::string>> supervisors;  ///< (reason, detail)
+};
+
 using Event = std::variant<MessageReceived, AgentUpdated, PresenceChanged, OfferAnswered,
                            AgentReplied, TransferRequested, ResolveRequested, AgentLost, Tick,
-                           DeliveryUpdated, CallStep>;
+                           DeliveryUpdated, CallStep, WorkCreated, CaseNotified>;
 
 // ---- Actions -----------------------------------------------------------------------------
 
@@ -141,6 +175,9 @@ struct AutoReply {
     std::string template_id;
     std::string reason;  ///< "new_conversation", "after_hours", "category", "rule", "survey", ...
     std::string locale;  ///< "en", "zh-Hans", "zh-Hant" (the customer's)
+    /// Variables beyond the conversation's (a service case's: case_id, visit_start, ...), as
+    /// text; times in RFC 3339.
+    std::vector<std::pair<std::string, std::string>> params;
 };
 
 /// Offer a conversation to an agent until `expires_at`.
@@ -255,10 +292,19 @@ struct DeliveryChanged {
     std::string author;  ///< "agent:alice", "auto"
 };
 
+/// A rule said `open_case: <type>` for a new conversation whose contact has no open case of
+/// that type: the daemon opens the service case.
+struct CaseRequested {
+    std::int64_t conversation_id = 0;
+    std::int64_t contact_id = 0;
+    std::string type;
+    std::string rule;  ///< the rule that asked for it
+};
+
 using Action = std::variant<ConversationRouted, AutoReply, OfferMade, OfferRevoked, Assigned,
                             Queued, PriorityChanged, SlaAlert, MilestoneMet, SupervisorNotice,
                             ConversationResolved, ConversationClosed, RatingRecorded,
-                            AgentStateChanged, Rejected, DeliveryChanged>;
+                            AgentStateChanged, Rejected, DeliveryChanged, CaseRequested>;
 
 /// The action's name for logs, storage and `ccd simulate` ("routed", "auto_reply", ...).
 std::string_view actionName(const Action& action);

@@ -136,7 +136,8 @@ struct Engine::Impl {
     /// the overflow clock (queued_at when not given).
     void enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_at,
                  const std::string& reason, std::optional<std::string> preferred,
-                 std::optional<TimePoint> since = std::nullopt);
+                 std::optional<TimePoint> since = std::nullopt,
+                 std::optional<TimePoint> reserved_until = std::nullopt);
     void dispatch(std::vector<Action>& out, TimePoint now);
     void changePriority(std::vector<Action>& out, Conv& c, int to, const std::string& reason,
                         TimePoint now, std::optional<std::string> queue = std::nullopt);
@@ -159,6 +160,20 @@ struct Engine::Impl {
     void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
     /// The provider's answer about a message: shown to the agent; a failure goes to supervisors.
     void onDelivery(const DeliveryUpdated& e, std::vector<Action>& out);
+
+    // ---- service cases and follow-up work (engine_cases.cpp) --------------------------------
+
+    /// Ends of reservations for preferred agents (`prefer_agent`): the dispatcher widens then.
+    std::multiset<TimePoint> reservations;
+    /// A rule's `open_case`, unless the contact has an open case of that type.
+    void requestCase(std::vector<Action>& out, const Conv& c, const Triage& t,
+                     const ContactProfile& contact) const;
+    /// Queues newly routed work: reserved for the contact's account manager when a rule says
+    /// `prefer_agent: account_manager`, else the agent who last served the contact first.
+    void enqueueRouted(std::vector<Action>& out, Conv& c, const Triage& t,
+                       const ContactProfile& contact, TimePoint queued_at, TimePoint now);
+    void onWorkCreated(const WorkCreated& e, TimePoint now, std::vector<Action>& out);
+    void onCaseNotified(const CaseNotified& e, std::vector<Action>& out) const;
 
     // ---- the phone menu (engine_menu.cpp) -------------------------------------------------
 

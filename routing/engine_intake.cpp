@@ -108,7 +108,7 @@ void Engine::Impl::autoReply(std::vector<Action>& out, Conv& c, std::int64_t in_
     if (c.snap.channel == ChannelKind::Voice) return;
     if (!mayAutoReply(c.snap.contact_id, now)) return;
     auto_replies[c.snap.contact_id].push_back(now);
-    out.push_back(AutoReply{c.snap.id, in_reply_to, tpl, reason, c.snap.locale});
+    out.push_back(AutoReply{c.snap.id, in_reply_to, tpl, reason, c.snap.locale, {}});
 }
 
 const BusinessHours* Engine::Impl::closedCalendar(TimePoint now) const {
@@ -191,6 +191,7 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
     touch(conv.snap.id);
 
     out.push_back(routed(conv, e.message_id, t));
+    requestCase(out, conv, t, e.contact);
     autoReply(out, conv, e.message_id, tpl, reason, now);
     if (!t.classification.safety.empty())
         out.push_back(safetyNotice(conv.snap.id, t.classification));
@@ -206,7 +207,7 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         return;
     }
     scheduleClocks(conv);
-    enqueue(out, conv, now, "routed", e.contact.last_agent);
+    enqueueRouted(out, conv, t, e.contact, now, now);
     dispatch(out, now);
 }
 

@@ -97,9 +97,10 @@ void Engine::Impl::routeFromMenu(Conv& c, const std::map<std::string, std::strin
     c.stage = Stage::Waiting;
     touch(c.snap.id);
     out.push_back(routed(c, call.message_id, t));
+    requestCase(out, c, t, call.contact);
     if (!t.classification.safety.empty()) out.push_back(safetyNotice(c.snap.id, t.classification));
     scheduleClocks(c);
-    enqueue(out, c, c.snap.opened_at, "routed", call.contact.last_agent, now);
+    enqueueRouted(out, c, t, call.contact, c.snap.opened_at, now);
     dispatch(out, now);
 }
 

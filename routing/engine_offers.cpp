@@ -8,7 +8,8 @@ namespace ccd::routing {
 
 void Engine::Impl::enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_at,
                            const std::string& reason, std::optional<std::string> preferred,
-                           std::optional<TimePoint> since) {
+                           std::optional<TimePoint> since,
+                           std::optional<TimePoint> reserved_until) {
     c.waiting_since = since.value_or(queued_at);
     WorkItem w;
     w.conversation_id = c.snap.id;
@@ -19,6 +20,7 @@ void Engine::Impl::enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_a
     w.kind = kindOf(c);
     w.language = c.snap.language;
     w.preferred_agent = std::move(preferred);
+    w.reserved_until = reserved_until;
     dispatcher->enqueue(w);
     c.stage = Stage::Waiting;
     c.offered_to.clear();

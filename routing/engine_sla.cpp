@@ -124,6 +124,8 @@ void Engine::Impl::onTick(TimePoint now, std::vector<Action>& out) {
     fireTimers(now, out);
     endWrapUps(now, out);
     onWaitingRules(now, out);
+    // Reservations for preferred agents that ended: the work is anyone's now.
+    reservations.erase(reservations.begin(), reservations.upper_bound(now));
     dispatch(out, now);
 }
 
@@ -136,6 +138,10 @@ std::optional<TimePoint> Engine::nextWakeup() const {
     }
     if (!impl_->wrap_ups.empty()) {
         auto first = impl_->wrap_ups.begin()->first;
+        if (!next || first < *next) next = first;
+    }
+    if (!impl_->reservations.empty()) {
+        auto first = *impl_->reservations.begin();
         if (!next || first < *next) next = first;
     }
     return next;

@@ -1,5 +1,7 @@
 #include "routing/rules.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include <unicode/unistr.h>
@@ -94,6 +96,14 @@ bool RuleSet::matches(std::size_t index, const RuleInput& in) {
     if (w.confidence_below && !(c.confidence < *w.confidence_below)) return false;
     if (w.waiting_at_least && in.waited < *w.waiting_at_least) return false;
     if (w.in_warranty && *w.in_warranty != anyInWarranty(contact, in.now)) return false;
+    if (w.repeat_within) {
+        bool recent = std::any_of(contact.cases.begin(), contact.cases.end(), [&](const CaseRef& r) {
+            // A finished case (closed or cancelled): an open one is still being worked, the
+            // customer writing about it again is no repeat.
+            return !r.open && r.opened_at <= in.now && in.now - r.opened_at <= *w.repeat_within;
+        });
+        if (!recent) return false;
+    }
     if (w.business_hours) {
         const std::string& cal = w.calendar.empty() ? default_calendar_ : w.calendar;
         bool open = calendars_->at(cal).isOpen(in.now);
@@ -130,6 +140,11 @@ RuleOutcome RuleSet::evaluate(const RuleInput& input, bool waiting_only) {
         if (a.queue && !out.queue) out.queue = a.queue;
         if (a.auto_reply && !out.auto_reply) out.auto_reply = a.auto_reply;
         if (a.sla && !out.sla) out.sla = a.sla;
+        if (a.open_case && !out.open_case) {
+            out.open_case = a.open_case;
+            out.open_case_rule = rule.name;
+        }
+        if (a.prefer_agent && !out.prefer_agent) out.prefer_agent = a.prefer_agent;
         for (const auto& t : a.tags) {
             bool seen = false;
             for (const auto& have : out.tags) seen |= have == t;

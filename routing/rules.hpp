@@ -48,6 +48,9 @@ struct RuleCondition {
     /// Time the conversation has waited in its queue: a rule with this condition is evaluated
     /// again while the conversation waits (it can raise the priority or move it).
     std::optional<std::chrono::milliseconds> waiting_at_least;
+    /// The contact had a service case opened within this time and finished since (the problem
+    /// came back: a repeat); an open case is still being worked and does not count.
+    std::optional<std::chrono::milliseconds> repeat_within;
 };
 
 /// What a matching rule sets.
@@ -57,6 +60,11 @@ struct RuleActions {
     std::vector<std::string> tags;          ///< added, never removed
     std::optional<std::string> auto_reply;  ///< a template id; "none" suppresses the reply
     std::optional<std::string> sla;         ///< an SLA policy name
+    /// Open a service case of this type for the conversation's contact (unless one of that
+    /// type is open).
+    std::optional<std::string> open_case;
+    /// Offer the work to this agent first: "account_manager" (the contact's).
+    std::optional<std::string> prefer_agent;
 };
 
 /// One rule as written in routing.yaml.
@@ -88,6 +96,9 @@ struct RuleOutcome {
     std::vector<std::string> tags;
     std::optional<std::string> auto_reply;
     std::optional<std::string> sla;
+    std::optional<std::string> open_case;
+    std::string open_case_rule;  ///< the rule that set open_case
+    std::optional<std::string> prefer_agent;
     std::vector<std::string> matched;  ///< names of the rules that matched, in order
 };
 

@@ -30,3 +30,6 @@ ccd_add_boost_test(engine_after_hours_test SOURCES unit/engine_after_hours_test.
 # Offers nobody answers: rotation, and away after missed offers in a row.
 ccd_add_boost_test(engine_missed_offers_test SOURCES unit/engine_missed_offers_test.cpp
                    LIBS ccd_config ccd_routing)
+# Service cases in the engine: open_case, repeat_within, account managers, follow-up work.
+ccd_add_boost_test(engine_cases_test SOURCES unit/engine_cases_test.cpp
+                   LIBS ccd_config ccd_routing)

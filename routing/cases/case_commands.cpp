@@ -35,7 +35,7 @@ std::vector<std::pair<std::string, std::string>> visitParams(const Visit& v) {
     return {{"visit_start", isoUtc(v.slot_start)},
             {"visit_end", isoUtc(v.slot_end)},
             {"engineer", v.engineer},
-            {"address", v.address},
+            {"visit_address", v.address},
             {"visit_id", std::to_string(v.id)}};
 }
 
@@ -188,7 +188,7 @@ struct Apply {
         if (!r.engineer.empty()) v->engineer = r.engineer;
         if (config.visit_changed_template) {
             auto params = visitParams(*v);
-            params.emplace_back("reason", r.reason);
+            params.emplace_back("change_reason", r.reason);
             outcome.effects.customer.push_back(
                 CaseNotice{*config.visit_changed_template, std::move(params)});
         }

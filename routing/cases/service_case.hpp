@@ -158,15 +158,6 @@ struct ServiceCase {
     std::optional<TimePoint> closed_at;
 };
 
-/// An earlier case of the contact, as repeat detection and rules see it.
-struct CaseRef {
-    std::int64_t id = 0;
-    std::string type;
-    std::string product_sku;  ///< empty: no product
-    std::optional<std::string> product_serial;
-    TimePoint opened_at{};
-};
-
 /// What a new case is opened from.
 struct CaseOpening {
     std::string type;

@@ -39,7 +39,7 @@ struct Db : ReportStore {
         event(routing::OfferMade{1, "alice", "general", 2, {}}, 1, "2026-03-08T04:51:00Z");
         event(routing::Assigned{1, "alice"}, 1, "2026-03-08T04:55:00Z");
         event(routing::ConversationResolved{1, "alice", "fixed"}, 1, "2026-03-08T06:50:00Z");
-        event(routing::AutoReply{1, 0, "survey", "survey", "en"}, 1, "2026-03-08T06:50:00Z");
+        event(routing::AutoReply{1, 0, "survey", "survey", "en", {}}, 1, "2026-03-08T06:50:00Z");
         event(routing::RatingRecorded{1, 0, 5}, 1, "2026-03-08T06:55:00Z");
 
         // C2: Sunday 01:30 EST (06:30Z); at 02:00 the clocks jump to 03:00 EDT. Reply at 03:30
@@ -82,7 +82,7 @@ struct Db : ReportStore {
         event(routing::SlaAlert{3, M::Plan, tp("2026-03-08T16:00:00Z"), true, {}}, 3,
               "2026-03-08T16:00:00Z");
         event(routing::ConversationResolved{3, "alice", "refund"}, 3, "2026-03-10T14:00:00Z");
-        event(routing::AutoReply{3, 0, "survey", "survey", "en"}, 3, "2026-03-10T14:00:00Z");
+        event(routing::AutoReply{3, 0, "survey", "survey", "en", {}}, 3, "2026-03-10T14:00:00Z");
 
         // C4: Sunday 23:30 EDT (03:30Z on the 9th): still the 8th in New York. Only an
         // automatic reply: no first response. Its clock was due at 00:00 EDT and no alert was

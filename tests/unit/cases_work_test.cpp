@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(a_visit_is_booked_and_moved_with_its_reason) {
     BOOST_TEST(r.effects.customer[0].params == (Params{{"visit_start", "2026-12-05T01:00:00Z"},
                                                        {"visit_end", "2026-12-05T03:00:00Z"},
                                                        {"engineer", "Wang"},
-                                                       {"address", "1 Nanjing Road"},
+                                                       {"visit_address", "1 Nanjing Road"},
                                                        {"visit_id", "1"}}));
     BOOST_TEST(c.history.back().what == "visit");
 
@@ -167,9 +167,9 @@ BOOST_AUTO_TEST_CASE(a_visit_is_booked_and_moved_with_its_reason) {
     BOOST_TEST(r.effects.customer[0].params == (Params{{"visit_start", "2026-12-06T06:00:00Z"},
                                                        {"visit_end", "2026-12-06T08:00:00Z"},
                                                        {"engineer", "Wang"},
-                                                       {"address", "1 Nanjing Road"},
+                                                       {"visit_address", "1 Nanjing Road"},
                                                        {"visit_id", "1"},
-                                                       {"reason", "customer away"}}));
+                                                       {"change_reason", "customer away"}}));
     expectApplied(rules, c, RescheduleVisit{1, later_start, later_end, "Li", "Wang is ill"},
                   kNow + 2h);
     BOOST_TEST(c.visits[0].engineer == "Li");
@@ -369,7 +369,8 @@ BOOST_AUTO_TEST_CASE(closure_is_checked_for_the_listed_types_only) {
 }
 
 BOOST_AUTO_TEST_CASE(the_next_wakeup_is_the_earliest_pending_time) {
-    auto c = openedCase(rules, "repair", kInWarranty, kNow);
+    // (guidance_check applies to technical_support cases.)
+    auto c = openedCase(rules, "technical_support", kInWarranty, kNow);
     BOOST_TEST(!nextCaseWakeup(c).has_value());
     expectApplied(rules, c, CaseTrigger{"resolved:guidance"}, kNow);  // due kNow + 2h
     BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == kNow + 2h);
