@@ -22,6 +22,7 @@
 #include "daemon/api_routes.hpp"
 #include "daemon/audit_log.hpp"
 #include "daemon/audit_routes.hpp"
+#include "daemon/cases/case_routes.hpp"
 #include "daemon/channel_routes.hpp"
 #include "daemon/call_decision.hpp"
 #include "daemon/intake_routing.hpp"
@@ -183,24 +184,39 @@ struct Daemon::Impl {
         addTemplateRoutes(router, [this] { return currentCatalog(); });
         // Customer records reveal personal data: supervisors and admins only (erasure and
         // export: admins).
-        addContactRoutes(
-            router, store,
-            [this](const http::RoutedRequest& req) {
-                ContactCaller caller;
-                auto who = console::authenticate(req, auth);
-                if (!who) {
-                    caller.refused = std::move(*who.response);
-                    return caller;
-                }
-                caller.actor = accountActor(*who.principal, req);
-                caller.role = who.principal->role;
+        ContactAuthorizer signed_in = [this](const http::RoutedRequest& req) {
+            ContactCaller caller;
+            auto who = console::authenticate(req, auth);
+            if (!who) {
+                caller.refused = std::move(*who.response);
                 return caller;
-            },
+            }
+            caller.actor = accountActor(*who.principal, req);
+            caller.role = who.principal->role;
+            return caller;
+        };
+        addContactRoutes(
+            router, store, signed_in,
             &audit,
             [this](const http::RoutedRequest& req) {
                 auto who = console::authenticate(req, auth);
                 return who && masksPii(console::toString(who.principal->role));
             });
+        if (engine) {  // service cases (docs/cases.md): any signed-in account
+            cases = std::make_unique<cases::CaseService>(cases::CaseService::Deps{
+                ioc, store, store, *engine, bundle.routing,
+                [this](const std::string& instance) -> std::optional<routing::ChannelKind> {
+                    auto c = currentChannels()->find(instance);
+                    if (!c) return std::nullopt;
+                    return c->settings->kind;
+                },
+                [this]() -> std::optional<std::string> {
+                    for (const auto& c : currentChannels()->all())
+                        if (c->settings->kind == routing::ChannelKind::Voice) return c->name();
+                    return std::nullopt;
+                }});
+            cases::addCaseRoutes(router, *cases, signed_in);
+        }
         addAuditRoutes(router, store, auth, audit);
         retention = std::make_shared<RetentionJob>(ioc, store, audit,
                                                    [this] { return owner->currentConfig(); });
@@ -425,6 +441,7 @@ struct Daemon::Impl {
     std::shared_ptr<TlsContextSource> http_tls;  // null: plain HTTP
     http::HttpServer server;
     std::unique_ptr<EngineHost> engine;  // null without a routing file
+    std::unique_ptr<cases::CaseService> cases;  // null without an engine
     std::unique_ptr<outbox::OutboxSender> sender;
     std::unique_ptr<Intake> intake;
     std::unique_ptr<MailboxPoller> mailboxes;
@@ -472,6 +489,7 @@ void Daemon::start() {
             }
         });
     }
+    if (impl_->cases) impl_->cases->start();  // listens to the engine from its start
     // Restores open conversations and replays unrouted messages before traffic is routed.
     if (impl_->engine) impl_->engine->start();
     impl_->sender->start();
@@ -565,7 +583,10 @@ void Daemon::reload(config::ConfigBundle bundle) {
     config::DaemonConfigPtr next = bundle.daemon;
     if (bundle.routing) {
         if (impl_->engine) {
-            impl_->engine->reconfigure(bundle.routing);
+            // Cases follow the engine: both keep the old configuration if it cannot compile.
+            impl_->engine->reconfigure(bundle.routing, [this, next = bundle.routing](bool ok, const std::string&) {
+                if (ok && impl_->cases) impl_->cases->reconfigure(next);
+            });
         } else {
             spdlog::warn("reload: a routing file was added; routing starts at the next start");
         }
@@ -630,6 +651,7 @@ void Daemon::stop() {
     impl_->retention->stop();
     if (impl_->console_rt) impl_->console_rt->stop();
     if (impl_->webchat_rt) impl_->webchat_rt->stop();
+    if (impl_->cases) impl_->cases->stop();
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;
     impl_->server.stop();

@@ -24,3 +24,9 @@ endforeach()
 add_test(NAME webchat_email_e2e
   COMMAND python3 ${CCD_ROOT}/tests/e2e/webchat_email_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} flow)
 set_tests_properties(webchat_email_e2e PROPERTIES LABELS e2e TIMEOUT 180)
+
+# Service cases end to end (docs/cases.md): a mailed fault becomes a repair case worked through
+# quote, visit, repair and follow-up, with the customer's mails checked on real mail servers.
+add_test(NAME cases_e2e
+  COMMAND python3 ${CCD_ROOT}/tests/e2e/cases_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} flow)
+set_tests_properties(cases_e2e PROPERTIES LABELS e2e TIMEOUT 180)

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 9> kMigrations{
+constexpr std::array<const char*, 10> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -274,6 +274,34 @@ CREATE INDEX conversations_by_created ON conversations(created_at);
     R"sql(
 ALTER TABLE conversations ADD COLUMN continue_via TEXT;
 ALTER TABLE conversations ADD COLUMN continue_to TEXT;
+)sql",
+    // 10: service cases (docs/cases.md): the daemon's document of each case, with the columns
+    // it is found by; the conversations each case spans.
+    R"sql(
+CREATE TABLE cases (
+    id             INTEGER PRIMARY KEY,
+    contact_id     INTEGER NOT NULL REFERENCES contacts(id),
+    type           TEXT NOT NULL,
+    stage          TEXT NOT NULL,
+    owner          TEXT,
+    closed         INTEGER NOT NULL DEFAULT 0,
+    product_sku    TEXT,
+    product_serial TEXT,
+    next_wakeup    INTEGER,
+    body           TEXT NOT NULL,
+    version        INTEGER NOT NULL DEFAULT 1,
+    opened_at      INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX cases_by_contact ON cases(contact_id, id);
+CREATE INDEX cases_by_owner ON cases(owner, id) WHERE closed = 0;
+CREATE INDEX cases_by_wakeup ON cases(next_wakeup) WHERE next_wakeup IS NOT NULL;
+CREATE TABLE case_conversations (
+    conversation_id INTEGER NOT NULL,
+    case_id         INTEGER NOT NULL REFERENCES cases(id),
+    PRIMARY KEY (conversation_id, case_id)
+) WITHOUT ROWID;
+CREATE INDEX case_conversations_by_case ON case_conversations(case_id);
 )sql",
 };
 

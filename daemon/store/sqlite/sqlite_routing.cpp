@@ -255,7 +255,10 @@ ContactProfileReader::ContactProfileReader(Connection& db)
                 " WHERE contact_id = ?1 ORDER BY id"),
       last_agent_(db.handle(),
                   "SELECT agent FROM conversations WHERE contact_id = ?1 AND agent IS NOT NULL"
-                  " ORDER BY id DESC LIMIT 1") {}
+                  " ORDER BY id DESC LIMIT 1"),
+      cases_(db.handle(),
+             "SELECT id, type, coalesce(product_sku, ''), product_serial, opened_at, closed"
+             " FROM cases WHERE contact_id = ?1 ORDER BY id DESC LIMIT 20") {}
 
 routing::ContactProfile ContactProfileReader::read(std::int64_t contact_id) {
     routing::ContactProfile p;
@@ -292,6 +295,20 @@ routing::ContactProfile ContactProfileReader::read(std::int64_t contact_id) {
     last_agent_.bind(1, contact_id);
     if (last_agent_.step()) p.last_agent = last_agent_.columnOptionalText(0);
     last_agent_.reset();
+    if (auto am = p.attributes.find("account_manager"); am != p.attributes.end() && !am->second.empty())
+        p.account_manager = am->second;
+    cases_.bind(1, contact_id);
+    while (cases_.step()) {
+        routing::CaseRef r;
+        r.id = cases_.columnInt(0);
+        r.type = cases_.columnText(1);
+        r.product_sku = cases_.columnText(2);
+        r.product_serial = cases_.columnOptionalText(3);
+        r.opened_at = routing::TimePoint(std::chrono::milliseconds(cases_.columnInt(4)));
+        r.open = cases_.columnInt(5) == 0;
+        p.cases.push_back(std::move(r));
+    }
+    cases_.reset();
     return p;
 }
 

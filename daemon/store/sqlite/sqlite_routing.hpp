@@ -44,7 +44,7 @@ public:
     routing::ContactProfile read(std::int64_t contact_id);
 
 private:
-    Statement contact_, products_, last_agent_;
+    Statement contact_, products_, last_agent_, cases_;
 };
 
 /// Open conversations with a routing state, and inbound messages not yet routed.

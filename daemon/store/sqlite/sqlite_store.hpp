@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/store/case_store.hpp"
 #include "daemon/store/store.hpp"
 
 struct sqlite3;
@@ -42,7 +43,7 @@ struct SqliteStoreOptions {
 };
 
 /// Thread safety: as Store. Construction and destruction on one thread.
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public CaseStore {
 public:
     /// Opens (creating it and its folder when missing), locks, checks and migrates the database.
     /// Throws StoreOpenError with a message fit for the operator.
@@ -100,6 +101,21 @@ public:
                       std::function<void(StoreResult<RetentionReport>)> done) override;
     StoreStatus status() const override;
     void close() override;
+
+    // CaseStore (sqlite_store_cases.cpp)
+    void insertCase(CaseRow row, std::function<void(StoreResult<std::int64_t>)> done) override;
+    void updateCase(CaseRow row, std::function<void(StoreResult<bool>)> done) override;
+    void getCase(std::int64_t id,
+                 std::function<void(StoreResult<std::optional<CaseRow>>)> done) override;
+    void listCases(CaseListQuery query,
+                   std::function<void(StoreResult<std::vector<CaseRow>>)> done) override;
+    void dueCases(std::int64_t now_ms, std::size_t limit,
+                  std::function<void(StoreResult<std::vector<CaseRow>>)> done) override;
+    void nextCaseWakeup(std::function<void(StoreResult<std::optional<std::int64_t>>)> done) override;
+    void caseContact(std::int64_t contact_id,
+                     std::function<void(StoreResult<std::optional<CaseContact>>)> done) override;
+    void followUpConversation(FollowUpConversationRequest request,
+                              std::function<void(StoreResult<std::int64_t>)> done) override;
 
 private:
     struct PendingWrite;

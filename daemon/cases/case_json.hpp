@@ -1,0 +1,31 @@
+#pragma once
+// Service cases as JSON: the document the store keeps and the API answers (docs/cases.md), and
+// the API's requests read into the model's commands. Money is a decimal string ("380.00"),
+// times RFC 3339 UTC with milliseconds.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "routing/cases/service_case.hpp"
+
+namespace ccd::daemon::cases {
+
+/// The case as stored and as GET /v1/cases/{id} answers it, with what the configuration says of
+/// its type and stage (labels, next stages; skipped when `config` is null).
+nlohmann::json caseJson(const routing::ServiceCase& c, const routing::CasesConfig* config);
+/// Reads what caseJson wrote (the stored document); false when it is not such a document.
+bool caseFromJson(const nlohmann::json& j, routing::ServiceCase& out);
+
+/// "380.00" -> 38000; nullopt unless a non-negative amount with at most two decimals.
+std::optional<std::int64_t> parseMoney(const nlohmann::json& v);
+std::string formatMoney(std::int64_t cents);
+
+/// A PATCH body read into a command; `error` says what is wrong when it cannot be.
+struct ParsedCommand {
+    std::optional<routing::CaseCommand> command;
+    std::string error;
+};
+ParsedCommand commandFromJson(const nlohmann::json& body);
+
+}  // namespace ccd::daemon::cases
