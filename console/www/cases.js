@@ -43,7 +43,7 @@ Object.assign(I18N.en, {
   'case.channel.phone': 'phone', 'case.channel.email': 'email', 'case.channel.messaging': 'message',
   'case.channel.webchat': 'web chat', 'case.channel.in_person': 'in person',
   'case.follow_ups': 'Follow-ups', 'case.outcome': 'Outcome', 'case.outcome.reached': 'Reached',
-  'case.outcome.not_reached': 'Not reached', 'case.outcome.satisfied': 'Satisfied (rating)',
+  'case.outcome.not_reached': 'Not reached', 'case.outcome.satisfied': 'Satisfied',
   'case.outcome.complaint': 'Complaint', 'case.rating': 'Rating', 'case.record_outcome': 'Record the outcome',
   'case.fu.scheduled': 'scheduled', 'case.fu.offered': 'offered', 'case.fu.done': 'done',
   'case.fu.cancelled': 'cancelled', 'case.attempt': 'attempt {n}', 'case.due': 'due {time}',
@@ -373,7 +373,8 @@ function buildCasePanel(h, c) {
       ], (f) => ({ action: 'answer_quote', accepted: f.elements.accepted.value === 'true', channel: f.elements.channel.value })));
     }
   }
-  if (!c.warranty || !c.warranty.in_warranty) {
+  // Out of warranty, while no quote waits for an answer or was accepted.
+  if ((!c.warranty || !c.warranty.in_warranty) && !(q && (q.status === 'proposed' || q.status === 'accepted'))) {
     panel.append(caseForm(h, 'quote', 'case.propose_quote', [
       field('case.quote_parts', el('textarea', { name: 'parts', rows: 3, placeholder: 'FAN-200 x 1 @ 180.00 Fan motor' })),
       field('case.labour', el('input', { name: 'labour', type: 'number', min: 0, step: '0.01', value: '0' })),
