@@ -6,6 +6,17 @@
 namespace ccd::config {
 namespace {
 
+// A label from a name: "plan_proposed" -> "Plan proposed".
+std::string readableName(const std::string& name) {
+    std::string out = name;
+    for (auto& ch : out) {
+        if (ch == '_') ch = ' ';
+    }
+    if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+}
+
+
 using routing::CasesConfig;
 using routing::CaseStageDef;
 using routing::CaseTypeDef;
@@ -85,7 +96,7 @@ void readStages(const NodeRef& node, RoutingConfig& out, const std::string& file
                      "milestone", "within", "calendar", "notify"});
         CaseStageDef def;
         def.name = name;
-        def.label = s["label"].nonEmptyString().value_or(name);
+        def.label = s["label"].nonEmptyString().value_or(readableName(name));
         if (auto owner = s["owner"].oneOf<std::string>({{"agent", "agent"},
                                                         {"engineer", "engineer"},
                                                         {"customer", "customer"},
@@ -153,7 +164,7 @@ void readTypes(const NodeRef& node, CasesConfig& cases) {
         t.expectMap({"label", "complaint", "owner", "initial_stage"});
         CaseTypeDef def;
         def.name = name;
-        def.label = t["label"].nonEmptyString().value_or(name);
+        def.label = t["label"].nonEmptyString().value_or(readableName(name));
         def.complaint = t["complaint"].boolean().value_or(false);
         // An agent account of agents.yaml (another file): not checked here.
         if (auto owner = t["owner"].nonEmptyString()) def.owner = *owner;

@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(the_small_file_parses) {
     BOOST_TEST(cases.initial_stage == "open");
     const auto* working = cases.stage("working");
     BOOST_REQUIRE(working);
-    BOOST_TEST(working->label == "working");
+    BOOST_TEST(working->label == "Working");
     BOOST_TEST(working->owner == "engineer");
     BOOST_TEST(working->milestone.value_or("") == "fix");
     BOOST_TEST((working->within && *working->within == 2h));
