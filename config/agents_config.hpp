@@ -28,6 +28,9 @@ struct AgentAccount {
     /// Where the phone system reaches the agent ("sip:alice@10.0.0.5:5060"): a call ccd
     /// routes to them is dialled there. Empty: the agent takes no calls routed by ccd.
     std::string sip;
+    /// An engineer's (skill `engineer`) service areas: the on-site visits they may be booked
+    /// for (docs/cases.md); empty: anywhere.
+    std::vector<std::string> service_areas;
 };
 
 /// The whole of agents.yaml.

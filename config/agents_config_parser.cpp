@@ -62,7 +62,7 @@ std::vector<std::string> readStrings(const NodeRef& node, Valid valid) {
 
 void readAccount(const NodeRef& n, AgentAccount& a) {
     n.expectMap({"name", "display_name", "role", "skills", "languages", "capacity", "teams",
-                 "password_hash", "sip"});
+                 "password_hash", "sip", "service_areas"});
     if (n["name"].require()) {
         if (auto s = n["name"].nonEmptyString()) {
             if (isAccountName(*s)) a.name = *s;
@@ -92,6 +92,7 @@ void readAccount(const NodeRef& n, AgentAccount& a) {
     };
     for (auto& s : readStrings(n["languages"], language)) a.languages.insert(s);
     a.teams = readStrings(n["teams"], any);
+    a.service_areas = readStrings(n["service_areas"], any);
 
     auto cap = n["capacity"];
     if (cap.expectMap({"voice", "chat", "messaging", "email"})) {

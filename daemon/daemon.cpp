@@ -214,7 +214,8 @@ struct Daemon::Impl {
                     for (const auto& c : currentChannels()->all())
                         if (c->settings->kind == routing::ChannelKind::Voice) return c->name();
                     return std::nullopt;
-                }});
+                },
+                [this] { return auth.accounts(); }});
             cases::addCaseRoutes(router, *cases, signed_in);
         }
         addAuditRoutes(router, store, auth, audit);

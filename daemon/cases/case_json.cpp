@@ -74,6 +74,7 @@ json visitJson(const routing::Visit& v) {
             {"slot_start", timeJson(v.slot_start)},
             {"slot_end", timeJson(v.slot_end)},
             {"address", v.address},
+            {"area", v.area},
             {"engineer", v.engineer},
             {"status", v.status},
             {"changes", std::move(changes)}};
@@ -264,6 +265,7 @@ bool caseFromJson(const json& j, routing::ServiceCase& c) {
         visit.slot_start = readTime(v, "slot_start");
         visit.slot_end = readTime(v, "slot_end");
         visit.address = readText(v, "address");
+        visit.area = readText(v, "area");
         visit.engineer = readText(v, "engineer");
         visit.status = readText(v, "status");
         for (const auto& ch : listOf(v, "changes"))
@@ -371,6 +373,7 @@ ParsedCommand commandFromJson(const json& b) {
         if (!slot("slot_start", v.slot_start) || !slot("slot_end", v.slot_end)) return out;
         v.address = readText(b, "address");
         v.engineer = readText(b, "engineer");
+        v.area = readText(b, "area");
         out.command = v;
     } else if (action == "reschedule_visit") {
         routing::RescheduleVisit v;

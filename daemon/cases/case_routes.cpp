@@ -192,6 +192,21 @@ void addCaseRoutes(http::Router& router, CaseService& service, ContactAuthorizer
                                  [r](CaseReply reply) mutable { send(r, reply); });
                });
 
+    router.add("GET", "/v1/engineers",
+               [&service, admit](http::RoutedRequest&& req, http::Responder r) {
+                   auto who = admit(req, r);
+                   if (!who) return;
+                   auto params = channels::parseQuery(req.http.query());
+                   if (!params) return r.send(bad("malformed query string"));
+                   std::optional<std::string> area;
+                   for (const auto& [name, value] : *params) {
+                       if (name != "area" || value.empty())
+                           return r.send(bad("expected area=<service area>", name));
+                       area = value;
+                   }
+                   send(r, service.engineers(area));
+               });
+
     router.add("GET", "/v1/follow-ups",
                [&service, admit](http::RoutedRequest&& req, http::Responder r) {
                    auto who = admit(req, r);

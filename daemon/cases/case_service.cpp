@@ -132,8 +132,13 @@ struct CaseService::Impl : std::enable_shared_from_this<Impl> {
         n.case_id = c.id;
         n.conversation_id = c.conversations.empty() ? 0 : c.conversations.back();
         n.locale = locale.empty() ? "en" : locale;
+        auto accounts = deps.accounts ? deps.accounts() : nullptr;
         for (const auto& notice : fx.customer) {
             std::vector<std::pair<std::string, std::string>> params = notice.params;
+            for (auto& [name, value] : params) {  // customers know engineers by their names
+                if (name != "engineer" || !accounts) continue;
+                if (const auto* a = accounts->find(value)) value = a->display_name;
+            }
             params.emplace_back("case_id", std::to_string(c.id));
             params.emplace_back("case_type", c.type);
             params.emplace_back("case_stage", c.stage);
@@ -238,12 +243,41 @@ struct CaseService::Impl : std::enable_shared_from_this<Impl> {
         });
     }
 
+    // A visit names an engineer: an account with the skill `engineer` who serves the visit's
+    // area (when both say one). Empty: fine.
+    std::optional<CaseReply> checkEngineer(const routing::CaseCommand& cmd,
+                                           const ServiceCase& c) const {
+        std::string engineer, area;
+        if (const auto* b = std::get_if<routing::BookVisit>(&cmd)) {
+            engineer = b->engineer;
+            area = b->area;
+        } else if (const auto* r = std::get_if<routing::RescheduleVisit>(&cmd)) {
+            engineer = r->engineer;
+            for (const auto& v : c.visits)
+                if (v.id == r->visit) area = v.area;
+        }
+        if (engineer.empty() || !deps.accounts) return std::nullopt;
+        auto accounts = deps.accounts();
+        if (!accounts) return std::nullopt;
+        const auto* account = accounts->find(engineer);
+        if (!account || !account->skills.count("engineer"))
+            return refused(
+                400, "unknown_engineer",
+                "\"" + engineer + "\" is not an engineer (an account with the skill engineer)");
+        const auto& areas = account->service_areas;
+        if (!area.empty() && !areas.empty() &&
+            std::find(areas.begin(), areas.end(), area) == areas.end())
+            return refused(409, "outside_service_area", engineer + " does not serve " + area);
+        return std::nullopt;
+    }
+
     void change(const store::CaseRow& stored, const routing::CaseCommand& cmd,
                 const std::string& by, const ReplyFn& done, int attempt) {
         auto c = std::make_shared<ServiceCase>();
         if (!parse(stored, *c))
             return done(refused(500, "corrupt_case",
                                 "case " + std::to_string(stored.id) + " cannot be read"));
+        if (auto bad = checkEngineer(cmd, *c)) return done(std::move(*bad));
         const auto now = routing::Clock::now();
         auto outcome = routing::applyCase(rules(), *c, cmd, by, now);
         if (!outcome.ok())
@@ -588,6 +622,23 @@ void CaseService::followUps(std::optional<std::string> status, ReplyFn done) {
         for (auto& [at, j] : items) out.push_back(std::move(j));
         done({200, json{{"follow_ups", std::move(out)}}});
     });
+}
+
+CaseReply CaseService::engineers(const std::optional<std::string>& area) const {
+    json out = json::array();
+    auto accounts = impl_->deps.accounts ? impl_->deps.accounts() : nullptr;
+    if (accounts) {
+        for (const auto& a : accounts->accounts) {
+            if (!a.skills.count("engineer")) continue;
+            const auto& areas = a.service_areas;
+            if (area && !areas.empty() &&
+                std::find(areas.begin(), areas.end(), *area) == areas.end())
+                continue;
+            out.push_back(
+                {{"name", a.name}, {"display_name", a.display_name}, {"service_areas", areas}});
+        }
+    }
+    return {200, json{{"engineers", std::move(out)}}};
 }
 
 void CaseService::poll() {

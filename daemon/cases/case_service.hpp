@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "config/agents_config.hpp"
 #include "daemon/engine_host.hpp"
 #include "daemon/store/case_store.hpp"
 #include "routing/cases/service_case.hpp"
@@ -55,6 +56,9 @@ class CaseService {
             channel_kind;
         /// The instance follow-up calls are worked on (a voice channel), if one is configured.
         std::function<std::optional<std::string>()> voice_instance;
+        /// The accounts (agents.yaml) as they are now: engineers are those with the skill
+        /// `engineer`; null: any name may be booked.
+        std::function<config::AgentsConfigPtr()> accounts;
     };
 
     explicit CaseService(Deps deps);
@@ -74,6 +78,8 @@ class CaseService {
     void list(store::CaseListQuery query, std::optional<std::string> contact_key, ReplyFn done);
     /// Follow-ups not done, soonest first; `status` filters ("scheduled", "offered").
     void followUps(std::optional<std::string> status, ReplyFn done);
+    /// The engineers (accounts with the skill `engineer`), those serving `area` when given.
+    CaseReply engineers(const std::optional<std::string>& area) const;
 
     /// Looks for due follow-ups and clocks now (the timer does it every second).
     void poll();

@@ -163,6 +163,7 @@ struct Apply {
         v.slot_start = b.slot_start;
         v.slot_end = b.slot_end;
         v.address = b.address;
+        v.area = b.area;
         v.engineer = b.engineer;
         c.repair_mode = "on_site";
         if (config.visit_template)

@@ -65,6 +65,7 @@ struct Visit {
     TimePoint slot_start{};
     TimePoint slot_end{};
     std::string address;
+    std::string area;  ///< the service area the address is in (engineers serve areas); may be empty
     std::string engineer;
     std::string status = "booked";  ///< "booked", "done", "cancelled"
     std::vector<VisitChange> changes;
@@ -195,6 +196,7 @@ struct BookVisit {
     TimePoint slot_end{};
     std::string address;
     std::string engineer;
+    std::string area;  ///< optional: the engineer must serve it
 };
 struct RescheduleVisit {
     int visit = 0;

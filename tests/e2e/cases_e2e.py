@@ -126,10 +126,19 @@ def flow(base):
     status, c = patch({"action": "move_stage", "to": "in_repair"})
     check("now the repair may start", status == 200 and c["stage"] == "in_repair", json.dumps(c)[:300])
 
-    # 3. An engineer visit, booked and moved.
-    status, c = patch({"action": "book_visit", "slot_start": "2031-03-02T01:00:00Z",
-                       "slot_end": "2031-03-02T03:00:00Z", "address": "8 Garden Rd, Shanghai",
-                       "engineer": "Zhang Gong"})
+    # 3. An engineer visit, booked and moved: engineers are accounts serving areas.
+    status, body = ccd.request("GET", "/v1/engineers?area=pudong", token=alice)
+    check("the engineers serving Pudong are listed", status == 200 and
+          [e["name"] for e in json.loads(body)["engineers"]] == ["zhang"], body)
+    visit = {"action": "book_visit", "slot_start": "2031-03-02T01:00:00Z",
+             "slot_end": "2031-03-02T03:00:00Z", "address": "8 Garden Rd, Shanghai"}
+    status, c = patch(dict(visit, engineer="alice", area="pudong"))
+    check("an account that is no engineer cannot be booked (400 unknown_engineer)",
+          status == 400 and c.get("error") == "unknown_engineer", json.dumps(c))
+    status, c = patch(dict(visit, engineer="zhang", area="minhang"))
+    check("nor an engineer outside their area (409 outside_service_area)",
+          status == 409 and c.get("error") == "outside_service_area", json.dumps(c))
+    status, c = patch(dict(visit, engineer="zhang", area="pudong"))
     check("a visit is booked", status == 200 and c["visits"][0]["status"] == "booked" and
           c["repair_mode"] == "on_site", json.dumps(c.get("visits")))
     status, c = patch({"action": "reschedule_visit", "visit": 1, "slot_start": "2031-03-03T06:00:00Z",
@@ -146,7 +155,8 @@ def flow(base):
     moved = wait_for("the changed-visit mail", lambda: next(
         (m for m in smtp.messages() if m["X-Envelope-To"] == "li@example.cn" and
          "customer away on Monday" in text(m)), None))
-    check("the customer is told the new slot and why", moved is not None and "Zhang Gong" in text(moved),
+    check("the customer is told the new slot, the engineer's name and why",
+          moved is not None and "Zhang Qiang" in text(moved),
           text(moved)[:300])
 
     # The visit is set: alice resolves the conversation; the case goes on without it.

@@ -42,10 +42,15 @@ std::string dump(const std::vector<std::string>& list) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(shipped_file_has_alice_sam_and_admin_without_passwords) {
+BOOST_AUTO_TEST_CASE(shipped_file_has_alice_sam_admin_and_an_engineer_without_passwords) {
     // The tracked file: ccd never writes it (passwords go to the data directory).
     auto cfg = loadAgentsConfig(std::string(CCD_SOURCE_DIR) + "/config/agents.yaml");
-    BOOST_REQUIRE(cfg->accounts.size() == 3u);
+    BOOST_REQUIRE(cfg->accounts.size() == 4u);
+    const auto* zhang = cfg->find("zhang");
+    BOOST_REQUIRE(zhang);
+    BOOST_TEST((zhang->skills == std::set<std::string>{"engineer"}));
+    BOOST_TEST((zhang->service_areas == std::vector<std::string>{"pudong", "xuhui"}));
+    BOOST_TEST(cfg->find("alice")->service_areas.empty());
     for (const auto& a : cfg->accounts) BOOST_TEST(a.password_hash.empty(), a.name);
     BOOST_REQUIRE(cfg->find("admin"));
     BOOST_TEST(cfg->find("admin")->role == "admin");

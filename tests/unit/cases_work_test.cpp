@@ -34,7 +34,7 @@ ProposeQuote compressorQuote() {
 }
 
 BookVisit visitSlot() {
-    return BookVisit{utc(2026, 12, 5, 1), utc(2026, 12, 5, 3), "1 Nanjing Road", "Wang"};
+    return BookVisit{utc(2026, 12, 5, 1), utc(2026, 12, 5, 3), "1 Nanjing Road", "Wang", ""};
 }
 
 RecordFollowUp answer(int id, const std::string& outcome, std::optional<int> rating = {},
