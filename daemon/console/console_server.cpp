@@ -192,8 +192,8 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
         : ioc(io),
           hub(std::move(h)),
           options(std::move(o)),
-          ping_timer(io),
           accept_strand(asio::make_strand(io)),
+          ping_timer(accept_strand),
           retry_timer(accept_strand) {}
 
     // Connections whose close handler never ran (the io_context stopped first) still hold
@@ -206,8 +206,10 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
     std::shared_ptr<ConsoleHub> hub;
     ConsoleServerOptions options;
     WsServer server;
-    asio::steady_timer ping_timer;
     asio::strand<asio::io_context::executor_type> accept_strand;
+    // On accept_strand: its handler re-arms it there, and stop() cancels it there (a timer is
+    // not safe to use from two threads at once).
+    asio::steady_timer ping_timer;
     asio::steady_timer retry_timer;     // on accept_strand
     http::AcceptBackoff backoff;        // on accept_strand
     http::IntervalLog refusals{std::chrono::seconds(10)};  // under mutex
@@ -536,11 +538,12 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
 
     void stop() override {
         if (stopped.exchange(true)) return;
-        boost::system::error_code ec;
-        ping_timer.cancel(ec);
         websocketpp::lib::error_code wec;
         if (server.is_listening()) server.stop_listening(wec);
-        asio::post(accept_strand, [self = shared_from_this()] { self->retry_timer.cancel(); });
+        asio::post(accept_strand, [self = shared_from_this()] {
+            self->ping_timer.cancel();
+            self->retry_timer.cancel();
+        });
         std::vector<std::shared_ptr<WsConnection>> all;
         {
             std::lock_guard lock(mutex);

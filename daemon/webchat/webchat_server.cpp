@@ -13,6 +13,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 #include <websocketpp/server.hpp>
 
@@ -94,13 +95,21 @@ private:
 struct Listener : std::enable_shared_from_this<Listener> {
     Listener(asio::io_context& io, std::string n, channels::webchat::WebchatSettings s,
              std::shared_ptr<WebchatHub> h)
-        : ioc(io), name(std::move(n)), settings(std::move(s)), hub(std::move(h)), ping_timer(io) {}
+        : ioc(io),
+          name(std::move(n)),
+          settings(std::move(s)),
+          hub(std::move(h)),
+          strand(asio::make_strand(io)),
+          ping_timer(strand) {}
 
     asio::io_context& ioc;
     std::string name;
     channels::webchat::WebchatSettings settings;
     std::shared_ptr<WebchatHub> hub;
     WsServer server;
+    // The ping timer's strand: its handler re-arms it there, and stop() cancels it there (a
+    // timer is not safe to use from two threads at once).
+    asio::strand<asio::io_context::executor_type> strand;
     asio::steady_timer ping_timer;
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<bool> stopped{false};
@@ -239,8 +248,7 @@ struct Listener : std::enable_shared_from_this<Listener> {
 
     void stop() {
         if (stopped.exchange(true)) return;
-        boost::system::error_code ec;
-        ping_timer.cancel(ec);
+        asio::post(strand, [self = shared_from_this()] { self->ping_timer.cancel(); });
         websocketpp::lib::error_code wec;
         if (server.is_listening()) server.stop_listening(wec);
         std::vector<std::shared_ptr<Connection>> all;
