@@ -1,6 +1,7 @@
 #include "daemon/cli_routing.hpp"
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 
@@ -13,6 +14,7 @@
 #include "config/routing_config_parser.hpp"
 #include "config/yaml_reader.hpp"
 #include "daemon/cli_render.hpp"
+#include "daemon/cli_simulate_cases.hpp"
 #include "daemon/routing_json.hpp"
 #include "routing/engine.hpp"
 #include "routing/rules.hpp"
@@ -226,7 +228,17 @@ SimulateCommand::SimulateCommand(CLI::App& app, std::string& config_path)
         "  {\"type\":\"transfer\",\"conversation\":1,\"agent\":\"alice\",\"to_queue\":\"billing\"}\n"
         "  {\"type\":\"resolve\",\"conversation\":1,\"agent\":\"alice\",\"disposition\":\"fixed\"}\n"
         "  {\"type\":\"agent_lost\",\"agent\":\"alice\"}\n"
-        "  {\"type\":\"advance\",\"by\":\"30m\"}   time passes (ticks every second of it)\n"
+        "  {\"type\":\"advance\",\"by\":\"30m\"}   time passes: timers fire, follow-ups fall due\n"
+        "Service cases (a rule's open_case opens one; ids 1, 2, ...; docs/cases.md):\n"
+        "  a message's contact may list \"products\" [{\"sku\",\"purchased_on\",...}] and\n"
+        "   earlier \"cases\" [{\"id\",\"type\",\"product_sku\",\"opened_at\",\"open\"}]\n"
+        "  {\"type\":\"case\",\"action\":\"open\",\"case_type\":\"repair\",\"conversation\":1}\n"
+        "  {\"type\":\"case\",\"case\":1,\"action\":\"move_stage\",\"to\":\"diagnosing\"}\n"
+        "   (any PATCH /v1/cases body; \"agent\" says who)\n"
+        "  {\"type\":\"case\",\"case\":1,\"action\":\"record_follow_up\",\"follow_up\":1,\n"
+        "   \"outcome\":\"satisfied\",\"rating\":5,\"agent\":\"alice\"}\n"
+        "  They print case_opened, case_changed, case_refused and follow_up_due; notices\n"
+        "  are the engine's auto_reply and supervisor_notice.\n"
         "Exit codes: 0 ok, 2 usage error or malformed event, 3 invalid configuration.");
 }
 
@@ -251,20 +263,31 @@ int SimulateCommand::run() const {
     }
     std::map<std::int64_t, bool> seen_conversations;
     std::int64_t next_message = 1, next_conversation = 1;
-    auto print = [&](const std::vector<routing::Action>& actions, int line) {
-        for (const auto& a : actions) {
-            json j = actionJson(a);
-            j["at"] = isoTime(*clock);
-            j["event"] = line;
-            std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-        }
+    int number = 0;
+    SimulatedCases cases(engine, *cfg);
+    auto printJson = [&](json j) {
+        j["at"] = isoTime(*clock);
+        j["event"] = number;
+        std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+    };
+    // The engine's actions, then what the service cases make of them (cases opened, ...).
+    std::function<void(const std::vector<routing::Action>&)> printActions =
+        [&](const std::vector<routing::Action>& actions) {
+            for (const auto& a : actions) printJson(actionJson(a));
+            cases.onActions(actions, *clock);
+        };
+    cases.setOutput(printJson, printActions);
+    auto print = [&](const std::vector<routing::Action>& actions, int) { printActions(actions); };
+    // Time passed: the engine's timers, then the cases' clocks and follow-ups.
+    auto tickAll = [&] {
+        print(engine.handle(routing::Tick{}, *clock), number);
+        cases.tick(*clock);
     };
     auto str = [](const json& j, const char* key) {
         return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
     };
 
     std::string line;
-    int number = 0;
     while (std::getline(*in, line)) {
         ++number;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -284,7 +307,8 @@ int SimulateCommand::run() const {
             if (clock && *at < *clock) return fail("at: time goes back");
             if (clock && *at > *clock) {
                 // Let the clock run to `at` so timers fire when they are due.
-                print(engine.handle(routing::Tick{}, *at), number);
+                clock = at;
+                tickAll();
             }
             clock = at;
         }
@@ -321,10 +345,12 @@ int SimulateCommand::run() const {
             m.contact.id = contact.value("id", conversation);
             m.contact.tier = contact.value("tier", std::string("standard"));
             if (contact.contains("locale")) m.contact.locale = contact.value("locale", std::string());
+            if (auto bad = cases.readContact(contact, m.contact); !bad.empty()) return fail(bad);
             m.message.from.id = "c" + std::to_string(m.contact.id);
             if (e.contains("rating") && e["rating"].is_number_integer())
                 m.survey_rating = e["rating"].get<int>();
             m.auto_submitted = e.value("auto_submitted", false);
+            cases.remember(m);
             print(engine.handle(m, *clock), number);
         } else if (type == "accept" || type == "decline") {
             print(engine.handle(routing::OfferAnswered{conversation, agent, type == "accept"},
@@ -350,15 +376,24 @@ int SimulateCommand::run() const {
             auto by = config::parseDuration(str(e, "by").empty() ? "0s" : str(e, "by"));
             if (!by) return fail("by: expected a duration such as 30s, 5m, 2h");
             auto end = *clock + *by;
-            // Step through every timer that falls in the interval, then to its end.
+            std::optional<routing::TimePoint> ticked;
+            // Step through every timer (the engine's, the cases') that falls in the interval,
+            // then to its end.
             for (;;) {
                 auto next = engine.nextWakeup();
+                auto next_case = cases.nextWakeup();
+                // (A case its tick left pending is not ticked again at the same time.)
+                if (next_case && (!ticked || *next_case > *ticked) && (!next || *next_case < *next))
+                    next = next_case;
                 if (!next || *next > end) break;
                 clock = std::max(*clock, *next);
-                print(engine.handle(routing::Tick{}, *clock), number);
+                tickAll();
+                ticked = clock;
             }
             clock = end;
-            print(engine.handle(routing::Tick{}, *clock), number);
+            tickAll();
+        } else if (type == "case") {
+            if (auto bad = cases.handleEvent(e, *clock); !bad.empty()) return fail(bad);
         } else {
             return fail("type: unknown event type \"" + type + "\"");
         }
