@@ -154,24 +154,11 @@ struct SimulatedCases::Impl {
 
     // Notices go through the engine, as CaseService sends them.
     void tell(const ServiceCase& c, const routing::CaseEffects& fx, TimePoint now) {
-        if (fx.customer.empty() && fx.supervisors.empty()) return;
-        routing::CaseNotified n;
-        n.case_id = c.id;
-        n.conversation_id = c.conversations.empty() ? 0 : c.conversations.back();
         auto contact = contacts.find(c.contact_id);
-        n.locale = contact != contacts.end() && contact->second.locale ? *contact->second.locale
-                                                                       : std::string("en");
-        for (const auto& notice : fx.customer) {
-            auto params = notice.params;
-            params.emplace_back("case_id", std::to_string(c.id));
-            params.emplace_back("case_type", c.type);
-            params.emplace_back("case_stage", c.stage);
-            if (c.warranty.until) params.emplace_back("warranty_until", *c.warranty.until);
-            n.customer.emplace_back(notice.template_id, std::move(params));
-        }
-        for (const auto& [reason, detail] : fx.supervisors)
-            n.supervisors.emplace_back(reason, "case " + std::to_string(c.id) + ": " + detail);
-        handleEngine(n, now);
+        std::string locale = contact != contacts.end() && contact->second.locale
+                                 ? *contact->second.locale
+                                 : std::string("en");
+        if (auto n = daemon::cases::caseNotified(c, fx, locale, nullptr)) handleEngine(*n, now);
     }
 
     void handleEngine(const routing::Event& e, TimePoint now) {

@@ -435,4 +435,31 @@ ParsedCommand commandFromJson(const json& b) {
     return out;
 }
 
+std::optional<routing::CaseNotified> caseNotified(const routing::ServiceCase& c,
+                                                  const routing::CaseEffects& fx,
+                                                  const std::string& locale,
+                                                  const config::AgentsConfig* accounts) {
+    if (fx.customer.empty() && fx.supervisors.empty()) return std::nullopt;
+    routing::CaseNotified n;
+    n.case_id = c.id;
+    n.conversation_id = c.conversations.empty() ? 0 : c.conversations.back();
+    n.locale = locale.empty() ? "en" : locale;
+    for (const auto& notice : fx.customer) {
+        auto params = notice.params;
+        for (auto& [name, value] : params) {  // customers know engineers by their names
+            if (name != "engineer" || !accounts) continue;
+            if (const auto* a = accounts->find(value)) value = a->display_name;
+        }
+        params.emplace_back("case_id", std::to_string(c.id));
+        params.emplace_back("case_type", c.type);
+        params.emplace_back("case_stage", c.stage);
+        if (c.warranty.until) params.emplace_back("warranty_until", *c.warranty.until);
+        n.customer.emplace_back(notice.template_id, std::move(params));
+    }
+    const std::string prefix = "case " + std::to_string(c.id) + ": ";
+    for (const auto& [reason, detail] : fx.supervisors)
+        n.supervisors.emplace_back(reason, detail.rfind(prefix, 0) == 0 ? detail : prefix + detail);
+    return n;
+}
+
 }  // namespace ccd::daemon::cases

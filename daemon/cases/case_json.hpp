@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "config/agents_config.hpp"
 #include "routing/cases/service_case.hpp"
+#include "routing/engine.hpp"
 
 namespace ccd::daemon::cases {
 
@@ -27,5 +29,13 @@ struct ParsedCommand {
     std::string error;
 };
 ParsedCommand commandFromJson(const nlohmann::json& body);
+
+/// What the engine is told of a case's effects: its notices to the customer (on the case's
+/// latest conversation, with the case's variables; engineers by their display names when
+/// `accounts` knows them) and to supervisors ("case N: ..."). Empty effects: none.
+std::optional<routing::CaseNotified> caseNotified(const routing::ServiceCase& c,
+                                                  const routing::CaseEffects& effects,
+                                                  const std::string& locale,
+                                                  const config::AgentsConfig* accounts);
 
 }  // namespace ccd::daemon::cases

@@ -127,27 +127,8 @@ struct CaseService::Impl : std::enable_shared_from_this<Impl> {
     // ---- telling people ------------------------------------------------------------------
 
     void tell(const ServiceCase& c, const routing::CaseEffects& fx, const std::string& locale) {
-        if (fx.customer.empty() && fx.supervisors.empty()) return;
-        routing::CaseNotified n;
-        n.case_id = c.id;
-        n.conversation_id = c.conversations.empty() ? 0 : c.conversations.back();
-        n.locale = locale.empty() ? "en" : locale;
         auto accounts = deps.accounts ? deps.accounts() : nullptr;
-        for (const auto& notice : fx.customer) {
-            std::vector<std::pair<std::string, std::string>> params = notice.params;
-            for (auto& [name, value] : params) {  // customers know engineers by their names
-                if (name != "engineer" || !accounts) continue;
-                if (const auto* a = accounts->find(value)) value = a->display_name;
-            }
-            params.emplace_back("case_id", std::to_string(c.id));
-            params.emplace_back("case_type", c.type);
-            params.emplace_back("case_stage", c.stage);
-            if (c.warranty.until) params.emplace_back("warranty_until", *c.warranty.until);
-            n.customer.emplace_back(notice.template_id, std::move(params));
-        }
-        for (const auto& [reason, detail] : fx.supervisors)
-            n.supervisors.emplace_back(reason, "case " + std::to_string(c.id) + ": " + detail);
-        deps.engine.submit(std::move(n));
+        if (auto n = caseNotified(c, fx, locale, accounts.get())) deps.engine.submit(std::move(*n));
     }
 
     // ---- opening ---------------------------------------------------------------------------
