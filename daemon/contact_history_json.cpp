@@ -33,6 +33,18 @@ json conversationJson(const store::HistoryConversation& c) {
             {"subject", orNull(c.subject)}};
 }
 
+json caseJson(const store::HistoryCase& c) {
+    return {{"id", c.id},
+            {"type", c.type},
+            {"stage", c.stage},
+            {"closed", c.closed},
+            {"product_sku", c.product_sku.empty() ? json(nullptr) : json(c.product_sku)},
+            {"in_warranty", c.in_warranty},
+            {"repeat_of", orNull(c.repeat_of)},
+            {"opened_at", formatRfc3339Millis(c.opened_at_ms)},
+            {"updated_at", formatRfc3339Millis(c.updated_at_ms)}};
+}
+
 }  // namespace
 
 json productsJson(const std::vector<routing::Product>& products, routing::TimePoint now) {
@@ -51,6 +63,8 @@ json productsJson(const std::vector<routing::Product>& products, routing::TimePo
 json contactHistoryJson(const store::ContactHistory& h, routing::TimePoint now) {
     json conversations = json::array();
     for (const auto& c : h.conversations) conversations.push_back(conversationJson(c));
+    json cases = json::array();
+    for (const auto& c : h.cases) cases.push_back(caseJson(c));
     json average = nullptr;
     if (h.ratings > 0) {
         // One decimal: 4.3, not 4.333333333333333.
@@ -68,11 +82,13 @@ json contactHistoryJson(const store::ContactHistory& h, routing::TimePoint now) 
               {"listed", h.conversations.size()},
               {"complaints", h.complaints},
               {"ratings", h.ratings},
-              {"average_rating", average}}},
+              {"average_rating", average},
+              {"cases", h.cases_total},
+              {"open_cases", h.open_cases}}},
             {"conversations", std::move(conversations)},
             {"products", productsJson(h.products, now)},
             {"in_warranty", any_in_warranty},
-            {"cases", json::array()}};
+            {"cases", std::move(cases)}};
 }
 
 }  // namespace ccd::daemon

@@ -1,8 +1,8 @@
 // ccd agent console: the "Customer archive" panel beside a conversation (issue 13): the
-// customer's earlier conversations on every channel, their products with the warranty state and
-// a summary line, from the `customer_history` of an `offer` or `conversation` frame
+// customer's earlier conversations on every channel, their products with the warranty state, their
+// service cases and a summary line, from the `customer_history` of an `offer` or `conversation` frame
 // (docs/console-protocol.md). Every text goes in through el(), as text: nothing is parsed as
-// HTML. Uses t(), el() and channelName() of console.js.
+// HTML. Uses t(), el() and channelName() of console.js, and caseLabel() of cases.js.
 'use strict';
 
 function archiveDate(iso) {
@@ -20,6 +20,7 @@ function renderArchive(box, h) {
   const parts = [t(n === 1 ? 'archive.conversation' : 'archive.conversations', { n })];
   if (s.complaints) parts.push(t('archive.complaints', { n: s.complaints }));
   if (s.ratings) parts.push(t('archive.rating', { avg: s.average_rating, n: s.ratings }));
+  if (s.cases) parts.push(t('archive.cases_summary', { n: s.cases, open: s.open_cases || 0 }));
   box.append(el('p', { class: 'archive-summary', 'data-archive-summary': '' }, parts.join(' · ')));
 
   const list = el('ul', { class: 'archive-list' });
@@ -52,5 +53,26 @@ function renderArchive(box, h) {
           .filter(Boolean).join(' · '))));
     }
     box.append(el('h3', {}, t('archive.products')), pl);
+  }
+
+  const cases = h.cases || [];
+  if (cases.length) {
+    const label = (kind, name) => (typeof caseLabel === 'function' ? caseLabel(kind, name) : name);
+    const cl = el('ul', { class: 'archive-list' });
+    for (const c of cases) {
+      cl.append(el('li', { class: 'archive-item', 'data-archive-case': c.id },
+        el('div', { class: 'row' },
+          el('span', { class: 'meta' }, ['#' + c.id, label('type', c.type), label('stage', c.stage), c.product_sku]
+            .filter(Boolean).join(' · ')),
+          el('span', {},
+            c.repeat_of ? el('span', { class: 'badge repeat', 'data-archive-case-repeat': c.repeat_of },
+              t('archive.case_repeat', { id: c.repeat_of })) : null,
+            el('span', { class: 'badge ' + (c.closed ? 'no-warranty' : 'stage'), 'data-archive-case-state': c.closed ? 'closed' : 'open' },
+              t(c.closed ? 'archive.case_closed' : 'archive.case_open')))),
+        el('div', { class: 'meta' }, [t('archive.case_opened', { on: archiveDate(c.opened_at) }),
+          c.product_sku ? t(c.in_warranty ? 'archive.case_in_warranty' : 'archive.case_out_of_warranty') : null]
+          .filter(Boolean).join(' · '))));
+    }
+    box.append(el('h3', {}, t('archive.cases')), cl);
   }
 }

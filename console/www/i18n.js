@@ -52,6 +52,10 @@ const I18N = {
     'archive.in_warranty': 'in warranty until {until}', 'archive.out_of_warranty': 'warranty ended {until}',
     'archive.no_warranty': 'no warranty', 'archive.purchased': 'bought {on}',
     'archive.status.open': 'open', 'archive.status.closed': 'closed',
+    'archive.cases': 'Service cases', 'archive.cases_summary': 'cases: {n} ({open} open)',
+    'archive.case_open': 'open', 'archive.case_closed': 'closed', 'archive.case_repeat': 'repeat of #{id}',
+    'archive.case_opened': 'opened {on}', 'archive.case_in_warranty': 'in warranty',
+    'archive.case_out_of_warranty': 'out of warranty',
   },
   zh: {
     'title': '坐席工作台', 'tab.work': '我的工作', 'tab.board': '队列看板',
@@ -101,6 +105,10 @@ const I18N = {
     'archive.in_warranty': '保修至 {until}', 'archive.out_of_warranty': '保修已于 {until} 到期',
     'archive.no_warranty': '无保修', 'archive.purchased': '购于 {on}',
     'archive.status.open': '进行中', 'archive.status.closed': '已关闭',
+    'archive.cases': '服务工单', 'archive.cases_summary': '工单 {n} 个（{open} 个处理中）',
+    'archive.case_open': '处理中', 'archive.case_closed': '已关闭', 'archive.case_repeat': '重复工单（#{id}）',
+    'archive.case_opened': '创建于 {on}', 'archive.case_in_warranty': '保修期内',
+    'archive.case_out_of_warranty': '已过保修期',
   },
   'zh-Hant': {
     'title': '坐席工作台', 'tab.work': '我的工作', 'tab.board': '佇列看板',
@@ -150,6 +158,10 @@ const I18N = {
     'archive.in_warranty': '保固至 {until}', 'archive.out_of_warranty': '保固已於 {until} 到期',
     'archive.no_warranty': '無保固', 'archive.purchased': '購於 {on}',
     'archive.status.open': '進行中', 'archive.status.closed': '已關閉',
+    'archive.cases': '服務工單', 'archive.cases_summary': '工單 {n} 個（{open} 個處理中）',
+    'archive.case_open': '處理中', 'archive.case_closed': '已關閉', 'archive.case_repeat': '重複工單（#{id}）',
+    'archive.case_opened': '開立於 {on}', 'archive.case_in_warranty': '保固期內',
+    'archive.case_out_of_warranty': '已過保固期',
   },
 };
 

@@ -1,7 +1,7 @@
 #pragma once
-// A customer's archive (issue 13): their earlier conversations on every channel, their products
-// and a few counts, as an agent sees them beside an offer and GET /v1/contacts/{key}/history
-// returns them. Plain data, read by Store::getContactHistory.
+// A customer's archive (issue 13): their earlier conversations on every channel, their products,
+// their service cases and a few counts, as an agent sees them beside an offer and
+// GET /v1/contacts/{key}/history returns them. Plain data, read by Store::getContactHistory.
 
 #include <cstdint>
 #include <optional>
@@ -32,6 +32,23 @@ struct HistoryConversation {
     std::optional<std::string> subject;
 };
 
+/// How many of a contact's cases the archive lists.
+inline constexpr std::size_t kHistoryCases = 20;
+
+/// One of a contact's service cases (docs/cases.md), as the archive lists it.
+struct HistoryCase {
+    std::int64_t id = 0;
+    std::string type;         ///< e.g. "repair", "complaint"
+    std::string stage;        ///< e.g. "diagnosing", "closed"
+    bool closed = false;      ///< in a terminal stage (closed or cancelled)
+    std::string product_sku;  ///< empty: no product
+    /// From the case's document: in warranty when it was opened (false when unreadable).
+    bool in_warranty = false;
+    std::optional<std::int64_t> repeat_of;  ///< an earlier case of the same product
+    std::int64_t opened_at_ms = 0;
+    std::int64_t updated_at_ms = 0;
+};
+
 /// Which contact's archive to read, and how much of it.
 struct ContactHistoryQuery {
     std::optional<std::string> key;  ///< the contact's key (PUT /v1/contacts/{key}), or
@@ -47,11 +64,15 @@ struct ContactHistory {
     std::optional<std::string> key;
     std::vector<routing::Product> products;          ///< in the order given
     std::vector<HistoryConversation> conversations;  ///< newest first, at most `limit`
+    std::vector<HistoryCase> cases;                  ///< newest first, at most kHistoryCases
     // Over every conversation but the excluded one, not only those listed.
     std::size_t conversations_total = 0;
     std::size_t complaints = 0;
     std::size_t ratings = 0;
     std::int64_t rating_sum = 0;
+    // Over every case of the contact, not only those listed.
+    std::size_t cases_total = 0;
+    std::size_t open_cases = 0;
 };
 
 }  // namespace ccd::store

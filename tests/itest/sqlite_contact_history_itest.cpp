@@ -6,6 +6,7 @@
 #include "daemon/contact_history_json.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/store/sqlite/schema.hpp"
+#include "daemon/store/sqlite/sqlite_cases.hpp"
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -214,4 +215,95 @@ BOOST_AUTO_TEST_CASE(the_json_shows_warranty_on_the_boundary_day_and_the_average
     BOOST_TEST(last_day["conversations"][1]["created_at"] == "1970-01-01T00:00:02.000Z");
     BOOST_TEST(last_day["conversations"][1]["resolved_at"].is_null());
     BOOST_TEST(last_day["cases"] == nlohmann::json::array());
+    BOOST_TEST(last_day["summary"]["cases"] == 0);
+    BOOST_TEST(last_day["summary"]["open_cases"] == 0);
+}
+
+namespace {
+
+std::int64_t serviceCase(Db& db, int contact, const std::string& type, const std::string& stage,
+                         bool closed, const std::string& sku, const std::string& body,
+                         std::int64_t opened) {
+    store::CaseRow row;
+    row.contact_id = contact;
+    row.type = type;
+    row.stage = stage;
+    row.closed = closed;
+    row.product_sku = sku;
+    row.body = body;
+    row.opened_at_ms = opened;
+    row.updated_at_ms = opened + 500;
+    return store::sqlite::insertCase(db.conn, row);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_archive_lists_the_contacts_service_cases_newest_first_with_counts) {
+    Db db;
+    contacts(db);
+    conversation(db, 10, 1, "email", 1000);
+    auto first = serviceCase(db, 1, "repair", "closed", true, "P-1",
+                             R"({"warranty":{"in_warranty":true,"basis":"warranty_until"}})", 1000);
+    auto repeat = serviceCase(
+        db, 1, "repair", "diagnosing", false, "P-1",
+        R"({"warranty":{"in_warranty":false},"repeat_of":)" + std::to_string(first) + "}", 2000);
+    auto complaint = serviceCase(db, 1, "complaint", "registered", false, "", "{not json", 3000);
+    serviceCase(db, 2, "return", "registered", false, "P-9", "{}", 4000);  // Bob's
+
+    auto h = readContactHistory(db.conn, ContactHistoryQuery{std::string("CRM-1"), 0, {}, 20});
+    BOOST_REQUIRE(h);
+    BOOST_REQUIRE(h->cases.size() == 3u);
+    BOOST_TEST(h->cases_total == 3u);
+    BOOST_TEST(h->open_cases == 2u);
+    BOOST_TEST(h->cases[0].id == complaint);
+    BOOST_TEST(h->cases[1].id == repeat);
+    BOOST_TEST(h->cases[2].id == first);
+
+    const auto& r = h->cases[1];
+    BOOST_TEST(r.type == "repair");
+    BOOST_TEST(r.stage == "diagnosing");
+    BOOST_TEST(!r.closed);
+    BOOST_TEST(r.product_sku == "P-1");
+    BOOST_TEST(!r.in_warranty);
+    BOOST_REQUIRE(r.repeat_of);
+    BOOST_TEST(*r.repeat_of == first);
+    BOOST_TEST(r.opened_at_ms == 2000);
+    BOOST_TEST(r.updated_at_ms == 2500);
+    BOOST_TEST(h->cases[2].closed);
+    BOOST_TEST(h->cases[2].in_warranty);
+    BOOST_TEST(!h->cases[2].repeat_of);
+    // A document that does not parse: the case is listed all the same, without those facts.
+    BOOST_TEST(h->cases[0].type == "complaint");
+    BOOST_TEST(h->cases[0].product_sku.empty());
+    BOOST_TEST(!h->cases[0].in_warranty);
+    BOOST_TEST(!h->cases[0].repeat_of);
+
+    auto j = daemon::contactHistoryJson(*h, *daemon::parseRfc3339("2026-01-01T00:00:00Z"));
+    BOOST_TEST(j["summary"]["cases"] == 3);
+    BOOST_TEST(j["summary"]["open_cases"] == 2);
+    BOOST_REQUIRE(j["cases"].size() == 3u);
+    const auto& rj = j["cases"][1];
+    BOOST_TEST(rj["id"] == repeat);
+    BOOST_TEST(rj["type"] == "repair");
+    BOOST_TEST(rj["stage"] == "diagnosing");
+    BOOST_TEST(rj["closed"] == false);
+    BOOST_TEST(rj["product_sku"] == "P-1");
+    BOOST_TEST(rj["in_warranty"] == false);
+    BOOST_TEST(rj["repeat_of"] == first);
+    BOOST_TEST(rj["opened_at"] == "1970-01-01T00:00:02.000Z");
+    BOOST_TEST(rj["updated_at"] == "1970-01-01T00:00:02.500Z");
+    BOOST_TEST(j["cases"][0]["product_sku"].is_null());
+    BOOST_TEST(j["cases"][0]["repeat_of"].is_null());
+    BOOST_TEST(j["cases"][2]["closed"] == true);
+    BOOST_TEST(j["cases"][2]["in_warranty"] == true);
+
+    // At most kHistoryCases listed; the counts cover them all.
+    for (int i = 0; i < 25; ++i)
+        serviceCase(db, 2, "repair", "closed", true, "P-9", "{}", 5000 + i);
+    auto bob = readContactHistory(db.conn, ContactHistoryQuery{std::string("CRM-2"), 0, {}, 20});
+    BOOST_REQUIRE(bob);
+    BOOST_TEST(bob->cases.size() == store::kHistoryCases);
+    BOOST_TEST(bob->cases_total == 26u);
+    BOOST_TEST(bob->open_cases == 1u);
+    BOOST_TEST(bob->cases.front().opened_at_ms == 5024);
 }

@@ -1,5 +1,7 @@
 #include "daemon/store/sqlite/sqlite_contact_history.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 
 namespace ccd::store::sqlite {
@@ -34,6 +36,50 @@ constexpr const char* kCountsSql =
     " coalesce(sum(v.rating), 0) FROM conversations v WHERE v.contact_id = ?1 AND v.id IS NOT ?2";
 
 #undef CCD_COMPLAINT
+
+constexpr const char* kCasesSql =
+    "SELECT id, type, stage, closed, coalesce(product_sku, ''), body, opened_at, updated_at"
+    " FROM cases WHERE contact_id = ?1 ORDER BY id DESC LIMIT ?2";
+
+constexpr const char* kCaseCountsSql =
+    "SELECT count(*), coalesce(sum(closed = 0), 0) FROM cases WHERE contact_id = ?1";
+
+// The warranty decision and repeat_of from a case's document; a document that does not parse
+// (or lacks them) leaves them unset: the archive still lists the case.
+void readCaseBody(const std::string& body, HistoryCase& c) {
+    auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return;
+    auto w = j.find("warranty");
+    if (w != j.end() && w->is_object()) {
+        auto in = w->find("in_warranty");
+        if (in != w->end() && in->is_boolean()) c.in_warranty = in->get<bool>();
+    }
+    auto r = j.find("repeat_of");
+    if (r != j.end() && r->is_number_integer()) c.repeat_of = r->get<std::int64_t>();
+}
+
+void readCases(Connection& db, ContactHistory& h) {
+    Statement list(db.handle(), kCasesSql);
+    list.bind(1, h.contact_id).bind(2, static_cast<std::int64_t>(kHistoryCases));
+    while (list.step()) {
+        HistoryCase c;
+        c.id = list.columnInt(0);
+        c.type = list.columnText(1);
+        c.stage = list.columnText(2);
+        c.closed = list.columnInt(3) != 0;
+        c.product_sku = list.columnText(4);
+        readCaseBody(list.columnText(5), c);
+        c.opened_at_ms = list.columnInt(6);
+        c.updated_at_ms = list.columnInt(7);
+        h.cases.push_back(std::move(c));
+    }
+    Statement counts(db.handle(), kCaseCountsSql);
+    counts.bind(1, h.contact_id);
+    if (counts.step()) {
+        h.cases_total = static_cast<std::size_t>(counts.columnInt(0));
+        h.open_cases = static_cast<std::size_t>(counts.columnInt(1));
+    }
+}
 
 std::optional<int> optionalInt(const Statement& s, int col) {
     if (s.columnIsNull(col)) return std::nullopt;
@@ -101,6 +147,7 @@ std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& 
         h.ratings = static_cast<std::size_t>(counts.columnInt(2));
         h.rating_sum = counts.columnInt(3);
     }
+    readCases(db, h);
     return h;
 }
 
@@ -123,7 +170,7 @@ std::string previewText(std::string_view text, std::size_t max_chars) {
 }
 
 std::optional<ContactHistory> readContactHistory(Connection& db, const ContactHistoryQuery& q) {
-    // The list and the counts from one snapshot.
+    // The lists and the counts from one snapshot.
     return inReadSnapshot(db, [&](Connection& c) { return readIn(c, q); });
 }
 

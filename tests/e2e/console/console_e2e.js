@@ -147,7 +147,7 @@ async function adminEnrols(browser, base) {
 
 // A returning customer (issue 13): she wrote before through another API instance; the offer of
 // her new conversation brings her archive, and the conversation view shows the earlier one in
-// the "Customer archive" panel, with its text escaped.
+// the "Customer archive" panel, with its text escaped, and the service case opened from it.
 async function returningCustomer(page, base) {
   const from = { id: 'e2e-returning', name: 'Mei' };
   const earlier = await fetch(base + '/webhooks/api/api2', {
@@ -156,6 +156,19 @@ async function returningCustomer(page, base) {
   });
   check(earlier.status === 202, 'the earlier message through api2 answered 202');
   const before = (await earlier.json()).conversation_id;
+  // An agent opens a service case from it: the archive of her next conversation lists it.
+  const login = await fetch(base + '/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'alice', password: PASSWORD }),
+  });
+  const opened = await fetch(base + '/v1/cases', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + (await login.json()).token },
+    body: JSON.stringify({ type: 'replacement', conversation_id: before, description: 'toner leaks',
+      product: { sku: 'TN-42', name: 'Toner', purchased_on: '2020-01-01' } }),
+  });
+  check(opened.status === 201, `POST /v1/cases for the earlier conversation answered 201 (got ${opened.status})`);
+  const caseId = (await opened.json()).id;
   const posted = await fetch(base + '/v1/messages', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ from, external_id: 'ret-2', text: 'The new cartridge leaks too' }),
@@ -174,6 +187,19 @@ async function returningCustomer(page, base) {
   check(await page.locator(`${item} b`).count() === 0, 'its text is not read as HTML');
   check(await page.locator(`#archive [data-archive-conversation="${conv}"]`).count() === 0,
     'the current conversation is not in its own archive');
+  const caseItem = `#archive [data-archive-case="${caseId}"]`;
+  check(await page.locator(caseItem).count() === 1, 'the archive lists her service case');
+  const caseText = await page.textContent(caseItem).catch(() => '');
+  check(caseText.includes(`#${caseId}`) && caseText.includes('Replacement') && caseText.includes('Registered')
+    && caseText.includes('TN-42') && caseText.includes('out of warranty'),
+    `the case shows its number, type, stage, product and warranty (got "${caseText}")`);
+  check(await page.getAttribute(`${caseItem} [data-archive-case-state]`, 'data-archive-case-state').catch(() => null) === 'open'
+    && (await page.textContent(`${caseItem} [data-archive-case-state]`).catch(() => '')) === 'open',
+    'with an "open" badge');
+  const summary = await page.textContent('#archive [data-archive-summary]');
+  const counted = summary.match(/cases: (\d+) \((\d+) open\)/);
+  check(counted && Number(counted[1]) >= 1 && Number(counted[2]) >= 1,
+    `the summary counts her cases (got "${summary}")`);
   await page.screenshot({ path: path.join(outDir, 'console_e2e_archive.png') });
 }
 
