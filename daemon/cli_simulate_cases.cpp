@@ -100,13 +100,7 @@ struct SimulatedCases::Impl {
             for (const auto& p : j["products"]) {
                 if (!p.is_object() || text(p, "sku").empty())
                     return "contact.products: each needs a \"sku\"";
-                routing::Product product;
-                product.sku = text(p, "sku");
-                product.name = text(p, "name");
-                product.serial = optionalText(p, "serial");
-                product.purchased_on = optionalText(p, "purchased_on");
-                product.warranty_until = optionalText(p, "warranty_until");
-                out.products.push_back(std::move(product));
+                out.products.push_back(cases::productFromJson(p));
             }
         }
         std::vector<routing::CaseRef> given;

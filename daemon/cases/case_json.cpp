@@ -129,6 +129,16 @@ bool readQuoteLines(const json& list, std::vector<routing::QuoteLine>& out, std:
 
 }  // namespace
 
+routing::Product productFromJson(const json& p) {
+    routing::Product product;
+    product.sku = readText(p, "sku");
+    product.name = readText(p, "name");
+    product.serial = readOptionalText(p, "serial");
+    product.purchased_on = readOptionalText(p, "purchased_on");
+    product.warranty_until = readOptionalText(p, "warranty_until");
+    return product;
+}
+
 std::optional<std::int64_t> parseMoney(const json& v) {
     std::string s;
     if (v.is_string()) {
@@ -228,16 +238,7 @@ bool caseFromJson(const json& j, routing::ServiceCase& c) {
     c.channel = readText(j, "channel");
     for (const auto& id : listOf(j, "conversations"))
         if (id.is_number_integer()) c.conversations.push_back(id.get<std::int64_t>());
-    if (j.contains("product") && j["product"].is_object()) {
-        const auto& p = j["product"];
-        routing::Product product;
-        product.sku = readText(p, "sku");
-        product.name = readText(p, "name");
-        product.serial = readOptionalText(p, "serial");
-        product.purchased_on = readOptionalText(p, "purchased_on");
-        product.warranty_until = readOptionalText(p, "warranty_until");
-        c.product = std::move(product);
-    }
+    if (j.contains("product") && j["product"].is_object()) c.product = productFromJson(j["product"]);
     if (j.contains("warranty") && j["warranty"].is_object()) {
         const auto& w = j["warranty"];
         c.warranty.in_warranty = w.value("in_warranty", false);

@@ -19,6 +19,9 @@ nlohmann::json caseJson(const routing::ServiceCase& c, const routing::CasesConfi
 /// Reads what caseJson wrote (the stored document); false when it is not such a document.
 bool caseFromJson(const nlohmann::json& j, routing::ServiceCase& out);
 
+/// A product object ({sku, name, serial, purchased_on, warranty_until}); absent fields empty.
+routing::Product productFromJson(const nlohmann::json& p);
+
 /// "380.00" -> 38000; nullopt unless a non-negative amount with at most two decimals.
 std::optional<std::int64_t> parseMoney(const nlohmann::json& v);
 std::string formatMoney(std::int64_t cents);

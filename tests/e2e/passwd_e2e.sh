@@ -16,7 +16,7 @@ cp -r "$S/config" "$T/config.orig"
 
 rc=0; "$CCD_BIN" check-config --config "$CFG" > "$T/check.txt" 2>&1 || rc=$?
 expect_eq "check-config passes with the shipped agents file" 0 "$rc"
-check "check-config reports the agents file" grep -q "agents.yaml: OK (3 accounts)" "$T/check.txt"
+check "check-config reports the agents file" grep -q "agents.yaml: OK (4 accounts)" "$T/check.txt"
 
 rc=0; printf 'a demo password\n' | "$CCD_BIN" agent passwd alice --config "$CFG" \
   > "$T/passwd.out" 2>&1 || rc=$?
