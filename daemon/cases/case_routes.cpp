@@ -38,6 +38,14 @@ std::optional<std::int64_t> number(std::string_view s) {
     return v;
 }
 
+// The {id} of a case route, or nullopt with the 404 sent.
+std::optional<std::int64_t> caseId(const http::RoutedRequest& req, const http::Responder& r) {
+    auto id = number(req.param("id"));
+    if (!id)
+        r.send(WebResponse::error(404, "not_found", "no case " + std::string(req.param("id"))));
+    return id;
+}
+
 // "agent:alice" for an account, "api:<key>" for an API key, "local" for loopback.
 std::string byOf(const ContactCaller& who) {
     if (who.actor.kind == "account") return "agent:" + who.actor.name;
@@ -169,10 +177,8 @@ void addCaseRoutes(http::Router& router, CaseService& service, ContactAuthorizer
                [&service, admit](http::RoutedRequest&& req, http::Responder r) {
                    auto who = admit(req, r);
                    if (!who) return;
-                   auto id = number(req.param("id"));
-                   if (!id)
-                       return r.send(WebResponse::error(404, "not_found",
-                                                        "no case " + std::string(req.param("id"))));
+                   auto id = caseId(req, r);
+                   if (!id) return;
                    service.get(*id, [r](CaseReply reply) mutable { send(r, reply); });
                });
 
@@ -180,10 +186,8 @@ void addCaseRoutes(http::Router& router, CaseService& service, ContactAuthorizer
                [&service, admit](http::RoutedRequest&& req, http::Responder r) {
                    auto who = admit(req, r);
                    if (!who) return;
-                   auto id = number(req.param("id"));
-                   if (!id)
-                       return r.send(WebResponse::error(404, "not_found",
-                                                        "no case " + std::string(req.param("id"))));
+                   auto id = caseId(req, r);
+                   if (!id) return;
                    json b = json::parse(req.http.body, nullptr, false);
                    if (b.is_discarded()) return r.send(bad("the body is not JSON"));
                    auto parsed = commandFromJson(b);
