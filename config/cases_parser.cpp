@@ -93,7 +93,7 @@ void readStages(const NodeRef& node, RoutingConfig& out, const std::string& file
     std::vector<std::pair<NodeRef, std::string>> next_refs;
     for (const auto& [name, s] : node.entries()) {
         s.expectMap({"label", "owner", "next", "needs_agreement", "terminal", "needs_summary",
-                     "milestone", "within", "calendar", "notify"});
+                     "milestone", "within", "warn_at", "calendar", "notify"});
         CaseStageDef def;
         def.name = name;
         def.label = s["label"].nonEmptyString().value_or(readableName(name));
@@ -120,6 +120,7 @@ void readStages(const NodeRef& node, RoutingConfig& out, const std::string& file
             s.error("a stage that is not terminal needs `next` (or `terminal: true`)");
         if (auto m = s["milestone"].nonEmptyString()) def.milestone = *m;
         def.within = readPositive(s["within"]);
+        if (auto warn = s["warn_at"].number(0.05, 0.99)) def.warn_fraction = *warn;
         if (auto cal = s["calendar"].nonEmptyString()) {
             if (!out.calendars.count(*cal))
                 s["calendar"].error("no business_hours calendar named \"" + *cal + "\"");
@@ -129,6 +130,7 @@ void readStages(const NodeRef& node, RoutingConfig& out, const std::string& file
         if (!s["within"].present()) {
             if (s["milestone"].present()) s["milestone"].error("a milestone needs `within`");
             if (s["calendar"].present()) s["calendar"].error("a calendar needs `within`");
+            if (s["warn_at"].present()) s["warn_at"].error("a warning point needs `within`");
         } else if (def.terminal) {
             s["within"].error("a terminal stage has no clock");
         }

@@ -64,7 +64,7 @@ struct SimulatedCases::Impl {
             calendars.emplace(name, routing::BusinessHours(cal));
     }
 
-    routing::CaseRules rules() const { return {&config.cases, &calendars}; }
+    routing::CaseRules rules() const { return {&config.cases, &calendars, &config.escalation}; }
 
     bool terminal(const ServiceCase& c) const {
         const auto* stage = config.cases.stage(c.stage);

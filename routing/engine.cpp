@@ -144,7 +144,7 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
             } else if constexpr (std::is_same_v<T, WorkCreated>) {
                 d.onWorkCreated(e, now, out);
             } else if constexpr (std::is_same_v<T, CaseNotified>) {
-                d.onCaseNotified(e, out);
+                d.onCaseNotified(e, now, out);
             } else {
                 static_assert(sizeof(T) == 0, "an event the engine does not handle");
             }

@@ -145,6 +145,9 @@ struct CaseNotified {
     std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
         customer;
     std::vector<std::pair<std::string, std::string>> supervisors;  ///< (reason, detail)
+    /// The case's stage clock breached: these conversations of the case, where still worked,
+    /// are escalated as `escalation:` says (a priority step, waiting work to the breach queue).
+    std::vector<std::int64_t> escalate;
 };
 
 using Event = std::variant<MessageReceived, AgentUpdated, PresenceChanged, OfferAnswered,

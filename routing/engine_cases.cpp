@@ -81,7 +81,8 @@ void Engine::Impl::onWorkCreated(const WorkCreated& e, TimePoint now, std::vecto
     dispatch(out, now);
 }
 
-void Engine::Impl::onCaseNotified(const CaseNotified& e, std::vector<Action>& out) const {
+void Engine::Impl::onCaseNotified(const CaseNotified& e, TimePoint now,
+                                  std::vector<Action>& out) {
     const std::string reason = "case:" + std::to_string(e.case_id);
     if (e.conversation_id != 0) {
         std::string locale = e.locale;
@@ -92,6 +93,21 @@ void Engine::Impl::onCaseNotified(const CaseNotified& e, std::vector<Action>& ou
     }
     for (const auto& [why, detail] : e.supervisors)
         out.push_back(SupervisorNotice{e.conversation_id, why, detail});
+    // A breached stage clock: the case's live work gets what a breached conversation clock
+    // gets (finished conversations are left alone).
+    const EscalationPolicy& esc = cfg->escalation;
+    for (std::int64_t id : e.escalate) {
+        auto it = convs.find(id);
+        if (it == convs.end()) continue;
+        Conv& c = it->second;
+        if (c.stage == Stage::Resolved || c.stage == Stage::SelfService) continue;
+        std::optional<std::string> queue;
+        if (c.stage == Stage::Waiting && esc.breach_queue) queue = esc.breach_queue;
+        if (esc.raise_priority_by > 0 || queue)
+            changePriority(out, c, c.snap.priority - esc.raise_priority_by, "case_sla_breach", now,
+                           queue);
+    }
+    if (!e.escalate.empty()) dispatch(out, now);
 }
 
 }  // namespace ccd::routing

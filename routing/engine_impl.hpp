@@ -173,7 +173,7 @@ struct Engine::Impl {
     void enqueueRouted(std::vector<Action>& out, Conv& c, const Triage& t,
                        const ContactProfile& contact, TimePoint queued_at, TimePoint now);
     void onWorkCreated(const WorkCreated& e, TimePoint now, std::vector<Action>& out);
-    void onCaseNotified(const CaseNotified& e, std::vector<Action>& out) const;
+    void onCaseNotified(const CaseNotified& e, TimePoint now, std::vector<Action>& out);
 
     // ---- the phone menu (engine_menu.cpp) -------------------------------------------------
 

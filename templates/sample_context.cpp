@@ -36,6 +36,7 @@ Vars sampleContext(routing::TimePoint now) {
     v["quote_total"] = std::string("380.00");
     v["currency"] = std::string("CNY");
     v["warranty_until"] = std::string("2026-06-30");
+    v["in_warranty"] = std::string("no");
     return v;
 }
 

@@ -45,6 +45,8 @@ const std::vector<VariableSpec>& contextVariables() {
         {"currency", VarType::String, "the quote's currency code, e.g. CNY"},
         {"warranty_until", VarType::String,
          "the last day of the product's warranty, YYYY-MM-DD (inclusive)"},
+        {"in_warranty", VarType::String,
+         "the service case's warranty decision: yes, no or unknown (for a select)"},
     };
     return vars;
 }

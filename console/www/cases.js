@@ -299,8 +299,9 @@ function warrantyText(w) {
 function clockLine(clock) {
   if (!clock || !clock.due_at) return null;
   const late = clock.breached || Date.parse(clock.due_at) < Date.now();
+  const warned = !late && (clock.warned || (clock.warn_at && Date.parse(clock.warn_at) < Date.now()));
   const milestone = tOr(clock.milestone, clock.milestone);
-  return el('span', { class: 'case-clock' + (late ? ' late' : ''), 'data-case-clock': clock.milestone || '', 'data-breached': late ? 'true' : 'false' },
+  return el('span', { class: 'case-clock' + (late ? ' late' : warned ? ' warn' : ''), 'data-case-clock': clock.milestone || '', 'data-breached': late ? 'true' : 'false' },
     t(late ? 'case.clock_breached' : 'case.clock_due', { milestone, time: caseTime(clock.due_at) }));
 }
 

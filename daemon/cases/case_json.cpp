@@ -189,6 +189,8 @@ json caseJson(const routing::ServiceCase& c, const routing::CasesConfig* config)
                  {"stage", c.clock->stage},
                  {"started_at", timeJson(c.clock->started_at)},
                  {"due_at", timeJson(c.clock->due_at)},
+                 {"warn_at", timeJson(c.clock->warn_at)},
+                 {"warned", c.clock->warned},
                  {"breached", c.clock->breached}};
     json j{{"id", c.id},
            {"contact_id", c.contact_id},
@@ -311,9 +313,13 @@ bool caseFromJson(const json& j, routing::ServiceCase& c) {
     }
     if (j.contains("clock") && j["clock"].is_object()) {
         const auto& k = j["clock"];
+        const bool breached = k.value("breached", false);
+        const auto due = readTime(k, "due_at");
+        // A clock stored before warnings existed has no warning point: it only breaches.
         c.clock = routing::CaseClock{readText(k, "milestone"), readText(k, "stage"),
-                                     readTime(k, "started_at"), readTime(k, "due_at"),
-                                     k.value("breached", false)};
+                                     readTime(k, "started_at"), due, breached,
+                                     k.contains("warn_at") ? readTime(k, "warn_at") : due,
+                                     k.value("warned", breached)};
     }
     if (j.contains("repeat_of") && j["repeat_of"].is_number_integer())
         c.repeat_of = j["repeat_of"].get<std::int64_t>();
@@ -440,7 +446,7 @@ std::optional<routing::CaseNotified> caseNotified(const routing::ServiceCase& c,
                                                   const routing::CaseEffects& fx,
                                                   const std::string& locale,
                                                   const config::AgentsConfig* accounts) {
-    if (fx.customer.empty() && fx.supervisors.empty()) return std::nullopt;
+    if (fx.customer.empty() && fx.supervisors.empty() && !fx.escalate) return std::nullopt;
     routing::CaseNotified n;
     n.case_id = c.id;
     n.conversation_id = c.conversations.empty() ? 0 : c.conversations.back();
@@ -455,8 +461,12 @@ std::optional<routing::CaseNotified> caseNotified(const routing::ServiceCase& c,
         params.emplace_back("case_type", c.type);
         params.emplace_back("case_stage", c.stage);
         if (c.warranty.until) params.emplace_back("warranty_until", *c.warranty.until);
+        params.emplace_back("in_warranty", !c.warranty.until      ? "unknown"
+                                           : c.warranty.in_warranty ? "yes"
+                                                                    : "no");
         n.customer.emplace_back(notice.template_id, std::move(params));
     }
+    if (fx.escalate) n.escalate = c.conversations;
     const std::string prefix = "case " + std::to_string(c.id) + ": ";
     for (const auto& [reason, detail] : fx.supervisors)
         n.supervisors.emplace_back(reason, detail.rfind(prefix, 0) == 0 ? detail : prefix + detail);

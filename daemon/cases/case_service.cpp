@@ -85,7 +85,9 @@ struct CaseService::Impl : std::enable_shared_from_this<Impl> {
         calendars = std::move(compiled);
     }
 
-    routing::CaseRules rules() const { return {&config->cases, &calendars}; }
+    routing::CaseRules rules() const {
+        return {&config->cases, &calendars, &config->escalation};
+    }
 
     template <class F>
     void onStrand(F&& f) {

@@ -48,6 +48,9 @@ struct CaseStageDef {
     std::optional<std::string> milestone;  ///< its name in alerts ("plan", "customer_update")
     std::optional<std::chrono::milliseconds> within;
     std::optional<std::string> calendar;
+    /// Supervisors are warned when this share of `within` has passed (`warn_at`, as SLA
+    /// policies).
+    double warn_fraction = 0.8;
     /// Template sent to the customer on the case's channel when the case enters the stage.
     std::optional<std::string> notify_template;
 };

@@ -4,6 +4,7 @@
 
 #include "routing/cases/case_dates.hpp"
 #include "routing/cases/case_steps.hpp"
+#include "routing/routing_config.hpp"
 
 namespace ccd::routing {
 
@@ -27,12 +28,16 @@ void enterStage(const CaseRules& rules, ServiceCase& c, const CaseStageDef& stag
         clock.milestone = stage.milestone.value_or(stage.name);
         clock.stage = stage.name;
         clock.started_at = now;
+        const auto warn_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *stage.within * stage.warn_fraction);
         clock.due_at = now + *stage.within;
+        clock.warn_at = now + warn_after;
         if (stage.calendar && rules.calendars) {
             auto cal = rules.calendars->find(*stage.calendar);
             if (cal != rules.calendars->end()) {
                 // A calendar that never opens: fall back to round-the-clock time.
                 if (auto due = cal->second.addBusinessTime(now, *stage.within)) clock.due_at = *due;
+                if (auto warn = cal->second.addBusinessTime(now, warn_after)) clock.warn_at = *warn;
             }
         }
         c.clock = std::move(clock);
@@ -187,23 +192,32 @@ std::optional<TimePoint> nextCaseWakeup(const ServiceCase& c) {
     for (const auto& f : c.follow_ups) {
         if (f.status == "scheduled") consider(f.due_at);
     }
-    if (c.clock && !c.clock->breached) consider(c.clock->due_at);
+    if (c.clock && !c.clock->breached) consider(c.clock->warned ? c.clock->due_at : c.clock->warn_at);
     return next;
 }
 
 CaseOutcome tickCase(const CaseRules& rules, ServiceCase& c, TimePoint now, bool& changed) {
-    (void)rules;
     CaseOutcome outcome;
     changed = false;
-    if (!c.clock || c.clock->breached || c.clock->due_at > now) return outcome;
-    c.clock->breached = true;
+    if (!c.clock || c.clock->breached) return outcome;
+    CaseClock& clock = *c.clock;
+    const bool warn = !clock.warned && clock.warn_at <= now && clock.due_at > now;
+    const bool breach = clock.due_at <= now;
+    if (!warn && !breach) return outcome;
+    clock.warned = true;  // a breach needs no warning any more
+    clock.breached = breach;
     c.updated_at = now;
     changed = true;
-    const std::string detail = c.clock->milestone + " was due at " + isoUtc(c.clock->due_at) +
-                               " (stage " + c.clock->stage + ")";
-    c.history.push_back(CaseHistoryEntry{now, "system", "sla_breach", detail});
-    outcome.effects.supervisors.emplace_back("case_sla_breach",
-                                             cases_detail::caseName(c) + ": " + detail);
+    const std::string detail = clock.milestone + (breach ? " was due at " : " is due at ") + isoUtc(clock.due_at) +
+                               " (stage " + clock.stage + ")";
+    const bool notify = !rules.escalation || (breach ? rules.escalation->notify_on_breach
+                                                     : rules.escalation->notify_on_warning);
+    const std::string what = breach ? "sla_breach" : "sla_warning";
+    c.history.push_back(CaseHistoryEntry{now, "system", what, detail});
+    if (notify)
+        outcome.effects.supervisors.emplace_back("case_" + what,
+                                                 cases_detail::caseName(c) + ": " + detail);
+    outcome.effects.escalate = breach;
     return outcome;
 }
 

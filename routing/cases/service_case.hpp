@@ -20,6 +20,8 @@
 
 namespace ccd::routing {
 
+struct EscalationPolicy;  // routing/routing_config.hpp
+
 /// The warranty decision, made when the case is opened from the product's dates.
 struct WarrantyDecision {
     bool in_warranty = false;
@@ -129,6 +131,8 @@ struct CaseClock {
     TimePoint started_at{};
     TimePoint due_at{};
     bool breached = false;
+    TimePoint warn_at{};  ///< supervisors are warned then (the stage's `warn_at` share)
+    bool warned = false;
 };
 
 struct ServiceCase {
@@ -255,6 +259,9 @@ struct CaseEffects {
     std::vector<std::pair<std::string, std::string>> supervisors;
     /// A follow-up's outcome asks for a new complaint case.
     bool open_complaint = false;
+    /// The stage clock breached: the case's live work is escalated as routing.yaml's
+    /// `escalation:` says (a priority step up, waiting work to the breach queue).
+    bool escalate = false;
 };
 
 /// The answer to a command: an error (nothing changed) or the effects.
@@ -271,6 +278,8 @@ struct CaseOutcome {
 struct CaseRules {
     const CasesConfig* config = nullptr;
     const std::map<std::string, BusinessHours>* calendars = nullptr;
+    /// Whether supervisors hear of warnings and breaches (null: they hear of both).
+    const EscalationPolicy* escalation = nullptr;
 };
 
 /// The warranty of `product` on the UTC date of `now`: its own `warranty_until` when set, else
@@ -298,12 +307,15 @@ CaseOutcome applyCase(const CaseRules& rules, ServiceCase& c, const CaseCommand&
 /// The ids of follow-ups that are due at `now` (status "scheduled", due_at <= now).
 std::vector<int> dueFollowUps(const ServiceCase& c, TimePoint now);
 
-/// When the case next needs the timer: a scheduled follow-up falls due, or its stage clock
-/// breaches (not yet breached); none when nothing is pending.
+/// When the case next needs the timer: a scheduled follow-up falls due, its stage clock reaches
+/// the warning point (not yet warned) or breaches (not yet breached); none when nothing is
+/// pending.
 std::optional<TimePoint> nextCaseWakeup(const ServiceCase& c);
 
-/// Time passes: marks the stage clock breached when due, with a supervisor notice
-/// ("case_sla_breach"). `changed` tells whether the case must be stored.
+/// Time passes: marks the stage clock warned at its warning point ("sla_warning" in the
+/// history, supervisor notice "case_sla_warning") and breached when due ("sla_breach",
+/// "case_sla_breach", and the case's work escalated), each once. `changed` tells whether the
+/// case must be stored.
 CaseOutcome tickCase(const CaseRules& rules, ServiceCase& c, TimePoint now, bool& changed);
 
 }  // namespace ccd::routing

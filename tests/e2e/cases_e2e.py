@@ -106,6 +106,10 @@ def flow(base):
     plan_mail = next((m for m in mails if f"#{cid}" in text(m) and "plan" in text(m).lower()), None)
     check("the customer is told of the plan, with the case number", plan_mail is not None,
           " | ".join(text(m)[:120] for m in mails))
+    check("the plan mail tells her the product is out of warranty and a quote comes first",
+          plan_mail is not None and "out of warranty" in text(plan_mail) and
+          "quote" in text(plan_mail) and "free of charge" not in text(plan_mail),
+          text(plan_mail)[:600] if plan_mail else "")
 
     status, c = patch({"action": "move_stage", "to": "in_repair"})
     check("work cannot start before she accepts a quote (409 quote_required)",

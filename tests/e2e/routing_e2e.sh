@@ -195,6 +195,26 @@ check "simulate: and the conversation is offered to alice" sim_has \
   'any(l["action"]=="follow_up_due" and any(o["action"]=="offer" and o["conversation_id"]==1 and o["agent"]=="alice" and o["at"]==l["at"] for o in L[i+1:]) for i,l in enumerate(L))' "$T/cases.out"
 check "simulate: the outcome is recorded" sim_has \
   'any(l["action"]=="case_changed" and any(f["status"]=="done" for f in l["follow_ups"]) for l in L)' "$T/cases.out"
+# A case's stage clock: awaiting_customer wants an update within 24 h; supervisors are warned
+# at 80 %, then the breach escalates the case's conversation, still with alice.
+cat > "$T/case_clock.jsonl" <<'JSONL'
+{"type":"agent","id":"alice","skills":["technical"],"at":"2026-11-24T10:00:00+08:00"}
+{"type":"presence","agent":"alice","presence":"available"}
+{"type":"message","conversation":1,"text":"The TV has no picture","contact":{"id":7,"products":[{"sku":"TV-55","purchased_on":"2026-06-01"}]}}
+{"type":"accept","conversation":1,"agent":"alice"}
+{"type":"reply","conversation":1,"agent":"alice","plan":true}
+{"type":"case","case":1,"action":"move_stage","to":"diagnosing"}
+{"type":"case","case":1,"action":"move_stage","to":"plan_proposed"}
+{"type":"case","case":1,"action":"move_stage","to":"awaiting_customer"}
+{"type":"advance","by":"25h"}
+JSONL
+"$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events "$T/case_clock.jsonl" > "$T/case_clock.out"
+check "simulate: a case clock warns supervisors at 80 % of its 24 h" sim_has \
+  'any(l["action"]=="supervisor_notice" and l["reason"]=="case_sla_warning" and l["at"]=="2026-11-24T21:12:00.000Z" for l in L)' "$T/case_clock.out"
+check "simulate: its breach notifies them once" sim_has \
+  '[l["at"] for l in L if l["action"]=="supervisor_notice" and l["reason"]=="case_sla_breach"]==["2026-11-25T02:00:00.000Z"]' "$T/case_clock.out"
+check "simulate: and escalates the case's conversation one priority step" sim_has \
+  'any(l["action"]=="priority_changed" and l["conversation_id"]==1 and l["reason"]=="case_sla_breach" and l["from"]=="P3" and l["to"]=="P2" for l in L)' "$T/case_clock.out"
 rc=0; echo '{"type":"nonsense"}' | "$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events - \
   > /dev/null 2>"$T/sim.err" || rc=$?
 expect_eq "simulate: a bad event exits 2" 2 "$rc"

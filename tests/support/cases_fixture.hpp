@@ -47,7 +47,7 @@ struct ShippedCases {
     routing::RoutingConfigPtr cfg =
         config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
     std::map<std::string, routing::BusinessHours> calendars = compile(*cfg);
-    routing::CaseRules rules{&cfg->cases, &calendars};
+    routing::CaseRules rules{&cfg->cases, &calendars, &cfg->escalation};
 
     static std::map<std::string, routing::BusinessHours> compile(const routing::RoutingConfig& r) {
         std::map<std::string, routing::BusinessHours> out;

@@ -85,6 +85,7 @@ BOOST_AUTO_TEST_CASE(the_small_file_parses) {
     BOOST_TEST(working->owner == "engineer");
     BOOST_TEST(working->milestone.value_or("") == "fix");
     BOOST_TEST((working->within && *working->within == 2h));
+    BOOST_TEST(working->warn_fraction == 0.8);
     BOOST_TEST(working->calendar.value_or("") == "office");
     BOOST_TEST(cases.stage("done")->terminal);
     BOOST_TEST(cases.type("complaint")->complaint);
@@ -204,6 +205,10 @@ BOOST_AUTO_TEST_CASE(stage_mistakes) {
                 "cases.stages.working.calendar", "no business_hours calendar named \"moon\"");
     expectIssue(9, "    working: {next: [done], milestone: fix}", 9, 40,
                 "cases.stages.working.milestone", "a milestone needs `within`");
+    expectIssue(9, "    working: {next: [done], warn_at: 0.5}", 9, 38, "cases.stages.working.warn_at",
+                "a warning point needs `within`");
+    expectIssue(9, "    working: {next: [done], within: 2h, warn_at: 1.5}", 9, 50,
+                "cases.stages.working.warn_at", "expected a number between 0.05 and 0.99");
     expectIssue(9, "    working: {next: [done], within: 0s}", 9, 37, "cases.stages.working.within",
                 "must be longer than 0");
     expectIssue(10, "    done: {terminal: true}\n    done: {terminal: true}", 11, 5,

@@ -273,7 +273,7 @@ BOOST_AUTO_TEST_CASE(a_complaint_is_announced_and_closed_with_a_summary) {
     BOOST_TEST(repair.summary.empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_stage_clock_counts_office_hours_and_breaches_once) {
+BOOST_AUTO_TEST_CASE(a_stage_clock_counts_office_hours_warns_and_breaches_once) {
     // Friday 17:00 in Shanghai: one office hour left today, the second on Saturday from 10:00.
     const TimePoint friday = utc(2026, 12, 4, 9, 0);
     auto c = openedCase(rules, "repair", kInWarranty, friday);
@@ -283,28 +283,49 @@ BOOST_AUTO_TEST_CASE(a_stage_clock_counts_office_hours_and_breaches_once) {
     BOOST_TEST(c.clock->stage == "diagnosing");
     BOOST_TEST(c.clock->started_at == friday);
     const TimePoint due = utc(2026, 12, 5, 3, 0);
+    // 80 % of two office hours: 96 minutes, 36 of them on Saturday morning.
+    const TimePoint warn = utc(2026, 12, 5, 2, 36);
     BOOST_TEST(c.clock->due_at == due);
+    BOOST_TEST(c.clock->warn_at == warn);
+    BOOST_TEST(!c.clock->warned);
     BOOST_TEST(!c.clock->breached);
-    BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == due);
+    BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == warn);
 
     bool changed = true;
-    auto r = tickCase(rules, c, due - 1s, changed);
+    auto r = tickCase(rules, c, warn - 1s, changed);
     BOOST_TEST(!changed);
     BOOST_TEST(r.effects.supervisors.empty());
     const std::size_t history = c.history.size();
+    r = tickCase(rules, c, warn, changed);
+    BOOST_TEST(changed);
+    BOOST_TEST(c.clock->warned);
+    BOOST_TEST(!c.clock->breached);
+    BOOST_TEST(!r.effects.escalate);
+    BOOST_REQUIRE_EQUAL(r.effects.supervisors.size(), 1u);
+    BOOST_TEST(r.effects.supervisors[0].first == "case_sla_warning");
+    BOOST_TEST(r.effects.supervisors[0].second ==
+               "case 7: plan is due at 2026-12-05T03:00:00Z (stage diagnosing)");
+    BOOST_TEST(c.history.back().what == "sla_warning");
+    BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == due);
+    r = tickCase(rules, c, due - 1s, changed);  // warned once only
+    BOOST_TEST(!changed);
+    BOOST_TEST(r.effects.supervisors.empty());
+
     r = tickCase(rules, c, due, changed);
     BOOST_TEST(changed);
     BOOST_TEST(c.clock->breached);
+    BOOST_TEST(r.effects.escalate);
     BOOST_REQUIRE_EQUAL(r.effects.supervisors.size(), 1u);
     BOOST_TEST(r.effects.supervisors[0].first == "case_sla_breach");
     BOOST_TEST(r.effects.supervisors[0].second ==
                "case 7: plan was due at 2026-12-05T03:00:00Z (stage diagnosing)");
-    BOOST_TEST(c.history.size() == history + 1);
+    BOOST_TEST(c.history.size() == history + 2);
     BOOST_TEST(c.history.back().what == "sla_breach");
     BOOST_TEST(!nextCaseWakeup(c).has_value());
     r = tickCase(rules, c, due + 1h, changed);
     BOOST_TEST(!changed);
     BOOST_TEST(r.effects.supervisors.empty());
+    BOOST_TEST(!r.effects.escalate);
 
     // Leaving the stage stops the clock; the next stage tells the customer.
     r = expectApplied(rules, c, MoveStage{"plan_proposed", "", ""}, due + 2h);
@@ -318,8 +339,38 @@ BOOST_AUTO_TEST_CASE(a_stage_clock_counts_office_hours_and_breaches_once) {
     BOOST_TEST(c.clock->due_at == due + 3h + 24h);
 }
 
+BOOST_AUTO_TEST_CASE(a_clock_found_breached_skips_its_warning_and_escalation_follows_the_policy) {
+    auto c = openedCase(rules, "repair", kInWarranty, kNow);
+    expectApplied(rules, c, MoveStage{"diagnosing", "", ""}, kNow);
+    const TimePoint due = c.clock->due_at;
+    // The daemon was down past the deadline: one breach, no late warning.
+    bool changed = false;
+    auto r = tickCase(rules, c, due + 10min, changed);
+    BOOST_TEST(changed);
+    BOOST_TEST(c.clock->warned);
+    BOOST_TEST(c.clock->breached);
+    BOOST_TEST(r.effects.escalate);
+    BOOST_REQUIRE_EQUAL(r.effects.supervisors.size(), 1u);
+    BOOST_TEST(r.effects.supervisors[0].first == "case_sla_breach");
+
+    // `escalation: {notify_on_warning: false, notify_on_breach: false}`: recorded, not told.
+    EscalationPolicy quiet;
+    quiet.notify_on_warning = false;
+    quiet.notify_on_breach = false;
+    CaseRules hushed{&cfg->cases, &calendars, &quiet};
+    auto d = openedCase(hushed, "repair", kInWarranty, kNow);
+    expectApplied(hushed, d, MoveStage{"diagnosing", "", ""}, kNow);
+    r = tickCase(hushed, d, d.clock->warn_at, changed);
+    BOOST_TEST(changed);
+    BOOST_TEST(r.effects.supervisors.empty());
+    BOOST_TEST(d.history.back().what == "sla_warning");
+    r = tickCase(hushed, d, d.clock->due_at, changed);
+    BOOST_TEST(r.effects.supervisors.empty());
+    BOOST_TEST(r.effects.escalate);  // the work is still escalated
+}
+
 BOOST_AUTO_TEST_CASE(without_compiled_calendars_a_clock_runs_around_the_clock) {
-    CaseRules plain{&cfg->cases, nullptr};
+    CaseRules plain{&cfg->cases, nullptr, nullptr};
     const TimePoint friday = utc(2026, 12, 4, 9, 0);
     auto c = openedCase(plain, "repair", kInWarranty, friday);
     expectApplied(plain, c, MoveStage{"diagnosing", "", ""}, friday);

@@ -377,7 +377,10 @@ BOOST_AUTO_TEST_CASE(the_next_wakeup_is_the_earliest_pending_time) {
     c.stage = "plan_proposed";
     expectApplied(rules, c, MoveStage{"awaiting_customer", "", ""}, kNow);  // due kNow + 24h
     BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == kNow + 2h);
+    c.clock->warn_at = kNow + 30min;
     c.clock->due_at = kNow + 1h;
+    BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == kNow + 30min);
+    c.clock->warned = true;
     BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == kNow + 1h);
     c.clock->breached = true;
     BOOST_TEST(nextCaseWakeup(c).value_or(TimePoint{}) == kNow + 2h);

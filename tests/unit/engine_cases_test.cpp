@@ -204,3 +204,33 @@ BOOST_AUTO_TEST_CASE(a_case_notice_is_a_reply_with_its_variables_and_a_superviso
     BOOST_TEST(all<AutoReply>(out2).empty());
     BOOST_TEST(all<SupervisorNotice>(out2).size() == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(a_breached_case_clock_escalates_the_cases_live_work_only) {
+    Engine e(shipped());
+    const auto first = e.handle(fault(1), kOpen);  // nobody online: waiting
+    const int before = one<ConversationRouted>(first).priority;
+    BOOST_REQUIRE(before > 1);
+
+    CaseNotified n;
+    n.case_id = 4;
+    n.conversation_id = 1;
+    n.supervisors.push_back({"case_sla_breach", "case 4: plan was due"});
+    n.escalate = {1, 99};  // 99: a finished conversation the engine no longer holds
+    auto out = e.handle(n, kOpen + 3h);
+    auto raised = all<PriorityChanged>(out);
+    BOOST_REQUIRE_EQUAL(raised.size(), 1u);
+    BOOST_TEST(raised[0].conversation_id == 1);
+    BOOST_TEST(raised[0].to == before - 1);
+    BOOST_TEST(raised[0].reason == "case_sla_breach");
+    auto snap = e.conversation(1);
+    BOOST_REQUIRE(snap.has_value());
+    BOOST_TEST(snap->priority == before - 1);
+    BOOST_TEST(snap->stage == "waiting");
+    BOOST_TEST(snap->queue == "escalation");
+
+    // Without `escalate` (a warning), nothing moves.
+    CaseNotified warning;
+    warning.case_id = 4;
+    warning.supervisors.push_back({"case_sla_warning", "case 4: plan is due"});
+    BOOST_TEST(all<PriorityChanged>(e.handle(warning, kOpen + 3h)).empty());
+}
