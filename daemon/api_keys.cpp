@@ -7,7 +7,6 @@ namespace ccd::daemon {
 namespace {
 constexpr std::string_view kPrefix = "ccdk_";
 constexpr auto kRefresh = std::chrono::seconds(10);
-constexpr auto kMissRefresh = std::chrono::seconds(1);
 }  // namespace
 
 std::optional<std::string> apiKeyId(std::string_view key) {
@@ -49,8 +48,9 @@ void ApiKeys::authenticate(std::string key, std::function<void(std::optional<std
     {
         std::lock_guard lock(mutex_);
         auto age = std::chrono::steady_clock::now() - loaded_at_;
-        // Unknown key: a new one may have been created since the last read.
-        wait = !loaded_ || (!known && apiKeyId(key) && age > kMissRefresh);
+        // Unknown key: a new one may have been created since the last read, even a read that
+        // is in flight now: the answer comes from a read that starts after this request.
+        wait = !loaded_ || !known;
         bool refresh = wait || age > kRefresh;
         if (wait) {
             waiters_.push_back([this, key, answer] {
@@ -65,8 +65,13 @@ void ApiKeys::authenticate(std::string key, std::function<void(std::optional<std
 }
 
 void ApiKeys::reload() {
+    {
+        std::lock_guard lock(mutex_);
+        reading_waiters_.swap(waiters_);
+    }
     store_.loadApiKeys([this](store::StoreResult<std::vector<store::ApiKeyRecord>> r) {
-        std::vector<std::function<void()>> waiters;
+        std::vector<std::function<void()>> answered;
+        bool again = false;
         {
             std::lock_guard lock(mutex_);
             if (r) {
@@ -74,12 +79,14 @@ void ApiKeys::reload() {
                 for (auto& k : *r.value) keys_[k.key_id] = std::move(k);
                 loaded_ = true;
             }
-            // Even after a failed read: wait a second before the next try.
             loaded_at_ = std::chrono::steady_clock::now();
-            reloading_ = false;
-            waiters.swap(waiters_);
+            answered.swap(reading_waiters_);
+            // Requests that came during this read wait for the next one.
+            again = !waiters_.empty();
+            reloading_ = again;
         }
-        for (auto& w : waiters) w();
+        for (auto& w : answered) w();
+        if (again) reload();
     });
 }
 

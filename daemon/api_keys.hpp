@@ -2,8 +2,9 @@
 // API clients' keys: `ccdk_<id>_<secret>`, shown once by `ccd api-key create` and stored as a
 // SHA-256 hash only (the key is random, so a fast hash is enough; nothing to brute-force). The
 // daemon checks keys in memory against what the store holds, reading it again every 10 s and
-// at most once a second when an unknown key arrives, so a new key works at once and a revoked
-// one stops within seconds.
+// whenever an unknown key arrives, so a new key works at once and a revoked one stops within
+// seconds. Reads never overlap: requests that arrive during one wait for the next, which starts
+// when it ends, so a flood of made-up keys costs one small read at a time.
 
 #include <chrono>
 #include <functional>
@@ -45,7 +46,10 @@ private:
     std::chrono::steady_clock::time_point loaded_at_{};
     bool loaded_ = false;
     bool reloading_ = false;
-    std::vector<std::function<void()>> waiters_;  ///< requests waiting for the next read
+    /// Requests waiting for a read that starts after they arrived (the next one) ...
+    std::vector<std::function<void()>> waiters_;
+    /// ... and those the read in flight answers.
+    std::vector<std::function<void()>> reading_waiters_;
 };
 
 }  // namespace ccd::daemon
