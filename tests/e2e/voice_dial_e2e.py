@@ -301,6 +301,20 @@ def cti(base):
     check("the refused call-back stays alice's work",
           c2 and c2["routing"]["agent"] == "alice" and c2["status"] == "open",
           json.dumps(c2 and c2.get("routing")))
+
+    # To try again she hands the call-back to herself: accepting it again asks for a new call.
+    alice.send({"type": "transfer", "conversation_id": conv2, "to_agent": "alice",
+                "note": "try again", "id": "t1"})
+    check("alice hands the call-back to herself",
+          alice.wait(lambda f: f.get("id") == "t1" and f["type"] == "ack") is not None)
+    again = alice.wait(lambda f: f.get("type") == "offer" and f.get("conversation_id") == conv2, 20)
+    alice.send({"type": "accept", "conversation_id": conv2, "id": "a2"})
+    check("she is offered it again and accepts", again is not None and
+          alice.wait(lambda f: f.get("id") == "a2" and f["type"] == "ack") is not None)
+    check("the phone system is asked for a new call",
+          wait_for("a fourth dial request", lambda: len(pbx.requests) >= 4, 20) and
+          json.loads(pbx.requests[3][2]).get("conversation") == conv2 and
+          pbx.requests[3][1].get("Idempotency-Key") != pbx.requests[2][1].get("Idempotency-Key"))
     ccd.stop()
 
 

@@ -12,6 +12,7 @@
 #include "channels/cti/cti_dial.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "tests/support/config_issues.hpp"
 #include "tests/unit/channels/fixtures.hpp"
 
 using namespace ccd;
@@ -158,14 +159,14 @@ BOOST_AUTO_TEST_CASE(twilio_answer_201_sid_links_the_call_retries_5xx_fails_4xx)
     channels::twilio::TwilioOutbound out(twilioSettings());
     auto m = dialMessage();
     auto ok = out.classify(m, testing::answer(201, R"({"sid":"CA9e0c1d2b3a","status":"queued"})"));
-    BOOST_TEST(ok.kind == channels::SendOutcome::Kind::Sent);
+    BOOST_TEST((ok.kind == channels::SendOutcome::Kind::Sent));
     BOOST_TEST(ok.provider_message_id == "CA9e0c1d2b3a");
-    BOOST_TEST(out.classify(m, testing::answer(503, "down")).kind ==
-               channels::SendOutcome::Kind::Retry);
-    BOOST_TEST(out.classify(m, testing::answer(0, "")).kind == channels::SendOutcome::Kind::Retry);
+    BOOST_TEST((out.classify(m, testing::answer(503, "down")).kind ==
+               channels::SendOutcome::Kind::Retry));
+    BOOST_TEST((out.classify(m, testing::answer(0, "")).kind == channels::SendOutcome::Kind::Retry));
     auto bad = out.classify(
         m, testing::answer(400, R"({"code":21211,"message":"The 'To' number is not valid."})"));
-    BOOST_TEST(bad.kind == channels::SendOutcome::Kind::Failed);
+    BOOST_TEST((bad.kind == channels::SendOutcome::Kind::Failed));
     BOOST_TEST(bad.reason == "HTTP 400 (21211): The 'To' number is not valid.");
 }
 
@@ -179,7 +180,7 @@ BOOST_AUTO_TEST_CASE(a_written_reply_or_a_call_without_number_is_refused) {
     BOOST_TEST(r.outcome->reason == "a phone call takes no written reply");
     auto none = out.build(dialMessage(""), nullptr, kNow);
     BOOST_TEST(!none.call);
-    BOOST_TEST(none.outcome->kind == channels::SendOutcome::Kind::Failed);
+    BOOST_TEST((none.outcome->kind == channels::SendOutcome::Kind::Failed));
 }
 
 BOOST_AUTO_TEST_CASE(twilio_outbound_leg_rings_the_agent_and_its_callbacks_name_the_conversation) {
@@ -244,9 +245,9 @@ BOOST_AUTO_TEST_CASE(cti_dial_request_json_auth_and_answer) {
     BOOST_TEST(out.classify(m, testing::answer(200, R"({"callId":"pbx-77"})")).provider_message_id ==
                "pbx-77");
     BOOST_TEST(out.classify(m, testing::answer(202, "")).provider_message_id == "ccd-dial-41");
-    BOOST_TEST(out.classify(m, testing::answer(503, "")).kind == channels::SendOutcome::Kind::Retry);
-    BOOST_TEST(out.classify(m, testing::answer(404, "no such agent")).kind ==
-               channels::SendOutcome::Kind::Failed);
+    BOOST_TEST((out.classify(m, testing::answer(503, "")).kind == channels::SendOutcome::Kind::Retry));
+    BOOST_TEST((out.classify(m, testing::answer(404, "no such agent")).kind ==
+               channels::SendOutcome::Kind::Failed));
     s.dial_url.clear();
     auto none = channels::cti::CtiOutbound(s).build(m, nullptr, kNow);
     BOOST_TEST(!none.call);
@@ -268,15 +269,7 @@ BOOST_AUTO_TEST_CASE(cti_events_of_a_dialled_call_name_the_conversation) {
 BOOST_AUTO_TEST_CASE(new_keys_are_checked_with_file_line_and_column) {
     auto one = [](const std::string& yaml, int line, int column, const std::string& path,
                   const std::string& words) {
-        auto issues = issuesOf(yaml);
-        BOOST_TEST_CONTEXT(yaml) {
-            BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-            BOOST_TEST(issues[0].file == "/etc/ccd/ccd.yaml");
-            BOOST_TEST(issues[0].line == line);
-            BOOST_TEST(issues[0].column == column);
-            BOOST_TEST(issues[0].path == path);
-            BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
-        }
+        testing::expectOneIssue(issuesOf(yaml), yaml, line, column, path, words);
     };
     const std::string cti =
         "channels:\n  - name: pbx\n    type: cti\n    token: PhXp3ZG63QyJfcb1pVOnBKJWIbI\n";
