@@ -281,7 +281,7 @@ BOOST_AUTO_TEST_CASE(new_keys_are_checked_with_file_line_and_column) {
     one(twilio + "    outbound_caller_ids:\n      - {dest: \"+86*\"}\n", 8, 9,
         "channels[0].outbound_caller_ids[0].caller_id", "missing required key \"caller_id\"");
     one(twilio + "    outbound_caller_ids:\n      - {dest: abc, caller_id: \"+864008001111\"}\n", 8,
-        15, "channels[0].outbound_caller_ids[0].dest", "a number or a prefix ending in *");
+        16, "channels[0].outbound_caller_ids[0].dest", "a number or a prefix ending in *");
     auto ok = config::parseDaemonConfig(
         twilio + "    outbound_caller_ids: [{dest: \"+86*\", caller_id: \"+864008001111\"}]\n"
                  "    default_caller_id: \"+864008000000\"\n",
