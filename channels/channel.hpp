@@ -77,6 +77,10 @@ struct CallEvent {
     std::string type;         ///< "call.answered", "call.hangup", "call.status", ...
     std::string data_json = "{}";  ///< what the event says (who answered, cause, duration, ...)
     routing::TimePoint at{};
+    /// A call ccd asked the phone system to place (a call-back): the conversation ccd named in
+    /// its request (Twilio's signed callback URL, CTI's `conversation`), used when no stored
+    /// message names the call yet; 0: none.
+    std::int64_t conversation_id = 0;
 };
 
 /// What the routing engine decided for a new call, for the phone system's answer: ring the
@@ -192,6 +196,15 @@ public:
 
 // ---- Outbound ---------------------------------------------------------------------------
 
+/// A call the phone system is asked to place (a call-back, a follow-up call): connect the
+/// agent at `target` and the customer (OutgoingMessage::to). docs/channels.md, "Calls ccd
+/// places".
+struct DialRequest {
+    std::string agent;   ///< who accepted the work
+    std::string target;  ///< the agent's SIP URI (agents.yaml `sip`)
+    std::string reason;  ///< "call_back" or "follow_up"
+};
+
 /// One outgoing message, as the outbox sender hands it to its channel.
 struct OutgoingMessage {
     std::int64_t outbox_id = 0;
@@ -223,6 +236,9 @@ struct OutgoingMessage {
     std::optional<std::string> customer_message_id;
     std::vector<std::string> customer_refs;
     std::optional<std::string> customer_subject;
+    /// Set for a call to place instead of a message (outbox kind `dial`): only the phone
+    /// system kinds build it.
+    std::optional<DialRequest> dial;
 };
 
 /// A mail protocol exchange instead of an HTTP request: an SMTP upload (`mail_from` set) or

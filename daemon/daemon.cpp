@@ -125,6 +125,8 @@ struct Daemon::Impl {
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                                   [this] { return currentCatalog(); });
+            // An accepted call-back calls the customer from the agent's phone.
+            engine->setSipDirectory([this](const std::string& agent) { return sipOf(agent); });
         }
         metrics.addGauge("ccd_store_queue_depth", "Writes waiting for the next group commit.",
                          [this] { return static_cast<double>(store.status().queue_depth); });

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/call_back_dial.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/reports/kpi_metrics.hpp"
 #include "daemon/routing_json.hpp"
@@ -47,6 +48,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
     Metrics& metrics;
     routing::Engine engine;  // strand only
     CatalogProvider catalog;
+    std::function<std::string(const std::string&)> sip_of;  // set before start()
     std::shared_ptr<reports::KpiMetrics> kpis = std::make_shared<reports::KpiMetrics>();
     std::vector<Listener> listeners;
     std::atomic<bool> stopped{false};
@@ -155,6 +157,12 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
                 u.closed.push_back(c->conversation_id);
             } else if (const auto* r = std::get_if<routing::RatingRecorded>(&action)) {
                 u.ratings.emplace_back(r->conversation_id, r->rating);
+            } else if (const auto* as = std::get_if<routing::Assigned>(&action)) {
+                // An accepted call-back or voice follow-up: the phone system is asked to call.
+                auto snapshot = engine.conversation(as->conversation_id);
+                if (auto dial = snapshot ? dialOnAccept(*snapshot, as->agent, sip_of, now_ms)
+                                         : std::nullopt)
+                    u.outbound.push_back(std::move(*dial));
             } else if (const auto* a = std::get_if<routing::AutoReply>(&action)) {
                 if (!cat) continue;
                 auto snapshot = engine.conversation(a->conversation_id);
@@ -339,6 +347,10 @@ void EngineHost::query(std::function<void(const routing::Engine&)> fn) {
 }
 
 void EngineHost::addListener(Listener listener) { impl_->listeners.push_back(std::move(listener)); }
+
+void EngineHost::setSipDirectory(std::function<std::string(const std::string&)> sip_of) {
+    impl_->sip_of = std::move(sip_of);
+}
 
 void EngineHost::reconfigure(routing::RoutingConfigPtr config,
                              std::function<void(bool, const std::string&)> done) {

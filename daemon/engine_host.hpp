@@ -66,6 +66,11 @@ public:
     /// Adds a listener (call before start()).
     void addListener(Listener listener);
 
+    /// Where an agent's phone is (agents.yaml `sip`; empty: none): an accepted call-back or
+    /// voice follow-up then queues a dial request (daemon/call_back_dial.hpp). Call before
+    /// start(); without it no call is placed.
+    void setSipDirectory(std::function<std::string(const std::string& agent)> sip_of);
+
     /// Swaps the routing configuration (already validated) on the strand; `done` (optional)
     /// gets false, with the reason, when the engine cannot compile it: the old one keeps
     /// serving. Never blocks.

@@ -5,6 +5,7 @@ ccd_add_boost_test(channels_test
           unit/channels/channel_registry_test.cpp
           unit/channels/common_test.cpp
           unit/channels/cti_channel_test.cpp
+          unit/channels/dial_request_test.cpp
           unit/channels/email_channel_test.cpp
           unit/channels/provider_fixtures_test.cpp
           unit/channels/telegram_channel_test.cpp

@@ -47,6 +47,12 @@ set_tests_properties(voice_daemon_itest PROPERTIES TIMEOUT 120)
 add_test(NAME voice_kamailio_e2e
   COMMAND python3 ${CCD_ROOT}/tests/e2e/voice_kamailio_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} calls)
 set_tests_properties(voice_kamailio_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+# The call-backs ccd places: a stand-in Twilio REST API and a CTI dial_url on loopback ports.
+foreach(mode twilio cti)
+  add_test(NAME voice_dial_${mode}_e2e
+    COMMAND python3 ${CCD_ROOT}/tests/e2e/voice_dial_e2e.py $<TARGET_FILE:ccd> ${CCD_ROOT} ${mode})
+  set_tests_properties(voice_dial_${mode}_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+endforeach()
 
 # The outbox across kill -9: 1,000 replies pending, every one delivered after the restart, no
 # more duplicates than sends in flight at the kill.

@@ -120,12 +120,17 @@ CallEvent callEvent(const std::string& call_id, std::string type, nlohmann::json
     return e;
 }
 
-BuiltSend CallOutbound::build(const OutgoingMessage&, const AccessToken*, routing::TimePoint) const {
-    return {std::nullopt, SendOutcome::failed("a phone call takes no written reply")};
+BuiltSend CallOutbound::build(const OutgoingMessage& m, const AccessToken*,
+                              routing::TimePoint now) const {
+    if (!m.dial) return {std::nullopt, SendOutcome::failed("a phone call takes no written reply")};
+    if (m.to.empty())
+        return {std::nullopt, SendOutcome::failed("the customer has no phone number to call")};
+    return buildDial(m, *m.dial, now);
 }
 
-SendOutcome CallOutbound::classify(const OutgoingMessage&, const HttpAnswer&) const {
-    return SendOutcome::failed("a phone call takes no written reply");
+SendOutcome CallOutbound::classify(const OutgoingMessage& m, const HttpAnswer& a) const {
+    if (!m.dial) return SendOutcome::failed("a phone call takes no written reply");
+    return classifyDial(m, a);
 }
 
 std::string readPhoneRegion(const config::NodeRef& node) {

@@ -61,14 +61,22 @@ std::optional<Rejection> menuDigitsEvent(const std::string& call_id, const std::
                                          std::string_view field, CallEvent& out);
 
 /// The outbound side of a phone-system kind: a call takes no written reply (the engine sends
-/// none on channel voice; an agent's reply fails with the reason).
-class CallOutbound final : public OutboundChannel {
+/// none on channel voice; an agent's reply fails with the reason). What it sends is a call to
+/// place (OutgoingMessage::dial: a call-back, a follow-up call), which each kind words for its
+/// phone system.
+class CallOutbound : public OutboundChannel {
 public:
-    template <class Settings>
-    explicit CallOutbound(const Settings&) {}
     BuiltSend build(const OutgoingMessage& message, const AccessToken* token,
-                    routing::TimePoint now) const override;
-    SendOutcome classify(const OutgoingMessage& message, const HttpAnswer& answer) const override;
+                    routing::TimePoint now) const final;
+    SendOutcome classify(const OutgoingMessage& message, const HttpAnswer& answer) const final;
+
+protected:
+    /// The phone system's request for `message` (its `dial` set, its `to` not empty).
+    virtual BuiltSend buildDial(const OutgoingMessage& message, const DialRequest& dial,
+                                routing::TimePoint now) const = 0;
+    /// Reads the phone system's answer: Sent with its id of the call.
+    virtual SendOutcome classifyDial(const OutgoingMessage& message,
+                                     const HttpAnswer& answer) const = 0;
 };
 
 /// Reads `default_region` (ISO 3166 alpha-2 that libphonenumber knows; `CN` when absent).

@@ -54,6 +54,15 @@ std::string hmacSha1Base64(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
+std::string base64(std::string_view data) {
+    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(data.data()),
+                            static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
 std::string sha1Hex(std::string_view data) { return digestHex(EVP_sha1(), data); }
 
 std::string sha256Hex(std::string_view data) { return digestHex(EVP_sha256(), data); }

@@ -17,6 +17,8 @@ std::string sha1Hex(std::string_view data);
 std::string sha256Hex(std::string_view data);
 /// Whether two strings are equal, in time that depends only on their lengths.
 bool constantTimeEquals(std::string_view a, std::string_view b);
+/// `data` in standard base64 with padding (HTTP basic authentication).
+std::string base64(std::string_view data);
 /// `bytes` random bytes from the operating system's generator, as hex.
 std::string randomHex(std::size_t bytes);
 

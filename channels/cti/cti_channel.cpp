@@ -3,12 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "channels/common/call_request.hpp"
 #include "channels/common/crypto.hpp"
 #include "channels/common/json_body.hpp"
 #include "channels/common/phone_number.hpp"
 #include "channels/common/settings_reader.hpp"
+#include "channels/cti/cti_dial.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace ccd::channels::cti {
@@ -17,26 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string digitsOf(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        if (c >= '0' && c <= '9') out += c;
-    }
-    return out;
-}
-
-// The forms a number is compared in: its digits as sent, and the E.164 digits (country code
-// included), so that "+8613800138000", "8613800138000" and "013800138000" all match a table
-// written either way.
-std::vector<std::string> numberForms(const std::string& number, const std::string& region) {
-    std::vector<std::string> forms{digitsOf(number)};
-    if (auto e164 = toE164(number, region)) {
-        auto d = digitsOf(*e164);
-        if (d != forms[0]) forms.push_back(d);
-    }
-    return forms;
-}
-
 void addIfSet(json& j, const char* key, const std::optional<std::string>& v) {
     if (v) j[key] = *v;
 }
@@ -44,28 +26,28 @@ void addIfSet(json& j, const char* key, const std::optional<std::string>& v) {
 }  // namespace
 
 std::string callerIdFor(const CtiSettings& s, const std::string& number) {
-    auto forms = numberForms(number, s.default_region);
-    for (const auto& rule : s.outbound_caller_ids) {
-        if (!rule.dest.empty() && rule.dest.back() == '*') continue;
-        auto dest = digitsOf(rule.dest);
-        if (std::find(forms.begin(), forms.end(), dest) != forms.end()) return rule.caller_id;
-    }
-    const CallerIdRule* best = nullptr;
-    std::size_t best_len = 0;
-    for (const auto& rule : s.outbound_caller_ids) {
-        if (rule.dest.empty() || rule.dest.back() != '*') continue;
-        auto prefix = digitsOf(rule.dest);
-        for (const auto& f : forms) {
-            if (f.compare(0, prefix.size(), prefix) == 0 && (!best || prefix.size() > best_len)) {
-                best = &rule;
-                best_len = prefix.size();
-            }
-        }
-    }
-    return best ? best->caller_id : s.default_caller_id;
+    return channels::callerIdFor(s.outbound_caller_ids, s.default_caller_id, number,
+                                 s.default_region);
 }
 
 ParseOutcome CtiInbound::parse(const WebRequest& request, const ParseContext& context) const {
+    auto out = parseEvent(request, context);
+    if (out.rejection || out.calls.empty()) return out;
+    // A call ccd asked for through `dial_url` (cti_dial.hpp): its events may name the
+    // conversation, which joins them to it before the phone system's call id is known.
+    CallFields f;
+    if (readCallFields(request, true, f)) return out;
+    if (auto conversation = f.get("conversation")) {
+        char* end = nullptr;
+        auto id = std::strtoll(conversation->c_str(), &end, 10);
+        if (end && *end == '\0' && id > 0) {
+            for (auto& e : out.calls) e.conversation_id = id;
+        }
+    }
+    return out;
+}
+
+ParseOutcome CtiInbound::parseEvent(const WebRequest& request, const ParseContext& context) const {
     // /webhooks/cti/<instance>/<token>: the token is the URL's last segment.
     std::string_view path = request.path();
     auto slash = path.rfind('/');
@@ -200,9 +182,10 @@ WebResponse CtiInbound::answer(const IntakeReceipt& receipt) const {
 }
 
 ChannelKindInfo kindInfo() {
-    return makeKindInfo<CtiSettings, CtiInbound, CallOutbound>(
+    return makeKindInfo<CtiSettings, CtiInbound, CtiOutbound>(
         "cti", routing::ChannelKind::Voice,
-        {"token", "blocked_callers", "outbound_caller_ids", "default_caller_id", "default_region"},
+        {"token", "blocked_callers", "outbound_caller_ids", "default_caller_id", "default_region",
+         "dial_url"},
         [](const config::NodeRef& item, CtiSettings& s) {
             s.token = requiredSecret(item["token"]);
             if (!s.token.empty() && s.token.reveal().size() < 16)
@@ -211,22 +194,8 @@ ChannelKindInfo kindInfo() {
             if (auto list = item["blocked_callers"].stringList()) {
                 for (const auto& n : *list) s.blocked_callers.push_back(callerAddress(n, s.default_region));
             }
-            auto table = item["outbound_caller_ids"];
-            if (table.expectSequence()) {
-                for (const auto& row : table.items()) {
-                    if (!row.expectMap({"dest", "caller_id"})) continue;
-                    CallerIdRule r;
-                    if (row["dest"].require()) r.dest = row["dest"].nonEmptyString().value_or("");
-                    if (row["caller_id"].require())
-                        r.caller_id = row["caller_id"].nonEmptyString().value_or("");
-                    auto digits = r.dest.empty() || r.dest.back() != '*' ? r.dest
-                                                                         : r.dest.substr(0, r.dest.size() - 1);
-                    if (!r.dest.empty() && digitsOf(digits).empty())
-                        row["dest"].error("expected a number or a prefix ending in *");
-                    s.outbound_caller_ids.push_back(std::move(r));
-                }
-            }
-            s.default_caller_id = item["default_caller_id"].string().value_or("");
+            readCallerIds(item, s.outbound_caller_ids, s.default_caller_id);
+            s.dial_url = baseUrl(item["dial_url"], "");
         });
 }
 

@@ -9,23 +9,21 @@
 // extension: {"action":"dial","target":"sip:..."} to the agent ccd chose,
 // {"action":"queue","announcement"}, {"action":"voicemail","prompt"},
 // {"action":"menu","prompt","digits","attempt","timeout"} (the phone menu), whose key comes back
-// as event=digits with callId, digits (empty: none pressed) and attempt.
+// as event=digits with callId, digits (empty: none pressed) and attempt. The other direction,
+// ccd asking the phone system to place a call, is ccd's `dial_url` extension (cti_dial.hpp).
 
 #include <string>
 #include <vector>
 
 #include "channels/channel.hpp"
 #include "channels/channel_settings.hpp"
+#include "channels/common/caller_ids.hpp"
 #include "channels/registry.hpp"
 #include "config/secret.hpp"
 
 namespace ccd::channels::cti {
 
-/// One row of the outbound caller-id table: `dest` an exact number or a prefix ending in `*`.
-struct CallerIdRule {
-    std::string dest;
-    std::string caller_id;
-};
+using channels::CallerIdRule;
 
 /// `type: cti` settings (Zammad's names).
 struct CtiSettings : ChannelSettings {
@@ -34,6 +32,9 @@ struct CtiSettings : ChannelSettings {
     std::vector<CallerIdRule> outbound_caller_ids;
     std::string default_caller_id;
     std::string default_region = "CN";  ///< for numbers without a country code
+    /// ccd's extension: the phone system's click-to-dial endpoint, where ccd POSTs the calls
+    /// it places (call-backs, follow-up calls; channels/cti/cti_dial.hpp). Empty: none.
+    std::string dial_url;
 };
 
 /// The caller id for an outbound call to `number`: an exact `dest` first, then the longest
@@ -50,6 +51,8 @@ public:
     WebResponse answer(const IntakeReceipt& receipt) const override;
 
 private:
+    ParseOutcome parseEvent(const WebRequest& request, const ParseContext& context) const;
+
     CtiSettings s_;
     std::string token_;
 };

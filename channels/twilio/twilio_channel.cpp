@@ -8,6 +8,7 @@
 #include "channels/common/call_request.hpp"
 #include "channels/common/json_body.hpp"
 #include "channels/common/settings_reader.hpp"
+#include "channels/twilio/twilio_dial.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace ccd::channels::twilio {
@@ -16,8 +17,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kStatuses{
-    "queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"};
+constexpr std::array<std::string_view, 9> kStatuses{
+    "queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"};
 
 constexpr std::string_view kEmptyTwiml =
     R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
@@ -55,6 +56,7 @@ std::string say(const CallDecision& d) {
 std::string statusEventType(std::string_view status) {
     if (status == "ringing" || status == "queued") return "call.ringing";
     if (status == "in-progress") return "call.answered";
+    if (status == "initiated") return "call.initiated";  // a call ccd placed is dialled
     return "call.hangup";  // completed, busy, failed, no-answer, canceled
 }
 
@@ -203,10 +205,26 @@ ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext&
         out.calls.push_back(callEvent(*sid, "call.ringing", data, context.now));
         return out;
     }
+    // A call ccd placed (twilio_dial.hpp): its URLs name the conversation.
+    const auto leg = dialLegOf(request.query());
+    if (leg.conversation < 0)
+        return ParseOutcome::reject(422, "invalid_field", "\"dial\" is not a conversation id",
+                                    "dial");
+    if (leg.conversation > 0 && !leg.target.empty() && !in && !callback) {
+        // The customer answered: Twilio fetches `Url`, and the answer rings the agent.
+        data["agent"] = leg.agent;
+        data["target"] = leg.target;
+        out.calls.push_back(
+            callEvent(*sid, "call.answered", data, context.now, "status:in-progress"));
+        out.calls.back().conversation_id = leg.conversation;
+        out.stored_answer = twiml(connectTwiml(leg.target));
+        return out;
+    }
     if (auto d = f.get("CallDuration")) data["duration"] = *d;
     if (statusEventType(*status) == "call.hangup") data["cause"] = *status;
     out.calls.push_back(
         callEvent(*sid, statusEventType(*status), data, context.now, "status:" + *status));
+    out.calls.back().conversation_id = leg.conversation;
     return out;
 }
 
@@ -220,9 +238,10 @@ WebResponse TwilioInbound::answer(const IntakeReceipt& receipt) const {
 }
 
 ChannelKindInfo kindInfo() {
-    return makeKindInfo<TwilioSettings, TwilioInbound, CallOutbound>(
+    return makeKindInfo<TwilioSettings, TwilioInbound, TwilioOutbound>(
         "twilio", routing::ChannelKind::Voice,
-        {"account_sid", "auth_token", "api_base", "public_url", "default_region", "queue_name"},
+        {"account_sid", "auth_token", "api_base", "public_url", "default_region", "queue_name",
+         "outbound_caller_ids", "default_caller_id"},
         [](const config::NodeRef& item, TwilioSettings& s) {
             if (item["account_sid"].require())
                 s.account_sid = item["account_sid"].nonEmptyString().value_or("");
@@ -239,6 +258,7 @@ ChannelKindInfo kindInfo() {
             }
             s.default_region = readPhoneRegion(item["default_region"]);
             s.queue_name = item["queue_name"].string().value_or("");
+            readCallerIds(item, s.outbound_caller_ids, s.default_caller_id);
         });
 }
 

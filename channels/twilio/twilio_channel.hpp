@@ -13,6 +13,7 @@
 
 #include "channels/channel.hpp"
 #include "channels/channel_settings.hpp"
+#include "channels/common/caller_ids.hpp"
 #include "channels/registry.hpp"
 #include "config/secret.hpp"
 
@@ -28,6 +29,9 @@ struct TwilioSettings : ChannelSettings {
     std::string public_url;
     std::string default_region = "CN";
     std::string queue_name;  ///< <Enqueue> when ccd has no routing decision; default: the name
+    /// The caller id (`From`) of the calls ccd places (twilio_dial.hpp), as for `cti`.
+    std::vector<CallerIdRule> outbound_caller_ids;
+    std::string default_caller_id;
 };
 
 /// Twilio's signature: base64 HMAC-SHA1(auth_token, url + every parameter's name and value,

@@ -160,6 +160,8 @@ json conversationFrame(const store::ConversationRecord& r, const routing::Conver
            {"customer", customerJson(r)},
            {"history", historyJson(r)}};
     if (s) addSnapshot(j, *s);
+    // A call-back's calls: the dial request, ringing, answered, the outcome.
+    if (r.channel == "voice") j["calls"] = callLogJson(r.call_events);
     if (r.customer_history) j["customer_history"] = contactHistoryJson(*r.customer_history, now);
     return j;
 }

@@ -54,6 +54,7 @@ channels::OutgoingMessage toMessage(const store::OutboxItem& i) {
     m.customer_message_id = i.customer_message_id;
     m.customer_refs = i.customer_refs;
     m.customer_subject = i.customer_subject;
+    m.dial = i.dial;
     return m;
 }
 

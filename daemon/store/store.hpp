@@ -144,6 +144,8 @@ struct OutboundMessage {
     bool window_template = false;
     /// This message only goes by email to this address (a chat transcript).
     std::optional<EmailRoute> email;
+    /// A call for the phone system to place (outbox kind `dial`); `text` says it for the record.
+    std::optional<channels::DialRequest> dial;
 };
 
 
@@ -296,6 +298,7 @@ struct OutboxItem {
     std::optional<std::string> customer_message_id;
     std::vector<std::string> customer_refs;
     std::optional<std::string> customer_subject;
+    std::optional<channels::DialRequest> dial;  ///< outbox kind `dial`: a call to place
 };
 
 /// What claimOutbox found.

@@ -459,6 +459,21 @@ class Console:
         return None
 
 
+def voice_desk(ccd, alice_sip):
+    """Makes `ccd`'s configuration (before start) a phone desk: alice's phone at `alice_sip`,
+    the default calendar open all week (a call is queued, not sent to voicemail)."""
+    cfgdir = os.path.dirname(ccd.cfg)
+    agents = open(os.path.join(cfgdir, "agents.yaml")).read()
+    agents = agents.replace("  - name: alice ", f'  - name: alice\n    sip: "{alice_sip}"\n    #', 1)
+    open(os.path.join(cfgdir, "agents.yaml"), "w").write(agents)
+    routing = open(os.path.join(cfgdir, "routing.yaml")).read()
+    week = "    week:\n" + "".join(f'      {d}: ["00:00-24:00"]\n'
+                                   for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+    routing = re.sub(r"    week:\n(      \w+: .*\n)+", week, routing, count=1)
+    routing = re.sub(r"    holidays: .*\n", "    holidays: []\n", routing, count=1)
+    open(os.path.join(cfgdir, "routing.yaml"), "w").write(routing)
+
+
 def alice_accepts(ccd, conv):
     """alice logs in to the console, becomes available and accepts conversation `conv` when it is
     offered to her (ids 1 and 2 used); her console, and whether she got it."""

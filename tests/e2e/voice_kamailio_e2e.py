@@ -17,7 +17,8 @@ import threading
 import time
 import uuid
 
-from mail_servers import (CCD, GROUPS, PROCS, SRC, Ccd, Console, check, run, wait_for)
+from mail_servers import (CCD, GROUPS, PROCS, SRC, Ccd, Console, check, run, voice_desk,
+                          wait_for)
 
 TOKEN = "cti-token-0123456789abcdef"
 MPATH = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
@@ -220,16 +221,7 @@ def calls(base):
     token: {TOKEN}
     blocked_callers: ["13900000000"]
 """)
-    cfgdir = os.path.dirname(ccd.cfg)
-    agents = open(os.path.join(cfgdir, "agents.yaml")).read()
-    agents = agents.replace("  - name: alice ", f'  - name: alice\n    sip: "{agent.uri}"\n    #', 1)
-    open(os.path.join(cfgdir, "agents.yaml"), "w").write(agents)
-    routing = open(os.path.join(cfgdir, "routing.yaml")).read()
-    week = "    week:\n" + "".join(f'      {d}: ["00:00-24:00"]\n'
-                                   for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-    routing = re.sub(r"    week:\n(      \w+: .*\n)+", week, routing, count=1)
-    routing = re.sub(r"    holidays: .*\n", "    holidays: []\n", routing, count=1)
-    open(os.path.join(cfgdir, "routing.yaml"), "w").write(routing)
+    voice_desk(ccd, agent.uri)
     subprocess.run([CCD, "agent", "passwd", "admin", "--config", ccd.cfg], env=ccd.env,
                    input=b"admin password!\n", capture_output=True, check=True)
     ccd.start()

@@ -112,6 +112,13 @@ InboundWriter::InboundWriter(Connection& db)
       find_call_(db.handle(),
                  "SELECT conversation_id FROM messages WHERE channel_instance = ?1"
                  " AND provider_id = ?2 AND direction = 'in' LIMIT 1"),
+      // A call ccd placed: the conversation of the dial request the phone system answered
+      // with this id, else the one its signed callback named (CallEvent::conversation_id).
+      find_dialled_(db.handle(),
+                    "SELECT conversation_id FROM messages WHERE channel_instance = ?1"
+                    " AND provider_ref = ?2 AND direction = 'out' LIMIT 1"),
+      dial_conversation_(db.handle(),
+                         "SELECT id FROM conversations WHERE id = ?1 AND channel_instance = ?2"),
       profiles_(db) {}
 
 std::optional<std::int64_t> InboundWriter::threadConversation(const routing::InboundMessage& m,
@@ -304,6 +311,18 @@ BatchIngested InboundWriter::ingestBatch(const InboundBatch& b, std::int64_t now
         std::optional<std::int64_t> conversation;
         if (find_call_.step()) conversation = find_call_.columnInt(0);
         find_call_.reset();
+        if (!conversation) {
+            find_dialled_.bind(1, std::string_view(b.channel_instance))
+                .bind(2, std::string_view(e.call_id));
+            if (find_dialled_.step()) conversation = find_dialled_.columnInt(0);
+            find_dialled_.reset();
+        }
+        if (!conversation && e.conversation_id > 0) {
+            dial_conversation_.bind(1, e.conversation_id)
+                .bind(2, std::string_view(b.channel_instance));
+            if (dial_conversation_.step()) conversation = dial_conversation_.columnInt(0);
+            dial_conversation_.reset();
+        }
         out.calls.push_back({conversation, !first});
         if (!first) continue;
         appendEvent(conversation, e.type, e.data_json, routing::unixMillis(e.at));

@@ -38,7 +38,7 @@ private:
     Statement find_open_, insert_conversation_, touch_conversation_, insert_message_;
     Statement opened_event_, insert_event_, receipt_, find_inbound_ref_, edit_, find_outbound_ref_;
     Statement set_delivery_, thread_out_, thread_in_, ticket_, save_state_, insert_content_;
-    Statement find_call_;
+    Statement find_call_, find_dialled_, dial_conversation_;
     ContactProfileReader profiles_;
 };
 

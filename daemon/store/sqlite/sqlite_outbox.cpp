@@ -15,9 +15,25 @@ std::optional<std::string> member(const json& j, const char* key) {
 
 // The customer's address: the conversation's reply address, else the contact's address on the
 // conversation's channel.
+// A call (a voice follow-up of a customer who never called) may go to the contact's phone.
 constexpr const char* kAddress =
     "coalesce(c.reply_address, (SELECT a.address FROM contact_addresses a"
-    " WHERE a.contact_id = c.contact_id AND a.channel = c.channel LIMIT 1), '')";
+    " WHERE a.contact_id = c.contact_id AND a.channel = c.channel LIMIT 1),"
+    " (SELECT k.phone FROM contacts k WHERE k.id = c.contact_id AND c.channel = 'voice'), '')";
+
+// The call a dial request asked for, for the conversation's call log (`call.dial`, or
+// `call.dial_failed` with the reason): the phone system's id of the call, the agent, the tries.
+std::string dialEventJson(const json& payload, const std::string& call_id, int attempts,
+                          const std::string& reason) {
+    json data{{"call_id", call_id}, {"direction", "out"}, {"attempts", attempts}};
+    if (const auto it = payload.find("dial"); it != payload.end() && it->is_object()) {
+        for (const char* key : {"agent", "target", "reason"}) {
+            if (auto v = member(*it, key)) data[key] = *v;
+        }
+    }
+    if (!reason.empty()) data["error"] = reason;
+    return data.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 }  // namespace
 
@@ -55,8 +71,8 @@ OutboxWriter::OutboxWriter(Connection& db)
                 "SELECT min(next_attempt_at) FROM outbox WHERE channel_instance = ?1"
                 " AND status = 'pending'"),
       find_(db.handle(),
-            "SELECT o.message_id, o.conversation_id, m.author FROM outbox o"
-            " JOIN messages m ON m.id = o.message_id WHERE o.id = ?1"),
+            "SELECT o.message_id, o.conversation_id, m.author, o.kind, o.payload, o.attempts"
+            " FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?1"),
       sent_outbox_(db.handle(),
                    "UPDATE outbox SET status = 'sent', sent_at = ?2, provider_message_id = ?3,"
                    " last_error = NULL WHERE id = ?1"),
@@ -71,7 +87,10 @@ OutboxWriter::OutboxWriter(Connection& db)
                      "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1"),
       failed_message_(db.handle(),
                       "UPDATE messages SET delivery = 'failed', delivery_reason = ?2,"
-                      " delivery_at = ?3 WHERE id = ?1") {}
+                      " delivery_at = ?3 WHERE id = ?1"),
+      dial_event_(db.handle(),
+                  "INSERT INTO events (conversation_id, type, data, created_at)"
+                  " VALUES (?1, ?2, ?3, ?4)") {}
 
 OutboxClaim OutboxWriter::claim(const std::string& instance, std::size_t limit,
                                 std::int64_t now_ms) {
@@ -92,6 +111,11 @@ OutboxClaim OutboxWriter::claim(const std::string& instance, std::size_t limit,
             item.html = member(payload, "html");
             item.template_id = member(payload, "template_id");
             item.locale = member(payload, "locale");
+            if (auto dial = payload.find("dial"); dial != payload.end() && dial->is_object()) {
+                item.dial = channels::DialRequest{member(*dial, "agent").value_or(""),
+                                                  member(*dial, "target").value_or(""),
+                                                  member(*dial, "reason").value_or("")};
+            }
         }
         item.idempotency_key = select_due_.columnText(4);
         item.attempt = static_cast<int>(select_due_.columnInt(5)) + 1;
@@ -142,7 +166,21 @@ std::vector<DeliveryChange> OutboxWriter::complete(const std::vector<OutboxResul
         c.message_id = find_.columnInt(0);
         c.conversation_id = find_.columnInt(1);
         c.author = find_.columnText(2);
+        const bool dial = find_.columnText(3) == "dial";
+        const json payload =
+            dial ? json::parse(find_.columnText(4), nullptr, false) : json::object();
+        const int attempts = static_cast<int>(find_.columnInt(5));
         find_.reset();
+        // A call placed (or refused for good) is a step of the conversation's call log.
+        auto dialEvent = [&](const char* type, const std::string& call_id,
+                             const std::string& reason) {
+            dial_event_.bind(1, c.conversation_id)
+                .bind(2, std::string_view(type))
+                .bind(3, std::string_view(dialEventJson(payload, call_id, attempts, reason)))
+                .bind(4, now_ms);
+            dial_event_.run();
+        };
+        const std::string fallback_call = "dial-" + std::to_string(c.message_id);
         std::optional<std::string> provider_id;
         if (!r.provider_message_id.empty()) provider_id = r.provider_message_id;
         switch (r.kind) {
@@ -151,6 +189,10 @@ std::vector<DeliveryChange> OutboxWriter::complete(const std::vector<OutboxResul
                 sent_outbox_.run();
                 sent_message_.bind(1, c.message_id).bind(2, now_ms).bind(3, provider_id);
                 sent_message_.run();
+                if (dial)
+                    dialEvent("call.dial",
+                              r.provider_message_id.empty() ? fallback_call : r.provider_message_id,
+                              {});
                 c.state = routing::DeliveryState::Sent;
                 changes.push_back(std::move(c));
                 break;
@@ -167,6 +209,7 @@ std::vector<DeliveryChange> OutboxWriter::complete(const std::vector<OutboxResul
                     .bind(2, std::string_view(r.reason))
                     .bind(3, now_ms);
                 failed_message_.run();
+                if (dial) dialEvent("call.dial_failed", fallback_call, r.reason);
                 c.state = routing::DeliveryState::Failed;
                 c.reason = r.reason;
                 changes.push_back(std::move(c));

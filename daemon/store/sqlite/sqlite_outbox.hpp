@@ -26,7 +26,7 @@ public:
 private:
     Connection& db_;
     Statement select_due_, mark_sending_, next_due_, find_, sent_outbox_, sent_message_;
-    Statement retry_, failed_outbox_, failed_message_;
+    Statement retry_, failed_outbox_, failed_message_, dial_event_;
 };
 
 /// Pending, sending and failed counts per instance.

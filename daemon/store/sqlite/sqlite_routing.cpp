@@ -176,6 +176,10 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
     if (m.template_id) payload["template_id"] = *m.template_id;
     if (m.locale) payload["locale"] = *m.locale;
     if (email) payload["to"] = email->address;
+    if (m.dial) {
+        payload["dial"] = {
+            {"agent", m.dial->agent}, {"target", m.dial->target}, {"reason", m.dial->reason}};
+    }
     insert_outbox_.bind(1, m.conversation_id)
         .bind(2, message_id)
         .bind(3, std::string_view(channel))
@@ -184,7 +188,9 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
         .bind(6, std::string_view(pull_channel ? "sent" : "pending"))
         .bind(7, now_ms)
         .bind(9, std::string_view(instance))
-        .bind(10, std::string_view(m.window_template ? "window_template" : "message"));
+        .bind(10, std::string_view(m.dial              ? "dial"
+                                   : m.window_template ? "window_template"
+                                                       : "message"));
     if (pull_channel) {
         insert_outbox_.bind(8, now_ms);
     } else {
