@@ -181,6 +181,9 @@ struct Engine::Impl {
     /// voicemail).
     static constexpr const char* kCallBackTag = "call_back";
     void markCallBack(Conv& c);
+    /// The customer called in again: on the line, nobody is to call them back (an agent who
+    /// takes the call must not have ccd dial them as well).
+    void clearCallBack(Conv& c);
     /// Whether a new call hears the menu: one is configured and the default calendar is open.
     bool playsMenu(const MessageReceived& e, TimePoint now) const;
     void onCallStep(const CallStep& e, TimePoint now, std::vector<Action>& out);

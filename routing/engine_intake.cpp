@@ -215,6 +215,7 @@ void Engine::Impl::onLaterMessage(const MessageReceived& e, Conv& c, TimePoint n
                                   std::vector<Action>& out) {
     c.snap.last_inbound_at = e.message.received_at;
     touch(c.snap.id);
+    if (c.snap.channel == ChannelKind::Voice && !isVoicemail(e.message)) clearCallBack(c);
     if (c.stage == Stage::Resolved) {
         bool in_window = c.snap.resolved_at &&
                          now < *c.snap.resolved_at + cfg->auto_replies.survey_window;

@@ -46,6 +46,13 @@ void Engine::Impl::markCallBack(Conv& c) {
     }
 }
 
+void Engine::Impl::clearCallBack(Conv& c) {
+    auto it = std::find(c.snap.tags.begin(), c.snap.tags.end(), kCallBackTag);
+    if (it == c.snap.tags.end()) return;
+    c.snap.tags.erase(it);
+    touch(c.snap.id);
+}
+
 void Engine::Impl::onCallStep(const CallStep& e, TimePoint now, std::vector<Action>& out) {
     auto it = convs.find(e.conversation_id);
     if (it == convs.end()) return;

@@ -530,6 +530,14 @@ BOOST_AUTO_TEST_CASE(a_voicemail_routes_the_call_back) {
     BOOST_TEST(snap->priority == 3);
     BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") != snap->tags.end()));
 
+    // Before anyone calls back, the customer calls again: on the line, no call-back any more
+    // (an agent who takes this call must not have ccd dial the customer too).
+    auto again = message(1, 3, "", 1, ChannelKind::Voice);
+    again.new_conversation = false;
+    again.message.provider_id = "CA2";
+    e.handle(again, kClosed + 10min);
+    snap = e.conversation(1);
+    BOOST_TEST((std::find(snap->tags.begin(), snap->tags.end(), "call_back") == snap->tags.end()));
 }
 
 BOOST_AUTO_TEST_CASE(a_missed_or_abandoned_call_is_marked_for_a_call_back) {
