@@ -180,7 +180,8 @@ struct Phone {
     }
 
     bool calledBack(std::int64_t id) {
-        for (const auto& t : conversation(id)["routing"]["tags"]) {
+        const json c = conversation(id);  // kept alive for the loop
+        for (const auto& t : c["routing"]["tags"]) {
             if (t == "call_back") return true;
         }
         return false;
@@ -457,7 +458,7 @@ BOOST_AUTO_TEST_CASE(a_queued_caller_polls_hears_the_queue_again_and_is_dialled_
                      "&cause=normalClearing").body == "{}");
     auto gave_up = p.conversationOf("+8613800138013");
     BOOST_REQUIRE(gave_up);
-    BOOST_TEST(p.calledBack(gave_up));
+    BOOST_TEST(p.calledBack(gave_up), p.conversation(gave_up).dump());
     BOOST_TEST(p.conversation(gave_up)["routing"]["stage"] == "waiting");
 }
 
@@ -504,7 +505,7 @@ BOOST_AUTO_TEST_CASE(twilio_queues_the_caller_with_a_wait_url_and_takes_a_voicem
     BOOST_TEST(gone.body.find("<Response/>") != std::string::npos, gone.body);
     auto conv = p.conversationOf("+8613700137001");
     BOOST_REQUIRE(conv);
-    BOOST_TEST(p.calledBack(conv));
+    BOOST_TEST(p.calledBack(conv), p.conversation(conv).dump());
     auto c = p.conversation(conv);
     BOOST_TEST(c["calls"][0]["cause"] == "abandoned", c["calls"].dump());
 }
