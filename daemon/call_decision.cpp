@@ -122,7 +122,8 @@ CallDecision decideCall(const routing::Engine& engine, const templates::Catalog*
         auto position = std::max<std::size_t>(1, queued->position);
         // Until the queue has handle times, a few minutes per caller ahead.
         auto estimate = engine.estimatedWait(queued->queue, position, now);
-        auto wait = estimate.value_or(std::chrono::minutes(3) * static_cast<std::int64_t>(position));
+        auto wait =
+            estimate.value_or(std::chrono::minutes(3) * static_cast<std::int64_t>(position));
         auto minutes = std::chrono::duration_cast<std::chrono::minutes>(wait + std::chrono::seconds(59));
         d.position = position;
         d.wait_s = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
@@ -133,7 +134,8 @@ CallDecision decideCall(const routing::Engine& engine, const templates::Catalog*
                           tz);
         // Ask again for the next announcement, or when the maximum wait is over if sooner.
         std::chrono::milliseconds next = def ? def->announce_every : std::chrono::milliseconds(0);
-        if (def && def->max_wait.count() > 0 && (next.count() == 0 || def->max_wait - waited < next))
+        if (def && def->max_wait.count() > 0 &&
+            (next.count() == 0 || def->max_wait - waited < next))
             next = def->max_wait - waited;
         if (next.count() > 0)
             d.poll_after_s = static_cast<int>((next.count() + 999) / 1000);

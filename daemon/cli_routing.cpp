@@ -344,7 +344,8 @@ int SimulateCommand::run() const {
             if (type != "call" && (!e.contains("text") || !e["text"].is_string()))
                 return fail("text: missing");
             m.message.text = str(e, "text");
-            auto channel = type == "message" ? channelOf(e, "channel") : routing::ChannelKind::Voice;
+            auto channel =
+                type == "message" ? channelOf(e, "channel") : routing::ChannelKind::Voice;
             if (!channel) return fail("channel: unknown channel");
             m.message.channel = *channel;
             if (type == "voicemail" && !seen_conversations[conversation])

@@ -243,7 +243,8 @@ ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext&
         // <Leave/> (the maximum wait, an agent who took the call), or the queue failed: the
         // answer is what follows (the voicemail, <Dial>).
         out.stored_answer.reset();
-        out.calls.push_back(callEvent(*sid, "call.dequeued", data, context.now, "queue:" + *result));
+        out.calls.push_back(
+            callEvent(*sid, "call.dequeued", data, context.now, "queue:" + *result));
         return out;
     }
     if (auto text = f.get("TranscriptionText")) {

@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Only the call's first request, the menu's key and a queue's waitUrl and leaving wait for
     // a routing decision; everything else is answered.
     const bool menu_key = out.calls[0].type == "call.digits" && !query.empty();
-    const bool queue_step = out.calls[0].type == "call.waiting" || out.calls[0].type == "call.dequeued";
+    const bool queue_step =
+        out.calls[0].type == "call.waiting" || out.calls[0].type == "call.dequeued";
     if (queue_step && query.find("enqueue=") == std::string::npos) __builtin_trap();
     if (out.messages.empty() && !out.stored_answer && !menu_key && !queue_step) __builtin_trap();
     if (menu_key && query == "menu=x") __builtin_trap();  // only menu=1 or menu=2 is a key

@@ -3,8 +3,9 @@
 // is the engine's routing decision (dial the agent it chose at their SIP address, queue with
 // an announcement, voicemail after hours); a queued caller polls (CTI `waiting`, Twilio's
 // waitUrl) and hears the queue again, is dialled once an agent took the call, leaves a
-// voicemail when the queue lets them go, is a call-back when they hang up; every step lands in the call log of
-// GET /v1/conversations/{id}; repeats are stored once; bad requests store nothing.
+// voicemail when the queue lets them go, is a call-back when they hang up; every step lands in
+// the call log of GET /v1/conversations/{id}; repeats are stored once; bad requests store
+// nothing.
 #define BOOST_TEST_MODULE voice_daemon_itest
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
@@ -56,7 +57,8 @@ const std::string kAliceSip = "sip:alice@127.0.0.1:5071";
 const std::string kBobSip = "sip:bob@127.0.0.1:5072";
 
 /// The real ccd with a CTI instance (pbx) and a Twilio instance (hotline); alice and bob
-/// (agents, with SIP addresses) and sam (supervisor). `open`: the calendar is open all week, else never.
+/// (agents, with SIP addresses) and sam (supervisor). `open`: the calendar is open all week,
+/// else never.
 struct Phone {
     explicit Phone(bool open, bool menu = false) {
         try {

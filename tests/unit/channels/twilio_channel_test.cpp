@@ -366,8 +366,8 @@ BOOST_AUTO_TEST_CASE(a_queued_caller_hears_the_wait_url_and_leaves_through_the_a
     BOOST_TEST(in.answer(after).body.find(R"(<Say language="en-US">Please leave a message.</Say><Record transcribe="true")") !=
                std::string::npos);
     // hangup: abandoned while queued, a call-back (the hangup routing acts on).
-    auto gone = in.parse(twilioPost(call("completed", {{"QueueResult", "hangup"}}), "enqueue=result"),
-                         {kNow, ""});
+    auto gone = in.parse(
+        twilioPost(call("completed", {{"QueueResult", "hangup"}}), "enqueue=result"), {kNow, ""});
     BOOST_REQUIRE(!gone.rejection);
     BOOST_TEST(gone.calls[0].type == "call.hangup");
     BOOST_TEST(gone.calls[0].provider_id == "CA5f3a0c0e1d2b:queue:hangup");
@@ -375,8 +375,9 @@ BOOST_AUTO_TEST_CASE(a_queued_caller_hears_the_wait_url_and_leaves_through_the_a
     BOOST_TEST(gone.stored_answer->body.find("<Response/>") != std::string::npos);
     // bridged, bridging-in-progress, redirected: logged, answered with nothing.
     for (const char* result : {"bridged", "bridging-in-progress", "redirected"}) {
-        auto b = in.parse(twilioPost(call("in-progress", {{"QueueResult", result}}), "enqueue=result"),
-                          {kNow, ""});
+        auto b = in.parse(
+            twilioPost(call("in-progress", {{"QueueResult", result}}), "enqueue=result"),
+            {kNow, ""});
         BOOST_REQUIRE_MESSAGE(!b.rejection, result);
         BOOST_TEST(b.calls[0].type == "call.queue_result");
         BOOST_TEST(b.stored_answer.has_value());
@@ -385,8 +386,9 @@ BOOST_AUTO_TEST_CASE(a_queued_caller_hears_the_wait_url_and_leaves_through_the_a
     auto none = in.parse(twilioPost(call("in-progress"), "enqueue=result"), {kNow, ""});
     BOOST_TEST(none.rejection->status == 422);
     BOOST_TEST(none.rejection->field == "QueueResult");
-    auto odd = in.parse(twilioPost(call("in-progress", {{"QueueResult", "dequeued"}}), "enqueue=result"),
-                        {kNow, ""});
+    auto odd = in.parse(
+        twilioPost(call("in-progress", {{"QueueResult", "dequeued"}}), "enqueue=result"),
+        {kNow, ""});
     BOOST_TEST(odd.rejection->field == "QueueResult");
     auto step = in.parse(twilioPost(call("in-progress"), "enqueue=poll"), {kNow, ""});
     BOOST_TEST(step.rejection->field == "enqueue");
