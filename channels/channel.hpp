@@ -97,6 +97,15 @@ struct CallDecision {
     std::string digits;      ///< Menu: the digits that choose something ("129")
     int attempt = 0;         ///< Menu: 1, or 2 when repeated after an invalid digit
     int timeout_s = 5;       ///< Menu: seconds to wait for a digit
+    /// Queue: the caller's place (1: next) and estimated wait in seconds ...
+    std::size_t position = 0;
+    std::int64_t wait_s = 0;
+    /// ... estimated from the queue's recent handle times (false: a default of 3 minutes a
+    /// place, until the queue has one).
+    bool wait_from_handle_times = false;
+    /// Queue: ask again after this many seconds (the next announcement, or the end of the
+    /// queue's maximum wait); 0: the queue repeats nothing, the caller simply waits.
+    int poll_after_s = 0;
 };
 
 /// What an adapter made of one request.
@@ -163,8 +172,10 @@ struct IntakeReceipt {
         std::optional<CallDecision> call;
     };
     std::vector<Stored> messages;  ///< in the order of ParseOutcome::messages
-    /// What the engine decided after a step of a call it routes (the phone menu's digits).
+    /// What the engine decided after a step of a call it routes (the phone menu's digits, a
+    /// queued caller's poll), and the type of that step ("call.digits", "call.waiting", ...).
     std::optional<CallDecision> call_step;
+    std::string call_step_type;
 };
 
 /// An inbound channel adapter.

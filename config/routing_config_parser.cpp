@@ -181,12 +181,33 @@ void readWrapUp(const NodeRef& node, QueueDef& def) {
     }
 }
 
+// `voice: {announce_every: 60s, max_wait: 10m}`: what callers waiting in the queue hear, and
+// how long they wait before they leave a voicemail.
+void readQueueVoice(const NodeRef& node, QueueDef& def) {
+    if (!node.present() || !node.expectMap({"announce_every", "max_wait"})) return;
+    auto read = [](const NodeRef& n, std::chrono::seconds low, std::chrono::seconds high,
+                   const char* range) -> std::chrono::milliseconds {
+        auto d = n.duration();
+        if (d && (*d < low || *d > high)) {
+            n.error(std::string("expected ") + range);
+            return std::chrono::milliseconds(0);
+        }
+        return d.value_or(std::chrono::milliseconds(0));
+    };
+    def.announce_every = read(node["announce_every"], std::chrono::seconds(10),
+                              std::chrono::minutes(10), "an interval from 10s to 10m");
+    def.max_wait = read(node["max_wait"], std::chrono::seconds(30), std::chrono::hours(2),
+                        "a maximum wait from 30s to 2h");
+    if (def.announce_every.count() && def.max_wait.count() && def.max_wait < def.announce_every)
+        node["max_wait"].error("the maximum wait is shorter than announce_every");
+}
+
 void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
     if (!node.present()) return;
     if (!node.expectNamedEntries()) return;
     std::vector<std::pair<NodeRef, std::string>> overflow_refs;
     for (const auto& [name, q] : node.entries()) {
-        q.expectMap({"skills", "selection", "overflow", "offer_timeout", "wrap_up"});
+        q.expectMap({"skills", "selection", "overflow", "offer_timeout", "wrap_up", "voice"});
         QueueDef def;
         def.name = name;
         if (auto skills = q["skills"].stringList()) def.required_skills = {skills->begin(), skills->end()};
@@ -212,6 +233,7 @@ void readQueues(const NodeRef& node, routing::RoutingConfig& out) {
         if (auto live = timeout["live"].duration()) def.live_offer_timeout = *live;
         if (auto async = timeout["async"].duration()) def.async_offer_timeout = *async;
         readWrapUp(q["wrap_up"], def);
+        readQueueVoice(q["voice"], def);
         out.queues.push_back(std::move(def));
     }
     for (const auto& entry : overflow_refs) {

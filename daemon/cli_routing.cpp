@@ -14,6 +14,7 @@
 #include "config/routing_config_parser.hpp"
 #include "config/yaml_reader.hpp"
 #include "daemon/cli_render.hpp"
+#include "daemon/cli_simulate_calls.hpp"
 #include "daemon/cli_simulate_cases.hpp"
 #include "daemon/routing_json.hpp"
 #include "routing/engine.hpp"
@@ -239,6 +240,12 @@ SimulateCommand::SimulateCommand(CLI::App& app, std::string& config_path)
         "   \"outcome\":\"satisfied\",\"rating\":5,\"agent\":\"alice\"}\n"
         "  They print case_opened, case_changed, case_refused and follow_up_due; notices\n"
         "  are the engine's auto_reply and supervisor_notice.\n"
+        "Phone calls (a queue's voice: settings; speech when --config is ccd.yaml):\n"
+        "  {\"type\":\"call\",\"conversation\":5,\"contact\":{...}}   a new call: call_decision;\n"
+        "   while queued the caller asks again every poll_after (announcement, voicemail\n"
+        "   after the queue's max_wait, dial once an agent took it)\n"
+        "  {\"type\":\"hangup\",\"conversation\":5}   the caller hangs up (queued: call_back)\n"
+        "  {\"type\":\"voicemail\",\"conversation\":5,\"text\":\"...\"}   its transcription\n"
         "Exit codes: 0 ok, 2 usage error or malformed event, 3 invalid configuration.");
 }
 
@@ -277,11 +284,14 @@ int SimulateCommand::run() const {
             cases.onActions(actions, *clock);
         };
     cases.setOutput(printJson, printActions);
+    SimulatedCalls calls(engine, simulationCatalog(*config_path_), printJson, printActions);
     auto print = [&](const std::vector<routing::Action>& actions, int) { printActions(actions); };
-    // Time passed: the engine's timers, then the cases' clocks and follow-ups.
+    // Time passed: the engine's timers, then the cases' clocks and follow-ups, then the queued
+    // callers who ask again.
     auto tickAll = [&] {
         print(engine.handle(routing::Tick{}, *clock), number);
         cases.tick(*clock);
+        calls.tick(*clock);
     };
     auto str = [](const json& j, const char* key) {
         return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
@@ -328,13 +338,22 @@ int SimulateCommand::run() const {
             auto p = routing::presenceFromString(str(e, "presence"));
             if (!p) return fail("presence: expected available, busy, away, offline or wrap_up");
             print(engine.handle(routing::PresenceChanged{agent, *p}, *clock), number);
-        } else if (type == "message") {
+        } else if (type == "message" || type == "call" || type == "voicemail") {
             routing::MessageReceived m;
-            if (!e.contains("text") || !e["text"].is_string()) return fail("text: missing");
-            m.message.text = e["text"].get<std::string>();
-            auto channel = channelOf(e, "channel");
+            // A call has no text; a voicemail's is its transcription.
+            if (type != "call" && (!e.contains("text") || !e["text"].is_string()))
+                return fail("text: missing");
+            m.message.text = str(e, "text");
+            auto channel =
+                type == "message" ? channelOf(e, "channel") : routing::ChannelKind::Voice;
             if (!channel) return fail("channel: unknown channel");
             m.message.channel = *channel;
+            if (type == "voicemail" && !seen_conversations[conversation])
+                return fail("conversation: no call to leave a voicemail on");
+            if (type != "message")
+                m.message.provider_id = SimulatedCalls::callId(conversation ? conversation
+                                                                            : next_conversation) +
+                                        (type == "voicemail" ? ":transcription" : "");
             if (!conversation) conversation = next_conversation;
             next_conversation = std::max(next_conversation, conversation + 1);
             m.conversation_id = conversation;
@@ -351,7 +370,13 @@ int SimulateCommand::run() const {
                 m.survey_rating = e["rating"].get<int>();
             m.auto_submitted = e.value("auto_submitted", false);
             cases.remember(m);
-            print(engine.handle(m, *clock), number);
+            auto actions = engine.handle(m, *clock);
+            print(actions, number);
+            if (type == "call") calls.arrived(conversation, actions, *clock);
+            if (type == "voicemail") calls.noteCallBack(conversation, "voicemail");
+        } else if (type == "hangup") {
+            calls.hangup(conversation, str(e, "cause").empty() ? "abandoned" : str(e, "cause"),
+                         *clock);
         } else if (type == "accept" || type == "decline") {
             print(engine.handle(routing::OfferAnswered{conversation, agent, type == "accept"},
                                 *clock),
@@ -381,6 +406,7 @@ int SimulateCommand::run() const {
             // then to its end.
             for (;;) {
                 auto next = engine.nextWakeup();
+                if (auto poll = calls.nextWakeup(); poll && (!next || *poll < *next)) next = poll;
                 auto next_case = cases.nextWakeup();
                 // (A case its tick left pending is not ticked again at the same time.)
                 if (next_case && (!ticked || *next_case > *ticked) && (!next || *next_case < *next))

@@ -198,9 +198,14 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
                           });
     }
 
+    // The steps of a call whose request waits for the next decision (one a request): the
+    // phone menu's key, a queued caller's poll, the caller taken out of the phone system's queue.
+    static bool askingStep(const channels::CallEvent& e) {
+        return e.type == "call.digits" || e.type == "call.waiting" || e.type == "call.dequeued";
+    }
     // The steps of a call that routing acts on (the rest are only recorded).
     static bool routedStep(const channels::CallEvent& e) {
-        return e.type == "call.digits" || e.type == "call.hangup";
+        return askingStep(e) || e.type == "call.hangup";
     }
 
     void storedBatch(const channels::ChannelInstancePtr& inst,
@@ -219,6 +224,9 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         }
         stored.at(inst->name()).fetch_add(static_cast<std::int64_t>(fresh.size()));
         std::vector<std::size_t> steps;
+        for (const auto& c : calls) {
+            if (askingStep(c)) receipt->call_step_type = c.type;
+        }
         if (route_call) {
             for (std::size_t i = 0; i < calls.size() && i < result.calls.size(); ++i) {
                 if (result.calls[i].conversation_id && routedStep(calls[i])) steps.push_back(i);
@@ -228,11 +236,11 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         if (fresh.empty() && steps.empty()) return finished(*receipt);
         auto left = std::make_shared<std::atomic<std::size_t>>(fresh.size() + steps.size());
         for (auto i : steps) {
-            const bool digits = calls[i].type == "call.digits";
+            const bool asking = askingStep(calls[i]);
             route_call(*result.calls[i].conversation_id, calls[i], result.calls[i].duplicate,
-                       [receipt, left, finished, digits](std::optional<channels::CallDecision> d) {
-                           // The menu's answer (one digits step per request).
-                           if (digits) receipt->call_step = std::move(d);
+                       [receipt, left, finished, asking](std::optional<channels::CallDecision> d) {
+                           // The request's answer (one asking step per request).
+                           if (asking) receipt->call_step = std::move(d);
                            if (left->fetch_sub(1) == 1) finished(*receipt);
                        });
         }

@@ -42,16 +42,22 @@ Intake::RouteCall callStepRouter(EngineHost& engine, EngineHost::CatalogProvider
                                  SipDirectory sip_of) {
     return [&engine, catalog, sip_of](std::int64_t conversation, const channels::CallEvent& step,
                                       bool duplicate, Intake::CallDone done) {
-        auto decide = [&engine, catalog, sip_of, conversation,
+        // The phone system took the caller out of its queue (Twilio's <Leave/>, a failed
+        // queue): what follows is not the queue again.
+        const bool leaving = step.type == "call.dequeued";
+        auto decide = [&engine, catalog, sip_of, conversation, leaving,
                        done](const EngineHost::Actions& actions) {
-            engine.query([catalog, sip_of, conversation, actions, done](const routing::Engine& en) {
+            engine.query([catalog, sip_of, conversation, leaving, actions,
+                          done](const routing::Engine& en) {
                 auto cat = catalog ? catalog() : nullptr;
                 done(decideCall(en, cat.get(), conversation, actions, sip_of,
-                                routing::Clock::now()));
+                                routing::Clock::now(), leaving));
             });
         };
-        // A retry of a step already taken (stored once): only what it led to.
-        if (duplicate) return decide({});
+        // A retry of a step already taken (stored once): only what it led to. A queued
+        // caller's poll, or their leaving the queue, changes nothing in routing: the decision
+        // follows from the engine's state and the time.
+        if (duplicate || step.type == "call.waiting" || leaving) return decide({});
         routing::CallStep e;
         e.conversation_id = conversation;
         auto data = nlohmann::json::parse(step.data_json, nullptr, false);

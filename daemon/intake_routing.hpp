@@ -4,8 +4,10 @@
 //     engine decided (daemon/call_decision);
 //   - a stored step of a call that routing acts on: the caller's key in the phone menu
 //     (answered with the engine's next decision: the menu again, the agent's SIP address, the
-//     queue) and the caller hanging up (a call still in the menu is routed with the menu's
-//     fallback, so that a person calls back).
+//     queue), a queued caller's poll and their leaving the phone system's queue (answered with
+//     the decision now: the announcement again, dial, the voicemail after the maximum wait),
+//     and the caller hanging up (a call still in the menu is routed with the menu's fallback,
+//     so that a person calls back; one queued becomes a call-back).
 
 #include "daemon/call_decision.hpp"
 #include "daemon/engine_host.hpp"

@@ -44,6 +44,11 @@ struct QueueDef {
     /// After an agent resolves work of this queue: their wrap-up, by the kind of the work
     /// (voice, chat, messaging, email), without offers of that kind before the next (0: none).
     std::array<std::chrono::milliseconds, kWorkKinds> wrap_up{};
+    /// Callers waiting in this queue (`voice:`): the announcement of their place and wait is
+    /// repeated this often (0: once, when queued) ...
+    std::chrono::milliseconds announce_every{0};
+    /// ... and after waiting this long they leave a voicemail instead (0: they wait on).
+    std::chrono::milliseconds max_wait{0};
 };
 
 /// A conversation waiting for an agent.

@@ -33,3 +33,7 @@ ccd_add_boost_test(engine_missed_offers_test SOURCES unit/engine_missed_offers_t
 # Service cases in the engine: open_case, repeat_within, account managers, follow-up work.
 ccd_add_boost_test(engine_cases_test SOURCES unit/engine_cases_test.cpp
                    LIBS ccd_config ccd_routing)
+
+# A queued caller's announcements, maximum wait and call-back (daemon/call_decision), and the
+# queues' `voice:` settings.
+ccd_add_boost_test(call_decision_test SOURCES unit/call_decision_test.cpp LIBS ccd_daemon)

@@ -60,11 +60,15 @@ ParseOutcome CtiInbound::parseEvent(const WebRequest& request, const ParseContex
 
     auto event = f.get("event");
     if (!event) return ParseOutcome::reject(422, "missing_field", "\"event\" is required", "event");
-    if (*event != "newCall" && *event != "answer" && *event != "hangup" && *event != "digits")
+    if (*event != "newCall" && *event != "answer" && *event != "hangup" && *event != "digits" &&
+        *event != "waiting")
         return ParseOutcome::reject(422, "invalid_field",
-                                    "\"event\" must be newCall, answer, hangup or digits", "event");
-    // The answer to ccd's menu comes from the caller's side: its direction goes without saying.
-    auto direction = *event == "digits" ? f.get("direction").value_or("in") : f.get("direction");
+                                    "\"event\" must be newCall, answer, hangup, digits or waiting",
+                                    "event");
+    // The answer to ccd's menu, and a queued caller's poll, come from the caller's side: their
+    // direction goes without saying.
+    const bool callers_step = *event == "digits" || *event == "waiting";
+    auto direction = callers_step ? f.get("direction").value_or("in") : f.get("direction");
     if (!direction)
         return ParseOutcome::reject(422, "missing_field", "\"direction\" is required", "direction");
     if (*direction != "in" && *direction != "out")
@@ -115,6 +119,17 @@ ParseOutcome CtiInbound::parseEvent(const WebRequest& request, const ParseContex
         out.calls.push_back(std::move(e));
         return out;
     }
+    if (*event == "waiting") {
+        // A caller ccd queued with `poll_after` still waits: answered with a fresh decision
+        // (the queue's announcement again, dial the agent who took the call, the voicemail
+        // after the queue's maximum wait). Stored once per call; each poll is answered.
+        if (!in)
+            return ParseOutcome::reject(422, "invalid_field",
+                                        "\"waiting\" is a queued caller's poll: an inbound call",
+                                        "direction");
+        out.calls.push_back(callEvent(*call_id, "call.waiting", data, context.now));
+        return out;
+    }
     if (*event == "answer") {
         out.calls.push_back(callEvent(*call_id, "call.answered", data, context.now));
         return out;
@@ -159,6 +174,12 @@ std::string decisionJson(const CallDecision& d) {
         case CallDecision::Kind::Queue:
             j = {{"action", "queue"}, {"queue", d.queue}, {"announcement", d.speech}};
             if (!d.language.empty()) j["language"] = d.language;
+            if (d.position > 0) {
+                j["position"] = d.position;
+                j["estimated_wait"] = d.wait_s;
+            }
+            // Post `waiting` after this many seconds for the next announcement.
+            if (d.poll_after_s > 0) j["poll_after"] = d.poll_after_s;
             break;
         case CallDecision::Kind::Voicemail:
             j = {{"action", "voicemail"}, {"prompt", d.speech}};

@@ -9,8 +9,11 @@
 // extension: {"action":"dial","target":"sip:..."} to the agent ccd chose,
 // {"action":"queue","announcement"}, {"action":"voicemail","prompt"},
 // {"action":"menu","prompt","digits","attempt","timeout"} (the phone menu), whose key comes back
-// as event=digits with callId, digits (empty: none pressed) and attempt. The other direction,
-// ccd asking the phone system to place a call, is ccd's `dial_url` extension (cti_dial.hpp).
+// as event=digits with callId, digits (empty: none pressed) and attempt. A queue answer with
+// "poll_after" (seconds) asks the phone system to post event=waiting with the callId then: the
+// answer is the next decision (queue with a fresh announcement, dial, voicemail after the
+// queue's maximum wait). The other direction, ccd asking the phone system to place a call, is
+// ccd's `dial_url` extension (cti_dial.hpp).
 
 #include <string>
 #include <vector>

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "channels/common/call_request.hpp"
 #include "channels/common/json_body.hpp"
@@ -62,27 +63,50 @@ std::string statusEventType(std::string_view status) {
 
 }  // namespace
 
+namespace {
+
+// `url` with "name=value" added to its query string.
+std::string withQuery(const std::string& url, const std::string& name, const std::string& value) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + name + "=" + value;
+}
+
+// The value of `name` in a query string as received; nullopt when it has none.
+std::optional<std::string_view> queryValue(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto part = query.substr(0, amp);
+        if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 &&
+            part[name.size()] == '=')
+            return part.substr(name.size() + 1);
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+// What Twilio says a call in <Enqueue> came to (the action URL's QueueResult).
+constexpr std::array<std::string_view, 8> kQueueResults{
+    "bridged", "bridging-in-progress", "queue-full", "redirected",
+    "leave",   "hangup",               "error",      "system-error"};
+
+}  // namespace
+
 // "<url>?menu=<attempt>" (or "&menu=" after a query of its own): where the menu's <Gather>
 // posts the caller's digits, so that the answer to each playing is its own step.
 std::string menuActionUrl(const std::string& url, int attempt) {
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "menu=" +
-           std::to_string(attempt);
+    return withQuery(url, "menu", std::to_string(attempt));
+}
+
+std::string enqueueUrl(const std::string& url, const std::string& step) {
+    return withQuery(url, "enqueue", step);
 }
 
 // The playing of the menu a request answers: `menu=1` or `menu=2` in the query string; 0 when
 // the request is not a menu's answer, -1 when the value is not one of those.
 int menuAttemptOf(std::string_view query) {
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        auto part = query.substr(0, amp);
-        if (part.rfind("menu=", 0) == 0) {
-            auto v = part.substr(5);
-            return v == "1" ? 1 : v == "2" ? 2 : -1;
-        }
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-    }
-    return 0;
+    auto v = queryValue(query, "menu");
+    if (!v) return 0;
+    return *v == "1" ? 1 : *v == "2" ? 2 : -1;
 }
 
 std::string decisionTwiml(const CallDecision& d, const std::string& fallback_queue,
@@ -96,7 +120,16 @@ std::string decisionTwiml(const CallDecision& d, const std::string& fallback_que
             body += "<Dial><Sip>" + xmlEscape(d.target) + "</Sip></Dial>";
             break;
         case CallDecision::Kind::Queue:
-            body += say(d) + "<Enqueue>" + xmlEscape(d.queue) + "</Enqueue>";
+            if (d.poll_after_s > 0) {
+                // Twilio asks the waitUrl what the caller hears (the announcement, again and
+                // again), and the action URL what follows the queue.
+                body += "<Enqueue waitUrl=\"" + xmlEscape(enqueueUrl(action_url, "wait")) +
+                        "\" waitUrlMethod=\"POST\" action=\"" +
+                        xmlEscape(enqueueUrl(action_url, "result")) + "\" method=\"POST\">" +
+                        xmlEscape(d.queue) + "</Enqueue>";
+            } else {
+                body += say(d) + "<Enqueue>" + xmlEscape(d.queue) + "</Enqueue>";
+            }
             break;
         case CallDecision::Kind::Voicemail:
             body += say(d) + "<Record transcribe=\"true\" transcribeCallback=\"" +
@@ -111,6 +144,17 @@ std::string decisionTwiml(const CallDecision& d, const std::string& fallback_que
                     xmlEscape(menuActionUrl(action_url, std::max(1, d.attempt))) + "\">" + say(d) +
                     "</Gather>";
             break;
+    }
+    return body + "</Response>";
+}
+
+std::string waitTwiml(const CallDecision& d) {
+    std::string body = R"(<?xml version="1.0" encoding="UTF-8"?><Response>)";
+    if (d.kind == CallDecision::Kind::Queue) {
+        const int pause = d.poll_after_s > 0 ? d.poll_after_s : 60;
+        body += say(d) + "<Pause length=\"" + std::to_string(pause) + "\"/>";
+    } else {
+        body += "<Leave/>";
     }
     return body + "</Response>";
 }
@@ -132,11 +176,13 @@ ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext&
     if (sid->size() > 200)
         return ParseOutcome::reject(422, "invalid_field", "\"CallSid\" is longer than 200 bytes",
                                     "CallSid");
+    // A queue's requests (waitUrl, action) carry the call's status too, but need none.
+    const auto enqueue_step = queryValue(request.query(), "enqueue");
     auto status = f.get("CallStatus");
-    if (!status)
+    if (!status && !enqueue_step)
         return ParseOutcome::reject(422, "missing_field", "\"CallStatus\" is required",
                                     "CallStatus");
-    if (std::find(kStatuses.begin(), kStatuses.end(), *status) == kStatuses.end())
+    if (status && std::find(kStatuses.begin(), kStatuses.end(), *status) == kStatuses.end())
         return ParseOutcome::reject(422, "invalid_field",
                                     "\"CallStatus\" is not one of Twilio's call statuses",
                                     "CallStatus");
@@ -151,13 +197,58 @@ ParseOutcome TwilioInbound::parse(const WebRequest& request, const ParseContext&
     auto customer_raw = in ? from : to;
     const std::string customer = callerAddress(customer_raw.value_or(""), s_.default_region);
 
-    json data{{"direction", in ? "in" : "out"}, {"status", *status}};
+    json data{{"direction", in ? "in" : "out"}};
+    if (status) data["status"] = *status;
     if (from) data["from"] = *from;
     if (to) data["to"] = *to;
     if (!customer.empty()) data["customer"] = customer;
 
     ParseOutcome out;
     out.stored_answer = twiml(std::string(kEmptyTwiml));
+    if (const auto& step = enqueue_step) {
+        if (*step == "wait") {
+            // The waitUrl of <Enqueue>: what the queued caller hears next.
+            for (const auto& [field, key] : {std::pair{"QueuePosition", "queue_position"},
+                                             std::pair{"QueueTime", "queue_time"},
+                                             std::pair{"AvgQueueTime", "avg_queue_time"}}) {
+                if (auto v = f.get(field)) data[key] = *v;
+            }
+            out.stored_answer.reset();
+            out.calls.push_back(callEvent(*sid, "call.waiting", data, context.now));
+            return out;
+        }
+        if (*step != "result")
+            return ParseOutcome::reject(422, "invalid_field", "\"enqueue\" must be wait or result",
+                                        "enqueue");
+        // The action of <Enqueue>: the caller left the queue.
+        auto result = f.get("QueueResult");
+        if (!result)
+            return ParseOutcome::reject(422, "missing_field", "\"QueueResult\" is required",
+                                        "QueueResult");
+        if (std::find(kQueueResults.begin(), kQueueResults.end(), *result) == kQueueResults.end())
+            return ParseOutcome::reject(422, "invalid_field",
+                                        "\"QueueResult\" is not one of Twilio's queue results",
+                                        "QueueResult");
+        data["queue_result"] = *result;
+        if (auto t = f.get("QueueTime")) data["queue_time"] = *t;
+        if (*result == "hangup") {
+            // Abandoned while queued: the conversation becomes a call-back.
+            data["cause"] = "abandoned";
+            out.calls.push_back(callEvent(*sid, "call.hangup", data, context.now, "queue:hangup"));
+            return out;
+        }
+        if (*result == "bridged" || *result == "bridging-in-progress" || *result == "redirected") {
+            out.calls.push_back(
+                callEvent(*sid, "call.queue_result", data, context.now, "queue:" + *result));
+            return out;
+        }
+        // <Leave/> (the maximum wait, an agent who took the call), or the queue failed: the
+        // answer is what follows (the voicemail, <Dial>).
+        out.stored_answer.reset();
+        out.calls.push_back(
+            callEvent(*sid, "call.dequeued", data, context.now, "queue:" + *result));
+        return out;
+    }
     if (auto text = f.get("TranscriptionText")) {
         // A voicemail's transcription: a message in the caller's conversation, classified like
         // any other.
@@ -234,6 +325,8 @@ WebResponse TwilioInbound::answer(const IntakeReceipt& receipt) const {
     for (const auto& m : receipt.messages) {
         if (m.call) d = &*m.call;
     }
+    // A queued caller's waitUrl request: the announcement, or <Leave/> to what follows.
+    if (receipt.call_step_type == "call.waiting") return twiml(waitTwiml(*d));
     return twiml(decisionTwiml(*d, s_.queue_name.empty() ? s_.name : s_.queue_name, s_.public_url));
 }
 

@@ -5,7 +5,11 @@
 // ccd answers TwiML: <Dial><Sip> to the agent it chose, <Say> + <Enqueue> with the queue's
 // announcement, <Say> + <Record transcribe="true"> for a voicemail, <Gather numDigits="1"> with
 // <Say> for the phone menu (its action is the public URL with `menu=1` or `menu=2`). Status callbacks (ringing,
-// in-progress, completed, busy, no-answer, failed, canceled) are recorded on the call.
+// in-progress, completed, busy, no-answer, failed, canceled) are recorded on the call. A queue
+// whose callers hear repeated announcements answers <Enqueue waitUrl=public_url?enqueue=wait
+// action=public_url?enqueue=result>: the waitUrl gets the announcement and <Pause>, or <Leave/>
+// after the queue's maximum wait; the action gets the voicemail (QueueResult leave) or records
+// an abandoned call (hangup).
 
 #include <string>
 #include <utility>
@@ -52,6 +56,15 @@ std::string decisionTwiml(const CallDecision& decision, const std::string& fallb
 
 /// Where the menu's <Gather> posts its digits: `url` with `menu=<attempt>` added to its query.
 std::string menuActionUrl(const std::string& url, int attempt);
+
+/// A queue's URLs: `url` with `enqueue=<step>` added to its query; step "wait" (<Enqueue>'s
+/// waitUrl) or "result" (its action).
+std::string enqueueUrl(const std::string& url, const std::string& step);
+
+/// TwiML for a queued caller's waitUrl request: the announcement and a <Pause> until the next
+/// one (Twilio asks again when it ends) while the decision is Queue, else <Leave/> (the action
+/// URL is then answered with the decision: the voicemail, <Dial>).
+std::string waitTwiml(const CallDecision& decision);
 
 /// The inbound side.
 class TwilioInbound final : public InboundChannel {

@@ -73,7 +73,7 @@ check "issue printed as file:line:column: path: message" \
 copy_shipped_config "$ROOT" "$T/shipped"
 rc=0; "$CCD_BIN" check-config --config "$T/shipped/config/ccd.yaml" > "$T/check.txt" 2>&1 || rc=$?
 expect_eq "check-config with the catalog exits 0" 0 "$rc"
-check "check-config reports the catalog" grep -q "templates/default: OK (23 templates, 3 locales)" "$T/check.txt"
+check "check-config reports the catalog" grep -q "templates/default: OK (24 templates, 3 locales)" "$T/check.txt"
 rc=0; "$CCD_BIN" render ack --config "$T/shipped/config/ccd.yaml" --sample --locale zh-MO > "$T/cfg.txt" 2>&1 || rc=$?
 expect_eq "render from the configuration's catalog" 0 "$rc"
 check "zh-MO falls back to zh-Hant" grep -q "^# ack \[zh-Hant\]" "$T/cfg.txt"

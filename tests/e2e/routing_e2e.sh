@@ -215,6 +215,29 @@ check "simulate: its breach notifies them once" sim_has \
   '[l["at"] for l in L if l["action"]=="supervisor_notice" and l["reason"]=="case_sla_breach"]==["2026-11-25T02:00:00.000Z"]' "$T/case_clock.out"
 check "simulate: and escalates the case's conversation one priority step" sim_has \
   'any(l["action"]=="priority_changed" and l["conversation_id"]==1 and l["reason"]=="case_sla_breach" and l["from"]=="P3" and l["to"]=="P2" for l in L)' "$T/case_clock.out"
+# A day of calls (issue 10): announcements while queued, the maximum wait to voicemail and
+# call-back work, an abandoned call's call-back, the follow-up call 2 h after phone guidance.
+"$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events "$SRC/docs/examples/day_of_calls.jsonl" \
+  > "$T/calls.out"
+check "simulate calls: the first call is dialled to alice" sim_has \
+  'any(l["action"]=="call_decision" and l["conversation"]==1 and l["decision"]=="dial" and l["agent"]=="alice" for l in L)' "$T/calls.out"
+check "simulate calls: a queued caller hears place and wait from the handle times" sim_has \
+  'any(l["action"]=="call_decision" and l["conversation"]==3 and l["decision"]=="queue" and l["position"]==1 and l["wait_from"]=="handle_times" and l["estimated_wait_s"]==240 and l["poll_after"]==60 and "next in line" in l["speech"] for l in L)' "$T/calls.out"
+check "simulate calls: the announcement is repeated every minute" sim_has \
+  'sum(1 for l in L if l["action"]=="call_decision" and l["conversation"]==3 and l["decision"]=="queue")==10' "$T/calls.out"
+check "simulate calls: in the caller's language" sim_has \
+  'any(l["action"]=="call_decision" and l["conversation"]==4 and l["position"]==2 and "第 2 位" in l["speech"] for l in L)' "$T/calls.out"
+check "simulate calls: the abandoned call is a call-back" sim_has \
+  'any(l["action"]=="call_back" and l["conversation"]==4 and l["reason"]=="abandoned" and l["stage"]=="waiting" for l in L)' "$T/calls.out"
+check "simulate calls: after 10 minutes the caller leaves a voicemail" sim_has \
+  'any(l["action"]=="call_decision" and l["conversation"]==3 and l["decision"]=="voicemail" and l["at"].startswith("2026-11-24T02:16:00") and "still busy" in l["speech"] for l in L)' "$T/calls.out"
+check "simulate calls: the voicemail is call-back work" sim_has \
+  'any(l["action"]=="call_back" and l["conversation"]==3 and l["reason"]=="voicemail" for l in L)' "$T/calls.out"
+check "simulate calls: the phone guidance gets its follow-up call 2 h later" sim_has \
+  'any(l["action"]=="follow_up_due" and l["policy"]=="guidance_check" and l["at"].startswith("2026-11-24T04:04:00") for l in L)' "$T/calls.out"
+rc=0; echo '{"type":"voicemail","conversation":9,"text":"hi"}' | "$CCD_BIN" simulate \
+  --config "$T/config/ccd.yaml" --events - > /dev/null 2>"$T/sim.err" || rc=$?
+expect_eq "simulate: a voicemail without its call exits 2" 2 "$rc"
 rc=0; echo '{"type":"nonsense"}' | "$CCD_BIN" simulate --config "$T/config/ccd.yaml" --events - \
   > /dev/null 2>"$T/sim.err" || rc=$?
 expect_eq "simulate: a bad event exits 2" 2 "$rc"

@@ -1,8 +1,11 @@
 // The phone channel end to end through the real ccd binary (shipped rules and templates,
 // SQLite): a CTI phone system and a Twilio account post call events; the answer to a new call
 // is the engine's routing decision (dial the agent it chose at their SIP address, queue with
-// an announcement, voicemail after hours); every step lands in the call log of
-// GET /v1/conversations/{id}; repeats are stored once; bad requests store nothing.
+// an announcement, voicemail after hours); a queued caller polls (CTI `waiting`, Twilio's
+// waitUrl) and hears the queue again, is dialled once an agent took the call, leaves a
+// voicemail when the queue lets them go, is a call-back when they hang up; every step lands in
+// the call log of GET /v1/conversations/{id}; repeats are stored once; bad requests store
+// nothing.
 #define BOOST_TEST_MODULE voice_daemon_itest
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
@@ -51,15 +54,17 @@ const std::string kTwilioToken = "twilio-auth-token-0123456789ab";
 const std::string kAccount = "AC00000000000000000000000000000001";
 const std::string kPublicUrl = "https://ccd.example.com/webhooks/twilio/hotline";
 const std::string kAliceSip = "sip:alice@127.0.0.1:5071";
+const std::string kBobSip = "sip:bob@127.0.0.1:5072";
 
-/// The real ccd with a CTI instance (pbx) and a Twilio instance (hotline); alice (agent, with a
-/// SIP address) and sam (supervisor). `open`: the calendar is open all week, else never.
+/// The real ccd with a CTI instance (pbx) and a Twilio instance (hotline); alice and bob
+/// (agents, with SIP addresses) and sam (supervisor). `open`: the calendar is open all week,
+/// else never.
 struct Phone {
     explicit Phone(bool open, bool menu = false) {
         try {
             configure(open, menu);
             ccd.start();
-            for (const char* name : {"alice", "sam"}) tokens[name] = login(name);
+            for (const char* name : {"alice", "bob", "sam"}) tokens[name] = login(name);
         } catch (...) {
             ccd.stop();
             std::cerr << "---- ccd log ----\n" << ccd.log() << "---- end of ccd log ----\n";
@@ -118,15 +123,17 @@ struct Phone {
         if (menu) routing = withMenu(routing);
         writeFile(config / "routing.yaml", routing);
         std::string accounts = "accounts:\n";
-        for (const auto& [name, role] : {std::pair{"alice", "agent"}, std::pair{"sam", "supervisor"}}) {
+        for (const auto& [name, role] : {std::pair{"alice", "agent"}, std::pair{"bob", "agent"},
+                                         std::pair{"sam", "supervisor"}}) {
             accounts += std::string("  - name: ") + name + "\n    role: " + role +
                         "\n    skills: [general, technical, billing, returns]\n"
                         "    languages: [en, zh-Hans, zh-Hant]\n    password_hash: \"\"\n";
             if (std::string(name) == "alice") accounts += "    sip: \"" + kAliceSip + "\"\n";
+            else if (std::string(name) == "bob") accounts += "    sip: \"" + kBobSip + "\"\n";
             else accounts += "    capacity: {voice: 0, chat: 0, messaging: 0, email: 0}\n";
         }
         writeFile(config / "agents.yaml", accounts);
-        for (const char* name : {"alice", "sam"}) {
+        for (const char* name : {"alice", "bob", "sam"}) {
             int rc = ccd::testing::runWithInput(
                 {binary, "agent", "passwd", name, "--config", (config / "ccd.yaml").string()},
                 kPassword + "\n", ccd.logPath());
@@ -161,6 +168,25 @@ struct Phone {
                            sign ? ccd::channels::twilio::signature(kTwilioToken, kPublicUrl + q,
                                                                    params)
                                 : std::string("AAAA")}});
+    }
+
+    /// The conversation of the caller `phone` (E.164), 0 when none.
+    std::int64_t conversationOf(const std::string& phone) {
+        for (std::int64_t id = 1; id <= 20; ++id) {
+            auto r = ccd::testing::httpRequest(ccd.httpPort(), "GET",
+                                               "/v1/conversations/" + std::to_string(id), {},
+                                               tokens.at("sam"));
+            if (r.status == 200 && r.body["contact"]["phone"] == phone) return id;
+        }
+        return 0;
+    }
+
+    bool calledBack(std::int64_t id) {
+        const json c = conversation(id);  // kept alive for the loop
+        for (const auto& t : c["routing"]["tags"]) {
+            if (t == "call_back") return true;
+        }
+        return false;
     }
 
     json conversation(std::int64_t id) {
@@ -374,6 +400,114 @@ BOOST_AUTO_TEST_CASE(the_phone_menu_routes_a_call_by_the_callers_key) {
     key.emplace_back("Digits", "2");
     auto queued = p.twilio(key, true, "menu=1");
     BOOST_TEST(queued.status == 200);
-    BOOST_TEST(queued.body.find("<Enqueue>escalation</Enqueue>") != std::string::npos, queued.body);
+    BOOST_TEST(queued.body.find("?enqueue=result\" method=\"POST\">escalation</Enqueue>") !=
+                   std::string::npos,
+               queued.body);
     BOOST_TEST(p.twilio(key, true, "menu=3").status == 422);
+}
+
+BOOST_AUTO_TEST_CASE(a_queued_caller_polls_hears_the_queue_again_and_is_dialled_once_taken) {
+    Phone p(true);
+    auto alice = std::make_unique<ConsoleClient>(p.ccd.consolePort(), p.tokens.at("alice"));
+    BOOST_REQUIRE(alice->open());
+    alice->expect("hello");
+    alice->ok({{"type", "presence"}, {"presence", "available"}});
+    BOOST_TEST(json::parse(p.cti("event=newCall&from=13800138011&to=4008001234&direction=in"
+                                 "&callId=w-1").body)["action"] == "dial");
+
+    // alice is on the phone: the next caller is queued and told when to ask again.
+    auto queued = json::parse(
+        p.cti("event=newCall&from=13800138012&to=4008001234&direction=in&callId=w-2").body);
+    BOOST_TEST(queued["action"] == "queue", queued.dump());
+    BOOST_TEST(queued["poll_after"] == 60, queued.dump());
+    BOOST_TEST(queued["position"] == 1);
+    BOOST_TEST(queued["estimated_wait"] == 180);  // no handle time yet: 3 minutes a place
+    for (int poll = 0; poll < 2; ++poll) {
+        auto again = json::parse(p.cti("event=waiting&callId=w-2").body);
+        BOOST_TEST(again["action"] == "queue", again.dump());
+        BOOST_TEST(!again["announcement"].get<std::string>().empty());
+        BOOST_TEST(again["poll_after"].get<int>() <= 60);
+        BOOST_TEST(again["position"] == 1);
+    }
+    // Refused polls store nothing.
+    BOOST_TEST(p.cti("event=waiting").status == 422);
+    BOOST_TEST(p.cti("event=waiting&callId=w-2&direction=out").status == 422);
+    BOOST_TEST(p.cti("event=waiting&callId=%ZZ").status == 400);
+    BOOST_TEST(p.cti("event=waiting&callId=w-2", "wrong-token").status == 401);
+    // A poll for a call ccd does not know: nothing to say.
+    BOOST_TEST(p.cti("event=waiting&callId=unknown-call").body == "{}");
+
+    // bob comes on: he is offered the waiting call, and its next poll dials him.
+    auto bob = std::make_unique<ConsoleClient>(p.ccd.consolePort(), p.tokens.at("bob"));
+    BOOST_REQUIRE(bob->open());
+    bob->expect("hello");
+    bob->ok({{"type", "presence"}, {"presence", "available"}});
+    auto offer = bob->expect("offer", 0, std::chrono::seconds(10));
+    auto conv = offer["conversation_id"].get<std::int64_t>();
+    bob->ok({{"type", "accept"}, {"conversation_id", conv}});
+    auto dial = json::parse(p.cti("event=waiting&callId=w-2").body);
+    BOOST_TEST(dial["action"] == "dial", dial.dump());
+    BOOST_TEST(dial["target"] == kBobSip);
+    auto c = p.conversation(conv);
+    std::size_t waits = 0;
+    for (const auto& e : c["calls"][0]["events"]) waits += e["type"] == "call.waiting";
+    BOOST_TEST(waits == 1u);  // stored once, answered every time
+
+    // Both on the phone: a third caller is queued, gives up, and is to be called back.
+    BOOST_TEST(json::parse(p.cti("event=newCall&from=13800138013&to=4008001234&direction=in"
+                                 "&callId=w-3").body)["action"] == "queue");
+    BOOST_TEST(p.cti("event=hangup&from=13800138013&to=4008001234&direction=in&callId=w-3"
+                     "&cause=normalClearing").body == "{}");
+    auto gave_up = p.conversationOf("+8613800138013");
+    BOOST_REQUIRE(gave_up);
+    BOOST_TEST(p.calledBack(gave_up), p.conversation(gave_up).dump());
+    BOOST_TEST(p.conversation(gave_up)["routing"]["stage"] == "waiting");
+}
+
+BOOST_AUTO_TEST_CASE(twilio_queues_the_caller_with_a_wait_url_and_takes_a_voicemail_on_leave) {
+    Phone p(true);  // no agent available: every call is queued
+    auto r = p.twilio(twilioCall("CA500", "ringing"));
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    BOOST_TEST(r.body.find("<Enqueue waitUrl=\"" + kPublicUrl +
+                           "?enqueue=wait\" waitUrlMethod=\"POST\" action=\"" + kPublicUrl +
+                           "?enqueue=result\" method=\"POST\">") != std::string::npos,
+               r.body);
+
+    auto params = twilioCall("CA500", "in-progress");
+    params.emplace_back("QueuePosition", "1");
+    params.emplace_back("QueueTime", "0");
+    params.emplace_back("AvgQueueTime", "0");
+    auto wait = p.twilio(params, true, "enqueue=wait");
+    BOOST_REQUIRE_MESSAGE(wait.status == 200, wait.body);
+    BOOST_TEST(wait.body.find("<Say language=\"zh-CN\">") != std::string::npos, wait.body);
+    BOOST_TEST(wait.body.find("<Pause length=\"60\"/>") != std::string::npos, wait.body);
+    BOOST_TEST(p.twilio(params, true, "enqueue=wait").body == wait.body);  // asked again
+    BOOST_TEST(p.twilio(params, false, "enqueue=wait").status == 403);
+
+    // Twilio lets the caller go (<Leave/>): the voicemail.
+    auto leave = twilioCall("CA500", "in-progress");
+    leave.emplace_back("QueueResult", "leave");
+    leave.emplace_back("QueueTime", "600");
+    auto vm = p.twilio(leave, true, "enqueue=result");
+    BOOST_REQUIRE_MESSAGE(vm.status == 200, vm.body);
+    BOOST_TEST(vm.body.find("<Record transcribe=\"true\"") != std::string::npos, vm.body);
+    auto bad = twilioCall("CA500", "in-progress");
+    bad.emplace_back("QueueResult", "gone");
+    BOOST_TEST(p.twilio(bad, true, "enqueue=result").status == 422);
+
+    // Another caller hangs up in the queue: recorded, a call-back.
+    auto other = twilioCall("CA501", "ringing");
+    other[2] = {"From", "+8613700137001"};
+    BOOST_TEST(p.twilio(other).status == 200);
+    auto hangup = other;
+    hangup[4] = {"CallStatus", "completed"};
+    hangup.emplace_back("QueueResult", "hangup");
+    auto gone = p.twilio(hangup, true, "enqueue=result");
+    BOOST_TEST(gone.status == 200);
+    BOOST_TEST(gone.body.find("<Response/>") != std::string::npos, gone.body);
+    auto conv = p.conversationOf("+8613700137001");
+    BOOST_REQUIRE(conv);
+    BOOST_TEST(p.calledBack(conv), p.conversation(conv).dump());
+    auto c = p.conversation(conv);
+    BOOST_TEST(c["calls"][0]["cause"] == "abandoned", c["calls"].dump());
 }

@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(lists_templates) {
     auto body = json::parse(res->body);
     BOOST_TEST(body["default_locale"] == "en");
     BOOST_TEST(body["locales"].size() == 3u);
-    BOOST_TEST(body["templates"].size() == 23u);
+    BOOST_TEST(body["templates"].size() == 24u);
     const json& ack = body["templates"][0];
     BOOST_TEST(ack["id"] == "ack");
     BOOST_TEST(ack["category"] == "acknowledgement");

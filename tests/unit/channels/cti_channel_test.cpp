@@ -248,4 +248,77 @@ BOOST_AUTO_TEST_CASE(a_wrong_token_is_401_and_bad_bodies_say_why) {
     BOOST_TEST(in.parse(jsonPost(R"({"event":{"x":1}})"), {kNow, ""}).rejection->status == 400);
 }
 
+BOOST_AUTO_TEST_CASE(a_queued_caller_polls_with_waiting) {
+    channels::cti::CtiInbound in(settings());
+    // The queue answer says when to ask again, the caller's place and estimated wait.
+    channels::CallDecision q;
+    q.kind = channels::CallDecision::Kind::Queue;
+    q.queue = "general";
+    q.speech = "You are number 2 in line.";
+    q.language = "en-US";
+    q.position = 2;
+    q.wait_s = 360;
+    q.poll_after_s = 60;
+    channels::IntakeReceipt receipt;
+    receipt.messages.push_back({1, 2, false, false, q});
+    BOOST_TEST(json::parse(in.answer(receipt).body) ==
+               json({{"action", "queue"}, {"queue", "general"},
+                     {"announcement", "You are number 2 in line."}, {"language", "en-US"},
+                     {"position", 2}, {"estimated_wait", 360}, {"poll_after", 60}}));
+
+    // event=waiting (form or JSON; direction defaults to in): a step of the call, stored once.
+    for (const auto& request :
+         {form("event=waiting&callId=c-9"),
+          jsonPost(R"({"event":"waiting","callId":"c-9","direction":"in","from":"+86138"})")}) {
+        auto out = in.parse(request, {kNow, ""});
+        BOOST_REQUIRE(!out.rejection);
+        BOOST_REQUIRE_EQUAL(out.calls.size(), 1u);
+        BOOST_TEST(out.calls[0].type == "call.waiting");
+        BOOST_TEST(out.calls[0].provider_id == "c-9:call.waiting");
+        BOOST_TEST(out.messages.empty());
+        BOOST_TEST(!out.stored_answer);
+    }
+    // The answer is the decision now: the queue again, dial, the voicemail after max wait.
+    channels::IntakeReceipt poll;
+    poll.call_step_type = "call.waiting";
+    channels::CallDecision vm;
+    vm.kind = channels::CallDecision::Kind::Voicemail;
+    vm.speech = "Please leave a message.";
+    poll.call_step = vm;
+    BOOST_TEST(json::parse(in.answer(poll).body)["action"] == "voicemail");
+    channels::CallDecision dial;
+    dial.kind = channels::CallDecision::Kind::Dial;
+    dial.agent = "alice";
+    dial.target = "sip:alice@pbx";
+    poll.call_step = dial;
+    BOOST_TEST(json::parse(in.answer(poll).body)["target"] == "sip:alice@pbx");
+    // An unknown call: nothing routed, {}.
+    BOOST_TEST(in.answer(channels::IntakeReceipt{}).body == "{}");
+
+    // Refused, nothing stored: no callId, an outbound call, a malformed body, a wrong token.
+    auto no_call = in.parse(form("event=waiting"), {kNow, ""});
+    BOOST_REQUIRE(no_call.rejection);
+    BOOST_TEST(no_call.rejection->status == 422);
+    BOOST_TEST(no_call.rejection->field == "callId");
+    BOOST_TEST(no_call.calls.empty());
+    auto out_call = in.parse(form("event=waiting&direction=out&callId=c-9"), {kNow, ""});
+    BOOST_TEST(out_call.rejection->status == 422);
+    BOOST_TEST(out_call.rejection->field == "direction");
+    auto sideways = in.parse(form("event=waiting&direction=up&callId=c-9"), {kNow, ""});
+    BOOST_TEST(sideways.rejection->field == "direction");
+    auto broken = in.parse(jsonPost(R"({"event":"waiting","callId":)"), {kNow, ""});
+    BOOST_REQUIRE(broken.rejection);
+    BOOST_TEST(broken.rejection->status == 400);
+    BOOST_TEST(broken.calls.empty());
+    auto nested = in.parse(jsonPost(R"({"event":"waiting","callId":{"id":1}})"), {kNow, ""});
+    BOOST_TEST(nested.rejection->status == 400);
+    auto long_id = in.parse(form("event=waiting&callId=" + std::string(201, 'x')), {kNow, ""});
+    BOOST_TEST(long_id.rejection->field == "callId");
+    BOOST_TEST(in.parse(form("event=waiting&callId=c-9", "wrong"), {kNow, ""}).rejection->status ==
+               401);
+    auto unknown = in.parse(form("event=wating&callId=c-9"), {kNow, ""});
+    BOOST_TEST(unknown.rejection->field == "event");
+    BOOST_TEST(unknown.rejection->reason.find("waiting") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -286,4 +286,113 @@ BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_with_a_reason) {
     BOOST_TEST(in.parse(req, {kNow, ""}).rejection->status == 400);
 }
 
+BOOST_AUTO_TEST_CASE(a_queued_caller_hears_the_wait_url_and_leaves_through_the_action) {
+    channels::twilio::TwilioInbound in(settings());
+    const std::string url = settings().public_url;
+    // A queue that repeats its announcement: <Enqueue> with ccd's waitUrl and action.
+    channels::CallDecision queue;
+    queue.kind = channels::CallDecision::Kind::Queue;
+    queue.queue = "general";
+    queue.speech = "You are number 2 & waiting.";
+    queue.language = "en-US";
+    queue.poll_after_s = 60;
+    channels::IntakeReceipt receipt;
+    receipt.messages.push_back({1, 2, false, false, queue});
+    BOOST_TEST(in.answer(receipt).body ==
+               R"(<?xml version="1.0" encoding="UTF-8"?><Response><Enqueue waitUrl=")" + url +
+                   R"(?enqueue=wait" waitUrlMethod="POST" action=")" + url +
+                   R"(?enqueue=result" method="POST">general</Enqueue></Response>)");
+    BOOST_TEST(channels::twilio::enqueueUrl(url + "?x=1", "wait") == url + "?x=1&enqueue=wait");
+
+    // The waitUrl request (signed over the URL with its query): a call.waiting step.
+    auto wait = in.parse(twilioPost(call("in-progress", {{"QueuePosition", "2"},
+                                                         {"QueueSid", "QU1"},
+                                                         {"QueueTime", "75"},
+                                                         {"AvgQueueTime", "40"},
+                                                         {"CurrentQueueSize", "3"}}),
+                                    "enqueue=wait"),
+                         {kNow, ""});
+    BOOST_REQUIRE(!wait.rejection);
+    BOOST_REQUIRE_EQUAL(wait.calls.size(), 1u);
+    BOOST_TEST(wait.calls[0].type == "call.waiting");
+    BOOST_TEST(wait.calls[0].provider_id == "CA5f3a0c0e1d2b:call.waiting");
+    BOOST_TEST(wait.calls[0].data_json.find(R"("queue_time":"75")") != std::string::npos);
+    BOOST_TEST(wait.messages.empty());
+    BOOST_TEST(!wait.stored_answer);
+    // Without CallStatus too (Twilio's standard parameters have it; ccd needs none here).
+    Params bare{{"AccountSid", "AC00000000000000000000000000000001"},
+                {"CallSid", "CA5f3a0c0e1d2b"},
+                {"QueuePosition", "1"}};
+    BOOST_TEST(!in.parse(twilioPost(bare, "enqueue=wait"), {kNow, ""}).rejection);
+    // Signed over the URL without the query, or another query: refused, nothing stored.
+    auto moved = twilioPost(call("in-progress"), "enqueue=result");
+    moved.target = "/webhooks/twilio/hotline?enqueue=wait";
+    auto forged = in.parse(moved, {kNow, ""});
+    BOOST_REQUIRE(forged.rejection);
+    BOOST_TEST(forged.rejection->status == 403);
+    BOOST_TEST(forged.calls.empty());
+
+    // Answered with the announcement and a pause until the next one, or <Leave/>.
+    channels::IntakeReceipt poll;
+    poll.call_step_type = "call.waiting";
+    poll.call_step = queue;
+    BOOST_TEST(in.answer(poll).body ==
+               R"(<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">You are number 2 &amp; waiting.</Say><Pause length="60"/></Response>)");
+    channels::CallDecision vm;
+    vm.kind = channels::CallDecision::Kind::Voicemail;
+    vm.speech = "Please leave a message.";
+    vm.language = "en-US";
+    poll.call_step = vm;
+    BOOST_TEST(in.answer(poll).body ==
+               R"(<?xml version="1.0" encoding="UTF-8"?><Response><Leave/></Response>)");
+    poll.call_step.reset();  // an unknown call
+    BOOST_TEST(in.answer(poll).body.find("<Leave/>") != std::string::npos);
+
+    // The action: leave (and a failed queue) asks for what follows, the voicemail.
+    for (const char* result : {"leave", "error", "system-error", "queue-full"}) {
+        auto left = in.parse(
+            twilioPost(call("in-progress", {{"QueueResult", result}, {"QueueTime", "600"}}),
+                       "enqueue=result"),
+            {kNow, ""});
+        BOOST_REQUIRE_MESSAGE(!left.rejection, result);
+        BOOST_REQUIRE_EQUAL(left.calls.size(), 1u);
+        BOOST_TEST(left.calls[0].type == "call.dequeued");
+        BOOST_TEST(left.calls[0].provider_id == std::string("CA5f3a0c0e1d2b:queue:") + result);
+        BOOST_TEST(!left.stored_answer);
+    }
+    channels::IntakeReceipt after;
+    after.call_step_type = "call.dequeued";
+    after.call_step = vm;
+    BOOST_TEST(in.answer(after).body.find(R"(<Say language="en-US">Please leave a message.</Say><Record transcribe="true")") !=
+               std::string::npos);
+    // hangup: abandoned while queued, a call-back (the hangup routing acts on).
+    auto gone = in.parse(
+        twilioPost(call("completed", {{"QueueResult", "hangup"}}), "enqueue=result"), {kNow, ""});
+    BOOST_REQUIRE(!gone.rejection);
+    BOOST_TEST(gone.calls[0].type == "call.hangup");
+    BOOST_TEST(gone.calls[0].provider_id == "CA5f3a0c0e1d2b:queue:hangup");
+    BOOST_TEST(gone.calls[0].data_json.find(R"("cause":"abandoned")") != std::string::npos);
+    BOOST_TEST(gone.stored_answer->body.find("<Response/>") != std::string::npos);
+    // bridged, bridging-in-progress, redirected: logged, answered with nothing.
+    for (const char* result : {"bridged", "bridging-in-progress", "redirected"}) {
+        auto b = in.parse(
+            twilioPost(call("in-progress", {{"QueueResult", result}}), "enqueue=result"),
+            {kNow, ""});
+        BOOST_REQUIRE_MESSAGE(!b.rejection, result);
+        BOOST_TEST(b.calls[0].type == "call.queue_result");
+        BOOST_TEST(b.stored_answer.has_value());
+    }
+    // Refused: no QueueResult, an unknown one, an unknown enqueue step.
+    auto none = in.parse(twilioPost(call("in-progress"), "enqueue=result"), {kNow, ""});
+    BOOST_TEST(none.rejection->status == 422);
+    BOOST_TEST(none.rejection->field == "QueueResult");
+    auto odd = in.parse(
+        twilioPost(call("in-progress", {{"QueueResult", "dequeued"}}), "enqueue=result"),
+        {kNow, ""});
+    BOOST_TEST(odd.rejection->field == "QueueResult");
+    auto step = in.parse(twilioPost(call("in-progress"), "enqueue=poll"), {kNow, ""});
+    BOOST_TEST(step.rejection->field == "enqueue");
+    BOOST_TEST(step.calls.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
