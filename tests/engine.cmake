@@ -37,3 +37,4 @@ ccd_add_boost_test(engine_cases_test SOURCES unit/engine_cases_test.cpp
 # A queued caller's announcements, maximum wait and call-back (daemon/call_decision), and the
 # queues' `voice:` settings.
 ccd_add_boost_test(call_decision_test SOURCES unit/call_decision_test.cpp LIBS ccd_daemon)
+ccd_add_boost_test(call_back_dial_test SOURCES unit/call_back_dial_test.cpp LIBS ccd_daemon)

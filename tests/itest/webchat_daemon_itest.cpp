@@ -318,7 +318,7 @@ BOOST_FIXTURE_TEST_CASE(photo_upload, Daemon) {
     auto cy = customer(web_port);
     auto token = start(*cy, {{"name", "Cy"}});
     const std::string png("\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0"
-                          "\x90wS\xDE\0\0\0\x0CIDATx\x9Cc\xF8\xCF\xC0\0\0\x03\x01\x01\0"
+                          "\x90wS\xDE\0\0\0\x0CIDATx\x9C" "c\xF8\xCF\xC0\0\0\x03\x01\x01\0"
                           "\xC9\xFE\x92\xEF\0\0\0\0IEND\xAE\x42\x60\x82", 69);
     ccd::testing::HttpClient http(ccd.httpPort());
     auto up = [&](const std::string& target, const std::string& type, const std::string& body,

@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(an_authenticated_clients_senders_are_scoped_to_it) {
 
 BOOST_AUTO_TEST_CASE(the_answer_is_202_with_the_stored_ids) {
     ccd::channels::IntakeReceipt receipt;
-    receipt.messages.push_back({41, 7, true});
+    receipt.messages.push_back({41, 7, true, false, std::nullopt});
     auto r = ApiChannel().answer(receipt);
     BOOST_TEST(r.status == 202);
     BOOST_TEST(r.body == R"({"conversation_id":7,"duplicate":true,"message_id":41})");
