@@ -138,7 +138,7 @@ def twilio(base):
     # A caller rings while nobody is available: queued; they hang up: a call-back.
     status, twiml = twilio_post(ccd, PUBLIC, leg("CAin01", "ringing", "inbound", "+8613800138000",
                                                  "+864008001234"))
-    check("the missed call is answered with TwiML (queued)", status == 200 and "<Enqueue>" in twiml,
+    check("the missed call is answered with TwiML (queued)", status == 200 and "<Enqueue" in twiml and ">general</Enqueue>" in twiml,
           f"{status} {twiml}")
     status, _ = twilio_post(ccd, PUBLIC, leg("CAin01", "completed", "inbound", "+8613800138000",
                                              "+864008001234",
