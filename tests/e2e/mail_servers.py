@@ -261,14 +261,19 @@ class Smtp:
             sys.exit("aiosmtpd did not start:\n" + open(os.path.join(base, "smtp.log")).read())
 
     def messages(self):
-        out = []
+        """Every accepted message, in the order the server accepted them. Maildir names are
+        "SECONDS.M<micro>P<pid>Q<count>.host" with the microseconds not zero-padded, so their text
+        order is not their time order within a second: the handler's counter (Q) is."""
+        files = []
         for sub in ("new", "cur"):
             d = os.path.join(self.dir, sub)
-            if not os.path.isdir(d):
-                continue
-            for n in sorted(os.listdir(d)):
-                with open(os.path.join(d, n), "rb") as f:
-                    out.append(email.message_from_bytes(f.read(), policy=email.policy.default))
+            if os.path.isdir(d):
+                files += [os.path.join(d, n) for n in os.listdir(d)]
+        files.sort(key=lambda p: int(re.search(r"Q(\d+)", os.path.basename(p)).group(1)))
+        out = []
+        for path in files:
+            with open(path, "rb") as f:
+                out.append(email.message_from_bytes(f.read(), policy=email.policy.default))
         return out
 
 
