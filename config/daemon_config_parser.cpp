@@ -112,8 +112,11 @@ void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::pa
         }
         out.postgres = cfg;
     }
-    if (out.driver == StorageDriver::Postgres && !out.postgres) {
-        n["driver"].error("driver postgres needs storage.postgres.dsn");
+    if (out.driver == StorageDriver::Postgres) {
+        // Refused rather than ignored: a user who sets it must not believe their data is in
+        // PostgreSQL while it goes to the SQLite file.
+        n["driver"].error("driver postgres is not available in this version: ccd stores in "
+                          "SQLite (storage.sqlite); set driver: sqlite or leave it out");
     }
 }
 

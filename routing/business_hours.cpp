@@ -10,6 +10,30 @@ namespace ccd::routing {
 namespace {
 
 constexpr int kSearchDays = 2 * 366;  // a calendar that opens less than once in two years never opens
+constexpr std::size_t kMemoDays = 1024;  // dates whose intervals are remembered (> kSearchDays)
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's algorithms).
+long long daysFromCivil(const LocalDate& date) {
+    int y = date.year - (date.month <= 2);
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5 + date.day - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+LocalDate civilFromDays(long long z) {
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    int year = static_cast<int>(yoe + era * 400 + (month <= 2));
+    return LocalDate{year, month, day};
+}
 
 UDate toUDate(TimePoint t) {
     return static_cast<UDate>(
@@ -61,19 +85,23 @@ BusinessHours::BusinessHours(BusinessHours&&) noexcept = default;
 BusinessHours& BusinessHours::operator=(BusinessHours&&) noexcept = default;
 
 LocalDate BusinessHours::localDate(TimePoint t) const {
+    if (t >= day_from_ && t < day_to_) return day_;
     UErrorCode status = U_ZERO_ERROR;
     cal_->setTime(toUDate(t), status);
-    return LocalDate{cal_->get(UCAL_YEAR, status), cal_->get(UCAL_MONTH, status) + 1,
-                     cal_->get(UCAL_DATE, status)};
+    LocalDate date{cal_->get(UCAL_YEAR, status), cal_->get(UCAL_MONTH, status) + 1,
+                   cal_->get(UCAL_DATE, status)};
+    TimePoint from = localToInstant(date, 0, false);
+    TimePoint to = localToInstant(addDays(date, 1), 0, false);
+    if (U_SUCCESS(status) && t >= from && t < to) {
+        day_from_ = from;
+        day_to_ = to;
+        day_ = date;
+    }
+    return date;
 }
 
 LocalDate BusinessHours::addDays(const LocalDate& date, int days) const {
-    UErrorCode status = U_ZERO_ERROR;
-    cal_->clear();
-    cal_->set(date.year, date.month - 1, date.day, 12, 0, 0);
-    cal_->add(UCAL_DATE, days, status);
-    return LocalDate{cal_->get(UCAL_YEAR, status), cal_->get(UCAL_MONTH, status) + 1,
-                     cal_->get(UCAL_DATE, status)};
+    return civilFromDays(daysFromCivil(date) + days);
 }
 
 TimePoint BusinessHours::localToInstant(const LocalDate& date, int minute, bool closing) const {
@@ -91,16 +119,17 @@ TimePoint BusinessHours::localToInstant(const LocalDate& date, int minute, bool 
     return fromUDate(cal_->getTime(status));
 }
 
-std::vector<BusinessHours::Interval> BusinessHours::intervalsOn(const LocalDate& date) const {
-    std::vector<Interval> out;
+const std::vector<BusinessHours::Interval>& BusinessHours::intervalsOn(
+    const LocalDate& date) const {
+    const int key = date.year * 10000 + date.month * 100 + date.day;
+    if (auto it = days_.find(key); it != days_.end()) return it->second;
+    if (days_.size() >= kMemoDays) days_.clear();
+    std::vector<Interval>& out = days_[key];
     if (std::find(calendar_.holidays.begin(), calendar_.holidays.end(), date) !=
         calendar_.holidays.end())
         return out;
-    UErrorCode status = U_ZERO_ERROR;
-    cal_->clear();
-    cal_->set(date.year, date.month - 1, date.day, 12, 0, 0);
-    int icu_day = cal_->get(UCAL_DAY_OF_WEEK, status);  // 1 = Sunday ... 7 = Saturday
-    std::size_t monday_based = static_cast<std::size_t>((icu_day + 5) % 7);
+    // 1970-01-01 was a Thursday: Monday-based weekday 3.
+    auto monday_based = static_cast<std::size_t>(((daysFromCivil(date) + 3) % 7 + 7) % 7);
     for (const auto& w : calendar_.week[monday_based]) {
         Interval i{localToInstant(date, w.start_minute, false),
                    localToInstant(date, w.end_minute, true)};

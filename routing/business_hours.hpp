@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "routing/model.hpp"
@@ -82,13 +83,19 @@ private:
         TimePoint close;
     };
     /// Opening intervals (real instants) of one local date; empty on holidays.
-    std::vector<Interval> intervalsOn(const LocalDate& date) const;
+    const std::vector<Interval>& intervalsOn(const LocalDate& date) const;
     TimePoint localToInstant(const LocalDate& date, int minute, bool closing) const;
     LocalDate addDays(const LocalDate& date, int days) const;
 
     BusinessCalendar calendar_;
     bool never_open_ = true;
     std::unique_ptr<icu::Calendar> cal_;
+    // Memos: every new conversation starts four SLA clocks on the same few days, and ICU's
+    // calendar arithmetic is most of their cost. Opening intervals by date (yyyymmdd), cleared
+    // when full; the last local day looked up, as the instants [day_from_, day_to_).
+    mutable std::unordered_map<int, std::vector<Interval>> days_;
+    mutable TimePoint day_from_{}, day_to_{};
+    mutable LocalDate day_{};
 };
 
 }  // namespace ccd::routing

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <memory>
 #include <sstream>
+#include <unordered_map>
 
 #include "templates/variables.hpp"
 
@@ -112,6 +113,33 @@ std::unique_ptr<icu::DateFormat> makeDateFormat(int kind, const icu::UnicodeStri
             icu::DateFormat::createInstanceForSkeleton(s.tempSubString(2), locale, status));
     }
     return std::make_unique<icu::SimpleDateFormat>(s, locale, status);
+}
+
+// ICU formatters are costly to create (a skeleton resolves its pattern from locale data, a
+// MessageFormat parses its pattern) and are not safe to share between threads: each thread keeps
+// the ones it made, by what made them. Cleared when full: the keys are the templates' patterns
+// and time styles times locales and zones, a small set, unless templates are reloaded often.
+template <class Formatter>
+class ThreadCache {
+public:
+    Formatter* find(const std::string& key) {
+        auto it = made_.find(key);
+        return it == made_.end() ? nullptr : it->second.get();
+    }
+    Formatter* keep(const std::string& key, std::unique_ptr<Formatter> made) {
+        if (made_.size() >= kMax) made_.clear();
+        return (made_[key] = std::move(made)).get();
+    }
+
+private:
+    static constexpr std::size_t kMax = 1024;
+    std::unordered_map<std::string, std::unique_ptr<Formatter>> made_;
+};
+
+std::string zoneId(const icu::TimeZone& zone) {
+    icu::UnicodeString id;
+    zone.getID(id);
+    return utf8(id);
 }
 
 }  // namespace
@@ -272,13 +300,20 @@ bool Pattern::checkTimeStyle(const TimeArg& arg, std::string& error) {
 
 std::string Pattern::formatTime(const TimeArg& arg, const icu::Locale& locale,
                                 const icu::TimeZone& zone, double millis, bool& ok) {
-    UErrorCode status = U_ZERO_ERROR;
-    auto fmt = makeDateFormat(static_cast<int>(arg.kind), arg.style, locale, status);
-    if (U_FAILURE(status) || !fmt) {
-        ok = false;
-        return {};
+    thread_local ThreadCache<icu::DateFormat> cache;
+    std::string key = std::to_string(static_cast<int>(arg.kind)) + '\x1f' + utf8(arg.style) +
+                      '\x1f' + locale.getName() + '\x1f' + zoneId(zone);
+    icu::DateFormat* fmt = cache.find(key);
+    if (!fmt) {
+        UErrorCode status = U_ZERO_ERROR;
+        auto made = makeDateFormat(static_cast<int>(arg.kind), arg.style, locale, status);
+        if (U_FAILURE(status) || !made) {
+            ok = false;
+            return {};
+        }
+        made->setTimeZone(zone);
+        fmt = cache.keep(key, std::move(made));
     }
-    fmt->setTimeZone(zone);
     icu::UnicodeString out;
     fmt->format(millis, out);
     ok = true;
@@ -365,15 +400,21 @@ bool Pattern::format(const icu::Locale& locale, const icu::TimeZone& zone, const
         values.push_back(text(s));
     }
 
+    thread_local ThreadCache<icu::MessageFormat> cache;
+    std::string key = std::string(locale.getName()) + '\x1f' + source_;
+    icu::MessageFormat* mf = cache.find(key);
     UErrorCode status = U_ZERO_ERROR;
-    UParseError pe{};
-    icu::MessageFormat mf(rewritten_, locale, pe, status);
-    if (U_FAILURE(status)) {
-        error = std::string("cannot compile the pattern: ") + u_errorName(status);
-        return false;
+    if (!mf) {
+        UParseError pe{};
+        auto made = std::make_unique<icu::MessageFormat>(rewritten_, locale, pe, status);
+        if (U_FAILURE(status)) {
+            error = std::string("cannot compile the pattern: ") + u_errorName(status);
+            return false;
+        }
+        mf = cache.keep(key, std::move(made));
     }
     icu::UnicodeString result;
-    mf.format(names.data(), values.data(), static_cast<int32_t>(names.size()), result, status);
+    mf->format(names.data(), values.data(), static_cast<int32_t>(names.size()), result, status);
     if (U_FAILURE(status)) {
         error = std::string("cannot format: ") + u_errorName(status);
         return false;

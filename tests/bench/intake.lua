@@ -2,7 +2,8 @@
 -- body, a unique external_id per request (thread prefix + counter) and 1,000 distinct
 -- customers. With the argument "telegram" (wrk ... -- telegram): the same texts as Telegram
 -- Updates posted to the bot "bench" (its secret token header, a unique update_id and message_id,
--- 1,000 chats).
+-- 1,000 chats). With "new": the API body, but every request from a new customer (each one opens
+-- a conversation: contact, classification, routing, acknowledgement).
 -- done() prints one machine-readable line: "RESULT rps p50_ms p99_ms p999_ms non2xx requests".
 
 local threads = {}
@@ -23,6 +24,7 @@ function init(args)
   counter = 0
   non2xx = 0
   telegram = args[1] == "telegram"
+  fresh = args[1] == "new"
 end
 
 function request()
@@ -38,11 +40,11 @@ function request()
       {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = "bench-secret"},
       update)
   end
+  local who = fresh and string.format("%d-%d", tid, counter) or tostring(counter % 1000)
   local body = string.format(
-    '{"from":{"id":"cust-%d","name":"Customer %d","email":"c%d@example.com"},' ..
+    '{"from":{"id":"cust-%s","name":"Customer %s","email":"c%s@example.com"},' ..
     '"text":"%s","external_id":"bench-%d-%d-%d","locale":"en"}',
-    counter % 1000, counter % 1000, counter % 1000, texts[counter % #texts + 1],
-    run_id or 0, tid, counter)
+    who, who, who, texts[counter % #texts + 1], run_id or 0, tid, counter)
   return wrk.format("POST", "/v1/messages", {["Content-Type"] = "application/json"}, body)
 end
 

@@ -182,3 +182,35 @@ BOOST_AUTO_TEST_CASE(business_time_sla_counts_only_open_hours) {
     BOOST_TEST(milestoneFromString("customer_update").has_value());
     BOOST_TEST(!milestoneFromString("lunch").has_value());
 }
+
+// One instance answers many questions (it remembers days and the last local date): its answers
+// must be those of a fresh instance, in any order, across DST changes, holidays and years.
+BOOST_AUTO_TEST_CASE(a_reused_calendar_answers_as_a_fresh_one) {
+    BusinessCalendar c;
+    c.time_zone = "America/New_York";
+    for (int d = 0; d < 5; ++d) c.week[static_cast<std::size_t>(d)] = {hours(9, 12), hours(13, 17)};
+    c.week[6] = {hours(1, 4)};
+    c.holidays = {LocalDate{2026, 11, 26}, LocalDate{2027, 1, 1}};
+    BusinessHours reused(c);
+    std::uint64_t x = 88172645463325252ull;  // xorshift: a fixed, varied walk over two years
+    auto next = [&x] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
+    const TimePoint base = utc(2026, 1, 1, 0, 0);
+    for (int i = 0; i < 300; ++i) {
+        TimePoint t = base + std::chrono::minutes(next() % (2 * 366 * 24 * 60));
+        auto open_time = std::chrono::minutes(next() % (40 * 60));
+        BusinessHours fresh(c);
+        BOOST_TEST(reused.isOpen(t) == fresh.isOpen(t), show(t));
+        BOOST_TEST((reused.localDate(t) == BusinessHours(c).localDate(t)), show(t));
+        BOOST_TEST(show(*reused.addBusinessTime(t, open_time)) ==
+                   show(*BusinessHours(c).addBusinessTime(t, open_time)));
+        BOOST_TEST(show(*reused.nextOpening(t)) == show(*BusinessHours(c).nextOpening(t)));
+        TimePoint later = t + std::chrono::minutes(next() % (9 * 24 * 60));
+        BOOST_TEST(reused.businessTimeBetween(t, later).count() ==
+                   BusinessHours(c).businessTimeBetween(t, later).count());
+    }
+    // Every local date of a fall-back day and the hours around it.
+    for (int m = 0; m < 30 * 60; m += 7) {
+        TimePoint t = utc(2026, 11, 1, 0, 0) + std::chrono::minutes(m);
+        BOOST_TEST((reused.localDate(t) == BusinessHours(c).localDate(t)), show(t));
+    }
+}

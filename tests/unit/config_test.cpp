@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(durations_sizes_enums_and_addresses_are_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(secrets_come_from_the_environment_and_never_appear_in_messages) {
-    auto cfg = parseDaemonConfig("storage:\n  driver: postgres\n  postgres:\n    dsn: ${PG}\n",
+    auto cfg = parseDaemonConfig("storage:\n  postgres:\n    dsn: ${PG}\n",
                                  "/etc/ccd/ccd.yaml", fakeEnv({{"PG", "postgres://u:hunter2@db/ccd"}}));
     BOOST_REQUIRE(cfg->storage.postgres.has_value());
     BOOST_TEST(cfg->storage.postgres->dsn.reveal() == "postgres://u:hunter2@db/ccd");
@@ -153,7 +153,8 @@ BOOST_AUTO_TEST_CASE(secrets_come_from_the_environment_and_never_appear_in_messa
 
     expectIssue("storage:\n  postgres:\n    dsn: ${CCD_PG_DSN}\n", 3, 10, "storage.postgres.dsn",
                 "environment variable CCD_PG_DSN is not set");
-    expectIssue("storage:\n  driver: postgres\n", 2, 11, "storage.driver", "needs storage.postgres.dsn");
+    expectIssue("storage:\n  driver: postgres\n  postgres:\n    dsn: postgres://db/ccd\n", 2, 11,
+                "storage.driver", "driver postgres is not available in this version");
     expectIssue("storage:\n  postgres: {}\n", 2, 13, "storage.postgres.dsn",
                 "missing required key \"dsn\"");
 }

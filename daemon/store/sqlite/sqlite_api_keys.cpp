@@ -4,7 +4,7 @@ namespace ccd::store::sqlite {
 
 std::vector<ApiKeyRecord> readApiKeys(Connection& db) {
     std::vector<ApiKeyRecord> out;
-    Statement q(db.handle(),
+    Statement q(db,
                 "SELECT key_id, client, key_hash, created_at, revoked_at FROM api_keys ORDER BY id");
     while (q.step()) {
         ApiKeyRecord k;
@@ -19,7 +19,7 @@ std::vector<ApiKeyRecord> readApiKeys(Connection& db) {
 }
 
 void insertApiKey(Connection& db, const ApiKeyRecord& key) {
-    Statement q(db.handle(),
+    Statement q(db,
                 "INSERT INTO api_keys (key_id, client, key_hash, created_at) VALUES (?1, ?2, ?3, ?4)");
     q.bind(1, std::string_view(key.key_id))
         .bind(2, std::string_view(key.client))
@@ -29,7 +29,7 @@ void insertApiKey(Connection& db, const ApiKeyRecord& key) {
 }
 
 bool revokeApiKey(Connection& db, const std::string& key_id, std::int64_t now_ms) {
-    Statement q(db.handle(),
+    Statement q(db,
                 "UPDATE api_keys SET revoked_at = ?2 WHERE key_id = ?1 AND revoked_at IS NULL");
     q.bind(1, std::string_view(key_id)).bind(2, now_ms);
     q.run();

@@ -6,7 +6,7 @@
 namespace ccd::store::sqlite {
 
 std::int64_t insertAudit(Connection& db, const AuditRecord& e) {
-    Statement insert(db.handle(),
+    Statement insert(db,
                      "INSERT INTO audit_log (at, actor_kind, actor, action, object_kind, object_id,"
                      " detail, remote, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     auto optional = [](const std::string& s) {
@@ -61,7 +61,7 @@ AuditPage readAudit(Connection& db, const AuditQuery& q) {
     sql += " ORDER BY id DESC LIMIT ?";
     number("", static_cast<std::int64_t>(q.limit + 1));
 
-    Statement select(db.handle(), sql);
+    Statement select(db, sql);
     std::size_t t = 0, n = 0;
     for (std::size_t i = 0; i < is_text.size(); ++i) {
         if (is_text[i]) select.bind(static_cast<int>(i + 1), std::string_view(texts[t++]));
@@ -92,9 +92,9 @@ AuditPage readAudit(Connection& db, const AuditQuery& q) {
 
 std::size_t purgeAudit(Connection& db, std::int64_t before_ms, std::size_t limit) {
     // The trigger lets a DELETE through only below the cut-off set here, in this transaction.
-    Statement open(db.handle(), "UPDATE audit_purge SET before = ?1 WHERE id = 1");
+    Statement open(db, "UPDATE audit_purge SET before = ?1 WHERE id = 1");
     open.bind(1, before_ms).run();
-    Statement del(db.handle(),
+    Statement del(db,
                   "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ?1"
                   " ORDER BY at LIMIT ?2)");
     del.bind(1, before_ms).bind(2, static_cast<std::int64_t>(limit)).run();
@@ -104,7 +104,7 @@ std::size_t purgeAudit(Connection& db, std::int64_t before_ms, std::size_t limit
 }
 
 std::size_t countAuditBefore(Connection& db, std::int64_t before_ms) {
-    Statement count(db.handle(), "SELECT count(*) FROM audit_log WHERE at < ?1");
+    Statement count(db, "SELECT count(*) FROM audit_log WHERE at < ?1");
     count.bind(1, before_ms);
     std::size_t n = count.step() ? static_cast<std::size_t>(count.columnInt(0)) : 0;
     count.reset();

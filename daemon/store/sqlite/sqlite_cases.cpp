@@ -27,7 +27,7 @@ CaseRow readRow(Connection& db, Statement& s) {
     r.version = s.columnInt(10);
     r.opened_at_ms = s.columnInt(11);
     r.updated_at_ms = s.columnInt(12);
-    Statement links(db.handle(),
+    Statement links(db,
                     "SELECT conversation_id FROM case_conversations WHERE case_id = ?1"
                     " ORDER BY conversation_id");
     links.bind(1, r.id);
@@ -66,7 +66,7 @@ void bindColumns(Statement& s, const CaseRow& row) {
 }
 
 void linkConversations(Connection& db, const CaseRow& row, std::int64_t id) {
-    Statement link(db.handle(),
+    Statement link(db,
                    "INSERT OR IGNORE INTO case_conversations (conversation_id, case_id)"
                    " VALUES (?1, ?2)");
     for (auto conversation : row.conversations) {
@@ -78,7 +78,7 @@ void linkConversations(Connection& db, const CaseRow& row, std::int64_t id) {
 }  // namespace
 
 std::int64_t insertCase(Connection& db, const CaseRow& row) {
-    Statement s(db.handle(),
+    Statement s(db,
                 "INSERT INTO cases (contact_id, type, stage, owner, closed, product_sku,"
                 " product_serial, next_wakeup, body, updated_at, opened_at, version)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)");
@@ -91,7 +91,7 @@ std::int64_t insertCase(Connection& db, const CaseRow& row) {
 }
 
 bool updateCase(Connection& db, const CaseRow& row) {
-    Statement s(db.handle(),
+    Statement s(db,
                 "UPDATE cases SET contact_id = ?1, type = ?2, stage = ?3, owner = ?4, closed = ?5,"
                 " product_sku = ?6, product_serial = ?7, next_wakeup = ?8, body = ?9,"
                 " updated_at = ?10, version = version + 1 WHERE id = ?11 AND version = ?12");
@@ -105,7 +105,7 @@ bool updateCase(Connection& db, const CaseRow& row) {
 
 std::optional<CaseRow> readCase(Connection& db, std::int64_t id) {
     return inReadSnapshot(db, [&](Connection& c) -> std::optional<CaseRow> {
-        Statement s(c.handle(),
+        Statement s(c,
                     std::string("SELECT ") + kColumns + " FROM cases c WHERE c.id = ?1");
         s.bind(1, id);
         if (!s.step()) return std::nullopt;
@@ -123,7 +123,7 @@ std::vector<CaseRow> listCases(Connection& db, const CaseListQuery& q) {
         if (q.owner) sql += " AND c.owner = ?3";
         if (q.open_only) sql += " AND c.closed = 0";
         sql += " ORDER BY c.id DESC LIMIT ?4";
-        Statement s(c.handle(), sql);
+        Statement s(c, sql);
         if (q.contact_id) s.bind(1, *q.contact_id);
         if (q.conversation_id) s.bind(2, *q.conversation_id);
         if (q.owner) s.bind(3, std::string_view(*q.owner));
@@ -134,7 +134,7 @@ std::vector<CaseRow> listCases(Connection& db, const CaseListQuery& q) {
 
 std::vector<CaseRow> dueCases(Connection& db, std::int64_t now_ms, std::size_t limit) {
     return inReadSnapshot(db, [&](Connection& c) {
-        Statement s(c.handle(), std::string("SELECT ") + kColumns +
+        Statement s(c, std::string("SELECT ") + kColumns +
                                     " FROM cases c WHERE c.next_wakeup IS NOT NULL AND"
                                     " c.next_wakeup <= ?1 ORDER BY c.next_wakeup LIMIT ?2");
         s.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
@@ -143,21 +143,21 @@ std::vector<CaseRow> dueCases(Connection& db, std::int64_t now_ms, std::size_t l
 }
 
 std::optional<std::int64_t> nextCaseWakeup(Connection& db) {
-    Statement s(db.handle(), "SELECT min(next_wakeup) FROM cases WHERE next_wakeup IS NOT NULL");
+    Statement s(db, "SELECT min(next_wakeup) FROM cases WHERE next_wakeup IS NOT NULL");
     if (!s.step() || s.columnIsNull(0)) return std::nullopt;
     return s.columnInt(0);
 }
 
 std::optional<CaseContact> readCaseContact(Connection& db, std::int64_t contact_id) {
     return inReadSnapshot(db, [&](Connection& c) -> std::optional<CaseContact> {
-        Statement exists(c.handle(), "SELECT external_id FROM contacts WHERE id = ?1");
+        Statement exists(c, "SELECT external_id FROM contacts WHERE id = ?1");
         exists.bind(1, contact_id);
         if (!exists.step()) return std::nullopt;
         CaseContact out;
         out.key = exists.columnOptionalText(0);
         ContactProfileReader reader(c);
         out.profile = reader.read(contact_id);  // with its cases
-        Statement last(c.handle(),
+        Statement last(c,
                        "SELECT coalesce(channel_instance, channel) FROM conversations"
                        " WHERE contact_id = ?1 ORDER BY id DESC LIMIT 1");
         last.bind(1, contact_id);
@@ -168,12 +168,12 @@ std::optional<CaseContact> readCaseContact(Connection& db, std::int64_t contact_
 
 std::int64_t followUpConversation(Connection& db, const FollowUpConversationRequest& r,
                                   std::int64_t now_ms) {
-    Statement open(db.handle(),
+    Statement open(db,
                    "SELECT id FROM conversations WHERE contact_id = ?1 AND channel_instance = ?2"
                    " AND status = 'open'");
     open.bind(1, r.contact_id).bind(2, std::string_view(r.channel_instance));
     if (open.step()) return open.columnInt(0);
-    Statement insert(db.handle(),
+    Statement insert(db,
                      "INSERT INTO conversations (contact_id, channel, channel_instance, locale,"
                      " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
     insert.bind(1, r.contact_id)

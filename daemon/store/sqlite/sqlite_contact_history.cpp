@@ -59,7 +59,7 @@ void readCaseBody(const std::string& body, HistoryCase& c) {
 }
 
 void readCases(Connection& db, ContactHistory& h) {
-    Statement list(db.handle(), kCasesSql);
+    Statement list(db, kCasesSql);
     list.bind(1, h.contact_id).bind(2, static_cast<std::int64_t>(kHistoryCases));
     while (list.step()) {
         HistoryCase c;
@@ -73,7 +73,7 @@ void readCases(Connection& db, ContactHistory& h) {
         c.updated_at_ms = list.columnInt(7);
         h.cases.push_back(std::move(c));
     }
-    Statement counts(db.handle(), kCaseCountsSql);
+    Statement counts(db, kCaseCountsSql);
     counts.bind(1, h.contact_id);
     if (counts.step()) {
         h.cases_total = static_cast<std::size_t>(counts.columnInt(0));
@@ -100,7 +100,7 @@ void bindExcluded(Statement& s, const ContactHistoryQuery& q) {
 }
 
 std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& q) {
-    Statement contact(db.handle(), q.key ? "SELECT id, external_id FROM contacts"
+    Statement contact(db, q.key ? "SELECT id, external_id FROM contacts"
                                            " WHERE external_id = ?1"
                                          : "SELECT id, external_id FROM contacts WHERE id = ?1");
     if (q.key) {
@@ -114,7 +114,7 @@ std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& 
     h.key = contact.columnOptionalText(1);
     h.products = readProducts(db, h.contact_id);
 
-    Statement list(db.handle(), kListSql);
+    Statement list(db, kListSql);
     list.bind(1, h.contact_id).bind(3, static_cast<std::int64_t>(q.limit));
     bindExcluded(list, q);
     while (list.step()) {
@@ -138,7 +138,7 @@ std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& 
         h.conversations.push_back(std::move(c));
     }
 
-    Statement counts(db.handle(), kCountsSql);
+    Statement counts(db, kCountsSql);
     counts.bind(1, h.contact_id);
     bindExcluded(counts, q);
     if (counts.step()) {

@@ -61,11 +61,11 @@ struct Found {
 
 std::optional<Found> findContact(Connection& db, const std::string& key,
                                  const std::vector<Address>& addresses) {
-    Statement by_key(db.handle(), "SELECT id FROM contacts WHERE external_id = ?1");
+    Statement by_key(db, "SELECT id FROM contacts WHERE external_id = ?1");
     by_key.bind(1, std::string_view(key));
     if (by_key.step()) return Found{by_key.columnInt(0), true};
 
-    Statement by_address(db.handle(),
+    Statement by_address(db,
                          "SELECT c.id FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id"
                          " WHERE a.channel = ?1 AND a.address = ?2 AND c.external_id IS NULL");
     for (const auto& [channel, address] : addresses) {
@@ -91,7 +91,7 @@ ContactPutResult writeContact(Connection& db, const ContactUpdate& u, std::int64
     if (found) {
         result.id = found->id;
         result.created = !found->keyed;
-        Statement update(db.handle(),
+        Statement update(db,
                          "UPDATE contacts SET external_id = ?2, name = COALESCE(?3, name),"
                          " email = COALESCE(?4, email), phone = COALESCE(?5, phone),"
                          " tier = COALESCE(?6, tier), locale = COALESCE(?7, locale),"
@@ -107,7 +107,7 @@ ContactPutResult writeContact(Connection& db, const ContactUpdate& u, std::int64
             .bind(9, now_ms);
         update.run();
     } else {
-        Statement insert(db.handle(),
+        Statement insert(db,
                          "INSERT INTO contacts (external_id, name, email, phone, tier, locale,"
                          " attributes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4,"
                          " COALESCE(?5, 'standard'), ?6, COALESCE(?7, '{}'), ?8, ?8)");
@@ -125,7 +125,7 @@ ContactPutResult writeContact(Connection& db, const ContactUpdate& u, std::int64
     }
 
     if (!addresses.empty()) {
-        Statement link(db.handle(),
+        Statement link(db,
                        "INSERT INTO contact_addresses (channel, address, contact_id) "
                        "VALUES (?1, ?2, ?3) ON CONFLICT (channel, address) "
                        "DO UPDATE SET contact_id = excluded.contact_id");
@@ -138,10 +138,10 @@ ContactPutResult writeContact(Connection& db, const ContactUpdate& u, std::int64
     }
 
     if (u.products) {
-        Statement clear(db.handle(), "DELETE FROM contact_products WHERE contact_id = ?1");
+        Statement clear(db, "DELETE FROM contact_products WHERE contact_id = ?1");
         clear.bind(1, result.id);
         clear.run();
-        Statement add(db.handle(),
+        Statement add(db,
                       "INSERT INTO contact_products (contact_id, sku, name, serial, purchased_on,"
                       " warranty_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
         for (const auto& p : *u.products) {
@@ -167,7 +167,7 @@ std::size_t writeContacts(Connection& db, const std::vector<ContactUpdate>& upda
 namespace {
 
 std::optional<ContactDetails> readContactIn(Connection& db, const std::string& key) {
-    Statement contact(db.handle(),
+    Statement contact(db,
                       "SELECT id, external_id, name, email, phone, tier, locale, attributes,"
                       " created_at, updated_at FROM contacts WHERE external_id = ?1");
     contact.bind(1, std::string_view(key));
@@ -185,7 +185,7 @@ std::optional<ContactDetails> readContactIn(Connection& db, const std::string& k
     d.created_at_ms = contact.columnInt(8);
     d.updated_at_ms = contact.columnInt(9);
 
-    Statement addresses(db.handle(),
+    Statement addresses(db,
                         "SELECT channel, address FROM contact_addresses WHERE contact_id = ?1"
                         " ORDER BY channel, address");
     addresses.bind(1, d.id);
@@ -198,7 +198,7 @@ std::optional<ContactDetails> readContactIn(Connection& db, const std::string& k
 }  // namespace
 
 std::vector<routing::Product> readProducts(Connection& db, std::int64_t contact_id) {
-    Statement products(db.handle(),
+    Statement products(db,
                        "SELECT sku, name, serial, purchased_on, warranty_until"
                        " FROM contact_products WHERE contact_id = ?1 ORDER BY id");
     products.bind(1, contact_id);

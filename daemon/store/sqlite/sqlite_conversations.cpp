@@ -6,19 +6,19 @@
 namespace ccd::store::sqlite {
 
 ConversationReader::ConversationReader(Connection& db)
-    : conversation_(db.handle(),
+    : conversation_(db,
                     "SELECT v.id, v.channel, v.channel_ref, v.status, v.locale, v.created_at,"
                     " max(v.updated_at, coalesce((SELECT max(created_at) FROM messages m"
                     " WHERE m.conversation_id = v.id), 0)), c.id, c.name, c.email, c.phone, c.tier,"
                     " c.locale, v.routing, v.rating, coalesce(v.channel_instance, v.channel),"
                     " v.api_client, v.continue_via "
                     "FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1"),
-      messages_(db.handle(),
+      messages_(db,
                 "SELECT id, direction, channel, provider_id, author, body, locale, created_at,"
                 " template_id, subject, coalesce(channel_instance, channel), attachments,"
                 " original_text, edited_at, delivery, delivery_reason, delivery_at, provider_ref"
                 " FROM messages WHERE conversation_id = ?1 ORDER BY id"),
-      calls_(db.handle(),
+      calls_(db,
              "SELECT type, data, created_at FROM events WHERE conversation_id = ?1"
              " AND type >= 'call.' AND type < 'call/' ORDER BY id") {}
 
@@ -106,7 +106,7 @@ std::optional<ConversationRecord> ConversationReader::readRows(std::int64_t id) 
 
 std::optional<AttachmentFile> readAttachmentFile(Connection& db, std::int64_t conversation_id,
                                                  std::int64_t message_id, std::size_t position) {
-    Statement q(db.handle(),
+    Statement q(db,
                 "SELECT m.attachments, a.data, a.sha256 FROM messages m"
                 " LEFT JOIN attachment_content a ON a.message_id = m.id AND a.position = ?3"
                 " WHERE m.id = ?2 AND m.conversation_id = ?1");

@@ -17,7 +17,34 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
           "prepare");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::Statement(Connection& db, std::string_view sql) : db_(db.handle()) {
+    auto it = db.cache_.find(std::string(sql));
+    if (it == db.cache_.end() && db.cache_.size() < Connection::kMaxCachedSql)
+        it = db.cache_.emplace(std::string(sql), std::vector<sqlite3_stmt*>()).first;
+    if (it != db.cache_.end()) {
+        home_ = &it->second;
+        if (!home_->empty()) {
+            stmt_ = home_->back();
+            home_->pop_back();
+            return;
+        }
+    }
+    check(db_,
+          sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr),
+          "prepare");
+}
+
+Statement::~Statement() {
+    if (home_ && stmt_) {
+        // A statement left mid-way would hold its read transaction open: rewind it first.
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        home_->push_back(stmt_);
+        return;
+    }
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     check(db_, sqlite3_bind_int64(stmt_, index, value), "bind");
@@ -108,7 +135,11 @@ Connection::Connection(const std::string& path, bool create) {
     sqlite3_extended_result_codes(db_, 1);
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+    for (auto& [sql, idle] : cache_)
+        for (auto* st : idle) sqlite3_finalize(st);
+    sqlite3_close_v2(db_);
+}
 
 void Connection::exec(std::string_view sql) {
     char* err = nullptr;

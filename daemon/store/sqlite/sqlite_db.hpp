@@ -9,8 +9,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace ccd::store::sqlite {
+
+class Connection;
 
 /// A failed SQLite call, with the primary result code.
 class SqliteError : public std::runtime_error {
@@ -25,7 +29,11 @@ private:
 /// A prepared statement; reset and rebound for every use.
 class Statement {
 public:
+    /// Prepares `sql` for this statement alone (finalized with it).
     Statement(sqlite3* db, std::string_view sql);
+    /// Takes `sql` prepared from the connection's cache (prepared there on first use) and gives
+    /// it back, reset and unbound, when destroyed: a query run per message is parsed once.
+    Statement(Connection& db, std::string_view sql);
     ~Statement();
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -53,6 +61,7 @@ public:
 private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
+    std::vector<sqlite3_stmt*>* home_ = nullptr;  // the cache's idle copies of this SQL, if cached
 };
 
 /// One SQLite connection.
@@ -73,7 +82,14 @@ public:
     sqlite3* handle() { return db_; }
 
 private:
+    friend class Statement;
+    /// Different SQL texts kept prepared at most; past it (SQL built with varying filters),
+    /// further texts are prepared and finalized per use.
+    static constexpr std::size_t kMaxCachedSql = 256;
+
     sqlite3* db_ = nullptr;
+    // Idle prepared statements by SQL text. Nodes are stable, so a Statement holds its vector.
+    std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
 };
 
 /// Throws SqliteError for a non-OK result code, with the connection's message.

@@ -23,101 +23,101 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 InboundWriter::InboundWriter(Connection& db)
     : db_(db),
-      find_dup_(db.handle(),
+      find_dup_(db,
                 "SELECT m.id, m.conversation_id, c.contact_id,"
                 " COALESCE(m.original_text, m.body), m.attachments FROM messages m "
                 "JOIN conversations c ON c.id = m.conversation_id "
                 "WHERE m.channel_instance = ?1 AND m.sender = ?2 AND m.provider_id = ?3"
                 " AND m.direction = 'in'"),
-      find_contact_(db.handle(),
+      find_contact_(db,
                     "SELECT contact_id FROM contact_addresses WHERE channel = ?1 AND address = ?2"),
-      insert_contact_(db.handle(),
+      insert_contact_(db,
                       "INSERT INTO contacts (name, email, phone, locale, created_at, updated_at)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
-      insert_address_(db.handle(),
+      insert_address_(db,
                       "INSERT INTO contact_addresses (channel, address, contact_id) "
                       "VALUES (?1, ?2, ?3)"),
-      update_contact_(db.handle(),
+      update_contact_(db,
                       "UPDATE contacts SET name = COALESCE(?2, name), "
                       "email = COALESCE(?3, email), phone = COALESCE(?4, phone), "
                       "updated_at = ?5 WHERE id = ?1 AND ("
                       "(?2 IS NOT NULL AND ?2 IS NOT name) OR "
                       "(?3 IS NOT NULL AND ?3 IS NOT email) OR "
                       "(?4 IS NOT NULL AND ?4 IS NOT phone))"),
-      find_open_(db.handle(),
+      find_open_(db,
                  "SELECT id FROM conversations "
                  "WHERE contact_id = ?1 AND channel_instance = ?2 AND status = 'open'"),
-      insert_conversation_(db.handle(),
+      insert_conversation_(db,
                            "INSERT INTO conversations (contact_id, channel, channel_instance,"
                            " channel_ref, locale, reply_address, api_client, last_inbound_at,"
                            " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)"),
-      touch_conversation_(db.handle(),
+      touch_conversation_(db,
                           "UPDATE conversations SET last_inbound_at = max(coalesce(last_inbound_at,"
                           " 0), ?2), reply_address = ?3 WHERE id = ?1"),
-      insert_message_(db.handle(),
+      insert_message_(db,
                       "INSERT INTO messages (conversation_id, direction, channel, channel_instance,"
                       " provider_id, provider_ref, author, body, locale, attachments, created_at,"
                       " sender, subject, thread_refs, classify_text, auto_submitted)"
                       " VALUES (?1, 'in', ?2, ?3, ?4, ?5, 'customer', ?6, ?7, ?8, ?9, ?10, ?11,"
                       " ?12, ?13, ?14)"),
-      opened_event_(db.handle(),
+      opened_event_(db,
                     "INSERT INTO events (conversation_id, type, data, created_at) "
                     "VALUES (?1, 'conversation.opened', json_object('message_id', ?2), ?3)"),
-      insert_event_(db.handle(),
+      insert_event_(db,
                     "INSERT INTO events (conversation_id, type, data, created_at) "
                     "VALUES (?1, ?2, ?3, ?4)"),
-      receipt_(db.handle(),
+      receipt_(db,
                "INSERT OR IGNORE INTO inbound_receipts (channel_instance, provider_id, created_at)"
                " VALUES (?1, ?2, ?3)"),
       // The sender's conversations, then their messages: no index of inbound references.
-      find_inbound_ref_(db.handle(),
+      find_inbound_ref_(db,
                         "SELECT m.id, m.conversation_id FROM contact_addresses a"
                         " JOIN conversations c ON c.contact_id = a.contact_id"
                         " JOIN messages m ON m.conversation_id = c.id"
                         " WHERE a.channel = ?3 AND a.address = ?4 AND m.channel_instance = ?1"
                         " AND m.provider_ref = ?2 AND m.direction = 'in' ORDER BY m.id LIMIT 1"),
-      edit_(db.handle(),
+      edit_(db,
             "UPDATE messages SET original_text = COALESCE(original_text, body), body = ?2,"
             " edited_at = ?3 WHERE id = ?1"),
-      find_outbound_ref_(db.handle(),
+      find_outbound_ref_(db,
                          "SELECT id, conversation_id, delivery, author FROM messages"
                          " WHERE channel_instance = ?1 AND provider_ref = ?2 AND direction = 'out'"
                          " ORDER BY id LIMIT 1"),
-      set_delivery_(db.handle(),
+      set_delivery_(db,
                     "UPDATE messages SET delivery = ?2, delivery_reason = ?3, delivery_at = ?4"
                     " WHERE id = ?1"),
-      thread_out_(db.handle(),
+      thread_out_(db,
                   "SELECT m.conversation_id FROM messages m JOIN conversations c"
                   " ON c.id = m.conversation_id WHERE m.channel_instance = ?1"
                   " AND m.provider_ref = ?2 AND m.direction = 'out' AND c.status = 'open'"
                   " ORDER BY m.id DESC LIMIT 1"),
-      thread_in_(db.handle(),
+      thread_in_(db,
                  "SELECT m.conversation_id FROM messages m JOIN conversations c"
                  " ON c.id = m.conversation_id WHERE m.channel_instance = ?1"
                  " AND m.provider_id = ?2 AND m.direction = 'in' AND c.status = 'open'"
                  " LIMIT 1"),
       // The instance's conversations, and those carried on by email through it (web chat).
-      ticket_(db.handle(),
+      ticket_(db,
               "SELECT id FROM conversations WHERE id = ?1"
               " AND (channel_instance = ?2 OR continue_via = ?2)"
               " AND contact_id = ?3 AND status = 'open'"),
-      save_state_(db.handle(),
+      save_state_(db,
                   "INSERT INTO channel_state (channel_instance, key, value, updated_at)"
                   " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (channel_instance, key)"
                   " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"),
-      insert_content_(db.handle(),
+      insert_content_(db,
                       "INSERT OR IGNORE INTO attachment_content (message_id, position, size,"
                       " sha256, data) VALUES (?1, ?2, ?3, ?4, ?5)"),
       // A call's conversation: the one its new-call message (provider id = the call's id) is in.
-      find_call_(db.handle(),
+      find_call_(db,
                  "SELECT conversation_id FROM messages WHERE channel_instance = ?1"
                  " AND provider_id = ?2 AND direction = 'in' LIMIT 1"),
       // A call ccd placed: the conversation of the dial request the phone system answered
       // with this id, else the one its signed callback named (CallEvent::conversation_id).
-      find_dialled_(db.handle(),
+      find_dialled_(db,
                     "SELECT conversation_id FROM messages WHERE channel_instance = ?1"
                     " AND provider_ref = ?2 AND direction = 'out' LIMIT 1"),
-      dial_conversation_(db.handle(),
+      dial_conversation_(db,
                          "SELECT id FROM conversations WHERE id = ?1 AND channel_instance = ?2"),
       profiles_(db) {}
 

@@ -41,7 +41,7 @@ OutboxWriter::OutboxWriter(Connection& db)
     : db_(db),
       // One message per conversation at a time, in order: a later message waits while an
       // earlier one is pending (its retry included) or being sent.
-      select_due_(db.handle(),
+      select_due_(db,
                   std::string("SELECT o.id, o.message_id, o.conversation_id, o.payload,"
                               " o.idempotency_key, o.attempts, o.kind, o.created_at, ") +
                       kAddress +
@@ -64,31 +64,31 @@ OutboxWriter::OutboxWriter(Connection& db)
                       " AND p.channel_instance = o.channel_instance"
                       " AND p.status IN ('pending', 'sending'))"
                       " ORDER BY o.next_attempt_at, o.id LIMIT ?3"),
-      mark_sending_(db.handle(),
+      mark_sending_(db,
                     "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
                     " WHERE id = ?1 AND status = 'pending'"),
-      next_due_(db.handle(),
+      next_due_(db,
                 "SELECT min(next_attempt_at) FROM outbox WHERE channel_instance = ?1"
                 " AND status = 'pending'"),
-      find_(db.handle(),
+      find_(db,
             "SELECT o.message_id, o.conversation_id, m.author, o.kind, o.payload, o.attempts"
             " FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?1"),
-      sent_outbox_(db.handle(),
+      sent_outbox_(db,
                    "UPDATE outbox SET status = 'sent', sent_at = ?2, provider_message_id = ?3,"
                    " last_error = NULL WHERE id = ?1"),
-      sent_message_(db.handle(),
+      sent_message_(db,
                     "UPDATE messages SET delivery = 'sent', delivery_at = ?2,"
                     " provider_ref = coalesce(?3, provider_ref)"
                     " WHERE id = ?1 AND coalesce(delivery, 'queued') = 'queued'"),
-      retry_(db.handle(),
+      retry_(db,
              "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3"
              " WHERE id = ?1"),
-      failed_outbox_(db.handle(),
+      failed_outbox_(db,
                      "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1"),
-      failed_message_(db.handle(),
+      failed_message_(db,
                       "UPDATE messages SET delivery = 'failed', delivery_reason = ?2,"
                       " delivery_at = ?3 WHERE id = ?1"),
-      dial_event_(db.handle(),
+      dial_event_(db,
                   "INSERT INTO events (conversation_id, type, data, created_at)"
                   " VALUES (?1, ?2, ?3, ?4)") {}
 
@@ -226,7 +226,7 @@ std::size_t OutboxWriter::resume() {
 
 std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db) {
     std::map<std::string, OutboxCounts> out;
-    Statement q(db.handle(),
+    Statement q(db,
                 "SELECT channel_instance, status, count(*) FROM outbox"
                 " WHERE status IN ('pending', 'sending', 'failed') GROUP BY 1, 2");
     while (q.step()) {
@@ -242,14 +242,14 @@ std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db) {
 
 std::map<std::string, std::string> readChannelState(Connection& db, const std::string& instance) {
     std::map<std::string, std::string> out;
-    Statement q(db.handle(), "SELECT key, value FROM channel_state WHERE channel_instance = ?1");
+    Statement q(db, "SELECT key, value FROM channel_state WHERE channel_instance = ?1");
     q.bind(1, std::string_view(instance));
     while (q.step()) out.emplace(q.columnText(0), q.columnText(1));
     return out;
 }
 
 std::optional<DeliveryTarget> readDeliveryTarget(Connection& db, std::int64_t conversation_id) {
-    Statement q(db.handle(), std::string("SELECT c.channel_instance, ") + kAddress +
+    Statement q(db, std::string("SELECT c.channel_instance, ") + kAddress +
                                  " FROM conversations c WHERE c.id = ?1");
     q.bind(1, conversation_id);
     if (!q.step()) return std::nullopt;

@@ -26,7 +26,7 @@ constexpr const char* kCallPersonal =
 constexpr const char* kCallEvent = "type >= 'call.' AND type < 'call/'";
 
 std::vector<std::int64_t> ids(Connection& db, std::string_view sql, std::int64_t arg) {
-    Statement s(db.handle(), sql);
+    Statement s(db, sql);
     s.bind(1, arg);
     std::vector<std::int64_t> out;
     while (s.step()) out.push_back(s.columnInt(0));
@@ -36,7 +36,7 @@ std::vector<std::int64_t> ids(Connection& db, std::string_view sql, std::int64_t
 
 std::size_t run(Connection& db, std::string_view sql, std::int64_t a,
                 std::optional<std::int64_t> b = std::nullopt) {
-    Statement s(db.handle(), sql);
+    Statement s(db, sql);
     s.bind(1, a);
     if (b) s.bind(2, *b);
     s.run();
@@ -70,13 +70,13 @@ bool isRecording(std::string_view kind) {
 
 MessageRedactor::MessageRedactor(Connection& db)
     : db_(db),
-      text_(db.handle(),
+      text_(db,
             "UPDATE messages SET body = ?2, subject = NULL, html = NULL, original_text = NULL,"
             " classify_text = NULL, thread_refs = NULL, redacted_at = ?3 WHERE id = ?1"),
-      attachments_(db.handle(), "UPDATE messages SET attachments = ?2 WHERE id = ?1"),
-      content_(db.handle(),
+      attachments_(db, "UPDATE messages SET attachments = ?2 WHERE id = ?1"),
+      content_(db,
                "DELETE FROM attachment_content WHERE message_id = ?1 AND position = ?2"),
-      outbox_(db.handle(),
+      outbox_(db,
               "UPDATE outbox SET payload = json_remove(json_set(payload, '$.text', ?2),"
               " '$.subject', '$.html', '$.to') WHERE message_id = ?1 AND status IN ('sent', 'failed')"
               " AND json_extract(payload, '$.text') IS NOT ?2") {}
@@ -157,7 +157,7 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
                     contact_id);
 
     MessageRedactor redactor(db);
-    Statement messages(db.handle(),
+    Statement messages(db,
                        "SELECT id, redacted_at IS NULL, attachments FROM messages"
                        " WHERE conversation_id = ?1 ORDER BY id");
     for (auto conv : conversations) {
@@ -194,7 +194,7 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
         run(db, "UPDATE messages SET sender = NULL WHERE conversation_id = ?1 AND sender IS NOT NULL",
             conv);
         // Outbox entries without a message row of their own (none today) keep no text either.
-        Statement orphans(db.handle(),
+        Statement orphans(db,
                           "UPDATE outbox SET payload = json_remove(json_set(payload, '$.text',"
                           " ?2), '$.subject', '$.html', '$.to') WHERE conversation_id = ?1 AND"
                           " message_id IS NULL AND json_extract(payload, '$.text') IS NOT ?2");
@@ -236,7 +236,7 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
 
 std::optional<ErasureResult> eraseContactByKey(Connection& db, const std::string& key,
                                                std::int64_t now_ms) {
-    Statement find(db.handle(), "SELECT id, erased_at IS NOT NULL FROM contacts WHERE external_id = ?1");
+    Statement find(db, "SELECT id, erased_at IS NOT NULL FROM contacts WHERE external_id = ?1");
     find.bind(1, std::string_view(key));
     if (!find.step()) {
         find.reset();
@@ -259,7 +259,7 @@ std::optional<ContactExport> readContactExport(Connection& db, const std::string
     if (!contact) return std::nullopt;
     ContactExport out;
     out.contact = std::move(*contact);
-    Statement erased(db.handle(), "SELECT erased_at FROM contacts WHERE id = ?1");
+    Statement erased(db, "SELECT erased_at FROM contacts WHERE id = ?1");
     erased.bind(1, out.contact.id);
     if (erased.step() && !erased.columnIsNull(0)) out.erased_at_ms = erased.columnInt(0);
     erased.reset();
@@ -269,7 +269,7 @@ std::optional<ContactExport> readContactExport(Connection& db, const std::string
                        out.contact.id)) {
         if (auto c = reader.read(id)) out.conversations.push_back(std::move(*c));
     }
-    Statement events(db.handle(),
+    Statement events(db,
                      "SELECT conversation_id, type, data, created_at FROM events WHERE"
                      " conversation_id IN (SELECT id FROM conversations WHERE contact_id = ?1)"
                      " OR (conversation_id IS NULL AND json_extract(data, '$.address') IN"
@@ -281,7 +281,7 @@ std::optional<ContactExport> readContactExport(Connection& db, const std::string
                                          events.columnInt(3)});
     }
     events.reset();
-    Statement outbox(db.handle(),
+    Statement outbox(db,
                      "SELECT o.id, o.conversation_id, o.message_id, coalesce(o.channel_instance,"
                      " o.channel), o.status, o.payload, o.created_at FROM outbox o JOIN"
                      " conversations c ON c.id = o.conversation_id WHERE c.contact_id = ?1"

@@ -48,7 +48,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
                   RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "messages");
     std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
-    Statement select(db.handle(),
+    Statement select(db,
                      "SELECT m.id, coalesce(m.channel_instance, m.channel), m.created_at,"
                      " m.redacted_at IS NULL, m.attachments FROM messages m JOIN conversations c"
                      " ON c.id = m.conversation_id WHERE m.id > ?1 AND m.id <= ?2 AND"
@@ -94,7 +94,7 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
                RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "events");
     std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
-    Statement select(db.handle(),
+    Statement select(db,
                      "SELECT e.id, coalesce(c.channel_instance, c.channel), e.created_at,"
                      " json_extract(e.data, '$.recording_url') IS NOT NULL,"
                      " coalesce(json_extract(e.data, '$.text'), ?3) IS NOT ?3 FROM events e JOIN"
@@ -119,10 +119,10 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
     }
     select.reset();
     if (!r.dry_run && !rows.empty()) {
-        Statement drop_recording(db.handle(),
+        Statement drop_recording(db,
                                  "UPDATE events SET data = json_remove(data, '$.recording_url')"
                                  " WHERE id = ?1");
-        Statement expire_text(db.handle(),
+        Statement expire_text(db,
                               "UPDATE events SET data = json_set(data, '$.text', ?2) WHERE id = ?1");
         for (const auto& row : rows) {
             if (row.recording) drop_recording.bind(1, row.id).run();
@@ -143,7 +143,7 @@ void contactsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
                   RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "contacts");
     std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
-    Statement select(db.handle(),
+    Statement select(db,
                      "SELECT k.id FROM contacts k WHERE k.id > ?1 AND k.id <= ?2 AND"
                      " k.erased_at IS NULL AND k.updated_at < ?3 AND NOT EXISTS (SELECT 1 FROM"
                      " conversations v WHERE v.contact_id = k.id AND (v.status = 'open' OR"

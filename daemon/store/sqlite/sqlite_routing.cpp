@@ -94,36 +94,36 @@ bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& ou
 
 RoutingWriter::RoutingWriter(Connection& db)
     : db_(db),
-      find_outbox_(db.handle(), "SELECT message_id FROM outbox WHERE idempotency_key = ?1"),
-      conversation_channel_(db.handle(),
+      find_outbox_(db, "SELECT message_id FROM outbox WHERE idempotency_key = ?1"),
+      conversation_channel_(db,
                             "SELECT channel, coalesce(channel_instance, channel), continue_via,"
                             " continue_to FROM conversations WHERE id = ?1"),
-      insert_message_(db.handle(),
+      insert_message_(db,
                       "INSERT INTO messages (conversation_id, direction, channel, channel_instance,"
                       " author, body, locale, template_id, subject, html, delivery, created_at)"
                       " VALUES (?1, 'out', ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?11, ?9)"),
-      insert_outbox_(db.handle(),
+      insert_outbox_(db,
                      "INSERT INTO outbox (conversation_id, message_id, channel, channel_instance,"
                      " idempotency_key, payload, status, kind, next_attempt_at, created_at, sent_at)"
                      " VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, ?10, ?7, ?7, ?8)"),
-      insert_event_(db.handle(),
+      insert_event_(db,
                     "INSERT INTO events (conversation_id, type, data, created_at)"
                     " VALUES (?1, ?2, ?3, ?4)"),
-      save_state_(db.handle(),
+      save_state_(db,
                   "UPDATE conversations SET routing = ?2, category = ?3, priority = ?4, queue = ?5,"
                   " agent = COALESCE(?6, agent), updated_at = max(updated_at, ?7) WHERE id = ?1"),
-      routed_upto_(db.handle(),
+      routed_upto_(db,
                    "UPDATE conversations SET routed_message_id = max(routed_message_id, ?2)"
                    " WHERE id = ?1"),
-      close_(db.handle(),
+      close_(db,
              "UPDATE conversations SET status = 'closed', closed_at = ?2, updated_at = ?2"
              " WHERE id = ?1 AND status = 'open'"),
-      rate_(db.handle(), "UPDATE conversations SET rating = ?2 WHERE id = ?1"),
-      continue_(db.handle(),
+      rate_(db, "UPDATE conversations SET rating = ?2 WHERE id = ?1"),
+      continue_(db,
                 "UPDATE conversations SET continue_via = ?2, continue_to = ?3 WHERE id = ?1"),
       // The address joins the conversation's contact, so that their mail is theirs; an address
       // another contact has stays with it (the mail still threads by our Message-ID).
-      link_address_(db.handle(),
+      link_address_(db,
                     "INSERT OR IGNORE INTO contact_addresses (channel, address, contact_id)"
                     " SELECT 'email', ?2, contact_id FROM conversations WHERE id = ?1") {}
 
@@ -255,14 +255,14 @@ std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int6
 }
 
 ContactProfileReader::ContactProfileReader(Connection& db)
-    : contact_(db.handle(), "SELECT name, tier, locale, attributes FROM contacts WHERE id = ?1"),
-      products_(db.handle(),
+    : contact_(db, "SELECT name, tier, locale, attributes FROM contacts WHERE id = ?1"),
+      products_(db,
                 "SELECT sku, name, serial, purchased_on, warranty_until FROM contact_products"
                 " WHERE contact_id = ?1 ORDER BY id"),
-      last_agent_(db.handle(),
+      last_agent_(db,
                   "SELECT agent FROM conversations WHERE contact_id = ?1 AND agent IS NOT NULL"
                   " ORDER BY id DESC LIMIT 1"),
-      cases_(db.handle(),
+      cases_(db,
              "SELECT id, type, coalesce(product_sku, ''), product_serial, opened_at, closed"
              " FROM cases WHERE contact_id = ?1 ORDER BY id DESC LIMIT 20") {}
 
@@ -322,7 +322,7 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
     RoutingRecovery out;
     ContactProfileReader profiles(db);
     {
-        Statement q(db.handle(),
+        Statement q(db,
                     "SELECT id, routing FROM conversations WHERE status = 'open' AND routing IS NOT"
                     " NULL ORDER BY id");
         while (q.step()) {
@@ -331,7 +331,7 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
             if (snapshotFromJson(q.columnText(1), s)) out.conversations.push_back(std::move(s));
         }
     }
-    Statement q(db.handle(),
+    Statement q(db,
                 "SELECT m.id, m.conversation_id, m.channel, m.provider_id, m.body, m.locale,"
                 " m.created_at, c.contact_id, c.channel_ref, c.routed_message_id,"
                 " (SELECT min(id) FROM messages f WHERE f.conversation_id = c.id"
