@@ -3,6 +3,11 @@
 #include "daemon/cases/case_service_impl.hpp"
 
 namespace ccd::daemon::cases {
+namespace {
+
+constexpr std::size_t kFollowUpCases = 5000;  // cases GET /v1/follow-ups reads at most
+
+}  // namespace
 
 void CaseService::Impl::schedule() {
     if (stopped) return;
@@ -106,8 +111,10 @@ void CaseService::Impl::offer(const ServiceCase& c, const routing::FollowUp& fu)
 void CaseService::followUps(std::optional<std::string> status, ReplyFn done) {
     auto self = impl_;
     store::CaseListQuery q;
-    q.limit = 200;
-    // Follow-ups outlive closure (the final check): every recent case is looked at.
+    // Every case with a follow-up to do, however old (follow-ups outlive closure: the final
+    // check), up to a bound on the answer's size.
+    q.pending_follow_ups = true;
+    q.limit = kFollowUpCases;
     self->deps.cases.listCases(q, [self, status, done = std::move(done)](
                                       store::StoreResult<std::vector<store::CaseRow>> r) {
         if (!r) return done(unavailable(r.error->message));

@@ -39,6 +39,9 @@ struct CaseListQuery {
     std::optional<std::int64_t> conversation_id;
     std::optional<std::string> owner;
     bool open_only = false;
+    /// Only cases with a follow-up still to do (scheduled or offered), closed ones included:
+    /// follow-ups outlive closure.
+    bool pending_follow_ups = false;
     std::size_t limit = 50;
 };
 

@@ -307,3 +307,38 @@ BOOST_AUTO_TEST_CASE(the_archive_lists_the_contacts_service_cases_newest_first_w
     BOOST_TEST(bob->open_cases == 1u);
     BOOST_TEST(bob->cases.front().opened_at_ms == 5024);
 }
+
+// GET /v1/follow-ups reads the cases with a follow-up still to do, however many newer cases
+// there are, closed ones included, and a case whose document does not parse is passed over.
+BOOST_AUTO_TEST_CASE(cases_with_follow_ups_to_do_are_found_among_many) {
+    Db db;
+    contacts(db);
+    auto followUps = [](const std::string& statuses) {
+        std::string list;
+        for (char s : statuses) {
+            const char* status = s == 's' ? "scheduled" : s == 'o' ? "offered" : "done";
+            list += std::string(list.empty() ? "" : ",") + R"({"id":1,"status":")" + status +
+                    R"("})";
+        }
+        return R"({"follow_ups":[)" + list + "]}";
+    };
+    auto old_closed = serviceCase(db, 1, "repair", "closed", true, "P-1", followUps("ds"), 1000);
+    auto offered = serviceCase(db, 2, "return", "registered", false, "", followUps("o"), 2000);
+    serviceCase(db, 1, "repair", "closed", true, "P-1", followUps("dd"), 3000);
+    serviceCase(db, 1, "complaint", "registered", false, "", "{not json", 4000);
+    for (int i = 0; i < 300; ++i)
+        serviceCase(db, 2, "repair", "diagnosing", false, "", "{}", 5000 + i);
+
+    store::CaseListQuery q;
+    q.pending_follow_ups = true;
+    q.limit = 5000;
+    auto rows = store::sqlite::listCases(db.conn, q);
+    BOOST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[0].id == offered);
+    BOOST_TEST(rows[1].id == old_closed);
+    BOOST_TEST(rows[1].closed);
+
+    q.pending_follow_ups = false;
+    q.limit = 200;
+    BOOST_TEST(store::sqlite::listCases(db.conn, q).size() == 200u);
+}

@@ -122,6 +122,10 @@ std::vector<CaseRow> listCases(Connection& db, const CaseListQuery& q) {
                 " AND c.id IN (SELECT case_id FROM case_conversations WHERE conversation_id = ?2)";
         if (q.owner) sql += " AND c.owner = ?3";
         if (q.open_only) sql += " AND c.closed = 0";
+        if (q.pending_follow_ups)
+            sql += " AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(c.body) THEN"
+                   " c.body ELSE '{}' END, '$.follow_ups') f"
+                   " WHERE json_extract(f.value, '$.status') IN ('scheduled', 'offered'))";
         sql += " ORDER BY c.id DESC LIMIT ?4";
         Statement s(c, sql);
         if (q.contact_id) s.bind(1, *q.contact_id);
