@@ -492,6 +492,11 @@ std::optional<std::size_t> Dispatcher::positionOf(std::int64_t conversation_id) 
     return ahead + 1;
 }
 
+const WorkItem* Dispatcher::work(std::int64_t conversation_id) const {
+    auto it = items_.find(conversation_id);
+    return it == items_.end() ? nullptr : &it->second.work;
+}
+
 const Agent* Dispatcher::agent(const std::string& id) const {
     auto it = agents_.find(id);
     return it == agents_.end() ? nullptr : &it->second;

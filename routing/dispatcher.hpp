@@ -119,6 +119,8 @@ public:
     /// 1-based place in its queue, or nullopt when not waiting.
     std::optional<std::size_t> positionOf(std::int64_t conversation_id) const;
     const Agent* agent(const std::string& id) const;
+    /// The work item of a conversation the dispatcher holds (waiting, offered or assigned).
+    const WorkItem* work(std::int64_t conversation_id) const;
 
 private:
     using Key = std::tuple<int, TimePoint, std::int64_t>;  // priority, age, id: the queue order

@@ -94,7 +94,11 @@ void Engine::reconfigure(RoutingConfigPtr config) {
     for (auto& [id, c] : d.convs) {
         if (!d.knownQueue(c.snap.queue)) c.snap.queue = d.cfg->defaults.queue;
         if (c.stage == Stage::Waiting || c.stage == Stage::Offered) {
-            d.enqueue(ignored, c, c.snap.queued_at, "requeued", std::nullopt, c.waiting_since);
+            // Its preferred agent and a reservation for them (an account manager) go on.
+            const WorkItem* before = old_dispatcher->work(id);
+            d.enqueue(ignored, c, c.snap.queued_at, "requeued",
+                      before ? before->preferred_agent : std::nullopt, c.waiting_since,
+                      before ? before->reserved_until : std::nullopt);
         } else if (c.stage == Stage::Assigned && c.snap.agent) {
             // Keep the assignment: queue, offer and accept it for the same agent.
             d.enqueue(ignored, c, c.snap.queued_at, "requeued", c.snap.agent, c.waiting_since);

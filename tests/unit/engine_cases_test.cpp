@@ -125,6 +125,25 @@ BOOST_AUTO_TEST_CASE(a_vips_work_waits_for_the_account_manager_then_goes_to_the_
     BOOST_TEST(one<OfferMade>(later).agent == "bob");
 }
 
+// Routing rules reloaded while a VIP's work waits for the account manager: still theirs until
+// the wait is over, then the queue's.
+BOOST_AUTO_TEST_CASE(a_reload_keeps_the_account_managers_reservation) {
+    Engine e(shipped());
+    online(e, "bob", {"general", "technical"}, kOpen);
+    Agent am;
+    am.id = "amy";
+    am.skills = {"general", "technical"};
+    e.handle(AgentUpdated{am}, kOpen);
+    auto m = fault(1);
+    m.contact.tier = "vip";
+    m.contact.account_manager = "amy";
+    BOOST_TEST(all<OfferMade>(e.handle(m, kOpen)).empty());
+
+    e.reconfigure(shipped());
+    BOOST_TEST(all<OfferMade>(e.handle(Tick{}, kOpen + 10s)).empty());  // bob is free: not his
+    BOOST_TEST(one<OfferMade>(e.handle(Tick{}, kOpen + 2min)).agent == "bob");
+}
+
 BOOST_AUTO_TEST_CASE(without_an_account_manager_the_vip_rule_reserves_nothing) {
     Engine e(shipped());
     online(e, "bob", {"general", "technical"}, kOpen);
