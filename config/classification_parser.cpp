@@ -147,7 +147,8 @@ void readSentiment(const NodeRef& node, SentimentLexicon& out) {
     if (auto b = node["neutral_band"].number(0.01, 10.0)) out.neutral_band = *b;
 }
 
-void readSafety(const NodeRef& node, ClassifierConfig& out) {
+// A list of signals (safety or urgency): `kind` names it in messages.
+void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const std::string& kind) {
     if (!node.present() || node.isNull()) return;
     if (!node.expectSequence()) return;
     std::set<std::string> names;
@@ -157,7 +158,9 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
         NodeRef name = item["name"];
         if (name.require()) {
             if (auto s = name.nonEmptyString()) {
-                if (!names.insert(*s).second) name.error("duplicate safety signal \"" + *s + "\"");
+                if (!names.insert(*s).second) {
+                    name.error("duplicate " + kind + " signal \"" + *s + "\"");
+                }
                 def.name = *s;
             }
         }
@@ -166,8 +169,11 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
         def.exclusions = readPhrases(item["exclusions"]);
         const bool listed = !item["keywords"].items().empty() || item["keywords"].isScalar() ||
                             !item["regexes"].items().empty();
-        if (!listed) item.error("a safety signal needs keywords or regexes");
-        out.safety.push_back(std::move(def));
+        if (!listed) {
+            item.error(std::string(kind == "urgency" ? "an " : "a ") + kind +
+                       " signal needs keywords or regexes");
+        }
+        out.push_back(std::move(def));
     }
 }
 
@@ -177,7 +183,8 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.present()) return;
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
                          "regex_weight", "smoothing", "temperature", "safety_category",
-                         "safety_weight", "stopwords", "categories", "sentiment", "safety"})) {
+                         "safety_weight", "stopwords", "categories", "sentiment", "safety",
+                         "urgency"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -194,7 +201,8 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (node["stopwords"].present()) cfg.stopwords = readPhrases(node["stopwords"]);
     const std::vector<NodeRef> categories = readCategories(node["categories"], cfg);
     readSentiment(node["sentiment"], cfg.sentiment);
-    readSafety(node["safety"], cfg);
+    readSignals(node["safety"], cfg.safety, "safety");
+    readSignals(node["urgency"], cfg.urgency, "urgency");
 
     // Cross-checks, once every category is known.
     bool fallback_known = false;

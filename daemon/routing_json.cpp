@@ -29,7 +29,8 @@ json classificationJson(const routing::Classification& c) {
             {"confidence", std::round(c.confidence * 1000.0) / 1000.0},
             {"language", c.language},
             {"sentiment", routing::toString(c.sentiment)},
-            {"safety", c.safety}};
+            {"safety", c.safety},
+            {"urgency", c.urgency}};
 }
 
 json actionJson(const routing::Action& action) {

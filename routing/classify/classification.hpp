@@ -15,7 +15,8 @@ enum class Sentiment { Negative, Neutral, Positive };
 std::string_view toString(Sentiment sentiment);
 
 /// One piece of evidence behind a decision, for debugging and for the agent's console:
-/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token) or "safety:fire<-caught fire";
+/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token), "safety:fire<-caught fire" or
+/// "urgency:production_stopped<-停产";
 /// `weight` is its log-evidence in favour of the chosen category (0 for safety).
 struct Evidence {
     std::string feature;
@@ -33,6 +34,9 @@ struct Classification {
     /// Names of the safety signals found ("fire", "gas_leak", ...), in configuration order.
     /// Not empty means a possible hazard to people or property.
     std::vector<std::string> safety;
+    /// Names of the urgency signals found ("production_stopped", ...), in configuration order.
+    /// Not empty means someone depends on the product right now.
+    std::vector<std::string> urgency;
     std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
 };
 

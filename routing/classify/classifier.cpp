@@ -55,6 +55,7 @@ struct Classifier::Impl {
     Tokenizer tokenizer;
     CategoryModel categories;
     SafetyDetector safety;
+    SafetyDetector urgency;
     icu::UnicodeString text;          // scratch
     std::vector<std::string> tokens;  // scratch
 
@@ -62,12 +63,14 @@ struct Classifier::Impl {
         : frozen(std::move(f)),
           tokenizer(std::move(t)),
           categories(frozen->config, frozen->normalizer, tokenizer),
-          safety(frozen->config.safety, frozen->normalizer) {}
+          safety(frozen->config.safety, frozen->normalizer),
+          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {}
     Impl(const Impl& other)
         : frozen(other.frozen),
           tokenizer(other.tokenizer),
           categories(other.categories),
-          safety(other.safety) {}
+          safety(other.safety),
+          urgency(other.urgency) {}
 };
 
 Classifier::Classifier(ClassifierConfig config) {
@@ -109,6 +112,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
 
     // Safety first: a reported hazard is evidence for the safety category.
     im.safety.detect(im.text, out.safety, evidence);
+    im.urgency.detect(im.text, out.urgency, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
     const CategoryDecision d =
         im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);

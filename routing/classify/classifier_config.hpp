@@ -80,6 +80,11 @@ struct ClassifierConfig {
     std::vector<std::string> stopwords;  ///< tokens ignored by naive Bayes ("the", "的", ...)
     SentimentLexicon sentiment;
     std::vector<SafetySignalDef> safety;
+    /// Urgency signals: someone depends on the product right now (production stopped, a
+    /// business that cannot trade, a medical device, a child at risk). Same shape and matching
+    /// as safety signals; they never add evidence to a category, so urgency does not hang on
+    /// the category being right.
+    std::vector<SafetySignalDef> urgency;
 };
 
 }  // namespace ccd::routing

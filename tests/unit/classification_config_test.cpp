@@ -186,6 +186,30 @@ BOOST_AUTO_TEST_CASE(fallback_must_name_a_category) {
                 "no category named \"other\" (the default");
 }
 
+BOOST_AUTO_TEST_CASE(urgency_signals_read_and_checked_like_safety_signals) {
+    const std::string urgency =
+        "    - name: fire\n      keywords: [fire]\n"
+        "  urgency:\n"
+        "    - name: production_stopped\n"
+        "      keywords: [停产, line stopped]\n"
+        "      regexes: ['(产线|生产线).{0,6}停']\n"
+        "      exclusions: [line stopped printing]";
+    const auto cfg = ccd::config::parseRoutingConfig(withLines(20, 22, urgency), "routing.yaml");
+    BOOST_REQUIRE_EQUAL(cfg->classification.urgency.size(), 1u);
+    BOOST_TEST(cfg->classification.urgency[0].name == "production_stopped");
+    BOOST_TEST(cfg->classification.urgency[0].keywords.size() == 2u);
+    BOOST_TEST(cfg->classification.urgency[0].exclusions.size() == 1u);
+    // In the replaced file "  urgency:" is line 22 and the list's second item starts at 27.
+    expectIssue(withLines(20, 22, urgency + "\n    - name: production_stopped\n"
+                                            "      keywords: [停工]"),
+                27, 13, "classification.urgency[1].name",
+                "duplicate urgency signal \"production_stopped\"");
+    expectIssue(withLines(20, 22, urgency + "\n    - name: business_down"), 27, 7,
+                "classification.urgency[1]", "an urgency signal needs keywords or regexes");
+    expectIssue(withLines(20, 22, urgency + "\n    - name: child\n      regexes: ['(孩子']"), 28,
+                17, "classification.urgency[1].regexes[0]", "invalid regular expression");
+}
+
 BOOST_AUTO_TEST_CASE(safety_category_must_name_a_category) {
     expectIssue(withLine(3, "  safety_category: faults"), 3, 20, "classification.safety_category",
                 "no category named \"faults\"");
