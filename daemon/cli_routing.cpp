@@ -1,5 +1,6 @@
 #include "daemon/cli_routing.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "daemon/cli_simulate_calls.hpp"
 #include "daemon/cli_simulate_cases.hpp"
 #include "daemon/routing_json.hpp"
+#include "routing/classify/explanation.hpp"
 #include "routing/engine.hpp"
 #include "routing/rules.hpp"
 
@@ -91,6 +93,28 @@ std::istream* openInput(const std::string& name, std::ifstream& file, const char
     return &file;
 }
 
+double rounded(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+json evidenceJson(const std::vector<routing::Evidence>& list) {
+    json out = json::array();
+    for (const auto& e : list) out.push_back({{"feature", e.feature}, {"weight", rounded(e.weight)}});
+    return out;
+}
+
+// `--explain`: why the category, sentiment, safety and urgency came out as they did.
+json explanationJson(const routing::Classification& c) {
+    const routing::Explanation x = routing::explain(c);
+    json runner_up = nullptr;
+    if (!x.runner_up.empty())
+        runner_up = {{"category", x.runner_up}, {"confidence", rounded(x.runner_up_confidence)}};
+    return {{"category", evidenceJson(x.category)},
+            {"runner_up", runner_up},
+            {"sentiment", evidenceJson(x.sentiment)},
+            {"sentiment_score", rounded(c.sentiment_score)},
+            {"safety", x.safety},
+            {"urgency", x.urgency}};
+}
+
 json triageJson(const routing::TriageResult& t, routing::TimePoint now) {
     json j = classificationJson(t.classification);
     j["priority"] = routing::priorityName(t.priority);
@@ -117,6 +141,7 @@ struct ClassifyCommand::Options {
     std::string text;
     std::string jsonl;
     std::string now;
+    bool explain = false;
 };
 
 ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
@@ -127,6 +152,9 @@ ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
     cmd_->add_option("--jsonl", opts_->jsonl,
                      "JSON lines with text and optional channel, tier, locale, id ('-': stdin)");
     cmd_->add_option("--now", opts_->now, "The time to decide at (RFC 3339; default: now)");
+    cmd_->add_flag("--explain", opts_->explain,
+                   "Add `explain`: the terms that decided the category (with weights), the "
+                   "runner-up and its confidence, sentiment words, safety and urgency triggers");
     cmd_->add_option("-c,--config", config_path, "ccd.yaml, or a routing file")
         ->envname("CCD_CONFIG")
         ->capture_default_str();
@@ -172,7 +200,9 @@ int ClassifyCommand::run() const {
         if (in.contains("tier") && in["tier"].is_string()) contact.tier = in["tier"].get<std::string>();
         if (in.contains("locale") && in["locale"].is_string())
             contact.locale = in["locale"].get<std::string>();
-        json out = triageJson(engine.triage(m, contact, true, now), now);
+        const routing::TriageResult t = engine.triage(m, contact, true, now, o.explain);
+        json out = triageJson(t, now);
+        if (o.explain) out["explain"] = explanationJson(t.classification);
         if (in.contains("id")) out["id"] = in["id"];
         std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
         return true;

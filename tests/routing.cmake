@@ -5,6 +5,9 @@ ccd_add_boost_test(classify_test SOURCES unit/classify_test.cpp
   LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)
 # Urgency signals: recall on urgent messages, silence on ordinary ones, P1 through the rules.
 ccd_add_boost_test(urgency_test SOURCES unit/urgency_test.cpp LIBS ccd_routing ccd_config)
+# `ccd classify --explain`: the evidence sorted by decision.
+ccd_add_boost_test(classify_explain_test SOURCES unit/classify_explain_test.cpp
+  LIBS ccd_routing ccd_config)
 ccd_add_boost_test(classification_config_test SOURCES unit/classification_config_test.cpp
   LIBS ccd_config)
 

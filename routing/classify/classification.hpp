@@ -15,9 +15,11 @@ enum class Sentiment { Negative, Neutral, Positive };
 std::string_view toString(Sentiment sentiment);
 
 /// One piece of evidence behind a decision, for debugging and for the agent's console:
-/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token), "safety:fire<-caught fire" or
-/// "urgency:production_stopped<-停产";
-/// `weight` is its log-evidence in favour of the chosen category (0 for safety).
+/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token), "safety" (a hazard's weight
+/// for safety_category), "safety:fire<-caught fire", "urgency:production_stopped<-停产" or
+/// "sentiment:满意" / "sentiment:not happy" (a lexicon word, negated with the negator);
+/// `weight` is its log-evidence in favour of the chosen category (0 for safety and urgency),
+/// and for sentiment what the word added to sentiment_score.
 struct Evidence {
     std::string feature;
     double weight = 0.0;
@@ -38,6 +40,9 @@ struct Classification {
     /// Not empty means someone depends on the product right now.
     std::vector<std::string> urgency;
     std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
+    /// The second-best category and its posterior; filled only when explaining.
+    std::string runner_up;
+    double runner_up_confidence = 0.0;
 };
 
 /// What the caller already knows about the message.

@@ -119,8 +119,19 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;
+    if (evidence != nullptr) {
+        const std::vector<double>& p = im.categories.posteriors();
+        std::size_t second = d.top == 0 ? 1 : 0;
+        for (std::size_t c = 0; c < p.size(); ++c) {
+            if (c != d.top && p[c] > p[second]) second = c;
+        }
+        if (second < p.size()) {
+            out.runner_up = im.categories.name(second);
+            out.runner_up_confidence = p[second];
+        }
+    }
 
-    const SentimentResult s = fz.sentiment.analyze(im.text);
+    const SentimentResult s = fz.sentiment.analyze(im.text, evidence);
     out.sentiment = s.sentiment;
     out.sentiment_score = s.score;
     return out;
