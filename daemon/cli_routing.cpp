@@ -1,6 +1,5 @@
 #include "daemon/cli_routing.hpp"
 
-#include <cmath>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -14,11 +13,11 @@
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
 #include "config/yaml_reader.hpp"
+#include "daemon/classify_json.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_simulate_calls.hpp"
 #include "daemon/cli_simulate_cases.hpp"
 #include "daemon/routing_json.hpp"
-#include "routing/classify/explanation.hpp"
 #include "routing/engine.hpp"
 #include "routing/rules.hpp"
 
@@ -93,28 +92,6 @@ std::istream* openInput(const std::string& name, std::ifstream& file, const char
     return &file;
 }
 
-double rounded(double v) { return std::round(v * 1000.0) / 1000.0; }
-
-json evidenceJson(const std::vector<routing::Evidence>& list) {
-    json out = json::array();
-    for (const auto& e : list) out.push_back({{"feature", e.feature}, {"weight", rounded(e.weight)}});
-    return out;
-}
-
-// `--explain`: why the category, sentiment, safety and urgency came out as they did.
-json explanationJson(const routing::Classification& c) {
-    const routing::Explanation x = routing::explain(c);
-    json runner_up = nullptr;
-    if (!x.runner_up.empty())
-        runner_up = {{"category", x.runner_up}, {"confidence", rounded(x.runner_up_confidence)}};
-    return {{"category", evidenceJson(x.category)},
-            {"runner_up", runner_up},
-            {"sentiment", evidenceJson(x.sentiment)},
-            {"sentiment_score", rounded(c.sentiment_score)},
-            {"safety", x.safety},
-            {"urgency", x.urgency}};
-}
-
 json triageJson(const routing::TriageResult& t, routing::TimePoint now) {
     json j = classificationJson(t.classification);
     j["priority"] = routing::priorityName(t.priority);
@@ -142,6 +119,7 @@ struct ClassifyCommand::Options {
     std::string jsonl;
     std::string now;
     bool explain = false;
+    bool expect = false;
 };
 
 ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
@@ -155,10 +133,15 @@ ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
     cmd_->add_flag("--explain", opts_->explain,
                    "Add `explain`: the terms that decided the category (with weights), the "
                    "runner-up and its confidence, sentiment words, safety and urgency triggers");
+    cmd_->add_flag("--expect", opts_->expect,
+                   "With --jsonl: compare with each line's labels (category, lang or language, "
+                   "priority, safety) and print an evaluation report instead of the lines");
     cmd_->add_option("-c,--config", config_path, "ccd.yaml, or a routing file")
         ->envname("CCD_CONFIG")
         ->capture_default_str();
-    cmd_->footer("Exit codes: 0 ok, 2 usage error or malformed input line, 3 invalid configuration.");
+    cmd_->footer(
+        "Exit codes: 0 ok, 1 (--expect) a message labelled P1 did not come out P1, 2 usage error "
+        "or malformed input line, 3 invalid configuration.");
 }
 
 ClassifyCommand::~ClassifyCommand() = default;
@@ -168,6 +151,10 @@ int ClassifyCommand::run() const {
     const Options& o = *opts_;
     if (o.text.empty() == o.jsonl.empty()) {
         std::cerr << "ccd classify: give either a TEXT or --jsonl FILE\n";
+        return kExitUsage;
+    }
+    if (o.expect && o.jsonl.empty()) {
+        std::cerr << "ccd classify: --expect needs --jsonl FILE (labelled lines)\n";
         return kExitUsage;
     }
     routing::TimePoint now = routing::Clock::now();
@@ -182,6 +169,7 @@ int ClassifyCommand::run() const {
     auto cfg = loadRoutingOrReport(*config_path_);
     if (!cfg) return kExitConfig;
     routing::Engine engine(cfg);
+    routing::Evaluation evaluation;
 
     auto classifyOne = [&](const json& in, const std::string& where) -> bool {
         if (!in.is_object() || !in.contains("text") || !in["text"].is_string()) {
@@ -201,6 +189,10 @@ int ClassifyCommand::run() const {
         if (in.contains("locale") && in["locale"].is_string())
             contact.locale = in["locale"].get<std::string>();
         const routing::TriageResult t = engine.triage(m, contact, true, now, o.explain);
+        if (o.expect) {
+            evaluation.add(expectedOf(in), observedOf(t));
+            return true;
+        }
         json out = triageJson(t, now);
         if (o.explain) out["explain"] = explanationJson(t.classification);
         if (in.contains("id")) out["id"] = in["id"];
@@ -228,7 +220,11 @@ int ClassifyCommand::run() const {
         json& j = parsed.value;
         if (!classifyOne(j, where)) ++bad;
     }
-    return bad ? kExitUsage : kExitOk;
+    if (bad) return kExitUsage;
+    if (!o.expect) return kExitOk;
+    std::cout << evaluation.report();
+    const routing::Tally& p1 = evaluation.p1Recall();
+    return p1.right == p1.total ? kExitOk : 1;
 }
 
 // ---- simulate ---------------------------------------------------------------------------
