@@ -61,7 +61,8 @@ void readSignalCondition(const NodeRef& n, const std::vector<routing::SafetySign
 }
 
 void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& out) {
-    w.expectMap({"channel", "channel_instance", "category", "language", "sentiment", "safety",
+    w.expectMap({"channel", "channel_instance", "category", "subtype", "language", "sentiment",
+                 "safety",
                  "urgency", "tier", "attributes",
                  "keywords", "regex", "business_hours", "calendar", "in_warranty",
                  "new_conversation", "confidence_below", "waiting_at_least", "repeat_within"});
@@ -90,6 +91,14 @@ void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& o
         bool ok = std::any_of(cats.begin(), cats.end(),
                               [&](const routing::CategoryDef& d) { return d.name == v; });
         return ok ? std::string() : "no category named \"" + v + "\" in classification.categories";
+    });
+    c.subtypes = readNames(w["subtype"], [&](const std::string& v) {
+        for (const auto& d : cats) {
+            for (const auto& s : d.subtypes) {
+                if (s.name == v) return std::string();
+            }
+        }
+        return "no subtype named \"" + v + "\" in classification.categories";
     });
     c.languages = readNames(w["language"], [](const std::string& v) {
         return (v == "en" || v == "zh-Hans" || v == "zh-Hant" || v == "und")

@@ -30,6 +30,7 @@ json explanationJson(const routing::Classification& c) {
         runner_up = {{"category", x.runner_up}, {"confidence", rounded(x.runner_up_confidence)}};
     return {{"category", evidenceJson(x.category)},
             {"runner_up", runner_up},
+            {"subtype", x.subtype},
             {"sentiment", evidenceJson(x.sentiment)},
             {"sentiment_score", rounded(c.sentiment_score)},
             {"safety", x.safety},
@@ -46,6 +47,7 @@ routing::ExpectedTriage expectedOf(const json& in) {
                              : std::string();
     e.text = in["text"].get<std::string>();
     e.category = str("category");
+    e.subtype = str("subtype");
     e.language = str("language") ? str("language") : str("lang");
     e.priority = str("priority");
     if (in.contains("safety") && in["safety"].is_array()) {
@@ -56,7 +58,7 @@ routing::ExpectedTriage expectedOf(const json& in) {
 }
 
 routing::ObservedTriage observedOf(const routing::TriageResult& t) {
-    return {t.classification.category, t.classification.language,
+    return {t.classification.category, t.classification.subtype, t.classification.language,
             routing::priorityName(t.priority), t.classification.safety};
 }
 

@@ -11,11 +11,11 @@
 namespace ccd::daemon {
 
 /// `explain`: {category: [{feature, weight}], runner_up: {category, confidence} | null,
-/// sentiment: [{feature, weight}], sentiment_score, safety: [...], urgency: [...]}. Weights and
+/// subtype: [...], sentiment: [{feature, weight}], sentiment_score, safety: [...], urgency: [...]}. Weights and
 /// confidences are rounded to 3 decimals. `c` must come from a classification with explain.
 nlohmann::json explanationJson(const routing::Classification& c);
 
-/// The labels of one input line: id, category, "lang" (as in the sample files) or
+/// The labels of one input line: id, category, subtype, "lang" (as in the sample files) or
 /// "language", priority, safety (a list). Precondition: `in` holds a "text" string.
 routing::ExpectedTriage expectedOf(const nlohmann::json& in);
 

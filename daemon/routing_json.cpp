@@ -26,6 +26,7 @@ json deadlinesJson(const std::vector<routing::SlaDeadline>& deadlines, routing::
 
 json classificationJson(const routing::Classification& c) {
     return {{"category", c.category},
+            {"subtype", c.subtype},
             {"confidence", std::round(c.confidence * 1000.0) / 1000.0},
             {"language", c.language},
             {"sentiment", routing::toString(c.sentiment)},

@@ -83,6 +83,7 @@ bool RuleSet::matches(std::size_t index, const RuleInput& in) {
         if (!w.channel_instances.count(instance)) return false;
     }
     if (!w.categories.empty() && !w.categories.count(c.category)) return false;
+    if (!w.subtypes.empty() && !w.subtypes.count(c.subtype)) return false;
     if (!w.languages.empty() && !w.languages.count(c.language)) return false;
     if (!w.sentiments.empty() && !w.sentiments.count(c.sentiment)) return false;
     if (!signalsMatch(w.safety, w.safety_signals, c.safety)) return false;

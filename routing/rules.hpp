@@ -30,6 +30,7 @@ struct RuleCondition {
     std::set<ChannelKind> channels;
     std::set<std::string> channel_instances;  ///< configured instance names (ccd.yaml channels)
     std::set<std::string> categories;
+    std::set<std::string> subtypes;  ///< the classification's subtype is one of these
     std::set<std::string> languages;
     std::set<Sentiment> sentiments;
     std::optional<bool> safety;             ///< any safety signal (true) or none (false)

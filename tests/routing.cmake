@@ -15,6 +15,8 @@ ccd_add_boost_test(classify_evaluation_test SOURCES unit/classify_evaluation_tes
 add_test(NAME classify_cli_e2e
   COMMAND bash ${CCD_ROOT}/tests/e2e/classify_cli_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
 set_tests_properties(classify_cli_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+# Subtypes: the shipped examples come out as their subtype; rules test the subtype.
+ccd_add_boost_test(subtype_test SOURCES unit/subtype_test.cpp LIBS ccd_routing ccd_config)
 ccd_add_boost_test(classification_config_test SOURCES unit/classification_config_test.cpp
   LIBS ccd_config)
 

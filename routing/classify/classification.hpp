@@ -17,7 +17,8 @@ std::string_view toString(Sentiment sentiment);
 /// One piece of evidence behind a decision, for debugging and for the agent's console:
 /// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token), "safety" (a hazard's weight
 /// for safety_category), "safety:fire<-caught fire", "urgency:production_stopped<-停产" or
-/// "sentiment:满意" / "sentiment:not happy" (a lexicon word, negated with the negator);
+/// "subtype:leak<-漏水", "sentiment:满意" / "sentiment:not happy" (a lexicon word, negated with
+/// the negator);
 /// `weight` is its log-evidence in favour of the chosen category (0 for safety and urgency),
 /// and for sentiment what the word added to sentiment_score.
 struct Evidence {
@@ -29,6 +30,7 @@ struct Evidence {
 struct Classification {
     std::string category;      ///< after the fallback: "other" when not confident enough
     std::string top_category;  ///< the best-scoring category before the fallback
+    std::string subtype;       ///< a subtype of `category` ("leak"), or "" when none matched
     double confidence = 0.0;   ///< posterior-like probability of top_category, 0..1
     std::string language;      ///< "en", "zh-Hans", "zh-Hant" or "und"
     Sentiment sentiment = Sentiment::Neutral;

@@ -33,6 +33,15 @@ std::unordered_set<std::string> normalizedStopwords(const ClassifierConfig& conf
     return out;
 }
 
+// A category's subtypes as signals: the same phrase and pattern matching.
+std::vector<SafetySignalDef> subtypeSignals(const CategoryDef& category) {
+    std::vector<SafetySignalDef> out;
+    for (const SubtypeDef& s : category.subtypes) {
+        out.push_back({s.name, s.keywords, s.regexes, s.exclusions});
+    }
+    return out;
+}
+
 std::string chooseLanguage(const LanguageGuess& guess, const ClassifyHints& hints) {
     std::optional<std::string> known;
     if (hints.known_locale) known = languageFromLocale(*hints.known_locale);
@@ -56,6 +65,8 @@ struct Classifier::Impl {
     CategoryModel categories;
     SafetyDetector safety;
     SafetyDetector urgency;
+    std::vector<SafetyDetector> subtypes;  // by category
+    std::vector<std::string> found;        // scratch
     icu::UnicodeString text;          // scratch
     std::vector<std::string> tokens;  // scratch
 
@@ -64,13 +75,18 @@ struct Classifier::Impl {
           tokenizer(std::move(t)),
           categories(frozen->config, frozen->normalizer, tokenizer),
           safety(frozen->config.safety, frozen->normalizer),
-          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {}
+          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {
+        for (const CategoryDef& category : frozen->config.categories) {
+            subtypes.emplace_back(subtypeSignals(category), frozen->normalizer, "subtype");
+        }
+    }
     Impl(const Impl& other)
         : frozen(other.frozen),
           tokenizer(other.tokenizer),
           categories(other.categories),
           safety(other.safety),
-          urgency(other.urgency) {}
+          urgency(other.urgency),
+          subtypes(other.subtypes) {}
 };
 
 Classifier::Classifier(ClassifierConfig config) {
@@ -119,6 +135,9 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;
+    im.found.clear();
+    im.subtypes[d.category].detect(im.text, im.found, evidence);
+    if (!im.found.empty()) out.subtype = im.found.front();
     if (evidence != nullptr) {
         const std::vector<double>& p = im.categories.posteriors();
         std::size_t second = d.top == 0 ? 1 : 0;

@@ -42,6 +42,12 @@ void Evaluation::add(const ExpectedTriage& e, const ObservedTriage& o) {
         ++confusion_[{*e.category, o.category}];
         if (!ok) miss(e, "category", *e.category, o.category);
     }
+    if (e.subtype) {
+        const bool ok = *e.subtype == o.subtype;
+        subtype_.add(ok);
+        by_subtype_[e.subtype->empty() ? "(none)" : *e.subtype].add(ok);
+        if (!ok) miss(e, "subtype", e.subtype->empty() ? "(none)" : *e.subtype, o.subtype);
+    }
     if (e.language) {
         const bool ok = *e.language == o.language;
         language_.add(ok);
@@ -65,6 +71,7 @@ void Evaluation::add(const ExpectedTriage& e, const ObservedTriage& o) {
 std::string Evaluation::report() const {
     std::string out = "messages    " + std::to_string(messages_) + "\n";
     section(out, "category", category_, by_category_);
+    section(out, "subtype", subtype_, by_subtype_);
     section(out, "language", language_, by_language_);
     section(out, "priority", priority_, by_priority_);
     if (p1_.total != 0) out += padded("P1 recall", 12) + percent(p1_) + "\n";

@@ -1,6 +1,6 @@
 #pragma once
 // How well the classification and the rules do on labelled messages: the figures behind
-// `ccd classify --jsonl FILE --expect` (accuracy per category, language and priority, the
+// `ccd classify --jsonl FILE --expect` (accuracy per category, subtype, language and priority, the
 // category confusion matrix, P1 recall, recall of the labelled safety signals).
 
 #include <cstddef>
@@ -17,6 +17,7 @@ struct ExpectedTriage {
     std::string id;    ///< for the list of misses
     std::string text;  ///< for the list of misses
     std::optional<std::string> category;
+    std::optional<std::string> subtype;  ///< "" labels a message with no subtype
     std::optional<std::string> language;
     std::optional<std::string> priority;  ///< "P1".."P4"
     std::vector<std::string> safety;      ///< signals that must be among those found
@@ -25,6 +26,7 @@ struct ExpectedTriage {
 /// What it came out as.
 struct ObservedTriage {
     std::string category;
+    std::string subtype;
     std::string language;
     std::string priority;
     std::vector<std::string> safety;
@@ -50,6 +52,7 @@ class Evaluation {
 
     std::size_t messages() const { return messages_; }
     const Tally& category() const { return category_; }
+    const Tally& subtype() const { return subtype_; }
     const Tally& language() const { return language_; }
     const Tally& priority() const { return priority_; }
     /// Of the messages labelled P1, those that came out P1.
@@ -58,6 +61,7 @@ class Evaluation {
     const Tally& safetyRecall() const { return safety_; }
     /// Per expected category, language, priority.
     const std::map<std::string, Tally>& byCategory() const { return by_category_; }
+    const std::map<std::string, Tally>& bySubtype() const { return by_subtype_; }
     const std::map<std::string, Tally>& byLanguage() const { return by_language_; }
     const std::map<std::string, Tally>& byPriority() const { return by_priority_; }
     /// (expected, got) -> count, for messages with a category label.
@@ -76,8 +80,8 @@ class Evaluation {
               const std::string& got);
 
     std::size_t messages_ = 0;
-    Tally category_, language_, priority_, p1_, safety_;
-    std::map<std::string, Tally> by_category_, by_language_, by_priority_;
+    Tally category_, subtype_, language_, priority_, p1_, safety_;
+    std::map<std::string, Tally> by_category_, by_subtype_, by_language_, by_priority_;
     std::map<std::pair<std::string, std::string>, std::size_t> confusion_;
     std::vector<std::string> misses_;
 };

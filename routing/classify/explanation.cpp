@@ -23,6 +23,8 @@ Explanation explain(const Classification& c) {
     for (const Evidence& e : c.evidence) {
         if (strip(e.feature, "safety:", rest)) {
             out.safety.push_back(rest);
+        } else if (strip(e.feature, "subtype:", rest)) {
+            out.subtype.push_back(rest);
         } else if (strip(e.feature, "urgency:", rest)) {
             out.urgency.push_back(rest);
         } else if (strip(e.feature, "sentiment:", rest)) {

@@ -21,6 +21,9 @@ struct Explanation {
     /// The sentiment words that counted, in text order, with what each added ("not happy"
     /// is a negated word).
     std::vector<Evidence> sentiment;
+    /// The subtypes whose phrases matched, in configuration order (the first won):
+    /// "leak<-漏水".
+    std::vector<std::string> subtype;
     std::vector<std::string> safety;   ///< "fire<-caught fire": signal and what raised it
     std::vector<std::string> urgency;  ///< "production_stopped<-停产"
 };

@@ -24,7 +24,7 @@ ExpectedTriage expected(const char* id, const char* category, const char* langua
 }
 
 ObservedTriage observed(const char* category, const char* language, const char* priority) {
-    return {category, language, priority, {}};
+    return {category, "", language, priority, {}};
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -74,11 +74,27 @@ BOOST_AUTO_TEST_CASE(unlabelled_fields_are_not_scored) {
     BOOST_TEST(!contains(ev.report(), "confusion"));
 }
 
+BOOST_AUTO_TEST_CASE(subtypes_are_scored_where_labelled) {
+    Evaluation ev;
+    ExpectedTriage leak = expected("l", "fault", "en", "P3");
+    leak.subtype = "leak";
+    ev.add(leak, {"fault", "leak", "en", "P3", {}});
+    ExpectedTriage none = expected("n", "other", "en", "P4");
+    none.subtype = "";  // labelled: no subtype
+    ev.add(none, {"other", "noise", "en", "P4", {}});
+    BOOST_TEST(ev.subtype().right == 1u);
+    BOOST_TEST(ev.subtype().total == 2u);
+    BOOST_TEST(ev.bySubtype().at("(none)").right == 0u);
+    BOOST_REQUIRE_EQUAL(ev.misses().size(), 1u);
+    BOOST_TEST(ev.misses()[0] == "n subtype: (none) -> noise: text of n");
+    BOOST_TEST(contains(ev.report(), "subtype     1/2 (50.0%)\n"));
+}
+
 BOOST_AUTO_TEST_CASE(labelled_safety_signals_must_be_found) {
     Evaluation ev;
     ExpectedTriage e = expected("s", "fault", "en", "P1");
     e.safety = {"fire", "smoke"};
-    ev.add(e, {"fault", "en", "P1", {"smoke"}});
+    ev.add(e, {"fault", "", "en", "P1", {"smoke"}});
     BOOST_TEST(ev.safetyRecall().right == 1u);
     BOOST_TEST(ev.safetyRecall().total == 2u);
     BOOST_REQUIRE_EQUAL(ev.misses().size(), 1u);

@@ -75,6 +75,8 @@ BOOST_AUTO_TEST_CASE(names_category_terms_runner_up_sentiment_safety_and_urgency
     BOOST_TEST(has(x.sentiment, "terrible"));
     BOOST_TEST(startsWith(x.safety, "fire<-"));
     BOOST_TEST(startsWith(x.urgency, "production_stopped<-"));
+    BOOST_TEST(c.subtype == "stopped_working");
+    BOOST_TEST(startsWith(x.subtype, "stopped_working<-"));
 }
 
 BOOST_AUTO_TEST_CASE(chinese_terms_and_negated_words) {
