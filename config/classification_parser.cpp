@@ -77,12 +77,44 @@ std::vector<std::string> readRegexes(const NodeRef& node) {
     return out;
 }
 
-void readExamples(const NodeRef& node, CategoryDef& def) {
+void readExamples(const NodeRef& node, std::map<std::string, std::vector<std::string>>& out) {
     if (!node.present() || node.isNull()) return;
     if (!node.expectMap({"en", "zh-Hans", "zh-Hant"})) return;
     for (const char* lang : kLanguages) {
         auto list = readPhrases(node[lang]);
-        if (!list.empty()) def.examples[lang] = std::move(list);
+        if (!list.empty()) out[lang] = std::move(list);
+    }
+}
+
+// A category's subtypes; `owner` maps every subtype name read so far to its category, as rules
+// name a subtype without its category.
+void readSubtypes(const NodeRef& node, CategoryDef& def,
+                  std::map<std::string, std::string>& owner) {
+    if (!node.present() || node.isNull()) return;
+    if (!node.expectSequence()) return;
+    for (const auto& item : node.items()) {
+        if (!item.expectMap({"name", "keywords", "regexes", "exclusions", "examples"})) continue;
+        routing::SubtypeDef sub;
+        NodeRef name = item["name"];
+        if (name.require()) {
+            if (auto s = name.nonEmptyString()) {
+                auto [it, inserted] = owner.emplace(*s, def.name);
+                if (!inserted) {
+                    name.error("duplicate subtype \"" + *s + "\" (also under category \"" +
+                               it->second + "\")");
+                }
+                sub.name = *s;
+            }
+        }
+        sub.keywords = readPhrases(item["keywords"]);
+        sub.regexes = readRegexes(item["regexes"]);
+        sub.exclusions = readPhrases(item["exclusions"]);
+        readExamples(item["examples"], sub.examples);
+        if (sub.keywords.empty() && sub.regexes.empty() && item["keywords"].items().empty() &&
+            !item["keywords"].isScalar() && item["regexes"].items().empty()) {
+            item.error("a subtype needs keywords or regexes");
+        }
+        def.subtypes.push_back(std::move(sub));
     }
 }
 
@@ -96,8 +128,9 @@ std::vector<NodeRef> readCategories(const NodeRef& node, ClassifierConfig& out) 
         return read;
     }
     std::set<std::string> names;
+    std::map<std::string, std::string> subtype_owner;
     for (const auto& item : node.items()) {
-        if (!item.expectMap({"name", "keywords", "regexes", "examples"})) continue;
+        if (!item.expectMap({"name", "keywords", "regexes", "examples", "subtypes"})) continue;
         read.push_back(item);
         CategoryDef def;
         NodeRef name = item["name"];
@@ -109,7 +142,8 @@ std::vector<NodeRef> readCategories(const NodeRef& node, ClassifierConfig& out) 
         }
         def.keywords = readPhrases(item["keywords"]);
         def.regexes = readRegexes(item["regexes"]);
-        readExamples(item["examples"], def);
+        readExamples(item["examples"], def.examples);
+        readSubtypes(item["subtypes"], def, subtype_owner);
         out.categories.push_back(std::move(def));
     }
     return read;
@@ -147,7 +181,8 @@ void readSentiment(const NodeRef& node, SentimentLexicon& out) {
     if (auto b = node["neutral_band"].number(0.01, 10.0)) out.neutral_band = *b;
 }
 
-void readSafety(const NodeRef& node, ClassifierConfig& out) {
+// A list of signals (safety or urgency): `kind` names it in messages.
+void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const std::string& kind) {
     if (!node.present() || node.isNull()) return;
     if (!node.expectSequence()) return;
     std::set<std::string> names;
@@ -157,7 +192,9 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
         NodeRef name = item["name"];
         if (name.require()) {
             if (auto s = name.nonEmptyString()) {
-                if (!names.insert(*s).second) name.error("duplicate safety signal \"" + *s + "\"");
+                if (!names.insert(*s).second) {
+                    name.error("duplicate " + kind + " signal \"" + *s + "\"");
+                }
                 def.name = *s;
             }
         }
@@ -166,8 +203,11 @@ void readSafety(const NodeRef& node, ClassifierConfig& out) {
         def.exclusions = readPhrases(item["exclusions"]);
         const bool listed = !item["keywords"].items().empty() || item["keywords"].isScalar() ||
                             !item["regexes"].items().empty();
-        if (!listed) item.error("a safety signal needs keywords or regexes");
-        out.safety.push_back(std::move(def));
+        if (!listed) {
+            item.error(std::string(kind == "urgency" ? "an " : "a ") + kind +
+                       " signal needs keywords or regexes");
+        }
+        out.push_back(std::move(def));
     }
 }
 
@@ -177,7 +217,8 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.present()) return;
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
                          "regex_weight", "smoothing", "temperature", "safety_category",
-                         "safety_weight", "stopwords", "categories", "sentiment", "safety"})) {
+                         "safety_weight", "stopwords", "categories", "sentiment", "safety",
+                         "urgency"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -194,7 +235,8 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (node["stopwords"].present()) cfg.stopwords = readPhrases(node["stopwords"]);
     const std::vector<NodeRef> categories = readCategories(node["categories"], cfg);
     readSentiment(node["sentiment"], cfg.sentiment);
-    readSafety(node["safety"], cfg);
+    readSignals(node["safety"], cfg.safety, "safety");
+    readSignals(node["urgency"], cfg.urgency, "urgency");
 
     // Cross-checks, once every category is known.
     bool fallback_known = false;

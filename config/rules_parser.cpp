@@ -44,8 +44,26 @@ void addTemplateRef(RoutingConfig& out, const NodeRef& n, const std::string& id,
     out.template_refs.push_back(routing::TemplateRef{id, file, n.line(), n.column(), n.path()});
 }
 
+// `safety:` or `urgency:`: true (any signal), false (none), or signal names of that list.
+void readSignalCondition(const NodeRef& n, const std::vector<routing::SafetySignalDef>& signals,
+                         const std::string& kind, std::optional<bool>& any,
+                         std::set<std::string>& named) {
+    if (n.isScalar() && (n.raw().Scalar() == "true" || n.raw().Scalar() == "false")) {
+        any = n.boolean();
+    } else if (n.present()) {
+        named = readNames(n, [&](const std::string& v) {
+            bool ok = std::any_of(signals.begin(), signals.end(),
+                                  [&](const routing::SafetySignalDef& d) { return d.name == v; });
+            return ok ? std::string()
+                      : "no " + kind + " signal named \"" + v + "\" in classification." + kind;
+        });
+    }
+}
+
 void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& out) {
-    w.expectMap({"channel", "channel_instance", "category", "language", "sentiment", "safety", "tier", "attributes",
+    w.expectMap({"channel", "channel_instance", "category", "subtype", "language", "sentiment",
+                 "safety",
+                 "urgency", "tier", "attributes",
                  "keywords", "regex", "business_hours", "calendar", "in_warranty",
                  "new_conversation", "confidence_below", "waiting_at_least", "repeat_within"});
     for (const auto& name : readNames(w["channel"], [](const std::string& v) {
@@ -74,6 +92,14 @@ void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& o
                               [&](const routing::CategoryDef& d) { return d.name == v; });
         return ok ? std::string() : "no category named \"" + v + "\" in classification.categories";
     });
+    c.subtypes = readNames(w["subtype"], [&](const std::string& v) {
+        for (const auto& d : cats) {
+            for (const auto& s : d.subtypes) {
+                if (s.name == v) return std::string();
+            }
+        }
+        return "no subtype named \"" + v + "\" in classification.categories";
+    });
     c.languages = readNames(w["language"], [](const std::string& v) {
         return (v == "en" || v == "zh-Hans" || v == "zh-Hant" || v == "und")
                    ? std::string()
@@ -88,18 +114,10 @@ void readCondition(const NodeRef& w, routing::RuleCondition& c, RoutingConfig& o
                             : s == "positive" ? routing::Sentiment::Positive
                                               : routing::Sentiment::Neutral);
     }
-    NodeRef safety = w["safety"];
-    if (safety.isScalar() && (safety.raw().Scalar() == "true" || safety.raw().Scalar() == "false")) {
-        c.safety = safety.boolean();
-    } else if (safety.present()) {
-        const auto& signals = out.classification.safety;
-        c.safety_signals = readNames(safety, [&](const std::string& v) {
-            bool ok = std::any_of(signals.begin(), signals.end(),
-                                  [&](const routing::SafetySignalDef& d) { return d.name == v; });
-            return ok ? std::string()
-                      : "no safety signal named \"" + v + "\" in classification.safety";
-        });
-    }
+    readSignalCondition(w["safety"], out.classification.safety, "safety", c.safety,
+                        c.safety_signals);
+    readSignalCondition(w["urgency"], out.classification.urgency, "urgency", c.urgency,
+                        c.urgency_signals);
     c.tiers = readNames(w["tier"], nullptr);
     NodeRef attrs = w["attributes"];
     if (attrs.present() && attrs.expectNamedEntries()) {

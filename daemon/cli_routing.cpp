@@ -13,6 +13,7 @@
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
 #include "config/yaml_reader.hpp"
+#include "daemon/classify_json.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_simulate_calls.hpp"
 #include "daemon/cli_simulate_cases.hpp"
@@ -117,6 +118,8 @@ struct ClassifyCommand::Options {
     std::string text;
     std::string jsonl;
     std::string now;
+    bool explain = false;
+    bool expect = false;
 };
 
 ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
@@ -127,10 +130,18 @@ ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
     cmd_->add_option("--jsonl", opts_->jsonl,
                      "JSON lines with text and optional channel, tier, locale, id ('-': stdin)");
     cmd_->add_option("--now", opts_->now, "The time to decide at (RFC 3339; default: now)");
+    cmd_->add_flag("--explain", opts_->explain,
+                   "Add `explain`: the terms that decided the category (with weights), the "
+                   "runner-up and its confidence, sentiment words, safety and urgency triggers");
+    cmd_->add_flag("--expect", opts_->expect,
+                   "With --jsonl: compare with each line's labels (category, lang or language, "
+                   "priority, safety) and print an evaluation report instead of the lines");
     cmd_->add_option("-c,--config", config_path, "ccd.yaml, or a routing file")
         ->envname("CCD_CONFIG")
         ->capture_default_str();
-    cmd_->footer("Exit codes: 0 ok, 2 usage error or malformed input line, 3 invalid configuration.");
+    cmd_->footer(
+        "Exit codes: 0 ok, 1 (--expect) a message labelled P1 did not come out P1, 2 usage error "
+        "or malformed input line, 3 invalid configuration.");
 }
 
 ClassifyCommand::~ClassifyCommand() = default;
@@ -140,6 +151,10 @@ int ClassifyCommand::run() const {
     const Options& o = *opts_;
     if (o.text.empty() == o.jsonl.empty()) {
         std::cerr << "ccd classify: give either a TEXT or --jsonl FILE\n";
+        return kExitUsage;
+    }
+    if (o.expect && o.jsonl.empty()) {
+        std::cerr << "ccd classify: --expect needs --jsonl FILE (labelled lines)\n";
         return kExitUsage;
     }
     routing::TimePoint now = routing::Clock::now();
@@ -154,6 +169,7 @@ int ClassifyCommand::run() const {
     auto cfg = loadRoutingOrReport(*config_path_);
     if (!cfg) return kExitConfig;
     routing::Engine engine(cfg);
+    routing::Evaluation evaluation;
 
     auto classifyOne = [&](const json& in, const std::string& where) -> bool {
         if (!in.is_object() || !in.contains("text") || !in["text"].is_string()) {
@@ -172,7 +188,13 @@ int ClassifyCommand::run() const {
         if (in.contains("tier") && in["tier"].is_string()) contact.tier = in["tier"].get<std::string>();
         if (in.contains("locale") && in["locale"].is_string())
             contact.locale = in["locale"].get<std::string>();
-        json out = triageJson(engine.triage(m, contact, true, now), now);
+        const routing::TriageResult t = engine.triage(m, contact, true, now, o.explain);
+        if (o.expect) {
+            evaluation.add(expectedOf(in), observedOf(t));
+            return true;
+        }
+        json out = triageJson(t, now);
+        if (o.explain) out["explain"] = explanationJson(t.classification);
         if (in.contains("id")) out["id"] = in["id"];
         std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
         return true;
@@ -198,7 +220,11 @@ int ClassifyCommand::run() const {
         json& j = parsed.value;
         if (!classifyOne(j, where)) ++bad;
     }
-    return bad ? kExitUsage : kExitOk;
+    if (bad) return kExitUsage;
+    if (!o.expect) return kExitOk;
+    std::cout << evaluation.report();
+    const routing::Tally& p1 = evaluation.p1Recall();
+    return p1.right == p1.total ? kExitOk : 1;
 }
 
 // ---- simulate ---------------------------------------------------------------------------

@@ -4,10 +4,13 @@
 //
 //   ccd classify --config config/ccd.yaml "my charger caught fire"
 //   ccd classify --config config/ccd.yaml --jsonl samples.jsonl
+//   ccd classify --config config/ccd.yaml --explain "the production line stopped"
+//   ccd classify --config config/ccd.yaml --jsonl labelled.jsonl --expect   (a report)
 //   ccd simulate --config config/ccd.yaml --events day.jsonl
 //
-// Both print one JSON object per line. Exit codes: 0 ok, 2 usage error or malformed input
-// line, 3 invalid configuration.
+// Both print one JSON object per line (classify --expect prints an evaluation report instead).
+// Exit codes: 0 ok, 1 (classify --expect) a message labelled P1 did not come out P1, 2 usage
+// error or malformed input line, 3 invalid configuration.
 
 #include <memory>
 #include <string>
@@ -19,7 +22,8 @@ class App;
 namespace ccd::daemon {
 
 /// `ccd classify`: the triage of each input text (category, confidence, language, sentiment,
-/// safety, priority, queue, SLA deadlines, the rules that matched).
+/// safety, urgency, priority, queue, SLA deadlines, the rules that matched); --explain adds
+/// why, --expect scores labelled lines (routing::Evaluation).
 class ClassifyCommand {
 public:
     ClassifyCommand(CLI::App& app, std::string& config_path);

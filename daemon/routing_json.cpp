@@ -26,10 +26,12 @@ json deadlinesJson(const std::vector<routing::SlaDeadline>& deadlines, routing::
 
 json classificationJson(const routing::Classification& c) {
     return {{"category", c.category},
+            {"subtype", c.subtype},
             {"confidence", std::round(c.confidence * 1000.0) / 1000.0},
             {"language", c.language},
             {"sentiment", routing::toString(c.sentiment)},
-            {"safety", c.safety}};
+            {"safety", c.safety},
+            {"urgency", c.urgency}};
 }
 
 json actionJson(const routing::Action& action) {

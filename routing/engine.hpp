@@ -415,9 +415,10 @@ public:
     /// assignment is offered to the same agent first when they come back).
     void restore(const ConversationSnapshot& snapshot, TimePoint now);
 
-    /// Triage of one message without touching state (for `ccd classify` and tests).
+    /// Triage of one message without touching state (for `ccd classify` and tests); with
+    /// `explain`, the classification carries its evidence and runner-up (ClassifyHints).
     TriageResult triage(const InboundMessage& message, const ContactProfile& contact,
-                        bool new_conversation, TimePoint now);
+                        bool new_conversation, TimePoint now, bool explain = false);
 
     /// When the next timer-driven action is due (offer expiry, overflow, SLA, follow-up,
     /// wrap-up end); nullopt when nothing is scheduled.

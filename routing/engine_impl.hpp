@@ -109,7 +109,8 @@ struct Engine::Impl {
     };
 
     Triage triage(const InboundMessage& m, const ContactProfile& contact, bool new_conversation,
-                  TimePoint now, const std::map<std::string, std::string>* attributes = nullptr);
+                  TimePoint now, const std::map<std::string, std::string>* attributes = nullptr,
+                  bool explain = false);
     static ConversationRouted routed(const Conv& c, std::int64_t message_id, const Triage& t);
     static SupervisorNotice safetyNotice(std::int64_t conversation, const Classification& c);
     bool mayAutoReply(std::int64_t contact, TimePoint now);

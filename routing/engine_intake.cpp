@@ -32,9 +32,11 @@ std::string replyLocale(const Classification& c, const ContactProfile& contact,
 
 Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const ContactProfile& contact,
                                           bool new_conversation, TimePoint now,
-                                          const std::map<std::string, std::string>* attributes) {
+                                          const std::map<std::string, std::string>* attributes,
+                                          bool explain) {
     Triage t;
     ClassifyHints hints;
+    hints.explain = explain;
     if (contact.locale) {
         hints.known_locale = contact.locale;
     } else {
@@ -65,8 +67,8 @@ Engine::Impl::Triage Engine::Impl::triage(const InboundMessage& m, const Contact
 }
 
 TriageResult Engine::triage(const InboundMessage& message, const ContactProfile& contact,
-                            bool new_conversation, TimePoint now) {
-    auto t = impl_->triage(message, contact, new_conversation, now);
+                            bool new_conversation, TimePoint now, bool explain) {
+    auto t = impl_->triage(message, contact, new_conversation, now, nullptr, explain);
     TriageResult r;
     r.classification = std::move(t.classification);
     r.priority = t.priority;

@@ -11,6 +11,18 @@
 #include "routing/classify/term_matcher.hpp"
 
 namespace ccd::routing {
+namespace {
+
+// A `safety:` or `urgency:` condition: any signal, none, or one of the named ones.
+bool signalsMatch(const std::optional<bool>& any, const std::set<std::string>& named,
+                  const std::vector<std::string>& found) {
+    if (any && *any == found.empty()) return false;
+    if (named.empty()) return true;
+    return std::any_of(found.begin(), found.end(),
+                       [&](const std::string& s) { return named.count(s) > 0; });
+}
+
+}  // namespace
 
 std::optional<int> priorityFromString(std::string_view name) {
     if (name.size() == 2 && (name[0] == 'P' || name[0] == 'p') && name[1] >= '1' && name[1] <= '4')
@@ -71,14 +83,11 @@ bool RuleSet::matches(std::size_t index, const RuleInput& in) {
         if (!w.channel_instances.count(instance)) return false;
     }
     if (!w.categories.empty() && !w.categories.count(c.category)) return false;
+    if (!w.subtypes.empty() && !w.subtypes.count(c.subtype)) return false;
     if (!w.languages.empty() && !w.languages.count(c.language)) return false;
     if (!w.sentiments.empty() && !w.sentiments.count(c.sentiment)) return false;
-    if (w.safety && *w.safety == c.safety.empty()) return false;
-    if (!w.safety_signals.empty()) {
-        bool any = false;
-        for (const auto& s : c.safety) any |= w.safety_signals.count(s) > 0;
-        if (!any) return false;
-    }
+    if (!signalsMatch(w.safety, w.safety_signals, c.safety)) return false;
+    if (!signalsMatch(w.urgency, w.urgency_signals, c.urgency)) return false;
     if (!w.tiers.empty() && !w.tiers.count(contact.tier)) return false;
     for (const auto& [key, values] : w.attributes) {
         const std::string* value = nullptr;

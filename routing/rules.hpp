@@ -30,10 +30,13 @@ struct RuleCondition {
     std::set<ChannelKind> channels;
     std::set<std::string> channel_instances;  ///< configured instance names (ccd.yaml channels)
     std::set<std::string> categories;
+    std::set<std::string> subtypes;  ///< the classification's subtype is one of these
     std::set<std::string> languages;
     std::set<Sentiment> sentiments;
     std::optional<bool> safety;             ///< any safety signal (true) or none (false)
     std::set<std::string> safety_signals;   ///< one of these signals
+    std::optional<bool> urgency;            ///< any urgency signal (true) or none (false)
+    std::set<std::string> urgency_signals;  ///< one of these urgency signals
     std::set<std::string> tiers;            ///< the contact's tier
     /// Conversation attributes (a phone menu's choice), else contact attributes: each key must
     /// hold one of the values ("" matches a present key).

@@ -3,6 +3,20 @@
 # never links yaml-cpp.
 ccd_add_boost_test(classify_test SOURCES unit/classify_test.cpp
   LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)
+# Urgency signals: recall on urgent messages, silence on ordinary ones, P1 through the rules.
+ccd_add_boost_test(urgency_test SOURCES unit/urgency_test.cpp LIBS ccd_routing ccd_config)
+# `ccd classify --explain`: the evidence sorted by decision.
+ccd_add_boost_test(classify_explain_test SOURCES unit/classify_explain_test.cpp
+  LIBS ccd_routing ccd_config)
+# `ccd classify --expect`: the evaluation figures.
+ccd_add_boost_test(classify_evaluation_test SOURCES unit/classify_evaluation_test.cpp
+  LIBS ccd_routing)
+# `ccd classify --explain` and `--expect` with the real binary (no server).
+add_test(NAME classify_cli_e2e
+  COMMAND bash ${CCD_ROOT}/tests/e2e/classify_cli_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
+set_tests_properties(classify_cli_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+# Subtypes: the shipped examples come out as their subtype; rules test the subtype.
+ccd_add_boost_test(subtype_test SOURCES unit/subtype_test.cpp LIBS ccd_routing ccd_config)
 ccd_add_boost_test(classification_config_test SOURCES unit/classification_config_test.cpp
   LIBS ccd_config)
 

@@ -15,8 +15,12 @@ enum class Sentiment { Negative, Neutral, Positive };
 std::string_view toString(Sentiment sentiment);
 
 /// One piece of evidence behind a decision, for debugging and for the agent's console:
-/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token) or "safety:fire<-caught fire";
-/// `weight` is its log-evidence in favour of the chosen category (0 for safety).
+/// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token), "safety" (a hazard's weight
+/// for safety_category), "safety:fire<-caught fire", "urgency:production_stopped<-停产" or
+/// "subtype:leak<-漏水", "sentiment:满意" / "sentiment:not happy" (a lexicon word, negated with
+/// the negator);
+/// `weight` is its log-evidence in favour of the chosen category (0 for safety and urgency),
+/// and for sentiment what the word added to sentiment_score.
 struct Evidence {
     std::string feature;
     double weight = 0.0;
@@ -26,6 +30,7 @@ struct Evidence {
 struct Classification {
     std::string category;      ///< after the fallback: "other" when not confident enough
     std::string top_category;  ///< the best-scoring category before the fallback
+    std::string subtype;       ///< a subtype of `category` ("leak"), or "" when none matched
     double confidence = 0.0;   ///< posterior-like probability of top_category, 0..1
     std::string language;      ///< "en", "zh-Hans", "zh-Hant" or "und"
     Sentiment sentiment = Sentiment::Neutral;
@@ -33,7 +38,13 @@ struct Classification {
     /// Names of the safety signals found ("fire", "gas_leak", ...), in configuration order.
     /// Not empty means a possible hazard to people or property.
     std::vector<std::string> safety;
+    /// Names of the urgency signals found ("production_stopped", ...), in configuration order.
+    /// Not empty means someone depends on the product right now.
+    std::vector<std::string> urgency;
     std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
+    /// The second-best category and its posterior; filled only when explaining.
+    std::string runner_up;
+    double runner_up_confidence = 0.0;
 };
 
 /// What the caller already knows about the message.

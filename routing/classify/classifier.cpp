@@ -33,6 +33,15 @@ std::unordered_set<std::string> normalizedStopwords(const ClassifierConfig& conf
     return out;
 }
 
+// A category's subtypes as signals: the same phrase and pattern matching.
+std::vector<SafetySignalDef> subtypeSignals(const CategoryDef& category) {
+    std::vector<SafetySignalDef> out;
+    for (const SubtypeDef& s : category.subtypes) {
+        out.push_back({s.name, s.keywords, s.regexes, s.exclusions});
+    }
+    return out;
+}
+
 std::string chooseLanguage(const LanguageGuess& guess, const ClassifyHints& hints) {
     std::optional<std::string> known;
     if (hints.known_locale) known = languageFromLocale(*hints.known_locale);
@@ -55,6 +64,9 @@ struct Classifier::Impl {
     Tokenizer tokenizer;
     CategoryModel categories;
     SafetyDetector safety;
+    SafetyDetector urgency;
+    std::vector<SafetyDetector> subtypes;  // by category
+    std::vector<std::string> found;        // scratch
     icu::UnicodeString text;          // scratch
     std::vector<std::string> tokens;  // scratch
 
@@ -62,12 +74,19 @@ struct Classifier::Impl {
         : frozen(std::move(f)),
           tokenizer(std::move(t)),
           categories(frozen->config, frozen->normalizer, tokenizer),
-          safety(frozen->config.safety, frozen->normalizer) {}
+          safety(frozen->config.safety, frozen->normalizer),
+          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {
+        for (const CategoryDef& category : frozen->config.categories) {
+            subtypes.emplace_back(subtypeSignals(category), frozen->normalizer, "subtype");
+        }
+    }
     Impl(const Impl& other)
         : frozen(other.frozen),
           tokenizer(other.tokenizer),
           categories(other.categories),
-          safety(other.safety) {}
+          safety(other.safety),
+          urgency(other.urgency),
+          subtypes(other.subtypes) {}
 };
 
 Classifier::Classifier(ClassifierConfig config) {
@@ -109,14 +128,29 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
 
     // Safety first: a reported hazard is evidence for the safety category.
     im.safety.detect(im.text, out.safety, evidence);
+    im.urgency.detect(im.text, out.urgency, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
     const CategoryDecision d =
         im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;
+    im.found.clear();
+    im.subtypes[d.category].detect(im.text, im.found, evidence);
+    if (!im.found.empty()) out.subtype = im.found.front();
+    if (evidence != nullptr) {
+        const std::vector<double>& p = im.categories.posteriors();
+        std::size_t second = d.top == 0 ? 1 : 0;
+        for (std::size_t c = 0; c < p.size(); ++c) {
+            if (c != d.top && p[c] > p[second]) second = c;
+        }
+        if (second < p.size()) {
+            out.runner_up = im.categories.name(second);
+            out.runner_up_confidence = p[second];
+        }
+    }
 
-    const SentimentResult s = fz.sentiment.analyze(im.text);
+    const SentimentResult s = fz.sentiment.analyze(im.text, evidence);
     out.sentiment = s.sentiment;
     out.sentiment_score = s.score;
     return out;

@@ -1,10 +1,10 @@
 #pragma once
-// The message classifier: category (with confidence and a fallback), language, sentiment and
-// safety signals, from configuration data only (ClassifierConfig).
+// The message classifier: category (with confidence and a fallback), language, sentiment,
+// safety and urgency signals, from configuration data only (ClassifierConfig).
 //
 // Pipeline per message: NFKC + case folding -> language detection -> Traditional->Simplified
 // folding -> ICU word segmentation + Han bigrams -> naive Bayes + keyword/regex rules ->
-// sentiment lexicon with negation -> safety phrases and patterns.
+// sentiment lexicon with negation -> safety and urgency phrases and patterns.
 
 #include <memory>
 #include <string>

@@ -23,6 +23,19 @@
 
 namespace ccd::routing {
 
+/// A finer kind of a category ("leak" under fault): found by its phrases and patterns once the
+/// category is decided; the first subtype of the category (in configuration order) whose
+/// keyword or pattern matches wins, so list the specific ones first.
+struct SubtypeDef {
+    std::string name;                     ///< unique across every category
+    std::vector<std::string> keywords;    ///< as a category's keywords
+    std::vector<std::string> regexes;     ///< ICU patterns, as a category's
+    std::vector<std::string> exclusions;  ///< cancel a keyword match inside them
+    /// Example messages per language tag: documentation, and the shipped file's tests check
+    /// that each comes out as this subtype. Not used for training.
+    std::map<std::string, std::vector<std::string>> examples;
+};
+
 /// One category a message can be classified into.
 struct CategoryDef {
     std::string name;                   ///< "fault", "billing", ...; unique
@@ -31,6 +44,7 @@ struct CategoryDef {
     /// Example messages per language tag ("en", "zh-Hans", "zh-Hant"): the naive Bayes
     /// training set. Every category except the fallback needs at least one example.
     std::map<std::string, std::vector<std::string>> examples;
+    std::vector<SubtypeDef> subtypes;  ///< may be empty: no subtype
 };
 
 /// Sentiment words and how negation flips them.
@@ -80,6 +94,11 @@ struct ClassifierConfig {
     std::vector<std::string> stopwords;  ///< tokens ignored by naive Bayes ("the", "的", ...)
     SentimentLexicon sentiment;
     std::vector<SafetySignalDef> safety;
+    /// Urgency signals: someone depends on the product right now (production stopped, a
+    /// business that cannot trade, a medical device, a child at risk). Same shape and matching
+    /// as safety signals; they never add evidence to a category, so urgency does not hang on
+    /// the category being right.
+    std::vector<SafetySignalDef> urgency;
 };
 
 }  // namespace ccd::routing

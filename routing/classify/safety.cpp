@@ -8,18 +8,19 @@
 namespace ccd::routing {
 
 SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
-                               const TextNormalizer& normalizer) {
+                               const TextNormalizer& normalizer, const std::string& kind) {
     auto shared = std::make_shared<Shared>();
+    shared->kind = kind;
     std::vector<icu::UnicodeString> patterns;
     std::set<std::string> seen;
     for (std::size_t s = 0; s < signals.size(); ++s) {
         const SafetySignalDef& def = signals[s];
-        if (def.name.empty()) throw std::invalid_argument("safety signal without a name");
+        if (def.name.empty()) throw std::invalid_argument(kind + " signal without a name");
         if (!seen.insert(def.name).second) {
-            throw std::invalid_argument("duplicate safety signal '" + def.name + "'");
+            throw std::invalid_argument("duplicate " + kind + " signal '" + def.name + "'");
         }
         if (def.keywords.empty() && def.regexes.empty()) {
-            throw std::invalid_argument("safety signal '" + def.name +
+            throw std::invalid_argument(kind + " signal '" + def.name +
                                         "' has neither keywords nor regexes");
         }
         shared->names.push_back(def.name);
@@ -29,7 +30,7 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
                 try {
                     id = shared->terms.add(normalizer.normalize(phrase));
                 } catch (const std::invalid_argument&) {
-                    throw std::invalid_argument("safety signal '" + def.name + "': empty phrase");
+                    throw std::invalid_argument(kind + " signal '" + def.name + "': empty phrase");
                 }
                 if (id >= shared->uses.size()) shared->uses.resize(id + 1);
                 shared->uses[id].push_back({s, exclusion});
@@ -49,7 +50,7 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
     try {
         regexes_ = RegexSet(patterns);
     } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(std::string("safety: ") + e.what());
+        throw std::invalid_argument(kind + ": " + e.what());
     }
     shared_ = std::move(shared);
 }
@@ -91,7 +92,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
         if (!fired_[s]) continue;
         found.push_back(sh.names[s]);
         if (evidence != nullptr) {
-            evidence->push_back({"safety:" + sh.names[s] + "<-" + triggers_[s], 0.0});
+            evidence->push_back({sh.kind + ":" + sh.names[s] + "<-" + triggers_[s], 0.0});
         }
     }
 }

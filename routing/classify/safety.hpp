@@ -3,6 +3,9 @@
 // electric shock, gas leak, injury, swelling battery, ...). Missing one is the worst error the
 // classifier can make, so the lists are generous and negation is deliberately ignored:
 // "no smoke, but it smells burnt" still raises both signals, and a person checks.
+//
+// The same detector finds the urgency signals (production stopped, business down, a medical
+// device, a child at risk): a second instance over the `urgency:` list, with kind "urgency".
 
 #include <unicode/unistr.h>
 
@@ -27,7 +30,9 @@ class SafetyDetector {
     /// Normalizes the phrases with `normalizer` and compiles the patterns (Traditional
     /// characters folded). Throws std::invalid_argument for a duplicate or empty signal name,
     /// an empty phrase, a signal with neither keywords nor regexes, or a bad pattern.
-    SafetyDetector(const std::vector<SafetySignalDef>& signals, const TextNormalizer& normalizer);
+    /// `kind` ("safety", "urgency") names the list in those messages and in evidence.
+    SafetyDetector(const std::vector<SafetySignalDef>& signals, const TextNormalizer& normalizer,
+                   const std::string& kind = "safety");
 
     /// Appends to `found` the names of the signals present in `text` (normalized), in
     /// configuration order, each once; with `evidence`, also what triggered each of them.
@@ -43,6 +48,7 @@ class SafetyDetector {
         bool exclusion;
     };
     struct Shared {
+        std::string kind;
         std::vector<std::string> names;
         TermMatcher terms;
         std::vector<std::vector<Use>> uses;     ///< by term id

@@ -83,7 +83,8 @@ SentimentAnalyzer::SentimentAnalyzer(const SentimentLexicon& lexicon,
     terms_.build();
 }
 
-SentimentResult SentimentAnalyzer::analyze(const icu::UnicodeString& text) const {
+SentimentResult SentimentAnalyzer::analyze(const icu::UnicodeString& text,
+                                           std::vector<Evidence>* evidence) const {
     std::vector<TermMatch> hits;
     terms_.findAll(text, hits);
     std::sort(hits.begin(), hits.end(), [](const TermMatch& a, const TermMatch& b) {
@@ -93,12 +94,14 @@ SentimentResult SentimentAnalyzer::analyze(const icu::UnicodeString& text) const
     SentimentResult result;
     int32_t covered = 0;       // leftmost-longest: skip hits overlapping a taken one
     int32_t negator_end = -1;  // end of the negator still waiting for a word, or -1
+    std::uint32_t negator = 0;  // its term (evidence only)
     for (const TermMatch& hit : hits) {
         if (hit.begin < covered) continue;
         covered = hit.end;
         const Role role = roles_[hit.term];
         if (role == Role::Negator) {
             negator_end = hit.end;
+            negator = hit.term;
             continue;
         }
         if (role == Role::ClauseBreak) {
@@ -111,10 +114,17 @@ SentimentResult SentimentAnalyzer::analyze(const icu::UnicodeString& text) const
             negated = d >= 0 && d <= window_;
             negator_end = -1;
         }
+        double weight = 0.0;
         if (role == Role::Positive) {
-            result.score += negated ? -1.0 : 1.0;
+            weight = negated ? -1.0 : 1.0;
         } else {
-            result.score += negated ? negated_negative_ : -1.0;
+            weight = negated ? negated_negative_ : -1.0;
+        }
+        result.score += weight;
+        if (evidence != nullptr) {
+            const std::string word = terms_.term(hit.term);
+            evidence->push_back(
+                {"sentiment:" + (negated ? terms_.term(negator) + " " + word : word), weight});
         }
     }
     if (result.score >= band_) {

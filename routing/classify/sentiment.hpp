@@ -32,8 +32,10 @@ class SentimentAnalyzer {
     /// empty entry, a negative window or a non-positive neutral band.
     SentimentAnalyzer(const SentimentLexicon& lexicon, const TextNormalizer& normalizer);
 
-    /// `text` must be normalized (TextNormalizer::normalize).
-    SentimentResult analyze(const icu::UnicodeString& text) const;
+    /// `text` must be normalized (TextNormalizer::normalize). With `evidence`, appends each
+    /// word that counted ("sentiment:满意", "sentiment:not happy") and what it added.
+    SentimentResult analyze(const icu::UnicodeString& text,
+                            std::vector<Evidence>* evidence = nullptr) const;
 
   private:
     enum class Role : unsigned char { Positive, Negative, Negator, ClauseBreak };

@@ -186,6 +186,56 @@ BOOST_AUTO_TEST_CASE(fallback_must_name_a_category) {
                 "no category named \"other\" (the default");
 }
 
+BOOST_AUTO_TEST_CASE(urgency_signals_read_and_checked_like_safety_signals) {
+    const std::string urgency =
+        "    - name: fire\n      keywords: [fire]\n"
+        "  urgency:\n"
+        "    - name: production_stopped\n"
+        "      keywords: [停产, line stopped]\n"
+        "      regexes: ['(产线|生产线).{0,6}停']\n"
+        "      exclusions: [line stopped printing]";
+    const auto cfg = ccd::config::parseRoutingConfig(withLines(20, 22, urgency), "routing.yaml");
+    BOOST_REQUIRE_EQUAL(cfg->classification.urgency.size(), 1u);
+    BOOST_TEST(cfg->classification.urgency[0].name == "production_stopped");
+    BOOST_TEST(cfg->classification.urgency[0].keywords.size() == 2u);
+    BOOST_TEST(cfg->classification.urgency[0].exclusions.size() == 1u);
+    // In the replaced file "  urgency:" is line 22 and the list's second item starts at 27.
+    expectIssue(withLines(20, 22, urgency + "\n    - name: production_stopped\n"
+                                            "      keywords: [停工]"),
+                27, 13, "classification.urgency[1].name",
+                "duplicate urgency signal \"production_stopped\"");
+    expectIssue(withLines(20, 22, urgency + "\n    - name: business_down"), 27, 7,
+                "classification.urgency[1]", "an urgency signal needs keywords or regexes");
+    expectIssue(withLines(20, 22, urgency + "\n    - name: child\n      regexes: ['(孩子']"), 28,
+                17, "classification.urgency[1].regexes[0]", "invalid regular expression");
+}
+
+BOOST_AUTO_TEST_CASE(subtypes_read_and_checked) {
+    // Line 11 "    - name: billing" becomes billing with subtypes (lines 11..).
+    const std::string billing =
+        "    - name: billing\n"
+        "      subtypes:\n"
+        "        - name: charge\n"
+        "          keywords: [charged twice]\n"
+        "          examples: {en: [\"I was charged twice\"]}";
+    const auto cfg = ccd::config::parseRoutingConfig(withLine(11, billing), "routing.yaml");
+    BOOST_REQUIRE_EQUAL(cfg->classification.categories[1].subtypes.size(), 1u);
+    const auto& charge = cfg->classification.categories[1].subtypes[0];
+    BOOST_TEST(charge.name == "charge");
+    BOOST_TEST(charge.keywords.size() == 1u);
+    BOOST_TEST(charge.examples.at("en").size() == 1u);
+    // The same name under another category (fault, line 5, one line longer now): rules name
+    // a subtype without its category.
+    auto lines = kBase;
+    lines[10] = billing;
+    lines[4] = "    - name: fault\n      subtypes: [{name: charge, keywords: [x]}]";
+    expectIssue(text(lines), 14, 17, "classification.categories[1].subtypes[0].name",
+                "duplicate subtype \"charge\" (also under category \"fault\")");
+    expectIssue(withLine(11, "    - name: billing\n      subtypes:\n        - name: charge"), 13,
+                11, "classification.categories[1].subtypes[0]",
+                "a subtype needs keywords or regexes");
+}
+
 BOOST_AUTO_TEST_CASE(safety_category_must_name_a_category) {
     expectIssue(withLine(3, "  safety_category: faults"), 3, 20, "classification.safety_category",
                 "no category named \"faults\"");

@@ -420,7 +420,8 @@ classification:
     - name: other
 rules:
   - name: a
-    when: {category: nonsense, sentiment: angry, regex: '(unclosed'}
+    when: {category: nonsense, sentiment: angry, regex: '(unclosed', urgency: [line_down],
+           subtype: leak}
     then: {queue: missing, sla: nope, priority: P7}
   - name: a
     then: {queue: general}
@@ -437,6 +438,10 @@ rules:
         BOOST_TEST(all.find("no category named \"nonsense\"") != std::string::npos);
         BOOST_TEST(all.find("expected negative, neutral or positive") != std::string::npos);
         BOOST_TEST(all.find("invalid regular expression") != std::string::npos);
+        BOOST_TEST(all.find("rules[0].when.urgency[0]: no urgency signal named \"line_down\" in "
+                            "classification.urgency") != std::string::npos);
+        BOOST_TEST(all.find("rules[0].when.subtype: no subtype named \"leak\"") !=
+                   std::string::npos);
         BOOST_TEST(all.find("rules[0].then.queue: no queue named \"missing\"") != std::string::npos);
         BOOST_TEST(all.find("no SLA policy named \"nope\"") != std::string::npos);
         BOOST_TEST(all.find("expected a priority") != std::string::npos);

@@ -126,6 +126,25 @@ BOOST_FIXTURE_TEST_CASE(safety_any_none_or_named, Fixture) {
     BOOST_TEST(matches(gas));
 }
 
+BOOST_FIXTURE_TEST_CASE(urgency_any_none_or_named_apart_from_safety, Fixture) {
+    RuleCondition any;
+    any.urgency = true;
+    RuleCondition none;
+    none.urgency = false;
+    RuleCondition production;
+    production.urgency_signals = {"production_stopped"};
+    BOOST_TEST(!matches(any));
+    BOOST_TEST(matches(none));
+    c.safety = {"fire"};  // a hazard is no urgency signal
+    BOOST_TEST(!matches(any));
+    c.urgency = {"business_down"};
+    BOOST_TEST(matches(any));
+    BOOST_TEST(!matches(none));
+    BOOST_TEST(!matches(production));
+    c.urgency = {"business_down", "production_stopped"};
+    BOOST_TEST(matches(production));
+}
+
 BOOST_FIXTURE_TEST_CASE(tier_attributes_and_warranty, Fixture) {
     RuleCondition w;
     w.tiers = {"vip", "gold"};

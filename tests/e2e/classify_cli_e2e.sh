@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End to end: `ccd classify` with the real binary on the shipped routing.yaml, no server:
+# --explain says why (category terms, runner-up, sentiment, safety, urgency), --expect evaluates
+# labelled lines (the shared sample and the held-out set) and exits 1 when a P1 is missed; the
+# three VIP messages of issue 17 come out P1 faults.
+# Usage: classify_cli_e2e.sh PATH/TO/ccd REPO_ROOT
+CCD_BIN=$1
+ROOT=$2
+source "$(dirname "$0")/lib.sh"
+
+T=$E2E_TMP
+CFG=$ROOT/config/routing.yaml
+NOW=2026-11-24T10:00:00+08:00   # a Tuesday, office hours
+classify() { "$CCD_BIN" classify --config "$CFG" --now "$NOW" "$@"; }
+
+# --explain: one JSON line with an `explain` object, read back with python3 once.
+rc=0
+classify --explain "I'm not happy: the packing line stopped because the motor caught fire" \
+  > "$T/explain.json" 2> "$T/explain.err" || rc=$?
+expect_eq "--explain exits 0" 0 "$rc"
+python3 - "$T/explain.json" > "$T/explain.tsv" <<'PY'
+import json, sys
+j = json.loads(open(sys.argv[1]).read())
+x = j["explain"]
+out = {
+    "category": j["category"], "priority": j["priority"], "urgency": ",".join(j["urgency"]),
+    "terms": any(e["feature"].startswith("kw:") and e["weight"] > 0 for e in x["category"]),
+    "runner_up": x["runner_up"]["category"] != j["category"]
+                 and 0 <= x["runner_up"]["confidence"] <= j["confidence"],
+    "sentiment": any(e["feature"] == "not happy" and e["weight"] < 0 for e in x["sentiment"]),
+    "safety": any(s.startswith("fire<-") for s in x["safety"]),
+    "urgency_trigger": any(s.startswith("production_stopped<-") for s in x["urgency"]),
+}
+for k, v in out.items():
+    print(f"{k}\t{v}")
+PY
+get() { awk -F'\t' -v k="$2" '$1 == k { print $2 }' "$1"; }
+expect_eq "explain: category" fault "$(get "$T/explain.tsv" category)"
+expect_eq "explain: P1" P1 "$(get "$T/explain.tsv" priority)"
+expect_eq "explain: urgency field" production_stopped "$(get "$T/explain.tsv" urgency)"
+expect_eq "explain: category terms with weights" True "$(get "$T/explain.tsv" terms)"
+expect_eq "explain: runner-up and its confidence" True "$(get "$T/explain.tsv" runner_up)"
+expect_eq "explain: negated sentiment word" True "$(get "$T/explain.tsv" sentiment)"
+expect_eq "explain: safety trigger" True "$(get "$T/explain.tsv" safety)"
+expect_eq "explain: urgency trigger" True "$(get "$T/explain.tsv" urgency_trigger)"
+rc=0; classify "The kettle is broken" | grep -q '"explain"' || rc=$?
+expect_eq "no explain without --explain" 1 "$rc"
+
+# Issue 17's VIP messages, labelled, through --expect.
+cat > "$T/vip.jsonl" <<'JSONL'
+{"id":"v1","tier":"vip","lang":"en","category":"fault","priority":"P1","text":"My account is VIP. The production scanner is down and nothing works."}
+{"id":"v2","tier":"vip","lang":"en","category":"fault","priority":"P1","text":"Our whole assembly line machine has stopped, we need a technician now"}
+{"id":"v3","tier":"vip","lang":"zh-Hans","category":"fault","priority":"P1","text":"我们是贵公司的VIP客户，生产线上的设备全部停机了，请马上处理！"}
+JSONL
+rc=0; classify --jsonl "$T/vip.jsonl" --expect > "$T/vip.out" 2>&1 || rc=$?
+expect_eq "--expect on issue 17's messages exits 0" 0 "$rc"
+check "issue 17: category 3/3" grep -q '^category    3/3 (100.0%)$' "$T/vip.out"
+check "issue 17: P1 recall 3/3" grep -q '^P1 recall   3/3 (100.0%)$' "$T/vip.out"
+
+for set in classify-sample classify-holdout; do
+  rc=0; classify --jsonl "$ROOT/tests/data/$set.jsonl" --expect > "$T/$set.out" 2>&1 || rc=$?
+  expect_eq "--expect $set exits 0" 0 "$rc"
+  check "$set: P1 recall 100%" grep -qE '^P1 recall   ([0-9]+)/\1 \(100.0%\)$' "$T/$set.out"
+  check "$set: language lines" grep -qE '^  zh-Hant   [0-9]+/[0-9]+' "$T/$set.out"
+  check "$set: confusion matrix" grep -q '^confusion (rows: expected, columns: got)$' "$T/$set.out"
+  cat "$T/$set.out"
+done
+
+# A missed P1 makes --expect exit 1 and is listed.
+echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
+rc=0; classify --jsonl "$T/miss.jsonl" --expect > "$T/miss.out" 2>&1 || rc=$?
+expect_eq "a missed P1 exits 1" 1 "$rc"
+check "the miss is listed" grep -q '^  m1 priority: P1 -> P4: What are your opening hours?$' "$T/miss.out"
+rc=0; classify --expect "some text" > /dev/null 2>&1 || rc=$?
+expect_eq "--expect without --jsonl is a usage error (2)" 2 "$rc"
+
+finish

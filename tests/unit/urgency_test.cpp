@@ -1,0 +1,193 @@
+// Urgency signals on the shipped configuration (config/routing.yaml): recall over urgent
+// messages written for this test (varied phrasing, three languages, typos, mixed script; not
+// copies of the vocabulary), silence on ordinary ones, and what the rules make of them: P1 for
+// any customer, whatever the category came out as.
+#include "routing/engine.hpp"
+
+#define BOOST_TEST_MODULE urgency_test
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "config/routing_config_parser.hpp"
+#include "routing/classify/classifier.hpp"
+
+namespace {
+
+using ccd::routing::Classification;
+using ccd::routing::Classifier;
+
+ccd::routing::RoutingConfigPtr shipped() {
+    static auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    return cfg;
+}
+
+Classifier& classifier() {
+    static Classifier instance(shipped()->classification);
+    return instance;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+    return out;
+}
+
+ccd::routing::TriageResult triage(const std::string& text, const std::string& tier) {
+    static ccd::routing::Engine engine(shipped());
+    ccd::routing::InboundMessage m;
+    m.text = text;
+    m.channel = ccd::routing::ChannelKind::Webchat;
+    ccd::routing::ContactProfile contact;
+    contact.tier = tier;
+    // Tuesday 2026-11-24 10:00 in Shanghai: office hours, so nothing depends on the clock.
+    return engine.triage(m, contact, true, ccd::routing::TimePoint(std::chrono::seconds(1795485600)));
+}
+
+// Someone depends on the product right now.
+const char* const kUrgent[] = {
+    // production stopped
+    "Our whole assembly line machine has stopped, we need a technician now",
+    "My account is VIP. The production scanner is down and nothing works.",
+    "The bottling line ground to a halt at 6am and forty people are standing around.",
+    "Packing line 3 is completely dead since the night shift, please send someone.",
+    "The factory is down because your CNC controller keeps faulting.",
+    "We have halted production until the press is fixed.",
+    "production line stoped, conveyor wont move!!",
+    "我们是贵公司的VIP客户，生产线上的设备全部停机了，请马上处理！",
+    "车间那台注塑机一停，整条线都停了，每小时损失好几万。",
+    "流水线今天早上罢工了，工人都在干等。",
+    "厂里的设备全都趴窝了，今天没法生产。",
+    "產線的機台全部停機，麻煩盡快派人來。",
+    "我們工廠停產了，因為你們的控制器壞掉。",
+    "生產線停擺一整天了還沒人處理",
+    "ＰＬＣ报警之后产线停了",
+    // business down
+    "The till in our cafe is broken and we can't take payments, customers are walking out.",
+    "Our restaurant's ordering tablets are all down and nothing works tonight.",
+    "All our stores lost the POS system this morning, we cannot trade.",
+    "The server is down again and the entire office is sitting idle.",
+    "Shop's card reader quit on me, can't serve customers, please call back asap",
+    "店里的收银系统宕机了，客人都在排队等结账。",
+    "门店的电脑全部瘫痪了，今天营业不了。",
+    "公司系統當機，整個辦公室都沒辦法工作。",
+    "收銀機壞了，現在完全沒辦法結帳，客人在等。",
+    "服務器宕機兩個小時了，業務中斷，請立刻處理",
+    // medical device
+    "My father's oxygen concentrator stopped working in the middle of the night.",
+    "The CPAP machine beeps and shuts off, my wife cannot sleep without it.",
+    "Mum's stairlift is stuck halfway and she can't get downstairs.",
+    "The insulin pump shows an occlusion error and won't deliver.",
+    "我爸的制氧机突然不出氧了，他离不开这个。",
+    "家里老人用的呼吸机一直报警然后自己关机。",
+    "醫療用的電動病床卡住了，病人沒辦法下來。",
+    "媽媽的電動輪椅在外面突然不動了，她一個人在路邊。",
+    // child at risk
+    "The smart lock jammed and my toddler is locked inside the flat alone.",
+    "The baby monitor went silent overnight and we didn't hear our daughter crying.",
+    "Heating has been off for two days and the baby is freezing.",
+    "智能门锁坏了，孩子被反锁在家里出不来。",
+    "暖气坏了两天，家里宝宝冻着了在发烧。",
+    "嬰兒監視器一直斷線，晚上聽不到寶寶哭。",
+};
+
+// Hazards: raised as safety signals (P1 by the `safety` rule), listed here so the urgent list
+// of issue 17 is covered in one place.
+const char* const kHazards[] = {
+    "Flames came out of the back of the dryer.",
+    "the heater is smoking and smells like melting plastic",
+    "I got zapped when I touched the fridge handle.",
+    "Strong smell of gas in the kitchen since the installer left.",
+    "Water is dripping from the ceiling right onto the power strip.",
+    "洗衣机漏水，水都流到插座那边了。",
+    "插頭一直冒煙，還有燒焦味。",
+    "热水器那里有煤气味，我们已经开窗了。",
+};
+
+// Ordinary requests, some with words the urgent vocabulary uses.
+const char* const kOrdinary[] = {
+    "The kettle stopped working after two weeks.",
+    "My laptop froze and I had to restart it.",
+    "I tried everything you suggested and nothing works, the remote is still dead.",
+    "How do I set up the production mode on the label printer?",
+    "Can you send me an invoice for our business account?",
+    "When will my order be shipped?",
+    "The phone line is down at home, can you help me with the router?",
+    "After the power outage my TV won't turn on.",
+    "I would like to return the blender.",
+    "The stroller wheel squeaks.",
+    "My son's headphones have no sound in the left ear.",
+    "Thanks for the quick repair yesterday!",
+    "笔记本电脑经常当机，蓝屏后自动重启。",
+    "洗衣机转到一半就不动了。",
+    "请问你们的门店周末营业吗？",
+    "冰箱不制冷了，请派师傅上门维修。",
+    "我要退货，尺寸不合适。",
+    "手機常常當機，可以送修嗎？",
+    "退款什麼時候會到帳？",
+    "雨停了以后再来送货吧。",
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(recall)
+
+BOOST_AUTO_TEST_CASE(every_urgent_message_is_flagged) {
+    for (const char* text : kUrgent) {
+        const Classification c = classifier().classify(text);
+        BOOST_TEST(!c.urgency.empty(), text << ": no urgency signal");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(every_hazard_is_flagged) {
+    for (const char* text : kHazards) {
+        const Classification c = classifier().classify(text);
+        BOOST_TEST(!c.safety.empty(), text << ": no safety signal");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ordinary_messages_are_not_urgent) {
+    for (const char* text : kOrdinary) {
+        const Classification c = classifier().classify(text);
+        BOOST_TEST(c.urgency.empty(), text << ": unexpected [" << joined(c.urgency) << "]");
+        BOOST_TEST(c.safety.empty(), text << ": unexpected [" << joined(c.safety) << "]");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(priority)
+
+BOOST_AUTO_TEST_CASE(urgent_is_p1_for_any_customer) {
+    for (const char* tier : {"vip", "standard"}) {
+        for (const char* text : kUrgent) {
+            const auto t = triage(text, tier);
+            BOOST_TEST(t.priority == 1, tier << ": " << text << ": P" << t.priority);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ordinary_is_not_p1) {
+    for (const char* text : kOrdinary) {
+        const auto t = triage(text, "standard");
+        BOOST_TEST(t.priority > 1, text << ": P1 by " << joined(t.rules));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_three_messages_of_issue_17_are_vip_faults) {
+    // Each came out as `other` (confidence 0.24-0.33) and so P2.
+    for (const char* text : {
+             "My account is VIP. The production scanner is down and nothing works.",
+             "Our whole assembly line machine has stopped, we need a technician now",
+             "我们是贵公司的VIP客户，生产线上的设备全部停机了，请马上处理！",
+         }) {
+        const auto t = triage(text, "vip");
+        BOOST_TEST(t.classification.category == "fault",
+                   text << ": " << t.classification.category << " "
+                        << t.classification.confidence);
+        BOOST_TEST(t.priority == 1, text << ": P" << t.priority);
+        BOOST_TEST(t.queue == "technical", text << ": queue " << t.queue);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
