@@ -112,7 +112,8 @@ public:
     static std::string hashPassword(std::string_view password);
     /// Whether `password` matches an argon2id string (constant time); false for a bad string.
     static bool verifyPassword(const std::string& hash, std::string_view password);
-    /// A short, non-secret id of a token for logs: the first 8 hex digits of its SHA-256.
+    /// A short, non-secret id of a token for logs: the first 8 hex digits of its SHA-256, the
+    /// first of them made a letter (a-f) so that the logs' masking never takes it for a number.
     static std::string tokenId(std::string_view token);
 
     /// Verifies the password (argon2id, constant time) and issues a token. `address` is the

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "daemon/console/http_auth.hpp"
+#include "daemon/privacy/pii_mask.hpp"
 #include "tests/support/log_capture.hpp"
 
 using namespace ccd;
@@ -282,4 +283,24 @@ BOOST_AUTO_TEST_CASE(http_checks_answer_401_and_403) {
     BOOST_TEST(!daemon::console::atLeast(Role::Agent, Role::Supervisor));
     BOOST_TEST((*daemon::console::roleFromString("admin") == Role::Admin));
     BOOST_TEST(!daemon::console::roleFromString("boss"));
+}
+
+// Token ids are how an operator finds a session in the log; the log masks digit runs that look
+// like phone numbers, so an id must never be one (passwd_e2e failed on an all-digit id).
+BOOST_AUTO_TEST_CASE(token_ids_are_never_masked_in_the_log) {
+    int seven_digits = 0;  // ids that, with a digit first, would be an 8-digit run
+    for (int i = 0; i < 2000; ++i) {
+        std::string id = AuthService::tokenId("token-" + std::to_string(i));
+        BOOST_REQUIRE(id.size() == 8u);
+        BOOST_TEST((id[0] >= 'a' && id[0] <= 'f'), id);
+        BOOST_TEST(id.find_first_not_of("0123456789abcdef") == std::string::npos, id);
+        std::string line = "login: alice (agent) from 127.0.0.1, token " + id;
+        BOOST_TEST(ccd::daemon::privacy::maskText(line) == line);
+        if (id.find_first_not_of("0123456789", 1) == std::string::npos) {
+            ++seven_digits;
+            std::string digits_first = "token 4" + id.substr(1);
+            BOOST_TEST(ccd::daemon::privacy::maskText(digits_first) != digits_first);
+        }
+    }
+    BOOST_TEST(seven_digits > 0);
 }
