@@ -50,6 +50,23 @@ CaseRef earlierCase(std::int64_t id, const std::string& type, TimePoint opened, 
     return r;
 }
 
+// bob online; amy, the account manager, known but offline.
+void bobOnlineAmyAway(Engine& e) {
+    online(e, "bob", {"general", "technical"}, kOpen);
+    Agent am;
+    am.id = "amy";
+    am.skills = {"general", "technical"};
+    e.handle(AgentUpdated{am}, kOpen);
+}
+
+// A VIP's fault, with amy as their account manager.
+MessageReceived vipFault(std::int64_t conv) {
+    auto m = fault(conv);
+    m.contact.tier = "vip";
+    m.contact.account_manager = "amy";
+    return m;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_fault_asks_for_a_repair_case_naming_the_rule) {
@@ -96,15 +113,8 @@ BOOST_AUTO_TEST_CASE(repeat_within_tests_the_customers_recent_cases) {
 
 BOOST_AUTO_TEST_CASE(a_vips_work_waits_for_the_account_manager_then_goes_to_the_queue) {
     Engine e(shipped());
-    online(e, "bob", {"general", "technical"}, kOpen);
-    Agent am;
-    am.id = "amy";
-    am.skills = {"general", "technical"};
-    e.handle(AgentUpdated{am}, kOpen);  // known, offline for now
-
-    auto m = fault(1);
-    m.contact.tier = "vip";
-    m.contact.account_manager = "amy";
+    bobOnlineAmyAway(e);
+    auto m = vipFault(1);
     auto out = e.handle(m, kOpen);
     BOOST_TEST(all<OfferMade>(out).empty());  // bob is free, but it is amy's for 2 minutes
     auto wake = e.nextWakeup();
@@ -113,8 +123,7 @@ BOOST_AUTO_TEST_CASE(a_vips_work_waits_for_the_account_manager_then_goes_to_the_
 
     // amy comes online within the wait: hers.
     Engine e2(shipped());
-    online(e2, "bob", {"general", "technical"}, kOpen);
-    e2.handle(AgentUpdated{am}, kOpen);
+    bobOnlineAmyAway(e2);
     e2.handle(m, kOpen);
     auto offered =
         one<OfferMade>(e2.handle(PresenceChanged{"amy", Presence::Available}, kOpen + 30s));
@@ -129,15 +138,8 @@ BOOST_AUTO_TEST_CASE(a_vips_work_waits_for_the_account_manager_then_goes_to_the_
 // the wait is over, then the queue's.
 BOOST_AUTO_TEST_CASE(a_reload_keeps_the_account_managers_reservation) {
     Engine e(shipped());
-    online(e, "bob", {"general", "technical"}, kOpen);
-    Agent am;
-    am.id = "amy";
-    am.skills = {"general", "technical"};
-    e.handle(AgentUpdated{am}, kOpen);
-    auto m = fault(1);
-    m.contact.tier = "vip";
-    m.contact.account_manager = "amy";
-    BOOST_TEST(all<OfferMade>(e.handle(m, kOpen)).empty());
+    bobOnlineAmyAway(e);
+    BOOST_TEST(all<OfferMade>(e.handle(vipFault(1), kOpen)).empty());
 
     e.reconfigure(shipped());
     BOOST_TEST(all<OfferMade>(e.handle(Tick{}, kOpen + 10s)).empty());  // bob is free: not his
