@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/classification_corpus.hpp"
 #include "routing/classify/text_normalizer.hpp"
 
 namespace ccd::config {
@@ -216,9 +217,9 @@ void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const s
 void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.present()) return;
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
-                         "regex_weight", "smoothing", "temperature", "safety_category",
-                         "safety_weight", "stopwords", "categories", "sentiment", "safety",
-                         "urgency"})) {
+                         "regex_weight", "subtype_weight", "smoothing", "temperature", "safety_category",
+                         "safety_weight", "stopwords", "categories", "corpus", "sentiment",
+                         "safety", "urgency"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -227,6 +228,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (auto v = node["confidence_threshold"].number(0.0, 1.0)) cfg.confidence_threshold = *v;
     if (auto v = node["keyword_weight"].number(0.0, 20.0)) cfg.keyword_weight = *v;
     if (auto v = node["regex_weight"].number(0.0, 20.0)) cfg.regex_weight = *v;
+    if (auto v = node["subtype_weight"].number(0.0, 20.0)) cfg.subtype_weight = *v;
     if (auto v = node["smoothing"].number(0.001, 10.0)) cfg.smoothing = *v;
     if (auto v = node["temperature"].number(0.1, 100.0)) cfg.temperature = *v;
     NodeRef safety_category = node["safety_category"];
@@ -234,6 +236,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (auto v = node["safety_weight"].number(0.0, 20.0)) cfg.safety_weight = *v;
     if (node["stopwords"].present()) cfg.stopwords = readPhrases(node["stopwords"]);
     const std::vector<NodeRef> categories = readCategories(node["categories"], cfg);
+    readCorpus(node["corpus"], cfg);
     readSentiment(node["sentiment"], cfg.sentiment);
     readSignals(node["safety"], cfg.safety, "safety");
     readSignals(node["urgency"], cfg.urgency, "urgency");
@@ -254,7 +257,11 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     }
     for (std::size_t i = 0; i < cfg.categories.size() && fallback_known; ++i) {
         const CategoryDef& def = cfg.categories[i];
-        if (def.name.empty() || def.name == cfg.fallback_category || !def.examples.empty()) {
+        const bool in_corpus =
+            std::any_of(cfg.corpus.begin(), cfg.corpus.end(),
+                        [&](const routing::LabelledText& t) { return t.category == def.name; });
+        if (def.name.empty() || def.name == cfg.fallback_category || !def.examples.empty() ||
+            in_corpus) {
             continue;
         }
         // Examples in the wrong shape have been reported already. yaml-cpp places an empty
@@ -263,7 +270,8 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
         if (examples.present() && !examples.isNull() && !examples.isMap()) continue;
         (examples.isNull() ? categories[i] : examples)
             .error("category \"" + def.name +
-                   "\" needs at least one example (only the fallback category may have none)");
+                   "\" needs at least one example or corpus sentence (only the fallback category "
+                   "may have none)");
     }
     out = std::move(cfg);
 }

@@ -133,6 +133,13 @@ void NodeRef::error(const std::string& message) const {
     if (doc_) doc_->addIssue(line_, column_, path_, message);
 }
 
+void NodeRef::errorIn(const std::string& file, int line, int column,
+                      const std::string& message) const {
+    if (doc_) doc_->addIssue(ConfigIssue{file, line, column, path_, message});
+}
+
+std::string NodeRef::file() const { return doc_ ? doc_->file() : std::string(); }
+
 bool NodeRef::require() const {
     if (present_) return true;
     auto dot = path_.find_last_of('.');
@@ -446,6 +453,8 @@ NodeRef YamlDocument::root() {
 void YamlDocument::addIssue(int line, int column, std::string path, std::string message) {
     issues_.push_back(ConfigIssue{file_, line, column, std::move(path), std::move(message)});
 }
+
+void YamlDocument::addIssue(ConfigIssue issue) { issues_.push_back(std::move(issue)); }
 
 void YamlDocument::throwIfIssues() const {
     if (!issues_.empty()) throw ConfigError(issues_);

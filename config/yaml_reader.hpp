@@ -104,6 +104,11 @@ public:
 
     /// Records an issue at this node (or at its parent when missing).
     void error(const std::string& message) const;
+    /// Records an issue found in another file this node names (a data file it points to), at
+    /// that file's `line` and `column`, under this node's path.
+    void errorIn(const std::string& file, int line, int column, const std::string& message) const;
+    /// The file this node was read from.
+    std::string file() const;
 
     /// The underlying yaml-cpp node, for parsers with needs this class does not cover.
     const YAML::Node& raw() const { return node_; }
@@ -144,6 +149,8 @@ public:
     void throwIfIssues() const;
     /// Records an issue at a position.
     void addIssue(int line, int column, std::string path, std::string message);
+    /// Records an issue as it is (another file's, for instance).
+    void addIssue(ConfigIssue issue);
     const EnvLookup& env() const { return env_; }
 
 private:

@@ -28,9 +28,15 @@ json explanationJson(const routing::Classification& c) {
     json runner_up = nullptr;
     if (!x.runner_up.empty())
         runner_up = {{"category", x.runner_up}, {"confidence", rounded(x.runner_up_confidence)}};
+    json subtype_runner_up = nullptr;
+    if (!x.subtype_runner_up.empty())
+        subtype_runner_up = {{"subtype", x.subtype_runner_up},
+                             {"confidence", rounded(x.subtype_runner_up_confidence)}};
     return {{"category", evidenceJson(x.category)},
             {"runner_up", runner_up},
             {"subtype", x.subtype},
+            {"subtype_confidence", rounded(c.subtype_confidence)},
+            {"subtype_runner_up", subtype_runner_up},
             {"sentiment", evidenceJson(x.sentiment)},
             {"sentiment_score", rounded(c.sentiment_score)},
             {"safety", x.safety},

@@ -122,6 +122,7 @@ struct Daemon::Impl {
         if (!config->mfa.required_for.empty())
             spdlog::info("mfa: required for {} (enrolments in {})",
                          fmt::join(config->mfa.required_for, ", "), config->mfa.file);
+        if (bundle.routing) corpus_path = bundle.routing->classification.corpus_path;
         if (bundle.routing) {
             engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                                   [this] { return currentCatalog(); });
@@ -425,6 +426,7 @@ struct Daemon::Impl {
     std::mutex reload_mutex;
     config::DaemonConfigPtr config;
     std::shared_ptr<const templates::Catalog> catalog;  // null without `templates:`
+    std::string corpus_path;  // under config_mutex: the classifier's corpus file, or ""
     Daemon* owner = nullptr;
     std::function<config::ConfigBundle()> loader;  // throws ConfigError
     Metrics metrics;
@@ -538,6 +540,10 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             auto cfg = currentConfig();
             std::vector<std::string> files{cfg->source_path};
             if (!cfg->routing_path.empty()) files.push_back(cfg->routing_path);
+            {
+                std::lock_guard lock(impl_->config_mutex);
+                if (!impl_->corpus_path.empty()) files.push_back(impl_->corpus_path);
+            }
             if (!cfg->templates.path.empty()) files.push_back(cfg->templates.path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->agents_path);
             if (!cfg->agents_path.empty()) files.push_back(cfg->passwords_path);
@@ -636,6 +642,7 @@ void Daemon::reload(config::ConfigBundle bundle) {
         impl_->config = std::move(next);
         if (bundle.catalog) impl_->catalog = std::move(bundle.catalog);
         if (channels) impl_->channel_set = channels;
+        if (bundle.routing) impl_->corpus_path = bundle.routing->classification.corpus_path;
     }
     impl_->sender->poke();  // instances added by the reload start sending
     impl_->mailboxes->sync();  // mailboxes added, changed or removed by the reload

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -30,13 +31,19 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
             "classification: confidence_threshold must be within 0..1");
     require(config.keyword_weight >= 0.0, "classification: keyword_weight must be >= 0");
     require(config.regex_weight >= 0.0, "classification: regex_weight must be >= 0");
+    require(config.subtype_weight >= 0.0, "classification: subtype_weight must be >= 0");
     require(config.temperature > 0.0, "classification: temperature must be > 0");
     require(config.smoothing > 0.0, "classification: smoothing must be > 0");
+    require(config.categories.size() <= 64, "classification: at most 64 categories");
 
-    auto shared = std::make_shared<Shared>(config.categories.size(), config.smoothing);
+    std::size_t subtype_count = 0;
+    for (const CategoryDef& def : config.categories) subtype_count += def.subtypes.size();
+    auto shared = std::make_shared<Shared>(config.categories.size() + subtype_count,
+                                           config.smoothing);
     shared->threshold = config.confidence_threshold;
     shared->keyword_weight = config.keyword_weight;
     shared->regex_weight = config.regex_weight;
+    shared->subtype_weight = config.subtype_weight;
     shared->temperature = config.temperature;
 
     std::set<std::string> seen;
@@ -64,22 +71,69 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         shared->safety_weight = config.safety_weight;
     }
 
-    std::vector<icu::UnicodeString> patterns;
+    // Subtype classes follow the categories, each category's together.
+    const std::size_t n = config.categories.size();
+    for (const CategoryDef& def : config.categories) {
+        shared->subtype_begin.push_back(n + shared->subtype_names.size());
+        for (const auto& sub : def.subtypes) shared->subtype_names.push_back(sub.name);
+        shared->subtype_end.push_back(n + shared->subtype_names.size());
+    }
     std::vector<std::string> tokens;
-    for (std::size_t c = 0; c < config.categories.size(); ++c) {
-        const CategoryDef& def = config.categories[c];
-        std::size_t examples = 0;
-        for (const auto& [language, texts] : def.examples) {
-            require(knownLanguage(language), "category '" + def.name +
-                                                 "': unknown example language '" + language +
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    // Trains category `c`, and subtype class `sub` (kNone when none), on the example lists.
+    const auto train = [&](std::size_t c, std::size_t sub, const std::string& owner,
+                           const std::map<std::string, std::vector<std::string>>& examples) {
+        std::size_t count = 0;
+        for (const auto& [language, texts] : examples) {
+            require(knownLanguage(language), owner + ": unknown example language '" + language +
                                                  "' (en, zh-Hans, zh-Hant)");
             for (const auto& text : texts) {
                 tokenizer.tokenize(normalizer.normalize(text), tokens);
                 shared->bayes.add(c, tokens);
-                ++examples;
+                if (sub != kNone) shared->bayes.add(sub, tokens);
+                ++count;
             }
         }
-        require(examples > 0 || c == shared->fallback,
+        return count;
+    };
+    std::vector<std::size_t> examples(n, 0);
+    for (std::size_t c = 0; c < n; ++c) {
+        const CategoryDef& def = config.categories[c];
+        examples[c] += train(c, kNone, "category '" + def.name + "'", def.examples);
+        for (std::size_t s = 0; s < def.subtypes.size(); ++s) {
+            examples[c] += train(c, shared->subtype_begin[c] + s,
+                                 "subtype '" + def.subtypes[s].name + "'",
+                                 def.subtypes[s].examples);
+        }
+    }
+    for (const LabelledText& sentence : config.corpus) {
+        const auto it = std::find(shared->names.begin(), shared->names.end(), sentence.category);
+        require(it != shared->names.end(),
+                "classification corpus: no category named '" + sentence.category + "'");
+        const auto c = static_cast<std::size_t>(it - shared->names.begin());
+        std::size_t sub = kNone;
+        if (!sentence.subtype.empty()) {
+            const auto& subs = config.categories[c].subtypes;
+            const auto s = std::find_if(subs.begin(), subs.end(), [&](const SubtypeDef& d) {
+                return d.name == sentence.subtype;
+            });
+            require(s != subs.end(), "classification corpus: category '" + sentence.category +
+                                         "' has no subtype '" + sentence.subtype + "'");
+            sub = shared->subtype_begin[c] + static_cast<std::size_t>(s - subs.begin());
+        }
+        require(knownLanguage(sentence.language), "classification corpus: unknown language '" +
+                                                      sentence.language +
+                                                      "' (en, zh-Hans, zh-Hant)");
+        tokenizer.tokenize(normalizer.normalize(sentence.text), tokens);
+        shared->bayes.add(c, tokens);
+        if (sub != kNone) shared->bayes.add(sub, tokens);
+        ++examples[c];
+    }
+
+    std::vector<icu::UnicodeString> patterns;
+    for (std::size_t c = 0; c < n; ++c) {
+        const CategoryDef& def = config.categories[c];
+        require(examples[c] > 0 || c == shared->fallback,
                 "category '" + def.name + "' has no examples");
         for (const auto& keyword : def.keywords) {
             std::uint32_t id = 0;
@@ -103,6 +157,14 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         }
     }
     shared->bayes.train();
+    shared->subtype_groups.assign(shared->bayes.vocabularySize(), 0);
+    for (std::uint32_t f = 0; f < shared->subtype_groups.size(); ++f) {
+        for (std::size_t c = 0; c < n; ++c) {
+            for (std::size_t i = shared->subtype_begin[c]; i < shared->subtype_end[c]; ++i) {
+                if (shared->bayes.seen(f, i)) shared->subtype_groups[f] |= std::uint64_t{1} << c;
+            }
+        }
+    }
     shared->keywords.build();
     try {
         regexes_ = RegexSet(patterns);
@@ -117,9 +179,22 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
                                        std::vector<Evidence>* evidence) {
     const Shared& sh = *shared_;
     const std::size_t n = sh.names.size();
-    score_.assign(n, 0.0);
-    sh.bayes.score(tokens, score_);
-    for (double& s : score_) s /= sh.temperature;
+    score_.assign(sh.bayes.classes(), 0.0);
+    subtype_tokens_.assign(n, 0);
+    for (const auto& token : tokens) {
+        const std::uint32_t f = sh.bayes.feature(token);
+        if (f == NaiveBayes::kNoFeature) continue;
+        const double* row = sh.bayes.row(f);
+        for (std::size_t c = 0; c < n; ++c) score_[c] += row[c];
+        for (std::uint64_t groups = sh.subtype_groups[f]; groups != 0; groups &= groups - 1) {
+            const auto c = static_cast<std::size_t>(__builtin_ctzll(groups));
+            for (std::size_t i = sh.subtype_begin[c]; i < sh.subtype_end[c]; ++i) {
+                score_[i] += row[i];
+            }
+            ++subtype_tokens_[c];
+        }
+    }
+    for (std::size_t c = 0; c < n; ++c) score_[c] /= sh.temperature;
 
     std::vector<Evidence> rules;  // stays empty unless explaining
     hits_.clear();
@@ -154,7 +229,7 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
     }
 
     // Softmax, shifted by the maximum for numerical safety.
-    const double best = *std::max_element(score_.begin(), score_.end());
+    const double best = *std::max_element(score_.begin(), score_.begin() + n);
     posterior_.assign(n, 0.0);
     double sum = 0.0;
     for (std::size_t c = 0; c < n; ++c) {
@@ -183,7 +258,7 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
             const double* row = sh.bayes.logLikelihoods(token);
             if (row == nullptr) continue;
             double other = -1e300;
-            for (std::size_t c = 0; c < n; ++c) {
+            for (std::size_t c = 0; c < n; ++c) {  // categories only
                 if (c != d.top) other = std::max(other, row[c]);
             }
             const double margin = row[d.top] - other;
@@ -198,6 +273,79 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
                              token_evidence.end());
         if (token_evidence.size() > kTokenEvidence) token_evidence.resize(kTokenEvidence);
         evidence->insert(evidence->end(), token_evidence.begin(), token_evidence.end());
+    }
+    return d;
+}
+
+}  // namespace ccd::routing
+
+namespace ccd::routing {
+
+SubtypeDecision CategoryModel::decideSubtype(std::size_t category,
+                                             const std::vector<std::string>& matched,
+                                             const std::vector<std::string>& tokens,
+                                             std::vector<Evidence>* evidence) {
+    const Shared& sh = *shared_;
+    const std::size_t begin = sh.subtype_begin[category];
+    const std::size_t end = sh.subtype_end[category];
+    SubtypeDecision d;
+    if (begin == end) return d;
+    const std::size_t n = sh.names.size();
+    subtype_score_.assign(end - begin, 0.0);
+    // No evidence at all: no subtype, rather than the first one.
+    bool any = subtype_tokens_[category] > 0;
+    for (std::size_t i = begin; i < end; ++i) {
+        double& s = subtype_score_[i - begin];
+        s = score_[i] / sh.temperature;
+        const std::string& name = sh.subtype_names[i - n];
+        if (std::find(matched.begin(), matched.end(), name) != matched.end()) {
+            s += sh.subtype_weight;
+            any = true;
+        }
+    }
+    if (!any) return d;
+    const double best = *std::max_element(subtype_score_.begin(), subtype_score_.end());
+    double sum = 0.0;
+    for (double& s : subtype_score_) sum += (s = std::exp(s - best));
+    std::size_t top = 0;
+    std::size_t second = end - begin;
+    for (std::size_t i = 0; i < subtype_score_.size(); ++i) {
+        subtype_score_[i] /= sum;
+        if (subtype_score_[i] > subtype_score_[top]) top = i;
+    }
+    for (std::size_t i = 0; i < subtype_score_.size(); ++i) {
+        if (i != top && (second == end - begin || subtype_score_[i] > subtype_score_[second]))
+            second = i;
+    }
+    d.name = &sh.subtype_names[begin - n + top];
+    d.confidence = subtype_score_[top];
+    if (second != end - begin) {
+        d.runner_up = &sh.subtype_names[begin - n + second];
+        d.runner_up_confidence = subtype_score_[second];
+    }
+    if (evidence != nullptr) {
+        std::vector<Evidence> strongest;
+        for (const auto& token : tokens) {
+            const std::uint32_t f = sh.bayes.feature(token);
+            if (f == NaiveBayes::kNoFeature) continue;
+            if ((sh.subtype_groups[f] >> category & 1) == 0) continue;
+            const double* row = sh.bayes.row(f);
+            double other = -1e300;
+            for (std::size_t i = begin; i < end; ++i) {
+                if (i != begin + top) other = std::max(other, row[i]);
+            }
+            const double margin = row[begin + top] - other;
+            if (margin > 0) strongest.push_back({"subtype:nb:" + token, margin});
+        }
+        std::sort(strongest.begin(), strongest.end(),
+                  [](const Evidence& a, const Evidence& b) { return a.weight > b.weight; });
+        strongest.erase(std::unique(strongest.begin(), strongest.end(),
+                                    [](const Evidence& a, const Evidence& b) {
+                                        return a.feature == b.feature;
+                                    }),
+                        strongest.end());
+        if (strongest.size() > kTokenEvidence) strongest.resize(kTokenEvidence);
+        evidence->insert(evidence->end(), strongest.begin(), strongest.end());
     }
     return d;
 }

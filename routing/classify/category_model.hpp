@@ -1,7 +1,9 @@
 #pragma once
-// Chooses a message's category: a multinomial naive Bayes model trained on the configured
-// examples, plus log-evidence from keyword and regular-expression rules, turned into a
-// posterior-like confidence; below the threshold the fallback category wins.
+// Chooses a message's category and subtype: a multinomial naive Bayes model trained on the
+// configured examples and the corpus, plus log-evidence from keyword and regular-expression
+// rules, turned into a posterior-like confidence; below the threshold the fallback category
+// wins. Categories and subtypes are classes of one naive Bayes table, so each token is looked
+// up once for both decisions.
 
 #include <unicode/unistr.h>
 
@@ -19,6 +21,14 @@ namespace ccd::routing {
 
 class TextNormalizer;
 class Tokenizer;
+
+/// The subtype decision for one message.
+struct SubtypeDecision {
+    const std::string* name = nullptr;  ///< nullptr: none (no subtypes, or no evidence)
+    double confidence = 0.0;            ///< posterior among the category's subtypes
+    const std::string* runner_up = nullptr;
+    double runner_up_confidence = 0.0;
+};
 
 /// The category decision for one message.
 struct CategoryDecision {
@@ -48,6 +58,14 @@ class CategoryModel {
     CategoryDecision decide(const icu::UnicodeString& text, const std::vector<std::string>& tokens,
                             bool hazard, std::vector<Evidence>* evidence = nullptr);
 
+    /// The subtype of `category` for the last decide() call: naive Bayes over the category's
+    /// subtypes (divided by the temperature) plus subtype_weight for each subtype in `matched`
+    /// (the names its phrases and patterns found), as a softmax. With `evidence`, appends the
+    /// tokens that favoured the winner ("subtype:nb:<token>").
+    SubtypeDecision decideSubtype(std::size_t category, const std::vector<std::string>& matched,
+                                  const std::vector<std::string>& tokens,
+                                  std::vector<Evidence>* evidence = nullptr);
+
     /// Posteriors of every category for the last decide() call, in configuration order.
     const std::vector<double>& posteriors() const { return posterior_; }
 
@@ -62,22 +80,32 @@ class CategoryModel {
         double threshold = 0.0;
         double keyword_weight = 0.0;
         double regex_weight = 0.0;
+        double subtype_weight = 0.0;
         double temperature = 1.0;
         std::size_t safety_category = 0;
         double safety_weight = 0.0;  ///< 0 when no safety_category is configured
-        NaiveBayes bayes;
+        NaiveBayes bayes;  ///< classes: the categories, then every subtype (subtype_names)
+        std::vector<std::string> subtype_names;
+        std::vector<std::size_t> subtype_begin;  ///< by category: its first subtype's index
+        std::vector<std::size_t> subtype_end;
+        /// By feature: bit c set when some subtype of category c saw it. Only such tokens
+        /// count for subtypes: a word every fault message has says nothing about which fault.
+        std::vector<std::uint64_t> subtype_groups;
         TermMatcher keywords;
         std::vector<std::vector<std::size_t>> keyword_categories;  ///< by term id
         std::vector<std::size_t> regex_category;                   ///< by pattern index
         std::vector<std::string> regex_text;
         Shared(std::size_t classes, double smoothing) : bayes(classes, smoothing) {}
+        std::size_t categories() const { return names.size(); }
     };
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;
     std::vector<TermMatch> hits_;    ///< scratch
     std::vector<char> seen_;         ///< scratch, by term id
-    std::vector<double> score_;      ///< scratch, by category
+    std::vector<double> score_;      ///< scratch, by class (categories, then subtypes)
+    std::vector<double> subtype_score_;  ///< scratch
+    std::vector<std::uint32_t> subtype_tokens_;  ///< by category: tokens its subtypes know
     std::vector<double> posterior_;  ///< by category
 };
 

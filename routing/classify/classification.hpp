@@ -17,7 +17,8 @@ std::string_view toString(Sentiment sentiment);
 /// One piece of evidence behind a decision, for debugging and for the agent's console:
 /// `feature` is "kw:退货", "re:<pattern>", "nb:refund" (a token), "safety" (a hazard's weight
 /// for safety_category), "safety:fire<-caught fire", "urgency:production_stopped<-停产" or
-/// "subtype:leak<-漏水", "sentiment:满意" / "sentiment:not happy" (a lexicon word, negated with
+/// "subtype:leak<-漏水" (a subtype's phrase), "subtype:nb:drip" (a token for the chosen subtype),
+/// "sentiment:满意" / "sentiment:not happy" (a lexicon word, negated with
 /// the negator);
 /// `weight` is its log-evidence in favour of the chosen category (0 for safety and urgency),
 /// and for sentiment what the word added to sentiment_score.
@@ -30,7 +31,8 @@ struct Evidence {
 struct Classification {
     std::string category;      ///< after the fallback: "other" when not confident enough
     std::string top_category;  ///< the best-scoring category before the fallback
-    std::string subtype;       ///< a subtype of `category` ("leak"), or "" when none matched
+    std::string subtype;       ///< a subtype of `category` ("leak"), or "" (no evidence)
+    double subtype_confidence = 0.0;  ///< posterior of `subtype` among the category's, 0..1
     double confidence = 0.0;   ///< posterior-like probability of top_category, 0..1
     std::string language;      ///< "en", "zh-Hans", "zh-Hant" or "und"
     Sentiment sentiment = Sentiment::Neutral;
@@ -45,6 +47,9 @@ struct Classification {
     /// The second-best category and its posterior; filled only when explaining.
     std::string runner_up;
     double runner_up_confidence = 0.0;
+    /// The second-best subtype of `category` and its posterior; filled only when explaining.
+    std::string subtype_runner_up;
+    double subtype_runner_up_confidence = 0.0;
 };
 
 /// What the caller already knows about the message.

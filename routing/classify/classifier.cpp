@@ -137,7 +137,16 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     out.confidence = d.confidence;
     im.found.clear();
     im.subtypes[d.category].detect(im.text, im.found, evidence);
-    if (!im.found.empty()) out.subtype = im.found.front();
+    const SubtypeDecision sub =
+        im.categories.decideSubtype(d.category, im.found, im.tokens, evidence);
+    if (sub.name != nullptr) {
+        out.subtype = *sub.name;
+        out.subtype_confidence = sub.confidence;
+        if (evidence != nullptr && sub.runner_up != nullptr) {
+            out.subtype_runner_up = *sub.runner_up;
+            out.subtype_runner_up_confidence = sub.runner_up_confidence;
+        }
+    }
     if (evidence != nullptr) {
         const std::vector<double>& p = im.categories.posteriors();
         std::size_t second = d.top == 0 ? 1 : 0;

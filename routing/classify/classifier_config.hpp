@@ -23,17 +23,25 @@
 
 namespace ccd::routing {
 
-/// A finer kind of a category ("leak" under fault): found by its phrases and patterns once the
-/// category is decided; the first subtype of the category (in configuration order) whose
-/// keyword or pattern matches wins, so list the specific ones first.
+/// A finer kind of a category ("leak" under fault). Once the category is decided, its subtypes
+/// are scored like categories: naive Bayes over the subtype's training sentences (its examples
+/// and the corpus lines labelled with it) plus subtype_weight when any of its phrases or
+/// patterns matches; the best one wins. No evidence at all: no subtype.
 struct SubtypeDef {
     std::string name;                     ///< unique across every category
-    std::vector<std::string> keywords;    ///< as a category's keywords
+    std::vector<std::string> keywords;    ///< any match adds keyword_weight, once
     std::vector<std::string> regexes;     ///< ICU patterns, as a category's
     std::vector<std::string> exclusions;  ///< cancel a keyword match inside them
-    /// Example messages per language tag: documentation, and the shipped file's tests check
-    /// that each comes out as this subtype. Not used for training.
+    /// Example messages per language tag: trained on, for the subtype and its category.
     std::map<std::string, std::vector<std::string>> examples;
+};
+
+/// One labelled sentence of the training corpus (`classification.corpus`).
+struct LabelledText {
+    std::string category;  ///< a configured category
+    std::string subtype;   ///< one of that category's subtypes, or "" (trains the category only)
+    std::string language;  ///< en, zh-Hans, zh-Hant
+    std::string text;
 };
 
 /// One category a message can be classified into.
@@ -82,6 +90,8 @@ struct ClassifierConfig {
     double confidence_threshold = 0.45;
     double keyword_weight = 2.0;  ///< log-evidence (nats) per distinct keyword match
     double regex_weight = 2.0;    ///< log-evidence (nats) per matching regular expression
+    /// log-evidence (nats) for a subtype when any of its phrases or patterns matches.
+    double subtype_weight = 2.0;
     double smoothing = 0.5;       ///< additive (Lidstone) smoothing of the naive Bayes counts
     /// Divides the naive Bayes log-likelihoods before rule evidence is added: naive Bayes
     /// treats overlapping features (words and character bigrams) as independent and is
@@ -92,6 +102,11 @@ struct ClassifierConfig {
     std::string safety_category;
     double safety_weight = 0.0;
     std::vector<std::string> stopwords;  ///< tokens ignored by naive Bayes ("the", "的", ...)
+    /// The training corpus, beside the categories' own examples: read from the JSON-lines file
+    /// `corpus_path` names (absolute; "" when there is none) and trained on at start-up and at
+    /// every reload.
+    std::vector<LabelledText> corpus;
+    std::string corpus_path;
     SentimentLexicon sentiment;
     std::vector<SafetySignalDef> safety;
     /// Urgency signals: someone depends on the product right now (production stopped, a

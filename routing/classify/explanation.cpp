@@ -19,6 +19,8 @@ Explanation explain(const Classification& c) {
     Explanation out;
     out.runner_up = c.runner_up;
     out.runner_up_confidence = c.runner_up_confidence;
+    out.subtype_runner_up = c.subtype_runner_up;
+    out.subtype_runner_up_confidence = c.subtype_runner_up_confidence;
     std::string rest;
     for (const Evidence& e : c.evidence) {
         if (strip(e.feature, "safety:", rest)) {

@@ -21,9 +21,11 @@ struct Explanation {
     /// The sentiment words that counted, in text order, with what each added ("not happy"
     /// is a negated word).
     std::vector<Evidence> sentiment;
-    /// The subtypes whose phrases matched, in configuration order (the first won):
-    /// "leak<-漏水".
+    /// What decided the subtype: the subtypes whose phrases matched, in configuration order
+    /// ("leak<-漏水"), then the tokens that favoured the chosen one ("nb:drip").
     std::vector<std::string> subtype;
+    std::string subtype_runner_up;  ///< the second-best subtype ("" when there is none)
+    double subtype_runner_up_confidence = 0.0;
     std::vector<std::string> safety;   ///< "fire<-caught fire": signal and what raised it
     std::vector<std::string> urgency;  ///< "production_stopped<-停产"
 };

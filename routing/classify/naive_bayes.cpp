@@ -25,8 +25,11 @@ void NaiveBayes::add(std::size_t cls, const std::vector<std::string>& tokens) {
 
 void NaiveBayes::train() {
     const double vocabulary = static_cast<double>(index_.size());
+    unseen_.assign(classes_, 0.0);
     for (std::size_t c = 0; c < classes_; ++c) {
         const double denominator = std::log(totals_[c] + smoothing_ * vocabulary);
+        // Half a count above the smoothing: a seen token's log-probability is above it.
+        unseen_[c] = std::log(smoothing_ + 0.5) - denominator;
         for (std::size_t f = 0; f < index_.size(); ++f) {
             double& cell = table_[f * classes_ + c];
             cell = std::log(cell + smoothing_) - denominator;

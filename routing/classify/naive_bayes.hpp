@@ -32,6 +32,18 @@ class NaiveBayes {
     /// log P(token | c) for each class, or nullptr when the token was never seen in training.
     const double* logLikelihoods(const std::string& token) const;
 
+    /// A trained token's feature number (< vocabularySize()), or kNoFeature.
+    static constexpr std::uint32_t kNoFeature = 0xFFFFFFFFu;
+    std::uint32_t feature(const std::string& token) const {
+        return trained_ ? static_cast<std::uint32_t>(find(token)) : kNoFeature;
+    }
+    /// log P(feature | c) for each class, after train().
+    const double* row(std::uint32_t feature) const { return &table_[feature * classes_]; }
+    /// Whether class `cls` saw `feature` in training.
+    bool seen(std::uint32_t feature, std::size_t cls) const {
+        return table_[feature * classes_ + cls] > unseen_[cls];
+    }
+
     std::size_t classes() const { return classes_; }
     std::size_t vocabularySize() const { return index_.size(); }
     /// Number of examples added for `cls`.
@@ -48,12 +60,13 @@ class NaiveBayes {
         std::size_t hash = 0;
         std::uint32_t feature = kEmpty;
     };
-    static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+    static constexpr std::uint32_t kEmpty = kNoFeature;
     std::vector<Slot> slots_;
     std::vector<std::string> keys_;
     std::size_t find(const std::string& token) const;
     std::vector<double> table_;  ///< [feature * classes_ + c]: counts, then log-probabilities
     std::vector<double> totals_;
+    std::vector<double> unseen_;  ///< by class: log P of a token the class never saw, + margin
     std::vector<std::size_t> examples_;
 };
 
