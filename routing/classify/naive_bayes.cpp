@@ -1,5 +1,6 @@
 #include "routing/classify/naive_bayes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -15,9 +16,14 @@ void NaiveBayes::add(std::size_t cls, const std::vector<std::string>& tokens) {
     if (trained_) throw std::logic_error("NaiveBayes::add after train");
     if (cls >= classes_) throw std::out_of_range("naive Bayes class out of range");
     ++examples_[cls];
+    std::vector<std::size_t> counted;
     for (const auto& token : tokens) {
         auto [it, inserted] = index_.try_emplace(token, index_.size());
         if (inserted) table_.resize(table_.size() + classes_, 0.0);
+        // Binarized: a token counts once per example (a word repeated in one message is one
+        // piece of evidence, not several).
+        if (std::find(counted.begin(), counted.end(), it->second) != counted.end()) continue;
+        counted.push_back(it->second);
         table_[it->second * classes_ + cls] += 1.0;
         totals_[cls] += 1.0;
     }

@@ -18,7 +18,8 @@ class NaiveBayes {
     /// `classes` > 0; `smoothing` > 0 (1 is Laplace). Throws std::invalid_argument otherwise.
     NaiveBayes(std::size_t classes, double smoothing);
 
-    /// Counts the tokens of one example of class `cls` (< classes()). Before train() only.
+    /// Counts the distinct tokens of one example of class `cls` (< classes()), each once.
+    /// Before train() only.
     void add(std::size_t cls, const std::vector<std::string>& tokens);
 
     /// Turns the counts into log-probabilities. Call once, after the last add().

@@ -12,7 +12,7 @@ source "$SRC/tests/e2e/lib.sh"
 
 T=$E2E_TMP
 mkdir -p "$T/config" "$T/templates"
-cp "$SRC"/config/*.yaml "$T/config/"
+cp "$SRC"/config/*.yaml "$SRC"/config/*.jsonl "$T/config/"
 cp -r "$SRC/templates/default" "$T/templates/"
 sed -i -E 's|^(  listen: )"127.0.0.1:8080"|\1"127.0.0.1:0"|; s|^(  listen: )"127.0.0.1:8081"|\1"127.0.0.1:0"|' \
   "$T/config/ccd.yaml"

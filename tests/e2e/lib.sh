@@ -40,7 +40,7 @@ YAML
 copy_shipped_config() {
   local root=$1 dir=$2
   mkdir -p "$dir/config" "$dir/templates"
-  cp "$root"/config/*.yaml "$dir/config/"
+  cp "$root"/config/*.yaml "$root"/config/*.jsonl "$dir/config/"
   cp -r "$root/templates/default" "$dir/templates/"
 }
 

@@ -289,7 +289,7 @@ class Ccd:
         self.db = os.path.join(base, "ccd.db")
         cfgdir = os.path.join(base, "config")
         os.makedirs(cfgdir, exist_ok=True)
-        for f in ("routing.yaml", "agents.yaml"):
+        for f in ("routing.yaml", "agents.yaml", "classification-corpus.jsonl"):
             shutil.copy(os.path.join(SRC, "config", f), cfgdir)
         shutil.copytree(os.path.join(SRC, "templates", "default"), os.path.join(base, "templates"))
         self.cfg = os.path.join(cfgdir, "ccd.yaml")

@@ -72,7 +72,7 @@ def main():
         os.makedirs(os.path.join(tmp, "config"))
         shutil.copytree(os.path.join(SRC, "templates", "default"),
                         os.path.join(tmp, "templates", "default"))
-        for name in ("routing.yaml", "agents.yaml"):
+        for name in ("routing.yaml", "agents.yaml", "classification-corpus.jsonl"):
             shutil.copy(os.path.join(SRC, "config", name), os.path.join(tmp, "config", name))
         cfg = os.path.join(tmp, "config", "ccd.yaml")
         with open(cfg, "w") as f:

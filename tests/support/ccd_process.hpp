@@ -25,7 +25,7 @@ void writeFile(const std::filesystem::path& path, const std::string& text);
 std::string replaceLine(const std::string& text, const std::string& prefix,
                         const std::string& line);
 
-/// Copies `root`/config/*.yaml to `dir`/config and `root`/templates/default to
+/// Copies `root`/config/*.yaml and *.jsonl (the classifier's corpus) to `dir`/config and `root`/templates/default to
 /// `dir`/templates/default (ccd.yaml names the templates relative to its own folder).
 void copyShippedConfig(const std::filesystem::path& root, const std::filesystem::path& dir);
 

@@ -4,7 +4,12 @@
 
 #define BOOST_TEST_MODULE classification_config_test
 #include <boost/test/unit_test.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
@@ -290,4 +295,115 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_not_only_the_first) {
     lines[10] = "    - name: fault";
     const auto issues = issuesOf(text(lines));
     BOOST_TEST(issues.size() == 3u);
+}
+
+namespace {
+
+// A folder with routing.yaml (the base section plus `corpus:`) and a corpus file.
+struct CorpusFiles {
+    std::filesystem::path dir;
+    explicit CorpusFiles(const std::string& corpus, const std::string& corpus_line = "  corpus: corpus.jsonl") {
+        dir = std::filesystem::temp_directory_path() /
+              ("ccd-corpus-" + std::to_string(::getpid()) + "-" + std::to_string(++count()));
+        std::filesystem::create_directories(dir);
+        std::ofstream(dir / "corpus.jsonl") << corpus;
+        auto lines = kBase;
+        lines.insert(lines.begin() + 3, corpus_line);  // before "  categories:" (line 4)
+        std::ofstream(dir / "routing.yaml") << text(lines);
+    }
+    ~CorpusFiles() { std::filesystem::remove_all(dir); }
+    static int& count() {
+        static int n = 0;
+        return n;
+    }
+    std::vector<ConfigIssue> issues() const {
+        try {
+            ccd::config::loadRoutingConfig((dir / "routing.yaml").string());
+        } catch (const ConfigError& e) {
+            return e.issues();
+        }
+        return {};
+    }
+    std::string corpusFile() const { return (dir / "corpus.jsonl").lexically_normal().string(); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_corpus_is_read_relative_to_the_routing_file) {
+    CorpusFiles files(
+        "{\"lang\": \"en\", \"category\": \"fault\", \"subtype\": \"\", \"text\": \"it hums\"}\n"
+        "\n"
+        "{\"lang\": \"zh-Hant\", \"category\": \"billing\", \"text\": \"多收了錢\", \"id\": 7}\r\n");
+    const auto cfg = ccd::config::loadRoutingConfig((files.dir / "routing.yaml").string());
+    const auto& c = cfg->classification;
+    BOOST_TEST(c.corpus_path == files.corpusFile());
+    BOOST_REQUIRE_EQUAL(c.corpus.size(), 2u);
+    BOOST_TEST(c.corpus[0].text == "it hums");
+    BOOST_TEST(c.corpus[1].language == "zh-Hant");
+    BOOST_TEST(c.corpus[1].category == "billing");
+}
+
+BOOST_AUTO_TEST_CASE(each_bad_corpus_line_is_reported_at_its_line) {
+    CorpusFiles files(
+        "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"fine\"}\n"
+        "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"cut off\n"
+        "{\"lang\": \"fr\", \"category\": \"fault\", \"text\": \"en panne\"}\n"
+        "{\"lang\": \"en\", \"category\": \"faults\", \"text\": \"x\"}\n"
+        "{\"lang\": \"en\", \"category\": \"fault\", \"subtype\": \"leak\", \"text\": \"x\"}\n"
+        "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"  \"}\n"
+        "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"x\", \"label\": 1}\n"
+        "[1, 2]\n");
+    const auto issues = files.issues();
+    std::string all;
+    for (const auto& issue : issues) all += issue.format() + "\n";
+    BOOST_TEST_CONTEXT(all) {
+        BOOST_REQUIRE_EQUAL(issues.size(), 7u);
+        const std::vector<std::pair<int, std::string>> expected = {
+            {2, "invalid JSON"},
+            {3, "\"lang\" must be en, zh-Hans or zh-Hant (got \"fr\")"},
+            {4, "no category named \"faults\""},
+            {5, "category \"fault\" has no subtype named \"leak\""},
+            {6, "\"text\" must be a non-empty string"},
+            {7, "unknown key \"label\""},
+            {8, "expected a JSON object"},
+        };
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            BOOST_TEST(issues[i].file == files.corpusFile());
+            BOOST_TEST(issues[i].line == expected[i].first);
+            BOOST_TEST(issues[i].path == "classification.corpus");
+            BOOST_TEST(issues[i].message.find(expected[i].second) != std::string::npos,
+                       issues[i].message);
+        }
+        BOOST_TEST(issues[0].column > 1);  // where the JSON breaks off
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_or_empty_corpus_is_reported_at_the_key) {
+    CorpusFiles missing("", "  corpus: nowhere.jsonl");
+    auto issues = missing.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].line == 4);
+    BOOST_TEST(issues[0].column == 11);
+    BOOST_TEST(issues[0].message.find("cannot read the corpus file") != std::string::npos,
+               issues[0].message);
+    CorpusFiles empty("\n\n");
+    issues = empty.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].message.find("is empty") != std::string::npos, issues[0].message);
+}
+
+BOOST_AUTO_TEST_CASE(corpus_sentences_count_as_a_categorys_examples) {
+    // billing (lines 12-13) loses its examples but keeps corpus sentences: no issue.
+    auto lines = kBase;
+    lines.erase(lines.begin() + 11, lines.begin() + 13);
+    lines.insert(lines.begin() + 3, "  corpus: corpus.jsonl");
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("ccd-corpus-billing-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "routing.yaml") << text(lines);
+    std::ofstream(dir / "corpus.jsonl")
+        << "{\"lang\": \"en\", \"category\": \"billing\", \"text\": \"charged twice\"}\n";
+    const auto cfg = ccd::config::loadRoutingConfig((dir / "routing.yaml").string());
+    BOOST_TEST(cfg->classification.corpus.size() == 1u);
+    std::filesystem::remove_all(dir);
 }

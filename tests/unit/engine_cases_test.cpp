@@ -24,7 +24,7 @@ namespace {
 const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));  // Tuesday 10:00 Shanghai
 
 RoutingConfigPtr shipped() {
-    return ccd::config::parseRoutingConfig(shippedRoutingText(), "routing.yaml");
+    return ccd::config::parseRoutingConfig(shippedRoutingText(), CCD_SOURCE_DIR "/config/routing.yaml");
 }
 
 MessageReceived fault(std::int64_t conv) {

@@ -24,7 +24,7 @@ RoutingConfigPtr awayAfter(int n) {
     auto at = text.find(key);
     BOOST_REQUIRE(at != std::string::npos);
     text.replace(at, key.size(), "  away_after_missed: " + std::to_string(n) + "\n");
-    return ccd::config::parseRoutingConfig(text, "routing.yaml");
+    return ccd::config::parseRoutingConfig(text, CCD_SOURCE_DIR "/config/routing.yaml");
 }
 
 const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));  // Tuesday 10:00 Shanghai

@@ -29,7 +29,7 @@ RoutingConfigPtr withWrapUp(const std::string& wrap_up = "45s") {
     BOOST_REQUIRE(line != std::string::npos);
     auto end = text.find('\n', line);
     text.replace(line, end - line, "    wrap_up: " + wrap_up);
-    return ccd::config::parseRoutingConfig(text, "routing.yaml");
+    return ccd::config::parseRoutingConfig(text, CCD_SOURCE_DIR "/config/routing.yaml");
 }
 
 const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));  // Tuesday 10:00 Shanghai
