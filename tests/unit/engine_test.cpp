@@ -67,6 +67,10 @@ BOOST_AUTO_TEST_CASE(fault_is_p3_technical_with_an_acknowledgement_in_hours) {
     auto out = e.handle(message(1, 1, "My printer is broken and shows an error code"), kOpen);
     auto routed = one<ConversationRouted>(out);
     BOOST_TEST(routed.classification.category == "fault");
+    // The conversation keeps the category's subtype beside it, for the store and the console.
+    BOOST_TEST(!routed.classification.subtype.empty());
+    BOOST_TEST(e.conversation(1)->category == "fault");
+    BOOST_TEST(e.conversation(1)->subtype == routed.classification.subtype);
     BOOST_TEST(routed.priority == 3);
     BOOST_TEST(routed.queue == "technical");
     BOOST_TEST(routed.sla_policy == "p3");
@@ -256,6 +260,8 @@ BOOST_AUTO_TEST_CASE(self_service_waits_for_the_customer_then_hands_off) {
     auto out = e.handle(message(1, 1, "How do I set up the wifi connection on the app?"), kOpen);
     auto routed = one<ConversationRouted>(out);
     BOOST_TEST(routed.classification.category == "usage");
+    const std::string subtype = routed.classification.subtype;
+    BOOST_TEST(!subtype.empty());
     BOOST_TEST(!routed.handoff);
     BOOST_TEST(one<AutoReply>(out).template_id == "self_service_usage");
     BOOST_TEST(all<Queued>(out).empty());
@@ -264,6 +270,7 @@ BOOST_AUTO_TEST_CASE(self_service_waits_for_the_customer_then_hands_off) {
     out = e.handle(zero, kOpen + 5min);
     BOOST_TEST(one<Queued>(out).reason == "handoff");
     BOOST_TEST(e.conversation(1)->category == "usage");  // "0" does not change the triage
+    BOOST_TEST(e.conversation(1)->subtype == subtype);   // nor its subtype
 }
 
 BOOST_AUTO_TEST_CASE(a_later_safety_message_raises_priority) {
@@ -288,6 +295,28 @@ BOOST_AUTO_TEST_CASE(waiting_rule_raises_long_waiting_low_priority_work) {
     BOOST_TEST(all<PriorityChanged>(out).empty());
     out = e.handle(Tick{}, kOpen + 21min);
     BOOST_TEST(one<PriorityChanged>(out).to == 3);
+}
+
+// A waiting rule that names a subtype sees the conversation's, kept from its first message
+// (before, the waiting rules were given the category alone and such a rule never matched).
+BOOST_AUTO_TEST_CASE(a_waiting_rule_sees_the_conversations_subtype) {
+    std::string text = shippedRoutingText();
+    const std::string rule =
+        "    when: {waiting_at_least: 20m, category: [usage, other]}\n    then: {priority: P3}\n";
+    auto at = text.find(rule);
+    BOOST_REQUIRE(at != std::string::npos);
+    text.replace(at, rule.size(),
+                 "    when: {waiting_at_least: 20m, subtype: leak}\n    then: {priority: P2}\n");
+    Engine e(ccd::config::parseRoutingConfig(text, CCD_SOURCE_DIR "/config/routing.yaml"));
+    e.handle(message(1, 1, "The washing machine is leaking water all over the floor.", 1), kOpen);
+    e.handle(message(2, 2, "The fridge makes a loud noise all night", 2), kOpen);
+    BOOST_REQUIRE(e.conversation(1)->subtype == "leak");
+    BOOST_REQUIRE(e.conversation(2)->subtype != "leak");
+    BOOST_TEST(e.conversation(1)->priority > 2);
+    auto out = e.handle(Tick{}, kOpen + 21min);
+    auto raised = one<PriorityChanged>(out);  // the leak only
+    BOOST_TEST(raised.conversation_id == 1);
+    BOOST_TEST(raised.to == 2);
 }
 
 BOOST_AUTO_TEST_CASE(agent_lost_requeues_their_work) {
@@ -350,6 +379,8 @@ BOOST_AUTO_TEST_CASE(waiting_lists_in_serving_order_and_the_queues_an_agent_serv
     BOOST_TEST(technical.first[0].conversation_id == 1);
     BOOST_TEST((technical.first[0].waited == 3min));
     BOOST_TEST(technical.first[0].category == "fault");
+    BOOST_TEST(!technical.first[0].subtype.empty());
+    BOOST_TEST(technical.first[0].subtype == e.conversation(1)->subtype);
     BOOST_TEST(find("billing").waiting == 1u);
     BOOST_TEST(find("returns").waiting == 0u);
     BOOST_TEST(e.waitingLists(kOpen + 3min, 10).size() == lists.size());
