@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(history_lists_the_earlier_conversations_products_and_counts
     BOOST_TEST(earlier["status"] == "closed");
     BOOST_TEST(earlier["closed_at"].is_string());
     BOOST_TEST(earlier["category"] == "complaint");
-    BOOST_TEST(earlier["subtype"] == "staff");  // kept beside the category
+    BOOST_TEST(earlier["subtype"] == "staff");               // kept beside the category
     BOOST_TEST(h["conversations"][0]["subtype"].is_null());  // not routed yet
     BOOST_TEST(earlier["complaint"] == true);
     BOOST_TEST(earlier["rating"] == 2);

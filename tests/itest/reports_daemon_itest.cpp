@@ -170,10 +170,10 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(rc == 0);
     BOOST_TEST(ccd::testing::readFile(out).find("1,1,") != std::string::npos,
                ccd::testing::readFile(out));
-    rc = ccd::testing::runWithInput({binary, "report", "volume", "--from", from, "--to", to,
-                                     "--group-by", "subtype", "--subtype", "wont_start", "--csv",
-                                     "--config", ccd_yaml.string()},
-                                    "", out);
+    rc = ccd::testing::runWithInput(
+        {binary, "report", "volume", "--from", from, "--to", to, "--group-by", "subtype",
+         "--subtype", "wont_start", "--csv", "--config", ccd_yaml.string()},
+        "", out);
     BOOST_TEST(rc == 0);
     BOOST_TEST(ccd::testing::readFile(out).find("subtype,conversations,") != std::string::npos,
                ccd::testing::readFile(out));

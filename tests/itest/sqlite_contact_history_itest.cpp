@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(earlier_conversations_on_every_channel_newest_first_with_th
     BOOST_TEST(*complaint.resolved_at_ms == 2500);
     BOOST_TEST(*complaint.disposition == "replaced");
     BOOST_TEST(*complaint.rating == 1);
-    BOOST_TEST(!complaint.subtype);  // stored empty: none
+    BOOST_TEST(!complaint.subtype);              // stored empty: none
     BOOST_TEST(h->conversations[1].complaint);   // tagged
     BOOST_TEST(!h->conversations[0].complaint);  // malformed routing
     BOOST_TEST(!h->conversations[0].category);

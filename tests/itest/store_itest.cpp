@@ -264,8 +264,9 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
                                " PRAGMA user_version = 10",
                                nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
-    BOOST_REQUIRE(countRows(path, "SELECT count(*) FROM pragma_table_info('conversations')"
-                                  " WHERE name = 'subtype'") == 0);
+    BOOST_REQUIRE(countRows(path,
+                            "SELECT count(*) FROM pragma_table_info('conversations')"
+                            " WHERE name = 'subtype'") == 0);
 
     SqliteStore s(options(dir), nullptr);
     BOOST_TEST(countRows(path, "PRAGMA user_version") == store::sqlite::latestSchemaVersion());
