@@ -297,28 +297,6 @@ BOOST_AUTO_TEST_CASE(waiting_rule_raises_long_waiting_low_priority_work) {
     BOOST_TEST(one<PriorityChanged>(out).to == 3);
 }
 
-// A waiting rule that names a subtype sees the conversation's, kept from its first message
-// (before, the waiting rules were given the category alone and such a rule never matched).
-BOOST_AUTO_TEST_CASE(a_waiting_rule_sees_the_conversations_subtype) {
-    std::string text = shippedRoutingText();
-    const std::string rule =
-        "    when: {waiting_at_least: 20m, category: [usage, other]}\n    then: {priority: P3}\n";
-    auto at = text.find(rule);
-    BOOST_REQUIRE(at != std::string::npos);
-    text.replace(at, rule.size(),
-                 "    when: {waiting_at_least: 20m, subtype: leak}\n    then: {priority: P2}\n");
-    Engine e(ccd::config::parseRoutingConfig(text, CCD_SOURCE_DIR "/config/routing.yaml"));
-    e.handle(message(1, 1, "The washing machine is leaking water all over the floor.", 1), kOpen);
-    e.handle(message(2, 2, "The fridge makes a loud noise all night", 2), kOpen);
-    BOOST_REQUIRE(e.conversation(1)->subtype == "leak");
-    BOOST_REQUIRE(e.conversation(2)->subtype != "leak");
-    BOOST_TEST(e.conversation(1)->priority > 2);
-    auto out = e.handle(Tick{}, kOpen + 21min);
-    auto raised = one<PriorityChanged>(out);  // the leak only
-    BOOST_TEST(raised.conversation_id == 1);
-    BOOST_TEST(raised.to == 2);
-}
-
 BOOST_AUTO_TEST_CASE(agent_lost_requeues_their_work) {
     Engine e(shipped());
     online(e, "alice", {"technical"}, kOpen);
