@@ -23,8 +23,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
 constexpr int kExitInvalid = 3;
 constexpr int kExitStore = 4;
-constexpr const char* kFilters[] = {"queue", "agent", "channel", "channel_instance", "category",
-                                    "priority", "tier"};
+constexpr const char* kFilters[] = {"queue",    "agent",   "channel",  "channel_instance",
+                                    "category", "subtype", "priority", "tier"};
 
 // Aligned columns for a terminal.
 void printTable(const reports::ReportTable& t, std::ostream& out) {
@@ -77,7 +77,7 @@ ReportCommand::ReportCommand(CLI::App& app, std::string& config_path)
         ->required();
     report_->add_option("--group-by", options_->group_by,
                         "Up to 3 of day|week|month, queue, agent, channel, channel_instance, "
-                        "category, priority, tier (comma-separated)");
+                        "category, subtype, priority, tier (comma-separated)");
     for (const char* f : kFilters) {
         std::string flag = "--" + std::string(f);
         std::replace(flag.begin(), flag.end(), '_', '-');

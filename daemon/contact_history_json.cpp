@@ -25,6 +25,7 @@ json conversationJson(const store::HistoryConversation& c) {
             {"resolved_at", timeOrNull(c.resolved_at_ms)},
             {"closed_at", timeOrNull(c.closed_at_ms)},
             {"category", orNull(c.category)},
+            {"subtype", orNull(c.subtype)},
             {"priority", orNull(c.priority)},
             {"agent", orNull(c.agent)},
             {"disposition", orNull(c.disposition)},

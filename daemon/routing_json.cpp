@@ -139,6 +139,7 @@ json actionJson(const routing::Action& action) {
 json snapshotJson(const routing::ConversationSnapshot& s, routing::TimePoint now) {
     json j{{"stage", s.stage},
            {"category", s.category},
+           {"subtype", s.subtype},
            {"language", s.language},
            {"priority", routing::priorityName(s.priority)},
            {"queue", s.queue},

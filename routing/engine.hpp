@@ -322,6 +322,9 @@ struct ConversationSnapshot {
     std::string channel_instance;  ///< the configured instance; empty: the kind's name
     std::string language = "und";
     std::string category;
+    /// The classification's subtype of `category` ("leak"); empty: none (no evidence, or the
+    /// conversation was not opened by a classified message).
+    std::string subtype;
     int priority = 4;
     std::string queue;
     std::string sla_policy;
@@ -360,6 +363,7 @@ struct WaitingConversation {
     std::string category;
     std::string language;
     std::chrono::milliseconds waited{0};
+    std::string subtype;  ///< of `category`; empty: none
 };
 
 /// A queue's waiting list: every conversation waiting or offered counts; `first` lists the

@@ -132,6 +132,7 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
     c.snap.last_inbound_at = e.message.received_at;
     c.snap.language = t.classification.language;
     c.snap.category = t.classification.category;
+    c.snap.subtype = t.classification.subtype;
     c.snap.priority = t.priority;
     c.snap.queue = t.queue;
     c.snap.sla_policy = t.sla_policy;
@@ -283,6 +284,7 @@ void Engine::Impl::onVoicemail(const MessageReceived& e, Conv& c, TimePoint now,
                               c.snap.category == cfg->classification.fallback_category;
     if (unclassified) {
         c.snap.category = t.classification.category;
+        c.snap.subtype = t.classification.subtype;
         if (c.snap.language == "und") c.snap.language = t.classification.language;
     }
     for (const auto& tag : t.outcome.tags) {
@@ -305,6 +307,7 @@ void Engine::Impl::reopen(const MessageReceived& e, Conv& c, TimePoint now,
     if (t.classification.category != cfg->classification.fallback_category ||
         c.snap.category.empty()) {
         c.snap.category = t.classification.category;
+        c.snap.subtype = t.classification.subtype;
     }
     c.snap.priority = std::min(c.snap.priority, t.priority);
     if (c.snap.sla_policy.empty()) c.snap.sla_policy = t.sla_policy;

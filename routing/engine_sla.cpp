@@ -104,6 +104,7 @@ void Engine::Impl::onWaitingRules(TimePoint now, std::vector<Action>& out) {
         if (c.stage != Stage::Waiting) continue;
         Classification cls;
         cls.category = c.snap.category;
+        cls.subtype = c.snap.subtype;
         cls.language = c.snap.language;
         cls.confidence = 1.0;
         RuleInput in;

@@ -118,7 +118,8 @@ std::vector<QueueWaiting> Engine::waitingLists(TimePoint now, std::size_t limit)
             const auto& c = impl_->convs.at(std::get<2>(k[j]));
             out[i].first.push_back(WaitingConversation{
                 c.snap.id, c.snap.priority, c.snap.channel, c.snap.category, c.snap.language,
-                std::chrono::duration_cast<std::chrono::milliseconds>(now - std::get<1>(k[j]))});
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - std::get<1>(k[j])),
+                c.snap.subtype});
         }
     }
     return out;

@@ -2,7 +2,7 @@
 // customer's earlier conversations on every channel, their products with the warranty state, their
 // service cases and a summary line, from the `customer_history` of an `offer` or `conversation` frame
 // (docs/console-protocol.md). Every text goes in through el(), as text: nothing is parsed as
-// HTML. Uses t(), el() and channelName() of console.js, and caseLabel() of cases.js.
+// HTML. Uses t(), el(), channelName() and categoryText() of console.js, and caseLabel() of cases.js.
 'use strict';
 
 function archiveDate(iso) {
@@ -25,7 +25,7 @@ function renderArchive(box, h) {
 
   const list = el('ul', { class: 'archive-list' });
   for (const c of h.conversations || []) {
-    const facts = [archiveDate(c.created_at), channelName(c), c.category].filter(Boolean).join(' · ');
+    const facts = [archiveDate(c.created_at), channelName(c), categoryText(c)].filter(Boolean).join(' · ');
     list.append(el('li', { class: 'archive-item', 'data-archive-conversation': c.id },
       el('div', { class: 'row' }, el('span', { class: 'meta' }, '#' + c.id + ' · ' + facts),
         c.complaint ? el('span', { class: 'badge complaint' }, t('archive.complaint')) : null),

@@ -296,7 +296,7 @@ function renderAll() {
     const last = (o.history || []).slice(-1)[0];
     offers.append(el('li', { class: 'item ' + pClass(o.priority), 'data-offer': o.conversation_id },
       el('div', { class: 'row' }, el('span', { class: 'name' }, customer), el('span', { class: 'badge ' + pClass(o.priority) }, 'P' + o.priority)),
-      el('div', { class: 'row' }, el('span', { class: 'meta' }, [channelName(o), o.category, o.queue].filter(Boolean).join(' · ')), countdown(o.expires_at, 'expires')),
+      el('div', { class: 'row' }, el('span', { class: 'meta' }, [channelName(o), categoryText(o), o.queue].filter(Boolean).join(' · ')), countdown(o.expires_at, 'expires')),
       last ? el('div', { class: 'snippet' }, last.text) : null,
       o.transfer ? el('div', { class: 'snippet', 'data-transfer-note': '' }, '↪ ' + o.transfer.from + (o.transfer.note ? ': ' + o.transfer.note : '')) : null,
       el('div', { class: 'buttons' },
@@ -332,7 +332,7 @@ function renderChat() {
   if (!c) return;
   const cust = c.customer || {};
   $('chat-title').textContent = (cust.name || cust.id || '') + '  #' + c.id;
-  $('chat-sub').textContent = [channelName(c), c.category, c.queue, c.language].filter(Boolean).join(' · ');
+  $('chat-sub').textContent = [channelName(c), categoryText(c), c.queue, c.language].filter(Boolean).join(' · ');
   const sla = $('chat-sla'); sla.replaceChildren();
   for (const d of (c.deadlines || []).filter((x) => !x.met_at)) sla.append(countdown(d.due_at, d.milestone));
   const list = $('messages');
@@ -353,10 +353,16 @@ function renderChat() {
   typing.textContent = typing.hidden ? '' : t('customer.typing', { name: cust.name || t('customer.someone') });
   const dl = $('customer'); dl.replaceChildren();
   const rows = [['customer.name', cust.name], ['customer.tier', cust.tier], ['customer.email', cust.email], ['customer.phone', cust.phone],
-    ['customer.channel', c.channel], ['customer.category', c.category], ['customer.language', c.language], ['customer.queue', c.queue], ['customer.priority', c.priority && 'P' + c.priority]];
+    ['customer.channel', c.channel], ['customer.category', c.category], ['customer.subtype', subtypeText(c.subtype)], ['customer.language', c.language], ['customer.queue', c.queue], ['customer.priority', c.priority && 'P' + c.priority]];
   for (const [k, v] of rows) if (v) dl.append(el('dt', {}, t(k)), el('dd', {}, v));
   renderArchive($('archive'), c.customer_history);
 }
+
+// A subtype as the classifier names it ("no_power"), readable: "no power"; '' for none.
+function subtypeText(subtype) { return subtype ? String(subtype).replace(/_/g, ' ') : ''; }
+
+// "fault · no power": the category, and its subtype when the classifier found one.
+function categoryText(c) { return [c.category, subtypeText(c.subtype)].filter(Boolean).join(' · '); }
 
 // "telegram (support-bot)": the kind, and the instance when it has a name of its own.
 function channelName(c) {
@@ -444,7 +450,7 @@ function renderWaiting(f) {
     for (const w of q.conversations) {
       list.append(el('li', { class: 'item ' + pClass(w.priority), 'data-waiting': w.conversation_id },
         el('div', { class: 'row' }, el('span', { class: 'name' }, '#' + w.conversation_id), el('span', { class: 'badge ' + pClass(w.priority) }, 'P' + w.priority)),
-        el('div', { class: 'row' }, el('span', { class: 'meta' }, [w.channel, w.category, w.language].filter(Boolean).join(' · ')), el('span', { class: 'waited' }, fmtDuration(w.waiting_ms)))));
+        el('div', { class: 'row' }, el('span', { class: 'meta' }, [w.channel, categoryText(w), w.language].filter(Boolean).join(' · ')), el('span', { class: 'waited' }, fmtDuration(w.waiting_ms)))));
     }
   }
   $('waiting-empty').hidden = total > 0;

@@ -11,7 +11,8 @@ Object.assign(I18N.en, {
   'rep.none': 'No conversations in this range.', 'rep.volume': 'Volume',
   'rep.response_times': 'Response times', 'rep.sla': 'SLA attainment', 'rep.csat': 'Satisfaction',
   'rep.agents': 'Agents', 'rep.day': 'Day', 'rep.week': 'Week', 'rep.month': 'Month',
-  'rep.agent': 'Agent', 'rep.category': 'Category', 'rep.priority': 'Priority', 'rep.nothing': '—',
+  'rep.agent': 'Agent', 'rep.category': 'Category', 'rep.subtype': 'Subtype',
+  'rep.priority': 'Priority', 'rep.nothing': '—',
   'wb.waiting': 'Waiting now', 'wb.longest': 'Longest wait', 'wb.available': 'Agents available',
   'wb.sla': 'SLA attainment today', 'wb.csat': 'CSAT today',
   'rep.quality': 'Quality', 'rep.agent_time': 'Agent time',
@@ -32,6 +33,7 @@ Object.assign(I18N.zh, {
   'rep.none': '此时间范围内没有会话。', 'rep.volume': '会话量', 'rep.response_times': '响应时长',
   'rep.sla': 'SLA 达成率', 'rep.csat': '满意度', 'rep.agents': '坐席', 'rep.day': '按日',
   'rep.week': '按周', 'rep.month': '按月', 'rep.agent': '坐席', 'rep.category': '类别',
+  'rep.subtype': '子类别',
   'rep.priority': '优先级', 'rep.nothing': '—',
   'wb.waiting': '当前等待', 'wb.longest': '最长等待', 'wb.available': '空闲坐席',
   'wb.sla': '今日 SLA 达成率', 'wb.csat': '今日满意度',
@@ -52,6 +54,7 @@ Object.assign(I18N['zh-Hant'], {
   'rep.none': '此時間範圍內沒有會話。', 'rep.volume': '會話量', 'rep.response_times': '回應時長',
   'rep.sla': 'SLA 達成率', 'rep.csat': '滿意度', 'rep.agents': '坐席', 'rep.day': '按日',
   'rep.week': '按週', 'rep.month': '按月', 'rep.agent': '坐席', 'rep.category': '類別',
+  'rep.subtype': '子類別',
   'rep.priority': '優先級', 'rep.nothing': '—',
   'wb.waiting': '目前等待', 'wb.longest': '最長等待', 'wb.available': '空閒坐席',
   'wb.sla': '今日 SLA 達成率', 'wb.csat': '今日滿意度',
@@ -105,7 +108,7 @@ function reportQuery() {
 function drawChart(table, series) {
   const W = 860, H = 260, L = 56, B = 48, T = 12;
   const groups = table.group_by.filter((g) => table.report !== 'sla' || true);
-  const label = (r) => groups.map((g) => r[g]).concat(table.report === 'sla' ? [t(r.milestone)] : []).join(' · ') || '∑';
+  const label = (r) => groups.map((g) => (g === 'subtype' ? subtypeText(r[g]) : r[g])).concat(table.report === 'sla' ? [t(r.milestone)] : []).join(' · ') || '∑';
   const rows = table.rows;
   let max = 0;
   for (const r of rows) for (const [c] of series) max = Math.max(max, Number(r[c]) || 0);
@@ -149,6 +152,7 @@ function colName(c) { return I18N.en['col.' + c] ? t('col.' + c) : c; }
 
 function fmtValue(v, col) {
   if (v === null || v === undefined || v === '') return t('rep.nothing');
+  if (col === 'subtype') return subtypeText(v);  // "no_power" -> "no power"
   if (col && col.endsWith('_s')) {
     const s = Number(v);
     return s >= 3600 ? (s / 3600).toFixed(1) + ' h' : s >= 60 ? (s / 60).toFixed(1) + ' min' : s.toFixed(0) + ' s';
@@ -187,7 +191,7 @@ function option(value, key) { return el('option', { value, 'data-i18n': key }, t
 function buildReportsView() {
   const today = new Date(), weekAgo = new Date(Date.now() - 6 * 86400000);
   const kinds = Object.keys(REPORTS).map((k) => option(k, 'rep.' + k));
-  const dims = ['queue', 'agent', 'channel', 'category', 'priority'].map((d) => option(d, 'rep.' + d));
+  const dims = ['queue', 'agent', 'channel', 'category', 'subtype', 'priority'].map((d) => option(d, 'rep.' + d));
   const form = el('form', { class: 'report-form', id: 'rep-form' },
     el('label', {}, el('span', { 'data-i18n': 'rep.report' }, t('rep.report')), el('select', { id: 'rep-kind' }, ...kinds)),
     el('label', {}, el('span', { 'data-i18n': 'rep.from' }, t('rep.from')), el('input', { id: 'rep-from', type: 'date', value: localDate(weekAgo) })),
@@ -195,7 +199,7 @@ function buildReportsView() {
     el('label', {}, el('span', { 'data-i18n': 'rep.group' }, t('rep.group')),
       el('select', { id: 'rep-group' }, el('option', { value: '' }, '—'), option('day', 'rep.day'), option('week', 'rep.week'), option('month', 'rep.month'), ...dims)),
     el('label', {}, el('span', { 'data-i18n': 'rep.then' }, t('rep.then')),
-      el('select', { id: 'rep-group2' }, el('option', { value: '' }, '—'), ...['queue', 'agent', 'channel', 'category', 'priority'].map((d) => option(d, 'rep.' + d)))),
+      el('select', { id: 'rep-group2' }, el('option', { value: '' }, '—'), ...['queue', 'agent', 'channel', 'category', 'subtype', 'priority'].map((d) => option(d, 'rep.' + d)))),
     el('label', {}, el('span', { 'data-i18n': 'rep.queue' }, t('rep.queue')), el('input', { id: 'rep-queue', size: 10 })),
     el('label', {}, el('span', { 'data-i18n': 'rep.channel' }, t('rep.channel')),
       el('select', { id: 'rep-channel' }, el('option', { value: '' }, '—'), ...['webchat', 'email', 'telegram', 'whatsapp', 'wechat', 'api', 'voice'].map((c) => el('option', { value: c }, c)))),

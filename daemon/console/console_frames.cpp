@@ -62,6 +62,7 @@ json customerJson(const store::ConversationRecord& r) {
 
 void addSnapshot(json& j, const routing::ConversationSnapshot& s) {
     j["category"] = s.category;
+    j["subtype"] = s.subtype;
     j["language"] = s.language;
     j["queue"] = s.queue;
     j["priority"] = s.priority;
@@ -127,6 +128,7 @@ json offerFrame(const routing::OfferMade& o, const routing::ConversationSnapshot
            {"expires_at", timeText(o.expires_at)},
            {"offer_timeout_ms", std::max<std::int64_t>(0, timeout.count())},
            {"category", nullptr},
+           {"subtype", nullptr},
            {"deadlines", json::array()},
            {"history", json::array()}};
     if (s) {
@@ -177,6 +179,7 @@ json queuesFrame(const std::vector<routing::QueueWaiting>& lists,
                              {"priority", w.priority},
                              {"channel", routing::toString(w.channel)},
                              {"category", w.category},
+                             {"subtype", w.subtype},
                              {"language", w.language},
                              {"waiting_ms", w.waited.count()}});
         }

@@ -56,6 +56,7 @@ std::string columnOf(Dimension d) {
         case Dimension::Channel: return "c.channel";
         case Dimension::ChannelInstance: return "coalesce(c.channel_instance, c.channel)";
         case Dimension::Category: return "coalesce(c.category, '')";
+        case Dimension::Subtype: return "coalesce(c.subtype, '')";
         case Dimension::Priority: return "coalesce(c.priority, '')";
         case Dimension::Tier: return "coalesce(ct.tier, '')";
         default: return "''";

@@ -42,8 +42,8 @@ constexpr DimInfo kDims[] = {
     {Dimension::Month, "month", true},      {Dimension::Queue, "queue", false},
     {Dimension::Agent, "agent", false},     {Dimension::Channel, "channel", false},
     {Dimension::ChannelInstance, "channel_instance", false},
-    {Dimension::Category, "category", false}, {Dimension::Priority, "priority", false},
-    {Dimension::Tier, "tier", false},
+    {Dimension::Category, "category", false}, {Dimension::Subtype, "subtype", false},
+    {Dimension::Priority, "priority", false}, {Dimension::Tier, "tier", false},
 };
 
 std::optional<Dimension> dimensionFromString(const std::string& s) {

@@ -19,7 +19,7 @@ enum class ReportKind { Volume, ResponseTimes, Sla, Csat, Agents, Quality, Agent
 
 /// What rows are grouped by. Time units use the business calendar's time zone.
 enum class Dimension { Day, Week, Month, Queue, Agent, Channel, ChannelInstance, Category,
-                       Priority, Tier };
+                       Subtype, Priority, Tier };
 
 /// A checked report request. Instants are Unix milliseconds, [from_ms, to_ms).
 struct ReportQuery {

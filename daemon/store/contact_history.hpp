@@ -22,6 +22,7 @@ struct HistoryConversation {
     std::optional<std::int64_t> resolved_at_ms;  ///< when an agent resolved it
     std::optional<std::int64_t> closed_at_ms;
     std::optional<std::string> category;
+    std::optional<std::string> subtype;  ///< of `category` ("leak"); nullopt: none
     std::optional<int> priority;
     std::optional<std::string> agent;        ///< the agent who held it last
     std::optional<std::string> disposition;  ///< the last resolve's or wrap-up's

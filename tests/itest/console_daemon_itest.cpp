@@ -310,6 +310,7 @@ BOOST_FIXTURE_TEST_CASE(offer_accept_reply_resolve, Daemon) {
     BOOST_TEST(offer["seq"].get<std::uint64_t>() > 0u);
     BOOST_TEST(offer["channel"] == "api");
     BOOST_TEST(offer["category"] == "fault");
+    BOOST_TEST(offer["subtype"] == "error_code");  // routing.yaml's subtypes of fault
     BOOST_TEST(offer["queue"] == "technical");
     BOOST_TEST(offer["priority"] == 3);  // P3: the shipped fault-or-quality rule
     BOOST_TEST(offer["language"] == "en");
@@ -357,6 +358,8 @@ BOOST_FIXTURE_TEST_CASE(offer_accept_reply_resolve, Daemon) {
     BOOST_TEST(replies[0]["author"] == "agent:alice");
     BOOST_TEST(read["routing"]["stage"] == "assigned");
     BOOST_TEST(read["routing"]["agent"] == "alice");
+    BOOST_TEST(read["routing"]["category"] == "fault");
+    BOOST_TEST(read["routing"]["subtype"] == "error_code");
     BOOST_TEST(read["routing"]["sla"]["first_response"]["state"] == "met");
     BOOST_TEST(read["routing"]["sla"]["first_response"].contains("met_at"));
 

@@ -110,6 +110,7 @@ std::pair<std::int64_t, std::int64_t> returningCustomer(Server& s) {
     snap.id = first;
     snap.channel = routing::ChannelKind::Telegram;
     snap.category = "complaint";
+    snap.subtype = "staff";
     snap.priority = 2;
     store::RoutingUpdate closing;
     closing.conversations.push_back(snap);
@@ -140,6 +141,8 @@ BOOST_AUTO_TEST_CASE(history_lists_the_earlier_conversations_products_and_counts
     BOOST_TEST(earlier["status"] == "closed");
     BOOST_TEST(earlier["closed_at"].is_string());
     BOOST_TEST(earlier["category"] == "complaint");
+    BOOST_TEST(earlier["subtype"] == "staff");               // kept beside the category
+    BOOST_TEST(h["conversations"][0]["subtype"].is_null());  // not routed yet
     BOOST_TEST(earlier["complaint"] == true);
     BOOST_TEST(earlier["rating"] == 2);
     BOOST_TEST(earlier["subject"] == "The toner leaks all over my desk");

@@ -102,6 +102,9 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(list.body["reports"][0]["name"] == "volume");
     BOOST_TEST(list.body["reports"][5]["name"] == "quality");
     BOOST_TEST(list.body["reports"][6]["name"] == "agent_time");
+    const auto& params = list.body["reports"][0]["parameters"];
+    BOOST_TEST(params["group_by"].dump().find("\"subtype\"") != std::string::npos);
+    BOOST_TEST(params["filters"].dump().find("\"subtype\"") != std::string::npos);
 
     // The range as instants around now: the conversation just opened.
     auto range = "from=" + isoAt(-std::chrono::hours(1)) + "&to=" + isoAt(std::chrono::hours(1));
@@ -112,6 +115,18 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(volume.body["rows"][0]["channel"] == "api");
     BOOST_TEST(volume.body["rows"][0]["conversations"] == 1);
     BOOST_TEST(volume.body["rows"][0]["messages_in"] == 1);
+    // The classifier's subtype of "does not print" (routing.yaml: fault/wont_start) is stored
+    // with the conversation: a dimension and a filter.
+    auto by_subtype =
+        get("/v1/reports/volume?" + range + "&group_by=category,subtype&subtype=wont_start", ada);
+    BOOST_REQUIRE_MESSAGE(by_subtype.status == 200, by_subtype.text);
+    BOOST_REQUIRE_EQUAL(by_subtype.body["rows"].size(), 1u);
+    BOOST_TEST(by_subtype.body["rows"][0]["category"] == "fault");
+    BOOST_TEST(by_subtype.body["rows"][0]["subtype"] == "wont_start");
+    BOOST_TEST(by_subtype.body["rows"][0]["conversations"] == 1);
+    auto other = get("/v1/reports/volume?" + range + "&subtype=leak", ada);
+    BOOST_REQUIRE_EQUAL(other.status, 200);
+    BOOST_TEST(other.body["rows"].empty());
 
     for (const auto& csv : {get("/v1/reports/volume?" + range, sam, "text/csv"),
                             get("/v1/reports/volume?" + range + "&format=csv", sam)}) {
@@ -154,6 +169,15 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
                                         "", out);
     BOOST_TEST(rc == 0);
     BOOST_TEST(ccd::testing::readFile(out).find("1,1,") != std::string::npos,
+               ccd::testing::readFile(out));
+    rc = ccd::testing::runWithInput(
+        {binary, "report", "volume", "--from", from, "--to", to, "--group-by", "subtype",
+         "--subtype", "wont_start", "--csv", "--config", ccd_yaml.string()},
+        "", out);
+    BOOST_TEST(rc == 0);
+    BOOST_TEST(ccd::testing::readFile(out).find("subtype,conversations,") != std::string::npos,
+               ccd::testing::readFile(out));
+    BOOST_TEST(ccd::testing::readFile(out).find("\r\nwont_start,1,1,") != std::string::npos,
                ccd::testing::readFile(out));
     int bad_rc = ccd::testing::runWithInput({binary, "report", "volume", "--from", "x", "--to",
                                              to, "--config", ccd_yaml.string()},

@@ -8,6 +8,7 @@
 #include "daemon/reports/report_engine.hpp"
 
 #define BOOST_TEST_MODULE reports_itest
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,7 @@ struct Db : ReportStore {
         conversation({1, "2026-03-08T04:50:00Z", "telegram", "general", "repair", 2, "alice",
                       {clock(M::FirstResponse, "2026-03-08T04:50:00Z", "2026-03-08T05:05:00Z",
                              "2026-03-08T05:20:00Z")},
-                      "2026-03-08T06:50:00Z", 5});
+                      "2026-03-08T06:50:00Z", 5, "leak"});
         message(1, "in", "customer", "2026-03-08T04:50:00Z");
         message(1, "out", "auto", "2026-03-08T04:50:01Z");
         message(1, "out", "agent:alice", "2026-03-08T05:20:00Z");
@@ -49,7 +50,7 @@ struct Db : ReportStore {
                       {clock(M::FirstResponse, "2026-03-08T06:30:00Z", "2026-03-08T07:00:00Z",
                              "2026-03-08T07:30:00Z"),
                        clock(M::Resolution, "2026-03-08T06:30:00Z", "2026-03-11T06:30:00Z")},
-                      nullptr, std::nullopt});
+                      nullptr, std::nullopt, "how_to"});
         message(2, "in", "customer", "2026-03-08T06:30:00Z");
         message(2, "out", "auto", "2026-03-08T06:30:01Z");
         message(2, "out", "agent:bob", "2026-03-08T07:30:00Z");
@@ -71,7 +72,7 @@ struct Db : ReportStore {
                        clock(M::Plan, "2026-03-08T14:00:00Z", "2026-03-08T16:00:00Z"),
                        clock(M::Resolution, "2026-03-08T14:00:00Z", "2026-03-11T14:00:00Z",
                              "2026-03-10T14:00:00Z")},
-                      "2026-03-10T14:00:00Z", 2});
+                      "2026-03-10T14:00:00Z", 2, "charge"});
         message(3, "in", "customer", "2026-03-08T14:00:00Z");
         message(3, "out", "auto", "2026-03-08T14:00:01Z");
         message(3, "out", "agent:alice", "2026-03-08T14:05:00Z");
@@ -87,6 +88,7 @@ struct Db : ReportStore {
         // C4: Sunday 23:30 EDT (03:30Z on the 9th): still the 8th in New York. Only an
         // automatic reply: no first response. Its clock was due at 00:00 EDT and no alert was
         // recorded (the daemon was down): a breach all the same, the report's now being later.
+        // The classifier found no subtype.
         conversation({4, "2026-03-09T03:30:00Z", "email", "billing", "billing \"urgent\", 账单",
                       3, nullptr,
                       {clock(M::FirstResponse, "2026-03-09T03:30:00Z", "2026-03-09T04:00:00Z")},
@@ -96,7 +98,7 @@ struct Db : ReportStore {
 
         // C5: Monday 00:10 EDT (04:10Z): the 9th, outside every range below.
         conversation({5, "2026-03-09T04:10:00Z", "webchat", "general", "usage", 3, "bob", {},
-                      "2026-03-09T05:00:00Z", 1});
+                      "2026-03-09T05:00:00Z", 1, "how_to"});
         message(5, "in", "customer", "2026-03-09T04:10:00Z");
         message(5, "out", "agent:bob", "2026-03-09T04:11:00Z");
         event(routing::Assigned{5, "bob"}, 5, "2026-03-09T04:10:30Z");
@@ -254,6 +256,87 @@ BOOST_FIXTURE_TEST_CASE(csv_has_a_bom_crlf_and_rfc4180_quoting, Db) {
                       "usage,1,1,2,0,0,0,0\r\n");
     BOOST_TEST(reports::csvField("a\nb") == "\"a\nb\"");
     BOOST_TEST(reports::csvField("plain 文字") == "plain 文字");
+}
+
+// Subtypes: C1 repair/leak, C2 usage/how_to, C3 billing/charge, C4 billing without one, C5
+// usage/how_to.
+BOOST_FIXTURE_TEST_CASE(grouped_by_category_and_subtype_and_filtered_by_subtype, Db) {
+    auto r = report("volume", {{"from", "2026-03-08"}, {"to", "2026-03-08"},
+                               {"group_by", "category,subtype"}});
+    BOOST_TEST(r["group_by"] == json::array({"category", "subtype"}));
+    BOOST_TEST(r["columns"][1] == "subtype");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 3u);
+    // C4: billing, no subtype (sorted first): in 1, out 1 (automatic), not resolved.
+    BOOST_TEST(r["rows"][0]["category"] == "billing \"urgent\", 账单");
+    BOOST_TEST(r["rows"][0]["subtype"] == "");
+    BOOST_TEST(r["rows"][0]["conversations"] == 1);
+    BOOST_TEST(r["rows"][0]["messages_out"] == 1);
+    // C3: billing/charge: in 2, out 3, resolved.
+    BOOST_TEST(r["rows"][1]["subtype"] == "charge");
+    BOOST_TEST(r["rows"][1]["messages_in"] == 2);
+    BOOST_TEST(r["rows"][1]["messages_out"] == 3);
+    BOOST_TEST(r["rows"][1]["resolved"] == 1);
+    // C2: usage/how_to: in 1, out 2, open.
+    BOOST_TEST(r["rows"][2]["category"] == "usage");
+    BOOST_TEST(r["rows"][2]["subtype"] == "how_to");
+    BOOST_TEST(r["rows"][2]["messages_out"] == 2);
+    BOOST_TEST(r["rows"][2]["resolved"] == 0);
+
+    // The 7th to the 9th: "" (C4) 1; charge (C3) 1; how_to (C2, C5) 2; leak (C1) 1.
+    auto all = report("volume", {{"from", "2026-03-07"}, {"to", "2026-03-09"},
+                                 {"group_by", "subtype"}});
+    BOOST_REQUIRE_EQUAL(all["rows"].size(), 4u);
+    std::vector<std::string> labels;
+    for (const auto& row : all["rows"]) labels.push_back(row["subtype"].get<std::string>());
+    BOOST_TEST(labels == (std::vector<std::string>{"", "charge", "how_to", "leak"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(all["rows"][2]["conversations"] == 2);
+    BOOST_TEST(all["rows"][2]["messages_in"] == 2);   // C2 1 + C5 1
+    BOOST_TEST(all["rows"][2]["messages_out"] == 3);  // C2 2 + C5 1
+    BOOST_TEST(all["rows"][2]["resolved"] == 1);      // C5
+    BOOST_TEST(all["rows"][3]["conversations"] == 1);
+
+    // ?subtype=how_to: C2 (first response 3600 s) and C5 (60 s; resolved after 3000 s).
+    auto how_to = report("response_times",
+                         {{"from", "2026-03-07"}, {"to", "2026-03-09"}, {"subtype", "how_to"}});
+    BOOST_REQUIRE_EQUAL(how_to["rows"].size(), 1u);
+    const auto& row = how_to["rows"][0];
+    BOOST_TEST(row["conversations"] == 2);
+    BOOST_TEST(row["responded"] == 2);
+    BOOST_TEST(row["frt_median_s"].get<double>() == 60.0);
+    BOOST_TEST(row["frt_p90_s"].get<double>() == 3600.0);
+    BOOST_TEST(row["frt_mean_s"].get<double>() == 1830.0);
+    BOOST_TEST(row["resolved"] == 1);
+    BOOST_TEST(row["resolution_median_s"].get<double>() == 3000.0);
+    // A subtype of another category: nothing.
+    auto none = report("volume", {{"from", "2026-03-07"}, {"to", "2026-03-09"},
+                                  {"category", "usage"}, {"subtype", "leak"}});
+    BOOST_TEST(none["rows"].size() == 0u);
+
+    auto cal = calendar();
+    auto out = reports::makeReport(db->handle(), "volume",
+                                   {{"from", "2026-03-08"}, {"to", "2026-03-08"},
+                                    {"group_by", "subtype"}},
+                                   &cal, now);
+    BOOST_REQUIRE(out.table);
+    BOOST_TEST(reports::toCsv(*out.table) ==
+               "\xEF\xBB\xBF" "subtype,conversations,messages_in,messages_out,resolved,"
+               "calls_offered,calls_answered,calls_abandoned\r\n"
+               ",1,1,1,0,0,0,0\r\n"
+               "charge,1,2,3,1,0,0,0\r\n"
+               "how_to,1,1,2,0,0,0,0\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_catalog_lists_subtype_as_a_dimension_and_a_filter) {
+    auto catalog = reports::reportCatalog();
+    for (const auto& r : catalog["reports"]) {
+        const auto& p = r["parameters"];
+        auto has = [](const json& list, const char* name) {
+            return std::find(list.begin(), list.end(), json(name)) != list.end();
+        };
+        BOOST_TEST(has(p["group_by"], "subtype"), r["name"]);
+        BOOST_TEST(has(p["filters"], "subtype"), r["name"]);
+    }
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_parameters_are_refused_with_a_reason, Db) {

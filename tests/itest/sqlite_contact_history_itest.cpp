@@ -70,11 +70,12 @@ void contacts(Db& db) {
 BOOST_AUTO_TEST_CASE(earlier_conversations_on_every_channel_newest_first_with_their_facts) {
     Db db;
     contacts(db);
-    conversation(db, 10, 1, "email", 1000, ", category, priority, rating, agent, closed_at",
-                 ", 'fault', 2, 5, 'alice', 1500");
+    conversation(db, 10, 1, "email", 1000,
+                 ", category, subtype, priority, rating, agent, closed_at",
+                 ", 'fault', 'no_power', 2, 5, 'alice', 1500");
     // A complaint by its category, rated 1, resolved with a disposition (the last one counts).
-    conversation(db, 11, 1, "telegram", 2000, ", category, rating, routing",
-                 ", 'complaint', 1, '{\"resolved_at\":2500}'");
+    conversation(db, 11, 1, "telegram", 2000, ", category, subtype, rating, routing",
+                 ", 'complaint', '', 1, '{\"resolved_at\":2500}'");
     db.conn.exec(
         "INSERT INTO events (conversation_id, type, data, created_at) VALUES"
         " (11, 'resolved', '{\"disposition\":\"refund\"}', 2400),"
@@ -110,6 +111,7 @@ BOOST_AUTO_TEST_CASE(earlier_conversations_on_every_channel_newest_first_with_th
     BOOST_TEST(*email.closed_at_ms == 1500);
     BOOST_TEST(!email.resolved_at_ms);
     BOOST_TEST(*email.category == "fault");
+    BOOST_TEST(email.subtype.value_or("<none>") == "no_power");
     BOOST_TEST(*email.priority == 2);
     BOOST_TEST(*email.agent == "alice");
     BOOST_TEST(*email.rating == 5);
@@ -122,9 +124,11 @@ BOOST_AUTO_TEST_CASE(earlier_conversations_on_every_channel_newest_first_with_th
     BOOST_TEST(*complaint.resolved_at_ms == 2500);
     BOOST_TEST(*complaint.disposition == "replaced");
     BOOST_TEST(*complaint.rating == 1);
+    BOOST_TEST(!complaint.subtype);              // stored empty: none
     BOOST_TEST(h->conversations[1].complaint);   // tagged
     BOOST_TEST(!h->conversations[0].complaint);  // malformed routing
     BOOST_TEST(!h->conversations[0].category);
+    BOOST_TEST(!h->conversations[0].subtype);  // never routed: NULL
 
     BOOST_REQUIRE(h->products.size() == 2u);
     BOOST_TEST(h->products[0].sku == "P-1");
@@ -189,7 +193,8 @@ BOOST_AUTO_TEST_CASE(the_json_shows_warranty_on_the_boundary_day_and_the_average
     contacts(db);
     conversation(db, 10, 1, "email", 1000, ", rating", ", 5");
     conversation(db, 11, 1, "email", 2000, ", rating, category", ", 4, 'complaint'");
-    conversation(db, 12, 1, "email", 3000, ", rating", ", 4");
+    conversation(db, 12, 1, "email", 3000, ", rating, category, subtype",
+                 ", 4, 'delivery', 'late'");
     auto h = readContactHistory(db.conn, ContactHistoryQuery{std::string("CRM-1"), 0, {}, 2});
     BOOST_REQUIRE(h);
     auto on = [&](const char* day) {
@@ -211,6 +216,9 @@ BOOST_AUTO_TEST_CASE(the_json_shows_warranty_on_the_boundary_day_and_the_average
     BOOST_TEST(last_day["summary"]["ratings"] == 3);
     BOOST_TEST(last_day["summary"]["average_rating"].get<double>() == 4.3);
     BOOST_TEST(last_day["conversations"][0]["id"] == 12);
+    BOOST_TEST(last_day["conversations"][0]["category"] == "delivery");
+    BOOST_TEST(last_day["conversations"][0]["subtype"] == "late");
+    BOOST_TEST(last_day["conversations"][1]["subtype"].is_null());
     BOOST_TEST(last_day["conversations"][1]["complaint"] == true);
     BOOST_TEST(last_day["conversations"][1]["created_at"] == "1970-01-01T00:00:02.000Z");
     BOOST_TEST(last_day["conversations"][1]["resolved_at"].is_null());

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "daemon/metrics.hpp"
+#include "daemon/store/sqlite/schema.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ccd;
@@ -51,6 +52,35 @@ long long countRows(const std::string& path, const std::string& sql) {
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+// The text of the first column of the first row, through a connection of its own.
+std::string textOf(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    BOOST_REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const auto* text = sqlite3_column_text(st, 0);
+    std::string out = text ? reinterpret_cast<const char*>(text) : "<null>";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+void applySync(store::Store& s, store::RoutingUpdate u) {
+    std::promise<StoreResult<store::RoutingApplied>> p;
+    s.applyRouting(std::move(u), [&p](auto r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    BOOST_REQUIRE_MESSAGE(r.value.has_value(), (r.error ? r.error->message : ""));
+}
+
+std::optional<store::ConversationRecord> conversationSync(store::Store& s, std::int64_t id) {
+    std::promise<StoreResult<std::optional<store::ConversationRecord>>> p;
+    s.getConversation(id, [&p](auto r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    BOOST_REQUIRE(r.value.has_value());
+    return std::move(*r.value);
 }
 
 SqliteStoreOptions options(const testing::TempDir& dir) {
@@ -169,6 +199,89 @@ BOOST_AUTO_TEST_CASE(reopening_keeps_everything) {
     auto m = missing.get_future().get();
     BOOST_REQUIRE(m.value.has_value());
     BOOST_TEST(!m.value->has_value());
+}
+
+// The classifier's subtype is kept beside the category: in its own column (reports group by it)
+// and in the saved routing state, read back by the API and after a restart.
+BOOST_AUTO_TEST_CASE(the_subtype_is_stored_beside_the_category_and_read_back) {
+    testing::TempDir dir;
+    std::int64_t leak = 0, plain = 0;
+    {
+        SqliteStore s(options(dir), nullptr);
+        leak = ingestSync(s, message("leaky", "water all over the floor")).conversation_id;
+        plain = ingestSync(s, message("vague", "hello")).conversation_id;
+        store::RoutingUpdate u;
+        routing::ConversationSnapshot snap;
+        snap.id = leak;
+        snap.category = "fault";
+        snap.subtype = "leak";
+        u.conversations.push_back(snap);
+        snap.id = plain;
+        snap.category = "other";
+        snap.subtype.clear();
+        u.conversations.push_back(snap);
+        applySync(s, std::move(u));
+    }
+    const auto path = dir.file("sub/ccd.db");
+    BOOST_TEST(textOf(path, "SELECT category || '/' || subtype FROM conversations WHERE id = " +
+                                std::to_string(leak)) == "fault/leak");
+    BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
+                                std::to_string(plain)) == "");
+
+    SqliteStore s(options(dir), nullptr);
+    auto c = conversationSync(s, leak);
+    BOOST_REQUIRE(c);
+    BOOST_REQUIRE(c->routing);
+    BOOST_TEST(c->routing->category == "fault");
+    BOOST_TEST(c->routing->subtype == "leak");
+    auto none = conversationSync(s, plain);
+    BOOST_REQUIRE(none && none->routing);
+    BOOST_TEST(none->routing->subtype == "");
+
+    std::promise<StoreResult<store::RoutingRecovery>> p;
+    s.loadRouting([&p](auto r) { p.set_value(std::move(r)); });
+    auto recovery = p.get_future().get();
+    BOOST_REQUIRE(recovery.value.has_value());
+    BOOST_REQUIRE(recovery.value->conversations.size() == 2u);
+    BOOST_TEST(recovery.value->conversations[0].id == leak);
+    BOOST_TEST(recovery.value->conversations[0].subtype == "leak");
+}
+
+// A file from before subtypes (schema 10) gains the column when the store opens it; its
+// conversations have none until they are routed again.
+BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
+    testing::TempDir dir;
+    std::int64_t conv = 0;
+    {
+        SqliteStore s(options(dir), nullptr);
+        conv = ingestSync(s, message("old", "from before")).conversation_id;
+    }
+    const auto path = dir.file("sub/ccd.db");
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_exec(db,
+                               "ALTER TABLE conversations DROP COLUMN subtype;"
+                               " PRAGMA user_version = 10",
+                               nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    BOOST_REQUIRE(countRows(path,
+                            "SELECT count(*) FROM pragma_table_info('conversations')"
+                            " WHERE name = 'subtype'") == 0);
+
+    SqliteStore s(options(dir), nullptr);
+    BOOST_TEST(countRows(path, "PRAGMA user_version") == store::sqlite::latestSchemaVersion());
+    BOOST_TEST(store::sqlite::latestSchemaVersion() == 11);
+    BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
+                                std::to_string(conv)) == "<null>");
+    store::RoutingUpdate u;
+    routing::ConversationSnapshot snap;
+    snap.id = conv;
+    snap.category = "delivery";
+    snap.subtype = "address_change";
+    u.conversations.push_back(snap);
+    applySync(s, std::move(u));
+    BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
+                                std::to_string(conv)) == "address_change");
 }
 
 BOOST_AUTO_TEST_CASE(a_second_store_on_the_same_file_is_refused_as_locked) {

@@ -73,6 +73,7 @@ void copyShippedConfig(const fs::path& root, const fs::path& dir) {
     fs::create_directories(dir / "config");
     fs::create_directories(dir / "templates");
     for (const auto& entry : fs::directory_iterator(root / "config")) {
+        // The YAML files and the classification corpus routing.yaml names beside it.
         if (entry.path().extension() == ".yaml" || entry.path().extension() == ".jsonl")
             fs::copy_file(entry.path(), dir / "config" / entry.path().filename(),
                           fs::copy_options::overwrite_existing);

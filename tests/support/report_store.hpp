@@ -62,6 +62,7 @@ struct Conv {
     std::vector<routing::SlaDeadline> deadlines;
     const char* resolved;  // nullptr: not resolved
     std::optional<int> rating;
+    const char* subtype = "";  // of the category; "": none
 };
 
 /// The store file; `now` is the reports' now.
@@ -76,6 +77,7 @@ struct ReportStore {
         s.id = c.id;
         s.contact_id = c.id;
         s.category = c.category;
+        s.subtype = c.subtype;
         s.priority = c.priority;
         s.queue = c.queue;
         s.deadlines = c.deadlines;
@@ -83,8 +85,8 @@ struct ReportStore {
         if (c.resolved) s.resolved_at = tp(c.resolved);
         Statement st(db->handle(),
                      "INSERT INTO conversations (id, contact_id, channel, channel_instance, status,"
-                     " created_at, updated_at, routing, category, priority, queue, agent, rating)"
-                     " VALUES (?1, ?1, ?2, ?2, 'open', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                     " created_at, updated_at, routing, category, priority, queue, agent, rating,"
+                     " subtype) VALUES (?1, ?1, ?2, ?2, 'open', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         st.bind(1, c.id).bind(2, std::string_view(c.channel)).bind(3, ms(c.created));
         st.bind(4, std::string_view(ccd::store::sqlite::snapshotToJson(s)))
             .bind(5, std::string_view(c.category))
@@ -92,6 +94,7 @@ struct ReportStore {
             .bind(7, std::string_view(c.queue));
         if (c.agent) st.bind(8, std::string_view(c.agent)); else st.bindNull(8);
         if (c.rating) st.bind(9, std::int64_t{*c.rating}); else st.bindNull(9);
+        st.bind(10, std::string_view(c.subtype));
         st.run();
     }
 

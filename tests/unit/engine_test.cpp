@@ -67,6 +67,10 @@ BOOST_AUTO_TEST_CASE(fault_is_p3_technical_with_an_acknowledgement_in_hours) {
     auto out = e.handle(message(1, 1, "My printer is broken and shows an error code"), kOpen);
     auto routed = one<ConversationRouted>(out);
     BOOST_TEST(routed.classification.category == "fault");
+    // The conversation keeps the category's subtype beside it, for the store and the console.
+    BOOST_TEST(!routed.classification.subtype.empty());
+    BOOST_TEST(e.conversation(1)->category == "fault");
+    BOOST_TEST(e.conversation(1)->subtype == routed.classification.subtype);
     BOOST_TEST(routed.priority == 3);
     BOOST_TEST(routed.queue == "technical");
     BOOST_TEST(routed.sla_policy == "p3");
@@ -256,6 +260,8 @@ BOOST_AUTO_TEST_CASE(self_service_waits_for_the_customer_then_hands_off) {
     auto out = e.handle(message(1, 1, "How do I set up the wifi connection on the app?"), kOpen);
     auto routed = one<ConversationRouted>(out);
     BOOST_TEST(routed.classification.category == "usage");
+    const std::string subtype = routed.classification.subtype;
+    BOOST_TEST(!subtype.empty());
     BOOST_TEST(!routed.handoff);
     BOOST_TEST(one<AutoReply>(out).template_id == "self_service_usage");
     BOOST_TEST(all<Queued>(out).empty());
@@ -264,6 +270,7 @@ BOOST_AUTO_TEST_CASE(self_service_waits_for_the_customer_then_hands_off) {
     out = e.handle(zero, kOpen + 5min);
     BOOST_TEST(one<Queued>(out).reason == "handoff");
     BOOST_TEST(e.conversation(1)->category == "usage");  // "0" does not change the triage
+    BOOST_TEST(e.conversation(1)->subtype == subtype);   // nor its subtype
 }
 
 BOOST_AUTO_TEST_CASE(a_later_safety_message_raises_priority) {
@@ -350,6 +357,8 @@ BOOST_AUTO_TEST_CASE(waiting_lists_in_serving_order_and_the_queues_an_agent_serv
     BOOST_TEST(technical.first[0].conversation_id == 1);
     BOOST_TEST((technical.first[0].waited == 3min));
     BOOST_TEST(technical.first[0].category == "fault");
+    BOOST_TEST(!technical.first[0].subtype.empty());
+    BOOST_TEST(technical.first[0].subtype == e.conversation(1)->subtype);
     BOOST_TEST(find("billing").waiting == 1u);
     BOOST_TEST(find("returns").waiting == 0u);
     BOOST_TEST(e.waitingLists(kOpen + 3min, 10).size() == lists.size());

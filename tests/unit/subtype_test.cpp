@@ -1,7 +1,7 @@
 // Subtypes: on the shipped configuration (config/routing.yaml) every category has subtypes and
 // each subtype's own examples come out as it; on a small configuration, the corpus teaches a
 // subtype words its phrases do not list, phrases outweigh single tokens, and a text with no
-// evidence gets none; rules can test the subtype.
+// evidence gets none; rules can test the subtype, waiting rules too (the conversation's).
 #include "routing/classify/classifier.hpp"
 
 #define BOOST_TEST_MODULE subtype_test
@@ -11,6 +11,7 @@
 #include "config/routing_config_parser.hpp"
 #include "routing/engine.hpp"
 #include "routing/rules.hpp"
+#include "tests/support/engine_actions.hpp"
 
 namespace {
 
@@ -138,4 +139,33 @@ BOOST_AUTO_TEST_CASE(rules_can_test_the_subtype) {
     BOOST_TEST(rules.evaluate(in).priority.value_or(0) == 2);
     c.subtype = "noise";
     BOOST_TEST(!rules.evaluate(in).priority.has_value());
+}
+
+// A waiting rule that names a subtype sees the conversation's, kept from its first message
+// (before, the waiting rules were given the category alone and such a rule never matched).
+BOOST_AUTO_TEST_CASE(a_waiting_rule_sees_the_conversations_subtype) {
+    using namespace ccd::routing;
+    using namespace std::chrono_literals;
+    std::string text = ccd::testing::shippedRoutingText();
+    const std::string rule =
+        "    when: {waiting_at_least: 20m, category: [usage, other]}\n    then: {priority: P3}\n";
+    auto at = text.find(rule);
+    BOOST_REQUIRE(at != std::string::npos);
+    text.replace(at, rule.size(),
+                 "    when: {waiting_at_least: 20m, subtype: leak}\n    then: {priority: P2}\n");
+    Engine e(ccd::config::parseRoutingConfig(text, CCD_SOURCE_DIR "/config/routing.yaml"));
+    const TimePoint open = TimePoint(std::chrono::seconds(1795485600));  // Tuesday 10:00 Shanghai
+    e.handle(ccd::testing::firstMessage(1, ChannelKind::Api,
+                                        "The washing machine is leaking water all over the floor."),
+             open);
+    e.handle(
+        ccd::testing::firstMessage(2, ChannelKind::Api, "The fridge makes a loud noise all night"),
+        open);
+    BOOST_REQUIRE(e.conversation(1)->subtype == "leak");
+    BOOST_REQUIRE(e.conversation(2)->subtype != "leak");
+    BOOST_TEST(e.conversation(1)->priority > 2);
+    auto out = e.handle(Tick{}, open + 21min);
+    auto raised = ccd::testing::one<PriorityChanged>(out);  // the leak only
+    BOOST_TEST(raised.conversation_id == 1);
+    BOOST_TEST(raised.to == 2);
 }

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 10> kMigrations{
+constexpr std::array<const char*, 11> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -302,6 +302,11 @@ CREATE TABLE case_conversations (
     PRIMARY KEY (conversation_id, case_id)
 ) WITHOUT ROWID;
 CREATE INDEX case_conversations_by_case ON case_conversations(case_id);
+)sql",
+    // 11: the classifier's subtype of the category (a `leak` of a `fault`), beside it; NULL in
+    // conversations routed before, as for a conversation with no subtype.
+    R"sql(
+ALTER TABLE conversations ADD COLUMN subtype TEXT;
 )sql",
 };
 

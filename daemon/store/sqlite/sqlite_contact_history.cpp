@@ -26,7 +26,8 @@ constexpr const char* kListSql =
     " v.rating, " CCD_COMPLAINT
     ","
     " (SELECT coalesce(nullif(m.subject, ''), substr(m.body, 1, 161)) FROM messages m"
-    "  WHERE m.conversation_id = v.id AND m.direction = 'in' ORDER BY m.id LIMIT 1)"
+    "  WHERE m.conversation_id = v.id AND m.direction = 'in' ORDER BY m.id LIMIT 1),"
+    " v.subtype"
     " FROM conversations v WHERE v.contact_id = ?1 AND v.id IS NOT ?2"
     " ORDER BY v.id DESC LIMIT ?3";
 
@@ -135,6 +136,8 @@ std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& 
         c.complaint = list.columnInt(12) != 0;
         if (auto subject = list.columnOptionalText(13))
             c.subject = previewText(*subject, kPreviewChars);
+        c.subtype = list.columnOptionalText(14);
+        if (c.subtype && c.subtype->empty()) c.subtype.reset();
         h.conversations.push_back(std::move(c));
     }
 

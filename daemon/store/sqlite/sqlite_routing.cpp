@@ -31,6 +31,7 @@ std::string snapshotToJson(const routing::ConversationSnapshot& s) {
            {"channel", routing::toString(s.channel)},
            {"language", s.language},
            {"category", s.category},
+           {"subtype", s.subtype},
            {"priority", s.priority},
            {"queue", s.queue},
            {"sla_policy", s.sla_policy},
@@ -59,6 +60,7 @@ bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& ou
         out.channel = *channel;
         out.language = j.value("language", std::string("und"));
         out.category = j.value("category", std::string());
+        out.subtype = j.value("subtype", std::string());
         out.priority = j.value("priority", 4);
         out.queue = j.value("queue", std::string());
         out.sla_policy = j.value("sla_policy", std::string());
@@ -111,7 +113,8 @@ RoutingWriter::RoutingWriter(Connection& db)
                     " VALUES (?1, ?2, ?3, ?4)"),
       save_state_(db,
                   "UPDATE conversations SET routing = ?2, category = ?3, priority = ?4, queue = ?5,"
-                  " agent = COALESCE(?6, agent), updated_at = max(updated_at, ?7) WHERE id = ?1"),
+                  " agent = COALESCE(?6, agent), updated_at = max(updated_at, ?7),"
+                  " subtype = ?8 WHERE id = ?1"),
       routed_upto_(db,
                    "UPDATE conversations SET routed_message_id = max(routed_message_id, ?2)"
                    " WHERE id = ?1"),
@@ -221,7 +224,8 @@ std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int6
             .bind(4, static_cast<std::int64_t>(s.priority))
             .bind(5, std::string_view(s.queue))
             .bind(6, s.agent)
-            .bind(7, now_ms);
+            .bind(7, now_ms)
+            .bind(8, std::string_view(s.subtype));
         save_state_.run();
     }
     for (const auto& [conversation, message] : u.routed_upto) {

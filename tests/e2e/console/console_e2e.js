@@ -336,6 +336,14 @@ async function main() {
     const waitingConv = (await waiting.json()).conversation_id;
     await page.waitForSelector(`[data-waiting="${waitingConv}"]`, { timeout: 10000 });
     check(true, 'a waiting customer is listed in the agent\'s queues');
+    // The classifier's subtype beside the category, readable (routing.yaml: fault/leak and
+    // fault/error_code).
+    const waitingMeta = await page.textContent(`[data-waiting="${waitingConv}"] .meta`);
+    check(waitingMeta.includes('fault · leak'), 'the waiting list shows category · subtype: ' + waitingMeta);
+    const chatSub = await page.textContent('#chat-sub');
+    check(chatSub.includes('fault · error code'), 'the chat header shows the subtype without underscores: ' + chatSub);
+    const panel = await page.textContent('#customer');
+    check(panel.includes('Subtype') && panel.includes('error code'), 'the customer panel has a Subtype field: ' + panel);
     await page.screenshot({ path: path.join(outDir, 'console_e2e.png') });
 
     const login = await fetch(base + '/v1/auth/login', {
@@ -348,6 +356,8 @@ async function main() {
     check(got.status === 200, 'the supervisor reads the conversation');
     check((body.messages || []).some((m) => m.direction === 'out' && m.text === reply),
       'the reply is in the conversation');
+    check(body.routing && body.routing.category === 'fault' && body.routing.subtype === 'error_code',
+      'the conversation keeps its category and subtype');
     await page.selectOption('#presence', 'available');
     await returningCustomer(page, base);
     await supervisorReports(browser, base);
