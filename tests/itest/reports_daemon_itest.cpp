@@ -83,7 +83,7 @@ struct Daemon {
 
 BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     json body{{"from", {{"id", "rep-1"}, {"name", "Ann"}}},
-              {"text", "My printer does not print"},
+              {"text", "My printer does not turn on"},
               {"external_id", "rep-1"},
               {"locale", "en"}};
     auto posted = httpRequest(ccd.httpPort(), "POST", "/v1/messages", body.dump());
@@ -115,7 +115,7 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
     BOOST_TEST(volume.body["rows"][0]["channel"] == "api");
     BOOST_TEST(volume.body["rows"][0]["conversations"] == 1);
     BOOST_TEST(volume.body["rows"][0]["messages_in"] == 1);
-    // The classifier's subtype of "does not print" (routing.yaml: fault/wont_start) is stored
+    // The classifier's subtype of "does not turn on" (routing.yaml: fault/wont_start) is stored
     // with the conversation: a dimension and a filter.
     auto by_subtype =
         get("/v1/reports/volume?" + range + "&group_by=category,subtype&subtype=wont_start", ada);
