@@ -240,7 +240,10 @@ void walkPart(GMimeObject* object, WalkState& st, std::size_t depth, int group, 
     if (GMIME_IS_MULTIPART(object)) {
         auto* mp = GMIME_MULTIPART(object);
         const std::string type = mimeType(object);
-        const char* boundary = g_mime_multipart_get_boundary(mp);
+        // Not g_mime_multipart_get_boundary: without a boundary it makes one and re-encodes the
+        // Content-Type, whose other parameters may be hostile (a fuzzed bounce made GMime ask
+        // for 2 GiB there). Reading the parameter has no side effects.
+        const char* boundary = g_mime_object_get_content_type_parameter(object, "boundary");
         if (boundary && *boundary && !hasClosingLine(st, boundary))
             st.warnings.push_back(type + ": closing boundary missing");
         if (type == "multipart/alternative" && group < 0) group = st.next_group++;
