@@ -14,6 +14,19 @@ namespace {
 
 constexpr std::size_t kTokenEvidence = 5;  // strongest tokens reported with `explain`
 
+// Appends the kTokenEvidence strongest of `tokens` (each token once) to `evidence`.
+void appendStrongest(std::vector<Evidence>& tokens, std::vector<Evidence>& evidence) {
+    std::sort(tokens.begin(), tokens.end(),
+              [](const Evidence& a, const Evidence& b) { return a.weight > b.weight; });
+    tokens.erase(std::unique(tokens.begin(), tokens.end(),
+                             [](const Evidence& a, const Evidence& b) {
+                                 return a.feature == b.feature;
+                             }),
+                 tokens.end());
+    if (tokens.size() > kTokenEvidence) tokens.resize(kTokenEvidence);
+    evidence.insert(evidence.end(), tokens.begin(), tokens.end());
+}
+
 void require(bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument(what);
 }
@@ -264,15 +277,7 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
             const double margin = row[d.top] - other;
             if (margin > 0) token_evidence.push_back({"nb:" + token, margin});
         }
-        std::sort(token_evidence.begin(), token_evidence.end(),
-                  [](const Evidence& a, const Evidence& b) { return a.weight > b.weight; });
-        token_evidence.erase(std::unique(token_evidence.begin(), token_evidence.end(),
-                                         [](const Evidence& a, const Evidence& b) {
-                                             return a.feature == b.feature;
-                                         }),
-                             token_evidence.end());
-        if (token_evidence.size() > kTokenEvidence) token_evidence.resize(kTokenEvidence);
-        evidence->insert(evidence->end(), token_evidence.begin(), token_evidence.end());
+        appendStrongest(token_evidence, *evidence);
     }
     return d;
 }
@@ -337,15 +342,7 @@ SubtypeDecision CategoryModel::decideSubtype(std::size_t category,
             const double margin = row[begin + top] - other;
             if (margin > 0) strongest.push_back({"subtype:nb:" + token, margin});
         }
-        std::sort(strongest.begin(), strongest.end(),
-                  [](const Evidence& a, const Evidence& b) { return a.weight > b.weight; });
-        strongest.erase(std::unique(strongest.begin(), strongest.end(),
-                                    [](const Evidence& a, const Evidence& b) {
-                                        return a.feature == b.feature;
-                                    }),
-                        strongest.end());
-        if (strongest.size() > kTokenEvidence) strongest.resize(kTokenEvidence);
-        evidence->insert(evidence->end(), strongest.begin(), strongest.end());
+        appendStrongest(strongest, *evidence);
     }
     return d;
 }
