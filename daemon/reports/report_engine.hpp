@@ -51,4 +51,9 @@ ReportOutcome makeReport(sqlite3* db, const std::string& name,
                          const std::map<std::string, std::string>& params,
                          const routing::BusinessCalendar* calendar, std::int64_t now_ms);
 
+/// Puts the calling thread below everything else on the machine: the SCHED_IDLE CPU policy
+/// (it runs when a core would otherwise idle) and the idle I/O class. The daemon's report
+/// thread calls it, so that a report never takes CPU or disk time from intake. Best effort.
+void runBelowIntake();
+
 }  // namespace ccd::daemon::reports

@@ -1,9 +1,5 @@
 #include "daemon/reports/report_routes.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -50,8 +46,8 @@ public:
 
 private:
     void loop() {
-        // Below the I/O, engine and store threads: a long report yields the CPU to intake.
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+        // Below the I/O, engine and store threads: a long report runs on what intake leaves.
+        runBelowIntake();
         std::unique_ptr<store::sqlite::Connection> db;
         for (;;) {
             std::function<void(sqlite3*)> job;

@@ -1,5 +1,7 @@
 #include "daemon/store/sqlite/sqlite_db.hpp"
 
+#include <mutex>
+
 namespace ccd::store::sqlite {
 
 void check(sqlite3* db, int rc, std::string_view what) {
@@ -123,7 +125,24 @@ bool Statement::columnIsNull(int col) const {
     return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
+namespace {
+
+// SQLite counts every allocation under one process-wide mutex unless told not to, and this
+// build has no lookaside, so the store's writer and a report's connection (or the reader)
+// would queue on that mutex for every row. Nothing here reads SQLite's memory statistics.
+// sqlite3_config works only before sqlite3_initialize, hence once, before the first open.
+void initializeSqliteOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        sqlite3_initialize();
+    });
+}
+
+}  // namespace
+
 Connection::Connection(const std::string& path, bool create) {
+    initializeSqliteOnce();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
