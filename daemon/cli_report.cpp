@@ -14,6 +14,7 @@
 #include "daemon/json_time.hpp"
 #include "daemon/reports/report_engine.hpp"
 #include "daemon/reports/report_format.hpp"
+#include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 
 namespace ccd::daemon {
@@ -130,6 +131,14 @@ int printReport(const std::string& config_path, const std::string& name,
     try {
         db = std::make_unique<store::sqlite::Connection>(cfg->storage.sqlite.path, false);
         db->exec("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1");
+        // Read-only: an older file is migrated by the daemon when it starts, not here.
+        int version = std::stoi(db->queryText("PRAGMA user_version").value_or("0"));
+        if (version < store::sqlite::latestSchemaVersion()) {
+            err << "ccd: the database " << cfg->storage.sqlite.path << " is at schema version "
+                << version << ", this ccd reads " << store::sqlite::latestSchemaVersion()
+                << ": start the daemon (ccd run) once to migrate it\n";
+            return kExitStore;
+        }
     } catch (const std::exception& e) {
         err << "ccd: " << e.what() << "\n";
         return kExitStore;

@@ -25,6 +25,7 @@ Object.assign(I18N.en, {
   'col.transfers_per_conversation': 'Transfers per conversation', 'col.complaints': 'Complaints',
   'col.complaint_rate': 'Complaint rate', 'col.available_s': 'Available', 'col.busy_s': 'Busy',
   'col.away_s': 'Away', 'col.wrap_up_s': 'Wrap-up', 'col.logged_in_s': 'Logged in',
+  'col.occupied_s': 'Holding work', 'col.occupancy': 'Occupancy',
 });
 Object.assign(I18N.zh, {
   'tab.reports': '报表', 'tab.wallboard': '大屏', 'rep.report': '报表', 'rep.from': '开始',
@@ -46,6 +47,7 @@ Object.assign(I18N.zh, {
   'col.transfers': '转接次数', 'col.transfers_per_conversation': '每会话转接次数',
   'col.complaints': '投诉', 'col.complaint_rate': '投诉率', 'col.available_s': '空闲',
   'col.busy_s': '忙碌', 'col.away_s': '离开', 'col.wrap_up_s': '话后整理', 'col.logged_in_s': '在线',
+  'col.occupied_s': '处理会话时长', 'col.occupancy': '占用率',
 });
 Object.assign(I18N['zh-Hant'], {
   'tab.reports': '報表', 'tab.wallboard': '大屏', 'rep.report': '報表', 'rep.from': '開始',
@@ -67,6 +69,7 @@ Object.assign(I18N['zh-Hant'], {
   'col.transfers': '轉接次數', 'col.transfers_per_conversation': '每會話轉接次數',
   'col.complaints': '投訴', 'col.complaint_rate': '投訴率', 'col.available_s': '空閒',
   'col.busy_s': '忙碌', 'col.away_s': '離開', 'col.wrap_up_s': '話後整理', 'col.logged_in_s': '在線',
+  'col.occupied_s': '處理會話時長', 'col.occupancy': '佔用率',
 });
 
 const REPORTS = {
@@ -157,7 +160,7 @@ function fmtValue(v, col) {
     const s = Number(v);
     return s >= 3600 ? (s / 3600).toFixed(1) + ' h' : s >= 60 ? (s / 60).toFixed(1) + ' min' : s.toFixed(0) + ' s';
   }
-  if (col === 'attainment' || (col && col.endsWith('_rate'))) return (Number(v) * 100).toFixed(1) + '%';
+  if (col === 'attainment' || col === 'occupancy' || (col && col.endsWith('_rate'))) return (Number(v) * 100).toFixed(1) + '%';
   return typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v);
 }
 

@@ -3,9 +3,11 @@
 // complaints) and agent_time (time in each presence). Definitions: docs/kpis.md.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "daemon/reports/report_run.hpp"
 
@@ -188,26 +190,42 @@ void Run::quality(ReportTable& t) {
 
 // Presence changes are engine actions (agent_state) stored without a conversation; each
 // agent is offline until their first one. Every interval is cut to [from, min(to, now)) and
-// at local midnights, so that a day (week, month) gets its own part.
+// at local midnights, so that a day (week, month) gets its own part. Occupancy is the part of
+// the time not offline in which the agent held at least one conversation (holds()).
 void Run::agentTime(ReportTable& t) {
-    for (const char* c : {"available_s", "busy_s", "away_s", "wrap_up_s", "logged_in_s"})
+    for (const char* c : {"available_s", "busy_s", "away_s", "wrap_up_s", "logged_in_s",
+                          "occupied_s", "occupancy"})
         t.columns.push_back(c);
     const std::int64_t end = std::min(q_.to_ms, q_.now_ms);
     auto agent_filter = q_.filters.find(Dimension::Agent);
-    std::map<Key, std::array<std::int64_t, 4>> groups;
-    auto add = [&](const std::string& agent, const std::string& presence, std::int64_t a,
-                   std::int64_t b) {
-        auto p = std::find(std::begin(kPresences), std::end(kPresences), presence);
-        if (p == std::end(kPresences)) return;  // offline
+    auto wanted = [&](const std::string& agent) {
+        return agent_filter == q_.filters.end() || agent == agent_filter->second;
+    };
+    constexpr std::size_t kOccupied = std::size(kPresences);
+    std::map<Key, std::array<std::int64_t, kOccupied + 1>> groups;
+    // Adds [a, b), cut to the range and at bucket starts, to column `col` of the agent's rows.
+    auto add = [&](const std::string& agent, std::size_t col, std::int64_t a, std::int64_t b) {
         a = std::max(a, q_.from_ms);
         b = std::min(b, end);
         while (a < b) {
             std::int64_t cut = std::min(b, buckets_.nextStart(a));
             Key k;
             for (auto d : q_.group_by) k.push_back(d == Dimension::Agent ? agent : buckets_.label(d, a));
-            groups[k][static_cast<std::size_t>(p - std::begin(kPresences))] += cut - a;
+            groups[k][col] += cut - a;
             a = cut;
         }
+    };
+    // Each agent's time not offline, in order: [from, to) and the presence's column.
+    struct Span {
+        std::int64_t from, to;
+        std::size_t col;
+    };
+    std::map<std::string, std::vector<Span>> online;
+    auto presenceSpan = [&](const std::string& agent, const std::string& presence,
+                            std::int64_t a, std::int64_t b) {
+        auto p = std::find(std::begin(kPresences), std::end(kPresences), presence);
+        if (p == std::end(kPresences) || a >= b) return;  // offline
+        online[agent].push_back({a, b, static_cast<std::size_t>(p - std::begin(kPresences))});
     };
     std::map<std::string, std::pair<std::string, std::int64_t>> since;  // presence, from when
     Statement st(db_, "SELECT created_at, json_extract(data, '$.agent'),"
@@ -216,22 +234,135 @@ void Run::agentTime(ReportTable& t) {
     st.bind(1, end);
     while (st.step()) {
         std::string agent = st.columnText(1);
-        if (agent_filter != q_.filters.end() && agent != agent_filter->second) continue;
+        if (!wanted(agent)) continue;
         auto [it, fresh] = since.try_emplace(agent, "offline", st.columnInt(0));
-        if (!fresh) add(agent, it->second.first, it->second.second, st.columnInt(0));
+        if (!fresh) presenceSpan(agent, it->second.first, it->second.second, st.columnInt(0));
         it->second = {st.columnText(2), st.columnInt(0)};
     }
-    for (const auto& [agent, state] : since) add(agent, state.first, state.second, end);
+    for (const auto& [agent, state] : since) presenceSpan(agent, state.first, state.second, end);
+
+    const auto held = online.empty() ? decltype(holds(end)){} : holds(end);
+    for (auto& [agent, spans] : online) {
+        const auto h = held.find(agent);
+        std::size_t i = 0;
+        for (const auto& s : spans) {
+            add(agent, s.col, s.from, s.to);
+            if (h == held.end()) continue;
+            // Both lists are in time order and neither overlaps itself: walk them together.
+            const auto& hs = h->second;
+            while (i < hs.size() && hs[i].second <= s.from) ++i;
+            for (std::size_t j = i; j < hs.size() && hs[j].first < s.to; ++j)
+                add(agent, kOccupied, std::max(s.from, hs[j].first), std::min(s.to, hs[j].second));
+        }
+    }
     for (const auto& [k, g] : groups) {
         std::vector<Cell> row(k.begin(), k.end());
         std::int64_t total = 0;
-        for (auto v : g) {
-            row.push_back(seconds(static_cast<double>(v)));
-            total += v;
+        for (std::size_t i = 0; i < kOccupied; ++i) {
+            row.push_back(seconds(static_cast<double>(g[i])));
+            total += g[i];
         }
         row.push_back(seconds(static_cast<double>(total)));
+        row.push_back(seconds(static_cast<double>(g[kOccupied])));
+        row.push_back(ratio(g[kOccupied], total));
         t.rows.push_back(std::move(row));
     }
+}
+
+// A conversation is held by an agent from its `assigned` event to the next event that takes
+// it away: resolved, closed, queued (re-queued, transferred, reopened) or a transfer. Found
+// through events_holds, the index of those events by time:
+//   - the events of the range, in time order, replayed per conversation;
+//   - who held each of those conversations when the range began, for the few whose first
+//     event in the range is not an assignment (one look-up each, before `from`);
+//   - conversations with no event in the range but held all through it: opened before the
+//     range (id below the first conversation opened in it) and with an event after it, or
+//     open now with an agent.
+// Holds are cut to [from, end), then merged per agent (several at once count once).
+std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> Run::holds(
+    std::int64_t end) {
+    static constexpr const char* kTypes =
+        "type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer')";
+    auto agent_filter = q_.filters.find(Dimension::Agent);
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> out;
+    auto hold = [&](const std::string& agent, std::int64_t a, std::int64_t b) {
+        a = std::max(a, q_.from_ms);
+        b = std::min(b, end);
+        if (agent.empty() || a >= b) return;
+        if (agent_filter != q_.filters.end() && agent != agent_filter->second) return;
+        out[agent].emplace_back(a, b);
+    };
+    struct Step {
+        std::int64_t at;
+        std::string agent;  // assigned to; empty: taken away
+    };
+    std::unordered_map<std::int64_t, std::vector<Step>> steps;
+    {
+        Statement st(db_, std::string("SELECT conversation_id, created_at, type = 'assigned',"
+                                      " json_extract(data, '$.agent') FROM events INDEXED BY"
+                                      " events_holds WHERE ") +
+                              kTypes + " AND created_at >= ?1 AND created_at < ?2"
+                                       " ORDER BY created_at, conversation_id, id");
+        st.bind(1, q_.from_ms).bind(2, end);
+        while (st.step()) {
+            steps[st.columnInt(0)].push_back(
+                {st.columnInt(1), st.columnInt(2) ? st.columnText(3) : std::string()});
+        }
+    }
+    // Who held `id` when the range began ("" for nobody).
+    Statement before(db_, std::string("SELECT type = 'assigned', json_extract(data, '$.agent')"
+                                      " FROM events WHERE conversation_id = ?1 AND ") +
+                              kTypes + " AND created_at < ?2 ORDER BY id DESC LIMIT 1");
+    auto holderAtFrom = [&](std::int64_t id) {
+        before.bind(1, id).bind(2, q_.from_ms);
+        std::string agent = before.step() && before.columnInt(0) ? before.columnText(1) : "";
+        before.reset();
+        return agent;
+    };
+    for (const auto& [id, list] : steps) {
+        std::string holder;
+        std::int64_t since = q_.from_ms;
+        if (list.front().agent.empty()) holder = holderAtFrom(id);
+        for (const auto& step : list) {
+            hold(holder, since, step.at);
+            holder = step.agent;
+            since = step.at;
+        }
+        hold(holder, since, end);
+    }
+    std::vector<std::int64_t> across;
+    {
+        std::int64_t first_in_range = std::numeric_limits<std::int64_t>::max();
+        Statement first(db_, "SELECT min(id) FROM conversations INDEXED BY"
+                             " conversations_by_created WHERE created_at >= ?1");
+        first.bind(1, q_.from_ms);
+        if (first.step() && !first.columnIsNull(0)) first_in_range = first.columnInt(0);
+        Statement later(db_, std::string("SELECT DISTINCT conversation_id FROM events INDEXED BY"
+                                         " events_holds WHERE ") +
+                                 kTypes + " AND created_at >= ?1 AND conversation_id < ?2");
+        later.bind(1, end).bind(2, first_in_range);
+        while (later.step()) across.push_back(later.columnInt(0));
+        Statement open(db_, "SELECT id FROM conversations WHERE status = 'open' AND agent IS NOT"
+                            " NULL");
+        while (open.step()) across.push_back(open.columnInt(0));
+        std::sort(across.begin(), across.end());
+        across.erase(std::unique(across.begin(), across.end()), across.end());
+    }
+    for (auto id : across) {
+        if (!steps.count(id)) hold(holderAtFrom(id), q_.from_ms, end);
+    }
+    for (auto& [agent, spans] : out) {
+        std::sort(spans.begin(), spans.end());
+        std::size_t w = 0;
+        for (const auto& s : spans) {
+            if (w > 0 && s.first <= spans[w - 1].second)
+                spans[w - 1].second = std::max(spans[w - 1].second, s.second);
+            else
+                spans[w++] = s;
+        }
+        spans.resize(w);
+    }
+    return out;
 }
 
 }  // namespace ccd::daemon::reports::detail

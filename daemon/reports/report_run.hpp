@@ -120,6 +120,9 @@ private:
     void agents(ReportTable& t);
     void quality(ReportTable& t);
     void agentTime(ReportTable& t);
+    /// Per agent, the merged, ordered intervals of [from, end) in which they held work.
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> holds(
+        std::int64_t end);
 
     sqlite3* db_;
     const ReportQuery& q_;

@@ -228,6 +228,79 @@ BOOST_FIXTURE_TEST_CASE(time_in_each_presence_cut_at_the_range_and_midnight, Day
     BOOST_TEST(one["rows"][0]["agent"] == "jay");
 }
 
+// Occupancy: the time not offline in which the agent held at least one conversation. Ids
+// follow the order conversations were opened in, as the store gives them.
+BOOST_FIXTURE_TEST_CASE(occupancy_is_time_holding_work_while_logged_in, Day) {
+    using P = routing::Presence;
+    auto held = [&](std::int64_t id, const char* opened, const char* agent) {
+        conversation({id, opened, "webchat", "general", "usage", 3, agent, {}, nullptr,
+                      std::nullopt});
+    };
+    // ivy's holds. 6: assigned before the range, resolved 04:30Z: 04:00-04:30 counts.
+    held(6, "2026-04-13T20:00:00Z", "ivy");
+    event(routing::Assigned{6, "ivy"}, 6, "2026-04-14T02:00:00Z");
+    event(routing::ConversationResolved{6, "ivy", "fixed"}, 6, "2026-04-14T04:30:00Z");
+    // 22 and 23 at once: 04:45-06:10 and 04:50-05:20 count once, 04:45-06:10, across her
+    // available and away time.
+    held(22, "2026-04-14T04:40:00Z", "ivy");
+    event(routing::Assigned{22, "ivy"}, 22, "2026-04-14T04:45:00Z");
+    event(routing::Queued{22, "general", 3, 1, "requeued"}, 22, "2026-04-14T06:10:00Z");
+    held(23, "2026-04-14T04:41:00Z", "ivy");
+    event(routing::Assigned{23, "ivy"}, 23, "2026-04-14T04:50:00Z");
+    event(routing::ConversationResolved{23, "ivy", "fixed"}, 23, "2026-04-14T05:20:00Z");
+    // 24: 07:20-08:00, but she is offline from 07:30: 10 min count.
+    held(24, "2026-04-14T07:00:00Z", "ivy");
+    event(routing::Assigned{24, "ivy"}, 24, "2026-04-14T07:20:00Z");
+    event(routing::ConversationResolved{24, "ivy", "fixed"}, 24, "2026-04-14T08:00:00Z");
+    // 25: assigned 03:30Z on the 15th (23:30 EDT on the 14th) and held until now.
+    held(25, "2026-04-15T03:00:00Z", "ivy");
+    event(routing::Assigned{25, "ivy"}, 25, "2026-04-15T03:30:00Z");
+    // jay holds 26 from 09:00Z until he transfers it at 10:05Z; he is busy 10:00-10:15.
+    held(26, "2026-04-14T08:30:00Z", "jay");
+    event(routing::Assigned{26, "jay"}, 26, "2026-04-14T09:00:00Z");
+    raw(26, "transfer", R"({"from":"jay","note":""})", "2026-04-14T10:05:00Z");
+    // kim holds 5 from the 13th to the 15th with no event on the 14th (closed since), and is
+    // available 12:00Z-13:00Z on the 14th: all of it occupied.
+    held(5, "2026-04-10T12:00:00Z", "kim");
+    event(routing::Assigned{5, "kim"}, 5, "2026-04-13T12:00:00Z");
+    event(routing::ConversationResolved{5, "kim", "fixed"}, 5, "2026-04-15T12:00:00Z");
+    db->exec("UPDATE conversations SET status = 'closed' WHERE id = 5");
+    event(routing::AgentStateChanged{"kim", P::Available, {}, std::nullopt}, 0, "2026-04-14T12:00:00Z");
+    event(routing::AgentStateChanged{"kim", P::Offline, {}, std::nullopt}, 0, "2026-04-14T13:00:00Z");
+
+    auto r = report("agent_time", {{"from", "2026-04-14"}, {"to", "2026-04-15"},
+                                   {"group_by", "day"}});
+    BOOST_TEST(r["columns"][7] == "occupied_s");
+    BOOST_TEST(r["columns"][8] == "occupancy");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 4u);
+    const auto& ivy = r["rows"][0];
+    BOOST_TEST(ivy["agent"] == "ivy");
+    // 04:00-04:30 + 04:45-06:10 + 07:20-07:30 + 03:30-04:00Z on the 15th = 9,300 s of 16,200.
+    BOOST_TEST(ivy["occupied_s"].get<double>() == 9300.0);
+    BOOST_TEST(ivy["occupancy"].get<double>() == 0.5741);
+    const auto& jay = r["rows"][1];
+    BOOST_TEST(jay["agent"] == "jay");
+    BOOST_TEST(jay["occupied_s"].get<double>() == 300.0);  // 10:00-10:05 of 15 min
+    BOOST_TEST(jay["occupancy"].get<double>() == 0.3333);
+    const auto& kim = r["rows"][2];
+    BOOST_TEST(kim["agent"] == "kim");
+    BOOST_TEST(kim["logged_in_s"].get<double>() == 3600.0);
+    BOOST_TEST(kim["occupied_s"].get<double>() == 3600.0);
+    BOOST_TEST(kim["occupancy"].get<double>() == 1.0);
+    const auto& ivy15 = r["rows"][3];
+    BOOST_TEST(ivy15["day"] == "2026-04-15");
+    BOOST_TEST(ivy15["occupied_s"].get<double>() == 72000.0);  // 25, all day until now
+    // The 15th alone: 25 has no event in it, and is found as open with an agent.
+    auto only15 = report("agent_time", {{"from", "2026-04-15"}, {"to", "2026-04-15"}});
+    BOOST_REQUIRE_EQUAL(only15["rows"].size(), 1u);
+    BOOST_TEST(only15["rows"][0]["agent"] == "ivy");
+    BOOST_TEST(only15["rows"][0]["occupancy"].get<double>() == 1.0);
+    // The 14th alone: kim's conversation, with no event in it, is found by its later one.
+    auto kim14 = day("agent_time", {{"agent", "kim"}});
+    BOOST_REQUIRE_EQUAL(kim14["rows"].size(), 1u);
+    BOOST_TEST(kim14["rows"][0]["occupied_s"].get<double>() == 3600.0);
+}
+
 BOOST_FIXTURE_TEST_CASE(agent_time_refuses_conversation_dimensions, Day) {
     auto cal = calendar();
     for (std::map<std::string, std::string> p :

@@ -261,7 +261,7 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
     BOOST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
     BOOST_REQUIRE(sqlite3_exec(db,
                                "ALTER TABLE conversations DROP COLUMN subtype;"
-                               " PRAGMA user_version = 10",
+                               " DROP INDEX events_holds; PRAGMA user_version = 10",
                                nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
     BOOST_REQUIRE(countRows(path,
@@ -270,7 +270,9 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
 
     SqliteStore s(options(dir), nullptr);
     BOOST_TEST(countRows(path, "PRAGMA user_version") == store::sqlite::latestSchemaVersion());
-    BOOST_TEST(store::sqlite::latestSchemaVersion() == 11);
+    BOOST_TEST(store::sqlite::latestSchemaVersion() == 12);
+    BOOST_TEST(countRows(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_holds'") ==
+               1);
     BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
                                 std::to_string(conv)) == "<null>");
     store::RoutingUpdate u;

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 11> kMigrations{
+constexpr std::array<const char*, 12> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -307,6 +307,13 @@ CREATE INDEX case_conversations_by_case ON case_conversations(case_id);
     // conversations routed before, as for a conversation with no subtype.
     R"sql(
 ALTER TABLE conversations ADD COLUMN subtype TEXT;
+)sql",
+    // 12: the agent_time report's occupancy (daemon/reports) finds the events that start or
+    // end an agent's hold on a conversation by time; the same terms as its queries, so that
+    // SQLite uses this partial index.
+    R"sql(
+CREATE INDEX events_holds ON events(created_at, conversation_id)
+    WHERE type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer');
 )sql",
 };
 

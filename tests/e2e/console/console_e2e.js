@@ -277,6 +277,13 @@ async function supervisorReports(browser, base) {
   await page.waitForSelector('#rep-out th:text("首次解決率")', { timeout: 10000 });
   check(await page.getAttribute('html', 'lang') === 'zh-Hant', 'the Reports page in zh-Hant');
   await page.selectOption('#lang', 'en');
+  // The agents of this run logged in and held conversations: time in presence and occupancy.
+  await page.selectOption('#rep-kind', 'agent_time');
+  await page.click('#rep-show');
+  await page.waitForSelector('#rep-out th:text("Occupancy")', { timeout: 10000 });
+  const occupancy = await page.locator('#rep-out tbody tr td:last-child').allTextContents();
+  check(occupancy.length >= 1 && occupancy.every((v) => /^\d+(\.\d)?%$/.test(v)),
+        'the agent time report shows each agent\'s occupancy: ' + occupancy.join(' '));
   await page.click('#tab-wallboard');
   await page.waitForSelector('#wb-waiting:text-matches("^[0-9]+$")', { timeout: 10000 });
   check(true, 'the wallboard shows live figures');
