@@ -156,7 +156,13 @@ std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::Unicode
     if (alternatives(p).size() != 1) return {};  // a top-level '|', or unbalanced sets
     std::vector<std::vector<icu::UnicodeString>> sets;
     icu::UnicodeString run;
+    // A set with a one-character ASCII literal (" ", "a", "2") is in nearly every text: it
+    // filters nothing and costs a hit per occurrence, so it is not kept (the filter stays sound:
+    // it only ever requires less).
     const auto consider = [&sets](std::vector<icu::UnicodeString> set) {
+        for (const auto& literal : set) {
+            if (literal.length() == 1 && literal.charAt(0) < 0x80) return;
+        }
         if (!set.empty()) sets.push_back(std::move(set));
     };
     const auto endRun = [&]() {
@@ -200,8 +206,18 @@ std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::Unicode
             const int32_t close = closeGroup(p, i);
             if (close < 0) return {};
             icu::UnicodeString body = p.tempSubStringBetween(i + 1, close);
-            if (body.startsWith(u"?=") || body.startsWith(u"?!") || body.startsWith(u"?<=") ||
-                body.startsWith(u"?<!")) {
+            if (body == u"?s") {  // dot matches line ends: the literals are the same
+                i = close + 1;
+                continue;
+            }
+            if (body.startsWith(u"?=")) {
+                // A lookahead consumes nothing, but what it requires the text holds: the
+                // literals of "(?=.*(冷库|冷柜))" are required as the pattern's own.
+                for (auto& set : requiredLiterals(body.tempSubString(2))) consider(std::move(set));
+                i = close + 1;
+                continue;
+            }
+            if (body.startsWith(u"?!") || body.startsWith(u"?<=") || body.startsWith(u"?<!")) {
                 i = close + 1;  // lookaround: consumes nothing
                 continue;
             }

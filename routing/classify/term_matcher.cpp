@@ -93,6 +93,7 @@ std::int32_t TermMatcher::child(std::int32_t node, char16_t c) const {
             return next == 0 ? -1 : next;
         }
         const Packed& p = packed_[static_cast<std::size_t>(node)];
+        if ((p.units >> (c % 64) & 1) == 0) return -1;
         const auto* begin = edges_.data() + p.first;
         const auto* end = begin + p.count;
         if (p.count <= 8) {
@@ -156,6 +157,7 @@ void TermMatcher::build() {
         p.fail = node.fail;
         p.term = node.term;
         p.output = node.output;
+        for (const auto& edge : node.next) p.units |= std::uint64_t{1} << (edge.first % 64);
         edges_.insert(edges_.end(), node.next.begin(), node.next.end());
     }
     built_ = true;

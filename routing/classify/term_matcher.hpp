@@ -74,6 +74,9 @@ class TermMatcher {
         std::int32_t fail = 0;
         std::int32_t term = -1;
         std::int32_t output = -1;
+        /// Bit (unit % 64) set for each edge's unit: most texts' characters continue no
+        /// term, and this rejects them without scanning the edges.
+        std::uint64_t units = 0;
     };
 
     std::vector<Node> nodes_{1};
