@@ -67,9 +67,9 @@ ReportCommand::ReportCommand(CLI::App& app, std::string& config_path)
     : config_path_(&config_path), options_(std::make_shared<Options>()) {
     report_ = app.add_subcommand(
         "report",
-        "Print a KPI report (volume, response_times, sla, csat, agents, quality, agent_time;"
-        " docs/kpis.md) from the "
-        "database, read-only: works beside a running daemon");
+        "Print a KPI report (volume, response_times, sla, csat, agents, quality, agent_time,"
+        " cases, case_stages; docs/kpis.md) from the database, read-only: works beside a"
+        " running daemon");
     report_->add_option("report", options_->name, "Report name")->required();
     report_->add_option("--from", options_->from,
                         "First day (YYYY-MM-DD in the business calendar's zone) or RFC 3339")

@@ -26,6 +26,13 @@ Object.assign(I18N.en, {
   'col.complaint_rate': 'Complaint rate', 'col.available_s': 'Available', 'col.busy_s': 'Busy',
   'col.away_s': 'Away', 'col.wrap_up_s': 'Wrap-up', 'col.logged_in_s': 'Logged in',
   'col.occupied_s': 'Holding work', 'col.occupancy': 'Occupancy',
+  'rep.cases': 'Service cases', 'rep.case_stages': 'Case stages', 'col.case_type': 'Case type',
+  'col.stage': 'Stage', 'col.opened': 'Opened', 'col.open_now': 'Open now', 'col.closed': 'Closed',
+  'col.cancelled': 'Cancelled', 'col.close_median_s': 'Time to close (median)',
+  'col.close_p90_s': 'Time to close (p90)', 'col.close_mean_s': 'Time to close (mean)',
+  'col.repeats': 'Repeat repairs', 'col.repeat_rate': 'Repeat rate', 'col.entered': 'Entered',
+  'col.in_stage_now': 'In stage now', 'col.left': 'Left', 'col.time_median_s': 'Time in stage (median)',
+  'col.time_p90_s': 'Time in stage (p90)', 'col.time_mean_s': 'Time in stage (mean)',
 });
 Object.assign(I18N.zh, {
   'tab.reports': '报表', 'tab.wallboard': '大屏', 'rep.report': '报表', 'rep.from': '开始',
@@ -48,6 +55,13 @@ Object.assign(I18N.zh, {
   'col.complaints': '投诉', 'col.complaint_rate': '投诉率', 'col.available_s': '空闲',
   'col.busy_s': '忙碌', 'col.away_s': '离开', 'col.wrap_up_s': '话后整理', 'col.logged_in_s': '在线',
   'col.occupied_s': '处理会话时长', 'col.occupancy': '占用率',
+  'rep.cases': '服务工单', 'rep.case_stages': '工单阶段', 'col.case_type': '工单类型',
+  'col.stage': '阶段', 'col.opened': '新建', 'col.open_now': '未结', 'col.closed': '已结',
+  'col.cancelled': '已取消', 'col.close_median_s': '结单时长（中位数）',
+  'col.close_p90_s': '结单时长（p90）', 'col.close_mean_s': '结单时长（平均）',
+  'col.repeats': '重复维修', 'col.repeat_rate': '重复维修率', 'col.entered': '进入',
+  'col.in_stage_now': '当前处于', 'col.left': '已离开', 'col.time_median_s': '阶段时长（中位数）',
+  'col.time_p90_s': '阶段时长（p90）', 'col.time_mean_s': '阶段时长（平均）',
 });
 Object.assign(I18N['zh-Hant'], {
   'tab.reports': '報表', 'tab.wallboard': '大屏', 'rep.report': '報表', 'rep.from': '開始',
@@ -70,6 +84,13 @@ Object.assign(I18N['zh-Hant'], {
   'col.complaints': '投訴', 'col.complaint_rate': '投訴率', 'col.available_s': '空閒',
   'col.busy_s': '忙碌', 'col.away_s': '離開', 'col.wrap_up_s': '話後整理', 'col.logged_in_s': '在線',
   'col.occupied_s': '處理會話時長', 'col.occupancy': '佔用率',
+  'rep.cases': '服務工單', 'rep.case_stages': '工單階段', 'col.case_type': '工單類型',
+  'col.stage': '階段', 'col.opened': '新建', 'col.open_now': '未結', 'col.closed': '已結',
+  'col.cancelled': '已取消', 'col.close_median_s': '結單時長（中位數）',
+  'col.close_p90_s': '結單時長（p90）', 'col.close_mean_s': '結單時長（平均）',
+  'col.repeats': '重複維修', 'col.repeat_rate': '重複維修率', 'col.entered': '進入',
+  'col.in_stage_now': '目前處於', 'col.left': '已離開', 'col.time_median_s': '階段時長（中位數）',
+  'col.time_p90_s': '階段時長（p90）', 'col.time_mean_s': '階段時長（平均）',
 });
 
 const REPORTS = {
@@ -81,6 +102,8 @@ const REPORTS = {
   agents: [['handled', 'bar'], ['missed_offers', 'bar'], ['aht_mean_s', 'line']],
   quality: [['fcr_rate', 'bar'], ['reopen_rate', 'bar'], ['complaint_rate', 'bar']],
   agent_time: [['available_s', 'bar'], ['busy_s', 'bar'], ['away_s', 'bar'], ['wrap_up_s', 'bar']],
+  cases: [['opened', 'bar'], ['open_now', 'bar'], ['closed', 'bar'], ['repeats', 'bar']],
+  case_stages: [['time_median_s', 'bar'], ['time_p90_s', 'bar']],
 };
 const COLOURS = ['#3b6fd4', '#e08a1e', '#2e9e6a', '#b0413e', '#7a5cc7'];
 const SVGNS = 'http://www.w3.org/2000/svg';

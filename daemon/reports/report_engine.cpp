@@ -138,7 +138,9 @@ ReportTable Run::run() {
     t.to_ms = q_.to_ms;
     for (auto d : q_.group_by) t.group_by.push_back(toString(d));
     t.columns = t.group_by;
-    if (q_.kind != ReportKind::AgentTime) loadConversations();  // a time view, no cohort
+    const bool conversations = q_.kind != ReportKind::AgentTime &&  // a time view, no cohort
+                               q_.kind != ReportKind::Cases && q_.kind != ReportKind::CaseStages;
+    if (conversations) loadConversations();
     switch (q_.kind) {
         case ReportKind::Volume: loadMessages(); loadCalls(); volume(t); break;
         case ReportKind::ResponseTimes: loadMessages(); responseTimes(t); break;
@@ -147,6 +149,8 @@ ReportTable Run::run() {
         case ReportKind::Agents: agents(t); break;
         case ReportKind::Quality: quality(t); break;
         case ReportKind::AgentTime: agentTime(t); break;
+        case ReportKind::Cases: cases(t); break;
+        case ReportKind::CaseStages: caseStages(t); break;
     }
     std::sort(t.rows.begin(), t.rows.end(), [n = t.group_by.size()](const auto& a, const auto& b) {
         for (std::size_t i = 0; i < n; ++i) {

@@ -30,6 +30,10 @@ constexpr KindInfo kKinds[] = {
      "First-contact resolution, reopen rate, transfers per conversation, complaint rate"},
     {ReportKind::AgentTime, "agent_time",
      "Per agent: time in each presence and logged in, over the range (not a cohort)"},
+    {ReportKind::Cases, "cases",
+     "Service cases opened, by type: open, closed, cancelled, time to close, repeat repairs"},
+    {ReportKind::CaseStages, "case_stages",
+     "Service cases by type and stage: stays begun, cases in the stage now, time in the stage"},
 };
 
 struct DimInfo {
@@ -156,6 +160,14 @@ ParsedQuery parseReportQuery(const std::string& name,
         for (const auto& [d, v] : q.filters)
             if (d != Dimension::Agent)
                 return {std::nullopt, "agent_time takes only the agent filter"};
+    }
+    if (q.kind == ReportKind::Cases || q.kind == ReportKind::CaseStages) {
+        // Cases, not conversations: by the type (and stage) always, and the time they opened.
+        for (auto d : q.group_by)
+            if (!isTimeUnit(d))
+                return {std::nullopt, toString(q.kind) + " groups by day, week or month only"};
+        if (!q.filters.empty())
+            return {std::nullopt, toString(q.kind) + " takes no filter"};
     }
     if ((q.kind == ReportKind::Agents || q.kind == ReportKind::AgentTime) &&
         std::find(q.group_by.begin(), q.group_by.end(), Dimension::Agent) == q.group_by.end())

@@ -15,7 +15,8 @@ namespace ccd::daemon::reports {
 
 class LocalCalendar;
 
-enum class ReportKind { Volume, ResponseTimes, Sla, Csat, Agents, Quality, AgentTime };
+enum class ReportKind { Volume, ResponseTimes, Sla, Csat, Agents, Quality, AgentTime, Cases,
+                        CaseStages };
 
 /// What rows are grouped by. Time units use the business calendar's time zone.
 enum class Dimension { Day, Week, Month, Queue, Agent, Channel, ChannelInstance, Category,

@@ -3,6 +3,7 @@
 // the cohort of conversations opened in the range, read once, and one method per report.
 //   report_engine.cpp   loading, volume (with calls), response_times, sla
 //   report_people.cpp   csat (with low ratings), agents, quality, agent_time
+//   report_cases.cpp    cases, case_stages (service cases opened in the range)
 // Definitions of every figure: docs/kpis.md. Not for use outside daemon/reports.
 
 #include <array>
@@ -120,6 +121,11 @@ private:
     void agents(ReportTable& t);
     void quality(ReportTable& t);
     void agentTime(ReportTable& t);
+    /// The service cases opened in the range, with their stays in each stage.
+    struct ServiceCaseRow;
+    std::vector<ServiceCaseRow> loadCases();
+    void cases(ReportTable& t);
+    void caseStages(ReportTable& t);
     /// Per agent, the merged, ordered intervals of [from, end) in which they held work.
     std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> holds(
         std::int64_t end);

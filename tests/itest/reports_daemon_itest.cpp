@@ -98,7 +98,7 @@ BOOST_FIXTURE_TEST_CASE(supervisors_read_reports_agents_do_not, Daemon) {
 
     auto list = get("/v1/reports", sam);
     BOOST_REQUIRE_EQUAL(list.status, 200);
-    BOOST_TEST(list.body["reports"].size() == 7u);
+    BOOST_TEST(list.body["reports"].size() == 9u);
     BOOST_TEST(list.body["reports"][0]["name"] == "volume");
     BOOST_TEST(list.body["reports"][5]["name"] == "quality");
     BOOST_TEST(list.body["reports"][6]["name"] == "agent_time");

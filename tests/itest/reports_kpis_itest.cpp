@@ -9,6 +9,8 @@
 #define BOOST_TEST_MODULE reports_kpis_itest
 #include <boost/test/unit_test.hpp>
 
+#include "daemon/cases/case_json.hpp"
+#include "routing/cases/service_case.hpp"
 #include "tests/support/report_store.hpp"
 
 using namespace ccd::testing::report_store;
@@ -301,6 +303,122 @@ BOOST_FIXTURE_TEST_CASE(occupancy_is_time_holding_work_while_logged_in, Day) {
     BOOST_TEST(kim14["rows"][0]["occupied_s"].get<double>() == 3600.0);
 }
 
+// Service cases opened on the 14th (New York): stored as the store stores them (the daemon's
+// JSON of the case, with its history).
+struct Cases : Day {
+    struct Move {
+        const char* at;
+        const char* detail;
+    };
+    void serviceCase(std::int64_t id, const char* type, const char* opened, const char* stage,
+                     bool terminal, std::vector<Move> moves, std::optional<std::int64_t> repeat_of = {}) {
+        routing::ServiceCase c;
+        c.id = id;
+        c.contact_id = id;
+        c.type = type;
+        c.stage = stage;
+        c.repeat_of = repeat_of;
+        c.opened_at = tp(opened);
+        c.updated_at = tp(opened);
+        c.history.push_back({tp(opened), "agent:amy", "opened", type});
+        c.history.push_back({tp(opened), "agent:amy", "note", "a note is not a stage"});
+        for (const auto& m : moves) c.history.push_back({tp(m.at), "agent:amy", "stage", m.detail});
+        Statement st(db->handle(), "INSERT INTO cases (id, contact_id, type, stage, closed, body,"
+                                   " opened_at, updated_at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+        st.bind(1, id).bind(2, std::string_view(type)).bind(3, std::string_view(stage));
+        st.bind(4, std::int64_t{terminal ? 1 : 0});
+        st.bind(5, std::string_view(ccd::daemon::cases::caseJson(c, nullptr).dump())).bind(6, ms(opened));
+        st.run();
+    }
+    Cases() {
+        // 1: a repair closed 24 h after it opened, through three stages.
+        serviceCase(1, "repair", "2026-04-14T14:00:00Z", "closed", true,
+                    {{"2026-04-14T14:30:00Z", "registered -> diagnosing"},
+                     {"2026-04-14T16:30:00Z", "diagnosing -> plan_proposed: parts ordered"},
+                     {"2026-04-15T14:00:00Z", "plan_proposed -> closed"}});
+        // 2: a repeat repair, still diagnosing.
+        serviceCase(2, "repair", "2026-04-14T15:00:00Z", "diagnosing", false,
+                    {{"2026-04-14T15:10:00Z", "registered -> diagnosing"}}, 1);
+        // 3: a complaint cancelled after an hour.
+        serviceCase(3, "complaint", "2026-04-14T16:00:00Z", "cancelled", true,
+                    {{"2026-04-14T17:00:00Z", "registered -> cancelled"}});
+        // Outside the local day: 12:00Z on the 13th, and 05:00Z on the 15th (01:00 EDT).
+        serviceCase(4, "repair", "2026-04-13T12:00:00Z", "registered", false, {});
+        serviceCase(5, "repair", "2026-04-15T05:00:00Z", "registered", false, {});
+    }
+};
+
+BOOST_FIXTURE_TEST_CASE(cases_by_type_with_time_to_close_and_repeat_repairs, Cases) {
+    auto r = day("cases");
+    BOOST_TEST(r["columns"][0] == "case_type");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 2u);
+    const auto& complaint = r["rows"][0];
+    BOOST_TEST(complaint["case_type"] == "complaint");
+    BOOST_TEST(complaint["opened"] == 1);
+    BOOST_TEST(complaint["cancelled"] == 1);
+    BOOST_TEST(complaint["closed"] == 0);
+    BOOST_TEST(complaint["close_median_s"].is_null());
+    const auto& repair = r["rows"][1];
+    BOOST_TEST(repair["opened"] == 2);
+    BOOST_TEST(repair["open_now"] == 1);
+    BOOST_TEST(repair["closed"] == 1);
+    BOOST_TEST(repair["close_median_s"].get<double>() == 86400.0);
+    BOOST_TEST(repair["repeats"] == 1);
+    BOOST_TEST(repair["repeat_rate"].get<double>() == 0.5);
+    // By day over two days: case 5 opened on the 15th in New York.
+    auto both = report("cases", {{"from", "2026-04-14"}, {"to", "2026-04-15"}, {"group_by", "day"}});
+    BOOST_REQUIRE_EQUAL(both["rows"].size(), 3u);
+    BOOST_TEST(both["rows"][2]["day"] == "2026-04-15");
+    BOOST_TEST(both["rows"][2]["case_type"] == "repair");
+    BOOST_TEST(both["rows"][2]["opened"] == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(time_in_each_stage, Cases) {
+    auto r = day("case_stages");
+    BOOST_TEST(r["columns"][1] == "stage");
+    BOOST_REQUIRE_EQUAL(r["rows"].size(), 6u);
+    auto row = [&](std::size_t i, const char* type, const char* stage) -> const json& {
+        const auto& x = r["rows"][i];
+        BOOST_TEST(x["case_type"] == type);
+        BOOST_TEST(x["stage"] == stage);
+        return x;
+    };
+    const auto& cancelled = row(0, "complaint", "cancelled");
+    BOOST_TEST(cancelled["entered"] == 1);
+    BOOST_TEST(cancelled["in_stage_now"] == 1);
+    BOOST_TEST(cancelled["time_mean_s"].is_null());
+    BOOST_TEST(row(1, "complaint", "registered")["time_mean_s"].get<double>() == 3600.0);
+    BOOST_TEST(row(2, "repair", "closed")["in_stage_now"] == 1);
+    const auto& diagnosing = row(3, "repair", "diagnosing");
+    BOOST_TEST(diagnosing["entered"] == 2);
+    BOOST_TEST(diagnosing["in_stage_now"] == 1);
+    BOOST_TEST(diagnosing["left"] == 1);
+    BOOST_TEST(diagnosing["time_median_s"].get<double>() == 7200.0);  // 14:30 -> 16:30
+    // 16:30Z -> 14:00Z the next day; the note after the stage name is not part of it.
+    BOOST_TEST(row(4, "repair", "plan_proposed")["time_mean_s"].get<double>() == 77400.0);
+    const auto& registered = row(5, "repair", "registered");
+    BOOST_TEST(registered["left"] == 2);
+    BOOST_TEST(registered["time_median_s"].get<double>() == 600.0);  // 10 and 30 min
+    BOOST_TEST(registered["time_mean_s"].get<double>() == 1200.0);
+}
+
+BOOST_FIXTURE_TEST_CASE(cases_reports_refuse_conversation_dimensions, Cases) {
+    auto cal = calendar();
+    for (const char* name : {"cases", "case_stages"}) {
+        auto out = reports::makeReport(db->handle(), name,
+                                       {{"from", "2026-04-14"}, {"to", "2026-04-14"},
+                                        {"group_by", "queue"}},
+                                       &cal, now);
+        BOOST_TEST(!out.table);
+        BOOST_TEST(out.bad_request);
+        BOOST_TEST(out.error == std::string(name) + " groups by day, week or month only");
+        out = reports::makeReport(db->handle(), name,
+                                  {{"from", "2026-04-14"}, {"to", "2026-04-14"}, {"queue", "x"}},
+                                  &cal, now);
+        BOOST_TEST(out.error == std::string(name) + " takes no filter");
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(agent_time_refuses_conversation_dimensions, Day) {
     auto cal = calendar();
     for (std::map<std::string, std::string> p :
@@ -333,5 +451,6 @@ BOOST_AUTO_TEST_CASE(the_catalog_lists_the_new_reports) {
     const json catalog = reports::reportCatalog();
     for (const auto& r : catalog["reports"]) names.push_back(r["name"]);
     BOOST_TEST(names.dump() ==
-               R"(["volume","response_times","sla","csat","agents","quality","agent_time"])");
+               R"(["volume","response_times","sla","csat","agents","quality","agent_time","cases",)"
+               R"("case_stages"])");
 }

@@ -261,7 +261,8 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
     BOOST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
     BOOST_REQUIRE(sqlite3_exec(db,
                                "ALTER TABLE conversations DROP COLUMN subtype;"
-                               " DROP INDEX events_holds; PRAGMA user_version = 10",
+                               " DROP INDEX events_holds; DROP INDEX cases_by_opened;"
+                               " PRAGMA user_version = 10",
                                nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
     BOOST_REQUIRE(countRows(path,

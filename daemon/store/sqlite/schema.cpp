@@ -309,11 +309,12 @@ CREATE INDEX case_conversations_by_case ON case_conversations(case_id);
 ALTER TABLE conversations ADD COLUMN subtype TEXT;
 )sql",
     // 12: the agent_time report's occupancy (daemon/reports) finds the events that start or
-    // end an agent's hold on a conversation by time; the same terms as its queries, so that
-    // SQLite uses this partial index.
+    // end an agent's hold on a conversation by time (the same terms as its queries, so that
+    // SQLite uses this partial index); the cases reports find the cases opened in a range.
     R"sql(
 CREATE INDEX events_holds ON events(created_at, conversation_id)
     WHERE type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer');
+CREATE INDEX cases_by_opened ON cases(opened_at);
 )sql",
 };
 

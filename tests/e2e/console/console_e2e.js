@@ -284,6 +284,14 @@ async function supervisorReports(browser, base) {
   const occupancy = await page.locator('#rep-out tbody tr td:last-child').allTextContents();
   check(occupancy.length >= 1 && occupancy.every((v) => /^\d+(\.\d)?%$/.test(v)),
         'the agent time report shows each agent\'s occupancy: ' + occupancy.join(' '));
+  // The service-case reports: this run opened cases today (agentOpensCase, returningCustomer).
+  for (const [kind, heading] of [['cases', 'Case type'], ['case_stages', 'Stage']]) {
+    await page.selectOption('#rep-kind', kind);
+    await page.click('#rep-show');
+    await page.waitForSelector(`#rep-out th:text-is("${heading}")`, { timeout: 10000 });
+    const rows = await page.locator('#rep-out table tbody tr').count();
+    check(rows >= 1, `the ${kind} report shows the run's service case (${rows} rows)`);
+  }
   await page.click('#tab-wallboard');
   await page.waitForSelector('#wb-waiting:text-matches("^[0-9]+$")', { timeout: 10000 });
   check(true, 'the wallboard shows live figures');
