@@ -83,6 +83,16 @@ std::optional<store::ConversationRecord> conversationSync(store::Store& s, std::
     return std::move(*r.value);
 }
 
+// The engine's view of conversation `id` after classification.
+routing::ConversationSnapshot classified(std::int64_t id, std::string category,
+                                         std::string subtype) {
+    routing::ConversationSnapshot snap;
+    snap.id = id;
+    snap.category = std::move(category);
+    snap.subtype = std::move(subtype);
+    return snap;
+}
+
 SqliteStoreOptions options(const testing::TempDir& dir) {
     return SqliteStoreOptions{dir.file("sub/ccd.db"), 512, std::chrono::milliseconds(2000)};
 }
@@ -211,15 +221,8 @@ BOOST_AUTO_TEST_CASE(the_subtype_is_stored_beside_the_category_and_read_back) {
         leak = ingestSync(s, message("leaky", "water all over the floor")).conversation_id;
         plain = ingestSync(s, message("vague", "hello")).conversation_id;
         store::RoutingUpdate u;
-        routing::ConversationSnapshot snap;
-        snap.id = leak;
-        snap.category = "fault";
-        snap.subtype = "leak";
-        u.conversations.push_back(snap);
-        snap.id = plain;
-        snap.category = "other";
-        snap.subtype.clear();
-        u.conversations.push_back(snap);
+        u.conversations.push_back(classified(leak, "fault", "leak"));
+        u.conversations.push_back(classified(plain, "other", ""));
         applySync(s, std::move(u));
     }
     const auto path = dir.file("sub/ccd.db");
@@ -277,11 +280,7 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
     BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
                                 std::to_string(conv)) == "<null>");
     store::RoutingUpdate u;
-    routing::ConversationSnapshot snap;
-    snap.id = conv;
-    snap.category = "delivery";
-    snap.subtype = "address_change";
-    u.conversations.push_back(snap);
+    u.conversations.push_back(classified(conv, "delivery", "address_change"));
     applySync(s, std::move(u));
     BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
                                 std::to_string(conv)) == "address_change");

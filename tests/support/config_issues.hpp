@@ -10,14 +10,17 @@
 
 namespace ccd::testing {
 
-/// Expects `issues` (of `yaml`, read as /etc/ccd/ccd.yaml) to be one issue at this line,
-/// column and YAML path, whose message contains `words`.
+/// Expects `issues` (of `yaml`, read as `file`) to be one issue at this line, column and YAML
+/// path, whose message contains `words`; on failure the context shows every issue.
 inline void expectOneIssue(const std::vector<config::ConfigIssue>& issues, const std::string& yaml,
                            int line, int column, const std::string& path,
-                           const std::string& words) {
-    BOOST_TEST_CONTEXT(yaml) {
+                           const std::string& words,
+                           const std::string& file = "/etc/ccd/ccd.yaml") {
+    std::string all;
+    for (const auto& issue : issues) all += issue.format() + "\n";
+    BOOST_TEST_CONTEXT(yaml << all) {
         BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-        BOOST_TEST(issues[0].file == "/etc/ccd/ccd.yaml");
+        BOOST_TEST(issues[0].file == file);
         BOOST_TEST(issues[0].line == line);
         BOOST_TEST(issues[0].column == column);
         BOOST_TEST(issues[0].path == path);

@@ -137,6 +137,14 @@ struct ReportStore {
         return reports::toJson(*out.table);
     }
 
+    // The same report as CSV (`Accept: text/csv`).
+    std::string csv(const std::string& name, std::map<std::string, std::string> params) {
+        auto cal = calendar();
+        auto out = reports::makeReport(db->handle(), name, params, &cal, now);
+        BOOST_REQUIRE_MESSAGE(out.table, out.error);
+        return reports::toCsv(*out.table);
+    }
+
     ccd::testing::TempDir dir;
     std::string path = (dir.path() / "ccd.db").string();
     std::unique_ptr<Connection> db;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
+#include "tests/support/config_issues.hpp"
 
 using namespace ccd;
 using namespace std::chrono_literals;
@@ -61,15 +62,8 @@ std::vector<ConfigIssue> issuesOf(const std::string& yaml) {
 
 void expectIssue(int replace, const std::string& text, int line, int column,
                  const std::string& path, const std::string& words) {
-    auto issues = issuesOf(yamlWith(replace, text));
-    BOOST_TEST_CONTEXT(text) {
-        BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-        BOOST_TEST(issues[0].file == "/etc/ccd/routing.yaml");
-        BOOST_TEST(issues[0].line == line);
-        BOOST_TEST(issues[0].column == column);
-        BOOST_TEST(issues[0].path == path);
-        BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
-    }
+    ccd::testing::expectOneIssue(issuesOf(yamlWith(replace, text)), text, line, column, path,
+                                 words, "/etc/ccd/routing.yaml");
 }
 
 }  // namespace

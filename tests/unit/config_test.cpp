@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.hpp"
+#include "tests/support/config_issues.hpp"
 
 using namespace ccd::config;
 
@@ -33,15 +34,7 @@ std::vector<ConfigIssue> issuesOf(const std::string& yaml, const EnvLookup& env 
 // Expects exactly one issue, at this position and path, whose message contains `words`.
 void expectIssue(const std::string& yaml, int line, int column, const std::string& path,
                  const std::string& words) {
-    auto issues = issuesOf(yaml);
-    BOOST_TEST_CONTEXT(yaml) {
-        BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-        BOOST_TEST(issues[0].file == "/etc/ccd/ccd.yaml");
-        BOOST_TEST(issues[0].line == line);
-        BOOST_TEST(issues[0].column == column);
-        BOOST_TEST(issues[0].path == path);
-        BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
-    }
+    ccd::testing::expectOneIssue(issuesOf(yaml), yaml, line, column, path, words);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "tests/support/config_issues.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/tls_client.hpp"
 
@@ -40,15 +41,7 @@ struct Files {
     }
     void expectIssue(const std::string& tls, int line, int column, const std::string& path,
                      const std::string& words) const {
-        auto issues = issuesOf(yaml(tls));
-        BOOST_TEST_CONTEXT(tls) {
-            BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-            BOOST_TEST(issues[0].file == file);
-            BOOST_TEST(issues[0].line == line);
-            BOOST_TEST(issues[0].column == column);
-            BOOST_TEST(issues[0].path == path);
-            BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
-        }
+        ccd::testing::expectOneIssue(issuesOf(yaml(tls)), tls, line, column, path, words, file);
     }
     ccd::testing::TempDir dir;
     std::string file = (dir.path() / "ccd.yaml").string();

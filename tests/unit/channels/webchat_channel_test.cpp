@@ -9,6 +9,7 @@
 
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "tests/support/config_issues.hpp"
 #include "tests/unit/channels/fixtures.hpp"
 
 using namespace ccd;
@@ -30,14 +31,7 @@ void expectIssue(const std::string& yaml, int line, int column, const std::strin
     } catch (const config::ConfigError& e) {
         issues = e.issues();
     }
-    BOOST_TEST_CONTEXT(yaml) {
-        BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-        BOOST_TEST(issues[0].file == "/etc/ccd/ccd.yaml");
-        BOOST_TEST(issues[0].line == line);
-        BOOST_TEST(issues[0].column == column);
-        BOOST_TEST(issues[0].path == path);
-        BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
-    }
+    ccd::testing::expectOneIssue(issues, yaml, line, column, path, words);
 }
 
 }  // namespace
