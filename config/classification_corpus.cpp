@@ -24,11 +24,12 @@ std::string check(const nlohmann::json& line, const routing::ClassifierConfig& c
                   routing::LabelledText& out) {
     if (!line.is_object()) return "expected a JSON object";
     for (const auto& item : line.items()) {
-        static const char* const kKeys[] = {"text", "lang", "category", "subtype", "id", "note"};
+        static const char* const kKeys[] = {"text",    "lang", "category", "subtype",
+                                            "urgent",  "id",   "note"};
         if (std::none_of(std::begin(kKeys), std::end(kKeys),
                          [&](const char* k) { return item.key() == k; })) {
             return "unknown key \"" + item.key() +
-                   "\" (expected text, lang, category, subtype, id, note)";
+                   "\" (expected text, lang, category, subtype, urgent, id, note)";
         }
     }
     const auto text = [&](const char* key) -> std::string {
@@ -54,6 +55,10 @@ std::string check(const nlohmann::json& line, const routing::ClassifierConfig& c
         std::none_of(category->subtypes.begin(), category->subtypes.end(),
                      [&](const routing::SubtypeDef& s) { return s.name == out.subtype; })) {
         return "category \"" + out.category + "\" has no subtype named \"" + out.subtype + "\"";
+    }
+    if (const auto urgent = line.find("urgent"); urgent != line.end()) {
+        if (!urgent->is_boolean()) return "\"urgent\" must be true or false";
+        out.urgent = urgent->get<bool>();
     }
     return {};
 }

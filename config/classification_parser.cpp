@@ -219,7 +219,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
                          "regex_weight", "subtype_weight", "smoothing", "temperature", "safety_category",
                          "safety_weight", "stopwords", "categories", "corpus", "sentiment",
-                         "safety", "urgency"})) {
+                         "safety", "urgency", "learned_urgency"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -240,6 +240,18 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     readSentiment(node["sentiment"], cfg.sentiment);
     readSignals(node["safety"], cfg.safety, "safety");
     readSignals(node["urgency"], cfg.urgency, "urgency");
+    if (NodeRef learned = node["learned_urgency"];
+        learned.present() && learned.expectMap({"threshold", "l2", "epochs"})) {
+        if (auto v = learned["threshold"].number(0.01, 0.99)) cfg.learned_urgency.threshold = *v;
+        else if (!learned["threshold"].present()) learned.error("learned_urgency needs a threshold");
+        if (auto v = learned["l2"].number(0.0, 1.0)) cfg.learned_urgency.l2 = *v;
+        if (auto v = learned["epochs"].integer(1, 500))
+            cfg.learned_urgency.epochs = static_cast<int>(*v);
+        const bool labelled = std::any_of(cfg.corpus.begin(), cfg.corpus.end(),
+                                          [](const auto& t) { return t.urgent.has_value(); });
+        if (cfg.learned_urgency.threshold && !labelled)
+            learned.error("learned_urgency needs corpus sentences labelled \"urgent\"");
+    }
 
     // Cross-checks, once every category is known.
     bool fallback_known = false;

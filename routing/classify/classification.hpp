@@ -43,6 +43,8 @@ struct Classification {
     /// Names of the urgency signals found ("production_stopped", ...), in configuration order.
     /// Not empty means someone depends on the product right now.
     std::vector<std::string> urgency;
+    /// The learned urgency model's P(urgent) (classification.learned_urgency); none without one.
+    std::optional<double> urgency_probability;
     std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
     /// The second-best category and its posterior; filled only when explaining.
     std::string runner_up;

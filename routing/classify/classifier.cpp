@@ -2,6 +2,7 @@
 
 #include <unicode/unistr.h>
 
+#include <cstdio>
 #include <unordered_set>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "routing/classify/sentiment.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
+#include "routing/classify/urgency_model.hpp"
 
 namespace ccd::routing {
 namespace {
@@ -57,6 +59,35 @@ std::string chooseLanguage(const LanguageGuess& guess, const ClassifyHints& hint
     return std::string(guess.language);
 }
 
+// The learned urgency model, trained on the corpus; none when classification.learned_urgency
+// is not set. A sentence labelled "urgent" counts as labelled; one without the label counts
+// as urgent when the lists (safety or urgency) find something in it, and as not urgent
+// otherwise: most of the corpus is ordinary requests, the negatives the model needs.
+std::shared_ptr<const UrgencyModel> trainUrgency(const ClassifierConfig& config,
+                                                 const TextNormalizer& normalizer,
+                                                 Tokenizer& tokenizer, SafetyDetector& safety,
+                                                 SafetyDetector& urgency) {
+    if (!config.learned_urgency.threshold) return nullptr;
+    std::vector<UrgencyModel::Example> examples;
+    std::vector<std::string> found;
+    for (const LabelledText& t : config.corpus) {
+        const icu::UnicodeString text = normalizer.normalize(t.text);
+        bool urgent = false;
+        if (t.urgent) {
+            urgent = *t.urgent;
+        } else {
+            found.clear();
+            safety.detect(text, found, nullptr);
+            urgency.detect(text, found, nullptr);
+            urgent = !found.empty();
+        }
+        examples.push_back({tokenizer.tokenize(text), urgent});
+    }
+    auto model = std::make_shared<const UrgencyModel>(examples, config.learned_urgency.l2,
+                                                      config.learned_urgency.epochs);
+    return model->trained() ? model : nullptr;
+}
+
 }  // namespace
 
 struct Classifier::Impl {
@@ -65,6 +96,7 @@ struct Classifier::Impl {
     CategoryModel categories;
     SafetyDetector safety;
     SafetyDetector urgency;
+    std::shared_ptr<const UrgencyModel> learned_urgency;  // immutable, shared by copies
     std::vector<SafetyDetector> subtypes;  // by category
     std::vector<std::string> found;        // scratch
     icu::UnicodeString text;          // scratch
@@ -75,7 +107,9 @@ struct Classifier::Impl {
           tokenizer(std::move(t)),
           categories(frozen->config, frozen->normalizer, tokenizer),
           safety(frozen->config.safety, frozen->normalizer),
-          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {
+          urgency(frozen->config.urgency, frozen->normalizer, "urgency"),
+          learned_urgency(
+              trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {
         for (const CategoryDef& category : frozen->config.categories) {
             subtypes.emplace_back(subtypeSignals(category), frozen->normalizer, "subtype");
         }
@@ -86,6 +120,7 @@ struct Classifier::Impl {
           categories(other.categories),
           safety(other.safety),
           urgency(other.urgency),
+          learned_urgency(other.learned_urgency),
           subtypes(other.subtypes) {}
 };
 
@@ -130,6 +165,26 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     im.safety.detect(im.text, out.safety, evidence);
     im.urgency.detect(im.text, out.urgency, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
+    if (im.learned_urgency) {
+        // After the lists, for what they missed: "learned" when they found neither a hazard
+        // nor an urgency, with why when explaining.
+        const double p = im.learned_urgency->probability(im.tokens);
+        out.urgency_probability = p;
+        if (p >= *fz.config.learned_urgency.threshold && out.safety.empty() &&
+            out.urgency.empty()) {
+            out.urgency.push_back("learned");
+            if (evidence != nullptr) {
+                char probability[16];
+                std::snprintf(probability, sizeof probability, "p=%.2f", p);
+                std::string why = std::string("urgency:learned<-") + probability;
+                for (const auto& [token, weight] : im.learned_urgency->strongest(im.tokens, 4)) {
+                    (void)weight;
+                    why += " " + token;
+                }
+                evidence->push_back({why, 0.0});
+            }
+        }
+    }
     const CategoryDecision d =
         im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
     out.category = im.categories.name(d.category);

@@ -18,6 +18,7 @@
 // to Simplified for you; case is not, because folding would change escapes such as \S).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,19 @@ struct LabelledText {
     std::string subtype;   ///< one of that category's subtypes, or "" (trains the category only)
     std::string language;  ///< en, zh-Hans, zh-Hant
     std::string text;
+    /// Optional "urgent" label (a safety hazard or an urgency signal): the sentences that carry
+    /// it train the learned urgency model (UrgencyModelDef).
+    std::optional<bool> urgent;
+};
+
+/// The learned urgency model: logistic regression over the tokens of the corpus sentences
+/// labelled `urgent`, beside the urgency lists. It fires the urgency signal "learned" when the
+/// probability of urgent reaches `threshold`. Off when `threshold` is unset (no
+/// `classification.learned_urgency`) or no sentence is labelled.
+struct UrgencyModelDef {
+    std::optional<double> threshold;  ///< in (0, 1)
+    double l2 = 1e-3;                 ///< L2 penalty per example
+    int epochs = 30;
 };
 
 /// One category a message can be classified into.
@@ -114,6 +128,7 @@ struct ClassifierConfig {
     /// as safety signals; they never add evidence to a category, so urgency does not hang on
     /// the category being right.
     std::vector<SafetySignalDef> urgency;
+    UrgencyModelDef learned_urgency;
 };
 
 }  // namespace ccd::routing

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
+#include "tests/support/config_issues.hpp"
 
 using ccd::config::ConfigError;
 using ccd::config::ConfigIssue;
@@ -75,17 +76,8 @@ std::vector<ConfigIssue> issuesOf(const std::string& yaml) {
 
 void expectIssue(const std::string& yaml, int line, int column, const std::string& path,
                  const std::string& words) {
-    const auto issues = issuesOf(yaml);
-    std::string all;
-    for (const auto& issue : issues) all += issue.format() + "\n";
-    BOOST_TEST_CONTEXT(yaml << all) {
-        BOOST_REQUIRE_EQUAL(issues.size(), 1u);
-        BOOST_TEST(issues[0].file == "/etc/ccd/routing.yaml");
-        BOOST_TEST(issues[0].line == line);
-        BOOST_TEST(issues[0].column == column);
-        BOOST_TEST(issues[0].path == path);
-        BOOST_TEST(issues[0].message.find(words) != std::string::npos, issues[0].message);
-    }
+    ccd::testing::expectOneIssue(issuesOf(yaml), yaml, line, column, path, words,
+                                 "/etc/ccd/routing.yaml");
 }
 
 }  // namespace
@@ -376,6 +368,47 @@ BOOST_AUTO_TEST_CASE(each_bad_corpus_line_is_reported_at_its_line) {
         }
         BOOST_TEST(issues[0].column > 1);  // where the JSON breaks off
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_urgent_label_trains_the_learned_urgency_model) {
+    CorpusFiles files(
+        "{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"eggs cooling\"}\n"
+        "{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": false, \"text\": \"it hums\"}\n"
+        "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"no label\"}\n",
+        "  corpus: corpus.jsonl\n  learned_urgency: {threshold: 0.6, l2: 0.01, epochs: 5}");
+    const auto cfg = ccd::config::loadRoutingConfig((files.dir / "routing.yaml").string());
+    const auto& c = cfg->classification;
+    BOOST_REQUIRE_EQUAL(c.corpus.size(), 3u);
+    BOOST_TEST((c.corpus[0].urgent == std::optional<bool>(true)));
+    BOOST_TEST((c.corpus[1].urgent == std::optional<bool>(false)));
+    BOOST_TEST(!c.corpus[2].urgent.has_value());
+    BOOST_TEST((c.learned_urgency.threshold == std::optional<double>(0.6)));
+    BOOST_TEST(c.learned_urgency.l2 == 0.01);
+    BOOST_TEST(c.learned_urgency.epochs == 5);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_urgent_label_or_learned_urgency_is_reported) {
+    CorpusFiles label("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": \"yes\", \"text\": \"x\"}\n");
+    auto issues = label.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].file == label.corpusFile());
+    BOOST_TEST(issues[0].line == 1);
+    BOOST_TEST(issues[0].message == "\"urgent\" must be true or false");
+
+    CorpusFiles unlabelled("{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"x\"}\n",
+                           "  corpus: corpus.jsonl\n  learned_urgency: {threshold: 0.5}");
+    issues = unlabelled.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].line == 5);
+    BOOST_TEST(issues[0].path == "classification.learned_urgency");
+    BOOST_TEST(issues[0].message.find("labelled \"urgent\"") != std::string::npos,
+               issues[0].message);
+
+    CorpusFiles no_threshold("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
+                             "  corpus: corpus.jsonl\n  learned_urgency: {threshold: 1.5}");
+    issues = no_threshold.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].path == "classification.learned_urgency.threshold");
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_or_empty_corpus_is_reported_at_the_key) {

@@ -1,0 +1,111 @@
+#include "routing/classify/urgency_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+
+namespace ccd::routing {
+namespace {
+
+double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+}  // namespace
+
+std::uint32_t UrgencyModel::find(const std::string& token) const {
+    if (slots_.empty()) return kNone;
+    const std::size_t hash = std::hash<std::string>{}(token);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        const Slot& slot = slots_[i];
+        if (slot.feature == kNone) return kNone;
+        if (slot.hash == hash && names_[slot.feature] == token) return slot.feature;
+    }
+}
+
+// The distinct known features of `tokens`.
+std::vector<std::uint32_t> UrgencyModel::featuresOf(const std::vector<std::string>& tokens) const {
+    std::vector<std::uint32_t> out;
+    out.reserve(tokens.size());
+    for (const auto& t : tokens) {
+        const std::uint32_t f = find(t);
+        if (f != kNone) out.push_back(f);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int epochs) {
+    {
+        std::unordered_map<std::string, std::uint32_t> index;
+        for (const auto& e : examples) {
+            for (const auto& t : e.tokens) {
+                if (index.emplace(t, static_cast<std::uint32_t>(names_.size())).second)
+                    names_.push_back(t);
+            }
+        }
+        std::size_t size = 16;
+        while (size < 2 * names_.size()) size *= 2;
+        slots_.assign(size, Slot{});
+        for (std::uint32_t f = 0; f < names_.size(); ++f) {
+            const std::size_t hash = std::hash<std::string>{}(names_[f]);
+            std::size_t i = hash & (size - 1);
+            while (slots_[i].feature != kNone) i = (i + 1) & (size - 1);
+            slots_[i] = {hash, f};
+        }
+    }
+    std::vector<std::vector<std::uint32_t>> rows;
+    std::vector<double> labels;
+    std::size_t urgent = 0;
+    for (const auto& e : examples) {
+        rows.push_back(featuresOf(e.tokens));
+        labels.push_back(e.urgent ? 1.0 : 0.0);
+        urgent += e.urgent ? 1 : 0;
+    }
+    if (urgent == 0 || urgent == examples.size()) return;  // one class only: nothing to learn
+    weights_.assign(names_.size(), 0.0);
+    // Each class weighs as much as the other, whatever their counts.
+    const double n = static_cast<double>(examples.size());
+    const double w_urgent = n / (2.0 * static_cast<double>(urgent));
+    const double w_other = n / (2.0 * (n - static_cast<double>(urgent)));
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::mt19937 shuffle(17);
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+        std::shuffle(order.begin(), order.end(), shuffle);
+        const double rate = 0.5 / (1.0 + 0.1 * epoch);
+        for (const std::size_t i : order) {
+            double z = bias_;
+            for (const auto f : rows[i]) z += weights_[f];
+            const double gradient =
+                (sigmoid(z) - labels[i]) * (labels[i] > 0.5 ? w_urgent : w_other);
+            bias_ -= rate * gradient;
+            for (const auto f : rows[i]) weights_[f] -= rate * (gradient + l2 * weights_[f]);
+        }
+    }
+    trained_ = true;
+}
+
+double UrgencyModel::probability(const std::vector<std::string>& tokens) const {
+    if (!trained_) return 0.0;
+    double z = bias_;
+    for (const auto f : featuresOf(tokens)) z += weights_[f];
+    return sigmoid(z);
+}
+
+std::vector<std::pair<std::string, double>> UrgencyModel::strongest(
+    const std::vector<std::string>& tokens, std::size_t n) const {
+    std::vector<std::pair<std::string, double>> out;
+    if (!trained_) return out;
+    for (const auto f : featuresOf(tokens)) {
+        if (weights_[f] > 0.0) out.emplace_back(names_[f], weights_[f]);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (out.size() > n) out.resize(n);
+    return out;
+}
+
+}  // namespace ccd::routing

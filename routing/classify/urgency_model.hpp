@@ -1,0 +1,55 @@
+#pragma once
+// The learned urgency model (classification.learned_urgency): L2-regularised logistic
+// regression over the distinct tokens of a message, trained at start-up on the corpus
+// sentences labelled "urgent" (true: a safety hazard or someone depending on the product now;
+// false: anything else, look-alikes included). It catches what the urgency lists cannot name:
+// a chicken farm's incubator without power, a dental practice's compressor, a school canteen's
+// steamer at noon.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ccd::routing {
+
+class UrgencyModel {
+  public:
+    struct Example {
+        std::vector<std::string> tokens;
+        bool urgent = false;
+    };
+
+    /// An untrained model: probability() is 0.
+    UrgencyModel() = default;
+    /// Trains on `examples` with stochastic gradient descent (`epochs` passes in a fixed,
+    /// shuffled order: the same examples give the same model).
+    UrgencyModel(const std::vector<Example>& examples, double l2, int epochs);
+
+    bool trained() const { return trained_; }
+
+    /// P(urgent | tokens); tokens never seen in training count for nothing.
+    double probability(const std::vector<std::string>& tokens) const;
+
+    /// The `n` tokens of `tokens` that pushed hardest towards urgent, strongest first.
+    std::vector<std::pair<std::string, double>> strongest(const std::vector<std::string>& tokens,
+                                                          std::size_t n) const;
+
+  private:
+    /// A token's feature number, or kNone. Open addressing over (hash, feature): a message's
+    /// tokens are looked up without the node chasing of unordered_map.
+    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+    std::uint32_t find(const std::string& token) const;
+    std::vector<std::uint32_t> featuresOf(const std::vector<std::string>& tokens) const;
+    struct Slot {
+        std::size_t hash = 0;
+        std::uint32_t feature = kNone;
+    };
+    std::vector<Slot> slots_;
+    std::vector<std::string> names_;
+    std::vector<double> weights_;
+    double bias_ = 0.0;
+    bool trained_ = false;
+};
+
+}  // namespace ccd::routing
