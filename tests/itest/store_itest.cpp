@@ -275,8 +275,8 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
     SqliteStore s(options(dir), nullptr);
     BOOST_TEST(countRows(path, "PRAGMA user_version") == store::sqlite::latestSchemaVersion());
     BOOST_TEST(store::sqlite::latestSchemaVersion() == 12);
-    BOOST_TEST(countRows(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_holds'") ==
-               1);
+    BOOST_TEST(countRows(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                               " ('events_holds', 'cases_by_opened')") == 2);
     BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
                                 std::to_string(conv)) == "<null>");
     store::RoutingUpdate u;
