@@ -43,7 +43,8 @@ struct Classification {
     /// Names of the urgency signals found ("production_stopped", ...), in configuration order.
     /// Not empty means someone depends on the product right now.
     std::vector<std::string> urgency;
-    /// The learned urgency model's P(urgent) (classification.learned_urgency); none without one.
+    /// The learned urgency model's P(urgent) (classification.learned_urgency); none without
+    /// one, or when the lists already found a hazard or an urgency (the model is not asked).
     std::optional<double> urgency_probability;
     std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
     /// The second-best category and its posterior; filled only when explaining.

@@ -165,13 +165,11 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     im.safety.detect(im.text, out.safety, evidence);
     im.urgency.detect(im.text, out.urgency, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
-    if (im.learned_urgency) {
-        // After the lists, for what they missed: "learned" when they found neither a hazard
-        // nor an urgency, with why when explaining.
+    if (im.learned_urgency && out.safety.empty() && out.urgency.empty()) {
+        // After the lists, only for what they missed: "learned", with why when explaining.
         const double p = im.learned_urgency->probability(im.tokens);
         out.urgency_probability = p;
-        if (p >= *fz.config.learned_urgency.threshold && out.safety.empty() &&
-            out.urgency.empty()) {
+        if (p >= *fz.config.learned_urgency.threshold) {
             out.urgency.push_back("learned");
             if (evidence != nullptr) {
                 char probability[16];

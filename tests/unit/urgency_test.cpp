@@ -5,12 +5,14 @@
 #include "routing/engine.hpp"
 
 #define BOOST_TEST_MODULE urgency_test
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/classifier.hpp"
+#include "routing/classify/urgency_model.hpp"
 
 namespace {
 
@@ -188,6 +190,64 @@ BOOST_AUTO_TEST_CASE(the_three_messages_of_issue_17_are_vip_faults) {
         BOOST_TEST(t.priority == 1, text << ": P" << t.priority);
         BOOST_TEST(t.queue == "technical", text << ": queue " << t.queue);
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// --- learned urgency ------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(learned_urgency)
+
+using Example = ccd::routing::UrgencyModel::Example;
+using Tokens = std::vector<std::string>;
+
+BOOST_AUTO_TEST_CASE(learns_which_words_mean_someone_depends_on_it_now) {
+    std::vector<Example> examples = {
+        {{"incubator", "no", "power", "eggs", "cooling"}, true},
+        {{"milking", "robot", "stopped", "cows", "waiting"}, true},
+        {{"steamer", "broken", "pupils", "waiting", "lunch"}, true},
+        {{"kettle", "stopped", "working"}, false},
+        {{"invoice", "wrong", "address"}, false},
+        {{"incubator", "warranty", "question"}, false},
+        {{"robot", "vacuum", "stopped", "working"}, false},
+    };
+    const ccd::routing::UrgencyModel model(examples, 1e-3, 50);
+    BOOST_REQUIRE(model.trained());
+    const double urgent = model.probability(Tokens{"cows", "waiting", "feeder", "stopped"});
+    const double ordinary = model.probability(Tokens{"kettle", "stopped", "working"});
+    BOOST_TEST(urgent > 0.5);
+    BOOST_TEST(ordinary < 0.5);
+    BOOST_TEST(model.probability(Tokens{"unseen", "words"}) > 0.0);  // the bias alone
+    const auto why = model.strongest(Tokens{"cows", "waiting", "kettle"}, 2);
+    BOOST_REQUIRE(!why.empty());
+    BOOST_TEST((why[0].first == "waiting" || why[0].first == "cows"));
+    // The same examples give the same model.
+    const ccd::routing::UrgencyModel again(examples, 1e-3, 50);
+    BOOST_TEST(again.probability(Tokens{"cows", "waiting"}) ==
+               model.probability(Tokens{"cows", "waiting"}));
+}
+
+BOOST_AUTO_TEST_CASE(one_class_alone_trains_nothing) {
+    const ccd::routing::UrgencyModel model({{{"a"}, true}, {{"b"}, true}}, 1e-3, 10);
+    BOOST_TEST(!model.trained());
+    BOOST_TEST(model.probability(Tokens{"a"}) == 0.0);
+}
+
+// The shipped model: a situation the lists cannot name comes out urgent (signal "learned"),
+// an ordinary request does not, and a message the lists already catch keeps their signal only.
+BOOST_AUTO_TEST_CASE(the_shipped_model_adds_learned_urgency_where_the_lists_are_silent) {
+    Classifier& c = classifier();
+    auto farm = c.classify("the incubator in our hatchery lost power overnight and 3000 eggs are "
+                           "cooling, we need an engineer this morning");
+    BOOST_TEST((std::find(farm.urgency.begin(), farm.urgency.end(), "learned") !=
+                farm.urgency.end()));
+    BOOST_REQUIRE(farm.urgency_probability.has_value());
+    auto ordinary = c.classify("can I get a copy of my invoice for the kettle please");
+    BOOST_TEST(ordinary.urgency.empty());
+    auto listed = c.classify("our production line has stopped completely");
+    BOOST_TEST((std::find(listed.urgency.begin(), listed.urgency.end(), "learned") ==
+                listed.urgency.end()));
+    BOOST_TEST(!listed.urgency.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
