@@ -71,6 +71,28 @@ int32_t closeGroup(const icu::UnicodeString& p, int32_t i) {
     return -1;
 }
 
+// "(?s)^(?=.*A)(?=.*B)...": a text matches when each of A, B, ... occurs somewhere in it.
+// ICU runs such a pattern by letting ".*" take the whole text and backing off one position at
+// a time, trying A's alternatives at each (tens of microseconds for a long alternation that
+// does not occur); a search for A alone skips ahead by A's possible first characters. Returns
+// the parts, each with "(?s)" so its dots still match newlines, or nothing for any other shape.
+std::vector<icu::UnicodeString> lookaheadConjunction(const icu::UnicodeString& p) {
+    static const icu::UnicodeString kStart(u"(?s)^");
+    static const icu::UnicodeString kPart(u"(?=.*");
+    if (!p.startsWith(kStart)) return {};
+    std::vector<icu::UnicodeString> parts;
+    int32_t i = kStart.length();
+    while (i < p.length()) {
+        if (p.compare(i, kPart.length(), kPart) != 0) return {};
+        const int32_t close = closeGroup(p, i);
+        if (close < 0) return {};
+        const int32_t body = i + kPart.length();
+        parts.push_back(icu::UnicodeString(u"(?s)") + p.tempSubStringBetween(body, close));
+        i = close + 1;
+    }
+    return parts;
+}
+
 // The quantifier at `i`: its minimum count and the index after it (lazy and possessive
 // suffixes included). No quantifier: {1, i}. Malformed: min -1.
 std::pair<int, int32_t> quantifier(const icu::UnicodeString& p, int32_t i) {
@@ -281,6 +303,17 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
         if (!c) throw std::invalid_argument(error);
         const auto index = static_cast<std::uint32_t>(compiled->compiled.size());
         compiled->compiled.push_back(std::move(c));
+        compiled->pattern_parts.emplace_back();
+        for (const auto& part : lookaheadConjunction(p)) {
+            auto compiled_part = compile(part, &error);
+            if (!compiled_part) {  // a part of a pattern that compiled: run the whole instead
+                compiled->pattern_parts.back().clear();
+                break;
+            }
+            compiled->pattern_parts.back().push_back(
+                static_cast<std::uint32_t>(compiled->parts.size()));
+            compiled->parts.push_back(std::move(compiled_part));
+        }
         const auto sets = requiredLiterals(p);
         compiled->pattern_sets.push_back(static_cast<std::uint32_t>(sets.size()));
         for (const auto& set : sets) {
@@ -311,16 +344,19 @@ RegexSet& RegexSet::operator=(const RegexSet& other) {
 
 void RegexSet::makeMatchers() {
     matchers_.clear();
+    part_matchers_.clear();
     if (!patterns_) return;
-    for (const auto& p : patterns_->compiled) {
+    const auto make = [](const icu::RegexPattern& p) {
         UErrorCode status = U_ZERO_ERROR;
-        std::unique_ptr<icu::RegexMatcher> m(p->matcher(status));
+        std::unique_ptr<icu::RegexMatcher> m(p.matcher(status));
         if (U_FAILURE(status) || !m) {
             throw std::runtime_error(std::string("ICU regex matcher: ") + u_errorName(status));
         }
         m->setTimeLimit(kTimeLimit, status);
-        matchers_.push_back(std::move(m));
-    }
+        return m;
+    };
+    for (const auto& p : patterns_->compiled) matchers_.push_back(make(*p));
+    for (const auto& p : patterns_->parts) part_matchers_.push_back(make(*p));
 }
 
 const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString& text) {
@@ -345,6 +381,16 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
 }
 
 std::optional<RegexHit> RegexSet::find(std::size_t i, const icu::UnicodeString& text) {
+    const std::vector<std::uint32_t>& parts = patterns_->pattern_parts[i];
+    if (!parts.empty()) {
+        for (const std::uint32_t part : parts) {
+            icu::RegexMatcher& m = *part_matchers_[part];
+            m.reset(text);
+            UErrorCode status = U_ZERO_ERROR;
+            if (!m.find(status) || U_FAILURE(status)) return std::nullopt;
+        }
+        return RegexHit{0, 0};  // the lookaheads' empty match at the start
+    }
     icu::RegexMatcher& m = *matchers_[i];
     m.reset(text);
     UErrorCode status = U_ZERO_ERROR;

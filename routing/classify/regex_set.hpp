@@ -65,15 +65,20 @@ class RegexSet {
         std::vector<std::vector<std::uint32_t>> literal_sets;  ///< by literal id: set ids
         std::vector<std::uint32_t> set_pattern;                ///< by set id
         std::vector<std::uint32_t> pattern_sets;               ///< by pattern: how many sets
+        /// By pattern: for "(?s)^(?=.*A)(?=.*B)", the parts A and B searched one by one
+        /// (indices into `parts`); empty for a pattern run as it is.
+        std::vector<std::vector<std::uint32_t>> pattern_parts;
+        std::vector<std::unique_ptr<icu::RegexPattern>> parts;
     };
     void makeMatchers();
 
     std::shared_ptr<const Patterns> patterns_;
     std::vector<std::unique_ptr<icu::RegexMatcher>> matchers_;
-    std::vector<TermMatch> hits_;            ///< scratch
-    std::vector<char> set_hit_;              ///< scratch, by set
-    std::vector<std::uint32_t> sets_hit_;    ///< scratch, by pattern
-    std::vector<std::uint32_t> candidates_;  ///< scratch
+    std::vector<std::unique_ptr<icu::RegexMatcher>> part_matchers_;  ///< by part
+    std::vector<TermMatch> hits_;                                    ///< scratch
+    std::vector<char> set_hit_;                                      ///< scratch, by set
+    std::vector<std::uint32_t> sets_hit_;                            ///< scratch, by pattern
+    std::vector<std::uint32_t> candidates_;                          ///< scratch
 };
 
 /// Why `pattern` (UTF-8) is not a valid ICU regular expression, or nullopt when it is: for

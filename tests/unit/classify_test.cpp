@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
-#include "routing/classify/regex_set.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
 
@@ -237,95 +236,6 @@ BOOST_AUTO_TEST_CASE(english_stemmer) {
     BOOST_TEST(stem("stopped") == "stop");
     BOOST_TEST(stem("won't") == "won't");
     BOOST_TEST(stem("fan") == "fan");
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-// --- regular-expression prefilter -------------------------------------------------------------
-
-BOOST_AUTO_TEST_SUITE(regex_prefilter)
-
-std::string literalSets(const std::string& pattern) {
-    std::string out;
-    for (const auto& set : ccd::routing::requiredLiterals(icu::UnicodeString::fromUTF8(pattern))) {
-        out += "{";
-        for (const auto& literal : set) {
-            std::string s;
-            literal.toUTF8String(s);
-            out += s + (&literal == &set.back() ? "" : "|");
-        }
-        out += "}";
-    }
-    return out;
-}
-
-BOOST_AUTO_TEST_CASE(required_literals) {
-    BOOST_TEST(literalSets("电池.{0,6}(鼓|胀)") == "{电池}{鼓|胀}");
-    BOOST_TEST(literalSets("\\b(won't|does not)\\s+(turn(s|ing)? on|start)") ==
-               "{won't|does not}{turn|start}");
-    BOOST_TEST(literalSets("colou?r") == "{colo}");
-    BOOST_TEST(literalSets("ab+c") == "{ab}");
-    BOOST_TEST(literalSets("(gets?|got)\\s+hot") == "{get|got}{hot}");
-    BOOST_TEST(literalSets("(x)?yz") == "{yz}");
-    BOOST_TEST(literalSets("烟(?!雾报)") == "{烟}");
-    BOOST_TEST(literalSets("[abc]+d\\.e") == "{d.e}");
-    // Lookaheads require their literals too; (?s) changes no literal.
-    BOOST_TEST(literalSets("(?s)^(?=.*(冷库|冷柜))(?=.*\\b(坏|停了))") == "{冷库|冷柜}{坏|停了}");
-    BOOST_TEST(literalSets("(?=.*(ab|bc\\w*|\\d+x))yz") == "{yz}");
-    BOOST_TEST(literalSets("(?=.*(ab|cd))\\bef") == "{ab|cd}{ef}");
-    // A set with a one-character ASCII literal filters nothing: {a|bc} and {d} are not kept.
-    BOOST_TEST(literalSets("(a|bc)d+ ef") == "{ ef}");
-    // Not understood: always run.
-    BOOST_TEST(literalSets("fire|smoke") == "");
-    BOOST_TEST(literalSets("(?i)fire") == "");
-    BOOST_TEST(literalSets("\\p{Han}+") == "");
-    BOOST_TEST(literalSets("(\\w+|x)yz").find("{yz}") != std::string::npos);
-}
-
-// The prefilter must never hide a match: for every shipped pattern and every labelled text, a
-// pattern that matches has a literal of each of its sets in the text.
-BOOST_AUTO_TEST_CASE(prefilter_is_sound_on_the_shipped_patterns) {
-    const ClassifierConfig config = shippedConfig();
-    std::vector<std::string> patterns;
-    for (const auto& c : config.categories)
-        patterns.insert(patterns.end(), c.regexes.begin(), c.regexes.end());
-    for (const auto& s : config.safety)
-        patterns.insert(patterns.end(), s.regexes.begin(), s.regexes.end());
-    for (const auto& s : config.urgency)
-        patterns.insert(patterns.end(), s.regexes.begin(), s.regexes.end());
-    std::vector<icu::UnicodeString> compiled;
-    ccd::routing::TextNormalizer normalizer;
-    for (const auto& p : patterns) {
-        icu::UnicodeString u = icu::UnicodeString::fromUTF8(p);
-        normalizer.foldHan(u);
-        compiled.push_back(u);
-    }
-    std::vector<std::string> texts;
-    for (const auto* path : {CCD_SOURCE_DIR "/tests/data/classify-sample.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-holdout.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-dev.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-dev2.jsonl",
-                             CCD_SOURCE_DIR "/config/classification-corpus.jsonl"}) {
-        std::ifstream in(path);
-        for (std::string line; std::getline(in, line);) {
-            if (!line.empty()) texts.push_back(nlohmann::json::parse(line).at("text"));
-        }
-    }
-    BOOST_TEST_REQUIRE(texts.size() >= 100u);
-    ccd::routing::RegexSet filtered(compiled);
-    std::size_t matches = 0;
-    for (const auto& t : texts) {
-        const icu::UnicodeString text = normalizer.normalize(t);
-        const auto candidates = filtered.candidates(text);
-        for (std::size_t i = 0; i < compiled.size(); ++i) {
-            if (!filtered.find(i, text)) continue;
-            ++matches;
-            const bool kept =
-                std::find(candidates.begin(), candidates.end(), i) != candidates.end();
-            BOOST_TEST(kept, patterns[i] << " matches but was filtered out: " << t);
-        }
-    }
-    BOOST_TEST(matches > 300u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,203 @@
+// RegexSet: the literal prefilter (which patterns can match a text) and the patterns' own
+// matching, on hand-made patterns and on every shipped pattern against the labelled texts.
+#include "routing/classify/regex_set.hpp"
+
+#define BOOST_TEST_MODULE regex_set_test
+#include <unicode/regex.h>
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "config/routing_config_parser.hpp"
+#include "routing/classify/text_normalizer.hpp"
+
+namespace {
+
+using ccd::routing::ClassifierConfig;
+using ccd::routing::RegexSet;
+using ccd::routing::requiredLiterals;
+using ccd::routing::TextNormalizer;
+
+ClassifierConfig shippedConfig() {
+    return ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->classification;
+}
+
+// Every regular expression of the shipped configuration, with Traditional characters folded as
+// the classifier compiles them.
+struct ShippedPatterns {
+    std::vector<std::string> text;
+    std::vector<icu::UnicodeString> folded;
+};
+
+ShippedPatterns shippedPatterns() {
+    const ClassifierConfig config = shippedConfig();
+    ShippedPatterns out;
+    const auto add = [&](const std::vector<std::string>& regexes) {
+        out.text.insert(out.text.end(), regexes.begin(), regexes.end());
+    };
+    for (const auto& c : config.categories) {
+        add(c.regexes);
+        for (const auto& s : c.subtypes) add(s.regexes);
+    }
+    for (const auto& s : config.safety) add(s.regexes);
+    for (const auto& s : config.urgency) add(s.regexes);
+    TextNormalizer normalizer;
+    for (const auto& p : out.text) {
+        icu::UnicodeString u = icu::UnicodeString::fromUTF8(p);
+        normalizer.foldHan(u);
+        out.folded.push_back(u);
+    }
+    return out;
+}
+
+// The labelled texts of the repository, normalized as the classifier sees them.
+std::vector<icu::UnicodeString> labelledTexts() {
+    TextNormalizer normalizer;
+    std::vector<icu::UnicodeString> texts;
+    for (const auto* path : {CCD_SOURCE_DIR "/tests/data/classify-sample.jsonl",
+                             CCD_SOURCE_DIR "/tests/data/classify-holdout.jsonl",
+                             CCD_SOURCE_DIR "/tests/data/classify-dev.jsonl",
+                             CCD_SOURCE_DIR "/tests/data/classify-dev2.jsonl",
+                             CCD_SOURCE_DIR "/config/classification-corpus.jsonl"}) {
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty()) continue;
+            texts.push_back(
+                normalizer.normalize(nlohmann::json::parse(line).at("text").get<std::string>()));
+        }
+    }
+    return texts;
+}
+
+// ICU's own answer for the whole pattern.
+bool icuFinds(const icu::UnicodeString& pattern, const icu::UnicodeString& text) {
+    UParseError where{};
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::RegexPattern> p(icu::RegexPattern::compile(pattern, 0, where, status));
+    BOOST_REQUIRE(U_SUCCESS(status));
+    std::unique_ptr<icu::RegexMatcher> m(p->matcher(text, status));
+    return m->find(status) && U_SUCCESS(status);
+}
+
+bool setFinds(const std::string& pattern, const std::string& text) {
+    RegexSet set({icu::UnicodeString::fromUTF8(pattern)});
+    return set.find(0, icu::UnicodeString::fromUTF8(text)).has_value();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(regex_prefilter)
+
+std::string literalSets(const std::string& pattern) {
+    std::string out;
+    for (const auto& set : requiredLiterals(icu::UnicodeString::fromUTF8(pattern))) {
+        out += "{";
+        for (const auto& literal : set) {
+            std::string s;
+            literal.toUTF8String(s);
+            out += s + (&literal == &set.back() ? "" : "|");
+        }
+        out += "}";
+    }
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(required_literals) {
+    BOOST_TEST(literalSets("电池.{0,6}(鼓|胀)") == "{电池}{鼓|胀}");
+    BOOST_TEST(literalSets("\\b(won't|does not)\\s+(turn(s|ing)? on|start)") ==
+               "{won't|does not}{turn|start}");
+    BOOST_TEST(literalSets("colou?r") == "{colo}");
+    BOOST_TEST(literalSets("ab+c") == "{ab}");
+    BOOST_TEST(literalSets("(gets?|got)\\s+hot") == "{get|got}{hot}");
+    BOOST_TEST(literalSets("(x)?yz") == "{yz}");
+    BOOST_TEST(literalSets("烟(?!雾报)") == "{烟}");
+    BOOST_TEST(literalSets("[abc]+d\\.e") == "{d.e}");
+    // Lookaheads require their literals too; (?s) changes no literal.
+    BOOST_TEST(literalSets("(?s)^(?=.*(冷库|冷柜))(?=.*\\b(坏|停了))") == "{冷库|冷柜}{坏|停了}");
+    BOOST_TEST(literalSets("(?=.*(ab|bc\\w*|\\d+x))yz") == "{yz}");
+    BOOST_TEST(literalSets("(?=.*(ab|cd))\\bef") == "{ab|cd}{ef}");
+    // A set with a one-character ASCII literal filters nothing: {a|bc} and {d} are not kept.
+    BOOST_TEST(literalSets("(a|bc)d+ ef") == "{ ef}");
+    // Not understood: always run.
+    BOOST_TEST(literalSets("fire|smoke") == "");
+    BOOST_TEST(literalSets("(?i)fire") == "");
+    BOOST_TEST(literalSets("\\p{Han}+") == "");
+    BOOST_TEST(literalSets("(\\w+|x)yz").find("{yz}") != std::string::npos);
+}
+
+// The prefilter must never hide a match: for every shipped pattern and every labelled text, a
+// pattern that matches has a literal of each of its sets in the text.
+BOOST_AUTO_TEST_CASE(prefilter_is_sound_on_the_shipped_patterns) {
+    const ShippedPatterns patterns = shippedPatterns();
+    const std::vector<icu::UnicodeString> texts = labelledTexts();
+    BOOST_TEST_REQUIRE(texts.size() >= 100u);
+    RegexSet filtered(patterns.folded);
+    std::size_t matches = 0;
+    for (const auto& text : texts) {
+        const auto candidates = filtered.candidates(text);
+        for (std::size_t i = 0; i < patterns.text.size(); ++i) {
+            if (!filtered.find(i, text)) continue;
+            ++matches;
+            const bool kept =
+                std::find(candidates.begin(), candidates.end(), i) != candidates.end();
+            std::string utf8;
+            BOOST_TEST(kept, patterns.text[i] << " matches but was filtered out: "
+                                              << text.toUTF8String(utf8));
+        }
+    }
+    BOOST_TEST(matches > 300u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// "(?s)^(?=.*A)(?=.*B)" is searched as A, then B: the same answers as ICU running it whole.
+BOOST_AUTO_TEST_SUITE(lookahead_conjunction)
+
+BOOST_AUTO_TEST_CASE(every_part_must_occur_anywhere) {
+    const std::string p = "(?s)^(?=.*\\b(cold rooms?|freezers?)\\b)(?=.*\\b(warm\\w*|alarm)\\b)";
+    BOOST_TEST(setFinds(p, "the alarm is beeping and the cold room is at 9 degrees"));
+    BOOST_TEST(setFinds(p, "our freezer\nis warming up"));  // (?s): across lines
+    BOOST_TEST(!setFinds(p, "the cold room door squeaks"));
+    BOOST_TEST(!setFinds(p, "the alarm clock is broken"));
+    BOOST_TEST(!setFinds(p, "the cold roomy freezerless kitchen alarm"));  // \b inside a part holds
+    // Lookbehind inside a part still sees the text before it.
+    const std::string q = "(?s)^(?=.*(?<![到收])货)(?=.*变质)";
+    BOOST_TEST(setFinds(q, "冷库里的货都要变质了"));
+    BOOST_TEST(!setFinds(q, "收货的时候发现变质"));
+}
+
+BOOST_AUTO_TEST_CASE(other_shapes_run_whole) {
+    // Not only lookaheads, or without (?s): ICU's own semantics, unchanged.
+    BOOST_TEST(setFinds("(?s)^(?=.*ab)x", "xab"));
+    BOOST_TEST(!setFinds("(?s)^(?=.*ab)x", "yab"));
+    BOOST_TEST(!setFinds("^(?=.*ab)(?=.*cd)", "cd\nab"));  // '.' stops at the line end
+    BOOST_TEST(setFinds("^(?=.*ab)(?=.*cd)", "cd ab"));
+}
+
+BOOST_AUTO_TEST_CASE(same_answers_as_icu_on_the_shipped_patterns) {
+    const ShippedPatterns patterns = shippedPatterns();
+    const std::vector<icu::UnicodeString> texts = labelledTexts();
+    RegexSet set(patterns.folded);
+    std::size_t conjunctions = 0;
+    std::size_t matches = 0;
+    for (std::size_t i = 0; i < patterns.text.size(); ++i) {
+        if (patterns.text[i].rfind("(?s)^(?=.*", 0) != 0) continue;
+        ++conjunctions;
+        for (const auto& text : texts) {
+            const bool expected = icuFinds(patterns.folded[i], text);
+            matches += expected;
+            std::string utf8;
+            BOOST_TEST(set.find(i, text).has_value() == expected,
+                       patterns.text[i] << " on " << text.toUTF8String(utf8));
+        }
+    }
+    BOOST_TEST(conjunctions >= 5u);
+    BOOST_TEST(matches > 20u);  // 26 on 2026-12-04
+}
+
+BOOST_AUTO_TEST_SUITE_END()
