@@ -219,7 +219,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
                          "regex_weight", "subtype_weight", "smoothing", "temperature", "safety_category",
                          "safety_weight", "stopwords", "categories", "corpus", "sentiment",
-                         "safety", "urgency", "learned_urgency"})) {
+                         "safety", "urgency", "learned_urgency", "learned_category"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -251,6 +251,16 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
                                           [](const auto& t) { return t.urgent.has_value(); });
         if (cfg.learned_urgency.threshold && !labelled)
             learned.error("learned_urgency needs corpus sentences labelled \"urgent\"");
+    }
+    if (NodeRef learned = node["learned_category"];
+        learned.present() && learned.expectMap({"weight", "l2", "epochs", "subtype_weight"})) {
+        if (auto v = learned["subtype_weight"].number(0.0, 20.0))
+            cfg.learned_category.subtype_weight = *v;
+        if (auto v = learned["weight"].number(0.01, 20.0)) cfg.learned_category.weight = *v;
+        else if (!learned["weight"].present()) learned.error("learned_category needs a weight");
+        if (auto v = learned["l2"].number(0.0, 1.0)) cfg.learned_category.l2 = *v;
+        if (auto v = learned["epochs"].integer(1, 500))
+            cfg.learned_category.epochs = static_cast<int>(*v);
     }
 
     // Cross-checks, once every category is known.

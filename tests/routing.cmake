@@ -6,6 +6,8 @@ ccd_add_boost_test(classify_test SOURCES unit/classify_test.cpp
 # RegexSet: the literal prefilter and lookahead conjunctions against ICU on the shipped patterns.
 ccd_add_boost_test(regex_set_test SOURCES unit/regex_set_test.cpp
   LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)
+# SoftmaxModel: the learned category model's regression on hand-made features.
+ccd_add_boost_test(softmax_model_test SOURCES unit/softmax_model_test.cpp LIBS ccd_routing)
 # Urgency signals: recall on urgent messages, silence on ordinary ones, P1 through the rules.
 ccd_add_boost_test(urgency_test SOURCES unit/urgency_test.cpp LIBS ccd_routing ccd_config)
 # `ccd classify --explain`: the evidence sorted by decision.

@@ -18,11 +18,10 @@ constexpr std::size_t kTokenEvidence = 5;  // strongest tokens reported with `ex
 void appendStrongest(std::vector<Evidence>& tokens, std::vector<Evidence>& evidence) {
     std::sort(tokens.begin(), tokens.end(),
               [](const Evidence& a, const Evidence& b) { return a.weight > b.weight; });
-    tokens.erase(std::unique(tokens.begin(), tokens.end(),
-                             [](const Evidence& a, const Evidence& b) {
-                                 return a.feature == b.feature;
-                             }),
-                 tokens.end());
+    tokens.erase(
+        std::unique(tokens.begin(), tokens.end(),
+                    [](const Evidence& a, const Evidence& b) { return a.feature == b.feature; }),
+        tokens.end());
     if (tokens.size() > kTokenEvidence) tokens.resize(kTokenEvidence);
     evidence.insert(evidence.end(), tokens.begin(), tokens.end());
 }
@@ -51,8 +50,8 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
 
     std::size_t subtype_count = 0;
     for (const CategoryDef& def : config.categories) subtype_count += def.subtypes.size();
-    auto shared = std::make_shared<Shared>(config.categories.size() + subtype_count,
-                                           config.smoothing);
+    auto shared =
+        std::make_shared<Shared>(config.categories.size() + subtype_count, config.smoothing);
     shared->threshold = config.confidence_threshold;
     shared->keyword_weight = config.keyword_weight;
     shared->regex_weight = config.regex_weight;
@@ -93,17 +92,26 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
     }
     std::vector<std::string> tokens;
     constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    // Every training example's category and tokens, for the learned model after naive Bayes.
+    struct LearnedExample {
+        std::size_t category;
+        std::size_t subtype;  ///< class index of the subtype, or kNone
+        std::vector<std::string> tokens;
+    };
+    std::vector<LearnedExample> learned_examples;
+    const bool learn = config.learned_category.weight.has_value();
     // Trains category `c`, and subtype class `sub` (kNone when none), on the example lists.
     const auto train = [&](std::size_t c, std::size_t sub, const std::string& owner,
                            const std::map<std::string, std::vector<std::string>>& examples) {
         std::size_t count = 0;
         for (const auto& [language, texts] : examples) {
-            require(knownLanguage(language), owner + ": unknown example language '" + language +
-                                                 "' (en, zh-Hans, zh-Hant)");
+            require(knownLanguage(language),
+                    owner + ": unknown example language '" + language + "' (en, zh-Hans, zh-Hant)");
             for (const auto& text : texts) {
                 tokenizer.tokenize(normalizer.normalize(text), tokens);
                 shared->bayes.add(c, tokens);
                 if (sub != kNone) shared->bayes.add(sub, tokens);
+                if (learn) learned_examples.push_back({c, sub, tokens});
                 ++count;
             }
         }
@@ -114,9 +122,9 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         const CategoryDef& def = config.categories[c];
         examples[c] += train(c, kNone, "category '" + def.name + "'", def.examples);
         for (std::size_t s = 0; s < def.subtypes.size(); ++s) {
-            examples[c] += train(c, shared->subtype_begin[c] + s,
-                                 "subtype '" + def.subtypes[s].name + "'",
-                                 def.subtypes[s].examples);
+            examples[c] +=
+                train(c, shared->subtype_begin[c] + s, "subtype '" + def.subtypes[s].name + "'",
+                      def.subtypes[s].examples);
         }
     }
     for (const LabelledText& sentence : config.corpus) {
@@ -140,6 +148,7 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         tokenizer.tokenize(normalizer.normalize(sentence.text), tokens);
         shared->bayes.add(c, tokens);
         if (sub != kNone) shared->bayes.add(sub, tokens);
+        if (learn) learned_examples.push_back({c, sub, tokens});
         ++examples[c];
     }
 
@@ -170,6 +179,38 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         }
     }
     shared->bayes.train();
+    if (learn) {
+        std::vector<SoftmaxModel::Example> rows;
+        std::vector<SoftmaxModel::Example> subtype_rows;
+        rows.reserve(learned_examples.size());
+        for (const LearnedExample& e : learned_examples) {
+            SoftmaxModel::Example row;
+            row.label = e.category;
+            for (const auto& t : e.tokens) row.features.push_back(shared->bayes.feature(t));
+            std::sort(row.features.begin(), row.features.end());
+            row.features.erase(std::unique(row.features.begin(), row.features.end()),
+                               row.features.end());
+            if (e.subtype != kNone) {
+                // Against the other subtypes of its category only: the category is decided
+                // first, and only its subtypes are scored.
+                const std::size_t first = shared->subtype_begin[e.category] - n;
+                const std::size_t count = shared->subtype_end[e.category] - n - first;
+                subtype_rows.push_back({row.features, e.subtype - n, first, count});
+            }
+            rows.push_back(std::move(row));
+        }
+        if (config.learned_category.subtype_weight > 0.0) {
+            shared->learned_subtypes = SoftmaxModel(
+                shared->subtype_names.size(), shared->bayes.vocabularySize(), subtype_rows,
+                config.learned_category.l2, config.learned_category.epochs);
+            shared->learned_subtype_weight = config.learned_category.subtype_weight;
+        }
+        require(*config.learned_category.weight > 0.0,
+                "classification: learned_category weight must be > 0");
+        shared->learned = SoftmaxModel(n, shared->bayes.vocabularySize(), rows,
+                                       config.learned_category.l2, config.learned_category.epochs);
+        shared->learned_weight = *config.learned_category.weight;
+    }
     shared->subtype_groups.assign(shared->bayes.vocabularySize(), 0);
     for (std::uint32_t f = 0; f < shared->subtype_groups.size(); ++f) {
         for (std::size_t c = 0; c < n; ++c) {
@@ -194,9 +235,11 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
     const std::size_t n = sh.names.size();
     score_.assign(sh.bayes.classes(), 0.0);
     subtype_tokens_.assign(n, 0);
+    features_.clear();
     for (const auto& token : tokens) {
         const std::uint32_t f = sh.bayes.feature(token);
         if (f == NaiveBayes::kNoFeature) continue;
+        features_.push_back(f);
         const double* row = sh.bayes.row(f);
         for (std::size_t c = 0; c < n; ++c) score_[c] += row[c];
         for (std::uint64_t groups = sh.subtype_groups[f]; groups != 0; groups &= groups - 1) {
@@ -208,6 +251,14 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
         }
     }
     for (std::size_t c = 0; c < n; ++c) score_[c] /= sh.temperature;
+    // The learned models take each feature once (decideSubtype uses features_ too).
+    std::sort(features_.begin(), features_.end());
+    features_.erase(std::unique(features_.begin(), features_.end()), features_.end());
+    if (sh.learned.trained()) {
+        logits_.assign(n, 0.0);
+        sh.learned.addLogits(features_, logits_.data());
+        for (std::size_t c = 0; c < n; ++c) score_[c] += sh.learned_weight * logits_[c];
+    }
 
     std::vector<Evidence> rules;  // stays empty unless explaining
     hits_.clear();
@@ -278,6 +329,22 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
             if (margin > 0) token_evidence.push_back({"nb:" + token, margin});
         }
         appendStrongest(token_evidence, *evidence);
+        if (sh.learned.trained()) {
+            // The learned model's side: tokens by how much more their weight favours the top
+            // category than the next best for that token.
+            std::vector<Evidence> learned_evidence;
+            for (const auto& token : tokens) {
+                const std::uint32_t f = sh.bayes.feature(token);
+                if (f == NaiveBayes::kNoFeature) continue;
+                double other = -1e300;
+                for (std::size_t c = 0; c < n; ++c) {
+                    if (c != d.top) other = std::max(other, sh.learned.weight(f, c));
+                }
+                const double margin = sh.learned.weight(f, d.top) - other;
+                if (margin > 0) learned_evidence.push_back({"learned:" + token, margin});
+            }
+            appendStrongest(learned_evidence, *evidence);
+        }
     }
     return d;
 }
@@ -297,11 +364,18 @@ SubtypeDecision CategoryModel::decideSubtype(std::size_t category,
     if (begin == end) return d;
     const std::size_t n = sh.names.size();
     subtype_score_.assign(end - begin, 0.0);
+    if (sh.learned_subtypes.trained()) {
+        subtype_logits_.assign(end - begin, 0.0);
+        sh.learned_subtypes.addLogits(features_, subtype_logits_.data(), begin - n, end - begin);
+    }
     // No evidence at all: no subtype, rather than the first one.
     bool any = subtype_tokens_[category] > 0;
     for (std::size_t i = begin; i < end; ++i) {
         double& s = subtype_score_[i - begin];
         s = score_[i] / sh.temperature;
+        if (sh.learned_subtypes.trained()) {
+            s += sh.learned_subtype_weight * subtype_logits_[i - begin];
+        }
         const std::string& name = sh.subtype_names[i - n];
         if (std::find(matched.begin(), matched.end(), name) != matched.end()) {
             s += sh.subtype_weight;

@@ -15,6 +15,7 @@
 #include "routing/classify/classifier_config.hpp"
 #include "routing/classify/naive_bayes.hpp"
 #include "routing/classify/regex_set.hpp"
+#include "routing/classify/softmax_model.hpp"
 #include "routing/classify/term_matcher.hpp"
 
 namespace ccd::routing {
@@ -37,7 +38,8 @@ struct CategoryDecision {
     double confidence = 0.0;   ///< posterior of `top`
 };
 
-/// Category scoring: score(c) = log P(tokens | c) / temperature + keyword_weight * (distinct
+/// Category scoring: score(c) = log P(tokens | c) / temperature + learned weight * (the learned
+/// model's log-odds of c, when configured) + keyword_weight * (distinct
 /// keywords of c found) + regex_weight * (patterns of c that match) + safety_weight when c is the
 /// safety_category and a safety signal fired; posterior = softmax(score).
 /// Thread safety: not thread-safe (regex matchers keep state); copy it for another thread —
@@ -72,6 +74,9 @@ class CategoryModel {
     const std::string& name(std::size_t category) const { return shared_->names[category]; }
     std::size_t size() const { return shared_->names.size(); }
     const NaiveBayes& bayes() const { return shared_->bayes; }
+    /// The distinct naive Bayes features of the last decide() call's tokens, in increasing
+    /// order.
+    const std::vector<std::uint32_t>& features() const { return features_; }
 
   private:
     struct Shared {
@@ -84,7 +89,11 @@ class CategoryModel {
         double temperature = 1.0;
         std::size_t safety_category = 0;
         double safety_weight = 0.0;  ///< 0 when no safety_category is configured
-        NaiveBayes bayes;  ///< classes: the categories, then every subtype (subtype_names)
+        NaiveBayes bayes;      ///< classes: the categories, then every subtype (subtype_names)
+        SoftmaxModel learned;  ///< categories over bayes' features; untrained when off
+        double learned_weight = 0.0;
+        SoftmaxModel learned_subtypes;  ///< every subtype, by index in subtype_names
+        double learned_subtype_weight = 0.0;
         std::vector<std::string> subtype_names;
         std::vector<std::size_t> subtype_begin;  ///< by category: its first subtype's index
         std::vector<std::size_t> subtype_end;
@@ -101,12 +110,15 @@ class CategoryModel {
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;
-    std::vector<TermMatch> hits_;    ///< scratch
-    std::vector<char> seen_;         ///< scratch, by term id
-    std::vector<double> score_;      ///< scratch, by class (categories, then subtypes)
-    std::vector<double> subtype_score_;  ///< scratch
+    std::vector<TermMatch> hits_;                ///< scratch
+    std::vector<char> seen_;                     ///< scratch, by term id
+    std::vector<double> score_;                  ///< scratch, by class (categories, then subtypes)
+    std::vector<double> subtype_score_;          ///< scratch
     std::vector<std::uint32_t> subtype_tokens_;  ///< by category: tokens its subtypes know
-    std::vector<double> posterior_;  ///< by category
+    std::vector<double> posterior_;              ///< by category
+    std::vector<std::uint32_t> features_;        ///< scratch: the message's distinct features
+    std::vector<double> logits_;                 ///< scratch: the learned model's, by category
+    std::vector<double> subtype_logits_;         ///< scratch: the learned subtypes', by subtype
 };
 
 }  // namespace ccd::routing

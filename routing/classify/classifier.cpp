@@ -2,6 +2,7 @@
 
 #include <unicode/unistr.h>
 
+#include <cmath>
 #include <cstdio>
 #include <unordered_set>
 #include <utility>
@@ -97,10 +98,13 @@ struct Classifier::Impl {
     SafetyDetector safety;
     SafetyDetector urgency;
     std::shared_ptr<const UrgencyModel> learned_urgency;  // immutable, shared by copies
+    /// The learned urgency model's weights by naive Bayes feature number: the category step
+    /// has looked the message's tokens up already. Shared by copies.
+    std::shared_ptr<const std::vector<double>> urgency_weights;
     std::vector<SafetyDetector> subtypes;  // by category
     std::vector<std::string> found;        // scratch
-    icu::UnicodeString text;          // scratch
-    std::vector<std::string> tokens;  // scratch
+    icu::UnicodeString text;               // scratch
+    std::vector<std::string> tokens;       // scratch
 
     Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
         : frozen(std::move(f)),
@@ -110,6 +114,16 @@ struct Classifier::Impl {
           urgency(frozen->config.urgency, frozen->normalizer, "urgency"),
           learned_urgency(
               trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {
+        if (learned_urgency) {
+            // The urgency model learns on the corpus, naive Bayes on the corpus and the
+            // examples, through the same tokenizer: every token it knows is a feature.
+            const NaiveBayes& bayes = categories.bayes();
+            auto weights = std::make_shared<std::vector<double>>(bayes.vocabularySize());
+            for (std::uint32_t f = 0; f < weights->size(); ++f) {
+                (*weights)[f] = learned_urgency->weight(bayes.token(f));
+            }
+            urgency_weights = std::move(weights);
+        }
         for (const CategoryDef& category : frozen->config.categories) {
             subtypes.emplace_back(subtypeSignals(category), frozen->normalizer, "subtype");
         }
@@ -121,6 +135,7 @@ struct Classifier::Impl {
           safety(other.safety),
           urgency(other.urgency),
           learned_urgency(other.learned_urgency),
+          urgency_weights(other.urgency_weights),
           subtypes(other.subtypes) {}
 };
 
@@ -165,9 +180,16 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     im.safety.detect(im.text, out.safety, evidence);
     im.urgency.detect(im.text, out.urgency, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
+    const CategoryDecision d =
+        im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
+    out.category = im.categories.name(d.category);
+    out.top_category = im.categories.name(d.top);
+    out.confidence = d.confidence;
     if (im.learned_urgency && out.safety.empty() && out.urgency.empty()) {
         // After the lists, only for what they missed: "learned", with why when explaining.
-        const double p = im.learned_urgency->probability(im.tokens);
+        double z = im.learned_urgency->bias();
+        for (const std::uint32_t f : im.categories.features()) z += (*im.urgency_weights)[f];
+        const double p = 1.0 / (1.0 + std::exp(-z));
         out.urgency_probability = p;
         if (p >= *fz.config.learned_urgency.threshold) {
             out.urgency.push_back("learned");
@@ -183,11 +205,6 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
             }
         }
     }
-    const CategoryDecision d =
-        im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
-    out.category = im.categories.name(d.category);
-    out.top_category = im.categories.name(d.top);
-    out.confidence = d.confidence;
     im.found.clear();
     im.subtypes[d.category].detect(im.text, im.found, evidence);
     const SubtypeDecision sub =

@@ -58,6 +58,18 @@ struct UrgencyModelDef {
     int epochs = 30;
 };
 
+/// The learned category model: softmax regression over the naive Bayes features, trained on
+/// the same examples and corpus. Its log-odds, times `weight`, are added to each category's
+/// score. Off when `weight` is unset (no `classification.learned_category`).
+struct CategoryModelDef {
+    std::optional<double> weight;  ///< > 0
+    double l2 = 1e-3;              ///< L2 penalty per example
+    int epochs = 20;
+    /// Weight of a second model over every subtype (0: off), joining naive Bayes in the
+    /// subtype's score the same way.
+    double subtype_weight = 0.0;
+};
+
 /// One category a message can be classified into.
 struct CategoryDef {
     std::string name;                   ///< "fault", "billing", ...; unique
@@ -129,6 +141,7 @@ struct ClassifierConfig {
     /// the category being right.
     std::vector<SafetySignalDef> urgency;
     UrgencyModelDef learned_urgency;
+    CategoryModelDef learned_category;
 };
 
 }  // namespace ccd::routing

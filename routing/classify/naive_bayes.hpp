@@ -38,6 +38,8 @@ class NaiveBayes {
     std::uint32_t feature(const std::string& token) const {
         return trained_ ? static_cast<std::uint32_t>(find(token)) : kNoFeature;
     }
+    /// The token of a feature (< vocabularySize()), after train().
+    const std::string& token(std::uint32_t feature) const { return keys_[feature]; }
     /// log P(feature | c) for each class, after train().
     const double* row(std::uint32_t feature) const { return &table_[feature * classes_]; }
     /// Whether class `cls` saw `feature` in training.

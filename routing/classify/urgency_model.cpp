@@ -88,6 +88,12 @@ UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int 
     trained_ = true;
 }
 
+double UrgencyModel::weight(const std::string& token) const {
+    if (!trained_) return 0.0;
+    const std::uint32_t f = find(token);
+    return f == kNone ? 0.0 : weights_[f];
+}
+
 double UrgencyModel::probability(const std::vector<std::string>& tokens) const {
     if (!trained_) return 0.0;
     double z = bias_;

@@ -31,6 +31,12 @@ class UrgencyModel {
     /// P(urgent | tokens); tokens never seen in training count for nothing.
     double probability(const std::vector<std::string>& tokens) const;
 
+    /// The model's weight of `token` (0 when never seen in training) and its bias: for a
+    /// caller that indexes the weights by its own feature numbers, so that a message's tokens
+    /// are looked up once for every model.
+    double weight(const std::string& token) const;
+    double bias() const { return bias_; }
+
     /// The `n` tokens of `tokens` that pushed hardest towards urgent, strongest first.
     std::vector<std::pair<std::string, double>> strongest(const std::vector<std::string>& tokens,
                                                           std::size_t n) const;

@@ -411,6 +411,28 @@ BOOST_AUTO_TEST_CASE(a_bad_urgent_label_or_learned_urgency_is_reported) {
     BOOST_TEST(issues[0].path == "classification.learned_urgency.threshold");
 }
 
+BOOST_AUTO_TEST_CASE(the_learned_category_model_is_read_and_checked) {
+    auto cfg = ccd::config::parseRoutingConfig(
+        withLine(3, "  learned_category: {weight: 1.5, subtype_weight: 0.5, l2: 0.01, epochs: 7}"),
+        "routing.yaml");
+    const auto& learned = cfg->classification.learned_category;
+    BOOST_TEST((learned.weight == std::optional<double>(1.5)));
+    BOOST_TEST(learned.subtype_weight == 0.5);
+    BOOST_TEST(learned.l2 == 0.01);
+    BOOST_TEST(learned.epochs == 7);
+    BOOST_TEST(!ccd::config::parseRoutingConfig(text(kBase), "routing.yaml")
+                    ->classification.learned_category.weight.has_value());
+
+    expectIssue(withLine(3, "  learned_category: {l2: 0.01}"), 3, 21,
+                "classification.learned_category", "needs a weight");
+    expectIssue(withLine(3, "  learned_category: {weight: 0}"), 3, 30,
+                "classification.learned_category.weight", "between");
+    expectIssue(withLine(3, "  learned_category: {weight: 1, epoch: 3}"), 3, 33,
+                "classification.learned_category.epoch", "did you mean \"epochs\"");
+    expectIssue(withLine(3, "  learned_category: {weight: 1, subtype_weight: -1}"), 3, 49,
+                "classification.learned_category.subtype_weight", "between");
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_or_empty_corpus_is_reported_at_the_key) {
     CorpusFiles missing("", "  corpus: nowhere.jsonl");
     auto issues = missing.issues();

@@ -67,6 +67,14 @@ BOOST_AUTO_TEST_CASE(names_category_terms_runner_up_sentiment_safety_and_urgency
     BOOST_TEST(std::any_of(x.category.begin(), x.category.end(), [](const Evidence& e) {
         return e.feature.rfind("kw:", 0) == 0 && e.weight > 0.0;
     }));
+    // The learned category model's words, beside naive Bayes' ("learned:" and "nb:").
+    for (const char* model : {"nb:", "learned:"}) {
+        BOOST_TEST(std::any_of(x.category.begin(), x.category.end(),
+                               [&](const Evidence& e) {
+                                   return e.feature.rfind(model, 0) == 0 && e.weight > 0.0;
+                               }),
+                   model);
+    }
     BOOST_TEST(!x.runner_up.empty());
     BOOST_TEST(x.runner_up != c.top_category);
     BOOST_TEST(x.runner_up_confidence <= c.confidence);

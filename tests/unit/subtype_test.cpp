@@ -89,11 +89,11 @@ ccd::routing::ClassifierConfig smallConfig() {
     cfg.fallback_category = "other";
     cfg.confidence_threshold = 0.4;
     cfg.corpus = {
-        {"fault", "noise", "en", "the pump hums all night"},
-        {"fault", "noise", "en", "a loud hum from the motor"},
-        {"fault", "leak", "en", "water drips from the bottom"},
-        {"fault", "leak", "en", "it drips onto the floor"},
-        {"fault", "", "en", "the machine is broken again"},
+        {"fault", "noise", "en", "the pump hums all night", std::nullopt},
+        {"fault", "noise", "en", "a loud hum from the motor", std::nullopt},
+        {"fault", "leak", "en", "water drips from the bottom", std::nullopt},
+        {"fault", "leak", "en", "it drips onto the floor", std::nullopt},
+        {"fault", "", "en", "the machine is broken again", std::nullopt},
     };
     return cfg;
 }
@@ -119,10 +119,10 @@ BOOST_AUTO_TEST_CASE(the_corpus_teaches_what_the_phrases_do_not_list) {
 
 BOOST_AUTO_TEST_CASE(a_corpus_line_with_an_unknown_label_is_refused) {
     auto cfg = smallConfig();
-    cfg.corpus.push_back({"fault", "smell", "en", "it smells"});
+    cfg.corpus.push_back({"fault", "smell", "en", "it smells", std::nullopt});
     BOOST_CHECK_THROW(ccd::routing::Classifier{cfg}, std::invalid_argument);
     cfg = smallConfig();
-    cfg.corpus.push_back({"billing", "", "en", "charged twice"});
+    cfg.corpus.push_back({"billing", "", "en", "charged twice", std::nullopt});
     BOOST_CHECK_THROW(ccd::routing::Classifier{cfg}, std::invalid_argument);
 }
 
