@@ -21,7 +21,7 @@ build_pkgs=(
 )
 test_pkgs=(
   sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
-  chromium dovecot-imapd python3-aiosmtpd openssl
+  chromium dovecot-imapd python3-aiosmtpd openssl postgresql
   kamailio kamailio-utils-modules kamailio-json-modules
 )
 

@@ -1,0 +1,20 @@
+# The PostgreSQL store's tests, against a throwaway cluster (tests/support/pg_cluster.sh) that a
+# CTest fixture starts before them and removes after. The tests read its DSN from the file
+# CCD_PG_DSN_FILE, a path fixed here at configure time (or take CCD_PG_TEST_DSN when set, to use
+# another server). They link ccd_store_postgres, not the daemon, so that they build fast.
+set(CCD_PG_CLUSTER_DIR ${CMAKE_BINARY_DIR}/pg-cluster)
+add_test(NAME pg_cluster_start
+  COMMAND bash ${CCD_ROOT}/tests/support/pg_cluster.sh start ${CCD_PG_CLUSTER_DIR})
+add_test(NAME pg_cluster_stop
+  COMMAND bash ${CCD_ROOT}/tests/support/pg_cluster.sh stop ${CCD_PG_CLUSTER_DIR})
+set_tests_properties(pg_cluster_start PROPERTIES FIXTURES_SETUP pg_cluster LABELS integration
+  TIMEOUT 120)
+set_tests_properties(pg_cluster_stop PROPERTIES FIXTURES_CLEANUP pg_cluster LABELS integration
+  TIMEOUT 120)
+
+function(ccd_add_pg_test name)
+  ccd_add_boost_test(${name} ${ARGN} LABEL integration)
+  target_link_libraries(${name} PRIVATE ccd_store_postgres)
+  target_compile_definitions(${name} PRIVATE CCD_PG_DSN_FILE="${CCD_PG_CLUSTER_DIR}/dsn")
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED pg_cluster TIMEOUT 180)
+endfunction()
