@@ -19,3 +19,8 @@ function(ccd_add_pg_test name)
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED pg_cluster TIMEOUT 180)
 endfunction()
 ccd_add_pg_test(pg_db_itest SOURCES itest/pg_db_itest.cpp)
+# The schema compared with the SQLite store's: SQLite's migrations are compiled in (two files,
+# not the daemon) and migrate a temporary file.
+ccd_add_pg_test(pg_schema_itest SOURCES itest/pg_schema_itest.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp)
+target_link_libraries(pg_schema_itest PRIVATE SQLite::SQLite3)
