@@ -49,6 +49,7 @@
 #include "daemon/tls_context.hpp"
 #include "daemon/webchat/webchat_server.hpp"
 #include "templates/catalog.hpp"
+#include "daemon/thread_name.hpp"
 
 namespace ccd::daemon {
 
@@ -483,6 +484,7 @@ void Daemon::start() {
     if (impl_->webchat_rt) impl_->webchat_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {
         impl_->threads.emplace_back([this] {
+            nameThisThread("ccd-io");
             for (;;) {
                 try {
                     impl_->ioc.run();

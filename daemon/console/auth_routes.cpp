@@ -20,6 +20,7 @@
 #include "daemon/console/mfa_routes.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/json_time.hpp"
+#include "daemon/thread_name.hpp"
 
 namespace ccd::daemon {
 namespace {
@@ -37,7 +38,12 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 class LoginWorkers {
 public:
     explicit LoginWorkers(std::size_t threads) {
-        for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+        for (std::size_t i = 0; i < threads; ++i) {
+            threads_.emplace_back([this] {
+                nameThisThread("ccd-login");
+                loop();
+            });
+        }
     }
     ~LoginWorkers() {
         {

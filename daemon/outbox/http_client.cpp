@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/thread_name.hpp"
+
 namespace ccd::daemon::outbox {
 namespace {
 
@@ -142,7 +144,10 @@ struct HttpClient::Impl {
         curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::onTimer);
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
-        thread = std::thread([this] { run(); });
+        thread = std::thread([this] {
+            nameThisThread("ccd-outbox");
+            run();
+        });
     }
 
     // libcurl tells which sockets to watch for what.

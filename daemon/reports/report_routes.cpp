@@ -14,6 +14,7 @@
 #include "daemon/reports/report_engine.hpp"
 #include "daemon/reports/report_format.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
+#include "daemon/thread_name.hpp"
 
 namespace ccd::daemon::reports {
 
@@ -21,7 +22,10 @@ namespace ccd::daemon::reports {
 class ReportRunner {
 public:
     explicit ReportRunner(std::string path) : path_(std::move(path)) {
-        thread_ = std::thread([this] { loop(); });
+        thread_ = std::thread([this] {
+            nameThisThread("ccd-reports");
+            loop();
+        });
     }
     ~ReportRunner() { stop(); }
 

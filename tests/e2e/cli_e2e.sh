@@ -58,6 +58,11 @@ code=$(curl -s -o "$T/conv.json" -w '%{http_code}' -H "Authorization: Bearer $to
   "http://127.0.0.1:$CCD_PORT/v1/conversations/$conv")
 expect_eq "conversation readable" 200 "$code"
 check "conversation holds the text" grep -q "my printer is broken" "$T/conv.json"
+# Each thread says what it does (top -H, perf, gdb): the I/O threads and the store's.
+cat /proc/"$CCD_PID"/task/*/comm > "$T/threads.txt"
+for name in ccd-io ccd-store-w ccd-store-r ccd-checkpoint ccd-outbox; do
+  check "a thread is named $name" grep -qx "$name" "$T/threads.txt"
+done
 
 # A second daemon on the same database is refused (4); on the same port too (5).
 rc=0; "$CCD_BIN" run --config "$T/ccd.yaml" > "$T/second.log" 2>&1 || rc=$?

@@ -15,6 +15,7 @@
 #include "daemon/store/sqlite/sqlite_ingest.hpp"
 #include "daemon/store/sqlite/sqlite_outbox.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
+#include "daemon/thread_name.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
@@ -209,9 +210,18 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
         throw StoreOpenError("cannot open database " + path + ": " + e.what());
     }
 
-    writer_thread_ = std::thread([this] { writerLoop(); });
-    reader_thread_ = std::thread([this] { readerLoop(); });
-    checkpoint_thread_ = std::thread([this] { checkpointLoop(); });
+    writer_thread_ = std::thread([this] {
+        daemon::nameThisThread("ccd-store-w");
+        writerLoop();
+    });
+    reader_thread_ = std::thread([this] {
+        daemon::nameThisThread("ccd-store-r");
+        readerLoop();
+    });
+    checkpoint_thread_ = std::thread([this] {
+        daemon::nameThisThread("ccd-checkpoint");
+        checkpointLoop();
+    });
 }
 
 int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int pages) {

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Where ccd's CPU went during a benchmark: a perf profile of the daemon, by stage and by thread.
+
+    tests/bench/stages.py PERF_DATA CPU_US [LABEL]
+
+PERF_DATA is `perf record -F 999 -p PID` of ccd during the load (no call graphs: self time);
+CPU_US is ccd's CPU microseconds per message in the same run (user + system, all threads,
+from /proc), so that each stage's share is also given in microseconds per message.
+
+Stages are read off each sample's library and symbol (first rule that matches). The engine's
+steps run on the I/O threads, so the threads alone cannot separate them. ICU is split by
+symbol: break iteration, normalization, regular expressions and character properties belong
+to classification; formatting, calendars and time zones to templates and SLA times. This is an
+attribution by name, not by call path: a helper called from two stages (malloc, memcpy, the
+kernel's network stack) is a stage of its own.
+"""
+import re
+import subprocess
+import sys
+
+# (stage, pattern over "library symbol"), first match wins.
+STAGES = [
+    ("classification", r"ccd::routing::(Classifier|CategoryModel|TermMatcher|RegexSet|Tokenizer|"
+     r"NaiveBayes|SafetyDetector|SoftmaxModel|UrgencyModel|LanguageDetector|SentimentAnalyzer|"
+     r"TextNormalizer|HanTables|isWordCharacter|\(anonymous namespace\)::(appendUtf8|stem))"
+     r"|icu_\d+::(RegexMatcher|RuleBasedBreakIterator|BreakIterator|Normalizer2|UnicodeSet|"
+     r"ReorderingBuffer|UCharsTrie|RBBI)|u_getUnicodeProperties|uscript_|u_isalnum|u_charType|"
+     r"u_strFromUTF8|u_foldCase|ucase_|UnicodeString::(char32At|doAppend|toUTF8)"),
+    ("templates, SLA times (ICU formatting)", r"ccd::templates::|icu_\d+::(SimpleDateFormat|"
+     r"DateFormat|Calendar|Gregorian|TimeZone|OlsonTimeZone|MessageFormat|number::|NumberFormat|"
+     r"DecimalFormat|Formattable|FieldPosition|DateTimePattern|SimpleTimeZone)"),
+    ("engine: rules, SLA clocks, dispatch", r"ccd::routing::"),
+    ("store: SQLite", r"libsqlite3|\bsqlite3"),
+    ("store: ccd", r"ccd::store::"),
+    ("JSON", r"nlohmann"),
+    ("websocket (websocketpp), console hub", r"websocketpp|ccd::daemon::console::"),
+    ("HTTP (Beast, Asio, ccd's server)", r"boost::beast|boost::asio|ccd::daemon::http|HttpServer"),
+    ("malloc, free", r"\b(malloc|free|cfree|_int_malloc|_int_free|realloc|calloc|operator new|"
+     r"operator delete|tcache|malloc_consolidate|unlink_chunk)\b"),
+    ("memcpy, strings", r"\b(__memmove|__memcpy|__memset|__memcmp|__strlen|__memchr|"
+     r"std::__cxx11::basic_string)"),
+    ("kernel: network", r"\[k\] .*(tcp_|ip_|sock|skb|net_|__sys_(sendto|recvfrom)|recv|send|"
+     r"epoll|inet_|__dev_queue|loopback|napi|__netif)"),
+    ("kernel: disk, flush", r"\[k\] .*(ext4|jbd2|blk_|fsync|fdatasync|bio_|nvme|virtio|"
+     r"submit_bio|filemap|writeback|iomap)"),
+    ("kernel: threads waking, futex", r"\[k\] .*(futex|schedule|switch_|wake|spin_|try_to_wake|"
+     r"finish_task|pick_next|enqueue|dequeue|update_curr|irq|rcu|select_task|ttwu)"),
+    ("kernel: other", r"\[k\]"),
+    ("other ccd code", r"ccd::"),
+    ("other", r""),
+]
+
+
+def report(data, sort):
+    out = subprocess.run(
+        ["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
+         "--sort", sort, "--percent-limit", "0"],
+        capture_output=True, text=True, check=False).stdout
+    rows = []
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(.*)$", line)
+        if m:
+            rows.append((float(m.group(1)), m.group(2)))
+    return rows
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    data, cpu_us = sys.argv[1], float(sys.argv[2])
+    label = sys.argv[3] if len(sys.argv) > 3 else ""
+    by_stage = {name: 0.0 for name, _ in STAGES}
+    compiled = [(name, re.compile(p)) for name, p in STAGES]
+    samples = report(data, "dso,sym")
+    if not samples:
+        print(f"stages{label}: no samples in {data}")
+        return 1
+    for share, what in samples:
+        for name, pattern in compiled:
+            if pattern.search(what):
+                by_stage[name] += share
+                break
+    title = f" ({label})" if label else ""
+    print(f"where ccd's CPU went{title}: {cpu_us:.0f} us per message")
+    print(f"  {'stage':<40} {'share':>7} {'us/msg':>8}")
+    for name, share in sorted(by_stage.items(), key=lambda kv: -kv[1]):
+        if share >= 0.05:
+            print(f"  {name:<40} {share:6.1f}% {share * cpu_us / 100:8.1f}")
+    threads = {}
+    for share, what in report(data, "comm"):
+        # I/O threads are numbered by nothing: group by name.
+        threads[what.strip()] = threads.get(what.strip(), 0.0) + share
+    print(f"  {'by thread':<40} {'share':>7} {'us/msg':>8}")
+    for name, share in sorted(threads.items(), key=lambda kv: -kv[1]):
+        if share >= 0.05:
+            print(f"  {name:<40} {share:6.1f}% {share * cpu_us / 100:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
