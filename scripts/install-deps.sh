@@ -17,7 +17,7 @@ build_pkgs=(
   libboost-dev libboost-system-dev libboost-test-dev
   libwebsocketpp-dev libcurl4-openssl-dev libicu-dev libyaml-cpp-dev nlohmann-json3-dev
   libgmime-3.0-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
-  libsodium-dev libssl-dev libpugixml-dev libqrencode-dev libphonenumber-dev
+  libsodium-dev libssl-dev libpugixml-dev libqrencode-dev libphonenumber-dev libjemalloc-dev
 )
 test_pkgs=(
   sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
