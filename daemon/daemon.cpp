@@ -483,8 +483,7 @@ void Daemon::start() {
     if (impl_->console_rt) impl_->console_rt->start();
     if (impl_->webchat_rt) impl_->webchat_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {
-        impl_->threads.emplace_back([this] {
-            nameThisThread("ccd-io");
+        impl_->threads.push_back(namedThread("ccd-io", [this] {
             for (;;) {
                 try {
                     impl_->ioc.run();
@@ -494,7 +493,7 @@ void Daemon::start() {
                     spdlog::critical("io thread: unhandled exception: {}", e.what());
                 }
             }
-        });
+        }));
     }
     if (impl_->cases) impl_->cases->start();  // listens to the engine from its start
     // Restores open conversations and replays unrouted messages before traffic is routed.

@@ -39,10 +39,7 @@ class LoginWorkers {
 public:
     explicit LoginWorkers(std::size_t threads) {
         for (std::size_t i = 0; i < threads; ++i) {
-            threads_.emplace_back([this] {
-                nameThisThread("ccd-login");
-                loop();
-            });
+            threads_.push_back(namedThread("ccd-login", [this] { loop(); }));
         }
     }
     ~LoginWorkers() {

@@ -144,10 +144,7 @@ struct HttpClient::Impl {
         curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::onTimer);
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
-        thread = std::thread([this] {
-            nameThisThread("ccd-outbox");
-            run();
-        });
+        thread = namedThread("ccd-outbox", [this] { run(); });
     }
 
     // libcurl tells which sockets to watch for what.

@@ -22,10 +22,7 @@ namespace ccd::daemon::reports {
 class ReportRunner {
 public:
     explicit ReportRunner(std::string path) : path_(std::move(path)) {
-        thread_ = std::thread([this] {
-            nameThisThread("ccd-reports");
-            loop();
-        });
+        thread_ = namedThread("ccd-reports", [this] { loop(); });
     }
     ~ReportRunner() { stop(); }
 

@@ -210,18 +210,9 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
         throw StoreOpenError("cannot open database " + path + ": " + e.what());
     }
 
-    writer_thread_ = std::thread([this] {
-        daemon::nameThisThread("ccd-store-w");
-        writerLoop();
-    });
-    reader_thread_ = std::thread([this] {
-        daemon::nameThisThread("ccd-store-r");
-        readerLoop();
-    });
-    checkpoint_thread_ = std::thread([this] {
-        daemon::nameThisThread("ccd-checkpoint");
-        checkpointLoop();
-    });
+    writer_thread_ = daemon::namedThread("ccd-store-w", [this] { writerLoop(); });
+    reader_thread_ = daemon::namedThread("ccd-store-r", [this] { readerLoop(); });
+    checkpoint_thread_ = daemon::namedThread("ccd-checkpoint", [this] { checkpointLoop(); });
 }
 
 int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int pages) {
