@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE pg_ingest_itest
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <future>
 #include <string>
 
 #include "daemon/attachment_json.hpp"
@@ -466,4 +467,38 @@ BOOST_AUTO_TEST_CASE(one_message_in_an_open_transaction_takes_two_round_trips) {
     BOOST_TEST_MESSAGE("one message with BEGIN and COMMIT: " << db.ioStats().round_trips - before
                                                              << " round trips");
     BOOST_TEST(d.count("messages") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(another_nodes_concurrent_insert_of_the_same_customer_is_retried_not_failed) {
+    PgIngestDriver d;
+    // Another ccd node on the same database stores customer x and has not committed yet.
+    store::postgres::Connection other(d.options());
+    other.exec("BEGIN");
+    auto id = std::stoll(other
+                             .queryValue("INSERT INTO contacts (name, created_at, updated_at)"
+                                         " VALUES ('from the other node', 1, 1) RETURNING id")
+                             .value());
+    other.execute(
+        "INSERT INTO contact_addresses (channel, address, contact_id)"
+        " VALUES ('telegram', 'x', $1)",
+        {std::int64_t{id}});
+    const std::int64_t pid = d.db().backendPid();
+    std::vector<InboundMessage> group{message("x", "1", "hello"), message("y", "2", "hi")};
+    auto done = std::async(std::launch::async, [&] { return d.group(group); });
+    // Our insert of x's address waits on the other node's row: then it commits.
+    store::postgres::Connection watch(d.options());
+    while (watch.queryValue("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", {pid})
+               .value_or("") != "Lock") {
+        BOOST_REQUIRE(done.wait_for(std::chrono::seconds(0)) != std::future_status::ready);
+    }
+    other.exec("COMMIT");
+    auto out = done.get();
+    BOOST_REQUIRE(out[0].value.has_value());
+    BOOST_REQUIRE(out[1].value.has_value());
+    BOOST_TEST(out[0].value->contact_id == id);  // the other node's contact
+    BOOST_TEST(out[0].value->contact.name.value_or("") == "Customer x");
+    BOOST_TEST(d.writer().lastGroup().retries == 1u);
+    BOOST_TEST(d.writer().lastGroup().replays == 0u);
+    BOOST_TEST(d.count("contacts") == 2);
+    BOOST_TEST(d.count("messages") == 2);
 }

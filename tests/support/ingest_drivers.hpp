@@ -140,6 +140,8 @@ class PgIngestDriver : public IngestDriver {
     }
 
     store::postgres::Connection& db() { return db_; }
+    /// For a second connection to the same database (another ccd node).
+    store::postgres::ConnectOptions options() const { return database_.options(); }
     store::postgres::InboundWriter& writer() { return writer_; }
 
   private:

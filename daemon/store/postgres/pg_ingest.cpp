@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -377,6 +378,7 @@ std::vector<StoreResult<IngestResult>> InboundWriter::ingestGroup(
     // the group is rolled back and run again without that message. No savepoint per message:
     // each one a message writes in takes a subtransaction id, and past 64 in one transaction
     // the server's snapshots overflow (every session's reads slow down until it ends).
+    std::set<std::size_t> retried;
     while (!live.empty()) {
         std::vector<Pending> xs;
         xs.reserve(live.size());
@@ -385,6 +387,13 @@ std::vector<StoreResult<IngestResult>> InboundWriter::ingestGroup(
             run(db_, xs, {true, true}, &stats_.waves);
         } catch (const MessageFailed& f) {
             const std::size_t index = live[f.message];
+            // Another node stored the same contact, conversation or message between our reads
+            // and our writes (it committed while we waited on its row): once more with the
+            // message, whose reads now see it (READ COMMITTED: each statement a new snapshot).
+            if (f.error.uniqueViolation() && retried.insert(index).second) {
+                ++stats_.retries;
+                continue;
+            }
             out[index] =
                 StoreResult<IngestResult>::fail(std::string("not stored: ") + f.error.what());
             live.erase(live.begin() + static_cast<std::ptrdiff_t>(f.message));

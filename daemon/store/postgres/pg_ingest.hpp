@@ -22,6 +22,7 @@ struct GroupCommitStats {
     std::size_t waves = 0;          ///< see ingestGroup; 1 when no message depends on another
     std::size_t replays = 0;        ///< times the group was run again without a failed message
     std::size_t refused = 0;        ///< messages refused before any SQL (unstorable text)
+    std::size_t retries = 0;        ///< times the group was run again after another node's insert
 };
 
 /// Writes inbound messages through a Connection. Statements are prepared by the connection, by
@@ -32,7 +33,9 @@ class InboundWriter {
 
     /// Stores one message inside the transaction open on the connection (two round trips:
     /// the reads, then the writes with the profile's reads). Throws PgError (the transaction
-    /// is then rolled back) or std::invalid_argument for text PostgreSQL cannot store.
+    /// is then rolled back; for a unique violation, another node's concurrent insert, the
+    /// caller runs the transaction again) or std::invalid_argument for text PostgreSQL cannot
+    /// store.
     IngestResult ingest(const routing::InboundMessage& message);
 
     /// Group commit: stores `messages` in one transaction of its own (no transaction may be
@@ -54,6 +57,10 @@ class InboundWriter {
     /// not a SAVEPOINT per message, because each savepoint that writes takes a subtransaction
     /// id, and past 64 in one transaction the server's snapshots overflow its per-backend
     /// cache, which slows every session's reads while the transaction lasts.
+    ///
+    /// A unique violation is another node storing the same contact, conversation or message
+    /// at the same time: the group is run again once with the message, whose reads then find
+    /// the other node's rows (a repeat is then answered as a duplicate).
     ///
     /// Throws PgError when the failure is not one message's (connection lost, COMMIT failed):
     /// then nothing is stored.
