@@ -502,3 +502,29 @@ BOOST_AUTO_TEST_CASE(another_nodes_concurrent_insert_of_the_same_customer_is_ret
     BOOST_TEST(d.count("contacts") == 2);
     BOOST_TEST(d.count("messages") == 2);
 }
+
+BOOST_AUTO_TEST_CASE(two_addresses_of_one_contact_in_a_group_share_the_conversation) {
+    // What the reads of one wave cannot see: both messages find the contact without an open
+    // conversation, and the second would open another one.
+    for (auto& d : testing::bothStores()) {
+        BOOST_TEST_CONTEXT(d->name()) {
+            auto first = d->ingest(message("x", "0", "before", 500));
+            d->exec("UPDATE conversations SET status = 'closed'");
+            d->exec(
+                "INSERT INTO contact_addresses (channel, address, contact_id) VALUES"
+                " ('telegram', 'x-alias', " +
+                std::to_string(first.contact_id) + ")");
+            auto out =
+                d->group({message("x", "1", "one", 1000), message("x-alias", "2", "two", 1001)});
+            BOOST_REQUIRE(out[0].value.has_value());
+            BOOST_REQUIRE(out[1].value.has_value());
+            BOOST_TEST(out[0].value->new_conversation);
+            BOOST_TEST(out[1].value->conversation_id == out[0].value->conversation_id);
+            BOOST_TEST(d->count("conversations") == 2);
+            BOOST_TEST(d->count("messages") == 3);
+            if (auto* pg = dynamic_cast<PgIngestDriver*>(d.get()))
+                BOOST_TEST(pg->writer().lastGroup().retries == 1u);
+        }
+    }
+    // (PostgreSQL's ids have a gap there: identity sequences are not rolled back.)
+}

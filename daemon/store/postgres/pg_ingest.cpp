@@ -138,6 +138,7 @@ struct Pending {
     int new_contact = -1, message = -1, profile = -1;
     IngestResult r;
     bool duplicate = false;
+    bool barrier = false;  // in a wave after every earlier message's (see ingestGroup)
 };
 
 // A pipeline being built, with the message each statement belongs to.
@@ -252,7 +253,7 @@ std::vector<std::size_t> assignWaves(const std::vector<Pending>& xs) {
     std::map<std::pair<std::string, std::string>, std::size_t> sender, provider_id;
     for (std::size_t j = 0; j < xs.size(); ++j) {
         const auto& m = *xs[j].m;
-        std::size_t w = j > 0 ? wave[j - 1] : 0;
+        std::size_t w = j == 0 ? 0 : wave[j - 1] + (xs[j].barrier ? 1 : 0);
         if (auto it = sender.find({xs[j].channel, m.from.id}); it != sender.end())
             w = std::max(w, it->second + 1);
         for (const auto& ref : m.thread_refs) {
@@ -382,14 +383,19 @@ std::vector<StoreResult<IngestResult>> InboundWriter::ingestGroup(
     while (!live.empty()) {
         std::vector<Pending> xs;
         xs.reserve(live.size());
-        for (std::size_t i : live) xs.push_back(pending(messages[i]));
+        for (std::size_t i : live) {
+            xs.push_back(pending(messages[i]));
+            xs.back().barrier = retried.count(i) > 0;
+        }
         try {
             run(db_, xs, {true, true}, &stats_.waves);
         } catch (const MessageFailed& f) {
             const std::size_t index = live[f.message];
-            // Another node stored the same contact, conversation or message between our reads
-            // and our writes (it committed while we waited on its row): once more with the
-            // message, whose reads now see it (READ COMMITTED: each statement a new snapshot).
+            // A row the message's reads did not see: another node stored the same contact,
+            // conversation or message meanwhile (it committed while we waited on its row), or
+            // an earlier message of the group did through another address of the same
+            // contact. Once more with the message, in a wave after the earlier ones: its reads
+            // now see both (READ COMMITTED: each statement a new snapshot).
             if (f.error.uniqueViolation() && retried.insert(index).second) {
                 ++stats_.retries;
                 continue;

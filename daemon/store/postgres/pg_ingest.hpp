@@ -58,9 +58,11 @@ class InboundWriter {
     /// id, and past 64 in one transaction the server's snapshots overflow its per-backend
     /// cache, which slows every session's reads while the transaction lasts.
     ///
-    /// A unique violation is another node storing the same contact, conversation or message
-    /// at the same time: the group is run again once with the message, whose reads then find
-    /// the other node's rows (a repeat is then answered as a duplicate).
+    /// A unique violation means the message's reads missed a row: another node stored the
+    /// same contact, conversation or message at the same time, or an earlier message of the
+    /// group opened the conversation of the same contact through another address. The group
+    /// is run again once with the message in a wave after the earlier ones, whose reads then
+    /// find those rows (a repeat is then answered as a duplicate).
     ///
     /// Throws PgError when the failure is not one message's (connection lost, COMMIT failed):
     /// then nothing is stored.
