@@ -24,3 +24,12 @@ ccd_add_pg_test(pg_db_itest SOURCES itest/pg_db_itest.cpp)
 ccd_add_pg_test(pg_schema_itest SOURCES itest/pg_schema_itest.cpp
   ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp)
 target_link_libraries(pg_schema_itest PRIVATE SQLite::SQLite3)
+# The ingest path, on both stores: SQLite's InboundWriter is compiled in (its sources, not the
+# daemon) so that the same expectations run on each.
+ccd_add_pg_test(pg_ingest_itest SOURCES itest/pg_ingest_itest.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_ingest.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp
+  ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_ingest_itest PRIVATE ccd_store_postgres_ingest SQLite::SQLite3
+  OpenSSL::Crypto)

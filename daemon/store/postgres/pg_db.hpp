@@ -173,6 +173,18 @@ class Connection {
     /// back and PgError::statement() says which statement failed.
     std::vector<Result> commitBatch(const Batch& batch);
 
+    /// What Connection::pipeline sends around the statements.
+    struct PipelineEnds {
+        bool begin = false;   ///< BEGIN first: no transaction may be open
+        bool commit = false;  ///< COMMIT last
+    };
+    /// commitBatch's single round trip for one step of a longer transaction: the statements
+    /// (a statement may read what an earlier one of the same pipeline wrote), preceded by
+    /// BEGIN when `ends.begin` (else a transaction must be open: std::logic_error) and
+    /// followed by COMMIT when `ends.commit`. When a statement fails, the transaction is
+    /// rolled back (it is aborted anyway) and PgError::statement() says which one failed.
+    std::vector<Result> pipeline(const Batch& batch, PipelineEnds ends);
+
     /// True once the connection is known to be unusable.
     bool broken() const;
     /// For a connection that sat idle: reads whatever the server sent meanwhile (a FATAL from

@@ -16,8 +16,16 @@ struct Sent {
 }  // namespace
 
 std::vector<Result> Connection::commitBatch(const Batch& batch) {
+    return pipeline(batch, {true, true});
+}
+
+std::vector<Result> Connection::pipeline(const Batch& batch, PipelineEnds ends) {
     if (broken()) throw PgError("batch: connection is broken", "", true);
-    requireNoTransaction("batch");
+    if (ends.begin) {
+        requireNoTransaction("batch");
+    } else if (PQtransactionStatus(conn_) != PQTRANS_INTRANS) {
+        throw std::logic_error("pipeline without BEGIN outside a transaction");
+    }
     if (PQenterPipelineMode(conn_) != 1) fail("enter pipeline mode");
 
     try {
@@ -28,7 +36,7 @@ std::vector<Result> Connection::commitBatch(const Batch& batch) {
             if (!PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);
             sent.push_back({kind, -1, {}});
         };
-        sendCommand("BEGIN", Sent::Kind::Begin);
+        if (ends.begin) sendCommand("BEGIN", Sent::Kind::Begin);
         for (std::size_t i = 0; i < batch.items_.size(); ++i) {
             const auto& item = batch.items_[i];
             Wire wire(item.params);
@@ -48,7 +56,7 @@ std::vector<Result> Connection::commitBatch(const Batch& batch) {
             sendPrepared(name, item.sql, wire);
             sent.push_back({Sent::Kind::Statement, index, {}});
         }
-        sendCommand("COMMIT", Sent::Kind::Commit);
+        if (ends.commit) sendCommand("COMMIT", Sent::Kind::Commit);
         if (!PQpipelineSync(conn_)) fail("pipeline sync");
 
         ++stats_.round_trips;
@@ -89,7 +97,8 @@ std::vector<Result> Connection::commitBatch(const Batch& batch) {
         }
         if (error) {
             if (error->connectionBroken()) broken_ = true;
-            // The server skipped the rest, COMMIT included, and waits in a failed transaction.
+            // The server skipped the rest, COMMIT included, and waits in a failed transaction
+            // (none of pipeline()'s callers uses savepoints: nothing else can be done with it).
             rollbackQuietly();
             throw *error;
         }

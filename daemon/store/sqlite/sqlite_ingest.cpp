@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/common/crypto.hpp"
-#include "daemon/attachment_json.hpp"
+#include "daemon/store/inbound_rows.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
@@ -152,8 +152,7 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
     const std::int64_t now = routing::unixMillis(m.received_at);
     IngestResult r;
 
-    const std::string attachments =
-        m.attachments.empty() ? std::string() : dump(daemon::attachmentsJson(m.attachments));
+    const std::string attachments = attachmentsColumn(m);
     if (!m.provider_id.empty()) {
         find_dup_.bind(1, instance)
             .bind(2, std::string_view(m.from.id))
@@ -165,8 +164,8 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
             r.contact_id = find_dup_.columnInt(2);
             r.duplicate = true;
             // The id again with other content: not a retry of the stored message.
-            r.conflict = find_dup_.columnOptionalText(3).value_or("") != m.text ||
-                         find_dup_.columnOptionalText(4).value_or("") != attachments;
+            r.conflict = conflictsWith(find_dup_.columnOptionalText(3),
+                                       find_dup_.columnOptionalText(4), m, attachments);
         }
         find_dup_.reset();
         if (found) return r;
@@ -242,13 +241,7 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
         insert_message_.bind(8, std::string_view(attachments));
     }
     insert_message_.bind(9, now).bind(10, std::string_view(m.from.id)).bind(11, m.subject);
-    if (m.thread_refs.empty()) {
-        insert_message_.bindNull(12);
-    } else {
-        std::string refs;
-        for (const auto& id : m.thread_refs) refs += (refs.empty() ? "" : " ") + id;
-        insert_message_.bind(12, std::string_view(refs));
-    }
+    insert_message_.bind(12, threadRefsColumn(m));
     insert_message_.bind(13, m.classify_text)
         .bind(14, static_cast<std::int64_t>(m.auto_submitted ? 1 : 0));
     insert_message_.run();
@@ -259,8 +252,8 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
         opened_event_.run();
     }
     if (!m.warnings.empty()) {
-        json data{{"message_id", r.message_id}, {"warnings", m.warnings}};
-        appendEvent(r.conversation_id, "message.warnings", dump(data), now);
+        appendEvent(r.conversation_id, "message.warnings",
+                    warningsEventData(r.message_id, m.warnings), now);
     }
     r.contact = profiles_.read(r.contact_id);
     return r;

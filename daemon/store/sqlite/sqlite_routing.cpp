@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/attachment_json.hpp"
+#include "daemon/store/inbound_rows.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
@@ -278,17 +279,7 @@ routing::ContactProfile ContactProfileReader::read(std::int64_t contact_id) {
         p.name = contact_.columnOptionalText(0);
         p.tier = contact_.columnText(1);
         p.locale = contact_.columnOptionalText(2);
-        auto text = contact_.columnText(3);
-        if (text != "{}") {
-            json attrs = json::parse(text, nullptr, false);
-            if (attrs.is_object()) {
-                for (auto it = attrs.begin(); it != attrs.end(); ++it) {
-                    p.attributes[it.key()] = it.value().is_string()
-                                                 ? it.value().get<std::string>()
-                                                 : it.value().dump();
-                }
-            }
-        }
+        readProfileAttributes(contact_.columnText(3), p);
     }
     contact_.reset();
     products_.bind(1, contact_id);
@@ -305,8 +296,7 @@ routing::ContactProfile ContactProfileReader::read(std::int64_t contact_id) {
     last_agent_.bind(1, contact_id);
     if (last_agent_.step()) p.last_agent = last_agent_.columnOptionalText(0);
     last_agent_.reset();
-    if (auto am = p.attributes.find("account_manager"); am != p.attributes.end() && !am->second.empty())
-        p.account_manager = am->second;
+    setAccountManager(p);
     cases_.bind(1, contact_id);
     while (cases_.step()) {
         routing::CaseRef r;
