@@ -103,7 +103,9 @@ ParseOutcome WebchatInbound::parse(const WebRequest& request, const ParseContext
     if (request.hasHeader(kFileNameHeader)) return parseUpload(request, context);
     auto out = api::parseMessageBody(request, context, routing::ChannelKind::Webchat);
     if (out.rejection) return out;
-    for (const auto& m : out.messages) {
+    const bool notice = request.hasHeader(kNoticeHeader);
+    for (auto& m : out.messages) {
+        if (notice) m.classify_text = std::string();
         if (utf16Length(m.text) > settings_.max_text_chars)
             return ParseOutcome::reject(422, "too_long",
                                         "a message is at most " + std::to_string(settings_.max_text_chars) +

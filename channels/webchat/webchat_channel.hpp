@@ -64,6 +64,10 @@ std::string requestBody(const CustomerMessage& message);
 inline constexpr std::string_view kSenderHeader = "X-Ccd-Webchat-Sender";
 inline constexpr std::string_view kClientIdHeader = "X-Ccd-Webchat-Id";
 inline constexpr std::string_view kFileNameHeader = "X-Ccd-Webchat-File";
+/// Set on the request of ccd's own words on the customer's behalf ("Please answer by email:
+/// …"): stored and shown like the customer's message, never classified, so that routing
+/// follows only what the customer writes.
+inline constexpr std::string_view kNoticeHeader = "X-Ccd-Webchat-Notice";
 
 /// The inbound side: no HTTP route accepts requests (methods() is empty); the daemon's webchat
 /// server calls the intake path with requestBody().

@@ -123,7 +123,7 @@ struct WebchatHub::Impl : std::enable_shared_from_this<WebchatHub::Impl> {
     // `then` gets the conversation once the message is stored (not for a refused one).
     void submit(const std::shared_ptr<Client>& c, const std::shared_ptr<Session>& session,
                 const std::string& id, std::string text,
-                std::function<void(std::int64_t)> then = nullptr);
+                std::function<void(std::int64_t)> then = nullptr, bool notice = false);
 
     // The session's conversation, from a receipt (a new one after the last one closed).
     void learn(const std::shared_ptr<Session>& session, std::int64_t conversation);

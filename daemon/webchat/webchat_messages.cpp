@@ -83,7 +83,8 @@ void WebchatHub::Impl::contact(const std::shared_ptr<Client>& c, const json& fra
            "Please answer by email: " + address,
            [self, c, session, address](std::int64_t conversation) {
                self->continueByEmail(c, session, conversation, address);
-           });
+           },
+           /*notice=*/true);
 }
 
 void WebchatHub::Impl::continueByEmail(const std::shared_ptr<Client>& c, const std::shared_ptr<Session>& session,
@@ -142,7 +143,7 @@ void WebchatHub::Impl::transcript(const std::shared_ptr<Client>& c, const json& 
 
 void WebchatHub::Impl::submit(const std::shared_ptr<Client>& c, const std::shared_ptr<Session>& session,
             const std::string& id, std::string text,
-            std::function<void(std::int64_t)> then) {
+            std::function<void(std::int64_t)> then, bool notice) {
     auto inst = channel();
     if (!inst) return send(c, errorFrame("unavailable", "the chat is not configured", "", id));
     channels::webchat::CustomerMessage m;
@@ -161,6 +162,7 @@ void WebchatHub::Impl::submit(const std::shared_ptr<Client>& c, const std::share
     request.method = "WS";
     request.target = "/chat/" + instance;
     request.headers.emplace_back("Content-Type", "application/json");
+    if (notice) request.headers.emplace_back(std::string(channels::webchat::kNoticeHeader), "1");
     request.body = channels::webchat::requestBody(m);
     request.remote_address = c->address;
     auto self = shared_from_this();

@@ -574,7 +574,10 @@ def run(modes):
                     if f.endswith(".log"):
                         print(f"# ---- {os.path.join(root, f)}")
                         print(open(os.path.join(root, f), errors="replace").read()[-4000:])
-        shutil.rmtree(base, ignore_errors=True)
+        if not os.environ.get("CCD_KEEP"):
+            shutil.rmtree(base, ignore_errors=True)
+        else:
+            print(f"# kept {base}")
     print(f"{PASSES} passed, {FAILS} failed")
     sys.exit(1 if FAILS else 0)
 
