@@ -19,6 +19,8 @@ function(ccd_add_pg_test name)
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED pg_cluster TIMEOUT 180)
 endfunction()
 ccd_add_pg_test(pg_db_itest SOURCES itest/pg_db_itest.cpp)
+# The engine's lease among nodes: one holder, handed over when its session or process ends.
+ccd_add_pg_test(pg_lease_itest SOURCES itest/pg_lease_itest.cpp)
 # The schema compared with the SQLite store's: SQLite's migrations are compiled in (two files,
 # not the daemon) and migrate a temporary file.
 ccd_add_pg_test(pg_schema_itest SOURCES itest/pg_schema_itest.cpp

@@ -2,6 +2,7 @@
 
 #define BOOST_TEST_MODULE pg_db_itest
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,6 +75,29 @@ BOOST_AUTO_TEST_CASE(connect_failure_is_a_clear_pg_error) {
         BOOST_TEST(e.connectionBroken());
         BOOST_TEST(std::string(e.what()).find("does not exist") != std::string::npos);
     }
+}
+
+// keepalive_idle: the socket probes an idle peer after that long, every second, 3 times.
+BOOST_AUTO_TEST_CASE(keepalives_are_set_on_the_socket_when_asked) {
+    PgTestDatabase db;
+    auto options = db.options();
+    auto sockopt = [](Connection& c, int level, int name) {
+        int value = -1;
+        socklen_t len = sizeof value;
+        BOOST_REQUIRE(::getsockopt(PQsocket(c.handle()), level, name, &value, &len) == 0);
+        return value;
+    };
+    Connection plain(options);
+    BOOST_TEST(sockopt(plain, SOL_SOCKET, SO_KEEPALIVE) == 1);  // libpq's default
+    BOOST_TEST(sockopt(plain, IPPROTO_TCP, TCP_USER_TIMEOUT) == 0);
+    options.keepalive_idle = std::chrono::seconds(2);
+    Connection probed(options);
+    BOOST_TEST(sockopt(probed, SOL_SOCKET, SO_KEEPALIVE) == 1);
+    BOOST_TEST(sockopt(probed, IPPROTO_TCP, TCP_KEEPIDLE) == 2);
+    BOOST_TEST(sockopt(probed, IPPROTO_TCP, TCP_KEEPINTVL) == 1);
+    BOOST_TEST(sockopt(probed, IPPROTO_TCP, TCP_KEEPCNT) == 3);
+    BOOST_TEST(sockopt(probed, IPPROTO_TCP, TCP_USER_TIMEOUT) == 5000);
+    BOOST_TEST(probed.queryValue("SELECT 1").value_or("") == "1");
 }
 
 BOOST_AUTO_TEST_CASE(parameters_of_every_type_round_trip) {

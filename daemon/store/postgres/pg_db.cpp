@@ -126,10 +126,21 @@ Connection::Wire::Wire(const std::vector<Param>& params) {
 Connection::Connection(const ConnectOptions& options) {
     // Keywords before "dbname" are defaults: a value in the connection string overrides them.
     std::string timeout = std::to_string(options.connect_timeout.count());
-    const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-    const char* values[] = {timeout.c_str(), options.application_name.c_str(), options.dsn.c_str(),
-                            nullptr};
-    conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+    std::vector<const char*> keys{"connect_timeout", "application_name"};
+    std::vector<const char*> values{timeout.c_str(), options.application_name.c_str()};
+    std::string idle, user_timeout;
+    if (options.keepalive_idle) {
+        idle = std::to_string(options.keepalive_idle->count());
+        user_timeout = std::to_string((options.keepalive_idle->count() + 3) * 1000);
+        for (const char* k : {"keepalives", "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout"})
+            keys.push_back(k);
+        for (const char* v : {"1", idle.c_str(), "1", "3", user_timeout.c_str()})
+            values.push_back(v);
+    }
+    keys.insert(keys.end(), {"dbname", nullptr});
+    values.insert(values.end(), {options.dsn.c_str(), nullptr});
+    conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
     if (!conn_) throw PgError("cannot connect to PostgreSQL: out of memory", "08001", true);
     if (PQstatus(conn_) != CONNECTION_OK) {
         // libpq's message names host and port ("connection to server at ... failed: ..."),

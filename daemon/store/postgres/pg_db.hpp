@@ -128,6 +128,11 @@ struct ConnectOptions {
     std::string dsn;
     std::chrono::seconds connect_timeout{10};
     std::string application_name = "ccd";
+    /// When set, TCP keepalives on the connection: a probe after this long without traffic,
+    /// then every second; the connection counts as lost after 3 unanswered probes, or when
+    /// data sent is unacknowledged for this long plus 3 s (tcp_user_timeout). Bounds how long a
+    /// vanished peer (a pulled cable, a partition) holds a session, and its advisory locks.
+    std::optional<std::chrono::seconds> keepalive_idle;
 };
 
 /// What a connection did on the network, for tests and benchmarks.
