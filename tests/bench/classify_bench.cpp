@@ -20,6 +20,7 @@
 
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/classifier.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 namespace {
 
@@ -29,7 +30,7 @@ using ccd::routing::ClassifierConfig;
 constexpr std::size_t kLength = 80;  // code points per message
 
 ClassifierConfig shippedConfig() {
-    return ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->classification;
+    return ccd::testing::shippedRouting()->classification;
 }
 
 std::size_t codePoints(const std::string& s) {

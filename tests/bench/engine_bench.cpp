@@ -19,6 +19,7 @@
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/classifier.hpp"
 #include "routing/engine.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using namespace std::chrono_literals;
@@ -48,7 +49,7 @@ struct World {
     std::vector<std::pair<std::int64_t, std::string>> assigned;  // oldest first
     std::size_t resolve_at = 0;
 
-    World() : engine(ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")) {
+    World() : engine(ccd::testing::shippedRouting()) {
         for (int a = 0; a < kAgents; ++a) {
             Agent agent;
             agent.id = "agent-" + std::to_string(a);
@@ -177,7 +178,7 @@ BENCHMARK(BM_EngineTick)->Unit(benchmark::kMicrosecond);
 
 void BM_ClassifyOnly(benchmark::State& state) {
     static Classifier classifier(
-        ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->classification);
+        ccd::testing::shippedRouting()->classification);
     std::size_t i = 0;
     for (auto _ : state) {
         auto c = classifier.classify(kTexts[i++ % (sizeof kTexts / sizeof *kTexts)]);

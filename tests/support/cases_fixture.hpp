@@ -10,6 +10,7 @@
 #include "config/routing_config_parser.hpp"
 #include "routing/cases/case_dates.hpp"
 #include "routing/cases/service_case.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 // Instants and template parameters print readably in failed checks.
 namespace boost::test_tools::tt_detail {
@@ -45,7 +46,7 @@ inline routing::TimePoint utc(int year, int month, int day, int hour = 0, int mi
 /// The shipped routing.yaml, its compiled calendars and the CaseRules over them.
 struct ShippedCases {
     routing::RoutingConfigPtr cfg =
-        config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+        ccd::testing::shippedRouting();
     std::map<std::string, routing::BusinessHours> calendars = compile(*cfg);
     routing::CaseRules rules{&cfg->cases, &calendars, &cfg->escalation};
 

@@ -17,6 +17,7 @@
 #include "config/template_catalog_parser.hpp"
 #include "templates/catalog.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::channels::CallDecision;
@@ -31,7 +32,7 @@ const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));
 
 struct Hotline {
     Hotline()
-        : engine(ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")),
+        : engine(ccd::testing::shippedRouting()),
           catalog(ccd::config::loadTemplateCatalog(CCD_SOURCE_DIR "/templates/default", "en")) {}
 
     /// A new call (no text) from an English-speaking caller: the engine's actions.
@@ -164,7 +165,7 @@ BOOST_AUTO_TEST_CASE(the_wait_comes_from_the_queues_handle_times_once_it_has_som
 }
 
 BOOST_AUTO_TEST_CASE(queue_voice_settings_are_read_and_checked_with_positions) {
-    auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    auto cfg = ccd::testing::shippedRouting();
     for (const auto& q : cfg->queues) {
         BOOST_TEST(q.announce_every.count() == 60000, q.name);
         BOOST_TEST(q.max_wait.count() == 600000, q.name);

@@ -13,6 +13,7 @@
 
 #include "config/routing_config_parser.hpp"
 #include "tests/support/config_issues.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd;
 using namespace std::chrono_literals;
@@ -104,7 +105,7 @@ BOOST_AUTO_TEST_CASE(without_the_section_no_case_can_be_opened) {
 }
 
 BOOST_AUTO_TEST_CASE(the_shipped_section) {
-    auto cfg = config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    auto cfg = ccd::testing::shippedRouting();
     const auto& cases = cfg->cases;
     BOOST_TEST(cases.stages.size() == 9u);
     BOOST_TEST(cases.types.size() == 6u);

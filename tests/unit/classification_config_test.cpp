@@ -14,6 +14,7 @@
 
 #include "config/routing_config_parser.hpp"
 #include "tests/support/config_issues.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using ccd::config::ConfigError;
 using ccd::config::ConfigIssue;
@@ -99,7 +100,7 @@ BOOST_AUTO_TEST_CASE(the_base_section_parses) {
 }
 
 BOOST_AUTO_TEST_CASE(the_shipped_section_parses) {
-    const auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    const auto cfg = ccd::testing::shippedRouting();
     const auto& c = cfg->classification;
     BOOST_TEST(c.categories.size() == 8u);
     BOOST_TEST(c.fallback_category == "other");

@@ -10,6 +10,7 @@
 
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/classifier.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 namespace {
 
@@ -19,7 +20,7 @@ using ccd::routing::Explanation;
 
 Classification classified(const std::string& text, bool explain = true) {
     static ccd::routing::Classifier classifier([] {
-        auto c = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->classification;
+        auto c = ccd::testing::shippedRouting()->classification;
         // The learned category model as docs/classification.md measured it (off in the shipped
         // file for now): its words show beside naive Bayes'.
         c.learned_category.weight = 1.0;

@@ -15,6 +15,7 @@
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 namespace ccd::routing {
 // Boost.Test prints the values of a failed comparison.
@@ -30,7 +31,7 @@ using ccd::routing::ClassifyHints;
 using ccd::routing::Sentiment;
 
 ClassifierConfig shippedConfig() {
-    return ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->classification;
+    return ccd::testing::shippedRouting()->classification;
 }
 
 /// One classifier for the whole test program: training takes tens of milliseconds.

@@ -9,6 +9,7 @@
 
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
@@ -20,7 +21,7 @@ namespace {
 
 RoutingConfigPtr shipped() {
     static RoutingConfigPtr cfg =
-        ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+        ccd::testing::shippedRouting();
     return cfg;
 }
 

@@ -12,6 +12,7 @@
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
@@ -90,7 +91,7 @@ const std::string kPrompts =
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_shipped_example_menu_parses) {
-    BOOST_TEST(!ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->ivr);
+    BOOST_TEST(!ccd::testing::shippedRouting()->ivr);
     const auto& menu = *withMenu()->ivr;
     BOOST_TEST(menu.choices() == "129");
     BOOST_TEST(menu.digits.at("2").at("reason") == "complaint");
@@ -181,7 +182,7 @@ BOOST_AUTO_TEST_CASE(no_menu_after_hours_nor_for_other_channels) {
 BOOST_AUTO_TEST_CASE(a_reload_without_the_menu_routes_the_callers_in_it) {
     Engine e(withMenu());
     e.handle(call(1), kOpen);
-    e.reconfigure(ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml"));
+    e.reconfigure(ccd::testing::shippedRouting());
     BOOST_TEST(e.conversation(1)->stage == "menu");
     auto out = e.handle(digits(1, "1"), kOpen + 5s);
     BOOST_TEST(all<Queued>(out).size() == 1u);

@@ -11,6 +11,7 @@
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
@@ -20,10 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-RoutingConfigPtr shipped() {
-    static RoutingConfigPtr cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
-    return cfg;
-}
+RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
 // Tuesday 2026-11-24 10:00 in Shanghai (open) and 22:00 (closed).
 const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));   // 02:00Z

@@ -10,6 +10,7 @@
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
@@ -82,7 +83,7 @@ BOOST_AUTO_TEST_CASE(after_a_call_the_queues_wrap_up_holds_the_next_offer) {
 }
 
 BOOST_AUTO_TEST_CASE(the_shipped_queues_wrap_up_after_calls_chats_and_messages_not_emails) {
-    auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    auto cfg = ccd::testing::shippedRouting();
     for (const auto& q : cfg->queues) {
         BOOST_TEST(q.wrap_up[static_cast<std::size_t>(WorkKind::Voice)].count() == 60000, q.name);
         BOOST_TEST(q.wrap_up[static_cast<std::size_t>(WorkKind::Chat)].count() == 30000, q.name);

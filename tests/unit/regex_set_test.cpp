@@ -15,6 +15,7 @@
 
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/text_normalizer.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 namespace {
 
@@ -24,7 +25,7 @@ using ccd::routing::requiredLiterals;
 using ccd::routing::TextNormalizer;
 
 ClassifierConfig shippedConfig() {
-    return ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml")->classification;
+    return ccd::testing::shippedRouting()->classification;
 }
 
 // Every regular expression of the shipped configuration, with Traditional characters folded as

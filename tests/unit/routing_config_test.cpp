@@ -1,4 +1,5 @@
 #include "config/routing_config_parser.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 #define BOOST_TEST_MODULE routing_config_test
 #include <boost/test/unit_test.hpp>
@@ -33,7 +34,7 @@ void expectIssue(const std::string& yaml, int line, int column, const std::strin
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(shipped_routing_file_parses) {
-    auto cfg = config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
+    auto cfg = ccd::testing::shippedRouting();
     BOOST_TEST(cfg->calendars.count("cn-office") == 1u);
     const auto& office = cfg->calendars.at("cn-office");
     BOOST_TEST(office.time_zone == "Asia/Shanghai");

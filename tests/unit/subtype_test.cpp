@@ -12,15 +12,13 @@
 #include "routing/engine.hpp"
 #include "routing/rules.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 namespace {
 
 using ccd::routing::Classification;
 
-ccd::routing::RoutingConfigPtr shipped() {
-    static auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
-    return cfg;
-}
+ccd::routing::RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
 Classification classify(const std::string& text) {
     static ccd::routing::Classifier classifier(shipped()->classification);

@@ -13,16 +13,14 @@
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/classifier.hpp"
 #include "routing/classify/urgency_model.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 namespace {
 
 using ccd::routing::Classification;
 using ccd::routing::Classifier;
 
-ccd::routing::RoutingConfigPtr shipped() {
-    static auto cfg = ccd::config::loadRoutingConfig(CCD_SOURCE_DIR "/config/routing.yaml");
-    return cfg;
-}
+ccd::routing::RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
 Classifier& classifier() {
     static Classifier instance(shipped()->classification);
