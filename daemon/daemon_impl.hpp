@@ -1,0 +1,125 @@
+#pragma once
+// What a running ccd is made of: the store, the engine, the channels, the HTTP server and its
+// routes, the console and the web chat. daemon_impl.cpp wires them at construction and holds
+// the services they call on each other; daemon.cpp starts, runs, reloads and stops them.
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "channels/registry.hpp"
+#include "daemon/api_keys.hpp"
+#include "daemon/audit_log.hpp"
+#include "daemon/cases/case_service.hpp"
+#include "daemon/console/auth.hpp"
+#include "daemon/console/console_server.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/engine_host.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/router.hpp"
+#include "daemon/intake.hpp"
+#include "daemon/mail/mailbox_poller.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/outbox/http_client.hpp"
+#include "daemon/outbox/outbox_sender.hpp"
+#include "daemon/reports/report_routes.hpp"
+#include "daemon/retention_job.hpp"
+#include "daemon/store/sqlite/sqlite_store.hpp"
+#include "daemon/tls_context.hpp"
+#include "daemon/webchat/webchat_server.hpp"
+#include "templates/catalog.hpp"
+
+namespace ccd::daemon {
+
+namespace asio = boost::asio;
+
+struct Daemon::Impl {
+    explicit Impl(config::ConfigBundle bundle);
+
+    // The agents file that `cfg` names (none: no accounts). Throws ConfigError.
+    static config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg);
+    // Who must use MFA, from `mfa.required_for`.
+    static console::MfaPolicy mfaPolicy(const config::MfaConfig& cfg);
+
+    // The HTTP API's routes (at construction).
+    void addRoutes(const routing::RoutingConfigPtr& routing);
+    // Web chat instances and the console (at construction).
+    void addCustomerSockets();
+
+    // privacy.mask_pii_for, as the configuration in force says (a reload applies at once).
+    bool masksPii(std::string_view audience) const;
+    // The agent's SIP address from agents.yaml, for a call routed to them.
+    std::string sipOf(const std::string& agent) const;
+    channels::ChannelSetPtr currentChannels() const;
+    std::shared_ptr<const templates::Catalog> currentCatalog() const;
+    config::ServerLimits limits() const;
+    // Delivery states the sender or a provider's report stored: to the engine.
+    void delivered(std::vector<store::DeliveryChange> changes);
+    // What the conversation's channel allows a reply to be, before the console stores it.
+    std::optional<console::ReplyRefusal> checkReply(const routing::ConversationSnapshot& c,
+                                                    const std::string& text,
+                                                    bool window_template) const;
+    // An agent types: shown to the customer, at most every few seconds per conversation.
+    void relayTyping(std::int64_t conversation);
+    // The catalog in force and the business calendar's time zone, for emails to chat customers.
+    void emailTemplates(std::function<void(webchat::EmailTemplates)> use) const;
+    // A canned response chosen by an agent: the template as text, with the agent's values.
+    console::RenderedReply renderCanned(const std::string& id,
+                                        const std::map<std::string, std::string>& vars,
+                                        const std::string& language) const;
+    // POST /v1/admin/reload: the same as SIGHUP, answered with what happened.
+    void adminReload(http::Responder r, const AuditActor& who);
+
+    mutable std::mutex config_mutex;
+    std::mutex reload_mutex;
+    config::DaemonConfigPtr config;
+    std::shared_ptr<const templates::Catalog> catalog;  // null without `templates:`
+    std::string corpus_path;  // under config_mutex: the classifier's corpus file, or ""
+    Daemon* owner = nullptr;
+    std::function<config::ConfigBundle()> loader;  // throws ConfigError
+    Metrics metrics;
+    store::sqlite::SqliteStore store;
+    AuditLog audit{store};
+    ApiKeys api_keys{store};
+    channels::ChannelSetPtr channel_set;  // under config_mutex; swapped by a reload
+    outbox::HttpClient http_client;
+    std::mutex typing_mutex;
+    std::map<std::int64_t, std::chrono::steady_clock::time_point> typing_sent;
+    console::AuthService auth;  // before the router: its login threads use it
+    asio::io_context ioc;
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    // After the io_context: logins still queued when the router goes hold connections, whose
+    // answers and sockets need the io_context alive.
+    http::Router router;
+    std::shared_ptr<TlsContextSource> http_tls;  // null: plain HTTP
+    http::HttpServer server;
+    std::unique_ptr<EngineHost> engine;         // null without a routing file
+    std::unique_ptr<cases::CaseService> cases;  // null without an engine
+    std::unique_ptr<outbox::OutboxSender> sender;
+    std::unique_ptr<Intake> intake;
+    std::unique_ptr<MailboxPoller> mailboxes;
+    std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
+    std::shared_ptr<RetentionJob> retention;
+    std::shared_ptr<reports::ReportRunner> reports;  // null with the PostgreSQL store
+    std::unique_ptr<webchat::WebchatRuntime> webchat_rt;
+    std::vector<std::thread> threads;
+    std::unique_ptr<asio::signal_set> signals;  // from catchSignals() on
+
+    std::mutex stop_mutex;
+    std::condition_variable stop_cv;
+    bool stop_requested = false;
+    bool stopped = false;
+};
+
+}  // namespace ccd::daemon
