@@ -209,10 +209,20 @@ void CaseService::Impl::onEngine(const EngineHost::Notification& n) {
             req.type = want->type;
             req.conversation_id = want->conversation_id;
             req.description = "opened by rule " + want->rule;
-            open(req, "rule:" + want->rule, [id = want->conversation_id](CaseReply r) {
+            ReplyFn logged = [id = want->conversation_id](CaseReply r) {
                 if (r.status >= 300)
                     spdlog::warn("case for conversation {}: {}", id, r.body.dump());
-            });
+            };
+            // The engine knows the conversation's contact and channel: no read of the stored
+            // conversation (its messages and history) for each case a rule opens.
+            if (auto snap = n.engine.conversation(want->conversation_id)) {
+                std::string channel = snap->channel_instance.empty()
+                                          ? std::string(routing::toString(snap->channel))
+                                          : snap->channel_instance;
+                openFor(want->contact_id, std::move(channel), req, "rule:" + want->rule, logged);
+            } else {
+                open(req, "rule:" + want->rule, logged);
+            }
         } else if (const auto* a = std::get_if<routing::Assigned>(&action)) {
             adopt(a->conversation_id, a->agent);
         } else if (const auto* res = std::get_if<routing::ConversationResolved>(&action)) {
