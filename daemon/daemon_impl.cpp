@@ -68,10 +68,9 @@ console::MfaPolicy Daemon::Impl::mfaPolicy(const config::MfaConfig& cfg) {
 Daemon::Impl::Impl(config::ConfigBundle bundle)
     : config(std::move(bundle.daemon)),
       catalog(std::move(bundle.catalog)),
-      store(store::sqlite::SqliteStoreOptions{config->storage.sqlite.path,
-                                              config->storage.sqlite.max_batch,
-                                              config->storage.sqlite.busy_timeout},
-            &metrics),
+      opened(openStore(config->storage, &metrics)),
+      store(*opened.store),
+      case_store(*opened.cases),
       auth(loadAgents(*config)),
       work(asio::make_work_guard(ioc)),
       router(&metrics),
@@ -174,7 +173,7 @@ void Daemon::Impl::addRoutes(const routing::RoutingConfigPtr& routing) {
     });
     if (engine) {  // service cases (docs/cases.md): any signed-in account
         cases = std::make_unique<cases::CaseService>(cases::CaseService::Deps{
-            ioc, store, store, *engine, routing,
+            ioc, store, case_store, *engine, routing,
             [this](const std::string& instance) -> std::optional<routing::ChannelKind> {
                 auto c = currentChannels()->find(instance);
                 if (!c) return std::nullopt;

@@ -35,7 +35,7 @@
 #include "daemon/outbox/outbox_sender.hpp"
 #include "daemon/reports/report_routes.hpp"
 #include "daemon/retention_job.hpp"
-#include "daemon/store/sqlite/sqlite_store.hpp"
+#include "daemon/store_factory.hpp"
 #include "daemon/tls_context.hpp"
 #include "daemon/webchat/webchat_server.hpp"
 #include "templates/catalog.hpp"
@@ -89,7 +89,9 @@ struct Daemon::Impl {
     Daemon* owner = nullptr;
     std::function<config::ConfigBundle()> loader;  // throws ConfigError
     Metrics metrics;
-    store::sqlite::SqliteStore store;
+    OpenedStore opened;  // storage.driver's store
+    store::Store& store;
+    store::CaseStore& case_store;
     AuditLog audit{store};
     ApiKeys api_keys{store};
     channels::ChannelSetPtr channel_set;  // under config_mutex; swapped by a reload
