@@ -219,7 +219,8 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
                          "regex_weight", "subtype_weight", "smoothing", "temperature", "safety_category",
                          "safety_weight", "stopwords", "categories", "corpus", "sentiment",
-                         "safety", "urgency", "learned_urgency", "learned_category"})) {
+                         "safety", "settled_hazards", "urgency", "learned_urgency",
+                         "learned_category"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -239,6 +240,16 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     readCorpus(node["corpus"], cfg);
     readSentiment(node["sentiment"], cfg.sentiment);
     readSignals(node["safety"], cfg.safety, "safety");
+    if (NodeRef settled = node["settled_hazards"];
+        settled.present() && !settled.isNull() && settled.expectMap({"past", "settled", "again"})) {
+        for (const char* key : {"past", "settled"}) {
+            if (!settled[key].present()) settled.error(std::string("settled_hazards needs ") + key);
+        }
+        if (settled["past"].present()) cfg.settled_hazards.past = readPhrases(settled["past"]);
+        if (settled["settled"].present())
+            cfg.settled_hazards.settled = readPhrases(settled["settled"]);
+        if (settled["again"].present()) cfg.settled_hazards.again = readPhrases(settled["again"]);
+    }
     readSignals(node["urgency"], cfg.urgency, "urgency");
     if (NodeRef learned = node["learned_urgency"];
         learned.present() && learned.expectMap({"threshold", "l2", "epochs"})) {

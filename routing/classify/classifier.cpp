@@ -110,7 +110,8 @@ struct Classifier::Impl {
         : frozen(std::move(f)),
           tokenizer(std::move(t)),
           categories(frozen->config, frozen->normalizer, tokenizer),
-          safety(frozen->config.safety, frozen->normalizer),
+          safety(frozen->config.safety, frozen->normalizer, "safety",
+                 frozen->config.settled_hazards, frozen->config.sentiment.clause_breaks),
           urgency(frozen->config.urgency, frozen->normalizer, "urgency"),
           learned_urgency(
               trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {

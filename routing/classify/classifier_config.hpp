@@ -108,6 +108,18 @@ struct SafetySignalDef {
     std::vector<std::string> exclusions;
 };
 
+/// Hazards told as past and settled ("last year my toaster caught fire and you replaced it within
+/// two days"): a safety keyword is not a hazard now when the clause that holds it has a `past`
+/// phrase and no `again` phrase, and the message has a `settled` phrase. Clauses end at
+/// sentence punctuation and at the sentiment lexicon's clause breaks ("but", "可是"). A
+/// pattern's match is discounted the same way (a later match of it may still count). Empty
+/// lists: nothing is discounted.
+struct SettledHazards {
+    std::vector<std::string> past;     ///< "last year", "上次", ...
+    std::vector<std::string> settled;  ///< "replaced", "处理得很好", ...
+    std::vector<std::string> again;    ///< "again", "又", "still", ...: it is happening now
+};
+
 /// Everything the classifier needs; see config/routing.yaml for the shipped values.
 struct ClassifierConfig {
     std::vector<CategoryDef> categories;
@@ -135,6 +147,7 @@ struct ClassifierConfig {
     std::string corpus_path;
     SentimentLexicon sentiment;
     std::vector<SafetySignalDef> safety;
+    SettledHazards settled_hazards;
     /// Urgency signals: someone depends on the product right now (production stopped, a
     /// business that cannot trade, a medical device, a child at risk). Same shape and matching
     /// as safety signals; they never add evidence to a category, so urgency does not hang on

@@ -7,8 +7,31 @@
 
 namespace ccd::routing {
 
+namespace {
+
+constexpr std::size_t kNoSignal = static_cast<std::size_t>(-1);
+
+// Sentence punctuation, in normalized text: a clause ends there.
+bool endsClause(UChar c) {
+    switch (c) {
+        case u'.': case u'!': case u'?': case u';': case u'\n':
+        case u'\u3002': case u'\uFF01': case u'\uFF1F': case u'\uFF1B':
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
 SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
-                               const TextNormalizer& normalizer, const std::string& kind) {
+                               const TextNormalizer& normalizer, const std::string& kind)
+    : SafetyDetector(signals, normalizer, kind, SettledHazards{}, {}) {}
+
+SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
+                               const TextNormalizer& normalizer, const std::string& kind,
+                               const SettledHazards& settled,
+                               const std::vector<std::string>& clause_breaks) {
     auto shared = std::make_shared<Shared>();
     shared->kind = kind;
     std::vector<icu::UnicodeString> patterns;
@@ -46,6 +69,23 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
             shared->regex_text.push_back(re);
         }
     }
+    // The settled-hazard rule's phrases, in the same matcher (one pass over the text).
+    has_settled_rule_ = !settled.past.empty() && !settled.settled.empty();
+    if (has_settled_rule_) {
+        const auto addRole = [&](const std::vector<std::string>& phrases, Role role) {
+            for (const auto& phrase : phrases) {
+                auto normalized = normalizer.normalize(phrase);
+                if (normalized.isEmpty()) continue;
+                const std::uint32_t id = shared->terms.add(normalized);
+                if (id >= shared->uses.size()) shared->uses.resize(id + 1);
+                shared->uses[id].push_back({kNoSignal, false, role});
+            }
+        };
+        addRole(settled.past, Role::Past);
+        addRole(settled.settled, Role::Settled);
+        addRole(settled.again, Role::Again);
+        addRole(clause_breaks, Role::ClauseBreak);
+    }
     shared->terms.build();
     try {
         regexes_ = RegexSet(patterns);
@@ -62,10 +102,16 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     if (evidence != nullptr) triggers_.assign(sh.names.size(), std::string());
     hits_.clear();
     sh.terms.findAll(text, hits_);
+    bool settled_told = false;
+    if (has_settled_rule_) {
+        for (const TermMatch& hit : hits_) {
+            for (const Use& use : sh.uses[hit.term]) settled_told |= use.role == Role::Settled;
+        }
+    }
 
     for (const TermMatch& hit : hits_) {
         for (const Use& use : sh.uses[hit.term]) {
-            if (use.exclusion || fired_[use.signal]) continue;
+            if (use.role != Role::Keyword || use.exclusion || fired_[use.signal]) continue;
             bool excluded = false;
             for (const TermMatch& other : hits_) {
                 if (other.begin > hit.begin || other.end < hit.end) continue;
@@ -74,6 +120,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
                 }
             }
             if (excluded) continue;
+            if (settled_told && settledAt(text, hit)) continue;
             fired_[use.signal] = 1;
             if (evidence != nullptr) triggers_[use.signal] = sh.terms.term(hit.term);
         }
@@ -83,7 +130,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     for (const std::uint32_t i : regexes_.candidates(text)) {
         const std::size_t s = sh.regex_signal[i];
         if (fired_[s]) continue;
-        if (regexes_.find(i, text)) {
+        if (regexFires(i, text, settled_told)) {
             fired_[s] = 1;
             if (evidence != nullptr) triggers_[s] = "re:" + sh.regex_text[i];
         }
@@ -95,6 +142,49 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
             evidence->push_back({sh.kind + ":" + sh.names[s] + "<-" + triggers_[s], 0.0});
         }
     }
+}
+
+bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told) {
+    auto hit = regexes_.find(i, text);
+    if (!hit || !settled_told) return hit.has_value();
+    // A match in a settled clause does not count; a later one in the text may.
+    std::int32_t offset = 0;
+    while (hit) {
+        TermMatch at{0, offset + hit->begin, offset + hit->end};
+        if (!settledAt(text, at)) return true;
+        offset = at.end > at.begin ? at.end : at.end + 1;
+        if (offset >= text.length()) return false;
+        hit = regexes_.find(i, text.tempSubString(offset));
+    }
+    return false;
+}
+
+bool SafetyDetector::settledAt(const icu::UnicodeString& text, const TermMatch& hit) const {
+    const Shared& sh = *shared_;
+    // The clause around the hit: from the last sentence mark or clause break before it to the
+    // first after it.
+    std::int32_t begin = hit.begin;
+    while (begin > 0 && !endsClause(text.charAt(begin - 1))) --begin;
+    std::int32_t end = hit.end;
+    while (end < text.length() && !endsClause(text.charAt(end))) ++end;
+    const auto roleOf = [&](const TermMatch& m, Role role) {
+        for (const Use& use : sh.uses[m.term]) {
+            if (use.role == role) return true;
+        }
+        return false;
+    };
+    for (const TermMatch& m : hits_) {
+        if (!roleOf(m, Role::ClauseBreak)) continue;
+        if (m.end <= hit.begin && m.end > begin) begin = m.end;
+        if (m.begin >= hit.end && m.begin < end) end = m.begin;
+    }
+    bool past = false;
+    for (const TermMatch& m : hits_) {
+        if (m.begin < begin || m.end > end) continue;
+        if (roleOf(m, Role::Again)) return false;
+        past |= roleOf(m, Role::Past);
+    }
+    return past;
 }
 
 }  // namespace ccd::routing

@@ -33,6 +33,11 @@ class SafetyDetector {
     /// `kind` ("safety", "urgency") names the list in those messages and in evidence.
     SafetyDetector(const std::vector<SafetySignalDef>& signals, const TextNormalizer& normalizer,
                    const std::string& kind = "safety");
+    /// With `settled`: keyword hits in a hazard told as past and settled do not count
+    /// (SettledHazards); `clause_breaks` end clauses as punctuation does.
+    SafetyDetector(const std::vector<SafetySignalDef>& signals, const TextNormalizer& normalizer,
+                   const std::string& kind, const SettledHazards& settled,
+                   const std::vector<std::string>& clause_breaks);
 
     /// Appends to `found` the names of the signals present in `text` (normalized), in
     /// configuration order, each once; with `evidence`, also what triggered each of them.
@@ -43,10 +48,18 @@ class SafetyDetector {
     const std::vector<std::string>& names() const { return shared_->names; }
 
   private:
+    // A term's role: one signal's keyword or exclusion, or (signal == npos) a phrase of the
+    // settled-hazard rule.
+    enum class Role : std::uint8_t { Keyword, Exclusion, Past, Settled, Again, ClauseBreak };
     struct Use {
         std::size_t signal;
         bool exclusion;
+        Role role = Role::Keyword;
     };
+    // Whether the keyword hit [begin, end) lies in a clause told as past and settled.
+    bool settledAt(const icu::UnicodeString& text, const TermMatch& hit) const;
+    // Whether pattern `i` matches outside any settled clause (anywhere, without the rule).
+    bool regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told);
     struct Shared {
         std::string kind;
         std::vector<std::string> names;
@@ -58,6 +71,7 @@ class SafetyDetector {
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;
+    bool has_settled_rule_ = false;
     std::vector<TermMatch> hits_;        ///< scratch
     std::vector<char> fired_;            ///< scratch, by signal
     std::vector<std::string> triggers_;  ///< scratch, by signal (evidence only)

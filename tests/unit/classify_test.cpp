@@ -325,6 +325,41 @@ struct SafetyCase {
     const char* text;
 };
 
+// A hazard told as past and settled raises nothing; told as happening now (another clause, or
+// "again" in its own), it does.
+BOOST_AUTO_TEST_CASE(a_hazard_told_as_past_and_settled_is_not_one_now) {
+    const char* settled[] = {
+        "Last year my toaster caught fire and your team handled it brilliantly, replaced within "
+        "two days. This year I have a question about the kettle.",
+        "The charger that sparked last month: you replaced it in two days and the new one has "
+        "been perfect. Great service, thanks!",
+        "上次充电器冒火花的事你们处理得很快，换的新的用着一直很好，谢谢！",
+        "去年家裡電暖器冒煙那次你們處理得很好，可是這次只是問個問題，等了兩週都沒人回。",
+    };
+    for (const char* text : settled) {
+        auto c = classify(text);
+        BOOST_TEST(c.safety.empty(), text << " -> " << joined(c.safety));
+    }
+    const SafetyCase now[] = {
+        // another clause, in the present
+        {"burning_smell", "Last week it sparked and was replaced, but now the new one smells of "
+                          "burning."},
+        {"burning_smell", "Last year it sparked and you replaced it. Today the new one smells of "
+                          "burning."},
+        // "again" in the hazard's own clause
+        {"fire", "Last year it caught fire and you replaced it, and the new one caught fire too."},
+        {"sparks", "上次冒火花，你们处理得很快，这次又冒火花了"},
+        // past, but nothing says it was settled
+        {"fire", "Last month the heater caught fire and nobody has called me back."},
+        // settled elsewhere, but this hazard is not told as past
+        {"smoke", "You replaced the charger, thanks. The kettle is smoking right now."},
+    };
+    for (const auto& c : now) {
+        auto got = classify(c.text);
+        BOOST_TEST(hasSignal(got, c.signal), c.text << " -> " << joined(got.safety));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(every_signal_in_three_languages) {
     const SafetyCase cases[] = {
         {"fire", "The charger caught fire on my desk."},
