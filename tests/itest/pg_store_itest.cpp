@@ -438,15 +438,88 @@ BOOST_AUTO_TEST_CASE(what_is_not_yet_available_fails_clearly) {
         [&](auto done) { s->getContact("crm-1", done); });
     BOOST_TEST_REQUIRE(!contact);
     BOOST_TEST(contact.error->message == "getContact is not yet available on PostgreSQL");
+    auto cases = wait<std::vector<store::CaseRow>>(
+        [&](auto done) { dynamic_cast<store::CaseStore&>(*s).dueCases(kT0, 10, done); });
+    BOOST_TEST_REQUIRE(!cases);
+    BOOST_TEST(cases.error->message == "dueCases is not yet available on PostgreSQL");
+    // Text PostgreSQL cannot hold fails the whole batch before anything is written.
     store::InboundBatch batch;
     batch.channel_instance = "support-bot";
-    batch.messages.push_back(message("6006", "z1", "with an edit"));
-    batch.edits.push_back({});
+    batch.messages.push_back(message("6006", "z1", "fine"));
+    batch.messages.push_back(message("6007", "z2", std::string("a NUL \0 here", 12)));
     auto b = wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); });
     BOOST_TEST_REQUIRE(!b);
-    BOOST_TEST(b.error->message.find("edits are not yet available") != std::string::npos);
-    // Nothing of the refused batch was written.
+    BOOST_TEST(b.error->message == "not stored: message 2: text: a NUL byte");
     BOOST_TEST(recovery(*s).unrouted.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_s_edits_reports_contact_events_and_calls_apply_once) {
+    for (auto& maker : bothStores()) {
+        BOOST_TEST_CONTEXT(maker->name()) {
+            auto s = maker->open();
+            auto m = message("9009", "q1", "original");
+            m.provider_ref = "chat:55";
+            auto in = ingest(*s, m);
+            appendOutbound(*s, reply(in.conversation_id, "e:1", "our answer"));
+            auto c = claim(*s, 10);
+            BOOST_TEST_REQUIRE(c.items.size() == 1u);
+            store::OutboxResult sent;
+            sent.outbox_id = c.items[0].outbox_id;
+            sent.provider_message_id = "out-1";
+            ok(wait<std::vector<store::DeliveryChange>>(
+                [&](auto done) { s->completeOutbox({sent}, done); }));
+
+            store::InboundBatch batch;
+            batch.channel_instance = "support-bot";
+            channels::InboundEdit edit;
+            edit.provider_id = "e1";
+            edit.provider_ref = "chat:55";
+            edit.channel = routing::ChannelKind::Telegram;
+            edit.sender = "9009";
+            edit.text = "edited";
+            edit.edited_at = routing::TimePoint(std::chrono::milliseconds(kT0 + 5));
+            batch.edits.push_back(edit);
+            channels::DeliveryReport delivered;
+            delivered.provider_message_id = "out-1";
+            delivered.state = routing::DeliveryState::Delivered;
+            delivered.at = routing::TimePoint(std::chrono::milliseconds(kT0 + 6));
+            auto read = delivered;
+            read.state = routing::DeliveryState::Read;
+            batch.reports = {read, delivered};  // out of order: delivered comes too late
+            channels::ContactEvent subscribe;
+            subscribe.provider_id = "ce1";
+            subscribe.type = "subscribe";
+            subscribe.from.id = "9009";
+            batch.contact_events.push_back(subscribe);
+            channels::CallEvent call;
+            call.provider_id = "call-9:hangup";
+            call.call_id = "call-9";
+            call.type = "call.hangup";
+            batch.calls.push_back(call);
+
+            auto r = ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
+            BOOST_TEST(r.edits_applied == 1u);
+            BOOST_TEST_REQUIRE(r.deliveries.size() == 1u);
+            BOOST_TEST((r.deliveries[0].state == routing::DeliveryState::Read));
+            BOOST_TEST(r.events_stored == 2u);
+            BOOST_TEST_REQUIRE(r.calls.size() == 1u);
+            BOOST_TEST(!r.calls[0].conversation_id.has_value());
+            BOOST_TEST(!r.calls[0].duplicate);
+
+            auto again = ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
+            BOOST_TEST(again.edits_applied == 0u);
+            BOOST_TEST(again.deliveries.empty());
+            BOOST_TEST(again.events_stored == 0u);
+            BOOST_TEST(again.calls[0].duplicate);
+
+            auto conv = ok(wait<std::optional<store::ConversationRecord>>(
+                [&](auto done) { s->getConversation(in.conversation_id, done); }));
+            BOOST_TEST_REQUIRE(conv->messages.size() == 2u);
+            BOOST_TEST(conv->messages[0].text == "edited");
+            BOOST_TEST(conv->messages[0].original_text.value_or("") == "original");
+            BOOST_TEST(conv->messages[1].delivery.value_or("") == "read");
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_stores_its_messages_attachments_and_channel_state_together) {
