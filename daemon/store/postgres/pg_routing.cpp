@@ -1,7 +1,6 @@
 #include "daemon/store/postgres/pg_routing.hpp"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "daemon/attachment_json.hpp"
@@ -38,7 +37,8 @@ constexpr const char* kInsertOutbox =
     "INSERT INTO outbox (conversation_id, message_id, channel, channel_instance,"
     " idempotency_key, payload, status, kind, next_attempt_at, created_at, sent_at)"
     " SELECT m.conversation_id, m.id, m.channel, m.channel_instance, $1,"
-    " CASE WHEN NOT $5::boolean AND m.channel = 'email' AND c.continue_to IS NOT NULL"
+    " CASE WHEN NOT $5::boolean AND m.channel = 'email' AND c.continue_via IS NOT NULL"
+    " AND c.continue_to IS NOT NULL"
     " THEN left($2::text, -1) || ',\"to\":' || to_json(c.continue_to)::text || '}'"
     " ELSE $2::text END, CASE WHEN m.channel = 'api' THEN 'sent' ELSE 'pending' END, $3, $4, $4,"
     " CASE WHEN m.channel = 'api' THEN $4 END FROM messages m JOIN conversations c"
@@ -179,9 +179,9 @@ class RoutingWrite final : public GroupWrite {
     void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) override {
         const auto now = ctx.now_ms;
         for (const auto& c : update_.conversations) {
-            s.add(kSaveState, {c.id, sqlite::snapshotToJson(c), c.category,
-                               static_cast<std::int64_t>(c.priority), c.queue, c.agent, now,
-                               c.subtype});
+            s.add(kSaveState,
+                  {c.id, sqlite::snapshotToJson(c), c.category,
+                   static_cast<std::int64_t>(c.priority), c.queue, c.agent, now, c.subtype});
         }
         for (const auto& [conversation, message] : update_.routed_upto)
             s.add(kRoutedUpto, {conversation, message});
