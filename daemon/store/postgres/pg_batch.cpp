@@ -1,7 +1,6 @@
 #include "daemon/store/postgres/pg_batch.hpp"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "channels/common/crypto.hpp"

@@ -15,10 +15,10 @@ std::optional<std::string> member(const json& j, const char* key) {
 
 // The customer's address: the conversation's reply address, else the contact's address on the
 // conversation's channel; a call may go to the contact's phone.
-#define CCD_ADDRESS                                                                       \
-    "COALESCE(c.reply_address, (SELECT a.address FROM contact_addresses a"                \
-    " WHERE a.contact_id = c.contact_id AND a.channel = c.channel LIMIT 1),"              \
-    " (SELECT k.phone FROM contacts k WHERE k.id = c.contact_id AND c.channel = 'voice'),"  \
+#define CCD_ADDRESS                                                                        \
+    "COALESCE(c.reply_address, (SELECT a.address FROM contact_addresses a"                 \
+    " WHERE a.contact_id = c.contact_id AND a.channel = c.channel LIMIT 1),"               \
+    " (SELECT k.phone FROM contacts k WHERE k.id = c.contact_id AND c.channel = 'voice')," \
     " '')"
 
 // Due messages of the instance, oldest first, one per conversation at a time (a later message
@@ -34,7 +34,8 @@ constexpr const char* kClaim =
     " claimed AS (UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1 FROM due"
     " WHERE o.id = due.id AND o.status = 'pending' RETURNING o.*)"
     " SELECT o.id, o.message_id, o.conversation_id, o.payload, o.idempotency_key, o.attempts,"
-    " o.kind, o.created_at, " CCD_ADDRESS ", c.last_inbound_at,"
+    " o.kind, o.created_at, " CCD_ADDRESS
+    ", c.last_inbound_at,"
     " i.provider_id, i.thread_refs, i.subject, s.provider_ref, s.subject"
     " FROM claimed o JOIN conversations c ON c.id = o.conversation_id"
     // What it answers: the customer's last message on this instance, else (a conversation
@@ -118,8 +119,8 @@ OutboxItem itemFrom(Result& q, const std::string& instance) {
     item.attempt = static_cast<int>(q.columnInt(5));  // counted by the claim itself
     item.window_template = q.columnText(6) == "window_template";
     item.created_at_ms = q.columnInt(7);
-    item.to = payload.is_object() ? member(payload, "to").value_or(q.columnText(8))
-                                  : q.columnText(8);
+    item.to =
+        payload.is_object() ? member(payload, "to").value_or(q.columnText(8)) : q.columnText(8);
     if (!q.isNull(9)) item.last_inbound_at_ms = q.columnInt(9);
     if (!q.isNull(10)) {
         item.customer_message_id = q.columnText(10);
@@ -253,8 +254,7 @@ class ResumeWrite final : public GroupWrite {
 
 }  // namespace
 
-std::unique_ptr<GroupWrite> claimWrite(std::string instance, std::size_t limit,
-                                       std::int64_t now_ms,
+std::unique_ptr<GroupWrite> claimWrite(std::string instance, std::size_t limit, std::int64_t now_ms,
                                        std::function<void(StoreResult<OutboxClaim>)> done) {
     return std::make_unique<ClaimWrite>(std::move(instance), limit, now_ms, std::move(done));
 }
@@ -278,9 +278,12 @@ std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db) {
         auto& c = out[q.columnText(0)];
         auto status = q.columnText(1);
         auto n = static_cast<std::size_t>(q.columnInt(2));
-        if (status == "pending") c.pending = n;
-        else if (status == "sending") c.sending = n;
-        else c.failed = n;
+        if (status == "pending")
+            c.pending = n;
+        else if (status == "sending")
+            c.sending = n;
+        else
+            c.failed = n;
     }
     return out;
 }
@@ -294,9 +297,9 @@ std::map<std::string, std::string> readChannelState(Connection& db, const std::s
 }
 
 std::optional<DeliveryTarget> readDeliveryTarget(Connection& db, std::int64_t conversation_id) {
-    Result q = db.query("SELECT c.channel_instance, " CCD_ADDRESS
-                        " FROM conversations c WHERE c.id = $1",
-                        {conversation_id});
+    Result q =
+        db.query("SELECT c.channel_instance, " CCD_ADDRESS " FROM conversations c WHERE c.id = $1",
+                 {conversation_id});
     if (!q.next()) return std::nullopt;
     return DeliveryTarget{q.columnText(0), q.columnText(1)};
 }

@@ -21,8 +21,7 @@ namespace ccd::store::postgres {
 inline constexpr const char* kOutboxChannel = "ccd_outbox";
 
 /// Store::claimOutbox.
-std::unique_ptr<GroupWrite> claimWrite(std::string instance, std::size_t limit,
-                                       std::int64_t now_ms,
+std::unique_ptr<GroupWrite> claimWrite(std::string instance, std::size_t limit, std::int64_t now_ms,
                                        std::function<void(StoreResult<OutboxClaim>)> done);
 
 /// Store::completeOutbox.

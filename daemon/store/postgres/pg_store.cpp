@@ -1,12 +1,11 @@
 #include "daemon/store/postgres/pg_store.hpp"
 
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <regex>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/metrics.hpp"
 #include "daemon/store/postgres/pg_batch.hpp"
@@ -22,24 +21,6 @@
 namespace ccd::store::postgres {
 namespace {
 
-// What the other engineer's free functions will serve (same names and signatures as the
-// sqlite_* ones, taking postgres::Connection&); until the merge wires them, these fail:
-//   putContact, putContacts  -> pg_contacts: writeContact (writer, group write)
-//   getContact               -> pg_contacts: readContact (reader)
-//   getContactHistory        -> pg_contact_history: readContactHistory (reader; also
-//                               applyRouting's read_back customer_history)
-//   loadApiKeys              -> pg_api_keys: readApiKeys (reader)
-//   appendAudit, queryAudit  -> pg_audit: appendAudit (writer), queryAudit (reader)
-//   eraseContact, exportContact -> pg_privacy: eraseContact (writer), exportContact (reader)
-//   runRetention             -> pg_retention: retentionBatch per commit (writer)
-//   CaseStore (insertCase, updateCase, getCase, listCases, dueCases, nextCaseWakeup,
-//   caseContact, followUpConversation) -> pg_cases
-template <class T>
-void notYet(const char* what, const std::function<void(StoreResult<T>)>& done) {
-    if (done)
-        done(StoreResult<T>::fail(std::string(what) + " is not yet available on PostgreSQL"));
-}
-
 std::int64_t nowMs() { return routing::unixMillis(routing::Clock::now()); }
 
 // One inbound message of Store::ingest: stored with the group's other messages through
@@ -52,9 +33,9 @@ class IngestWrite final : public GroupWrite {
         throw std::logic_error("an inbound message goes through ingestGroup");
     }
     void complete(const std::string& error) override {
-        done_(error.empty() && result ? std::move(*result)
-                                      : StoreResult<IngestResult>::fail(
-                                            error.empty() ? "not stored" : error));
+        done_(error.empty() && result
+                  ? std::move(*result)
+                  : StoreResult<IngestResult>::fail(error.empty() ? "not stored" : error));
     }
     routing::InboundMessage message;
     std::optional<StoreResult<IngestResult>> result;
@@ -246,9 +227,8 @@ void PgStore::outboxCounts(
         [](Connection& db) { return readOutboxCounts(db); }, std::move(done));
 }
 
-void PgStore::deliveryTarget(
-    std::int64_t conversation_id,
-    std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done) {
+void PgStore::deliveryTarget(std::int64_t conversation_id,
+                             std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done) {
     readJob<std::optional<DeliveryTarget>>(
         [conversation_id](Connection& db) { return readDeliveryTarget(db, conversation_id); },
         std::move(done));
@@ -262,71 +242,6 @@ void PgStore::readChannelState(
             return postgres::readChannelState(db, instance);
         },
         std::move(done));
-}
-
-// ---- Not yet available (see the list at the top) ----
-
-void PgStore::putContact(ContactUpdate, std::function<void(StoreResult<ContactPutResult>)> done) {
-    notYet("putContact", done);
-}
-void PgStore::putContacts(std::vector<ContactUpdate>,
-                          std::function<void(StoreResult<std::size_t>)> done) {
-    notYet("putContacts", done);
-}
-void PgStore::getContact(std::string,
-                         std::function<void(StoreResult<std::optional<ContactDetails>>)> done) {
-    notYet("getContact", done);
-}
-void PgStore::getContactHistory(
-    ContactHistoryQuery, std::function<void(StoreResult<std::optional<ContactHistory>>)> done) {
-    notYet("getContactHistory", done);
-}
-void PgStore::loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) {
-    notYet("loadApiKeys", done);
-}
-void PgStore::appendAudit(std::vector<AuditRecord>, std::function<void(StoreResult<bool>)> done) {
-    notYet("appendAudit", done);
-}
-void PgStore::queryAudit(AuditQuery, std::function<void(StoreResult<AuditPage>)> done) {
-    notYet("queryAudit", done);
-}
-void PgStore::eraseContact(std::string, AuditRecord,
-                           std::function<void(StoreResult<std::optional<ErasureResult>>)> done) {
-    notYet("eraseContact", done);
-}
-void PgStore::exportContact(std::string,
-                            std::function<void(StoreResult<std::optional<ContactExport>>)> done) {
-    notYet("exportContact", done);
-}
-void PgStore::runRetention(RetentionRequest, std::function<void(StoreResult<RetentionReport>)> done) {
-    notYet("runRetention", done);
-}
-void PgStore::insertCase(CaseRow, std::function<void(StoreResult<std::int64_t>)> done) {
-    notYet("insertCase", done);
-}
-void PgStore::updateCase(CaseRow, std::function<void(StoreResult<bool>)> done) {
-    notYet("updateCase", done);
-}
-void PgStore::getCase(std::int64_t, std::function<void(StoreResult<std::optional<CaseRow>>)> done) {
-    notYet("getCase", done);
-}
-void PgStore::listCases(CaseListQuery, std::function<void(StoreResult<std::vector<CaseRow>>)> done) {
-    notYet("listCases", done);
-}
-void PgStore::dueCases(std::int64_t, std::size_t,
-                       std::function<void(StoreResult<std::vector<CaseRow>>)> done) {
-    notYet("dueCases", done);
-}
-void PgStore::nextCaseWakeup(std::function<void(StoreResult<std::optional<std::int64_t>>)> done) {
-    notYet("nextCaseWakeup", done);
-}
-void PgStore::caseContact(std::int64_t,
-                          std::function<void(StoreResult<std::optional<CaseContact>>)> done) {
-    notYet("caseContact", done);
-}
-void PgStore::followUpConversation(FollowUpConversationRequest,
-                                   std::function<void(StoreResult<std::int64_t>)> done) {
-    notYet("followUpConversation", done);
 }
 
 // ---- Threads ----
@@ -432,9 +347,9 @@ std::string PgStore::writeGroup(std::vector<Pending>& group) {
 void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string& group_error) {
     std::set<GroupWrite*> retried;
     for (;;) {
-        live.erase(std::remove_if(live.begin(), live.end(),
-                                  [](Pending* p) { return !p->error.empty(); }),
-                   live.end());
+        live.erase(
+            std::remove_if(live.begin(), live.end(), [](Pending* p) { return !p->error.empty(); }),
+            live.end());
         if (live.empty()) return;
         GroupContext ctx;
         ctx.now_ms = nowMs();
@@ -495,9 +410,12 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
                 group_error = e.what();
                 return;
             }
-            const std::size_t owner =
-                sending ? sending->owner(e.statement()) : current;
-            if (e.uniqueViolation() && retried.insert(live[owner]->write.get()).second) continue;
+            const std::size_t owner = sending ? sending->owner(e.statement()) : current;
+            // Another node's insert of the same row (a unique violation), or a deadlock or
+            // serialization failure with another node's commit: once more, with fresh reads.
+            const bool transient =
+                e.uniqueViolation() || e.sqlstate() == "40P01" || e.sqlstate() == "40001";
+            if (transient && retried.insert(live[owner]->write.get()).second) continue;
             live[owner]->error = std::string("not stored: ") + e.what();
         } catch (const std::invalid_argument& e) {  // direct(): text PostgreSQL cannot store
             rollbackIfOpen(db);

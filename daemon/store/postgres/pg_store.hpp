@@ -39,9 +39,9 @@ class PgStoreOpenError : public std::runtime_error {
 /// Settings of the PostgreSQL store.
 struct PgStoreOptions {
     ConnectOptions connect;
-    std::size_t readers = 2;   ///< reader threads, each with a connection when busy
+    std::size_t readers = 2;  ///< reader threads, each with a connection when busy
     std::size_t max_batch = 512;
-    bool listen = true;        ///< LISTEN for other nodes' outbound messages
+    bool listen = true;  ///< LISTEN for other nodes' outbound messages
 };
 
 /// The DSN without its password, for logs and /healthz.
@@ -77,18 +77,18 @@ class PgStore final : public Store, public CaseStore {
     void setOutboxListener(std::function<void()> listener) override;
     void claimOutbox(std::string channel_instance, std::size_t limit, std::int64_t now_ms,
                      std::function<void(StoreResult<OutboxClaim>)> done) override;
-    void completeOutbox(std::vector<OutboxResult> results,
-                        std::function<void(StoreResult<std::vector<DeliveryChange>>)> done)
-        override;
+    void completeOutbox(
+        std::vector<OutboxResult> results,
+        std::function<void(StoreResult<std::vector<DeliveryChange>>)> done) override;
     void resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) override;
     void outboxCounts(
         std::function<void(StoreResult<std::map<std::string, OutboxCounts>>)> done) override;
-    void getAttachment(std::int64_t conversation_id, std::int64_t message_id,
-                       std::size_t position,
-                       std::function<void(StoreResult<std::optional<AttachmentFile>>)> done) override;
-    void deliveryTarget(std::int64_t conversation_id,
-                        std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done)
-        override;
+    void getAttachment(
+        std::int64_t conversation_id, std::int64_t message_id, std::size_t position,
+        std::function<void(StoreResult<std::optional<AttachmentFile>>)> done) override;
+    void deliveryTarget(
+        std::int64_t conversation_id,
+        std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done) override;
     void readChannelState(
         std::string channel_instance,
         std::function<void(StoreResult<std::map<std::string, std::string>>)> done) override;
@@ -98,8 +98,9 @@ class PgStore final : public Store, public CaseStore {
     void queryAudit(AuditQuery query, std::function<void(StoreResult<AuditPage>)> done) override;
     void eraseContact(std::string key, AuditRecord audit,
                       std::function<void(StoreResult<std::optional<ErasureResult>>)> done) override;
-    void exportContact(std::string key,
-                       std::function<void(StoreResult<std::optional<ContactExport>>)> done) override;
+    void exportContact(
+        std::string key,
+        std::function<void(StoreResult<std::optional<ContactExport>>)> done) override;
     void runRetention(RetentionRequest request,
                       std::function<void(StoreResult<RetentionReport>)> done) override;
     StoreStatus status() const override;
@@ -114,7 +115,8 @@ class PgStore final : public Store, public CaseStore {
                    std::function<void(StoreResult<std::vector<CaseRow>>)> done) override;
     void dueCases(std::int64_t now_ms, std::size_t limit,
                   std::function<void(StoreResult<std::vector<CaseRow>>)> done) override;
-    void nextCaseWakeup(std::function<void(StoreResult<std::optional<std::int64_t>>)> done) override;
+    void nextCaseWakeup(
+        std::function<void(StoreResult<std::optional<std::int64_t>>)> done) override;
     void caseContact(std::int64_t contact_id,
                      std::function<void(StoreResult<std::optional<CaseContact>>)> done) override;
     void followUpConversation(FollowUpConversationRequest request,
