@@ -37,3 +37,5 @@ target_link_libraries(pg_ingest_itest PRIVATE ccd_store_postgres_ingest SQLite::
 # metrics and the routing state's JSON that PgStore uses).
 ccd_add_pg_test(pg_store_itest SOURCES itest/pg_store_itest.cpp)
 target_link_libraries(pg_store_itest PRIVATE ccd_store_postgres_store ccd_daemon)
+ccd_add_pg_test(pg_store_nodes_itest SOURCES itest/pg_store_nodes_itest.cpp)
+target_link_libraries(pg_store_nodes_itest PRIVATE ccd_store_postgres_store ccd_daemon)
