@@ -2,7 +2,6 @@
 
 #define BOOST_TEST_MODULE pg_store_itest
 #include <boost/test/unit_test.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -114,9 +113,8 @@ BOOST_AUTO_TEST_CASE(ingest_route_send_and_recover_after_reopening) {
             BOOST_TEST_REQUIRE(after.unrouted.size() == 1u);
             BOOST_TEST(after.unrouted[0].message_id == second.message_id);
             BOOST_TEST(!after.unrouted[0].new_conversation);
-            BOOST_TEST(ok(wait<std::size_t>([&](auto done) {
-                           reopened->resumeOutbox(done);
-                       })) == 1u);
+            BOOST_TEST(ok(wait<std::size_t>([&](auto done) { reopened->resumeOutbox(done); })) ==
+                       1u);
             auto again = claim(*reopened, 10);
             BOOST_TEST_REQUIRE(again.items.size() == 1u);
             BOOST_TEST(again.items[0].attempt == 2);
@@ -192,7 +190,8 @@ BOOST_AUTO_TEST_CASE(a_batch_s_edits_reports_contact_events_and_calls_apply_once
             call.type = "call.hangup";
             batch.calls.push_back(call);
 
-            auto r = ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
+            auto r =
+                ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
             BOOST_TEST(r.edits_applied == 1u);
             BOOST_TEST_REQUIRE(r.deliveries.size() == 1u);
             BOOST_TEST((r.deliveries[0].state == routing::DeliveryState::Read));
@@ -201,7 +200,8 @@ BOOST_AUTO_TEST_CASE(a_batch_s_edits_reports_contact_events_and_calls_apply_once
             BOOST_TEST(!r.calls[0].conversation_id.has_value());
             BOOST_TEST(!r.calls[0].duplicate);
 
-            auto again = ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
+            auto again =
+                ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
             BOOST_TEST(again.edits_applied == 0u);
             BOOST_TEST(again.deliveries.empty());
             BOOST_TEST(again.events_stored == 0u);
@@ -233,12 +233,11 @@ BOOST_AUTO_TEST_CASE(a_batch_stores_its_messages_attachments_and_channel_state_t
             batch.messages.push_back(message("7008", "b2", "text only"));
             batch.attachment_contents.push_back({0, 1, std::string("\x89PNG\0\x01", 6)});
             batch.channel_state.emplace_back("last_update", "42");
-            auto r = ok(wait<store::BatchIngested>(
-                [&](auto done) { s->ingestBatch(batch, done); }));
+            auto r =
+                ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
             BOOST_TEST_REQUIRE(r.messages.size() == 2u);
             auto file = ok(wait<std::optional<store::AttachmentFile>>([&](auto done) {
-                s->getAttachment(r.messages[0].conversation_id, r.messages[0].message_id, 1,
-                                 done);
+                s->getAttachment(r.messages[0].conversation_id, r.messages[0].message_id, 1, done);
             }));
             BOOST_TEST_REQUIRE(file.has_value());
             BOOST_TEST(file->bytes.value_or("") == std::string("\x89PNG\0\x01", 6));
@@ -246,8 +245,8 @@ BOOST_AUTO_TEST_CASE(a_batch_stores_its_messages_attachments_and_channel_state_t
                 [&](auto done) { s->readChannelState("support-bot", done); }));
             BOOST_TEST(state["last_update"] == "42");
             // The same request again: answered as repeats, stored once.
-            auto again = ok(wait<store::BatchIngested>(
-                [&](auto done) { s->ingestBatch(batch, done); }));
+            auto again =
+                ok(wait<store::BatchIngested>([&](auto done) { s->ingestBatch(batch, done); }));
             BOOST_TEST(again.messages[0].duplicate);
             BOOST_TEST(again.messages[0].message_id == r.messages[0].message_id);
         }

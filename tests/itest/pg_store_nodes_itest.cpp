@@ -1,10 +1,10 @@
 #include "daemon/store/postgres/pg_store.hpp"
 
 #define BOOST_TEST_MODULE pg_store_nodes_itest
-#include <boost/test/unit_test.hpp>
-
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -57,19 +57,36 @@ BOOST_AUTO_TEST_CASE(two_nodes_claim_one_outbox_each_message_once) {
 BOOST_AUTO_TEST_CASE(another_node_s_outbound_message_wakes_this_node) {
     PgMaker maker;
     auto a = maker.open();
-    auto b = maker.open();
-    auto woken = std::make_shared<std::promise<void>>();
-    auto once = std::make_shared<std::once_flag>();
-    b->setOutboxListener([woken, once] { std::call_once(*once, [&] { woken->set_value(); }); });
     auto in = ingest(*a, message("3003", "w1", "hi"));
-    // b's listener may fire once at start (LISTEN begins); wait until it has, then for a's.
-    std::this_thread::sleep_for(300ms);
-    auto woken2 = std::make_shared<std::promise<void>>();
-    b->setOutboxListener([woken2, once = std::make_shared<std::once_flag>()] {
-        std::call_once(*once, [&] { woken2->set_value(); });
+    auto b = maker.open();
+    struct Wakes {
+        std::mutex mutex;
+        std::condition_variable cv;
+        int count = 0;
+    };
+    auto wakes = std::make_shared<Wakes>();
+    b->setOutboxListener([wakes] {
+        std::lock_guard lock(wakes->mutex);
+        ++wakes->count;
+        wakes->cv.notify_all();
     });
+    // Both stores LISTEN (their listening sessions have run it).
+    bool listening_both = false;
+    for (int i = 0; i < 500 && !listening_both; ++i) {
+        auto listening = maker.database().admin().queryValue(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1"
+            " AND query = 'LISTEN ccd_outbox' AND state = 'idle'",
+            {maker.database().name()});
+        listening_both = listening == std::optional<std::string>("2");
+        if (!listening_both) std::this_thread::sleep_for(10ms);
+    }
+    BOOST_TEST_REQUIRE(listening_both);
+    // b's listener also runs once when it starts listening (what was queued before): two of
+    // a's replies must wake it at least twice, so at least once through a's NOTIFY.
     appendOutbound(*a, reply(in.conversation_id, "n1", "ok"));
-    BOOST_TEST((woken2->get_future().wait_for(10s) == std::future_status::ready));
+    appendOutbound(*a, reply(in.conversation_id, "n2", "ok"));
+    std::unique_lock lock(wakes->mutex);
+    BOOST_TEST(wakes->cv.wait_for(lock, 10s, [&] { return wakes->count >= 2; }));
 }
 
 BOOST_AUTO_TEST_CASE(a_lost_connection_is_replaced_by_the_pool) {
@@ -180,7 +197,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_fails_operations_clearly_and_a_restarted_o
 
 BOOST_AUTO_TEST_CASE(the_dsn_is_shown_without_its_password) {
     using store::postgres::redactDsn;
-    BOOST_TEST(redactDsn("postgresql://ccd:s3cret@db:5432/ccd") == "postgresql://ccd:***@db:5432/ccd");
+    BOOST_TEST(redactDsn("postgresql://ccd:s3cret@db:5432/ccd") ==
+               "postgresql://ccd:***@db:5432/ccd");
     BOOST_TEST(redactDsn("host=db password='a b' user=ccd") == "host=db password=*** user=ccd");
     BOOST_TEST(redactDsn("postgresql://db/ccd?password=x&sslmode=require") ==
                "postgresql://db/ccd?password=***&sslmode=require");
@@ -232,7 +250,7 @@ BOOST_AUTO_TEST_CASE(a_group_of_writes_costs_two_round_trips_whatever_its_size) 
     }
     BOOST_TEST(s.lastGroupRoundTrips() == 2u);
     BOOST_TEST(metrics.store_batch_size.count() < static_cast<std::uint64_t>(kWrites));
-    auto counts = ok(wait<std::map<std::string, store::OutboxCounts>>(
-        [&](auto done) { s.outboxCounts(done); }));
+    auto counts = ok(
+        wait<std::map<std::string, store::OutboxCounts>>([&](auto done) { s.outboxCounts(done); }));
     BOOST_TEST(counts["support-bot"].pending == 50u);
 }

@@ -42,7 +42,7 @@ T ok(StoreResult<T> r) {
 }
 
 inline routing::InboundMessage message(const std::string& sender, const std::string& provider_id,
-                                const std::string& text, std::int64_t at_ms = kT0) {
+                                       const std::string& text, std::int64_t at_ms = kT0) {
     routing::InboundMessage m;
     m.channel = routing::ChannelKind::Telegram;
     m.channel_instance = "support-bot";
@@ -60,7 +60,7 @@ inline store::IngestResult ingest(Store& s, routing::InboundMessage m) {
 }
 
 inline store::OutboundMessage reply(std::int64_t conversation, const std::string& key,
-                             const std::string& text) {
+                                    const std::string& text) {
     store::OutboundMessage o;
     o.conversation_id = conversation;
     o.author = "auto";
@@ -107,8 +107,9 @@ class SqliteMaker : public StoreMaker {
 class PgMaker : public StoreMaker {
   public:
     std::string name() const override { return "postgres"; }
-    std::unique_ptr<Store> open() override { return std::make_unique<store::postgres::PgStore>(
-            options(), nullptr); }
+    std::unique_ptr<Store> open() override {
+        return std::make_unique<store::postgres::PgStore>(options(), nullptr);
+    }
     store::postgres::PgStoreOptions options() const {
         store::postgres::PgStoreOptions o;
         o.connect = database_.options();
