@@ -289,3 +289,36 @@ BOOST_AUTO_TEST_CASE(replies_of_a_conversation_continued_by_email_go_to_its_addr
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(a_rated_and_closed_conversation_is_left_out_of_recovery) {
+    for (auto& maker : bothStores()) {
+        BOOST_TEST_CONTEXT(maker->name()) {
+            auto s = maker->open();
+            auto in = ingest(*s, message("1212", "r1", "thanks, solved"));
+            store::RoutingUpdate u;
+            routing::ConversationSnapshot snap;
+            snap.id = in.conversation_id;
+            snap.contact_id = in.contact_id;
+            snap.queue = "general";
+            snap.agent = "alice";
+            u.conversations.push_back(snap);
+            u.routed_upto.emplace_back(in.conversation_id, in.message_id);
+            u.ratings.emplace_back(in.conversation_id, 5);
+            u.closed.push_back(in.conversation_id);
+            ok(wait<store::RoutingApplied>(
+                [&](auto done) { s->applyRouting(std::move(u), done); }));
+            auto conv = ok(wait<std::optional<store::ConversationRecord>>(
+                [&](auto done) { s->getConversation(in.conversation_id, done); }));
+            BOOST_TEST(conv->status == "closed");
+            BOOST_TEST(conv->rating.value_or(0) == 5);
+            BOOST_TEST(conv->routing->agent.value_or("") == "alice");
+            auto r = recovery(*s);
+            BOOST_TEST(r.conversations.empty());
+            BOOST_TEST(r.unrouted.empty());
+            // The customer writes again: a new conversation, and their last agent is known.
+            auto next = ingest(*s, message("1212", "r2", "one more thing"));
+            BOOST_TEST(next.new_conversation);
+            BOOST_TEST(next.contact.last_agent.value_or("") == "alice");
+        }
+    }
+}
