@@ -452,6 +452,7 @@ void PgStore::readerLoop() {
 // this node's sender (this node's own commits wake it directly).
 void PgStore::listenLoop() {
     std::unique_ptr<Connection> conn;
+    bool listen_failing = false;  // logged once until it works again
     for (;;) {
         {
             std::unique_lock lock(mutex_);
@@ -462,6 +463,7 @@ void PgStore::listenLoop() {
                 conn.reset();
                 conn = std::make_unique<Connection>(options_.connect);
                 conn->exec(std::string("LISTEN ") + kOutboxChannel);
+                listen_failing = false;
                 wakeSender();  // what was queued while we did not listen
             }
             pollfd fd{PQsocket(conn->handle()), POLLIN, 0};
@@ -477,6 +479,9 @@ void PgStore::listenLoop() {
             }
             if (wake) wakeSender();
         } catch (const std::exception& e) {
+            if (conn || !listen_failing)
+                spdlog::warn("store: LISTEN {}: {}", kOutboxChannel, e.what());
+            listen_failing = true;
             conn.reset();
             std::unique_lock lock(mutex_);
             stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });

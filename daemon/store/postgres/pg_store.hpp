@@ -5,6 +5,11 @@
 // round trips), every other write into one more transaction of two pipelines (pg_write.hpp).
 // Reads run on reader threads, each on a connection of the pool. Other nodes' outbound
 // messages wake this node's sender through LISTEN/NOTIFY. Not wired into the daemon yet.
+//
+// Known limits: resumeOutbox puts back every `sending` row, other live nodes' in flight too
+// (the outbox does not record which node claimed a row); a group whose connection is lost
+// while it commits is reported failed although it may have committed (intake's retries are
+// deduplicated; a claim's rows then stay `sending` until the next resumeOutbox).
 
 #include <atomic>
 #include <chrono>
