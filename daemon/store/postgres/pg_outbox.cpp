@@ -1,0 +1,307 @@
+#include "daemon/store/postgres/pg_outbox.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace ccd::store::postgres {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::string> member(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+}
+
+// The customer's address: the conversation's reply address, else the contact's address on the
+// conversation's channel; a call may go to the contact's phone.
+#define CCD_ADDRESS                                                                        \
+    "COALESCE(c.reply_address, (SELECT a.address FROM contact_addresses a"                 \
+    " WHERE a.contact_id = c.contact_id AND a.channel = c.channel LIMIT 1),"               \
+    " (SELECT k.phone FROM contacts k WHERE k.id = c.contact_id AND c.channel = 'voice')," \
+    " '')"
+
+// Due messages of the instance, oldest first, one per conversation at a time (a later message
+// waits while an earlier one is pending or being sent), locked and marked `sending` in one
+// statement. SKIP LOCKED: a row another node is claiming right now is left to it; the rows
+// after it in its conversation stay behind it (it is still `pending` in our snapshot).
+constexpr const char* kClaim =
+    "WITH due AS (SELECT o.id FROM outbox o WHERE o.channel_instance = $1"
+    " AND o.status = 'pending' AND o.next_attempt_at <= $2 AND NOT EXISTS (SELECT 1 FROM outbox p"
+    " WHERE p.conversation_id = o.conversation_id AND p.id < o.id"
+    " AND p.channel_instance = o.channel_instance AND p.status IN ('pending', 'sending'))"
+    " ORDER BY o.next_attempt_at, o.id LIMIT $3 FOR UPDATE SKIP LOCKED),"
+    " claimed AS (UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1 FROM due"
+    " WHERE o.id = due.id AND o.status = 'pending' RETURNING o.*)"
+    " SELECT o.id, o.message_id, o.conversation_id, o.payload, o.idempotency_key, o.attempts,"
+    " o.kind, o.created_at, " CCD_ADDRESS
+    ", c.last_inbound_at,"
+    " i.provider_id, i.thread_refs, i.subject, s.provider_ref, s.subject"
+    " FROM claimed o JOIN conversations c ON c.id = o.conversation_id"
+    // What it answers: the customer's last message on this instance, else (a conversation
+    // that continues by email) our last one sent.
+    " LEFT JOIN LATERAL (SELECT provider_id, thread_refs, subject FROM messages"
+    " WHERE conversation_id = o.conversation_id AND direction = 'in'"
+    " AND channel_instance = o.channel_instance AND provider_id IS NOT NULL"
+    " ORDER BY id DESC LIMIT 1) i ON true"
+    " LEFT JOIN LATERAL (SELECT provider_ref, subject FROM messages"
+    " WHERE conversation_id = o.conversation_id AND direction = 'out'"
+    " AND channel_instance = o.channel_instance AND provider_ref IS NOT NULL"
+    " ORDER BY id DESC LIMIT 1) s ON true"
+    " ORDER BY o.next_attempt_at, o.id";
+constexpr const char* kNextDue =
+    "SELECT min(next_attempt_at) FROM outbox WHERE channel_instance = $1 AND status = 'pending'";
+
+constexpr const char* kFind =
+    "SELECT o.message_id, o.conversation_id, m.author, o.kind, o.payload, o.attempts"
+    " FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = $1";
+constexpr const char* kSentOutbox =
+    "UPDATE outbox SET status = 'sent', sent_at = $2, provider_message_id = $3,"
+    " last_error = NULL WHERE id = $1";
+constexpr const char* kSentMessage =
+    "UPDATE messages SET delivery = 'sent', delivery_at = $2,"
+    " provider_ref = COALESCE($3::text, provider_ref)"
+    " WHERE id = $1 AND COALESCE(delivery, 'queued') = 'queued'";
+constexpr const char* kRetry =
+    "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1";
+constexpr const char* kFailedOutbox =
+    "UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1";
+constexpr const char* kFailedMessage =
+    "UPDATE messages SET delivery = 'failed', delivery_reason = $2, delivery_at = $3"
+    " WHERE id = $1";
+constexpr const char* kEvent =
+    "INSERT INTO events (conversation_id, type, data, created_at) VALUES ($1, $2, $3, $4)";
+
+std::vector<std::string> splitRefs(const std::string& refs) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0; at < refs.size();) {
+        auto space = refs.find(' ', at);
+        if (space == std::string::npos) space = refs.size();
+        if (space > at) out.push_back(refs.substr(at, space - at));
+        at = space + 1;
+    }
+    return out;
+}
+
+// The call a dial request asked for, for the conversation's call log (as the SQLite store).
+std::string dialEventJson(const json& payload, const std::string& call_id, int attempts,
+                          const std::string& reason) {
+    json data{{"call_id", call_id}, {"direction", "out"}, {"attempts", attempts}};
+    if (const auto it = payload.find("dial"); it != payload.end() && it->is_object()) {
+        for (const char* key : {"agent", "target", "reason"}) {
+            if (auto v = member(*it, key)) data[key] = *v;
+        }
+    }
+    if (!reason.empty()) data["error"] = reason;
+    return data.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+OutboxItem itemFrom(Result& q, const std::string& instance) {
+    OutboxItem item;
+    item.outbox_id = q.columnInt(0);
+    item.message_id = q.columnInt(1);
+    item.conversation_id = q.columnInt(2);
+    json payload = json::parse(q.columnText(3), nullptr, false);
+    if (payload.is_object()) {
+        item.text = member(payload, "text").value_or("");
+        item.author = member(payload, "author").value_or("");
+        item.subject = member(payload, "subject");
+        item.html = member(payload, "html");
+        item.template_id = member(payload, "template_id");
+        item.locale = member(payload, "locale");
+        if (auto dial = payload.find("dial"); dial != payload.end() && dial->is_object()) {
+            item.dial = channels::DialRequest{member(*dial, "agent").value_or(""),
+                                              member(*dial, "target").value_or(""),
+                                              member(*dial, "reason").value_or("")};
+        }
+    }
+    item.idempotency_key = q.columnText(4);
+    item.attempt = static_cast<int>(q.columnInt(5));  // counted by the claim itself
+    item.window_template = q.columnText(6) == "window_template";
+    item.created_at_ms = q.columnInt(7);
+    item.to =
+        payload.is_object() ? member(payload, "to").value_or(q.columnText(8)) : q.columnText(8);
+    if (!q.isNull(9)) item.last_inbound_at_ms = q.columnInt(9);
+    if (!q.isNull(10)) {
+        item.customer_message_id = q.columnText(10);
+        item.customer_refs = splitRefs(q.columnOptionalText(11).value_or(""));
+        item.customer_subject = q.columnOptionalText(12);
+    } else if (!q.isNull(13)) {
+        item.customer_message_id = q.columnText(13);
+        item.customer_subject = q.columnOptionalText(14);
+    }
+    item.channel_instance = instance;
+    return item;
+}
+
+class ClaimWrite final : public GroupWrite {
+  public:
+    ClaimWrite(std::string instance, std::size_t limit, std::int64_t now_ms,
+               std::function<void(StoreResult<OutboxClaim>)> done)
+        : instance_(std::move(instance)), limit_(limit), now_ms_(now_ms), done_(std::move(done)) {}
+    void writes(Statements& s, std::vector<Result>&, GroupContext&) override {
+        claim_ = s.add(kClaim, {instance_, now_ms_, static_cast<std::int64_t>(limit_)});
+        s.add(kNextDue, {instance_});
+    }
+    void wrote(std::vector<Result>& second) override {
+        claimed_ = OutboxClaim{};
+        Result& q = second.at(claim_);
+        while (q.next()) claimed_.items.push_back(itemFrom(q, instance_));
+        Result& next = second.at(claim_ + 1);
+        if (next.next() && !next.isNull(0)) claimed_.next_due_ms = next.columnInt(0);
+    }
+    void complete(const std::string& error) override {
+        done_(error.empty() ? StoreResult<OutboxClaim>::ok(std::move(claimed_))
+                            : StoreResult<OutboxClaim>::fail(error));
+    }
+
+  private:
+    std::string instance_;
+    std::size_t limit_;
+    std::int64_t now_ms_;
+    int claim_ = -1;
+    OutboxClaim claimed_;
+    std::function<void(StoreResult<OutboxClaim>)> done_;
+};
+
+class CompleteWrite final : public GroupWrite {
+  public:
+    CompleteWrite(std::vector<OutboxResult> results,
+                  std::function<void(StoreResult<std::vector<DeliveryChange>>)> done)
+        : results_(std::move(results)), done_(std::move(done)) {}
+    void reads(Statements& s) override {
+        finds_.clear();
+        for (const auto& r : results_) finds_.push_back(s.add(kFind, {r.outbox_id}));
+    }
+    void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) override {
+        changes_.clear();
+        const auto now = ctx.now_ms;
+        for (std::size_t i = 0; i < results_.size(); ++i) {
+            const auto& r = results_[i];
+            Result& f = first.at(finds_[i]);
+            if (!f.next()) continue;  // not ours (erased meanwhile): nothing to record
+            DeliveryChange c;
+            c.message_id = f.columnInt(0);
+            c.conversation_id = f.columnInt(1);
+            c.author = f.columnText(2);
+            const bool dial = f.columnText(3) == "dial";
+            const json payload =
+                dial ? json::parse(f.columnText(4), nullptr, false) : json::object();
+            const int attempts = static_cast<int>(f.columnInt(5));
+            auto dialEvent = [&](const char* type, const std::string& call_id,
+                                 const std::string& reason) {
+                s.add(kEvent, {c.conversation_id, type,
+                               dialEventJson(payload, call_id, attempts, reason), now});
+            };
+            const std::string fallback_call = "dial-" + std::to_string(c.message_id);
+            std::optional<std::string> provider_id;
+            if (!r.provider_message_id.empty()) provider_id = r.provider_message_id;
+            switch (r.kind) {
+                case OutboxResult::Kind::Sent:
+                    s.add(kSentOutbox, {r.outbox_id, now, provider_id});
+                    s.add(kSentMessage, {c.message_id, now, provider_id});
+                    if (dial) dialEvent("call.dial", provider_id.value_or(fallback_call), {});
+                    c.state = routing::DeliveryState::Sent;
+                    changes_.push_back(std::move(c));
+                    break;
+                case OutboxResult::Kind::Retry:
+                    s.add(kRetry, {r.outbox_id, r.next_attempt_ms, r.reason});
+                    break;
+                case OutboxResult::Kind::Failed:
+                    s.add(kFailedOutbox, {r.outbox_id, r.reason});
+                    s.add(kFailedMessage, {c.message_id, r.reason, now});
+                    if (dial) dialEvent("call.dial_failed", fallback_call, r.reason);
+                    c.state = routing::DeliveryState::Failed;
+                    c.reason = r.reason;
+                    changes_.push_back(std::move(c));
+                    break;
+            }
+        }
+    }
+    void complete(const std::string& error) override {
+        using R = StoreResult<std::vector<DeliveryChange>>;
+        done_(error.empty() ? R::ok(std::move(changes_)) : R::fail(error));
+    }
+
+  private:
+    std::vector<OutboxResult> results_;
+    std::vector<int> finds_;
+    std::vector<DeliveryChange> changes_;
+    std::function<void(StoreResult<std::vector<DeliveryChange>>)> done_;
+};
+
+class ResumeWrite final : public GroupWrite {
+  public:
+    explicit ResumeWrite(std::function<void(StoreResult<std::size_t>)> done)
+        : done_(std::move(done)) {}
+    void writes(Statements& s, std::vector<Result>&, GroupContext& ctx) override {
+        at_ = s.add("UPDATE outbox SET status = 'pending' WHERE status = 'sending'");
+        ++ctx.queued;  // they are due again: wake the senders
+    }
+    void wrote(std::vector<Result>& second) override {
+        count_ = static_cast<std::size_t>(second.at(at_).affectedRows());
+    }
+    void complete(const std::string& error) override {
+        done_(error.empty() ? StoreResult<std::size_t>::ok(count_)
+                            : StoreResult<std::size_t>::fail(error));
+    }
+
+  private:
+    int at_ = -1;
+    std::size_t count_ = 0;
+    std::function<void(StoreResult<std::size_t>)> done_;
+};
+
+}  // namespace
+
+std::unique_ptr<GroupWrite> claimWrite(std::string instance, std::size_t limit, std::int64_t now_ms,
+                                       std::function<void(StoreResult<OutboxClaim>)> done) {
+    return std::make_unique<ClaimWrite>(std::move(instance), limit, now_ms, std::move(done));
+}
+
+std::unique_ptr<GroupWrite> completeWrite(
+    std::vector<OutboxResult> results,
+    std::function<void(StoreResult<std::vector<DeliveryChange>>)> done) {
+    return std::make_unique<CompleteWrite>(std::move(results), std::move(done));
+}
+
+std::unique_ptr<GroupWrite> resumeWrite(std::function<void(StoreResult<std::size_t>)> done) {
+    return std::make_unique<ResumeWrite>(std::move(done));
+}
+
+std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db) {
+    std::map<std::string, OutboxCounts> out;
+    Result q = db.query(
+        "SELECT channel_instance, status, count(*) FROM outbox"
+        " WHERE status IN ('pending', 'sending', 'failed') GROUP BY 1, 2");
+    while (q.next()) {
+        auto& c = out[q.columnText(0)];
+        auto status = q.columnText(1);
+        auto n = static_cast<std::size_t>(q.columnInt(2));
+        if (status == "pending")
+            c.pending = n;
+        else if (status == "sending")
+            c.sending = n;
+        else
+            c.failed = n;
+    }
+    return out;
+}
+
+std::map<std::string, std::string> readChannelState(Connection& db, const std::string& instance) {
+    std::map<std::string, std::string> out;
+    Result q =
+        db.query("SELECT key, value FROM channel_state WHERE channel_instance = $1", {instance});
+    while (q.next()) out.emplace(q.columnText(0), q.columnText(1));
+    return out;
+}
+
+std::optional<DeliveryTarget> readDeliveryTarget(Connection& db, std::int64_t conversation_id) {
+    Result q =
+        db.query("SELECT c.channel_instance, " CCD_ADDRESS " FROM conversations c WHERE c.id = $1",
+                 {conversation_id});
+    if (!q.next()) return std::nullopt;
+    return DeliveryTarget{q.columnText(0), q.columnText(1)};
+}
+
+}  // namespace ccd::store::postgres

@@ -1,0 +1,335 @@
+#include "daemon/store/postgres/pg_routing.hpp"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "daemon/attachment_json.hpp"
+#include "daemon/store/postgres/pg_conversations.hpp"
+#include "daemon/store/postgres/pg_profile.hpp"
+#include "daemon/store/sqlite/sqlite_routing.hpp"
+
+namespace ccd::store::postgres {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFindOutbox = "SELECT message_id FROM outbox WHERE idempotency_key = $1";
+constexpr const char* kConversationExists = "SELECT 1 FROM conversations WHERE id = $1";
+// The message goes by email when it names a route ($9, the email instance) or when the
+// conversation continues by email; else through the conversation's own channel. Decided on the
+// server from the row as it is when the statement runs, so that a continuation stored earlier
+// in the same commit applies (as in SQLite, where continuations are applied first).
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages (conversation_id, direction, channel, channel_instance, author, body,"
+    " locale, template_id, subject, html, delivery, created_at)"
+    " SELECT c.id, 'out', r.channel, r.instance, $2, $3, $4, $5, $6, $7,"
+    " CASE WHEN r.channel = 'api' THEN 'sent' ELSE 'queued' END, $8"
+    " FROM conversations c CROSS JOIN LATERAL (SELECT CASE WHEN $9::text IS NOT NULL OR"
+    " (c.continue_via IS NOT NULL AND c.continue_to IS NOT NULL) THEN 'email' ELSE c.channel"
+    " END AS channel, COALESCE($9::text, CASE WHEN c.continue_to IS NOT NULL THEN"
+    " c.continue_via END, c.channel_instance, c.channel) AS instance) r WHERE c.id = $1"
+    " RETURNING id";
+// The outbox entry of the message just inserted (currval: this session's own). The API
+// channel has no push transport: its clients read the conversation, so the reply is sent once
+// stored. A continuation's address goes into the payload as "to" (its last key, as the
+// SQLite store's JSON has it).
+constexpr const char* kInsertOutbox =
+    "INSERT INTO outbox (conversation_id, message_id, channel, channel_instance,"
+    " idempotency_key, payload, status, kind, next_attempt_at, created_at, sent_at)"
+    " SELECT m.conversation_id, m.id, m.channel, m.channel_instance, $1,"
+    " CASE WHEN NOT $5::boolean AND m.channel = 'email' AND c.continue_via IS NOT NULL"
+    " AND c.continue_to IS NOT NULL"
+    " THEN left($2::text, -1) || ',\"to\":' || to_json(c.continue_to)::text || '}'"
+    " ELSE $2::text END, CASE WHEN m.channel = 'api' THEN 'sent' ELSE 'pending' END, $3, $4, $4,"
+    " CASE WHEN m.channel = 'api' THEN $4 END FROM messages m JOIN conversations c"
+    " ON c.id = m.conversation_id WHERE m.id = currval(pg_get_serial_sequence('messages', 'id'))";
+constexpr const char* kInsertEvent =
+    "INSERT INTO events (conversation_id, type, data, created_at) VALUES ($1, $2, $3, $4)";
+constexpr const char* kSaveState =
+    "UPDATE conversations SET routing = $2, category = $3, priority = $4, queue = $5,"
+    " agent = COALESCE($6::text, agent), updated_at = GREATEST(updated_at, $7), subtype = $8"
+    " WHERE id = $1";
+constexpr const char* kRoutedUpto =
+    "UPDATE conversations SET routed_message_id = GREATEST(routed_message_id, $2) WHERE id = $1";
+constexpr const char* kClose =
+    "UPDATE conversations SET status = 'closed', closed_at = $2, updated_at = $2"
+    " WHERE id = $1 AND status = 'open'";
+constexpr const char* kRate = "UPDATE conversations SET rating = $2 WHERE id = $1";
+constexpr const char* kContinue =
+    "UPDATE conversations SET continue_via = $2, continue_to = $3 WHERE id = $1";
+// The address joins the conversation's contact unless another contact has it.
+constexpr const char* kLinkAddress =
+    "INSERT INTO contact_addresses (channel, address, contact_id)"
+    " SELECT 'email', $2, contact_id FROM conversations WHERE id = $1 ON CONFLICT DO NOTHING";
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// One outbound message of a write: its reads, its statements, its id.
+struct OutboundPart {
+    const OutboundMessage* m = nullptr;
+    int prior = -1, exists = -1, message = -1;
+    std::optional<std::int64_t> known;  // a repeat of a committed key: nothing written
+
+    void reads(Statements& s) {
+        known.reset();
+        message = -1;
+        prior = s.add(kFindOutbox, {m->idempotency_key});
+        exists = s.add(kConversationExists, {m->conversation_id});
+    }
+    void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) {
+        if (first.at(prior).next()) {
+            known = first[prior].columnInt(0);
+            return;
+        }
+        if (ctx.outbox_keys.count(m->idempotency_key)) {  // an earlier write of this group
+            message = s.add(kFindOutbox, {m->idempotency_key});
+            return;
+        }
+        if (!first.at(exists).next())
+            throw WriteRefused("no conversation " + std::to_string(m->conversation_id));
+        json payload{{"text", m->text}, {"author", m->author}};
+        if (m->subject) payload["subject"] = *m->subject;
+        if (m->html) payload["html"] = *m->html;
+        if (m->template_id) payload["template_id"] = *m->template_id;
+        if (m->locale) payload["locale"] = *m->locale;
+        if (m->email) payload["to"] = m->email->address;
+        if (m->dial) {
+            payload["dial"] = {{"agent", m->dial->agent},
+                               {"target", m->dial->target},
+                               {"reason", m->dial->reason}};
+        }
+        std::optional<std::string> route;
+        if (m->email) route = m->email->instance;
+        message = s.add(kInsertMessage, {m->conversation_id, m->author, m->text, m->locale,
+                                         m->template_id, m->subject, m->html, ctx.now_ms, route});
+        s.add(kInsertOutbox, {m->idempotency_key, dump(payload),
+                              m->dial              ? "dial"
+                              : m->window_template ? "window_template"
+                                                   : "message",
+                              ctx.now_ms, m->email ? "true" : "false"});
+        ctx.outbox_keys.insert(m->idempotency_key);
+        ++ctx.queued;
+    }
+    std::int64_t id(std::vector<Result>& second) const {
+        if (known) return *known;
+        Result& r = second.at(message);
+        if (!r.next()) throw PgError("the outbound message was not stored", "", false);
+        return r.columnInt(0);
+    }
+};
+
+void addEvent(Statements& s, const EventRecord& e, std::int64_t now_ms) {
+    s.add(kInsertEvent, {e.conversation_id > 0 ? Param(e.conversation_id) : Param(nullptr), e.type,
+                         e.data_json, e.created_at_ms > 0 ? e.created_at_ms : now_ms});
+}
+
+class OutboundWrite final : public GroupWrite {
+  public:
+    OutboundWrite(OutboundMessage m, std::function<void(StoreResult<std::int64_t>)> done)
+        : message_(std::move(m)), done_(std::move(done)) {
+        part_.m = &message_;
+    }
+    void reads(Statements& s) override { part_.reads(s); }
+    void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) override {
+        part_.writes(s, first, ctx);
+    }
+    void wrote(std::vector<Result>& second) override { id_ = part_.id(second); }
+    void complete(const std::string& error) override {
+        if (!done_) return;
+        done_(error.empty() ? StoreResult<std::int64_t>::ok(id_)
+                            : StoreResult<std::int64_t>::fail(error));
+    }
+
+  private:
+    OutboundMessage message_;
+    OutboundPart part_;
+    std::int64_t id_ = 0;
+    std::function<void(StoreResult<std::int64_t>)> done_;
+};
+
+class EventsWrite final : public GroupWrite {
+  public:
+    EventsWrite(std::vector<EventRecord> events, std::function<void(StoreResult<bool>)> done)
+        : events_(std::move(events)), done_(std::move(done)) {}
+    void writes(Statements& s, std::vector<Result>&, GroupContext& ctx) override {
+        for (const auto& e : events_) addEvent(s, e, ctx.now_ms);
+    }
+    void complete(const std::string& error) override {
+        if (!done_) return;
+        done_(error.empty() ? StoreResult<bool>::ok(true) : StoreResult<bool>::fail(error));
+    }
+
+  private:
+    std::vector<EventRecord> events_;
+    std::function<void(StoreResult<bool>)> done_;
+};
+
+class RoutingWrite final : public GroupWrite {
+  public:
+    RoutingWrite(RoutingUpdate u, std::function<void(StoreResult<RoutingApplied>)> done)
+        : update_(std::move(u)), done_(std::move(done)) {
+        for (const auto& m : update_.outbound) {
+            parts_.emplace_back();
+            parts_.back().m = &m;
+        }
+    }
+    void reads(Statements& s) override {
+        for (auto& p : parts_) p.reads(s);
+    }
+    void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) override {
+        const auto now = ctx.now_ms;
+        for (const auto& c : update_.conversations) {
+            s.add(kSaveState,
+                  {c.id, sqlite::snapshotToJson(c), c.category,
+                   static_cast<std::int64_t>(c.priority), c.queue, c.agent, now, c.subtype});
+        }
+        for (const auto& [conversation, message] : update_.routed_upto)
+            s.add(kRoutedUpto, {conversation, message});
+        for (const auto& [conversation, route] : update_.email_continuations) {
+            if (route) {
+                s.add(kLinkAddress, {conversation, route->address});
+                s.add(kContinue, {conversation, route->instance, route->address});
+            } else {
+                s.add(kContinue, {conversation, nullptr, nullptr});
+            }
+        }
+        for (auto& p : parts_) p.writes(s, first, ctx);
+        for (const auto& e : update_.events) addEvent(s, e, now);
+        for (const auto& [conversation, rating] : update_.ratings)
+            s.add(kRate, {conversation, static_cast<std::int64_t>(rating)});
+        for (auto id : update_.closed) s.add(kClose, {id, now});
+        read_back_.clear();
+        for (auto id : update_.read_back) read_back_.push_back(appendConversationReads(s, id));
+    }
+    void wrote(std::vector<Result>& second) override {
+        applied_ = RoutingApplied{};
+        for (const auto& p : parts_) applied_.outbound_ids.push_back(p.id(second));
+        for (int first : read_back_) {
+            if (auto c = conversationFromResults(second, static_cast<std::size_t>(first)))
+                applied_.conversations.push_back(std::move(*c));
+        }
+    }
+    void complete(const std::string& error) override {
+        if (!done_) return;
+        done_(error.empty() ? StoreResult<RoutingApplied>::ok(std::move(applied_))
+                            : StoreResult<RoutingApplied>::fail(error));
+    }
+
+  private:
+    RoutingUpdate update_;
+    std::vector<OutboundPart> parts_;
+    std::vector<int> read_back_;
+    RoutingApplied applied_;
+    std::function<void(StoreResult<RoutingApplied>)> done_;
+};
+
+// The profile reads of pg_profile by contact id (the same columns, for profileFromResults).
+constexpr const char* kProfileById[] = {
+    "SELECT name, tier, locale, attributes FROM contacts WHERE id = $1",
+    "SELECT sku, name, serial, purchased_on, warranty_until FROM contact_products"
+    " WHERE contact_id = $1 ORDER BY id",
+    "SELECT agent FROM conversations WHERE contact_id = $1 AND agent IS NOT NULL"
+    " ORDER BY id DESC LIMIT 1",
+    "SELECT id, type, coalesce(product_sku, ''), product_serial, opened_at, closed"
+    " FROM cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 20"};
+static_assert(std::size(kProfileById) == kProfileStatements);
+
+constexpr const char* kOpenStates =
+    "SELECT id, routing FROM conversations WHERE status = 'open' AND routing IS NOT NULL"
+    " ORDER BY id";
+constexpr const char* kUnrouted =
+    "SELECT m.id, m.conversation_id, m.channel, m.provider_id, m.body, m.locale,"
+    " m.created_at, c.contact_id, c.channel_ref, c.routed_message_id,"
+    " (SELECT min(id) FROM messages f WHERE f.conversation_id = c.id"
+    "  AND f.direction = 'in') AS first_id,"
+    " (SELECT address FROM contact_addresses a WHERE a.contact_id = c.contact_id"
+    "  AND a.channel = c.channel LIMIT 1) AS address,"
+    " m.channel_instance, m.attachments, m.provider_ref, c.reply_address, c.api_client,"
+    " m.subject, m.classify_text, m.auto_submitted, m.thread_refs"
+    " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+    " WHERE m.direction = 'in' AND m.id > c.routed_message_id AND c.status = 'open'"
+    " ORDER BY m.id";
+
+routing::TimePoint fromMs(std::int64_t ms) {
+    return routing::TimePoint(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+std::unique_ptr<GroupWrite> outboundWrite(OutboundMessage message,
+                                          std::function<void(StoreResult<std::int64_t>)> done) {
+    return std::make_unique<OutboundWrite>(std::move(message), std::move(done));
+}
+
+std::unique_ptr<GroupWrite> eventsWrite(std::vector<EventRecord> events,
+                                        std::function<void(StoreResult<bool>)> done) {
+    return std::make_unique<EventsWrite>(std::move(events), std::move(done));
+}
+
+std::unique_ptr<GroupWrite> routingWrite(RoutingUpdate update,
+                                         std::function<void(StoreResult<RoutingApplied>)> done) {
+    return std::make_unique<RoutingWrite>(std::move(update), std::move(done));
+}
+
+RoutingRecovery readRoutingRecovery(Connection& db) {
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    Batch first;
+    first.add(kOpenStates).add(kUnrouted);
+    auto results = db.pipeline(first, {false, false});
+    RoutingRecovery out;
+    Result& states = results[0];
+    while (states.next()) {
+        routing::ConversationSnapshot s;
+        s.id = states.columnInt(0);
+        if (sqlite::snapshotFromJson(states.columnText(1), s))
+            out.conversations.push_back(std::move(s));
+    }
+    std::vector<std::int64_t> contact_of;
+    Result& q = results[1];
+    while (q.next()) {
+        UnroutedMessage u;
+        u.message_id = q.columnInt(0);
+        u.conversation_id = q.columnInt(1);
+        u.message.channel =
+            routing::channelKindFromString(q.columnText(2)).value_or(routing::ChannelKind::Api);
+        u.message.provider_id = q.columnOptionalText(3).value_or("");
+        u.message.text = q.columnText(4);
+        u.message.locale = q.columnOptionalText(5);
+        u.message.received_at = fromMs(q.columnInt(6));
+        contact_of.push_back(q.columnInt(7));
+        u.message.channel_ref = q.columnOptionalText(8);
+        u.new_conversation = q.columnInt(9) == 0 && q.columnInt(10) == u.message_id;
+        u.message.from.id = q.columnOptionalText(11).value_or("");
+        u.message.channel_instance = q.columnOptionalText(12).value_or("");
+        u.message.attachments = daemon::attachmentsFromText(q.columnOptionalText(13).value_or(""));
+        u.message.provider_ref = q.columnOptionalText(14);
+        u.message.reply_address = q.columnOptionalText(15);
+        u.message.api_client = q.columnOptionalText(16).value_or("");
+        u.message.subject = q.columnOptionalText(17);
+        u.message.classify_text = q.columnOptionalText(18);
+        u.message.auto_submitted = q.columnInt(19) != 0;
+        std::string refs = q.columnOptionalText(20).value_or("");
+        for (std::size_t at = 0; at < refs.size();) {
+            auto space = refs.find(' ', at);
+            if (space == std::string::npos) space = refs.size();
+            if (space > at) u.message.thread_refs.push_back(refs.substr(at, space - at));
+            at = space + 1;
+        }
+        out.unrouted.push_back(std::move(u));
+    }
+    // Each contact's profile once, in one more round trip that also commits.
+    std::map<std::int64_t, std::size_t> profile_at;
+    Batch profiles;
+    for (auto id : contact_of) {
+        if (!profile_at.emplace(id, profiles.size()).second) continue;
+        for (const char* sql : kProfileById) profiles.add(sql, {id});
+    }
+    auto read = db.pipeline(profiles, {false, true});
+    std::map<std::int64_t, routing::ContactProfile> by_contact;
+    for (const auto& [id, at] : profile_at) by_contact[id] = profileFromResults(id, read, at);
+    for (std::size_t i = 0; i < out.unrouted.size(); ++i)
+        out.unrouted[i].contact = by_contact[contact_of[i]];
+    return out;
+}
+
+}  // namespace ccd::store::postgres
