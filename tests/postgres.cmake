@@ -33,3 +33,14 @@ ccd_add_pg_test(pg_ingest_itest SOURCES itest/pg_ingest_itest.cpp
   ${CCD_ROOT}/channels/common/crypto.cpp)
 target_link_libraries(pg_ingest_itest PRIVATE ccd_store_postgres_ingest SQLite::SQLite3
   OpenSSL::Crypto)
+# The SQLite store's free functions and their PostgreSQL ports, one suite per subject, each
+# check run on both (tests/support/store_pair.hpp): SQLite's sources are compiled in, not the
+# daemon.
+set(CCD_PG_SQLITE_BASE ${CCD_ROOT}/daemon/store/sqlite/schema.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp)
+function(ccd_add_pg_functions_test name)
+  ccd_add_pg_test(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE ccd_store_postgres_functions SQLite::SQLite3)
+endfunction()
+ccd_add_pg_functions_test(pg_contacts_itest SOURCES itest/pg_contacts_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp)
