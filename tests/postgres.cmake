@@ -44,3 +44,7 @@ function(ccd_add_pg_functions_test name)
 endfunction()
 ccd_add_pg_functions_test(pg_contacts_itest SOURCES itest/pg_contacts_itest.cpp
   ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp)
+ccd_add_pg_functions_test(pg_cases_itest SOURCES itest/pg_cases_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_cases.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_cases_itest PRIVATE OpenSSL::Crypto)

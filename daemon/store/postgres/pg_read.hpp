@@ -32,6 +32,8 @@ class ReadPipeline {
         batch_.add(std::move(sql), std::move(params));
         return *this;
     }
+    /// For functions that append statements to a Batch (pg_profile's).
+    Batch& batch() { return batch_; }
     /// One result per statement added, in order.
     std::vector<Result> run() {
         auto results = db_.pipeline(batch_, {own_, own_});
