@@ -48,3 +48,5 @@ ccd_add_pg_functions_test(pg_cases_itest SOURCES itest/pg_cases_itest.cpp
   ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_cases.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
 target_link_libraries(pg_cases_itest PRIVATE OpenSSL::Crypto)
+ccd_add_pg_functions_test(pg_audit_itest SOURCES itest/pg_audit_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_audit.cpp)
