@@ -50,3 +50,5 @@ ccd_add_pg_functions_test(pg_cases_itest SOURCES itest/pg_cases_itest.cpp
 target_link_libraries(pg_cases_itest PRIVATE OpenSSL::Crypto)
 ccd_add_pg_functions_test(pg_audit_itest SOURCES itest/pg_audit_itest.cpp
   ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_audit.cpp)
+ccd_add_pg_functions_test(pg_api_keys_itest SOURCES itest/pg_api_keys_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_api_keys.cpp)
