@@ -52,3 +52,6 @@ ccd_add_pg_functions_test(pg_audit_itest SOURCES itest/pg_audit_itest.cpp
   ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_audit.cpp)
 ccd_add_pg_functions_test(pg_api_keys_itest SOURCES itest/pg_api_keys_itest.cpp
   ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_api_keys.cpp)
+ccd_add_pg_functions_test(pg_contact_history_itest SOURCES itest/pg_contact_history_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_contact_history.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp)
