@@ -55,3 +55,9 @@ ccd_add_pg_functions_test(pg_api_keys_itest SOURCES itest/pg_api_keys_itest.cpp
 ccd_add_pg_functions_test(pg_contact_history_itest SOURCES itest/pg_contact_history_itest.cpp
   ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_contact_history.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp)
+ccd_add_pg_functions_test(pg_privacy_itest SOURCES itest/pg_privacy_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_privacy.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_conversations.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_privacy_itest PRIVATE OpenSSL::Crypto)
