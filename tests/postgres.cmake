@@ -61,3 +61,11 @@ ccd_add_pg_functions_test(pg_privacy_itest SOURCES itest/pg_privacy_itest.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_conversations.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
 target_link_libraries(pg_privacy_itest PRIVATE OpenSSL::Crypto)
+ccd_add_pg_functions_test(pg_retention_itest SOURCES itest/pg_retention_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_retention.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_privacy.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_audit.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_conversations.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_retention_itest PRIVATE OpenSSL::Crypto)
