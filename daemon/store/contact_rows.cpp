@@ -1,8 +1,7 @@
 #include "daemon/store/contact_rows.hpp"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace ccd::store {
 

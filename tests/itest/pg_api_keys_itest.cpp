@@ -19,8 +19,9 @@ namespace {
 std::string describe(const std::vector<ApiKeyRecord>& keys) {
     std::string out;
     for (const auto& k : keys)
-        out += k.key_id + "|" + k.client + "|" + k.key_hash + "|" + std::to_string(k.created_at_ms) +
-               "|" + (k.revoked_at_ms ? std::to_string(*k.revoked_at_ms) : "-") + "\n";
+        out += k.key_id + "|" + k.client + "|" + k.key_hash + "|" +
+               std::to_string(k.created_at_ms) + "|" +
+               (k.revoked_at_ms ? std::to_string(*k.revoked_at_ms) : "-") + "\n";
     return out;
 }
 
@@ -30,8 +31,11 @@ BOOST_AUTO_TEST_CASE(keys_are_stored_listed_and_revoked_once) {
     StorePair s;
     BOOST_TEST(pg::readApiKeys(s.pg()).empty());
     for (int i = 0; i < 5; ++i) {
-        ApiKeyRecord k{"k_" + std::to_string(9 - i), i % 2 ? "crm" : "shop 店",
-                       std::string(64, static_cast<char>('a' + i)), 1'700'000'000'000 + i, {}};
+        ApiKeyRecord k{"k_" + std::to_string(9 - i),
+                       i % 2 ? "crm" : "shop 店",
+                       std::string(64, static_cast<char>('a' + i)),
+                       1'700'000'000'000 + i,
+                       {}};
         lite::insertApiKey(s.lite(), k);
         pg::insertApiKey(s.pg(), k);
     }
@@ -57,6 +61,7 @@ BOOST_AUTO_TEST_CASE(keys_are_stored_listed_and_revoked_once) {
     BOOST_TEST(listed.find("|42\n") != std::string::npos);
     BOOST_TEST(listed.rfind("k_5|", 0) != 0);  // oldest first: k_9 leads
     BOOST_TEST(listed.rfind("k_9|", 0) == 0);
-    s.sameRows("SELECT id, key_id, client, key_hash, created_at, revoked_at FROM api_keys"
-               " ORDER BY id");
+    s.sameRows(
+        "SELECT id, key_id, client, key_hash, created_at, revoked_at FROM api_keys"
+        " ORDER BY id");
 }

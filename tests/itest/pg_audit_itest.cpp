@@ -39,8 +39,8 @@ void sameTable(StorePair& s) {
 // 60 entries over a few actors, actions (with look-alike prefixes) and objects; every few
 // share a time.
 void seed(StorePair& s) {
-    const char* actions[] = {"contact.read", "contact.erase", "contactx.read", "contact",
-                             "auth.login", "conversation.read", "contact/odd"};
+    const char* actions[] = {"contact.read", "contact.erase",     "contactx.read", "contact",
+                             "auth.login",   "conversation.read", "contact/odd"};
     for (int i = 0; i < 60; ++i) {
         AuditRecord e;
         e.at_ms = kT0 + (i / 3) * 1000;

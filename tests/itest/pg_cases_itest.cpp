@@ -24,10 +24,9 @@ std::string describe(const CaseRow& r) {
     std::string out = std::to_string(r.id) + "|" + std::to_string(r.contact_id) + "|" + r.type +
                       "|" + r.stage + "|" + r.owner + "|" + (r.closed ? "closed" : "open") + "|" +
                       r.product_sku + "|" + r.product_serial.value_or("-") + "|" +
-                      (r.next_wakeup_ms ? std::to_string(*r.next_wakeup_ms) : "-") + "|" +
-                      r.body + "|v" + std::to_string(r.version) + "|" +
-                      std::to_string(r.opened_at_ms) + "|" + std::to_string(r.updated_at_ms) +
-                      "|conv";
+                      (r.next_wakeup_ms ? std::to_string(*r.next_wakeup_ms) : "-") + "|" + r.body +
+                      "|v" + std::to_string(r.version) + "|" + std::to_string(r.opened_at_ms) +
+                      "|" + std::to_string(r.updated_at_ms) + "|conv";
     for (auto c : r.conversations) out += " " + std::to_string(c);
     return out;
 }
@@ -42,8 +41,9 @@ void sameTables(StorePair& s) {
     s.sameRows(
         "SELECT id, contact_id, type, stage, owner, closed, product_sku, product_serial,"
         " next_wakeup, body, version, opened_at, updated_at FROM cases ORDER BY id");
-    s.sameRows("SELECT conversation_id, case_id FROM case_conversations ORDER BY case_id,"
-               " conversation_id");
+    s.sameRows(
+        "SELECT conversation_id, case_id FROM case_conversations ORDER BY case_id,"
+        " conversation_id");
     s.sameRows(
         "SELECT id, contact_id, channel, channel_instance, status, locale, created_at,"
         " updated_at FROM conversations ORDER BY id");
@@ -220,8 +220,8 @@ BOOST_AUTO_TEST_CASE(the_contact_a_case_is_opened_for) {
         if (!c) return "none";
         const auto& p = c->profile;
         std::string out = c->key.value_or("-") + "|" + c->last_channel + "|" +
-                          std::to_string(p.id) + "|" + p.name.value_or("-") + "|" + p.tier +
-                          "|" + p.locale.value_or("-") + "|" + p.last_agent.value_or("-") + "|" +
+                          std::to_string(p.id) + "|" + p.name.value_or("-") + "|" + p.tier + "|" +
+                          p.locale.value_or("-") + "|" + p.last_agent.value_or("-") + "|" +
                           p.account_manager.value_or("-");
         for (const auto& [k, v] : p.attributes) out += "|a:" + k + "=" + v;
         for (const auto& x : p.products) out += "|p:" + x.sku + "," + x.name;
@@ -234,8 +234,9 @@ BOOST_AUTO_TEST_CASE(the_contact_a_case_is_opened_for) {
         auto shown = testing::sameResult(lite::readCaseContact(s.lite(), id),
                                          pg::readCaseContact(s.pg(), id), describeContact);
         if (id == 1)
-            BOOST_TEST(shown == "CRM-1|mail-in|1|Ann|gold|en|alice|bob|a:account_manager=bob"
-                                "|p:WM-100,Washer|c:1,repair,WM-100,open");
+            BOOST_TEST(shown ==
+                       "CRM-1|mail-in|1|Ann|gold|en|alice|bob|a:account_manager=bob"
+                       "|p:WM-100,Washer|c:1,repair,WM-100,open");
         if (id == 2) BOOST_TEST(shown == "-||2|-|standard|-|-|-");
         if (id == 3) BOOST_TEST(shown == "none");
     }

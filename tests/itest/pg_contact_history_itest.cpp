@@ -97,31 +97,34 @@ void seed(StorePair& s) {
             " created_at, updated_at, closed_at, routing, category, subtype, priority, agent,"
             " rating) VALUES (" +
             std::to_string(i) + ", " + std::to_string(contact) + ", " +
-            (i % 3 ? "'telegram'" : "'email'") + ", " + (i % 4 ? "'inst-" + std::to_string(i) + "'" : std::string("NULL")) + ", " +
+            (i % 3 ? "'telegram'" : "'email'") + ", " +
+            (i % 4 ? "'inst-" + std::to_string(i) + "'" : std::string("NULL")) + ", " +
             (i % 5 ? "'closed'" : "'open'") + ", " + std::to_string(1000 * i) + ", " +
             std::to_string(1000 * i + 1) + ", " + (i % 5 ? std::to_string(1000 * i + 2) : "NULL") +
             ", " + (routing ? q(routing) : "NULL") + ", " + (category ? q(category) : "NULL") +
             ", " + (i % 2 ? "'leak'" : "''") + ", " + (i % 3 ? std::to_string(i % 4) : "NULL") +
-            ", " + (i % 2 ? "'alice'" : "NULL") + ", " + (i % 4 ? std::to_string(1 + i % 5) : "NULL") +
-            ")";
+            ", " + (i % 2 ? "'alice'" : "NULL") + ", " +
+            (i % 4 ? std::to_string(1 + i % 5) : "NULL") + ")";
         s.exec(sql);
         const char* first = firsts[i % 4];
-        s.exec("INSERT INTO messages (conversation_id, direction, channel, author, body, subject,"
-               " created_at) VALUES (" +
-               std::to_string(i) + ", 'out', 'telegram', 'auto', 'hello', NULL, 1)");
+        s.exec(
+            "INSERT INTO messages (conversation_id, direction, channel, author, body, subject,"
+            " created_at) VALUES (" +
+            std::to_string(i) + ", 'out', 'telegram', 'auto', 'hello', NULL, 1)");
         if (first)
-            s.exec("INSERT INTO messages (conversation_id, direction, channel, author, body,"
-                   " subject, created_at) VALUES (" +
-                   std::to_string(i) + ", 'in', 'telegram', 'c', " + q(first) + ", " +
-                   (i % 6 == 0 ? "'Re: order'" : i % 6 == 1 ? "''" : "NULL") + ", 2)");
+            s.exec(
+                "INSERT INTO messages (conversation_id, direction, channel, author, body,"
+                " subject, created_at) VALUES (" +
+                std::to_string(i) + ", 'in', 'telegram', 'c', " + q(first) + ", " +
+                (i % 6 == 0   ? "'Re: order'"
+                 : i % 6 == 1 ? "''"
+                              : "NULL") +
+                ", 2)");
         // Resolves and wrap-ups: the newest with a disposition wins; odd ones are skipped.
         const char* events[] = {
-            "{\"disposition\":\"fixed\"}",
-            "{\"disposition\":\"\"}",
-            "{\"note\":\"no disposition\"}",
-            "{broken disposition",
-            "{\"disposition\":42}",
-            "{\"disposition\":true}",
+            "{\"disposition\":\"fixed\"}",   "{\"disposition\":\"\"}",
+            "{\"note\":\"no disposition\"}", "{broken disposition",
+            "{\"disposition\":42}",          "{\"disposition\":true}",
             "{\"disposition\":null}",
         };
         for (int k = 0; k < i % 4; ++k) {
@@ -135,12 +138,13 @@ void seed(StorePair& s) {
     const char* bodies[] = {"{\"warranty\":{\"in_warranty\":true},\"repeat_of\":3}",
                             "{\"warranty\":{\"in_warranty\":\"yes\"}}", "broken", "{}"};
     for (int i = 1; i <= 25; ++i) {
-        s.exec("INSERT INTO cases (contact_id, type, stage, closed, product_sku, body, opened_at,"
-               " updated_at) VALUES (1, " +
-               std::string(i % 2 ? "'repair'" : "'complaint'") + ", " +
-               (i % 3 ? "'diagnosing'" : "'closed'") + ", " + (i % 3 ? "0" : "1") + ", " +
-               (i % 4 ? "'WM-100'" : "NULL") + ", " + q(bodies[i % 4]) + ", " +
-               std::to_string(i * 10) + ", " + std::to_string(i * 10 + 1) + ")");
+        s.exec(
+            "INSERT INTO cases (contact_id, type, stage, closed, product_sku, body, opened_at,"
+            " updated_at) VALUES (1, " +
+            std::string(i % 2 ? "'repair'" : "'complaint'") + ", " +
+            (i % 3 ? "'diagnosing'" : "'closed'") + ", " + (i % 3 ? "0" : "1") + ", " +
+            (i % 4 ? "'WM-100'" : "NULL") + ", " + q(bodies[i % 4]) + ", " +
+            std::to_string(i * 10) + ", " + std::to_string(i * 10 + 1) + ")");
     }
 }
 
@@ -156,10 +160,9 @@ BOOST_AUTO_TEST_CASE(the_same_archive_from_both_stores) {
     StorePair s;
     seed(s);
     for (std::size_t limit : {std::size_t{1}, std::size_t{5}, std::size_t{20}}) {
-        for (std::optional<std::int64_t> excluded : {std::optional<std::int64_t>(),
-                                                     std::optional<std::int64_t>(14),
-                                                     std::optional<std::int64_t>(3),
-                                                     std::optional<std::int64_t>(99)}) {
+        for (std::optional<std::int64_t> excluded :
+             {std::optional<std::int64_t>(), std::optional<std::int64_t>(14),
+              std::optional<std::int64_t>(3), std::optional<std::int64_t>(99)}) {
             ContactHistoryQuery by_key;
             by_key.key = "CRM-1";
             by_key.limit = limit;
@@ -207,8 +210,9 @@ BOOST_AUTO_TEST_CASE(postgres_reads_in_the_callers_transaction_or_in_one_round_t
     BOOST_TEST(!pg::inTransaction(s.pg()));
     // The writer's transaction sees its own new conversation.
     s.inPg([&](auto& db) {
-        db.exec("INSERT INTO conversations (id, contact_id, channel, status, created_at,"
-                " updated_at, category) VALUES (100, 1, 'voice', 'open', 5, 5, 'complaint')");
+        db.exec(
+            "INSERT INTO conversations (id, contact_id, channel, status, created_at,"
+            " updated_at, category) VALUES (100, 1, 'voice', 'open', 5, 5, 'complaint')");
         auto inside = describe(pg::readContactHistory(db, query));
         BOOST_TEST(inside != outside);
         BOOST_TEST(inside.find("conv 100|voice|voice|open|5|-|-|complaint|") != std::string::npos);

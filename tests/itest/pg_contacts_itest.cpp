@@ -48,7 +48,8 @@ void sameTables(StorePair& s) {
     s.sameRows(
         "SELECT id, external_id, name, email, phone, tier, locale, attributes, created_at,"
         " updated_at, erased_at FROM contacts ORDER BY id");
-    s.sameRows("SELECT channel, address, contact_id FROM contact_addresses ORDER BY channel, address");
+    s.sameRows(
+        "SELECT channel, address, contact_id FROM contact_addresses ORDER BY channel, address");
     // Without their ids: replacing a contact's products deletes the highest ids, which SQLite
     // hands out again and PostgreSQL's identity does not (pg_schema.cpp); the order is the same.
     s.sameRows(
@@ -89,8 +90,10 @@ ContactUpdate full() {
     u.locale = "zh-Hans";
     u.attributes = std::map<std::string, std::string>{{"region", "north"}, {"note", "a,b{c}\"d\\"}};
     // The email again (lower-cased: one address), and addresses with array-literal characters.
-    u.addresses = {{"telegram", "1001"}, {"email", "zoe.obrien@example.com"},
-                   {"whatsapp", "{\"x\",NULL}\\"}, {"api", "NULL"}};
+    u.addresses = {{"telegram", "1001"},
+                   {"email", "zoe.obrien@example.com"},
+                   {"whatsapp", "{\"x\",NULL}\\"},
+                   {"api", "NULL"}};
     u.products = std::vector<routing::Product>{product("WM-100", "Washer", "SN-1"),
                                                product("DR-7", "", std::nullopt),
                                                product("NULL", "名前, \"quoted\"", "{}")};

@@ -33,18 +33,22 @@ std::string describe(const std::optional<store::ErasureResult>& r) {
 }
 
 void sameTables(StorePair& s) {
-    s.sameRows("SELECT id, external_id, name, email, phone, tier, locale, attributes, created_at,"
-               " updated_at, erased_at FROM contacts ORDER BY id");
+    s.sameRows(
+        "SELECT id, external_id, name, email, phone, tier, locale, attributes, created_at,"
+        " updated_at, erased_at FROM contacts ORDER BY id");
     s.sameRows("SELECT channel, address, contact_id FROM contact_addresses ORDER BY 1, 2");
     s.sameRows("SELECT id, contact_id, sku FROM contact_products ORDER BY id");
-    s.sameRows("SELECT id, contact_id, channel_ref, reply_address, continue_via, continue_to,"
-               " status, category FROM conversations ORDER BY id");
-    s.sameRows("SELECT id, conversation_id, direction, body, subject, html, original_text,"
-               " classify_text, thread_refs, attachments, sender, delivery, delivery_reason,"
-               " delivery_at, redacted_at FROM messages ORDER BY id");
+    s.sameRows(
+        "SELECT id, contact_id, channel_ref, reply_address, continue_via, continue_to,"
+        " status, category FROM conversations ORDER BY id");
+    s.sameRows(
+        "SELECT id, conversation_id, direction, body, subject, html, original_text,"
+        " classify_text, thread_refs, attachments, sender, delivery, delivery_reason,"
+        " delivery_at, redacted_at FROM messages ORDER BY id");
     s.sameRows("SELECT message_id, position, size, sha256 FROM attachment_content ORDER BY 1, 2");
-    s.sameRows("SELECT id, conversation_id, message_id, status, last_error, payload FROM outbox"
-               " ORDER BY id");
+    s.sameRows(
+        "SELECT id, conversation_id, message_id, status, last_error, payload FROM outbox"
+        " ORDER BY id");
     s.sameRows("SELECT id, conversation_id, type, data FROM events ORDER BY id");
     s.sameRows("SELECT channel_instance, key, value FROM channel_state ORDER BY 1, 2");
 }
@@ -77,18 +81,20 @@ void seed(StorePair& s) {
     for (int i = 1; i <= 9; ++i) {
         int conversation = 1 + (i - 1) % 3;
         const char* a = attachments[i % 4];
-        s.exec("INSERT INTO messages (id, conversation_id, direction, channel, author, body,"
-               " subject, html, original_text, classify_text, thread_refs, attachments, sender,"
-               " delivery, created_at, redacted_at) VALUES (" +
-               std::to_string(i) + ", " + std::to_string(conversation) + ", " +
-               (i % 2 ? "'in'" : "'out'") + ", 'x', 'c', " + q("text " + std::to_string(i) + " 王") +
-               ", 'subj', '<p>h</p>', 'orig', 'cls', '<a@b> <c@d>', " + (a ? q(a) : "NULL") + ", " +
-               (i % 2 ? "'ann@example.com'" : "NULL") + ", " + (i % 2 ? "NULL" : "'queued'") +
-               ", " + std::to_string(100 + i) + ", " + (i == 7 ? "5" : "NULL") + ")");
+        s.exec(
+            "INSERT INTO messages (id, conversation_id, direction, channel, author, body,"
+            " subject, html, original_text, classify_text, thread_refs, attachments, sender,"
+            " delivery, created_at, redacted_at) VALUES (" +
+            std::to_string(i) + ", " + std::to_string(conversation) + ", " +
+            (i % 2 ? "'in'" : "'out'") + ", 'x', 'c', " + q("text " + std::to_string(i) + " 王") +
+            ", 'subj', '<p>h</p>', 'orig', 'cls', '<a@b> <c@d>', " + (a ? q(a) : "NULL") + ", " +
+            (i % 2 ? "'ann@example.com'" : "NULL") + ", " + (i % 2 ? "NULL" : "'queued'") + ", " +
+            std::to_string(100 + i) + ", " + (i == 7 ? "5" : "NULL") + ")");
         if (a && std::string(a).find("stored") != std::string::npos)
-            s.exec("INSERT INTO attachment_content (message_id, position, size, sha256, data)"
-                   " VALUES (" +
-                   std::to_string(i) + ", 1, 3, 'abc', 'x')");
+            s.exec(
+                "INSERT INTO attachment_content (message_id, position, size, sha256, data)"
+                " VALUES (" +
+                std::to_string(i) + ", 1, 3, 'abc', 'x')");
     }
     // Outbox entries in every state, one without a message, one scrubbed already.
     const char* statuses[] = {"pending", "sending", "sent", "failed", "pending", "sent"};
@@ -100,11 +106,11 @@ void seed(StorePair& s) {
         int conversation = i == 4 ? 3 : 1 + i % 2;
         std::string message = i == 3 ? "NULL" : std::to_string(2 + 2 * (i % 3));
         if (conversation == 3) message = "NULL";
-        s.exec("INSERT INTO outbox (conversation_id, message_id, channel, idempotency_key,"
-               " payload, status, next_attempt_at, created_at) VALUES (" +
-               std::to_string(conversation) + ", " + message + ", 'x', 'k" + std::to_string(i) +
-               "', " + q(payload) + ", '" + statuses[i] + "', 0, " + std::to_string(200 + i) +
-               ")");
+        s.exec(
+            "INSERT INTO outbox (conversation_id, message_id, channel, idempotency_key,"
+            " payload, status, next_attempt_at, created_at) VALUES (" +
+            std::to_string(conversation) + ", " + message + ", 'x', 'k" + std::to_string(i) +
+            "', " + q(payload) + ", '" + statuses[i] + "', 0, " + std::to_string(200 + i) + ")");
     }
     s.exec(
         "INSERT INTO events (conversation_id, type, data, created_at) VALUES"
@@ -170,21 +176,21 @@ BOOST_AUTO_TEST_CASE(redacting_messages_as_retention_does) {
     s.inLite([&](auto& db) {
         lite::MessageRedactor redactor(db);
         for (const auto& p : plans) {
-            auto rows = s.liteRows("SELECT redacted_at IS NULL, attachments FROM messages WHERE id = " +
-                                   std::to_string(p.id));
+            auto rows =
+                s.liteRows("SELECT redacted_at IS NULL, attachments FROM messages WHERE id = " +
+                           std::to_string(p.id));
             bool intact = rows.at(0).at(0) == std::optional<std::string>("1");
             batch.push_back({p.id, intact, rows.at(0).at(1), p.what});
-            auto r = redactor.redact(p.id, intact, rows.at(0).at(1), p.what,
-                                     store::kExpiredMarker, kT0);
+            auto r =
+                redactor.redact(p.id, intact, rows.at(0).at(1), p.what, store::kExpiredMarker, kT0);
             lite_total.text = lite_total.text || r.text;
             lite_total.attachments += r.attachments;
             lite_total.recordings += r.recordings;
             lite_total.outbox += r.outbox;
         }
     });
-    auto pg_total = s.inPg([&](auto& db) {
-        return pg::redactMessages(db, batch, store::kExpiredMarker, kT0);
-    });
+    auto pg_total =
+        s.inPg([&](auto& db) { return pg::redactMessages(db, batch, store::kExpiredMarker, kT0); });
     BOOST_TEST(pg_total.text == lite_total.text);
     BOOST_TEST(pg_total.attachments == lite_total.attachments);
     BOOST_TEST(pg_total.recordings == lite_total.recordings);

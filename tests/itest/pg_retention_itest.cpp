@@ -34,11 +34,13 @@ std::string q(const std::string& s) {
 }
 
 void sameTables(StorePair& s) {
-    s.sameRows("SELECT id, name, email, phone, attributes, updated_at, erased_at FROM contacts"
-               " ORDER BY id");
+    s.sameRows(
+        "SELECT id, name, email, phone, attributes, updated_at, erased_at FROM contacts"
+        " ORDER BY id");
     s.sameRows("SELECT channel, address, contact_id FROM contact_addresses ORDER BY 1, 2");
-    s.sameRows("SELECT id, body, subject, attachments, sender, redacted_at FROM messages"
-               " ORDER BY id");
+    s.sameRows(
+        "SELECT id, body, subject, attachments, sender, redacted_at FROM messages"
+        " ORDER BY id");
     s.sameRows("SELECT message_id, position FROM attachment_content ORDER BY 1, 2");
     s.sameRows("SELECT id, status, payload FROM outbox ORDER BY id");
     s.sameRows("SELECT id, conversation_id, type, data FROM events ORDER BY id");
@@ -54,40 +56,49 @@ void seed(StorePair& s) {
         std::string at = std::to_string(1000 * c);
         const char* instance = c % 3 == 0 ? "tg" : c % 3 == 1 ? "pbx" : "mail";
         bool open = c % 4 == 0;
-        s.exec("INSERT INTO contacts (id, name, email, tier, attributes, created_at, updated_at)"
-               " VALUES (" + id + ", 'n" + id + "', 'e" + id + "@x', 'standard', '{}', 1, " + at +
-               ");"
-               "INSERT INTO contact_addresses (channel, address, contact_id) VALUES ('email', 'e" +
-               id + "@x', " + id + ");"
-               "INSERT INTO conversations (id, contact_id, channel, channel_instance, status,"
-               " created_at, updated_at, closed_at, last_inbound_at) VALUES (" + id + ", " + id +
-               ", '" + instance + "', '" + instance + "', " + (open ? "'open'" : "'closed'") +
-               ", " + at + ", " + at + ", " + (open ? "NULL" : at) + ", " + at + ")");
+        s.exec(
+            "INSERT INTO contacts (id, name, email, tier, attributes, created_at, updated_at)"
+            " VALUES (" +
+            id + ", 'n" + id + "', 'e" + id + "@x', 'standard', '{}', 1, " + at +
+            ");"
+            "INSERT INTO contact_addresses (channel, address, contact_id) VALUES ('email', 'e" +
+            id + "@x', " + id +
+            ");"
+            "INSERT INTO conversations (id, contact_id, channel, channel_instance, status,"
+            " created_at, updated_at, closed_at, last_inbound_at) VALUES (" +
+            id + ", " + id + ", '" + instance + "', '" + instance + "', " +
+            (open ? "'open'" : "'closed'") + ", " + at + ", " + at + ", " + (open ? "NULL" : at) +
+            ", " + at + ")");
         for (int m = 0; m < 3; ++m) {
             std::string mid = std::to_string(c * 10 + m);
             std::string attachments =
-                m == 0 ? "NULL"
+                m == 0   ? "NULL"
                 : m == 1 ? q("[{\"kind\":\"photo\",\"stored\":true},{\"kind\":\"voice\"}]")
                          : q("[{\"kind\":\"audio\",\"stored\":true}]");
-            s.exec("INSERT INTO messages (id, conversation_id, direction, channel, author, body,"
-                   " attachments, created_at) VALUES (" + mid + ", " + id + ", " +
-                   (m == 2 ? "'out'" : "'in'") + ", '" + instance + "', 'c', 'text " + mid + "', " + attachments +
-                   ", " + std::to_string(1000 * c + 100 * m) + ")");
+            s.exec(
+                "INSERT INTO messages (id, conversation_id, direction, channel, author, body,"
+                " attachments, created_at) VALUES (" +
+                mid + ", " + id + ", " + (m == 2 ? "'out'" : "'in'") + ", '" + instance +
+                "', 'c', 'text " + mid + "', " + attachments + ", " +
+                std::to_string(1000 * c + 100 * m) + ")");
             if (m > 0)
-                s.exec("INSERT INTO attachment_content (message_id, position, size, sha256, data)"
-                       " VALUES (" + mid + ", 1, 1, 'h', 'x')");
+                s.exec(
+                    "INSERT INTO attachment_content (message_id, position, size, sha256, data)"
+                    " VALUES (" +
+                    mid + ", 1, 1, 'h', 'x')");
             if (m == 2)
-                s.exec("INSERT INTO outbox (conversation_id, message_id, channel, idempotency_key,"
-                       " payload, status, next_attempt_at, created_at) VALUES (" + id + ", " + mid +
-                       ", 'x', 'k" + mid + "', '{\"text\":\"text " + mid + "\",\"to\":\"e\"}', " +
-                       (c % 5 ? "'sent'" : "'pending'") + ", 0, 1)");
+                s.exec(
+                    "INSERT INTO outbox (conversation_id, message_id, channel, idempotency_key,"
+                    " payload, status, next_attempt_at, created_at) VALUES (" +
+                    id + ", " + mid + ", 'x', 'k" + mid + "', '{\"text\":\"text " + mid +
+                    "\",\"to\":\"e\"}', " + (c % 5 ? "'sent'" : "'pending'") + ", 0, 1)");
         }
         s.exec("INSERT INTO events (conversation_id, type, data, created_at) VALUES (" + id +
                ", 'call.voicemail', " +
                q(c % 2 ? "{\"recording_url\":\"https://r/" + id + "\",\"text\":\"vm\",\"n\":1}"
                        : "{\"text\":\"[expired]\",\"recording_url\":null}") +
-               ", " + at + "), (" + id + ", 'call.ended', '{\"duration\":3,\"text\":null}', " + at + "), (" + id +
-               ", 'note', '{\"text\":\"keep\"}', " + at + ")");
+               ", " + at + "), (" + id + ", 'call.ended', '{\"duration\":3,\"text\":null}', " + at +
+               "), (" + id + ", 'note', '{\"text\":\"keep\"}', " + at + ")");
         s.exec("INSERT INTO audit_log (at, actor_kind, actor, action, outcome) VALUES (" + at +
                ", 'cli', 'root', 'x.y', 'ok'), (" + at + ", 'cli', 'root', 'x.z', 'ok')");
     }
@@ -120,10 +131,12 @@ RetentionReport run(const RetentionRequest& r, Step step, InTransaction in) {
 }
 
 std::string both(StorePair& s, const RetentionRequest& r) {
-    auto a = run(r, [](auto& db, auto&... args) { lite::retentionStep(db, args...); },
-                 [&](auto f) { s.inLite(f); });
-    auto b = run(r, [](auto& db, auto&... args) { pg::retentionStep(db, args...); },
-                 [&](auto f) { s.inPg(f); });
+    auto a = run(
+        r, [](auto& db, auto&... args) { lite::retentionStep(db, args...); },
+        [&](auto f) { s.inLite(f); });
+    auto b = run(
+        r, [](auto& db, auto&... args) { pg::retentionStep(db, args...); },
+        [&](auto f) { s.inPg(f); });
     return testing::sameResult(a, b, [](const auto& x) { return describe(x); });
 }
 

@@ -7,14 +7,13 @@
 
 #include <sqlite3.h>
 
+#include <boost/test/unit_test.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <boost/test/unit_test.hpp>
 
 #include "daemon/store/postgres/pg_schema.hpp"
 #include "daemon/store/sqlite/schema.hpp"
@@ -100,7 +99,9 @@ class StorePair {
     std::vector<Row> sameRows(const std::string& sql) {
         auto lite = liteRows(sql);
         auto pg = pgRows(sql);
-        BOOST_TEST_INFO("query: " << sql << "\nsqlite:\n" << show(lite) << "postgres:\n" << show(pg));
+        BOOST_TEST_INFO("query: " << sql << "\nsqlite:\n"
+                                  << show(lite) << "postgres:\n"
+                                  << show(pg));
         BOOST_TEST((lite == pg));
         return lite;
     }

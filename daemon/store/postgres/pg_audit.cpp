@@ -92,7 +92,8 @@ std::size_t purgeAudit(Connection& db, std::int64_t before_ms, std::size_t limit
 }
 
 std::size_t countAuditBefore(Connection& db, std::int64_t before_ms) {
-    return static_cast<std::size_t>(std::stoll(db.queryValue(kCountBefore, {before_ms}).value_or("0")));
+    return static_cast<std::size_t>(
+        std::stoll(db.queryValue(kCountBefore, {before_ms}).value_or("0")));
 }
 
 }  // namespace ccd::store::postgres

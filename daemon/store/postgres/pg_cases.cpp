@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <limits>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "daemon/store/postgres/pg_profile.hpp"
 #include "daemon/store/postgres/pg_read.hpp"
@@ -13,10 +12,10 @@ namespace ccd::store::postgres {
 namespace {
 
 // SQLite's columns, then the case's conversations as a bigint[] (no query per case).
-#define CCD_CASE_COLUMNS                                                                       \
-    "c.id, c.contact_id, c.type, c.stage, coalesce(c.owner, ''), c.closed,"                    \
-    " coalesce(c.product_sku, ''), c.product_serial, c.next_wakeup, c.body, c.version,"        \
-    " c.opened_at, c.updated_at, ARRAY(SELECT conversation_id FROM case_conversations"         \
+#define CCD_CASE_COLUMNS                                                                \
+    "c.id, c.contact_id, c.type, c.stage, coalesce(c.owner, ''), c.closed,"             \
+    " coalesce(c.product_sku, ''), c.product_serial, c.next_wakeup, c.body, c.version," \
+    " c.opened_at, c.updated_at, ARRAY(SELECT conversation_id FROM case_conversations"  \
     " WHERE case_id = c.id ORDER BY conversation_id)"
 
 // $1..$10 as bindColumns (contact, type, stage, owner, closed, sku, serial, wakeup, body,
@@ -37,9 +36,9 @@ constexpr const char* kUpdate =
     " SELECT count(*) FROM u";
 constexpr const char* kRead = "SELECT " CCD_CASE_COLUMNS " FROM cases c WHERE c.id = $1";
 // Ties on next_wakeup in id order, as SQLite's walk of cases_by_wakeup (rowid last) gives them.
-constexpr const char* kDue =
-    "SELECT " CCD_CASE_COLUMNS " FROM cases c WHERE c.next_wakeup IS NOT NULL"
-    " AND c.next_wakeup <= $1 ORDER BY c.next_wakeup, c.id LIMIT $2";
+constexpr const char* kDue = "SELECT " CCD_CASE_COLUMNS
+                             " FROM cases c WHERE c.next_wakeup IS NOT NULL"
+                             " AND c.next_wakeup <= $1 ORDER BY c.next_wakeup, c.id LIMIT $2";
 constexpr const char* kNextWakeup =
     "SELECT min(next_wakeup) FROM cases WHERE next_wakeup IS NOT NULL";
 constexpr const char* kContactKey = "SELECT external_id FROM contacts WHERE id = $1";
@@ -105,8 +104,7 @@ bool hasPendingFollowUp(const std::string& body) {
     auto pending = [](const nlohmann::json& item) {
         if (!item.is_object()) return false;
         auto s = item.find("status");
-        return s != item.end() && s->is_string() &&
-               (*s == "scheduled" || *s == "offered");
+        return s != item.end() && s->is_string() && (*s == "scheduled" || *s == "offered");
     };
     if (f->is_array() || f->is_object()) {
         for (const auto& item : *f)
@@ -209,8 +207,8 @@ std::optional<CaseContact> readCaseContact(Connection& db, std::int64_t contact_
 
 std::int64_t followUpConversation(Connection& db, const FollowUpConversationRequest& r,
                                   std::int64_t now_ms) {
-    auto result = db.query(kFollowUp, {r.contact_id, r.channel_instance, r.channel,
-                                       textOrNull(r.locale), now_ms});
+    auto result = db.query(
+        kFollowUp, {r.contact_id, r.channel_instance, r.channel, textOrNull(r.locale), now_ms});
     if (!result.next()) throw PgError("follow-up conversation: no id", "", false);
     return result.columnInt(0);
 }

@@ -2,9 +2,8 @@
 
 #include <cstdlib>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "daemon/store/history_rows.hpp"
 #include "daemon/store/postgres/pg_read.hpp"
@@ -186,7 +185,8 @@ std::optional<ContactHistory> readContactHistory(Connection& db, const ContactHi
         c.agent = list.columnOptionalText(9);
         if (auto it = dispositions.find(c.id); it != dispositions.end()) c.disposition = it->second;
         c.rating = optionalInt(list, 10);
-        c.complaint = c.category == std::optional<std::string>("complaint") || taggedComplaint(routing);
+        c.complaint =
+            c.category == std::optional<std::string>("complaint") || taggedComplaint(routing);
         if (auto subject = list.columnOptionalText(11))
             c.subject = previewText(*subject, kHistorySubjectChars);
         c.subtype = list.columnOptionalText(12);

@@ -33,14 +33,17 @@ constexpr const char* kInsert =
 #define CCD_CONTACT "COALESCE($1::bigint, currval(pg_get_serial_sequence('contacts', 'id')))"
 
 constexpr const char* kLink =
-    "INSERT INTO contact_addresses (channel, address, contact_id) SELECT a.channel, a.address, "
-    CCD_CONTACT " FROM unnest($2::text[], $3::text[]) AS a(channel, address)"
+    "INSERT INTO contact_addresses (channel, address, contact_id) SELECT a.channel, "
+    "a.address, " CCD_CONTACT
+    " FROM unnest($2::text[], $3::text[]) AS a(channel, address)"
     " ON CONFLICT (channel, address) DO UPDATE SET contact_id = excluded.contact_id";
-constexpr const char* kClearProducts = "DELETE FROM contact_products WHERE contact_id = " CCD_CONTACT;
+constexpr const char* kClearProducts =
+    "DELETE FROM contact_products WHERE contact_id = " CCD_CONTACT;
 // In the order given: ids are drawn as the sorted rows are inserted.
 constexpr const char* kAddProducts =
     "INSERT INTO contact_products (contact_id, sku, name, serial, purchased_on, warranty_until)"
-    " SELECT " CCD_CONTACT ", p.sku, p.name, p.serial, p.purchased_on, p.warranty_until"
+    " SELECT " CCD_CONTACT
+    ", p.sku, p.name, p.serial, p.purchased_on, p.warranty_until"
     " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY"
     " AS p(sku, name, serial, purchased_on, warranty_until, n) ORDER BY p.n";
 
@@ -95,8 +98,8 @@ ContactPutResult writeContact(Connection& db, const ContactUpdate& u, std::int64
     if (found.next()) {
         result.id = found.columnInt(0);
         result.created = found.columnInt(1) == 0;
-        writes.add(kUpdate, {result.id, u.key, u.name, email, u.phone, u.tier, u.locale,
-                             attributes, now_ms});
+        writes.add(kUpdate, {result.id, u.key, u.name, email, u.phone, u.tier, u.locale, attributes,
+                             now_ms});
     } else {
         result.created = true;
         writes.add(kInsert, {u.key, u.name, email, u.phone, u.tier, u.locale, attributes, now_ms});
@@ -154,7 +157,8 @@ std::optional<ContactDetails> readContact(Connection& db, const std::string& key
     d.created_at_ms = contact.columnInt(8);
     d.updated_at_ms = contact.columnInt(9);
     Result& addresses = results.at(1);
-    while (addresses.next()) d.addresses.emplace_back(addresses.columnText(0), addresses.columnText(1));
+    while (addresses.next())
+        d.addresses.emplace_back(addresses.columnText(0), addresses.columnText(1));
     d.profile.products = productsFrom(results.at(2));
     return d;
 }

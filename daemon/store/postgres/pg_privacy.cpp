@@ -1,10 +1,9 @@
 #include "daemon/store/postgres/pg_privacy.hpp"
 
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/store/postgres/pg_read.hpp"
 
@@ -24,7 +23,9 @@ const std::initializer_list<const char*> kCallPersonal = {
 
 bool isCallEvent(const std::string& type) { return type.rfind("call.", 0) == 0; }
 
-Json parse(const std::string& text) { return Json::parse(text, nullptr, /*allow_exceptions=*/false); }
+Json parse(const std::string& text) {
+    return Json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 // json_remove(data, '$.k', ...): the document without those keys, compact; nullopt when it
 // does not parse.
@@ -71,8 +72,9 @@ struct Rewrites {
     }
 };
 
-#define CCD_REWRITE(TABLE, COLUMN)                                                       \
-    "UPDATE " TABLE " t SET " COLUMN " = u.after FROM unnest($1::bigint[], $2::text[],"  \
+#define CCD_REWRITE(TABLE, COLUMN)                     \
+    "UPDATE " TABLE " t SET " COLUMN                   \
+    " = u.after FROM unnest($1::bigint[], $2::text[]," \
     " $3::text[]) AS u(id, before, after) WHERE t.id = u.id AND t." COLUMN " = u.before"
 
 constexpr const char* kRewriteEvents = CCD_REWRITE("events", "data");
@@ -184,28 +186,32 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
     reads.add("SELECT count(*) FROM conversations WHERE contact_id = $1", {contact_id})
         .add("SELECT address FROM contact_addresses WHERE contact_id = $1", {contact_id})
         // Events without a conversation that may name an address (subscribe, a refused call).
-        .add("SELECT e.id, e.type, e.data FROM events e WHERE e.conversation_id IS NULL AND"
-             " EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = $1 AND"
-             " strpos(e.data, a.address) > 0) ORDER BY e.id",
-             {contact_id})
-        .add("SELECT id, redacted_at IS NULL, attachments FROM messages WHERE conversation_id IN"
-             " " CCD_CONVERSATIONS " ORDER BY id",
-             {contact_id})
+        .add(
+            "SELECT e.id, e.type, e.data FROM events e WHERE e.conversation_id IS NULL AND"
+            " EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = $1 AND"
+            " strpos(e.data, a.address) > 0) ORDER BY e.id",
+            {contact_id})
+        .add(
+            "SELECT id, redacted_at IS NULL, attachments FROM messages WHERE conversation_id IN"
+            " " CCD_CONVERSATIONS " ORDER BY id",
+            {contact_id})
         // The outbox entries of those messages (as SQLite's redactor finds them), and those of
         // the conversations without a message; whether the erasure fails them when pending.
         .add("SELECT id, payload, status, message_id, conversation_id IN " CCD_CONVERSATIONS
              " FROM outbox WHERE message_id IN (SELECT id FROM messages WHERE conversation_id"
-             " IN " CCD_CONVERSATIONS ") OR (message_id IS NULL AND conversation_id IN"
+             " IN " CCD_CONVERSATIONS
+             ") OR (message_id IS NULL AND conversation_id IN"
              " " CCD_CONVERSATIONS ") ORDER BY id",
              {contact_id})
         .add("SELECT id, type, data FROM events WHERE conversation_id IN " CCD_CONVERSATIONS
              " ORDER BY id",
              {contact_id})
         // Web chat sessions (name, email, phone, order) that may be kept by a sender address.
-        .add("SELECT s.channel_instance, s.key, s.value FROM channel_state s WHERE"
-             " s.key >= 'session:' AND s.key < 'session;' AND EXISTS (SELECT 1 FROM"
-             " contact_addresses a WHERE a.contact_id = $1 AND strpos(s.value, a.address) > 0)",
-             {contact_id});
+        .add(
+            "SELECT s.channel_instance, s.key, s.value FROM channel_state s WHERE"
+            " s.key >= 'session:' AND s.key < 'session;' AND EXISTS (SELECT 1 FROM"
+            " contact_addresses a WHERE a.contact_id = $1 AND strpos(s.value, a.address) > 0)",
+            {contact_id});
     auto read = db.pipeline(reads, {false, false});
 
     ErasureCounts n;
@@ -241,8 +247,8 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
     std::size_t conversation_events = 0;
     while (read.at(5).next()) {
         const std::string data = read[5].columnText(2);
-        auto after = removeKeys(data, isCallEvent(read[5].columnText(1)) ? kCallPersonal
-                                                                         : kEventFreeText);
+        auto after =
+            removeKeys(data, isCallEvent(read[5].columnText(1)) ? kCallPersonal : kEventFreeText);
         if (after && *after != data) {
             events.add(read[5].columnInt(0), data, *after);
             ++conversation_events;
@@ -258,13 +264,16 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
 
     Batch writes;
     // Replies still waiting would go out with the marker: they are not sent.
-    writes.add("UPDATE messages SET delivery = 'failed', delivery_reason = 'contact erased',"
-               " delivery_at = $2 WHERE id IN (SELECT message_id FROM outbox WHERE"
-               " conversation_id IN " CCD_CONVERSATIONS " AND status = 'pending')",
-               {contact_id, now_ms})
-        .add("UPDATE outbox SET status = 'failed', last_error = 'contact erased' WHERE"
-             " conversation_id IN " CCD_CONVERSATIONS " AND status = 'pending'",
-             {contact_id});
+    writes
+        .add(
+            "UPDATE messages SET delivery = 'failed', delivery_reason = 'contact erased',"
+            " delivery_at = $2 WHERE id IN (SELECT message_id FROM outbox WHERE"
+            " conversation_id IN " CCD_CONVERSATIONS " AND status = 'pending')",
+            {contact_id, now_ms})
+        .add(
+            "UPDATE outbox SET status = 'failed', last_error = 'contact erased' WHERE"
+            " conversation_id IN " CCD_CONVERSATIONS " AND status = 'pending'",
+            {contact_id});
     auto redaction = appendRedaction(writes, messages, marker, now_ms, outbox);
     // The sender's address is part of the inbound dedup key.
     writes.add("UPDATE messages SET sender = NULL WHERE conversation_id IN " CCD_CONVERSATIONS
@@ -272,27 +281,30 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
                {contact_id});
     const int events_at = static_cast<int>(writes.size());
     if (!events.empty()) writes.add(kRewriteEvents, events.params());
-    writes.add("UPDATE conversations SET channel_ref = NULL, reply_address = NULL,"
-               " continue_to = NULL, continue_via = NULL WHERE contact_id = $1",
-               {contact_id});
+    writes.add(
+        "UPDATE conversations SET channel_ref = NULL, reply_address = NULL,"
+        " continue_to = NULL, continue_via = NULL WHERE contact_id = $1",
+        {contact_id});
     if (!session_keys.empty())
-        writes.add("DELETE FROM channel_state s USING unnest($1::text[], $2::text[]) AS"
-                   " d(instance, key) WHERE s.channel_instance = d.instance AND s.key = d.key",
-                   {textArray(session_instances), textArray(session_keys)});
+        writes.add(
+            "DELETE FROM channel_state s USING unnest($1::text[], $2::text[]) AS"
+            " d(instance, key) WHERE s.channel_instance = d.instance AND s.key = d.key",
+            {textArray(session_instances), textArray(session_keys)});
     const int addresses_at = static_cast<int>(writes.size());
     writes.add("DELETE FROM contact_addresses WHERE contact_id = $1", {contact_id})
         .add("DELETE FROM contact_products WHERE contact_id = $1", {contact_id})
-        .add("UPDATE contacts SET name = NULL, email = NULL, phone = NULL, attributes = '{}',"
-             " erased_at = coalesce(erased_at, $2), updated_at = $2 WHERE id = $1 AND"
-             " (erased_at IS NULL OR name IS NOT NULL OR email IS NOT NULL OR phone IS NOT NULL"
-             " OR attributes <> '{}')",
-             {contact_id, now_ms});
+        .add(
+            "UPDATE contacts SET name = NULL, email = NULL, phone = NULL, attributes = '{}',"
+            " erased_at = coalesce(erased_at, $2), updated_at = $2 WHERE id = $1 AND"
+            " (erased_at IS NULL OR name IS NOT NULL OR email IS NOT NULL OR phone IS NOT NULL"
+            " OR attributes <> '{}')",
+            {contact_id, now_ms});
 #undef CCD_CONVERSATIONS
     auto results = db.pipeline(writes, {false, false});
 
     Redacted done = redactionDone(redaction, results);
-    n.messages = done.text ? static_cast<std::size_t>(results.at(redaction.texts).affectedRows())
-                           : 0;
+    n.messages =
+        done.text ? static_cast<std::size_t>(results.at(redaction.texts).affectedRows()) : 0;
     n.attachments = done.attachments + done.recordings;
     n.outbox = done.outbox;
     // Events as SQLite counts them: every address event matched, conversation events changed
@@ -310,8 +322,8 @@ ErasureCounts eraseContactData(Connection& db, std::int64_t contact_id, std::str
 
 std::optional<ErasureResult> eraseContactByKey(Connection& db, const std::string& key,
                                                std::int64_t now_ms) {
-    auto find = db.query("SELECT id, erased_at IS NOT NULL FROM contacts WHERE external_id = $1",
-                         {key});
+    auto find =
+        db.query("SELECT id, erased_at IS NOT NULL FROM contacts WHERE external_id = $1", {key});
     if (!find.next()) return std::nullopt;
     ErasureResult r;
     r.contact_id = find.columnInt(0);

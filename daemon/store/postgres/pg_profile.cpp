@@ -14,13 +14,13 @@ namespace {
 
 // The reads, for the contact that WHO names.
 #define CCD_CONTACT(WHO) "SELECT name, tier, locale, attributes FROM contacts WHERE id = " WHO
-#define CCD_PRODUCTS(WHO)                                                               \
+#define CCD_PRODUCTS(WHO)                                                          \
     "SELECT sku, name, serial, purchased_on, warranty_until FROM contact_products" \
     " WHERE contact_id = " WHO " ORDER BY id"
-#define CCD_LAST_AGENT(WHO)                                          \
+#define CCD_LAST_AGENT(WHO)                                   \
     "SELECT agent FROM conversations WHERE contact_id = " WHO \
     " AND agent IS NOT NULL ORDER BY id DESC LIMIT 1"
-#define CCD_CASES(WHO)                                                                 \
+#define CCD_CASES(WHO)                                                              \
     "SELECT id, type, coalesce(product_sku, ''), product_serial, opened_at, closed" \
     " FROM cases WHERE contact_id = " WHO " ORDER BY id DESC LIMIT 20"
 

@@ -1,9 +1,8 @@
 #include "daemon/store/postgres/pg_retention.hpp"
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/store/postgres/pg_audit.hpp"
 #include "daemon/store/postgres/pg_privacy.hpp"
@@ -88,8 +87,8 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
         auto url = j.find("recording_url");
         auto text = j.find("text");
         // json_extract(...) IS NOT NULL; coalesce(json_extract(text), marker) IS NOT marker.
-        bool recording = url != j.end() && !url->is_null() && cut.recordings &&
-                         at < *cut.recordings;
+        bool recording =
+            url != j.end() && !url->is_null() && cut.recordings && at < *cut.recordings;
         bool expire = text != j.end() && !text->is_null() &&
                       !(text->is_string() && *text == marker) && cut.message_text &&
                       at < *cut.message_text;
