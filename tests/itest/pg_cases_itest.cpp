@@ -230,6 +230,10 @@ BOOST_AUTO_TEST_CASE(the_contact_a_case_is_opened_for) {
                    (x.open ? "open" : "done");
         return out;
     };
+    // The contact, its profile and its last channel in one round trip.
+    auto trips = s.pg().ioStats().round_trips;
+    pg::readCaseContact(s.pg(), 1);
+    BOOST_TEST(s.pg().ioStats().round_trips == trips + 1);
     for (std::int64_t id : {1, 2, 3}) {
         auto shown = testing::sameResult(lite::readCaseContact(s.lite(), id),
                                          pg::readCaseContact(s.pg(), id), describeContact);

@@ -226,11 +226,14 @@ BOOST_AUTO_TEST_CASE(postgres_writes_only_in_a_transaction_and_reads_in_one_or_n
     StorePair s;
     BOOST_CHECK_THROW(store::postgres::writeContact(s.pg(), full(), kT0), std::logic_error);
     put(s, full(), kT0);
-    // Inside the caller's transaction, the read sees the transaction's own write.
+    // Inside the caller's transaction, the read sees the transaction's own write. A write is
+    // two round trips (the lookup, then every write), whatever the addresses and products.
     s.inPg([&](auto& db) {
-        ContactUpdate u;
+        ContactUpdate u = full();
         u.key = "CRM-2";
+        auto trips = db.ioStats().round_trips;
         store::postgres::writeContact(db, u, kT0);
+        BOOST_TEST(db.ioStats().round_trips == trips + 2);
         BOOST_TEST(store::postgres::readContact(db, "CRM-2").has_value());
     });
     // Outside any: one round trip in a transaction of its own, closed after.

@@ -18,7 +18,9 @@ namespace ccd::store::postgres {
 /// Creates or updates the contact with `update.key`, as sqlite::writeContact does (the rules
 /// are written there). Runs inside the caller's open transaction (std::logic_error without
 /// one); on a throw the caller rolls it back. Two round trips: the lookup of the key and the
-/// addresses, then every write in one pipeline.
+/// addresses, then every write in one pipeline. Another node writing the same new key at the
+/// same time makes one of them fail with a unique violation (PgError::uniqueViolation): the
+/// caller runs its transaction again, and its lookup then finds the other's contact.
 ContactPutResult writeContact(Connection& db, const ContactUpdate& update, std::int64_t now_ms);
 
 /// Writes every update with writeContact inside the caller's transaction: all or nothing once
