@@ -41,3 +41,39 @@ ccd_add_pg_test(pg_store_itest SOURCES itest/pg_store_itest.cpp)
 target_link_libraries(pg_store_itest PRIVATE ccd_store_postgres_store ccd_daemon)
 ccd_add_pg_test(pg_store_nodes_itest SOURCES itest/pg_store_nodes_itest.cpp)
 target_link_libraries(pg_store_nodes_itest PRIVATE ccd_store_postgres_store ccd_daemon)
+# The SQLite store's free functions and their PostgreSQL ports, one suite per subject, each
+# check run on both (tests/support/store_pair.hpp): SQLite's sources are compiled in, not the
+# daemon.
+set(CCD_PG_SQLITE_BASE ${CCD_ROOT}/daemon/store/sqlite/schema.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp)
+function(ccd_add_pg_functions_test name)
+  ccd_add_pg_test(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE ccd_store_postgres_functions SQLite::SQLite3)
+endfunction()
+ccd_add_pg_functions_test(pg_contacts_itest SOURCES itest/pg_contacts_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp)
+ccd_add_pg_functions_test(pg_cases_itest SOURCES itest/pg_cases_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_cases.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_cases_itest PRIVATE OpenSSL::Crypto)
+ccd_add_pg_functions_test(pg_audit_itest SOURCES itest/pg_audit_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_audit.cpp)
+ccd_add_pg_functions_test(pg_api_keys_itest SOURCES itest/pg_api_keys_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_api_keys.cpp)
+ccd_add_pg_functions_test(pg_contact_history_itest SOURCES itest/pg_contact_history_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_contact_history.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp)
+ccd_add_pg_functions_test(pg_privacy_itest SOURCES itest/pg_privacy_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_privacy.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_conversations.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_privacy_itest PRIVATE OpenSSL::Crypto)
+ccd_add_pg_functions_test(pg_retention_itest SOURCES itest/pg_retention_itest.cpp
+  ${CCD_PG_SQLITE_BASE} ${CCD_ROOT}/daemon/store/sqlite/sqlite_retention.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_privacy.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_audit.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_contacts.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_conversations.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
+target_link_libraries(pg_retention_itest PRIVATE OpenSSL::Crypto)

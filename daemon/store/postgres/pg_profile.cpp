@@ -12,18 +12,32 @@ namespace {
 #define CCD_CONTACT_BY_ADDRESS \
     "(SELECT contact_id FROM contact_addresses WHERE channel = $1 AND address = $2)"
 
-constexpr const char* kContact =
-    "SELECT name, tier, locale, attributes FROM contacts WHERE id = " CCD_CONTACT_BY_ADDRESS;
-constexpr const char* kProducts =
-    "SELECT sku, name, serial, purchased_on, warranty_until FROM contact_products"
-    " WHERE contact_id = " CCD_CONTACT_BY_ADDRESS " ORDER BY id";
-constexpr const char* kLastAgent =
-    "SELECT agent FROM conversations WHERE contact_id = " CCD_CONTACT_BY_ADDRESS
-    " AND agent IS NOT NULL ORDER BY id DESC LIMIT 1";
-constexpr const char* kCases =
-    "SELECT id, type, coalesce(product_sku, ''), product_serial, opened_at, closed"
-    " FROM cases WHERE contact_id = " CCD_CONTACT_BY_ADDRESS " ORDER BY id DESC LIMIT 20";
+// The reads, for the contact that WHO names.
+#define CCD_CONTACT(WHO) "SELECT name, tier, locale, attributes FROM contacts WHERE id = " WHO
+#define CCD_PRODUCTS(WHO)                                                          \
+    "SELECT sku, name, serial, purchased_on, warranty_until FROM contact_products" \
+    " WHERE contact_id = " WHO " ORDER BY id"
+#define CCD_LAST_AGENT(WHO)                                   \
+    "SELECT agent FROM conversations WHERE contact_id = " WHO \
+    " AND agent IS NOT NULL ORDER BY id DESC LIMIT 1"
+#define CCD_CASES(WHO)                                                              \
+    "SELECT id, type, coalesce(product_sku, ''), product_serial, opened_at, closed" \
+    " FROM cases WHERE contact_id = " WHO " ORDER BY id DESC LIMIT 20"
 
+constexpr const char* kContact = CCD_CONTACT(CCD_CONTACT_BY_ADDRESS);
+constexpr const char* kProducts = CCD_PRODUCTS(CCD_CONTACT_BY_ADDRESS);
+constexpr const char* kLastAgent = CCD_LAST_AGENT(CCD_CONTACT_BY_ADDRESS);
+constexpr const char* kCases = CCD_CASES(CCD_CONTACT_BY_ADDRESS);
+// By the contact's id ($1).
+constexpr const char* kContactById = CCD_CONTACT("$1");
+constexpr const char* kProductsById = CCD_PRODUCTS("$1");
+constexpr const char* kLastAgentById = CCD_LAST_AGENT("$1");
+constexpr const char* kCasesById = CCD_CASES("$1");
+
+#undef CCD_CONTACT
+#undef CCD_PRODUCTS
+#undef CCD_LAST_AGENT
+#undef CCD_CASES
 #undef CCD_CONTACT_BY_ADDRESS
 
 }  // namespace
@@ -31,6 +45,11 @@ constexpr const char* kCases =
 void appendProfileReads(Batch& batch, std::string_view channel, std::string_view address) {
     for (const char* sql : {kContact, kProducts, kLastAgent, kCases})
         batch.add(sql, {channel, address});
+}
+
+void appendProfileReads(Batch& batch, std::int64_t contact_id) {
+    for (const char* sql : {kContactById, kProductsById, kLastAgentById, kCasesById})
+        batch.add(sql, {contact_id});
 }
 
 routing::ContactProfile profileFromResults(std::int64_t contact_id, std::vector<Result>& results,

@@ -20,6 +20,9 @@ inline constexpr int kProfileStatements = 4;
 /// by an earlier statement is found).
 void appendProfileReads(Batch& batch, std::string_view channel, std::string_view address);
 
+/// The same reads for the contact with this id.
+void appendProfileReads(Batch& batch, std::int64_t contact_id);
+
 /// The profile from the kProfileStatements results appendProfileReads' statements returned,
 /// starting at `first`.
 routing::ContactProfile profileFromResults(std::int64_t contact_id, std::vector<Result>& results,

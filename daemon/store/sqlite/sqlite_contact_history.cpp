@@ -1,13 +1,10 @@
 #include "daemon/store/sqlite/sqlite_contact_history.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include "daemon/store/history_rows.hpp"
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
-
-constexpr std::size_t kPreviewChars = 160;
 
 // A complaint: classified so, or tagged so by a rule (the tags live in the routing JSON, which
 // is not trusted to parse: CASE keeps json_each away from a malformed one).
@@ -45,20 +42,6 @@ constexpr const char* kCasesSql =
 constexpr const char* kCaseCountsSql =
     "SELECT count(*), coalesce(sum(closed = 0), 0) FROM cases WHERE contact_id = ?1";
 
-// The warranty decision and repeat_of from a case's document; a document that does not parse
-// (or lacks them) leaves them unset: the archive still lists the case.
-void readCaseBody(const std::string& body, HistoryCase& c) {
-    auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return;
-    auto w = j.find("warranty");
-    if (w != j.end() && w->is_object()) {
-        auto in = w->find("in_warranty");
-        if (in != w->end() && in->is_boolean()) c.in_warranty = in->get<bool>();
-    }
-    auto r = j.find("repeat_of");
-    if (r != j.end() && r->is_number_integer()) c.repeat_of = r->get<std::int64_t>();
-}
-
 void readCases(Connection& db, ContactHistory& h) {
     Statement list(db, kCasesSql);
     list.bind(1, h.contact_id).bind(2, static_cast<std::int64_t>(kHistoryCases));
@@ -69,7 +52,7 @@ void readCases(Connection& db, ContactHistory& h) {
         c.stage = list.columnText(2);
         c.closed = list.columnInt(3) != 0;
         c.product_sku = list.columnText(4);
-        readCaseBody(list.columnText(5), c);
+        readHistoryCaseBody(list.columnText(5), c);
         c.opened_at_ms = list.columnInt(6);
         c.updated_at_ms = list.columnInt(7);
         h.cases.push_back(std::move(c));
@@ -135,7 +118,7 @@ std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& 
         c.rating = optionalInt(list, 11);
         c.complaint = list.columnInt(12) != 0;
         if (auto subject = list.columnOptionalText(13))
-            c.subject = previewText(*subject, kPreviewChars);
+            c.subject = previewText(*subject, kHistorySubjectChars);
         c.subtype = list.columnOptionalText(14);
         if (c.subtype && c.subtype->empty()) c.subtype.reset();
         h.conversations.push_back(std::move(c));
@@ -155,22 +138,6 @@ std::optional<ContactHistory> readIn(Connection& db, const ContactHistoryQuery& 
 }
 
 }  // namespace
-
-std::string previewText(std::string_view text, std::size_t max_chars) {
-    std::string out;
-    out.reserve(text.size());
-    std::size_t chars = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        bool lead = (c & 0xC0) != 0x80;  // the first byte of a character
-        if (lead && chars++ == max_chars) {
-            out += "…";
-            return out;
-        }
-        out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : text[i];
-    }
-    return out;
-}
 
 std::optional<ContactHistory> readContactHistory(Connection& db, const ContactHistoryQuery& q) {
     // The lists and the counts from one snapshot.

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "daemon/store/contact_history.hpp"
+#include "daemon/store/history_rows.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 
 namespace ccd::store::sqlite {
@@ -20,8 +21,7 @@ namespace ccd::store::sqlite {
 /// read transaction of its own (one snapshot).
 std::optional<ContactHistory> readContactHistory(Connection& db, const ContactHistoryQuery& query);
 
-/// A message text as a one-line preview: line breaks and tabs become spaces, and a text of
-/// more than `max_chars` characters (UTF-8) is cut there and ends with "…".
-std::string previewText(std::string_view text, std::size_t max_chars);
+/// A message text as a one-line preview (daemon/store/history_rows.hpp, shared by both stores).
+using store::previewText;
 
 }  // namespace ccd::store::sqlite

@@ -1,57 +1,13 @@
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 
-#include <set>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "daemon/store/contact_rows.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
 
 using Address = std::pair<std::string, std::string>;
-
-std::string lower(std::string s) {
-    for (auto& c : s) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
-    return s;
-}
-
-// Every (channel, address) the update links, in order, without repeats: the explicit ones,
-// then the email and the phone as addresses on the email and voice channels.
-std::vector<Address> addressesOf(const ContactUpdate& u) {
-    std::vector<Address> out;
-    std::set<Address> seen;
-    auto add = [&](const std::string& channel, const std::string& address) {
-        Address a{channel, channel == "email" ? lower(address) : address};
-        if (seen.insert(a).second) out.push_back(std::move(a));
-    };
-    for (const auto& [channel, address] : u.addresses) add(channel, address);
-    if (u.email) add("email", *u.email);
-    if (u.phone) add("voice", *u.phone);
-    return out;
-}
-
-std::optional<std::string> attributesJson(const ContactUpdate& u) {
-    if (!u.attributes) return std::nullopt;
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [k, v] : *u.attributes) j[k] = v;
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::map<std::string, std::string> parseAttributes(const std::string& text) {
-    std::map<std::string, std::string> out;
-    auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return out;
-    for (const auto& item : j.items()) {
-        if (item.value().is_string()) {
-            out.emplace(item.key(), item.value().get<std::string>());
-        } else {
-            out.emplace(item.key(), item.value().dump());
-        }
-    }
-    return out;
-}
 
 // A contact id for the key: the keyed contact, else a keyless one an address already names.
 struct Found {
@@ -81,10 +37,10 @@ std::optional<Found> findContact(Connection& db, const std::string& key,
 }  // namespace
 
 ContactPutResult writeContact(Connection& db, const ContactUpdate& u, std::int64_t now_ms) {
-    const auto addresses = addressesOf(u);
-    const auto attributes = attributesJson(u);
+    const auto addresses = contactAddresses(u);
+    const auto attributes = contactAttributesColumn(u);
     std::optional<std::string> email;
-    if (u.email) email = lower(*u.email);
+    if (u.email) email = lowerAscii(*u.email);
 
     ContactPutResult result;
     auto found = findContact(db, u.key, addresses);
@@ -181,7 +137,7 @@ std::optional<ContactDetails> readContactIn(Connection& db, const std::string& k
     d.phone = contact.columnOptionalText(4);
     d.profile.tier = contact.columnText(5);
     d.profile.locale = contact.columnOptionalText(6);
-    d.profile.attributes = parseAttributes(contact.columnText(7));
+    d.profile.attributes = parseContactAttributes(contact.columnText(7));
     d.created_at_ms = contact.columnInt(8);
     d.updated_at_ms = contact.columnInt(9);
 

@@ -2,17 +2,11 @@
 
 #include <sqlite3.h>
 
-#include <nlohmann/json.hpp>
-
 #include "daemon/store/sqlite/sqlite_contacts.hpp"
 #include "daemon/store/sqlite/sqlite_conversations.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
-
-using nlohmann::json;
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Event fields that carry what people wrote or where they are reached: an agent's note, a
 // wrap-up's disposition, a transfer's note, a contact event's address.
@@ -64,10 +58,6 @@ private:
 
 }  // namespace
 
-bool isRecording(std::string_view kind) {
-    return kind == "voice" || kind == "audio" || kind == "recording";
-}
-
 MessageRedactor::MessageRedactor(Connection& db)
     : db_(db),
       text_(db,
@@ -80,34 +70,6 @@ MessageRedactor::MessageRedactor(Connection& db)
               "UPDATE outbox SET payload = json_remove(json_set(payload, '$.text', ?2),"
               " '$.subject', '$.html', '$.to') WHERE message_id = ?1 AND status IN ('sent', 'failed')"
               " AND json_extract(payload, '$.text') IS NOT ?2") {}
-
-Redacted planRedaction(bool text_intact, const std::optional<std::string>& attachments,
-                       Redaction what, std::optional<std::string>* new_attachments,
-                       std::vector<std::int64_t>* removed) {
-    Redacted out;
-    out.text = what.text && text_intact;
-    if (!(what.attachments || what.recordings) || !attachments || attachments->empty()) return out;
-    json list = json::parse(*attachments, nullptr, false);
-    if (!list.is_array()) return out;
-    bool changed = false;
-    std::int64_t place = 0;
-    for (auto& item : list) {
-        ++place;
-        if (!item.is_object() || item.value("removed", false)) continue;
-        std::string kind = item.value("kind", std::string("file"));
-        bool recording = isRecording(kind);
-        if (recording ? !what.recordings : !what.attachments) continue;
-        // Kept bytes are deleted with it; `stored` stays so that a read of them answers 410.
-        bool stored = item.value("stored", false);
-        item = json{{"kind", kind}, {"removed", true}};
-        if (stored) item["stored"] = true;
-        if (removed) removed->push_back(place);
-        ++(recording ? out.recordings : out.attachments);
-        changed = true;
-    }
-    if (changed && new_attachments) *new_attachments = dump(list);
-    return out;
-}
 
 Redacted MessageRedactor::redact(std::int64_t id, bool text_intact,
                                  const std::optional<std::string>& attachments, Redaction what,

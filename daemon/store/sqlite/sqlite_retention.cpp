@@ -11,37 +11,12 @@ namespace {
 
 using Phase = RetentionCursor::Phase;
 
-bool anyMessageCutoff(const RetentionRequest& r) {
-    auto any = [](const RetentionCutoffs& c) {
-        return c.message_text || c.attachments || c.recordings;
-    };
-    if (any(r.defaults)) return true;
-    for (const auto& [name, c] : r.channels)
-        if (any(c)) return true;
-    return false;
-}
-
-// The instance's cut-offs: its own where it sets them, else the defaults.
-RetentionCutoffs cutoffsFor(const RetentionRequest& r, const std::string& instance) {
-    RetentionCutoffs c = r.defaults;
-    if (auto it = r.channels.find(instance); it != r.channels.end()) {
-        if (it->second.message_text) c.message_text = it->second.message_text;
-        if (it->second.attachments) c.attachments = it->second.attachments;
-        if (it->second.recordings) c.recordings = it->second.recordings;
-    }
-    return c;
-}
-
 std::int64_t maxId(Connection& db, const char* table) {
     auto v = db.queryText(std::string("SELECT coalesce(max(id), 0) FROM ") + table);
     return v ? std::stoll(*v) : 0;
 }
 
-void next(RetentionCursor& cursor, Phase phase) {
-    cursor.phase = phase;
-    cursor.after_id = 0;
-    cursor.last_id = -1;
-}
+void next(RetentionCursor& cursor, Phase phase) { startPhase(cursor, phase); }
 
 // Messages with ids in (after, after + batch] of closed conversations.
 void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
@@ -183,11 +158,7 @@ void auditStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
 
 void retentionStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                    RetentionReport& report) {
-    // Skip the phases with nothing configured.
-    if (cursor.phase == Phase::Messages && !anyMessageCutoff(r)) next(cursor, Phase::Calls);
-    if (cursor.phase == Phase::Calls && !anyMessageCutoff(r)) next(cursor, Phase::Contacts);
-    if (cursor.phase == Phase::Contacts && !r.contacts) next(cursor, Phase::Audit);
-    if (cursor.phase == Phase::Audit && !r.audit) next(cursor, Phase::Done);
+    skipUnconfigured(r, cursor);
     switch (cursor.phase) {
         case Phase::Messages:
             return messagesStep(db, r, cursor, report);

@@ -8,18 +8,15 @@
 
 #include <cstdint>
 
+#include "daemon/store/retention_rows.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 #include "daemon/store/store.hpp"
 
 namespace ccd::store::sqlite {
 
-/// Where a retention run stands between two batches.
-struct RetentionCursor {
-    enum class Phase { Messages, Calls, Contacts, Audit, Done };
-    Phase phase = Phase::Messages;
-    std::int64_t after_id = 0;  ///< messages / events / contacts: the last id looked at
-    std::int64_t last_id = -1;  ///< the phase's highest id when it began; -1: not read yet
-};
+/// Where a retention run stands between two batches (daemon/store/retention_rows.hpp, shared
+/// with the PostgreSQL store).
+using store::RetentionCursor;
 
 /// Runs one batch of `request` from `cursor` inside the caller's transaction: adds what it
 /// removed to `report` and moves `cursor` on (to Phase::Done at the end). With
