@@ -28,6 +28,7 @@
 #include "daemon/cli_agent.hpp"
 #include "daemon/cli_api_key.hpp"
 #include "daemon/cli_contacts.hpp"
+#include "daemon/cli_migrate.hpp"
 #include "daemon/cli_retention.hpp"
 #include "daemon/cli_report.hpp"
 #include "daemon/cli_email.hpp"
@@ -185,6 +186,7 @@ int main(int argc, char** argv) {
     ccd::daemon::ReportCommand report(app, config_path);
     ccd::daemon::ApiKeyCommand api_key(app, config_path);
     ccd::daemon::RetentionCommand retention(app, config_path);
+    ccd::daemon::MigrateCommand migrate(app, config_path);
     ccd::daemon::EmailCommand email(app);
 
     ccd::daemon::RenderCommand render(app, config_path);
@@ -213,6 +215,7 @@ int main(int argc, char** argv) {
         if (report.selected()) return report.run();
         if (api_key.selected()) return api_key.run();
         if (retention.selected()) return retention.run();
+        if (migrate.selected()) return migrate.run();
         if (email.selected()) return email.run();
     } catch (const std::exception& e) {
         std::cerr << "ccd: " << e.what() << '\n';

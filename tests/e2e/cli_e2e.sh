@@ -111,6 +111,26 @@ kill -9 "$CCD_PID"; wait "$CCD_PID" 2>/dev/null || true; CCD_PID=""
 n=$(sqlite3 "$T/db/ccd.db" "SELECT count(*) FROM messages WHERE provider_id = 'k9-1'")
 expect_eq "message is in the database after kill -9" 1 "$n"
 
+# ccd migrate: --dry-run shows the pending migrations and changes nothing; without it they are
+# applied; a database newer than this ccd is refused (1).
+write_config "$T/mig.yaml" "$T/mig/ccd.db"
+rc=0; "$CCD_BIN" migrate --dry-run --config "$T/mig.yaml" > "$T/mig-dry.out" 2>&1 || rc=$?
+expect_eq "migrate --dry-run exits 0" 0 "$rc"
+check "it says there is no database yet" grep -q "schema version 0 (no database yet)" "$T/mig-dry.out"
+check "it shows the first migration's SQL" grep -q "^CREATE TABLE contacts" "$T/mig-dry.out"
+check "and creates nothing" test ! -e "$T/mig/ccd.db"
+rc=0; "$CCD_BIN" migrate --config "$T/mig.yaml" > "$T/mig.out" 2>&1 || rc=$?
+expect_eq "migrate exits 0" 0 "$rc"
+check "it says what it applied" grep -qE "applied [0-9]+ migration\(s\), schema version 0 -> [0-9]+" "$T/mig.out"
+latest=$(sqlite3 "$T/mig/ccd.db" "PRAGMA user_version")
+check "the file is at the latest version" test "$latest" -gt 10
+rc=0; "$CCD_BIN" migrate --dry-run --config "$T/mig.yaml" > "$T/mig-again.out" 2>&1 || rc=$?
+check "then it is up to date" grep -q "schema version $latest, up to date" "$T/mig-again.out"
+sqlite3 "$T/mig/ccd.db" "PRAGMA user_version = 999"
+rc=0; "$CCD_BIN" migrate --config "$T/mig.yaml" > "$T/mig-newer.out" 2>&1 || rc=$?
+expect_eq "a newer database exits 1" 1 "$rc"
+check "it says to upgrade ccd" grep -q "newer than this ccd knows" "$T/mig-newer.out"
+
 # A corrupt database file stops start-up with a clear error (4).
 mkdir -p "$T/bad"; head -c 100000 /dev/urandom > "$T/bad/ccd.db"
 write_config "$T/corrupt.yaml" "$T/bad/ccd.db"

@@ -322,8 +322,18 @@ CREATE INDEX cases_by_opened ON cases(opened_at);
 
 int latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
+const char* migrationSql(int version) {
+    if (version < 1 || version > latestSchemaVersion())
+        throw std::out_of_range("no schema migration " + std::to_string(version));
+    return kMigrations[static_cast<std::size_t>(version - 1)];
+}
+
+int schemaVersion(Connection& db) {
+    return std::stoi(db.queryText("PRAGMA user_version").value_or("0"));
+}
+
 void migrate(Connection& db) {
-    int current = std::stoi(db.queryText("PRAGMA user_version").value_or("0"));
+    int current = schemaVersion(db);
     if (current > latestSchemaVersion()) {
         throw std::runtime_error("database schema version " + std::to_string(current) +
                                  " is newer than this ccd supports (" +
