@@ -36,4 +36,20 @@ void skipUnconfigured(const RetentionRequest& r, RetentionCursor& cursor) {
     if (cursor.phase == Phase::Audit && !r.audit) startPhase(cursor, Phase::Done);
 }
 
+Redaction expiredParts(const RetentionRequest& r, const std::string& instance, std::int64_t at) {
+    auto cut = cutoffsFor(r, instance);
+    return Redaction{cut.message_text && at < *cut.message_text,
+                     cut.attachments && at < *cut.attachments,
+                     cut.recordings && at < *cut.recordings};
+}
+
+std::int64_t windowEnd(const RetentionCursor& cursor, const RetentionRequest& r) {
+    return cursor.after_id + static_cast<std::int64_t>(r.batch);
+}
+
+void endWindow(RetentionCursor& cursor, std::int64_t to, RetentionCursor::Phase next) {
+    cursor.after_id = to;
+    if (to >= cursor.last_id) startPhase(cursor, next);
+}
+
 }  // namespace ccd::store

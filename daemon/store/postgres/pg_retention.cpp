@@ -24,7 +24,7 @@ std::int64_t maxId(Connection& db, const char* table) {
 void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                   RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "messages");
-    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    const std::int64_t to = windowEnd(cursor, r);
     auto select = db.query(
         "SELECT m.id, coalesce(m.channel_instance, m.channel), m.created_at,"
         " m.redacted_at IS NULL, m.attachments FROM messages m JOIN conversations c"
@@ -34,11 +34,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
         {cursor.after_id, to});
     std::vector<MessageToRedact> rows;
     while (select.next()) {
-        auto cut = cutoffsFor(r, select.columnText(1));
-        std::int64_t at = select.columnInt(2);
-        Redaction what{cut.message_text && at < *cut.message_text,
-                       cut.attachments && at < *cut.attachments,
-                       cut.recordings && at < *cut.recordings};
+        const Redaction what = expiredParts(r, select.columnText(1), select.columnInt(2));
         if (what.text || what.attachments || what.recordings)
             rows.push_back({select.columnInt(0), select.columnInt(3) != 0,
                             select.columnOptionalText(4), what});
@@ -60,8 +56,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
         report.recordings += done.recordings;
         report.outbox += done.outbox;
     }
-    cursor.after_id = to;
-    if (to >= cursor.last_id) startPhase(cursor, Phase::Calls);
+    endWindow(cursor, to, Phase::Calls);
 }
 
 // Call steps (events) with ids in (after, after + batch] of closed conversations: a recording's
@@ -69,7 +64,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
 void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "events");
-    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    const std::int64_t to = windowEnd(cursor, r);
     auto select = db.query(
         "SELECT e.id, coalesce(c.channel_instance, c.channel), e.created_at, e.data FROM events e"
         " JOIN conversations c ON c.id = e.conversation_id WHERE e.id > $1 AND e.id <= $2 AND"
@@ -107,8 +102,7 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
             " $3::text[]) AS u(id, before, after) WHERE t.id = u.id AND t.data = u.before",
             {textArray(ids), textArray(before), textArray(after)});
     }
-    cursor.after_id = to;
-    if (to >= cursor.last_id) startPhase(cursor, Phase::Contacts);
+    endWindow(cursor, to, Phase::Contacts);
 }
 
 // Contacts with ids in (after, after + batch] that were last active before the cut-off and
@@ -116,7 +110,7 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
 void contactsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                   RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "contacts");
-    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    const std::int64_t to = windowEnd(cursor, r);
     auto select = db.query(
         "SELECT k.id FROM contacts k WHERE k.id > $1 AND k.id <= $2 AND k.erased_at IS NULL"
         " AND k.updated_at < $3 AND NOT EXISTS (SELECT 1 FROM conversations v WHERE"
@@ -125,49 +119,21 @@ void contactsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
         {cursor.after_id, to, *r.contacts});
     std::vector<std::int64_t> ids;
     while (select.next()) ids.push_back(select.columnInt(0));
-    for (auto id : ids) {
-        if (r.dry_run) {
-            ++report.contacts;
-            continue;
-        }
-        auto n = eraseContactData(db, id, kExpiredMarker, r.now_ms);
-        report.contacts += n.contacts;
-        report.message_texts += n.messages;
-        report.attachments += n.attachments;
-        report.outbox += n.outbox;
-    }
-    cursor.after_id = to;
-    if (to >= cursor.last_id) startPhase(cursor, Phase::Audit);
-}
-
-void auditStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
-               RetentionReport& report) {
-    if (r.dry_run) {
-        report.audit += countAuditBefore(db, *r.audit);
-        return startPhase(cursor, Phase::Done);
-    }
-    auto removed = purgeAudit(db, *r.audit, r.batch);
-    report.audit += removed;
-    if (removed < r.batch) startPhase(cursor, Phase::Done);
+    eraseExpired(ids, r, report, [&](std::int64_t id) {
+        return eraseContactData(db, id, kExpiredMarker, r.now_ms);
+    });
+    endWindow(cursor, to, Phase::Audit);
 }
 
 }  // namespace
 
 void retentionStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                    RetentionReport& report) {
-    skipUnconfigured(r, cursor);
-    switch (cursor.phase) {
-        case Phase::Messages:
-            return messagesStep(db, r, cursor, report);
-        case Phase::Calls:
-            return callsStep(db, r, cursor, report);
-        case Phase::Contacts:
-            return contactsStep(db, r, cursor, report);
-        case Phase::Audit:
-            return auditStep(db, r, cursor, report);
-        case Phase::Done:
-            return;
-    }
+    retentionStepWith(
+        r, cursor, report, [&] { messagesStep(db, r, cursor, report); },
+        [&] { callsStep(db, r, cursor, report); }, [&] { contactsStep(db, r, cursor, report); },
+        [&](std::int64_t before) { return countAuditBefore(db, before); },
+        [&](std::int64_t before, std::size_t limit) { return purgeAudit(db, before, limit); });
 }
 
 }  // namespace ccd::store::postgres

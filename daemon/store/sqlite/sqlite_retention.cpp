@@ -16,13 +16,11 @@ std::int64_t maxId(Connection& db, const char* table) {
     return v ? std::stoll(*v) : 0;
 }
 
-void next(RetentionCursor& cursor, Phase phase) { startPhase(cursor, phase); }
-
 // Messages with ids in (after, after + batch] of closed conversations.
 void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                   RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "messages");
-    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    const std::int64_t to = windowEnd(cursor, r);
     Statement select(db,
                      "SELECT m.id, coalesce(m.channel_instance, m.channel), m.created_at,"
                      " m.redacted_at IS NULL, m.attachments FROM messages m JOIN conversations c"
@@ -38,11 +36,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
     };
     std::vector<Row> rows;
     while (select.step()) {
-        auto cut = cutoffsFor(r, select.columnText(1));
-        std::int64_t at = select.columnInt(2);
-        Redaction what{cut.message_text && at < *cut.message_text,
-                       cut.attachments && at < *cut.attachments,
-                       cut.recordings && at < *cut.recordings};
+        const Redaction what = expiredParts(r, select.columnText(1), select.columnInt(2));
         if (what.text || what.attachments || what.recordings)
             rows.push_back({select.columnInt(0), what, select.columnInt(3) != 0,
                             select.columnOptionalText(4)});
@@ -59,8 +53,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
         report.recordings += done.recordings;
         report.outbox += done.outbox;
     }
-    cursor.after_id = to;
-    if (to >= cursor.last_id) next(cursor, Phase::Calls);
+    endWindow(cursor, to, Phase::Calls);
 }
 
 // Call steps (events) with ids in (after, after + batch] of closed conversations: a recording's
@@ -68,7 +61,7 @@ void messagesStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
 void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "events");
-    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    const std::int64_t to = windowEnd(cursor, r);
     Statement select(db,
                      "SELECT e.id, coalesce(c.channel_instance, c.channel), e.created_at,"
                      " json_extract(e.data, '$.recording_url') IS NOT NULL,"
@@ -108,8 +101,7 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
         report.recordings += row.recording ? 1 : 0;
         report.message_texts += row.text ? 1 : 0;
     }
-    cursor.after_id = to;
-    if (to >= cursor.last_id) next(cursor, Phase::Contacts);
+    endWindow(cursor, to, Phase::Contacts);
 }
 
 // Contacts with ids in (after, after + batch] that were last active before the cut-off and
@@ -117,7 +109,7 @@ void callsStep(Connection& db, const RetentionRequest& r, RetentionCursor& curso
 void contactsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                   RetentionReport& report) {
     if (cursor.last_id < 0) cursor.last_id = maxId(db, "contacts");
-    std::int64_t to = cursor.after_id + static_cast<std::int64_t>(r.batch);
+    const std::int64_t to = windowEnd(cursor, r);
     Statement select(db,
                      "SELECT k.id FROM contacts k WHERE k.id > ?1 AND k.id <= ?2 AND"
                      " k.erased_at IS NULL AND k.updated_at < ?3 AND NOT EXISTS (SELECT 1 FROM"
@@ -128,49 +120,20 @@ void contactsStep(Connection& db, const RetentionRequest& r, RetentionCursor& cu
     std::vector<std::int64_t> ids;
     while (select.step()) ids.push_back(select.columnInt(0));
     select.reset();
-    for (auto id : ids) {
-        if (r.dry_run) {
-            ++report.contacts;
-            continue;
-        }
-        auto n = eraseContactData(db, id, kExpiredMarker, r.now_ms);
-        report.contacts += n.contacts;
-        report.message_texts += n.messages;
-        report.attachments += n.attachments;
-        report.outbox += n.outbox;
-    }
-    cursor.after_id = to;
-    if (to >= cursor.last_id) next(cursor, Phase::Audit);
-}
-
-void auditStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
-               RetentionReport& report) {
-    if (r.dry_run) {
-        report.audit += countAuditBefore(db, *r.audit);
-        return next(cursor, Phase::Done);
-    }
-    auto removed = purgeAudit(db, *r.audit, r.batch);
-    report.audit += removed;
-    if (removed < r.batch) next(cursor, Phase::Done);
+    eraseExpired(ids, r, report,
+                 [&](std::int64_t id) { return eraseContactData(db, id, kExpiredMarker, r.now_ms); });
+    endWindow(cursor, to, Phase::Audit);
 }
 
 }  // namespace
 
 void retentionStep(Connection& db, const RetentionRequest& r, RetentionCursor& cursor,
                    RetentionReport& report) {
-    skipUnconfigured(r, cursor);
-    switch (cursor.phase) {
-        case Phase::Messages:
-            return messagesStep(db, r, cursor, report);
-        case Phase::Calls:
-            return callsStep(db, r, cursor, report);
-        case Phase::Contacts:
-            return contactsStep(db, r, cursor, report);
-        case Phase::Audit:
-            return auditStep(db, r, cursor, report);
-        case Phase::Done:
-            return;
-    }
+    retentionStepWith(
+        r, cursor, report, [&] { messagesStep(db, r, cursor, report); },
+        [&] { callsStep(db, r, cursor, report); }, [&] { contactsStep(db, r, cursor, report); },
+        [&](std::int64_t before) { return countAuditBefore(db, before); },
+        [&](std::int64_t before, std::size_t limit) { return purgeAudit(db, before, limit); });
 }
 
 }  // namespace ccd::store::sqlite
