@@ -10,8 +10,10 @@
 #include "tests/support/store_makers.hpp"
 
 // One suite on both stores (SqliteStore on a temporary file, PgStore on a database of the
-// test's own): ingest, routing, the outbox, batches, recovery after reopening. What only
-// PostgreSQL has (several nodes, a lost server, round trips) is in pg_store_nodes_itest.
+// test's own): ingest, routing, the outbox, batches, recovery after reopening; contacts, API
+// keys, cases, the audit log, erasure and retention in pg_store_records_itest.cpp (the same
+// program). What only PostgreSQL has (several nodes, a lost server, round trips) is in
+// pg_store_nodes_itest.
 
 using namespace ccd;
 using namespace ccd::testing;
