@@ -56,6 +56,11 @@ BOOST_AUTO_TEST_CASE(ingest_route_send_and_recover_after_reopening) {
             BOOST_TEST_REQUIRE(applied.conversations.size() == 1u);
             BOOST_TEST(applied.conversations[0].messages.size() == 2u);
             BOOST_TEST(applied.conversations[0].routing->queue == "repairs");
+            // The offer's customer history: the contact's other conversations (none yet).
+            const auto& history = applied.conversations[0].customer_history;
+            BOOST_TEST_REQUIRE(history.has_value());
+            BOOST_TEST(history->contact_id == first.contact_id);
+            BOOST_TEST(history->conversations_total == 0u);
 
             // A repeated idempotency key stores nothing and answers the first message.
             BOOST_TEST(appendOutbound(*s, reply(first.conversation_id, "auto:1", "again")) ==

@@ -371,6 +371,14 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
                     live[i]->error = std::string("stored, but not read back: ") + e.what();
                 }
             }
+            for (std::size_t i = 0; i < live.size(); ++i) {
+                if (refused[i] || !live[i]->error.empty()) continue;
+                try {
+                    live[i]->write->readAfter(db);
+                } catch (const std::exception& e) {
+                    spdlog::warn("store: a stored write's reads after commit failed: {}", e.what());
+                }
+            }
             group_queued_ += ctx.queued;
             return;
         } catch (const PgError& e) {
