@@ -37,7 +37,7 @@ target_link_libraries(pg_ingest_itest PRIVATE ccd_store_postgres_ingest SQLite::
   OpenSSL::Crypto)
 # PgStore, with SqliteStore in the same suite (the daemon's library holds SqliteStore, the
 # metrics and the routing state's JSON that PgStore uses).
-ccd_add_pg_test(pg_store_itest SOURCES itest/pg_store_itest.cpp)
+ccd_add_pg_test(pg_store_itest SOURCES itest/pg_store_itest.cpp itest/pg_store_records_itest.cpp)
 target_link_libraries(pg_store_itest PRIVATE ccd_store_postgres_store ccd_daemon)
 ccd_add_pg_test(pg_store_nodes_itest SOURCES itest/pg_store_nodes_itest.cpp)
 target_link_libraries(pg_store_nodes_itest PRIVATE ccd_store_postgres_store ccd_daemon)

@@ -10,8 +10,10 @@
 #include "tests/support/store_makers.hpp"
 
 // One suite on both stores (SqliteStore on a temporary file, PgStore on a database of the
-// test's own): ingest, routing, the outbox, batches, recovery after reopening. What only
-// PostgreSQL has (several nodes, a lost server, round trips) is in pg_store_nodes_itest.
+// test's own): ingest, routing, the outbox, batches, recovery after reopening; contacts, API
+// keys, cases, the audit log, erasure and retention in pg_store_records_itest.cpp (the same
+// program). What only PostgreSQL has (several nodes, a lost server, round trips) is in
+// pg_store_nodes_itest.
 
 using namespace ccd;
 using namespace ccd::testing;
@@ -54,6 +56,11 @@ BOOST_AUTO_TEST_CASE(ingest_route_send_and_recover_after_reopening) {
             BOOST_TEST_REQUIRE(applied.conversations.size() == 1u);
             BOOST_TEST(applied.conversations[0].messages.size() == 2u);
             BOOST_TEST(applied.conversations[0].routing->queue == "repairs");
+            // The offer's customer history: the contact's other conversations (none yet).
+            const auto& history = applied.conversations[0].customer_history;
+            BOOST_TEST_REQUIRE(history.has_value());
+            BOOST_TEST(history->contact_id == first.contact_id);
+            BOOST_TEST(history->conversations_total == 0u);
 
             // A repeated idempotency key stores nothing and answers the first message.
             BOOST_TEST(appendOutbound(*s, reply(first.conversation_id, "auto:1", "again")) ==

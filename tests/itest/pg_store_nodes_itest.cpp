@@ -204,17 +204,9 @@ BOOST_AUTO_TEST_CASE(the_dsn_is_shown_without_its_password) {
                "postgresql://db/ccd?password=***&sslmode=require");
 }
 
-BOOST_AUTO_TEST_CASE(what_is_not_yet_available_fails_clearly) {
+BOOST_AUTO_TEST_CASE(text_postgresql_cannot_hold_fails_a_batch_clearly) {
     PgMaker maker;
     auto s = maker.open();
-    auto contact = wait<std::optional<store::ContactDetails>>(
-        [&](auto done) { s->getContact("crm-1", done); });
-    BOOST_TEST_REQUIRE(!contact);
-    BOOST_TEST(contact.error->message == "getContact is not yet available on PostgreSQL");
-    auto cases = wait<std::vector<store::CaseRow>>(
-        [&](auto done) { dynamic_cast<store::CaseStore&>(*s).dueCases(kT0, 10, done); });
-    BOOST_TEST_REQUIRE(!cases);
-    BOOST_TEST(cases.error->message == "dueCases is not yet available on PostgreSQL");
     // Text PostgreSQL cannot hold fails the whole batch before anything is written.
     store::InboundBatch batch;
     batch.channel_instance = "support-bot";

@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/store/postgres/pg_api_keys.hpp"
 #include "daemon/store/postgres/pg_store.hpp"
+#include "daemon/store/sqlite/sqlite_api_keys.hpp"
+#include "daemon/store/sqlite/sqlite_db.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "tests/support/pg_test_db.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -90,6 +93,12 @@ class StoreMaker {
     virtual ~StoreMaker() = default;
     virtual std::string name() const = 0;
     virtual std::unique_ptr<Store> open() = 0;
+    /// Runs SQL on a connection of the test's own (the store may be open), as another program
+    /// would: `sqlite_sql` on SQLite, `pg_sql` on PostgreSQL.
+    virtual void exec(const std::string& sqlite_sql, const std::string& pg_sql) = 0;
+    /// Stores an API key as `ccd api-key` does, on a connection of its own (then revokes it
+    /// when it has a revoked_at_ms).
+    virtual void addApiKey(const store::ApiKeyRecord& key) = 0;
 };
 
 class SqliteMaker : public StoreMaker {
@@ -98,6 +107,15 @@ class SqliteMaker : public StoreMaker {
     std::unique_ptr<Store> open() override {
         return std::make_unique<store::sqlite::SqliteStore>(
             store::sqlite::SqliteStoreOptions{dir_.file("ccd.db"), 512, 2000ms}, nullptr);
+    }
+    void exec(const std::string& sqlite_sql, const std::string&) override {
+        store::sqlite::Connection db(dir_.file("ccd.db"), false);
+        db.exec(sqlite_sql);
+    }
+    void addApiKey(const store::ApiKeyRecord& key) override {
+        store::sqlite::Connection db(dir_.file("ccd.db"), false);
+        store::sqlite::insertApiKey(db, key);
+        if (key.revoked_at_ms) store::sqlite::revokeApiKey(db, key.key_id, *key.revoked_at_ms);
     }
 
   private:
@@ -117,6 +135,15 @@ class PgMaker : public StoreMaker {
         return o;
     }
     testing::PgTestDatabase& database() { return database_; }
+    void exec(const std::string&, const std::string& pg_sql) override {
+        store::postgres::Connection db(database_.options());
+        db.exec(pg_sql);
+    }
+    void addApiKey(const store::ApiKeyRecord& key) override {
+        store::postgres::Connection db(database_.options());
+        store::postgres::insertApiKey(db, key);
+        if (key.revoked_at_ms) store::postgres::revokeApiKey(db, key.key_id, *key.revoked_at_ms);
+    }
 
   private:
     testing::PgTestDatabase database_;

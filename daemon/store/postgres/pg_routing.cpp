@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/attachment_json.hpp"
+#include "daemon/store/postgres/pg_contact_history.hpp"
 #include "daemon/store/postgres/pg_conversations.hpp"
 #include "daemon/store/postgres/pg_profile.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
@@ -207,6 +208,17 @@ class RoutingWrite final : public GroupWrite {
         for (int first : read_back_) {
             if (auto c = conversationFromResults(second, static_cast<std::size_t>(first)))
                 applied_.conversations.push_back(std::move(*c));
+        }
+    }
+    // The offer shows the customer's earlier conversations (issue 13), as SQLite's applyRouting
+    // does; read just after the commit, each in a snapshot of its own (SQLite reads it before
+    // its commit). Left unset when the read fails: the routing is stored.
+    void readAfter(Connection& db) override {
+        for (auto& c : applied_.conversations) {
+            ContactHistoryQuery archive;
+            archive.contact_id = c.contact.id;
+            archive.exclude_conversation = c.id;
+            c.customer_history = readContactHistory(db, archive);
         }
     }
     void complete(const std::string& error) override {

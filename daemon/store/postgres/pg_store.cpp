@@ -15,6 +15,7 @@
 #include "daemon/store/postgres/pg_pool.hpp"
 #include "daemon/store/postgres/pg_routing.hpp"
 #include "daemon/store/postgres/pg_schema.hpp"
+#include "daemon/store/postgres/pg_store_jobs.hpp"
 #include "daemon/store/postgres/pg_write.hpp"
 #include "daemon/thread_name.hpp"
 
@@ -99,39 +100,6 @@ void PgStore::submit(std::unique_ptr<GroupWrite> write) {
         }
     }
     write->complete("the store is shutting down");
-}
-
-template <class T>
-void PgStore::readJob(std::function<T(Connection&)> read,
-                      std::function<void(StoreResult<T>)> done) {
-    auto job = [this, read = std::move(read), done]() {
-        StoreResult<T> result;
-        // A read is safe to repeat: once more on a new connection when the first was lost
-        // (the server restarted; the pool replaces the broken one).
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            try {
-                auto lease = pool_->acquire();
-                result = StoreResult<T>::ok(read(*lease));
-                break;
-            } catch (const PgError& e) {
-                result = StoreResult<T>::fail(std::string("read failed: ") + e.what());
-                if (!e.connectionBroken()) break;
-            } catch (const std::exception& e) {
-                result = StoreResult<T>::fail(std::string("read failed: ") + e.what());
-                break;
-            }
-        }
-        done(std::move(result));
-    };
-    {
-        std::lock_guard lock(mutex_);
-        if (!stopping_) {
-            read_queue_.push_back(std::move(job));
-            read_cv_.notify_one();
-            return;
-        }
-    }
-    done(StoreResult<T>::fail("the store is shutting down"));
 }
 
 // ---- Writes ----
@@ -356,6 +324,7 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
         Statements first, second;
         const Statements* sending = nullptr;  // the pipeline in flight, for a failure's owner
         std::size_t current = 0;              // the write whose direct() runs
+        bool in_direct = false;               // a direct() runs: its throw is its own
         std::vector<bool> refused(live.size(), false);
         try {
             bool begun = false;
@@ -364,7 +333,9 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
                 if (!begun) db.exec("BEGIN");
                 begun = true;
                 current = i;
+                in_direct = true;
                 live[i]->write->direct(db, ctx);
+                in_direct = false;
             }
             for (std::size_t i = 0; i < live.size(); ++i) {
                 first.setOwner(i);
@@ -400,6 +371,14 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
                     live[i]->error = std::string("stored, but not read back: ") + e.what();
                 }
             }
+            for (std::size_t i = 0; i < live.size(); ++i) {
+                if (refused[i] || !live[i]->error.empty()) continue;
+                try {
+                    live[i]->write->readAfter(db);
+                } catch (const std::exception& e) {
+                    spdlog::warn("store: a stored write's reads after commit failed: {}", e.what());
+                }
+            }
             group_queued_ += ctx.queued;
             return;
         } catch (const PgError& e) {
@@ -422,6 +401,10 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
             live[current]->error = std::string("not stored: ") + e.what();
         } catch (const std::exception& e) {
             rollbackIfOpen(db);
+            if (in_direct && !db.broken()) {  // the write's own failure (pg_store_jobs.hpp)
+                live[current]->error = std::string("not stored: ") + e.what();
+                continue;
+            }
             for (auto* p : live) p->error = std::string("not stored: ") + e.what();
             group_error = e.what();
             return;

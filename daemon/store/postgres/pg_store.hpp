@@ -2,7 +2,9 @@
 // The PostgreSQL store, for several ccd nodes sharing one database. Writes go through one
 // writer thread that groups every write queued while the previous group was committing:
 // inbound messages (Store::ingest) into one transaction of pg_ingest's ingestGroup (waves + 1
-// round trips), every other write into one more transaction of two pipelines (pg_write.hpp).
+// round trips), every other write into one more transaction of two pipelines (pg_write.hpp),
+// preceded by the round trips of the writes served by the store's free functions (contacts,
+// cases, the audit log, erasure, retention: pg_store_jobs.hpp's FunctionWrite).
 // Reads run on reader threads, each on a connection of the pool. Other nodes' outbound
 // messages wake this node's sender through LISTEN/NOTIFY. Not wired into the daemon yet.
 //
@@ -111,7 +113,7 @@ class PgStore final : public Store, public CaseStore {
     StoreStatus status() const override;
     void close() override;
 
-    // CaseStore: not yet available (pg_cases, written apart).
+    // CaseStore (pg_store_cases.cpp).
     void insertCase(CaseRow row, std::function<void(StoreResult<std::int64_t>)> done) override;
     void updateCase(CaseRow row, std::function<void(StoreResult<bool>)> done) override;
     void getCase(std::int64_t id,
@@ -136,6 +138,10 @@ class PgStore final : public Store, public CaseStore {
     void submitRead(std::function<void(Connection&)> job, std::function<void(std::string)> failed);
     template <class T>
     void readJob(std::function<T(Connection&)> read, std::function<void(StoreResult<T>)> done);
+
+    struct RetentionRun;
+    /// One batch of a retention run in one commit; the next one queued when it committed.
+    void retentionBatch(std::shared_ptr<RetentionRun> run);
 
     void writerLoop();
     void readerLoop();

@@ -78,6 +78,9 @@ class GroupWrite {
     virtual void writes(Statements& out, std::vector<Result>& first, GroupContext& ctx) = 0;
     /// After COMMIT: what the statements returned (`second`, the second pipeline's results).
     virtual void wrote(std::vector<Result>& /*second*/) {}
+    /// After wrote(), on the writer's connection outside any transaction: reads of its own
+    /// (applyRouting's customer history). A throw is the write's to handle: it stays stored.
+    virtual void readAfter(Connection&) {}
     /// Called once, after the group ended: `error` empty when the write is committed.
     virtual void complete(const std::string& error) = 0;
 };
