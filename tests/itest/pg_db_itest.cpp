@@ -77,6 +77,28 @@ BOOST_AUTO_TEST_CASE(connect_failure_is_a_clear_pg_error) {
     }
 }
 
+// Text with a NUL byte is refused before anything is sent (libpq would cut it short and
+// store the rest); bytes may hold NUL.
+BOOST_AUTO_TEST_CASE(text_with_a_nul_byte_is_refused_not_cut) {
+    PgTestDatabase db;
+    Connection c(db.options());
+    c.exec("CREATE TABLE t (s TEXT, b BYTEA)");
+    const std::string nul("before\0after", 12);
+    try {
+        c.execute("INSERT INTO t (s) VALUES ($1)", {nul});
+        BOOST_FAIL("text with a NUL byte was accepted");
+    } catch (const PgError& e) {
+        BOOST_TEST(e.sqlstate() == "22021");
+        BOOST_TEST(!e.connectionBroken());
+    }
+    BOOST_CHECK_THROW(c.execute("INSERT INTO t (s) VALUES ($1)",
+                                {std::optional<std::string>(nul)}),
+                      PgError);
+    BOOST_TEST(c.queryValue("SELECT count(*) FROM t").value_or("") == "0");
+    c.execute("INSERT INTO t (b) VALUES ($1)", {Param::bytea(nul)});
+    BOOST_TEST(c.queryValue("SELECT length(b) FROM t").value_or("") == "12");
+}
+
 // keepalive_idle: the socket probes an idle peer after that long, every second, 3 times.
 BOOST_AUTO_TEST_CASE(keepalives_are_set_on_the_socket_when_asked) {
     PgTestDatabase db;

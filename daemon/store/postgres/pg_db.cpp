@@ -123,6 +123,12 @@ Connection::Wire::Wire(const std::vector<Param>& params) {
     }
 }
 
+std::string_view Param::checkedText(std::string_view text) {
+    if (text.find('\0') != std::string_view::npos)
+        throw PgError("text with a NUL byte cannot be stored in PostgreSQL", "22021", false);
+    return text;
+}
+
 Connection::Connection(const ConnectOptions& options) {
     // Keywords before "dbname" are defaults: a value in the connection string overrides them.
     std::string timeout = std::to_string(options.connect_timeout.count());

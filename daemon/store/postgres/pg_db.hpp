@@ -58,12 +58,15 @@ class Param {
     Param(std::nullptr_t) : kind_(Kind::Null) {}
     Param(std::int64_t value) : kind_(Kind::Int), value_(std::to_string(value)) {}
     Param(int value) : Param(static_cast<std::int64_t>(value)) {}
-    Param(std::string_view text) : kind_(Kind::Text), value_(text) {}
+    /// Throws PgError (SQLSTATE 22021, the connection usable) for text with a NUL byte, which
+    /// PostgreSQL's text cannot hold: libpq would cut it there and store the rest silently.
+    Param(std::string_view text) : kind_(Kind::Text), value_(checkedText(text)) {}
     Param(const char* text) : Param(std::string_view(text)) {}
     Param(const std::string& text) : Param(std::string_view(text)) {}
     /// NULL when empty.
     Param(const std::optional<std::string>& text)
-        : kind_(text ? Kind::Text : Kind::Null), value_(text.value_or(std::string())) {}
+        : kind_(text ? Kind::Text : Kind::Null),
+          value_(text ? checkedText(*text) : std::string_view()) {}
     static Param bytea(std::string_view bytes) { return Param(Kind::Bytea, bytes); }
 
     Kind kind() const { return kind_; }
@@ -71,6 +74,7 @@ class Param {
 
   private:
     Param(Kind kind, std::string_view value) : kind_(kind), value_(value) {}
+    static std::string_view checkedText(std::string_view text);
     Kind kind_;
     std::string value_;
 };
