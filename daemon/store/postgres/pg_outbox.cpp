@@ -2,16 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/store/outbox_rows.hpp"
+
 namespace ccd::store::postgres {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::string> member(const json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-}
 
 // The customer's address: the conversation's reply address, else the contact's address on the
 // conversation's channel; a call may go to the contact's phone.
@@ -83,44 +79,19 @@ std::vector<std::string> splitRefs(const std::string& refs) {
     return out;
 }
 
-// The call a dial request asked for, for the conversation's call log (as the SQLite store).
-std::string dialEventJson(const json& payload, const std::string& call_id, int attempts,
-                          const std::string& reason) {
-    json data{{"call_id", call_id}, {"direction", "out"}, {"attempts", attempts}};
-    if (const auto it = payload.find("dial"); it != payload.end() && it->is_object()) {
-        for (const char* key : {"agent", "target", "reason"}) {
-            if (auto v = member(*it, key)) data[key] = *v;
-        }
-    }
-    if (!reason.empty()) data["error"] = reason;
-    return data.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 OutboxItem itemFrom(Result& q, const std::string& instance) {
     OutboxItem item;
     item.outbox_id = q.columnInt(0);
     item.message_id = q.columnInt(1);
     item.conversation_id = q.columnInt(2);
     json payload = json::parse(q.columnText(3), nullptr, false);
-    if (payload.is_object()) {
-        item.text = member(payload, "text").value_or("");
-        item.author = member(payload, "author").value_or("");
-        item.subject = member(payload, "subject");
-        item.html = member(payload, "html");
-        item.template_id = member(payload, "template_id");
-        item.locale = member(payload, "locale");
-        if (auto dial = payload.find("dial"); dial != payload.end() && dial->is_object()) {
-            item.dial = channels::DialRequest{member(*dial, "agent").value_or(""),
-                                              member(*dial, "target").value_or(""),
-                                              member(*dial, "reason").value_or("")};
-        }
-    }
+    readOutboxPayload(payload, item);
     item.idempotency_key = q.columnText(4);
     item.attempt = static_cast<int>(q.columnInt(5));  // counted by the claim itself
     item.window_template = q.columnText(6) == "window_template";
     item.created_at_ms = q.columnInt(7);
-    item.to =
-        payload.is_object() ? member(payload, "to").value_or(q.columnText(8)) : q.columnText(8);
+    item.to = payload.is_object() ? stringMember(payload, "to").value_or(q.columnText(8))
+                                  : q.columnText(8);
     if (!q.isNull(9)) item.last_inbound_at_ms = q.columnInt(9);
     if (!q.isNull(10)) {
         item.customer_message_id = q.columnText(10);

@@ -2,16 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/store/outbox_rows.hpp"
+
 namespace ccd::store::sqlite {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::string> member(const json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-}
 
 // The customer's address: the conversation's reply address, else the contact's address on the
 // conversation's channel.
@@ -21,49 +17,34 @@ constexpr const char* kAddress =
     " WHERE a.contact_id = c.contact_id AND a.channel = c.channel LIMIT 1),"
     " (SELECT k.phone FROM contacts k WHERE k.id = c.contact_id AND c.channel = 'voice'), '')";
 
-// The call a dial request asked for, for the conversation's call log (`call.dial`, or
-// `call.dial_failed` with the reason): the phone system's id of the call, the agent, the tries.
-std::string dialEventJson(const json& payload, const std::string& call_id, int attempts,
-                          const std::string& reason) {
-    json data{{"call_id", call_id}, {"direction", "out"}, {"attempts", attempts}};
-    if (const auto it = payload.find("dial"); it != payload.end() && it->is_object()) {
-        for (const char* key : {"agent", "target", "reason"}) {
-            if (auto v = member(*it, key)) data[key] = *v;
-        }
-    }
-    if (!reason.empty()) data["error"] = reason;
-    return data.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 }  // namespace
 
 OutboxWriter::OutboxWriter(Connection& db)
     : db_(db),
       // One message per conversation at a time, in order: a later message waits while an
       // earlier one is pending (its retry included) or being sent.
-      select_due_(db,
-                  std::string("SELECT o.id, o.message_id, o.conversation_id, o.payload,"
-                              " o.idempotency_key, o.attempts, o.kind, o.created_at, ") +
-                      kAddress +
-                      // What it answers: the customer's last message on this instance,
-                      // else (a conversation that continues by email) our last one sent.
-                      ", c.last_inbound_at, coalesce((SELECT json_object('id', i.provider_id,"
-                      " 'refs', i.thread_refs, 'subject', i.subject) FROM messages i"
-                      " WHERE i.conversation_id = o.conversation_id AND i.direction = 'in'"
-                      " AND i.channel_instance = o.channel_instance"
-                      " AND i.provider_id IS NOT NULL ORDER BY i.id DESC LIMIT 1),"
-                      " (SELECT json_object('id', s.provider_ref, 'subject', s.subject)"
-                      " FROM messages s WHERE s.conversation_id = o.conversation_id"
-                      " AND s.direction = 'out' AND s.channel_instance = o.channel_instance"
-                      " AND s.provider_ref IS NOT NULL ORDER BY s.id DESC LIMIT 1))"
-                      " FROM outbox o JOIN conversations c"
-                      " ON c.id = o.conversation_id"
-                      " WHERE o.channel_instance = ?1 AND o.status = 'pending'"
-                      " AND o.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
-                      " WHERE p.conversation_id = o.conversation_id AND p.id < o.id"
-                      " AND p.channel_instance = o.channel_instance"
-                      " AND p.status IN ('pending', 'sending'))"
-                      " ORDER BY o.next_attempt_at, o.id LIMIT ?3"),
+      select_due_(db, std::string("SELECT o.id, o.message_id, o.conversation_id, o.payload,"
+                                  " o.idempotency_key, o.attempts, o.kind, o.created_at, ") +
+                          kAddress +
+                          // What it answers: the customer's last message on this instance,
+                          // else (a conversation that continues by email) our last one sent.
+                          ", c.last_inbound_at, coalesce((SELECT json_object('id', i.provider_id,"
+                          " 'refs', i.thread_refs, 'subject', i.subject) FROM messages i"
+                          " WHERE i.conversation_id = o.conversation_id AND i.direction = 'in'"
+                          " AND i.channel_instance = o.channel_instance"
+                          " AND i.provider_id IS NOT NULL ORDER BY i.id DESC LIMIT 1),"
+                          " (SELECT json_object('id', s.provider_ref, 'subject', s.subject)"
+                          " FROM messages s WHERE s.conversation_id = o.conversation_id"
+                          " AND s.direction = 'out' AND s.channel_instance = o.channel_instance"
+                          " AND s.provider_ref IS NOT NULL ORDER BY s.id DESC LIMIT 1))"
+                          " FROM outbox o JOIN conversations c"
+                          " ON c.id = o.conversation_id"
+                          " WHERE o.channel_instance = ?1 AND o.status = 'pending'"
+                          " AND o.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
+                          " WHERE p.conversation_id = o.conversation_id AND p.id < o.id"
+                          " AND p.channel_instance = o.channel_instance"
+                          " AND p.status IN ('pending', 'sending'))"
+                          " ORDER BY o.next_attempt_at, o.id LIMIT ?3"),
       mark_sending_(db,
                     "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
                     " WHERE id = ?1 AND status = 'pending'"),
@@ -83,8 +64,7 @@ OutboxWriter::OutboxWriter(Connection& db)
       retry_(db,
              "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3"
              " WHERE id = ?1"),
-      failed_outbox_(db,
-                     "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1"),
+      failed_outbox_(db, "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1"),
       failed_message_(db,
                       "UPDATE messages SET delivery = 'failed', delivery_reason = ?2,"
                       " delivery_at = ?3 WHERE id = ?1"),
@@ -104,33 +84,22 @@ OutboxClaim OutboxWriter::claim(const std::string& instance, std::size_t limit,
         item.message_id = select_due_.columnInt(1);
         item.conversation_id = select_due_.columnInt(2);
         json payload = json::parse(select_due_.columnText(3), nullptr, false);
-        if (payload.is_object()) {
-            item.text = member(payload, "text").value_or("");
-            item.author = member(payload, "author").value_or("");
-            item.subject = member(payload, "subject");
-            item.html = member(payload, "html");
-            item.template_id = member(payload, "template_id");
-            item.locale = member(payload, "locale");
-            if (auto dial = payload.find("dial"); dial != payload.end() && dial->is_object()) {
-                item.dial = channels::DialRequest{member(*dial, "agent").value_or(""),
-                                                  member(*dial, "target").value_or(""),
-                                                  member(*dial, "reason").value_or("")};
-            }
-        }
+        readOutboxPayload(payload, item);
         item.idempotency_key = select_due_.columnText(4);
         item.attempt = static_cast<int>(select_due_.columnInt(5)) + 1;
         item.window_template = select_due_.columnText(6) == "window_template";
         item.created_at_ms = select_due_.columnInt(7);
         // A message sent by email for a conversation of another channel names its address.
-        item.to = payload.is_object() ? member(payload, "to").value_or(select_due_.columnText(8))
-                                      : select_due_.columnText(8);
+        item.to = payload.is_object()
+                      ? stringMember(payload, "to").value_or(select_due_.columnText(8))
+                      : select_due_.columnText(8);
         if (!select_due_.columnIsNull(9)) item.last_inbound_at_ms = select_due_.columnInt(9);
         if (auto last = select_due_.columnOptionalText(10)) {
             json j = json::parse(*last, nullptr, false);
             if (j.is_object()) {
-                item.customer_message_id = member(j, "id");
-                item.customer_subject = member(j, "subject");
-                std::string refs = member(j, "refs").value_or("");
+                item.customer_message_id = stringMember(j, "id");
+                item.customer_subject = stringMember(j, "subject");
+                std::string refs = stringMember(j, "refs").value_or("");
                 for (std::size_t at = 0; at < refs.size();) {
                     auto space = refs.find(' ', at);
                     if (space == std::string::npos) space = refs.size();
@@ -233,9 +202,12 @@ std::map<std::string, OutboxCounts> readOutboxCounts(Connection& db) {
         auto& c = out[q.columnText(0)];
         auto status = q.columnText(1);
         auto n = static_cast<std::size_t>(q.columnInt(2));
-        if (status == "pending") c.pending = n;
-        else if (status == "sending") c.sending = n;
-        else c.failed = n;
+        if (status == "pending")
+            c.pending = n;
+        else if (status == "sending")
+            c.sending = n;
+        else
+            c.failed = n;
     }
     return out;
 }
@@ -250,7 +222,7 @@ std::map<std::string, std::string> readChannelState(Connection& db, const std::s
 
 std::optional<DeliveryTarget> readDeliveryTarget(Connection& db, std::int64_t conversation_id) {
     Statement q(db, std::string("SELECT c.channel_instance, ") + kAddress +
-                                 " FROM conversations c WHERE c.id = ?1");
+                        " FROM conversations c WHERE c.id = ?1");
     q.bind(1, conversation_id);
     if (!q.step()) return std::nullopt;
     return DeliveryTarget{q.columnText(0), q.columnText(1)};
