@@ -104,14 +104,15 @@ struct SafetySignalDef {
     std::vector<std::string> keywords;  ///< any match fires the signal
     std::vector<std::string> regexes;   ///< any match fires the signal
     /// Phrases that cancel a keyword match lying inside them ("fire tv" for "fire",
-    /// "打不着火" for "着火"). They do not cancel regular-expression matches.
+    /// "打不着火" for "着火"), and so a pattern match ("burning smell" in "no burning smell").
     std::vector<std::string> exclusions;
 };
 
 /// Hazards told as past and settled ("last year my toaster caught fire and you replaced it within
 /// two days"): a safety keyword is not a hazard now when the clause that holds it has a `past`
-/// phrase and no `again` phrase, and the message has a `settled` phrase. Clauses end at
-/// sentence punctuation and at the sentiment lexicon's clause breaks ("but", "可是"). A
+/// phrase, the part of that clause that holds it (up to a comma or colon) has no `again`
+/// phrase, and the message has a `settled` phrase. Clauses end at sentence punctuation and at
+/// the sentiment lexicon's clause breaks ("but", "可是"). A
 /// pattern's match is discounted the same way (a later match of it may still count). Empty
 /// lists: nothing is discounted.
 struct SettledHazards {

@@ -22,6 +22,17 @@ bool endsClause(UChar c) {
     }
 }
 
+// A comma or colon ends a part of a clause: what recurs ("again", "现在") is told in the
+// hazard's own part, while the past ("last year") may be set anywhere in its clause.
+bool endsPart(UChar c) {
+    switch (c) {
+        case u',': case u':': case u'\u3001': case u'\uFF0C': case u'\uFF1A':
+            return true;
+        default:
+            return endsClause(c);
+    }
+}
+
 }  // namespace
 
 SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
@@ -145,16 +156,27 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
 }
 
 bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told) {
+    const std::size_t signal = shared_->regex_signal[i];
     auto hit = regexes_.find(i, text);
-    if (!hit || !settled_told) return hit.has_value();
-    // A match in a settled clause does not count; a later one in the text may.
+    // A match that lies inside an exclusion of its signal ("no burning smell") or in a
+    // settled clause does not count; a later one in the text may.
     std::int32_t offset = 0;
     while (hit) {
         TermMatch at{0, offset + hit->begin, offset + hit->end};
-        if (!settledAt(text, at)) return true;
+        if (!excludedAt(signal, at) && !(settled_told && settledAt(text, at))) return true;
         offset = at.end > at.begin ? at.end : at.end + 1;
         if (offset >= text.length()) return false;
         hit = regexes_.find(i, text.tempSubString(offset));
+    }
+    return false;
+}
+
+bool SafetyDetector::excludedAt(std::size_t signal, const TermMatch& match) const {
+    for (const TermMatch& m : hits_) {
+        if (m.begin > match.begin || m.end < match.end) continue;
+        for (const Use& u : shared_->uses[m.term]) {
+            if (u.exclusion && u.signal == signal) return true;
+        }
     }
     return false;
 }
@@ -178,10 +200,14 @@ bool SafetyDetector::settledAt(const icu::UnicodeString& text, const TermMatch& 
         if (m.end <= hit.begin && m.end > begin) begin = m.end;
         if (m.begin >= hit.end && m.begin < end) end = m.begin;
     }
+    std::int32_t part_begin = hit.begin;
+    while (part_begin > begin && !endsPart(text.charAt(part_begin - 1))) --part_begin;
+    std::int32_t part_end = hit.end;
+    while (part_end < end && !endsPart(text.charAt(part_end))) ++part_end;
     bool past = false;
     for (const TermMatch& m : hits_) {
         if (m.begin < begin || m.end > end) continue;
-        if (roleOf(m, Role::Again)) return false;
+        if (m.begin >= part_begin && m.end <= part_end && roleOf(m, Role::Again)) return false;
         past |= roleOf(m, Role::Past);
     }
     return past;

@@ -1,8 +1,10 @@
 #pragma once
 // Safety signals: phrases that reveal a hazard to people or property (fire, smoke, sparks,
 // electric shock, gas leak, injury, swelling battery, ...). Missing one is the worst error the
-// classifier can make, so the lists are generous and negation is deliberately ignored:
-// "no smoke, but it smells burnt" still raises both signals, and a person checks.
+// classifier can make, so the lists are generous. A signal's exclusions name what is not the
+// hazard (a product name, slang, a hazard said to be absent: "no smoke"); an exclusion cancels
+// the keyword and pattern matches that lie inside it, nothing else in the text: "no
+// smoke, but it smells burnt" still raises the burning smell, and a person checks.
 //
 // The same detector finds the urgency signals (production stopped, business down, a medical
 // device, a child at risk): a second instance over the `urgency:` list, with kind "urgency".
@@ -58,8 +60,11 @@ class SafetyDetector {
     };
     // Whether the keyword hit [begin, end) lies in a clause told as past and settled.
     bool settledAt(const icu::UnicodeString& text, const TermMatch& hit) const;
-    // Whether pattern `i` matches outside any settled clause (anywhere, without the rule).
+    // Whether pattern `i` matches somewhere outside every exclusion of its signal and, with the
+    // rule, outside any settled clause.
     bool regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told);
+    // Whether an exclusion of `signal` found in the text holds [begin, end).
+    bool excludedAt(std::size_t signal, const TermMatch& match) const;
     struct Shared {
         std::string kind;
         std::vector<std::string> names;

@@ -335,6 +335,10 @@ BOOST_AUTO_TEST_CASE(a_hazard_told_as_past_and_settled_is_not_one_now) {
         "been perfect. Great service, thanks!",
         "上次充电器冒火花的事你们处理得很快，换的新的用着一直很好，谢谢！",
         "去年家裡電暖器冒煙那次你們處理得很好，可是這次只是問個問題，等了兩週都沒人回。",
+        // what recurs is told in the hazard's own part of the clause, not in the next one
+        "上个月那台冒烟的除湿机已经处理完毕、也赔偿了，现在想问一下保修卡怎么登记",
+        "Back in March the dryer caught fire, you compensated us, all settled. Now a billing "
+        "question.",
     };
     for (const char* text : settled) {
         auto c = classify(text);
@@ -349,12 +353,36 @@ BOOST_AUTO_TEST_CASE(a_hazard_told_as_past_and_settled_is_not_one_now) {
         // "again" in the hazard's own clause
         {"fire", "Last year it caught fire and you replaced it, and the new one caught fire too."},
         {"sparks", "上次冒火花，你们处理得很快，这次又冒火花了"},
+        {"fire", "Last year the dryer caught fire and you replaced it, now the new one caught "
+                 "fire."},
         // past, but nothing says it was settled
         {"fire", "Last month the heater caught fire and nobody has called me back."},
         // settled elsewhere, but this hazard is not told as past
         {"smoke", "You replaced the charger, thanks. The kettle is smoking right now."},
     };
     for (const auto& c : now) {
+        auto got = classify(c.text);
+        BOOST_TEST(hasSignal(got, c.signal), c.text << " -> " << joined(got.safety));
+    }
+}
+
+// An exclusion cancels what lies inside it, a pattern's match as well as a keyword ("no burning
+// smell"), and nothing it merely touches: an alarm named in an exclusion still sounds.
+BOOST_AUTO_TEST_CASE(an_exclusion_cancels_the_matches_inside_it) {
+    const char* absent[] = {
+        "No smoke, no burning smell, nothing dramatic: the heater just stopped blowing warm air.",
+        "How often should I change the battery in the carbon monoxide detector?",
+    };
+    for (const char* text : absent) {
+        auto c = classify(text);
+        BOOST_TEST(c.safety.empty(), text << " -> " << joined(c.safety));
+    }
+    const SafetyCase present[] = {
+        {"burning_smell", "No smoke, but there is a burning smell from the back."},
+        {"alarm_triggered", "一氧化碳报警器一直响，我们已经开窗了"},
+        {"gas_leak", "The carbon monoxide detector is fine but I can smell gas in the kitchen."},
+    };
+    for (const auto& c : present) {
         auto got = classify(c.text);
         BOOST_TEST(hasSignal(got, c.signal), c.text << " -> " << joined(got.safety));
     }
