@@ -96,16 +96,18 @@ measured() {
 }
 measured dev classify-dev.jsonl all 96.0 92.5 100 99.0
 measured dev2 classify-dev2.jsonl all 96.5 95.0 100 98.0
-# H3 to H7 (each held out until measured, then tuned on) and the held-out set (H8) miss P1
-# messages (docs/classification.md).
+# H3 to H7 (each held out until measured, then tuned on) miss P1 messages; H8 (dev8) and H9
+# (dev9), also tuned on after their one measurement, find every P1 (docs/classification.md).
 measured dev3 classify-dev3.jsonl 88 93.0 90.5 99.5 94.0
 measured dev4 classify-dev4.jsonl 81 97.0 92.5 99.0 95.5
 measured dev6 classify-dev6.jsonl 78 93.5 89.5 99.0 93.5
-measured dev7 classify-dev7.jsonl 71 96.0 91.0 99.5 95.0
+measured dev7 classify-dev7.jsonl 72 96.0 91.0 99.5 95.0
 measured dev5 classify-dev5.jsonl 84 95.5 91.5 99.5 94.5
-measured heldout classify-heldout.jsonl 72 96.0 92.5 99.0 95.0
+measured dev8 classify-dev8.jsonl all 96.0 92.5 99.0 96.0
+measured dev9 classify-dev9.jsonl all 93.0 90.0 99.5 93.0
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
-  "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/heldout.out"
+  "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
+  "$T/dev9.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
