@@ -2,7 +2,10 @@
 # The console's tests link its own library (daemon/CMakeLists.txt), not all of ccd_daemon.
 ccd_add_boost_test(console_protocol_test SOURCES unit/console_protocol_test.cpp
                    LIBS ccd_console)
+# One program of two files (the conversation flow; the connection hardening) on one fixture,
+# whose .cpp alone compiles the Beast websocket client.
 ccd_add_boost_test(console_hub_itest SOURCES itest/console_hub_itest.cpp
+                   itest/console_hub_hardening_itest.cpp support/console_hub_fixture.cpp
                    LIBS ccd_console LABEL integration)
 
 # The console in a real browser (needs chromium and `npm ci` in tests/e2e/console; scripts/test.sh
