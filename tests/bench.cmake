@@ -4,7 +4,9 @@ if(CCD_SANITIZE OR CCD_FUZZ)
   return()
 endif()
 # Build: --target console_bench; run: tests/bench/console (docs/performance.md).
-add_executable(console_bench bench/console_bench.cpp)
+add_executable(console_bench bench/console_bench.cpp bench/console_bench_options.cpp
+  bench/console_bench_figures.cpp)
+target_include_directories(console_bench PRIVATE ${CCD_ROOT})
 target_link_libraries(console_bench PRIVATE Boost::system nlohmann_json::nlohmann_json
   Threads::Threads)
 

@@ -2,7 +2,10 @@
 # The console's tests link its own library (daemon/CMakeLists.txt), not all of ccd_daemon.
 ccd_add_boost_test(console_protocol_test SOURCES unit/console_protocol_test.cpp
                    LIBS ccd_console)
+# One program of two files (the conversation flow; the connection hardening) on one fixture,
+# whose .cpp alone compiles the Beast websocket client.
 ccd_add_boost_test(console_hub_itest SOURCES itest/console_hub_itest.cpp
+                   itest/console_hub_hardening_itest.cpp support/console_hub_fixture.cpp
                    LIBS ccd_console LABEL integration)
 
 # The console in a real browser (needs chromium and `npm ci` in tests/e2e/console; scripts/test.sh
@@ -23,7 +26,7 @@ target_compile_definitions(ccd_process_support PUBLIC BOOST_BEAST_USE_STD_STRING
 # shipped rules and templates) in a temp folder and drives it over websocket and HTTP. The
 # binary's path is compiled in; `console_daemon_itest -- PATH/TO/ccd REPO_ROOT` overrides it.
 ccd_add_boost_test(console_daemon_itest SOURCES itest/console_daemon_itest.cpp
-                   LIBS ccd_process_support LABEL integration)
+                   support/console_daemon_fixture.cpp LIBS ccd_process_support LABEL integration)
 target_compile_definitions(console_daemon_itest PRIVATE CCD_EXECUTABLE="$<TARGET_FILE:ccd>")
 add_dependencies(console_daemon_itest ccd)
 set_tests_properties(console_daemon_itest PROPERTIES TIMEOUT 120)

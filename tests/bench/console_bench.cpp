@@ -22,25 +22,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
-#include <fstream>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <memory>
-#include <iterator>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -51,6 +43,9 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/console_bench_figures.hpp"
+#include "tests/bench/console_bench_options.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -59,129 +54,9 @@ using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::duration<double, std::milli>;
+using namespace ccd::bench;  // the options (console_bench_options) and figures
 
 namespace {
-
-struct Options {
-    std::string http_host = "127.0.0.1", http_port;
-    std::string ws_host = "127.0.0.1", ws_port;
-    long pid = 0;
-    std::string password;
-    int agents = 500;
-    std::string prefix = "a";
-    double rate = 1000;
-    double duration = 10;
-    int http_connections = 64;
-    double typing_rate = 200;
-    int idle_typings = 1000;
-    double drain = 10;
-    std::string supervisor;  // also connect this account and subscribe to the board
-    std::string cti;         // post CTI newCall events to this path (the phone benchmark)
-};
-
-[[noreturn]] void usage(const std::string& why) {
-    std::cerr << "console_bench: " << why << "\n"
-              << "usage: console_bench --http HOST:PORT --ws HOST:PORT --pid PID --password PW\n"
-                 "         [--agents 500] [--prefix a] [--rate 1000] [--duration 10]\n"
-                 "         [--http-connections 64] [--typing-rate 200] [--idle-typings 1000]\n"
-                 "         [--drain 10] [--supervisor NAME] [--cti PATH]\n";
-    std::exit(2);
-}
-
-void splitHostPort(const std::string& v, std::string& host, std::string& port) {
-    auto colon = v.rfind(':');
-    if (colon == std::string::npos) usage("expected HOST:PORT, got " + v);
-    host = v.substr(0, colon);
-    port = v.substr(colon + 1);
-}
-
-Options parseOptions(int argc, char** argv) {
-    Options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (i + 1 >= argc) usage("missing value for " + a);
-        std::string v = argv[++i];
-        try {
-            if (a == "--http") splitHostPort(v, o.http_host, o.http_port);
-            else if (a == "--ws") splitHostPort(v, o.ws_host, o.ws_port);
-            else if (a == "--pid") o.pid = std::stol(v);
-            else if (a == "--password") o.password = v;
-            else if (a == "--agents") o.agents = std::stoi(v);
-            else if (a == "--prefix") o.prefix = v;
-            else if (a == "--rate") o.rate = std::stod(v);
-            else if (a == "--duration") o.duration = std::stod(v);
-            else if (a == "--http-connections") o.http_connections = std::stoi(v);
-            else if (a == "--typing-rate") o.typing_rate = std::stod(v);
-            else if (a == "--idle-typings") o.idle_typings = std::stoi(v);
-            else if (a == "--drain") o.drain = std::stod(v);
-            else if (a == "--supervisor") o.supervisor = v;
-            else if (a == "--cti") o.cti = v;
-            else usage("unknown option " + a);
-        } catch (const std::logic_error&) {
-            usage("bad value for " + a + ": " + v);
-        }
-    }
-    if (o.http_port.empty() || o.ws_port.empty() || o.password.empty())
-        usage("--http, --ws and --password are required");
-    if (o.agents < 1 || o.agents > 1000 || o.rate <= 0 || o.duration <= 0 ||
-        o.http_connections < 1 || o.typing_rate < 0)
-        usage("a value is out of range");
-    return o;
-}
-
-/// VmRSS of a process in KiB, or -1.
-long rssKiB(long pid) {
-    if (pid <= 0) return -1;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-    }
-    return -1;
-}
-
-/// User + system CPU seconds of a process so far, or -1.
-double cpuSeconds(long pid) {
-    if (pid <= 0) return -1;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto close = stat.rfind(')');  // the command name may hold spaces
-    if (close == std::string::npos) return -1;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string f;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> f; ++i) {
-        if (i == 14 || i == 15) ticks += std::strtod(f.c_str(), nullptr);
-    }
-    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-struct Summary {
-    std::size_t n = 0;
-    double p50 = 0, p90 = 0, p99 = 0, max = 0, min = 0;
-};
-
-/// Nearest-rank percentiles of a sample (sorted in place).
-Summary summarize(std::vector<double>& v) {
-    Summary s;
-    s.n = v.size();
-    if (v.empty()) return s;
-    std::sort(v.begin(), v.end());
-    auto at = [&](double p) {
-        auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-        return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
-    };
-    s.p50 = at(50);
-    s.p90 = at(90);
-    s.p99 = at(99);
-    s.max = v.back();
-    s.min = v.front();
-    return s;
-}
-
-void printRow(const char* name, const Summary& s) {
-    std::printf("  %-34s %7zu %8.2f %8.2f %8.2f %8.2f\n", name, s.n, s.p50, s.p90, s.p99, s.max);
-}
 
 // ---- message texts: ~80 characters, English, Simplified and Traditional Chinese; each routes to
 // an agent queue (technical, billing, returns, general), none to escalation or self-service.

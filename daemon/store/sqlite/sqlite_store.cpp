@@ -1,5 +1,10 @@
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
+// The SQLite store's core: opening, locking and migrating the file, the writer thread's group
+// commit, the reader and checkpoint threads, and closing. The operations are served by subject
+// in sqlite_store_conversations, sqlite_store_outbox, sqlite_store_contacts, sqlite_store_cases
+// and sqlite_store_privacy.
+
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -7,14 +12,8 @@
 #include "daemon/metrics.hpp"
 #include "daemon/store/sqlite/file_lock.hpp"
 #include "daemon/store/sqlite/schema.hpp"
-#include "daemon/store/sqlite/sqlite_conversations.hpp"
-#include "daemon/store/sqlite/sqlite_contact_history.hpp"
-#include "daemon/store/sqlite/sqlite_contacts.hpp"
-#include "daemon/store/sqlite/sqlite_api_keys.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
-#include "daemon/store/sqlite/sqlite_ingest.hpp"
-#include "daemon/store/sqlite/sqlite_outbox.hpp"
-#include "daemon/store/sqlite/sqlite_routing.hpp"
+#include "daemon/store/sqlite/sqlite_store_writer.hpp"
 #include "daemon/thread_name.hpp"
 
 namespace ccd::store::sqlite {
@@ -46,107 +45,53 @@ std::string describeOpenFailure(const std::string& path, const SqliteError& e) {
 
 }  // namespace
 
-struct SqliteStore::PendingWrite {
-    std::function<void(Writer&)> apply;
-    std::function<void(const std::string& error)> complete;
-    std::string error;  ///< empty: written
-};
-
-/// The writer connection with its prepared statements. Used only on the writer thread.
-class SqliteStore::Writer {
-public:
-    explicit Writer(std::unique_ptr<Connection> db)
-        : db_(std::move(db)),
-          begin_(db_->handle(), "BEGIN IMMEDIATE"),
-          commit_(db_->handle(), "COMMIT"),
-          inbound_(*db_),
-          routing_(*db_),
-          outbox_(*db_),
-          conversations_(*db_) {}
-
-    Connection& db() { return *db_; }
-
-    void begin() { begin_.run(); }
-    void commit() { commit_.run(); }
-    void rollback() noexcept {
-        try {
-            if (!sqlite3_get_autocommit(db_->handle())) db_->exec("ROLLBACK");
-        } catch (const std::exception& e) {
-            spdlog::error("store: rollback failed: {}", e.what());
-        }
+void SqliteStore::Writer::rollback() noexcept {
+    try {
+        if (!sqlite3_get_autocommit(db_->handle())) db_->exec("ROLLBACK");
+    } catch (const std::exception& e) {
+        spdlog::error("store: rollback failed: {}", e.what());
     }
+}
 
-    RoutingWriter& routing() { return routing_; }
-    /// Reads inside the open write transaction (sees what this batch wrote so far).
-    ConversationReader& conversations() { return conversations_; }
-
-    /// Writes a batch in one transaction. If any write fails, the batch is rolled back and
-    /// replayed one write per transaction, so that only the failing write fails. Returns an
-    /// error when every write of the batch failed (the store itself is failing: disk full, I/O
-    /// error), else empty.
-    std::string writeBatch(std::deque<PendingWrite>& batch) {
-        std::string error;
+std::string SqliteStore::Writer::writeBatch(std::deque<PendingWrite>& batch) {
+    std::string error;
+    try {
+        begin();
+        for (auto& op : batch) op.apply(*this);
+        commit();
+        return {};
+    } catch (const std::exception& e) {
+        rollback();
+        error = e.what();
+    }
+    std::size_t failed = 0;
+    for (auto& op : batch) {
         try {
             begin();
-            for (auto& op : batch) op.apply(*this);
+            op.apply(*this);
             commit();
-            return {};
         } catch (const std::exception& e) {
             rollback();
+            op.error = std::string("not stored: ") + e.what();
             error = e.what();
-        }
-        std::size_t failed = 0;
-        for (auto& op : batch) {
-            try {
-                begin();
-                op.apply(*this);
-                commit();
-            } catch (const std::exception& e) {
-                rollback();
-                op.error = std::string("not stored: ") + e.what();
-                error = e.what();
-                ++failed;
-            }
-        }
-        return failed == batch.size() ? error : std::string();
-    }
-
-    InboundWriter& inbound() { return inbound_; }
-    OutboxWriter& outbox() { return outbox_; }
-
-private:
-    std::unique_ptr<Connection> db_;
-    Statement begin_, commit_;
-    InboundWriter inbound_;
-    RoutingWriter routing_;
-    OutboxWriter outbox_;
-    ConversationReader conversations_;
-};
-
-/// The read connection. Used only on the reader thread.
-class SqliteStore::Reader {
-public:
-    explicit Reader(std::unique_ptr<Connection> db) : db_(std::move(db)), conversations_(*db_) {}
-
-    Connection& db() { return *db_; }
-
-    std::optional<ConversationRecord> conversation(std::int64_t id) {
-        // One read transaction, so the conversation and its messages are one snapshot.
-        db_->exec("BEGIN");
-        try {
-            auto result = conversations_.read(id);
-            db_->exec("COMMIT");
-            return result;
-        } catch (...) {
-            db_->exec("ROLLBACK");
-            throw;
+            ++failed;
         }
     }
+    return failed == batch.size() ? error : std::string();
+}
 
-private:
-    std::unique_ptr<Connection> db_;
-    ConversationReader conversations_;
-};
+std::optional<ConversationRecord> SqliteStore::Reader::conversation(std::int64_t id) {
+    // One read transaction, so the conversation and its messages are one snapshot.
+    db_->exec("BEGIN");
+    try {
+        auto result = conversations_.read(id);
+        db_->exec("COMMIT");
+        return result;
+    } catch (...) {
+        db_->exec("ROLLBACK");
+        throw;
+    }
+}
 
 SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
     : options_(std::move(options)), metrics_(metrics) {
@@ -276,244 +221,6 @@ void SqliteStore::submitRead(std::function<void(Connection&)> job, std::function
         }
     }
     refused();
-}
-
-namespace {
-template <class T>
-StoreResult<T> finish(std::optional<T>& value, const std::string& error) {
-    if (!error.empty() || !value) return StoreResult<T>::fail(error.empty() ? "not stored" : error);
-    return StoreResult<T>::ok(std::move(*value));
-}
-}  // namespace
-
-void SqliteStore::ingest(routing::InboundMessage message, IngestCallback done) {
-    auto result = std::make_shared<std::optional<IngestResult>>();
-    auto msg = std::make_shared<routing::InboundMessage>(std::move(message));
-    submitWrite([msg, result](Writer& w) { *result = w.inbound().ingest(*msg); },
-                [this, result, done = std::move(done)](const std::string& error) {
-                    if (metrics_ && error.empty() && *result) {
-                        ((*result)->duplicate ? metrics_->messages_deduplicated
-                                              : metrics_->messages_ingested)
-                            .fetch_add(1, std::memory_order_relaxed);
-                    }
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::appendOutbound(OutboundMessage message,
-                                 std::function<void(StoreResult<std::int64_t>)> done) {
-    auto result = std::make_shared<std::optional<std::int64_t>>();
-    auto msg = std::make_shared<OutboundMessage>(std::move(message));
-    auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite([msg, result, now](Writer& w) { *result = w.routing().appendOutbound(*msg, now); },
-                [result, done = std::move(done)](const std::string& error) {
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::ingestBatch(InboundBatch batch,
-                              std::function<void(StoreResult<BatchIngested>)> done) {
-    auto result = std::make_shared<std::optional<BatchIngested>>();
-    auto b = std::make_shared<InboundBatch>(std::move(batch));
-    auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite([b, result, now](Writer& w) { *result = w.inbound().ingestBatch(*b, now); },
-                [this, result, done = std::move(done)](const std::string& error) {
-                    if (metrics_ && error.empty() && *result) {
-                        for (const auto& m : (*result)->messages) {
-                            (m.duplicate ? metrics_->messages_deduplicated
-                                         : metrics_->messages_ingested)
-                                .fetch_add(1, std::memory_order_relaxed);
-                        }
-                    }
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::setOutboxListener(std::function<void()> listener) {
-    std::lock_guard lock(mutex_);
-    outbox_listener_ = std::move(listener);
-}
-
-void SqliteStore::claimOutbox(std::string instance, std::size_t limit, std::int64_t now_ms,
-                              std::function<void(StoreResult<OutboxClaim>)> done) {
-    auto result = std::make_shared<std::optional<OutboxClaim>>();
-    auto name = std::make_shared<std::string>(std::move(instance));
-    submitWrite([name, limit, now_ms, result](
-                    Writer& w) { *result = w.outbox().claim(*name, limit, now_ms); },
-                [result, done = std::move(done)](const std::string& error) {
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::completeOutbox(std::vector<OutboxResult> results,
-                                 std::function<void(StoreResult<std::vector<DeliveryChange>>)> done) {
-    auto result = std::make_shared<std::optional<std::vector<DeliveryChange>>>();
-    auto list = std::make_shared<std::vector<OutboxResult>>(std::move(results));
-    auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite([list, now, result](Writer& w) { *result = w.outbox().complete(*list, now); },
-                [result, done = std::move(done)](const std::string& error) {
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) {
-    auto result = std::make_shared<std::optional<std::size_t>>();
-    submitWrite([result](Writer& w) { *result = w.outbox().resume(); },
-                [result, done = std::move(done)](const std::string& error) {
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::outboxCounts(
-    std::function<void(StoreResult<std::map<std::string, OutboxCounts>>)> done) {
-    readJob<std::map<std::string, OutboxCounts>>(
-        [](Connection& db) { return readOutboxCounts(db); }, std::move(done));
-}
-
-void SqliteStore::deliveryTarget(
-    std::int64_t conversation_id,
-    std::function<void(StoreResult<std::optional<DeliveryTarget>>)> done) {
-    readJob<std::optional<DeliveryTarget>>(
-        [conversation_id](Connection& db) { return readDeliveryTarget(db, conversation_id); },
-        std::move(done));
-}
-
-void SqliteStore::getAttachment(
-    std::int64_t conversation_id, std::int64_t message_id, std::size_t position,
-    std::function<void(StoreResult<std::optional<AttachmentFile>>)> done) {
-    readJob<std::optional<AttachmentFile>>(
-        [conversation_id, message_id, position](Connection& db) {
-            return readAttachmentFile(db, conversation_id, message_id, position);
-        },
-        std::move(done));
-}
-
-void SqliteStore::readChannelState(
-    std::string channel_instance,
-    std::function<void(StoreResult<std::map<std::string, std::string>>)> done) {
-    readJob<std::map<std::string, std::string>>(
-        [instance = std::move(channel_instance)](Connection& db) {
-            return sqlite::readChannelState(db, instance);
-        },
-        std::move(done));
-}
-
-void SqliteStore::loadApiKeys(std::function<void(StoreResult<std::vector<ApiKeyRecord>>)> done) {
-    readJob<std::vector<ApiKeyRecord>>([](Connection& db) { return readApiKeys(db); },
-                                       std::move(done));
-}
-
-void SqliteStore::appendEvents(std::vector<EventRecord> events,
-                               std::function<void(StoreResult<bool>)> done) {
-    auto list = std::make_shared<std::vector<EventRecord>>(std::move(events));
-    auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite(
-        [list, now](Writer& w) {
-            for (const auto& e : *list) w.routing().appendEvent(e, now);
-        },
-        [done = std::move(done)](const std::string& error) {
-            if (!done) return;
-            done(error.empty() ? StoreResult<bool>::ok(true) : StoreResult<bool>::fail(error));
-        });
-}
-
-void SqliteStore::putContact(ContactUpdate update,
-                             std::function<void(StoreResult<ContactPutResult>)> done) {
-    auto result = std::make_shared<std::optional<ContactPutResult>>();
-    auto u = std::make_shared<ContactUpdate>(std::move(update));
-    auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite([u, result, now](Writer& w) { *result = writeContact(w.db(), *u, now); },
-                [result, done = std::move(done)](const std::string& error) {
-                    done(finish(*result, error));
-                });
-}
-
-void SqliteStore::putContacts(std::vector<ContactUpdate> updates,
-                              std::function<void(StoreResult<std::size_t>)> done) {
-    auto result = std::make_shared<std::optional<std::size_t>>();
-    auto list = std::make_shared<std::vector<ContactUpdate>>(std::move(updates));
-    auto now = routing::unixMillis(routing::Clock::now());
-    // All or nothing: one savepoint around the whole list, so a failing row undoes the others
-    // even when the batch is replayed write by write.
-    submitWrite(
-        [list, result, now](Writer& w) {
-            w.db().exec("SAVEPOINT import_contacts");
-            try {
-                for (const auto& u : *list) writeContact(w.db(), u, now);
-            } catch (...) {
-                w.db().exec("ROLLBACK TO import_contacts");
-                w.db().exec("RELEASE import_contacts");
-                throw;
-            }
-            w.db().exec("RELEASE import_contacts");
-            *result = list->size();
-        },
-        [result, done = std::move(done)](const std::string& error) {
-            done(finish(*result, error));
-        });
-}
-
-void SqliteStore::applyRouting(RoutingUpdate update,
-                               std::function<void(StoreResult<RoutingApplied>)> done) {
-    auto result = std::make_shared<std::optional<RoutingApplied>>();
-    auto u = std::make_shared<RoutingUpdate>(std::move(update));
-    auto now = routing::unixMillis(routing::Clock::now());
-    submitWrite(
-        [u, result, now](Writer& w) {
-            RoutingApplied applied;
-            applied.outbound_ids = w.routing().apply(*u, now);
-            for (auto id : u->read_back) {
-                auto c = w.conversations().read(id);
-                if (!c) continue;
-                // The offer shows the customer's earlier conversations (issue 13).
-                ContactHistoryQuery archive;
-                archive.contact_id = c->contact.id;
-                archive.exclude_conversation = c->id;
-                c->customer_history = readContactHistory(w.db(), archive);
-                applied.conversations.push_back(std::move(*c));
-            }
-            *result = std::move(applied);
-        },
-                [result, done = std::move(done)](const std::string& error) {
-                    if (done) done(finish(*result, error));
-                });
-}
-
-void SqliteStore::loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) {
-    using Result = StoreResult<RoutingRecovery>;
-    submitRead(
-        [done](Connection& db) {
-            Result result;
-            try {
-                db.exec("BEGIN");
-                try {
-                    result = Result::ok(readRoutingRecovery(db));
-                    db.exec("COMMIT");
-                } catch (...) {
-                    db.exec("ROLLBACK");
-                    throw;
-                }
-            } catch (const std::exception& e) {
-                result = Result::fail(std::string("read failed: ") + e.what());
-            }
-            done(std::move(result));
-        },
-        [done] { done(Result::fail("the store is shutting down")); });
-}
-
-void SqliteStore::getConversation(std::int64_t id, ConversationCallback done) {
-    using Result = StoreResult<std::optional<ConversationRecord>>;
-    submitRead(
-        [this, id, done](Connection&) {
-            Result result;
-            try {
-                result = Result::ok(reader_->conversation(id));
-            } catch (const std::exception& e) {
-                result = Result::fail(std::string("read failed: ") + e.what());
-            }
-            done(std::move(result));
-        },
-        [done] { done(Result::fail("the store is shutting down")); });
 }
 
 StoreStatus SqliteStore::status() const {

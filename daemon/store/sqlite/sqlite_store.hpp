@@ -50,6 +50,9 @@ public:
     SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics);
     ~SqliteStore() override;
 
+    // Served by subject: sqlite_store_conversations.cpp (messages in and out, routing, the
+    // conversation reads), sqlite_store_outbox.cpp (the outbox, delivery targets, channel
+    // state), sqlite_store_contacts.cpp (contacts, API keys); the threads in sqlite_store.cpp.
     void ingest(routing::InboundMessage message, IngestCallback done) override;
     void ingestBatch(InboundBatch batch,
                      std::function<void(StoreResult<BatchIngested>)> done) override;
