@@ -5,8 +5,10 @@
 namespace ccd::daemon {
 
 OpenedStore openStore(const config::StorageConfig& storage, Metrics* metrics) {
-    // driver: postgres is refused by the configuration parser until the PostgreSQL store is
-    // complete; every configuration that gets here names SQLite.
+    // Until the daemon opens PostgreSQL (next step), a configuration naming it must not have
+    // its data go to the SQLite file unnoticed.
+    if (storage.driver == config::StorageDriver::Postgres)
+        throw store::sqlite::StoreOpenError("storage.driver postgres: this ccd cannot open it yet");
     auto sqlite = std::make_unique<store::sqlite::SqliteStore>(
         store::sqlite::SqliteStoreOptions{storage.sqlite.path, storage.sqlite.max_batch,
                                           storage.sqlite.busy_timeout},
