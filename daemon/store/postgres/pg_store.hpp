@@ -6,7 +6,7 @@
 // preceded by the round trips of the writes served by the store's free functions (contacts,
 // cases, the audit log, erasure, retention: pg_store_jobs.hpp's FunctionWrite).
 // Reads run on reader threads, each on a connection of the pool. Other nodes' outbound
-// messages wake this node's sender through LISTEN/NOTIFY. Not wired into the daemon yet.
+// messages wake this node's sender through LISTEN/NOTIFY.
 //
 // Known limits: resumeOutbox puts back every `sending` row, other live nodes' in flight too
 // (the outbox does not record which node claimed a row); a group whose connection is lost
