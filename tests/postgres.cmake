@@ -83,4 +83,9 @@ target_link_libraries(pg_retention_itest PRIVATE OpenSSL::Crypto)
 # restores the engine from PostgreSQL, an unreachable server at start.
 add_test(NAME pg_daemon_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_daemon_e2e.py
   $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
-set_tests_properties(pg_daemon_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster LABELS e2e TIMEOUT 120)
+# PostgreSQL restarted under load: it stops the cluster's server, so it runs alone.
+add_test(NAME pg_restart_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_restart_e2e.py
+  $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
+set_tests_properties(pg_daemon_e2e pg_restart_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
+  LABELS e2e TIMEOUT 120)
+set_tests_properties(pg_restart_e2e PROPERTIES RUN_SERIAL TRUE)

@@ -20,7 +20,9 @@ class Cluster:
     """The test cluster whose state folder (DSN, data folder) is `state_dir`."""
 
     def __init__(self, src, state_dir):
+        self.script = os.path.join(src, "tests", "support", "pg_cluster.sh")
         self.state_dir = state_dir
+        self.stopped = False
         with open(os.path.join(state_dir, "dsn")) as f:
             self.dsn = f.read().strip()
 
@@ -42,11 +44,19 @@ class Cluster:
     def drop_database(self, name):
         self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def stop_server(self, mode):
+        subprocess.run(["bash", self.script, "stop-server", self.state_dir, mode], check=True)
+        self.stopped = True
+
+    def start_server(self):
+        subprocess.run(["bash", self.script, "start-server", self.state_dir], check=True)
+        self.stopped = False
+
 
 class Session:
     """One test's database on the cluster (`session.database`), its temporary folder and the
-    ccd processes it starts, with its checks: on leaving, the processes are killed, the
-    database dropped and the folder removed."""
+    ccd processes it starts, with its checks: on leaving, the processes are killed, a stopped
+    server started again, the database dropped and the folder removed."""
 
     def __init__(self, src, state_dir, name):
         self.src = src
@@ -66,6 +76,8 @@ class Session:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+        if self.cluster.stopped:
+            self.cluster.start_server()
         self.cluster.drop_database(self.database)
         shutil.rmtree(self.tmp, ignore_errors=True)
         return False
