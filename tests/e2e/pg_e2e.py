@@ -6,14 +6,13 @@ shipped routing rules, templates and accounts and a public generic API channel.
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.parse
+
+import ccd_e2e
 
 
 class Cluster:
@@ -83,9 +82,9 @@ class Session:
         return False
 
     def start_ccd(self, ccd, cfg, log_name, env=None):
-        """start_ccd with the log in the session's folder: (process, port, log path)."""
+        """ccd_e2e.start_ccd with the log in the session's folder: (process, port, log)."""
         log_path = os.path.join(self.tmp, log_name)
-        proc, port = start_ccd(ccd, cfg, log_path, env)
+        proc, port = ccd_e2e.start_ccd(ccd, cfg, log_path, env)
         self.procs.append(proc)
         return proc, port, log_path
 
@@ -97,47 +96,15 @@ class Session:
 
 
 def write_config(tmp, src, storage_yaml):
-    """ccd.yaml in tmp/config with the shipped routing, templates and accounts, a public API
-    channel and `storage_yaml` (the storage section, indented under `storage:`)."""
-    os.makedirs(os.path.join(tmp, "config"), exist_ok=True)
-    shutil.copytree(os.path.join(src, "templates", "default"),
-                    os.path.join(tmp, "templates", "default"), dirs_exist_ok=True)
-    for name in ("routing.yaml", "agents.yaml", "classification-corpus.jsonl"):
-        shutil.copy(os.path.join(src, "config", name), os.path.join(tmp, "config", name))
-    cfg = os.path.join(tmp, "config", "ccd.yaml")
-    with open(cfg, "w") as f:
-        f.write(f"""routing: routing.yaml
-agents: agents.yaml
-templates:
-  path: ../templates/default
-server:
-  listen: "127.0.0.1:0"
-storage:
+    """ccd_e2e.write_config with a public API channel, no console and `storage_yaml` (the
+    storage section, indented under `storage:`)."""
+    return ccd_e2e.write_config(tmp, src, f"""storage:
 {storage_yaml}
 console:
   enabled: false
 channels:
   - {{name: api, type: api, public: true}}
 """)
-    return cfg
-
-
-def start_ccd(ccd, cfg, log_path, env=None):
-    """Starts `ccd run` and waits until it listens: (process, port). Exits the test when ccd
-    ends or does not listen within 30 s."""
-    proc = subprocess.Popen([ccd, "run", "--config", cfg], stdout=open(log_path, "w"),
-                            stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        with open(log_path) as f:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())
-        if m:
-            return proc, int(m.group(1))
-        if proc.poll() is not None:
-            sys.exit("ccd exited during start-up:\n" + open(log_path).read())
-        time.sleep(0.05)
-    proc.kill()
-    sys.exit("ccd did not start:\n" + open(log_path).read())
 
 
 def post_message(conn, customer, ext, text="my washing machine is leaking water"):
