@@ -187,8 +187,8 @@ BOOST_AUTO_TEST_CASE(postgres_driver_takes_its_settings_and_needs_a_dsn) {
                 "storage.postgres.connect_timeout", "whole number of seconds");
     expectIssue("storage:\n  postgres:\n    dsn: x\n    keepalive_idle: 0s\n", 4, 21,
                 "storage.postgres.keepalive_idle", "at least 1s");
-    expectIssue("storage:\n  postgres:\n    dsn: x\n    pool: 3\n", 4, 5,
-                "storage.postgres.pool", "unknown key");
+    expectIssue("storage:\n  postgres:\n    dsn: x\n    pool: 3\n", 4, 5, "storage.postgres.pool",
+                "unknown key");
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_of_a_file_is_reported_in_file_order) {
