@@ -73,9 +73,17 @@ struct SqliteConfig {
     Duration busy_timeout = std::chrono::seconds(5);
 };
 
-/// `storage.postgres`: the shared store for several nodes.
+/// `storage.postgres`: the shared store for several nodes (daemon/store/postgres/pg_store.hpp).
 struct PostgresConfig {
-    Secret dsn;
+    Secret dsn;  ///< libpq connection string or URI; a `connect_timeout` in it wins over ours
+    /// Reader connections, each with a thread; the pool holds these and the writer's one.
+    std::size_t readers = 2;
+    std::size_t max_batch = 512;  ///< most writes grouped into one commit
+    /// How long one connection attempt may take (libpq counts whole seconds).
+    std::chrono::seconds connect_timeout{10};
+    /// TCP keepalives after this long idle (then every second, lost after 3 unanswered
+    /// probes): bounds how long a vanished server holds a connection. None: the system's.
+    std::optional<std::chrono::seconds> keepalive_idle;
 };
 
 enum class StorageDriver { Sqlite, Postgres };
@@ -190,7 +198,9 @@ struct DaemonConfig {
     /// when the key is absent and there is no such file (nobody can log in).
     std::string agents_path;
     /// `passwords:` — where `ccd agent passwd` keeps password hashes (config/agents_passwords.hpp),
-    /// absolute. Default `passwords.yaml` in the data directory (the SQLite database's folder).
+    /// absolute. Default `passwords.yaml` in the data directory: the folder of
+    /// `storage.sqlite.path`, with either driver (with PostgreSQL it holds only these run-time
+    /// files; each node has its own unless `passwords` and `mfa.file` name a shared place).
     std::string passwords_path;
     MfaConfig mfa;
     ServerConfig server;

@@ -64,6 +64,17 @@ void positive(const NodeRef& node, std::chrono::milliseconds& field) {
     }
 }
 
+// A duration that libpq takes in whole seconds: at least 1s, no fraction of a second.
+std::optional<std::chrono::seconds> wholeSeconds(const NodeRef& node) {
+    auto d = node.duration();
+    if (!d) return std::nullopt;
+    if (*d < std::chrono::seconds(1) || d->count() % 1000 != 0) {
+        node.error("must be a whole number of seconds, at least 1s");
+        return std::nullopt;
+    }
+    return std::chrono::duration_cast<std::chrono::seconds>(*d);
+}
+
 void readServer(const NodeRef& n, ServerConfig& out, const std::filesystem::path& base) {
     n.expectMap({"listen", "threads", "shutdown_grace", "limits", "tls"});
     assign(out.listen, parseListen(n["listen"]));
@@ -104,20 +115,20 @@ void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::pa
     out.sqlite.path = db.lexically_normal().string();
 
     auto pg = n["postgres"];
-    pg.expectMap({"dsn"});
+    pg.expectMap({"dsn", "readers", "max_batch", "connect_timeout", "keepalive_idle"});
     if (pg.present() && !pg.isNull()) {
         PostgresConfig cfg;
         if (pg["dsn"].require()) {
             if (auto dsn = pg["dsn"].secret()) cfg.dsn = *dsn;
         }
+        assign(cfg.readers, pg["readers"].integer(1, 64));
+        assign(cfg.max_batch, pg["max_batch"].integer(1, 100000));
+        if (auto s = wholeSeconds(pg["connect_timeout"])) cfg.connect_timeout = *s;
+        if (auto s = wholeSeconds(pg["keepalive_idle"])) cfg.keepalive_idle = *s;
         out.postgres = cfg;
     }
-    if (out.driver == StorageDriver::Postgres) {
-        // Refused rather than ignored: a user who sets it must not believe their data is in
-        // PostgreSQL while it goes to the SQLite file.
-        n["driver"].error("driver postgres is not available in this version: ccd stores in "
-                          "SQLite (storage.sqlite); set driver: sqlite or leave it out");
-    }
+    if (out.driver == StorageDriver::Postgres && !out.postgres)
+        n["driver"].error("driver postgres needs storage.postgres.dsn (the database to use)");
 }
 
 void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base,
@@ -314,7 +325,8 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
         if (std::filesystem::is_regular_file(beside, ec)) cfg->agents_path = beside.string();
     }
     if (cfg->passwords_path.empty()) {
-        // Run-time state goes beside the database, never into the configuration's folder.
+        // Run-time state goes into the data directory (the SQLite database's folder, also
+        // when the store is PostgreSQL), never into the configuration's folder.
         auto data_dir = std::filesystem::path(cfg->storage.sqlite.path).parent_path();
         cfg->passwords_path = (data_dir / "passwords.yaml").lexically_normal().string();
     }

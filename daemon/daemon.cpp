@@ -175,9 +175,7 @@ void Daemon::reload(config::ConfigBundle bundle) {
         restart_only("console.tls");
     else if (impl_->console_rt)
         impl_->console_rt->updateTls(next->console.tls);
-    if (next->storage.sqlite.path != old->storage.sqlite.path ||
-        next->storage.driver != old->storage.driver)
-        restart_only("storage");
+    if (!sameStore(next->storage, old->storage)) restart_only("storage");
     if (next->mfa.file != old->mfa.file) restart_only("mfa.file");
     applyLogLevel(next->logging.level);
     impl_->auth.setMfaPolicy(Impl::mfaPolicy(next->mfa));

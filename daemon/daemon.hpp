@@ -17,7 +17,7 @@ class Metrics;
 /// called from any thread.
 class Daemon {
 public:
-    /// Opens the store. Throws store::sqlite::StoreOpenError when it cannot. Without a routing
+    /// Opens the store. Throws StoreOpenError (store_factory.hpp) when it cannot. Without a routing
     /// file messages are only stored.
     explicit Daemon(config::DaemonConfigPtr config);
     /// With the routing engine and the template catalog of the bundle.

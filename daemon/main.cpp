@@ -5,7 +5,8 @@
 //   1  unexpected runtime failure
 //   2  usage error on the command line
 //   3  the configuration is invalid (every problem is printed with file:line:column)
-//   4  the store cannot be opened (corrupt, locked by another ccd, newer schema, no permission)
+//   4  the store cannot be opened (corrupt, locked by another ccd, newer schema, no permission,
+//      PostgreSQL unreachable or refusing)
 //   5  the listener cannot be bound (address in use, bad address)
 
 #include <cstdio>
@@ -35,7 +36,7 @@
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_routing.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/store/sqlite/sqlite_store.hpp"
+#include "daemon/store_factory.hpp"
 
 namespace {
 
@@ -90,7 +91,7 @@ int checkConfig(const std::string& path) {
         auto cfg = loadAll(path);
         std::cout << path << ": OK (listen " << cfg.daemon->server.listen.host << ":"
                   << cfg.daemon->server.listen.port << ", store "
-                  << cfg.daemon->storage.sqlite.path << ")\n";
+                  << ccd::daemon::describeStore(cfg.daemon->storage) << ")\n";
         if (cfg.routing)
             std::cout << cfg.daemon->routing_path << ": OK (" << describeRouting(*cfg.routing)
                       << ")\n";
@@ -130,7 +131,7 @@ int runDaemon(const std::string& path) {
     std::unique_ptr<ccd::daemon::Daemon> daemon;
     try {
         daemon = std::make_unique<ccd::daemon::Daemon>(std::move(bundle));
-    } catch (const ccd::store::sqlite::StoreOpenError& e) {
+    } catch (const ccd::daemon::StoreOpenError& e) {
         spdlog::critical("store: {}", e.what());
         return kExitStore;
     } catch (const ccd::config::ConfigError& e) {  // the agents file
@@ -144,7 +145,6 @@ int runDaemon(const std::string& path) {
         spdlog::critical("http: {}", e.what());
         return kExitListen;
     }
-    spdlog::info("store: sqlite {}", cfg->storage.sqlite.path);
     spdlog::info("listening on {}://{}:{} (Ctrl-C to stop)", cfg->server.tls ? "https" : "http",
                  cfg->server.listen.host.find(':') != std::string::npos
                      ? "[" + cfg->server.listen.host + "]"

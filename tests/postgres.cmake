@@ -77,3 +77,15 @@ ccd_add_pg_functions_test(pg_retention_itest SOURCES itest/pg_retention_itest.cp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_conversations.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp ${CCD_ROOT}/channels/common/crypto.cpp)
 target_link_libraries(pg_retention_itest PRIVATE OpenSSL::Crypto)
+
+# The real ccd on PostgreSQL (storage.driver postgres), each test in a database of its own on the
+# test cluster: messages through the API channel, routing and automatic replies, a restart that
+# restores the engine from PostgreSQL, an unreachable server at start.
+add_test(NAME pg_daemon_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_daemon_e2e.py
+  $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
+# PostgreSQL restarted under load: it stops the cluster's server, so it runs alone.
+add_test(NAME pg_restart_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_restart_e2e.py
+  $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
+set_tests_properties(pg_daemon_e2e pg_restart_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
+  LABELS e2e TIMEOUT 120)
+set_tests_properties(pg_restart_e2e PROPERTIES RUN_SERIAL TRUE)

@@ -7,14 +7,15 @@ Usage: crash_e2e.py PATH/TO/ccd
 import http.client
 import json
 import os
-import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ccd_e2e  # noqa: E402
 
 CCD = sys.argv[1]
 ROUNDS = 3
@@ -22,19 +23,7 @@ CLIENTS = 16
 
 
 def start(cfg, log_path):
-    log = open(log_path, "w")
-    proc = subprocess.Popen([CCD, "run", "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        with open(log_path) as f:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())
-        if m:
-            return proc, int(m.group(1))
-        if proc.poll() is not None:
-            sys.exit("ccd exited during start-up:\n" + open(log_path).read())
-        time.sleep(0.05)
-    proc.kill()
-    sys.exit("ccd did not start:\n" + open(log_path).read())
+    return ccd_e2e.start_ccd(CCD, cfg, log_path)
 
 
 def client(port, round_no, idx, acked, stop):

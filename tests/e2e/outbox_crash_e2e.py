@@ -20,6 +20,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ccd_e2e  # noqa: E402
+
 CCD, STANDIN, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
 CUSTOMERS = 1000
 SECRET = "crash-secret"
@@ -49,10 +52,7 @@ def request(port, method, path, body=None, headers=None):
 
 
 def start_ccd(cfg, log_path):
-    proc = subprocess.Popen([CCD, "run", "--config", cfg], stdout=open(log_path, "w"),
-                            stderr=subprocess.STDOUT)
-    m = wait_for(r"listening on http://127\.0\.0\.1:(\d+)", log_path, proc, "ccd")
-    return proc, int(m.group(1))
+    return ccd_e2e.start_ccd(CCD, cfg, log_path)
 
 
 def main():
@@ -69,20 +69,7 @@ def main():
             sys.exit("provider_standin did not start: " + line + open(slog).read())
         sport = int(m.group(1))
 
-        os.makedirs(os.path.join(tmp, "config"))
-        shutil.copytree(os.path.join(SRC, "templates", "default"),
-                        os.path.join(tmp, "templates", "default"))
-        for name in ("routing.yaml", "agents.yaml", "classification-corpus.jsonl"):
-            shutil.copy(os.path.join(SRC, "config", name), os.path.join(tmp, "config", name))
-        cfg = os.path.join(tmp, "config", "ccd.yaml")
-        with open(cfg, "w") as f:
-            f.write(f"""routing: routing.yaml
-agents: agents.yaml
-templates:
-  path: ../templates/default
-server:
-  listen: "127.0.0.1:0"
-storage:
+        cfg = ccd_e2e.write_config(tmp, SRC, f"""storage:
   sqlite:
     path: {tmp}/ccd.db
 console:

@@ -1,7 +1,6 @@
 #include "daemon/store/postgres/pg_store.hpp"
 
 #define BOOST_TEST_MODULE pg_store_nodes_itest
-#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <condition_variable>
@@ -119,11 +118,9 @@ namespace {
 class OwnCluster {
   public:
     OwnCluster() {
-        run("bash " CCD_SOURCE_DIR "/tests/support/pg_cluster.sh start " + dir_.path().string());
-        dsn_ = line(dir_.path() / "dsn");
-        data_ = line(dir_.path() / "datadir");
-        port_ = dsn_.substr(dsn_.rfind(':') + 1);
-        port_ = port_.substr(0, port_.find('/'));
+        script("start");
+        std::ifstream in(dir_.path() / "dsn");
+        std::getline(in, dsn_);
     }
     ~OwnCluster() {
         std::system(("bash " CCD_SOURCE_DIR "/tests/support/pg_cluster.sh stop " +
@@ -131,30 +128,27 @@ class OwnCluster {
                         .c_str());
     }
     const std::string& dsn() const { return dsn_; }
-    void stop() { pgCtl("-m fast -w stop"); }
-    void start() {
-        pgCtl("-l " + data_ + "/server.log -w -t 60 -o \"-c listen_addresses=127.0.0.1 -c port=" +
-              port_ + " -c unix_socket_directories=''\" start");
-    }
+    void stop() { script("stop-server", " fast"); }
+    void start() { script("start-server"); }
 
   private:
-    static void run(const std::string& command) {
-        if (std::system((command + " >/dev/null").c_str()) != 0)
-            throw std::runtime_error("failed: " + command);
-    }
-    static std::string line(const std::filesystem::path& file) {
-        std::ifstream in(file);
-        std::string s;
-        std::getline(in, s);
-        return s;
-    }
-    void pgCtl(const std::string& args) {
-        std::string ctl = "/usr/lib/postgresql/15/bin/pg_ctl -D " + data_ + "/db " + args;
-        run(::geteuid() == 0 ? "cd / && runuser -u postgres -- " + ctl : ctl);
+    void script(const std::string& action, const std::string& mode = "") {
+        const std::string command = "bash " CCD_SOURCE_DIR "/tests/support/pg_cluster.sh " +
+                                    action + " " + dir_.path().string() + mode + " >/dev/null";
+        if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
     }
     testing::TempDir dir_;
-    std::string dsn_, data_, port_;
+    std::string dsn_;
 };
+
+// Waits up to 10 s until the store's health is `healthy`, without giving it any work.
+bool becomes(const store::postgres::PgStore& s, bool healthy) {
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+        if (s.status().healthy == healthy) return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -167,6 +161,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_fails_operations_clearly_and_a_restarted_o
     auto first = ingest(s, message("5005", "y1", "before"));
 
     cluster.stop();
+    // Idle, the store finds the server gone by itself (/healthz follows it without traffic).
+    BOOST_TEST(becomes(s, false));
     auto lost = wait<store::IngestResult>(
         [&](auto done) { s.ingest(message("5005", "y2", "while stopped"), done); });
     BOOST_TEST_REQUIRE(!lost);
@@ -183,6 +179,7 @@ BOOST_AUTO_TEST_CASE(a_stopped_server_fails_operations_clearly_and_a_restarted_o
     BOOST_TEST(!s.status().last_error.empty());
 
     cluster.start();
+    BOOST_TEST(becomes(s, true));  // and back, before any write succeeds
     auto back = wait<store::IngestResult>(
         [&](auto done) { s.ingest(message("5005", "y2", "after the restart"), done); });
     BOOST_TEST_REQUIRE(static_cast<bool>(back));

@@ -2,6 +2,9 @@
 # A throwaway PostgreSQL cluster for the tests.
 #   tests/support/pg_cluster.sh start DIR   initdb + start; writes the DSN to DIR/dsn
 #   tests/support/pg_cluster.sh stop DIR    stops the server and removes its files
+#   tests/support/pg_cluster.sh stop-server DIR [MODE]   stops the server only (pg_ctl's mode:
+#                                           fast, the default, or immediate), files kept
+#   tests/support/pg_cluster.sh start-server DIR         starts it again, as it was started
 # The data folder is a fresh temporary folder (its path in DIR/datadir); the server listens on
 # 127.0.0.1 only (no Unix socket), on a free port, with trust authentication for loopback and
 # fsync on (the store's tests check durability). The server runs as the `postgres` OS user when
@@ -9,10 +12,11 @@
 # PG_BIN names the server's binaries (default: Debian's PostgreSQL 15).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 start|stop|start-server DIR, or stop-server DIR [fast|immediate]" >&2; exit 2; }
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = stop-server ]; } || usage
 action=$1
 state=$2
+mode=${3:-fast}
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 as_server_user() {
@@ -78,8 +82,24 @@ start_cluster() {
     exit 1
 }
 
+# The running cluster's data folder, for stop-server and start-server.
+cluster_data() {
+    [ -f "$state/datadir" ] || { echo "pg_cluster: no cluster in $state" >&2; exit 1; }
+    cat "$state/datadir"
+}
+
 case "$action" in
     start) start_cluster ;;
     stop) stop_cluster ;;
+    stop-server)
+        case "$mode" in fast|immediate) ;; *) usage ;; esac
+        data=$(cluster_data)
+        as_server_user "$pg_bin/pg_ctl" -D "$data/db" -m "$mode" -w -t 60 stop > /dev/null ;;
+    # restart on a stopped server starts it with the options it last ran with (postmaster.opts):
+    # the same port, so the DSN still holds.
+    start-server)
+        data=$(cluster_data)
+        as_server_user "$pg_bin/pg_ctl" -D "$data/db" -l "$data/server.log" -w -t 60 restart \
+            > "$state/restart.log" 2>&1 || { cat "$state/restart.log" >&2; exit 1; } ;;
     *) usage ;;
 esac

@@ -146,10 +146,49 @@ BOOST_AUTO_TEST_CASE(secrets_come_from_the_environment_and_never_appear_in_messa
 
     expectIssue("storage:\n  postgres:\n    dsn: ${CCD_PG_DSN}\n", 3, 10, "storage.postgres.dsn",
                 "environment variable CCD_PG_DSN is not set");
-    expectIssue("storage:\n  driver: postgres\n  postgres:\n    dsn: postgres://db/ccd\n", 2, 11,
-                "storage.driver", "driver postgres is not available in this version");
     expectIssue("storage:\n  postgres: {}\n", 2, 13, "storage.postgres.dsn",
                 "missing required key \"dsn\"");
+}
+
+BOOST_AUTO_TEST_CASE(postgres_driver_takes_its_settings_and_needs_a_dsn) {
+    auto cfg = parseDaemonConfig(
+        "storage:\n  driver: postgres\n  postgres:\n    dsn: ${PG}\n    readers: 4\n"
+        "    max_batch: 64\n    connect_timeout: 3s\n    keepalive_idle: 1m\n",
+        "/etc/ccd/ccd.yaml", fakeEnv({{"PG", "postgresql://ccd@db/ccd"}}));
+    BOOST_TEST((cfg->storage.driver == StorageDriver::Postgres));
+    BOOST_REQUIRE(cfg->storage.postgres.has_value());
+    const auto& pg = *cfg->storage.postgres;
+    BOOST_TEST(pg.dsn.reveal() == "postgresql://ccd@db/ccd");
+    BOOST_TEST(pg.readers == 4u);
+    BOOST_TEST(pg.max_batch == 64u);
+    BOOST_TEST(pg.connect_timeout.count() == 3);
+    BOOST_REQUIRE(pg.keepalive_idle.has_value());
+    BOOST_TEST(pg.keepalive_idle->count() == 60);
+    // Run-time files stay in the data directory, the SQLite path's folder.
+    BOOST_TEST(cfg->passwords_path == "/etc/ccd/var/passwords.yaml");
+    BOOST_TEST(cfg->mfa.file == "/etc/ccd/var/mfa.yaml");
+
+    auto defaults = parseDaemonConfig("storage:\n  driver: postgres\n  postgres:\n    dsn: x\n",
+                                      "/etc/ccd/ccd.yaml", fakeEnv({}));
+    BOOST_TEST(defaults->storage.postgres->readers == 2u);
+    BOOST_TEST(defaults->storage.postgres->max_batch == 512u);
+    BOOST_TEST(defaults->storage.postgres->connect_timeout.count() == 10);
+    BOOST_TEST(!defaults->storage.postgres->keepalive_idle.has_value());
+
+    expectIssue("storage:\n  driver: postgres\n", 2, 11, "storage.driver",
+                "driver postgres needs storage.postgres.dsn");
+    expectIssue("storage:\n  driver: postgres\n  postgres:\n", 2, 11, "storage.driver",
+                "driver postgres needs storage.postgres.dsn");
+    expectIssue("storage:\n  postgres:\n    dsn: x\n    readers: 0\n", 4, 14,
+                "storage.postgres.readers", "between 1 and 64");
+    expectIssue("storage:\n  postgres:\n    dsn: x\n    max_batch: 0\n", 4, 16,
+                "storage.postgres.max_batch", "between 1 and 100000");
+    expectIssue("storage:\n  postgres:\n    dsn: x\n    connect_timeout: 1500ms\n", 4, 22,
+                "storage.postgres.connect_timeout", "whole number of seconds");
+    expectIssue("storage:\n  postgres:\n    dsn: x\n    keepalive_idle: 0s\n", 4, 21,
+                "storage.postgres.keepalive_idle", "at least 1s");
+    expectIssue("storage:\n  postgres:\n    dsn: x\n    pool: 3\n", 4, 5, "storage.postgres.pool",
+                "unknown key");
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_of_a_file_is_reported_in_file_order) {

@@ -1,7 +1,6 @@
 #pragma once
 // API keys in the PostgreSQL store, as sqlite_api_keys.hpp is SQLite's: read by the daemon,
-// written by `ccd api-key` on its own connection. Part of the future PgStore; not wired into
-// the daemon. Used by one thread at a time, like the Connection.
+// written by `ccd api-key` on its own connection. Part of PgStore. Used by one thread at a time, like the Connection.
 
 #include <cstdint>
 #include <string>

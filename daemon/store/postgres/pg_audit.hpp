@@ -2,7 +2,7 @@
 // The audit log in PostgreSQL (table audit_log, migration 7), as sqlite_audit.hpp is SQLite's:
 // appended inside the writer's transaction, read newest first with filters and a cursor,
 // purged only by its retention (the table's triggers refuse any other UPDATE, DELETE or
-// TRUNCATE). Part of the future PgStore; not wired into the daemon. Used by one thread at a
+// TRUNCATE). Part of PgStore. Used by one thread at a
 // time, like the Connection; every function throws PgError on failure.
 
 #include <cstdint>

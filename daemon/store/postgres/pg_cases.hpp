@@ -1,7 +1,7 @@
 #pragma once
 // The case side of the PostgreSQL store (daemon/store/case_store.hpp), as sqlite_cases.hpp is
-// SQLite's: the `cases` and `case_conversations` tables, the same rows and results. Part of the
-// future PgStore; not wired into the daemon. Used by one thread at a time, like the
+// SQLite's: the `cases` and `case_conversations` tables, the same rows and results. Part of
+// PgStore. Used by one thread at a time, like the
 // Connection; every function throws PgError on failure.
 
 #include <cstdint>

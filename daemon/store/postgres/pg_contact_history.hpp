@@ -2,7 +2,7 @@
 // The customer archive from the PostgreSQL store (daemon/store/contact_history.hpp), as
 // sqlite_contact_history.hpp is SQLite's: a contact's newest conversations on every channel
 // with what an agent needs at a glance, its products, cases and counts — the same
-// ContactHistory. Part of the future PgStore; not wired into the daemon. Used by one thread at
+// ContactHistory. Part of PgStore. Used by one thread at
 // a time, like the Connection; throws PgError on failure.
 
 #include <optional>

@@ -1,8 +1,7 @@
 #pragma once
 // The contact side of the PostgreSQL store, as sqlite_contacts.hpp is SQLite's: customer
 // records kept by PUT /v1/contacts/{key} and the CSV import (contacts.external_id is the key),
-// their channel addresses and products — the same rows and results. Part of the future PgStore;
-// not wired into the daemon. Used by one thread at a time, like the Connection; every function
+// their channel addresses and products — the same rows and results. Part of PgStore. Used by one thread at a time, like the Connection; every function
 // throws PgError on failure.
 
 #include <cstdint>

@@ -4,8 +4,7 @@
 // sender), joined to the open conversation of the instance (the one its thread references or
 // ticket name, else the contact's) or opening one, its attachments, and the contact's routing
 // profile read in the same transaction — the same rows, columns and IngestResult as the SQLite
-// store's InboundWriter::ingest (sqlite_ingest.cpp). Part of the future PgStore; not wired into
-// the daemon. Used by one thread at a time, like the Connection it is given.
+// store's InboundWriter::ingest (sqlite_ingest.cpp). Part of PgStore. Used by one thread at a time, like the Connection it is given.
 
 #include <cstdint>
 #include <string>

@@ -3,7 +3,7 @@
 // sqlite_privacy.hpp does it in SQLite, with the same rows left: a message keeps its row, its
 // text becomes a marker, its subject, HTML, quoted history and sender go, its attachments
 // become {"kind", "removed"} stubs (daemon/store/redaction_rows.hpp); the outbox's copy of an
-// outbound text is scrubbed alike. Part of the future PgStore; not wired into the daemon. Used
+// outbound text is scrubbed alike. Part of PgStore. Used
 // by one thread at a time, like the Connection; every function throws PgError on failure.
 //
 // The JSON that SQLite edits in SQL (json_remove, json_set on events' data and outbox payloads,

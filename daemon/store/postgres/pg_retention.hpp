@@ -3,8 +3,7 @@
 // SQLite (docs/security.md, "Retention"): texts, attachments and recordings of closed
 // conversations past their period anonymized as erasure does it (marker "[expired]"), contacts
 // without activity past theirs erased, audit entries past theirs deleted; each step looks at a
-// bounded range of ids so that one transaction stays short. Part of the future PgStore; not
-// wired into the daemon. Used by one thread at a time, like the Connection; every function
+// bounded range of ids so that one transaction stays short. Part of PgStore. Used by one thread at a time, like the Connection; every function
 // throws PgError on failure.
 
 #include "daemon/store/postgres/pg_db.hpp"

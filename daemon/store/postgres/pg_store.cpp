@@ -239,7 +239,12 @@ void PgStore::writerLoop() {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            write_cv_.wait(lock, [this] { return stopping_ || !write_queue_.empty(); });
+            auto woken = [this] { return stopping_ || !write_queue_.empty(); };
+            if (!write_cv_.wait_for(lock, kIdleCheck, woken)) {
+                lock.unlock();
+                checkServer();
+                continue;
+            }
             if (write_queue_.empty()) return;  // stopping, and everything is written
             while (!write_queue_.empty() && group.size() < options_.max_batch) {
                 group.push_back(Pending{std::move(write_queue_.front()), {}});
@@ -255,10 +260,7 @@ void PgStore::writerLoop() {
             metrics_->store_commit_seconds.observe(seconds);
             metrics_->store_batch_size.observe(static_cast<double>(group.size()));
         }
-        {
-            std::lock_guard lock(mutex_);
-            last_error_ = error;
-        }
+        setHealth(error);
         if (!error.empty())
             spdlog::error("store: commit of {} writes failed: {}", group.size(), error);
         for (auto& p : group) {
@@ -411,6 +413,41 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
         }
         // Refused writes stay refused; the others run again.
     }
+}
+
+// The writer, idle: whether the server still answers, so that status() follows it without
+// traffic. A healthy pool's idle connection that the server closed (a restart, a shutdown) is
+// found without a round trip and a new one opened in its place; after a failure, SELECT 1 says
+// when the server is back.
+void PgStore::checkServer() {
+    bool failing;
+    {
+        std::lock_guard lock(mutex_);
+        failing = !last_error_.empty();
+    }
+    std::string error;
+    try {
+        auto lease = pool_->acquire();
+        if (failing) lease->exec("SELECT 1");
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    setHealth(error);
+}
+
+void PgStore::setHealth(const std::string& error) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    if (error.empty() && !last_error_.empty()) {
+        spdlog::info("store: PostgreSQL {} answers again, {:.1f} s after the first failure",
+                     redactDsn(options_.connect.dsn),
+                     std::chrono::duration<double>(now - failing_since_).count());
+    } else if (!error.empty() && last_error_.empty()) {
+        failing_since_ = now;
+        spdlog::error("store: PostgreSQL {} is failing: {}", redactDsn(options_.connect.dsn),
+                      error);
+    }
+    last_error_ = error;
 }
 
 void PgStore::readerLoop() {

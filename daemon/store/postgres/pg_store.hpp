@@ -6,7 +6,12 @@
 // preceded by the round trips of the writes served by the store's free functions (contacts,
 // cases, the audit log, erasure, retention: pg_store_jobs.hpp's FunctionWrite).
 // Reads run on reader threads, each on a connection of the pool. Other nodes' outbound
-// messages wake this node's sender through LISTEN/NOTIFY. Not wired into the daemon yet.
+// messages wake this node's sender through LISTEN/NOTIFY.
+//
+// While the server is away every write fails at once ("not stored") and status() is unhealthy
+// (/healthz answers 503): a commit failed, or the idle writer's check, once a second, found
+// the server gone. Broken connections are replaced as they are next used; the first commit or
+// check that works makes the store healthy again, without a restart.
 //
 // Known limits: resumeOutbox puts back every `sending` row, other live nodes' in flight too
 // (the outbox does not record which node claimed a row); a group whose connection is lost
@@ -144,6 +149,10 @@ class PgStore final : public Store, public CaseStore {
     void retentionBatch(std::shared_ptr<RetentionRun> run);
 
     void writerLoop();
+    /// The writer, idle for kIdleCheck: checks the server (status() follows it).
+    void checkServer();
+    /// Records the last commit's or check's error (empty: it worked), logging each change.
+    void setHealth(const std::string& error);
     void readerLoop();
     void listenLoop();
     /// Commits one group; returns the error that failed it as a whole (empty: committed, or
@@ -164,7 +173,9 @@ class PgStore final : public Store, public CaseStore {
     std::deque<std::function<void()>> read_queue_;
     bool stopping_ = false;
     bool closed_ = false;
-    std::string last_error_;
+    std::string last_error_;  ///< of the last commit or server check; empty: healthy
+    std::chrono::steady_clock::time_point failing_since_;
+    static constexpr std::chrono::seconds kIdleCheck{1};
     std::function<void()> outbox_listener_;
     std::atomic<int> writer_pid_{0};
     std::atomic<std::uint64_t> last_round_trips_{0};
