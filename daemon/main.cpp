@@ -36,6 +36,7 @@
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_routing.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/engine_lease.hpp"
 #include "daemon/store_factory.hpp"
 
 namespace {
@@ -128,6 +129,13 @@ int runDaemon(const std::string& path) {
     }
     spdlog::info("ccd {} starting with {}", CCD_VERSION, cfg->source_path);
 
+    // On PostgreSQL the engine runs on one node at a time: a standby waits here. Declared
+    // before the daemon, the lease is released after the daemon has stopped.
+    std::unique_ptr<ccd::daemon::EngineLease> lease;
+    if (cfg->storage.driver == ccd::config::StorageDriver::Postgres) {
+        lease = ccd::daemon::EngineLease::waitFor(cfg->storage);
+        if (!lease) return kExitOk;
+    }
     std::unique_ptr<ccd::daemon::Daemon> daemon;
     try {
         daemon = std::make_unique<ccd::daemon::Daemon>(std::move(bundle));

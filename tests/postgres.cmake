@@ -86,6 +86,10 @@ add_test(NAME pg_daemon_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_daemon_e2e.
 # PostgreSQL restarted under load: it stops the cluster's server, so it runs alone.
 add_test(NAME pg_restart_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_restart_e2e.py
   $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
-set_tests_properties(pg_daemon_e2e pg_restart_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
+# Two nodes, one active and one standby: kill -9 of the active one under load, the standby takes
+# the engine's lease and continues (fail-over time printed).
+add_test(NAME pg_failover_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_failover_e2e.py
+  $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
+set_tests_properties(pg_daemon_e2e pg_restart_e2e pg_failover_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
   LABELS e2e TIMEOUT 120)
 set_tests_properties(pg_restart_e2e PROPERTIES RUN_SERIAL TRUE)
