@@ -9,7 +9,10 @@
 #include <mutex>
 #include <thread>
 
+#include "daemon/store/postgres/pg_db.hpp"
 #include "daemon/store/postgres/pg_lease.hpp"
+#include "daemon/store/postgres/pg_store.hpp"
+#include "daemon/store_factory.hpp"
 
 namespace ccd::daemon {
 namespace {
@@ -40,8 +43,38 @@ class SignalsWhileWaiting {
 
 }  // namespace
 
-EngineLease::EngineLease() = default;
-EngineLease::~EngineLease() = default;
+EngineLease::EngineLease(store::postgres::LeaseOptions options)
+    : lease_(std::make_unique<store::postgres::Lease>(std::move(options))) {}
+
+EngineLease::~EngineLease() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    lease_->release();
+}
+
+void EngineLease::keep() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, kInterval, [this] { return stopping_; })) {
+        lock.unlock();
+        const bool was = lease_->held();
+        const bool now = lease_->tryAcquire();  // verifies while held, else takes it again
+        if (was && !now) {
+            spdlog::warn("engine lease: session lost ({}); taking it again", lease_->lastError());
+        } else if (!was && now) {
+            spdlog::info("engine lease: held again (session {})", lease_->fence()->pid);
+        } else if (!now && lease_->lastError() == store::postgres::kLeaseHeldElsewhere) {
+            // Another node took it while this one was cut off: it may be routing already.
+            spdlog::critical("engine lease: taken by another node; stopping at once");
+            spdlog::shutdown();
+            std::_Exit(kExitLeaseLost);
+        }
+        lock.lock();
+    }
+}
 
 std::unique_ptr<EngineLease> EngineLease::waitFor(const config::StorageConfig& storage) {
     const auto& pg = storage.postgres.value();  // the parser requires it with driver: postgres
@@ -51,41 +84,33 @@ std::unique_ptr<EngineLease> EngineLease::waitFor(const config::StorageConfig& s
     options.connect.keepalive_idle = pg.keepalive_idle;
     options.connect.application_name = "ccd lease";
 
-    struct Shared {
-        std::mutex mutex;
-        bool acquired = false;
-    };
-    auto shared = std::make_shared<Shared>();
-    store::postgres::LeaseKeeper::Callbacks callbacks;
-    callbacks.on_acquired = [shared](const store::postgres::Fence& fence) {
-        std::lock_guard lock(shared->mutex);
-        shared->acquired = true;
-        spdlog::info("engine lease: held (session {}); this node is the active one", fence.pid);
-    };
-    callbacks.on_lost = [](const std::string& why) {
-        // Another node may be routing already: nothing more may be decided or sent here.
-        spdlog::critical("engine lease: lost ({}); stopping at once, another node may be active",
-                         why);
-        spdlog::shutdown();
-        std::_Exit(kExitLeaseLost);
-    };
+    // A database it cannot reach at all stops the start, as the store would (exit code 4);
+    // once running, a standby waits through outages.
+    try {
+        store::postgres::Connection probe(options.connect);
+    } catch (const std::exception& e) {
+        throw StoreOpenError("cannot open PostgreSQL database " +
+                             store::postgres::redactDsn(options.connect.dsn) + ": " + e.what());
+    }
 
     SignalsWhileWaiting signals;
-    std::unique_ptr<EngineLease> lease(new EngineLease());
-    lease->keeper_ =
-        std::make_unique<store::postgres::LeaseKeeper>(options, kInterval, std::move(callbacks));
+    std::unique_ptr<EngineLease> lease(new EngineLease(std::move(options)));
     const auto start = std::chrono::steady_clock::now();
     bool said_standby = false;
     while (!g_stop_waiting) {
-        {
-            std::lock_guard lock(shared->mutex);
-            if (shared->acquired) return lease;
+        if (lease->lease_->tryAcquire()) {
+            spdlog::info("engine lease: held (session {}); this node is the active one",
+                         lease->lease_->fence()->pid);
+            lease->thread_ = std::thread([l = lease.get()] { l->keep(); });
+            return lease;
         }
         if (!said_standby && std::chrono::steady_clock::now() - start > 2 * kInterval) {
-            spdlog::info("engine lease: held by another node; standing by until it is free");
+            spdlog::info("engine lease: {}; standing by until it is free",
+                         lease->lease_->lastError());
             said_standby = true;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::unique_lock lock(lease->mutex_);
+        lease->wake_.wait_for(lock, kInterval, [&] { return g_stop_waiting.load(); });
     }
     spdlog::info("engine lease: stopped while standing by");
     return nullptr;

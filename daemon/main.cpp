@@ -133,7 +133,12 @@ int runDaemon(const std::string& path) {
     // before the daemon, the lease is released after the daemon has stopped.
     std::unique_ptr<ccd::daemon::EngineLease> lease;
     if (cfg->storage.driver == ccd::config::StorageDriver::Postgres) {
-        lease = ccd::daemon::EngineLease::waitFor(cfg->storage);
+        try {
+            lease = ccd::daemon::EngineLease::waitFor(cfg->storage);
+        } catch (const ccd::daemon::StoreOpenError& e) {
+            spdlog::critical("store: {}", e.what());
+            return kExitStore;
+        }
         if (!lease) return kExitOk;
     }
     std::unique_ptr<ccd::daemon::Daemon> daemon;

@@ -6,7 +6,7 @@ fail-over time (kill to B listening) is printed and must stay under 5 s. Every m
 202 by either node is stored once, every conversation is routed once (one conversation per
 customer, one automatic acknowledgement each), and customers' next messages through B join
 their conversations. A stopped standby exits 0 without ever listening; an active node whose
-lease session is terminated exits at once with code 6.
+lease another session has taken exits at once with code 6.
 
 Usage: pg_failover_e2e.py PATH/TO/ccd SOURCE_DIR PG_CLUSTER_DIR
 """
@@ -24,6 +24,7 @@ import pg_e2e  # noqa: E402
 
 CCD, SRC, CLUSTER_DIR = sys.argv[1], sys.argv[2], sys.argv[3]
 CUSTOMERS = 30
+LEASE_KEY = 0x6363646c656164  # store/postgres/pg_lease.hpp kEngineLeaseKey
 STORAGE = "  driver: postgres\n  postgres:\n    dsn: ${CCD_PG_DSN}\n    keepalive_idle: 2s\n"
 
 
@@ -153,16 +154,19 @@ def main():
         checks.check(len(acks) == CUSTOMERS and all(n == "1" for _, n in acks),
                      f"one automatic acknowledgement in each of {len(acks)} conversations "
                      "(none routed twice)")
-        # An active node whose lease session ends (here: terminated by an administrator) stops
-        # at once: another node may be active already.
+        # An active node whose lease session ends takes the lease again (PostgreSQL restarted:
+        # pg_restart_e2e); one that finds another session holding it by then stops at once.
+        # Here one psql session ends B's lease session and takes the lease in its place.
         cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     f"WHERE application_name = 'ccd lease' AND datname = '{database}'")
+                     f"WHERE application_name = 'ccd lease' AND datname = '{database}'; "
+                     f"SELECT pg_advisory_lock({LEASE_KEY}); SELECT pg_sleep(3)", database)
         try:
             rc = b.wait(timeout=10)
         except subprocess.TimeoutExpired:
             rc = None
-        checks.check(rc == 6 and "engine lease: lost" in open(log_b).read(),
-                     f"an active node that loses its lease exits at once with code 6 (got {rc})")
+        checks.check(rc == 6 and "engine lease: taken by another node" in open(log_b).read(),
+                     "an active node whose lease another session has taken exits at once with "
+                     f"code 6 (got {rc})")
         return checks.finish()
 
 

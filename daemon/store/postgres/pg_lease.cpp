@@ -30,7 +30,7 @@ bool Lease::tryAcquire() {
     try {
         if (!conn_ || !conn_->checkIdle()) conn_ = std::make_unique<Connection>(options_.connect);
         if (conn_->queryValue("SELECT pg_try_advisory_lock($1)", {options_.key}) != "t") {
-            last_error_ = "held by another session";
+            last_error_ = kLeaseHeldElsewhere;
             return false;
         }
         auto row = conn_->query(

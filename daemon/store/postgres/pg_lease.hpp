@@ -30,6 +30,9 @@ namespace ccd::store::postgres {
 /// The routing engine's lease: "ccdlead" in ASCII.
 inline constexpr std::int64_t kEngineLeaseKey = 0x6363646c656164;
 
+/// Lease::lastError() when the server answered and another session holds the lease.
+inline constexpr const char* kLeaseHeldElsewhere = "held by another session";
+
 /// Which session holds a lease, for fencing writes made on other connections.
 struct Fence {
     std::int64_t key = 0;
