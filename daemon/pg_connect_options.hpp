@@ -7,7 +7,7 @@
 
 namespace ccd::daemon {
 
-/// The connect options of `storage.postgres` (its DSN, application name "ccd"). Throws
+/// The connect options of `storage.postgres` (DSN, connect timeout, keepalives). Throws
 /// std::invalid_argument when the configuration has no `storage.postgres`.
 store::postgres::ConnectOptions pgConnectOptions(const config::StorageConfig& storage);
 
