@@ -11,6 +11,8 @@
 #include "daemon/api_keys.hpp"
 #include "daemon/cli_database.hpp"
 #include "daemon/json_time.hpp"
+#include "daemon/store/postgres/pg_api_keys.hpp"
+#include "daemon/store/postgres/pg_audit.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_api_keys.hpp"
 #include "daemon/store/sqlite/sqlite_audit.hpp"
@@ -74,7 +76,7 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
         err << "ccd: a client name is 1 to 64 letters, digits, '.', '-' and '_'\n";
         return kExitUsage;
     }
-    auto cfg = loadSqliteConfig(config_path, "api-key", err);
+    auto cfg = loadDatabaseConfig(config_path, err);
     if (!cfg) return kExitInvalid;
     // Say so when no API instance would take the key.
     bool accepted = false;
@@ -95,11 +97,13 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
     const std::string& key = generated.first;
     const store::ApiKeyRecord& record = generated.second;
     try {
-        inWriteTransaction(*db, [&] {
-            store::sqlite::insertApiKey(*db, record);
-            store::sqlite::insertAudit(*db, AuditLog::entry(cliActor(), "api_key.create",
-                                                            "api_key", record.key_id, "ok",
-                                                            nlohmann::json{{"client", client}}));
+        db->visit([&](auto& conn) {
+            inWriteTransaction(conn, [&] {
+                insertApiKey(conn, record);
+                insertAudit(conn, AuditLog::entry(cliActor(), "api_key.create", "api_key",
+                                                  record.key_id, "ok",
+                                                  nlohmann::json{{"client", client}}));
+            });
         });
     } catch (const std::exception& e) {
         err << "ccd: the key was not stored: " << e.what() << "\n";
@@ -113,13 +117,14 @@ int createApiKey(const std::string& client, const std::string& config_path, std:
 
 int ApiKeyCommand::run() const {
     if (create_->parsed()) return createApiKey(options_->client, *config_path_, std::cout, std::cerr);
-    auto cfg = loadSqliteConfig(*config_path_, "api-key", std::cerr);
+    auto cfg = loadDatabaseConfig(*config_path_, std::cerr);
     if (!cfg) return kExitInvalid;
     auto db = openDatabase(*cfg, std::cerr);
     if (!db) return kExitStore;
     try {
         if (list_->parsed()) {
-            for (const auto& k : store::sqlite::readApiKeys(*db)) {
+            const auto keys = db->visit([](auto& conn) { return readApiKeys(conn); });
+            for (const auto& k : keys) {
                 std::cout << k.key_id << "  " << k.client << "  created " << dateText(k.created_at_ms)
                           << (k.revoked_at_ms ? "  revoked " + dateText(*k.revoked_at_ms) : "")
                           << "\n";
@@ -128,11 +133,13 @@ int ApiKeyCommand::run() const {
         }
         if (revoke_->parsed()) {
             bool revoked = false;
-            inWriteTransaction(*db, [&] {
-                revoked = store::sqlite::revokeApiKey(*db, options_->key_id, nowUnixMillis());
-                store::sqlite::insertAudit(
-                    *db, AuditLog::entry(cliActor(), "api_key.revoke", "api_key",
-                                         options_->key_id, revoked ? "ok" : "not_found"));
+            db->visit([&](auto& conn) {
+                inWriteTransaction(conn, [&] {
+                    revoked = revokeApiKey(conn, options_->key_id, nowUnixMillis());
+                    insertAudit(conn, AuditLog::entry(cliActor(), "api_key.revoke", "api_key",
+                                                      options_->key_id,
+                                                      revoked ? "ok" : "not_found"));
+                });
             });
             if (!revoked) {
                 std::cerr << "ccd: no active key " << options_->key_id << "\n";

@@ -14,8 +14,14 @@
 #include "daemon/cli_database.hpp"
 #include "daemon/contact_routes.hpp"
 #include "daemon/conversation_json.hpp"
+#include "daemon/json_time.hpp"
 #include "daemon/store/erasure_json.hpp"
+#include "daemon/store/postgres/pg_audit.hpp"
+#include "daemon/store/postgres/pg_contacts.hpp"
+#include "daemon/store/postgres/pg_export.hpp"
+#include "daemon/store/postgres/pg_privacy.hpp"
 #include "daemon/store/sqlite/sqlite_audit.hpp"
+#include "daemon/store/sqlite/sqlite_contacts.hpp"
 #include "daemon/store/sqlite/sqlite_privacy.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
@@ -34,7 +40,8 @@ ContactsCommand::ContactsCommand(CLI::App& app, std::string& config_path)
         "import",
         "Import contacts from a CSV file in one transaction (header: key,name,email,phone,tier,"
         "locale,telegram,whatsapp,webchat,api,products,attr.<name>...); any bad row imports "
-        "nothing. Needs the database lock: with a daemon running, use PUT /v1/contacts/{key}");
+        "nothing. On SQLite it needs the database lock (with a daemon running, use PUT "
+        "/v1/contacts/{key}); on PostgreSQL it runs beside the daemons");
     import_->add_option("file", options_->file, "CSV file (UTF-8, RFC 4180)")->required();
     import_->add_option("-c,--config", config_path, "Configuration file (names the database)")
         ->envname("CCD_CONFIG")
@@ -68,6 +75,35 @@ int ContactsCommand::run() const {
     return kExitUsage;
 }
 
+namespace {
+
+// PostgreSQL takes the import beside running daemons: the contacts and the audit entry in one
+// transaction, all or nothing.
+int importIntoPostgres(const config::DaemonConfig& cfg, std::vector<store::ContactUpdate> updates,
+                       const std::string& csv_path, std::ostream& out, std::ostream& err) {
+    auto db = openDatabase(cfg, err);
+    if (!db) return kExitStore;
+    std::size_t imported = 0;
+    try {
+        db->visit([&](auto& conn) {
+            inWriteTransaction(conn, [&] {
+                imported = writeContacts(conn, updates, nowUnixMillis());
+                insertAudit(conn, AuditLog::entry(cliActor(), "contact.import", "contact", "",
+                                                  "ok",
+                                                  nlohmann::json{{"contacts", imported},
+                                                                 {"file", csv_path}}));
+            });
+        });
+    } catch (const std::exception& e) {
+        err << "ccd: import failed, nothing imported: " << e.what() << "\n";
+        return kExitFailure;
+    }
+    out << csv_path << ": imported " << imported << " contact(s) into the PostgreSQL database\n";
+    return kExitOk;
+}
+
+}  // namespace
+
 int importContacts(const std::string& csv_path, const std::string& config_path, bool dry_run,
                    std::ostream& out, std::ostream& err) {
     std::ifstream in(csv_path, std::ios::binary);
@@ -98,15 +134,11 @@ int importContacts(const std::string& csv_path, const std::string& config_path, 
         err << e.what();
         return kExitInvalid;
     }
-    if (cfg->storage.driver != config::StorageDriver::Sqlite) {
-        err << "ccd: contacts import writes to the SQLite store only; with storage.driver "
-               "postgres use PUT /v1/contacts/{key} on a running ccd\n";
-        return kExitStore;
-    }
-
     std::vector<store::ContactUpdate> updates;
     updates.reserve(parsed.contacts.size());
     for (auto& c : parsed.contacts) updates.push_back(toContactUpdate(std::move(c)));
+    if (cfg->storage.driver == config::StorageDriver::Postgres)
+        return importIntoPostgres(*cfg, std::move(updates), csv_path, out, err);
 
     std::unique_ptr<store::sqlite::SqliteStore> db;
     try {
@@ -151,17 +183,16 @@ namespace {
 
 // The key checked and the database opened, or the exit code to return.
 struct ContactDb {
-    std::unique_ptr<store::sqlite::Connection> db;
+    std::unique_ptr<CliDatabase> db;
     int exit = kExitOk;
 };
 
-ContactDb openForKey(const std::string& key, const std::string& command,
-                     const std::string& config_path, std::ostream& err) {
+ContactDb openForKey(const std::string& key, const std::string& config_path, std::ostream& err) {
     if (auto bad = channels::api::checkKey(key)) {
         err << "ccd: " << *bad << "\n";
         return {nullptr, kExitUsage};
     }
-    auto cfg = loadSqliteConfig(config_path, command, err);
+    auto cfg = loadDatabaseConfig(config_path, err);
     if (!cfg) return {nullptr, kExitInvalid};
     auto db = openDatabase(*cfg, err);
     if (!db) return {nullptr, kExitStore};
@@ -172,24 +203,26 @@ ContactDb openForKey(const std::string& key, const std::string& command,
 
 int eraseContact(const std::string& key, const std::string& config_path, std::ostream& out,
                  std::ostream& err) {
-    auto opened = openForKey(key, "contacts erase", config_path, err);
+    auto opened = openForKey(key, config_path, err);
     if (!opened.db) return opened.exit;
     auto& db = *opened.db;
     std::optional<store::ErasureResult> result;
     try {
-        inWriteTransaction(db, [&] {
-            auto entry = AuditLog::entry(cliActor(), "contact.erase", "contact", key);
-            result = store::sqlite::eraseContactByKey(db, key, entry.at_ms);
-            if (!result) {
-                entry.outcome = "not_found";
-            } else {
-                entry.object_id = std::to_string(result->contact_id);
-                entry.detail_json = nlohmann::json{{"key", key},
-                                                   {"erased", store::erasureCountsJson(result->counts)},
-                                                   {"already_erased", result->already_erased}}
-                                        .dump();
-            }
-            store::sqlite::insertAudit(db, entry);
+        db.visit([&](auto& conn) {
+            inWriteTransaction(conn, [&] {
+                auto entry = AuditLog::entry(cliActor(), "contact.erase", "contact", key);
+                result = eraseContactByKey(conn, key, entry.at_ms);
+                if (!result) {
+                    entry.outcome = "not_found";
+                } else {
+                    entry.object_id = std::to_string(result->contact_id);
+                    entry.detail_json = nlohmann::json{{"key", key},
+                                                       {"erased", store::erasureCountsJson(result->counts)},
+                                                       {"already_erased", result->already_erased}}
+                                            .dump();
+                }
+                insertAudit(conn, entry);
+            });
         });
     } catch (const std::exception& e) {
         err << "ccd: the erasure failed, nothing was erased: " << e.what() << "\n";
@@ -210,16 +243,17 @@ int eraseContact(const std::string& key, const std::string& config_path, std::os
 
 int exportContact(const std::string& key, const std::string& config_path, std::ostream& out,
                   std::ostream& err) {
-    auto opened = openForKey(key, "contacts export", config_path, err);
+    auto opened = openForKey(key, config_path, err);
     if (!opened.db) return opened.exit;
     auto& db = *opened.db;
     std::optional<store::ContactExport> data;
     try {
-        data = store::sqlite::readContactExport(db, key);
-        inWriteTransaction(db, [&] {
-            store::sqlite::insertAudit(
-                db, AuditLog::entry(cliActor(), "contact.export", "contact", key,
-                                    data ? "ok" : "not_found"));
+        db.visit([&](auto& conn) {
+            data = readContactExport(conn, key);
+            inWriteTransaction(conn, [&] {
+                insertAudit(conn, AuditLog::entry(cliActor(), "contact.export", "contact", key,
+                                                  data ? "ok" : "not_found"));
+            });
         });
     } catch (const std::exception& e) {
         err << "ccd: the export failed: " << e.what() << "\n";

@@ -3,9 +3,10 @@
 // beside a running daemon, in short transactions. `ccd contacts import FILE.csv [--config FILE]
 // [--dry-run]`: loads customer records from a CSV
 // file (format: channels/api/contact_csv.hpp) into the store, all in one transaction. Every bad
-// row is reported as `FILE:LINE: column: message` and then nothing is imported. The command
-// opens the SQLite store itself, so it needs the database lock: with a daemon running on the
-// database it stops (exit 4) and points to PUT /v1/contacts/{key} instead.
+// row is reported as `FILE:LINE: column: message` and then nothing is imported. On SQLite the
+// command opens the store itself, so it needs the database lock: with a daemon running on the
+// database it stops (exit 4) and points to PUT /v1/contacts/{key} instead. On PostgreSQL it
+// writes beside the running daemons (the contacts and the audit entry in one transaction).
 
 #include <iosfwd>
 #include <memory>
@@ -43,7 +44,8 @@ private:
 /// only checks the file (the store is not opened). Reports to `out` and `err`. Exit codes:
 /// 0 imported (or checked), 1 the store failed during the import (nothing imported),
 /// 2 the file cannot be read, 3 a bad row or an invalid configuration (nothing imported),
-/// 4 the store cannot be opened (locked by a running daemon, corrupt, not SQLite).
+/// 4 the store cannot be opened (SQLite: locked by a running daemon, corrupt; PostgreSQL: the
+/// server cannot be reached).
 int importContacts(const std::string& csv_path, const std::string& config_path, bool dry_run,
                    std::ostream& out, std::ostream& err);
 

@@ -8,28 +8,49 @@
 
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "daemon/pg_connect_options.hpp"
+#include "daemon/store/postgres/pg_schema.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
 namespace ccd::daemon {
 
-config::DaemonConfigPtr loadSqliteConfig(const std::string& path, const std::string& command,
-                                         std::ostream& err) {
+config::DaemonConfigPtr loadDatabaseConfig(const std::string& path, std::ostream& err) {
     try {
-        auto cfg = config::loadDaemonConfig(path);
-        if (cfg->storage.driver != config::StorageDriver::Sqlite) {
-            err << "ccd: " << command << " works on the SQLite store only\n";
-            return nullptr;
-        }
-        return cfg;
+        return config::loadDaemonConfig(path);
     } catch (const config::ConfigError& e) {
         err << e.what();
         return nullptr;
     }
 }
 
-std::unique_ptr<store::sqlite::Connection> openDatabase(const config::DaemonConfig& cfg,
-                                                        std::ostream& err) {
+config::DaemonConfigPtr loadSqliteConfig(const std::string& path, const std::string& command,
+                                         std::ostream& err) {
+    auto cfg = loadDatabaseConfig(path, err);
+    if (cfg && cfg->storage.driver != config::StorageDriver::Sqlite) {
+        err << "ccd: " << command << " works on the SQLite store only\n";
+        return nullptr;
+    }
+    return cfg;
+}
+
+namespace {
+
+std::unique_ptr<CliDatabase> openPostgres(const config::DaemonConfig& cfg, std::ostream& err) {
+    try {
+        auto db = std::make_unique<store::postgres::Connection>(pgConnectOptions(cfg.storage));
+        store::postgres::migrate(*db);
+        return std::make_unique<CliDatabase>(std::move(db));
+    } catch (const std::exception& e) {
+        err << "ccd: cannot open the PostgreSQL database: " << e.what() << "\n";
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<CliDatabase> openDatabase(const config::DaemonConfig& cfg, std::ostream& err) {
+    if (cfg.storage.driver == config::StorageDriver::Postgres) return openPostgres(cfg, err);
     const auto& path = cfg.storage.sqlite.path;
     try {
         store::sqlite::SqliteStore migrate(
@@ -52,7 +73,7 @@ std::unique_ptr<store::sqlite::Connection> openDatabase(const config::DaemonConf
                 << store::sqlite::latestSchemaVersion() << " (restart the daemon to migrate it)\n";
             return nullptr;
         }
-        return db;
+        return std::make_unique<CliDatabase>(std::move(db));
     } catch (const std::exception& e) {
         err << "ccd: cannot open " << path << ": " << e.what() << "\n";
         return nullptr;
@@ -71,6 +92,10 @@ void inWriteTransaction(store::sqlite::Connection& db, const std::function<void(
         }
         throw;
     }
+}
+
+void inWriteTransaction(store::postgres::Connection& db, const std::function<void()>& work) {
+    db.transaction([&](store::postgres::Connection&) { work(); });
 }
 
 AuditActor cliActor() {

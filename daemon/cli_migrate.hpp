@@ -28,9 +28,11 @@ private:
 };
 
 /// Shows (`dry_run`: the version, then each pending migration's SQL) or applies the migrations
-/// the configured database lacks. Exit codes: 0 done (or nothing to do), 1 a migration failed
-/// (nothing of it is kept) or the database is newer than this ccd, 3 an invalid configuration,
-/// 4 the database cannot be opened (a running daemon holds it: it migrated at its start).
+/// the configured database lacks: the SQLite file's (store/sqlite/schema) or the PostgreSQL
+/// database's (store/postgres/pg_schema). Exit codes: 0 done (or nothing to do), 1 a migration
+/// failed (nothing of it is kept) or the database is newer than this ccd, 3 an invalid
+/// configuration, 4 the database cannot be opened (SQLite: a running daemon holds it, and it
+/// migrated at its start; PostgreSQL: the server cannot be reached or refuses).
 int runMigrate(const std::string& config_path, bool dry_run, std::ostream& out,
                std::ostream& err);
 

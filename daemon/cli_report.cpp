@@ -1,7 +1,5 @@
 #include "daemon/cli_report.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -12,10 +10,9 @@
 #include "config/daemon_config_parser.hpp"
 #include "config/routing_config_parser.hpp"
 #include "daemon/json_time.hpp"
+#include "daemon/reports/report_db_open.hpp"
 #include "daemon/reports/report_engine.hpp"
 #include "daemon/reports/report_format.hpp"
-#include "daemon/store/sqlite/schema.hpp"
-#include "daemon/store/sqlite/sqlite_db.hpp"
 
 namespace ccd::daemon {
 namespace {
@@ -113,32 +110,15 @@ int printReport(const std::string& config_path, const std::string& name,
         err << e.what();
         return kExitInvalid;
     }
-    if (cfg->storage.driver != config::StorageDriver::Sqlite) {
-        err << "ccd: report reads the SQLite store only; with PostgreSQL use GET /v1/reports\n";
-        return kExitStore;
-    }
-    struct stat st {};
-    if (::stat(cfg->storage.sqlite.path.c_str(), &st) != 0) {
-        err << "ccd: no database at " << cfg->storage.sqlite.path << "\n";
-        return kExitStore;
-    }
     const routing::BusinessCalendar* calendar = nullptr;
     if (routing_cfg) {
         auto it = routing_cfg->calendars.find(routing_cfg->defaults.calendar);
         if (it != routing_cfg->calendars.end()) calendar = &it->second;
     }
-    std::unique_ptr<store::sqlite::Connection> db;
+    std::unique_ptr<reports::ReportDb> db;
     try {
-        db = std::make_unique<store::sqlite::Connection>(cfg->storage.sqlite.path, false);
-        db->exec("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1");
-        // Read-only: an older file is migrated by the daemon when it starts, not here.
-        int version = std::stoi(db->queryText("PRAGMA user_version").value_or("0"));
-        if (version < store::sqlite::latestSchemaVersion()) {
-            err << "ccd: the database " << cfg->storage.sqlite.path << " is at schema version "
-                << version << ", this ccd reads " << store::sqlite::latestSchemaVersion()
-                << ": start the daemon (ccd run) once to migrate it\n";
-            return kExitStore;
-        }
+        // Read-only: an older schema is migrated by the daemon when it starts, not here.
+        db = reports::openReportDb(cfg->storage);
     } catch (const std::exception& e) {
         err << "ccd: " << e.what() << "\n";
         return kExitStore;
@@ -146,7 +126,7 @@ int printReport(const std::string& config_path, const std::string& name,
     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-    auto outcome = reports::makeReport(db->handle(), name, params, calendar, now_ms);
+    auto outcome = reports::makeReport(*db, name, params, calendar, now_ms);
     if (!outcome.table) {
         err << "ccd: " << outcome.error << "\n";
         return outcome.bad_request ? kExitUsage : kExitStore;

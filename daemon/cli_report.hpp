@@ -1,8 +1,9 @@
 #pragma once
 // `ccd report <report> --from DATE --to DATE [--group-by day,queue] [--queue Q ...] [--csv]`:
-// a KPI report (docs/kpis.md) read from the SQLite database that ccd.yaml names, in the time zone
-// of routing.yaml's default calendar. It opens the file read-only without the daemon's lock, so
-// it works while the daemon runs (SQLite's WAL lets a reader in beside the writer).
+// a KPI report (docs/kpis.md) read from the store that ccd.yaml names (the SQLite file or the
+// PostgreSQL server), in the time zone of routing.yaml's default calendar. It reads only, without
+// the daemon's lock, so it works while the daemon runs (SQLite's WAL lets a reader in beside the
+// writer; PostgreSQL takes any number of clients).
 
 #include <iosfwd>
 #include <map>

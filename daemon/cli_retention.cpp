@@ -7,6 +7,8 @@
 #include "daemon/cli_database.hpp"
 #include "daemon/json_time.hpp"
 #include "daemon/retention_job.hpp"
+#include "daemon/store/postgres/pg_audit.hpp"
+#include "daemon/store/postgres/pg_retention.hpp"
 #include "daemon/store/sqlite/sqlite_audit.hpp"
 #include "daemon/store/sqlite/sqlite_retention.hpp"
 
@@ -53,7 +55,7 @@ int runRetention(const std::string& config_path, bool dry_run, const std::string
         }
         now = *t;
     }
-    auto cfg = loadSqliteConfig(config_path, "retention", err);
+    auto cfg = loadDatabaseConfig(config_path, err);
     if (!cfg) return kExitInvalid;
     if (!cfg->retention.any()) {
         out << "retention: nothing is configured to expire (`retention:` in "
@@ -64,22 +66,24 @@ int runRetention(const std::string& config_path, bool dry_run, const std::string
     if (!db) return kExitStore;
 
     auto request = retentionRequest(cfg->retention, now, dry_run);
-    store::sqlite::RetentionCursor cursor;
+    store::RetentionCursor cursor;
     store::RetentionReport report;
     auto record = [&](const char* outcome) {
         auto detail = retentionReportJson(report);
         detail["dry_run"] = dry_run;
         if (!now_text.empty()) detail["now"] = now_text;
-        inWriteTransaction(*db, [&] {
-            store::sqlite::insertAudit(
-                *db, AuditLog::entry(cliActor(), "retention.run", "store", "", outcome, detail));
+        db->visit([&](auto& conn) {
+            inWriteTransaction(conn, [&] {
+                insertAudit(conn,
+                            AuditLog::entry(cliActor(), "retention.run", "store", "", outcome, detail));
+            });
         });
     };
     try {
-        while (cursor.phase != store::sqlite::RetentionCursor::Phase::Done) {
+        while (cursor.phase != store::RetentionCursor::Phase::Done) {
             // One batch per transaction: a running daemon's commits go between them.
-            inWriteTransaction(*db, [&] {
-                store::sqlite::retentionStep(*db, request, cursor, report);
+            db->visit([&](auto& conn) {
+                inWriteTransaction(conn, [&] { retentionStep(conn, request, cursor, report); });
             });
             ++report.commits;
         }

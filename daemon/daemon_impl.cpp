@@ -203,18 +203,17 @@ void Daemon::Impl::addRoutes(const routing::RoutingConfigPtr& routing) {
     });
     addAuthRoutes(router, auth, &audit);
     // KPI reports (docs/kpis.md): supervisors and admins, on a thread of their own.
-    if (config->storage.driver == config::StorageDriver::Sqlite)
-        reports = reports::addReportRoutes(
-            router, {config->storage.sqlite.path, &auth,
-                     [this](std::function<void(std::optional<routing::BusinessCalendar>)> a) {
-                         if (!engine) return a(std::nullopt);
-                         engine->query([a = std::move(a)](const routing::Engine& en) {
-                             const auto& cfg = en.config();
-                             auto it = cfg.calendars.find(cfg.defaults.calendar);
-                             if (it == cfg.calendars.end()) return a(std::nullopt);
-                             a(it->second);
-                         });
-                     }});
+    reports = reports::addReportRoutes(
+        router, {config->storage, &auth,
+                 [this](std::function<void(std::optional<routing::BusinessCalendar>)> a) {
+                     if (!engine) return a(std::nullopt);
+                     engine->query([a = std::move(a)](const routing::Engine& en) {
+                         const auto& cfg = en.config();
+                         auto it = cfg.calendars.find(cfg.defaults.calendar);
+                         if (it == cfg.calendars.end()) return a(std::nullopt);
+                         a(it->second);
+                     });
+                 }});
 }
 
 // The customers' and agents' websockets: web chat instances and the console.

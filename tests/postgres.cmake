@@ -93,3 +93,17 @@ add_test(NAME pg_failover_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_failover_
 set_tests_properties(pg_daemon_e2e pg_restart_e2e pg_failover_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
   LABELS e2e TIMEOUT 120)
 set_tests_properties(pg_restart_e2e PROPERTIES RUN_SERIAL TRUE)
+# The KPI reports' suites (tests/daemon.cmake) again with the store on PostgreSQL (their first
+# argument, tests/support/report_store.hpp): the same data, the same hand-worked figures.
+foreach(suite reports_itest reports_kpis_itest)
+  target_compile_definitions(${suite} PRIVATE CCD_PG_DSN_FILE="${CCD_PG_CLUSTER_DIR}/dsn")
+  add_test(NAME ${suite}_pg COMMAND ${suite} --log_level=test_suite --report_level=short
+    -- postgres)
+  set_tests_properties(${suite}_pg PROPERTIES FIXTURES_REQUIRED pg_cluster LABELS integration
+    TIMEOUT 180)
+endforeach()
+# The database commands of the real binary on PostgreSQL (migrate, contacts, api-key,
+# retention, report).
+add_test(NAME cli_pg_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/cli_pg_e2e.sh $<TARGET_FILE:ccd>
+  ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR}/dsn)
+set_tests_properties(cli_pg_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster LABELS e2e TIMEOUT 120)

@@ -11,8 +11,6 @@
 
 namespace ccd::daemon::reports::detail {
 
-using store::sqlite::Statement;
-
 namespace {
 
 // The terminal stage that is not a closing (the shipped name; docs/cases.md).
@@ -45,10 +43,12 @@ struct Run::ServiceCaseRow {
 // ("diagnosing -> plan_proposed: note") leaves one stage for the next.
 std::vector<Run::ServiceCaseRow> Run::loadCases() {
     std::vector<ServiceCaseRow> out;
-    Statement st(db_, "SELECT opened_at, type, stage, closed, body FROM cases INDEXED BY"
-                      " cases_by_opened WHERE opened_at >= ?1 AND opened_at < ?2 ORDER BY id");
-    st.bind(1, q_.from_ms).bind(2, q_.to_ms);
-    while (st.step()) {
+    auto rows = db_.query("SELECT opened_at, type, stage, closed, body FROM cases" +
+                              db_.indexedBy("cases_by_opened") +
+                              " WHERE opened_at >= ?1 AND opened_at < ?2 ORDER BY id",
+                          {q_.from_ms, q_.to_ms});
+    const ReportRows& st = *rows;
+    while (rows->next()) {
         ServiceCaseRow c;
         c.opened = st.columnInt(0);
         for (auto d : q_.group_by) c.key.push_back(buckets_.label(d, c.opened));

@@ -19,8 +19,6 @@
 namespace ccd::daemon::reports {
 namespace detail {
 
-using store::sqlite::Statement;
-
 namespace {
 
 constexpr const char* kMilestones[] = {"first_response", "plan", "customer_update", "resolution"};
@@ -61,7 +59,7 @@ std::string columnOf(Dimension d) {
         case Dimension::ChannelInstance: return "coalesce(c.channel_instance, c.channel)";
         case Dimension::Category: return "coalesce(c.category, '')";
         case Dimension::Subtype: return "coalesce(c.subtype, '')";
-        case Dimension::Priority: return "coalesce(c.priority, '')";
+        case Dimension::Priority: return "coalesce(CAST(c.priority AS TEXT), '')";
         case Dimension::Tier: return "coalesce(ct.tier, '')";
         default: return "''";
     }
@@ -76,25 +74,21 @@ Scope scopeOf(const ReportQuery& q) {
     s.from_join = " FROM conversations c";
     if (tier) s.from_join += " LEFT JOIN contacts ct ON ct.id = c.contact_id";
     s.where = " WHERE c.created_at >= ?1 AND c.created_at < ?2";
+    s.params = {q.from_ms, q.to_ms};
     for (const auto& [dim, value] : q.filters) {
-        s.values.push_back(value);
-        // The priority column itself (INTEGER affinity turns the bound text into a number).
+        // The priority column itself, compared with a number (parseReportQuery checked it).
+        if (dim == Dimension::Priority) s.params.emplace_back(std::int64_t{std::stoi(value)});
+        else s.params.emplace_back(value);
         s.where += " AND " + (dim == Dimension::Priority ? std::string("c.priority") : columnOf(dim)) +
-                   " = ?" + std::to_string(s.values.size() + 2);
+                   " = ?" + std::to_string(s.params.size());
     }
     return s;
 }
 
 namespace {
 
-void bindScope(Statement& st, const ReportQuery& q, const Scope& s) {
-    st.bind(1, q.from_ms).bind(2, q.to_ms);
-    for (std::size_t i = 0; i < s.values.size(); ++i)
-        st.bind(static_cast<int>(i + 3), std::string_view(s.values[i]));
-}
-
-std::string label(Statement& st, int col, Dimension d) {
-    if (st.columnIsNull(col)) return "";
+std::string label(const ReportRows& st, int col, Dimension d) {
+    if (st.isNull(col)) return "";
     if (d == Dimension::Priority) {
         auto v = st.columnText(col);
         return v.empty() ? v : "p" + v;
@@ -127,7 +121,7 @@ void stats(std::vector<double> v, std::vector<Cell>& row) {
     row.push_back(mean(v));
 }
 
-Run::Run(sqlite3* db, const ReportQuery& q, const LocalCalendar& cal,
+Run::Run(ReportDb& db, const ReportQuery& q, const LocalCalendar& cal,
          const routing::BusinessHours* hours)
     : db_(db), q_(q), hours_(hours), buckets_(cal, q.from_ms, q.to_ms), scope_(scopeOf(q)) {}
 
@@ -171,17 +165,18 @@ Key Run::keyOf(const Conversation& c, const std::string* agent) const {
 }
 
 void Run::loadConversations() {
-    std::string sql = "SELECT c.id, c.created_at, c.rating, json_extract(c.routing, "
-                      "'$.resolved_at'), c.channel, coalesce(c.category, '')";
+    std::string sql = "SELECT c.id, c.created_at, c.rating, " +
+                      db_.jsonField("c.routing", "resolved_at") +
+                      ", c.channel, coalesce(c.category, '')";
     for (auto d : q_.group_by) sql += ", " + columnOf(d);
-    Statement st(db_, sql + scope_.from_join + scope_.where);
-    bindScope(st, q_, scope_);
-    while (st.step()) {
+    auto rows = db_.query(sql + scope_.from_join + scope_.where, scope_.params);
+    const ReportRows& st = *rows;
+    while (rows->next()) {
         Conversation c;
         c.id = st.columnInt(0);
         c.created = st.columnInt(1);
-        if (!st.columnIsNull(2)) c.rating = static_cast<int>(st.columnInt(2));
-        if (!st.columnIsNull(3)) c.resolved = st.columnInt(3);
+        if (!st.isNull(2)) c.rating = static_cast<int>(st.columnInt(2));
+        if (!st.isNull(3)) c.resolved = st.columnInt(3);
         c.voice = st.columnText(4) == "voice";
         c.category = st.columnText(5);
         for (std::size_t i = 0; i < q_.group_by.size(); ++i) {
@@ -208,17 +203,19 @@ Conversation* Run::find(std::int64_t id) {
 // here; ids outside it (other queues under a filter) are skipped.
 void Run::loadMessages() {
     if (convs_.empty()) return;
-    Statement st(db_, "SELECT m.conversation_id, sum(m.direction = 'in'),"
-                      " sum(m.direction = 'out'), min(CASE WHEN m.direction = 'out' AND"
-                      " m.author <> 'auto' THEN m.created_at END) FROM messages m"
-                      " WHERE m.conversation_id BETWEEN ?1 AND ?2 GROUP BY m.conversation_id");
-    st.bind(1, min_id_).bind(2, max_id_);
-    while (st.step()) {
-        Conversation* c = find(st.columnInt(0));
+    auto st = db_.query("SELECT m.conversation_id,"
+                        " sum(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END),"
+                        " sum(CASE WHEN m.direction = 'out' THEN 1 ELSE 0 END),"
+                        " min(CASE WHEN m.direction = 'out' AND m.author <> 'auto'"
+                        " THEN m.created_at END) FROM messages m"
+                        " WHERE m.conversation_id BETWEEN ?1 AND ?2 GROUP BY m.conversation_id",
+                        {min_id_, max_id_});
+    while (st->next()) {
+        Conversation* c = find(st->columnInt(0));
         if (!c) continue;
-        c->messages_in = st.columnInt(1);
-        c->messages_out = st.columnInt(2);
-        if (!st.columnIsNull(3)) c->first_response = st.columnInt(3);
+        c->messages_in = st->columnInt(1);
+        c->messages_out = st->columnInt(2);
+        if (!st->isNull(3)) c->first_response = st->columnInt(3);
     }
 }
 
@@ -346,18 +343,19 @@ void Run::sla(ReportTable& t) {
         std::int64_t clocks = 0, met = 0, breached = 0, running = 0, alerts = 0, escalated = 0;
     };
     std::map<Key, std::map<std::string, G>> groups;
-    Statement st(db_, "SELECT c.id, json_extract(d.value, '$.milestone'),"
-                      " json_extract(d.value, '$.due_at'), json_extract(d.value, '$.met_at')"
-                      " FROM conversations c, json_each(c.routing, '$.deadlines') d"
-                      " WHERE c.id BETWEEN ?1 AND ?2");
-    st.bind(1, min_id_).bind(2, max_id_);
-    while (st.step()) {
-        Conversation* c = find(st.columnInt(0));
+    auto st = db_.query("SELECT c.id, " + db_.jsonField("d.value", "milestone") + ", " +
+                            db_.jsonField("d.value", "due_at") + ", " +
+                            db_.jsonField("d.value", "met_at") + " FROM conversations c, " +
+                            db_.jsonElements("c.routing", "deadlines", "d") +
+                            " WHERE c.id BETWEEN ?1 AND ?2",
+                        {min_id_, max_id_});
+    while (st->next()) {
+        Conversation* c = find(st->columnInt(0));
         if (!c) continue;
-        std::string m = st.columnText(1);
-        std::int64_t due = st.columnInt(2);
+        std::string m = st->columnText(1);
+        std::int64_t due = st->columnInt(2);
         std::optional<std::int64_t> met;
-        if (!st.columnIsNull(3)) met = st.columnInt(3);
+        if (!st->isNull(3)) met = st->columnInt(3);
         auto& g = groups[keyOf(*c)][m];
         ++g.clocks;
         auto b = breaches.find({c->id, m});
@@ -403,7 +401,7 @@ Cell percentile(const std::vector<double>& sorted, double p) {
     return sorted[std::max<std::size_t>(rank, 1) - 1];
 }
 
-ReportTable runReport(sqlite3* db, const ReportQuery& query, const LocalCalendar& calendar,
+ReportTable runReport(ReportDb& db, const ReportQuery& query, const LocalCalendar& calendar,
                       const routing::BusinessHours* hours) {
     ReportTable t = detail::Run(db, query, calendar, hours).run();
     t.time_zone = calendar.timeZone();
@@ -414,7 +412,7 @@ ReportTable runReport(sqlite3* db, const ReportQuery& query, const LocalCalendar
 
 namespace ccd::daemon::reports {
 
-ReportOutcome makeReport(sqlite3* db, const std::string& name,
+ReportOutcome makeReport(ReportDb& db, const std::string& name,
                          const std::map<std::string, std::string>& params,
                          const routing::BusinessCalendar* calendar, std::int64_t now_ms) {
     ReportOutcome out;
@@ -428,7 +426,9 @@ ReportOutcome makeReport(sqlite3* db, const std::string& name,
             out.bad_request = true;
             return out;
         }
-        out.table = runReport(db, *parsed.query, local, hours ? &*hours : nullptr);
+        db.snapshot([&] {
+            out.table = runReport(db, *parsed.query, local, hours ? &*hours : nullptr);
+        });
     } catch (const std::exception& e) {
         out.error = e.what();
     }

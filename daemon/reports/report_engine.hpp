@@ -1,5 +1,5 @@
 #pragma once
-// Computes a report over the SQLite store: the conversations opened in the range (found through
+// Computes a report over the store (SQLite or PostgreSQL, through report_db.hpp): the conversations opened in the range (found through
 // conversations_by_created) and, for them, their messages, SLA clocks and events (through the
 // per-conversation indexes). Read-only. Definitions of every figure: docs/kpis.md.
 
@@ -10,7 +10,6 @@
 #include "daemon/reports/report_query.hpp"
 #include "daemon/reports/report_table.hpp"
 
-struct sqlite3;
 
 namespace ccd::routing {
 class BusinessHours;
@@ -19,11 +18,12 @@ class BusinessHours;
 namespace ccd::daemon::reports {
 
 class LocalCalendar;
+class ReportDb;
 
 /// Runs `query` on `db`. `hours` (may be null: no business-hours columns are filled) is the
-/// business calendar that counts business time. Throws store::sqlite::SqliteError.
+/// business calendar that counts business time. Throws the store's error.
 /// Thread safety: one call at a time per `calendar`, `hours` and connection.
-ReportTable runReport(sqlite3* db, const ReportQuery& query, const LocalCalendar& calendar,
+ReportTable runReport(ReportDb& db, const ReportQuery& query, const LocalCalendar& calendar,
                       const routing::BusinessHours* hours);
 
 /// The nearest-rank percentile (p in (0, 100]) of sorted values; empty input gives none.
@@ -46,8 +46,9 @@ struct ReportOutcome {
 };
 
 /// Checks `params` (parseReportQuery) and runs the report named `name` on `db`, in the time
-/// zone of `calendar` (UTC and no business hours without one). Never throws.
-ReportOutcome makeReport(sqlite3* db, const std::string& name,
+/// zone of `calendar` (UTC and no business hours without one), on one snapshot of `db`
+/// (ReportDb::snapshot). Never throws.
+ReportOutcome makeReport(ReportDb& db, const std::string& name,
                          const std::map<std::string, std::string>& params,
                          const routing::BusinessCalendar* calendar, std::int64_t now_ms);
 

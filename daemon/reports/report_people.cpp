@@ -13,8 +13,6 @@
 
 namespace ccd::daemon::reports::detail {
 
-using store::sqlite::Statement;
-
 namespace {
 
 // A low rating is followed up when an agent writes or the customer reopens within this time.
@@ -25,9 +23,9 @@ constexpr const char* kPresences[] = {"available", "busy", "away", "wrap_up"};
 
 }  // namespace
 
-std::string Run::fieldSql(const std::string& names) {
+std::string Run::fieldSql(const std::string& names) const {
     auto bar = names.find('|');
-    if (bar == std::string::npos) return "json_extract(e.data, '$." + names + "')";
+    if (bar == std::string::npos) return db_.jsonField("e.data", names);
     return "coalesce(" + fieldSql(names.substr(0, bar)) + ", " + fieldSql(names.substr(bar + 1)) +
            ")";
 }
@@ -51,11 +49,13 @@ void Run::csat(ReportTable& t) {
         std::array<std::int64_t, 5> by{};
     };
     // The first agent message or reopening after the rating, for the few low ratings only.
-    Statement next(db_, "SELECT min(at) FROM (SELECT min(created_at) AS at FROM messages"
-                        " WHERE conversation_id = ?1 AND direction = 'out' AND author LIKE"
-                        " 'agent:%' AND created_at > ?2 UNION ALL SELECT min(created_at) FROM"
-                        " events WHERE conversation_id = ?1 AND type = 'queued' AND"
-                        " json_extract(data, '$.reason') = 'reopened' AND created_at > ?2)");
+    // (substr, not LIKE: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's not.)
+    const std::string next_sql =
+        "SELECT min(at) FROM (SELECT min(created_at) AS at FROM messages"
+        " WHERE conversation_id = ?1 AND direction = 'out' AND substr(author, 1, 6) ="
+        " 'agent:' AND created_at > ?2 UNION ALL SELECT min(created_at) FROM"
+        " events WHERE conversation_id = ?1 AND type = 'queued' AND " +
+        db_.jsonField("data", "reason") + " = 'reopened' AND created_at > ?2) AS follow_up";
     std::map<Key, G> groups;
     for (const auto& c : convs_) {
         auto& g = groups[keyOf(c)];
@@ -68,11 +68,10 @@ void Run::csat(ReportTable& t) {
             if (*c.rating <= kLowRating) {
                 ++g.low;
                 if (!c.rating_at) continue;  // a rating without its event: nothing to measure from
-                next.bind(1, c.id).bind(2, *c.rating_at);
-                if (next.step() && !next.columnIsNull(0) &&
-                    next.columnInt(0) <= *c.rating_at + kFollowUpMs)
+                auto next = db_.query(next_sql, {c.id, *c.rating_at});
+                if (next->next() && !next->isNull(0) &&
+                    next->columnInt(0) <= *c.rating_at + kFollowUpMs)
                     ++g.followed;
-                next.reset();
             }
         }
     }
@@ -228,11 +227,13 @@ void Run::agentTime(ReportTable& t) {
         online[agent].push_back({a, b, static_cast<std::size_t>(p - std::begin(kPresences))});
     };
     std::map<std::string, std::pair<std::string, std::int64_t>> since;  // presence, from when
-    Statement st(db_, "SELECT created_at, json_extract(data, '$.agent'),"
-                      " json_extract(data, '$.presence') FROM events WHERE conversation_id IS"
-                      " NULL AND type = 'agent_state' AND created_at < ?1 ORDER BY id");
-    st.bind(1, end);
-    while (st.step()) {
+    auto rows = db_.query("SELECT created_at, " + db_.jsonField("data", "agent") + ", " +
+                              db_.jsonField("data", "presence") +
+                              " FROM events WHERE conversation_id IS NULL AND type ="
+                              " 'agent_state' AND created_at < ?1 ORDER BY id",
+                          {end});
+    const ReportRows& st = *rows;
+    while (rows->next()) {
         std::string agent = st.columnText(1);
         if (!wanted(agent)) continue;
         auto [it, fresh] = since.try_emplace(agent, "offline", st.columnInt(0));
@@ -281,8 +282,10 @@ void Run::agentTime(ReportTable& t) {
 // Holds are cut to [from, end), then merged per agent (several at once count once).
 std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> Run::holds(
     std::int64_t end) {
-    static constexpr const char* kTypes =
+    static const std::string kTypes =
         "type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer')";
+    static const std::string kAssigned = "CASE WHEN type = 'assigned' THEN 1 ELSE 0 END";
+    const std::string agent_sql = db_.jsonField("data", "agent");
     auto agent_filter = q_.filters.find(Dimension::Agent);
     std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> out;
     auto hold = [&](const std::string& agent, std::int64_t a, std::int64_t b) {
@@ -298,26 +301,23 @@ std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> Run::h
     };
     std::unordered_map<std::int64_t, std::vector<Step>> steps;
     {
-        Statement st(db_, std::string("SELECT conversation_id, created_at, type = 'assigned',"
-                                      " json_extract(data, '$.agent') FROM events INDEXED BY"
-                                      " events_holds WHERE ") +
-                              kTypes + " AND created_at >= ?1 AND created_at < ?2"
-                                       " ORDER BY created_at, conversation_id, id");
-        st.bind(1, q_.from_ms).bind(2, end);
-        while (st.step()) {
-            steps[st.columnInt(0)].push_back(
-                {st.columnInt(1), st.columnInt(2) ? st.columnText(3) : std::string()});
+        auto st = db_.query("SELECT conversation_id, created_at, " + kAssigned + ", " +
+                                agent_sql + " FROM events" + db_.indexedBy("events_holds") +
+                                " WHERE " + kTypes + " AND created_at >= ?1 AND created_at < ?2"
+                                " ORDER BY created_at, conversation_id, id",
+                            {q_.from_ms, end});
+        while (st->next()) {
+            steps[st->columnInt(0)].push_back(
+                {st->columnInt(1), st->columnInt(2) ? st->columnText(3) : std::string()});
         }
     }
     // Who held `id` when the range began ("" for nobody).
-    Statement before(db_, std::string("SELECT type = 'assigned', json_extract(data, '$.agent')"
-                                      " FROM events WHERE conversation_id = ?1 AND ") +
-                              kTypes + " AND created_at < ?2 ORDER BY id DESC LIMIT 1");
+    const std::string before = "SELECT " + kAssigned + ", " + agent_sql +
+                               " FROM events WHERE conversation_id = ?1 AND " + kTypes +
+                               " AND created_at < ?2 ORDER BY id DESC LIMIT 1";
     auto holderAtFrom = [&](std::int64_t id) {
-        before.bind(1, id).bind(2, q_.from_ms);
-        std::string agent = before.step() && before.columnInt(0) ? before.columnText(1) : "";
-        before.reset();
-        return agent;
+        auto st = db_.query(before, {id, q_.from_ms});
+        return st->next() && st->columnInt(0) ? st->columnText(1) : std::string();
     };
     for (const auto& [id, list] : steps) {
         std::string holder;
@@ -333,18 +333,19 @@ std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> Run::h
     std::vector<std::int64_t> across;
     {
         std::int64_t first_in_range = std::numeric_limits<std::int64_t>::max();
-        Statement first(db_, "SELECT min(id) FROM conversations INDEXED BY"
-                             " conversations_by_created WHERE created_at >= ?1");
-        first.bind(1, q_.from_ms);
-        if (first.step() && !first.columnIsNull(0)) first_in_range = first.columnInt(0);
-        Statement later(db_, std::string("SELECT DISTINCT conversation_id FROM events INDEXED BY"
-                                         " events_holds WHERE ") +
-                                 kTypes + " AND created_at >= ?1 AND conversation_id < ?2");
-        later.bind(1, end).bind(2, first_in_range);
-        while (later.step()) across.push_back(later.columnInt(0));
-        Statement open(db_, "SELECT id FROM conversations WHERE status = 'open' AND agent IS NOT"
-                            " NULL");
-        while (open.step()) across.push_back(open.columnInt(0));
+        auto first = db_.query("SELECT min(id) FROM conversations" +
+                                   db_.indexedBy("conversations_by_created") +
+                                   " WHERE created_at >= ?1",
+                               {q_.from_ms});
+        if (first->next() && !first->isNull(0)) first_in_range = first->columnInt(0);
+        auto later = db_.query("SELECT DISTINCT conversation_id FROM events" +
+                                   db_.indexedBy("events_holds") + " WHERE " + kTypes +
+                                   " AND created_at >= ?1 AND conversation_id < ?2",
+                               {end, first_in_range});
+        while (later->next()) across.push_back(later->columnInt(0));
+        auto open = db_.query("SELECT id FROM conversations WHERE status = 'open' AND agent IS"
+                              " NOT NULL");
+        while (open->next()) across.push_back(open->columnInt(0));
         std::sort(across.begin(), across.end());
         across.erase(std::unique(across.begin(), across.end()), across.end());
     }

@@ -13,21 +13,22 @@
 #include "daemon/http/router.hpp"
 #include "daemon/reports/report_engine.hpp"
 #include "daemon/reports/report_format.hpp"
-#include "daemon/store/sqlite/sqlite_db.hpp"
+#include "daemon/reports/report_db_open.hpp"
 #include "daemon/thread_name.hpp"
 
 namespace ccd::daemon::reports {
 
-/// One thread and one read connection (opened on first use); jobs run in order.
+/// One thread and one read connection (opened on first use, again after a failure); jobs run
+/// in order.
 class ReportRunner {
 public:
-    explicit ReportRunner(std::string path) : path_(std::move(path)) {
+    explicit ReportRunner(config::StorageConfig storage) : storage_(std::move(storage)) {
         thread_ = namedThread("ccd-reports", [this] { loop(); });
     }
     ~ReportRunner() { stop(); }
 
     /// Queues `job`; false once stopped.
-    bool post(std::function<void(sqlite3*)> job) {
+    bool post(std::function<void(ReportDb*)> job) {
         std::lock_guard lock(mutex_);
         if (stopping_) return false;
         jobs_.push_back(std::move(job));
@@ -49,9 +50,9 @@ private:
     void loop() {
         // Below the I/O, engine and store threads: a long report runs on what intake leaves.
         runBelowIntake();
-        std::unique_ptr<store::sqlite::Connection> db;
+        std::unique_ptr<ReportDb> db;
         for (;;) {
-            std::function<void(sqlite3*)> job;
+            std::function<void(ReportDb*)> job;
             {
                 std::unique_lock lock(mutex_);
                 cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
@@ -65,21 +66,21 @@ private:
             }
             if (!db) {
                 try {
-                    db = std::make_unique<store::sqlite::Connection>(path_, false);
-                    db->exec("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1");
+                    db = openReportDb(storage_);
                 } catch (const std::exception& e) {
-                    spdlog::error("reports: cannot open {}: {}", path_, e.what());
-                    db.reset();
+                    spdlog::error("reports: cannot open the store: {}", e.what());
                 }
             }
-            job(db ? db->handle() : nullptr);
+            job(db.get());
+            // A connection lost (a PostgreSQL server restarted) is opened anew for the next.
+            if (db && !db->usable()) db.reset();
         }
     }
 
-    std::string path_;
+    config::StorageConfig storage_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<std::function<void(sqlite3*)>> jobs_;
+    std::deque<std::function<void(ReportDb*)>> jobs_;
     bool stopping_ = false;
     std::thread thread_;
 };
@@ -117,7 +118,7 @@ channels::WebResponse answer(const ReportOutcome& outcome, bool csv) {
 void stopReports(ReportRunner& runner) { runner.stop(); }
 
 std::shared_ptr<ReportRunner> addReportRoutes(http::Router& router, ReportRouteServices s) {
-    auto runner = std::make_shared<ReportRunner>(s.database_path);
+    auto runner = std::make_shared<ReportRunner>(s.storage);
     auto services = std::make_shared<ReportRouteServices>(std::move(s));
     router.add("GET", "/v1/reports", [services](http::RoutedRequest&& req, http::Responder r) {
         auto who = console::requireRole(req, *services->auth, console::Role::Supervisor);
@@ -147,11 +148,11 @@ std::shared_ptr<ReportRunner> addReportRoutes(http::Router& router, ReportRouteS
         auto run = [runner, r, name, params = std::move(params), csv,
                     now_ms](std::optional<routing::BusinessCalendar> calendar) {
             bool queued = runner->post([r, name, params, csv, now_ms,
-                                        calendar = std::move(calendar)](sqlite3* db) {
+                                        calendar = std::move(calendar)](ReportDb* db) {
                 if (!db)
                     return r.send(channels::WebResponse::error(
                         503, "unavailable", "reports are not available (store closed)"));
-                r.send(answer(makeReport(db, name, params, calendar ? &*calendar : nullptr,
+                r.send(answer(makeReport(*db, name, params, calendar ? &*calendar : nullptr,
                                          now_ms), csv));
             });
             if (!queued)

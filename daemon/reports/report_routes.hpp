@@ -1,13 +1,15 @@
 #pragma once
 // GET /v1/reports (the list) and GET /v1/reports/{report} (JSON, or CSV with Accept: text/csv
-// or format=csv) for supervisors and admins. Reports run one at a time on a thread and SQLite
-// connection of their own, so a long report never delays the store's reads or the I/O threads.
+// or format=csv) for supervisors and admins. Reports run one at a time on a thread and database
+// connection (SQLite or PostgreSQL, as storage.driver says) of their own, so a long report
+// never delays the store's reads or the I/O threads.
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "config/daemon_config.hpp"
 #include "routing/business_hours.hpp"
 
 namespace ccd::daemon {
@@ -26,7 +28,7 @@ using CalendarSource =
     std::function<void(std::function<void(std::optional<routing::BusinessCalendar>)>)>;
 
 struct ReportRouteServices {
-    std::string database_path;           ///< the SQLite file the store writes
+    config::StorageConfig storage;       ///< the store the daemon writes
     const console::AuthService* auth = nullptr;
     CalendarSource calendar;
 };

@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/reports/report_db.hpp"
 #include "daemon/reports/report_query.hpp"
 #include "daemon/reports/report_table.hpp"
-#include "daemon/store/sqlite/sqlite_db.hpp"
 
 namespace ccd::routing {
 class BusinessHours;
@@ -64,7 +64,7 @@ struct Conversation {
 struct Scope {
     std::string from_join;  // conversations first (CROSS JOIN keeps them the outer loop)
     std::string where;
-    std::vector<std::string> values;
+    std::vector<ReportParam> params;  // ?1, ?2 (the range), then the filters' values
 };
 
 Scope scopeOf(const ReportQuery& q);
@@ -80,7 +80,7 @@ void stats(std::vector<double> v, std::vector<Cell>& row);
 
 class Run {
 public:
-    Run(sqlite3* db, const ReportQuery& q, const LocalCalendar& cal,
+    Run(ReportDb& db, const ReportQuery& q, const LocalCalendar& cal,
         const routing::BusinessHours* hours);
     ReportTable run();
 
@@ -98,19 +98,18 @@ private:
     template <class F>
     void forEvents(const std::string& types, const char* field_a, const char* field_b, F&& f) {
         if (convs_.empty()) return;
-        store::sqlite::Statement st(
-            db_, "SELECT e.conversation_id, e.type, e.created_at, " + fieldSql(field_a) + ", " +
-                     fieldSql(field_b) +
-                     " FROM events e WHERE e.conversation_id BETWEEN ?1 AND ?2"
-                     " AND e.type IN (" + types + ") ORDER BY e.conversation_id, e.id");
-        st.bind(1, min_id_).bind(2, max_id_);
-        while (st.step()) {
-            Conversation* c = find(st.columnInt(0));
+        auto st = db_.query("SELECT e.conversation_id, e.type, e.created_at, " +
+                                fieldSql(field_a) + ", " + fieldSql(field_b) +
+                                " FROM events e WHERE e.conversation_id BETWEEN ?1 AND ?2"
+                                " AND e.type IN (" + types + ") ORDER BY e.conversation_id, e.id",
+                            {min_id_, max_id_});
+        while (st->next()) {
+            Conversation* c = find(st->columnInt(0));
             if (!c) continue;
-            f(*c, st.columnText(1), st.columnInt(2), st.columnText(3), st.columnText(4));
+            f(*c, st->columnText(1), st->columnInt(2), st->columnText(3), st->columnText(4));
         }
     }
-    static std::string fieldSql(const std::string& names);
+    std::string fieldSql(const std::string& names) const;
 
     std::optional<double> business(std::int64_t from, std::int64_t to) const;
 
@@ -130,7 +129,7 @@ private:
     std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> holds(
         std::int64_t end);
 
-    sqlite3* db_;
+    ReportDb& db_;
     const ReportQuery& q_;
     const routing::BusinessHours* hours_;
     Buckets buckets_;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "daemon/reports/report_engine.hpp"
+#include "daemon/reports/sqlite_report_db.hpp"
 #include "daemon/reports/report_table.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
