@@ -41,6 +41,9 @@ ccd_add_pg_test(pg_store_itest SOURCES itest/pg_store_itest.cpp itest/pg_store_r
 target_link_libraries(pg_store_itest PRIVATE ccd_store_postgres_store ccd_daemon)
 ccd_add_pg_test(pg_store_nodes_itest SOURCES itest/pg_store_nodes_itest.cpp)
 target_link_libraries(pg_store_nodes_itest PRIVATE ccd_store_postgres_store ccd_daemon)
+# The outbox among nodes: which node claimed a row, taken back when that node is gone.
+ccd_add_pg_test(pg_outbox_nodes_itest SOURCES itest/pg_outbox_nodes_itest.cpp)
+target_link_libraries(pg_outbox_nodes_itest PRIVATE ccd_store_postgres_store ccd_daemon)
 # The SQLite store's free functions and their PostgreSQL ports, one suite per subject, each
 # check run on both (tests/support/store_pair.hpp): SQLite's sources are compiled in, not the
 # daemon.

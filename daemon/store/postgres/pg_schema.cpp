@@ -33,7 +33,7 @@ namespace {
 //  - Foreign keys as declared: the SQLite store turns them on (PRAGMA foreign_keys = ON), and
 //    PostgreSQL always enforces them, both at the end of each statement.
 //  - PRAGMA user_version -> the schema_version table (one row per applied migration).
-constexpr std::array<const char*, 12> kMigrations{
+constexpr std::array<const char*, 13> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -359,6 +359,12 @@ ALTER TABLE conversations ADD COLUMN subtype TEXT;
 CREATE INDEX events_holds ON events(created_at, conversation_id)
     WHERE type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer');
 CREATE INDEX cases_by_opened ON cases(opened_at);
+)sql",
+    // 13: which node claimed an outbox row, and when by its clock (pg_node.hpp, pg_outbox.cpp):
+    // a `sending` row stays its node's while that node is alive. NULL in rows claimed before.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN claimed_by BIGINT;
+ALTER TABLE outbox ADD COLUMN claimed_at BIGINT;
 )sql",
 };
 

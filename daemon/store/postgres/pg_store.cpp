@@ -11,6 +11,7 @@
 #include "daemon/store/postgres/pg_batch.hpp"
 #include "daemon/store/postgres/pg_conversations.hpp"
 #include "daemon/store/postgres/pg_ingest.hpp"
+#include "daemon/store/postgres/pg_node.hpp"
 #include "daemon/store/postgres/pg_outbox.hpp"
 #include "daemon/store/postgres/pg_pool.hpp"
 #include "daemon/store/postgres/pg_routing.hpp"
@@ -23,6 +24,19 @@ namespace ccd::store::postgres {
 namespace {
 
 std::int64_t nowMs() { return routing::unixMillis(routing::Clock::now()); }
+
+// The sender's possible duplicates (daemon/outbox) whose cause is a claim taking back the rows
+// of a node that is gone.
+std::atomic<std::int64_t>* nodeGone(daemon::Metrics* metrics) {
+    if (!metrics) return nullptr;
+    return &metrics
+                ->labeled("ccd_outbox_possible_duplicates_total",
+                          "Messages whose send was in flight without its outcome when ccd "
+                          "stopped or its node was gone: sent again, so the customer may get "
+                          "them twice.",
+                          "counter", "cause")
+                .at("node_gone");
+}
 
 // One inbound message of Store::ingest: stored with the group's other messages through
 // ingestGroup, never through the generic pipelines.
@@ -74,8 +88,12 @@ PgStore::PgStore(PgStoreOptions options, daemon::Metrics* metrics)
     const std::string where = redactDsn(options_.connect.dsn);
     pool_ = std::make_unique<Pool>(options_.connect, options_.readers + 1);
     try {
-        auto lease = pool_->acquire();
-        migrate(*lease);
+        {
+            auto lease = pool_->acquire();
+            migrate(*lease);
+        }
+        node_ = std::make_unique<NodePresence>(options_.connect, options_.node_interval,
+                                               options_.connect.connect_timeout);
     } catch (const SchemaError& e) {
         throw PgStoreOpenError("PostgreSQL database " + where + ": " + e.what());
     } catch (const std::exception& e) {
@@ -155,16 +173,17 @@ void PgStore::setOutboxListener(std::function<void()> listener) {
 
 void PgStore::claimOutbox(std::string instance, std::size_t limit, std::int64_t now_ms,
                           std::function<void(StoreResult<OutboxClaim>)> done) {
-    submit(claimWrite(std::move(instance), limit, now_ms, std::move(done)));
+    submit(claimWrite(std::move(instance), limit, now_ms,
+                      OutboxNode{node_->id(), nodeGone(metrics_)}, std::move(done)));
 }
 
 void PgStore::completeOutbox(std::vector<OutboxResult> results,
                              std::function<void(StoreResult<std::vector<DeliveryChange>>)> done) {
-    submit(completeWrite(std::move(results), std::move(done)));
+    submit(completeWrite(std::move(results), node_->id(), std::move(done)));
 }
 
 void PgStore::resumeOutbox(std::function<void(StoreResult<std::size_t>)> done) {
-    submit(resumeWrite(std::move(done)));
+    submit(resumeWrite(node_->id(), std::move(done)));
 }
 
 // ---- Reads ----
@@ -524,6 +543,7 @@ void PgStore::close() {
         if (t.joinable()) t.join();
     }
     if (listen_thread_.joinable()) listen_thread_.join();
+    node_->release();  // after the last completion: the other nodes take back what is left
     pool_.reset();
 }
 

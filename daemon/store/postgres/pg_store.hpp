@@ -13,10 +13,13 @@
 // the server gone. Broken connections are replaced as they are next used; the first commit or
 // check that works makes the store healthy again, without a restart.
 //
-// Known limits: resumeOutbox puts back every `sending` row, other live nodes' in flight too
-// (the outbox does not record which node claimed a row); a group whose connection is lost
-// while it commits is reported failed although it may have committed (intake's retries are
-// deduplicated; a claim's rows then stay `sending` until the next resumeOutbox).
+// Each store is a node (pg_node.hpp) that claims outbox rows in its own name: resumeOutbox puts
+// back only rows of nodes that are gone (or of its own id), and each claim first takes back the
+// instance's rows of nodes that are gone (docs/outbox.md, "Several nodes").
+//
+// Known limit: a group whose connection is lost while it commits is reported failed although
+// it may have committed (intake's retries are deduplicated; a claim's rows then stay `sending`,
+// this node's, until its next start).
 
 #include <atomic>
 #include <chrono>
@@ -40,6 +43,7 @@ class Metrics;
 namespace ccd::store::postgres {
 
 class GroupWrite;
+class NodePresence;
 class Pool;
 
 /// Start-up failure: the server cannot be reached, refuses us, or its schema is newer.
@@ -54,6 +58,8 @@ struct PgStoreOptions {
     std::size_t readers = 2;  ///< reader threads, each with a connection when busy
     std::size_t max_batch = 512;
     bool listen = true;  ///< LISTEN for other nodes' outbound messages
+    /// How often the session that shows this node alive is checked, and taken again when lost.
+    std::chrono::milliseconds node_interval{1000};
 };
 
 /// The DSN without its password, for logs and /healthz.
@@ -164,6 +170,7 @@ class PgStore final : public Store, public CaseStore {
     PgStoreOptions options_;
     daemon::Metrics* metrics_;
     std::unique_ptr<Pool> pool_;
+    std::unique_ptr<NodePresence> node_;
 
     mutable std::mutex mutex_;
     std::condition_variable write_cv_;

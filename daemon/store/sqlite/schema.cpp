@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 12> kMigrations{
+constexpr std::array<const char*, 13> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -315,6 +315,12 @@ ALTER TABLE conversations ADD COLUMN subtype TEXT;
 CREATE INDEX events_holds ON events(created_at, conversation_id)
     WHERE type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer');
 CREATE INDEX cases_by_opened ON cases(opened_at);
+)sql",
+    // 13: which node claimed an outbox row, and when by its clock: the PostgreSQL store's nodes
+    // (daemon/store/postgres/pg_node.hpp). This store is one node and leaves them NULL.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN claimed_by INTEGER;
+ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;
 )sql",
 };
 
