@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "daemon/pg_connect_options.hpp"
 #include "daemon/store/postgres/pg_db.hpp"
 #include "daemon/store/postgres/pg_lease.hpp"
 #include "daemon/store/postgres/pg_store.hpp"
@@ -77,11 +78,8 @@ void EngineLease::keep() {
 }
 
 std::unique_ptr<EngineLease> EngineLease::waitFor(const config::StorageConfig& storage) {
-    const auto& pg = storage.postgres.value();  // the parser requires it with driver: postgres
     store::postgres::LeaseOptions options;
-    options.connect.dsn = pg.dsn.reveal();
-    options.connect.connect_timeout = pg.connect_timeout;
-    options.connect.keepalive_idle = pg.keepalive_idle;
+    options.connect = pgConnectOptions(storage);
     options.connect.application_name = "ccd lease";
 
     // A database it cannot reach at all stops the start, as the store would (exit code 4);

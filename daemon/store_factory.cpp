@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/pg_connect_options.hpp"
 #include "daemon/store/postgres/pg_store.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
@@ -20,9 +21,7 @@ OpenedStore openPostgres(const config::StorageConfig& storage, Metrics* metrics)
     // The parser refuses driver: postgres without storage.postgres.
     const auto& pg = storage.postgres.value();
     store::postgres::PgStoreOptions options;
-    options.connect.dsn = pg.dsn.reveal();
-    options.connect.connect_timeout = pg.connect_timeout;
-    options.connect.keepalive_idle = pg.keepalive_idle;
+    options.connect = pgConnectOptions(storage);
     options.readers = pg.readers;
     options.max_batch = pg.max_batch;
     try {
