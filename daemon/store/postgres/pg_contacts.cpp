@@ -38,7 +38,7 @@ constexpr const char* kLink =
     " FROM unnest($2::text[], $3::text[]) AS a(channel, address)"
     " ON CONFLICT (channel, address) DO UPDATE SET contact_id = excluded.contact_id";
 constexpr const char* kClearProducts =
-    "DELETE FROM contact_products WHERE contact_id = " CCD_CONTACT;
+    "DELETE FROM contact_products WHERE contact_id = (SELECT " CCD_CONTACT ")";
 // In the order given: ids are drawn as the sorted rows are inserted.
 constexpr const char* kAddProducts =
     "INSERT INTO contact_products (contact_id, sku, name, serial, purchased_on, warranty_until)"

@@ -43,7 +43,8 @@ constexpr const char* kInsertOutbox =
     " THEN left($2::text, -1) || ',\"to\":' || to_json(c.continue_to)::text || '}'"
     " ELSE $2::text END, CASE WHEN m.channel = 'api' THEN 'sent' ELSE 'pending' END, $3, $4, $4,"
     " CASE WHEN m.channel = 'api' THEN $4 END FROM messages m JOIN conversations c"
-    " ON c.id = m.conversation_id WHERE m.id = currval(pg_get_serial_sequence('messages', 'id'))";
+    " ON c.id = m.conversation_id"
+    " WHERE m.id = (SELECT currval(pg_get_serial_sequence('messages', 'id')))";
 constexpr const char* kInsertEvent =
     "INSERT INTO events (conversation_id, type, data, created_at) VALUES ($1, $2, $3, $4)";
 constexpr const char* kSaveState =
