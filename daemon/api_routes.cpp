@@ -112,8 +112,8 @@ void addApiRoutes(http::Router& router, RouteServices s) {
 
     router.add(
         "GET", "/healthz",
-        [&store = s.store, started, components = s.channel_health](http::RoutedRequest&&,
-                                                                   http::Responder r) {
+        [&store = s.store, started, components = s.channel_health, role = s.node_role](
+            http::RoutedRequest&&, http::Responder r) {
             auto st = store.status();
             auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::steady_clock::now() - started)
@@ -127,6 +127,7 @@ void addApiRoutes(http::Router& router, RouteServices s) {
                   {"healthy", st.healthy},
                   {"queue_depth", st.queue_depth},
                   {"last_error", st.last_error.empty() ? json(nullptr) : json(st.last_error)}}}};
+            if (!role.empty()) body["node"] = role;
             if (components) {
                 json channels = json::object();
                 bool all_up = true;
@@ -140,6 +141,14 @@ void addApiRoutes(http::Router& router, RouteServices s) {
             }
             r.send(WebResponse::json(st.healthy ? 200 : 503, dumpJson(body)));
         });
+
+    router.add("GET", "/healthz/leader",
+               [leads = s.node_role != "follower", &store = s.store](http::RoutedRequest&&,
+                                                                   http::Responder r) {
+                   const bool ok = leads && store.status().healthy;
+                   json body{{"leader", leads}, {"store_healthy", store.status().healthy}};
+                   r.send(WebResponse::json(ok ? 200 : 503, dumpJson(body)));
+               });
 
     router.add("GET", "/metrics", [&metrics = s.metrics](http::RoutedRequest&&, http::Responder r) {
         WebResponse res;

@@ -51,9 +51,12 @@ struct RouteServices {
     const AuditLog* audit = nullptr;
     /// Whether a role sees personal data masked (privacy.mask_pii_for); empty: no one does.
     privacy::MaskPii mask_pii{};
+    /// Among nodes sharing a PostgreSQL database: "leader" or "follower" (empty: alone).
+    std::string node_role{};
 };
 
-/// Adds GET /healthz, GET /metrics, GET /v1/conversations/{id} (a bearer token of a supervisor
+/// Adds GET /healthz, GET /healthz/leader (200 on the node that routes, 503 on a follower: for
+/// a load balancer's pool of console, web chat and phone traffic), GET /metrics, GET /v1/conversations/{id} (a bearer token of a supervisor
 /// or admin, or of an agent who can see the conversation).
 void addApiRoutes(http::Router& router, RouteServices services);
 

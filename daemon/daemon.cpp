@@ -23,7 +23,8 @@ bool applyLogLevel(const std::string& level) {
 Daemon::Daemon(config::DaemonConfigPtr config)
     : Daemon(config::ConfigBundle{std::move(config), nullptr, nullptr}) {}
 
-Daemon::Daemon(config::ConfigBundle bundle) : impl_(std::make_unique<Impl>(std::move(bundle))) {
+Daemon::Daemon(config::ConfigBundle bundle, NodeRole role)
+    : impl_(std::make_unique<Impl>(std::move(bundle), role)) {
     impl_->owner = this;
 }
 
@@ -35,9 +36,6 @@ void Daemon::start() {
     ensureDescriptorLimit(cfg->server.limits.max_connections +
                           (impl_->console_rt ? cfg->console.max_connections : 0) +
                           (impl_->webchat_rt ? impl_->webchat_rt->maxConnections() : 0));
-    impl_->server.start(cfg->server.listen);
-    if (impl_->console_rt) impl_->console_rt->start();
-    if (impl_->webchat_rt) impl_->webchat_rt->start();
     for (int i = 0; i < cfg->server.threads; ++i) {
         impl_->threads.push_back(namedThread("ccd-io", [this] {
             for (;;) {
@@ -52,9 +50,16 @@ void Daemon::start() {
         }));
     }
     if (impl_->cases) impl_->cases->start();  // listens to the engine from its start
-    // Restores open conversations and replays unrouted messages before traffic is routed.
+    // Restores open conversations and replays unrouted messages before anything is routed: the
+    // listeners open after it (a message routed before its conversation was restored would
+    // open it again).
     if (impl_->engine) impl_->engine->start();
+    if (impl_->inbox) impl_->inbox->start();  // what followers store, from now on
+    impl_->server.start(cfg->server.listen);
+    if (impl_->console_rt) impl_->console_rt->start();
+    if (impl_->webchat_rt) impl_->webchat_rt->start();
     impl_->sender->start();
+    if (impl_->role == NodeRole::Follower) return;  // the leader polls and prunes
     impl_->mailboxes->start();
     impl_->retention->start();
 }
@@ -221,6 +226,7 @@ void Daemon::stop() {
     if (impl_->console_rt) impl_->console_rt->stop();
     if (impl_->webchat_rt) impl_->webchat_rt->stop();
     if (impl_->cases) impl_->cases->stop();
+    if (impl_->inbox) impl_->inbox->stop();
     if (impl_->engine) impl_->engine->stop();
     auto deadline = std::chrono::steady_clock::now() + grace;
     impl_->server.stop();
@@ -247,6 +253,7 @@ void Daemon::stop() {
     impl_->sender->stop(std::max(std::chrono::milliseconds(100),
                                  std::chrono::duration_cast<std::chrono::milliseconds>(
                                      deadline - std::chrono::steady_clock::now())));
+    impl_->forwarder.reset();  // what is left to tell the leader, before the store closes
     impl_->store.close();
     impl_->http_client.stop();
     impl_->work.reset();

@@ -13,6 +13,13 @@ namespace ccd::daemon {
 
 class Metrics;
 
+/// What this process is among the nodes sharing one PostgreSQL database (docs/deployment.md).
+enum class NodeRole {
+    Alone,     ///< the only node (SQLite): everything runs here
+    Leader,    ///< holds the engine's lease: routes what every node stores, runs the console
+    Follower,  ///< takes webhooks and API messages, sends replies; the leader routes them
+};
+
 /// Thread safety: construct, start(), run() and stop() from one control thread; reload() may be
 /// called from any thread.
 class Daemon {
@@ -20,8 +27,10 @@ public:
     /// Opens the store. Throws StoreOpenError (store_factory.hpp) when it cannot. Without a routing
     /// file messages are only stored.
     explicit Daemon(config::DaemonConfigPtr config);
-    /// With the routing engine and the template catalog of the bundle.
-    explicit Daemon(config::ConfigBundle bundle);
+    /// With the routing engine and the template catalog of the bundle. A follower has no
+    /// engine, console or web chat, and neither polls mailboxes nor runs retention: it stores,
+    /// tells the leader (leader_link.hpp) and sends from the outbox.
+    explicit Daemon(config::ConfigBundle bundle, NodeRole role = NodeRole::Alone);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;

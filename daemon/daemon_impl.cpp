@@ -20,6 +20,7 @@
 #include "daemon/console/mfa.hpp"
 #include "daemon/contact_routes.hpp"
 #include "daemon/intake_routing.hpp"
+#include "daemon/pg_connect_options.hpp"
 #include "daemon/template_routes.hpp"
 
 namespace ccd::daemon {
@@ -65,7 +66,7 @@ console::MfaPolicy Daemon::Impl::mfaPolicy(const config::MfaConfig& cfg) {
     return policy;
 }
 
-Daemon::Impl::Impl(config::ConfigBundle bundle)
+Daemon::Impl::Impl(config::ConfigBundle bundle, NodeRole node_role)
     : config(std::move(bundle.daemon)),
       catalog(std::move(bundle.catalog)),
       opened(openStore(config->storage, &metrics)),
@@ -77,18 +78,28 @@ Daemon::Impl::Impl(config::ConfigBundle bundle)
       http_tls(config->server.tls ? std::make_shared<TlsContextSource>("http", *config->server.tls)
                                   : nullptr),
       server(
-          ioc, router, metrics, [this] { return limits(); }, http_tls) {
+          ioc, router, metrics, [this] { return limits(); }, http_tls),
+      role(node_role) {
     auth.setMfa(std::make_shared<console::MfaService>(config->mfa.file, config->mfa.issuer),
                 mfaPolicy(config->mfa));
     if (!config->mfa.required_for.empty())
         spdlog::info("mfa: required for {} (enrolments in {})",
                      fmt::join(config->mfa.required_for, ", "), config->mfa.file);
     if (bundle.routing) corpus_path = bundle.routing->classification.corpus_path;
+    if (role == NodeRole::Follower) {
+        forwarder = std::make_unique<LeaderForwarder>(pgConnectOptions(config->storage));
+        bundle.routing = nullptr;  // the leader routes
+    }
     if (bundle.routing) {
         engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                               [this] { return currentCatalog(); });
         // An accepted call-back calls the customer from the agent's phone.
         engine->setSipDirectory([this](const std::string& agent) { return sipOf(agent); });
+        if (role == NodeRole::Leader)
+            inbox = std::make_unique<LeaderInbox>(
+                pgConnectOptions(config->storage),
+                [this](std::vector<store::UnroutedMessage> m) { engine->replay(std::move(m)); },
+                [this](std::vector<store::DeliveryChange> d) { delivered(std::move(d)); });
     }
     metrics.addGauge("ccd_store_queue_depth", "Writes waiting for the next group commit.",
                      [this] { return static_cast<double>(store.status().queue_depth); });
@@ -105,6 +116,12 @@ Daemon::Impl::Impl(config::ConfigBundle bundle)
         if (sender) sender->poke();
     });
     Intake::RouteMessage route;
+    if (forwarder)  // stored: the leader routes it; the provider's answer does not wait
+        route = [f = forwarder.get()](const store::IngestResult& stored,
+                                      const routing::InboundMessage&, Intake::CallDone done) {
+            f->messages({stored.message_id});
+            done(std::nullopt);
+        };
     if (engine)
         route = messageRouter(
             *engine, [this] { return currentCatalog(); },
@@ -122,7 +139,7 @@ Daemon::Impl::Impl(config::ConfigBundle bundle)
     mailboxes = std::make_unique<MailboxPoller>(ioc, store, metrics, http_client, *intake,
                                                 [this] { return currentChannels(); });
     addRoutes(bundle.routing);
-    addCustomerSockets();
+    if (role != NodeRole::Follower) addCustomerSockets();  // websockets: on the leader
 }
 
 // The HTTP API: messages, channels' webhooks, templates, contacts, cases, audit, retention,
@@ -148,11 +165,24 @@ void Daemon::Impl::addRoutes(const routing::RoutingConfigPtr& routing) {
         };
     }
     services.mask_pii = [this](std::string_view who) { return masksPii(who); };
+    if (role != NodeRole::Alone) services.node_role = role == NodeRole::Leader ? "leader" : "follower";
     addApiRoutes(router, std::move(services));
     addChannelRoutes(
         router,
         ChannelRouteServices{*intake, [this] { return currentChannels(); }, store, &api_keys, &auth,
                              &audit, [this](std::string_view who) { return masksPii(who); }});
+    if (role == NodeRole::Follower) {
+        // Webhooks and API messages here; what signs in or needs the engine on the leader.
+        auto r = channels::WebResponse::error(
+            503, "not_leader",
+            "this node takes webhooks and messages only; send this request to the leader "
+            "(the node whose GET /healthz/leader answers 200)");
+        r.headers.emplace_back("Retry-After", "1");
+        router.setUnmatched(std::move(r));
+        retention = std::make_shared<RetentionJob>(ioc, store, audit,
+                                                   [this] { return owner->currentConfig(); });
+        return;
+    }
     addTemplateRoutes(router, [this] { return currentCatalog(); });
     // Customer records reveal personal data: supervisors and admins only (erasure and
     // export: admins).
@@ -270,6 +300,7 @@ channels::ChannelSetPtr Daemon::Impl::currentChannels() const {
 // Delivery states the sender or a provider's report stored: to the engine (the console
 // shows them; a failure goes to supervisors).
 void Daemon::Impl::delivered(std::vector<store::DeliveryChange> changes) {
+    if (forwarder) return forwarder->deliveries(std::move(changes));
     if (!engine) return;
     for (auto& c : changes) {
         engine->submit(routing::DeliveryUpdated{c.conversation_id, c.message_id, c.state,

@@ -38,6 +38,7 @@
 #include "daemon/store_factory.hpp"
 #include "daemon/tls_context.hpp"
 #include "daemon/webchat/webchat_server.hpp"
+#include "daemon/leader_link.hpp"
 #include "templates/catalog.hpp"
 
 namespace ccd::daemon {
@@ -45,7 +46,7 @@ namespace ccd::daemon {
 namespace asio = boost::asio;
 
 struct Daemon::Impl {
-    explicit Impl(config::ConfigBundle bundle);
+    Impl(config::ConfigBundle bundle, NodeRole role);
 
     // The agents file that `cfg` names (none: no accounts). Throws ConfigError.
     static config::AgentsConfigPtr loadAgents(const config::DaemonConfig& cfg);
@@ -106,7 +107,10 @@ struct Daemon::Impl {
     http::Router router;
     std::shared_ptr<TlsContextSource> http_tls;  // null: plain HTTP
     http::HttpServer server;
-    std::unique_ptr<EngineHost> engine;         // null without a routing file
+    NodeRole role;
+    std::unique_ptr<LeaderForwarder> forwarder;  // a follower's link to the leader
+    std::unique_ptr<LeaderInbox> inbox;          // the leader's, with an engine
+    std::unique_ptr<EngineHost> engine;          // null without a routing file, or a follower
     std::unique_ptr<cases::CaseService> cases;  // null without an engine
     std::unique_ptr<outbox::OutboxSender> sender;
     std::unique_ptr<Intake> intake;

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <future>
 #include <mutex>
+#include <unordered_set>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,6 +24,7 @@
 #include "daemon/routing_json.hpp"
 #include "daemon/store/store.hpp"
 #include "templates/catalog.hpp"
+#include "templates/survey_answer.hpp"
 
 namespace ccd::daemon {
 
@@ -55,6 +58,24 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
     std::atomic<std::uint64_t> events_handled{0};
     std::atomic<std::uint64_t> auto_replies{0};
     std::atomic<std::size_t> waiting{0};
+    // Inbound messages handled lately (strand only), so that one replayed while, or after, it
+    // was routed here is not routed again; the oldest are forgotten past kHandledKept.
+    static constexpr std::size_t kHandledKept = 200000;
+    std::unordered_set<std::int64_t> handled;
+    std::deque<std::int64_t> handled_order;
+
+    // False for a message handled before; remembers it otherwise.
+    bool firstTime(const routing::Event& event) {
+        const auto* m = std::get_if<routing::MessageReceived>(&event);
+        if (!m || m->message_id == 0) return true;
+        if (!handled.insert(m->message_id).second) return false;
+        handled_order.push_back(m->message_id);
+        if (handled_order.size() > kHandledKept) {
+            handled.erase(handled_order.front());
+            handled_order.pop_front();
+        }
+        return true;
+    }
 
     // The variables a template may use, from what the engine knows now.
     templates::Vars contextFor(const routing::AutoReply& a, const std::vector<Action>& actions,
@@ -201,6 +222,10 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             if (done) done(false, {});
             return;
         }
+        if (!firstTime(event)) {  // routed already: nothing more to store
+            if (done) done(true, {});
+            return;
+        }
         auto now = routing::Clock::now();
         Actions actions;
         try {
@@ -309,7 +334,12 @@ void EngineHost::start() {
     if (!data->conversations.empty() || !data->unrouted.empty())
         spdlog::info("engine: restored {} open conversations, replaying {} unrouted messages",
                      data->conversations.size(), data->unrouted.size());
-    for (auto& u : data->unrouted) {
+    replay(std::move(data->unrouted));
+    asio::post(self->strand, [self] { self->scheduleTick(); });
+}
+
+void EngineHost::replay(std::vector<store::UnroutedMessage> messages) {
+    for (auto& u : messages) {
         routing::MessageReceived e;
         e.conversation_id = u.conversation_id;
         e.message_id = u.message_id;
@@ -317,9 +347,9 @@ void EngineHost::start() {
         e.auto_submitted = u.message.auto_submitted;
         e.message = std::move(u.message);
         e.contact = std::move(u.contact);
+        e.survey_rating = templates::parseSurveyRating(e.message.textToClassify());
         submit(std::move(e));
     }
-    asio::post(self->strand, [self] { self->scheduleTick(); });
 }
 
 void EngineHost::stop() {

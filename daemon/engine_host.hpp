@@ -60,6 +60,11 @@ public:
     void submit(routing::Event event,
                 std::function<void(bool ok, const Actions& actions)> done = nullptr);
 
+    /// Routes messages stored but not routed by this process: before a restart, or by another
+    /// node (leader_link.hpp). A message this process has routed already (or is routing) is
+    /// skipped, so one found twice is routed once.
+    void replay(std::vector<store::UnroutedMessage> messages);
+
     /// Runs `fn` on the strand with read access to the engine.
     void query(std::function<void(const routing::Engine&)> fn);
 

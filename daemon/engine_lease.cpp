@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -19,28 +18,6 @@ namespace ccd::daemon {
 namespace {
 
 constexpr std::chrono::milliseconds kInterval{500};
-
-std::atomic<bool> g_stop_waiting{false};
-
-extern "C" void stopWaiting(int) { g_stop_waiting = true; }
-
-// SIGINT and SIGTERM end the wait while the object lives; the daemon's own handlers come after.
-class SignalsWhileWaiting {
-  public:
-    SignalsWhileWaiting() {
-        g_stop_waiting = false;
-        int_ = std::signal(SIGINT, stopWaiting);
-        term_ = std::signal(SIGTERM, stopWaiting);
-    }
-    ~SignalsWhileWaiting() {
-        std::signal(SIGINT, int_);
-        std::signal(SIGTERM, term_);
-    }
-
-  private:
-    void (*int_)(int) = SIG_DFL;
-    void (*term_)(int) = SIG_DFL;
-};
 
 }  // namespace
 
@@ -77,41 +54,51 @@ void EngineLease::keep() {
     }
 }
 
-std::unique_ptr<EngineLease> EngineLease::waitFor(const config::StorageConfig& storage) {
+store::postgres::LeaseOptions EngineLease::optionsFor(const config::StorageConfig& storage) {
     store::postgres::LeaseOptions options;
     options.connect = pgConnectOptions(storage);
     options.connect.application_name = "ccd lease";
+    return options;
+}
 
+std::unique_ptr<EngineLease> EngineLease::tryTake(const config::StorageConfig& storage) {
+    auto options = optionsFor(storage);
     // A database it cannot reach at all stops the start, as the store would (exit code 4);
-    // once running, a standby waits through outages.
+    // once running, a follower waits through outages.
     try {
         store::postgres::Connection probe(options.connect);
     } catch (const std::exception& e) {
         throw StoreOpenError("cannot open PostgreSQL database " +
                              store::postgres::redactDsn(options.connect.dsn) + ": " + e.what());
     }
-
-    SignalsWhileWaiting signals;
     std::unique_ptr<EngineLease> lease(new EngineLease(std::move(options)));
-    const auto start = std::chrono::steady_clock::now();
-    bool said_standby = false;
-    while (!g_stop_waiting) {
+    if (!lease->lease_->tryAcquire()) {
+        spdlog::info("engine lease: {}; this node follows the one holding it",
+                     lease->lease_->lastError());
+        return nullptr;
+    }
+    lease->held();
+    return lease;
+}
+
+std::unique_ptr<EngineLease> EngineLease::waitFor(const config::StorageConfig& storage,
+                                                  const std::atomic<bool>& give_up) {
+    std::unique_ptr<EngineLease> lease(new EngineLease(optionsFor(storage)));
+    while (!give_up) {
         if (lease->lease_->tryAcquire()) {
-            spdlog::info("engine lease: held (session {}); this node is the active one",
-                         lease->lease_->fence()->pid);
-            lease->thread_ = std::thread([l = lease.get()] { l->keep(); });
+            lease->held();
             return lease;
         }
-        if (!said_standby && std::chrono::steady_clock::now() - start > 2 * kInterval) {
-            spdlog::info("engine lease: {}; standing by until it is free",
-                         lease->lease_->lastError());
-            said_standby = true;
-        }
         std::unique_lock lock(lease->mutex_);
-        lease->wake_.wait_for(lock, kInterval, [&] { return g_stop_waiting.load(); });
+        lease->wake_.wait_for(lock, kInterval, [&] { return give_up.load(); });
     }
-    spdlog::info("engine lease: stopped while standing by");
     return nullptr;
+}
+
+void EngineLease::held() {
+    spdlog::info("engine lease: held (session {}); this node is the leader",
+                 lease_->fence()->pid);
+    thread_ = std::thread([this] { keep(); });
 }
 
 }  // namespace ccd::daemon

@@ -1,13 +1,15 @@
 #pragma once
 // On PostgreSQL, several ccd processes may share one database, and the routing engine must run
 // in one of them only: the node that holds the engine's lease (store/postgres/pg_lease, a
-// session advisory lock) is the active node; the others are standbys. A standby neither listens
-// nor routes: it waits for the lease, and when the active node ends (a stop, kill -9, a lost
-// network) it takes the lease, opens the store, restores the engine from the database and
-// listens. An active node whose lease session ends (PostgreSQL restarted) takes it again; if
-// another node has taken it by then, it exits at once (kExitLeaseLost): that node may be
-// routing. The SQLite store is one process's file: no lease.
+// session advisory lock) is the leader; the others follow (leader_link.hpp): they take
+// messages, the leader routes them. A follower waits for the lease meanwhile, and when the
+// leader ends (a stop, kill -9, a lost network) it takes the lease and starts again as the
+// leader: it restores the engine from the database and routes. A leader whose lease session
+// ends (PostgreSQL restarted) takes it again; if another node has taken it by then, it exits at
+// once (kExitLeaseLost): that node may be routing. The SQLite store is one process's file: no
+// lease.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -22,25 +24,30 @@ struct LeaseOptions;
 
 namespace ccd::daemon {
 
-/// Exit code of an active node that lost the engine's lease: another node may lead now.
+/// Exit code of a leader that lost the engine's lease: another node may lead now.
 constexpr int kExitLeaseLost = 6;
 
 /// The engine's lease, held by this node while the object lives (released when destroyed).
 class EngineLease {
   public:
-    /// Blocks until this node holds the engine's lease on the database `storage` names (its
-    /// driver must be postgres), trying every half second (a database it cannot reach is tried
-    /// again the same way); says once in the log that it is a standby. Throws StoreOpenError
-    /// when the database cannot be reached at all at the start. SIGINT and SIGTERM while it
-    /// waits give up: nullptr. Once held, the lease is verified every half second; losing it
-    /// ends the process with kExitLeaseLost when another node has taken it (keep()).
-    static std::unique_ptr<EngineLease> waitFor(const config::StorageConfig& storage);
+    /// The engine's lease on the database `storage` names (its driver must be postgres) if it
+    /// is free now, else nullptr (logged: this node follows). Throws StoreOpenError when the
+    /// database cannot be reached. Once held, the lease is verified every half second; losing
+    /// it ends the process with kExitLeaseLost when another node has taken it (keep()).
+    static std::unique_ptr<EngineLease> tryTake(const config::StorageConfig& storage);
+    /// Blocks until this node holds the lease, trying every half second (a database it cannot
+    /// reach is tried again the same way), or until `give_up` is true: nullptr.
+    static std::unique_ptr<EngineLease> waitFor(const config::StorageConfig& storage,
+                                                const std::atomic<bool>& give_up);
     ~EngineLease();
     EngineLease(const EngineLease&) = delete;
     EngineLease& operator=(const EngineLease&) = delete;
 
   private:
     explicit EngineLease(store::postgres::LeaseOptions options);
+    static store::postgres::LeaseOptions optionsFor(const config::StorageConfig& storage);
+    // Says so, and starts verifying it (keep()).
+    void held();
     // While held: verifies the lease every half second; a lost session (the server restarted,
     // the network dropped it) is taken again, and if another node holds it by then the process
     // ends with kExitLeaseLost.

@@ -9,7 +9,11 @@
 //      PostgreSQL unreachable or refusing)
 //   5  the listener cannot be bound (address in use, bad address)
 
+#include <atomic>
 #include <cstdio>
+#include <optional>
+#include <thread>
+#include <variant>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -110,6 +114,71 @@ int checkConfig(const std::string& path) {
     }
 }
 
+std::string listenUrl(const ccd::config::DaemonConfig& cfg, std::uint16_t port) {
+    const auto& host = cfg.server.listen.host;
+    return std::string(cfg.server.tls ? "https" : "http") + "://" +
+           (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+           std::to_string(port);
+}
+
+// Makes and starts the daemon; an exit code when it cannot.
+std::optional<int> startDaemon(std::unique_ptr<ccd::daemon::Daemon>& daemon,
+                               ccd::config::ConfigBundle bundle, ccd::daemon::NodeRole role) {
+    auto cfg = bundle.daemon;
+    try {
+        daemon = std::make_unique<ccd::daemon::Daemon>(std::move(bundle), role);
+    } catch (const ccd::daemon::StoreOpenError& e) {
+        spdlog::critical("store: {}", e.what());
+        return kExitStore;
+    } catch (const ccd::config::ConfigError& e) {  // the agents file
+        std::cerr << e.what();
+        return kExitConfig;
+    }
+    daemon->catchSignals();
+    try {
+        daemon->start();
+    } catch (const std::exception& e) {
+        spdlog::critical("http: {}", e.what());
+        return kExitListen;
+    }
+    spdlog::info("listening on {}{} (Ctrl-C to stop)", listenUrl(*cfg, daemon->port()),
+                 role == ccd::daemon::NodeRole::Follower ? " as a follower" : "");
+    return std::nullopt;
+}
+
+// A reload takes every file or none: an invalid one throws ConfigError and the daemon keeps
+// what it has.
+std::function<ccd::config::ConfigBundle()> bundleLoader(const std::string& path) {
+    return [path]() {
+        auto loaded = ccd::config::loadConfigBundle(path);
+        if (loaded.routing)
+            spdlog::info("reload: routing {} ({})", loaded.daemon->routing_path,
+                         describeRouting(*loaded.routing));
+        return loaded;
+    };
+}
+
+// A follower (PostgreSQL, another node holds the engine's lease): takes messages until this
+// node gets the lease (the leader ended), or until SIGTERM/SIGINT. The lease, or an exit code.
+std::variant<std::unique_ptr<ccd::daemon::EngineLease>, int> follow(
+    const ccd::config::ConfigBundle& bundle, const std::string& path) {
+    std::unique_ptr<ccd::daemon::Daemon> daemon;
+    if (auto rc = startDaemon(daemon, bundle, ccd::daemon::NodeRole::Follower)) return *rc;
+    std::atomic<bool> give_up{false};
+    std::unique_ptr<ccd::daemon::EngineLease> lease;
+    std::thread waiter([&] {
+        lease = ccd::daemon::EngineLease::waitFor(bundle.daemon->storage, give_up);
+        if (lease) daemon->requestStop();
+    });
+    daemon->run(bundleLoader(path));
+    give_up = true;
+    waiter.join();
+    daemon.reset();  // requests in progress finish; the port is free again
+    if (!lease) return kExitOk;
+    spdlog::info("engine lease: the leader is gone; this node leads from now on");
+    return lease;
+}
+
 int runDaemon(const std::string& path) {
     setUpLogging();
     ccd::config::DaemonConfigPtr cfg;
@@ -129,50 +198,32 @@ int runDaemon(const std::string& path) {
     }
     spdlog::info("ccd {} starting with {}", CCD_VERSION, cfg->source_path);
 
-    // On PostgreSQL the engine runs on one node at a time: a standby waits here. Declared
-    // before the daemon, the lease is released after the daemon has stopped.
+    // On PostgreSQL the engine runs on one node at a time, the leader; the others follow until
+    // it ends. Declared before the daemon, the lease is released after the daemon has stopped.
+    auto role = ccd::daemon::NodeRole::Alone;
     std::unique_ptr<ccd::daemon::EngineLease> lease;
     if (cfg->storage.driver == ccd::config::StorageDriver::Postgres) {
+        role = ccd::daemon::NodeRole::Leader;
         try {
-            lease = ccd::daemon::EngineLease::waitFor(cfg->storage);
+            lease = ccd::daemon::EngineLease::tryTake(cfg->storage);
         } catch (const ccd::daemon::StoreOpenError& e) {
             spdlog::critical("store: {}", e.what());
             return kExitStore;
         }
-        if (!lease) return kExitOk;
+        if (!lease) {
+            auto followed = follow(bundle, path);
+            if (auto* rc = std::get_if<int>(&followed)) return *rc;
+            lease = std::move(std::get<0>(followed));
+            try {  // the files as they are now (edits while following took effect there too)
+                bundle = ccd::config::loadConfigBundle(path);
+            } catch (const ccd::config::ConfigError& e) {
+                spdlog::error("the configuration is invalid now; leading with the one in force");
+            }
+        }
     }
     std::unique_ptr<ccd::daemon::Daemon> daemon;
-    try {
-        daemon = std::make_unique<ccd::daemon::Daemon>(std::move(bundle));
-    } catch (const ccd::daemon::StoreOpenError& e) {
-        spdlog::critical("store: {}", e.what());
-        return kExitStore;
-    } catch (const ccd::config::ConfigError& e) {  // the agents file
-        std::cerr << e.what();
-        return kExitConfig;
-    }
-    daemon->catchSignals();
-    try {
-        daemon->start();
-    } catch (const std::exception& e) {
-        spdlog::critical("http: {}", e.what());
-        return kExitListen;
-    }
-    spdlog::info("listening on {}://{}:{} (Ctrl-C to stop)", cfg->server.tls ? "https" : "http",
-                 cfg->server.listen.host.find(':') != std::string::npos
-                     ? "[" + cfg->server.listen.host + "]"
-                     : cfg->server.listen.host,
-                 daemon->port());
-
-    // A reload takes every file or none: an invalid one throws ConfigError and the daemon
-    // keeps what it has.
-    daemon->run([path]() {
-        auto loaded = ccd::config::loadConfigBundle(path);
-        if (loaded.routing)
-            spdlog::info("reload: routing {} ({})", loaded.daemon->routing_path,
-                         describeRouting(*loaded.routing));
-        return loaded;
-    });
+    if (auto rc = startDaemon(daemon, std::move(bundle), role)) return *rc;
+    daemon->run(bundleLoader(path));
     return kExitOk;
 }
 

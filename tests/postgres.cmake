@@ -44,6 +44,9 @@ target_link_libraries(pg_store_nodes_itest PRIVATE ccd_store_postgres_store ccd_
 # The outbox among nodes: which node claimed a row, taken back when that node is gone.
 ccd_add_pg_test(pg_outbox_nodes_itest SOURCES itest/pg_outbox_nodes_itest.cpp)
 target_link_libraries(pg_outbox_nodes_itest PRIVATE ccd_store_postgres_store ccd_daemon)
+# Several active nodes: a follower's notifications to the leader, the leader's sweeps.
+ccd_add_pg_test(pg_leader_link_itest SOURCES itest/pg_leader_link_itest.cpp)
+target_link_libraries(pg_leader_link_itest PRIVATE ccd_store_postgres_store ccd_daemon)
 # The SQLite store's free functions and their PostgreSQL ports, one suite per subject, each
 # check run on both (tests/support/store_pair.hpp): SQLite's sources are compiled in, not the
 # daemon.
@@ -89,11 +92,11 @@ add_test(NAME pg_daemon_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_daemon_e2e.
 # PostgreSQL restarted under load: it stops the cluster's server, so it runs alone.
 add_test(NAME pg_restart_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_restart_e2e.py
   $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
-# Two nodes, one active and one standby: kill -9 of the active one under load, the standby takes
-# the engine's lease and continues (fail-over time printed).
-add_test(NAME pg_failover_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_failover_e2e.py
+# Three nodes, a leader and two followers, load through all three: kill -9 of the leader under
+# load, a follower takes the engine's lease and leads (fail-over time printed).
+add_test(NAME pg_cluster_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/pg_cluster_e2e.py
   $<TARGET_FILE:ccd> ${CCD_ROOT} ${CCD_PG_CLUSTER_DIR})
-set_tests_properties(pg_daemon_e2e pg_restart_e2e pg_failover_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
+set_tests_properties(pg_daemon_e2e pg_restart_e2e pg_cluster_e2e PROPERTIES FIXTURES_REQUIRED pg_cluster
   LABELS e2e TIMEOUT 120)
 set_tests_properties(pg_restart_e2e PROPERTIES RUN_SERIAL TRUE)
 # The KPI reports' suites (tests/daemon.cmake) again with the store on PostgreSQL (their first

@@ -117,6 +117,7 @@ void Router::dispatch(channels::WebRequest request, Responder responder) const {
         out.send(std::move(r));
         return;
     }
+    if (unmatched_response_) return out.send(channels::WebResponse(*unmatched_response_));
     out.send(channels::WebResponse::error(404, "not_found",
                                           "no such resource: " + std::string(request.path())));
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,8 @@ public:
     explicit Router(Metrics* metrics);
 
     void add(std::string method, std::string pattern, Handler handler);
+    /// What answers a path no route has (instead of 404): a follower's "ask the leader".
+    void setUnmatched(channels::WebResponse response) { unmatched_response_ = std::move(response); }
 
     /// Hands the request to its route's handler, or answers it.
     void dispatch(channels::WebRequest request, Responder responder) const;
@@ -74,6 +77,7 @@ private:
     std::vector<Route> routes_;
     std::size_t unmatched_index_ = 0;
     std::size_t protocol_index_ = 0;
+    std::optional<channels::WebResponse> unmatched_response_;
 };
 
 }  // namespace ccd::daemon::http

@@ -68,6 +68,20 @@ BOOST_AUTO_TEST_CASE(unknown_path_is_404_and_wrong_method_405_with_allow) {
     BOOST_TEST(longer->status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(an_unmatched_answer_replaces_404_but_not_405) {
+    Router router(nullptr);
+    router.add("POST", "/v1/messages", [](RoutedRequest&&, Responder out) {
+        out.send(WebResponse::json(202, "{}"));
+    });
+    router.setUnmatched(WebResponse::error(503, "not_leader", "ask the leader"));
+    auto other = dispatch(router, req("GET", "/v1/contacts/x"));
+    BOOST_REQUIRE(other);
+    BOOST_TEST(other->status == 503);
+    BOOST_TEST(other->body.find("\"error\":\"not_leader\"") != std::string::npos);
+    BOOST_TEST(dispatch(router, req("GET", "/v1/messages"))->status == 405);
+    BOOST_TEST(dispatch(router, req("POST", "/v1/messages"))->status == 202);
+}
+
 BOOST_AUTO_TEST_CASE(a_dropped_responder_answers_500) {
     Router router(nullptr);
     router.add("GET", "/drop", [](RoutedRequest&&, Responder) {});

@@ -250,7 +250,9 @@ static_assert(std::size(kProfileById) == kProfileStatements);
 constexpr const char* kOpenStates =
     "SELECT id, routing FROM conversations WHERE status = 'open' AND routing IS NOT NULL"
     " ORDER BY id";
-constexpr const char* kUnrouted =
+// An inbound message of an open conversation with what routing needs; kUnrouted adds its
+// condition (not routed yet, or among given ids) and the order.
+constexpr const char* kUnroutedSelect =
     "SELECT m.id, m.conversation_id, m.channel, m.provider_id, m.body, m.locale,"
     " m.created_at, c.contact_id, c.channel_ref, c.routed_message_id,"
     " (SELECT min(id) FROM messages f WHERE f.conversation_id = c.id"
@@ -260,8 +262,12 @@ constexpr const char* kUnrouted =
     " m.channel_instance, m.attachments, m.provider_ref, c.reply_address, c.api_client,"
     " m.subject, m.classify_text, m.auto_submitted, m.thread_refs"
     " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-    " WHERE m.direction = 'in' AND m.id > c.routed_message_id AND c.status = 'open'"
-    " ORDER BY m.id";
+    " WHERE m.direction = 'in' AND c.status = 'open' ";
+const std::string kUnrouted =
+    std::string(kUnroutedSelect) + "AND m.id > c.routed_message_id ORDER BY m.id";
+// Given ids, routed or not: another node asked for them (the caller knows what it routed).
+const std::string kUnroutedByIds =
+    std::string(kUnroutedSelect) + "AND m.id = ANY($1::bigint[]) ORDER BY m.id";
 
 routing::TimePoint fromMs(std::int64_t ms) {
     return routing::TimePoint(std::chrono::milliseconds(ms));
@@ -284,21 +290,11 @@ std::unique_ptr<GroupWrite> routingWrite(RoutingUpdate update,
     return std::make_unique<RoutingWrite>(std::move(update), std::move(done));
 }
 
-RoutingRecovery readRoutingRecovery(Connection& db) {
-    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    Batch first;
-    first.add(kOpenStates).add(kUnrouted);
-    auto results = db.pipeline(first, {false, false});
-    RoutingRecovery out;
-    Result& states = results[0];
-    while (states.next()) {
-        routing::ConversationSnapshot s;
-        s.id = states.columnInt(0);
-        if (sqlite::snapshotFromJson(states.columnText(1), s))
-            out.conversations.push_back(std::move(s));
-    }
-    std::vector<std::int64_t> contact_of;
-    Result& q = results[1];
+namespace {
+
+// The rows of a kUnrouted query, their contacts' ids beside them.
+std::vector<UnroutedMessage> unroutedRows(Result& q, std::vector<std::int64_t>& contact_of) {
+    std::vector<UnroutedMessage> out;
     while (q.next()) {
         UnroutedMessage u;
         u.message_id = q.columnInt(0);
@@ -328,20 +324,68 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
             if (space > at) u.message.thread_refs.push_back(refs.substr(at, space - at));
             at = space + 1;
         }
-        out.unrouted.push_back(std::move(u));
+        out.push_back(std::move(u));
     }
-    // Each contact's profile once, in one more round trip that also commits.
+    return out;
+}
+
+// Each contact's profile once, in one more round trip that ends the transaction when `commit`.
+void addProfiles(Connection& db, std::vector<UnroutedMessage>& messages,
+                 const std::vector<std::int64_t>& contact_of, bool commit) {
     std::map<std::int64_t, std::size_t> profile_at;
     Batch profiles;
     for (auto id : contact_of) {
         if (!profile_at.emplace(id, profiles.size()).second) continue;
         for (const char* sql : kProfileById) profiles.add(sql, {id});
     }
-    auto read = db.pipeline(profiles, {false, true});
+    if (profiles.empty()) {
+        if (commit) db.exec("COMMIT");
+        return;
+    }
+    auto read = db.pipeline(profiles, {false, commit});
     std::map<std::int64_t, routing::ContactProfile> by_contact;
     for (const auto& [id, at] : profile_at) by_contact[id] = profileFromResults(id, read, at);
-    for (std::size_t i = 0; i < out.unrouted.size(); ++i)
-        out.unrouted[i].contact = by_contact[contact_of[i]];
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        messages[i].contact = by_contact[contact_of[i]];
+}
+
+}  // namespace
+
+RoutingRecovery readRoutingRecovery(Connection& db) {
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    Batch first;
+    first.add(kOpenStates).add(kUnrouted);
+    auto results = db.pipeline(first, {false, false});
+    RoutingRecovery out;
+    Result& states = results[0];
+    while (states.next()) {
+        routing::ConversationSnapshot s;
+        s.id = states.columnInt(0);
+        if (sqlite::snapshotFromJson(states.columnText(1), s))
+            out.conversations.push_back(std::move(s));
+    }
+    std::vector<std::int64_t> contact_of;
+    out.unrouted = unroutedRows(results[1], contact_of);
+    addProfiles(db, out.unrouted, contact_of, true);
+    return out;
+}
+
+std::vector<UnroutedMessage> readUnrouted(Connection& db,
+                                          const std::vector<std::int64_t>* ids) {
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    Batch batch;
+    if (ids) {
+        std::string list = "{";
+        for (std::size_t i = 0; i < ids->size(); ++i)
+            list += (i ? "," : "") + std::to_string((*ids)[i]);
+        batch.add(kUnroutedByIds, {list + "}"});
+    } else {
+        batch.add(kUnrouted);
+    }
+    auto results = db.pipeline(batch, {false, false});
+    std::vector<std::int64_t> contact_of;
+    auto out = unroutedRows(results[0], contact_of);
+    addProfiles(db, out, contact_of, true);
     return out;
 }
 

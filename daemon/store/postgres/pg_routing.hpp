@@ -32,4 +32,9 @@ std::unique_ptr<GroupWrite> routingWrite(RoutingUpdate update,
 /// first), in one snapshot (three round trips). Throws PgError.
 RoutingRecovery readRoutingRecovery(Connection& db);
 
+/// Inbound messages of open conversations with what routing needs (oldest first), in one
+/// snapshot: those not routed yet (`ids` null), or those of `ids`, routed or not. Throws
+/// PgError.
+std::vector<UnroutedMessage> readUnrouted(Connection& db, const std::vector<std::int64_t>* ids);
+
 }  // namespace ccd::store::postgres

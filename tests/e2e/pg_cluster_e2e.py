@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Three ccd nodes on one PostgreSQL database, each on its own loopback port as behind a load
+balancer. The first to start (A) holds the engine's lease and leads; B and C follow: they take
+messages, store them and tell A, which routes them. Load goes through all three at once, every
+customer's messages through every node. A is killed with kill -9 under load: B or C takes the
+lease, starts again as the leader (restoring the engine from PostgreSQL) on its own port, and
+the other one follows it; the fail-over time (kill to the new leader listening) is printed and
+must stay under 5 s. Every message answered 202 by any node is stored once, and every
+conversation is routed once (one conversation per customer, one automatic acknowledgement
+each); nothing stays unrouted. A follower stopped with SIGTERM exits 0; a leader whose lease
+another session has taken exits at once with code 6.
+
+Usage: pg_cluster_e2e.py PATH/TO/ccd SOURCE_DIR PG_CLUSTER_DIR
+"""
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pg_e2e  # noqa: E402
+
+CCD, SRC, CLUSTER_DIR = sys.argv[1], sys.argv[2], sys.argv[3]
+CUSTOMERS = 30
+LEASE_KEY = 0x6363646c656164  # store/postgres/pg_lease.hpp kEngineLeaseKey
+STORAGE = "  driver: postgres\n  postgres:\n    dsn: ${CCD_PG_DSN}\n    keepalive_idle: 2s\n"
+LISTENING = r"listening on http://127\.0\.0\.1:(\d+)"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def node_config(session, name):
+    """A node's configuration on a port of its own, which it keeps when it becomes the leader."""
+    cfg = pg_e2e.write_config(os.path.join(session.tmp, name), SRC, STORAGE)
+    port = free_port()
+    text = open(cfg).read().replace('listen: "127.0.0.1:0"', f'listen: "127.0.0.1:{port}"')
+    open(cfg, "w").write(text)
+    return cfg, port
+
+
+def wait_for(log_path, pattern, proc, seconds, count=1):
+    """The `count`-th match of `pattern` in the log within `seconds`, or None (also when proc
+    ends)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        found = list(re.finditer(pattern, open(log_path).read()))
+        if len(found) >= count:
+            return found[count - 1]
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.01)
+    return None
+
+
+class Load:
+    """Posts messages of all CUSTOMERS customers to one node, round after round, until stopped
+    (or, with `until_gone`, until the node stops answering); a refused connection (a node
+    starting again as the leader) is tried again. Keeps what was answered 202:
+    {external id: (message id, conversation id)}."""
+
+    def __init__(self, name, port, until_gone=False):
+        self.name, self.port, self.until_gone = name, port, until_gone
+        self.acked = {}
+        self.failed = 0
+        self.refused = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        n = 0
+        conn = None
+        while not self.stop:
+            ext = f"{self.name}{n}"
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                status, body = pg_e2e.post_message(conn, f"cust-{n % CUSTOMERS}", ext)
+            except (OSError, http.client.HTTPException):
+                if self.until_gone:
+                    return  # killed
+                conn = None
+                self.refused += 1
+                time.sleep(0.02)
+                continue  # the same message again, as a provider retries
+            if status == 202:
+                self.acked[ext] = (body["message_id"], body["conversation_id"])
+            else:
+                self.failed += 1
+            n += 1
+
+
+def start_node(session, cfg, name, env):
+    log = os.path.join(session.tmp, name + ".log")
+    proc = subprocess.Popen([CCD, "run", "--config", cfg], stdout=open(log, "w"),
+                            stderr=subprocess.STDOUT, env=env)
+    session.procs.append(proc)
+    return proc, log
+
+
+def leader_status(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/healthz/leader")
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def settled(cluster, database, seconds):
+    """Waits until no inbound message of an open conversation is left unrouted."""
+    deadline = time.time() + seconds
+    left = None
+    while time.time() < deadline:
+        left = int(cluster.psql(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE m.direction = 'in' AND c.status = 'open' AND m.id > c.routed_message_id",
+            database)[0][0])
+        if left == 0:
+            return 0
+        time.sleep(0.1)
+    return left
+
+
+def main():
+    with pg_e2e.Session(SRC, CLUSTER_DIR, "cluster") as session:
+        cluster, checks, database = session.cluster, session.checks, session.database
+        env = dict(os.environ, CCD_PG_DSN=session.dsn)
+        nodes = {}
+        for name in ("a", "b", "c"):
+            cfg, port = node_config(session, name)
+            proc, log = start_node(session, cfg, name, env)
+            nodes[name] = {"proc": proc, "log": log, "port": port}
+            started = wait_for(log, LISTENING, proc, 30)
+            checks.check(started is not None, f"node {name} listens on its port")
+            if started is None:
+                print(open(log).read())
+                return checks.finish()
+        a, b, c = nodes["a"], nodes["b"], nodes["c"]
+        checks.check("engine lease: held" in open(a["log"]).read(),
+                     "the first node takes the engine's lease: it leads")
+        checks.check(all("as a follower" in open(n["log"]).read() for n in (b, c)),
+                     "the second and third nodes follow: they listen without the lease")
+        statuses = [leader_status(n["port"]) for n in (a, b, c)]
+        checks.check(statuses == [200, 503, 503],
+                     f"GET /healthz/leader: 200 on the leader, 503 on followers ({statuses})")
+        conn = http.client.HTTPConnection("127.0.0.1", b["port"], timeout=5)
+        conn.request("GET", "/v1/contacts/anyone")
+        r = conn.getresponse()
+        body = r.read().decode()
+        checks.check(r.status == 503 and "not_leader" in body,
+                     f"a follower answers what needs the leader with 503 not_leader ({r.status})")
+
+        # A follower stopped with SIGTERM exits 0.
+        d_cfg, _ = node_config(session, "d")
+        d, d_log = start_node(session, d_cfg, "d", env)
+        listening = wait_for(d_log, LISTENING, d, 30)
+        d.send_signal(signal.SIGTERM)
+        rc = d.wait(timeout=20)
+        checks.check(listening is not None and rc == 0,
+                     f"a follower stopped with SIGTERM exits {rc}")
+
+        loads = {"a": Load("a", a["port"], until_gone=True), "b": Load("b", b["port"]),
+                 "c": Load("c", c["port"])}
+        for load in loads.values():
+            load.thread.start()
+        time.sleep(2.0)
+        routed_before = int(cluster.psql(
+            "SELECT count(*) FROM conversations WHERE routing IS NOT NULL", database)[0][0])
+        through_followers = len(loads["b"].acked) + len(loads["c"].acked)
+        checks.check(through_followers > 0 and routed_before == CUSTOMERS,
+                     f"under load through all three nodes ({len(loads['a'].acked)} messages "
+                     f"through the leader, {through_followers} through followers), the leader "
+                     f"routed all {routed_before} conversations")
+
+        killed_at = time.time()
+        a["proc"].send_signal(signal.SIGKILL)
+        a["proc"].wait()
+        loads["a"].thread.join()
+        new_leader = None
+        deadline = time.time() + 15
+        while new_leader is None and time.time() < deadline:
+            for name in ("b", "c"):
+                n = nodes[name]
+                if wait_for(n["log"], LISTENING, n["proc"], 0.01, count=2):
+                    new_leader = name
+            time.sleep(0.01)
+        failover = time.time() - killed_at
+        checks.check(new_leader is not None, "after kill -9 of the leader, a follower leads")
+        if new_leader is None:
+            for n in (b, c):
+                print(open(n["log"]).read())
+            return checks.finish()
+        other = "c" if new_leader == "b" else "b"
+        leader = nodes[new_leader]
+        print(f"fail-over: {failover:.2f} s from kill -9 to node {new_leader} listening as the "
+              f"leader; the killed node had acknowledged {len(loads['a'].acked)} messages",
+              flush=True)
+        checks.check(failover < 5.0, f"fail-over within 5 s ({failover:.2f} s)")
+        restored = re.search(r"engine: restored (\d+) open conversations",
+                             open(leader["log"]).read())
+        checks.check(restored is not None and int(restored.group(1)) == CUSTOMERS,
+                     "the new leader restores the engine from PostgreSQL: " +
+                     (restored.group(0) if restored else "no restore logged"))
+        time.sleep(1.5)  # load through the new leader and the remaining follower
+        for load in loads.values():
+            load.stop = True
+        for load in loads.values():
+            load.thread.join()
+        statuses = [leader_status(nodes[n]["port"]) for n in (new_leader, other)]
+        checks.check(statuses == [200, 503], f"GET /healthz/leader after the fail-over: "
+                     f"{statuses} (the new leader, the other follower)")
+        total = sum(len(load.acked) for load in loads.values())
+        print("acknowledged: " + ", ".join(f"{k} {len(v.acked)}" for k, v in loads.items()) +
+              f"; refused connections while a node restarted: "
+              f"{sum(v.refused for v in loads.values())}", flush=True)
+
+        left = settled(cluster, database, 15)
+        checks.check(left == 0, f"every stored message routed ({left} left unrouted)")
+        stored = pg_e2e.stored_inbound(cluster, database)
+        lost = [ext for load in loads.values() for ext, (mid, _) in load.acked.items()
+                if stored.get(ext) != [mid]]
+        twice = [ext for ext, ids in stored.items() if len(ids) > 1]
+        checks.check(not lost and not twice, f"each of {total} acknowledged messages stored "
+                     f"once ({len(lost)} missing or with another id, {len(twice)} twice)")
+        per_customer = cluster.psql(
+            "SELECT count(*) FROM conversations GROUP BY contact_id HAVING count(*) > 1", database)
+        routed = cluster.psql("SELECT count(*) FROM conversations WHERE routing IS NOT NULL "
+                              "AND queue IS NOT NULL", database)[0][0]
+        acks = cluster.psql(
+            "SELECT o.conversation_id, count(*) FROM outbox o JOIN messages m "
+            "ON m.id = o.message_id WHERE m.direction = 'out' GROUP BY o.conversation_id",
+            database)
+        checks.check(not per_customer and int(routed) == CUSTOMERS,
+                     f"one conversation per customer, {routed} routed")
+        if not checks.check(len(acks) == CUSTOMERS and all(n == "1" for _, n in acks),
+                            f"one automatic acknowledgement in each of {len(acks)} "
+                            "conversations (none routed twice)"):
+            for conv, n in acks:
+                if n == "1":
+                    continue
+                print(f"conversation {conv}: {n} replies; its outbound messages and events:")
+                for row in cluster.psql(
+                        "SELECT m.id, m.author, m.created_at, o.idempotency_key FROM messages m "
+                        f"JOIN outbox o ON o.message_id = m.id WHERE m.conversation_id = {conv} "
+                        "ORDER BY m.id", database):
+                    print("  out", row)
+                for row in cluster.psql(
+                        "SELECT id, type, left(data, 160), created_at FROM events "
+                        f"WHERE conversation_id = {conv} ORDER BY id LIMIT 20", database):
+                    print("  event", row)
+                for row in cluster.psql(
+                        "SELECT id, provider_id, created_at FROM messages WHERE direction = 'in' "
+                        f"AND conversation_id = {conv} ORDER BY id LIMIT 5", database):
+                    print("  in", row)
+        # A leader whose lease session ends takes the lease again (PostgreSQL restarted:
+        # pg_restart_e2e); one that finds another session holding it by then stops at once.
+        # Here one psql session ends the lease session and takes the lease in its place.
+        cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     f"WHERE application_name = 'ccd lease' AND datname = '{database}' "
+                     f"AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
+                     f"AND granted); SELECT pg_advisory_lock({LEASE_KEY}); SELECT pg_sleep(3)",
+                     database)
+        try:
+            rc = leader["proc"].wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        checks.check(rc == 6 and "engine lease: taken by another node" in
+                     open(leader["log"]).read(),
+                     "a leader whose lease another session has taken exits at once with "
+                     f"code 6 (got {rc})")
+        return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
