@@ -2,7 +2,9 @@
 """Two ccd nodes on one PostgreSQL database: one active, one standby. The active node (A) holds
 the engine's lease and takes the load; the standby (B) neither listens nor routes. A is killed
 with kill -9 under load: B takes the lease, restores the engine from PostgreSQL and listens; the
-fail-over time (kill to B listening) is printed and must stay under 5 s. Every message answered
+fail-over time (kill to B listening) is printed and must stay under 5 s. An agent who logged in
+on A before the kill keeps working on B with the same token (sessions are in PostgreSQL; the two
+nodes share one passwords file, as they share their configuration). Every message answered
 202 by either node is stored once, every conversation is routed once (one conversation per
 customer, one automatic acknowledgement each), and customers' next messages through B join
 their conversations. A stopped standby exits 0 without ever listening; an active node whose
@@ -11,6 +13,7 @@ lease another session has taken exits at once with code 6.
 Usage: pg_failover_e2e.py PATH/TO/ccd SOURCE_DIR PG_CLUSTER_DIR
 """
 import http.client
+import json
 import os
 import re
 import signal
@@ -65,6 +68,39 @@ class Load:
             n += 1
 
 
+def login(port, name, password):
+    """POST /v1/auth/login: (status, token or None)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", "/v1/auth/login", json.dumps({"name": name, "password": password}),
+                 {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, (json.loads(body).get("token") if r.status == 200 else None)
+
+
+def me(port, token):
+    """The status of GET /v1/auth/me with `token`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return r.status
+
+
+def share_passwords(session, configs, env):
+    """One passwords file for every node, with alice's password set: returns the password."""
+    passwords = os.path.join(session.tmp, "passwords.yaml")
+    for cfg in configs:
+        with open(cfg, "a") as f:
+            f.write(f"passwords: {passwords}\n")
+    password = "alice failover password"
+    subprocess.run([CCD, "agent", "passwd", "alice", "--config", configs[0]],
+                   input=password + "\n", text=True, check=True, capture_output=True, env=env)
+    return password
+
+
 def standby_stops_cleanly(session, cfg, env):
     proc = subprocess.Popen([CCD, "run", "--config", cfg],
                             stdout=open(os.path.join(session.tmp, "c.log"), "w"),
@@ -85,10 +121,13 @@ def main():
         env = dict(os.environ, CCD_PG_DSN=session.dsn)
         cfg_a = pg_e2e.write_config(os.path.join(session.tmp, "a"), SRC, STORAGE)
         cfg_b = pg_e2e.write_config(os.path.join(session.tmp, "b"), SRC, STORAGE)
+        password = share_passwords(session, [cfg_a, cfg_b], env)
 
         a, port_a, log_a = session.start_ccd(CCD, cfg_a, "a.log", env)
         checks.check("engine lease: held" in open(log_a).read(),
                      "the first node takes the engine's lease and listens")
+        status, token = login(port_a, "alice", password)
+        checks.check(status == 200 and token, f"alice logs in on the active node ({status})")
         log_b = os.path.join(session.tmp, "b.log")
         b = subprocess.Popen([CCD, "run", "--config", cfg_b], stdout=open(log_b, "w"),
                              stderr=subprocess.STDOUT, env=env)
@@ -125,6 +164,9 @@ def main():
                      (restored.group(0) if restored else "no restore logged"))
 
         port_b = int(listening.group(1))
+        checks.check(token and me(port_b, token) == 200,
+                     "alice's token from the killed node works on the node that took over")
+        checks.check(me(port_b, "0" * 64) == 401, "a made-up token does not")
         conn = http.client.HTTPConnection("127.0.0.1", port_b, timeout=10)
         first = {}
         for ext, (_, conv) in load.acked.items():
