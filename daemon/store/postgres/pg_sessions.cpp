@@ -1,12 +1,14 @@
 #include "daemon/store/postgres/pg_sessions.hpp"
 
+#include "daemon/store/session_rows.hpp"
+
 namespace ccd::store::postgres {
 
 std::size_t putSessions(Connection& db, const std::vector<SessionRow>& rows, std::int64_t now_ms) {
     for (const auto& r : rows) {
         db.execute(
-            "INSERT INTO console_sessions (token_hash, name, role, token_id, credential, "
-            "expires_at, enrolment_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            std::string("INSERT INTO console_sessions (") + kSessionColumns +
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
             "ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name, role = excluded.role, "
             "token_id = excluded.token_id, credential = excluded.credential, "
             "expires_at = excluded.expires_at, enrolment_only = excluded.enrolment_only, "
@@ -28,24 +30,12 @@ std::size_t deleteSessions(Connection& db, const std::vector<std::string>& token
 }
 
 std::vector<SessionRow> readSessions(Connection& db, std::int64_t now_ms) {
-    auto q = db.query(
-        "SELECT token_hash, name, role, token_id, credential, expires_at, enrolment_only, "
-        "created_at FROM console_sessions WHERE expires_at > $1 "
-        "ORDER BY created_at, token_hash",
-        {now_ms});
+    auto q = db.query(std::string("SELECT ") + kSessionColumns +
+                          " FROM console_sessions WHERE expires_at > $1 "
+                          "ORDER BY created_at, token_hash",
+                      {now_ms});
     std::vector<SessionRow> out;
-    while (q.next()) {
-        SessionRow r;
-        r.token_hash = q.columnText(0);
-        r.name = q.columnText(1);
-        r.role = q.columnText(2);
-        r.token_id = q.columnText(3);
-        r.credential = q.columnText(4);
-        r.expires_at_ms = q.columnInt(5);
-        r.enrolment_only = q.columnInt(6) != 0;
-        r.created_at_ms = q.columnInt(7);
-        out.push_back(std::move(r));
-    }
+    while (q.next()) out.push_back(sessionRowOf(q));
     return out;
 }
 

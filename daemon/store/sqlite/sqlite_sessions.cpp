@@ -1,12 +1,12 @@
 #include "daemon/store/sqlite/sqlite_sessions.hpp"
 
+#include "daemon/store/session_rows.hpp"
+
 namespace ccd::store::sqlite {
 
 std::size_t putSessions(Connection& db, const std::vector<SessionRow>& rows, std::int64_t now_ms) {
-    Statement put(db,
-                  "INSERT OR REPLACE INTO console_sessions (token_hash, name, role, token_id, "
-                  "credential, expires_at, enrolment_only, created_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    Statement put(db, std::string("INSERT OR REPLACE INTO console_sessions (") + kSessionColumns +
+                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     for (const auto& r : rows) {
         put.bind(1, std::string_view(r.token_hash))
             .bind(2, std::string_view(r.name))
@@ -36,24 +36,11 @@ std::size_t deleteSessions(Connection& db, const std::vector<std::string>& token
 }
 
 std::vector<SessionRow> readSessions(Connection& db, std::int64_t now_ms) {
-    Statement q(db,
-                "SELECT token_hash, name, role, token_id, credential, expires_at, enrolment_only, "
-                "created_at FROM console_sessions WHERE expires_at > ?1 "
-                "ORDER BY created_at, token_hash");
+    Statement q(db, std::string("SELECT ") + kSessionColumns +
+                        " FROM console_sessions WHERE expires_at > ?1 ORDER BY created_at, token_hash");
     q.bind(1, now_ms);
     std::vector<SessionRow> out;
-    while (q.step()) {
-        SessionRow r;
-        r.token_hash = q.columnText(0);
-        r.name = q.columnText(1);
-        r.role = q.columnText(2);
-        r.token_id = q.columnText(3);
-        r.credential = q.columnText(4);
-        r.expires_at_ms = q.columnInt(5);
-        r.enrolment_only = q.columnInt(6) != 0;
-        r.created_at_ms = q.columnInt(7);
-        out.push_back(std::move(r));
-    }
+    while (q.step()) out.push_back(sessionRowOf(q));
     return out;
 }
 
