@@ -205,7 +205,8 @@ void AuthService::reload(config::AgentsConfigPtr accounts) {
     }
     impl_->notify(ended);
     impl_->forgetSessions(std::move(ended_hashes));
-    impl_->storeSessions(std::move(changed), Clock::now());
+    // No sweep: a reload has no time of its own (logins and the next start sweep).
+    impl_->storeSessions(std::move(changed), Clock::time_point{});
 }
 
 void AuthService::setRevocationListener(RevocationListener listener) {

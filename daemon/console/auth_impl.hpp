@@ -278,8 +278,9 @@ struct AuthService::Impl {
     // The store's copy of the sessions (auth_sessions.cpp). Called with no lock held; neither
     // waits for the store.
     static store::SessionRow rowOf(const std::string& token_hash, const Session& session);
-    // Writes (inserts or replaces) the rows; a failure is logged.
-    void storeSessions(std::vector<store::SessionRow> rows, Clock::time_point now);
+    // Writes (inserts or replaces) the rows, and deletes the sessions expired at `sweep_at`
+    // (none at the epoch); a failure is logged.
+    void storeSessions(std::vector<store::SessionRow> rows, Clock::time_point sweep_at);
     // Deletes the sessions of these token hashes; `done`, when set, is called once, with
     // whether the store has done it (true without a store).
     void forgetSessions(std::vector<std::string> token_hashes,

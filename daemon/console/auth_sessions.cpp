@@ -49,14 +49,15 @@ store::SessionRow AuthService::Impl::rowOf(const std::string& token_hash, const 
     return row;
 }
 
-void AuthService::Impl::storeSessions(std::vector<store::SessionRow> rows, Clock::time_point now) {
+void AuthService::Impl::storeSessions(std::vector<store::SessionRow> rows,
+                                      Clock::time_point sweep_at) {
     store::SessionStore* sessions;
     {
         std::lock_guard lock(mutex);
         sessions = session_store;
     }
     if (!sessions || rows.empty()) return;
-    sessions->putSessions(std::move(rows), millisOf(now), [](store::StoreResult<std::size_t> r) {
+    sessions->putSessions(std::move(rows), millisOf(sweep_at), [](store::StoreResult<std::size_t> r) {
         if (!r) spdlog::error("sessions: cannot store a session change: {}", r.error->message);
     });
 }
