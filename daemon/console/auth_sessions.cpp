@@ -16,8 +16,8 @@ std::int64_t millisOf(Clock::time_point t) {
 }
 
 Clock::time_point timeOf(std::int64_t ms) {
-    return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::milliseconds(ms)));
+    return Clock::time_point(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
 }
 
 // Waits for the answer of a store call, which `call` starts with the callback it is given.
@@ -57,9 +57,10 @@ void AuthService::Impl::storeSessions(std::vector<store::SessionRow> rows,
         sessions = session_store;
     }
     if (!sessions || rows.empty()) return;
-    sessions->putSessions(std::move(rows), millisOf(sweep_at), [](store::StoreResult<std::size_t> r) {
-        if (!r) spdlog::error("sessions: cannot store a session change: {}", r.error->message);
-    });
+    sessions->putSessions(
+        std::move(rows), millisOf(sweep_at), [](store::StoreResult<std::size_t> r) {
+            if (!r) spdlog::error("sessions: cannot store a session change: {}", r.error->message);
+        });
 }
 
 void AuthService::Impl::forgetSessions(std::vector<std::string> token_hashes,
@@ -134,9 +135,10 @@ std::size_t AuthService::useSessionStore(store::SessionStore* sessions, Clock::t
         [&](auto done) { sessions->loadSessions(millisOf(now), std::move(done)); },
         kSessionWriteTimeout);
     if (!swept || !loaded) {
-        spdlog::error("sessions: cannot load agents' sessions from the store (they log in "
-                      "again): {}",
-                      (!swept ? swept.error : loaded.error)->message);
+        spdlog::error(
+            "sessions: cannot load agents' sessions from the store (they log in "
+            "again): {}",
+            (!swept ? swept.error : loaded.error)->message);
         return 0;
     }
     std::vector<std::string> ended;
@@ -153,7 +155,7 @@ std::size_t AuthService::useSessionStore(store::SessionStore* sessions, Clock::t
                 ended.push_back(r.token_hash);
                 continue;
             }
-            Impl::Session s{account->name,    roleOf(*account),         r.token_id,
+            Impl::Session s{account->name,           roleOf(*account), r.token_id,
                             timeOf(r.expires_at_ms), r.enrolment_only, r.credential,
                             timeOf(r.created_at_ms)};
             impl_->sessions.emplace(r.token_hash, std::move(s));

@@ -108,22 +108,24 @@ BOOST_AUTO_TEST_CASE(put_replaces_a_session_and_sweeps_expired_ones) {
     auto& sessions = sessionsOf(*s);
     store::SessionRow a{"aa", "alice", "agent", "a1", "c1", kT0 + 1000, true, kT0};
     store::SessionRow b{"bb", "bob", "agent", "b1", "c2", kT0 + 10, false, kT0};
-    BOOST_TEST(ok(wait<std::size_t>([&](auto done) { sessions.putSessions({a, b}, kT0, done); })) ==
-               0u);
+    BOOST_TEST(ok(wait<std::size_t>([&](auto done) {
+                   sessions.putSessions({a, b}, kT0, done);
+               })) == 0u);
     a.enrolment_only = false;
     a.expires_at_ms = kT0 + 5000;
-    BOOST_TEST(ok(wait<std::size_t>(
-                   [&](auto done) { sessions.putSessions({a}, kT0 + 10, done); })) == 1u);
-    auto rows = ok(wait<std::vector<store::SessionRow>>(
-        [&](auto done) { sessions.loadSessions(kT0, done); }));
+    BOOST_TEST(
+        ok(wait<std::size_t>([&](auto done) { sessions.putSessions({a}, kT0 + 10, done); })) == 1u);
+    auto rows = ok(
+        wait<std::vector<store::SessionRow>>([&](auto done) { sessions.loadSessions(kT0, done); }));
     BOOST_REQUIRE(rows.size() == 1u);
     BOOST_TEST(rows[0].token_hash == "aa");
     BOOST_TEST(!rows[0].enrolment_only);
     BOOST_TEST(rows[0].expires_at_ms == kT0 + 5000);
     BOOST_TEST(rows[0].credential == "c1");
-    BOOST_TEST(ok(wait<std::size_t>(
-                   [&](auto done) { sessions.deleteSessions({"aa", "zz"}, done); })) == 1u);
+    BOOST_TEST(ok(wait<std::size_t>([&](auto done) {
+                   sessions.deleteSessions({"aa", "zz"}, done);
+               })) == 1u);
     BOOST_TEST(ok(wait<std::vector<store::SessionRow>>([&](auto done) {
-                      sessions.loadSessions(0, done);
-                  })).empty());
+                   sessions.loadSessions(0, done);
+               })).empty());
 }

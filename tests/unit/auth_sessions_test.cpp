@@ -56,8 +56,8 @@ BOOST_AUTO_TEST_CASE(a_login_is_stored_and_a_second_service_validates_its_token)
     BOOST_TEST(row.name == "alice");
     BOOST_TEST(row.role == "agent");
     BOOST_TEST(row.token_id == AuthService::tokenId(*r.token));
-    BOOST_TEST(row.expires_at_ms == (t0 + std::chrono::hours(1)).time_since_epoch() /
-                                        std::chrono::milliseconds(1));
+    BOOST_TEST(row.expires_at_ms ==
+               (t0 + std::chrono::hours(1)).time_since_epoch() / std::chrono::milliseconds(1));
     BOOST_TEST(!row.enrolment_only);
 
     AuthService second(accounts(), std::chrono::hours(1));

@@ -9,10 +9,11 @@ std::size_t putSessions(Connection& db, const std::vector<SessionRow>& rows, std
         db.execute(
             std::string("INSERT INTO console_sessions (") + kSessionColumns +
                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name, role = excluded.role, "
-            "token_id = excluded.token_id, credential = excluded.credential, "
-            "expires_at = excluded.expires_at, enrolment_only = excluded.enrolment_only, "
-            "created_at = excluded.created_at",
+                "ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name, role = "
+                "excluded.role, "
+                "token_id = excluded.token_id, credential = excluded.credential, "
+                "expires_at = excluded.expires_at, enrolment_only = excluded.enrolment_only, "
+                "created_at = excluded.created_at",
             {r.token_hash, r.name, r.role, r.token_id, r.credential, r.expires_at_ms,
              r.enrolment_only ? 1 : 0, r.created_at_ms});
     }

@@ -26,8 +26,8 @@ void PgStore::deleteSessions(std::vector<std::string> token_hashes,
 
 void PgStore::loadSessions(std::int64_t now_ms,
                            std::function<void(StoreResult<std::vector<SessionRow>>)> done) {
-    readJob<std::vector<SessionRow>>(
-        [now_ms](Connection& db) { return readSessions(db, now_ms); }, std::move(done));
+    readJob<std::vector<SessionRow>>([now_ms](Connection& db) { return readSessions(db, now_ms); },
+                                     std::move(done));
 }
 
 }  // namespace ccd::store::postgres

@@ -36,8 +36,9 @@ std::size_t deleteSessions(Connection& db, const std::vector<std::string>& token
 }
 
 std::vector<SessionRow> readSessions(Connection& db, std::int64_t now_ms) {
-    Statement q(db, std::string("SELECT ") + kSessionColumns +
-                        " FROM console_sessions WHERE expires_at > ?1 ORDER BY created_at, token_hash");
+    Statement q(db,
+                std::string("SELECT ") + kSessionColumns +
+                    " FROM console_sessions WHERE expires_at > ?1 ORDER BY created_at, token_hash");
     q.bind(1, now_ms);
     std::vector<SessionRow> out;
     while (q.step()) out.push_back(sessionRowOf(q));
