@@ -82,6 +82,9 @@ Daemon::Impl::Impl(config::ConfigBundle bundle, NodeRole node_role)
       role(node_role) {
     auth.setMfa(std::make_shared<console::MfaService>(config->mfa.file, config->mfa.issuer),
                 mfaPolicy(config->mfa));
+    // Agents' sessions outlive this process: those of the last one (on PostgreSQL, of the node
+    // this one takes over from) are valid here at once.
+    auth.useSessionStore(opened.sessions, std::chrono::system_clock::now());
     if (!config->mfa.required_for.empty())
         spdlog::info("mfa: required for {} (enrolments in {})",
                      fmt::join(config->mfa.required_for, ", "), config->mfa.file);

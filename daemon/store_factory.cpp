@@ -13,6 +13,7 @@ template <class S>
 OpenedStore opened(std::unique_ptr<S> store) {
     OpenedStore out;
     out.cases = store.get();
+    out.sessions = store.get();
     out.store = std::move(store);
     return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The store `storage.driver` names, opened for the daemon, which uses it through its
-// interfaces only (store::Store for messages and routing, store::CaseStore for service cases).
+// interfaces only (store::Store for messages and routing, store::CaseStore for service cases,
+// store::SessionStore for agents' sign-in sessions).
 
 #include <memory>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 
 #include "config/daemon_config.hpp"
 #include "daemon/store/case_store.hpp"
+#include "daemon/store/session_store.hpp"
 #include "daemon/store/store.hpp"
 
 namespace ccd::daemon {
@@ -25,6 +27,7 @@ class StoreOpenError : public std::runtime_error {
 struct OpenedStore {
     std::unique_ptr<store::Store> store;
     store::CaseStore* cases = nullptr;  ///< the same object as `store`
+    store::SessionStore* sessions = nullptr;  ///< the same object as `store`
 };
 
 /// Opens (creating, locking, checking and migrating as the driver does) the configured store,

@@ -100,8 +100,9 @@ set_tests_properties(pg_daemon_e2e pg_restart_e2e pg_cluster_e2e PROPERTIES FIXT
   LABELS e2e TIMEOUT 120)
 set_tests_properties(pg_restart_e2e PROPERTIES RUN_SERIAL TRUE)
 # The KPI reports' suites (tests/daemon.cmake) again with the store on PostgreSQL (their first
-# argument, tests/support/report_store.hpp): the same data, the same hand-worked figures.
-foreach(suite reports_itest reports_kpis_itest)
+# argument, tests/support/report_store.hpp): the same data, the same hand-worked figures; and
+# agents' sessions in the store (tests/auth.cmake).
+foreach(suite reports_itest reports_kpis_itest auth_sessions_itest)
   target_compile_definitions(${suite} PRIVATE CCD_PG_DSN_FILE="${CCD_PG_CLUSTER_DIR}/dsn")
   add_test(NAME ${suite}_pg COMMAND ${suite} --log_level=test_suite --report_level=short
     -- postgres)

@@ -105,7 +105,7 @@ LoginResult AuthService::login(std::string_view name_in, std::string_view passwo
     bool ok = verifyPassword(has_password ? account->password_hash : impl_->dummy_hash, password);
     ok = ok && has_password;
 
-    if (ok) return passwordAccepted(*account, code, address, now);
+    if (ok) return persisted(passwordAccepted(*account, code, address, now), now);
     LoginResult result;
     std::lock_guard lock(impl_->mutex);
     impl_->recordLoginFailure(name, address, now);
@@ -115,19 +115,24 @@ LoginResult AuthService::login(std::string_view name_in, std::string_view passwo
     return result;
 }
 
-bool AuthService::logout(std::string_view token) {
-    if (!isTokenShape(token)) return false;
+bool AuthService::logout(std::string_view token, std::function<void(bool stored)> stored) {
+    auto nothing = [&stored] {
+        if (stored) stored(true);
+        return false;
+    };
+    if (!isTokenShape(token)) return nothing();
     auto key = sha256Hex(token);
     RevokedSession ended;
     {
         std::lock_guard lock(impl_->mutex);
         auto it = impl_->sessions.find(key);
-        if (it == impl_->sessions.end()) return false;
+        if (it == impl_->sessions.end()) return nothing();
         spdlog::info("logout: {}, token {}", it->second.name, it->second.token_id);
         ended = {it->second.name, it->second.token_id};
         impl_->sessions.erase(it);
     }
     impl_->notify({ended});
+    impl_->forgetSessions({key}, std::move(stored));
     return true;
 }
 
@@ -169,6 +174,8 @@ std::optional<std::string> AuthService::bearerToken(std::string_view header) {
 void AuthService::reload(config::AgentsConfigPtr accounts) {
     if (!accounts) accounts = std::make_shared<config::AgentsConfig>();
     std::vector<RevokedSession> ended;
+    std::vector<std::string> ended_hashes;
+    std::vector<store::SessionRow> changed;  // sessions whose role changed
     {
         std::lock_guard lock(impl_->mutex);
         const auto& old = *impl_->accounts;
@@ -184,15 +191,22 @@ void AuthService::reload(config::AgentsConfigPtr accounts) {
                              : now_account->password_hash.empty() ? "password removed"
                                                                   : "password changed");
                 ended.push_back({it->second.name, it->second.token_id});
+                ended_hashes.push_back(it->first);
                 it = impl_->sessions.erase(it);
                 continue;
             }
-            it->second.role = roleOf(*now_account);
+            if (it->second.role != roleOf(*now_account)) {
+                it->second.role = roleOf(*now_account);
+                changed.push_back(Impl::rowOf(it->first, it->second));
+            }
             ++it;
         }
         impl_->accounts = std::move(accounts);
     }
     impl_->notify(ended);
+    impl_->forgetSessions(std::move(ended_hashes));
+    // No sweep: a reload has no time of its own (logins and the next start sweep).
+    impl_->storeSessions(std::move(changed), Clock::time_point{});
 }
 
 void AuthService::setRevocationListener(RevocationListener listener) {

@@ -15,6 +15,10 @@
 
 #include "config/agents_config.hpp"
 
+namespace ccd::store {
+class SessionStore;
+}  // namespace ccd::store
+
 namespace ccd::daemon::console {
 
 /// Roles, in increasing power: an admin can do what a supervisor can, a supervisor what an
@@ -41,7 +45,8 @@ struct LoginResult {
     /// On failure: "invalid_credentials" (401), "throttled" (429, see retry_after),
     /// "no_password" (401: the account has no usable password yet), "mfa_required" (the password
     /// was right; a code completes the login: see challenge), "invalid_code", "code_used" (401),
-    /// "invalid_challenge" (401: unknown, expired or spent), "mfa_unavailable" (503).
+    /// "invalid_challenge" (401: unknown, expired or spent), "mfa_unavailable" (503),
+    /// "session_unavailable" (503: the session could not be stored; no token is given).
     std::string error;
     std::chrono::seconds retry_after{0};
     /// With "mfa_required": the challenge to send back with a code, and until when it works.
@@ -144,8 +149,10 @@ public:
     /// its logins go ahead of the others'.
     bool isKnownAddress(std::string_view address,
                         std::chrono::system_clock::time_point now) const;
-    /// Revokes a token; false when it was not valid.
-    bool logout(std::string_view token);
+    /// Revokes a token; false when it was not valid. `stored`, when set, is called once: after
+    /// the store deleted the session (with whether it could), at once without a store or when
+    /// the token was not valid (true).
+    bool logout(std::string_view token, std::function<void(bool stored)> stored = nullptr);
     /// The principal of a valid, unexpired token; nullopt for a session that may only enrol in
     /// MFA.
     std::optional<Principal> validate(std::string_view token,
@@ -159,6 +166,20 @@ public:
     /// Reads "Authorization: Bearer <token>" (case-insensitive scheme); nullopt when absent or
     /// malformed.
     static std::optional<std::string> bearerToken(std::string_view authorization_header);
+
+    /// Keeps the sessions in `sessions` from now on, so that they outlive this process (null:
+    /// in memory only). Sweeps the sessions expired at `now` and loads every other one whose
+    /// account is still there with the same password (a token issued by an earlier process, or
+    /// by the node this one takes over from, validates at once; the others are deleted).
+    /// Afterwards login() and completeLogin() store each session before returning its token,
+    /// and logout, reload's revocations and endEnrolmentOnly() update the store too. Blocks
+    /// until loaded: call it at start-up, before logins. Returns how many were loaded; a store
+    /// that cannot be read is logged, and nothing is loaded. `sessions` must outlive this.
+    std::size_t useSessionStore(store::SessionStore* sessions,
+                                std::chrono::system_clock::time_point now);
+    /// How long login() waits for the store to write a session before answering
+    /// "session_unavailable".
+    static constexpr std::chrono::seconds kSessionWriteTimeout{10};
 
     /// New accounts (reload): tokens of removed accounts, of changed passwords and of accounts
     /// left without a password are revoked; roles follow the file.
@@ -180,6 +201,9 @@ private:
     LoginResult passwordAccepted(const config::AgentAccount& account, std::string_view code,
                                  const std::string& address,
                                  std::chrono::system_clock::time_point now);
+    // A login's token once its session is in the store (auth_sessions.cpp); else no token and
+    // "session_unavailable".
+    LoginResult persisted(LoginResult result, std::chrono::system_clock::time_point now);
     // Checks a login's code and issues the token when it is right.
     LoginResult checkCode(const config::AgentAccount& account, std::string_view code,
                           const std::string& address, std::chrono::system_clock::time_point now);

@@ -14,6 +14,7 @@
 
 #include "daemon/console/auth.hpp"
 #include "daemon/log_text.hpp"
+#include "daemon/store/session_store.hpp"
 
 namespace ccd::daemon::console {
 namespace auth_detail {
@@ -65,6 +66,12 @@ inline Role roleOf(const config::AgentAccount& a) {
     return roleFromString(a.role).value_or(Role::Agent);
 }
 
+// What a stored session remembers of the account's password: a short hash of its (salted)
+// argon2id string, which changes with every new password.
+inline std::string credentialOf(const config::AgentAccount& a) {
+    return sha256Hex(a.password_hash).substr(0, 16);
+}
+
 // Failed logins of one key (a name from an address, or an address).
 struct Failures {
     int count = 0;
@@ -107,6 +114,8 @@ struct AuthService::Impl {
         std::string token_id;
         Clock::time_point expires_at;
         bool enrolment_only = false;  // may only enrol in MFA (MfaPolicy)
+        std::string credential;       // credentialOf(account) at login
+        Clock::time_point created_at;
     };
 
     // A login whose password was right, waiting for its second factor.
@@ -255,7 +264,7 @@ struct AuthService::Impl {
                                         token_ttl, AuthService::kEnrolmentSessionTtl)
                                   : token_ttl;
         Session session{account.name, roleOf(account), AuthService::tokenId(token), now + ttl,
-                        enrolment_only};
+                        enrolment_only, credentialOf(account), now};
         sessions[sha256Hex(token)] = session;
         spdlog::info("login: {} ({}) from {}, token {}{}", session.name, toString(session.role),
                      forLog(address, 64), session.token_id,
@@ -266,7 +275,19 @@ struct AuthService::Impl {
             Principal{session.name, session.role, session.token_id, session.enrolment_only};
     }
 
+    // The store's copy of the sessions (auth_sessions.cpp). Called with no lock held; neither
+    // waits for the store.
+    static store::SessionRow rowOf(const std::string& token_hash, const Session& session);
+    // Writes (inserts or replaces) the rows, and deletes the sessions expired at `sweep_at`
+    // (none at the epoch); a failure is logged.
+    void storeSessions(std::vector<store::SessionRow> rows, Clock::time_point sweep_at);
+    // Deletes the sessions of these token hashes; `done`, when set, is called once, with
+    // whether the store has done it (true without a store).
+    void forgetSessions(std::vector<std::string> token_hashes,
+                        std::function<void(bool)> done = nullptr);
+
     mutable std::mutex mutex;
+    store::SessionStore* session_store = nullptr;  // null: sessions in memory only
     config::AgentsConfigPtr accounts;
     std::chrono::seconds token_ttl;
     ThrottlePolicy throttle;

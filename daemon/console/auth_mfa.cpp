@@ -118,11 +118,13 @@ LoginResult AuthService::completeLogin(std::string_view name_in, std::string_vie
             return result;
         }
     }
-    result = checkCode(*account, code, address, now);
+    result = persisted(checkCode(*account, code, address, now), now);
     std::lock_guard lock(impl_->mutex);
     auto it = impl_->challenges.find(key);
     if (it == impl_->challenges.end()) return result;
-    if (result.token || result.error == "mfa_unavailable") {
+    // The store or the MFA file unavailable is no wrong code: the challenge stays.
+    if (result.token || result.error == "mfa_unavailable" ||
+        result.error == "session_unavailable") {
         if (result.token) impl_->challenges.erase(it);
     } else if (++it->second.failures >= kChallengeAttempts) {
         impl_->challenges.erase(it);  // the next try needs the password again
@@ -150,14 +152,19 @@ std::optional<Principal> AuthService::validateForEnrolment(std::string_view toke
 
 void AuthService::endEnrolmentOnly(std::string_view token, Clock::time_point now) {
     if (!isTokenShape(token)) return;
-    std::lock_guard lock(impl_->mutex);
-    auto it = impl_->sessions.find(sha256Hex(token));
-    if (it == impl_->sessions.end() || !it->second.enrolment_only) return;
-    // Password and second factor both proved: a full session from now, for the usual time.
-    it->second.enrolment_only = false;
-    it->second.expires_at = now + impl_->token_ttl;
-    spdlog::info("login: token {} of {} may do what its role may (enrolled in MFA)",
-                 it->second.token_id, it->second.name);
+    store::SessionRow row;
+    {
+        std::lock_guard lock(impl_->mutex);
+        auto it = impl_->sessions.find(sha256Hex(token));
+        if (it == impl_->sessions.end() || !it->second.enrolment_only) return;
+        // Password and second factor both proved: a full session from now, for the usual time.
+        it->second.enrolment_only = false;
+        it->second.expires_at = now + impl_->token_ttl;
+        spdlog::info("login: token {} of {} may do what its role may (enrolled in MFA)",
+                     it->second.token_id, it->second.name);
+        row = Impl::rowOf(it->first, it->second);
+    }
+    impl_->storeSessions({std::move(row)}, now);
 }
 
 void AuthService::setMfa(std::shared_ptr<MfaService> mfa, MfaPolicy policy) {

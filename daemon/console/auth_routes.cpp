@@ -133,6 +133,12 @@ WebResponse loginAnswer(const console::LoginResult& result) {
                                   "the login challenge is unknown, expired or used up; log in "
                                   "with the password again",
                                   "challenge");
+    if (result.error == "session_unavailable") {
+        auto res = WebResponse::error(503, "session_unavailable",
+                                      "the sign-in session cannot be stored now; try again later");
+        res.headers.emplace_back("Retry-After", "5");
+        return res;
+    }
     if (result.error == "mfa_unavailable")
         return WebResponse::error(503, "mfa_unavailable",
                                   "the second factor cannot be checked now; try again later");
@@ -209,14 +215,19 @@ void addAuthRoutes(http::Router& router, console::AuthService& auth, const Audit
                                                         http::Responder r) {
         auto who = console::authenticateForEnrolment(req, auth);
         if (!who) return r.send(std::move(*who.response));
-        auth.logout(*console::AuthService::bearerToken(req.http.header("Authorization")));
         if (audit)
             audit->record(accountActor(*who.principal, req), "auth.logout", "account",
                           who.principal->name, "ok",
                           json{{"token_id", who.principal->token_id}});
-        WebResponse res;
-        res.status = 204;
-        r.send(std::move(res));
+        // Answered once the store has forgotten the session too: a restart right after the
+        // answer does not bring the token back. (A store that fails is logged; the token is
+        // revoked here all the same.)
+        auth.logout(*console::AuthService::bearerToken(req.http.header("Authorization")),
+                    [r](bool) mutable {
+                        WebResponse res;
+                        res.status = 204;
+                        r.send(std::move(res));
+                    });
     });
 
     router.add("GET", "/v1/auth/me", [&auth](http::RoutedRequest&& req, http::Responder r) {

@@ -3,7 +3,8 @@
 //   POST /v1/auth/login   {"name","password"} -> 200 {"token","expires_at","name","role"}, or
 //                         401 "mfa_required" with a challenge when the account has MFA on;
 //                         {"name","challenge","code"} completes it (docs/http-api.md)
-//   POST /v1/auth/logout  (Bearer) -> 204, the token is revoked
+//   POST /v1/auth/logout  (Bearer) -> 204, the token is revoked (in the store too, when
+//                         sessions are kept there: AuthService::useSessionStore)
 //   GET  /v1/auth/me      (Bearer) -> 200 the caller's account
 //   /v1/auth/mfa...       enrolment, state and disabling of MFA (mfa_routes.hpp)
 // Password checks (argon2id, ~0.1 s and 64 MiB each) run one at a time on a thread of their own,

@@ -5,7 +5,9 @@ messages, store them and tell A, which routes them. Load goes through all three 
 customer's messages through every node. A is killed with kill -9 under load: B or C takes the
 lease, starts again as the leader (restoring the engine from PostgreSQL) on its own port, and
 the other one follows it; the fail-over time (kill to the new leader listening) is printed and
-must stay under 5 s. Every message answered 202 by any node is stored once, and every
+must stay under 5 s; an agent signed in on A keeps working on the new leader with the same
+token (sessions are in PostgreSQL; the nodes share one passwords file, as they share their
+configuration). Every message answered 202 by any node is stored once, and every
 conversation is routed once (one conversation per customer, one automatic acknowledgement
 each); nothing stays unrouted. A follower stopped with SIGTERM exits 0; a leader whose lease
 another session has taken exits at once with code 6.
@@ -13,6 +15,7 @@ another session has taken exits at once with code 6.
 Usage: pg_cluster_e2e.py PATH/TO/ccd SOURCE_DIR PG_CLUSTER_DIR
 """
 import http.client
+import json
 import os
 import re
 import signal
@@ -98,6 +101,39 @@ class Load:
             n += 1
 
 
+def login(port, name, password):
+    """POST /v1/auth/login: (status, token or None)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", "/v1/auth/login", json.dumps({"name": name, "password": password}),
+                 {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, (json.loads(body).get("token") if r.status == 200 else None)
+
+
+def me(port, token):
+    """The status of GET /v1/auth/me with `token`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return r.status
+
+
+def share_passwords(session, configs, env):
+    """One passwords file for every node, with alice's password set: returns the password."""
+    passwords = os.path.join(session.tmp, "passwords.yaml")
+    for cfg in configs:
+        with open(cfg, "a") as f:
+            f.write(f"passwords: {passwords}\n")
+    password = "alice failover password"
+    subprocess.run([CCD, "agent", "passwd", "alice", "--config", configs[0]],
+                   input=password + "\n", text=True, check=True, capture_output=True, env=env)
+    return password
+
+
 def start_node(session, cfg, name, env):
     log = os.path.join(session.tmp, name + ".log")
     proc = subprocess.Popen([CCD, "run", "--config", cfg], stdout=open(log, "w"),
@@ -134,8 +170,10 @@ def main():
         cluster, checks, database = session.cluster, session.checks, session.database
         env = dict(os.environ, CCD_PG_DSN=session.dsn)
         nodes = {}
+        configs = {name: node_config(session, name) for name in ("a", "b", "c")}
+        password = share_passwords(session, [cfg for cfg, _ in configs.values()], env)
         for name in ("a", "b", "c"):
-            cfg, port = node_config(session, name)
+            cfg, port = configs[name]
             proc, log = start_node(session, cfg, name, env)
             nodes[name] = {"proc": proc, "log": log, "port": port}
             started = wait_for(log, LISTENING, proc, 30)
@@ -151,6 +189,8 @@ def main():
         statuses = [leader_status(n["port"]) for n in (a, b, c)]
         checks.check(statuses == [200, 503, 503],
                      f"GET /healthz/leader: 200 on the leader, 503 on followers ({statuses})")
+        status, token = login(a["port"], "alice", password)
+        checks.check(status == 200 and token, f"alice signs in on the leader ({status})")
         conn = http.client.HTTPConnection("127.0.0.1", b["port"], timeout=5)
         conn.request("GET", "/v1/contacts/anyone")
         r = conn.getresponse()
@@ -158,8 +198,11 @@ def main():
         checks.check(r.status == 503 and "not_leader" in body,
                      f"a follower answers what needs the leader with 503 not_leader ({r.status})")
 
-        # A follower stopped with SIGTERM exits 0.
+        # A follower stopped with SIGTERM exits 0. (With the others' passwords file: a node with
+        # another hash of alice's password would end her session when it starts.)
         d_cfg, _ = node_config(session, "d")
+        with open(d_cfg, "a") as f:
+            f.write(f"passwords: {os.path.join(session.tmp, 'passwords.yaml')}\n")
         d, d_log = start_node(session, d_cfg, "d", env)
         listening = wait_for(d_log, LISTENING, d, 30)
         d.send_signal(signal.SIGTERM)
@@ -209,6 +252,9 @@ def main():
         checks.check(restored is not None and int(restored.group(1)) == CUSTOMERS,
                      "the new leader restores the engine from PostgreSQL: " +
                      (restored.group(0) if restored else "no restore logged"))
+        checks.check(token and me(leader["port"], token) == 200,
+                     "alice's token from the killed leader works on the new one")
+        checks.check(me(leader["port"], "0" * 64) == 401, "a made-up token does not")
         time.sleep(1.5)  # load through the new leader and the remaining follower
         for load in loads.values():
             load.stop = True

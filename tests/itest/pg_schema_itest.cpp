@@ -35,7 +35,8 @@ bool tableExists(Connection& db, const std::string& table) {
 // Each column's PostgreSQL type, from SQLite's declared one (pg_schema.cpp says why).
 std::string expectedType(const std::string& table, const testing::CatalogColumn& column) {
     if ((table == "cases" && column.name == "closed") ||
-        (table == "messages" && column.name == "auto_submitted"))
+        (table == "messages" && column.name == "auto_submitted") ||
+        (table == "console_sessions" && column.name == "enrolment_only"))
         return "smallint";
     if (column.type == "INTEGER") return "bigint";
     if (column.type == "TEXT") return "text";
@@ -106,7 +107,7 @@ BOOST_AUTO_TEST_CASE(the_schema_is_the_sqlite_stores) {
     pg::migrate(db);
     auto got = testing::readPostgresCatalog(db, "schema_version");
 
-    BOOST_TEST(want.tables.size() == 15u);  // the comparison below compares something
+    BOOST_TEST(want.tables.size() == 16u);  // the comparison below compares something
     std::set<std::string> want_tables, got_tables;
     for (const auto& [t, cols] : want.tables) want_tables.insert(t);
     for (const auto& [t, cols] : got.tables) got_tables.insert(t);
@@ -134,7 +135,7 @@ BOOST_AUTO_TEST_CASE(the_schema_is_the_sqlite_stores) {
     BOOST_TEST(got.unique_constraints == want.unique_constraints, boost::test_tools::per_element());
     BOOST_TEST(got.foreign_keys == want.foreign_keys, boost::test_tools::per_element());
 
-    BOOST_TEST(want.indexes.size() == 23u);
+    BOOST_TEST(want.indexes.size() == 24u);
     BOOST_TEST(std::count_if(want.indexes.begin(), want.indexes.end(),
                              [](const auto& i) { return !i.second.predicate.empty(); }) == 7);
     std::set<std::string> want_indexes, got_indexes;
@@ -282,4 +283,11 @@ BOOST_AUTO_TEST_CASE(the_audit_log_stays_append_only_and_flags_stay_0_or_1) {
     BOOST_CHECK_EXCEPTION(db.execute(open_case, {contact, 2}), PgError,
                           [](const PgError& e) { return e.sqlstate() == "23514"; });
     BOOST_TEST(count(db, "SELECT count(*) FROM cases WHERE owner = 'ana' AND closed = 0") == 1);
+    const char* session =
+        "INSERT INTO console_sessions (token_hash, name, role, token_id, credential, expires_at, "
+        "enrolment_only, created_at) VALUES ($1, 'ana', 'agent', 'a1', 'c', 2, $2, 1)";
+    db.execute(session, {"h0", 0});
+    db.execute(session, {"h1", 1});
+    BOOST_CHECK_EXCEPTION(db.execute(session, {"h2", 2}), PgError,
+                          [](const PgError& e) { return e.sqlstate() == "23514"; });
 }

@@ -267,6 +267,7 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
                                " DROP INDEX events_holds; DROP INDEX cases_by_opened;"
                                " ALTER TABLE outbox DROP COLUMN claimed_by;"
                                " ALTER TABLE outbox DROP COLUMN claimed_at;"
+                               " DROP TABLE console_sessions;"
                                " PRAGMA user_version = 10",
                                nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
@@ -276,9 +277,9 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
 
     SqliteStore s(options(dir), nullptr);
     BOOST_TEST(countRows(path, "PRAGMA user_version") == store::sqlite::latestSchemaVersion());
-    BOOST_TEST(store::sqlite::latestSchemaVersion() == 13);
+    BOOST_TEST(store::sqlite::latestSchemaVersion() == 14);
     BOOST_TEST(countRows(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
-                               " ('events_holds', 'cases_by_opened')") == 2);
+                               " ('events_holds', 'cases_by_opened', 'console_sessions')") == 3);
     BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +
                                 std::to_string(conv)) == "<null>");
     store::RoutingUpdate u;

@@ -33,7 +33,7 @@ namespace {
 //  - Foreign keys as declared: the SQLite store turns them on (PRAGMA foreign_keys = ON), and
 //    PostgreSQL always enforces them, both at the end of each statement.
 //  - PRAGMA user_version -> the schema_version table (one row per applied migration).
-constexpr std::array<const char*, 13> kMigrations{
+constexpr std::array<const char*, 14> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -365,6 +365,22 @@ CREATE INDEX cases_by_opened ON cases(opened_at);
     R"sql(
 ALTER TABLE outbox ADD COLUMN claimed_by BIGINT;
 ALTER TABLE outbox ADD COLUMN claimed_at BIGINT;
+)sql",
+    // 14: agents' sign-in sessions by the SHA-256 of the token: the node that takes over loads
+    // them. enrolment_only is a 0/1 flag (see the top of this file). (SQLite: WITHOUT ROWID.)
+    R"sql(
+CREATE TABLE console_sessions (
+    token_hash     TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    token_id       TEXT NOT NULL,
+    credential     TEXT NOT NULL,
+    expires_at     BIGINT NOT NULL,
+    enrolment_only SMALLINT NOT NULL DEFAULT 0 CHECK (enrolment_only IN (0, 1)),
+    created_at     BIGINT NOT NULL,
+    PRIMARY KEY (token_hash)
+);
+CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_at);
 )sql",
 };
 

@@ -34,6 +34,7 @@
 
 #include "daemon/store/case_store.hpp"
 #include "daemon/store/postgres/pg_db.hpp"
+#include "daemon/store/session_store.hpp"
 #include "daemon/store/store.hpp"
 
 namespace ccd::daemon {
@@ -66,7 +67,7 @@ struct PgStoreOptions {
 std::string redactDsn(const std::string& dsn);
 
 /// Thread safety: as Store. Construction and destruction on one thread.
-class PgStore final : public Store, public CaseStore {
+class PgStore final : public Store, public CaseStore, public SessionStore {
   public:
     /// Connects, checks and migrates the database. Throws PgStoreOpenError.
     PgStore(PgStoreOptions options, daemon::Metrics* metrics);
@@ -139,6 +140,14 @@ class PgStore final : public Store, public CaseStore {
                      std::function<void(StoreResult<std::optional<CaseContact>>)> done) override;
     void followUpConversation(FollowUpConversationRequest request,
                               std::function<void(StoreResult<std::int64_t>)> done) override;
+
+    // SessionStore (pg_store_sessions.cpp).
+    void putSessions(std::vector<SessionRow> rows, std::int64_t now_ms,
+                     std::function<void(StoreResult<std::size_t>)> done) override;
+    void deleteSessions(std::vector<std::string> token_hashes,
+                        std::function<void(StoreResult<std::size_t>)> done) override;
+    void loadSessions(std::int64_t now_ms,
+                      std::function<void(StoreResult<std::vector<SessionRow>>)> done) override;
 
     /// Round trips of the writer's last group, for tests and benchmarks.
     std::uint64_t lastGroupRoundTrips() const { return last_round_trips_.load(); }

@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 13> kMigrations{
+constexpr std::array<const char*, 14> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -321,6 +321,24 @@ CREATE INDEX cases_by_opened ON cases(opened_at);
     R"sql(
 ALTER TABLE outbox ADD COLUMN claimed_by INTEGER;
 ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;
+)sql",
+    // 14: agents' sign-in sessions (daemon/console/auth.hpp), so that a console token outlives
+    // the process that issued it: by the SHA-256 of the token, never the token. `credential` is
+    // a short hash of the account's password hash at login (a password changed while ccd was
+    // stopped ends the session); enrolment_only is a 0/1 flag.
+    R"sql(
+CREATE TABLE console_sessions (
+    token_hash     TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    token_id       TEXT NOT NULL,
+    credential     TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    enrolment_only INTEGER NOT NULL DEFAULT 0 CHECK (enrolment_only IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (token_hash)
+) WITHOUT ROWID;
+CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_at);
 )sql",
 };
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "daemon/store/case_store.hpp"
+#include "daemon/store/session_store.hpp"
 #include "daemon/store/store.hpp"
 
 struct sqlite3;
@@ -43,7 +44,7 @@ struct SqliteStoreOptions {
 };
 
 /// Thread safety: as Store. Construction and destruction on one thread.
-class SqliteStore final : public Store, public CaseStore {
+class SqliteStore final : public Store, public CaseStore, public SessionStore {
 public:
     /// Opens (creating it and its folder when missing), locks, checks and migrates the database.
     /// Throws StoreOpenError with a message fit for the operator.
@@ -120,6 +121,14 @@ public:
     void followUpConversation(FollowUpConversationRequest request,
                               std::function<void(StoreResult<std::int64_t>)> done) override;
 
+    // SessionStore (sqlite_store_sessions.cpp)
+    void putSessions(std::vector<SessionRow> rows, std::int64_t now_ms,
+                     std::function<void(StoreResult<std::size_t>)> done) override;
+    void deleteSessions(std::vector<std::string> token_hashes,
+                        std::function<void(StoreResult<std::size_t>)> done) override;
+    void loadSessions(std::int64_t now_ms,
+                      std::function<void(StoreResult<std::vector<SessionRow>>)> done) override;
+
 private:
     struct PendingWrite;
     class Writer;
@@ -132,6 +141,20 @@ private:
     /// submitWrite for code that needs only the writer's connection (the privacy functions).
     void submitDbWrite(std::function<void(Connection&)> apply,
                        std::function<void(const std::string& error)> complete);
+    /// A write on the writer's connection, in the next group commit, whose value goes to `done`
+    /// once committed (its failure, or the commit's, as a StoreError).
+    template <class T>
+    void writeJob(std::function<T(Connection&)> write, std::function<void(StoreResult<T>)> done) {
+        auto value = std::make_shared<std::optional<T>>();
+        submitDbWrite([write = std::move(write), value](Connection& db) { *value = write(db); },
+                      [value, done = std::move(done)](const std::string& error) {
+                          if (!error.empty() || !*value) {
+                              done(StoreResult<T>::fail(error.empty() ? "not stored" : error));
+                          } else {
+                              done(StoreResult<T>::ok(std::move(**value)));
+                          }
+                      });
+    }
     /// One batch of a retention run, then the next from its completion.
     struct RetentionRun;
     void retentionBatch(std::shared_ptr<RetentionRun> run);

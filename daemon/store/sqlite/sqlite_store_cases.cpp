@@ -4,49 +4,26 @@
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
 namespace ccd::store::sqlite {
-namespace {
-
-// A write's value, or its failure.
-template <class T>
-void writeValue(std::shared_ptr<std::optional<T>> value, const std::string& error,
-                const std::function<void(StoreResult<T>)>& done) {
-    if (!error.empty() || !*value) {
-        done(StoreResult<T>::fail(error.empty() ? "not stored" : error));
-    } else {
-        done(StoreResult<T>::ok(std::move(**value)));
-    }
-}
-
-}  // namespace
 
 void SqliteStore::insertCase(CaseRow row, std::function<void(StoreResult<std::int64_t>)> done) {
-    auto value = std::make_shared<std::optional<std::int64_t>>();
-    auto r = std::make_shared<CaseRow>(std::move(row));
-    submitDbWrite([r, value](Connection& db) { *value = sqlite::insertCase(db, *r); },
-                  [value, done = std::move(done)](const std::string& error) {
-                      writeValue(value, error, done);
-                  });
+    writeJob<std::int64_t>(
+        [row = std::move(row)](Connection& db) { return sqlite::insertCase(db, row); },
+        std::move(done));
 }
 
 void SqliteStore::updateCase(CaseRow row, std::function<void(StoreResult<bool>)> done) {
-    auto value = std::make_shared<std::optional<bool>>();
-    auto r = std::make_shared<CaseRow>(std::move(row));
-    submitDbWrite([r, value](Connection& db) { *value = sqlite::updateCase(db, *r); },
-                  [value, done = std::move(done)](const std::string& error) {
-                      writeValue(value, error, done);
-                  });
+    writeJob<bool>([row = std::move(row)](Connection& db) { return sqlite::updateCase(db, row); },
+                   std::move(done));
 }
 
 void SqliteStore::followUpConversation(FollowUpConversationRequest request,
                                        std::function<void(StoreResult<std::int64_t>)> done) {
-    auto value = std::make_shared<std::optional<std::int64_t>>();
-    auto r = std::make_shared<FollowUpConversationRequest>(std::move(request));
     auto now = routing::unixMillis(routing::Clock::now());
-    submitDbWrite(
-        [r, value, now](Connection& db) { *value = sqlite::followUpConversation(db, *r, now); },
-        [value, done = std::move(done)](const std::string& error) {
-            writeValue(value, error, done);
-        });
+    writeJob<std::int64_t>(
+        [request = std::move(request), now](Connection& db) {
+            return sqlite::followUpConversation(db, request, now);
+        },
+        std::move(done));
 }
 
 void SqliteStore::getCase(std::int64_t id,
