@@ -105,9 +105,13 @@ measured dev7 classify-dev7.jsonl 72 96.0 91.0 99.5 95.0
 measured dev5 classify-dev5.jsonl 84 95.5 91.5 99.5 94.5
 measured dev8 classify-dev8.jsonl all 96.0 92.5 99.0 96.0
 measured dev9 classify-dev9.jsonl all 93.0 90.0 99.5 93.0
+# H10, the held-out set (measured once, never tuned on): 66 of its 68 P1 found.
+measured heldout10 classify-heldout10.jsonl 66 95.5 88.0 100 92.0
+# H11, held out too (its writer told hazards by their symptoms): 58 of its 70 P1 found.
+measured heldout11 classify-heldout11.jsonl 58 92.0 84.5 100 88.0
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
-  "$T/dev9.out"
+  "$T/dev9.out" "$T/heldout10.out" "$T/heldout11.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
