@@ -81,6 +81,8 @@ void Daemon::requestStop() {
     impl_->stop_cv.notify_all();
 }
 
+bool Daemon::stopSignalled() const { return impl_->stop_signalled; }
+
 void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     setLoader(load_config);
     auto try_reload = [this, load_config](const char* trigger) {
@@ -131,6 +133,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             return;
         }
         spdlog::info("{}: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+        impl_->stop_signalled = true;
         requestStop();
     };
     signals.async_wait(on_signal);

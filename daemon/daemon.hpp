@@ -56,6 +56,8 @@ public:
 
     /// Asks run() to return; usable from any thread, including a signal-free test.
     void requestStop();
+    /// Whether run() returned for SIGTERM or SIGINT (rather than requestStop()).
+    bool stopSignalled() const;
 
     /// Applies a new configuration: limits and log level at once; listener, storage and thread
     /// count only at the next start (a warning says so).

@@ -3,6 +3,7 @@
 // routes, the console and the web chat. daemon_impl.cpp wires them at construction and holds
 // the services they call on each other; daemon.cpp starts, runs, reloads and stops them.
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -125,6 +126,7 @@ struct Daemon::Impl {
     std::mutex stop_mutex;
     std::condition_variable stop_cv;
     bool stop_requested = false;
+    std::atomic<bool> stop_signalled{false};  // SIGTERM or SIGINT came
     bool stopped = false;
 };
 

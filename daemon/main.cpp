@@ -173,8 +173,10 @@ std::variant<std::unique_ptr<ccd::daemon::EngineLease>, int> follow(
     daemon->run(bundleLoader(path));
     give_up = true;
     waiter.join();
+    const bool signalled = daemon->stopSignalled();
     daemon.reset();  // requests in progress finish; the port is free again
-    if (!lease) return kExitOk;
+    // A stop asked for as the lease came is still a stop: the lease goes to another node.
+    if (!lease || signalled) return kExitOk;
     spdlog::info("engine lease: the leader is gone; this node leads from now on");
     return lease;
 }
