@@ -4,6 +4,7 @@
 -- Updates posted to the bot "bench" (its secret token header, a unique update_id and message_id,
 -- 1,000 chats). With "new": the API body, but every request from a new customer (each one opens
 -- a conversation: contact, classification, routing, acknowledgement).
+-- A second argument (a number) keeps the external ids of wrk processes run side by side apart.
 -- done() prints one machine-readable line: "RESULT rps p50_ms p99_ms p999_ms non2xx requests".
 
 local threads = {}
@@ -25,6 +26,8 @@ function init(args)
   non2xx = 0
   telegram = args[1] == "telegram"
   fresh = args[1] == "new"
+  -- A second argument tells apart wrk processes run side by side (their external ids).
+  run_id = tonumber(args[2]) or 0
 end
 
 function request()
@@ -40,7 +43,7 @@ function request()
       {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = "bench-secret"},
       update)
   end
-  local who = fresh and string.format("%d-%d", tid, counter) or tostring(counter % 1000)
+  local who = fresh and string.format("%d-%d-%d", run_id, tid, counter) or tostring(counter % 1000)
   local body = string.format(
     '{"from":{"id":"cust-%s","name":"Customer %s","email":"c%s@example.com"},' ..
     '"text":"%s","external_id":"bench-%d-%d-%d","locale":"en"}',
