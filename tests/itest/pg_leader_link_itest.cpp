@@ -63,6 +63,21 @@ std::unique_ptr<daemon::LeaderInbox> inboxFor(PgMaker& maker, Received& r,
         sweep);
 }
 
+// A store with one message stored before the leader listens, and the leader listening, once
+// its first sweep has handed that message over.
+struct Listening {
+    PgMaker maker;
+    std::unique_ptr<store::Store> store = maker.open();
+    store::IngestResult early = ingest(*store, message("c-early", "p-early", "hello"));
+    Received r;
+    std::unique_ptr<daemon::LeaderInbox> inbox = inboxFor(maker, r);
+
+    Listening() {
+        inbox->start();
+        BOOST_REQUIRE(r.waitFor([&] { return r.ids().count(early.message_id) > 0; }));
+    }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(payloads_stay_under_the_limit_and_read_back) {
@@ -98,14 +113,11 @@ BOOST_AUTO_TEST_CASE(payloads_stay_under_the_limit_and_read_back) {
 }
 
 BOOST_AUTO_TEST_CASE(a_follower_s_messages_and_states_reach_the_leader) {
-    PgMaker maker;
-    auto store = maker.open();
-    // Stored before the leader listens: its first sweep routes it.
-    auto early = ingest(*store, message("c-early", "p-early", "hello"));
-    Received r;
-    auto inbox = inboxFor(maker, r);
-    inbox->start();
-    BOOST_REQUIRE(r.waitFor([&] { return r.ids().count(early.message_id) > 0; }));
+    Listening l;  // the message stored before the leader listened: its first sweep routes it
+    auto& maker = l.maker;
+    auto& store = l.store;
+    auto& early = l.early;
+    auto& r = l.r;
     {
         std::lock_guard lock(r.mutex);
         BOOST_TEST(r.messages.front().new_conversation);
@@ -136,13 +148,10 @@ BOOST_AUTO_TEST_CASE(a_follower_s_messages_and_states_reach_the_leader) {
 }
 
 BOOST_AUTO_TEST_CASE(the_leader_listens_again_after_its_session_ends) {
-    PgMaker maker;
-    auto store = maker.open();
-    auto early = ingest(*store, message("c-early", "p-early", "hello"));
-    Received r;
-    auto inbox = inboxFor(maker, r);
-    inbox->start();
-    BOOST_REQUIRE(r.waitFor([&] { return r.ids().count(early.message_id) > 0; }));
+    Listening l;
+    auto& maker = l.maker;
+    auto& store = l.store;
+    auto& r = l.r;
     // Stored, never notified (its follower killed before its NOTIFY): not routed yet...
     auto missed = ingest(*store, message("c-missed", "p-missed", "never notified"));
     BOOST_TEST(!r.waitFor([&] { return r.ids().count(missed.message_id) > 0; }, 300ms));
