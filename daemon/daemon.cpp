@@ -225,7 +225,7 @@ void Daemon::stop() {
     }
     auto grace = currentConfig()->server.shutdown_grace;
     impl_->mailboxes->stop();
-    impl_->retention->stop();
+    if (impl_->retention) impl_->retention->stop();
     if (impl_->console_rt) impl_->console_rt->stop();
     if (impl_->webchat_rt) impl_->webchat_rt->stop();
     if (impl_->cases) impl_->cases->stop();

@@ -182,8 +182,6 @@ void Daemon::Impl::addRoutes(const routing::RoutingConfigPtr& routing) {
             "(the node whose GET /healthz/leader answers 200)");
         r.headers.emplace_back("Retry-After", "1");
         router.setUnmatched(std::move(r));
-        retention = std::make_shared<RetentionJob>(ioc, store, audit,
-                                                   [this] { return owner->currentConfig(); });
         return;
     }
     addTemplateRoutes(router, [this] { return currentCatalog(); });

@@ -117,7 +117,7 @@ struct Daemon::Impl {
     std::unique_ptr<Intake> intake;
     std::unique_ptr<MailboxPoller> mailboxes;
     std::unique_ptr<console::ConsoleRuntime> console_rt;  // null without an engine or disabled
-    std::shared_ptr<RetentionJob> retention;
+    std::shared_ptr<RetentionJob> retention;  // null on a follower (the leader prunes)
     std::shared_ptr<reports::ReportRunner> reports;  // null with the PostgreSQL store
     std::unique_ptr<webchat::WebchatRuntime> webchat_rt;
     std::vector<std::thread> threads;
