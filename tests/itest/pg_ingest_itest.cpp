@@ -402,6 +402,38 @@ BOOST_AUTO_TEST_CASE(messages_of_a_group_that_depend_on_each_other_go_in_waves) 
     BOOST_TEST(rows[0] == rows[1]);
 }
 
+BOOST_AUTO_TEST_CASE(a_group_updates_each_joined_conversation_as_one_by_one_ingests_would) {
+    // PostgreSQL writes the joined conversations' last_inbound_at and reply address once per
+    // conversation, after the group's other writes: the rows must still be those of the
+    // messages stored one by one (the latest time wins, the last message's reply address).
+    std::vector<InboundMessage> opening, group;
+    for (const char* who : {"a", "b", "c"})
+        opening.push_back(message(who, std::string("o-") + who, "hello", 1000));
+    auto add = [&](const char* who, const char* id, std::int64_t at, const char* reply) {
+        auto m = message(who, id, std::string("more from ") + who, at);
+        if (reply) m.reply_address = reply;
+        group.push_back(std::move(m));
+    };
+    add("c", "1", 9000, "c-first");
+    add("b", "2", 5000, nullptr);
+    add("c", "3", 7000, "c-last");  // earlier than c's first: last_inbound_at stays 9000
+    add("a", "4", 3000, "a-only");
+    add("b", "5", 6000, "b-last");
+    std::vector<std::string> rows;
+    for (auto& d : testing::bothStores()) {
+        BOOST_TEST_CONTEXT(d->name()) {
+            for (const auto& r : d->group(opening)) BOOST_REQUIRE(r.value.has_value());
+            for (const auto& r : d->group(group)) BOOST_REQUIRE(r.value.has_value());
+            BOOST_TEST(d->value("SELECT last_inbound_at || ' ' || reply_address FROM"
+                                " conversations WHERE id = (SELECT max(id) FROM conversations)")
+                           .value_or("") == "9000 c-last");
+            rows.push_back(show(storedRows(*d)));
+        }
+    }
+    BOOST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[0] == rows[1]);
+}
+
 BOOST_AUTO_TEST_CASE(a_message_that_breaks_a_constraint_fails_alone) {
     std::vector<InboundMessage> group;
     for (int i = 0; i < 100; ++i)

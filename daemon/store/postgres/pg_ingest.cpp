@@ -138,6 +138,10 @@ struct Pending {
     int dup = -1, contact = -1, ticket = -1;
     std::vector<int> threads;  // kThreadOut, kThreadIn per reference, in the order tried
     int new_contact = -1, message = -1, profile = -1;
+    // The joined conversation's last_inbound_at and reply address, written in the last wave
+    // (touches()).
+    std::optional<std::int64_t> touch;
+    std::string reply_to;
     IngestResult r;
     bool duplicate = false;
     bool barrier = false;  // in a wave after every earlier message's (see ingestGroup)
@@ -209,7 +213,8 @@ void addWrites(Pipeline& p, std::size_t who, Pending& x, std::vector<Result>& re
     const std::string& reply_to = m.reply_address ? *m.reply_address : m.from.id;
     if (conversation) {
         r.conversation_id = *conversation;
-        p.add(who, kTouchConversation, {*conversation, x.now, reply_to});
+        x.touch = *conversation;
+        x.reply_to = reply_to;
     } else {
         p.add(who, kInsertConversation,
               {x.channel, m.from.id, x.instance, m.channel_ref, m.locale, reply_to,
@@ -272,6 +277,26 @@ std::vector<std::size_t> assignWaves(const std::vector<Pending>& xs) {
     return wave;
 }
 
+// The joined conversations' updates, one per conversation (the latest time, the group's last
+// reply address), in the order of their ids, as the last statements before COMMIT. An UPDATE
+// holds its row's lock until the transaction ends: nodes storing messages of the same
+// conversations wait on each other for that long, so it comes last (one round trip and the
+// commit, not every wave's); and in one order, so that two nodes' groups cannot deadlock.
+void addTouches(Pipeline& p, const std::vector<Pending>& xs) {
+    struct Touch {
+        std::size_t who;
+        std::int64_t at;
+        const std::string* reply_to;
+    };
+    std::map<std::int64_t, Touch> touches;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        if (!xs[i].touch) continue;
+        auto [it, fresh] = touches.try_emplace(*xs[i].touch, Touch{i, xs[i].now, &xs[i].reply_to});
+        if (!fresh) it->second = {i, std::max(it->second.at, xs[i].now), &xs[i].reply_to};
+    }
+    for (const auto& [id, t] : touches) p.add(t.who, kTouchConversation, {id, t.at, *t.reply_to});
+}
+
 // The message a failed statement belonged to; thrown through run() for ingestGroup.
 struct MessageFailed {
     std::size_t message;
@@ -306,6 +331,7 @@ void run(Connection& db, std::vector<Pending>& xs, Connection::PipelineEnds ends
         for (std::size_t i = 0; i < xs.size(); ++i)
             if (wave[i] == w + 1) addReads(next, i, xs[i]);
         const bool last = w + 1 == waves;
+        if (last) addTouches(next, xs);
         results = send(next, {false, ends.commit && last});
         for (std::size_t i = 0; i < xs.size(); ++i)
             if (wave[i] == w) readWrites(xs[i], results);
