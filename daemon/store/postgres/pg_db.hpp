@@ -41,6 +41,9 @@ class PgError : public std::runtime_error {
     /// a failure that is not one statement's (BEGIN, COMMIT, the connection) and outside batches.
     int statement() const { return statement_; }
     bool uniqueViolation() const { return sqlstate_ == "23505"; }
+    /// A deadlock or serialization failure with another session: the transaction may simply
+    /// run again.
+    bool transientConflict() const { return sqlstate_ == "40P01" || sqlstate_ == "40001"; }
 
   private:
     std::string sqlstate_;

@@ -424,7 +424,10 @@ std::vector<StoreResult<IngestResult>> InboundWriter::ingestGroup(
             // an earlier message of the group did through another address of the same
             // contact. Once more with the message, in a wave after the earlier ones: its reads
             // now see both (READ COMMITTED: each statement a new snapshot).
-            if (f.error.uniqueViolation() && retried.insert(index).second) {
+            // A deadlock with another node's transaction (two new customers each node stores
+            // in the other order): the same, once.
+            if ((f.error.uniqueViolation() || f.error.transientConflict()) &&
+                retried.insert(index).second) {
                 ++stats_.retries;
                 continue;
             }

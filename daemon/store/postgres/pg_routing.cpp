@@ -203,6 +203,13 @@ class RoutingWrite final : public GroupWrite {
         read_back_.clear();
         for (auto id : update_.read_back) read_back_.push_back(appendConversationReads(s, id));
     }
+    void conversationsUpdated(std::vector<std::int64_t>& ids) const override {
+        for (const auto& c : update_.conversations) ids.push_back(c.id);
+        for (const auto& r : update_.routed_upto) ids.push_back(r.first);
+        for (const auto& e : update_.email_continuations) ids.push_back(e.first);
+        for (const auto& r : update_.ratings) ids.push_back(r.first);
+        ids.insert(ids.end(), update_.closed.begin(), update_.closed.end());
+    }
     void wrote(std::vector<Result>& second) override {
         applied_ = RoutingApplied{};
         for (const auto& p : parts_) applied_.outbound_ids.push_back(p.id(second));

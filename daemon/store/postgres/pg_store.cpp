@@ -368,6 +368,23 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
                 r1 = db.pipeline(first.batch(), {!begun, false});
                 begun = true;
             }
+            // The conversations the writes update, locked first and in the order of their ids:
+            // other nodes' ingest groups update them last in the same order (pg_ingest), so
+            // that the two never wait on each other in a cycle (a deadlock costs a second).
+            std::vector<std::int64_t> locked;
+            for (auto* p : live) p->write->conversationsUpdated(locked);
+            if (!locked.empty()) {
+                std::sort(locked.begin(), locked.end());
+                locked.erase(std::unique(locked.begin(), locked.end()), locked.end());
+                std::string list = "{";
+                for (std::size_t k = 0; k < locked.size(); ++k)
+                    list += (k ? "," : "") + std::to_string(locked[k]);
+                second.setOwner(0);
+                second.add(
+                    "SELECT id FROM conversations WHERE id = ANY($1::bigint[]) ORDER BY id"
+                    " FOR NO KEY UPDATE",
+                    {list + "}"});
+            }
             for (std::size_t i = 0; i < live.size(); ++i) {
                 second.setOwner(i);
                 const auto mark = second.size();
@@ -413,8 +430,7 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
             const std::size_t owner = sending ? sending->owner(e.statement()) : current;
             // Another node's insert of the same row (a unique violation), or a deadlock or
             // serialization failure with another node's commit: once more, with fresh reads.
-            const bool transient =
-                e.uniqueViolation() || e.sqlstate() == "40P01" || e.sqlstate() == "40001";
+            const bool transient = e.uniqueViolation() || e.transientConflict();
             if (transient && retried.insert(live[owner]->write.get()).second) continue;
             live[owner]->error = std::string("not stored: ") + e.what();
         } catch (const std::invalid_argument& e) {  // direct(): text PostgreSQL cannot store

@@ -76,6 +76,9 @@ class GroupWrite {
     /// Appends the write's statements, decided from `first` (the first pipeline's results).
     /// Throws WriteRefused (nothing appended is kept) when it cannot be stored.
     virtual void writes(Statements& out, std::vector<Result>& first, GroupContext& ctx) = 0;
+    /// Appends the conversations whose rows writes() updates: the group locks them all first,
+    /// in the order of their ids (see PgStore::runOthers).
+    virtual void conversationsUpdated(std::vector<std::int64_t>& /*ids*/) const {}
     /// After COMMIT: what the statements returned (`second`, the second pipeline's results).
     virtual void wrote(std::vector<Result>& /*second*/) {}
     /// After wrote(), on the writer's connection outside any transaction: reads of its own
