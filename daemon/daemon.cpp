@@ -83,6 +83,10 @@ void Daemon::requestStop() {
 
 bool Daemon::stopSignalled() const { return impl_->stop_signalled; }
 
+void Daemon::fenceStoreWrites(const store::postgres::Fence& fence) {
+    if (impl_->opened.fence_writes) impl_->opened.fence_writes(fence);
+}
+
 void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     setLoader(load_config);
     auto try_reload = [this, load_config](const char* trigger) {

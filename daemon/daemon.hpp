@@ -9,6 +9,10 @@
 #include "config/config_bundle.hpp"
 #include "config/daemon_config.hpp"
 
+namespace ccd::store::postgres {
+struct Fence;
+}
+
 namespace ccd::daemon {
 
 class Metrics;
@@ -56,6 +60,9 @@ public:
 
     /// Asks run() to return; usable from any thread, including a signal-free test.
     void requestStop();
+    /// The leader, before start(): its store's writes but inbound messages are fenced by the
+    /// engine's lease (store/postgres/pg_store.hpp, fenceWrites).
+    void fenceStoreWrites(const store::postgres::Fence& fence);
     /// Whether run() returned for SIGTERM or SIGINT (rather than requestStop()).
     bool stopSignalled() const;
 

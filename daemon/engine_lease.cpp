@@ -44,6 +44,8 @@ void EngineLease::keep() {
             spdlog::warn("engine lease: session lost ({}); taking it again", lease_->lastError());
         } else if (!was && now) {
             spdlog::info("engine lease: held again (session {})", lease_->fence()->pid);
+            std::lock_guard tell(listener_mutex_);
+            if (listener_) listener_(*lease_->fence());
         } else if (!now && lease_->lastError() == store::postgres::kLeaseHeldElsewhere) {
             // Another node took it while this one was cut off: it may be routing already.
             spdlog::critical("engine lease: taken by another node; stopping at once");
@@ -93,6 +95,13 @@ std::unique_ptr<EngineLease> EngineLease::waitFor(const config::StorageConfig& s
         lease->wake_.wait_for(lock, kInterval, [&] { return give_up.load(); });
     }
     return nullptr;
+}
+
+const store::postgres::Fence& EngineLease::fence() const { return *lease_->fence(); }
+
+void EngineLease::onNewFence(std::function<void(const store::postgres::Fence&)> listener) {
+    std::lock_guard lock(listener_mutex_);
+    listener_ = std::move(listener);
 }
 
 void EngineLease::held() {

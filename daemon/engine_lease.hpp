@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,7 @@
 namespace ccd::store::postgres {
 class Lease;
 struct LeaseOptions;
+struct Fence;
 }
 
 namespace ccd::daemon {
@@ -40,6 +42,12 @@ class EngineLease {
     static std::unique_ptr<EngineLease> waitFor(const config::StorageConfig& storage,
                                                 const std::atomic<bool>& give_up);
     ~EngineLease();
+    /// The session that holds it, for fencing the leader's writes (Daemon::fenceStoreWrites).
+    const store::postgres::Fence& fence() const;
+    /// Called with the new fence when the lease is taken again on a new session (PostgreSQL
+    /// restarted), from the lease's thread; null: no one is told. Set to null before what it
+    /// calls is destroyed.
+    void onNewFence(std::function<void(const store::postgres::Fence&)> listener);
     EngineLease(const EngineLease&) = delete;
     EngineLease& operator=(const EngineLease&) = delete;
 
@@ -54,6 +62,8 @@ class EngineLease {
     void keep();
 
     std::unique_ptr<store::postgres::Lease> lease_;
+    std::mutex listener_mutex_;
+    std::function<void(const store::postgres::Fence&)> listener_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -123,7 +123,8 @@ std::string listenUrl(const ccd::config::DaemonConfig& cfg, std::uint16_t port) 
 
 // Makes and starts the daemon; an exit code when it cannot.
 std::optional<int> startDaemon(std::unique_ptr<ccd::daemon::Daemon>& daemon,
-                               ccd::config::ConfigBundle bundle, ccd::daemon::NodeRole role) {
+                               ccd::config::ConfigBundle bundle, ccd::daemon::NodeRole role,
+                               const ccd::daemon::EngineLease* lease = nullptr) {
     auto cfg = bundle.daemon;
     try {
         daemon = std::make_unique<ccd::daemon::Daemon>(std::move(bundle), role);
@@ -134,6 +135,7 @@ std::optional<int> startDaemon(std::unique_ptr<ccd::daemon::Daemon>& daemon,
         std::cerr << e.what();
         return kExitConfig;
     }
+    if (lease) daemon->fenceStoreWrites(lease->fence());
     daemon->catchSignals();
     try {
         daemon->start();
@@ -224,8 +226,11 @@ int runDaemon(const std::string& path) {
         }
     }
     std::unique_ptr<ccd::daemon::Daemon> daemon;
-    if (auto rc = startDaemon(daemon, std::move(bundle), role)) return *rc;
+    if (auto rc = startDaemon(daemon, std::move(bundle), role, lease.get())) return *rc;
+    if (lease)  // a new session after PostgreSQL restarted: its fence from then on
+        lease->onNewFence([d = daemon.get()](const auto& fence) { d->fenceStoreWrites(fence); });
     daemon->run(bundleLoader(path));
+    if (lease) lease->onNewFence(nullptr);  // the daemon ends before the lease
     return kExitOk;
 }
 

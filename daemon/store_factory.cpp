@@ -26,7 +26,11 @@ OpenedStore openPostgres(const config::StorageConfig& storage, Metrics* metrics)
     options.readers = pg.readers;
     options.max_batch = pg.max_batch;
     try {
-        return opened(std::make_unique<store::postgres::PgStore>(std::move(options), metrics));
+        auto pg = std::make_unique<store::postgres::PgStore>(std::move(options), metrics);
+        auto* raw = pg.get();
+        auto out = opened(std::move(pg));
+        out.fence_writes = [raw](const store::postgres::Fence& f) { raw->fenceWrites(f); };
+        return out;
     } catch (const store::postgres::PgStoreOpenError& e) {
         throw StoreOpenError(e.what());
     }

@@ -3,6 +3,7 @@
 // interfaces only (store::Store for messages and routing, store::CaseStore for service cases,
 // store::SessionStore for agents' sign-in sessions).
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,10 @@
 #include "daemon/store/case_store.hpp"
 #include "daemon/store/session_store.hpp"
 #include "daemon/store/store.hpp"
+
+namespace ccd::store::postgres {
+struct Fence;
+}
 
 namespace ccd::daemon {
 
@@ -26,6 +31,9 @@ class StoreOpenError : public std::runtime_error {
 
 struct OpenedStore {
     std::unique_ptr<store::Store> store;
+    /// PostgreSQL: fences the store's writes but inbound messages with the engine's lease
+    /// (PgStore::fenceWrites); null on SQLite.
+    std::function<void(const store::postgres::Fence&)> fence_writes;
     store::CaseStore* cases = nullptr;  ///< the same object as `store`
     store::SessionStore* sessions = nullptr;  ///< the same object as `store`
 };

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <thread>
 
+#include "daemon/store/postgres/pg_schema.hpp"
 #include "tests/support/pg_test_db.hpp"
 
 using namespace ccd;
@@ -180,4 +181,53 @@ BOOST_AUTO_TEST_CASE(keepers_hand_over_and_say_so) {
     // Exactly one of them holds it now (the old leader may win it back: it reconnects too).
     BOOST_TEST((a.held() != b.held()));
     BOOST_TEST(a_acquired + b_acquired == 2);
+}
+
+// ccd_fence (schema 15), as the store runs it first in each of the leader's transactions: it
+// passes while the holder's session lives, refuses with SQLSTATE CC001 once it ended; and a node
+// taking the lease over waits for a fenced transaction still open to end before it holds it.
+BOOST_AUTO_TEST_CASE(ccd_fence_refuses_a_lost_lease_and_a_new_holder_waits_for_fenced_writes) {
+    PgTestDatabase db;
+    Connection writer(db.options());
+    store::postgres::migrate(writer);
+    writer.exec("CREATE TABLE decisions (id BIGINT)");
+    Lease a(leaseOn(db)), b(leaseOn(db));
+    BOOST_REQUIRE(a.tryAcquire());
+    const Fence old = *a.fence();
+    auto fenced = [](Connection& c, const Fence& f, int id) {
+        c.query("SELECT ccd_fence($1, $2::int, $3::text)", {f.key, f.pid, f.backend_start});
+        c.execute("INSERT INTO decisions VALUES ($1)", {std::int64_t{id}});
+    };
+    writer.transaction([&](Connection& c) { fenced(c, old, 1); });
+
+    // A fenced transaction left open while the holder's session ends: the next holder's
+    // tryAcquire returns only after it committed.
+    Connection slow(db.options());
+    slow.exec("BEGIN");
+    fenced(slow, old, 2);
+    BOOST_TEST(db.admin().queryValue("SELECT pg_terminate_backend($1::int)", {old.pid}).value_or("") == "t");
+    std::atomic<bool> committed{false}, acquired_before_commit{false};
+    std::thread taker([&] {
+        waitUntil([&] { return b.tryAcquire(); });
+        if (!committed) acquired_before_commit = true;
+    });
+    std::this_thread::sleep_for(300ms);
+    committed = true;
+    slow.exec("COMMIT");
+    taker.join();
+    BOOST_TEST(b.held());
+    BOOST_TEST(!acquired_before_commit);
+
+    // From now on the old fence refuses, with nothing written; the new one passes.
+    try {
+        writer.transaction([&](Connection& c) { fenced(c, old, 3); });
+        BOOST_FAIL("the old fence passed");
+    } catch (const store::postgres::PgError& e) {
+        BOOST_TEST(e.sqlstate() == store::postgres::kFenceRefused);
+        BOOST_TEST(std::string(e.what()).find("no longer holds the engine's lease") !=
+                   std::string::npos);
+    }
+    writer.transaction([&](Connection& c) { fenced(c, *b.fence(), 4); });
+    BOOST_TEST(writer.queryValue("SELECT string_agg(id::text, ',' ORDER BY id) FROM decisions")
+                   .value_or("") == "1,2,4");
 }

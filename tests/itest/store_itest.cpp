@@ -277,7 +277,7 @@ BOOST_AUTO_TEST_CASE(a_schema_10_file_is_migrated_to_keep_subtypes) {
 
     SqliteStore s(options(dir), nullptr);
     BOOST_TEST(countRows(path, "PRAGMA user_version") == store::sqlite::latestSchemaVersion());
-    BOOST_TEST(store::sqlite::latestSchemaVersion() == 14);
+    BOOST_TEST(store::sqlite::latestSchemaVersion() == 15);
     BOOST_TEST(countRows(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
                                " ('events_holds', 'cases_by_opened', 'console_sessions')") == 3);
     BOOST_TEST(textOf(path, "SELECT subtype FROM conversations WHERE id = " +

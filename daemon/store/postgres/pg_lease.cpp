@@ -39,6 +39,12 @@ bool Lease::tryAcquire() {
             drop("the session cannot see its own start in pg_stat_activity");
             return false;
         }
+        // The previous holder's fenced transactions (ccd_fence takes this lock shared) end
+        // before this node leads; any it starts later finds the lease gone.
+        conn_->query(
+            "SELECT pg_advisory_lock(1667458150, hashtext($1::text)),"
+            " pg_advisory_unlock(1667458150, hashtext($1::text))",
+            {options_.key});
         fence_ = Fence{options_.key, row.columnInt(0), row.columnText(1)};
         last_error_.clear();
         return true;

@@ -30,6 +30,9 @@ namespace ccd::store::postgres {
 /// The routing engine's lease: "ccdlead" in ASCII.
 inline constexpr std::int64_t kEngineLeaseKey = 0x6363646c656164;
 
+/// The SQLSTATE ccd_fence raises when the fence no longer holds (schema 15).
+inline constexpr const char* kFenceRefused = "CC001";
+
 /// Lease::lastError() when the server answered and another session holds the lease.
 inline constexpr const char* kLeaseHeldElsewhere = "held by another session";
 

@@ -33,7 +33,7 @@ namespace {
 //  - Foreign keys as declared: the SQLite store turns them on (PRAGMA foreign_keys = ON), and
 //    PostgreSQL always enforces them, both at the end of each statement.
 //  - PRAGMA user_version -> the schema_version table (one row per applied migration).
-constexpr std::array<const char*, 14> kMigrations{
+constexpr std::array<const char*, 15> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -381,6 +381,29 @@ CREATE TABLE console_sessions (
     PRIMARY KEY (token_hash)
 );
 CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_at);
+)sql",
+    // 15: fenced writes of the leader (store/postgres/pg_lease.hpp): ccd_fence raises
+    // (SQLSTATE CC001) unless the session that took the engine's lease still holds it. It
+    // first takes the lease's fence lock shared for the transaction (an advisory lock of two
+    // int keys, "ccdf" and the lease key's hash: another key space than the bigint lease
+    // locks, so it never meets one): a node that takes the
+    // lease over waits for that lock exclusively, so every fenced transaction of the previous
+    // holder has ended before it leads, and none starts after. (SQLite: nothing; one process.)
+    R"sql(
+CREATE FUNCTION ccd_fence(lease_key BIGINT, holder_pid INTEGER, holder_start TEXT)
+RETURNS VOID LANGUAGE plpgsql AS $fence$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(1667458150, hashtext(lease_key::text));
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.classid = (lease_key >> 32)::oid AND l.objid = (lease_key & 4294967295)::oid
+          AND l.pid = holder_pid AND a.backend_start = holder_start::timestamptz) THEN
+        RAISE EXCEPTION 'this node no longer holds the engine''s lease (session % started %)',
+            holder_pid, holder_start USING ERRCODE = 'CC001';
+    END IF;
+END
+$fence$;
 )sql",
 };
 

@@ -108,6 +108,11 @@ PgStore::PgStore(PgStoreOptions options, daemon::Metrics* metrics)
 
 PgStore::~PgStore() { close(); }
 
+void PgStore::fenceWrites(Fence fence) {
+    std::lock_guard lock(mutex_);
+    fence_ = std::move(fence);
+}
+
 void PgStore::submit(std::unique_ptr<GroupWrite> write) {
     {
         std::lock_guard lock(mutex_);
@@ -343,6 +348,16 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
         GroupContext ctx;
         ctx.now_ms = nowMs();
         Statements first, second;
+        std::optional<Fence> fence;
+        {
+            std::lock_guard lock(mutex_);
+            fence = fence_;
+        }
+        if (fence) {  // the leader's: nothing is written unless its lease still holds
+            second.setOwner(0);
+            second.add("SELECT ccd_fence($1, $2::int, $3::text)",
+                       {fence->key, fence->pid, fence->backend_start});
+        }
         const Statements* sending = nullptr;  // the pipeline in flight, for a failure's owner
         std::size_t current = 0;              // the write whose direct() runs
         bool in_direct = false;               // a direct() runs: its throw is its own
@@ -421,6 +436,11 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
             return;
         } catch (const PgError& e) {
             rollbackIfOpen(db);
+            if (e.sqlstate() == kFenceRefused) {  // another node may lead now: nothing of it
+                for (auto* p : live) p->error = std::string("not stored: ") + e.what();
+                group_error = e.what();
+                return;
+            }
             const bool one_write = !e.connectionBroken() && (sending ? e.statement() >= 0 : true);
             if (!one_write) {
                 for (auto* p : live) p->error = std::string("not stored: ") + e.what();

@@ -27,6 +27,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -34,6 +35,7 @@
 
 #include "daemon/store/case_store.hpp"
 #include "daemon/store/postgres/pg_db.hpp"
+#include "daemon/store/postgres/pg_lease.hpp"
 #include "daemon/store/session_store.hpp"
 #include "daemon/store/store.hpp"
 
@@ -72,6 +74,13 @@ class PgStore final : public Store, public CaseStore, public SessionStore {
     /// Connects, checks and migrates the database. Throws PgStoreOpenError.
     PgStore(PgStoreOptions options, daemon::Metrics* metrics);
     ~PgStore() override;
+
+    /// The leader's writes other than inbound messages (the engine's decisions, console
+    /// actions, events) are fenced from now on: each such transaction first runs ccd_fence
+    /// (schema 15) and is refused when the session that took the engine's lease no longer
+    /// holds it (pg_lease.hpp). Their writes then fail, "this node no longer holds the
+    /// engine's lease"; the node itself exits (EngineLease).
+    void fenceWrites(Fence fence);
 
     void ingest(routing::InboundMessage message, IngestCallback done) override;
     void ingestBatch(InboundBatch batch,
@@ -193,6 +202,7 @@ class PgStore final : public Store, public CaseStore, public SessionStore {
     std::chrono::steady_clock::time_point failing_since_;
     static constexpr std::chrono::seconds kIdleCheck{1};
     std::function<void()> outbox_listener_;
+    std::optional<Fence> fence_;  ///< under mutex_
     std::atomic<int> writer_pid_{0};
     std::atomic<std::uint64_t> last_round_trips_{0};
     std::size_t group_queued_ = 0;  ///< outbox entries the current group queued; writer only

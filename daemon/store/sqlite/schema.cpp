@@ -8,7 +8,7 @@ namespace ccd::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited. Times are Unix milliseconds (UTC).
-constexpr std::array<const char*, 14> kMigrations{
+constexpr std::array<const char*, 15> kMigrations{
     // 1: contacts, conversations, messages, events, outbox.
     R"sql(
 CREATE TABLE contacts (
@@ -340,6 +340,9 @@ CREATE TABLE console_sessions (
 ) WITHOUT ROWID;
 CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_at);
 )sql",
+    // 15: PostgreSQL's fence for the leader's writes (ccd_fence); one process owns a SQLite
+    // file, so nothing here: the number keeps both stores' versions alike.
+    "SELECT 1;",
 };
 
 }  // namespace
