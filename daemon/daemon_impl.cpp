@@ -185,7 +185,7 @@ void Daemon::Impl::addRoutes(const routing::RoutingConfigPtr& routing) {
         // Webhooks and API messages here; what signs in or needs the engine is relayed to the
         // leader (its sessions are the ones in force: this node's copy is from its start).
         router.setRelay(cluster::httpRelay(
-                            http_client, [d = leader_directory.get()] { return d->current(); },
+                            http_client, [this] { return leaderAddress(); },
                             [d = leader_directory.get()] { d->refresh(); }),
                         cluster::servedByFollower);
         return;
@@ -296,8 +296,8 @@ void Daemon::Impl::addSocketRelays() {
             config->console.listen,
             std::make_unique<cluster::TcpRelay>(
                 ioc, "console",
-                [directory]() -> std::optional<cluster::TcpRelay::Endpoint> {
-                    auto leader = directory->current();
+                [this]() -> std::optional<cluster::TcpRelay::Endpoint> {
+                    auto leader = leaderAddress();
                     if (!leader || leader->console_port == 0) return std::nullopt;
                     return cluster::TcpRelay::Endpoint{leader->host, leader->console_port};
                 },
@@ -313,8 +313,8 @@ void Daemon::Impl::addSocketRelays() {
             config::ListenAddress{settings.host, settings.port},
             std::make_unique<cluster::TcpRelay>(
                 ioc, "webchat " + inst->name(),
-                [directory, name = inst->name()]() -> std::optional<cluster::TcpRelay::Endpoint> {
-                    auto leader = directory->current();
+                [this, name = inst->name()]() -> std::optional<cluster::TcpRelay::Endpoint> {
+                    auto leader = leaderAddress();
                     if (!leader) return std::nullopt;
                     auto it = leader->webchat.find(name);
                     if (it == leader->webchat.end() || it->second == 0) return std::nullopt;
@@ -324,6 +324,20 @@ void Daemon::Impl::addSocketRelays() {
                                           settings.max_connections_per_address},
                 refresh));
     }
+}
+
+// The leader's address as last read, unless it is this node's own (a row written when this node
+// led, before the new leader writes its own): relaying to itself would loop.
+std::shared_ptr<const cluster::LeaderAddress> Daemon::Impl::leaderAddress() const {
+    auto leader = leader_directory ? leader_directory->current() : nullptr;
+    if (!leader) return nullptr;
+    std::string self;
+    {
+        std::lock_guard lock(config_mutex);
+        self = config->cluster.advertise_host;
+    }
+    if (leader->host == self && leader->http_port == server.port()) return nullptr;
+    return leader;
 }
 
 std::size_t Daemon::Impl::relayDescriptors() const {

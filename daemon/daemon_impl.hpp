@@ -62,6 +62,8 @@ struct Daemon::Impl {
     void addCustomerSockets();
     // A follower's listeners for the console and web chat instances, relayed to the leader's.
     void addSocketRelays();
+    // The leader's address as last read, unless it is this node's own; null: none.
+    std::shared_ptr<const cluster::LeaderAddress> leaderAddress() const;
     // Descriptors a follower's relayed websockets may use: two each (client's and leader's).
     std::size_t relayDescriptors() const;
     // The leader's: writes where the other nodes reach it (after its listeners are bound).

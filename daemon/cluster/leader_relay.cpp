@@ -28,6 +28,8 @@ namespace {
 // A relayed request may be a report or an export: give it time, and room for its answer.
 constexpr std::chrono::seconds kRelayTimeout{120};
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024 * 1024;
+// Marks a request a follower relayed.
+constexpr const char* kRelayedHeader = "X-Ccd-Relayed";
 
 // Hop-by-hop headers (RFC 9110 7.6.1) and those the client or the server sets itself.
 bool hopByHop(std::string_view name) {
@@ -77,6 +79,11 @@ http::Handler httpRelay(outbox::HttpClient& client, LeaderLookup leader,
             return r.send(notLeader(
                 "this node follows and no leader has said where it is yet; try again"));
         auto& in = req.http;
+        // Relayed once already: a follower never relays a relayed request again (a row that
+        // still names a node that follows now would make a loop).
+        if (in.hasHeader(kRelayedHeader))
+            return r.send(notLeader("this node follows, and a relayed request is not relayed "
+                                    "again; the leader's address is not known yet"));
         if (in.target.empty() || in.target.front() != '/')
             return r.send(channels::WebResponse::error(400, "bad_target",
                                                        "the request target must be a path"));
@@ -97,6 +104,7 @@ http::Handler httpRelay(outbox::HttpClient& client, LeaderLookup leader,
         if (!in.remote_address.empty())
             forwarded_for += (forwarded_for.empty() ? "" : ", ") + in.remote_address;
         if (!forwarded_for.empty()) call.headers.emplace_back("X-Forwarded-For", forwarded_for);
+        call.headers.emplace_back(kRelayedHeader, "1");
         if (auto host = in.header("Host"); !host.empty())
             call.headers.emplace_back("X-Forwarded-Host", std::string(host));
         call.body = std::move(in.body);

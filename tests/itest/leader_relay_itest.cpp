@@ -195,6 +195,23 @@ BOOST_AUTO_TEST_CASE(http_without_a_known_leader_is_503_not_leader) {
     BOOST_TEST(body["reason"].get<std::string>().find("no leader") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_relayed_request_is_not_relayed_again) {
+    daemon::outbox::HttpClient client;
+    auto address = std::make_shared<LeaderAddress>();
+    address->host = "127.0.0.1";
+    address->http_port = 9;  // never reached
+    auto relay = daemon::cluster::httpRelay(client, [address] { return address; }, {});
+    Answered answered;
+    daemon::http::RoutedRequest req;
+    req.http.method = "GET";
+    req.http.target = "/v1/auth/me";
+    req.http.headers = {{"X-Ccd-Relayed", "1"}};
+    relay(std::move(req), answered.responder());
+    auto r = answered.get();
+    BOOST_TEST(r.status == 503);
+    BOOST_TEST(nlohmann::json::parse(r.body)["error"] == "not_leader");
+}
+
 BOOST_AUTO_TEST_CASE(http_to_a_leader_that_cannot_be_reached_is_503_not_leader) {
     std::uint16_t gone;
     {
