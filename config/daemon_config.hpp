@@ -190,6 +190,15 @@ struct PrivacyConfig {
     }
 };
 
+/// `cluster`: how the nodes sharing one PostgreSQL database reach each other (docs/deployment.md,
+/// "Nodes on PostgreSQL").
+struct ClusterConfig {
+    /// The host name or IP address the other nodes use to reach this node's listeners when it
+    /// leads (its HTTP port, its console's and its web chat instances' ports). Default: the
+    /// listen host when it is not a wildcard (0.0.0.0, ::), else the machine's host name.
+    std::string advertise_host;
+};
+
 /// The whole of ccd.yaml.
 struct DaemonConfig {
     std::string source_path;   ///< absolute path of the file it was parsed from
@@ -213,6 +222,7 @@ struct DaemonConfig {
     ConsoleConfig console;
     RetentionConfig retention;
     PrivacyConfig privacy;
+    ClusterConfig cluster;
 };
 
 using DaemonConfigPtr = std::shared_ptr<const DaemonConfig>;

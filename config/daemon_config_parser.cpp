@@ -1,8 +1,10 @@
 #include "config/daemon_config_parser.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -129,6 +131,37 @@ void readStorage(const NodeRef& n, StorageConfig& out, const std::filesystem::pa
     }
     if (out.driver == StorageDriver::Postgres && !out.postgres)
         n["driver"].error("driver postgres needs storage.postgres.dsn (the database to use)");
+}
+
+// `cluster`: a host name (RFC 1123 labels) or an IP address, without scheme or port.
+void readCluster(const NodeRef& n, ClusterConfig& out) {
+    if (!n.present() || !n.expectMap({"advertise_host"})) return;
+    auto node = n["advertise_host"];
+    auto host = node.nonEmptyString();
+    if (!host) return;
+    unsigned char buf[16];
+    bool ip = ::inet_pton(AF_INET, host->c_str(), buf) == 1 ||
+              ::inet_pton(AF_INET6, host->c_str(), buf) == 1;
+    bool name = host->size() <= 253 && host->front() != '.' && host->front() != '-' &&
+                host->back() != '-' &&
+                std::all_of(host->begin(), host->end(), [](unsigned char c) {
+                    return std::isalnum(c) || c == '-' || c == '.';
+                });
+    if (!ip && !name) {
+        node.error("expected the host name or IP address the other nodes reach this node at, "
+                   "without scheme or port (got \"" + *host + "\")");
+        return;
+    }
+    out.advertise_host = *host;
+}
+
+// The listen host when the other nodes can use it, else the machine's host name.
+std::string defaultAdvertiseHost(const DaemonConfig& cfg) {
+    const auto& listen = cfg.server.listen.host;
+    if (listen != "0.0.0.0" && listen != "::" && !listen.empty()) return listen;
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0') return name;
+    return "localhost";
 }
 
 void readConsole(const NodeRef& n, ConsoleConfig& out, const std::filesystem::path& base,
@@ -266,7 +299,7 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
     if (root.present() &&
         root.expectMap({"server", "storage", "logging", "channels", "outbox", "routing",
                         "console", "agents", "passwords", "templates", "mfa", "privacy",
-                        "retention"})) {
+                        "retention", "cluster"})) {
         if (auto routing = root["routing"].nonEmptyString()) {
             std::filesystem::path p(*routing);
             if (p.is_relative()) p = base / p;
@@ -315,11 +348,13 @@ DaemonConfigPtr parseDaemonConfig(const std::string& text, const std::string& fi
             }
         }
         readRetention(root["retention"], cfg->retention, cfg->channels);
+        readCluster(root["cluster"], cfg->cluster);
     } else if (!root.present() && doc.ok()) {
         // An empty file is a valid configuration: every default applies.
         readStorage(root["storage"], cfg->storage, base);
         cfg->channels = channels::parseChannels(root["channels"]);
     }
+    if (cfg->cluster.advertise_host.empty()) cfg->cluster.advertise_host = defaultAdvertiseHost(*cfg);
     if (cfg->agents_path.empty() && !root["agents"].present()) {
         auto beside = (base / "agents.yaml").lexically_normal();
         if (std::filesystem::is_regular_file(beside, ec)) cfg->agents_path = beside.string();

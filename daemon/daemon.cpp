@@ -30,12 +30,15 @@ Daemon::Daemon(config::ConfigBundle bundle, NodeRole role)
 
 Daemon::~Daemon() { stop(); }
 
+
+
 void Daemon::start() {
     auto cfg = currentConfig();
     // Every connection is a descriptor: say at start whether the limit allows them all.
     ensureDescriptorLimit(cfg->server.limits.max_connections +
                           (impl_->console_rt ? cfg->console.max_connections : 0) +
-                          (impl_->webchat_rt ? impl_->webchat_rt->maxConnections() : 0));
+                          (impl_->webchat_rt ? impl_->webchat_rt->maxConnections() : 0) +
+                          impl_->relayDescriptors());
     for (int i = 0; i < cfg->server.threads; ++i) {
         impl_->threads.push_back(namedThread("ccd-io", [this] {
             for (;;) {
@@ -59,6 +62,9 @@ void Daemon::start() {
     if (impl_->console_rt) impl_->console_rt->start();
     if (impl_->webchat_rt) impl_->webchat_rt->start();
     impl_->sender->start();
+    if (impl_->leader_directory) impl_->leader_directory->start();
+    for (auto& [listen, relay] : impl_->socket_relays) relay->start(listen);
+    if (impl_->role == NodeRole::Leader) impl_->publishLeaderAddress();
     if (impl_->role == NodeRole::Follower) return;  // the leader polls and prunes
     impl_->mailboxes->start();
     impl_->retention->start();
@@ -228,6 +234,7 @@ void Daemon::stop() {
         impl_->stopped = true;
     }
     auto grace = currentConfig()->server.shutdown_grace;
+    for (auto& [listen, relay] : impl_->socket_relays) relay->stop();
     impl_->mailboxes->stop();
     if (impl_->retention) impl_->retention->stop();
     if (impl_->console_rt) impl_->console_rt->stop();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/reply_policy.hpp"
+#include "channels/webchat/webchat_channel.hpp"
 #include "config/agents_config_parser.hpp"
 #include "config/agents_passwords.hpp"
 #include "config/config_error.hpp"
@@ -92,6 +93,11 @@ Daemon::Impl::Impl(config::ConfigBundle bundle, NodeRole node_role)
     if (role == NodeRole::Follower) {
         forwarder = std::make_unique<LeaderForwarder>(pgConnectOptions(config->storage));
         bundle.routing = nullptr;  // the leader routes
+        // A new leader: relayed websockets are closed, and their clients reconnect to it.
+        leader_directory = std::make_unique<cluster::LeaderDirectory>(
+            pgConnectOptions(config->storage), [this] {
+                for (auto& [listen, relay] : socket_relays) relay->closeAll();
+            });
     }
     if (bundle.routing) {
         engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
@@ -143,6 +149,7 @@ Daemon::Impl::Impl(config::ConfigBundle bundle, NodeRole node_role)
                                                 [this] { return currentChannels(); });
     addRoutes(bundle.routing);
     if (role != NodeRole::Follower) addCustomerSockets();  // websockets: on the leader
+    else addSocketRelays();                                // relayed to it
 }
 
 // The HTTP API: messages, channels' webhooks, templates, contacts, cases, audit, retention,
@@ -175,13 +182,12 @@ void Daemon::Impl::addRoutes(const routing::RoutingConfigPtr& routing) {
         ChannelRouteServices{*intake, [this] { return currentChannels(); }, store, &api_keys, &auth,
                              &audit, [this](std::string_view who) { return masksPii(who); }});
     if (role == NodeRole::Follower) {
-        // Webhooks and API messages here; what signs in or needs the engine on the leader.
-        auto r = channels::WebResponse::error(
-            503, "not_leader",
-            "this node takes webhooks and messages only; send this request to the leader "
-            "(the node whose GET /healthz/leader answers 200)");
-        r.headers.emplace_back("Retry-After", "1");
-        router.setUnmatched(std::move(r));
+        // Webhooks and API messages here; what signs in or needs the engine is relayed to the
+        // leader (its sessions are the ones in force: this node's copy is from its start).
+        router.setRelay(cluster::httpRelay(
+                            http_client, [this] { return leaderAddress(); },
+                            [d = leader_directory.get()] { d->refresh(); }),
+                        cluster::servedByFollower);
         return;
     }
     addTemplateRoutes(router, [this] { return currentCatalog(); });
@@ -278,6 +284,91 @@ void Daemon::Impl::addCustomerSockets() {
                     bool window_template) { return checkReply(c, text, window_template); },
              [this](std::int64_t conversation) { relayTyping(conversation); }, &audit,
              [this](std::string_view who) { return masksPii(who); }});
+}
+
+// A follower's console and web chat listeners: each relays its connections to the leader's
+// matching port, with the limits of the listener it stands for.
+void Daemon::Impl::addSocketRelays() {
+    auto* directory = leader_directory.get();
+    auto refresh = [directory] { directory->refresh(); };
+    if (config->console.enabled) {
+        socket_relays.emplace_back(
+            config->console.listen,
+            std::make_unique<cluster::TcpRelay>(
+                ioc, "console",
+                [this]() -> std::optional<cluster::TcpRelay::Endpoint> {
+                    auto leader = leaderAddress();
+                    if (!leader || leader->console_port == 0) return std::nullopt;
+                    return cluster::TcpRelay::Endpoint{leader->host, leader->console_port};
+                },
+                cluster::TcpRelay::Limits{config->console.max_connections,
+                                          config->console.max_connections_per_address},
+                refresh));
+    }
+    for (const auto& inst : channel_set->all()) {
+        if (inst->type() != "webchat") continue;
+        const auto& settings =
+            static_cast<const channels::webchat::WebchatSettings&>(*inst->settings);
+        socket_relays.emplace_back(
+            config::ListenAddress{settings.host, settings.port},
+            std::make_unique<cluster::TcpRelay>(
+                ioc, "webchat " + inst->name(),
+                [this, name = inst->name()]() -> std::optional<cluster::TcpRelay::Endpoint> {
+                    auto leader = leaderAddress();
+                    if (!leader) return std::nullopt;
+                    auto it = leader->webchat.find(name);
+                    if (it == leader->webchat.end() || it->second == 0) return std::nullopt;
+                    return cluster::TcpRelay::Endpoint{leader->host, it->second};
+                },
+                cluster::TcpRelay::Limits{settings.max_connections,
+                                          settings.max_connections_per_address},
+                refresh));
+    }
+}
+
+// The leader's address as last read, unless it is this node's own (a row written when this node
+// led, before the new leader writes its own): relaying to itself would loop.
+std::shared_ptr<const cluster::LeaderAddress> Daemon::Impl::leaderAddress() const {
+    auto leader = leader_directory ? leader_directory->current() : nullptr;
+    if (!leader) return nullptr;
+    std::string self;
+    {
+        std::lock_guard lock(config_mutex);
+        self = config->cluster.advertise_host;
+    }
+    if (leader->host == self && leader->http_port == server.port()) return nullptr;
+    return leader;
+}
+
+std::size_t Daemon::Impl::relayDescriptors() const {
+    if (socket_relays.empty()) return 0;
+    std::size_t n = config->console.enabled ? config->console.max_connections : 0;
+    for (const auto& inst : channel_set->all())
+        if (inst->type() == "webchat")
+            n += static_cast<const channels::webchat::WebchatSettings&>(*inst->settings)
+                     .max_connections;
+    return 2 * n;
+}
+
+// Where the other nodes reach this leader: written once its listeners are bound. A failure is
+// logged: followers then answer 503 not_leader for what they relay until a leader writes it.
+void Daemon::Impl::publishLeaderAddress() {
+    cluster::LeaderAddress a;
+    a.host = config->cluster.advertise_host;
+    a.http_port = server.port();
+    a.http_tls = config->server.tls.has_value();
+    if (console_rt) a.console_port = console_rt->port();
+    if (webchat_rt)
+        for (const auto& inst : channel_set->all())
+            if (inst->type() == "webchat") a.webchat[inst->name()] = webchat_rt->port(inst->name());
+    try {
+        cluster::publishLeaderAddress(pgConnectOptions(config->storage), a);
+        spdlog::info("leader address: {} (console port {}) written for the other nodes",
+                     a.httpBase(), a.console_port);
+    } catch (const std::exception& e) {
+        spdlog::error("leader address: cannot write it: {}; followers cannot relay to this node",
+                      e.what());
+    }
 }
 
 // privacy.mask_pii_for, as the configuration in force says (a reload applies at once).

@@ -22,6 +22,8 @@
 #include "channels/registry.hpp"
 #include "daemon/api_keys.hpp"
 #include "daemon/audit_log.hpp"
+#include "daemon/cluster/leader_address.hpp"
+#include "daemon/cluster/leader_relay.hpp"
 #include "daemon/cases/case_service.hpp"
 #include "daemon/console/auth.hpp"
 #include "daemon/console/console_server.hpp"
@@ -58,6 +60,14 @@ struct Daemon::Impl {
     void addRoutes(const routing::RoutingConfigPtr& routing);
     // Web chat instances and the console (at construction).
     void addCustomerSockets();
+    // A follower's listeners for the console and web chat instances, relayed to the leader's.
+    void addSocketRelays();
+    // The leader's address as last read, unless it is this node's own; null: none.
+    std::shared_ptr<const cluster::LeaderAddress> leaderAddress() const;
+    // Descriptors a follower's relayed websockets may use: two each (client's and leader's).
+    std::size_t relayDescriptors() const;
+    // The leader's: writes where the other nodes reach it (after its listeners are bound).
+    void publishLeaderAddress();
 
     // privacy.mask_pii_for, as the configuration in force says (a reload applies at once).
     bool masksPii(std::string_view audience) const;
@@ -120,6 +130,10 @@ struct Daemon::Impl {
     std::shared_ptr<RetentionJob> retention;  // null on a follower (the leader prunes)
     std::shared_ptr<reports::ReportRunner> reports;  // null with the PostgreSQL store
     std::unique_ptr<webchat::WebchatRuntime> webchat_rt;
+    // A follower's websocket listeners relayed to the leader, and where the leader is (after
+    // the relays: its thread closes their connections when the leader changes).
+    std::vector<std::pair<config::ListenAddress, std::unique_ptr<cluster::TcpRelay>>> socket_relays;
+    std::unique_ptr<cluster::LeaderDirectory> leader_directory;
     std::vector<std::thread> threads;
     std::unique_ptr<asio::signal_set> signals;  // from catchSignals() on
 

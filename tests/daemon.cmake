@@ -10,6 +10,9 @@ ccd_add_boost_test(listener_limits_test SOURCES unit/listener_limits_test.cpp LI
 ccd_add_boost_test(store_itest SOURCES itest/store_itest.cpp LIBS ccd_daemon LABEL integration)
 ccd_add_boost_test(http_itest SOURCES itest/http_itest.cpp LIBS ccd_daemon ccd_test_support
                    LABEL integration)
+# A follower's relay to the leader: TCP (the websocket listeners) and HTTP, on loopback.
+ccd_add_boost_test(leader_relay_itest SOURCES itest/leader_relay_itest.cpp LIBS ccd_daemon
+                   LABEL integration)
 
 # End to end: the real binary, started by scripts.
 add_test(NAME cli_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/cli_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})

@@ -95,7 +95,17 @@ Responder Router::counted(Responder inner, std::size_t metric_index) const {
     });
 }
 
+void Router::setRelay(Handler relay, std::function<bool(const channels::WebRequest&)> serve_here) {
+    relay_ = std::move(relay);
+    serve_here_ = std::move(serve_here);
+    if (metrics_) relayed_index_ = metrics_->requests.addRoute("any", "relayed");
+}
+
 void Router::dispatch(channels::WebRequest request, Responder responder) const {
+    auto relay = [&] {
+        relay_(RoutedRequest{std::move(request), {}}, counted(std::move(responder), relayed_index_));
+    };
+    if (relay_ && serve_here_ && !serve_here_(request)) return relay();
     auto segments = splitPath(request.path());
     std::vector<std::pair<std::string, std::string>> params;
     std::string allow;
@@ -109,6 +119,7 @@ void Router::dispatch(channels::WebRequest request, Responder responder) const {
         if (!allow.empty()) allow += ", ";
         allow += route.method;
     }
+    if (relay_) return relay();
     auto out = counted(std::move(responder), unmatched_index_);
     if (!allow.empty()) {
         auto r = channels::WebResponse::error(405, "method_not_allowed",

@@ -54,6 +54,10 @@ public:
     void add(std::string method, std::string pattern, Handler handler);
     /// What answers a path no route has (instead of 404): a follower's "ask the leader".
     void setUnmatched(channels::WebResponse response) { unmatched_response_ = std::move(response); }
+    /// A follower's relay to the leader: a request for which `serve_here` is false, or that no
+    /// route answers here (unknown path, or a method this node has no route for), goes to
+    /// `relay`, counted as route "relayed".
+    void setRelay(Handler relay, std::function<bool(const channels::WebRequest&)> serve_here);
 
     /// Hands the request to its route's handler, or answers it.
     void dispatch(channels::WebRequest request, Responder responder) const;
@@ -78,6 +82,9 @@ private:
     std::size_t unmatched_index_ = 0;
     std::size_t protocol_index_ = 0;
     std::optional<channels::WebResponse> unmatched_response_;
+    Handler relay_;
+    std::function<bool(const channels::WebRequest&)> serve_here_;
+    std::size_t relayed_index_ = 0;
 };
 
 }  // namespace ccd::daemon::http

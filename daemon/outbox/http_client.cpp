@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "channels/web_types.hpp"
 #include "daemon/thread_name.hpp"
 
 namespace ccd::daemon::outbox {
@@ -265,6 +266,8 @@ struct HttpClient::Impl {
         curl_easy_setopt(easy, CURLOPT_USERAGENT, "ccd");
         if (raw->call.method == "GET") {
             curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+        } else if (raw->call.method == "HEAD") {  // an answer without a body (the relay's)
+            curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
         } else {
             curl_easy_setopt(easy, CURLOPT_POST, 1L);
             curl_easy_setopt(easy, CURLOPT_POSTFIELDS, raw->call.body.data());
@@ -275,6 +278,13 @@ struct HttpClient::Impl {
         }
         for (const auto& [k, v] : raw->call.headers)
             raw->headers = curl_slist_append(raw->headers, (k + ": " + v).c_str());
+        // A POST without a Content-Type is sent without one, not as curl's form type (the
+        // relay passes on a body as the client sent it).
+        bool typed = false;
+        for (const auto& [k, v] : raw->call.headers)
+            typed = typed || channels::equalsIgnoreCase(k, "Content-Type");
+        if (!typed && raw->call.method != "GET" && raw->call.method != "HEAD")
+            raw->headers = curl_slist_append(raw->headers, "Content-Type:");
         // No "Expect: 100-continue" round trip before a body.
         raw->headers = curl_slist_append(raw->headers, "Expect:");
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, raw->headers);

@@ -403,7 +403,10 @@ class Console:
                           .encode())
         head = b""
         while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)
+            byte = self.sock.recv(1)
+            if not byte:  # closed before answering (a relay with no leader to reach)
+                raise RuntimeError("websocket closed before the upgrade's answer")
+            head += byte
         if b" 101 " not in head.split(b"\r\n")[0]:
             raise RuntimeError("websocket upgrade refused: " + head.decode())
         self.frames = []

@@ -13,6 +13,12 @@ conversation per customer, one automatic acknowledgement each); nothing stays un
 follower stopped with SIGTERM exits 0; a leader whose lease another session has taken exits at
 once with code 6.
 
+Followers relay to the leader what they do not serve themselves (daemon/cluster/leader_relay):
+an agent signs in through a follower, opens the console websocket on that follower's console
+port and gets the leader's hello and an offer, which she accepts. When the leader is killed,
+that websocket is closed; the console reconnects through the follower that is left, with the
+same token, and the new leader offers her conversation back to her.
+
 Usage: pg_cluster_e2e.py PATH/TO/ccd SOURCE_DIR PG_CLUSTER_DIR
 """
 import http.client
@@ -28,6 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pg_e2e  # noqa: E402
+from mail_servers import Console  # noqa: E402
 
 CCD, SRC, CLUSTER_DIR = sys.argv[1], sys.argv[2], sys.argv[3]
 CUSTOMERS = 30
@@ -43,12 +50,47 @@ def free_port():
 
 
 def node_config(session, name):
-    """A node's configuration on a port of its own, which it keeps when it becomes the leader."""
+    """A node's configuration on ports of its own (HTTP, console), which it keeps when it becomes
+    the leader: (path, HTTP port, console port)."""
     cfg = pg_e2e.write_config(os.path.join(session.tmp, name), SRC, STORAGE)
-    port = free_port()
+    port, console = free_port(), free_port()
     text = open(cfg).read().replace('listen: "127.0.0.1:0"', f'listen: "127.0.0.1:{port}"')
+    text = text.replace("console:\n  enabled: false\n",
+                        f'console:\n  listen: "127.0.0.1:{console}"\n')
     open(cfg, "w").write(text)
-    return cfg, port
+    return cfg, port, console
+
+
+def console_hello(port, token, seconds):
+    """A console websocket on `port` with `token`, and its hello frame, tried again until
+    `seconds` have passed (a follower closes it while it knows no leader that listens):
+    (Console, hello) or (None, None)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            ws = Console(port, token)
+            hello = ws.wait(lambda f: f.get("type") == "hello", 5)
+            if hello is not None:
+                return ws, hello
+            ws.sock.close()
+        except (OSError, RuntimeError):
+            pass
+        time.sleep(0.2)
+    return None, None
+
+
+def closed_within(ws, seconds):
+    """Whether ccd (or the relay) closes the websocket within `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        ws.sock.settimeout(max(0.1, deadline - time.time()))
+        try:
+            ws.recv()
+        except socket.timeout:
+            return False
+        except (OSError, RuntimeError, ValueError):
+            return True
+    return False
 
 
 def wait_for(log_path, pattern, proc, seconds, count=1):
@@ -172,11 +214,11 @@ def main():
         env = dict(os.environ, CCD_PG_DSN=session.dsn)
         nodes = {}
         configs = {name: node_config(session, name) for name in ("a", "b", "c")}
-        password = share_passwords(session, [cfg for cfg, _ in configs.values()], env)
+        password = share_passwords(session, [cfg for cfg, _, _ in configs.values()], env)
         for name in ("a", "b", "c"):
-            cfg, port = configs[name]
+            cfg, port, console = configs[name]
             proc, log = start_node(session, cfg, name, env)
-            nodes[name] = {"proc": proc, "log": log, "port": port}
+            nodes[name] = {"proc": proc, "log": log, "port": port, "console": console}
             started = wait_for(log, LISTENING, proc, 30)
             checks.check(started is not None, f"node {name} listens on its port")
             if started is None:
@@ -196,12 +238,18 @@ def main():
         conn.request("GET", "/v1/contacts/anyone")
         r = conn.getresponse()
         body = r.read().decode()
-        checks.check(r.status == 503 and "not_leader" in body,
-                     f"a follower answers what needs the leader with 503 not_leader ({r.status})")
+        checks.check(r.status == 401 and "not_leader" not in body,
+                     f"a follower relays what needs the leader: the leader's answer, 401 without "
+                     f"a token ({r.status} {body[:80]})")
+        status, relayed_token = login(b["port"], "alice", password)
+        checks.check(status == 200 and relayed_token,
+                     f"alice signs in through a follower: POST /v1/auth/login relayed ({status})")
+        checks.check(relayed_token and me(c["port"], relayed_token) == 200,
+                     "the token she got through one follower works through the other")
 
         # A follower stopped with SIGTERM exits 0. (With the others' passwords file: a node with
         # another hash of alice's password would end her session when it starts.)
-        d_cfg, _ = node_config(session, "d")
+        d_cfg, _, _ = node_config(session, "d")
         with open(d_cfg, "a") as f:
             f.write(f"passwords: {os.path.join(session.tmp, 'passwords.yaml')}\n")
         d, d_log = start_node(session, d_cfg, "d", env)
@@ -223,6 +271,22 @@ def main():
                      f"under load through all three nodes ({len(loads['a'].acked)} messages "
                      f"through the leader, {through_followers} through followers), the leader "
                      f"routed all {routed_before} conversations")
+
+        # The console through follower b: the leader's hello, an offer, accepted.
+        ws, hello = console_hello(b["console"], relayed_token, 10)
+        checks.check(hello is not None and hello.get("agent") == "alice",
+                     f"the console websocket through a follower gets the leader's hello ({hello})")
+        held = None
+        if ws is not None:
+            ws.send({"type": "presence", "presence": "available", "id": 1})
+            offer = ws.wait(lambda f: f.get("type") == "offer", 15)
+            checks.check(offer is not None, "and an offer, relayed from the leader")
+            if offer is not None:
+                ws.send({"type": "accept", "conversation_id": offer["conversation_id"], "id": 2})
+                acked = ws.wait(lambda f: f.get("type") == "ack" and f.get("id") == "2", 10)
+                checks.check(acked is not None,
+                             f"alice accepts conversation {offer['conversation_id']} through it")
+                held = offer["conversation_id"] if acked else None
 
         killed_at = time.time()
         a["proc"].send_signal(signal.SIGKILL)
@@ -260,6 +324,26 @@ def main():
         checks.check(token and me(leader["port"], token) == 200,
                      "alice's token from the killed leader works on the new one")
         checks.check(me(leader["port"], "0" * 64) == 401, "a made-up token does not")
+        if ws is not None:
+            checks.check(closed_within(ws, 10),
+                         "the console relayed by a follower is closed when the leader dies")
+            ws.sock.close()
+        # The console reconnects through the follower that is left, with the same token.
+        ws2, hello2 = console_hello(nodes[other]["console"], relayed_token, 20)
+        checks.check(hello2 is not None and hello2.get("agent") == "alice",
+                     f"the console reconnects through the remaining follower ({other}) with the "
+                     f"same token: the new leader's hello ({hello2})")
+        # The restored engine queues held work again for its agent first (routing/engine_state
+        # restore): available again, she is offered her conversation back.
+        again = None
+        if ws2 is not None:
+            ws2.send({"type": "presence", "presence": "available", "id": 1})
+            again = ws2.wait(lambda f: f.get("type") == "offer" and
+                             f.get("conversation_id") == held, 20)
+        checks.check(held is not None and again is not None,
+                     f"and she gets her conversation {held} back from the new leader")
+        if ws2 is not None:
+            ws2.sock.close()
         time.sleep(1.5)  # load through the new leader and the remaining follower
         for load in loads.values():
             load.stop = True

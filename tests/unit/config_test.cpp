@@ -296,3 +296,20 @@ BOOST_AUTO_TEST_CASE(privacy_names_the_audiences_that_see_personal_data_masked) 
                 "expected one of: agent, supervisor, admin, api");
     expectIssue("privacy:\n  mask: [agent]\n", 2, 3, "privacy.mask", "unknown key");
 }
+
+BOOST_AUTO_TEST_CASE(cluster_advertise_host_is_checked_and_defaults_to_the_listen_host) {
+    auto cfg = parseDaemonConfig("cluster:\n  advertise_host: node-1.example.net\n",
+                                 "/etc/ccd/ccd.yaml");
+    BOOST_TEST(cfg->cluster.advertise_host == "node-1.example.net");
+    BOOST_TEST(parseDaemonConfig("cluster:\n  advertise_host: \"fd00::7\"\n", "/etc/ccd/ccd.yaml")
+                   ->cluster.advertise_host == "fd00::7");
+    // Default: the listen host, unless it is a wildcard (then the machine's host name).
+    BOOST_TEST(parseDaemonConfig("server:\n  listen: \"10.0.0.5:8080\"\n", "/etc/ccd/ccd.yaml")
+                   ->cluster.advertise_host == "10.0.0.5");
+    auto wildcard = parseDaemonConfig("server:\n  listen: \"0.0.0.0:8080\"\n", "/etc/ccd/ccd.yaml");
+    BOOST_TEST(!wildcard->cluster.advertise_host.empty());
+    BOOST_TEST(wildcard->cluster.advertise_host != "0.0.0.0");
+    expectIssue("cluster:\n  advertise_host: \"http://node-1:8080\"\n", 2, 19,
+                "cluster.advertise_host", "without scheme or port");
+    expectIssue("cluster:\n  advertise: node-1\n", 2, 3, "cluster.advertise", "unknown key");
+}

@@ -82,6 +82,29 @@ BOOST_AUTO_TEST_CASE(an_unmatched_answer_replaces_404_but_not_405) {
     BOOST_TEST(dispatch(router, req("POST", "/v1/messages"))->status == 202);
 }
 
+BOOST_AUTO_TEST_CASE(a_relay_takes_what_is_not_served_here_and_what_no_route_answers) {
+    Router router(nullptr);
+    router.add("POST", "/v1/messages", [](RoutedRequest&&, Responder out) {
+        out.send(WebResponse::json(202, "{}"));
+    });
+    router.add("GET", "/v1/conversations/{id}", [](RoutedRequest&&, Responder out) {
+        out.send(WebResponse::json(200, "{\"here\":true}"));
+    });
+    router.setRelay(
+        [](RoutedRequest&& r, Responder out) {
+            out.send(WebResponse::json(299, r.http.method + " " + r.http.target));
+        },
+        [](const WebRequest& r) { return r.path() == "/v1/messages"; });
+    BOOST_TEST(dispatch(router, req("POST", "/v1/messages"))->status == 202);
+    // A route this node has, but not one it serves here: relayed.
+    auto conv = dispatch(router, req("GET", "/v1/conversations/7?x=1"));
+    BOOST_TEST(conv->status == 299);
+    BOOST_TEST(conv->body == "GET /v1/conversations/7?x=1");
+    BOOST_TEST(dispatch(router, req("GET", "/v1/contacts/x"))->status == 299);
+    // Another method on a path served here: the leader may have it.
+    BOOST_TEST(dispatch(router, req("GET", "/v1/messages"))->status == 299);
+}
+
 BOOST_AUTO_TEST_CASE(a_dropped_responder_answers_500) {
     Router router(nullptr);
     router.add("GET", "/drop", [](RoutedRequest&&, Responder) {});
