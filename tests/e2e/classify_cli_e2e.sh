@@ -30,6 +30,7 @@ out = {
     "sentiment": any(e["feature"] == "not happy" and e["weight"] < 0 for e in x["sentiment"]),
     "safety": any(s.startswith("fire<-") for s in x["safety"]),
     "urgency_trigger": any(s.startswith("production_stopped<-") for s in x["urgency"]),
+    "precision": x["precision"]["decision"] if x["precision"] else None,
 }
 for k, v in out.items():
     print(f"{k}\t{v}")
@@ -43,6 +44,14 @@ expect_eq "explain: runner-up and its confidence" True "$(get "$T/explain.tsv" r
 expect_eq "explain: negated sentiment word" True "$(get "$T/explain.tsv" sentiment)"
 expect_eq "explain: safety trigger" True "$(get "$T/explain.tsv" safety)"
 expect_eq "explain: urgency trigger" True "$(get "$T/explain.tsv" urgency_trigger)"
+expect_eq "explain: the list precision step keeps a hazard now" keep "$(get "$T/explain.tsv" precision)"
+# A hypothetical the fire list raises: the precision step withdraws it, and says so.
+classify --explain "what happens if the power bank catches fire on a plane? not bought it yet" \
+  > "$T/veto.json" 2>&1
+expect_eq "explain: the list precision step vetoes a hypothetical" "veto P4 0" "$(python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).read()); p = j["explain"]["precision"]
+print(p["decision"], j["priority"], len(j["safety"]))' "$T/veto.json")"
 rc=0; classify "The kettle is broken" | grep -q '"explain"' || rc=$?
 expect_eq "no explain without --explain" 1 "$rc"
 
