@@ -152,6 +152,7 @@ struct Classifier::Impl {
     icu::UnicodeString text;               // scratch
     std::vector<std::string> tokens;       // scratch
     std::vector<std::string> signals;      // scratch
+    std::vector<std::string> context;      // scratch: the list precision step's features
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
     Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
@@ -236,9 +237,9 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     if (im.precision && (!out.safety.empty() || !out.urgency.empty())) {
         // Only when a list raised something: is the hazard or urgency there now?
         listSignals(out.safety, im.safety, out.urgency, im.urgency, im.signals, im.spans);
-        std::vector<std::string> features = im.tokens;
-        im.precision->contextFeatures(im.text, im.signals, im.spans, features);
-        const double p = im.precision->model().probability(features);
+        im.context.clear();
+        im.precision->contextFeatures(im.text, im.signals, im.spans, im.context);
+        const double p = im.precision->model().probability(im.tokens, im.context);
         out.presence_probability = p;
         vetoed = p < im.precision->threshold();
         if (evidence != nullptr) {
@@ -249,6 +250,8 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
             const auto& model = im.precision->model();
             // The features that pushed hardest, either way.
             std::vector<std::pair<std::string, double>> weights;
+            std::vector<std::string> features = im.tokens;
+            features.insert(features.end(), im.context.begin(), im.context.end());
             std::sort(features.begin(), features.end());
             features.erase(std::unique(features.begin(), features.end()), features.end());
             for (const auto& f : features) {
