@@ -220,7 +220,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
                          "regex_weight", "subtype_weight", "smoothing", "temperature", "safety_category",
                          "safety_weight", "stopwords", "categories", "corpus", "sentiment",
                          "safety", "settled_hazards", "urgency", "learned_urgency",
-                         "learned_category"})) {
+                         "learned_category", "list_precision"})) {
         return;
     }
     ClassifierConfig cfg;
@@ -262,6 +262,33 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
                                           [](const auto& t) { return t.urgent.has_value(); });
         if (cfg.learned_urgency.threshold && !labelled)
             learned.error("learned_urgency needs corpus sentences labelled \"urgent\"");
+    }
+    if (NodeRef precision = node["list_precision"];
+        precision.present() &&
+        precision.expectMap({"threshold", "l2", "epochs", "window", "markers"})) {
+        auto& def = cfg.list_precision;
+        if (auto v = precision["threshold"].number(0.01, 0.99)) def.threshold = *v;
+        else if (!precision["threshold"].present())
+            precision.error("list_precision needs a threshold");
+        if (auto v = precision["l2"].number(0.0, 1.0)) def.l2 = *v;
+        if (auto v = precision["epochs"].integer(1, 500)) def.epochs = static_cast<int>(*v);
+        if (auto v = precision["window"].integer(1, 1000)) def.window = static_cast<int>(*v);
+        if (NodeRef markers = precision["markers"];
+            markers.present() && !markers.isNull() && markers.expectNamedEntries()) {
+            for (const auto& [kind, phrases] : markers.entries()) {
+                if (kind.empty() || kind.find_first_of(" \t~@:") != std::string::npos) {
+                    phrases.error("a marker kind is a plain name (no space, '~', '@' or ':')");
+                    continue;
+                }
+                auto list = readPhrases(phrases);
+                if (list.empty()) phrases.error("marker kind '" + kind + "' has no phrases");
+                def.markers[kind] = std::move(list);
+            }
+        }
+        const bool labelled = std::any_of(cfg.corpus.begin(), cfg.corpus.end(),
+                                          [](const auto& t) { return t.urgent.has_value(); });
+        if (def.threshold && !labelled)
+            precision.error("list_precision needs corpus sentences labelled \"urgent\"");
     }
     if (NodeRef learned = node["learned_category"];
         learned.present() && learned.expectMap({"weight", "l2", "epochs", "subtype_weight"})) {

@@ -32,6 +32,13 @@ json explanationJson(const routing::Classification& c) {
     if (!x.subtype_runner_up.empty())
         subtype_runner_up = {{"subtype", x.subtype_runner_up},
                              {"confidence", rounded(x.subtype_runner_up_confidence)}};
+    json precision = nullptr;
+    if (c.presence_probability) {
+        precision = {{"probability", rounded(*c.presence_probability)},
+                     {"decision", c.vetoed.empty() ? "keep" : "veto"},
+                     {"vetoed", c.vetoed},
+                     {"why", x.precision}};
+    }
     return {{"category", evidenceJson(x.category)},
             {"runner_up", runner_up},
             {"subtype", x.subtype},
@@ -40,7 +47,10 @@ json explanationJson(const routing::Classification& c) {
             {"sentiment", evidenceJson(x.sentiment)},
             {"sentiment_score", rounded(c.sentiment_score)},
             {"safety", x.safety},
-            {"urgency", x.urgency}};
+            {"urgency", x.urgency},
+            {"precision", precision},
+            {"learned_urgency", c.urgency_probability ? json(rounded(*c.urgency_probability))
+                                                      : json(nullptr)}};
 }
 
 routing::ExpectedTriage expectedOf(const json& in) {

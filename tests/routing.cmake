@@ -10,6 +10,7 @@ ccd_add_boost_test(regex_set_test SOURCES unit/regex_set_test.cpp
 ccd_add_boost_test(softmax_model_test SOURCES unit/softmax_model_test.cpp LIBS ccd_routing)
 # Urgency signals: recall on urgent messages, silence on ordinary ones, P1 through the rules.
 ccd_add_boost_test(urgency_test SOURCES unit/urgency_test.cpp LIBS ccd_routing ccd_config)
+ccd_add_boost_test(list_precision_test SOURCES unit/list_precision_test.cpp LIBS ccd_routing ccd_config)
 # `ccd classify --explain`: the evidence sorted by decision.
 ccd_add_boost_test(classify_explain_test SOURCES unit/classify_explain_test.cpp
   LIBS ccd_routing ccd_config)

@@ -46,6 +46,12 @@ struct Classification {
     /// The learned urgency model's P(urgent) (classification.learned_urgency); none without
     /// one, or when the lists already found a hazard or an urgency (the model is not asked).
     std::optional<double> urgency_probability;
+    /// The list precision step's P(present now) when a list raised a signal
+    /// (classification.list_precision); none without the step or without a list signal.
+    std::optional<double> presence_probability;
+    /// The list signals the precision step withdrew ("safety:fire", "urgency:child_at_risk"):
+    /// not in `safety` or `urgency` any more.
+    std::vector<std::string> vetoed;
     std::vector<Evidence> evidence;  ///< filled only when ClassifyHints::explain is set
     /// The second-best category and its posterior; filled only when explaining.
     std::string runner_up;

@@ -2,6 +2,7 @@
 
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <unordered_set>
@@ -9,6 +10,7 @@
 
 #include "routing/classify/category_model.hpp"
 #include "routing/classify/language_detector.hpp"
+#include "routing/classify/list_precision.hpp"
 #include "routing/classify/safety.hpp"
 #include "routing/classify/sentiment.hpp"
 #include "routing/classify/text_normalizer.hpp"
@@ -89,6 +91,49 @@ std::shared_ptr<const UrgencyModel> trainUrgency(const ClassifierConfig& config,
     return model->trained() ? model : nullptr;
 }
 
+// The raised list signals as "safety:fire", and where each was raised.
+void listSignals(const std::vector<std::string>& safety, const SafetyDetector& safety_detector,
+                 const std::vector<std::string>& urgency, const SafetyDetector& urgency_detector,
+                 std::vector<std::string>& signals,
+                 std::vector<std::pair<std::int32_t, std::int32_t>>& spans) {
+    signals.clear();
+    spans.clear();
+    for (const auto& s : safety) signals.push_back("safety:" + s);
+    for (const auto& s : urgency) signals.push_back("urgency:" + s);
+    spans = safety_detector.spans();
+    const auto& more = urgency_detector.spans();
+    spans.insert(spans.end(), more.begin(), more.end());
+}
+
+// The list precision step, trained on the corpus sentences in which a list raises something;
+// none when classification.list_precision is not set. Labelled by `urgent`; a sentence without
+// the label counts as present (the lists' own convention, as for the learned urgency model).
+std::shared_ptr<const ListPrecision> trainPrecision(const ClassifierConfig& config,
+                                                    const TextNormalizer& normalizer,
+                                                    Tokenizer& tokenizer, SafetyDetector& safety,
+                                                    SafetyDetector& urgency) {
+    if (!config.list_precision.threshold) return nullptr;
+    auto step = std::make_shared<ListPrecision>(config.list_precision, normalizer);
+    std::vector<UrgencyModel::Example> examples;
+    std::vector<std::string> found_safety, found_urgency, signals;
+    std::vector<std::pair<std::int32_t, std::int32_t>> spans;
+    for (const LabelledText& t : config.corpus) {
+        const icu::UnicodeString text = normalizer.normalize(t.text);
+        found_safety.clear();
+        found_urgency.clear();
+        safety.detect(text, found_safety, nullptr);
+        urgency.detect(text, found_urgency, nullptr);
+        if (found_safety.empty() && found_urgency.empty()) continue;
+        listSignals(found_safety, safety, found_urgency, urgency, signals, spans);
+        UrgencyModel::Example e{tokenizer.tokenize(text), t.urgent.value_or(true)};
+        step->contextFeatures(text, signals, spans, e.tokens);
+        examples.push_back(std::move(e));
+    }
+    step->train(examples);
+    if (!step->trained()) return nullptr;
+    return step;
+}
+
 }  // namespace
 
 struct Classifier::Impl {
@@ -98,6 +143,7 @@ struct Classifier::Impl {
     SafetyDetector safety;
     SafetyDetector urgency;
     std::shared_ptr<const UrgencyModel> learned_urgency;  // immutable, shared by copies
+    std::shared_ptr<const ListPrecision> precision;       // immutable, shared by copies
     /// The learned urgency model's weights by naive Bayes feature number: the category step
     /// has looked the message's tokens up already. Shared by copies.
     std::shared_ptr<const std::vector<double>> urgency_weights;
@@ -105,6 +151,9 @@ struct Classifier::Impl {
     std::vector<std::string> found;        // scratch
     icu::UnicodeString text;               // scratch
     std::vector<std::string> tokens;       // scratch
+    std::vector<std::string> signals;      // scratch
+    std::vector<std::string> context;      // scratch: the list precision step's features
+    std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
     Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
         : frozen(std::move(f)),
@@ -114,7 +163,9 @@ struct Classifier::Impl {
                  frozen->config.settled_hazards, frozen->config.sentiment.clause_breaks),
           urgency(frozen->config.urgency, frozen->normalizer, "urgency"),
           learned_urgency(
-              trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {
+              trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)),
+          precision(
+              trainPrecision(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {
         if (learned_urgency) {
             // The urgency model learns on the corpus, naive Bayes on the corpus and the
             // examples, through the same tokenizer: every token it knows is a feature.
@@ -136,6 +187,7 @@ struct Classifier::Impl {
           safety(other.safety),
           urgency(other.urgency),
           learned_urgency(other.learned_urgency),
+          precision(other.precision),
           urgency_weights(other.urgency_weights),
           subtypes(other.subtypes) {}
 };
@@ -181,12 +233,54 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     im.safety.detect(im.text, out.safety, evidence);
     im.urgency.detect(im.text, out.urgency, evidence);
     im.tokenizer.tokenize(im.text, im.tokens);
+    bool vetoed = false;
+    if (im.precision && (!out.safety.empty() || !out.urgency.empty())) {
+        // Only when a list raised something: is the hazard or urgency there now?
+        listSignals(out.safety, im.safety, out.urgency, im.urgency, im.signals, im.spans);
+        im.context.clear();
+        im.precision->contextFeatures(im.text, im.signals, im.spans, im.context);
+        const double p = im.precision->model().probability(im.tokens, im.context);
+        out.presence_probability = p;
+        vetoed = p < im.precision->threshold();
+        if (evidence != nullptr) {
+            char probability[48];
+            std::snprintf(probability, sizeof probability, "precision:p=%.2f %s", p,
+                          vetoed ? "veto" : "keep");
+            std::string why = probability;
+            const auto& model = im.precision->model();
+            // The features that pushed hardest, either way.
+            std::vector<std::pair<std::string, double>> weights;
+            std::vector<std::string> features = im.tokens;
+            features.insert(features.end(), im.context.begin(), im.context.end());
+            std::sort(features.begin(), features.end());
+            features.erase(std::unique(features.begin(), features.end()), features.end());
+            for (const auto& f : features) {
+                const double w = model.weight(f);
+                if (w != 0.0) weights.emplace_back(f, w);
+            }
+            std::sort(weights.begin(), weights.end(), [](const auto& a, const auto& b) {
+                return std::abs(a.second) > std::abs(b.second);
+            });
+            if (weights.size() > 6) weights.resize(6);
+            for (const auto& [f, w] : weights) {
+                char item[24];
+                std::snprintf(item, sizeof item, "%+.2f", w);
+                why += " " + f + item;
+            }
+            evidence->push_back({why, 0.0});
+        }
+        if (vetoed) {
+            out.vetoed = im.signals;
+            out.safety.clear();
+            out.urgency.clear();
+        }
+    }
     const CategoryDecision d =
         im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;
-    if (im.learned_urgency && out.safety.empty() && out.urgency.empty()) {
+    if (im.learned_urgency && out.safety.empty() && out.urgency.empty() && !vetoed) {
         // After the lists, only for what they missed: "learned", with why when explaining.
         double z = im.learned_urgency->bias();
         for (const std::uint32_t f : im.categories.features()) z += (*im.urgency_weights)[f];

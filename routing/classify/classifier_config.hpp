@@ -58,6 +58,25 @@ struct UrgencyModelDef {
     int epochs = 30;
 };
 
+/// The learned precision step for the safety and urgency lists (classification.list_precision):
+/// when a list raises a signal, a logistic regression over the message's tokens and context
+/// features (the signals raised; each marker kind found anywhere, "@question", and near a
+/// trigger, "@question~") gives P(the hazard or urgency is present now). Below `threshold`
+/// the lists' signals are withdrawn (a veto). Trained at start-up on the corpus sentences in
+/// which a list raises something: labelled by their `urgent` label, urgent without one. Off
+/// when `threshold` is unset.
+struct ListPrecisionDef {
+    std::optional<double> threshold;  ///< in (0, 1): veto below it
+    double l2 = 0.03;                 ///< L2 penalty per example
+    int epochs = 30;
+    /// How far (UTF-16 code units) from a trigger a marker counts as near it, within its
+    /// sentence.
+    int window = 40;
+    /// Marker phrases by kind ("question", "hypothetical", "past", "negation", "third_party",
+    /// "figurative", "present", ...): phrase syntax as keywords.
+    std::map<std::string, std::vector<std::string>> markers;
+};
+
 /// The learned category model: softmax regression over the naive Bayes features, trained on
 /// the same examples and corpus. Its log-odds, times `weight`, are added to each category's
 /// score. Off when `weight` is unset (no `classification.learned_category`).
@@ -155,6 +174,7 @@ struct ClassifierConfig {
     /// the category being right.
     std::vector<SafetySignalDef> urgency;
     UrgencyModelDef learned_urgency;
+    ListPrecisionDef list_precision;
     CategoryModelDef learned_category;
 };
 

@@ -29,6 +29,8 @@ Explanation explain(const Classification& c) {
             out.subtype.push_back(rest);
         } else if (strip(e.feature, "urgency:", rest)) {
             out.urgency.push_back(rest);
+        } else if (strip(e.feature, "precision:", rest)) {
+            out.precision = rest;
         } else if (strip(e.feature, "sentiment:", rest)) {
             out.sentiment.push_back({rest, e.weight});
         } else {

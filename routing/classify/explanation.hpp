@@ -28,6 +28,9 @@ struct Explanation {
     double subtype_runner_up_confidence = 0.0;
     std::vector<std::string> safety;   ///< "fire<-caught fire": signal and what raised it
     std::vector<std::string> urgency;  ///< "production_stopped<-停产"
+    /// The list precision step, when a list raised a signal: "p=0.12 veto" or "p=0.93 keep",
+    /// then the features that weighed most ("@question~-1.20").
+    std::string precision;
 };
 
 /// Sorts `c.evidence` by decision. Empty lists when `c` was classified without explain.

@@ -110,6 +110,8 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
                             std::vector<Evidence>* evidence) {
     const Shared& sh = *shared_;
     fired_.assign(sh.names.size(), 0);
+    at_.assign(sh.names.size(), TermMatch{});
+    spans_.clear();
     if (evidence != nullptr) triggers_.assign(sh.names.size(), std::string());
     hits_.clear();
     sh.terms.findAll(text, hits_);
@@ -133,6 +135,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
             if (excluded) continue;
             if (settled_told && settledAt(text, hit)) continue;
             fired_[use.signal] = 1;
+            at_[use.signal] = hit;
             if (evidence != nullptr) triggers_[use.signal] = sh.terms.term(hit.term);
         }
     }
@@ -141,7 +144,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     for (const std::uint32_t i : regexes_.candidates(text)) {
         const std::size_t s = sh.regex_signal[i];
         if (fired_[s]) continue;
-        if (regexFires(i, text, settled_told)) {
+        if (regexFires(i, text, settled_told, at_[s])) {
             fired_[s] = 1;
             if (evidence != nullptr) triggers_[s] = "re:" + sh.regex_text[i];
         }
@@ -149,13 +152,15 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     for (std::size_t s = 0; s < sh.names.size(); ++s) {
         if (!fired_[s]) continue;
         found.push_back(sh.names[s]);
+        spans_.emplace_back(at_[s].begin, at_[s].end);
         if (evidence != nullptr) {
             evidence->push_back({sh.kind + ":" + sh.names[s] + "<-" + triggers_[s], 0.0});
         }
     }
 }
 
-bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told) {
+bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told,
+                                TermMatch& where) {
     const std::size_t signal = shared_->regex_signal[i];
     auto hit = regexes_.find(i, text);
     // A match that lies inside an exclusion of its signal ("no burning smell") or in a
@@ -163,7 +168,10 @@ bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, b
     std::int32_t offset = 0;
     while (hit) {
         TermMatch at{0, offset + hit->begin, offset + hit->end};
-        if (!excludedAt(signal, at) && !(settled_told && settledAt(text, at))) return true;
+        if (!excludedAt(signal, at) && !(settled_told && settledAt(text, at))) {
+            where = at;
+            return true;
+        }
         offset = at.end > at.begin ? at.end : at.end + 1;
         if (offset >= text.length()) return false;
         hit = regexes_.find(i, text.tempSubString(offset));

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "routing/classify/classification.hpp"
@@ -46,6 +47,10 @@ class SafetyDetector {
     void detect(const icu::UnicodeString& text, std::vector<std::string>& found,
                 std::vector<Evidence>* evidence = nullptr);
 
+    /// Where each signal found by the last detect() was raised: UTF-16 offsets [begin, end) of
+    /// its trigger in the text, in the order detect() appended the names.
+    const std::vector<std::pair<std::int32_t, std::int32_t>>& spans() const { return spans_; }
+
     /// The configured signal names, in order.
     const std::vector<std::string>& names() const { return shared_->names; }
 
@@ -62,7 +67,8 @@ class SafetyDetector {
     bool settledAt(const icu::UnicodeString& text, const TermMatch& hit) const;
     // Whether pattern `i` matches somewhere outside every exclusion of its signal and, with the
     // rule, outside any settled clause.
-    bool regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told);
+    bool regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told,
+                    TermMatch& where);
     // Whether an exclusion of `signal` found in the text holds [begin, end).
     bool excludedAt(std::size_t signal, const TermMatch& match) const;
     struct Shared {
@@ -80,6 +86,8 @@ class SafetyDetector {
     std::vector<TermMatch> hits_;        ///< scratch
     std::vector<char> fired_;            ///< scratch, by signal
     std::vector<std::string> triggers_;  ///< scratch, by signal (evidence only)
+    std::vector<TermMatch> at_;          ///< scratch, by signal: the trigger's place
+    std::vector<std::pair<std::int32_t, std::int32_t>> spans_;  ///< of the last detect()
 };
 
 }  // namespace ccd::routing

@@ -101,6 +101,21 @@ double UrgencyModel::probability(const std::vector<std::string>& tokens) const {
     return sigmoid(z);
 }
 
+double UrgencyModel::probability(const std::vector<std::string>& tokens,
+                                 const std::vector<std::string>& more) const {
+    if (!trained_) return 0.0;
+    std::vector<std::uint32_t> features = featuresOf(tokens);
+    for (const auto& t : more) {
+        const std::uint32_t f = find(t);
+        if (f != kNone) features.push_back(f);
+    }
+    std::sort(features.begin(), features.end());
+    features.erase(std::unique(features.begin(), features.end()), features.end());
+    double z = bias_;
+    for (const auto f : features) z += weights_[f];
+    return sigmoid(z);
+}
+
 std::vector<std::pair<std::string, double>> UrgencyModel::strongest(
     const std::vector<std::string>& tokens, std::size_t n) const {
     std::vector<std::pair<std::string, double>> out;

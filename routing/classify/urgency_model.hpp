@@ -30,6 +30,10 @@ class UrgencyModel {
 
     /// P(urgent | tokens); tokens never seen in training count for nothing.
     double probability(const std::vector<std::string>& tokens) const;
+    /// P(urgent | tokens and more), each distinct feature counted once: for a caller that
+    /// adds features of its own without copying the tokens.
+    double probability(const std::vector<std::string>& tokens,
+                       const std::vector<std::string>& more) const;
 
     /// The model's weight of `token` (0 when never seen in training) and its bias: for a
     /// caller that indexes the weights by its own feature numbers, so that a message's tokens

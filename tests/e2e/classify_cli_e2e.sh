@@ -30,6 +30,7 @@ out = {
     "sentiment": any(e["feature"] == "not happy" and e["weight"] < 0 for e in x["sentiment"]),
     "safety": any(s.startswith("fire<-") for s in x["safety"]),
     "urgency_trigger": any(s.startswith("production_stopped<-") for s in x["urgency"]),
+    "precision": x["precision"]["decision"] if x["precision"] else None,
 }
 for k, v in out.items():
     print(f"{k}\t{v}")
@@ -43,6 +44,14 @@ expect_eq "explain: runner-up and its confidence" True "$(get "$T/explain.tsv" r
 expect_eq "explain: negated sentiment word" True "$(get "$T/explain.tsv" sentiment)"
 expect_eq "explain: safety trigger" True "$(get "$T/explain.tsv" safety)"
 expect_eq "explain: urgency trigger" True "$(get "$T/explain.tsv" urgency_trigger)"
+expect_eq "explain: the list precision step keeps a hazard now" keep "$(get "$T/explain.tsv" precision)"
+# A hypothetical the fire list raises: the precision step withdraws it, and says so.
+classify --explain "what happens if the power bank catches fire on a plane? not bought it yet" \
+  > "$T/veto.json" 2>&1
+expect_eq "explain: the list precision step vetoes a hypothetical" "veto P4 0" "$(python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).read()); p = j["explain"]["precision"]
+print(p["decision"], j["priority"], len(j["safety"]))' "$T/veto.json")"
 rc=0; classify "The kettle is broken" | grep -q '"explain"' || rc=$?
 expect_eq "no explain without --explain" 1 "$rc"
 
@@ -94,24 +103,24 @@ measured() {
   check "$name: language $6 %" at_least "$T/$name.out" language "$6"
   check "$name: priority $7 %" at_least "$T/$name.out" priority "$7"
 }
-measured dev classify-dev.jsonl all 96.0 92.5 100 99.0
-measured dev2 classify-dev2.jsonl all 96.5 95.0 100 98.0
+measured dev classify-dev.jsonl all 96.0 92.0 100 98.5
+measured dev2 classify-dev2.jsonl all 96.5 94.5 100 98.0
 # H3 to H7 (each held out until measured, then tuned on) miss P1 messages; H8 (dev8) and H9
 # (dev9), also tuned on after their one measurement, find every P1 (docs/classification.md).
-measured dev3 classify-dev3.jsonl 88 93.0 90.5 99.5 94.0
-measured dev4 classify-dev4.jsonl 81 97.0 92.5 99.0 95.5
-measured dev6 classify-dev6.jsonl 78 93.5 89.5 99.0 93.5
-measured dev7 classify-dev7.jsonl 72 96.0 91.0 99.5 95.0
-measured dev5 classify-dev5.jsonl 84 95.5 91.5 99.5 94.5
-measured dev8 classify-dev8.jsonl all 96.0 92.5 99.0 96.0
-measured dev9 classify-dev9.jsonl all 93.0 90.0 99.5 93.0
-# H10, the held-out set (measured once, never tuned on): 66 of its 68 P1 found.
-measured heldout10 classify-heldout10.jsonl 66 95.5 88.0 100 92.0
-# H11, held out too (its writer told hazards by their symptoms): 58 of its 70 P1 found.
-measured heldout11 classify-heldout11.jsonl 58 92.0 84.5 100 88.0
+measured dev3 classify-dev3.jsonl 90 92.0 89.5 99.5 94.5
+measured dev4 classify-dev4.jsonl 82 96.0 92.5 99.0 96.5
+measured dev6 classify-dev6.jsonl 78 94.0 90.0 99.0 94.0
+measured dev7 classify-dev7.jsonl 72 95.5 91.5 99.5 94.5
+measured dev5 classify-dev5.jsonl 84 95.5 91.5 99.5 95.5
+measured dev8 classify-dev8.jsonl all 95.5 91.5 99.0 96.0
+measured dev9 classify-dev9.jsonl all 93.5 90.5 99.5 93.0
+# H10 (dev10) and H11 (dev11): measured once blind (66/68 and 58/70 P1), then tuned on for the
+# list precision step (docs/classification.md): every P1 of dev10 found, 68 of dev11's 70.
+measured dev10 classify-dev10.jsonl all 96.0 89.5 100 93.5
+measured dev11 classify-dev11.jsonl 68 92.0 85.0 100 93.0
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
-  "$T/dev9.out" "$T/heldout10.out" "$T/heldout11.out"
+  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"

@@ -412,6 +412,48 @@ BOOST_AUTO_TEST_CASE(a_bad_urgent_label_or_learned_urgency_is_reported) {
     BOOST_TEST(issues[0].path == "classification.learned_urgency.threshold");
 }
 
+BOOST_AUTO_TEST_CASE(the_list_precision_step_is_read_and_checked) {
+    CorpusFiles files(
+        "{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"fire now\"}\n",
+        "  corpus: corpus.jsonl\n"
+        "  list_precision:\n"
+        "    threshold: 0.25\n"
+        "    l2: 0.05\n"
+        "    epochs: 12\n"
+        "    window: 30\n"
+        "    markers: {question: [\"?\", 吗], past: [last year]}");
+    const auto cfg = ccd::config::loadRoutingConfig((files.dir / "routing.yaml").string());
+    const auto& p = cfg->classification.list_precision;
+    BOOST_TEST((p.threshold == std::optional<double>(0.25)));
+    BOOST_TEST(p.l2 == 0.05);
+    BOOST_TEST(p.epochs == 12);
+    BOOST_TEST(p.window == 30);
+    BOOST_REQUIRE_EQUAL(p.markers.size(), 2u);
+    BOOST_TEST(p.markers.at("question").size() == 2u);
+    BOOST_TEST(p.markers.at("past").front() == "last year");
+
+    CorpusFiles bad("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
+                    "  corpus: corpus.jsonl\n  list_precision: {threshold: 1.5}");
+    auto issues = bad.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].path == "classification.list_precision.threshold");
+    BOOST_TEST(issues[0].line == 5);
+
+    CorpusFiles kind("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
+                     "  corpus: corpus.jsonl\n  list_precision: {threshold: 0.2, markers: {\"a b\": [x]}}");
+    issues = kind.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].message.find("plain name") != std::string::npos, issues[0].message);
+
+    CorpusFiles unlabelled("{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"x\"}\n",
+                           "  corpus: corpus.jsonl\n  list_precision: {threshold: 0.2}");
+    issues = unlabelled.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].path == "classification.list_precision");
+    BOOST_TEST(issues[0].message.find("labelled \"urgent\"") != std::string::npos,
+               issues[0].message);
+}
+
 BOOST_AUTO_TEST_CASE(the_learned_category_model_is_read_and_checked) {
     auto cfg = ccd::config::parseRoutingConfig(
         withLine(3, "  learned_category: {weight: 1.5, subtype_weight: 0.5, l2: 0.01, epochs: 7}"),

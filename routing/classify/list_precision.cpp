@@ -1,0 +1,91 @@
+#include "routing/classify/list_precision.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "routing/classify/text_normalizer.hpp"
+
+namespace ccd::routing {
+namespace {
+
+// Sentence punctuation, in normalized text: a sentence ends after it.
+bool endsSentence(UChar c) {
+    switch (c) {
+        case u'.': case u'!': case u'?': case u';': case u'\n':
+        case u'\u3002': case u'\uFF01': case u'\uFF1F': case u'\uFF1B':
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+ListPrecision::ListPrecision(const ListPrecisionDef& def, const TextNormalizer& normalizer)
+    : threshold_(def.threshold.value_or(0.0)),
+      l2_(def.l2),
+      epochs_(def.epochs),
+      window_(def.window) {
+    for (const auto& [kind, phrases] : def.markers) {
+        for (const auto& phrase : phrases) {
+            const icu::UnicodeString normalized = normalizer.normalize(phrase);
+            if (normalized.isEmpty()) {
+                throw std::invalid_argument("list_precision marker '" + kind + "': empty phrase");
+            }
+            const std::uint32_t id = markers_.add(normalized);
+            if (id >= kind_of_.size()) kind_of_.resize(id + 1);
+            kind_of_[id] = "@" + kind;  // a phrase in two kinds counts for the last
+        }
+    }
+    markers_.build();
+}
+
+void ListPrecision::contextFeatures(const icu::UnicodeString& text,
+                                    const std::vector<std::string>& signals,
+                                    const std::vector<std::pair<std::int32_t, std::int32_t>>& spans,
+                                    std::vector<std::string>& features) const {
+    for (const auto& s : signals) features.push_back("@sig:" + s);
+    std::vector<TermMatch> hits;
+    markers_.findAll(text, hits);
+    if (hits.empty()) return;
+    // Each trigger's neighbourhood: its sentence (the closing mark included, so that a
+    // question mark counts), within window_ on either side. A pattern that matched no span
+    // (a lookahead) has the whole text.
+    std::vector<std::pair<std::int32_t, std::int32_t>> near;
+    for (const auto& [b, e] : spans) {
+        if (e <= b) {
+            near.emplace_back(0, text.length());
+            continue;
+        }
+        std::int32_t begin = b;
+        while (begin > 0 && b - begin < window_ && !endsSentence(text.charAt(begin - 1))) --begin;
+        std::int32_t end = e;
+        while (end < text.length() && end - e < window_) {
+            const bool mark = endsSentence(text.charAt(end));
+            ++end;
+            if (mark) break;
+        }
+        near.emplace_back(begin, end);
+    }
+    const std::size_t first = features.size();
+    for (const TermMatch& m : hits) {
+        const std::string& kind = kind_of_[m.term];
+        features.push_back(kind);
+        for (const auto& [b, e] : near) {
+            if (m.begin >= b && m.end <= e) {
+                features.push_back(kind + "~");
+                break;
+            }
+        }
+    }
+    std::sort(features.begin() + static_cast<std::ptrdiff_t>(first), features.end());
+    features.erase(std::unique(features.begin() + static_cast<std::ptrdiff_t>(first),
+                               features.end()),
+                   features.end());
+}
+
+void ListPrecision::train(const std::vector<UrgencyModel::Example>& examples) {
+    model_ = UrgencyModel(examples, l2_, epochs_);
+}
+
+}  // namespace ccd::routing

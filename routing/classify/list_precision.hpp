@@ -1,0 +1,61 @@
+#pragma once
+// The list precision step (classification.list_precision): the safety and urgency lists are
+// generous, and each blind set finds their false alarms in kinds rather than words: questions
+// and hypotheticals ("what happens if it catches fire?"), incidents told as past and
+// explained, figurative words (觸電一樣愛上了), hazards said to be absent, other people's
+// incidents ("the van on the news caught fire"). When a list raises a signal, a logistic
+// regression over the message's tokens and context features gives P(the hazard or urgency is
+// present now); below the threshold the signals are withdrawn.
+//
+// Context features, added to the tokens: "@sig:safety:fire" for each signal raised, "@KIND"
+// when a marker phrase of KIND is in the text and "@KIND~" when one lies near a trigger (in
+// its sentence, within `window` code units). A conservative threshold: a missed P1 is worse
+// than a false one.
+
+#include <unicode/unistr.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "routing/classify/classifier_config.hpp"
+#include "routing/classify/term_matcher.hpp"
+#include "routing/classify/urgency_model.hpp"
+
+namespace ccd::routing {
+
+class TextNormalizer;
+
+/// Computes the context features; holds the trained model. Immutable once trained: copies
+/// and threads may share it.
+class ListPrecision {
+  public:
+    /// Normalizes the marker phrases. Throws std::invalid_argument for an empty phrase.
+    ListPrecision(const ListPrecisionDef& def, const TextNormalizer& normalizer);
+
+    /// Appends the context features of `text` (normalized) to `features`: `signals` are the
+    /// raised signals as "safety:fire", `spans` where each was raised (same order).
+    void contextFeatures(const icu::UnicodeString& text, const std::vector<std::string>& signals,
+                         const std::vector<std::pair<std::int32_t, std::int32_t>>& spans,
+                         std::vector<std::string>& features) const;
+
+    /// Trains the model on `examples` (tokens plus context features, present or not).
+    void train(const std::vector<UrgencyModel::Example>& examples);
+
+    bool trained() const { return model_.trained(); }
+    const UrgencyModel& model() const { return model_; }
+    double threshold() const { return threshold_; }
+
+  private:
+    double threshold_;
+    double l2_;
+    int epochs_;
+    std::int32_t window_;
+    TermMatcher markers_;
+    std::vector<std::string> kind_of_;  ///< by term id: "@KIND"
+    UrgencyModel model_;
+};
+
+}  // namespace ccd::routing

@@ -1,0 +1,144 @@
+// The list precision step (classification.list_precision): its context features, a model
+// trained on a few examples that learns the kinds (a question, a hypothetical, another
+// person's incident) rather than the words, and the shipped step on the shipped corpus:
+// questions, hypotheticals, settled incidents and figurative words lose their list signals,
+// hazards happening now keep them.
+#define BOOST_TEST_MODULE list_precision_test
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "routing/classify/classifier.hpp"
+#include "routing/classify/list_precision.hpp"
+#include "routing/classify/text_normalizer.hpp"
+#include "tests/support/shipped_routing.hpp"
+
+namespace {
+
+using ccd::routing::Classification;
+using ccd::routing::Classifier;
+using ccd::routing::ListPrecision;
+using ccd::routing::ListPrecisionDef;
+using ccd::routing::TextNormalizer;
+using ccd::routing::UrgencyModel;
+using Tokens = std::vector<std::string>;
+
+ListPrecisionDef def() {
+    ListPrecisionDef d;
+    d.threshold = 0.3;
+    d.epochs = 60;
+    d.l2 = 1e-3;
+    d.window = 20;
+    d.markers["question"] = {"?", "吗"};
+    d.markers["hypothetical"] = {"what if", "如果"};
+    d.markers["third_party"] = {"neighbour", "news"};
+    return d;
+}
+
+bool has(const Tokens& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Classifier& shipped() {
+    static Classifier instance(ccd::testing::shippedRouting()->classification);
+    return instance;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(list_precision)
+
+BOOST_AUTO_TEST_CASE(context_features_name_the_signals_and_the_markers_near_a_trigger) {
+    const TextNormalizer normalizer;
+    const ListPrecision step(def(), normalizer);
+    const auto text = normalizer.normalize("what if it caught fire? the neighbour asked. ok");
+    // "caught fire" at [11, 22): the question mark closes its sentence; "neighbour" is in the
+    // next sentence, so in the message but not near.
+    Tokens features;
+    step.contextFeatures(text, {"safety:fire"}, {{11, 22}}, features);
+    BOOST_TEST(has(features, "@sig:safety:fire"));
+    BOOST_TEST(has(features, "@question"));
+    BOOST_TEST(has(features, "@question~"));
+    BOOST_TEST(has(features, "@hypothetical~"));
+    BOOST_TEST(has(features, "@third_party"));
+    BOOST_TEST(!has(features, "@third_party~"));
+
+    Tokens plain;
+    step.contextFeatures(normalizer.normalize("the toaster caught fire"), {"safety:fire"},
+                         {{12, 23}}, plain);
+    BOOST_TEST(plain == Tokens{"@sig:safety:fire"});
+}
+
+// Trained on other words, the model vetoes a question about a new hazard word because it is
+// a question, and keeps the same word told as a report.
+BOOST_AUTO_TEST_CASE(it_learns_the_kind_not_the_word) {
+    const TextNormalizer normalizer;
+    ListPrecision step(def(), normalizer);
+    std::vector<UrgencyModel::Example> examples = {
+        {{"fire", "kitchen", "@sig:safety:fire"}, true},
+        {{"smoke", "socket", "@sig:safety:smoke"}, true},
+        {{"sparks", "plug", "@sig:safety:sparks"}, true},
+        {{"gas", "smell", "hob", "@sig:safety:gas"}, true},
+        {{"fire", "heater", "@sig:safety:fire", "@question", "@question~"}, false},
+        {{"smoke", "alarm", "@sig:safety:smoke", "@hypothetical", "@hypothetical~"}, false},
+        {{"gas", "cooker", "@sig:safety:gas", "@question", "@question~", "@hypothetical~"}, false},
+        {{"sparks", "van", "@sig:safety:sparks", "@third_party", "@third_party~"}, false},
+        {{"fire", "news", "@sig:safety:fire", "@third_party", "@third_party~"}, false},
+    };
+    step.train(examples);
+    BOOST_REQUIRE(step.trained());
+    const auto& m = step.model();
+    const double asked = m.probability(Tokens{"explode", "battery", "@question", "@question~"});
+    const double told = m.probability(Tokens{"explode", "battery"});
+    BOOST_TEST(asked < step.threshold());
+    BOOST_TEST(told > step.threshold());
+    BOOST_TEST(told > asked);
+}
+
+BOOST_AUTO_TEST_CASE(the_shipped_step_vetoes_look_alikes_and_keeps_hazards_now) {
+    Classifier& c = shipped();
+    BOOST_REQUIRE(c.config().list_precision.threshold.has_value());
+    // Hazards happening now: kept, with the step's probability.
+    for (const char* text : {
+             "the toaster caught fire this morning, the kitchen is full of smoke",
+             "我家的插座在冒烟，还有火花，怎么办",
+             "部電暖爐而家冒緊煙，有陣燶味",
+             "gas smell in the kitchen getting stronger, we've opened the windows",
+         }) {
+        const Classification r = c.classify(text);
+        BOOST_TEST(!r.safety.empty(), text << ": hazard lost (p=" << r.presence_probability.value_or(-1) << ")");
+        BOOST_TEST(r.vetoed.empty(), text);
+        BOOST_TEST(r.presence_probability.has_value(), text);
+    }
+    // Look-alikes the lists raise: withdrawn.
+    for (const char* text : {
+             "would the patio heater set the awning on fire if the wind blew it over? not bought yet",
+             "如果以后电动车电池起火了，保险赔不赔？现在没事，先问问",
+         }) {
+        const Classification r = c.classify(text);
+        BOOST_TEST(r.safety.empty(), text << ": p=" << r.presence_probability.value_or(-1));
+        BOOST_TEST(!r.vetoed.empty(), text);
+        BOOST_TEST(r.urgency.empty(), text);  // the learned urgency model is not asked
+    }
+    // Nothing raised by the lists: the step is not asked.
+    BOOST_TEST(!c.classify("can I get a copy of my invoice").presence_probability.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(explain_shows_the_probability_and_the_decision) {
+    ccd::routing::ClassifyHints hints;
+    hints.explain = true;
+    const Classification r =
+        shipped().classify("what happens if the power bank catches fire on a plane?", hints);
+    bool found = false;
+    for (const auto& e : r.evidence) {
+        if (e.feature.rfind("precision:p=", 0) == 0) {
+            found = true;
+            BOOST_TEST((e.feature.find(" veto") != std::string::npos ||
+                        e.feature.find(" keep") != std::string::npos));
+        }
+    }
+    BOOST_TEST(found);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
