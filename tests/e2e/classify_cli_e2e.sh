@@ -118,9 +118,11 @@ measured dev9 classify-dev9.jsonl all 93.5 90.5 99.5 93.0
 # list precision step (docs/classification.md): every P1 of dev10 found, 68 of dev11's 70.
 measured dev10 classify-dev10.jsonl all 96.0 89.5 100 93.5
 measured dev11 classify-dev11.jsonl 68 92.0 85.0 100 93.0
+# H12: held out, measured once blind after the list precision step (2026-12-04); never tuned on.
+measured heldout12 classify-heldout12.jsonl 65 91.5 85.5 100 90.5
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
-  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out"
+  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
