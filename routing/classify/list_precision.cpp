@@ -6,20 +6,6 @@
 #include "routing/classify/text_normalizer.hpp"
 
 namespace ccd::routing {
-namespace {
-
-// Sentence punctuation, in normalized text: a sentence ends after it.
-bool endsSentence(UChar c) {
-    switch (c) {
-        case u'.': case u'!': case u'?': case u';': case u'\n':
-        case u'\u3002': case u'\uFF01': case u'\uFF1F': case u'\uFF1B':
-            return true;
-        default:
-            return false;
-    }
-}
-
-}  // namespace
 
 ListPrecision::ListPrecision(const ListPrecisionDef& def, const TextNormalizer& normalizer)
     : threshold_(def.threshold.value_or(0.0)),

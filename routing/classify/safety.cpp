@@ -11,16 +11,8 @@ namespace {
 
 constexpr std::size_t kNoSignal = static_cast<std::size_t>(-1);
 
-// Sentence punctuation, in normalized text: a clause ends there.
-bool endsClause(UChar c) {
-    switch (c) {
-        case u'.': case u'!': case u'?': case u';': case u'\n':
-        case u'\u3002': case u'\uFF01': case u'\uFF1F': case u'\uFF1B':
-            return true;
-        default:
-            return false;
-    }
-}
+// A clause ends at sentence punctuation (endsSentence, text_normalizer.hpp).
+bool endsClause(UChar c) { return endsSentence(c); }
 
 // A comma or colon ends a part of a clause: what recurs ("again", "现在") is told in the
 // hazard's own part, while the past ("last year") may be set anywhere in its clause.

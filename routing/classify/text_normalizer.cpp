@@ -62,6 +62,16 @@ icu::UnicodeString TextNormalizer::normalize(std::string_view utf8) const {
     return out;
 }
 
+bool endsSentence(UChar c) {
+    switch (c) {
+        case u'.': case u'!': case u'?': case u';': case u'\n':
+        case u'\u3002': case u'\uFF01': case u'\uFF1F': case u'\uFF1B':
+            return true;
+        default:
+            return false;
+    }
+}
+
 std::string TextNormalizer::normalizeToUtf8(std::string_view utf8) const {
     std::string out;
     normalize(utf8).toUTF8String(out);

@@ -44,4 +44,8 @@ class TextNormalizer {
     const HanTables* han_;
 };
 
+/// Sentence punctuation in normalized text (. ! ? ; a line break, and their full-width forms):
+/// a sentence or clause ends after it.
+bool endsSentence(UChar c);
+
 }  // namespace ccd::routing
