@@ -377,15 +377,18 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
     return out;
 }
 
+std::string bigintArray(const std::vector<std::int64_t>& ids) {
+    std::string list = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
+    return list + "}";
+}
+
 std::vector<UnroutedMessage> readUnrouted(Connection& db,
                                           const std::vector<std::int64_t>* ids) {
     db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     Batch batch;
     if (ids) {
-        std::string list = "{";
-        for (std::size_t i = 0; i < ids->size(); ++i)
-            list += (i ? "," : "") + std::to_string((*ids)[i]);
-        batch.add(kUnroutedByIds, {list + "}"});
+        batch.add(kUnroutedByIds, {bigintArray(*ids)});
     } else {
         batch.add(kUnrouted);
     }

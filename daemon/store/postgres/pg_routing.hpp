@@ -37,4 +37,7 @@ RoutingRecovery readRoutingRecovery(Connection& db);
 /// PgError.
 std::vector<UnroutedMessage> readUnrouted(Connection& db, const std::vector<std::int64_t>* ids);
 
+/// ids as a bigint[] literal ("{1,2,3}"), for `= ANY($1::bigint[])`.
+std::string bigintArray(const std::vector<std::int64_t>& ids);
+
 }  // namespace ccd::store::postgres

@@ -391,14 +391,11 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
             if (!locked.empty()) {
                 std::sort(locked.begin(), locked.end());
                 locked.erase(std::unique(locked.begin(), locked.end()), locked.end());
-                std::string list = "{";
-                for (std::size_t k = 0; k < locked.size(); ++k)
-                    list += (k ? "," : "") + std::to_string(locked[k]);
                 second.setOwner(0);
                 second.add(
                     "SELECT id FROM conversations WHERE id = ANY($1::bigint[]) ORDER BY id"
                     " FOR NO KEY UPDATE",
-                    {list + "}"});
+                    {bigintArray(locked)});
             }
             for (std::size_t i = 0; i < live.size(); ++i) {
                 second.setOwner(i);
