@@ -56,7 +56,9 @@ void Daemon::start() {
     // Restores open conversations and replays unrouted messages before anything is routed: the
     // listeners open after it (a message routed before its conversation was restored would
     // open it again).
-    if (impl_->engine) impl_->engine->start();
+    if (impl_->engine)
+        impl_->engine->start(
+            std::chrono::duration_cast<std::chrono::milliseconds>(cfg->console.grace));
     if (impl_->inbox) impl_->inbox->start();  // what followers store, from now on
     impl_->server.start(cfg->server.listen);
     if (impl_->console_rt) impl_->console_rt->start();

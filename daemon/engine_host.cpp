@@ -314,7 +314,7 @@ EngineHost::EngineHost(asio::io_context& ioc, store::Store& store, Metrics& metr
 
 EngineHost::~EngineHost() { stop(); }
 
-void EngineHost::start() {
+void EngineHost::start(std::chrono::milliseconds agent_return) {
     auto self = impl_;
     std::promise<store::StoreResult<store::RoutingRecovery>> loaded;
     auto future = loaded.get_future();
@@ -325,9 +325,9 @@ void EngineHost::start() {
     if (!recovery) throw std::runtime_error("cannot restore routing: " + recovery.error->message);
     auto data = std::make_shared<store::RoutingRecovery>(std::move(*recovery.value));
     std::promise<void> restored;
-    asio::post(self->strand, [self, data, &restored] {
+    asio::post(self->strand, [self, data, &restored, agent_return] {
         auto now = routing::Clock::now();
-        for (const auto& s : data->conversations) self->engine.restore(s, now);
+        for (const auto& s : data->conversations) self->engine.restore(s, now, agent_return);
         restored.set_value();
     });
     restored.get_future().wait();

@@ -6,6 +6,7 @@
 //
 // Asio stays out of this header: the strand lives in the implementation.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,8 +51,10 @@ public:
     ~EngineHost();
 
     /// Restores open conversations from the store, replays messages that were stored but not
-    /// routed before a crash, and starts the tick timer. Blocks until restored.
-    void start();
+    /// routed before a crash, and starts the tick timer. Blocks until restored. An agent's
+    /// assigned conversations stay theirs for `agent_return` (the console's grace): their
+    /// console reconnects and has them; after it they are queued (Engine::restore).
+    void start(std::chrono::milliseconds agent_return = std::chrono::seconds(60));
     /// Stops the timer; events submitted afterwards are refused. Idempotent.
     void stop();
 

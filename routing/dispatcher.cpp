@@ -422,6 +422,22 @@ bool Dispatcher::accept(std::int64_t conversation_id, const std::string& agent_i
     return true;
 }
 
+bool Dispatcher::hold(WorkItem work, const std::string& agent_id) {
+    if (!queues_.count(work.queue) || items_.count(work.conversation_id)) return false;
+    auto a = agents_.find(agent_id);
+    if (a == agents_.end()) return false;
+    a->second.load[static_cast<std::size_t>(work.kind)]++;
+    relist(a->second);
+    Item item;
+    item.queues = {work.queue};
+    item.work = std::move(work);
+    item.state = State::Assigned;
+    item.agent = agent_id;
+    auto id = item.work.conversation_id;
+    items_.emplace(id, std::move(item));
+    return true;
+}
+
 bool Dispatcher::decline(std::int64_t conversation_id, const std::string& agent_id, TimePoint) {
     auto it = items_.find(conversation_id);
     if (it == items_.end() || it->second.state != State::Offered || it->second.agent != agent_id)

@@ -107,6 +107,10 @@ public:
     /// someone else first; when everyone it could go to has declined or missed it, to the one
     /// who did so longest ago (so an agent who never answers does not get it back each time).
     bool decline(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
+    /// The agent keeps work they had before the dispatcher was rebuilt (a routing reload, a
+    /// restart, a new leader): assigned to them at once, counted in their load, no offer.
+    /// False for an unknown queue or agent, or a conversation already held.
+    bool hold(WorkItem work, const std::string& agent_id);
     /// The agent finished (resolved or transferred away): capacity returns to them.
     bool complete(std::int64_t conversation_id, const std::string& agent_id, TimePoint now);
 

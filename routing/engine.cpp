@@ -99,10 +99,11 @@ void Engine::reconfigure(RoutingConfigPtr config) {
             d.enqueue(ignored, c, c.snap.queued_at, "requeued",
                       before ? before->preferred_agent : std::nullopt, c.waiting_since,
                       before ? before->reserved_until : std::nullopt);
-        } else if (c.stage == Stage::Assigned && c.snap.agent) {
-            // Keep the assignment: queue, offer and accept it for the same agent.
-            d.enqueue(ignored, c, c.snap.queued_at, "requeued", c.snap.agent, c.waiting_since);
-            c.stage = Stage::Waiting;
+        } else if (c.stage == Stage::Assigned && c.snap.agent &&
+                   d.dispatcher->agent(*c.snap.agent)) {
+            // The agent keeps it, counted in their load. (One restored for an agent not back
+            // since a restart stays held for them: held_for.)
+            d.dispatcher->hold(d.workOf(c, c.snap.queued_at, c.snap.agent), *c.snap.agent);
         }
     }
 }
@@ -120,6 +121,7 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
             } else if constexpr (std::is_same_v<T, AgentUpdated>) {
                 d.agents[e.agent.id] = e.agent;
                 d.dispatcher->upsertAgent(e.agent);
+                d.adoptHeld(e.agent.id);
                 d.dispatch(out, now);
             } else if constexpr (std::is_same_v<T, PresenceChanged>) {
                 if (!d.dispatcher->setPresence(e.agent, e.presence, now)) {

@@ -415,9 +415,12 @@ public:
     /// Handles one event at `now`; the actions are in the order to apply them.
     std::vector<Action> handle(const Event& event, TimePoint now);
 
-    /// Restores a conversation saved before a restart: waiting work is queued again (an
-    /// assignment is offered to the same agent first when they come back).
-    void restore(const ConversationSnapshot& snapshot, TimePoint now);
+    /// Restores a conversation saved before a restart: waiting work is queued again. An
+    /// assigned conversation stays its agent's: when their console connects again (their
+    /// profile comes, AgentUpdated) they have it as before; if they have not by
+    /// `now + agent_return`, it is queued and offered to them first.
+    void restore(const ConversationSnapshot& snapshot, TimePoint now,
+                 std::chrono::milliseconds agent_return = std::chrono::seconds(60));
 
     /// Triage of one message without touching state (for `ccd classify` and tests); with
     /// `explain`, the classification carries its evidence and runner-up (ClassifyHints).

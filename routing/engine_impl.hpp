@@ -139,6 +139,9 @@ struct Engine::Impl {
                  const std::string& reason, std::optional<std::string> preferred,
                  std::optional<TimePoint> since = std::nullopt,
                  std::optional<TimePoint> reserved_until = std::nullopt);
+    /// The dispatcher's item for the conversation, as enqueue() makes it.
+    WorkItem workOf(const Conv& c, TimePoint queued_at, std::optional<std::string> preferred,
+                    std::optional<TimePoint> reserved_until = std::nullopt) const;
     void dispatch(std::vector<Action>& out, TimePoint now);
     void changePriority(std::vector<Action>& out, Conv& c, int to, const std::string& reason,
                         TimePoint now, std::optional<std::string> queue = std::nullopt);
@@ -159,6 +162,16 @@ struct Engine::Impl {
     /// Wrap-ups that ended by `now`: the agents are available again.
     void endWrapUps(TimePoint now, std::vector<Action>& out);
     void onAgentLost(const AgentLost& e, TimePoint now, std::vector<Action>& out);
+    /// Conversations restored as assigned to an agent who has not connected since the restart
+    /// (a new leader, a restart): kept for them, outside the dispatcher, until they are back
+    /// (AgentUpdated: held again, in their load) or `held_until` passes (queued, offered to them
+    /// first).
+    std::map<std::string, std::vector<std::int64_t>> held_for;
+    std::multimap<TimePoint, std::string> held_until;
+    /// The agent is back (their profile came): the dispatcher holds their restored work.
+    void adoptHeld(const std::string& agent);
+    /// Agents not back in time: their restored work is queued.
+    void releaseHeld(TimePoint now, std::vector<Action>& out);
     /// The provider's answer about a message: shown to the agent; a failure goes to supervisors.
     void onDelivery(const DeliveryUpdated& e, std::vector<Action>& out);
 

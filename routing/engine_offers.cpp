@@ -11,6 +11,18 @@ void Engine::Impl::enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_a
                            std::optional<TimePoint> since,
                            std::optional<TimePoint> reserved_until) {
     c.waiting_since = since.value_or(queued_at);
+    dispatcher->enqueue(workOf(c, queued_at, std::move(preferred), reserved_until));
+    c.stage = Stage::Waiting;
+    c.offered_to.clear();
+    c.snap.queued_at = queued_at;
+    touch(c.snap.id);
+    out.push_back(Queued{c.snap.id, c.snap.queue, c.snap.priority,
+                         dispatcher->positionOf(c.snap.id).value_or(0), reason});
+}
+
+WorkItem Engine::Impl::workOf(const Conv& c, TimePoint queued_at,
+                              std::optional<std::string> preferred,
+                              std::optional<TimePoint> reserved_until) const {
     WorkItem w;
     w.conversation_id = c.snap.id;
     w.queue = c.snap.queue;
@@ -21,13 +33,7 @@ void Engine::Impl::enqueue(std::vector<Action>& out, Conv& c, TimePoint queued_a
     w.language = c.snap.language;
     w.preferred_agent = std::move(preferred);
     w.reserved_until = reserved_until;
-    dispatcher->enqueue(w);
-    c.stage = Stage::Waiting;
-    c.offered_to.clear();
-    c.snap.queued_at = queued_at;
-    touch(c.snap.id);
-    out.push_back(Queued{c.snap.id, c.snap.queue, c.snap.priority,
-                         dispatcher->positionOf(c.snap.id).value_or(0), reason});
+    return w;
 }
 
 void Engine::Impl::dispatch(std::vector<Action>& out, TimePoint now) {
@@ -221,6 +227,44 @@ void Engine::Impl::onAgentLost(const AgentLost& e, TimePoint now, std::vector<Ac
     dispatcher->setPresence(e.agent, Presence::Offline, now);
     out.push_back(AgentStateChanged{e.agent, Presence::Offline, {}, std::nullopt});
     dispatch(out, now);
+}
+
+void Engine::Impl::adoptHeld(const std::string& agent) {
+    auto h = held_for.find(agent);
+    if (h == held_for.end()) return;
+    for (auto id : h->second) {
+        auto it = convs.find(id);
+        if (it == convs.end()) continue;
+        Conv& c = it->second;
+        // Resolved or transferred by a supervisor meanwhile: no longer theirs.
+        if (c.stage != Stage::Assigned || c.snap.agent != agent) continue;
+        dispatcher->hold(workOf(c, c.snap.queued_at, agent), agent);
+    }
+    held_for.erase(h);
+}
+
+void Engine::Impl::releaseHeld(TimePoint now, std::vector<Action>& out) {
+    while (!held_until.empty() && held_until.begin()->first <= now) {
+        std::string agent = held_until.begin()->second;
+        held_until.erase(held_until.begin());
+        auto h = held_for.find(agent);
+        if (h == held_for.end()) continue;  // back in time, or released by an earlier entry
+        for (auto id : h->second) {
+            auto it = convs.find(id);
+            if (it == convs.end()) continue;
+            Conv& c = it->second;
+            if (c.stage != Stage::Assigned || c.snap.agent != agent || dispatcher->work(id))
+                continue;
+            c.snap.agent.reset();
+            // As when a connected agent is lost (onAgentLost), but they are tried first should
+            // they come back.
+            TimePoint at = isLive(kindOf(c)) ? TimePoint{}
+                           : c.snap.queued_at == TimePoint{} ? now
+                                                             : c.snap.queued_at;
+            enqueue(out, c, at, "agent_lost", agent, now);
+        }
+        held_for.erase(h);
+    }
 }
 
 void Engine::Impl::onDelivery(const DeliveryUpdated& e, std::vector<Action>& out) {

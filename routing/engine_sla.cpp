@@ -124,6 +124,7 @@ void Engine::Impl::onWaitingRules(TimePoint now, std::vector<Action>& out) {
 void Engine::Impl::onTick(TimePoint now, std::vector<Action>& out) {
     fireTimers(now, out);
     endWrapUps(now, out);
+    releaseHeld(now, out);
     onWaitingRules(now, out);
     // Reservations for preferred agents that ended: the work is anyone's now.
     reservations.erase(reservations.begin(), reservations.upper_bound(now));
@@ -143,6 +144,10 @@ std::optional<TimePoint> Engine::nextWakeup() const {
     }
     if (!impl_->reservations.empty()) {
         auto first = *impl_->reservations.begin();
+        if (!next || first < *next) next = first;
+    }
+    if (!impl_->held_until.empty()) {
+        auto first = impl_->held_until.begin()->first;
         if (!next || first < *next) next = first;
     }
     return next;

@@ -35,7 +35,8 @@ Stage stageFromName(std::string_view s) {
 
 }  // namespace engine_detail
 
-void Engine::restore(const ConversationSnapshot& snapshot, TimePoint now) {
+void Engine::restore(const ConversationSnapshot& snapshot, TimePoint now,
+                     std::chrono::milliseconds agent_return) {
     Impl& d = *impl_;
     Impl::Conv c;
     c.snap = snapshot;
@@ -58,9 +59,17 @@ void Engine::restore(const ConversationSnapshot& snapshot, TimePoint now) {
             }
             break;
         default:
-            // Agents must reconnect after a restart: the work waits, and the agent who held it
-            // gets it first.
             d.scheduleClocks(conv);
+            if (conv.stage == Stage::Assigned && conv.snap.agent) {
+                // Still theirs: their console reconnects (to any node) and finds it in its
+                // hello. Held for them until they are back or agent_return passes.
+                const std::string& agent = *conv.snap.agent;
+                d.held_for[agent].push_back(conv.snap.id);
+                d.held_until.emplace(now + agent_return, agent);
+                if (d.dispatcher->agent(agent)) d.adoptHeld(agent);
+                break;
+            }
+            // Waiting or offered: the work waits, and the agent it was offered to gets it first.
             d.enqueue(ignored, conv,
                       conv.snap.queued_at == TimePoint{} ? now : conv.snap.queued_at,
                       "restored", conv.snap.agent);

@@ -416,6 +416,60 @@ BOOST_AUTO_TEST_CASE(restart_restores_waiting_work_and_reload_keeps_it) {
     BOOST_TEST(all<SlaAlert>(out).size() >= 1u);
 }
 
+BOOST_AUTO_TEST_CASE(reload_and_restart_keep_an_agents_conversation_theirs) {
+    Engine e(shipped());
+    Agent alice = agent("alice", {"technical"});
+    alice.capacity.max = {1, 1, 1, 1};
+    e.handle(AgentUpdated{alice}, kOpen);
+    e.handle(PresenceChanged{"alice", Presence::Available}, kOpen);
+    e.handle(message(1, 1, "The TV has no picture, only sound"), kOpen);
+    e.handle(OfferAnswered{1, "alice", true}, kOpen + 10s);
+
+    e.reconfigure(shipped());
+    BOOST_TEST(e.conversation(1)->stage == "assigned");
+    // Still in her load (capacity 1): the next conversation waits instead of being offered.
+    auto out = e.handle(message(2, 2, "The fridge is not cooling at all", 2), kOpen + 20s);
+    BOOST_TEST(all<OfferMade>(out).empty());
+    BOOST_TEST(e.conversation(2)->stage == "waiting");
+
+    // A restart (or a new leader): she has not connected yet, the conversation is hers.
+    Engine after(shipped());
+    for (const auto& s : e.takeChanged()) after.restore(s, kOpen + 1min, 60s);
+    BOOST_TEST(after.conversation(1)->stage == "assigned");
+    BOOST_TEST(after.conversation(1)->agent.value_or("") == "alice");
+    BOOST_TEST(after.conversationsOf("alice") == std::vector<std::int64_t>{1});
+    // Her console reconnects: profile, then presence. No offer: conversation 1 fills her
+    // capacity, and it is not offered to her again either.
+    after.handle(AgentUpdated{alice}, kOpen + 90s);
+    out = after.handle(PresenceChanged{"alice", Presence::Available}, kOpen + 91s);
+    BOOST_TEST(all<OfferMade>(out).empty());
+    out = after.handle(Tick{}, kOpen + 3min);  // past the 60 s she had to come back
+    BOOST_TEST(all<Queued>(out).empty());
+    BOOST_TEST(after.conversation(1)->stage == "assigned");
+    // She works it as before.
+    out = after.handle(AgentReplied{1, "alice", false}, kOpen + 4min);
+    BOOST_TEST(all<Rejected>(out).empty());
+    out = after.handle(ResolveRequested{1, "alice", "fixed"}, kOpen + 5min);
+    BOOST_TEST(all<Rejected>(out).empty());
+    BOOST_TEST(all<ConversationResolved>(out).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(restart_queues_an_agents_conversation_when_they_do_not_come_back) {
+    Engine e(shipped());
+    online(e, "alice", {"technical"}, kOpen);
+    e.handle(message(1, 1, "The TV has no picture, only sound"), kOpen);
+    e.handle(OfferAnswered{1, "alice", true}, kOpen + 10s);
+    Engine after(shipped());
+    for (const auto& s : e.takeChanged()) after.restore(s, kOpen + 1min, 60s);
+    online(after, "bob", {"technical"}, kOpen + 70s);
+    BOOST_TEST(after.conversation(1)->stage == "assigned");  // still held for alice
+    BOOST_TEST(after.nextWakeup().has_value());
+    auto out = after.handle(Tick{}, kOpen + 2min);
+    BOOST_TEST(one<Queued>(out).reason == "agent_lost");
+    BOOST_TEST(one<OfferMade>(out).agent == "bob");  // alice is not there
+    BOOST_TEST(after.conversation(1)->stage == "offered");
+}
+
 BOOST_AUTO_TEST_CASE(rule_config_errors_have_positions) {
     const std::string base = R"(
 queues:
