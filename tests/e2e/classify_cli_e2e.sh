@@ -120,9 +120,12 @@ measured dev10 classify-dev10.jsonl all 96.0 89.5 100 93.5
 measured dev11 classify-dev11.jsonl 68 92.0 85.0 100 93.0
 # H12: held out, measured once blind after the list precision step (2026-12-04); never tuned on.
 measured heldout12 classify-heldout12.jsonl 65 91.5 85.5 100 90.5
+# H13: written blind by a ninth writer (writers/h13-README.md), measured once (2026-12-04) with
+# the classifier that H12 measured; never tuned on before that measurement.
+measured heldout13 classify-heldout13.jsonl 69 93.5 89.5 100 90.0
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
-  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out"
+  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out" "$T/heldout13.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
