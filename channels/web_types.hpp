@@ -16,7 +16,12 @@ struct WebRequest {
     std::string target;  ///< path and query as sent: "/v1/messages?x=1"
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    /// The client's address: the connection's peer, or the address a trusted proxy's
+    /// X-Forwarded-For names (server.trusted_proxies).
     std::string remote_address;
+    /// The connection's own peer (the proxy, when remote_address came from X-Forwarded-For);
+    /// empty where no connection is involved.
+    std::string peer_address;
 
     /// The path part of target, without the query string.
     std::string_view path() const;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/ip_network.hpp"
 #include "channels/channel_settings.hpp"
 #include "config/secret.hpp"
 
@@ -32,8 +33,14 @@ struct ServerLimits {
     Duration read_timeout = std::chrono::seconds(30);  ///< whole request, first byte to last
     Duration idle_timeout = std::chrono::seconds(60);  ///< keep-alive connection with no request
     std::size_t max_connections = 10000;
-    /// Connections from one client address; one client cannot take every slot.
+    /// Connections from one client address; one client cannot take every slot. A trusted
+    /// proxy's connections are not counted per address (it carries many clients).
     std::size_t max_connections_per_address = 256;
+    /// `server.trusted_proxies`: load balancers and the other ccd nodes (a follower relays to
+    /// the leader). A request from one of them is taken to come from the address its
+    /// X-Forwarded-For names (the right-most one not trusted): sign-in throttling, audit and
+    /// API key address checks see the client. Empty: every peer is the client.
+    std::vector<IpNetwork> trusted_proxies;
 };
 
 /// `server.tls` / `console.tls`: a listener's certificate and key (config/tls_files.hpp reads

@@ -78,7 +78,20 @@ std::optional<std::chrono::seconds> wholeSeconds(const NodeRef& node) {
 }
 
 void readServer(const NodeRef& n, ServerConfig& out, const std::filesystem::path& base) {
-    n.expectMap({"listen", "threads", "shutdown_grace", "limits", "tls"});
+    n.expectMap({"listen", "threads", "shutdown_grace", "limits", "tls", "trusted_proxies"});
+    auto proxies = n["trusted_proxies"];
+    if (proxies.present() && !proxies.isNull()) {
+        if (!proxies.isSequence()) {
+            proxies.error("must be a list of addresses or networks (10.0.0.0/8, ::1)");
+        } else {
+            for (const auto& item : proxies.items()) {
+                auto text = item.nonEmptyString();
+                if (!text) continue;
+                if (auto net = IpNetwork::parse(*text)) out.limits.trusted_proxies.push_back(*net);
+                else item.error("'" + *text + "' is not an IP address or network (10.0.0.0/8, ::1)");
+            }
+        }
+    }
     assign(out.listen, parseListen(n["listen"]));
     out.tls = readTls(n["tls"], base);
     assign(out.threads, n["threads"].integer(1, 64));

@@ -101,8 +101,10 @@ http::Handler httpRelay(outbox::HttpClient& client, LeaderLookup leader,
             if (hopByHop(name) || namedByConnection(connection, name)) continue;
             call.headers.emplace_back(name, value);
         }
-        if (!in.remote_address.empty())
-            forwarded_for += (forwarded_for.empty() ? "" : ", ") + in.remote_address;
+        // The connection's peer: this node's own client, or a load balancer (its client is in
+        // the X-Forwarded-For kept above).
+        const std::string& peer = in.peer_address.empty() ? in.remote_address : in.peer_address;
+        if (!peer.empty()) forwarded_for += (forwarded_for.empty() ? "" : ", ") + peer;
         if (!forwarded_for.empty()) call.headers.emplace_back("X-Forwarded-For", forwarded_for);
         call.headers.emplace_back(kRelayedHeader, "1");
         if (auto host = in.header("Host"); !host.empty())

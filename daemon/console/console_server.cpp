@@ -316,7 +316,8 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
         std::lock_guard lock(mutex);
         auto& n = per_address[address];
         bool ok = !stopped && accepted.size() < options.max_connections &&
-                  n < options.max_connections_per_address;
+                  (n < options.max_connections_per_address ||
+                   config::inAny(options.trusted_proxies, address));
         if (!ok) {
             if (n == 0) per_address.erase(address);
             std::uint64_t quiet = 0;

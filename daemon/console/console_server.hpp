@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/ip_network.hpp"
 #include "config/daemon_config.hpp"
 #include "daemon/console/console_hub.hpp"
 #include "daemon/console/upgrade_request.hpp"
@@ -44,6 +45,9 @@ struct ConsoleServerOptions {
     std::chrono::milliseconds ping_interval = std::chrono::seconds(20);
     std::size_t max_connections = 10000;
     std::size_t max_connections_per_address = 256;  ///< further ones are closed at accept
+    /// Peers not held to max_connections_per_address: load balancers and the other ccd
+    /// nodes, which relay many agents' consoles (server.trusted_proxies).
+    std::vector<config::IpNetwork> trusted_proxies;
     /// Bytes queued for one connection (a client that does not read); past it: closed, 1008.
     std::size_t max_send_queue_bytes = 16 * 1024 * 1024;
     /// Frames a connection may send: `frame_burst` at once, then `frame_rate` a second; past

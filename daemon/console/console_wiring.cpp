@@ -27,6 +27,7 @@ public:
           tls_(config.console.tls ? std::make_shared<TlsContextSource>("console", *config.console.tls)
                                   : nullptr),
           http_port_(std::move(s.http_port)), console_(config.console),
+          trusted_proxies_(config.server.limits.trusted_proxies),
           gateway_(makeEngineHostGateway(s.engine)) {
         AuthService* auth = &s.auth;
         ConsoleHubOptions options;
@@ -82,6 +83,7 @@ public:
         o.ping_interval = console_.ping_interval;
         o.max_connections = console_.max_connections;
         o.max_connections_per_address = console_.max_connections_per_address;
+        o.trusted_proxies = trusted_proxies_;
         o.max_send_queue_bytes = console_.max_send_queue_bytes;
         o.frame_rate = console_.frame_rate;
         o.frame_burst = console_.frame_burst;
@@ -117,6 +119,7 @@ private:
     std::shared_ptr<TlsContextSource> tls_;  // null: ws://
     std::function<std::uint16_t()> http_port_;
     config::ConsoleConfig console_;
+    std::vector<config::IpNetwork> trusted_proxies_;
     std::unique_ptr<EngineGateway> gateway_;
     std::shared_ptr<ConsoleHub> hub_;
     std::unique_ptr<ConsoleServer> server_;

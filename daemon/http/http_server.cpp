@@ -55,9 +55,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     void onAcceptFailed(const beast::error_code& ec);
     /// Takes a place for a connection from `address`; false when every place is taken or the
     /// address has all of its own.
-    bool admit(const std::string& address, const config::ServerLimits& l);
+    bool admit(const std::string& address, const config::ServerLimits& l, bool proxy);
     template <class S>
-    void startSession(StrandSocket&& socket, const std::string& address);
+    void startSession(StrandSocket&& socket, const std::string& address,
+                      std::vector<config::IpNetwork> trusted);
     /// Gives a connection's place back (its session is gone).
     void release(SessionBase* s, const std::string& address);
 
@@ -86,11 +87,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 public:
     static constexpr bool kTls = std::is_same_v<S, TlsStream>;
 
-    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server, std::string remote)
+    /// `trusted`: the trusted proxies when the peer is one of them (empty otherwise).
+    Session(StrandSocket&& socket, std::shared_ptr<HttpServer::Impl> server, std::string remote,
+            std::vector<config::IpNetwork> trusted)
         : ctx_(kTls ? server->tls->current() : nullptr),
           stream_(makeStream(std::move(socket), ctx_)),
           server_(std::move(server)),
-          remote_(std::move(remote)) {}
+          remote_(std::move(remote)),
+          trusted_(std::move(trusted)) {}
 
     ~Session() override { server_->release(this, remote_); }
 
@@ -252,7 +256,16 @@ private:
             web.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         }
         web.body = std::move(req.body());
-        web.remote_address = remote_;
+        web.peer_address = remote_;
+        if (trusted_.empty()) {
+            web.remote_address = remote_;
+        } else {
+            std::vector<std::string_view> forwarded;
+            for (const auto& [name, value] : web.headers) {
+                if (beast::iequals(name, "X-Forwarded-For")) forwarded.push_back(value);
+            }
+            web.remote_address = config::clientAddress(remote_, forwarded, trusted_);
+        }
         is_intake_ = web.method == "POST";
 
         // The handler may answer from any thread (a store thread, later the engine's strand):
@@ -335,6 +348,7 @@ private:
     bhttp::response<bhttp::string_body> res_;
     config::ServerLimits limits_;
     std::string remote_;
+    std::vector<config::IpNetwork> trusted_;
     std::chrono::steady_clock::time_point started_;
     unsigned version_ = 11;
     bool keep_alive_ = true;
@@ -344,8 +358,10 @@ private:
 };
 
 template <class S>
-void HttpServer::Impl::startSession(StrandSocket&& socket, const std::string& address) {
-    auto session = std::make_shared<Session<S>>(std::move(socket), shared_from_this(), address);
+void HttpServer::Impl::startSession(StrandSocket&& socket, const std::string& address,
+                                    std::vector<config::IpNetwork> trusted) {
+    auto session = std::make_shared<Session<S>>(std::move(socket), shared_from_this(), address,
+                                                std::move(trusted));
     {
         std::lock_guard lock(sessions_mutex);
         session_refs.emplace(session.get(), session);
@@ -367,7 +383,10 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     auto remote = socket.remote_endpoint(remote_ec);
     std::string address = remote_ec ? std::string() : remote.address().to_string();
     // One client cannot take every place: idle connections of its own are capped too.
-    if (!admit(address, lim)) {
+    // A trusted proxy (a load balancer, another ccd node) carries many clients: its
+    // connections count toward the total only, and its requests name their client.
+    const bool proxy = config::inAny(lim.trusted_proxies, address);
+    if (!admit(address, lim, proxy)) {
         std::uint64_t quiet = 0;
         if (refusals.shouldLog(std::chrono::steady_clock::now(), quiet))
             spdlog::warn(
@@ -382,8 +401,10 @@ void HttpServer::Impl::onAccept(beast::error_code ec, StrandSocket socket) {
     // Answers are small and written whole: send them at once, never held back by Nagle.
     beast::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    if (tls) startSession<TlsStream>(std::move(socket), address);
-    else startSession<Stream>(std::move(socket), address);
+    std::vector<config::IpNetwork> trusted;
+    if (proxy) trusted = lim.trusted_proxies;
+    if (tls) startSession<TlsStream>(std::move(socket), address, std::move(trusted));
+    else startSession<Stream>(std::move(socket), address, std::move(trusted));
     accept();
 }
 
@@ -410,12 +431,13 @@ void HttpServer::Impl::onAcceptFailed(const beast::error_code& ec) {
     });
 }
 
-bool HttpServer::Impl::admit(const std::string& address, const config::ServerLimits& l) {
+bool HttpServer::Impl::admit(const std::string& address, const config::ServerLimits& l,
+                             bool proxy) {
     std::lock_guard lock(sessions_mutex);
     if (static_cast<std::size_t>(metrics.open_connections.load()) >= l.max_connections)
         return false;
     auto& n = per_address[address];
-    if (n >= l.max_connections_per_address) {
+    if (!proxy && n >= l.max_connections_per_address) {
         if (n == 0) per_address.erase(address);
         return false;
     }

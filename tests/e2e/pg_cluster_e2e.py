@@ -55,7 +55,11 @@ def node_config(session, name):
     the leader: (path, HTTP port, console port)."""
     cfg = pg_e2e.write_config(os.path.join(session.tmp, name), SRC, STORAGE)
     port, console = free_port(), free_port()
-    text = open(cfg).read().replace('listen: "127.0.0.1:0"', f'listen: "127.0.0.1:{port}"')
+    # The nodes and the test's client share 127.0.0.1: as trusted proxies, a follower's relayed
+    # requests name their client (X-Forwarded-For) to the leader.
+    text = open(cfg).read().replace(
+        'listen: "127.0.0.1:0"',
+        f'listen: "127.0.0.1:{port}"\n  trusted_proxies: ["127.0.0.1"]')
     text = text.replace("console:\n  enabled: false\n",
                         f'console:\n  listen: "127.0.0.1:{console}"\n')
     open(cfg, "w").write(text)
@@ -145,11 +149,14 @@ class Load:
             n += 1
 
 
-def login(port, name, password):
+def login(port, name, password, forwarded_for=None):
     """POST /v1/auth/login: (status, token or None)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/json"}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for  # as a load balancer in front would add
     conn.request("POST", "/v1/auth/login", json.dumps({"name": name, "password": password}),
-                 {"Content-Type": "application/json"})
+                 headers)
     r = conn.getresponse()
     body = r.read()
     conn.close()
@@ -242,9 +249,14 @@ def main():
         checks.check(r.status == 401 and "not_leader" not in body,
                      f"a follower relays what needs the leader: the leader's answer, 401 without "
                      f"a token ({r.status} {body[:80]})")
-        status, relayed_token = login(b["port"], "alice", password)
+        status, relayed_token = login(b["port"], "alice", password, "198.51.100.23")
         checks.check(status == 200 and relayed_token,
                      f"alice signs in through a follower: POST /v1/auth/login relayed ({status})")
+        # The leader audits (and throttles) the client, not the follower that relayed it.
+        remotes = [r[0] for r in cluster.psql(
+            "SELECT remote FROM audit_log WHERE action = 'auth.login' ORDER BY id", database)]
+        checks.check("198.51.100.23" in remotes,
+                     f"the leader's audit log names the client behind the follower ({remotes})")
         checks.check(relayed_token and me(c["port"], relayed_token) == 200,
                      "the token she got through one follower works through the other")
 

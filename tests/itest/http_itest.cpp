@@ -449,6 +449,68 @@ BOOST_AUTO_TEST_CASE(connections_from_one_address_are_capped) {
     BOOST_TEST(served);
 }
 
+BOOST_AUTO_TEST_CASE(trusted_proxies_name_the_client_and_are_not_capped_per_address) {
+    namespace asio = boost::asio;
+    asio::io_context ioc;
+    auto work = asio::make_work_guard(ioc);
+    daemon::Metrics metrics;
+    daemon::http::Router router(&metrics);
+    router.add("GET", "/who", [](daemon::http::RoutedRequest&& req, daemon::http::Responder r) {
+        r.send(channels::WebResponse::json(
+            200, R"({"client":")" + req.http.remote_address + R"(","peer":")" +
+                     req.http.peer_address + "\"}"));
+    });
+    config::ServerLimits limits;
+    limits.max_connections_per_address = 1;
+    limits.trusted_proxies.push_back(*config::IpNetwork::parse("127.0.0.2"));
+    daemon::http::HttpServer server(ioc, router, metrics, [limits] { return limits; });
+    server.start({"127.0.0.1", 0});
+    std::thread io([&] { ioc.run(); });
+
+    // A keep-alive connection from `source` that asks /who once and stays open.
+    asio::io_context client_ioc;
+    auto ask = [&](const std::string& source, const std::string& forwarded,
+                   asio::ip::tcp::socket& s) {
+        s.open(asio::ip::tcp::v4());
+        s.bind({asio::ip::make_address(source), 0});
+        s.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+        std::string get = "GET /who HTTP/1.1\r\nHost: x\r\n";
+        if (!forwarded.empty()) get += "X-Forwarded-For: " + forwarded + "\r\n";
+        get += "\r\n";
+        asio::write(s, asio::buffer(get));
+        std::string answer;
+        char buf[1024];
+        boost::system::error_code ec;
+        while (answer.find('}') == std::string::npos) {
+            auto n = s.read_some(asio::buffer(buf), ec);
+            if (ec) break;
+            answer.append(buf, n);
+        }
+        return answer;
+    };
+    // Not a trusted proxy: what it says in X-Forwarded-For is ignored.
+    asio::ip::tcp::socket direct(client_ioc);
+    auto a = ask("127.0.0.1", "198.51.100.1", direct);
+    BOOST_TEST(a.find(R"("client":"127.0.0.1","peer":"127.0.0.1")") != std::string::npos, a);
+    // A trusted proxy: the client it names, and no per-address cap (two at once, limit 1).
+    asio::ip::tcp::socket p1(client_ioc), p2(client_ioc);
+    auto b = ask("127.0.0.2", "203.0.113.9, 127.0.0.2", p1);
+    BOOST_TEST(b.find(R"("client":"203.0.113.9","peer":"127.0.0.2")") != std::string::npos, b);
+    auto c = ask("127.0.0.2", "198.51.100.7", p2);
+    BOOST_TEST(c.find(R"("client":"198.51.100.7")") != std::string::npos, c);
+    // The untrusted address still is capped: its second connection is closed unanswered.
+    auto second = HttpClient::exchange(
+        server.port(), "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10000);
+    BOOST_TEST(second.received.empty());
+    direct.close();
+    p1.close();
+    p2.close();
+    server.stop();
+    work.reset();
+    ioc.stop();
+    io.join();
+}
+
 BOOST_AUTO_TEST_CASE(accept_backs_off_and_logs_once_while_descriptors_run_out) {
     namespace asio = boost::asio;
     asio::io_context ioc;

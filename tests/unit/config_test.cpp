@@ -102,6 +102,18 @@ BOOST_AUTO_TEST_CASE(unknown_key_is_reported_at_the_key_with_a_suggestion) {
     expectIssue("serverz: {}\n", 1, 1, "serverz", "did you mean \"server\"?");
 }
 
+BOOST_AUTO_TEST_CASE(trusted_proxies_are_addresses_or_networks) {
+    auto c = parseDaemonConfig(
+        "server:\n  trusted_proxies: [10.0.0.0/8, \"::1\", 127.0.0.2]\n", "/etc/ccd/ccd.yaml",
+        fakeEnv({}));
+    BOOST_REQUIRE_EQUAL(c->server.limits.trusted_proxies.size(), 3u);
+    BOOST_TEST(c->server.limits.trusted_proxies[0].contains("10.2.3.4"));
+    expectIssue("server:\n  trusted_proxies: [10.0.0.0/8, 10.0.0.0/40]\n", 2, 33,
+                "server.trusted_proxies[1]", "'10.0.0.0/40' is not an IP address or network");
+    expectIssue("server:\n  trusted_proxies: lb.example\n", 2, 20, "server.trusted_proxies",
+                "must be a list of addresses or networks");
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_key_is_reported) {
     expectIssue("server:\n  threads: 2\n  threads: 3\n", 3, 3, "server.threads", "duplicate key");
 }
