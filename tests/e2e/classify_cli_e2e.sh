@@ -123,9 +123,13 @@ measured heldout12 classify-heldout12.jsonl 65 91.5 85.5 100 90.5
 # H13: written blind by a ninth writer (writers/h13-README.md), measured once (2026-12-04) with
 # the classifier that H12 measured; never tuned on before that measurement.
 measured heldout13 classify-heldout13.jsonl 69 93.5 89.5 100 90.0
+# H14: written blind by a tenth writer (writers/h14-README.md), measured once (2026-12-04) with
+# the same classifier as H12 and H13.
+measured heldout14 classify-heldout14.jsonl all 91.5 87.0 99.5 89.0
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
-  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out" "$T/heldout13.out"
+  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out" "$T/heldout13.out" \
+  "$T/heldout14.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
