@@ -103,29 +103,30 @@ measured() {
   check "$name: language $6 %" at_least "$T/$name.out" language "$6"
   check "$name: priority $7 %" at_least "$T/$name.out" priority "$7"
 }
-measured dev classify-dev.jsonl all 96.0 92.0 100 98.5
-measured dev2 classify-dev2.jsonl all 96.5 94.5 100 98.0
+measured dev classify-dev.jsonl all 96 92 100 97
+measured dev2 classify-dev2.jsonl all 96 94.5 100 97
 # H3 to H7 (each held out until measured, then tuned on) miss P1 messages; H8 (dev8) and H9
 # (dev9), also tuned on after their one measurement, find every P1 (docs/classification.md).
-measured dev3 classify-dev3.jsonl 90 92.0 89.5 99.5 94.5
-measured dev4 classify-dev4.jsonl 82 96.0 92.5 99.0 96.5
-measured dev6 classify-dev6.jsonl 78 94.0 90.0 99.0 94.0
-measured dev7 classify-dev7.jsonl 72 95.5 91.5 99.5 94.5
-measured dev5 classify-dev5.jsonl 84 95.5 91.5 99.5 95.5
-measured dev8 classify-dev8.jsonl all 95.5 91.5 99.0 96.0
-measured dev9 classify-dev9.jsonl all 93.5 90.5 99.5 93.0
+measured dev3 classify-dev3.jsonl 94 93 90.5 99.5 96
+measured dev4 classify-dev4.jsonl 82 96.5 92.5 99 97
+measured dev6 classify-dev6.jsonl 78 93 89.5 99 92.5
+measured dev7 classify-dev7.jsonl 72 95.5 91.5 99.5 94
+measured dev5 classify-dev5.jsonl 85 95.5 91.5 99.5 95
+measured dev8 classify-dev8.jsonl all 96.5 93 99 96.5
+measured dev9 classify-dev9.jsonl all 93 89 99.5 92
 # H10 (dev10) and H11 (dev11): measured once blind (66/68 and 58/70 P1), then tuned on for the
 # list precision step (docs/classification.md): every P1 of dev10 found, 68 of dev11's 70.
-measured dev10 classify-dev10.jsonl all 96.0 89.5 100 93.5
-measured dev11 classify-dev11.jsonl 68 92.0 85.0 100 93.0
-# H12: held out, measured once blind after the list precision step (2026-12-04); never tuned on.
-measured heldout12 classify-heldout12.jsonl 65 91.5 85.5 100 90.5
-# H13: written blind by a ninth writer (writers/h13-README.md), measured once (2026-12-04) with
-# the classifier that H12 measured; never tuned on before that measurement.
-measured heldout13 classify-heldout13.jsonl 69 93.5 89.5 100 90.0
-# H14: written blind by a tenth writer (writers/h14-README.md), measured once (2026-12-04) with
-# the same classifier as H12 and H13.
-measured heldout14 classify-heldout14.jsonl all 91.5 87.0 99.5 89.0
+measured dev10 classify-dev10.jsonl all 96 89.5 100 93.5
+measured dev11 classify-dev11.jsonl 69 91 84 100 93
+# H12, H13, H14: written blind (writers/h1?-README.md), each measured once with the classifier
+# of 2026-12-04 evening (H12 91.8/86.0/100/90.8, 65/69; H13 93.8/89.8/100/90.0, 69/70; H14
+# 91.5/87.2/99.8/89.2, 71/71). Then the eighth corpus batch (look-alikes and present hazards of
+# the kinds of H12's and H13's false P1s, described in general terms, and 22 present fires after
+# a replacement or a past fire) and the learned urgency threshold 0.25 were chosen on every set
+# but H14, whose misses were not looked at; floors below are after that change.
+measured heldout12 classify-heldout12.jsonl 65 91.5 87 100 91.5
+measured heldout13 classify-heldout13.jsonl all 93.5 89.5 100 91
+measured heldout14 classify-heldout14.jsonl all 93 88.5 99.5 89
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
   "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out" "$T/heldout13.out" \
