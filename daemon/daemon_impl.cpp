@@ -271,7 +271,8 @@ void Daemon::Impl::addCustomerSockets() {
          },
          [this](std::function<void(webchat::EmailTemplates)> use) {
              emailTemplates(std::move(use));
-         }});
+         },
+         config->server.limits.trusted_proxies});
     if (engine)  // the console's websocket, hub and page (docs/console-protocol.md)
         console_rt = console::addConsoleServer(
             *config,

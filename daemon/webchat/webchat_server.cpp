@@ -94,11 +94,12 @@ private:
 /// One instance's listener.
 struct Listener : std::enable_shared_from_this<Listener> {
     Listener(asio::io_context& io, std::string n, channels::webchat::WebchatSettings s,
-             std::shared_ptr<WebchatHub> h)
+             std::shared_ptr<WebchatHub> h, std::vector<config::IpNetwork> trusted)
         : ioc(io),
           name(std::move(n)),
           settings(std::move(s)),
           hub(std::move(h)),
+          trusted_proxies(std::move(trusted)),
           strand(asio::make_strand(io)),
           ping_timer(strand) {}
 
@@ -106,6 +107,7 @@ struct Listener : std::enable_shared_from_this<Listener> {
     std::string name;
     channels::webchat::WebchatSettings settings;
     std::shared_ptr<WebchatHub> hub;
+    std::vector<config::IpNetwork> trusted_proxies;
     WsServer server;
     // The ping timer's strand: its handler re-arms it there, and stop() cancels it there (a
     // timer is not safe to use from two threads at once).
@@ -138,6 +140,13 @@ struct Listener : std::enable_shared_from_this<Listener> {
         boost::system::error_code ec;
         auto remote = con->get_raw_socket().remote_endpoint(ec);
         std::string address = ec ? std::string() : remote.address().to_string();
+        // Through a trusted proxy (a load balancer): the client it names.
+        if (!address.empty() && config::inAny(trusted_proxies, address)) {
+            const auto& forwarded = con->get_request_header("X-Forwarded-For");
+            std::vector<std::string_view> headers;
+            if (!forwarded.empty()) headers.emplace_back(forwarded);
+            address = config::clientAddress(address, headers, trusted_proxies);
+        }
         auto ws = std::make_shared<Connection>(con);
         ws->address = address;
         std::lock_guard lock(mutex);
@@ -438,7 +447,8 @@ private:
                                       {services_.store, services_.intake, services_.channels,
                                        services_.customer_typing, services_.email_templates});
         hubs_->add(hub);
-        listeners_.push_back(std::make_shared<Listener>(services_.ioc, inst.name(), settings, hub));
+        listeners_.push_back(std::make_shared<Listener>(services_.ioc, inst.name(), settings, hub,
+                                                        services_.trusted_proxies));
         return listeners_.back();
     }
     std::shared_ptr<Listener> findLocked(const std::string& name) const {

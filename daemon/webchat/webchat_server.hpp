@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/ip_network.hpp"
 #include "channels/registry.hpp"
 #include "daemon/engine_host.hpp"
 #include "daemon/webchat/chat_mail.hpp"
@@ -43,6 +44,10 @@ struct WebchatServices {
         nullptr;
     /// The templates of emails to chat customers (transcripts, answers by email); null: none.
     EmailTemplatesSource email_templates = nullptr;
+    /// server.trusted_proxies: a websocket from one of them is counted, limited and rated by
+    /// the client its upgrade request's X-Forwarded-For names (a load balancer's), not by the
+    /// proxy's own address.
+    std::vector<config::IpNetwork> trusted_proxies = {};
 };
 
 /// Thread safety: start(), stop() and sync() from the daemon's control thread; the others from

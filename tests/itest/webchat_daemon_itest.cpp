@@ -106,6 +106,9 @@ struct Daemon {
             "     messages_per_minute: 5, max_frame_bytes: 1KiB, order_field: Order number}\n"
             "  - {name: short, type: webchat, port: 0, session_ttl: 1s,\n"
             "     sessions_per_address_per_hour: 2, max_connections: 3}");
+        // The test's own address is a trusted proxy: a websocket with X-Forwarded-For stands
+        // for the client it names (trusted_proxy_clients_have_their_own_session_quota).
+        text = replaceLine(text, "server:", "server:\n  trusted_proxies: [127.0.0.1]");
         writeFile(ccd_yaml, text);
         if (closed_today) {
             auto day = [](int plus) {
@@ -406,6 +409,33 @@ BOOST_FIXTURE_TEST_CASE(widget_files, Daemon) {
     auto post = ccd::testing::httpRequest(ccd.httpPort(), "POST", "/webhooks/webchat/web",
                                           R"({"from":{"id":"x"},"text":"forged"})");
     BOOST_TEST(post.status == 405);
+}
+
+// server.trusted_proxies: a load balancer's websocket is rated by the client its upgrade's
+// X-Forwarded-For names, not by the balancer's own address. (Without the header, the peer.)
+BOOST_FIXTURE_TEST_CASE(trusted_proxy_clients_have_their_own_session_quota, Daemon) {
+    // `short`: two sessions per address an hour, three open websockets in all.
+    auto via = [&](const std::string& client) {
+        return std::make_unique<ConsoleClient>(short_port, "", "/", "", client);
+    };
+    auto one = via("198.51.100.1");
+    auto two = via("198.51.100.1");
+    BOOST_REQUIRE(one->open() && two->open());
+    start(*one);
+    start(*two);
+    auto three = via("198.51.100.1");
+    BOOST_REQUIRE(three->open());
+    BOOST_REQUIRE(three->send({{"type", "start"}, {"name", "Third"}}));
+    BOOST_TEST(three->expect("error")["code"] == "rate_limited");  // and closed (1008)
+    for (int i = 0; i < 100 && three->open(); ++i) std::this_thread::sleep_for(20ms);
+    // Another customer behind the same balancer has a quota of their own.
+    std::unique_ptr<ConsoleClient> other;
+    for (int i = 0; i < 50 && !(other && other->open()); ++i) {
+        if (other) std::this_thread::sleep_for(20ms);
+        other = via("198.51.100.2");
+    }
+    BOOST_REQUIRE(other->open());
+    start(*other);
 }
 
 // The safety limits: origin, frame size, message rate, sessions per address, an expired token,

@@ -89,14 +89,17 @@ struct ConsoleClient::Impl {
 };
 
 ConsoleClient::ConsoleClient(std::uint16_t port, const std::string& token,
-                             const std::string& target, const std::string& origin)
+                             const std::string& target, const std::string& origin,
+                             const std::string& forwarded_for)
     : impl_(std::make_unique<Impl>()) {
     Impl& d = *impl_;
     auto& tcp = beast::get_lowest_layer(d.ws);
-    d.ws.set_option(websocket::stream_base::decorator([token, origin](websocket::request_type& r) {
-        if (!token.empty()) r.set(http::field::authorization, "Bearer " + token);
-        if (!origin.empty()) r.set(http::field::origin, origin);
-    }));
+    d.ws.set_option(websocket::stream_base::decorator(
+        [token, origin, forwarded_for](websocket::request_type& r) {
+            if (!token.empty()) r.set(http::field::authorization, "Bearer " + token);
+            if (!origin.empty()) r.set(http::field::origin, origin);
+            if (!forwarded_for.empty()) r.set("X-Forwarded-For", forwarded_for);
+        }));
     beast::error_code result = asio::error::timed_out;
     bool finished = false;
     tcp.expires_after(std::chrono::seconds(10));  // connect and upgrade

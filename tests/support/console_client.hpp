@@ -26,10 +26,11 @@ class ConsoleClient {
     static constexpr std::chrono::seconds kWait{5};
 
     /// Connects to ws://127.0.0.1:`port``target`, with `Authorization: Bearer token` unless
-    /// the token is empty, and an `Origin` header unless `origin` is empty (a browser's). Never
+    /// the token is empty, and an `Origin` header unless `origin` is empty (a browser's), and
+    /// `X-Forwarded-For: forwarded_for` unless empty (as a load balancer adds it). Never
     /// throws: see open(), upgradeStatus() and error().
     ConsoleClient(std::uint16_t port, const std::string& token, const std::string& target = "/",
-                  const std::string& origin = {});
+                  const std::string& origin = {}, const std::string& forwarded_for = {});
     /// Closes (1000) if still open.
     ~ConsoleClient();
     ConsoleClient(const ConsoleClient&) = delete;
