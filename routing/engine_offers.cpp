@@ -248,7 +248,7 @@ void Engine::Impl::releaseHeld(TimePoint now, std::vector<Action>& out) {
         std::string agent = held_until.begin()->second;
         held_until.erase(held_until.begin());
         auto h = held_for.find(agent);
-        if (h == held_for.end()) continue;  // back in time, or released by an earlier entry
+        if (h == held_for.end()) continue;  // back in time
         for (auto id : h->second) {
             auto it = convs.find(id);
             if (it == convs.end()) continue;

@@ -64,8 +64,9 @@ void Engine::restore(const ConversationSnapshot& snapshot, TimePoint now,
                 // Still theirs: their console reconnects (to any node) and finds it in its
                 // hello. Held for them until they are back or agent_return passes.
                 const std::string& agent = *conv.snap.agent;
-                d.held_for[agent].push_back(conv.snap.id);
-                d.held_until.emplace(now + agent_return, agent);
+                auto& held = d.held_for[agent];
+                if (held.empty()) d.held_until.emplace(now + agent_return, agent);  // one each
+                held.push_back(conv.snap.id);
                 if (d.dispatcher->agent(agent)) d.adoptHeld(agent);
                 break;
             }
