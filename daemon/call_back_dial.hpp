@@ -13,7 +13,7 @@
 #include <string>
 
 #include "daemon/store/store.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::daemon {
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "routing/engine.hpp"
 #include "templates/catalog.hpp"
 
 namespace ccd::daemon {

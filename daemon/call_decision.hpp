@@ -12,7 +12,11 @@
 #include <vector>
 
 #include "channels/channel.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
+
+namespace ccd::routing {
+class Engine;
+}
 
 namespace ccd::templates {
 class Catalog;

@@ -6,7 +6,7 @@
 
 #include "routing/classify/classification.hpp"
 #include "routing/classify/evaluation.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::daemon {
 

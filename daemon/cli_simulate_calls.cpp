@@ -6,6 +6,7 @@
 #include "config/daemon_config_parser.hpp"
 #include "config/template_catalog_parser.hpp"
 #include "daemon/call_decision.hpp"
+#include "routing/engine.hpp"
 #include "templates/catalog.hpp"
 
 namespace ccd::daemon {

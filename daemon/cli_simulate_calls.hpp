@@ -16,7 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
+
+namespace ccd::routing {
+class Engine;
+}
 
 namespace ccd::templates {
 class Catalog;

@@ -6,6 +6,7 @@
 #include "daemon/json_time.hpp"
 #include "daemon/routing_json.hpp"
 #include "routing/cases/service_case.hpp"
+#include "routing/engine.hpp"
 
 namespace ccd::daemon {
 namespace {

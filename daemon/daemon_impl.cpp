@@ -23,6 +23,7 @@
 #include "daemon/intake_routing.hpp"
 #include "daemon/pg_connect_options.hpp"
 #include "daemon/template_routes.hpp"
+#include "routing/engine.hpp"
 
 namespace ccd::daemon {
 

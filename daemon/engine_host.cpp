@@ -1,6 +1,7 @@
 #include "daemon/engine_host.hpp"
 #include "daemon/json_time.hpp"
 
+#include "routing/engine.hpp"
 #include "templates/variables.hpp"
 
 #include <algorithm>
@@ -385,9 +386,19 @@ void EngineHost::setSipDirectory(std::function<std::string(const std::string&)> 
 void EngineHost::reconfigure(routing::RoutingConfigPtr config,
                              std::function<void(bool, const std::string&)> done) {
     auto self = impl_;
-    asio::post(self->strand, [self, config = std::move(config), done = std::move(done)] {
+    // Compiled here (the classifier's training takes a while), so the strand only swaps and
+    // messages are not held up by a reload.
+    std::shared_ptr<routing::Engine::Prepared> prepared;
+    try {
+        prepared = routing::Engine::prepare(std::move(config));
+    } catch (const std::exception& e) {
+        spdlog::error("reload: the routing engine refused the new rules: {}", e.what());
+        if (done) done(false, e.what());
+        return;
+    }
+    asio::post(self->strand, [self, prepared, done = std::move(done)] {
         try {
-            self->engine.reconfigure(config);
+            self->engine.reconfigure(prepared);
             if (done) done(true, {});
         } catch (const std::exception& e) {
             spdlog::error("reload: the routing engine refused the new rules: {}", e.what());

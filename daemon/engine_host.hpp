@@ -14,7 +14,11 @@
 #include <vector>
 
 #include "daemon/store/store.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
+
+namespace ccd::routing {
+class Engine;
+}
 
 namespace boost::asio {
 class io_context;
@@ -79,9 +83,10 @@ public:
     /// start(); without it no call is placed.
     void setSipDirectory(std::function<std::string(const std::string& agent)> sip_of);
 
-    /// Swaps the routing configuration (already validated) on the strand; `done` (optional)
+    /// Compiles the routing configuration (already validated) on the calling thread, which it
+    /// holds for the classifier's training, then swaps it in on the strand; `done` (optional)
     /// gets false, with the reason, when the engine cannot compile it: the old one keeps
-    /// serving. Never blocks.
+    /// serving.
     void reconfigure(routing::RoutingConfigPtr config,
                      std::function<void(bool ok, const std::string& error)> done = nullptr);
 

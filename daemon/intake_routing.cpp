@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "routing/engine.hpp"
 #include "templates/catalog.hpp"
 #include "templates/survey_answer.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::daemon {
 

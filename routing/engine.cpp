@@ -78,12 +78,25 @@ Engine::Engine(RoutingConfigPtr config) : impl_(std::make_unique<Impl>()) {
 
 Engine::~Engine() = default;
 
-void Engine::reconfigure(RoutingConfigPtr config) {
+struct Engine::Prepared {
+    RoutingConfigPtr config;
+    Impl::Compiled compiled;
+};
+
+std::shared_ptr<Engine::Prepared> Engine::prepare(RoutingConfigPtr config) {
     if (!config) throw std::invalid_argument("no routing configuration");
-    auto compiled = Impl::compile(*config);  // throws: the old configuration stays
+    auto compiled = Impl::compile(*config);
+    return std::make_shared<Prepared>(Prepared{std::move(config), std::move(compiled)});
+}
+
+void Engine::reconfigure(RoutingConfigPtr config) { reconfigure(prepare(std::move(config))); }
+
+void Engine::reconfigure(const std::shared_ptr<Prepared>& prepared) {
+    if (!prepared || !prepared->compiled.classifier)
+        throw std::invalid_argument("no routing configuration (or one installed already)");
     Impl& d = *impl_;
     auto old_dispatcher = std::move(d.dispatcher);
-    d.install(std::move(config), std::move(compiled));
+    d.install(std::move(prepared->config), std::move(prepared->compiled));
     // Rebuild the dispatcher's state: agents with their presence, then the work, in order.
     std::vector<Action> ignored;
     for (auto& [name, agent] : d.agents) {

@@ -9,7 +9,7 @@
 
 #include "config/agents_config.hpp"
 #include "routing/cases/service_case.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::daemon::cases {
 

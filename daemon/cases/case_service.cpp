@@ -1,5 +1,7 @@
 #include "daemon/cases/case_service_impl.hpp"
 
+#include "routing/engine.hpp"
+
 namespace ccd::daemon::cases {
 namespace {
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/console/auth.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::store {
 struct ConversationRecord;

@@ -17,7 +17,7 @@
 
 #include "daemon/console/auth.hpp"
 #include "daemon/store/store.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -9,6 +9,7 @@
 #include "daemon/console/page_routes.hpp"
 #include "daemon/engine_host.hpp"
 #include "daemon/tls_context.hpp"
+#include "routing/engine.hpp"
 
 // The console's wiring into the daemon, apart from console_server.cpp so that the server can be
 // tested without the EngineHost and AuthService implementations.

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "daemon/engine_host.hpp"
+#include "routing/engine.hpp"
 
 namespace ccd::daemon::console {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::daemon {
 class EngineHost;

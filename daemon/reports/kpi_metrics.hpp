@@ -15,7 +15,7 @@
 #include <string>
 
 #include "daemon/metrics.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::daemon::reports {
 

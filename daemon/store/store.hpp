@@ -12,7 +12,7 @@
 #include "channels/channel.hpp"
 #include "daemon/store/contact_history.hpp"
 #include "routing/contact.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 #include "routing/model.hpp"
 
 namespace ccd::store {

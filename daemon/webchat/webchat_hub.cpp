@@ -16,6 +16,7 @@
 #include "daemon/store/store.hpp"
 #include "daemon/webchat/webchat_frames.hpp"
 #include "daemon/webchat/webchat_hub_impl.hpp"
+#include "routing/engine.hpp"
 
 namespace ccd::daemon::webchat {
 

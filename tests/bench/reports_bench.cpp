@@ -25,7 +25,7 @@
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "routing/business_hours.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 using namespace ccd;
 using store::sqlite::Connection;

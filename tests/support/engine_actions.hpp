@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 
 namespace ccd::testing {
 

@@ -28,7 +28,7 @@
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
 #include "routing/business_hours.hpp"
-#include "routing/engine.hpp"
+#include "routing/engine_types.hpp"
 #include "tests/support/pg_test_db.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_argument.hpp"

@@ -15,6 +15,7 @@
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
 #include "config/template_catalog_parser.hpp"
+#include "routing/engine.hpp"
 #include "templates/catalog.hpp"
 #include "tests/support/engine_actions.hpp"
 #include "tests/support/shipped_routing.hpp"
