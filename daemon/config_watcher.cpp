@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -49,6 +50,7 @@ struct ConfigWatcher::Impl : std::enable_shared_from_this<ConfigWatcher::Impl> {
     std::function<std::vector<std::string>()> files;
     std::function<void()> reload;
     std::chrono::milliseconds interval;
+    std::mutex mutex;     // loaded and pending: reading() comes from other threads
     std::string loaded;   // the fingerprint of what is in force (or was last tried)
     std::string pending;  // a change seen once, waiting to settle
     bool stopped = false;
@@ -65,16 +67,19 @@ struct ConfigWatcher::Impl : std::enable_shared_from_this<ConfigWatcher::Impl> {
     void poll() {
         try {
             auto now = fingerprint(files());
-            if (now == loaded) {
+            {
+                std::lock_guard lock(mutex);
+                if (now == loaded) {
+                    pending.clear();
+                    return;
+                }
+                if (now != pending) {  // changed since the last poll: let it settle
+                    pending = now;
+                    return;
+                }
+                loaded = now;
                 pending.clear();
-                return;
             }
-            if (now != pending) {  // changed since the last poll: let it settle
-                pending = now;
-                return;
-            }
-            loaded = now;
-            pending.clear();
             spdlog::info("configuration files changed: reloading");
             reload();
         } catch (const std::exception& e) {
@@ -93,6 +98,13 @@ ConfigWatcher::~ConfigWatcher() { stop(); }
 void ConfigWatcher::start() {
     impl_->loaded = fingerprint(impl_->files());
     impl_->arm();
+}
+
+void ConfigWatcher::reading() {
+    auto now = fingerprint(impl_->files());
+    std::lock_guard lock(impl_->mutex);
+    impl_->loaded = std::move(now);
+    impl_->pending.clear();
 }
 
 void ConfigWatcher::stop() {

@@ -28,6 +28,9 @@ public:
 
     void start();
     void stop();
+    /// The files as they are now are being read by a reload that did not come from this
+    /// watcher (SIGHUP, POST /v1/admin/reload): the watcher does not reload them again.
+    void reading();
 
     /// The files' fingerprint (paths, sizes, modification times); exposed for tests.
     static std::string fingerprint(const std::vector<std::string>& files);

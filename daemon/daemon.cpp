@@ -96,19 +96,7 @@ void Daemon::fenceStoreWrites(const store::postgres::Fence& fence) {
 }
 
 void Daemon::run(std::function<config::ConfigBundle()> load_config) {
-    setLoader(load_config);
-    auto try_reload = [this, load_config](const char* trigger) {
-        auto source = currentConfig()->source_path;
-        try {
-            reload(load_config());
-            impl_->audit.record(systemActor(trigger), "config.reload", "config", source);
-        } catch (const config::ConfigError& e) {
-            for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
-            spdlog::error("reload: rejected; the previous configuration keeps serving");
-            impl_->audit.record(systemActor(trigger), "config.reload", "config", source, "invalid",
-                                nlohmann::json{{"issues", e.issues().size()}});
-        }
-    };
+    std::function<void(const char*)> try_reload;
     // Edits to any configuration file are picked up without a signal.
     ConfigWatcher watcher(
         impl_->ioc,
@@ -131,7 +119,26 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
             }
             return files;
         },
-        [try_reload] { try_reload("config_watcher"); });
+        [&try_reload] { try_reload("config_watcher"); });
+    // Every reload tells the watcher which files it reads, so a SIGHUP or POST
+    // /v1/admin/reload after an edit is not followed by the watcher's own reload of it.
+    auto load = [&watcher, load_config] {
+        watcher.reading();
+        return load_config();
+    };
+    setLoader(load);
+    try_reload = [this, load](const char* trigger) {
+        auto source = currentConfig()->source_path;
+        try {
+            reload(load());
+            impl_->audit.record(systemActor(trigger), "config.reload", "config", source);
+        } catch (const config::ConfigError& e) {
+            for (const auto& issue : e.issues()) spdlog::error("reload: {}", issue.format());
+            spdlog::error("reload: rejected; the previous configuration keeps serving");
+            impl_->audit.record(systemActor(trigger), "config.reload", "config", source, "invalid",
+                                nlohmann::json{{"issues", e.issues().size()}});
+        }
+    };
     watcher.start();
     if (!impl_->signals) catchSignals();
     auto& signals = *impl_->signals;
@@ -157,6 +164,7 @@ void Daemon::run(std::function<config::ConfigBundle()> load_config) {
     signals.cancel(ignored);
     watcher.stop();
     stop();
+    setLoader(load_config);  // `load` refers to the watcher
 }
 
 void Daemon::reload(config::DaemonConfigPtr next) {
