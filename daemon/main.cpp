@@ -39,6 +39,7 @@
 #include "daemon/cli_email.hpp"
 #include "daemon/cli_render.hpp"
 #include "daemon/cli_routing.hpp"
+#include "daemon/crash_report.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/engine_lease.hpp"
 #include "daemon/store_factory.hpp"
@@ -277,7 +278,10 @@ int main(int argc, char** argv) {
 
     try {
         if (*check) return checkConfig(config_path);
-        if (*run) return runDaemon(config_path);
+        if (*run) {
+            ccd::daemon::installCrashReport();
+            return runDaemon(config_path);
+        }
         if (render.selected()) return render.run();
         if (classify.selected()) return classify.run();
         if (simulate.selected()) return simulate.run();

@@ -16,7 +16,8 @@ ccd_add_boost_test(leader_relay_itest SOURCES itest/leader_relay_itest.cpp LIBS 
 
 # End to end: the real binary, started by scripts.
 add_test(NAME cli_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/cli_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})
-add_test(NAME crash_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/crash_e2e.py $<TARGET_FILE:ccd>)
+add_test(NAME crash_e2e COMMAND python3 ${CCD_ROOT}/tests/e2e/crash_e2e.py $<TARGET_FILE:ccd>
+         $<$<BOOL:${CCD_SANITIZE}>:--sanitized>)
 set_tests_properties(cli_e2e crash_e2e PROPERTIES LABELS e2e TIMEOUT 300)
 
 # The outbox sender against the stand-in provider APIs and a real SQLite store.

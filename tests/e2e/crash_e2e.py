@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Crash safety: drive load at the real ccd, kill -9 it mid-load, restart it, and check that
 every message that was answered 202 is in the database exactly once. Three rounds on one file.
+Then a fatal signal: the daemon prints its backtrace to its log before it ends.
 
-Usage: crash_e2e.py PATH/TO/ccd
+Usage: crash_e2e.py PATH/TO/ccd [--sanitized]   (a sanitizer build reports crashes itself)
 """
 import http.client
 import json
@@ -18,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ccd_e2e  # noqa: E402
 
 CCD = sys.argv[1]
+SANITIZED = "--sanitized" in sys.argv[2:]
 ROUNDS = 3
 CLIENTS = 16
 
@@ -114,7 +116,25 @@ def main():
     if rc != 0:
         failures += 1
         print(f"FAIL - SIGTERM exit code {rc}")
-    passed = ROUNDS + 2 - failures
+
+    # A crash (here a SIGSEGV sent to it) leaves the crashing thread's backtrace in the log.
+    log_path = os.path.join(tmp, "ccd-segv.log")
+    proc, port = start(cfg, log_path)
+    proc.send_signal(signal.SIGSEGV)
+    rc = proc.wait(timeout=30)
+    log = open(log_path, errors="replace").read()
+    frames = [ln for ln in log.splitlines() if "ccd(" in ln or "ccd[" in ln]
+    if rc >= 0:
+        failures += 1
+        print(f"FAIL - a SIGSEGV ended the daemon with exit code {rc}, not by the signal")
+    elif not SANITIZED and (-rc != signal.SIGSEGV or "ccd: fatal signal 11" not in log
+                            or len(frames) < 2):
+        failures += 1
+        print(f"FAIL - no crash report (signal {-rc}, {len(frames)} frames):\n{log[-3000:]}")
+    else:
+        print(f"ok   - a SIGSEGV ends the daemon (signal {-rc}) with its backtrace in the log "
+              f"({len(frames)} frames)")
+    passed = ROUNDS + 3 - failures
     print(f"{passed} passed, {failures} failed")
     return 1 if failures else 0
 
