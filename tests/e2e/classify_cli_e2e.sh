@@ -127,10 +127,13 @@ measured dev11 classify-dev11.jsonl 69 91 84 100 93
 measured heldout12 classify-heldout12.jsonl 65 91.5 87 100 91.5
 measured heldout13 classify-heldout13.jsonl all 93.5 89.5 100 91
 measured heldout14 classify-heldout14.jsonl all 93 88.5 99.5 89
+# H15: written blind (writers/h15-README.md), measured once with the classifier above
+# (2026-12-05): category 93.2, subtype 87.0, language 100, priority 85.2, P1 69/72.
+measured heldout15 classify-heldout15.jsonl 69 93 87 100 85
 grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
   "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
   "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out" "$T/heldout13.out" \
-  "$T/heldout14.out"
+  "$T/heldout14.out" "$T/heldout15.out"
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
