@@ -560,3 +560,48 @@ BOOST_AUTO_TEST_CASE(two_addresses_of_one_contact_in_a_group_share_the_conversat
     }
     // (PostgreSQL's ids have a gap there: identity sequences are not rolled back.)
 }
+
+// The leader stores its own intake message by message in a transaction that then locks every
+// conversation it updates, in id order, as other nodes' groups do: ingest() with `deferred`
+// leaves the joined conversations unlocked until then (pg_store.cpp, a deadlock otherwise).
+BOOST_AUTO_TEST_CASE(deferred_touches_leave_the_joined_conversations_unlocked) {
+    PgIngestDriver d;
+    auto a = d.ingest(message("a", "1", "first of a", 1000));
+    auto b = d.ingest(message("b", "2", "first of b", 2000));
+    store::postgres::Connection other(d.options());
+    // Whether another session can lock both conversations without waiting now.
+    auto lockable = [&] {
+        other.exec("BEGIN");
+        bool ok = true;
+        try {
+            other.query("SELECT id FROM conversations ORDER BY id FOR NO KEY UPDATE NOWAIT");
+        } catch (const store::postgres::PgError& e) {
+            BOOST_TEST(e.sqlstate() == "55P03");  // lock_not_available
+            ok = false;
+        }
+        other.exec("ROLLBACK");
+        return ok;
+    };
+    std::vector<store::postgres::ConversationTouch> touches;
+    d.db().transaction([&](store::postgres::Connection& db) {
+        d.writer().ingest(message("b", "3", "again b", 3000), &touches);
+        d.writer().ingest(message("a", "4", "again a", 4000), &touches);
+        BOOST_TEST(lockable());
+        for (const auto& t : touches) {
+            auto [sql, params] = store::postgres::touchStatement(t);
+            db.execute(sql, params);
+        }
+        BOOST_TEST(!lockable());  // the touches lock them, as ingest() without `deferred` does
+    });
+    BOOST_REQUIRE(touches.size() == 2u);
+    BOOST_TEST(touches[0].conversation_id == b.conversation_id);
+    BOOST_TEST(touches[0].at == 3000);
+    BOOST_TEST(touches[1].conversation_id == a.conversation_id);
+    BOOST_TEST(touches[1].reply_to == "a");
+    BOOST_TEST(d.value("SELECT string_agg(last_inbound_at::text, ' ' ORDER BY id) FROM"
+                       " conversations").value_or("") == "4000 3000");
+    d.db().transaction([&](store::postgres::Connection&) {
+        d.writer().ingest(message("a", "5", "a third time", 5000));
+        BOOST_TEST(!lockable());
+    });
+}

@@ -67,10 +67,16 @@ class IngestBatchWrite final : public GroupWrite {
     IngestBatchWrite(InboundBatch batch, std::function<void(StoreResult<BatchIngested>)> done)
         : batch_(std::move(batch)), done_(std::move(done)) {}
     bool needsDirect() const override { return !batch_.messages.empty(); }
+    // The messages one after the other; the updates of the conversations they join are left
+    // for writes(), after the group has locked every conversation it updates in id order.
     void direct(Connection& db, GroupContext&) override {
         out_ = BatchIngested{};
+        touches_.clear();
         InboundWriter writer(db);
-        for (const auto& m : batch_.messages) out_.messages.push_back(writer.ingest(m));
+        for (const auto& m : batch_.messages) out_.messages.push_back(writer.ingest(m, &touches_));
+    }
+    void conversationsUpdated(std::vector<std::int64_t>& ids) const override {
+        for (const auto& t : touches_) ids.push_back(t.conversation_id);
     }
     // Receipts are inserted with the reads: whether each is the first tells what to write.
     // They see the messages direct() stored (the same transaction).
@@ -106,6 +112,10 @@ class IngestBatchWrite final : public GroupWrite {
     }
     void writes(Statements& s, std::vector<Result>& r, GroupContext& ctx) override {
         if (batch_.messages.empty()) out_ = BatchIngested{};
+        for (const auto& t : touches_) {
+            auto [sql, params] = touchStatement(t);
+            s.add(sql, std::move(params));
+        }
         out_.deliveries.clear();
         out_.calls.clear();
         out_.edits_applied = out_.events_stored = 0;
@@ -203,6 +213,7 @@ class IngestBatchWrite final : public GroupWrite {
     };
     InboundBatch batch_;
     BatchIngested out_;
+    std::vector<ConversationTouch> touches_;  // of the messages direct() stored
     std::vector<Edit> edits_;
     std::vector<int> reports_, contact_events_;
     std::vector<Call> calls_;

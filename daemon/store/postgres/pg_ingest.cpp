@@ -278,23 +278,31 @@ std::vector<std::size_t> assignWaves(const std::vector<Pending>& xs) {
 }
 
 // The joined conversations' updates, one per conversation (the latest time, the group's last
-// reply address), in the order of their ids, as the last statements before COMMIT. An UPDATE
-// holds its row's lock until the transaction ends: nodes storing messages of the same
-// conversations wait on each other for that long, so it comes last (one round trip and the
-// commit, not every wave's); and in one order, so that two nodes' groups cannot deadlock.
-void addTouches(Pipeline& p, const std::vector<Pending>& xs) {
-    struct Touch {
-        std::size_t who;
-        std::int64_t at;
-        const std::string* reply_to;
-    };
-    std::map<std::int64_t, Touch> touches;
+// reply address), in the order of their ids.
+std::vector<std::pair<std::size_t, ConversationTouch>> touchesOf(const std::vector<Pending>& xs) {
+    std::map<std::int64_t, std::pair<std::size_t, ConversationTouch>> touches;
     for (std::size_t i = 0; i < xs.size(); ++i) {
         if (!xs[i].touch) continue;
-        auto [it, fresh] = touches.try_emplace(*xs[i].touch, Touch{i, xs[i].now, &xs[i].reply_to});
-        if (!fresh) it->second = {i, std::max(it->second.at, xs[i].now), &xs[i].reply_to};
+        auto [it, fresh] = touches.try_emplace(
+            *xs[i].touch, i, ConversationTouch{*xs[i].touch, xs[i].now, xs[i].reply_to});
+        if (!fresh)
+            it->second = {i, {*xs[i].touch, std::max(it->second.second.at, xs[i].now),
+                              xs[i].reply_to}};
     }
-    for (const auto& [id, t] : touches) p.add(t.who, kTouchConversation, {id, t.at, *t.reply_to});
+    std::vector<std::pair<std::size_t, ConversationTouch>> out;
+    for (auto& [id, t] : touches) out.push_back(std::move(t));
+    return out;
+}
+
+// The touches as the last statements before COMMIT. An UPDATE holds its row's lock until the
+// transaction ends: nodes storing messages of the same conversations wait on each other for
+// that long, so it comes last (one round trip and the commit, not every wave's); and in one
+// order, so that two nodes' groups cannot deadlock.
+void addTouches(Pipeline& p, const std::vector<Pending>& xs) {
+    for (const auto& [who, t] : touchesOf(xs)) {
+        auto [sql, params] = touchStatement(t);
+        p.add(who, sql, std::move(params));
+    }
 }
 
 // The message a failed statement belonged to; thrown through run() for ingestGroup.
@@ -307,7 +315,7 @@ struct MessageFailed {
 // each next one a wave's writes (with its contacts' profile reads) and the next wave's reads,
 // the last one the last wave's writes and COMMIT when `ends.commit`.
 void run(Connection& db, std::vector<Pending>& xs, Connection::PipelineEnds ends,
-         std::size_t* waves_out) {
+         std::size_t* waves_out, std::vector<ConversationTouch>* deferred = nullptr) {
     auto wave = assignWaves(xs);
     std::size_t waves = xs.empty() ? 0 : *std::max_element(wave.begin(), wave.end()) + 1;
     if (waves_out) *waves_out = waves;
@@ -331,10 +339,13 @@ void run(Connection& db, std::vector<Pending>& xs, Connection::PipelineEnds ends
         for (std::size_t i = 0; i < xs.size(); ++i)
             if (wave[i] == w + 1) addReads(next, i, xs[i]);
         const bool last = w + 1 == waves;
-        if (last) addTouches(next, xs);
+        if (last && !deferred) addTouches(next, xs);
         results = send(next, {false, ends.commit && last});
         for (std::size_t i = 0; i < xs.size(); ++i)
             if (wave[i] == w) readWrites(xs[i], results);
+    }
+    if (deferred) {
+        for (auto& [who, t] : touchesOf(xs)) deferred->push_back(std::move(t));
     }
 }
 
@@ -377,11 +388,16 @@ std::string unstorableText(const routing::InboundMessage& m) {
     return {};
 }
 
-IngestResult InboundWriter::ingest(const routing::InboundMessage& message) {
+std::pair<const char*, std::vector<Param>> touchStatement(const ConversationTouch& touch) {
+    return {kTouchConversation, {touch.conversation_id, touch.at, touch.reply_to}};
+}
+
+IngestResult InboundWriter::ingest(const routing::InboundMessage& message,
+                                   std::vector<ConversationTouch>* deferred) {
     if (auto why = unstorableText(message); !why.empty()) throw std::invalid_argument(why);
     std::vector<Pending> xs{pending(message)};
     try {
-        run(db_, xs, {false, false}, nullptr);
+        run(db_, xs, {false, false}, nullptr, deferred);
     } catch (const MessageFailed& f) {
         throw f.error;
     }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/store/postgres/pg_db.hpp"
@@ -24,6 +25,17 @@ struct GroupCommitStats {
     std::size_t retries = 0;        ///< times the group was run again after another node's insert
 };
 
+/// A joined conversation's update: its latest inbound time and the address replies go to.
+struct ConversationTouch {
+    std::int64_t conversation_id = 0;
+    std::int64_t at = 0;  ///< Unix milliseconds
+    std::string reply_to;
+};
+
+/// The UPDATE that writes `touch` (SQL, parameters). It locks the conversation's row until the
+/// transaction ends.
+std::pair<const char*, std::vector<Param>> touchStatement(const ConversationTouch& touch);
+
 /// Writes inbound messages through a Connection. Statements are prepared by the connection, by
 /// SQL text, on first use.
 class InboundWriter {
@@ -35,7 +47,14 @@ class InboundWriter {
     /// is then rolled back; for a unique violation, another node's concurrent insert, the
     /// caller runs the transaction again) or std::invalid_argument for text PostgreSQL cannot
     /// store.
-    IngestResult ingest(const routing::InboundMessage& message);
+    ///
+    /// With `deferred`, the joined conversation's update is appended there instead of written:
+    /// the caller writes it (touchStatement) once it has locked every conversation its
+    /// transaction updates, in the order of their ids. ingest() after ingest() in one
+    /// transaction would otherwise lock them in the messages' order, and a node doing that
+    /// while another node's group locks them in id order can deadlock with it.
+    IngestResult ingest(const routing::InboundMessage& message,
+                        std::vector<ConversationTouch>* deferred = nullptr);
 
     /// Group commit: stores `messages` in one transaction of its own (no transaction may be
     /// open) with one COMMIT, and returns one result per message, in order. Rows are written

@@ -386,6 +386,8 @@ void PgStore::runOthers(Connection& db, std::vector<Pending*> live, std::string&
             // The conversations the writes update, locked first and in the order of their ids:
             // other nodes' ingest groups update them last in the same order (pg_ingest), so
             // that the two never wait on each other in a cycle (a deadlock costs a second).
+            // direct() took none of them: an intake batch's updates of the conversations its
+            // messages joined are among these writes (IngestBatchWrite).
             std::vector<std::int64_t> locked;
             for (auto* p : live) p->write->conversationsUpdated(locked);
             if (!locked.empty()) {
