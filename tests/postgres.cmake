@@ -28,7 +28,7 @@ ccd_add_pg_test(pg_schema_itest SOURCES itest/pg_schema_itest.cpp
 target_link_libraries(pg_schema_itest PRIVATE SQLite::SQLite3)
 # The ingest path, on both stores: SQLite's InboundWriter is compiled in (its sources, not the
 # daemon) so that the same expectations run on each.
-ccd_add_pg_test(pg_ingest_itest SOURCES itest/pg_ingest_itest.cpp
+ccd_add_pg_test(pg_ingest_itest SOURCES itest/pg_ingest_itest.cpp itest/pg_ingest_nodes_itest.cpp
   ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_ingest.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp

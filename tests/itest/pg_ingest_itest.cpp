@@ -18,24 +18,11 @@ using namespace ccd;
 using routing::InboundMessage;
 using store::IngestResult;
 using testing::IngestDriver;
+using testing::message;
 using testing::PgIngestDriver;
 using testing::Row;
 
 namespace {
-
-InboundMessage message(const std::string& sender, const std::string& provider_id,
-                       const std::string& text, std::int64_t at_ms = 1'700'000'000'000) {
-    InboundMessage m;
-    m.channel = routing::ChannelKind::Telegram;
-    m.channel_instance = "support-bot";
-    m.provider_id = provider_id;
-    m.from.id = sender;
-    m.from.name = "Customer " + sender;
-    m.text = text;
-    m.locale = "en";
-    m.received_at = routing::TimePoint(std::chrono::milliseconds(at_ms));
-    return m;
-}
 
 std::vector<routing::Attachment> oddAttachments() {
     routing::Attachment a;
@@ -501,40 +488,6 @@ BOOST_AUTO_TEST_CASE(one_message_in_an_open_transaction_takes_two_round_trips) {
     BOOST_TEST(d.count("messages") == 1);
 }
 
-BOOST_AUTO_TEST_CASE(another_nodes_concurrent_insert_of_the_same_customer_is_retried_not_failed) {
-    PgIngestDriver d;
-    // Another ccd node on the same database stores customer x and has not committed yet.
-    store::postgres::Connection other(d.options());
-    other.exec("BEGIN");
-    auto id = std::stoll(other
-                             .queryValue("INSERT INTO contacts (name, created_at, updated_at)"
-                                         " VALUES ('from the other node', 1, 1) RETURNING id")
-                             .value());
-    other.execute(
-        "INSERT INTO contact_addresses (channel, address, contact_id)"
-        " VALUES ('telegram', 'x', $1)",
-        {std::int64_t{id}});
-    const std::int64_t pid = d.db().backendPid();
-    std::vector<InboundMessage> group{message("x", "1", "hello"), message("y", "2", "hi")};
-    auto done = std::async(std::launch::async, [&] { return d.group(group); });
-    // Our insert of x's address waits on the other node's row: then it commits.
-    store::postgres::Connection watch(d.options());
-    while (watch.queryValue("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", {pid})
-               .value_or("") != "Lock") {
-        BOOST_REQUIRE(done.wait_for(std::chrono::seconds(0)) != std::future_status::ready);
-    }
-    other.exec("COMMIT");
-    auto out = done.get();
-    BOOST_REQUIRE(out[0].value.has_value());
-    BOOST_REQUIRE(out[1].value.has_value());
-    BOOST_TEST(out[0].value->contact_id == id);  // the other node's contact
-    BOOST_TEST(out[0].value->contact.name.value_or("") == "Customer x");
-    BOOST_TEST(d.writer().lastGroup().retries == 1u);
-    BOOST_TEST(d.writer().lastGroup().replays == 0u);
-    BOOST_TEST(d.count("contacts") == 2);
-    BOOST_TEST(d.count("messages") == 2);
-}
-
 BOOST_AUTO_TEST_CASE(two_addresses_of_one_contact_in_a_group_share_the_conversation) {
     // What the reads of one wave cannot see: both messages find the contact without an open
     // conversation, and the second would open another one.
@@ -559,49 +512,4 @@ BOOST_AUTO_TEST_CASE(two_addresses_of_one_contact_in_a_group_share_the_conversat
         }
     }
     // (PostgreSQL's ids have a gap there: identity sequences are not rolled back.)
-}
-
-// The leader stores its own intake message by message in a transaction that then locks every
-// conversation it updates, in id order, as other nodes' groups do: ingest() with `deferred`
-// leaves the joined conversations unlocked until then (pg_store.cpp, a deadlock otherwise).
-BOOST_AUTO_TEST_CASE(deferred_touches_leave_the_joined_conversations_unlocked) {
-    PgIngestDriver d;
-    auto a = d.ingest(message("a", "1", "first of a", 1000));
-    auto b = d.ingest(message("b", "2", "first of b", 2000));
-    store::postgres::Connection other(d.options());
-    // Whether another session can lock both conversations without waiting now.
-    auto lockable = [&] {
-        other.exec("BEGIN");
-        bool ok = true;
-        try {
-            other.query("SELECT id FROM conversations ORDER BY id FOR NO KEY UPDATE NOWAIT");
-        } catch (const store::postgres::PgError& e) {
-            BOOST_TEST(e.sqlstate() == "55P03");  // lock_not_available
-            ok = false;
-        }
-        other.exec("ROLLBACK");
-        return ok;
-    };
-    std::vector<store::postgres::ConversationTouch> touches;
-    d.db().transaction([&](store::postgres::Connection& db) {
-        d.writer().ingest(message("b", "3", "again b", 3000), &touches);
-        d.writer().ingest(message("a", "4", "again a", 4000), &touches);
-        BOOST_TEST(lockable());
-        for (const auto& t : touches) {
-            auto [sql, params] = store::postgres::touchStatement(t);
-            db.execute(sql, params);
-        }
-        BOOST_TEST(!lockable());  // the touches lock them, as ingest() without `deferred` does
-    });
-    BOOST_REQUIRE(touches.size() == 2u);
-    BOOST_TEST(touches[0].conversation_id == b.conversation_id);
-    BOOST_TEST(touches[0].at == 3000);
-    BOOST_TEST(touches[1].conversation_id == a.conversation_id);
-    BOOST_TEST(touches[1].reply_to == "a");
-    BOOST_TEST(d.value("SELECT string_agg(last_inbound_at::text, ' ' ORDER BY id) FROM"
-                       " conversations").value_or("") == "4000 3000");
-    d.db().transaction([&](store::postgres::Connection&) {
-        d.writer().ingest(message("a", "5", "a third time", 5000));
-        BOOST_TEST(!lockable());
-    });
 }
