@@ -4,6 +4,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -116,7 +117,7 @@ json triageJson(const routing::TriageResult& t, routing::TimePoint now) {
 
 struct ClassifyCommand::Options {
     std::string text;
-    std::string jsonl;
+    std::vector<std::string> jsonl;
     std::string now;
     bool explain = false;
     bool expect = false;
@@ -128,7 +129,9 @@ ClassifyCommand::ClassifyCommand(CLI::App& app, std::string& config_path)
                               "Classify texts with the routing rules and print one JSON line each");
     cmd_->add_option("text", opts_->text, "A message to classify");
     cmd_->add_option("--jsonl", opts_->jsonl,
-                     "JSON lines with text and optional channel, tier, locale, id ('-': stdin)");
+                     "JSON lines with text and optional channel, tier, locale, id ('-': stdin); "
+                     "several files are classified with one load of the rules, and --expect "
+                     "then prints one report per file, each after a line '== FILE'");
     cmd_->add_option("--now", opts_->now, "The time to decide at (RFC 3339; default: now)");
     cmd_->add_flag("--explain", opts_->explain,
                    "Add `explain`: the terms that decided the category (with weights), the "
@@ -201,30 +204,38 @@ int ClassifyCommand::run() const {
     };
 
     if (!o.text.empty()) return classifyOne(json{{"text", o.text}}, "text") ? kExitOk : kExitUsage;
-    std::ifstream file;
-    std::istream* in = openInput(o.jsonl, file, "classify");
-    if (!in) return kExitUsage;
-    std::string line;
-    int number = 0, bad = 0;
-    while (std::getline(*in, line)) {
-        ++number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        std::string where = o.jsonl + ":" + std::to_string(number);
-        // Strict, like every JSON ccd reads: a NUL byte or bytes after the value are errors.
-        auto parsed = channels::parseJsonBody(line);
-        if (parsed.error) {
-            std::cerr << where << ": not valid JSON (" << parsed.error->reason << ")\n";
-            ++bad;
-            continue;
+    // Each file is read and scored on its own; the rules (and the classifier they train) are
+    // loaded once for all of them, which is most of the time a short file takes.
+    int bad = 0;
+    bool p1_missed = false;
+    for (const std::string& name : o.jsonl) {
+        std::ifstream file;
+        std::istream* in = openInput(name, file, "classify");
+        if (!in) return kExitUsage;
+        evaluation = routing::Evaluation{};
+        std::string line;
+        int number = 0;
+        while (std::getline(*in, line)) {
+            ++number;
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            std::string where = name + ":" + std::to_string(number);
+            // Strict, like every JSON ccd reads: a NUL byte or bytes after the value are errors.
+            auto parsed = channels::parseJsonBody(line);
+            if (parsed.error) {
+                std::cerr << where << ": not valid JSON (" << parsed.error->reason << ")\n";
+                ++bad;
+                continue;
+            }
+            if (!classifyOne(parsed.value, where)) ++bad;
         }
-        json& j = parsed.value;
-        if (!classifyOne(j, where)) ++bad;
+        if (bad || !o.expect) continue;
+        if (o.jsonl.size() > 1) std::cout << "== " << name << '\n';
+        std::cout << evaluation.report();
+        const routing::Tally& p1 = evaluation.p1Recall();
+        p1_missed = p1_missed || p1.right != p1.total;
     }
     if (bad) return kExitUsage;
-    if (!o.expect) return kExitOk;
-    std::cout << evaluation.report();
-    const routing::Tally& p1 = evaluation.p1Recall();
-    return p1.right == p1.total ? kExitOk : 1;
+    return p1_missed ? 1 : kExitOk;
 }
 
 // ---- simulate ---------------------------------------------------------------------------

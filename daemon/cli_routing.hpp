@@ -6,6 +6,7 @@
 //   ccd classify --config config/ccd.yaml --jsonl samples.jsonl
 //   ccd classify --config config/ccd.yaml --explain "the production line stopped"
 //   ccd classify --config config/ccd.yaml --jsonl labelled.jsonl --expect   (a report)
+//   ccd classify --config config/ccd.yaml --jsonl a.jsonl --jsonl b.jsonl --expect   (one each)
 //   ccd simulate --config config/ccd.yaml --events day.jsonl
 //
 // Both print one JSON object per line (classify --expect prints an evaluation report instead).

@@ -61,15 +61,28 @@ cat > "$T/vip.jsonl" <<'JSONL'
 {"id":"v2","tier":"vip","lang":"en","category":"fault","priority":"P1","text":"Our whole assembly line machine has stopped, we need a technician now"}
 {"id":"v3","tier":"vip","lang":"zh-Hans","category":"fault","priority":"P1","text":"我们是贵公司的VIP客户，生产线上的设备全部停机了，请马上处理！"}
 JSONL
-rc=0; classify --jsonl "$T/vip.jsonl" --expect > "$T/vip.out" 2>&1 || rc=$?
-expect_eq "--expect on issue 17's messages exits 0" 0 "$rc"
+# Every labelled file below is scored in one run: the rules (and the classifier they train) load
+# once, which under the sanitizers is seconds a run. `--expect` prints each file's report after
+# a line "== FILE"; split_reports writes them to $T/NAME.out, NAME the file's name without .jsonl.
+SETS=(classify-sample classify-holdout classify-dev classify-dev2 classify-dev3 classify-dev4
+      classify-dev5 classify-dev6 classify-dev7 classify-dev8 classify-dev9 classify-dev10
+      classify-dev11 classify-heldout12 classify-heldout13 classify-heldout14 classify-heldout15)
+files=("$T/vip.jsonl")
+for set in "${SETS[@]}"; do files+=("$ROOT/tests/data/$set.jsonl"); done
+rc=0; classify --expect "${files[@]/#/--jsonl=}" > "$T/all.out" 2> "$T/all.err" || rc=$?
+expect_eq "--expect over every labelled file exits 1 (some sets miss a P1)" 1 "$rc"
+check "--expect: no error output" test ! -s "$T/all.err"
+check "--expect: one report per file" test "$(grep -c '^== ' "$T/all.out")" -eq "${#files[@]}"
+awk -v dir="$T" '/^== / { n = split($2, p, "/"); sub(/\.jsonl$/, "", p[n]); out = dir "/" p[n] ".out"
+                            printf "" > out; next }
+                 out { print > out }' "$T/all.out"
+
 check "issue 17: category 3/3" grep -q '^category    3/3 (100.0%)$' "$T/vip.out"
 check "issue 17: P1 recall 3/3" grep -q '^P1 recall   3/3 (100.0%)$' "$T/vip.out"
 
+all_p1() { grep -qE '^P1 recall   ([0-9]+)/\1 \(100.0%\)$' "$1"; }
 for set in classify-sample classify-holdout; do
-  rc=0; classify --jsonl "$ROOT/tests/data/$set.jsonl" --expect > "$T/$set.out" 2>&1 || rc=$?
-  expect_eq "--expect $set exits 0" 0 "$rc"
-  check "$set: P1 recall 100%" grep -qE '^P1 recall   ([0-9]+)/\1 \(100.0%\)$' "$T/$set.out"
+  check "$set: P1 recall 100%" all_p1 "$T/$set.out"
   check "$set: language lines" grep -qE '^  zh-Hant   [0-9]+/[0-9]+' "$T/$set.out"
   check "$set: confusion matrix" grep -q '^confusion (rows: expected, columns: got)$' "$T/$set.out"
   cat "$T/$set.out"
@@ -86,54 +99,48 @@ p1_at_least() {  # FILE COUNT: the line "P1 recall   n/m (x%)" has n >= COUNT
   awk -v floor="$2" '$1 == "P1" && $2 == "recall" { split($3, f, "/"); found = 1
       ok = (f[1] + 0 >= floor + 0) } END { exit !(found && ok) }' "$1"
 }
-# measured NAME FILE P1_FOUND CATEGORY SUBTYPE LANGUAGE PRIORITY: evaluates tests/data/FILE
-# into $T/NAME.out and checks the floors; P1_FOUND is "all" (--expect exits 0) or the least
-# number of P1 messages found (--expect exits 1 for the others).
+# measured NAME P1_FOUND CATEGORY SUBTYPE LANGUAGE PRIORITY: checks the floors on the report of
+# tests/data/classify-NAME.jsonl; P1_FOUND is "all" (every P1 found) or the least number found.
 measured() {
-  local name=$1 file=$2 p1=$3 rc=0
-  classify --jsonl "$ROOT/tests/data/$file" --expect > "$T/$name.out" 2>&1 || rc=$?
+  local name=$1 p1=$2 out=$T/classify-$1.out
   if [ "$p1" = all ]; then
-    expect_eq "--expect on $name exits 0 (every P1 found)" 0 "$rc"
+    check "$name: every P1 found" all_p1 "$out"
   else
-    expect_eq "--expect on $name exits 1 (P1 messages missed)" 1 "$rc"
-    check "$name: P1 recall at least $p1" p1_at_least "$T/$name.out" "$p1"
+    check "$name: P1 recall at least $p1" p1_at_least "$out" "$p1"
   fi
-  check "$name: category $4 %" at_least "$T/$name.out" category "$4"
-  check "$name: subtype $5 %" at_least "$T/$name.out" subtype "$5"
-  check "$name: language $6 %" at_least "$T/$name.out" language "$6"
-  check "$name: priority $7 %" at_least "$T/$name.out" priority "$7"
+  check "$name: category $3 %" at_least "$out" category "$3"
+  check "$name: subtype $4 %" at_least "$out" subtype "$4"
+  check "$name: language $5 %" at_least "$out" language "$5"
+  check "$name: priority $6 %" at_least "$out" priority "$6"
 }
-measured dev classify-dev.jsonl all 96 92 100 97
-measured dev2 classify-dev2.jsonl all 96 94.5 100 97
+measured dev all 96 92 100 97
+measured dev2 all 96 94.5 100 97
 # H3 to H7 (each held out until measured, then tuned on) miss P1 messages; H8 (dev8) and H9
 # (dev9), also tuned on after their one measurement, find every P1 (docs/classification.md).
-measured dev3 classify-dev3.jsonl 94 93 90.5 99.5 96
-measured dev4 classify-dev4.jsonl 82 96.5 92.5 99 97
-measured dev6 classify-dev6.jsonl 78 93 89.5 99 92.5
-measured dev7 classify-dev7.jsonl 72 95.5 91.5 99.5 94
-measured dev5 classify-dev5.jsonl 85 95.5 91.5 99.5 95
-measured dev8 classify-dev8.jsonl all 96.5 93 99 96.5
-measured dev9 classify-dev9.jsonl all 93 89 99.5 92
+measured dev3 94 93 90.5 99.5 96
+measured dev4 82 96.5 92.5 99 97
+measured dev6 78 93 89.5 99 92.5
+measured dev7 72 95.5 91.5 99.5 94
+measured dev5 85 95.5 91.5 99.5 95
+measured dev8 all 96.5 93 99 96.5
+measured dev9 all 93 89 99.5 92
 # H10 (dev10) and H11 (dev11): measured once blind (66/68 and 58/70 P1), then tuned on for the
 # list precision step (docs/classification.md): every P1 of dev10 found, 68 of dev11's 70.
-measured dev10 classify-dev10.jsonl all 96 89.5 100 93.5
-measured dev11 classify-dev11.jsonl 69 91 84 100 93
+measured dev10 all 96 89.5 100 93.5
+measured dev11 69 91 84 100 93
 # H12, H13, H14: written blind (writers/h1?-README.md), each measured once with the classifier
 # of 2026-12-04 evening (H12 91.8/86.0/100/90.8, 65/69; H13 93.8/89.8/100/90.0, 69/70; H14
 # 91.5/87.2/99.8/89.2, 71/71). Then the eighth corpus batch (look-alikes and present hazards of
 # the kinds of H12's and H13's false P1s, described in general terms, and 22 present fires after
 # a replacement or a past fire) and the learned urgency threshold 0.25 were chosen on every set
 # but H14, whose misses were not looked at; floors below are after that change.
-measured heldout12 classify-heldout12.jsonl 65 91.5 87 100 91.5
-measured heldout13 classify-heldout13.jsonl all 93.5 89.5 100 91
-measured heldout14 classify-heldout14.jsonl all 93 88.5 99.5 89
+measured heldout12 65 91.5 87 100 91.5
+measured heldout13 all 93.5 89.5 100 91
+measured heldout14 all 93 88.5 99.5 89
 # H15: written blind (writers/h15-README.md), measured once with the classifier above
 # (2026-12-05): category 93.2, subtype 87.0, language 100, priority 85.2, P1 69/72.
-measured heldout15 classify-heldout15.jsonl 69 93 87 100 85
-grep -E '^(category|subtype|language|priority|P1 recall) ' "$T/dev.out" "$T/dev2.out" "$T/dev3.out" \
-  "$T/dev4.out" "$T/dev5.out" "$T/dev6.out" "$T/dev7.out" "$T/dev8.out" \
-  "$T/dev9.out" "$T/dev10.out" "$T/dev11.out" "$T/heldout12.out" "$T/heldout13.out" \
-  "$T/heldout14.out" "$T/heldout15.out"
+measured heldout15 69 93 87 100 85
+for set in "${SETS[@]:2}"; do grep -HE '^(category|subtype|language|priority|P1 recall) ' "$T/$set.out"; done
 
 # A missed P1 makes --expect exit 1 and is listed.
 echo '{"id":"m1","priority":"P1","text":"What are your opening hours?"}' > "$T/miss.jsonl"
