@@ -285,7 +285,7 @@ void Daemon::Impl::addCustomerSockets() {
              [this](const routing::ConversationSnapshot& c, const std::string& text,
                     bool window_template) { return checkReply(c, text, window_template); },
              [this](std::int64_t conversation) { relayTyping(conversation); }, &audit,
-             [this](std::string_view who) { return masksPii(who); }});
+             [this](std::string_view who) { return masksPii(who); }, &metrics.steps});
 }
 
 // A follower's console and web chat listeners: each relays its connections to the leader's

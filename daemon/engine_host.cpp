@@ -227,6 +227,9 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             if (done) done(true, {});
             return;
         }
+        // A message's steps are timed (MessageSteps); the other events' are not.
+        const bool timed = std::holds_alternative<routing::MessageReceived>(event);
+        const auto started = std::chrono::steady_clock::now();
         auto now = routing::Clock::now();
         Actions actions;
         try {
@@ -244,29 +247,39 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
             for (const auto& q : engine.queueStats(now)) n += q.waiting;
             waiting = n;
         }
+        if (timed) metrics.steps.engine.observe(secondsSince(started));
         if (update.conversations.empty() && update.events.empty() && update.routed_upto.empty()) {
-            notify(event, actions, {});
+            notify(event, actions, {}, timed);
             if (done) done(true, actions);
             return;
         }
         auto self = shared_from_this();
         auto shared_event = std::make_shared<routing::Event>(std::move(event));
         auto shared_actions = std::make_shared<Actions>(std::move(actions));
-        store.applyRouting(std::move(update), [self, shared_event, shared_actions,
-                                               done](store::StoreResult<store::RoutingApplied> r) {
+        const auto handed = std::chrono::steady_clock::now();
+        store.applyRouting(std::move(update), [self, shared_event, shared_actions, done, timed,
+                                               handed](store::StoreResult<store::RoutingApplied> r) {
             bool ok = static_cast<bool>(r);
             if (!ok) spdlog::error("engine: storing decisions failed: {}", r.error->message);
             auto offered = std::make_shared<std::vector<store::ConversationRecord>>();
             if (ok) *offered = std::move(r.value->conversations);
-            asio::post(self->strand, [self, shared_event, shared_actions, offered, done, ok] {
-                if (ok) self->notify(*shared_event, *shared_actions, *offered);
+            const auto stored = std::chrono::steady_clock::now();
+            if (timed) {
+                self->metrics.steps.decisions_commit.observe(
+                    std::chrono::duration<double>(stored - handed).count());
+            }
+            asio::post(self->strand, [self, shared_event, shared_actions, offered, done, ok,
+                                      timed, stored] {
+                if (timed) self->metrics.steps.engine_return.observe(secondsSince(stored));
+                if (ok) self->notify(*shared_event, *shared_actions, *offered, timed);
                 if (done) done(ok, *shared_actions);
             });
         });
     }
 
     void notify(const routing::Event& event, const Actions& actions,
-                const std::vector<store::ConversationRecord>& offered) {
+                const std::vector<store::ConversationRecord>& offered, bool timed = false) {
+        const auto started = std::chrono::steady_clock::now();
         const Notification n{event, actions, engine, offered};
         for (const auto& l : listeners) {
             try {
@@ -275,6 +288,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
                 spdlog::error("engine listener failed: {}", e.what());
             }
         }
+        if (timed) metrics.steps.listeners.observe(secondsSince(started));
     }
 
     void scheduleTick() {
@@ -361,7 +375,11 @@ void EngineHost::stop() {
 
 void EngineHost::submit(routing::Event event, std::function<void(bool, const Actions&)> done) {
     auto self = impl_;
-    asio::post(self->strand, [self, event = std::move(event), done = std::move(done)]() mutable {
+    const auto handed = std::chrono::steady_clock::now();
+    asio::post(self->strand, [self, handed, event = std::move(event),
+                              done = std::move(done)]() mutable {
+        if (std::holds_alternative<routing::MessageReceived>(event))
+            self->metrics.steps.engine_queue.observe(secondsSince(handed));
         self->handle(std::move(event), std::move(done));
     });
 }

@@ -183,8 +183,9 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
         batch.calls = std::move(out.calls);
         batch.channel_state = std::move(state);
         auto self = shared_from_this();
+        const auto handed = std::chrono::steady_clock::now();
         store.ingestBatch(std::move(batch),
-                          [self, inst, messages, calls, committed = std::move(committed),
+                          [self, inst, messages, calls, handed, committed = std::move(committed),
                            finished = std::move(finished)](
                               store::StoreResult<store::BatchIngested> res) {
                               if (!res) {
@@ -192,6 +193,8 @@ struct Intake::Impl : std::enable_shared_from_this<Intake::Impl> {
                                                 res.error->message);
                                   return finished(std::nullopt);
                               }
+                              if (!messages->empty())
+                                  self->metrics.steps.store.observe(secondsSince(handed));
                               if (committed) committed();
                               self->storedBatch(inst, *messages, *calls, std::move(*res.value),
                                                 finished);

@@ -113,7 +113,43 @@ namespace {
 std::vector<double> latencyBuckets() {
     return {0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 }
+// Finer at the low end than latencyBuckets(): most steps take tens of microseconds.
+std::vector<double> stepBuckets() {
+    return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01,
+            0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+}
 }  // namespace
+
+MessageSteps::MessageSteps()
+    : store(stepBuckets()),
+      engine_queue(stepBuckets()),
+      engine(stepBuckets()),
+      decisions_commit(stepBuckets()),
+      engine_return(stepBuckets()),
+      listeners(stepBuckets()),
+      answer(stepBuckets()),
+      console_agent(stepBuckets()),
+      console_connection(stepBuckets()) {}
+
+void MessageSteps::render(std::string& out) const {
+    out += "# HELP ccd_message_step_seconds The steps of an inbound message, each timed on its "
+           "own: store, engine_queue, engine, decisions_commit, engine_return, listeners, "
+           "answer; console_agent and console_connection for each console frame.\n"
+           "# TYPE ccd_message_step_seconds histogram\n";
+    const std::pair<const char*, const Histogram*> all[] = {
+        {"store", &store},
+        {"engine_queue", &engine_queue},
+        {"engine", &engine},
+        {"decisions_commit", &decisions_commit},
+        {"engine_return", &engine_return},
+        {"listeners", &listeners},
+        {"answer", &answer},
+        {"console_agent", &console_agent},
+        {"console_connection", &console_connection},
+    };
+    for (const auto& [name, h] : all)
+        h->render("ccd_message_step_seconds", out, fmt::format("step=\"{}\"", name));
+}
 
 Metrics::Metrics()
     : intake_latency_seconds(latencyBuckets()),
@@ -144,6 +180,7 @@ std::string Metrics::render() const {
     histogram("ccd_store_commit_batch_size", "Writes grouped into one commit.", store_batch_size);
     histogram("ccd_outbox_send_seconds", "One request to a channel's provider, sent to answered.",
               outbox_send_seconds);
+    steps.render(out);
     auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
         out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, v);
     };

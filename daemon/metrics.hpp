@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,6 +14,11 @@
 #include <vector>
 
 namespace ccd::daemon {
+
+/// Seconds from `start` to now (steady clock): what Histogram::observe takes for a duration.
+inline double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 /// A cumulative histogram with fixed upper bounds.
 class Histogram {
@@ -69,6 +75,24 @@ private:
 /// A label value escaped for the exposition format (backslash, quote, newline).
 std::string escapeLabel(const std::string& value);
 
+/// The steps of one inbound message from its request to its answer and to its offer at an
+/// agent, each timed on its own, so that a latency can be taken apart: the work in each step,
+/// and the waits for a thread between them (ccd_message_step_seconds{step="..."}; the console
+/// benchmark prints their quantiles, docs/performance.md). Thread-safe.
+struct MessageSteps {
+    MessageSteps();
+    Histogram store;             ///< parsed -> stored durably (the request's group commit)
+    Histogram engine_queue;      ///< handed to the engine -> taken by its strand
+    Histogram engine;            ///< the engine's decision, and the store update built from it
+    Histogram decisions_commit;  ///< the update handed to the store -> durable
+    Histogram engine_return;     ///< durable -> back on the engine's strand
+    Histogram listeners;         ///< the engine's listeners (the console builds offer frames)
+    Histogram answer;            ///< a POST's answer ready -> on its HTTP connection's strand
+    Histogram console_agent;     ///< a console frame posted -> sent from its agent's strand
+    Histogram console_connection;  ///< sent -> handed to the websocket on its connection's strand
+    void render(std::string& out) const;
+};
+
 /// Every metric the daemon exports.
 class Metrics {
 public:
@@ -79,6 +103,7 @@ public:
     Histogram store_commit_seconds;    ///< one group commit, BEGIN to durable COMMIT
     Histogram store_batch_size;        ///< writes grouped into one commit
     Histogram outbox_send_seconds;     ///< one request to a provider, sent to answered
+    MessageSteps steps;
     std::atomic<std::int64_t> open_connections{0};
     std::atomic<std::uint64_t> accept_failures{0};  ///< accepts that failed (out of descriptors)
     std::atomic<std::uint64_t> messages_ingested{0};

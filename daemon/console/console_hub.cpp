@@ -1,6 +1,7 @@
 #include "daemon/console/console_hub.hpp"
 
 #include "daemon/console/console_hub_impl.hpp"
+#include "daemon/metrics.hpp"
 
 namespace ccd::daemon::console {
 
@@ -27,12 +28,17 @@ std::vector<AgentPtr> ConsoleHub::Impl::supervisors() const {
 }
 
 void ConsoleHub::Impl::deliver(const AgentPtr& a, std::string frame, bool sequenced) {
-    asio::post(a->strand, guard("deliver", [a, frame = std::move(frame), sequenced]() mutable {
+    auto* steps = deps.steps;
+    const auto posted = std::chrono::steady_clock::now();
+    asio::post(a->strand, guard("deliver", [a, frame = std::move(frame), sequenced, steps,
+                                            posted]() mutable {
+                   const bool live = a->client && a->ready;
+                   if (live && steps) steps->console_agent.observe(secondsSince(posted));
                    if (sequenced) {
                        auto text = withSeq(frame, a->outbox.lastSeq() + 1);
                        a->outbox.push(text);
-                       if (a->client && a->ready) a->client->connection->send(std::move(text));
-                   } else if (a->client && a->ready) {
+                       if (live) a->client->connection->send(std::move(text));
+                   } else if (live) {
                        a->client->connection->send(std::move(frame));
                    }
                }));

@@ -25,6 +25,7 @@ class io_context;
 
 namespace ccd::daemon {
 class AuditLog;
+struct MessageSteps;
 }
 
 namespace ccd::daemon::console {
@@ -98,6 +99,8 @@ struct ConsoleHubDeps {
     /// Whether a role's frames carry personal data masked (privacy.mask_pii_for), asked when a
     /// connection authenticates; may be null: nobody's are.
     std::function<bool(Role)> mask_pii = nullptr;
+    /// Where to time each frame's wait for its agent's strand (console_agent); may be null.
+    MessageSteps* steps = nullptr;
 };
 
 /// Thread safety: every public method may be called from any thread. Per-agent state lives on

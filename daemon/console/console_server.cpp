@@ -22,6 +22,7 @@
 #include "daemon/console/wss_config.hpp"
 #include "daemon/http/accept_backoff.hpp"
 #include "daemon/log_text.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/tls_context.hpp"
 #include "daemon/websocket_config.hpp"
 
@@ -47,7 +48,8 @@ public:
           rate_(static_cast<double>(options.frame_rate)),
           burst_(static_cast<double>(std::max<std::size_t>(options.frame_burst, 1))),
           tokens_(burst_),
-          refilled_(std::chrono::steady_clock::now()) {
+          refilled_(std::chrono::steady_clock::now()),
+          steps_(options.steps) {
         boost::system::error_code ec;
         auto remote = con_->get_raw_socket().remote_endpoint(ec);
         if (!ec) remote_ = remote.address().to_string();
@@ -64,7 +66,9 @@ public:
             posted_bytes_.fetch_sub(size);
             return overflow();
         }
-        post([self = shared_from_this(), frame = std::move(frame), size] {
+        const auto posted = std::chrono::steady_clock::now();
+        post([self = shared_from_this(), frame = std::move(frame), size, posted] {
+            if (self->steps_) self->steps_->console_connection.observe(secondsSince(posted));
             self->posted_bytes_.fetch_sub(size);
             if (self->overflowed_) return;
             if (self->con_->get_buffered_amount() + self->posted_bytes_.load() + size >
@@ -166,6 +170,7 @@ private:
     const double burst_;
     double tokens_;
     std::chrono::steady_clock::time_point refilled_;
+    MessageSteps* const steps_;  // may be null
 };
 
 /// What ConsoleServer asks of its listener, whichever configuration it is built on.

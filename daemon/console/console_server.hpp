@@ -57,6 +57,9 @@ struct ConsoleServerOptions {
     /// wss:// with this certificate source (each connection takes its context at accept);
     /// null: ws://.
     std::shared_ptr<TlsContextSource> tls;
+    /// Where to time each frame's wait for its connection's strand (console_connection); may
+    /// be null.
+    MessageSteps* steps = nullptr;
 };
 
 /// Thread safety: start() and stop() from one control thread; connections run on the
@@ -103,6 +106,7 @@ struct ConsoleServices {
     const AuditLog* audit = nullptr;   ///< records agents' actions; may be null
     /// Whether a role ("agent", ...) sees personal data masked; may be null: no one does.
     std::function<bool(std::string_view)> mask_pii = nullptr;
+    MessageSteps* steps = nullptr;  ///< times the console's steps of a message; may be null
 };
 
 /// The console in the daemon: hub, websocket listener and page routes.

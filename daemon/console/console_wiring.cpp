@@ -29,6 +29,7 @@ public:
                                   : nullptr),
           http_port_(std::move(s.http_port)), console_(config.console),
           trusted_proxies_(config.server.limits.trusted_proxies),
+          steps_(s.steps),
           gateway_(makeEngineHostGateway(s.engine)) {
         AuthService* auth = &s.auth;
         ConsoleHubOptions options;
@@ -50,7 +51,8 @@ public:
                            s.audit,
                            s.mask_pii ? std::function<bool(Role)>(
                                             [mask = s.mask_pii](Role r) { return mask(toString(r)); })
-                                      : nullptr},
+                                      : nullptr,
+                           s.steps},
             options);
         // Logout, a password change, an account removed: its websockets close at once.
         auth_.setRevocationListener([hub = hub_](const std::vector<RevokedSession>& ended) {
@@ -89,6 +91,7 @@ public:
         o.frame_rate = console_.frame_rate;
         o.frame_burst = console_.frame_burst;
         o.tls = tls_;
+        o.steps = steps_;
         server_ = std::make_unique<ConsoleServer>(ioc_, hub_, o);
         server_->start();
         hub_->start();
@@ -121,6 +124,7 @@ private:
     std::function<std::uint16_t()> http_port_;
     config::ConsoleConfig console_;
     std::vector<config::IpNetwork> trusted_proxies_;
+    MessageSteps* steps_;
     std::unique_ptr<EngineGateway> gateway_;
     std::shared_ptr<ConsoleHub> hub_;
     std::unique_ptr<ConsoleServer> server_;

@@ -272,16 +272,18 @@ private:
         // hop back onto this connection's strand to write.
         server_->router.dispatch(
             std::move(web), Responder([self = shared_from_this()](channels::WebResponse r) {
-                asio::post(self->stream_.get_executor(),
-                           [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+                const auto ready = std::chrono::steady_clock::now();
+                asio::post(self->stream_.get_executor(), [self, ready, r = std::move(r)]() mutable {
+                    if (self->is_intake_ && r.status < 300)
+                        self->server_->metrics.steps.answer.observe(secondsSince(ready));
+                    self->write(std::move(r));
+                });
             }));
     }
 
     void write(channels::WebResponse r) {
-        if (is_intake_ && r.status < 300) {
-            server_->metrics.intake_latency_seconds.observe(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-        }
+        if (is_intake_ && r.status < 300)
+            server_->metrics.intake_latency_seconds.observe(secondsSince(started_));
         res_ = {};
         res_.version(version_);
         res_.result(static_cast<unsigned>(r.status));

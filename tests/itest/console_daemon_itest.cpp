@@ -530,3 +530,29 @@ BOOST_FIXTURE_TEST_CASE(reply_after_resolve_is_refused_and_not_sent, Daemon) {
     BOOST_TEST(messagesWhere(read, [&](const json& m) { return m["text"] == late; }).empty(),
                "a refused reply was stored for the customer: " << read["messages"].dump());
 }
+
+// The steps of a message are timed on their own (GET /metrics, ccd_message_step_seconds; the
+// console and intake benchmarks print them): one observation per step for the one message, and
+// the console's frames (hello, the ack of presence, the offer) on their way to the agent.
+// `answer` is timed for every POST (the fixture's logins too).
+BOOST_FIXTURE_TEST_CASE(each_step_of_a_message_is_timed, Daemon) {
+    auto alice = available("alice");
+    auto conv = post("steps-una", "Una", "my printer is broken").conversation_id;
+    alice->expect("offer", conv);
+    auto metrics = ccd::testing::httpRequest(ccd.httpPort(), "GET", "/metrics");
+    BOOST_REQUIRE(metrics.status == 200);
+    auto count = [&](const std::string& step) -> long {
+        const std::string key = "ccd_message_step_seconds_count{step=\"" + step + "\"} ";
+        auto at = metrics.text.find(key);
+        if (at == std::string::npos) return -1;
+        return std::stol(metrics.text.substr(at + key.size()));
+    };
+    for (const char* step : {"store", "engine_queue", "engine", "decisions_commit",
+                             "engine_return", "listeners"})
+        BOOST_TEST(count(step) == 1, step << ": " << count(step));
+    BOOST_TEST(count("answer") == 4);  // every POST: the message and the three logins
+    BOOST_TEST(count("console_agent") >= 2);
+    BOOST_TEST(count("console_connection") >= count("console_agent"));
+    BOOST_TEST(metrics.text.find("ccd_message_step_seconds_sum{step=\"store\"} 0\n") ==
+               std::string::npos);  // a commit takes time
+}
