@@ -343,12 +343,14 @@ void EngineHost::start(std::chrono::milliseconds agent_return) {
     asio::post(self->strand, [self, data, &restored, agent_return] {
         auto now = routing::Clock::now();
         for (const auto& s : data->conversations) self->engine.restore(s, now, agent_return);
+        for (const auto& h : data->handle_times) self->engine.restoreHandleTime(h.queue, h.duration);
         restored.set_value();
     });
     restored.get_future().wait();
-    if (!data->conversations.empty() || !data->unrouted.empty())
-        spdlog::info("engine: restored {} open conversations, replaying {} unrouted messages",
-                     data->conversations.size(), data->unrouted.size());
+    if (!data->conversations.empty() || !data->unrouted.empty() || !data->handle_times.empty())
+        spdlog::info("engine: restored {} open conversations, replaying {} unrouted messages; {} "
+                     "handle times for the queues' wait estimates",
+                     data->conversations.size(), data->unrouted.size(), data->handle_times.size());
     replay(std::move(data->unrouted));
     asio::post(self->strand, [self] { self->scheduleTick(); });
 }

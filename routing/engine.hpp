@@ -48,6 +48,10 @@ public:
     /// `now + agent_return`, it is queued and offered to them first.
     void restore(const ConversationSnapshot& snapshot, TimePoint now,
                  std::chrono::milliseconds agent_return = std::chrono::seconds(60));
+    /// Restores a handle time (an agent's assignment to the resolution) of `queue` from before
+    /// a restart; given oldest first, the latest 20 of each queue are kept, as those the engine
+    /// measures itself: estimatedWait() follows them.
+    void restoreHandleTime(const std::string& queue, std::chrono::milliseconds duration);
 
     /// Triage of one message without touching state (for `ccd classify` and tests); with
     /// `explain`, the classification carries its evidence and runner-up (ClassifyHints).

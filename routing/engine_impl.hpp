@@ -83,6 +83,11 @@ struct Engine::Impl {
     // Offers each agent let time out since their last answer (offers.away_after_missed).
     std::map<std::string, int> missed_in_a_row;
     static constexpr std::size_t kHandleTimesKept = 20;
+    void keepHandleTime(const std::string& queue, std::chrono::milliseconds duration) {
+        auto& times = handle_times[queue];
+        times.push_back(duration);
+        if (times.size() > kHandleTimesKept) times.pop_front();
+    }
 
     // ---- set-up (engine.cpp) ---------------------------------------------------------------
 

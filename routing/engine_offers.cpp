@@ -184,11 +184,9 @@ void Engine::Impl::onResolve(const ResolveRequested& e, TimePoint now,
     Conv* c = owned(e.conversation_id, e.agent, out, false);
     if (!c) return;
     dispatcher->complete(c->snap.id, e.agent, now);
-    if (c->assigned_at != TimePoint{} && now > c->assigned_at) {
-        auto& times = handle_times[c->snap.queue];
-        times.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(now - c->assigned_at));
-        if (times.size() > kHandleTimesKept) times.pop_front();
-    }
+    if (c->assigned_at != TimePoint{} && now > c->assigned_at)
+        keepHandleTime(c->snap.queue,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(now - c->assigned_at));
     meet(out, *c, Milestone::Resolution, now);
     c->stage = Stage::Resolved;
     c->snap.resolved_at = now;

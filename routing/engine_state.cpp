@@ -35,6 +35,11 @@ Stage stageFromName(std::string_view s) {
 
 }  // namespace engine_detail
 
+void Engine::restoreHandleTime(const std::string& queue, std::chrono::milliseconds duration) {
+    // Another node's clock may run behind: a resolution before its assignment says nothing.
+    if (duration.count() > 0) impl_->keepHandleTime(queue, duration);
+}
+
 void Engine::restore(const ConversationSnapshot& snapshot, TimePoint now,
                      std::chrono::milliseconds agent_return) {
     Impl& d = *impl_;

@@ -1,5 +1,5 @@
 # The routing engine and its rules on the shipped routing.yaml (pure: no sockets, no clock).
-ccd_add_boost_test(engine_test SOURCES unit/engine_test.cpp LIBS ccd_config ccd_routing)
+ccd_add_boost_test(engine_test SOURCES unit/engine_test.cpp unit/engine_calls_test.cpp LIBS ccd_config ccd_routing)
 
 # The routing core end to end on the shipped configuration (real binary, temp copy).
 add_test(NAME routing_e2e COMMAND bash ${CCD_ROOT}/tests/e2e/routing_e2e.sh $<TARGET_FILE:ccd> ${CCD_ROOT})

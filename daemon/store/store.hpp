@@ -2,6 +2,7 @@
 // The durable store. Every inbound message is committed here before it is acknowledged.
 // Implementations: sqlite/ (embedded default). A PostgreSQL one follows for several nodes.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -182,10 +183,18 @@ struct UnroutedMessage {
     routing::ContactProfile contact;
 };
 
+/// How long an agent held a resolved conversation: its last assignment to its resolution.
+struct HandleTime {
+    std::string queue;
+    std::chrono::milliseconds duration{0};
+};
+
 /// What the engine needs after a restart.
 struct RoutingRecovery {
     std::vector<routing::ConversationSnapshot> conversations;  ///< open ones with a state
     std::vector<UnroutedMessage> unrouted;                     ///< oldest first
+    /// The latest handle times (up to 1,000), oldest first: the queues' wait estimates.
+    std::vector<HandleTime> handle_times;
 };
 
 /// A contact as maintained by PUT /v1/contacts/{key} and the CSV import: `key` is the caller's

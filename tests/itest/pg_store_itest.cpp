@@ -329,3 +329,45 @@ BOOST_AUTO_TEST_CASE(a_rated_and_closed_conversation_is_left_out_of_recovery) {
         }
     }
 }
+
+// The queues' latest handle times (an agent's last assignment to the resolution) come back
+// with the routing after a restart, oldest first, for the engine's wait estimates.
+BOOST_AUTO_TEST_CASE(handle_times_come_back_with_the_routing) {
+    for (auto& maker : bothStores()) {
+        BOOST_TEST_CONTEXT(maker->name()) {
+            auto s = maker->open();
+            auto held = [&](const std::string& from, const std::string& queue,
+                            std::vector<std::pair<std::string, std::int64_t>> steps) {
+                auto in = ingest(*s, message(from, from + "-1", "my printer is broken"));
+                store::RoutingUpdate u;
+                routing::ConversationSnapshot snap;
+                snap.id = in.conversation_id;
+                snap.contact_id = in.contact_id;
+                snap.queue = queue;
+                u.conversations.push_back(snap);
+                u.routed_upto.emplace_back(in.conversation_id, in.message_id);
+                for (const auto& [type, at] : steps)
+                    u.events.push_back({in.conversation_id, type, "{}", kT0 + at});
+                ok(wait<store::RoutingApplied>(
+                    [&](auto done) { s->applyRouting(std::move(u), done); }));
+            };
+            BOOST_TEST(recovery(*s).handle_times.empty());
+            held("h1", "repairs", {{"assigned", 0}, {"resolved", 300'000}});
+            // Transferred and taken again: the last assignment counts.
+            held("h2", "general",
+                 {{"assigned", 0}, {"transfer", 60'000}, {"assigned", 600'000},
+                  {"resolved", 720'000}});
+            held("h3", "general", {{"resolved", 1'000}});  // resolved without an assignment
+            s->close();
+            s.reset();
+
+            auto reopened = maker->open();
+            auto times = recovery(*reopened).handle_times;
+            BOOST_TEST_REQUIRE(times.size() == 2u);
+            BOOST_TEST(times[0].queue == "repairs");
+            BOOST_TEST(times[0].duration.count() == 300'000);
+            BOOST_TEST(times[1].queue == "general");
+            BOOST_TEST(times[1].duration.count() == 120'000);
+        }
+    }
+}

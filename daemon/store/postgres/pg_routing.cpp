@@ -1,5 +1,6 @@
 #include "daemon/store/postgres/pg_routing.hpp"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +8,7 @@
 #include "daemon/store/postgres/pg_contact_history.hpp"
 #include "daemon/store/postgres/pg_conversations.hpp"
 #include "daemon/store/postgres/pg_profile.hpp"
+#include "daemon/store/recovery_sql.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 
 namespace ccd::store::postgres {
@@ -361,7 +363,7 @@ void addProfiles(Connection& db, std::vector<UnroutedMessage>& messages,
 RoutingRecovery readRoutingRecovery(Connection& db) {
     db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     Batch first;
-    first.add(kOpenStates).add(kUnrouted);
+    first.add(kOpenStates).add(kUnrouted).add(kRecentHandleTimes);
     auto results = db.pipeline(first, {false, false});
     RoutingRecovery out;
     Result& states = results[0];
@@ -371,6 +373,12 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
         if (sqlite::snapshotFromJson(states.columnText(1), s))
             out.conversations.push_back(std::move(s));
     }
+    Result& handled = results[2];
+    while (handled.next()) {
+        out.handle_times.push_back(
+            {handled.columnText(0), std::chrono::milliseconds(handled.columnInt(1))});
+    }
+    std::reverse(out.handle_times.begin(), out.handle_times.end());
     std::vector<std::int64_t> contact_of;
     out.unrouted = unroutedRows(results[1], contact_of);
     addProfiles(db, out.unrouted, contact_of, true);

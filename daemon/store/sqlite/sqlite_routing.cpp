@@ -1,9 +1,12 @@
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/attachment_json.hpp"
 #include "daemon/store/inbound_rows.hpp"
+#include "daemon/store/recovery_sql.hpp"
 
 namespace ccd::store::sqlite {
 namespace {
@@ -324,6 +327,12 @@ RoutingRecovery readRoutingRecovery(Connection& db) {
             s.id = q.columnInt(0);
             if (snapshotFromJson(q.columnText(1), s)) out.conversations.push_back(std::move(s));
         }
+    }
+    {
+        Statement q(db, kRecentHandleTimes);
+        while (q.step())
+            out.handle_times.push_back({q.columnText(0), std::chrono::milliseconds(q.columnInt(1))});
+        std::reverse(out.handle_times.begin(), out.handle_times.end());
     }
     Statement q(db,
                 "SELECT m.id, m.conversation_id, m.channel, m.provider_id, m.body, m.locale,"
