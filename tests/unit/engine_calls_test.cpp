@@ -7,20 +7,19 @@
 
 #include "routing/engine.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/engine_agents.hpp"
 #include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
 using ccd::testing::one;
+using ccd::testing::online;
 using namespace std::chrono_literals;
 
 namespace {
 
-RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
-
-// Tuesday 2026-11-24 10:00 in Shanghai (open) and 22:00 (closed).
-const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));    // 02:00Z
-const TimePoint kClosed = TimePoint(std::chrono::seconds(1795528800));  // 14:00Z
+const TimePoint kOpen = ccd::testing::kTuesdayOpen;
+const TimePoint kClosed = ccd::testing::kTuesdayClosed;
 
 // The call or message `msg` of conversation `conv` from contact `contact`.
 MessageReceived message(std::int64_t conv, std::int64_t msg, std::string text,
@@ -32,18 +31,10 @@ MessageReceived message(std::int64_t conv, std::int64_t msg, std::string text,
     return m;
 }
 
-void online(Engine& e, const std::string& id, std::set<std::string> skills, TimePoint now) {
-    Agent a;
-    a.id = id;
-    a.skills = std::move(skills);
-    e.handle(AgentUpdated{a}, now);
-    e.handle(PresenceChanged{id, Presence::Available}, now);
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_call_gets_no_written_reply_and_its_wait_follows_handle_times) {
-    Engine e(shipped());
+    Engine e(ccd::testing::shippedRouting());
     online(e, "alice", {"general", "technical"}, kOpen);
     // A call: offered like any work, but answered by the phone system, not in writing.
     auto out = e.handle(message(1, 1, "", 1, ChannelKind::Voice), kOpen);
@@ -69,7 +60,7 @@ BOOST_AUTO_TEST_CASE(a_call_gets_no_written_reply_and_its_wait_follows_handle_ti
 }
 
 BOOST_AUTO_TEST_CASE(a_voicemail_routes_the_call_back) {
-    Engine e(shipped());
+    Engine e(ccd::testing::shippedRouting());
     // After hours the call waits for the morning in the default queue: it said nothing.
     auto out = e.handle(message(1, 1, "", 1, ChannelKind::Voice), kClosed);
     BOOST_TEST(one<Queued>(out).queue == "general");
@@ -97,7 +88,7 @@ BOOST_AUTO_TEST_CASE(a_voicemail_routes_the_call_back) {
 }
 
 BOOST_AUTO_TEST_CASE(a_missed_or_abandoned_call_is_marked_for_a_call_back) {
-    Engine e(shipped());
+    Engine e(ccd::testing::shippedRouting());
     // A caller who hangs up while queued keeps the place, marked for a call-back; a call that
     // an agent took is not.
     e.handle(message(2, 3, "", 2, ChannelKind::Voice), kOpen);
@@ -132,7 +123,7 @@ BOOST_AUTO_TEST_CASE(a_missed_or_abandoned_call_is_marked_for_a_call_back) {
 // After a restart the store hands back the latest handle times (RoutingRecovery): a caller's
 // wait follows them at once, the latest 20 of each queue as the engine keeps its own.
 BOOST_AUTO_TEST_CASE(handle_times_from_before_a_restart_give_the_wait_at_once) {
-    Engine e(shipped());
+    Engine e(ccd::testing::shippedRouting());
     online(e, "alice", {"general", "technical"}, kOpen);
     BOOST_TEST(!e.estimatedWait("technical", 1, kOpen));
     e.restoreHandleTime("technical", -5min);  // another node's clock behind: left out

@@ -12,16 +12,18 @@
 
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/engine_agents.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
 using ccd::testing::one;
+using ccd::testing::online;
 using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
 
-const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));  // Tuesday 10:00 Shanghai
+const TimePoint kOpen = ccd::testing::kTuesdayOpen;
 
 RoutingConfigPtr shipped() {
     return ccd::config::parseRoutingConfig(shippedRoutingText(), CCD_SOURCE_DIR "/config/routing.yaml");
@@ -30,14 +32,6 @@ RoutingConfigPtr shipped() {
 MessageReceived fault(std::int64_t conv) {
     return ccd::testing::firstMessage(conv, ChannelKind::Api,
                                       "My laptop will not turn on, it is broken");
-}
-
-void online(Engine& e, const std::string& id, std::set<std::string> skills, TimePoint now) {
-    Agent a;
-    a.id = id;
-    a.skills = std::move(skills);
-    e.handle(AgentUpdated{a}, now);
-    e.handle(PresenceChanged{id, Presence::Available}, now);
 }
 
 CaseRef earlierCase(std::int64_t id, const std::string& type, TimePoint opened, bool open) {

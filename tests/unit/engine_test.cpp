@@ -11,11 +11,13 @@
 #include "config/config_error.hpp"
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
+#include "tests/support/engine_agents.hpp"
 #include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
 using ccd::testing::one;
+using ccd::testing::online;
 using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
@@ -23,9 +25,8 @@ namespace {
 
 RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
-// Tuesday 2026-11-24 10:00 in Shanghai (open) and 22:00 (closed).
-const TimePoint kOpen = TimePoint(std::chrono::seconds(1795485600));   // 02:00Z
-const TimePoint kClosed = TimePoint(std::chrono::seconds(1795528800)); // 14:00Z
+const TimePoint kOpen = ccd::testing::kTuesdayOpen;
+const TimePoint kClosed = ccd::testing::kTuesdayClosed;
 
 MessageReceived message(std::int64_t conv, std::int64_t msg, std::string text,
                         std::int64_t contact = 1, ChannelKind channel = ChannelKind::Api) {
@@ -51,11 +52,6 @@ std::vector<std::string> names(const std::vector<Action>& actions) {
     std::vector<std::string> out;
     for (const auto& a : actions) out.emplace_back(actionName(a));
     return out;
-}
-
-void online(Engine& e, const std::string& id, std::set<std::string> skills, TimePoint now) {
-    e.handle(AgentUpdated{agent(id, std::move(skills))}, now);
-    e.handle(PresenceChanged{id, Presence::Available}, now);
 }
 
 }  // namespace
