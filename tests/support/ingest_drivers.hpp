@@ -14,28 +14,13 @@
 #include "daemon/store/postgres/pg_schema.hpp"
 #include "daemon/store/sqlite/schema.hpp"
 #include "daemon/store/sqlite/sqlite_ingest.hpp"
+#include "tests/support/inbound_message.hpp"
 #include "tests/support/pg_test_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ccd::testing {
 
 using Row = std::vector<std::optional<std::string>>;
-
-/// A Telegram message of `sender` to the instance "support-bot".
-inline routing::InboundMessage message(const std::string& sender, const std::string& provider_id,
-                                       const std::string& text,
-                                       std::int64_t at_ms = 1'700'000'000'000) {
-    routing::InboundMessage m;
-    m.channel = routing::ChannelKind::Telegram;
-    m.channel_instance = "support-bot";
-    m.provider_id = provider_id;
-    m.from.id = sender;
-    m.from.name = "Customer " + sender;
-    m.text = text;
-    m.locale = "en";
-    m.received_at = routing::TimePoint(std::chrono::milliseconds(at_ms));
-    return m;
-}
 
 /// One store's ingest path and plain SQL on its database (SQL both dialects accept).
 class IngestDriver {

@@ -17,6 +17,7 @@
 #include "daemon/store/sqlite/sqlite_api_keys.hpp"
 #include "daemon/store/sqlite/sqlite_db.hpp"
 #include "daemon/store/sqlite/sqlite_store.hpp"
+#include "tests/support/inbound_message.hpp"
 #include "tests/support/pg_test_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -42,20 +43,6 @@ template <class T>
 T ok(StoreResult<T> r) {
     if (!r) throw std::runtime_error("store failed: " + r.error->message);
     return std::move(*r.value);
-}
-
-inline routing::InboundMessage message(const std::string& sender, const std::string& provider_id,
-                                       const std::string& text, std::int64_t at_ms = kT0) {
-    routing::InboundMessage m;
-    m.channel = routing::ChannelKind::Telegram;
-    m.channel_instance = "support-bot";
-    m.provider_id = provider_id;
-    m.from.id = sender;
-    m.from.name = "Customer " + sender;
-    m.text = text;
-    m.locale = "en";
-    m.received_at = routing::TimePoint(std::chrono::milliseconds(at_ms));
-    return m;
 }
 
 inline store::IngestResult ingest(Store& s, routing::InboundMessage m) {
