@@ -154,7 +154,6 @@ void MessageSteps::render(std::string& out) const {
 Metrics::Metrics()
     : intake_latency_seconds(latencyBuckets()),
       store_commit_seconds(latencyBuckets()),
-      store_flush_seconds(latencyBuckets()),
       store_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}),
       outbox_send_seconds({0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}) {}
 
@@ -178,9 +177,6 @@ std::string Metrics::render() const {
               "Time from a complete inbound request to its durable acknowledgement.",
               intake_latency_seconds);
     histogram("ccd_store_commit_seconds", "Duration of one group commit.", store_commit_seconds);
-    histogram("ccd_store_flush_seconds",
-              "SQLite: one flush of the write-ahead log to disk, for every commit since the last.",
-              store_flush_seconds);
     histogram("ccd_store_commit_batch_size", "Writes grouped into one commit.", store_batch_size);
     histogram("ccd_outbox_send_seconds", "One request to a channel's provider, sent to answered.",
               outbox_send_seconds);

@@ -100,8 +100,7 @@ public:
 
     RequestCounters requests;
     Histogram intake_latency_seconds;  ///< POST of a message: request read to response ready
-    Histogram store_commit_seconds;    ///< one group commit, BEGIN to COMMIT (PostgreSQL: durable)
-    Histogram store_flush_seconds;     ///< SQLite: one fdatasync of the WAL, for every commit since the last
+    Histogram store_commit_seconds;    ///< one group commit, BEGIN to durable COMMIT
     Histogram store_batch_size;        ///< writes grouped into one commit
     Histogram outbox_send_seconds;     ///< one request to a provider, sent to answered
     MessageSteps steps;

@@ -16,11 +16,6 @@ step of every message on its own (`ccd_message_step_seconds{step="..."}`, daemon
     console_agent     a console frame posted -> sent from its agent's strand
     console_connection  -> handed to the websocket on its connection's strand
 
-Below them, the store's own work during the load: `commit` (one group commit, BEGIN to COMMIT;
-on PostgreSQL to the synced COMMIT) and `flush` (SQLite: one fdatasync of the write-ahead log,
-which makes every commit since the last durable), from ccd_store_commit_seconds and
-ccd_store_flush_seconds.
-
 A 202 follows store .. engine_return, listeners, answer; an offer frame the same steps up to
 listeners, then console_agent and console_connection. The waits (engine_queue, engine_return,
 answer, console_*) are time spent queued for a thread: on a machine whose cores are busy or
@@ -36,9 +31,6 @@ ORDER = ["store", "engine_queue", "engine", "decisions_commit", "engine_return",
 WAITS = {"engine_queue", "engine_return", "answer", "console_agent", "console_connection"}
 LINE = re.compile(r'^ccd_message_step_seconds_(bucket|sum|count)\{step="([a-z_]+)"'
                   r'(?:,le="([^"]+)")?\}\s+(\S+)$')
-# The store's histograms, named as steps: "commit" and "flush".
-STORE = re.compile(r'^ccd_store_(commit|flush)_seconds_(bucket|sum|count)'
-                   r'(?:\{le="([^"]+)"\})?\s+(\S+)$')
 
 
 def read(path):
@@ -46,13 +38,9 @@ def read(path):
     with open(path) as f:
         for line in f:
             m = LINE.match(line.strip())
-            if m:
-                kind, step, le, value = m.group(1), m.group(2), m.group(3), float(m.group(4))
-            else:
-                m = STORE.match(line.strip())
-                if not m:
-                    continue
-                step, kind, le, value = m.group(1), m.group(2), m.group(3), float(m.group(4))
+            if not m:
+                continue
+            kind, step, le, value = m.group(1), m.group(2), m.group(3), float(m.group(4))
             s = steps.setdefault(step, {"buckets": {}, "sum": 0.0, "count": 0.0})
             if kind == "bucket":
                 s["buckets"][float("inf") if le == "+Inf" else float(le)] = value
@@ -89,9 +77,7 @@ def main():
         return 1
     print(f"message steps{label}, ms (during the load; *: waiting for a thread):")
     print(f"  {'step':<22} {'count':>8} {'mean':>8} {'p50':>8} {'p90':>8} {'p99':>8}")
-    for step in ORDER + ["commit", "flush"]:
-        if step == "commit":
-            print("  the store's own work:")
+    for step in ORDER:
         a = after.get(step)
         if not a:
             continue

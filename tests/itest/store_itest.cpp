@@ -5,13 +5,10 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
-#include <filesystem>
 #include <fstream>
-#include <functional>
-#include <future>
 #include <mutex>
 #include <set>
+#include <future>
 #include <thread>
 
 #include "daemon/metrics.hpp"
@@ -19,7 +16,6 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace ccd;
-using namespace std::chrono_literals;
 using store::IngestResult;
 using store::StoreResult;
 using store::sqlite::SqliteStore;
@@ -423,94 +419,4 @@ BOOST_AUTO_TEST_CASE(attachment_bytes_are_stored_with_their_message_once_and_rea
     BOOST_TEST(!read(ids.conversation_id, ids.message_id, 3));
     BOOST_TEST(!read(ids.conversation_id + 1, ids.message_id, 1));  // another conversation's
     BOOST_TEST(!read(ids.conversation_id, ids.message_id + 1, 1));
-}
-
-// A write is answered once its commit is flushed to disk; the engine's decisions once committed
-// (a restart routes a stored message again when its decisions did not reach the disk).
-BOOST_AUTO_TEST_CASE(writes_are_answered_once_flushed_decisions_once_committed) {
-    testing::TempDir dir;
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool hold = false;
-    int flushes = 0;
-    auto opts = options(dir);
-    opts.before_flush = [&] {
-        std::unique_lock lock(mutex);
-        ++flushes;
-        changed.notify_all();
-        changed.wait(lock, [&] { return !hold; });
-    };
-    daemon::Metrics metrics;
-    SqliteStore s(opts, &metrics);
-    auto release = [&] {
-        {
-            std::lock_guard lock(mutex);
-            hold = false;
-        }
-        changed.notify_all();
-    };
-    struct Release {
-        std::function<void()> run;
-        ~Release() { run(); }
-    } released_at_exit{release};
-
-    auto first = ingestSync(s, message("c1", "the dishwasher leaks"));
-    {
-        std::lock_guard lock(mutex);
-        hold = true;
-    }
-    std::promise<StoreResult<IngestResult>> stored;
-    s.ingest(message("c2", "the oven is dead"),
-             [&stored](StoreResult<IngestResult> r) { stored.set_value(std::move(r)); });
-    {
-        std::unique_lock lock(mutex);
-        BOOST_REQUIRE(changed.wait_for(lock, 5s, [&] { return flushes >= 2; }));
-    }
-    auto answer = stored.get_future();
-    // Committed (another connection reads it), not answered: its flush is held.
-    BOOST_TEST(countRows(dir.file("sub/ccd.db"), "SELECT count(*) FROM messages") == 2);
-    BOOST_TEST((answer.wait_for(100ms) == std::future_status::timeout));
-
-    // The decisions for the first message are answered while the flush is still held.
-    store::RoutingUpdate update;
-    update.conversations.push_back(classified(first.conversation_id, "fault", "leak"));
-    update.routed_upto.push_back({first.conversation_id, first.message_id});
-    std::promise<StoreResult<store::RoutingApplied>> applied;
-    s.applyRouting(std::move(update), [&applied](auto r) { applied.set_value(std::move(r)); });
-    auto decisions = applied.get_future();
-    BOOST_REQUIRE((decisions.wait_for(5s) == std::future_status::ready));
-    BOOST_TEST(decisions.get().value.has_value());
-    BOOST_TEST((answer.wait_for(0s) == std::future_status::timeout));
-    BOOST_TEST(textOf(dir.file("sub/ccd.db"), "SELECT category FROM conversations WHERE id = " +
-                                                  std::to_string(first.conversation_id)) ==
-               "fault");
-
-    release();
-    BOOST_REQUIRE((answer.wait_for(5s) == std::future_status::ready));
-    BOOST_TEST(answer.get().value.has_value());
-    BOOST_TEST(metrics.store_flush_seconds.count() >= 2u);
-}
-
-// A write whose flush fails is not acknowledged, and the store refuses every later write (the
-// kernel may have dropped what it could not write) until a restart; /healthz shows why.
-BOOST_AUTO_TEST_CASE(a_failed_flush_fails_the_write_and_refuses_the_next_ones) {
-    testing::TempDir dir;
-    SqliteStore s(options(dir), nullptr);
-    ingestSync(s, message("c1", "hello"));
-    // The write-ahead log taken away under the store: what it commits now cannot be made durable.
-    std::filesystem::remove(dir.file("sub/ccd.db-wal"));
-
-    std::promise<StoreResult<IngestResult>> p;
-    s.ingest(message("c2", "my fridge is warm"), [&p](auto r) { p.set_value(std::move(r)); });
-    auto r = p.get_future().get();
-    BOOST_REQUIRE(!r.value.has_value());
-    BOOST_TEST(r.error->message.find("cannot make the database durable") != std::string::npos);
-    BOOST_TEST(!s.status().healthy);
-    BOOST_TEST(s.status().last_error.find("restarted") != std::string::npos);
-
-    std::promise<StoreResult<IngestResult>> next;
-    s.ingest(message("c3", "hi"), [&next](auto r) { next.set_value(std::move(r)); });
-    auto refused = next.get_future().get();
-    BOOST_REQUIRE(!refused.value.has_value());
-    BOOST_TEST(refused.error->message.find("cannot make the database durable") != std::string::npos);
 }

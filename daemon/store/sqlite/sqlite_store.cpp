@@ -1,16 +1,10 @@
 #include "daemon/store/sqlite/sqlite_store.hpp"
 
 // The SQLite store's core: opening, locking and migrating the file, the writer thread's group
-// commit, the flush, reader and checkpoint threads, and closing. The operations are served by subject
+// commit, the reader and checkpoint threads, and closing. The operations are served by subject
 // in sqlite_store_conversations, sqlite_store_outbox, sqlite_store_contacts, sqlite_store_cases
 // and sqlite_store_privacy.
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -123,9 +117,7 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
         if (mode != std::optional<std::string>("wal"))
             throw StoreOpenError("cannot switch " + path + " to WAL mode (got " +
                                  mode.value_or("nothing") + ")");
-        // Commits write the WAL without syncing it; the flush thread syncs it (flushLoop), and
-        // checkpoints sync the WAL before copying it back and the database after.
-        wdb->exec("PRAGMA synchronous = NORMAL");
+        wdb->exec("PRAGMA synchronous = FULL");
         // Checkpoints run on their own thread (checkpointLoop): this replaces SQLite's automatic
         // checkpoint, which would run inside a COMMIT and stall every request of that batch.
         sqlite3_wal_hook(wdb->handle(), &SqliteStore::onWalCommit, this);
@@ -166,7 +158,6 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
     writer_thread_ = daemon::namedThread("ccd-store-w", [this] { writerLoop(); });
     reader_thread_ = daemon::namedThread("ccd-store-r", [this] { readerLoop(); });
     checkpoint_thread_ = daemon::namedThread("ccd-checkpoint", [this] { checkpointLoop(); });
-    flush_thread_ = daemon::namedThread("ccd-store-sync", [this] { flushLoop(); });
 }
 
 int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int pages) {
@@ -203,19 +194,16 @@ void SqliteStore::checkpointLoop() {
 SqliteStore::~SqliteStore() { close(); }
 
 void SqliteStore::submitWrite(std::function<void(Writer&)> apply,
-                              std::function<void(const std::string& error)> complete,
-                              Answer answer) {
-    std::string refused = "the store is shutting down";
+                              std::function<void(const std::string& error)> complete) {
     {
         std::lock_guard lock(mutex_);
-        if (!stopping_ && flush_failure_.empty()) {
-            write_queue_.push_back(PendingWrite{std::move(apply), std::move(complete), {}, answer});
+        if (!stopping_) {
+            write_queue_.push_back(PendingWrite{std::move(apply), std::move(complete), {}});
             write_cv_.notify_one();
             return;
         }
-        if (!flush_failure_.empty()) refused = flush_failure_;
     }
-    complete(refused);
+    complete("the store is shutting down");
 }
 
 void SqliteStore::submitDbWrite(std::function<void(Connection&)> apply,
@@ -241,8 +229,7 @@ StoreStatus SqliteStore::status() const {
     s.driver = "sqlite";
     s.location = options_.path;
     s.last_error = last_error_;
-    if (!flush_failure_.empty()) s.last_error = flush_failure_;
-    s.healthy = last_error_.empty() && flush_failure_.empty() && !stopping_;
+    s.healthy = last_error_.empty() && !stopping_;
     s.queue_depth = write_queue_.size();
     return s;
 }
@@ -292,22 +279,14 @@ void SqliteStore::writerLoop() {
             spdlog::error("store: commit of {} writes failed: {}", batch.size(), commit_error);
         }
 
-        // The engine's decisions are answered now; the rest once the flush thread has synced
-        // this commit.
-        std::deque<PendingWrite> durable;
         for (auto& op : batch) {
-            if (op.error.empty() && op.answer == Answer::when_durable) {
-                durable.push_back(std::move(op));
-                continue;
+            try {
+                op.complete(op.error);
+            } catch (const std::exception& e) {
+                spdlog::error("store: write callback threw: {}", e.what());
             }
-            answerWrite(op, op.error);
         }
         batch.clear();
-        if (!durable.empty()) {
-            std::lock_guard lock(mutex_);
-            for (auto& op : durable) flush_queue_.push_back(std::move(op));
-            flush_cv_.notify_one();
-        }
         if (writer_->routing().takeQueued() > 0) {
             std::function<void()> listener;
             {
@@ -317,73 +296,6 @@ void SqliteStore::writerLoop() {
             if (listener) listener();
         }
     }
-}
-
-std::string SqliteStore::flushWal() {
-    const std::string wal = options_.path + "-wal";
-    if (wal_fd_ >= 0) {
-        // The WAL is removed only when the last connection closes, and ccd holds three: a
-        // different file here means someone else replaced it.
-        struct stat named {}, held {};
-        if (::stat(wal.c_str(), &named) != 0 || ::fstat(wal_fd_, &held) != 0 ||
-            named.st_ino != held.st_ino || named.st_dev != held.st_dev) {
-            spdlog::warn("store: {} was removed or replaced while open; opening it again", wal);
-            ::close(wal_fd_);
-            wal_fd_ = -1;
-        }
-    }
-    if (wal_fd_ < 0) {
-        wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-        if (wal_fd_ < 0) return "cannot open " + wal + ": " + std::strerror(errno);
-        // The WAL's directory entry must be on disk too: sync the folder once per open.
-        auto folder = std::filesystem::absolute(wal).parent_path();
-        int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir >= 0) {
-            ::fsync(dir);
-            ::close(dir);
-        }
-    }
-    if (::fdatasync(wal_fd_) != 0) return wal + ": fdatasync failed: " + std::strerror(errno);
-    return {};
-}
-
-void SqliteStore::answerWrite(PendingWrite& op, const std::string& error) {
-    try {
-        op.complete(error);
-    } catch (const std::exception& e) {
-        spdlog::error("store: write callback threw: {}", e.what());
-    }
-}
-
-void SqliteStore::flushLoop() {
-    std::deque<PendingWrite> ops;
-    for (;;) {
-        {
-            std::unique_lock lock(mutex_);
-            flush_cv_.wait(lock, [this] { return flush_stopping_ || !flush_queue_.empty(); });
-            if (flush_queue_.empty()) break;  // the writer has finished, and all is flushed
-            ops.swap(flush_queue_);
-        }
-        if (options_.before_flush) options_.before_flush();
-        // One sync for every commit queued since the last: each of them returned before its
-        // writes were queued here, so their WAL frames are written, and this makes them durable.
-        auto started = std::chrono::steady_clock::now();
-        std::string error = flushWal();
-        if (metrics_)
-            metrics_->store_flush_seconds.observe(std::chrono::duration<double>(
-                std::chrono::steady_clock::now() - started).count());
-        if (!error.empty()) {
-            error = "cannot make the database durable (" + error +
-                    "); writes are refused until ccd is restarted";
-            spdlog::critical("store: {}", error);
-            std::lock_guard lock(mutex_);
-            if (flush_failure_.empty()) flush_failure_ = error;
-        }
-        for (auto& op : ops) answerWrite(op, error.empty() ? std::string() : "not stored: " + error);
-        ops.clear();
-    }
-    if (wal_fd_ >= 0) ::close(wal_fd_);
-    wal_fd_ = -1;
 }
 
 void SqliteStore::readerLoop() {
@@ -415,12 +327,6 @@ void SqliteStore::close() {
     read_cv_.notify_all();
     checkpoint_cv_.notify_all();
     if (writer_thread_.joinable()) writer_thread_.join();
-    {
-        std::lock_guard lock(mutex_);
-        flush_stopping_ = true;
-    }
-    flush_cv_.notify_all();
-    if (flush_thread_.joinable()) flush_thread_.join();
     if (reader_thread_.joinable()) reader_thread_.join();
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
     reader_.reset();

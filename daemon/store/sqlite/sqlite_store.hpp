@@ -1,19 +1,13 @@
 #pragma once
-// The embedded default store: one SQLite file in WAL mode.
+// The embedded default store: one SQLite file in WAL mode with synchronous=FULL.
 // Writes go through one writer thread that groups every write queued while the previous commit
-// ran into one transaction (group commit). A commit makes the writes visible; a flush thread
-// then makes them durable (one fdatasync of the WAL for every commit since the last), while the
-// writer goes on with the next batch. A write is answered once it is durable, except the
-// engine's decisions (applyRouting), answered once committed: a restart routes again a stored
-// message whose decisions did not reach the disk, so nothing acknowledged to anyone outside
-// depends on them, and a message's answer no longer waits for a second flush.
+// was syncing into one transaction (group commit), so durability does not cost throughput.
 // Reads run on a second connection and thread, concurrently with writes. WAL checkpoints run on a
 // third, so that copying pages back into the database never delays a commit.
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -47,8 +41,6 @@ struct SqliteStoreOptions {
     int max_batch = 512;
     std::chrono::milliseconds busy_timeout{5000};
     int checkpoint_pages = 1000;  ///< WAL size that wakes the background checkpointer
-    /// Tests: runs on the flush thread before each flush (to hold flushes back).
-    std::function<void()> before_flush{};
 };
 
 /// Thread safety: as Store. Construction and destruction on one thread.
@@ -144,12 +136,8 @@ private:
     /// Queues a write for the next group commit: `apply` runs inside the batch's transaction
     /// (it throws to fail); `complete` runs after the commit with an empty error, or with the
     /// reason when the write failed.
-    /// When a write's `complete` runs: once its commit is flushed to disk (every write but
-    /// the engine's decisions), or once it is committed.
-    enum class Answer { when_durable, when_committed };
     void submitWrite(std::function<void(Writer&)> apply,
-                     std::function<void(const std::string& error)> complete,
-                     Answer answer = Answer::when_durable);
+                     std::function<void(const std::string& error)> complete);
     /// submitWrite for code that needs only the writer's connection (the privacy functions).
     void submitDbWrite(std::function<void(Connection&)> apply,
                        std::function<void(const std::string& error)> complete);
@@ -191,11 +179,6 @@ private:
     void writerLoop();
     void readerLoop();
     void checkpointLoop();
-    void flushLoop();
-    /// Runs a write's `complete` with `error` (empty: stored); a throw is logged.
-    static void answerWrite(PendingWrite& op, const std::string& error);
-    /// fdatasync of the WAL (flush thread only); empty when done, else why not.
-    std::string flushWal();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int pages);
 
     SqliteStoreOptions options_;
@@ -212,14 +195,6 @@ private:
     bool checkpoint_due_ = false;
     int wal_pages_ = 0;  ///< WAL size after the last commit; writer thread only
     std::deque<PendingWrite> write_queue_;
-    std::condition_variable flush_cv_;
-    std::deque<PendingWrite> flush_queue_;  ///< committed, answered once flushed
-    bool flush_stopping_ = false;           ///< the writer has finished: flush what is left
-    /// A flush failed: what was committed since the last flush may not be on disk, and the
-    /// kernel may have dropped the pages it could not write. Every later write fails until a
-    /// restart, which reads the file as it is on disk.
-    std::string flush_failure_;
-    int wal_fd_ = -1;  ///< the WAL, for fdatasync; flush thread only
     std::deque<std::function<void(Connection&)>> read_queue_;
     bool stopping_ = false;
     bool closed_ = false;
@@ -229,7 +204,6 @@ private:
     std::thread writer_thread_;
     std::thread reader_thread_;
     std::thread checkpoint_thread_;
-    std::thread flush_thread_;
 };
 
 }  // namespace ccd::store::sqlite

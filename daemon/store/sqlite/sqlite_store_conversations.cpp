@@ -89,10 +89,7 @@ void SqliteStore::applyRouting(RoutingUpdate update,
         },
                 [result, done = std::move(done)](const std::string& error) {
                     if (done) done(finish(*result, error));
-                },
-                // Answered once committed: what a restart needs of it is re-derived from the
-                // stored messages if it did not reach the disk (sqlite_store.hpp).
-                Answer::when_committed);
+                });
 }
 
 void SqliteStore::loadRouting(std::function<void(StoreResult<RoutingRecovery>)> done) {

@@ -24,7 +24,6 @@ struct SqliteStore::PendingWrite {
     std::function<void(Writer&)> apply;
     std::function<void(const std::string& error)> complete;
     std::string error;  ///< empty: written
-    Answer answer = Answer::when_durable;
 };
 
 /// The writer connection with its prepared statements. Used only on the writer thread.
