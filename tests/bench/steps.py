@@ -16,6 +16,9 @@ step of every message on its own (`ccd_message_step_seconds{step="..."}`, daemon
     console_agent     a console frame posted -> sent from its agent's strand
     console_connection  -> handed to the websocket on its connection's strand
 
+Below them, the store's own work during the load: `commit`, one group commit (BEGIN to the
+synced COMMIT), from ccd_store_commit_seconds; its count is the number of commits.
+
 A 202 follows store .. engine_return, listeners, answer; an offer frame the same steps up to
 listeners, then console_agent and console_connection. The waits (engine_queue, engine_return,
 answer, console_*) are time spent queued for a thread: on a machine whose cores are busy or
@@ -31,6 +34,8 @@ ORDER = ["store", "engine_queue", "engine", "decisions_commit", "engine_return",
 WAITS = {"engine_queue", "engine_return", "answer", "console_agent", "console_connection"}
 LINE = re.compile(r'^ccd_message_step_seconds_(bucket|sum|count)\{step="([a-z_]+)"'
                   r'(?:,le="([^"]+)")?\}\s+(\S+)$')
+# The store's group commit histogram, named as a step: "commit".
+STORE = re.compile(r'^ccd_store_(commit)_seconds_(bucket|sum|count)(?:\{le="([^"]+)"\})?\s+(\S+)$')
 
 
 def read(path):
@@ -38,9 +43,13 @@ def read(path):
     with open(path) as f:
         for line in f:
             m = LINE.match(line.strip())
-            if not m:
-                continue
-            kind, step, le, value = m.group(1), m.group(2), m.group(3), float(m.group(4))
+            if m:
+                kind, step, le, value = m.group(1), m.group(2), m.group(3), float(m.group(4))
+            else:
+                m = STORE.match(line.strip())
+                if not m:
+                    continue
+                step, kind, le, value = m.group(1), m.group(2), m.group(3), float(m.group(4))
             s = steps.setdefault(step, {"buckets": {}, "sum": 0.0, "count": 0.0})
             if kind == "bucket":
                 s["buckets"][float("inf") if le == "+Inf" else float(le)] = value
@@ -77,7 +86,9 @@ def main():
         return 1
     print(f"message steps{label}, ms (during the load; *: waiting for a thread):")
     print(f"  {'step':<22} {'count':>8} {'mean':>8} {'p50':>8} {'p90':>8} {'p99':>8}")
-    for step in ORDER:
+    for step in ORDER + ["commit"]:
+        if step == "commit" and step in after:
+            print("  the store's own work:")
         a = after.get(step)
         if not a:
             continue
