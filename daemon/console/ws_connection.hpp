@@ -17,6 +17,7 @@
 #include "daemon/console/console_server.hpp"
 #include "daemon/log_text.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/ws_peer.hpp"
 
 namespace ccd::daemon::console {
 
@@ -24,13 +25,16 @@ namespace ccd::daemon::console {
 /// own strand, so websocketpp is only ever called from it.
 template <class Cfg>
 class WsConnection final : public ConsoleConnection,
+                           public WsPeer<Cfg>,
                            public std::enable_shared_from_this<WsConnection<Cfg>> {
 public:
     using WsServer = websocketpp::server<Cfg>;
     using std::enable_shared_from_this<WsConnection<Cfg>>::shared_from_this;
+    using WsPeer<Cfg>::closing;
+    using WsPeer<Cfg>::ping;
 
     WsConnection(typename WsServer::connection_ptr c, const ConsoleServerOptions& options)
-        : con_(std::move(c)),
+        : WsPeer<Cfg>(std::move(c), "console"),
           max_queue_(options.max_send_queue_bytes),
           rate_(static_cast<double>(options.frame_rate)),
           burst_(static_cast<double>(std::max<std::size_t>(options.frame_burst, 1))),
@@ -67,23 +71,7 @@ public:
         });
     }
 
-    void close(int code, std::string reason) override {
-        closing_ = true;
-        post([self = shared_from_this(), code, reason = std::move(reason)] {
-            websocketpp::lib::error_code ec;
-            self->con_->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
-        });
-    }
-
-    void ping() {
-        post([self = shared_from_this()] {
-            websocketpp::lib::error_code ec;
-            self->con_->ping("", ec);
-        });
-    }
-
-    /// Whether close() was called: frames from the client are no longer read.
-    bool closing() const { return closing_; }
+    void close(int code, std::string reason) override { this->closeWith(code, std::move(reason)); }
 
     /// One frame from the client, on the connection's strand: false when it is over the rate
     /// (`frame_burst` at once, `frame_rate` a second on average), and the connection closes.
@@ -133,24 +121,12 @@ private:
         }
     }
 
-    template <class F>
-    void post(F f) {
-        auto strand = con_->get_strand();
-        auto guarded = [f = std::move(f)]() mutable {
-            try {
-                f();
-            } catch (const std::exception& e) {
-                spdlog::warn("console: connection: {}", e.what());
-            }
-        };
-        if (strand) boost::asio::post(*strand, std::move(guarded));
-        else guarded();
-    }
+    using WsPeer<Cfg>::post;
+    using WsPeer<Cfg>::con_;
+    using WsPeer<Cfg>::closing_;
 
-    typename WsServer::connection_ptr con_;
     const std::size_t max_queue_;
     std::atomic<std::size_t> posted_bytes_{0};  // sent by the hub, not yet handed to websocketpp
-    std::atomic<bool> closing_{false};     // close() called: the hub's frames are dropped
     std::atomic<bool> overflowed_{false};  // frames already posted are dropped too
     // The frame rate's token bucket; on the connection's strand.
     const double rate_;

@@ -24,6 +24,7 @@
 #include "daemon/webchat/chat_routes.hpp"
 #include "daemon/webchat/webchat_hub.hpp"
 #include "daemon/websocket_config.hpp"
+#include "daemon/ws_peer.hpp"
 
 namespace ccd::daemon::webchat {
 
@@ -37,9 +38,10 @@ constexpr auto kPingInterval = std::chrono::seconds(25);
 
 /// One customer's websocket for the hub: send() and close() post to the connection's strand.
 class Connection final : public WebchatConnection,
+                         public WsPeer<PlainWsConfig>,
                          public std::enable_shared_from_this<Connection> {
 public:
-    explicit Connection(WsServer::connection_ptr c) : con_(std::move(c)) {}
+    explicit Connection(WsServer::connection_ptr c) : WsPeer(std::move(c), "webchat") {}
 
     void send(std::string frame) override {
         if (closing_) return;
@@ -55,40 +57,10 @@ public:
             if (ec) spdlog::debug("webchat: send: {}", ec.message());
         });
     }
-    void close(int code, std::string reason) override {
-        closing_ = true;
-        post([self = shared_from_this(), code, reason = std::move(reason)] {
-            websocketpp::lib::error_code ec;
-            self->con_->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
-        });
-    }
-    void ping() {
-        post([self = shared_from_this()] {
-            websocketpp::lib::error_code ec;
-            self->con_->ping("", ec);
-        });
-    }
-    bool closing() const { return closing_; }
+    void close(int code, std::string reason) override { closeWith(code, std::move(reason)); }
 
     std::shared_ptr<WebchatHub::Client> client;
     std::string address;
-
-private:
-    template <class F>
-    void post(F f) {
-        auto guarded = [f = std::move(f)]() mutable {
-            try {
-                f();
-            } catch (const std::exception& e) {
-                spdlog::warn("webchat: connection: {}", e.what());
-            }
-        };
-        if (auto strand = con_->get_strand()) asio::post(*strand, std::move(guarded));
-        else guarded();
-    }
-
-    WsServer::connection_ptr con_;
-    std::atomic<bool> closing_{false};
 };
 
 /// One instance's listener.
