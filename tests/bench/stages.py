@@ -129,9 +129,6 @@ def main():
     compiled = [(name, re.compile(p)) for name, p in STAGES]
     by_chain = chains(data)
     if by_chain:
-        for name, _ in KERNEL_BY_CALLER + [("kernel: page faults, interrupts", ""),
-                                            ("kernel: other", "")]:
-            by_stage.setdefault(name, 0.0)
         samples = [(100.0 / len(by_chain), leaf) for leaf, _ in by_chain]
         stages = [stage for _, stage in by_chain]
     else:
@@ -142,7 +139,7 @@ def main():
         return 1
     for (share, what), stage in zip(samples, stages):
         if stage:
-            by_stage[stage] += share
+            by_stage[stage] = by_stage.get(stage, 0.0) + share
             continue
         for name, pattern in compiled:
             if pattern.search(what):
