@@ -307,6 +307,7 @@ function clockLine(clock) {
 
 // The panel of case `c` in host `h`; the forms that were open stay open, but the one just sent.
 function renderCasePanel(h, c, doneForm) {
+  h.seq = (h.seq || 0) + 1;  // a panel read earlier (showCase) and answered later is stale
   const open = new Set([...h.box.querySelectorAll('details[open][data-case-form]')].map((d) => d.dataset.caseForm));
   if (doneForm) open.delete(doneForm);
   h.c = c;
@@ -515,8 +516,11 @@ function showCloseConfirm(h, c, to, box) {
 
 async function showCase(h, id) {
   const box = h.box;
+  const seq = h.seq = (h.seq || 0) + 1;
   const r = await api('GET', '/v1/cases/' + id).catch(() => ({ status: 0 }));
-  if (h.box !== box) return;  // another conversation was selected meanwhile
+  // Another conversation was selected meanwhile, or another case shown (one just opened or
+  // changed): this answer would replace it.
+  if (h.box !== box || h.seq !== seq) return;
   if (r.status !== 200 || !r.json) {
     h.c = null;
     h.box.replaceChildren(el('p', { class: 'error', 'data-case-error': '' }, caseError(r)));

@@ -203,10 +203,25 @@ async function returningCustomer(page, base) {
   await page.screenshot({ path: path.join(outDir, 'console_e2e_archive.png') });
 }
 
+// The panel's first read of one case (GET /v1/cases/{id}: the case a rule opened, shown when the
+// conversation is selected) is answered only when `release()` is called.
+async function holdFirstCaseRead(page) {
+  let release;
+  const released = new Promise((r) => { release = r; });
+  const held = { release, count: 0 };
+  const pattern = /\/v1\/cases\/\d+$/;
+  await page.route((url) => pattern.test(url.pathname), async (route) => {
+    if (route.request().method() === 'GET' && held.count++ === 0) await released;
+    await route.continue();
+  });
+  return held;
+}
+
 // A service case (docs/cases.md) from the conversation's details panel: alice opens a repair, sees
 // it registered, moves it to diagnosing, and GET /v1/cases/{id} (with her own token) has the move
-// by her.
-async function agentOpensCase(page, base, conv) {
+// by her. The rule's case, read when the conversation was selected, is answered (`held`) only after
+// her case is shown: the late answer must not replace her case in the panel.
+async function agentOpensCase(page, base, conv, held) {
   const login = await fetch(base + '/v1/auth/login', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ name: 'alice', password: PASSWORD }),
@@ -223,6 +238,13 @@ async function agentOpensCase(page, base, conv) {
   check(await page.textContent(stage) === 'Registered', 'the agent opened a repair case: stage Registered');
   const id = await page.getAttribute('#cases [data-case-panel]', 'data-case-panel');
   check(await page.locator(`#cases [data-case-item="${id}"]`).count() === 1, 'the conversation lists its case');
+  if (held) {
+    const wasHeld = held.count > 0;
+    held.release();
+    await page.waitForTimeout(wasHeld ? 1000 : 0);
+    check(await page.getAttribute('#cases [data-case-panel]', 'data-case-panel') === id,
+      `a late answer for the rule's case does not replace hers in the panel (a read was held: ${wasHeld})`);
+  }
   await page.click('#cases [data-case-move="diagnosing"]');
   await page.waitForSelector('#cases [data-case-panel] [data-case-stage="diagnosing"]', { timeout: 10000 });
   check(await page.textContent(stage) === 'Diagnosing', 'the move to Diagnosing shows in the panel');
@@ -230,7 +252,7 @@ async function agentOpensCase(page, base, conv) {
   await page.screenshot({ path: path.join(outDir, 'console_e2e_case.png') });
   const got = await fetch(`${base}/v1/cases/${id}`, { headers: auth });
   const c = await got.json();
-  check(got.status === 200 && c.stage === 'diagnosing' && c.type === 'repair', 'GET /v1/cases/{id}: a repair, diagnosing');
+  check(got.status === 200 && c.stage === 'diagnosing' && c.type === 'repair', `GET /v1/cases/{id}: a repair, diagnosing (got ${got.status} ${c.type} ${c.stage})`);
   check((c.conversations || []).includes(conv), 'the case spans the conversation');
   check((c.history || []).some((h) => h.by === 'agent:alice' && JSON.stringify(h).includes('diagnosing')),
     'its history has the move by alice');
@@ -330,6 +352,7 @@ async function main() {
 
     await page.waitForSelector(`[data-offer="${conv}"]`, { timeout: 10000 });
     check(true, 'the message appears as an offer');
+    const heldRead = await holdFirstCaseRead(page);
     await page.click(`[data-accept="${conv}"]`);
     await page.waitForSelector(`[data-conversation="${conv}"]`, { timeout: 10000 });
     await page.click(`[data-conversation="${conv}"]`);
@@ -339,7 +362,7 @@ async function main() {
     await page.click('#send');
     await page.waitForSelector('.msg.out:not(.pending)', { timeout: 10000 });
     check(true, 'the reply was acknowledged');
-    await agentOpensCase(page, base, conv);
+    await agentOpensCase(page, base, conv, heldRead);
 
     // Away, a new customer waits in one of her queues: she sees them in "Waiting in my queues".
     await page.selectOption('#presence', 'away');
