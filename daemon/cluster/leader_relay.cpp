@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -15,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 
 #include "daemon/outbox/http_client.hpp"
 
@@ -147,6 +149,17 @@ http::Handler httpRelay(outbox::HttpClient& client, LeaderLookup leader,
     };
 }
 
+// The longest upgrade request whose head is read whole to add the client's address.
+constexpr std::size_t kMaxRequestHead = 16 * 1024;
+
+// Whether `head` (the first bytes a client sent) starts, or may still start, a GET request: a
+// websocket upgrade in plain text. A TLS handshake (wss) starts with 0x16 and passes as it is.
+bool mayBeUpgrade(std::string_view head) {
+    constexpr std::string_view get = "GET ";
+    return get.substr(0, std::min(head.size(), get.size())) ==
+           head.substr(0, std::min(head.size(), get.size()));
+}
+
 // One relayed connection: the client's socket and the upstream's, on one strand; one read and
 // one write outstanding per direction.
 struct Pipe : std::enable_shared_from_this<Pipe> {
@@ -156,6 +169,7 @@ struct Pipe : std::enable_shared_from_this<Pipe> {
     std::array<char, 16 * 1024> up{};
     std::array<char, 16 * 1024> down{};
     std::string address;  // the client's, for the per-address limit
+    std::string head;     // the client's first bytes, until its upgrade request's head is whole
     std::function<void(Pipe*)> closed_fn;
     bool closed = false;
 
@@ -190,9 +204,38 @@ struct Pipe : std::enable_shared_from_this<Pipe> {
                         boost::system::error_code ignored;
                         self->upstream.set_option(tcp::no_delay(true), ignored);
                         self->client.set_option(tcp::no_delay(true), ignored);
-                        self->pump(self->client, self->upstream, self->up);
+                        self->readHead();
                         self->pump(self->upstream, self->client, self->down);
                     });
+            });
+    }
+
+    // A plain websocket upgrade's head is read whole and goes on with an X-Forwarded-For line
+    // naming the client, after any the client (or a load balancer before this node) sent: the
+    // leader, with this node in server.trusted_proxies, counts and limits each client by its
+    // own address rather than all of them by this node's. Anything else (TLS, a head longer
+    // than kMaxRequestHead) passes as it is.
+    void readHead() {
+        client.async_read_some(
+            asio::buffer(up), [self = shared_from_this()](const boost::system::error_code& ec,
+                                                          std::size_t n) {
+                if (ec || self->closed) return self->close();
+                auto& head = self->head;
+                head.append(self->up.data(), n);
+                if (mayBeUpgrade(head)) {
+                    auto end = head.find("\r\n\r\n");
+                    if (end == std::string::npos && head.size() < kMaxRequestHead)
+                        return self->readHead();
+                    if (end != std::string::npos)
+                        head.insert(end + 2, "X-Forwarded-For: " + self->address + "\r\n");
+                }
+                asio::async_write(self->upstream, asio::buffer(head),
+                                  [self](const boost::system::error_code& ec, std::size_t) {
+                                      if (ec || self->closed) return self->close();
+                                      self->head.clear();
+                                      self->head.shrink_to_fit();
+                                      self->pump(self->client, self->upstream, self->up);
+                                  });
             });
     }
 

@@ -9,7 +9,9 @@
 //    not_leader with Retry-After, as before the relay.
 //  - Websockets (TcpRelay): a follower's console listener and each web chat instance's
 //    listener accept connections and pass their bytes to the leader's matching port, as they
-//    are: ws and wss alike; the leader checks Origin and authentication. When either side
+//    are (ws and wss alike; the leader checks Origin and authentication), but for one line: a
+//    plain upgrade request gets an X-Forwarded-For naming the client, so the leader counts
+//    each client by its own address. When either side
 //    closes, or the leader changes, both are closed: the console and the widget reconnect and
 //    resume by themselves.
 

@@ -391,10 +391,12 @@ channels:
 
 class Console:
     """A minimal websocket client (RFC 6455): text frames of JSON, masked as a client must. With
-    no token (a web chat customer), no Authorization header."""
+    no token (a web chat customer), no Authorization header. `source`: the loopback address to
+    connect from (127.0.0.2 stands for another client than 127.0.0.1)."""
 
-    def __init__(self, port, token=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port, token=None, source=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                             source_address=(source, 0) if source else None)
         key = base64.b64encode(os.urandom(16)).decode()
         auth = f"Authorization: Bearer {token}\r\n" if token else ""
         self.sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"

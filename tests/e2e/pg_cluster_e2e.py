@@ -18,7 +18,8 @@ an agent signs in through a follower, opens the console websocket on that follow
 port and gets the leader's hello and an offer, which she accepts. When the leader is killed,
 that websocket is closed; the console reconnects through the follower that is left, with the
 same token, and her conversation is still assigned to her on the new leader: she replies in it
-without accepting it again.
+without accepting it again. Web chat customers through a follower are counted by the leader each
+by their own address (the follower names them in the upgrade request).
 
 Usage: pg_cluster_e2e.py PATH/TO/ccd SOURCE_DIR PG_CLUSTER_DIR
 """
@@ -51,10 +52,10 @@ def free_port():
 
 
 def node_config(session, name):
-    """A node's configuration on ports of its own (HTTP, console), which it keeps when it becomes
-    the leader: (path, HTTP port, console port)."""
+    """A node's configuration on ports of its own (HTTP, console, web chat), which it keeps when
+    it becomes the leader: (path, HTTP port, console port, web chat port)."""
     cfg = pg_e2e.write_config(os.path.join(session.tmp, name), SRC, STORAGE)
-    port, console = free_port(), free_port()
+    port, console, chat = free_port(), free_port(), free_port()
     # The nodes and the test's client share 127.0.0.1: as trusted proxies, a follower's relayed
     # requests name their client (X-Forwarded-For) to the leader.
     text = open(cfg).read().replace(
@@ -62,8 +63,27 @@ def node_config(session, name):
         f'listen: "127.0.0.1:{port}"\n  trusted_proxies: ["127.0.0.1"]')
     text = text.replace("console:\n  enabled: false\n",
                         f'console:\n  listen: "127.0.0.1:{console}"\n')
+    # One web chat session an hour per client address (the leader counts them).
+    text = text.replace("channels:\n", "channels:\n  - {name: chat, type: webchat, host: 127.0.0.1, "
+                        f"port: {chat}, sessions_per_address_per_hour: 1}}\n", 1)
     open(cfg, "w").write(text)
-    return cfg, port, console
+    return cfg, port, console, chat
+
+
+def chat_start(port, source):
+    """A web chat customer connecting from `source` to `port` starts a session: the answer
+    ("session" or "error" frame), or None."""
+    try:
+        ws = Console(port, source=source)
+    except (OSError, RuntimeError) as e:
+        return {"type": "refused", "why": str(e)}
+    try:
+        ws.send({"type": "start", "name": "Chat " + source})
+        return ws.wait(lambda f: f.get("type") in ("session", "error"), 10)
+    except (OSError, RuntimeError) as e:
+        return {"type": "closed", "why": str(e)}
+    finally:
+        ws.sock.close()
 
 
 def console_hello(port, token, seconds):
@@ -222,11 +242,12 @@ def main():
         env = dict(os.environ, CCD_PG_DSN=session.dsn)
         nodes = {}
         configs = {name: node_config(session, name) for name in ("a", "b", "c")}
-        password = share_passwords(session, [cfg for cfg, _, _ in configs.values()], env)
+        password = share_passwords(session, [cfg for cfg, _, _, _ in configs.values()], env)
         for name in ("a", "b", "c"):
-            cfg, port, console = configs[name]
+            cfg, port, console, chat = configs[name]
             proc, log = start_node(session, cfg, name, env)
-            nodes[name] = {"proc": proc, "log": log, "port": port, "console": console}
+            nodes[name] = {"proc": proc, "log": log, "port": port, "console": console,
+                           "chat": chat}
             started = wait_for(log, LISTENING, proc, 30)
             checks.check(started is not None, f"node {name} listens on its port")
             if started is None:
@@ -260,9 +281,24 @@ def main():
         checks.check(relayed_token and me(c["port"], relayed_token) == 200,
                      "the token she got through one follower works through the other")
 
+        # Web chat through a follower: it names each client to the leader (an X-Forwarded-For
+        # line added to the upgrade request), so the leader gives each client its own session
+        # quota (one an hour here), not one quota to every customer behind that follower.
+        # Only 127.0.0.1 is a trusted proxy: 127.0.0.2 and 127.0.0.3 are two customers.
+        first = chat_start(b["chat"], "127.0.0.2")
+        again = chat_start(b["chat"], "127.0.0.2")
+        other = chat_start(b["chat"], "127.0.0.3")
+        checks.check((first or {}).get("type") == "session",
+                     f"a web chat customer starts a session through a follower ({first})")
+        checks.check((again or {}).get("code") == "rate_limited",
+                     f"their second session within the hour is refused by the leader ({again})")
+        checks.check((other or {}).get("type") == "session",
+                     f"another customer through the same follower has a quota of their own "
+                     f"({other})")
+
         # A follower stopped with SIGTERM exits 0. (With the others' passwords file: a node with
         # another hash of alice's password would end her session when it starts.)
-        d_cfg, _, _ = node_config(session, "d")
+        d_cfg, _, _, _ = node_config(session, "d")
         with open(d_cfg, "a") as f:
             f.write(f"passwords: {os.path.join(session.tmp, 'passwords.yaml')}\n")
         d, d_log = start_node(session, d_cfg, "d", env)

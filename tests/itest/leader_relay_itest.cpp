@@ -119,12 +119,55 @@ BOOST_AUTO_TEST_CASE(bytes_pass_both_ways_and_an_upstream_close_closes_the_clien
     auto client = connectTo(client_io, relay.port());
     auto up = leader.accept();
     asio::write(client, asio::buffer(std::string("GET / HTTP/1.1\r\n\r\n")));
-    BOOST_TEST(readExactly(up, 18) == "GET / HTTP/1.1\r\n\r\n");
+    const std::string relayed = "GET / HTTP/1.1\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n";
+    BOOST_TEST(readExactly(up, relayed.size()) == relayed);
     asio::write(up, asio::buffer(std::string("HTTP/1.1 101 Switching")));
     BOOST_TEST(readExactly(client, 22) == "HTTP/1.1 101 Switching");
     BOOST_TEST(relay.openConnections() == 1u);
     up.close();  // the leader ends (or is killed): the client must reconnect
     BOOST_TEST(closedByPeer(client));
+}
+
+// The leader counts each client by its own address (webchat's per-address limits) only if the
+// upgrade request names it: the relay adds it after what the client (or a balancer) wrote, even
+// when the head comes in pieces, and passes anything that is not a plain upgrade as it is.
+BOOST_AUTO_TEST_CASE(a_plain_upgrade_request_gets_the_clients_address) {
+    Upstream leader;
+    Io io;
+    TcpRelay relay(io.ioc, "webchat chat", [&] { return at(leader.port()); }, {});
+    relay.start({"127.0.0.1", 0});
+    asio::io_context client_io;
+    {
+        auto client = connectTo(client_io, relay.port());
+        auto up = leader.accept();
+        asio::write(client, asio::buffer(std::string("GE")));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        asio::write(client, asio::buffer(std::string("T /chat HTTP/1.1\r\nHost: x\r\n"
+                                                     "X-Forwarded-For: 198.51.100.7\r\n")));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        asio::write(client, asio::buffer(std::string("Upgrade: websocket\r\n\r\nframe")));
+        const std::string relayed =
+            "GET /chat HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.7\r\n"
+            "Upgrade: websocket\r\nX-Forwarded-For: 127.0.0.1\r\n\r\nframe";
+        BOOST_TEST(readExactly(up, relayed.size()) == relayed);
+        asio::write(client, asio::buffer(std::string("more")));
+        BOOST_TEST(readExactly(up, 4) == "more");  // after the head, bytes pass as they are
+    }
+    {
+        auto client = connectTo(client_io, relay.port());
+        auto up = leader.accept();
+        const std::string tls("\x16\x03\x01\x02\x00GET ", 9);  // a TLS ClientHello's start
+        asio::write(client, asio::buffer(tls));
+        BOOST_TEST(readExactly(up, tls.size()) == tls);
+    }
+    {
+        auto client = connectTo(client_io, relay.port());
+        auto up = leader.accept();
+        // A head that does not end within 16 KiB goes on as it is.
+        std::string big = "GET / HTTP/1.1\r\nX-Big: " + std::string(17 * 1024, 'a');
+        asio::write(client, asio::buffer(big));
+        BOOST_TEST(readExactly(up, big.size()) == big);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_new_leader_closes_relayed_connections) {
