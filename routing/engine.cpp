@@ -2,8 +2,10 @@
 // (see engine_impl.hpp for which file holds what).
 #include "routing/engine.hpp"
 
+#include <mutex>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 #include "routing/engine_impl.hpp"
 
@@ -38,9 +40,59 @@ std::string_view actionName(const Action& action) {
 
 // ---- set-up ------------------------------------------------------------------------
 
-Engine::Impl::Compiled Engine::Impl::compile(const RoutingConfig& c) {
+namespace {
+
+// The classifiers trained for configurations still alive. A configuration is immutable once
+// shared (RoutingConfigPtr points at a const object), so an engine built again on the same one
+// (a restart of the engine, `prepare` then the engine, a test's many engines) copies the
+// trained classifier, which shares its models, instead of training them again (a fifth of a
+// second; several seconds under the sanitizers). An entry goes when its configuration does.
+class TrainedClassifiers {
+  public:
+    std::unique_ptr<Classifier> forConfig(const RoutingConfigPtr& config) {
+        std::shared_ptr<const Classifier> trained;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto it = entries_.begin(); it != entries_.end();) {
+                auto alive = it->config.lock();
+                if (!alive) {
+                    it = entries_.erase(it);
+                    continue;
+                }
+                if (alive == config) trained = it->classifier;
+                ++it;
+            }
+        }
+        if (trained) return std::make_unique<Classifier>(*trained);
+        // Trained outside the lock: another configuration's engine need not wait for it.
+        auto fresh = std::make_shared<const Classifier>(config->classification);
+        {
+            std::lock_guard lock(mutex_);
+            entries_.push_back({config, fresh});
+        }
+        return std::make_unique<Classifier>(*fresh);
+    }
+
+  private:
+    struct Entry {
+        std::weak_ptr<const RoutingConfig> config;
+        std::shared_ptr<const Classifier> classifier;
+    };
+    std::mutex mutex_;
+    std::vector<Entry> entries_;
+};
+
+TrainedClassifiers& trainedClassifiers() {
+    static TrainedClassifiers cache;
+    return cache;
+}
+
+}  // namespace
+
+Engine::Impl::Compiled Engine::Impl::compile(const RoutingConfigPtr& config) {
+    const RoutingConfig& c = *config;
     Compiled out;
-    out.classifier = std::make_unique<Classifier>(c.classification);
+    out.classifier = trainedClassifiers().forConfig(config);
     for (const auto& [name, cal] : c.calendars) out.calendars.emplace(name, BusinessHours(cal));
     Classifier* cl = out.classifier.get();
     out.rules = std::make_unique<RuleSet>(c.rules, &out.calendars, c.defaults.calendar,
@@ -73,7 +125,7 @@ bool Engine::Impl::knownQueue(const std::string& q) const {
 
 Engine::Engine(RoutingConfigPtr config) : impl_(std::make_unique<Impl>()) {
     if (!config) throw std::invalid_argument("no routing configuration");
-    impl_->install(config, Impl::compile(*config));
+    impl_->install(config, Impl::compile(config));
 }
 
 Engine::~Engine() = default;
@@ -85,7 +137,7 @@ struct Engine::Prepared {
 
 std::shared_ptr<Engine::Prepared> Engine::prepare(RoutingConfigPtr config) {
     if (!config) throw std::invalid_argument("no routing configuration");
-    auto compiled = Impl::compile(*config);
+    auto compiled = Impl::compile(config);
     return std::make_shared<Prepared>(Prepared{std::move(config), std::move(compiled)});
 }
 

@@ -97,7 +97,8 @@ struct Engine::Impl {
         std::unique_ptr<RuleSet> rules;
     };
 
-    static Compiled compile(const RoutingConfig& c);
+    /// The classifier (trained once per configuration), calendars and rules of `config`.
+    static Compiled compile(const RoutingConfigPtr& config);
     void install(RoutingConfigPtr next, Compiled compiled);
     bool knownQueue(const std::string& q) const;
 

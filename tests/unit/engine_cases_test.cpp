@@ -13,21 +13,19 @@
 #include "config/routing_config_parser.hpp"
 #include "tests/support/engine_actions.hpp"
 #include "tests/support/engine_agents.hpp"
+#include "tests/support/shipped_routing.hpp"
 
 using namespace ccd::routing;
 using ccd::testing::all;
 using ccd::testing::one;
 using ccd::testing::online;
-using ccd::testing::shippedRoutingText;
 using namespace std::chrono_literals;
 
 namespace {
 
 const TimePoint kOpen = ccd::testing::kTuesdayOpen;
 
-RoutingConfigPtr shipped() {
-    return ccd::config::parseRoutingConfig(shippedRoutingText(), CCD_SOURCE_DIR "/config/routing.yaml");
-}
+RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
 MessageReceived fault(std::int64_t conv) {
     return ccd::testing::firstMessage(conv, ChannelKind::Api,

@@ -412,6 +412,30 @@ BOOST_AUTO_TEST_CASE(restart_restores_waiting_work_and_reload_keeps_it) {
     BOOST_TEST(all<SlaAlert>(out).size() >= 1u);
 }
 
+// Engines on one configuration share its trained classifier (engine.cpp): an engine on another
+// configuration, or reconfigured to it, classifies by that one, and the first is unchanged.
+BOOST_AUTO_TEST_CASE(each_configuration_classifies_by_its_own_classifier) {
+    std::string text = shippedRoutingText();
+    const std::string threshold = "confidence_threshold: 0.40";
+    BOOST_REQUIRE(text.find(threshold) != std::string::npos);
+    text.replace(text.find(threshold), threshold.size(), "confidence_threshold: 0.9999");
+    const auto unsure = ccd::config::parseRoutingConfig(text, CCD_SOURCE_DIR "/config/routing.yaml");
+    auto category = [](Engine& e, std::int64_t conv) {
+        auto out = e.handle(message(conv, conv, "The microwave does not heat", conv), kOpen);
+        return one<ConversationRouted>(out).classification.category;
+    };
+    Engine shipped_engine(shipped());
+    Engine unsure_engine(unsure);
+    BOOST_TEST(category(shipped_engine, 1) == "fault");
+    BOOST_TEST(category(unsure_engine, 1) == "other");  // the fallback below the threshold
+    shipped_engine.reconfigure(unsure);
+    BOOST_TEST(category(shipped_engine, 2) == "other");
+    Engine again(shipped());
+    BOOST_TEST(category(again, 1) == "fault");
+    unsure_engine.reconfigure(shipped());
+    BOOST_TEST(category(unsure_engine, 2) == "fault");
+}
+
 BOOST_AUTO_TEST_CASE(reload_and_restart_keep_an_agents_conversation_theirs) {
     Engine e(shipped());
     Agent alice = agent("alice", {"technical"});
