@@ -44,15 +44,48 @@ void TextNormalizer::foldCase(std::string_view utf8, icu::UnicodeString& out) co
     }
 }
 
+namespace {
+
+// A Han ideograph of the Basic Multilingual Plane (CJK Unified Ideographs, Extension A and the
+// compatibility block): what the Han bigrams and the Chinese phrase lists are made of.
+bool isHan(char16_t c) {
+    return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF);
+}
+
+}  // namespace
+
 void TextNormalizer::foldHan(icu::UnicodeString& text) const {
     // Every mapped character is in the Basic Multilingual Plane on both sides, so the
     // replacement is in place, one code unit for one.
+    bool spaced = false;
     for (int32_t i = 0; i < text.length(); ++i) {
         const char16_t c = text.charAt(i);
+        if (c == u' ') spaced = true;
         if (c < 0x3400 || U16_IS_SURROGATE(c)) continue;
         const UChar32 s = han_->toSimplified(c);
         if (s != c) text.setCharAt(i, static_cast<char16_t>(s));
     }
+    if (!spaced) return;
+    // Chinese is written without spaces; a speech-to-text transcript or a hurried typist puts
+    // them between words ("闻到 臭 鸡蛋 味"). Spaces between two Han characters go, so that
+    // the phrase lists, the patterns and the bigrams read the words as written.
+    int32_t out = 0;
+    const int32_t n = text.length();
+    for (int32_t i = 0; i < n; ++i) {
+        const char16_t c = text.charAt(i);
+        if (c == u' ' && out > 0 && isHan(text.charAt(out - 1))) {
+            int32_t j = i;
+            while (j < n && text.charAt(j) == u' ') ++j;
+            if (j < n && isHan(text.charAt(j))) {
+                i = j - 1;
+                continue;
+            }
+        }
+        if (out != i) text.setCharAt(out, c);
+        ++out;
+    }
+    text.truncate(out);
 }
 
 icu::UnicodeString TextNormalizer::normalize(std::string_view utf8) const {

@@ -176,6 +176,17 @@ BOOST_AUTO_TEST_CASE(curly_apostrophes_become_straight) {
     BOOST_TEST(classifier().normalize("It won’t start") == "it won't start");
 }
 
+// A speech-to-text transcript (or a hurried typist) puts spaces between Chinese words: they go,
+// between two Han characters only, so that the lists and bigrams read the words as written.
+BOOST_AUTO_TEST_CASE(spaces_between_han_characters_go) {
+    BOOST_TEST(classifier().normalize("热水器 点火的时候  闻到 臭 鸡蛋 味") ==
+               "热水器点火的时候闻到臭鸡蛋味");
+    BOOST_TEST(classifier().normalize("我的 iPhone 屏幕 碎了") == "我的 iphone 屏幕碎了");
+    BOOST_TEST(classifier().normalize("熱水器 點火 的時候") == "热水器点火的时候");
+    BOOST_TEST(classifier().normalize("error E5 了 ") == "error e5 了 ");
+    BOOST_TEST(hasSignal(classify("热水器 点火的时候 闻到 臭 鸡蛋 味"), "gas_leak"));
+}
+
 BOOST_AUTO_TEST_CASE(ill_formed_utf8_is_replaced_not_rejected) {
     const std::string bad = std::string("abc") + char(0xFF) + "def";
     BOOST_TEST(classifier().normalize(bad) ==
@@ -220,10 +231,12 @@ BOOST_AUTO_TEST_CASE(mixed_scripts) {
 }
 
 BOOST_AUTO_TEST_CASE(a_lone_han_character_is_a_token) {
-    const auto tokens = classifier().tokens("退 款");
+    // (Between punctuation: a space between two Han characters goes, "退 款" is 退款.)
+    const auto tokens = classifier().tokens("退，款");
     BOOST_TEST(joined(tokens) == "退,款");
+    BOOST_TEST(joined(classifier().tokens("退 款")) == "退款");
     // Stopwords are dropped, alone or as a bigram.
-    BOOST_TEST(joined(classifier().tokens("我 我们")) == "");
+    BOOST_TEST(joined(classifier().tokens("我，我们")) == "");
 }
 
 BOOST_AUTO_TEST_CASE(english_stemmer) {
