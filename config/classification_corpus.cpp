@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -66,14 +65,6 @@ std::string check(const nlohmann::json& line, const routing::ClassifierConfig& c
 
 }  // namespace
 
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t hash) {
-    for (const unsigned char c : bytes) {
-        hash ^= c;
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-
 void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.present() || node.isNull()) return;
     const auto name = node.nonEmptyString();
@@ -100,10 +91,8 @@ void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
     int issues = 0;
     int line_no = 0;
     std::string line;
-    std::uint64_t digest = fnv1a64("corpus");
     while (std::getline(in, line)) {
         ++line_no;
-        digest = fnv1a64(line, fnv1a64("\n", digest));
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
         std::string problem;
@@ -126,9 +115,6 @@ void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
                      std::to_string(issues - kMaxIssues) + " more problems in this file");
     }
     if (issues == 0 && out.corpus.empty()) node.error("the corpus file \"" + shown + "\" is empty");
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(digest));
-    out.fingerprint = hex;
 }
 
 }  // namespace ccd::config

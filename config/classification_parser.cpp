@@ -6,7 +6,6 @@
 #include <unicode/utypes.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -334,12 +333,6 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
                    "\" needs at least one example or corpus sentence (only the fallback category "
                    "may have none)");
     }
-    // The section as parsed (yaml-cpp's emitter: no comments, aliases resolved), then the
-    // corpus file's digest (readCorpus): everything the classifier is trained from.
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx",
-                  static_cast<unsigned long long>(fnv1a64(YAML::Dump(node.raw()))));
-    cfg.fingerprint = std::string(hex) + "-" + (cfg.fingerprint.empty() ? "none" : cfg.fingerprint);
     out = std::move(cfg);
 }
 

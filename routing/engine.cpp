@@ -2,8 +2,6 @@
 // (see engine_impl.hpp for which file holds what).
 #include "routing/engine.hpp"
 
-#include <algorithm>
-#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -45,62 +43,41 @@ std::string_view actionName(const Action& action) {
 namespace {
 
 // The classifiers trained for configurations still alive. A configuration is immutable once
-// shared (RoutingConfigPtr points at a const object), and two with the same classification
-// fingerprint (the section and the corpus, config/classification_parser.cpp) train the same
-// classifier. So an engine built on one of them (a reload that changed rules or queues only, a
-// restart of the engine, `prepare` then the engine, a test's many engines) copies the trained
-// classifier, which shares its models, instead of training again (a fifth of a second; several
-// seconds under the sanitizers). A configuration without a fingerprint shares only with
-// itself. An entry goes when the last configuration that used it does, but for the one used
-// last: the next configuration is most often the same classification again (the same file
-// parsed again, as ccd's own tools and tests do).
+// shared (RoutingConfigPtr points at a const object), so an engine built again on the same one
+// (a restart of the engine, `prepare` then the engine, a test's many engines) copies the
+// trained classifier, which shares its models, instead of training them again (a fifth of a
+// second; several seconds under the sanitizers). An entry goes when its configuration does.
 class TrainedClassifiers {
   public:
     std::unique_ptr<Classifier> forConfig(const RoutingConfigPtr& config) {
-        const std::string& fingerprint = config->classification.fingerprint;
+        std::shared_ptr<const Classifier> trained;
         {
             std::lock_guard lock(mutex_);
-            forgetUnused();
-            for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-                if (!(fingerprint.empty() ? usedBy(*it, config) : it->fingerprint == fingerprint))
+            for (auto it = entries_.begin(); it != entries_.end();) {
+                auto alive = it->config.lock();
+                if (!alive) {
+                    it = entries_.erase(it);
                     continue;
-                if (!usedBy(*it, config)) it->users.push_back(config);
-                std::rotate(it, it + 1, entries_.end());  // the one used last goes last
-                return std::make_unique<Classifier>(*entries_.back().classifier);
+                }
+                if (alive == config) trained = it->classifier;
+                ++it;
             }
         }
+        if (trained) return std::make_unique<Classifier>(*trained);
         // Trained outside the lock: another configuration's engine need not wait for it.
         auto fresh = std::make_shared<const Classifier>(config->classification);
         {
             std::lock_guard lock(mutex_);
-            entries_.push_back({fingerprint, {config}, fresh});
+            entries_.push_back({config, fresh});
         }
         return std::make_unique<Classifier>(*fresh);
     }
 
   private:
     struct Entry {
-        std::string fingerprint;
-        std::vector<std::weak_ptr<const RoutingConfig>> users;
+        std::weak_ptr<const RoutingConfig> config;
         std::shared_ptr<const Classifier> classifier;
     };
-    static bool usedBy(const Entry& e, const RoutingConfigPtr& config) {
-        for (const auto& u : e.users)
-            if (u.lock() == config) return true;
-        return false;
-    }
-    void forgetUnused() {
-        for (auto& e : entries_) {
-            e.users.erase(std::remove_if(e.users.begin(), e.users.end(),
-                                         [](const auto& u) { return u.expired(); }),
-                          e.users.end());
-        }
-        if (entries_.empty()) return;
-        const auto last = std::prev(entries_.end());
-        entries_.erase(std::remove_if(entries_.begin(), last,
-                                      [](const Entry& e) { return e.users.empty(); }),
-                       last);
-    }
     std::mutex mutex_;
     std::vector<Entry> entries_;
 };

@@ -176,12 +176,6 @@ struct ClassifierConfig {
     UrgencyModelDef learned_urgency;
     ListPrecisionDef list_precision;
     CategoryModelDef learned_category;
-    /// What the classifier is trained from, as a digest: the `classification:` section as
-    /// parsed (comments and layout aside) and the corpus file's bytes. Two configurations with
-    /// the same fingerprint train the same classifier, so engines share one (a reload that
-    /// changes only rules or queues does not train again). Empty: not known (a configuration
-    /// built in code), and only engines on that very configuration share its classifier.
-    std::string fingerprint;
 };
 
 }  // namespace ccd::routing

@@ -336,34 +336,6 @@ BOOST_AUTO_TEST_CASE(the_corpus_is_read_relative_to_the_routing_file) {
     BOOST_TEST(c.corpus[1].category == "billing");
 }
 
-// The fingerprint (what the engine shares a trained classifier by) follows what the classifier
-// is trained from, and nothing else: the section's content and the corpus file's lines.
-BOOST_AUTO_TEST_CASE(the_fingerprint_follows_the_section_and_the_corpus) {
-    auto parse = [](const std::string& yaml) {
-        return ccd::config::parseRoutingConfig(yaml, "routing.yaml")->classification.fingerprint;
-    };
-    const std::string base = parse(text(kBase));
-    BOOST_TEST(!base.empty());
-    // A comment, the layout, another section: the same classifier.
-    BOOST_TEST(parse(withLine(3, "  confidence_threshold:   0.4   # below it: other")) == base);
-    BOOST_TEST(parse(text(kBase) + "offers:\n  away_after_missed: 3\n") == base);
-    // A keyword, a threshold, an exclusion: another one.
-    BOOST_TEST(parse(withLine(6, "      keywords: [broken, 坏了, dead]")) != base);
-    BOOST_TEST(parse(withLine(3, "  confidence_threshold: 0.5")) != base);
-    BOOST_TEST(parse(withLine(22, "      exclusions: [fire tv, fire tablet]")) != base);
-
-    const std::string line =
-        "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"it hums\"}\n";
-    CorpusFiles one(line), same(line), other(line + line.substr(0, line.size() - 9) + "buzzes\"}\n");
-    auto load = [](const CorpusFiles& f) {
-        return ccd::config::loadRoutingConfig((f.dir / "routing.yaml").string())
-            ->classification.fingerprint;
-    };
-    BOOST_TEST(load(one) == load(same));  // another folder, the same lines
-    BOOST_TEST(load(one) != load(other));
-    BOOST_TEST(load(one) != base);
-}
-
 BOOST_AUTO_TEST_CASE(each_bad_corpus_line_is_reported_at_its_line) {
     CorpusFiles files(
         "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"fine\"}\n"
