@@ -32,17 +32,44 @@ long long daysFromCivil(int y, int m, int d) {
 
 
 std::string formatRfc3339Millis(std::int64_t unix_ms) {
-    std::int64_t secs = unix_ms / 1000;
-    std::int64_t ms = unix_ms % 1000;
-    if (ms < 0) {
-        ms += 1000;
-        secs -= 1;
+    // Written by hand: this runs for every timestamp of every JSON answer and stored event, and
+    // gmtime_r with fmt::format cost 2.5 % of the I/O threads for a new conversation.
+    std::int64_t days = unix_ms / 86400000;
+    std::int64_t ms_of_day = unix_ms % 86400000;
+    if (ms_of_day < 0) {
+        ms_of_day += 86400000;
+        days -= 1;
     }
-    std::time_t t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    // Howard Hinnant's civil_from_days.
+    std::int64_t z = days + 719468;
+    std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    std::int64_t doe = z - era * 146097;
+    std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    std::int64_t mp = (5 * doy + 2) / 153;
+    std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    std::int64_t y = yoe + era * 400 + (m <= 2);
+    if (y < 0 || y > 9999) {  // outside what four digits hold: as before, through fmt
+        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d,
+                           ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60,
+                           ms_of_day % 1000);
+    }
+    char out[25] = "0000-00-00T00:00:00.000Z";
+    auto put = [&out](int pos, int width, std::int64_t v) {
+        for (int i = pos + width - 1; i >= pos; --i) {
+            out[i] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(5, 2, m);
+    put(8, 2, d);
+    put(11, 2, ms_of_day / 3600000);
+    put(14, 2, ms_of_day / 60000 % 60);
+    put(17, 2, ms_of_day / 1000 % 60);
+    put(20, 3, ms_of_day % 1000);
+    return std::string(out, 24);
 }
 
 std::optional<routing::TimePoint> parseRfc3339(std::string_view s) {
