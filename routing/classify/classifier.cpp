@@ -125,7 +125,8 @@ std::shared_ptr<const ListPrecision> trainPrecision(const ClassifierConfig& conf
         urgency.detect(text, found_urgency, nullptr);
         if (found_safety.empty() && found_urgency.empty()) continue;
         listSignals(found_safety, safety, found_urgency, urgency, signals, spans);
-        UrgencyModel::Example e{tokenizer.tokenize(text), t.urgent.value_or(true)};
+        UrgencyModel::Example e{tokenizer.tokenize(step->neighbourhood(text, spans)),
+                                t.urgent.value_or(true)};
         step->contextFeatures(text, signals, spans, e.tokens);
         examples.push_back(std::move(e));
     }
@@ -153,6 +154,7 @@ struct Classifier::Impl {
     std::vector<std::string> tokens;       // scratch
     std::vector<std::string> signals;      // scratch
     std::vector<std::string> context;      // scratch: the list precision step's features
+    std::vector<std::string> near_tokens;  // scratch: the tokens of the signals' sentences
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
     Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
@@ -239,7 +241,8 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         listSignals(out.safety, im.safety, out.urgency, im.urgency, im.signals, im.spans);
         im.context.clear();
         im.precision->contextFeatures(im.text, im.signals, im.spans, im.context);
-        const double p = im.precision->model().probability(im.tokens, im.context);
+        im.tokenizer.tokenize(im.precision->neighbourhood(im.text, im.spans), im.near_tokens);
+        const double p = im.precision->model().probability(im.near_tokens, im.context);
         out.presence_probability = p;
         vetoed = p < im.precision->threshold();
         if (evidence != nullptr) {
@@ -250,7 +253,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
             const auto& model = im.precision->model();
             // The features that pushed hardest, either way.
             std::vector<std::pair<std::string, double>> weights;
-            std::vector<std::string> features = im.tokens;
+            std::vector<std::string> features = im.near_tokens;
             features.insert(features.end(), im.context.begin(), im.context.end());
             std::sort(features.begin(), features.end());
             features.erase(std::unique(features.begin(), features.end()), features.end());

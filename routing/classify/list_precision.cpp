@@ -70,6 +70,38 @@ void ListPrecision::contextFeatures(const icu::UnicodeString& text,
                    features.end());
 }
 
+icu::UnicodeString ListPrecision::neighbourhood(
+    const icu::UnicodeString& text,
+    const std::vector<std::pair<std::int32_t, std::int32_t>>& spans) const {
+    const std::int32_t length = text.length();
+    // Sentence starts: 0 and each position after a closing mark.
+    std::vector<std::int32_t> starts{0};
+    for (std::int32_t i = 0; i < length; ++i) {
+        if (endsSentence(text.charAt(i)) && i + 1 < length) starts.push_back(i + 1);
+    }
+    auto sentenceOf = [&starts](std::int32_t pos) {
+        auto it = std::upper_bound(starts.begin(), starts.end(), pos);
+        return static_cast<std::int32_t>(it - starts.begin()) - 1;
+    };
+    const auto count = static_cast<std::int32_t>(starts.size());
+    std::vector<bool> keep(starts.size(), false);
+    for (const auto& [b, e] : spans) {
+        if (e <= b) return text;
+        const std::int32_t first = std::max(0, sentenceOf(b) - kSentencesAround);
+        const std::int32_t last = std::min(count - 1, sentenceOf(e - 1) + kSentencesAround);
+        for (std::int32_t s = first; s <= last; ++s) keep[static_cast<std::size_t>(s)] = true;
+    }
+    icu::UnicodeString out;
+    for (std::int32_t s = 0; s < count; ++s) {
+        if (!keep[static_cast<std::size_t>(s)]) continue;
+        const std::int32_t begin = starts[static_cast<std::size_t>(s)];
+        const std::int32_t end = s + 1 < count ? starts[static_cast<std::size_t>(s) + 1] : length;
+        if (!out.isEmpty()) out.append(u' ');
+        out.append(text, begin, end - begin);
+    }
+    return out;
+}
+
 void ListPrecision::train(const std::vector<UrgencyModel::Example>& examples) {
     model_ = UrgencyModel(examples, l2_, epochs_);
 }

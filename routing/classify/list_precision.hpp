@@ -41,6 +41,18 @@ class ListPrecision {
                          const std::vector<std::pair<std::int32_t, std::int32_t>>& spans,
                          std::vector<std::string>& features) const;
 
+    /// The part of `text` the model reads: the sentences in which a signal was raised
+    /// (`spans`), with kSentencesAround sentences on either side, in order, overlaps once; the
+    /// whole text when a span is empty (a pattern that matched by lookahead). A long letter's
+    /// other paragraphs (when it was bought, who is writing, the signature) say nothing about
+    /// whether the hazard is there now, and their words weighed against it.
+    icu::UnicodeString neighbourhood(
+        const icu::UnicodeString& text,
+        const std::vector<std::pair<std::int32_t, std::int32_t>>& spans) const;
+
+    /// Sentences read on either side of a signal's own (neighbourhood()).
+    static constexpr int kSentencesAround = 1;
+
     /// Trains the model on `examples` (tokens plus context features, present or not).
     void train(const std::vector<UrgencyModel::Example>& examples);
 

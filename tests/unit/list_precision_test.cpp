@@ -70,6 +70,28 @@ BOOST_AUTO_TEST_CASE(context_features_name_the_signals_and_the_markers_near_a_tr
     BOOST_TEST(plain == Tokens{"@sig:safety:fire"});
 }
 
+// The model reads the signal's sentence and one on either side, not the whole letter.
+BOOST_AUTO_TEST_CASE(the_model_reads_the_sentences_around_each_signal) {
+    const TextNormalizer normalizer;
+    const ListPrecision step(def(), normalizer);
+    const auto text = normalizer.normalize(
+        "hello. i am writing for my mum. we bought it in march. last night it sparked. "
+        "it is unplugged now. she is fine. regards, karen");
+    const std::int32_t at = text.indexOf(u"sparked");
+    BOOST_REQUIRE(at > 0);
+    std::string near;
+    step.neighbourhood(text, {{at, at + 7}}).toUTF8String(near);
+    BOOST_TEST(near == " we bought it in march.  last night it sparked.  it is unplugged now.");
+    // Two signals far apart: both neighbourhoods, in order, each sentence once.
+    const std::int32_t hello = 0;
+    std::string both;
+    step.neighbourhood(text, {{at, at + 7}, {hello, hello + 5}}).toUTF8String(both);
+    BOOST_TEST(both == "hello.  i am writing for my mum.  we bought it in march.  last night it "
+                       "sparked.  it is unplugged now.");
+    // A signal without a span (a lookahead): the whole text.
+    BOOST_TEST((step.neighbourhood(text, {{at, at}}) == text));
+}
+
 // Trained on other words, the model vetoes a question about a new hazard word because it is
 // a question, and keeps the same word told as a report.
 BOOST_AUTO_TEST_CASE(it_learns_the_kind_not_the_word) {
@@ -105,6 +127,13 @@ BOOST_AUTO_TEST_CASE(the_shipped_step_vetoes_look_alikes_and_keeps_hazards_now) 
              "我家的插座在冒烟，还有火花，怎么办",
              "部電暖爐而家冒緊煙，有陣燶味",
              "gas smell in the kitchen getting stronger, we've opened the windows",
+             // A letter whose other paragraphs (who writes, when it was bought, that the
+             // writer's father is fine) once weighed against the sparks (H24).
+             "Hello,\n\nThe fan heater I bought for my dad's bungalow gave off a couple of "
+             "sparks from the grille last night and tripped the electrics. Dad's fine, it's "
+             "unplugged and in the garage now. He still needs a heater for his front room, so "
+             "rather than a refund could you swap it for a new one, or a different model if "
+             "this one has a known problem?\n\nMany thanks,\nClaire Edwards",
          }) {
         const Classification r = c.classify(text);
         BOOST_TEST(!r.safety.empty(), text << ": hazard lost (p=" << r.presence_probability.value_or(-1) << ")");
