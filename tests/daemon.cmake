@@ -7,7 +7,9 @@ target_compile_definitions(ccd_test_support PUBLIC BOOST_BEAST_USE_STD_STRING_VI
 ccd_add_boost_test(api_channel_test SOURCES unit/api_channel_test.cpp LIBS ccd_channels)
 ccd_add_boost_test(router_test SOURCES unit/router_test.cpp LIBS ccd_daemon)
 ccd_add_boost_test(listener_limits_test SOURCES unit/listener_limits_test.cpp LIBS ccd_daemon)
-ccd_add_boost_test(json_time_test SOURCES unit/json_time_test.cpp LIBS ccd_daemon)
+# Timestamps and documents in JSON, written by hand (daemon/json_time.hpp, json_writer.hpp).
+ccd_add_boost_test(json_text_test SOURCES unit/json_time_test.cpp unit/json_writer_test.cpp
+                   LIBS ccd_daemon)
 ccd_add_boost_test(store_itest SOURCES itest/store_itest.cpp LIBS ccd_daemon LABEL integration)
 ccd_add_boost_test(http_itest SOURCES itest/http_itest.cpp LIBS ccd_daemon ccd_test_support
                    LABEL integration)

@@ -2,7 +2,7 @@
 // gmtime_r gives, for every day of four centuries and around the edges, and reads back.
 #include "daemon/json_time.hpp"
 
-#define BOOST_TEST_MODULE json_time
+#define BOOST_TEST_MODULE json_text
 #include <boost/test/unit_test.hpp>
 
 #include <ctime>

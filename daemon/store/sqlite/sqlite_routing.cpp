@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/attachment_json.hpp"
+#include "daemon/json_writer.hpp"
 #include "daemon/store/inbound_rows.hpp"
 #include "daemon/store/recovery_sql.hpp"
 
@@ -22,36 +23,48 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 }  // namespace
 
 std::string snapshotToJson(const routing::ConversationSnapshot& s) {
-    json deadlines = json::array();
-    for (const auto& d : s.deadlines) {
-        json item{{"milestone", routing::toString(d.milestone)},
-                  {"started", routing::unixMillis(d.started)},
-                  {"warn_at", routing::unixMillis(d.warn_at)},
-                  {"due_at", routing::unixMillis(d.due_at)}};
-        if (d.met_at) item["met_at"] = routing::unixMillis(*d.met_at);
-        deadlines.push_back(std::move(item));
+    // Written on every routing update (the writer thread's hot path), by hand: the bytes
+    // nlohmann's dump() wrote, keys in its order (sorted). json_text_test compares the two.
+    daemon::JsonWriter w;
+    w.beginObject();
+    if (s.agent) w.key("agent").value(*s.agent);
+    if (!s.attributes.empty()) {
+        w.key("attributes").beginObject();
+        for (const auto& [k, v] : s.attributes) w.key(k).value(v);
+        w.endObject();
     }
-    json j{{"contact_id", s.contact_id},
-           {"channel", routing::toString(s.channel)},
-           {"language", s.language},
-           {"category", s.category},
-           {"subtype", s.subtype},
-           {"priority", s.priority},
-           {"queue", s.queue},
-           {"sla_policy", s.sla_policy},
-           {"deadlines", std::move(deadlines)},
-           {"opened_at", routing::unixMillis(s.opened_at)},
-           {"queued_at", routing::unixMillis(s.queued_at)},
-           {"handoff", s.handoff},
-           {"stage", s.stage},
-           {"tags", s.tags},
-           {"locale", s.locale}};
-    if (s.agent) j["agent"] = *s.agent;
-    if (s.resolved_at) j["resolved_at"] = routing::unixMillis(*s.resolved_at);
-    if (!s.channel_instance.empty()) j["channel_instance"] = s.channel_instance;
-    if (s.last_inbound_at) j["last_inbound_at"] = routing::unixMillis(*s.last_inbound_at);
-    if (!s.attributes.empty()) j["attributes"] = s.attributes;
-    return dump(j);
+    w.key("category").value(s.category);
+    w.key("channel").value(routing::toString(s.channel));
+    if (!s.channel_instance.empty()) w.key("channel_instance").value(s.channel_instance);
+    w.key("contact_id").value(s.contact_id);
+    w.key("deadlines").beginArray();
+    for (const auto& d : s.deadlines) {
+        w.beginObject();
+        w.key("due_at").value(routing::unixMillis(d.due_at));
+        if (d.met_at) w.key("met_at").value(routing::unixMillis(*d.met_at));
+        w.key("milestone").value(routing::toString(d.milestone));
+        w.key("started").value(routing::unixMillis(d.started));
+        w.key("warn_at").value(routing::unixMillis(d.warn_at));
+        w.endObject();
+    }
+    w.endArray();
+    w.key("handoff").value(s.handoff);
+    w.key("language").value(s.language);
+    if (s.last_inbound_at) w.key("last_inbound_at").value(routing::unixMillis(*s.last_inbound_at));
+    w.key("locale").value(s.locale);
+    w.key("opened_at").value(routing::unixMillis(s.opened_at));
+    w.key("priority").value(s.priority);
+    w.key("queue").value(s.queue);
+    w.key("queued_at").value(routing::unixMillis(s.queued_at));
+    if (s.resolved_at) w.key("resolved_at").value(routing::unixMillis(*s.resolved_at));
+    w.key("sla_policy").value(s.sla_policy);
+    w.key("stage").value(s.stage);
+    w.key("subtype").value(s.subtype);
+    w.key("tags").beginArray();
+    for (const auto& t : s.tags) w.value(t);
+    w.endArray();
+    w.endObject();
+    return w.take();
 }
 
 bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& out) {

@@ -1,0 +1,144 @@
+// JsonWriter (daemon/json_writer.hpp) writes the bytes nlohmann's dump() writes, and the
+// conversation snapshot written by hand (snapshotToJson) is the document the nlohmann version
+// wrote, for random snapshots, and reads back.
+#include "daemon/json_writer.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/store/sqlite/sqlite_routing.hpp"
+
+using ccd::daemon::JsonWriter;
+using nlohmann::json;
+
+namespace {
+
+std::string viaNlohmann(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// What snapshotToJson was before it was written by hand.
+std::string snapshotViaNlohmann(const ccd::routing::ConversationSnapshot& s) {
+    using ccd::routing::unixMillis;
+    json deadlines = json::array();
+    for (const auto& d : s.deadlines) {
+        json item{{"milestone", ccd::routing::toString(d.milestone)},
+                  {"started", unixMillis(d.started)},
+                  {"warn_at", unixMillis(d.warn_at)},
+                  {"due_at", unixMillis(d.due_at)}};
+        if (d.met_at) item["met_at"] = unixMillis(*d.met_at);
+        deadlines.push_back(std::move(item));
+    }
+    json j{{"contact_id", s.contact_id},
+           {"channel", ccd::routing::toString(s.channel)},
+           {"language", s.language},
+           {"category", s.category},
+           {"subtype", s.subtype},
+           {"priority", s.priority},
+           {"queue", s.queue},
+           {"sla_policy", s.sla_policy},
+           {"deadlines", std::move(deadlines)},
+           {"opened_at", unixMillis(s.opened_at)},
+           {"queued_at", unixMillis(s.queued_at)},
+           {"handoff", s.handoff},
+           {"stage", s.stage},
+           {"tags", s.tags},
+           {"locale", s.locale}};
+    if (s.agent) j["agent"] = *s.agent;
+    if (s.resolved_at) j["resolved_at"] = unixMillis(*s.resolved_at);
+    if (!s.channel_instance.empty()) j["channel_instance"] = s.channel_instance;
+    if (s.last_inbound_at) j["last_inbound_at"] = unixMillis(*s.last_inbound_at);
+    if (!s.attributes.empty()) j["attributes"] = s.attributes;
+    return viaNlohmann(j);
+}
+
+// Random text: ASCII, quotes, backslashes, control characters, Chinese, emoji and, now and
+// then, bytes that are not UTF-8.
+std::string randomText(std::mt19937& rng) {
+    static const std::vector<std::string> pieces = {
+        "a", "Z", "7", " ", "\"", "\\", "/", "\n", "\t", "\r", "\b", "\f", std::string(1, '\x01'),
+        std::string(1, '\x1f'), std::string(1, '\x7f'), "漏水", "冷氣", "é", "😀", "\xE2\x80\xA8",
+        "\xFF", "\xC3", "\xED\xA0\x80", "\xF0\x9F\x98", "\xC0\xAF"};
+    std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1), len(0, 12);
+    std::string s;
+    for (std::size_t i = len(rng); i > 0; --i) s += pieces[pick(rng)];
+    return s;
+}
+
+ccd::routing::TimePoint at(std::int64_t ms) {
+    return ccd::routing::TimePoint(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(json_writer)
+
+BOOST_AUTO_TEST_CASE(strings_are_written_as_nlohmann_writes_them) {
+    std::mt19937 rng(7);
+    for (int i = 0; i < 20000; ++i) {
+        const std::string s = randomText(rng);
+        JsonWriter w;
+        w.value(s);
+        BOOST_TEST(w.text() == viaNlohmann(json(s)), "text " << json(s).dump(-1, ' ', true, json::error_handler_t::replace));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(objects_arrays_numbers_and_commas) {
+    JsonWriter w;
+    w.beginObject().key("a").beginArray().value(1).value(-2).value(true).endArray();
+    w.key("b").beginObject().endObject().key("c").beginArray().endArray();
+    w.key("d").value(std::int64_t{-9007199254740993}).key("e").value(false).endObject();
+    json j{{"a", {1, -2, true}}, {"b", json::object()}, {"c", json::array()},
+           {"d", std::int64_t{-9007199254740993}}, {"e", false}};
+    BOOST_TEST(w.text() == viaNlohmann(j));
+}
+
+BOOST_AUTO_TEST_CASE(the_snapshot_is_the_document_nlohmann_wrote) {
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<int> coin(0, 1), small(0, 4), prio(1, 4), channel(0, 5);
+    std::uniform_int_distribution<std::int64_t> ms(0, 4102444800000), id(1, 1LL << 40);
+    for (int i = 0; i < 3000; ++i) {
+        ccd::routing::ConversationSnapshot s;
+        s.contact_id = id(rng);
+        s.channel = static_cast<ccd::routing::ChannelKind>(channel(rng));
+        if (coin(rng)) s.channel_instance = randomText(rng);
+        s.language = randomText(rng);
+        s.category = randomText(rng);
+        s.subtype = randomText(rng);
+        s.priority = prio(rng);
+        s.queue = randomText(rng);
+        s.sla_policy = randomText(rng);
+        for (int k = small(rng); k > 0; --k) {
+            ccd::routing::SlaDeadline d;
+            d.milestone = static_cast<ccd::routing::Milestone>(small(rng) % 4);
+            d.started = at(ms(rng));
+            d.warn_at = at(ms(rng));
+            d.due_at = at(ms(rng));
+            if (coin(rng)) d.met_at = at(ms(rng));
+            s.deadlines.push_back(d);
+        }
+        if (coin(rng)) s.agent = randomText(rng);
+        s.opened_at = at(ms(rng));
+        s.queued_at = at(ms(rng));
+        s.handoff = coin(rng) == 1;
+        s.stage = randomText(rng);
+        for (int k = small(rng); k > 0; --k) s.attributes[randomText(rng)] = randomText(rng);
+        for (int k = small(rng); k > 0; --k) s.tags.push_back(randomText(rng));
+        s.locale = randomText(rng);
+        if (coin(rng)) s.resolved_at = at(ms(rng));
+        if (coin(rng)) s.last_inbound_at = at(ms(rng));
+
+        const std::string text = ccd::store::sqlite::snapshotToJson(s);
+        BOOST_TEST(text == snapshotViaNlohmann(s));
+        ccd::routing::ConversationSnapshot back;
+        BOOST_TEST(ccd::store::sqlite::snapshotFromJson(text, back));
+        BOOST_TEST(back.contact_id == s.contact_id);
+        BOOST_TEST(back.deadlines.size() == s.deadlines.size());
+        BOOST_TEST(back.tags.size() == s.tags.size());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
