@@ -277,7 +277,7 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
     }
     for (const TermMatch& hit : hits_) seen_[hit.term] = 0;
     for (const std::uint32_t i : regexes_.candidates(text)) {
-        if (!regexes_.find(i, text)) continue;
+        if (!regexes_.findCandidate(i, text)) continue;
         const std::size_t c = sh.regex_category[i];
         score_[c] += sh.regex_weight;
         if (evidence != nullptr) {

@@ -172,6 +172,61 @@ icu::UnicodeString leadingLiteral(const icu::UnicodeString& alt) {
     return out;
 }
 
+// The literals a match of `p` starts with, when its first consuming element is a group whose
+// every alternative starts with a literal ("\b(paint|coating)\b..." -> {paint, coating}) or a
+// literal ("电池.{0,6}(鼓|胀)" -> {电池}), after nothing but zero-width assertions (\b, \B,
+// lookbehinds, negative lookaheads, "(?s)"); empty otherwise. Every match of such a pattern
+// begins where one of them occurs, so the matcher need only try there (RegexSet::findCandidate).
+std::vector<icu::UnicodeString> anchorLiterals(const icu::UnicodeString& p) {
+    if (alternatives(p).size() != 1) return {};
+    int32_t i = 0;
+    while (i < p.length()) {
+        const char16_t c = p.charAt(i);
+        if (c == u'\\' && i + 1 < p.length() && (p.charAt(i + 1) == u'b' || p.charAt(i + 1) == u'B')) {
+            i += 2;
+            continue;
+        }
+        if (c != u'(') break;
+        const int32_t close = closeGroup(p, i);
+        if (close < 0) return {};
+        const icu::UnicodeString body = p.tempSubStringBetween(i + 1, close);
+        if (body == u"?s" || body.startsWith(u"?<!") || body.startsWith(u"?<=") ||
+            body.startsWith(u"?!")) {
+            i = close + 1;  // zero-width
+            continue;
+        }
+        break;
+    }
+    if (i >= p.length()) return {};
+    std::vector<icu::UnicodeString> out;
+    const char16_t c = p.charAt(i);
+    if (c == u'(') {
+        const int32_t close = closeGroup(p, i);
+        if (close < 0) return {};
+        icu::UnicodeString body = p.tempSubStringBetween(i + 1, close);
+        if (body.startsWith(u"?:")) {
+            body.remove(0, 2);
+        } else if (body.startsWith(u"?")) {
+            return {};  // a lookahead, flags or another construct
+        }
+        if (quantifier(p, close + 1).first < 1) return {};
+        for (const auto& alt : alternatives(body)) {
+            icu::UnicodeString lit = leadingLiteral(alt);
+            if (lit.isEmpty()) return {};
+            out.push_back(lit);
+        }
+    } else {
+        icu::UnicodeString lit = leadingLiteral(p.tempSubString(i));
+        if (lit.isEmpty()) return {};
+        out.push_back(lit);
+    }
+    // A one-character ASCII start is in nearly every text: trying each occurrence saves nothing.
+    for (const auto& lit : out) {
+        if (lit.length() == 1 && lit.charAt(0) < 0x80) return {};
+    }
+    return out;
+}
+
 }  // namespace
 
 std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& p) {
@@ -316,6 +371,16 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
         }
         const auto sets = requiredLiterals(p);
         compiled->pattern_sets.push_back(static_cast<std::uint32_t>(sets.size()));
+        compiled->anchored.push_back(0);
+        if (compiled->pattern_parts.back().empty() && !sets.empty()) {
+            const auto anchors = anchorLiterals(p);
+            compiled->anchored.back() = anchors.empty() ? 0 : 1;
+            for (const auto& literal : anchors) {
+                const std::uint32_t id = compiled->literals.addLiteral(literal);
+                if (id >= compiled->literal_anchors.size()) compiled->literal_anchors.resize(id + 1);
+                compiled->literal_anchors[id].push_back(index);
+            }
+        }
         for (const auto& set : sets) {
             const auto set_id = static_cast<std::uint32_t>(compiled->set_pattern.size());
             compiled->set_pattern.push_back(index);
@@ -328,6 +393,8 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
         }
     }
     compiled->literals.build();
+    compiled->literal_sets.resize(compiled->literals.size());
+    compiled->literal_anchors.resize(compiled->literals.size());
     patterns_ = std::move(compiled);
     makeMatchers();
 }
@@ -367,13 +434,23 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
     sets_hit_.assign(ps.compiled.size(), 0);
     hits_.clear();
     ps.literals.findAll(text, hits_);
+    for (const std::uint32_t i : started_) starts_[i].clear();
+    started_.clear();
+    starts_.resize(ps.compiled.size());
     for (const TermMatch& hit : hits_) {
         for (const std::uint32_t set : ps.literal_sets[hit.term]) {
             if (set_hit_[set]) continue;
             set_hit_[set] = 1;
             ++sets_hit_[ps.set_pattern[set]];
         }
+        for (const std::uint32_t pattern : ps.literal_anchors[hit.term]) {
+            if (starts_[pattern].empty()) started_.push_back(pattern);
+            starts_[pattern].push_back(hit.begin);
+        }
     }
+    starts_text_ = &text;
+    starts_buffer_ = text.getBuffer();
+    starts_length_ = text.length();
     for (std::uint32_t i = 0; i < ps.compiled.size(); ++i) {
         if (sets_hit_[i] == ps.pattern_sets[i]) candidates_.push_back(i);
     }
@@ -381,6 +458,15 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
 }
 
 std::optional<RegexHit> RegexSet::find(std::size_t i, const icu::UnicodeString& text) {
+    return search(i, text, /*plain=*/true);
+}
+
+std::optional<RegexHit> RegexSet::findCandidate(std::size_t i, const icu::UnicodeString& text) {
+    return search(i, text, /*plain=*/false);
+}
+
+std::optional<RegexHit> RegexSet::search(std::size_t i, const icu::UnicodeString& text,
+                                         bool plain) {
     const std::vector<std::uint32_t>& parts = patterns_->pattern_parts[i];
     if (!parts.empty()) {
         for (const std::uint32_t part : parts) {
@@ -394,6 +480,27 @@ std::optional<RegexHit> RegexSet::find(std::size_t i, const icu::UnicodeString& 
     icu::RegexMatcher& m = *matchers_[i];
     m.reset(text);
     UErrorCode status = U_ZERO_ERROR;
+    if (!plain && patterns_->anchored[i] && starts_text_ == &text &&
+        starts_buffer_ == text.getBuffer() && starts_length_ == text.length()) {
+        // candidates() saw this text: a match can only begin where one of the pattern's
+        // starting literals occurs, so try there, leftmost first, instead of at every index
+        // (ICU's find() does, for a pattern that begins with \b or a group).
+        std::vector<std::int32_t>& at = starts_[i];
+        std::sort(at.begin(), at.end());
+        at.erase(std::unique(at.begin(), at.end()), at.end());
+        for (const std::int32_t start : at) {
+            status = U_ZERO_ERROR;
+            if (m.lookingAt(start, status) && U_SUCCESS(status)) {
+                RegexHit hit;
+                hit.begin = m.start(status);
+                hit.end = m.end(status);
+                if (U_FAILURE(status)) return std::nullopt;
+                return hit;
+            }
+            if (status == U_REGEX_TIME_OUT) return std::nullopt;
+        }
+        return std::nullopt;
+    }
     if (!m.find(status) || U_FAILURE(status)) return std::nullopt;
     RegexHit hit;
     hit.begin = m.start(status);

@@ -154,7 +154,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
 bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told,
                                 TermMatch& where) {
     const std::size_t signal = shared_->regex_signal[i];
-    auto hit = regexes_.find(i, text);
+    auto hit = regexes_.findCandidate(i, text);
     // A match that lies inside an exclusion of its signal ("no burning smell") or in a
     // settled clause does not count; a later one in the text may.
     std::int32_t offset = 0;

@@ -154,6 +154,77 @@ BOOST_AUTO_TEST_CASE(prefilter_is_sound_on_the_shipped_patterns) {
     BOOST_TEST(matches > 300u);
 }
 
+// A candidate pattern whose matches begin with known literals is tried only where they occur
+// (findCandidate): the same match as ICU's search of the whole text, begin and end, for every
+// shipped pattern that is a candidate of every labelled text.
+BOOST_AUTO_TEST_CASE(candidates_found_where_their_first_literals_are_match_as_icu_finds) {
+    const ShippedPatterns patterns = shippedPatterns();
+    const std::vector<icu::UnicodeString> texts = labelledTexts();
+    RegexSet set(patterns.folded);
+    std::vector<std::unique_ptr<icu::RegexMatcher>> icu_matchers;
+    for (const auto& p : patterns.folded) {
+        UParseError where{};
+        UErrorCode status = U_ZERO_ERROR;
+        icu_matchers.emplace_back(icu::RegexPattern::compile(p, 0, where, status)->matcher(status));
+        BOOST_REQUIRE(U_SUCCESS(status));
+    }
+    std::size_t runs = 0, matches = 0;
+    for (const auto& text : texts) {
+        const std::vector<std::uint32_t> candidates = set.candidates(text);
+        for (const std::uint32_t i : candidates) {
+            ++runs;
+            icu::RegexMatcher& m = *icu_matchers[i];
+            m.reset(text);
+            UErrorCode status = U_ZERO_ERROR;
+            const bool expected = m.find(status) && U_SUCCESS(status);
+            const auto got = set.findCandidate(i, text);
+            std::string utf8;
+            if (got.has_value() != expected) {
+                BOOST_TEST(got.has_value() == expected,
+                           patterns.text[i] << " on " << text.toUTF8String(utf8));
+                continue;
+            }
+            if (!expected || patterns.text[i].rfind("(?s)^(?=.*", 0) == 0) continue;
+            ++matches;
+            BOOST_TEST(got->begin == m.start(status), patterns.text[i] << " on " << text.toUTF8String(utf8));
+            BOOST_TEST(got->end == m.end(status), patterns.text[i] << " on " << text.toUTF8String(utf8));
+        }
+    }
+    BOOST_TEST(runs > 5000u);  // 6,340 on 2026-12-05
+    BOOST_TEST(matches > 1000u);
+}
+
+// The shapes: a lookbehind and \b before the group, a literal start, a start inside a word,
+// the leftmost of several, and a pattern whose start is optional (searched as it is).
+BOOST_AUTO_TEST_CASE(find_candidate_on_each_shape) {
+    RegexSet set({icu::UnicodeString(u"(?<!not )\\b(smoke|fire)\\b"),
+                  icu::UnicodeString(u"电池.{0,6}(鼓|胀)"),
+                  icu::UnicodeString(u"\\bfire\\w*\\s+alarm"),
+                  icu::UnicodeString(u"(the )?heater\\s+(sparks|smokes)")});
+    const auto check = [&](const char* utf8, std::size_t i, std::int32_t begin, std::int32_t end) {
+        const icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
+        const auto& c = set.candidates(text);
+        BOOST_TEST_CONTEXT(utf8 << " pattern " << i) {
+            BOOST_REQUIRE(std::find(c.begin(), c.end(), i) != c.end());
+            const auto got = set.findCandidate(i, text);
+            const auto plain = set.find(i, text);
+            BOOST_TEST(got.has_value() == (begin >= 0));
+            BOOST_TEST(plain.has_value() == (begin >= 0));
+            if (got && plain) {
+                BOOST_TEST(got->begin == begin);
+                BOOST_TEST(got->end == end);
+                BOOST_TEST(plain->begin == begin);
+                BOOST_TEST(plain->end == end);
+            }
+        }
+    };
+    check("not smoke here, but fire there", 0, 20, 24);
+    check("not smoke, not fire", 0, -1, -1);
+    check("新电池有点鼓，旧电池胀了", 1, 1, 6);
+    check("bonfire smoke set off the fire alarm", 2, 26, 36);
+    check("the heater smokes", 3, 0, 17);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // "(?s)^(?=.*A)(?=.*B)" is searched as A, then B: the same answers as ICU running it whole.
