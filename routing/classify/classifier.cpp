@@ -241,8 +241,14 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         listSignals(out.safety, im.safety, out.urgency, im.urgency, im.signals, im.spans);
         im.context.clear();
         im.precision->contextFeatures(im.text, im.signals, im.spans, im.context);
-        im.tokenizer.tokenize(im.precision->neighbourhood(im.text, im.spans), im.near_tokens);
-        const double p = im.precision->model().probability(im.near_tokens, im.context);
+        // The signals' sentences; a short message is all of them, and its tokens are made.
+        const icu::UnicodeString near = im.precision->neighbourhood(im.text, im.spans);
+        const std::vector<std::string>* near_tokens = &im.tokens;
+        if (near != im.text) {
+            im.tokenizer.tokenize(near, im.near_tokens);
+            near_tokens = &im.near_tokens;
+        }
+        const double p = im.precision->model().probability(*near_tokens, im.context);
         out.presence_probability = p;
         vetoed = p < im.precision->threshold();
         if (evidence != nullptr) {
@@ -253,7 +259,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
             const auto& model = im.precision->model();
             // The features that pushed hardest, either way.
             std::vector<std::pair<std::string, double>> weights;
-            std::vector<std::string> features = im.near_tokens;
+            std::vector<std::string> features = *near_tokens;
             features.insert(features.end(), im.context.begin(), im.context.end());
             std::sort(features.begin(), features.end());
             features.erase(std::unique(features.begin(), features.end()), features.end());

@@ -91,6 +91,7 @@ icu::UnicodeString ListPrecision::neighbourhood(
         const std::int32_t last = std::min(count - 1, sentenceOf(e - 1) + kSentencesAround);
         for (std::int32_t s = first; s <= last; ++s) keep[static_cast<std::size_t>(s)] = true;
     }
+    if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) return text;
     icu::UnicodeString out;
     for (std::int32_t s = 0; s < count; ++s) {
         if (!keep[static_cast<std::size_t>(s)]) continue;

@@ -43,7 +43,8 @@ class ListPrecision {
 
     /// The part of `text` the model reads: the sentences in which a signal was raised
     /// (`spans`), with kSentencesAround sentences on either side, in order, overlaps once; the
-    /// whole text when a span is empty (a pattern that matched by lookahead). A long letter's
+    /// whole text, as it is, when that is every sentence or a span is empty (a pattern that
+    /// matched by lookahead). A long letter's
     /// other paragraphs (when it was bought, who is writing, the signature) say nothing about
     /// whether the hazard is there now, and their words weighed against it.
     icu::UnicodeString neighbourhood(
