@@ -161,11 +161,14 @@ BOOST_AUTO_TEST_CASE(candidates_found_where_their_first_literals_are_match_as_ic
     const ShippedPatterns patterns = shippedPatterns();
     const std::vector<icu::UnicodeString> texts = labelledTexts();
     RegexSet set(patterns.folded);
+    std::vector<std::unique_ptr<icu::RegexPattern>> icu_patterns;  // the matchers' owners
     std::vector<std::unique_ptr<icu::RegexMatcher>> icu_matchers;
     for (const auto& p : patterns.folded) {
         UParseError where{};
         UErrorCode status = U_ZERO_ERROR;
-        icu_matchers.emplace_back(icu::RegexPattern::compile(p, 0, where, status)->matcher(status));
+        icu_patterns.emplace_back(icu::RegexPattern::compile(p, 0, where, status));
+        BOOST_REQUIRE(U_SUCCESS(status));
+        icu_matchers.emplace_back(icu_patterns.back()->matcher(status));
         BOOST_REQUIRE(U_SUCCESS(status));
     }
     std::size_t runs = 0, matches = 0;
