@@ -532,7 +532,9 @@ BOOST_FIXTURE_TEST_CASE(a_reload_adds_and_removes_an_instance, Daemon) {
 
     writeFile(ccd_yaml, before);
     ccd.signal(SIGHUP);
-    for (int i = 0; i < 250 && bo->open(); ++i) std::this_thread::sleep_for(20ms);
+    // A reload trains the classifier again: seconds under the sanitizers. Wait as long as for
+    // the first reload's listener, and more.
+    for (int i = 0; i < 1500 && bo->open(); ++i) std::this_thread::sleep_for(20ms);
     BOOST_TEST(bo->closeCode() == 1001);
     BOOST_TEST(ccd.log().find("webchat extra: removed by the reload") != std::string::npos);
     BOOST_TEST(get("/chat/config/extra").status == 404);
