@@ -228,9 +228,14 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
     shared_ = std::move(shared);
 }
 
+void CategoryModel::attachTo(TermPass& pass) const {
+    pass.attach(shared_->keywords);
+    regexes_.attachTo(pass);
+}
+
 CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
                                        const std::vector<std::string>& tokens, bool hazard,
-                                       std::vector<Evidence>* evidence) {
+                                       std::vector<Evidence>* evidence, const TermScan* scan) {
     const Shared& sh = *shared_;
     const std::size_t n = sh.names.size();
     score_.assign(sh.bayes.classes(), 0.0);
@@ -262,7 +267,11 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
 
     std::vector<Evidence> rules;  // stays empty unless explaining
     hits_.clear();
-    sh.keywords.findAll(text, hits_);
+    if (scan != nullptr) {
+        scan->findAll(sh.keywords, text, hits_);
+    } else {
+        sh.keywords.findAll(text, hits_);
+    }
     seen_.resize(sh.keywords.size(), 0);
     for (const TermMatch& hit : hits_) {
         if (seen_[hit.term]) continue;
@@ -276,7 +285,7 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
         }
     }
     for (const TermMatch& hit : hits_) seen_[hit.term] = 0;
-    for (const std::uint32_t i : regexes_.candidates(text)) {
+    for (const std::uint32_t i : regexes_.candidates(text, scan)) {
         if (!regexes_.findCandidate(i, text)) continue;
         const std::size_t c = sh.regex_category[i];
         score_[c] += sh.regex_weight;

@@ -17,6 +17,7 @@
 #include "routing/classify/regex_set.hpp"
 #include "routing/classify/softmax_model.hpp"
 #include "routing/classify/term_matcher.hpp"
+#include "routing/classify/term_pass.hpp"
 
 namespace ccd::routing {
 
@@ -57,8 +58,14 @@ class CategoryModel {
     /// Decides for normalized `text` and its `tokens`; `hazard` says whether a safety signal
     /// fired. With `evidence`, appends the keywords, patterns and strongest tokens that
     /// favoured the top category.
+    /// With `scan` (of `text`, by a pass this model was attached to), the keywords and the
+    /// patterns' literals are taken from there.
     CategoryDecision decide(const icu::UnicodeString& text, const std::vector<std::string>& tokens,
-                            bool hazard, std::vector<Evidence>* evidence = nullptr);
+                            bool hazard, std::vector<Evidence>* evidence = nullptr,
+                            const TermScan* scan = nullptr);
+
+    /// Attaches the keywords and the patterns' literals to `pass`.
+    void attachTo(TermPass& pass) const;
 
     /// The subtype of `category` for the last decide() call: naive Bayes over the category's
     /// subtypes (divided by the temperature) plus subtype_weight for each subtype in `matched`

@@ -13,6 +13,7 @@
 #include "routing/classify/list_precision.hpp"
 #include "routing/classify/safety.hpp"
 #include "routing/classify/sentiment.hpp"
+#include "routing/classify/term_pass.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
 #include "routing/classify/urgency_model.hpp"
@@ -149,6 +150,9 @@ struct Classifier::Impl {
     /// has looked the message's tokens up already. Shared by copies.
     std::shared_ptr<const std::vector<double>> urgency_weights;
     std::vector<SafetyDetector> subtypes;  // by category
+    /// Every list above and the sentiment lexicon in one walk over the text. Shared by copies.
+    std::shared_ptr<const TermPass> pass;
+    TermScan scan;                         // scratch: this message's walk
     std::vector<std::string> found;        // scratch
     icu::UnicodeString text;               // scratch
     std::vector<std::string> tokens;       // scratch
@@ -181,6 +185,14 @@ struct Classifier::Impl {
         for (const CategoryDef& category : frozen->config.categories) {
             subtypes.emplace_back(subtypeSignals(category), frozen->normalizer, "subtype");
         }
+        auto merged = std::make_shared<TermPass>();
+        safety.attachTo(*merged);
+        urgency.attachTo(*merged);
+        categories.attachTo(*merged);
+        for (const SafetyDetector& s : subtypes) s.attachTo(*merged);
+        frozen->sentiment.attachTo(*merged);
+        merged->build();
+        pass = std::move(merged);
     }
     Impl(const Impl& other)
         : frozen(other.frozen),
@@ -191,7 +203,8 @@ struct Classifier::Impl {
           learned_urgency(other.learned_urgency),
           precision(other.precision),
           urgency_weights(other.urgency_weights),
-          subtypes(other.subtypes) {}
+          subtypes(other.subtypes),
+          pass(other.pass) {}
 };
 
 Classifier::Classifier(ClassifierConfig config) {
@@ -230,10 +243,11 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     fz.normalizer.foldCase(text, im.text);
     out.language = chooseLanguage(fz.detector.detect(im.text), hints);
     fz.normalizer.foldHan(im.text);
+    im.pass->scan(im.text, im.scan);
 
     // Safety first: a reported hazard is evidence for the safety category.
-    im.safety.detect(im.text, out.safety, evidence);
-    im.urgency.detect(im.text, out.urgency, evidence);
+    im.safety.detect(im.text, out.safety, evidence, &im.scan);
+    im.urgency.detect(im.text, out.urgency, evidence, &im.scan);
     im.tokenizer.tokenize(im.text, im.tokens);
     bool vetoed = false;
     if (im.precision && (!out.safety.empty() || !out.urgency.empty())) {
@@ -285,7 +299,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         }
     }
     const CategoryDecision d =
-        im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence);
+        im.categories.decide(im.text, im.tokens, !out.safety.empty(), evidence, &im.scan);
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;
@@ -310,7 +324,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         }
     }
     im.found.clear();
-    im.subtypes[d.category].detect(im.text, im.found, evidence);
+    im.subtypes[d.category].detect(im.text, im.found, evidence, &im.scan);
     const SubtypeDecision sub =
         im.categories.decideSubtype(d.category, im.found, im.tokens, evidence);
     if (sub.name != nullptr) {
@@ -333,7 +347,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         }
     }
 
-    const SentimentResult s = fz.sentiment.analyze(im.text, evidence);
+    const SentimentResult s = fz.sentiment.analyze(im.text, evidence, &im.scan);
     out.sentiment = s.sentiment;
     out.sentiment_score = s.score;
     return out;

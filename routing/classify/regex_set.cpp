@@ -426,14 +426,23 @@ void RegexSet::makeMatchers() {
     for (const auto& p : patterns_->parts) part_matchers_.push_back(make(*p));
 }
 
-const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString& text) {
+void RegexSet::attachTo(TermPass& pass) const {
+    if (patterns_) pass.attach(patterns_->literals);
+}
+
+const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString& text,
+                                                       const TermScan* scan) {
     candidates_.clear();
     if (!patterns_) return candidates_;
     const Patterns& ps = *patterns_;
     set_hit_.assign(ps.set_pattern.size(), 0);
     sets_hit_.assign(ps.compiled.size(), 0);
     hits_.clear();
-    ps.literals.findAll(text, hits_);
+    if (scan != nullptr) {
+        scan->findAll(ps.literals, text, hits_);
+    } else {
+        ps.literals.findAll(text, hits_);
+    }
     for (const std::uint32_t i : started_) starts_[i].clear();
     started_.clear();
     starts_.resize(ps.compiled.size());

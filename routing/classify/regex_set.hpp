@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "routing/classify/term_matcher.hpp"
+#include "routing/classify/term_pass.hpp"
 
 U_NAMESPACE_BEGIN
 class RegexPattern;
@@ -51,8 +52,13 @@ class RegexSet {
 
     /// The patterns that may match `text`, in increasing order: those with a literal of every
     /// one of their required sets in it, and those without known literals. The reference stays
-    /// valid until the next call.
-    const std::vector<std::uint32_t>& candidates(const icu::UnicodeString& text);
+    /// valid until the next call. With `scan` (of `text`, by a pass this set was attached
+    /// to), the literals are taken from there instead of a walk of their own.
+    const std::vector<std::uint32_t>& candidates(const icu::UnicodeString& text,
+                                                 const TermScan* scan = nullptr);
+
+    /// Attaches the patterns' literals to `pass` (nothing without patterns).
+    void attachTo(TermPass& pass) const;
 
     /// The first match of pattern `i` (< size()) in `text`. A pattern that exceeds its time
     /// limit (runaway backtracking) counts as not matching.

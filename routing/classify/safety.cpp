@@ -98,15 +98,24 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
     shared_ = std::move(shared);
 }
 
+void SafetyDetector::attachTo(TermPass& pass) const {
+    pass.attach(shared_->terms);
+    regexes_.attachTo(pass);
+}
+
 void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::string>& found,
-                            std::vector<Evidence>* evidence) {
+                            std::vector<Evidence>* evidence, const TermScan* scan) {
     const Shared& sh = *shared_;
     fired_.assign(sh.names.size(), 0);
     at_.assign(sh.names.size(), TermMatch{});
     spans_.clear();
     if (evidence != nullptr) triggers_.assign(sh.names.size(), std::string());
     hits_.clear();
-    sh.terms.findAll(text, hits_);
+    if (scan != nullptr) {
+        scan->findAll(sh.terms, text, hits_);
+    } else {
+        sh.terms.findAll(text, hits_);
+    }
     bool settled_told = false;
     if (has_settled_rule_) {
         for (const TermMatch& hit : hits_) {
@@ -133,7 +142,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     }
     // Patterns only for signals no phrase has raised: most texts raise none, and a raised
     // signal needs no second proof.
-    for (const std::uint32_t i : regexes_.candidates(text)) {
+    for (const std::uint32_t i : regexes_.candidates(text, scan)) {
         const std::size_t s = sh.regex_signal[i];
         if (fired_[s]) continue;
         if (regexFires(i, text, settled_told, at_[s])) {

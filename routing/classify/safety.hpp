@@ -20,6 +20,7 @@
 #include "routing/classify/classifier_config.hpp"
 #include "routing/classify/regex_set.hpp"
 #include "routing/classify/term_matcher.hpp"
+#include "routing/classify/term_pass.hpp"
 
 namespace ccd::routing {
 
@@ -44,8 +45,13 @@ class SafetyDetector {
 
     /// Appends to `found` the names of the signals present in `text` (normalized), in
     /// configuration order, each once; with `evidence`, also what triggered each of them.
+    /// With `scan` (a TermPass scan of `text` this detector was attached to), its phrases
+    /// are taken from there instead of a walk of their own.
     void detect(const icu::UnicodeString& text, std::vector<std::string>& found,
-                std::vector<Evidence>* evidence = nullptr);
+                std::vector<Evidence>* evidence = nullptr, const TermScan* scan = nullptr);
+
+    /// Attaches this detector's phrase lists (its phrases, its patterns' literals) to `pass`.
+    void attachTo(TermPass& pass) const;
 
     /// Where each signal found by the last detect() was raised: UTF-16 offsets [begin, end) of
     /// its trigger in the text, in the order detect() appended the names.

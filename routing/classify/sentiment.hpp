@@ -10,6 +10,7 @@
 #include "routing/classify/classification.hpp"
 #include "routing/classify/classifier_config.hpp"
 #include "routing/classify/term_matcher.hpp"
+#include "routing/classify/term_pass.hpp"
 
 namespace ccd::routing {
 
@@ -34,8 +35,14 @@ class SentimentAnalyzer {
 
     /// `text` must be normalized (TextNormalizer::normalize). With `evidence`, appends each
     /// word that counted ("sentiment:满意", "sentiment:not happy") and what it added.
+    /// With `scan` (of `text`, by a pass this analyzer was attached to), the words are taken
+    /// from there.
     SentimentResult analyze(const icu::UnicodeString& text,
-                            std::vector<Evidence>* evidence = nullptr) const;
+                            std::vector<Evidence>* evidence = nullptr,
+                            const TermScan* scan = nullptr) const;
+
+    /// Attaches the lexicon to `pass`.
+    void attachTo(TermPass& pass) const { pass.attach(terms_); }
 
   private:
     enum class Role : unsigned char { Positive, Negative, Negator, ClauseBreak };

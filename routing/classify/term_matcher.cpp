@@ -4,6 +4,7 @@
 #include <unicode/uscript.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <stdexcept>
 
@@ -47,8 +48,23 @@ std::uint32_t TermMatcher::addLiteral(const icu::UnicodeString& text) {
     return insert(text, std::move(key), false, false);
 }
 
+std::uint32_t TermMatcher::addExact(const icu::UnicodeString& text, bool start_boundary,
+                                    bool end_boundary) {
+    if (built_) throw std::invalid_argument("TermMatcher::addExact after build");
+    if (text.isEmpty()) throw std::invalid_argument("empty phrase");
+    std::u16string key(text.getBuffer(), static_cast<std::size_t>(text.length()));
+    key.insert(key.begin(), start_boundary ? u'\x02' : u'\x01');
+    key.push_back(end_boundary ? u'\x02' : u'\x01');
+    return insert(text, std::move(key), start_boundary, end_boundary, /*exact=*/true);
+}
+
+icu::UnicodeString TermMatcher::units(std::uint32_t id) const {
+    const std::u16string& u = terms_[id].units;
+    return icu::UnicodeString(u.data(), static_cast<int32_t>(u.size()));
+}
+
 std::uint32_t TermMatcher::insert(const icu::UnicodeString& text, std::u16string key,
-                                  bool start_boundary, bool end_boundary) {
+                                  bool start_boundary, bool end_boundary, bool exact) {
     if (auto it = ids_.find(key); it != ids_.end()) return it->second;
 
     Term term;
@@ -56,6 +72,7 @@ std::uint32_t TermMatcher::insert(const icu::UnicodeString& text, std::u16string
     term.length = text.length();
     term.start_boundary = start_boundary;
     term.end_boundary = end_boundary;
+    term.units.assign(text.getBuffer(), static_cast<std::size_t>(text.length()));
 
     std::int32_t node = 0;
     for (int32_t i = 0; i < text.length(); ++i) {
@@ -72,6 +89,17 @@ std::uint32_t TermMatcher::insert(const icu::UnicodeString& text, std::u16string
     }
     const auto id = static_cast<std::uint32_t>(terms_.size());
     auto& slot = nodes_[static_cast<std::size_t>(node)].term;
+    if (slot >= 0 && exact) {
+        // Other boundary rules than the terms already here (equal ones had the same key).
+        std::int32_t last = slot;
+        while (terms_[static_cast<std::size_t>(last)].next_same >= 0) {
+            last = terms_[static_cast<std::size_t>(last)].next_same;
+        }
+        terms_[static_cast<std::size_t>(last)].next_same = static_cast<std::int32_t>(id);
+        terms_.push_back(std::move(term));
+        ids_.emplace(key, id);
+        return id;
+    }
     if (slot >= 0) {
         // Same code units, different boundary rule ("fire" and "fire*"): keep the looser one.
         auto& existing = terms_[static_cast<std::size_t>(slot)];
@@ -161,19 +189,24 @@ void TermMatcher::build() {
         edges_.insert(edges_.end(), node.next.begin(), node.next.end());
     }
     built_ = true;
+    static std::atomic<std::uint64_t> built_matchers{0};
+    identity_ = ++built_matchers;
 }
 
 void TermMatcher::report(std::int32_t node, const icu::UnicodeString& text, std::int32_t end,
                          std::vector<TermMatch>& out) const {
     const std::int32_t length = text.length();
     for (std::int32_t n = node; n > 0; n = packed_[static_cast<std::size_t>(n)].output) {
-        const std::int32_t id = packed_[static_cast<std::size_t>(n)].term;
-        if (id < 0) continue;
-        const Term& t = terms_[static_cast<std::size_t>(id)];
-        const std::int32_t begin = end - t.length;
-        if (t.start_boundary && begin > 0 && isWordCharacter(text.char32At(begin - 1))) continue;
-        if (t.end_boundary && end < length && isWordCharacter(text.char32At(end))) continue;
-        out.push_back({static_cast<std::uint32_t>(id), begin, end});
+        for (std::int32_t id = packed_[static_cast<std::size_t>(n)].term; id >= 0;
+             id = terms_[static_cast<std::size_t>(id)].next_same) {
+            const Term& t = terms_[static_cast<std::size_t>(id)];
+            const std::int32_t begin = end - t.length;
+            if (t.start_boundary && begin > 0 && isWordCharacter(text.char32At(begin - 1))) {
+                continue;
+            }
+            if (t.end_boundary && end < length && isWordCharacter(text.char32At(end))) continue;
+            out.push_back({static_cast<std::uint32_t>(id), begin, end});
+        }
     }
 }
 

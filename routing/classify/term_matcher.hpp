@@ -33,8 +33,24 @@ class TermMatcher {
     /// boundaries (for literal prefilters). Returns its id like add().
     std::uint32_t addLiteral(const icu::UnicodeString& text);
 
+    /// Adds `text` as it is with exactly these boundary rules, for TermPass, which merges
+    /// several matchers without loosening any one's rules: the same code units and rules give
+    /// the same id; the same code units with other rules are a second term at the same place,
+    /// and both are reported. Do not mix with add() and addLiteral() in one matcher.
+    std::uint32_t addExact(const icu::UnicodeString& text, bool start_boundary,
+                           bool end_boundary);
+
     /// Computes the failure links. Call once, after the last add().
     void build();
+
+    /// Which built matcher this is: a number given by build(), kept by copies (which find
+    /// the same terms), 0 before build(). TermPass knows its matchers by it.
+    std::uint64_t identity() const { return identity_; }
+
+    /// A term's code units and boundary rules (after add() merged equal ones), for TermPass.
+    icu::UnicodeString units(std::uint32_t id) const;
+    bool startBoundary(std::uint32_t id) const { return terms_[id].start_boundary; }
+    bool endBoundary(std::uint32_t id) const { return terms_[id].end_boundary; }
 
     /// Appends every occurrence of every term in `text` to `out`, overlapping ones included,
     /// in order of their end offset (longer first among equal ends). Does not clear `out`.
@@ -58,10 +74,13 @@ class TermMatcher {
         std::int32_t length = 0;  ///< code units
         bool start_boundary = false;
         bool end_boundary = false;
+        std::u16string units;
+        /// Another term with the same code units and other boundary rules (addExact), or -1.
+        std::int32_t next_same = -1;
     };
 
     std::uint32_t insert(const icu::UnicodeString& text, std::u16string key, bool start_boundary,
-                         bool end_boundary);
+                         bool end_boundary, bool exact = false);
     std::int32_t child(std::int32_t node, char16_t c) const;
     bool hasOutput(std::int32_t node) const;
     void report(std::int32_t node, const icu::UnicodeString& text, std::int32_t end,
@@ -91,6 +110,7 @@ class TermMatcher {
     std::vector<Term> terms_;
     std::map<std::u16string, std::uint32_t> ids_;
     bool built_ = false;
+    std::uint64_t identity_ = 0;
 };
 
 /// Whether `c` belongs to a word of an alphabetic script (a letter or digit that is not Han,
