@@ -365,9 +365,19 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
                 compiled->pattern_parts.back().clear();
                 break;
             }
-            compiled->pattern_parts.back().push_back(
-                static_cast<std::uint32_t>(compiled->parts.size()));
+            const auto part_index = static_cast<std::uint32_t>(compiled->parts.size());
+            compiled->pattern_parts.back().push_back(part_index);
             compiled->parts.push_back(std::move(compiled_part));
+            // A part whose matches begin with known literals is tried only where they occur.
+            const auto anchors = anchorLiterals(part);
+            compiled->part_anchored.push_back(anchors.empty() ? 0 : 1);
+            for (const auto& literal : anchors) {
+                const std::uint32_t id = compiled->literals.addLiteral(literal);
+                if (id >= compiled->literal_part_anchors.size()) {
+                    compiled->literal_part_anchors.resize(id + 1);
+                }
+                compiled->literal_part_anchors[id].push_back(part_index);
+            }
         }
         const auto sets = requiredLiterals(p);
         compiled->pattern_sets.push_back(static_cast<std::uint32_t>(sets.size()));
@@ -395,6 +405,7 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
     compiled->literals.build();
     compiled->literal_sets.resize(compiled->literals.size());
     compiled->literal_anchors.resize(compiled->literals.size());
+    compiled->literal_part_anchors.resize(compiled->literals.size());
     patterns_ = std::move(compiled);
     makeMatchers();
 }
@@ -446,6 +457,9 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
     for (const std::uint32_t i : started_) starts_[i].clear();
     started_.clear();
     starts_.resize(ps.compiled.size());
+    for (const std::uint32_t i : parts_started_) part_starts_[i].clear();
+    parts_started_.clear();
+    part_starts_.resize(ps.parts.size());
     for (const TermMatch& hit : hits_) {
         for (const std::uint32_t set : ps.literal_sets[hit.term]) {
             if (set_hit_[set]) continue;
@@ -455,6 +469,10 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
         for (const std::uint32_t pattern : ps.literal_anchors[hit.term]) {
             if (starts_[pattern].empty()) started_.push_back(pattern);
             starts_[pattern].push_back(hit.begin);
+        }
+        for (const std::uint32_t part : ps.literal_part_anchors[hit.term]) {
+            if (part_starts_[part].empty()) parts_started_.push_back(part);
+            part_starts_[part].push_back(hit.begin);
         }
     }
     starts_text_ = &text;
@@ -474,13 +492,44 @@ std::optional<RegexHit> RegexSet::findCandidate(std::size_t i, const icu::Unicod
     return search(i, text, /*plain=*/false);
 }
 
+bool RegexSet::sawLast(const icu::UnicodeString& text) const {
+    return starts_text_ == &text && starts_buffer_ == text.getBuffer() &&
+           starts_length_ == text.length();
+}
+
+std::optional<RegexHit> RegexSet::lookingAtAny(icu::RegexMatcher& m,
+                                               std::vector<std::int32_t>& at) {
+    std::sort(at.begin(), at.end());
+    at.erase(std::unique(at.begin(), at.end()), at.end());
+    for (const std::int32_t start : at) {
+        UErrorCode status = U_ZERO_ERROR;
+        if (m.lookingAt(start, status) && U_SUCCESS(status)) {
+            RegexHit hit;
+            hit.begin = m.start(status);
+            hit.end = m.end(status);
+            if (U_FAILURE(status)) return std::nullopt;
+            return hit;
+        }
+        if (status == U_REGEX_TIME_OUT) return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 std::optional<RegexHit> RegexSet::search(std::size_t i, const icu::UnicodeString& text,
                                          bool plain) {
+    // candidates() saw this text: a match of an anchored pattern or part can only begin where
+    // one of its starting literals occurs, so try there, leftmost first, instead of at every
+    // index (ICU's find() does, for a pattern that begins with \b or a group).
+    const bool anchors_known = !plain && sawLast(text);
     const std::vector<std::uint32_t>& parts = patterns_->pattern_parts[i];
     if (!parts.empty()) {
         for (const std::uint32_t part : parts) {
             icu::RegexMatcher& m = *part_matchers_[part];
             m.reset(text);
+            if (anchors_known && patterns_->part_anchored[part]) {
+                if (!lookingAtAny(m, part_starts_[part])) return std::nullopt;
+                continue;
+            }
             UErrorCode status = U_ZERO_ERROR;
             if (!m.find(status) || U_FAILURE(status)) return std::nullopt;
         }
@@ -489,27 +538,7 @@ std::optional<RegexHit> RegexSet::search(std::size_t i, const icu::UnicodeString
     icu::RegexMatcher& m = *matchers_[i];
     m.reset(text);
     UErrorCode status = U_ZERO_ERROR;
-    if (!plain && patterns_->anchored[i] && starts_text_ == &text &&
-        starts_buffer_ == text.getBuffer() && starts_length_ == text.length()) {
-        // candidates() saw this text: a match can only begin where one of the pattern's
-        // starting literals occurs, so try there, leftmost first, instead of at every index
-        // (ICU's find() does, for a pattern that begins with \b or a group).
-        std::vector<std::int32_t>& at = starts_[i];
-        std::sort(at.begin(), at.end());
-        at.erase(std::unique(at.begin(), at.end()), at.end());
-        for (const std::int32_t start : at) {
-            status = U_ZERO_ERROR;
-            if (m.lookingAt(start, status) && U_SUCCESS(status)) {
-                RegexHit hit;
-                hit.begin = m.start(status);
-                hit.end = m.end(status);
-                if (U_FAILURE(status)) return std::nullopt;
-                return hit;
-            }
-            if (status == U_REGEX_TIME_OUT) return std::nullopt;
-        }
-        return std::nullopt;
-    }
+    if (anchors_known && patterns_->anchored[i]) return lookingAtAny(m, starts_[i]);
     if (!m.find(status) || U_FAILURE(status)) return std::nullopt;
     RegexHit hit;
     hit.begin = m.start(status);

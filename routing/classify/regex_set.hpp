@@ -85,9 +85,18 @@ class RegexSet {
         /// regex_set.cpp), which find() then tries one by one.
         std::vector<char> anchored;
         std::vector<std::vector<std::uint32_t>> literal_anchors;  ///< by literal id: patterns
+        /// The same for the parts of lookahead patterns: by part, 1 when anchored; by literal
+        /// id, the parts it starts.
+        std::vector<char> part_anchored;
+        std::vector<std::vector<std::uint32_t>> literal_part_anchors;
     };
     void makeMatchers();
     std::optional<RegexHit> search(std::size_t i, const icu::UnicodeString& text, bool plain);
+    /// Whether the last text given to candidates() is `text`, unchanged.
+    bool sawLast(const icu::UnicodeString& text) const;
+    /// The first match of `m` that begins at one of `at` (sorted here), leftmost first.
+    static std::optional<RegexHit> lookingAtAny(icu::RegexMatcher& m,
+                                                std::vector<std::int32_t>& at);
 
     std::shared_ptr<const Patterns> patterns_;
     std::vector<std::unique_ptr<icu::RegexMatcher>> matchers_;
@@ -99,6 +108,8 @@ class RegexSet {
     /// literals, by pattern (the patterns with any in started_); find() uses them for that text.
     std::vector<std::vector<std::int32_t>> starts_;
     std::vector<std::uint32_t> started_;
+    std::vector<std::vector<std::int32_t>> part_starts_;  ///< the same, by part
+    std::vector<std::uint32_t> parts_started_;
     const icu::UnicodeString* starts_text_ = nullptr;
     const char16_t* starts_buffer_ = nullptr;
     std::int32_t starts_length_ = -1;

@@ -246,6 +246,33 @@ BOOST_AUTO_TEST_CASE(every_part_must_occur_anywhere) {
     BOOST_TEST(!setFinds(q, "收货的时候发现变质"));
 }
 
+// After candidates(), a part that begins with known literals is tried only where they occur:
+// the same answers as searching each part anywhere, including a part with a lookbehind and one
+// ("(\\d|...)") that cannot be anchored.
+BOOST_AUTO_TEST_CASE(parts_anchored_at_their_literals_answer_as_searched_anywhere) {
+    const std::vector<std::string> patterns = {
+        "(?s)^(?=.*\\b(cold rooms?|freezers?)\\b)(?=.*\\b(warm\\w*|alarm)\\b)",
+        "(?s)^(?=.*(?<![到收])货)(?=.*变质)",
+        "(?s)^(?=.*\\b(\\d+ years? old|elderly)\\b)(?=.*\\b(heater|heating)\\b)"};
+    std::vector<icu::UnicodeString> compiled;
+    for (const auto& p : patterns) compiled.push_back(icu::UnicodeString::fromUTF8(p));
+    RegexSet set(compiled);
+    for (const char* utf8 :
+         {"the alarm is beeping and the cold room is at 9 degrees", "our freezer\nis warming up",
+          "the cold roomy freezerless kitchen alarm", "freezers freezer warm", "冷库里的货都要变质了",
+          "收货的时候发现变质, 货也坏了", "收货的时候发现变质", "my 93 years old mum has no heating",
+          "elderly heaters", "the heating is off, elderly neighbour"}) {
+        const icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
+        const std::vector<std::uint32_t> candidates = set.candidates(text);
+        for (const std::uint32_t i : candidates) {
+            BOOST_TEST(set.findCandidate(i, text).has_value() == icuFinds(compiled[i], text),
+                       patterns[i] << " on " << utf8);
+        }
+    }
+    BOOST_TEST(setFinds(patterns[0], "freezers freezer warm"));
+    BOOST_TEST(!setFinds(patterns[2], "elderly heaters"));
+}
+
 BOOST_AUTO_TEST_CASE(other_shapes_run_whole) {
     // Not only lookaheads, or without (?s): ICU's own semantics, unchanged.
     BOOST_TEST(setFinds("(?s)^(?=.*ab)x", "xab"));
