@@ -381,6 +381,7 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
         }
         const auto sets = requiredLiterals(p);
         compiled->pattern_sets.push_back(static_cast<std::uint32_t>(sets.size()));
+        if (sets.empty()) compiled->unfiltered.push_back(index);
         compiled->anchored.push_back(0);
         if (compiled->pattern_parts.back().empty() && !sets.empty()) {
             const auto anchors = anchorLiterals(p);
@@ -446,8 +447,12 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
     candidates_.clear();
     if (!patterns_) return candidates_;
     const Patterns& ps = *patterns_;
-    set_hit_.assign(ps.set_pattern.size(), 0);
-    sets_hit_.assign(ps.compiled.size(), 0);
+    set_hit_.resize(ps.set_pattern.size(), 0);
+    sets_hit_.resize(ps.compiled.size(), 0);
+    for (const std::uint32_t set : sets_marked_) set_hit_[set] = 0;
+    for (const std::uint32_t pattern : patterns_marked_) sets_hit_[pattern] = 0;
+    sets_marked_.clear();
+    patterns_marked_.clear();
     hits_.clear();
     if (scan != nullptr) {
         scan->findAll(ps.literals, text, hits_);
@@ -464,7 +469,9 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
         for (const std::uint32_t set : ps.literal_sets[hit.term]) {
             if (set_hit_[set]) continue;
             set_hit_[set] = 1;
-            ++sets_hit_[ps.set_pattern[set]];
+            sets_marked_.push_back(set);
+            const std::uint32_t pattern = ps.set_pattern[set];
+            if (sets_hit_[pattern]++ == 0) patterns_marked_.push_back(pattern);
         }
         for (const std::uint32_t pattern : ps.literal_anchors[hit.term]) {
             if (starts_[pattern].empty()) started_.push_back(pattern);
@@ -478,9 +485,13 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
     starts_text_ = &text;
     starts_buffer_ = text.getBuffer();
     starts_length_ = text.length();
-    for (std::uint32_t i = 0; i < ps.compiled.size(); ++i) {
+    for (const std::uint32_t i : patterns_marked_) {
         if (sets_hit_[i] == ps.pattern_sets[i]) candidates_.push_back(i);
     }
+    const auto filtered = static_cast<std::ptrdiff_t>(candidates_.size());
+    candidates_.insert(candidates_.end(), ps.unfiltered.begin(), ps.unfiltered.end());
+    std::sort(candidates_.begin(), candidates_.begin() + filtered);
+    std::inplace_merge(candidates_.begin(), candidates_.begin() + filtered, candidates_.end());
     return candidates_;
 }
 

@@ -77,6 +77,7 @@ class RegexSet {
         std::vector<std::vector<std::uint32_t>> literal_sets;  ///< by literal id: set ids
         std::vector<std::uint32_t> set_pattern;                ///< by set id
         std::vector<std::uint32_t> pattern_sets;               ///< by pattern: how many sets
+        std::vector<std::uint32_t> unfiltered;                 ///< the patterns without sets
         /// By pattern: for "(?s)^(?=.*A)(?=.*B)", the parts A and B searched one by one
         /// (indices into `parts`); empty for a pattern run as it is.
         std::vector<std::vector<std::uint32_t>> pattern_parts;
@@ -104,6 +105,10 @@ class RegexSet {
     std::vector<TermMatch> hits_;                                    ///< scratch
     std::vector<char> set_hit_;                                      ///< scratch, by set
     std::vector<std::uint32_t> sets_hit_;                            ///< scratch, by pattern
+    /// The sets and patterns the last candidates() marked: only they are reset, and only they
+    /// (with the patterns without literals) can be candidates.
+    std::vector<std::uint32_t> sets_marked_;
+    std::vector<std::uint32_t> patterns_marked_;
     /// Where the last text given to candidates() has each anchored pattern's starting
     /// literals, by pattern (the patterns with any in started_); find() uses them for that text.
     std::vector<std::vector<std::int32_t>> starts_;
