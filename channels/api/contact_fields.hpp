@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "routing/contact.hpp"
+#include "routing/utf8.hpp"
 
 namespace ccd::channels::api {
 
@@ -76,6 +77,6 @@ struct ProductProblem {
 std::optional<ProductProblem> checkProduct(const routing::Product& product);
 
 /// Whether `s` is well-formed UTF-8.
-bool isValidUtf8(std::string_view s);
+using routing::isValidUtf8;
 
 }  // namespace ccd::channels::api

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "routing/utf8.hpp"
+
 namespace ccd::channels::email {
 
 /// The outcome of decodeText.
@@ -27,7 +29,7 @@ std::string canonicalCharset(std::string_view label);
 bool knownCharset(std::string_view label);
 
 /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool isValidUtf8(std::string_view bytes);
+using routing::isValidUtf8;
 
 /// Decodes `bytes` labelled `declared` (empty: no label) to UTF-8: declared charset, then
 /// UTF-8, then each of `fallbacks`; the first that decodes without an error wins. When none

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/store/sqlite/sqlite_routing.hpp"
+#include "routing/utf8.hpp"
 
 using ccd::daemon::JsonWriter;
 using nlohmann::json;
@@ -83,6 +84,37 @@ BOOST_AUTO_TEST_CASE(strings_are_written_as_nlohmann_writes_them) {
         JsonWriter w;
         w.value(s);
         BOOST_TEST(w.text() == viaNlohmann(json(s)), "text " << json(s).dump(-1, ' ', true, json::error_handler_t::replace));
+    }
+}
+
+// The one UTF-8 check (routing/utf8.hpp) the store, the writer, the contact import and the
+// email decoder share: valid exactly when nlohmann's strict serializer accepts the bytes.
+BOOST_AUTO_TEST_CASE(utf8_is_valid_exactly_when_nlohmann_accepts_it) {
+    const auto strictAccepts = [](const std::string& s) {
+        try {
+            (void)json(s).dump(-1, ' ', false, json::error_handler_t::strict);
+            return true;
+        } catch (const json::type_error&) {
+            return false;
+        }
+    };
+    std::mt19937 rng(11);
+    int invalid = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const std::string s = randomText(rng);
+        const bool valid = ccd::routing::isValidUtf8(s);
+        invalid += !valid;
+        BOOST_TEST(valid == strictAccepts(s), json(s).dump(-1, ' ', true, json::error_handler_t::replace));
+    }
+    BOOST_TEST(invalid > 100);
+    for (const char* bad : {"\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                            "\xF5\x80\x80\x80", "\x80", "\xE4\xB8", "a\xFF"}) {
+        BOOST_TEST(!ccd::routing::isValidUtf8(bad), bad);
+        BOOST_TEST(!strictAccepts(bad));
+    }
+    for (const char* good : {"", "plain", "\xC2\x80", "\xE4\xB8\xAD\xE6\x96\x87", "\xED\x9F\xBF",
+                             "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF"}) {
+        BOOST_TEST(ccd::routing::isValidUtf8(good), good);
     }
 }
 

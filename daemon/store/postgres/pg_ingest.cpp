@@ -8,6 +8,7 @@
 
 #include "daemon/store/inbound_rows.hpp"
 #include "daemon/store/postgres/pg_profile.hpp"
+#include "routing/utf8.hpp"
 
 namespace ccd::store::postgres {
 namespace {
@@ -93,39 +94,9 @@ Param optionalText(const std::string& text) {
     return text.empty() ? Param(nullptr) : Param(std::string_view(text));
 }
 
-bool validUtf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t extra = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (s.size() - i <= extra) return false;
-        for (std::size_t k = 1; k <= extra; ++k) {
-            auto next = static_cast<unsigned char>(s[i + k]);
-            if ((next & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (next & 0x3F);
-        }
-        static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
 std::string checkText(std::string_view field, std::string_view value) {
     if (value.find('\0') != std::string_view::npos) return std::string(field) + ": a NUL byte";
-    if (!validUtf8(value)) return std::string(field) + ": not UTF-8";
+    if (!routing::isValidUtf8(value)) return std::string(field) + ": not UTF-8";
     return {};
 }
 
