@@ -256,10 +256,9 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         im.context.clear();
         im.precision->contextFeatures(im.text, im.signals, im.spans, im.context);
         // The signals' sentences; a short message is all of them, and its tokens are made.
-        const icu::UnicodeString near = im.precision->neighbourhood(im.text, im.spans);
         const std::vector<std::string>* near_tokens = &im.tokens;
-        if (near != im.text) {
-            im.tokenizer.tokenize(near, im.near_tokens);
+        if (const auto part = im.precision->neighbourhoodPart(im.text, im.spans)) {
+            im.tokenizer.tokenize(*part, im.near_tokens);
             near_tokens = &im.near_tokens;
         }
         const double p = im.precision->model().probability(*near_tokens, im.context);

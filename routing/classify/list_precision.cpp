@@ -73,6 +73,13 @@ void ListPrecision::contextFeatures(const icu::UnicodeString& text,
 icu::UnicodeString ListPrecision::neighbourhood(
     const icu::UnicodeString& text,
     const std::vector<std::pair<std::int32_t, std::int32_t>>& spans) const {
+    auto part = neighbourhoodPart(text, spans);
+    return part ? std::move(*part) : text;
+}
+
+std::optional<icu::UnicodeString> ListPrecision::neighbourhoodPart(
+    const icu::UnicodeString& text,
+    const std::vector<std::pair<std::int32_t, std::int32_t>>& spans) const {
     const std::int32_t length = text.length();
     // Sentence starts: 0 and each position after a closing mark.
     std::vector<std::int32_t> starts{0};
@@ -86,12 +93,12 @@ icu::UnicodeString ListPrecision::neighbourhood(
     const auto count = static_cast<std::int32_t>(starts.size());
     std::vector<bool> keep(starts.size(), false);
     for (const auto& [b, e] : spans) {
-        if (e <= b) return text;
+        if (e <= b) return std::nullopt;
         const std::int32_t first = std::max(0, sentenceOf(b) - kSentencesAround);
         const std::int32_t last = std::min(count - 1, sentenceOf(e - 1) + kSentencesAround);
         for (std::int32_t s = first; s <= last; ++s) keep[static_cast<std::size_t>(s)] = true;
     }
-    if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) return text;
+    if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) return std::nullopt;
     icu::UnicodeString out;
     for (std::int32_t s = 0; s < count; ++s) {
         if (!keep[static_cast<std::size_t>(s)]) continue;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,12 @@ class ListPrecision {
     /// other paragraphs (when it was bought, who is writing, the signature) say nothing about
     /// whether the hazard is there now, and their words weighed against it.
     icu::UnicodeString neighbourhood(
+        const icu::UnicodeString& text,
+        const std::vector<std::pair<std::int32_t, std::int32_t>>& spans) const;
+
+    /// neighbourhood() when it is less than the whole text; nothing when it is the whole text
+    /// (no copy: the caller reads `text` itself, and its tokens if it has them).
+    std::optional<icu::UnicodeString> neighbourhoodPart(
         const icu::UnicodeString& text,
         const std::vector<std::pair<std::int32_t, std::int32_t>>& spans) const;
 

@@ -90,6 +90,14 @@ BOOST_AUTO_TEST_CASE(the_model_reads_the_sentences_around_each_signal) {
                        "sparked.  it is unplugged now.");
     // A signal without a span (a lookahead): the whole text.
     BOOST_TEST((step.neighbourhood(text, {{at, at}}) == text));
+    // neighbourhoodPart: nothing when the neighbourhood is the whole text (a span-less signal,
+    // or signals whose sentences cover it), the part otherwise.
+    BOOST_TEST(!step.neighbourhoodPart(text, {{at, at}}).has_value());
+    const auto short_text = normalizer.normalize("it sparked. it is unplugged now.");
+    BOOST_TEST(!step.neighbourhoodPart(short_text, {{3, 10}}).has_value());
+    const auto part = step.neighbourhoodPart(text, {{at, at + 7}});
+    BOOST_REQUIRE(part.has_value());
+    BOOST_TEST((*part == step.neighbourhood(text, {{at, at + 7}})));
 }
 
 // Trained on other words, the model vetoes a question about a new hazard word because it is
