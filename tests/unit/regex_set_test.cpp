@@ -7,14 +7,13 @@
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/text_normalizer.hpp"
+#include "tests/support/labelled_texts.hpp"
 #include "tests/support/shipped_routing.hpp"
 
 namespace {
@@ -58,21 +57,10 @@ ShippedPatterns shippedPatterns() {
 
 // The labelled texts of the repository, normalized as the classifier sees them.
 std::vector<icu::UnicodeString> labelledTexts() {
-    TextNormalizer normalizer;
-    std::vector<icu::UnicodeString> texts;
-    for (const auto* path : {CCD_SOURCE_DIR "/tests/data/classify-sample.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-holdout.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-dev.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-dev2.jsonl",
-                             CCD_SOURCE_DIR "/config/classification-corpus.jsonl"}) {
-        std::ifstream in(path);
-        for (std::string line; std::getline(in, line);) {
-            if (line.empty()) continue;
-            texts.push_back(
-                normalizer.normalize(nlohmann::json::parse(line).at("text").get<std::string>()));
-        }
-    }
-    return texts;
+    return ccd::testing::labelledTexts(
+        {"tests/data/classify-sample.jsonl", "tests/data/classify-holdout.jsonl",
+         "tests/data/classify-dev.jsonl", "tests/data/classify-dev2.jsonl",
+         "config/classification-corpus.jsonl"});
 }
 
 // ICU's own answer for the whole pattern.

@@ -5,12 +5,11 @@
 
 #define BOOST_TEST_MODULE term_pass_test
 #include <boost/test/unit_test.hpp>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "routing/classify/text_normalizer.hpp"
+#include "tests/support/labelled_texts.hpp"
 #include "tests/support/shipped_routing.hpp"
 
 namespace {
@@ -44,22 +43,6 @@ std::string scanned(const TermScan& scan, const TermMatcher& m, const icu::Unico
     return describe(m, hits);
 }
 
-std::vector<icu::UnicodeString> labelledTexts() {
-    TextNormalizer normalizer;
-    std::vector<icu::UnicodeString> texts;
-    for (const auto* path : {CCD_SOURCE_DIR "/tests/data/classify-sample.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-dev.jsonl",
-                             CCD_SOURCE_DIR "/tests/data/classify-heldout26.jsonl",
-                             CCD_SOURCE_DIR "/config/classification-corpus.jsonl"}) {
-        std::ifstream in(path);
-        for (std::string line; std::getline(in, line);) {
-            if (line.empty()) continue;
-            texts.push_back(
-                normalizer.normalize(nlohmann::json::parse(line).at("text").get<std::string>()));
-        }
-    }
-    return texts;
-}
 
 }  // namespace
 
@@ -171,7 +154,9 @@ BOOST_AUTO_TEST_CASE(same_hits_as_each_matchers_own_walk_on_the_shipped_lists) {
     pass.build();
     BOOST_TEST_REQUIRE(attached >= 20u);
 
-    const auto texts = labelledTexts();
+    const auto texts = ccd::testing::labelledTexts(
+        {"tests/data/classify-sample.jsonl", "tests/data/classify-dev.jsonl",
+         "tests/data/classify-heldout26.jsonl", "config/classification-corpus.jsonl"});
     BOOST_TEST_REQUIRE(texts.size() >= 1000u);
     TermScan scan;
     std::size_t hits = 0;
