@@ -267,11 +267,7 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
 
     std::vector<Evidence> rules;  // stays empty unless explaining
     hits_.clear();
-    if (scan != nullptr) {
-        scan->findAll(sh.keywords, text, hits_);
-    } else {
-        sh.keywords.findAll(text, hits_);
-    }
+    findTerms(sh.keywords, text, scan, hits_);
     seen_.resize(sh.keywords.size(), 0);
     for (const TermMatch& hit : hits_) {
         if (seen_[hit.term]) continue;

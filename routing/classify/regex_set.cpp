@@ -454,11 +454,7 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
     sets_marked_.clear();
     patterns_marked_.clear();
     hits_.clear();
-    if (scan != nullptr) {
-        scan->findAll(ps.literals, text, hits_);
-    } else {
-        ps.literals.findAll(text, hits_);
-    }
+    findTerms(ps.literals, text, scan, hits_);
     for (const std::uint32_t i : started_) starts_[i].clear();
     started_.clear();
     starts_.resize(ps.compiled.size());

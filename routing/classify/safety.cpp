@@ -111,11 +111,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     spans_.clear();
     if (evidence != nullptr) triggers_.assign(sh.names.size(), std::string());
     hits_.clear();
-    if (scan != nullptr) {
-        scan->findAll(sh.terms, text, hits_);
-    } else {
-        sh.terms.findAll(text, hits_);
-    }
+    findTerms(sh.terms, text, scan, hits_);
     bool settled_told = false;
     if (has_settled_rule_) {
         for (const TermMatch& hit : hits_) {

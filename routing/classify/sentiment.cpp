@@ -87,11 +87,7 @@ SentimentResult SentimentAnalyzer::analyze(const icu::UnicodeString& text,
                                            std::vector<Evidence>* evidence,
                                            const TermScan* scan) const {
     std::vector<TermMatch> hits;
-    if (scan != nullptr) {
-        scan->findAll(terms_, text, hits);
-    } else {
-        terms_.findAll(text, hits);
-    }
+    findTerms(terms_, text, scan, hits);
     std::sort(hits.begin(), hits.end(), [](const TermMatch& a, const TermMatch& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
     });

@@ -84,4 +84,13 @@ void TermScan::findAll(const TermMatcher& m, const icu::UnicodeString& text,
     }
 }
 
+void findTerms(const TermMatcher& m, const icu::UnicodeString& text, const TermScan* scan,
+               std::vector<TermMatch>& out) {
+    if (scan != nullptr) {
+        scan->findAll(m, text, out);
+    } else {
+        m.findAll(text, out);
+    }
+}
+
 }  // namespace ccd::routing

@@ -42,6 +42,11 @@ class TermScan {
     std::vector<std::vector<TermMatch>> by_slot_;  ///< by attached matcher, in its own ids
 };
 
+/// m.findAll(text, out), or, when `scan` is given, scan->findAll(m, text, out): what the
+/// classifier's steps call, with the message's scan or (alone, in tests and training) none.
+void findTerms(const TermMatcher& m, const icu::UnicodeString& text, const TermScan* scan,
+               std::vector<TermMatch>& out);
+
 /// Built once from built matchers, then immutable: share it between threads; each thread
 /// scans into its own TermScan.
 class TermPass {
