@@ -263,11 +263,14 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         }
         const double p = im.precision->model().probability(*near_tokens, im.context);
         out.presence_probability = p;
-        vetoed = p < im.precision->threshold();
+        vetoed = im.precision->vetoes(p, im.context);
         if (evidence != nullptr) {
             char probability[48];
+            // (below the threshold and kept: no marker in the text speaks against presence)
             std::snprintf(probability, sizeof probability, "precision:p=%.2f %s", p,
-                          vetoed ? "veto" : "keep");
+                          vetoed                                       ? "veto"
+                          : p < im.precision->threshold() ? "keep(no-marker)"
+                                                                       : "keep");
             std::string why = probability;
             const auto& model = im.precision->model();
             // The features that pushed hardest, either way.

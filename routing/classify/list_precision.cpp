@@ -110,6 +110,13 @@ std::optional<icu::UnicodeString> ListPrecision::neighbourhoodPart(
     return out;
 }
 
+bool ListPrecision::vetoes(double p, const std::vector<std::string>& context) const {
+    if (p >= threshold_) return false;
+    return std::any_of(context.begin(), context.end(), [this](const std::string& f) {
+        return f.rfind("@sig:", 0) != 0 && model_.weight(f) < 0.0;
+    });
+}
+
 void ListPrecision::train(const std::vector<UrgencyModel::Example>& examples) {
     model_ = UrgencyModel(examples, l2_, epochs_);
 }

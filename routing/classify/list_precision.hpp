@@ -64,6 +64,14 @@ class ListPrecision {
     /// Trains the model on `examples` (tokens plus context features, present or not).
     void train(const std::vector<UrgencyModel::Example>& examples);
 
+    /// Whether the step withdraws the signals of a message whose presence probability is
+    /// `p`, given its context features (contextFeatures()): `p` below the threshold, and the
+    /// message says something that speaks against the hazard being there now: a marker
+    /// feature ("@question", "@past~", ...) whose learned weight is negative. The words alone
+    /// never withdraw a hazard: a deep cut from a blender's blade is not asked about because
+    /// the corpus's look-alikes mention blenders (dev11).
+    bool vetoes(double p, const std::vector<std::string>& context) const;
+
     bool trained() const { return model_.trained(); }
     const UrgencyModel& model() const { return model_; }
     double threshold() const { return threshold_; }

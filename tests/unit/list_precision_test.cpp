@@ -124,6 +124,39 @@ BOOST_AUTO_TEST_CASE(it_learns_the_kind_not_the_word) {
     BOOST_TEST(asked < step.threshold());
     BOOST_TEST(told > step.threshold());
     BOOST_TEST(told > asked);
+    // Withdrawn only when a marker that speaks against presence is in the text: the same low
+    // probability from the words alone keeps the signal.
+    BOOST_TEST(step.vetoes(asked, Tokens{"@sig:safety:fire", "@question", "@question~"}));
+    BOOST_TEST(!step.vetoes(asked, Tokens{"@sig:safety:fire"}));
+    BOOST_TEST(!step.vetoes(asked, {}));
+    BOOST_TEST(!step.vetoes(told, Tokens{"@question"}));  // above the threshold: kept
+}
+
+// A hazard whose words the look-alikes share, told with nothing that speaks against it, is
+// kept however low the words put it (dev11: the corpus's look-alikes mention blenders).
+BOOST_AUTO_TEST_CASE(the_words_alone_never_withdraw_a_hazard) {
+    const TextNormalizer normalizer;
+    ListPrecision step(def(), normalizer);
+    std::vector<UrgencyModel::Example> examples = {
+        {{"fire", "kitchen", "@sig:safety:fire"}, true},
+        {{"smoke", "socket", "@sig:safety:smoke"}, true},
+        {{"cut", "hand", "@sig:safety:injury", "@recent"}, true},
+        {{"blender", "fire", "@sig:safety:fire", "@question", "@question~"}, false},
+        {{"blender", "smoke", "@sig:safety:smoke", "@hypothetical", "@hypothetical~"}, false},
+        {{"blender", "cut", "@sig:safety:injury", "@question"}, false},
+        {{"blender", "lid", "@sig:safety:injury", "@past", "@past~"}, false},
+    };
+    step.train(examples);
+    BOOST_REQUIRE(step.trained());
+    const auto& m = step.model();
+    BOOST_REQUIRE(m.weight("@question") < 0.0);
+    BOOST_REQUIRE(m.weight("@recent") > 0.0);
+    const Tokens words{"blender", "lid", "cut", "@sig:safety:injury"};
+    const double p = m.probability(words);
+    BOOST_TEST(p < step.threshold());  // the words point away ...
+    BOOST_TEST(!step.vetoes(p, Tokens{"@sig:safety:injury"}));  // ... and do not withdraw it
+    BOOST_TEST(!step.vetoes(p, Tokens{"@sig:safety:injury", "@recent"}));
+    BOOST_TEST(step.vetoes(p, Tokens{"@sig:safety:injury", "@question"}));
 }
 
 BOOST_AUTO_TEST_CASE(the_shipped_step_vetoes_look_alikes_and_keeps_hazards_now) {

@@ -89,6 +89,16 @@ const char* const kUrgent[] = {
     "智能门锁坏了，孩子被反锁在家里出不来。",
     "暖气坏了两天，家里宝宝冻着了在发烧。",
     "嬰兒監視器一直斷線，晚上聽不到寶寶哭。",
+    // a business told by the work it loses or the people who cannot work
+    "The laser cutter has been down since Monday and we're losing every job.",
+    "Network switch died this morning, the whole office can't work.",
+    "包装线从昨天停到现在，工人只能放假。",
+    "午饭繁忙时间，炸炉点不着，好多单在等。",
+    // animals of a farm without feed, water or air
+    "Feeder in the broiler house stopped overnight and the birds have had no feed since midnight.",
+    "养猪场的自动饮水系统停了，猪一上午都没水喝。",
+    "魚塘嘅增氧機停咗，啲魚開始浮頭。",
+    "The milking machine won't start and 60 cows need milking by five.",
 };
 
 // Hazards: raised as safety signals (P1 by the `safety` rule), listed here so the urgent list
@@ -102,6 +112,14 @@ const char* const kHazards[] = {
     "洗衣机漏水，水都流到插座那边了。",
     "插頭一直冒煙，還有燒焦味。",
     "热水器那里有煤气味，我们已经开窗了。",
+    "The box slipped off the trolley and hit my daughter's foot, it's swelling up.",
+    "奶奶踩到漏出来的水滑倒了，脚踝扭到了。",
+    "风扇转起来有碎片飞出来，差点打到孩子。",
+    "积木里的小磁铁掉出来了，宝宝差点放进嘴里。",
+    "一氧化碳报警器一开热水器就狂叫。",
+    "书架往下歪了，下面就是宝宝的床。",
+    "The trolley jack keeps sinking while I'm working under the car.",
+    "我個仔部平板背面脹咗起嚟。",
 };
 
 // Ordinary requests, some with words the urgent vocabulary uses.
@@ -126,6 +144,11 @@ const char* const kOrdinary[] = {
     "手機常常當機，可以送修嗎？",
     "退款什麼時候會到帳？",
     "雨停了以后再来送货吧。",
+    "We keep a few hens as pets, which feeder size would you recommend?",
+    "Our dairy farm would like a quote for a second milking machine.",
+    "我们鱼塘想买一台增氧机，有什么型号推荐？",
+    "The whole office loves the new coffee machine, thanks!",
+    "这两把椅子的颜色不一样，能换吗？",
 };
 
 }  // namespace
