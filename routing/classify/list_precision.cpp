@@ -6,6 +6,12 @@
 #include "routing/classify/text_normalizer.hpp"
 
 namespace ccd::routing {
+namespace {
+
+// The marker kind whose phrases are no marker and cancel the markers inside them.
+constexpr const char* kNotMarkers = "not_markers";
+
+}  // namespace
 
 ListPrecision::ListPrecision(const ListPrecisionDef& def, const TextNormalizer& normalizer)
     : threshold_(def.threshold.value_or(0.0)),
@@ -20,7 +26,8 @@ ListPrecision::ListPrecision(const ListPrecisionDef& def, const TextNormalizer& 
             }
             const std::uint32_t id = markers_.add(normalized);
             if (id >= kind_of_.size()) kind_of_.resize(id + 1);
-            kind_of_[id] = "@" + kind;  // a phrase in two kinds counts for the last
+            // a phrase in two kinds counts for the last
+            kind_of_[id] = kind == kNotMarkers ? std::string() : "@" + kind;
         }
     }
     markers_.build();
@@ -53,9 +60,19 @@ void ListPrecision::contextFeatures(const icu::UnicodeString& text,
         }
         near.emplace_back(begin, end);
     }
+    // The not_markers phrases found: a marker inside one of them does not count.
+    std::vector<std::pair<std::int32_t, std::int32_t>> cancelled;
+    for (const TermMatch& m : hits) {
+        if (kind_of_[m.term].empty()) cancelled.emplace_back(m.begin, m.end);
+    }
     const std::size_t first = features.size();
     for (const TermMatch& m : hits) {
         const std::string& kind = kind_of_[m.term];
+        if (kind.empty()) continue;
+        if (std::any_of(cancelled.begin(), cancelled.end(), [&m](const auto& c) {
+                return m.begin >= c.first && m.end <= c.second;
+            }))
+            continue;
         features.push_back(kind);
         for (const auto& [b, e] : near) {
             if (m.begin >= b && m.end <= e) {

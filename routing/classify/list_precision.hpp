@@ -11,6 +11,10 @@
 // when a marker phrase of KIND is in the text and "@KIND~" when one lies near a trigger (in
 // its sentence, within `window` code units). A conservative threshold: a missed P1 is worse
 // than a false one.
+//
+// The marker kind `not_markers` is no feature: its phrases contain a marker without being one
+// ("if needed" holds the hypothetical "if", 长短不一样 the figurative 一样), and a marker found
+// inside one of them does not count.
 
 #include <unicode/unistr.h>
 
@@ -82,7 +86,7 @@ class ListPrecision {
     int epochs_;
     std::int32_t window_;
     TermMatcher markers_;
-    std::vector<std::string> kind_of_;  ///< by term id: "@KIND"
+    std::vector<std::string> kind_of_;  ///< by term id: "@KIND"; empty for a not_markers phrase
     UrgencyModel model_;
 };
 

@@ -70,7 +70,7 @@ SETS=(classify-sample classify-holdout classify-dev classify-dev2 classify-dev3 
       classify-heldout16 classify-heldout17 classify-heldout18 classify-heldout19
       classify-heldout20 classify-heldout21 classify-heldout22 classify-heldout23
       classify-heldout24 classify-heldout25 classify-heldout26 classify-heldout27
-      classify-heldout28)
+      classify-heldout28 classify-heldout29)
 files=("$T/vip.jsonl")
 for set in "${SETS[@]}"; do files+=("$ROOT/tests/data/$set.jsonl"); done
 rc=0; classify --expect "${files[@]/#/--jsonl=}" > "$T/all.out" 2> "$T/all.err" || rc=$?
@@ -204,6 +204,11 @@ measured heldout27 76 96 93.5 99.5 95.5
 # H28: written blind (writers/h28-README.md: emails, chats and letters; the seasons), measured
 # once with the classifier after the H27 changes and not tuned on: 95.9/91.8/100/93.8, P1 80/85.
 measured heldout28 80 95.5 91.5 99.5 93.5
+# H29: written blind (writers/h29-README.md: non-native English, older customers and carers;
+# farms, clinics, care homes, schools, boats, night shifts), measured once with the classifier
+# of 36bff44: 90.9/87.4/100/88.5, P1 76/86, 22 false P1s. Then tuned on (lists, exclusions and
+# the precision step's not_markers; docs/classification.md "H29"): the floors are after that.
+measured heldout29 85 90.5 87 99.5 92
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three

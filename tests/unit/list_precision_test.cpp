@@ -70,6 +70,29 @@ BOOST_AUTO_TEST_CASE(context_features_name_the_signals_and_the_markers_near_a_tr
     BOOST_TEST(plain == Tokens{"@sig:safety:fire"});
 }
 
+// A not_markers phrase holds a marker without being one: the marker inside it does not count,
+// the same marker elsewhere does, and the phrase is no feature of its own.
+BOOST_AUTO_TEST_CASE(a_marker_inside_a_not_markers_phrase_does_not_count) {
+    const TextNormalizer normalizer;
+    ListPrecisionDef d = def();
+    d.markers["hypothetical"].push_back("if");
+    d.markers["figurative"] = {"一样"};
+    d.markers["not_markers"] = {"if needed", "不一样"};
+    const ListPrecision step(d, normalizer);
+    auto features = [&](const char* text) {
+        Tokens out;
+        step.contextFeatures(normalizer.normalize(text), {"safety:sparks"}, {{0, 4}}, out);
+        return out;
+    };
+    BOOST_TEST(features("pins blackened. please inspect and, if needed, replace it") ==
+               Tokens{"@sig:safety:sparks"});
+    BOOST_TEST(has(features("if it sparks, what then"), "@hypothetical"));
+    BOOST_TEST(has(features("pins blackened. if needed replace it. if it sparks again?"),
+                   "@hypothetical"));
+    BOOST_TEST(features("椅子腿长短不一样，一坐就晃") == Tokens{"@sig:safety:sparks"});
+    BOOST_TEST(has(features("响得像放鞭炮一样"), "@figurative"));
+}
+
 // The model reads the signal's sentence and one on either side, not the whole letter.
 BOOST_AUTO_TEST_CASE(the_model_reads_the_sentences_around_each_signal) {
     const TextNormalizer normalizer;

@@ -258,8 +258,9 @@ BOOST_AUTO_TEST_CASE(one_class_alone_trains_nothing) {
 // an ordinary request does not, and a message the lists already catch keeps their signal only.
 BOOST_AUTO_TEST_CASE(the_shipped_model_adds_learned_urgency_where_the_lists_are_silent) {
     Classifier& c = classifier();
-    auto farm = c.classify("the incubator in our hatchery lost power overnight and 3000 eggs are "
-                           "cooling, we need an engineer this morning");
+    // (an incubator with its eggs cooling was this example until the lists named it, H29)
+    auto farm = c.classify("our greenhouse heating failed last night and the seedlings are "
+                           "freezing, we need someone today");
     BOOST_TEST((std::find(farm.urgency.begin(), farm.urgency.end(), "learned") !=
                 farm.urgency.end()));
     BOOST_REQUIRE(farm.urgency_probability.has_value());
