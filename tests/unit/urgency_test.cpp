@@ -99,6 +99,8 @@ const char* const kUrgent[] = {
     "养猪场的自动饮水系统停了，猪一上午都没水喝。",
     "魚塘嘅增氧機停咗，啲魚開始浮頭。",
     "The milking machine won't start and 60 cows need milking by five.",
+    "Cake shop here, the mixer died and I have 12 orders to hand over at 3pm today.",
+    "Eggs in the incubator, day 18, and the incubator went dead overnight.",
 };
 
 // Hazards: raised as safety signals (P1 by the `safety` rule), listed here so the urgent list
@@ -120,6 +122,10 @@ const char* const kHazards[] = {
     "书架往下歪了，下面就是宝宝的床。",
     "The trolley jack keeps sinking while I'm working under the car.",
     "我個仔部平板背面脹咗起嚟。",
+    "鱼缸的加热棒裂了，手一伸进去就麻麻的。",
+    "Rain got into the EV charger on the driveway, water dripping out of the bottom of it.",
+    "电动车的电池在漏液，车库里一股怪味。",
+    "婴儿床的侧板掉下来压到宝宝的手。",
 };
 
 // Ordinary requests, some with words the urgent vocabulary uses.
@@ -149,6 +155,9 @@ const char* const kOrdinary[] = {
     "我们鱼塘想买一台增氧机，有什么型号推荐？",
     "The whole office loves the new coffee machine, thanks!",
     "这两把椅子的颜色不一样，能换吗？",
+    "How do I export my blood pressure readings to a spreadsheet?",
+    "等客服回复等得我头都冒烟了，订单到底发了没有？",
+    "Your Black Friday fire sale price was wrong at checkout, please refund the difference.",
 };
 
 }  // namespace
