@@ -77,6 +77,8 @@ const char* const kUrgent[] = {
     "My father's oxygen concentrator stopped working in the middle of the night.",
     "The CPAP machine beeps and shuts off, my wife cannot sleep without it.",
     "Mum's stairlift is stuck halfway and she can't get downstairs.",
+    "The mobility scooter died on the way home and Dad is stranded at the bus stop.",
+    "奶奶的电动轮椅突然不能动了，她一个人在楼下出不了门。",
     "The insulin pump shows an occlusion error and won't deliver.",
     "我爸的制氧机突然不出氧了，他离不开这个。",
     "家里老人用的呼吸机一直报警然后自己关机。",
@@ -156,6 +158,8 @@ const char* const kOrdinary[] = {
     "The whole office loves the new coffee machine, thanks!",
     "这两把椅子的颜色不一样，能换吗？",
     "How do I export my blood pressure readings to a spreadsheet?",
+    "Is the stairlift warranty transferable? We're selling the house with it installed.",
+    "父亲的电动轮椅电池还在保修期内吗？买了一年两个月。",
     "等客服回复等得我头都冒烟了，订单到底发了没有？",
     "Your Black Friday fire sale price was wrong at checkout, please refund the difference.",
 };
