@@ -104,7 +104,7 @@ const char* const kUrgent[] = {
     "Cake shop here, the mixer died and I have 12 orders to hand over at 3pm today.",
     "Eggs in the incubator, day 18, and the incubator went dead overnight.",
     // a ticket's fields: the device on one line, its fault on the next (H31)
-    "单位：市医院检验科\n设备：疫苗冷藏柜\n问题：今早发现压缩机停止工作，柜内温度一直在升",
+    "单位：中心血站\n设备：血浆冷藏箱\n问题：今早发现压缩机停止工作，箱内温度一直在升",
 };
 
 // Hazards: raised as safety signals (P1 by the `safety` rule), listed here so the urgent list
