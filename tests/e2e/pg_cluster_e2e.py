@@ -457,12 +457,15 @@ def main():
                     print("  in", row)
         # A leader whose lease session ends takes the lease again (PostgreSQL restarted:
         # pg_restart_e2e); one that finds another session holding it by then stops at once.
-        # Here one psql session ends the lease session and takes the lease in its place.
+        # Here one psql session ends the lease session and tries to take the lease in its
+        # place. The follower that is left may take it first: then it is that node's session
+        # that holds it, which the leader must find the same way. (A blocking
+        # pg_advisory_lock waited for that follower for ever: the run timed out at 120 s.)
         cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                      f"WHERE application_name = 'ccd lease' AND datname = '{database}' "
                      f"AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
-                     f"AND granted); SELECT pg_advisory_lock({LEASE_KEY}); SELECT pg_sleep(3)",
-                     database)
+                     f"AND granted); SELECT pg_try_advisory_lock({LEASE_KEY}); "
+                     "SELECT pg_sleep(3)", database)
         try:
             rc = leader["proc"].wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -33,7 +33,8 @@ class Cluster:
         """Rows of `sql`, each a list of text fields."""
         out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
                               "-d", self.dsn_of(database), "-c", sql],
-                             check=True, capture_output=True, text=True).stdout
+                             check=True, capture_output=True, text=True,
+                             timeout=60).stdout  # a statement that waits for ever fails here
         return [line.split("\t") for line in out.splitlines() if line]
 
     def create_database(self, name):
