@@ -221,6 +221,17 @@ void CaseService::Impl::onEngine(const EngineHost::Notification& n) {
                 std::string channel = snap->channel_instance.empty()
                                           ? std::string(routing::toString(snap->channel))
                                           : snap->channel_instance;
+                const auto* m = std::get_if<routing::MessageReceived>(&n.event);
+                if (m && m->conversation_id == want->conversation_id &&
+                    m->contact.id == want->contact_id) {
+                    // The contact as the message's own commit read it, with its cases: no
+                    // second read on the store's reader for each case a message's rule opens.
+                    store::CaseContact contact{m->contact, std::nullopt, channel};
+                    onStrand([self = shared_from_this(), contact = std::move(contact),
+                              channel = std::move(channel), req, by = "rule:" + want->rule,
+                              logged] { self->create(contact, channel, req, by, logged); });
+                    continue;
+                }
                 openFor(want->contact_id, std::move(channel), req, "rule:" + want->rule, logged);
             } else {
                 open(req, "rule:" + want->rule, logged);

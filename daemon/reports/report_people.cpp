@@ -272,7 +272,8 @@ void Run::agentTime(ReportTable& t) {
 
 // A conversation is held by an agent from its `assigned` event to the next event that takes
 // it away: resolved, closed, queued (re-queued, transferred, reopened) or a transfer. Found
-// through events_holds, the index of those events by time:
+// through events_holds, the index of those events by time (kTypes is its condition, word for
+// word: SQLite uses a partial index only for a query that repeats its condition):
 //   - the events of the range, in time order, replayed per conversation;
 //   - who held each of those conversations when the range began, for the few whose first
 //     event in the range is not an assignment (one look-up each, before `from`);
@@ -283,7 +284,8 @@ void Run::agentTime(ReportTable& t) {
 std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> Run::holds(
     std::int64_t end) {
     static const std::string kTypes =
-        "type IN ('assigned', 'resolved', 'closed', 'queued', 'transfer')";
+        "(type = 'assigned' OR type = 'resolved' OR type = 'closed' OR type = 'queued'"
+        " OR type = 'transfer')";
     static const std::string kAssigned = "CASE WHEN type = 'assigned' THEN 1 ELSE 0 END";
     const std::string agent_sql = db_.jsonField("data", "agent");
     auto agent_filter = q_.filters.find(Dimension::Agent);
