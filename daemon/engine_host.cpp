@@ -174,7 +174,7 @@ struct EngineHost::Impl : std::enable_shared_from_this<EngineHost::Impl> {
                 std::find(u.read_back.begin(), u.read_back.end(), conv) == u.read_back.end())
                 u.read_back.push_back(conv);
             u.events.push_back(store::EventRecord{conv, std::string(routing::actionName(action)),
-                                                  actionJson(action).dump(), now_ms});
+                                                  actionText(action), now_ms});
             if (const auto* c = std::get_if<routing::ConversationClosed>(&action)) {
                 u.closed.push_back(c->conversation_id);
             } else if (const auto* r = std::get_if<routing::RatingRecorded>(&action)) {

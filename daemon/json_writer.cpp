@@ -80,4 +80,16 @@ JsonWriter& JsonWriter::value(bool flag) {
     return *this;
 }
 
+JsonWriter& JsonWriter::value(double number) {
+    separate();
+    out_ += nlohmann::json(number).dump();
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(const std::vector<std::string>& texts) {
+    beginArray();
+    for (const auto& t : texts) value(std::string_view(t));
+    return endArray();
+}
+
 }  // namespace ccd::daemon

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ccd::daemon {
 
@@ -28,6 +29,9 @@ class JsonWriter {
     JsonWriter& value(std::int64_t number);
     JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
     JsonWriter& value(bool flag);
+    /// A number as nlohmann writes a double (shortest round trip, "1.0" for a whole one).
+    JsonWriter& value(double number);
+    JsonWriter& value(const std::vector<std::string>& texts);
 
     const std::string& text() const { return out_; }
     std::string take() { return std::move(out_); }

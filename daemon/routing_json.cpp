@@ -1,6 +1,9 @@
 #include "daemon/routing_json.hpp"
 
+#include <map>
+
 #include "daemon/json_time.hpp"
+#include "daemon/json_writer.hpp"
 #include "routing/rules.hpp"
 
 namespace ccd::daemon {
@@ -134,6 +137,86 @@ json actionJson(const routing::Action& action) {
         action);
     j["action"] = std::string(routing::actionName(action));
     return j;
+}
+
+namespace {
+
+// The keys of each object in nlohmann's order (sorted), as actionJson's dump() writes them.
+bool writeHotAction(JsonWriter& w, const routing::Action& action) {
+    using namespace routing;
+    const std::string_view name = actionName(action);
+    if (const auto* a = std::get_if<ConversationRouted>(&action)) {
+        const auto& c = a->classification;
+        w.beginObject().key("action").value(name);
+        w.key("category").value(c.category);
+        w.key("confidence").value(std::round(c.confidence * 1000.0) / 1000.0);
+        w.key("conversation_id").value(a->conversation_id);
+        w.key("handoff").value(a->handoff);
+        w.key("language").value(c.language);
+        w.key("message_id").value(a->message_id);
+        w.key("priority").value(priorityName(a->priority));
+        w.key("queue").value(a->queue);
+        w.key("rules").value(a->rules);
+        w.key("safety").value(c.safety);
+        w.key("sentiment").value(toString(c.sentiment));
+        // One entry per milestone, the last deadline of it winning (as json's operator[]).
+        std::map<std::string_view, const SlaDeadline*> sla;
+        for (const auto& d : a->deadlines) sla[toString(d.milestone)] = &d;
+        w.key("sla").beginObject();
+        for (const auto& [milestone, d] : sla) {
+            w.key(milestone).beginObject().key("due_at").value(isoTime(d->due_at));
+            if (d->met_at) w.key("met_at").value(isoTime(*d->met_at));
+            w.key("warn_at").value(isoTime(d->warn_at)).endObject();
+        }
+        w.endObject();
+        w.key("sla_policy").value(a->sla_policy);
+        w.key("subtype").value(c.subtype);
+        w.key("tags").value(a->tags);
+        w.key("urgency").value(c.urgency);
+    } else if (const auto* a = std::get_if<AutoReply>(&action)) {
+        w.beginObject().key("action").value(name);
+        w.key("conversation_id").value(a->conversation_id);
+        w.key("in_reply_to").value(a->in_reply_to);
+        w.key("locale").value(a->locale);
+        w.key("reason").value(a->reason);
+        w.key("template").value(a->template_id);
+    } else if (const auto* a = std::get_if<Queued>(&action)) {
+        w.beginObject().key("action").value(name);
+        w.key("conversation_id").value(a->conversation_id);
+        w.key("position").value(static_cast<std::int64_t>(a->position));
+        w.key("priority").value(priorityName(a->priority));
+        w.key("queue").value(a->queue);
+        w.key("reason").value(a->reason);
+    } else if (const auto* a = std::get_if<CaseRequested>(&action)) {
+        w.beginObject().key("action").value(name);
+        w.key("contact_id").value(a->contact_id);
+        w.key("conversation_id").value(a->conversation_id);
+        w.key("rule").value(a->rule);
+        w.key("type").value(a->type);
+    } else if (const auto* a = std::get_if<OfferMade>(&action)) {
+        w.beginObject().key("action").value(name);
+        w.key("agent").value(a->agent);
+        w.key("conversation_id").value(a->conversation_id);
+        w.key("expires_at").value(isoTime(a->expires_at));
+        w.key("priority").value(priorityName(a->priority));
+        w.key("queue").value(a->queue);
+    } else if (const auto* a = std::get_if<Assigned>(&action)) {
+        w.beginObject().key("action").value(name);
+        w.key("agent").value(a->agent);
+        w.key("conversation_id").value(a->conversation_id);
+    } else {
+        return false;
+    }
+    w.endObject();
+    return true;
+}
+
+}  // namespace
+
+std::string actionText(const routing::Action& action) {
+    JsonWriter w;
+    if (writeHotAction(w, action)) return w.take();
+    return actionJson(action).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 json snapshotJson(const routing::ConversationSnapshot& s, routing::TimePoint now) {

@@ -1,14 +1,18 @@
 // JsonWriter (daemon/json_writer.hpp) writes the bytes nlohmann's dump() writes, and the
 // conversation snapshot written by hand (snapshotToJson) is the document the nlohmann version
-// wrote, for random snapshots, and reads back.
+// wrote, for random snapshots, and reads back; the events' action text (actionText) is what
+// actionJson dumps.
 #include "daemon/json_writer.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+#include <map>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/routing_json.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 #include "routing/utf8.hpp"
 
@@ -171,6 +175,100 @@ BOOST_AUTO_TEST_CASE(the_snapshot_is_the_document_nlohmann_wrote) {
         BOOST_TEST(back.deadlines.size() == s.deadlines.size());
         BOOST_TEST(back.tags.size() == s.tags.size());
     }
+}
+
+BOOST_AUTO_TEST_CASE(doubles_are_written_as_nlohmann_writes_them) {
+    for (int k = 0; k <= 1000; ++k) {  // every confidence a routed event holds (3 decimals)
+        const double x = std::round(k / 1000.0 * 1000.0) / 1000.0;
+        JsonWriter w;
+        w.value(x);
+        BOOST_TEST(w.text() == viaNlohmann(json(x)));
+    }
+    JsonWriter w;
+    w.beginArray().value(1.0).value(-0.5).value(1e300).value(std::vector<std::string>{"a", "q\"\\"});
+    w.endArray();
+    BOOST_TEST(w.text() == viaNlohmann(json{1.0, -0.5, 1e300, {"a", "q\"\\"}}));
+}
+
+BOOST_AUTO_TEST_CASE(the_action_text_is_what_action_json_dumps) {
+    using namespace ccd::routing;
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> coin(0, 1), small(0, 5), prio(1, 4), kind(0, 7);
+    std::uniform_int_distribution<std::int64_t> ms(0, 4102444800000), id(0, 1LL << 40);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    auto texts = [&] {
+        std::vector<std::string> v;
+        for (int k = small(rng); k > 0; --k) v.push_back(randomText(rng));
+        return v;
+    };
+    std::map<std::string, int> seen;
+    for (int i = 0; i < 4000; ++i) {
+        Action action;
+        switch (kind(rng)) {
+            case 0: {
+                ConversationRouted a;
+                a.conversation_id = id(rng);
+                a.message_id = id(rng);
+                a.classification.category = randomText(rng);
+                a.classification.subtype = randomText(rng);
+                a.classification.confidence = unit(rng);
+                a.classification.language = randomText(rng);
+                a.classification.sentiment = static_cast<Sentiment>(small(rng) % 3);
+                a.classification.safety = texts();
+                a.classification.urgency = texts();
+                a.priority = prio(rng);
+                a.queue = randomText(rng);
+                a.tags = texts();
+                a.rules = texts();
+                a.sla_policy = randomText(rng);
+                for (int k = small(rng); k > 0; --k) {  // sometimes a milestone twice
+                    SlaDeadline d;
+                    d.milestone = static_cast<Milestone>(small(rng) % 4);
+                    d.started = at(ms(rng));
+                    d.warn_at = at(ms(rng));
+                    d.due_at = at(ms(rng));
+                    if (coin(rng)) d.met_at = at(ms(rng));
+                    a.deadlines.push_back(d);
+                }
+                a.handoff = coin(rng) == 1;
+                action = a;
+                break;
+            }
+            case 1:
+                action = AutoReply{id(rng), id(rng), randomText(rng), randomText(rng),
+                                   randomText(rng), {}};
+                break;
+            case 2:
+                action = Queued{id(rng), randomText(rng), prio(rng),
+                                static_cast<std::size_t>(id(rng)), randomText(rng)};
+                break;
+            case 3:
+                action = CaseRequested{id(rng), id(rng), randomText(rng), randomText(rng)};
+                break;
+            case 4: {
+                OfferMade a;
+                a.conversation_id = id(rng);
+                a.agent = randomText(rng);
+                a.queue = randomText(rng);
+                a.priority = prio(rng);
+                a.expires_at = at(ms(rng));
+                action = a;
+                break;
+            }
+            case 5:
+                action = Assigned{id(rng), randomText(rng)};
+                break;
+            case 6:  // not written by hand: the same text through actionJson
+                action = PriorityChanged{id(rng), prio(rng), prio(rng), randomText(rng)};
+                break;
+            default:
+                action = ConversationClosed{id(rng)};
+        }
+        ++seen[std::string(actionName(action))];
+        BOOST_TEST(ccd::daemon::actionText(action) ==
+                   viaNlohmann(ccd::daemon::actionJson(action)), actionName(action));
+    }
+    BOOST_TEST(seen.size() == 8u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
