@@ -24,12 +24,14 @@ ccd_add_pg_test(pg_lease_itest SOURCES itest/pg_lease_itest.cpp)
 # The schema compared with the SQLite store's: SQLite's migrations are compiled in (two files,
 # not the daemon) and migrate a temporary file.
 ccd_add_pg_test(pg_schema_itest SOURCES itest/pg_schema_itest.cpp
-  ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp)
+  ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/wal_buffer.cpp)
 target_link_libraries(pg_schema_itest PRIVATE SQLite::SQLite3)
 # The ingest path, on both stores: SQLite's InboundWriter is compiled in (its sources, not the
 # daemon) so that the same expectations run on each.
 ccd_add_pg_test(pg_ingest_itest SOURCES itest/pg_ingest_itest.cpp itest/pg_ingest_nodes_itest.cpp
   ${CCD_ROOT}/daemon/store/sqlite/schema.cpp ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/wal_buffer.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_ingest.cpp
   ${CCD_ROOT}/daemon/store/sqlite/sqlite_routing.cpp
   ${CCD_ROOT}/channels/common/crypto.cpp)
@@ -51,7 +53,8 @@ target_link_libraries(pg_leader_link_itest PRIVATE ccd_store_postgres_store ccd_
 # check run on both (tests/support/store_pair.hpp): SQLite's sources are compiled in, not the
 # daemon.
 set(CCD_PG_SQLITE_BASE ${CCD_ROOT}/daemon/store/sqlite/schema.cpp
-  ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp)
+  ${CCD_ROOT}/daemon/store/sqlite/sqlite_db.cpp
+  ${CCD_ROOT}/daemon/store/sqlite/wal_buffer.cpp)
 function(ccd_add_pg_functions_test name)
   ccd_add_pg_test(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE ccd_store_postgres_functions SQLite::SQLite3)

@@ -14,6 +14,7 @@
 
 #include "daemon/metrics.hpp"
 #include "daemon/store/sqlite/schema.hpp"
+#include "daemon/store/sqlite/wal_buffer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ccd;
@@ -382,6 +383,52 @@ BOOST_AUTO_TEST_CASE(a_schema_15_outbox_keeps_its_rows_and_its_check) {
                SQLITE_CONSTRAINT);
     BOOST_TEST(sqlite3_exec(db, "UPDATE outbox SET status = 'failed'", nullptr, nullptr,
                             nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
+// A commit's WAL frames reach the file in one write (wal_buffer.hpp), and each commit is seen
+// at once by a connection of its own (which does not use the buffering VFS).
+BOOST_AUTO_TEST_CASE(each_commit_writes_its_wal_frames_at_once_and_is_seen_at_once) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    const auto path = dir.file("sub/ccd.db");
+    const auto before = store::sqlite::walBufferStats();
+    constexpr int kCommits = 40;
+    for (int i = 0; i < kCommits; ++i) {
+        ingestSync(s, message("sender-" + std::to_string(i), "message " + std::to_string(i)));
+        BOOST_TEST(countRows(path, "SELECT count(*) FROM messages") == i + 1);
+    }
+    const auto after = store::sqlite::walBufferStats();
+    const auto writes = after.writes - before.writes, flushes = after.flushes - before.flushes;
+    BOOST_TEST_MESSAGE("WAL writes " << writes << ", pwrite calls " << flushes);
+    // A new conversation's commit has several pages, each a frame header and a page.
+    BOOST_TEST(writes >= 8u * kCommits);
+    BOOST_TEST(flushes >= static_cast<std::uint64_t>(kCommits));
+    BOOST_TEST(flushes <= static_cast<std::uint64_t>(kCommits) + 4u);
+}
+
+// A commit larger than one write of the unix VFS (128 KiB) and than the buffer (4 MiB) is
+// written whole: its rows are there, read back by a connection without the buffering VFS.
+BOOST_AUTO_TEST_CASE(a_commit_of_megabytes_goes_through_the_wal_buffer_whole) {
+    testing::TempDir dir;
+    const auto path = dir.file("big.db");
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                  store::sqlite::walBufferVfs()) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_exec(db,
+                               "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                               " CREATE TABLE t (id INTEGER PRIMARY KEY, blob BLOB NOT NULL)",
+                               nullptr, nullptr, nullptr) == SQLITE_OK);
+    for (int rows : {40, 1500}) {  // about 160 KiB, then about 6 MiB in one commit
+        BOOST_REQUIRE(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK);
+        for (int i = 0; i < rows; ++i) {
+            BOOST_REQUIRE(sqlite3_exec(db, "INSERT INTO t (blob) VALUES (randomblob(4000))",
+                                       nullptr, nullptr, nullptr) == SQLITE_OK);
+        }
+        BOOST_TEST(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK,
+                   sqlite3_errmsg(db));
+    }
+    BOOST_TEST(countRows(path, "SELECT count(*) FROM t WHERE length(blob) = 4000") == 1540);
     sqlite3_close(db);
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/store/sqlite/sqlite_db.hpp"
 
+#include "daemon/store/sqlite/wal_buffer.hpp"
+
 #include <mutex>
 
 namespace ccd::store::sqlite {
@@ -144,7 +146,7 @@ void initializeSqliteOnce() {
 Connection::Connection(const std::string& path, bool create) {
     initializeSqliteOnce();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, walBufferVfs());
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close_v2(db_);
@@ -152,6 +154,9 @@ Connection::Connection(const std::string& path, bool create) {
         throw SqliteError(rc & 0xff, "cannot open " + path + ": " + msg);
     }
     sqlite3_extended_result_codes(db_, 1);
+    // The WAL's writes reach the file at its sync (wal_buffer.hpp): every commit must sync,
+    // which FULL does (NORMAL would leave a commit's frames in the buffer after it).
+    sqlite3_exec(db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
 }
 
 Connection::~Connection() {
