@@ -194,6 +194,7 @@ private:
     std::condition_variable checkpoint_cv_;
     bool checkpoint_due_ = false;
     int wal_pages_ = 0;  ///< WAL size after the last commit; writer thread only
+    int checkpoint_mark_ = 0;  ///< WAL size when the checkpointer was last woken; writer only
     std::deque<PendingWrite> write_queue_;
     std::deque<std::function<void(Connection&)>> read_queue_;
     bool stopping_ = false;
