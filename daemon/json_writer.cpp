@@ -1,5 +1,7 @@
 #include "daemon/json_writer.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "routing/utf8.hpp"
@@ -37,14 +39,21 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 
 JsonWriter& JsonWriter::value(std::string_view text) {
     separate();
-    if (!routing::isValidUtf8(text)) {  // rare: nlohmann's replacement, byte for byte
+    const bool ascii = std::all_of(text.begin(), text.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+    if (!ascii && !routing::isValidUtf8(text)) {  // rare: nlohmann's replacement, byte for byte
         out_ += nlohmann::json(std::string(text))
                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return *this;
     }
     out_ += '"';
-    for (char ch : text) {
+    std::size_t run = 0;  // the start of the bytes not yet copied: copied in runs, not one by one
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
         const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && ch != '"' && ch != '\\') continue;
+        out_.append(text.data() + run, i - run);
+        run = i + 1;
         switch (ch) {
             case '"': out_ += "\\\""; break;
             case '\\': out_ += "\\\\"; break;
@@ -53,17 +62,15 @@ JsonWriter& JsonWriter::value(std::string_view text) {
             case '\n': out_ += "\\n"; break;
             case '\r': out_ += "\\r"; break;
             case '\t': out_ += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    static constexpr char kHex[] = "0123456789abcdef";
-                    out_ += "\\u00";
-                    out_ += kHex[c >> 4];
-                    out_ += kHex[c & 0xF];
-                } else {
-                    out_ += ch;
-                }
+            default: {
+                static constexpr char kHex[] = "0123456789abcdef";
+                out_ += "\\u00";
+                out_ += kHex[c >> 4];
+                out_ += kHex[c & 0xF];
+            }
         }
     }
+    out_.append(text.data() + run, text.size() - run);
     out_ += '"';
     return *this;
 }

@@ -303,6 +303,15 @@ std::string Pattern::formatTime(const TimeArg& arg, const icu::Locale& locale,
     thread_local ThreadCache<icu::DateFormat> cache;
     std::string key = std::to_string(static_cast<int>(arg.kind)) + '\x1f' + utf8(arg.style) +
                       '\x1f' + locale.getName() + '\x1f' + zoneId(zone);
+    // The last text of each formatter: one time (the next opening, a promised reply) is
+    // written into every acknowledgement of a burst of new conversations, and ICU's format
+    // was half of a render.
+    thread_local std::unordered_map<std::string, std::pair<double, std::string>> last;
+    auto& [last_millis, last_text] = last[key];
+    if (last_millis == millis && !last_text.empty()) {
+        ok = true;
+        return last_text;
+    }
     icu::DateFormat* fmt = cache.find(key);
     if (!fmt) {
         UErrorCode status = U_ZERO_ERROR;
@@ -317,7 +326,9 @@ std::string Pattern::formatTime(const TimeArg& arg, const icu::Locale& locale,
     icu::UnicodeString out;
     fmt->format(millis, out);
     ok = true;
-    return utf8(out);
+    last_millis = millis;
+    last_text = utf8(out);
+    return last_text;
 }
 
 bool Pattern::format(const icu::Locale& locale, const icu::TimeZone& zone, const Vars& vars,
