@@ -154,9 +154,16 @@ Connection::Connection(const std::string& path, bool create) {
         throw SqliteError(rc & 0xff, "cannot open " + path + ": " + msg);
     }
     sqlite3_extended_result_codes(db_, 1);
-    // The WAL's writes reach the file at its sync (wal_buffer.hpp): every commit must sync,
-    // which FULL does (NORMAL would leave a commit's frames in the buffer after it).
-    sqlite3_exec(db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+    // Every connection, the store's writer among them: the durability contract (a commit is
+    // on disk before its 2xx) and the WAL buffer (wal_buffer.hpp: a commit's frames reach the
+    // file at its sync, which NORMAL would skip) both need FULL.
+    rc = sqlite3_exec(db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = sqlite3_errmsg(db_);
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw SqliteError(rc & 0xff, "cannot set synchronous = FULL on " + path + ": " + msg);
+    }
 }
 
 Connection::~Connection() {

@@ -117,7 +117,6 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, daemon::Metrics* metrics)
         if (mode != std::optional<std::string>("wal"))
             throw StoreOpenError("cannot switch " + path + " to WAL mode (got " +
                                  mode.value_or("nothing") + ")");
-        wdb->exec("PRAGMA synchronous = FULL");
         // Checkpoints run on their own thread (checkpointLoop): this replaces SQLite's automatic
         // checkpoint, which would run inside a COMMIT and stall every request of that batch.
         sqlite3_wal_hook(wdb->handle(), &SqliteStore::onWalCommit, this);
