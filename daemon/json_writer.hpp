@@ -32,6 +32,7 @@ class JsonWriter {
     /// A number as nlohmann writes a double (shortest round trip, "1.0" for a whole one).
     JsonWriter& value(double number);
     JsonWriter& value(const std::vector<std::string>& texts);
+    JsonWriter& null();
 
     const std::string& text() const { return out_; }
     std::string take() { return std::move(out_); }

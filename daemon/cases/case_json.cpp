@@ -1,6 +1,7 @@
 #include "daemon/cases/case_json.hpp"
 
 #include "daemon/json_time.hpp"
+#include "daemon/json_writer.hpp"
 
 namespace ccd::daemon::cases {
 namespace {
@@ -228,6 +229,106 @@ json caseJson(const routing::ServiceCase& c, const routing::CasesConfig* config)
         j["next_stages"] = stage ? stage->next : std::vector<std::string>{};
     }
     return j;
+}
+
+std::string caseBodyText(const routing::ServiceCase& c) {
+    if (c.quote || !c.visits.empty() || !c.shipments.empty() || !c.repairs.empty() ||
+        !c.follow_ups.empty())
+        return caseJson(c, nullptr).dump(-1, ' ', false, json::error_handler_t::replace);
+    // The keys in dump()'s (sorted) order.
+    JsonWriter w;
+    auto time = [&w](TimePoint t) { w.value(formatRfc3339Millis(routing::unixMillis(t))); };
+    auto optionalText = [&w](const std::optional<std::string>& s) {
+        if (s) {
+            w.value(std::string_view(*s));
+        } else {
+            w.null();
+        }
+    };
+    w.beginObject();
+    w.key("channel").value(std::string_view(c.channel));
+    w.key("clock");
+    if (c.clock) {
+        w.beginObject();
+        w.key("breached").value(c.clock->breached);
+        w.key("due_at");
+        time(c.clock->due_at);
+        w.key("milestone").value(std::string_view(c.clock->milestone));
+        w.key("stage").value(std::string_view(c.clock->stage));
+        w.key("started_at");
+        time(c.clock->started_at);
+        w.key("warn_at");
+        time(c.clock->warn_at);
+        w.key("warned").value(c.clock->warned);
+        w.endObject();
+    } else {
+        w.null();
+    }
+    w.key("closed_at");
+    if (c.closed_at) {
+        time(*c.closed_at);
+    } else {
+        w.null();
+    }
+    w.key("contact_id").value(c.contact_id);
+    w.key("conversations").beginArray();
+    for (auto id : c.conversations) w.value(id);
+    w.endArray();
+    w.key("description").value(std::string_view(c.description));
+    w.key("follow_ups").beginArray().endArray();
+    w.key("history").beginArray();
+    for (const auto& h : c.history) {
+        w.beginObject().key("at");
+        time(h.at);
+        w.key("by").value(std::string_view(h.by));
+        w.key("detail").value(std::string_view(h.detail));
+        w.key("what").value(std::string_view(h.what));
+        w.endObject();
+    }
+    w.endArray();
+    w.key("id").value(c.id);
+    w.key("opened_at");
+    time(c.opened_at);
+    w.key("owner").value(std::string_view(c.owner));
+    w.key("product");
+    if (c.product) {
+        w.beginObject();
+        w.key("name").value(std::string_view(c.product->name));
+        w.key("purchased_on");
+        optionalText(c.product->purchased_on);
+        w.key("serial");
+        optionalText(c.product->serial);
+        w.key("sku").value(std::string_view(c.product->sku));
+        w.key("warranty_until");
+        optionalText(c.product->warranty_until);
+        w.endObject();
+    } else {
+        w.null();
+    }
+    w.key("quote").null();
+    w.key("repair_mode").value(std::string_view(c.repair_mode));
+    w.key("repairs").beginArray().endArray();
+    w.key("repeat_of");
+    if (c.repeat_of) {
+        w.value(*c.repeat_of);
+    } else {
+        w.null();
+    }
+    w.key("shipments").beginArray().endArray();
+    w.key("stage").value(std::string_view(c.stage));
+    w.key("summary").value(std::string_view(c.summary));
+    w.key("type").value(std::string_view(c.type));
+    w.key("updated_at");
+    time(c.updated_at);
+    w.key("visits").beginArray().endArray();
+    w.key("warranty").beginObject();
+    w.key("basis").value(std::string_view(c.warranty.basis));
+    w.key("in_warranty").value(c.warranty.in_warranty);
+    w.key("until");
+    optionalText(c.warranty.until);
+    w.endObject();
+    w.endObject();
+    return w.take();
 }
 
 bool caseFromJson(const json& j, routing::ServiceCase& c) {

@@ -16,6 +16,10 @@ namespace ccd::daemon::cases {
 /// The case as stored and as GET /v1/cases/{id} answers it, with what the configuration says of
 /// its type and stage (labels, next stages; skipped when `config` is null).
 nlohmann::json caseJson(const routing::ServiceCase& c, const routing::CasesConfig* config);
+/// caseJson(c, nullptr) as text: the document the store keeps, the same bytes as its dump()
+/// (invalid UTF-8 replaced). A case without quote, visits, shipments, repairs or follow-ups (a
+/// case just opened) is written straight into the text, without building the JSON tree.
+std::string caseBodyText(const routing::ServiceCase& c);
 /// Reads what caseJson wrote (the stored document); false when it is not such a document.
 bool caseFromJson(const nlohmann::json& j, routing::ServiceCase& out);
 

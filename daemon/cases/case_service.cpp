@@ -81,7 +81,8 @@ void CaseService::Impl::openFor(std::int64_t contact_id, std::string channel, Op
 }
 
 void CaseService::Impl::create(const store::CaseContact& contact, const std::string& channel,
-                               const OpenRequest& req, const std::string& by, const ReplyFn& done) {
+                               const OpenRequest& req, const std::string& by, const ReplyFn& done,
+                               bool full_reply) {
     routing::CaseOpening o;
     o.type = req.type;
     o.contact_id = contact.profile.id;
@@ -99,13 +100,14 @@ void CaseService::Impl::create(const store::CaseContact& contact, const std::str
     auto self = shared_from_this();
     const std::string locale = contact.profile.locale.value_or("en");
     deps.cases.insertCase(
-        row(*c, 0), [self, c, outcome, locale, done](store::StoreResult<std::int64_t> r) {
+        row(*c, 0),
+        [self, c, outcome, locale, done, full_reply](store::StoreResult<std::int64_t> r) {
             if (!r) return done(unavailable(r.error->message));
-            self->onStrand([self, c, id = *r.value, outcome, locale, done] {
+            self->onStrand([self, c, id = *r.value, outcome, locale, done, full_reply] {
                 c->id = id;
                 spdlog::info("case {} opened: {} for contact {}", id, c->type, c->contact_id);
                 self->tell(*c, outcome.effects, locale);
-                done({201, self->render(*c)});
+                done({201, full_reply ? self->render(*c) : json{{"id", id}}});
             });
         });
 }
@@ -229,7 +231,9 @@ void CaseService::Impl::onEngine(const EngineHost::Notification& n) {
                     store::CaseContact contact{m->contact, std::nullopt, channel};
                     onStrand([self = shared_from_this(), contact = std::move(contact),
                               channel = std::move(channel), req, by = "rule:" + want->rule,
-                              logged] { self->create(contact, channel, req, by, logged); });
+                              logged] {
+                        self->create(contact, channel, req, by, logged, /*full_reply=*/false);
+                    });
                     continue;
                 }
                 openFor(want->contact_id, std::move(channel), req, "rule:" + want->rule, logged);

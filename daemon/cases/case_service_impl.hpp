@@ -79,7 +79,7 @@ struct CaseService::Impl : std::enable_shared_from_this<Impl> {
         }
         if (auto next = routing::nextCaseWakeup(c)) r.next_wakeup_ms = routing::unixMillis(*next);
         r.conversations = c.conversations;
-        r.body = caseJson(c, nullptr).dump();
+        r.body = caseBodyText(c);
         r.version = version;
         r.opened_at_ms = routing::unixMillis(c.opened_at);
         r.updated_at_ms = routing::unixMillis(c.updated_at);
@@ -109,8 +109,11 @@ struct CaseService::Impl : std::enable_shared_from_this<Impl> {
     void openFor(std::int64_t contact_id, std::string channel, OpenRequest req, std::string by,
                  ReplyFn done);
 
+    // `full_reply`: the reply carries the case as GET shows it; otherwise only its id (a case a
+    // rule opens is answered to a log line, which reads the body only when it failed).
     void create(const store::CaseContact& contact, const std::string& channel,
-                const OpenRequest& req, const std::string& by, const ReplyFn& done);
+                const OpenRequest& req, const std::string& by, const ReplyFn& done,
+                bool full_reply = true);
 
     // ---- changing --------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // JsonWriter (daemon/json_writer.hpp) writes the bytes nlohmann's dump() writes, and the
 // conversation snapshot written by hand (snapshotToJson) is the document the nlohmann version
 // wrote, for random snapshots, and reads back; the events' action text (actionText) is what
-// actionJson dumps.
+// actionJson dumps; a service case's stored body (caseBodyText) is what caseJson dumps.
 #include "daemon/json_writer.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/cases/case_json.hpp"
 #include "daemon/routing_json.hpp"
 #include "daemon/store/sqlite/sqlite_routing.hpp"
 #include "routing/utf8.hpp"
@@ -269,6 +270,66 @@ BOOST_AUTO_TEST_CASE(the_action_text_is_what_action_json_dumps) {
                    viaNlohmann(ccd::daemon::actionJson(action)), actionName(action));
     }
     BOOST_TEST(seen.size() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(the_case_body_is_what_case_json_dumps) {
+    using namespace ccd::routing;
+    std::mt19937 rng(9);
+    std::uniform_int_distribution<int> coin(0, 1), small(0, 4), odds(0, 9);
+    std::uniform_int_distribution<std::int64_t> ms(0, 4102444800000), id(0, 1LL << 40);
+    auto maybeText = [&]() -> std::optional<std::string> {
+        if (coin(rng)) return randomText(rng);
+        return std::nullopt;
+    };
+    int by_hand = 0;
+    for (int i = 0; i < 3000; ++i) {
+        ServiceCase c;
+        c.id = id(rng);
+        c.contact_id = id(rng);
+        c.type = randomText(rng);
+        c.stage = randomText(rng);
+        c.owner = randomText(rng);
+        c.channel = randomText(rng);
+        for (int k = small(rng); k > 0; --k) c.conversations.push_back(id(rng));
+        if (coin(rng))
+            c.product = Product{randomText(rng), randomText(rng), maybeText(), maybeText(),
+                                maybeText()};
+        c.warranty.in_warranty = coin(rng) == 1;
+        c.warranty.until = maybeText();
+        c.warranty.basis = randomText(rng);
+        c.repair_mode = randomText(rng);
+        if (coin(rng)) {
+            CaseClock clock;
+            clock.milestone = randomText(rng);
+            clock.stage = randomText(rng);
+            clock.started_at = at(ms(rng));
+            clock.due_at = at(ms(rng));
+            clock.warn_at = at(ms(rng));
+            clock.breached = coin(rng) == 1;
+            clock.warned = coin(rng) == 1;
+            c.clock = clock;
+        }
+        if (coin(rng)) c.repeat_of = id(rng);
+        c.summary = randomText(rng);
+        c.description = randomText(rng);
+        for (int k = small(rng); k > 0; --k)
+            c.history.push_back({at(ms(rng)), randomText(rng), randomText(rng), randomText(rng)});
+        c.opened_at = at(ms(rng));
+        c.updated_at = at(ms(rng));
+        if (coin(rng)) c.closed_at = at(ms(rng));
+        // Now and then what a case gathers later: the text then comes from caseJson itself.
+        switch (odds(rng)) {
+            case 0: c.quote = Quote{}; break;
+            case 1: c.visits.push_back(Visit{}); break;
+            case 2: c.shipments.push_back(Shipment{}); break;
+            case 3: c.repairs.push_back(RepairRecord{}); break;
+            case 4: c.follow_ups.push_back(FollowUp{}); break;
+            default: ++by_hand;
+        }
+        BOOST_TEST(ccd::daemon::cases::caseBodyText(c) ==
+                   viaNlohmann(ccd::daemon::cases::caseJson(c, nullptr)));
+    }
+    BOOST_TEST(by_hand > 1000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
