@@ -51,8 +51,8 @@ constexpr const char* kInsertEvent =
     "INSERT INTO events (conversation_id, type, data, created_at) VALUES ($1, $2, $3, $4)";
 constexpr const char* kSaveState =
     "UPDATE conversations SET routing = $2, category = $3, priority = $4, queue = $5,"
-    " agent = COALESCE($6::text, agent), updated_at = GREATEST(updated_at, $7), subtype = $8"
-    " WHERE id = $1";
+    " agent = COALESCE($6::text, agent), updated_at = GREATEST(updated_at, $7), subtype = $8,"
+    " routed_message_id = GREATEST(routed_message_id, $9) WHERE id = $1";
 constexpr const char* kRoutedUpto =
     "UPDATE conversations SET routed_message_id = GREATEST(routed_message_id, $2) WHERE id = $1";
 constexpr const char* kClose =
@@ -182,13 +182,25 @@ class RoutingWrite final : public GroupWrite {
     }
     void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) override {
         const auto now = ctx.now_ms;
+        // A conversation's routed-up-to message rides on its state's UPDATE when both change.
+        auto routedUpto = [this](std::int64_t conversation) {
+            std::int64_t upto = 0;
+            for (const auto& [c, m] : update_.routed_upto)
+                if (c == conversation) upto = std::max(upto, m);
+            return upto;
+        };
+        auto hasState = [this](std::int64_t conversation) {
+            for (const auto& c : update_.conversations)
+                if (c.id == conversation) return true;
+            return false;
+        };
         for (const auto& c : update_.conversations) {
-            s.add(kSaveState,
-                  {c.id, sqlite::snapshotToJson(c), c.category,
-                   static_cast<std::int64_t>(c.priority), c.queue, c.agent, now, c.subtype});
+            s.add(kSaveState, {c.id, sqlite::snapshotToJson(c), c.category,
+                               static_cast<std::int64_t>(c.priority), c.queue, c.agent, now,
+                               c.subtype, routedUpto(c.id)});
         }
         for (const auto& [conversation, message] : update_.routed_upto)
-            s.add(kRoutedUpto, {conversation, message});
+            if (!hasState(conversation)) s.add(kRoutedUpto, {conversation, message});
         for (const auto& [conversation, route] : update_.email_continuations) {
             if (route) {
                 s.add(kLinkAddress, {conversation, route->address});

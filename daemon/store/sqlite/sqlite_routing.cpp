@@ -131,7 +131,7 @@ RoutingWriter::RoutingWriter(Connection& db)
       save_state_(db,
                   "UPDATE conversations SET routing = ?2, category = ?3, priority = ?4, queue = ?5,"
                   " agent = COALESCE(?6, agent), updated_at = max(updated_at, ?7),"
-                  " subtype = ?8 WHERE id = ?1"),
+                  " subtype = ?8, routed_message_id = max(routed_message_id, ?9) WHERE id = ?1"),
       routed_upto_(db,
                    "UPDATE conversations SET routed_message_id = max(routed_message_id, ?2)"
                    " WHERE id = ?1"),
@@ -234,7 +234,21 @@ void RoutingWriter::appendEvent(const EventRecord& e, std::int64_t now_ms) {
 }
 
 std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int64_t now_ms) {
+    // The message a conversation is routed up to rides on the same UPDATE as its state when
+    // both change (each message's usual case): one row rewritten, not two.
+    auto routedUpto = [&u](std::int64_t conversation) {
+        std::int64_t upto = 0;
+        for (const auto& [c, m] : u.routed_upto)
+            if (c == conversation) upto = std::max(upto, m);
+        return upto;
+    };
+    auto hasState = [&u](std::int64_t conversation) {
+        for (const auto& s : u.conversations)
+            if (s.id == conversation) return true;
+        return false;
+    };
     for (const auto& s : u.conversations) {
+        save_state_.bind(9, routedUpto(s.id));
         save_state_.bind(1, s.id)
             .bind(2, std::string_view(snapshotToJson(s)))
             .bind(3, std::string_view(s.category))
@@ -246,6 +260,7 @@ std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int6
         save_state_.run();
     }
     for (const auto& [conversation, message] : u.routed_upto) {
+        if (hasState(conversation)) continue;
         routed_upto_.bind(1, conversation).bind(2, message);
         routed_upto_.run();
     }
