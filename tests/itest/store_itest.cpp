@@ -128,6 +128,37 @@ BOOST_AUTO_TEST_CASE(same_sender_joins_the_open_conversation_others_get_their_ow
     BOOST_TEST(b1.contact_id != a1.contact_id);
 }
 
+// A contact made by the message is handed to the engine without reading it back: the profile
+// must be the one a read gives (the next message's, which reads it).
+BOOST_AUTO_TEST_CASE(a_new_contacts_profile_is_what_reading_it_gives) {
+    testing::TempDir dir;
+    SqliteStore s(options(dir), nullptr);
+    for (bool named : {true, false}) {
+        const std::string from = named ? "zhang" : "anonymous";
+        auto m = message(from, "打印机坏了");
+        if (named) {
+            m.from.name = "张伟";
+            m.locale = "zh-Hans";
+        }
+        auto first = ingestSync(s, m);
+        auto again = ingestSync(s, m);
+        BOOST_TEST(first.contact_id == again.contact_id);
+        BOOST_TEST(!again.new_conversation);
+        const auto& a = first.contact;
+        const auto& b = again.contact;
+        BOOST_TEST(a.id == b.id);
+        BOOST_TEST(a.name.value_or("<none>") == b.name.value_or("<none>"));
+        BOOST_TEST(a.name.has_value() == named);
+        BOOST_TEST(a.tier == b.tier);
+        BOOST_TEST(a.locale.value_or("<none>") == b.locale.value_or("<none>"));
+        BOOST_TEST((a.attributes == b.attributes));
+        BOOST_TEST(a.products.size() == b.products.size());
+        BOOST_TEST(a.last_agent.value_or("<none>") == b.last_agent.value_or("<none>"));
+        BOOST_TEST(a.account_manager.value_or("<none>") == b.account_manager.value_or("<none>"));
+        BOOST_TEST(a.cases.size() == b.cases.size());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(repeated_provider_id_returns_original_ids_and_stores_once) {
     testing::TempDir dir;
     SqliteStore s(options(dir), nullptr);

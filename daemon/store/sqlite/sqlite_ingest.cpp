@@ -171,6 +171,7 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
         if (found) return r;
     }
 
+    bool new_contact = false;
     find_contact_.bind(1, channel).bind(2, std::string_view(m.from.id));
     if (find_contact_.step()) {
         r.contact_id = find_contact_.columnInt(0);
@@ -194,12 +195,13 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
         r.contact_id = db_.lastInsertRowid();
         insert_address_.bind(1, channel).bind(2, std::string_view(m.from.id)).bind(3, r.contact_id);
         insert_address_.run();
+        new_contact = true;
     }
 
     const std::string& reply_to = m.reply_address ? *m.reply_address : m.from.id;
     std::optional<std::int64_t> open;
     if (!m.thread_refs.empty() || m.ticket) open = threadConversation(m, r.contact_id);
-    if (!open) {
+    if (!open && !new_contact) {  // a contact just made has no conversation yet
         find_open_.bind(1, r.contact_id).bind(2, instance);
         if (find_open_.step()) open = find_open_.columnInt(0);
         find_open_.reset();
@@ -255,7 +257,13 @@ IngestResult InboundWriter::ingest(const routing::InboundMessage& m) {
         appendEvent(r.conversation_id, "message.warnings",
                     warningsEventData(r.message_id, m.warnings), now);
     }
-    r.contact = profiles_.read(r.contact_id);
+    if (new_contact) {  // what the row just inserted holds; no products, agent or cases yet
+        r.contact.id = r.contact_id;
+        r.contact.name = m.from.name;
+        r.contact.locale = m.locale;
+    } else {
+        r.contact = profiles_.read(r.contact_id);
+    }
     return r;
 }
 
