@@ -155,6 +155,9 @@ struct Classifier::Impl {
     TermScan scan;                         // scratch: this message's walk
     std::vector<std::string> found;        // scratch
     icu::UnicodeString text;               // scratch
+    /// The last message classified and its normalized text (UTF-8): the engine asks for the
+    /// same text normalized right after (its rules' keywords), and gets it without folding again.
+    std::string last_input, last_normalized;
     std::vector<std::string> tokens;       // scratch
     std::vector<std::string> signals;      // scratch
     std::vector<std::string> context;      // scratch: the list precision step's features
@@ -227,6 +230,7 @@ Classifier& Classifier::operator=(const Classifier& other) {
 const ClassifierConfig& Classifier::config() const { return impl_->frozen->config; }
 
 std::string Classifier::normalize(std::string_view text) const {
+    if (text == impl_->last_input) return impl_->last_normalized;
     return impl_->frozen->normalizer.normalizeToUtf8(text);
 }
 
@@ -243,6 +247,9 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     fz.normalizer.foldCase(text, im.text);
     out.language = chooseLanguage(fz.detector.detect(im.text), hints);
     fz.normalizer.foldHan(im.text);
+    im.last_input.assign(text);
+    im.last_normalized.clear();
+    im.text.toUTF8String(im.last_normalized);
     im.pass->scan(im.text, im.scan);
 
     // Safety first: a reported hazard is evidence for the safety category.
