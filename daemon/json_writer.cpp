@@ -31,8 +31,21 @@ JsonWriter& JsonWriter::close(char c) {
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
-    value(name);
-    out_ += ':';
+    // Keys are the program's own names: printable ASCII without quotes or backslashes, copied
+    // as they are. Any other key is escaped as a value is.
+    const bool plain = std::all_of(name.begin(), name.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c >= 0x20 && c < 0x80 && ch != '"' && ch != '\\';
+    });
+    if (plain) {
+        separate();
+        out_ += '"';
+        out_.append(name.data(), name.size());
+        out_ += "\":";
+    } else {
+        value(name);
+        out_ += ':';
+    }
     after_key_ = true;
     return *this;
 }

@@ -18,6 +18,8 @@ namespace ccd::daemon {
 
 class JsonWriter {
   public:
+    /// `expected`: the bytes the text is likely to need, reserved at once.
+    explicit JsonWriter(std::size_t expected = 256) { out_.reserve(expected); }
     JsonWriter& beginObject() { return open('{'); }
     JsonWriter& endObject() { return close('}'); }
     JsonWriter& beginArray() { return open('['); }

@@ -272,6 +272,39 @@ BOOST_AUTO_TEST_CASE(the_action_text_is_what_action_json_dumps) {
     BOOST_TEST(seen.size() == 8u);
 }
 
+// What the outbox payload was before it was written by hand.
+BOOST_AUTO_TEST_CASE(the_outbox_payload_is_what_nlohmann_wrote) {
+    std::mt19937 rng(13);
+    std::uniform_int_distribution<int> coin(0, 1);
+    auto maybe = [&]() -> std::optional<std::string> {
+        if (coin(rng)) return randomText(rng);
+        return std::nullopt;
+    };
+    for (int i = 0; i < 3000; ++i) {
+        ccd::store::OutboundMessage m;
+        m.author = randomText(rng);
+        m.text = randomText(rng);
+        m.subject = maybe();
+        m.html = maybe();
+        m.template_id = maybe();
+        m.locale = maybe();
+        if (coin(rng) && coin(rng))
+            m.dial = ccd::channels::DialRequest{randomText(rng), randomText(rng), randomText(rng)};
+        const auto to = maybe();
+        json payload{{"text", m.text}, {"author", m.author}};
+        if (m.subject) payload["subject"] = *m.subject;
+        if (m.html) payload["html"] = *m.html;
+        if (m.template_id) payload["template_id"] = *m.template_id;
+        if (m.locale) payload["locale"] = *m.locale;
+        if (to) payload["to"] = *to;
+        if (m.dial) {
+            payload["dial"] = {
+                {"agent", m.dial->agent}, {"target", m.dial->target}, {"reason", m.dial->reason}};
+        }
+        BOOST_TEST(ccd::store::sqlite::outboxPayload(m, to) == viaNlohmann(payload));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_case_body_is_what_case_json_dumps) {
     using namespace ccd::routing;
     std::mt19937 rng(9);

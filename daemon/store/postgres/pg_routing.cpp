@@ -66,8 +66,6 @@ constexpr const char* kLinkAddress =
     "INSERT INTO contact_addresses (channel, address, contact_id)"
     " SELECT 'email', $2, contact_id FROM conversations WHERE id = $1 ON CONFLICT DO NOTHING";
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 // One outbound message of a write: its reads, its statements, its id.
 struct OutboundPart {
     const OutboundMessage* m = nullptr;
@@ -91,22 +89,14 @@ struct OutboundPart {
         }
         if (!first.at(exists).next())
             throw WriteRefused("no conversation " + std::to_string(m->conversation_id));
-        json payload{{"text", m->text}, {"author", m->author}};
-        if (m->subject) payload["subject"] = *m->subject;
-        if (m->html) payload["html"] = *m->html;
-        if (m->template_id) payload["template_id"] = *m->template_id;
-        if (m->locale) payload["locale"] = *m->locale;
-        if (m->email) payload["to"] = m->email->address;
-        if (m->dial) {
-            payload["dial"] = {{"agent", m->dial->agent},
-                               {"target", m->dial->target},
-                               {"reason", m->dial->reason}};
-        }
         std::optional<std::string> route;
         if (m->email) route = m->email->instance;
         message = s.add(kInsertMessage, {m->conversation_id, m->author, m->text, m->locale,
                                          m->template_id, m->subject, m->html, ctx.now_ms, route});
-        s.add(kInsertOutbox, {m->idempotency_key, dump(payload),
+        s.add(kInsertOutbox, {m->idempotency_key,
+                              sqlite::outboxPayload(*m, m->email ? std::optional<std::string>(
+                                                                       m->email->address)
+                                                                 : std::nullopt),
                               m->dial              ? "dial"
                               : m->window_template ? "window_template"
                                                    : "message",

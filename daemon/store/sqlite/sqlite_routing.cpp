@@ -18,8 +18,6 @@ routing::TimePoint fromMs(std::int64_t ms) {
     return routing::TimePoint(std::chrono::milliseconds(ms));
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 }  // namespace
 
 std::string snapshotToJson(const routing::ConversationSnapshot& s) {
@@ -147,6 +145,30 @@ RoutingWriter::RoutingWriter(Connection& db)
                     "INSERT OR IGNORE INTO contact_addresses (channel, address, contact_id)"
                     " SELECT 'email', ?2, contact_id FROM conversations WHERE id = ?1") {}
 
+std::string outboxPayload(const OutboundMessage& m, const std::optional<std::string>& to) {
+    daemon::JsonWriter w(m.text.size() + 128);
+    auto optional = [&w](const char* key, const std::optional<std::string>& value) {
+        if (value) w.key(key).value(std::string_view(*value));
+    };
+    w.beginObject();  // the keys in dump()'s (sorted) order
+    w.key("author").value(std::string_view(m.author));
+    if (m.dial) {
+        w.key("dial").beginObject();
+        w.key("agent").value(std::string_view(m.dial->agent));
+        w.key("reason").value(std::string_view(m.dial->reason));
+        w.key("target").value(std::string_view(m.dial->target));
+        w.endObject();
+    }
+    optional("html", m.html);
+    optional("locale", m.locale);
+    optional("subject", m.subject);
+    optional("template_id", m.template_id);
+    w.key("text").value(std::string_view(m.text));
+    optional("to", to);
+    w.endObject();
+    return w.take();
+}
+
 std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_t now_ms) {
     find_outbox_.bind(1, std::string_view(m.idempotency_key));
     if (find_outbox_.step()) {
@@ -190,21 +212,12 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
     insert_message_.run();
     std::int64_t message_id = db_.lastInsertRowid();
 
-    json payload{{"text", m.text}, {"author", m.author}};
-    if (m.subject) payload["subject"] = *m.subject;
-    if (m.html) payload["html"] = *m.html;
-    if (m.template_id) payload["template_id"] = *m.template_id;
-    if (m.locale) payload["locale"] = *m.locale;
-    if (email) payload["to"] = email->address;
-    if (m.dial) {
-        payload["dial"] = {
-            {"agent", m.dial->agent}, {"target", m.dial->target}, {"reason", m.dial->reason}};
-    }
     insert_outbox_.bind(1, m.conversation_id)
         .bind(2, message_id)
         .bind(3, std::string_view(channel))
         .bind(4, std::string_view(m.idempotency_key))
-        .bind(5, std::string_view(dump(payload)))
+        .bind(5, std::string_view(outboxPayload(
+                     m, email ? std::optional<std::string>(email->address) : std::nullopt)))
         .bind(6, std::string_view(pull_channel ? "sent" : "pending"))
         .bind(7, now_ms)
         .bind(9, std::string_view(instance))

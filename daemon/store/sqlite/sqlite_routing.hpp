@@ -52,6 +52,10 @@ RoutingRecovery readRoutingRecovery(Connection& db);
 
 /// The routing state as stored in conversations.routing (JSON).
 std::string snapshotToJson(const routing::ConversationSnapshot& snapshot);
+/// The outbox payload of a reply: {author, dial, html, locale, subject, template_id, text, to}
+/// (absent ones left out), the text nlohmann's dump() writes for it. `to`: the address an
+/// email reply goes to.
+std::string outboxPayload(const OutboundMessage& m, const std::optional<std::string>& to);
 /// Parses what snapshotToJson wrote; false when it is not such a document.
 bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& out);
 
