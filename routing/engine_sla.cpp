@@ -100,19 +100,28 @@ void Engine::Impl::fireTimers(TimePoint now, std::vector<Action>& out) {
 
 void Engine::Impl::onWaitingRules(TimePoint now, std::vector<Action>& out) {
     if (!rules->hasWaitingRules()) return;
+    // No waiting rule matches a conversation that has waited less than the shortest wait any
+    // of them asks for: those (most, under a burst) are passed over without evaluating rules.
+    std::optional<std::chrono::milliseconds> shortest;
+    for (const auto& rule : rules->rules()) {
+        if (rule.when.waiting_at_least && (!shortest || *rule.when.waiting_at_least < *shortest))
+            shortest = rule.when.waiting_at_least;
+    }
+    Classification cls;  // one for all: its strings keep their storage from one to the next
+    cls.confidence = 1.0;
     for (auto& [id, c] : convs) {
         if (c.stage != Stage::Waiting) continue;
-        Classification cls;
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            now - std::max(c.snap.queued_at, c.snap.opened_at));
+        if (shortest && waited < *shortest) continue;
         cls.category = c.snap.category;
         cls.subtype = c.snap.subtype;
         cls.language = c.snap.language;
-        cls.confidence = 1.0;
         RuleInput in;
         in.channel = c.snap.channel;
         in.classification = &cls;
         in.new_conversation = false;
-        in.waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-            now - std::max(c.snap.queued_at, c.snap.opened_at));
+        in.waited = waited;
         in.now = now;
         RuleOutcome o = rules->evaluate(in, /*waiting_only=*/true);
         if (o.matched.empty()) continue;
