@@ -20,7 +20,7 @@ build_pkgs=(
   libsodium-dev libssl-dev libpugixml-dev libqrencode-dev libphonenumber-dev libjemalloc-dev
 )
 test_pkgs=(
-  sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev
+  sqlite3 curl python3 wrk nginx-light procps iproute2 clang libclang-rt-14-dev valgrind
   chromium dovecot-imapd python3-aiosmtpd openssl postgresql
   kamailio kamailio-utils-modules kamailio-json-modules
 )
