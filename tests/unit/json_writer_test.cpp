@@ -290,18 +290,19 @@ BOOST_AUTO_TEST_CASE(the_outbox_payload_is_what_nlohmann_wrote) {
         m.locale = maybe();
         if (coin(rng) && coin(rng))
             m.dial = ccd::channels::DialRequest{randomText(rng), randomText(rng), randomText(rng)};
-        const auto to = maybe();
+        std::optional<ccd::store::EmailRoute> email;
+        if (const auto to = maybe()) email = ccd::store::EmailRoute{randomText(rng), *to};
         json payload{{"text", m.text}, {"author", m.author}};
         if (m.subject) payload["subject"] = *m.subject;
         if (m.html) payload["html"] = *m.html;
         if (m.template_id) payload["template_id"] = *m.template_id;
         if (m.locale) payload["locale"] = *m.locale;
-        if (to) payload["to"] = *to;
+        if (email) payload["to"] = email->address;
         if (m.dial) {
             payload["dial"] = {
                 {"agent", m.dial->agent}, {"target", m.dial->target}, {"reason", m.dial->reason}};
         }
-        BOOST_TEST(ccd::store::sqlite::outboxPayload(m, to) == viaNlohmann(payload));
+        BOOST_TEST(ccd::store::sqlite::outboxPayload(m, email) == viaNlohmann(payload));
     }
 }
 

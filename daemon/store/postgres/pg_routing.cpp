@@ -94,9 +94,7 @@ struct OutboundPart {
         message = s.add(kInsertMessage, {m->conversation_id, m->author, m->text, m->locale,
                                          m->template_id, m->subject, m->html, ctx.now_ms, route});
         s.add(kInsertOutbox, {m->idempotency_key,
-                              sqlite::outboxPayload(*m, m->email ? std::optional<std::string>(
-                                                                       m->email->address)
-                                                                 : std::nullopt),
+                              sqlite::outboxPayload(*m, m->email),
                               m->dial              ? "dial"
                               : m->window_template ? "window_template"
                                                    : "message",
@@ -173,24 +171,14 @@ class RoutingWrite final : public GroupWrite {
     void writes(Statements& s, std::vector<Result>& first, GroupContext& ctx) override {
         const auto now = ctx.now_ms;
         // A conversation's routed-up-to message rides on its state's UPDATE when both change.
-        auto routedUpto = [this](std::int64_t conversation) {
-            std::int64_t upto = 0;
-            for (const auto& [c, m] : update_.routed_upto)
-                if (c == conversation) upto = std::max(upto, m);
-            return upto;
-        };
-        auto hasState = [this](std::int64_t conversation) {
-            for (const auto& c : update_.conversations)
-                if (c.id == conversation) return true;
-            return false;
-        };
         for (const auto& c : update_.conversations) {
             s.add(kSaveState, {c.id, sqlite::snapshotToJson(c), c.category,
                                static_cast<std::int64_t>(c.priority), c.queue, c.agent, now,
-                               c.subtype, routedUpto(c.id)});
+                               c.subtype, sqlite::routedUptoIn(update_, c.id)});
         }
         for (const auto& [conversation, message] : update_.routed_upto)
-            if (!hasState(conversation)) s.add(kRoutedUpto, {conversation, message});
+            if (!sqlite::savesStateOf(update_, conversation))
+                s.add(kRoutedUpto, {conversation, message});
         for (const auto& [conversation, route] : update_.email_continuations) {
             if (route) {
                 s.add(kLinkAddress, {conversation, route->address});

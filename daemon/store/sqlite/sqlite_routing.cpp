@@ -145,7 +145,19 @@ RoutingWriter::RoutingWriter(Connection& db)
                     "INSERT OR IGNORE INTO contact_addresses (channel, address, contact_id)"
                     " SELECT 'email', ?2, contact_id FROM conversations WHERE id = ?1") {}
 
-std::string outboxPayload(const OutboundMessage& m, const std::optional<std::string>& to) {
+std::int64_t routedUptoIn(const RoutingUpdate& u, std::int64_t conversation) {
+    std::int64_t upto = 0;
+    for (const auto& [c, m] : u.routed_upto)
+        if (c == conversation) upto = std::max(upto, m);
+    return upto;
+}
+
+bool savesStateOf(const RoutingUpdate& u, std::int64_t conversation) {
+    return std::any_of(u.conversations.begin(), u.conversations.end(),
+                       [conversation](const auto& s) { return s.id == conversation; });
+}
+
+std::string outboxPayload(const OutboundMessage& m, const std::optional<EmailRoute>& email) {
     daemon::JsonWriter w(m.text.size() + 128);
     auto optional = [&w](const char* key, const std::optional<std::string>& value) {
         if (value) w.key(key).value(std::string_view(*value));
@@ -164,7 +176,7 @@ std::string outboxPayload(const OutboundMessage& m, const std::optional<std::str
     optional("subject", m.subject);
     optional("template_id", m.template_id);
     w.key("text").value(std::string_view(m.text));
-    optional("to", to);
+    if (email) w.key("to").value(std::string_view(email->address));
     w.endObject();
     return w.take();
 }
@@ -216,8 +228,7 @@ std::int64_t RoutingWriter::appendOutbound(const OutboundMessage& m, std::int64_
         .bind(2, message_id)
         .bind(3, std::string_view(channel))
         .bind(4, std::string_view(m.idempotency_key))
-        .bind(5, std::string_view(outboxPayload(
-                     m, email ? std::optional<std::string>(email->address) : std::nullopt)))
+        .bind(5, std::string_view(outboxPayload(m, email)))
         .bind(6, std::string_view(pull_channel ? "sent" : "pending"))
         .bind(7, now_ms)
         .bind(9, std::string_view(instance))
@@ -249,19 +260,8 @@ void RoutingWriter::appendEvent(const EventRecord& e, std::int64_t now_ms) {
 std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int64_t now_ms) {
     // The message a conversation is routed up to rides on the same UPDATE as its state when
     // both change (each message's usual case): one row rewritten, not two.
-    auto routedUpto = [&u](std::int64_t conversation) {
-        std::int64_t upto = 0;
-        for (const auto& [c, m] : u.routed_upto)
-            if (c == conversation) upto = std::max(upto, m);
-        return upto;
-    };
-    auto hasState = [&u](std::int64_t conversation) {
-        for (const auto& s : u.conversations)
-            if (s.id == conversation) return true;
-        return false;
-    };
     for (const auto& s : u.conversations) {
-        save_state_.bind(9, routedUpto(s.id));
+        save_state_.bind(9, routedUptoIn(u, s.id));
         save_state_.bind(1, s.id)
             .bind(2, std::string_view(snapshotToJson(s)))
             .bind(3, std::string_view(s.category))
@@ -273,7 +273,7 @@ std::vector<std::int64_t> RoutingWriter::apply(const RoutingUpdate& u, std::int6
         save_state_.run();
     }
     for (const auto& [conversation, message] : u.routed_upto) {
-        if (hasState(conversation)) continue;
+        if (savesStateOf(u, conversation)) continue;
         routed_upto_.bind(1, conversation).bind(2, message);
         routed_upto_.run();
     }

@@ -53,9 +53,13 @@ RoutingRecovery readRoutingRecovery(Connection& db);
 /// The routing state as stored in conversations.routing (JSON).
 std::string snapshotToJson(const routing::ConversationSnapshot& snapshot);
 /// The outbox payload of a reply: {author, dial, html, locale, subject, template_id, text, to}
-/// (absent ones left out), the text nlohmann's dump() writes for it. `to`: the address an
-/// email reply goes to.
-std::string outboxPayload(const OutboundMessage& m, const std::optional<std::string>& to);
+/// (absent ones left out), the text nlohmann's dump() writes for it. `email`: the route of a
+/// reply that leaves by email (its address is "to").
+std::string outboxPayload(const OutboundMessage& m, const std::optional<EmailRoute>& email);
+/// The inbound message `u` routes `conversation` up to (0: none), and whether `u` saves that
+/// conversation's state: both stores write the first into the state's UPDATE when both change.
+std::int64_t routedUptoIn(const RoutingUpdate& u, std::int64_t conversation);
+bool savesStateOf(const RoutingUpdate& u, std::int64_t conversation);
 /// Parses what snapshotToJson wrote; false when it is not such a document.
 bool snapshotFromJson(const std::string& text, routing::ConversationSnapshot& out);
 
