@@ -71,7 +71,7 @@ SETS=(classify-sample classify-holdout classify-dev classify-dev2 classify-dev3 
       classify-heldout20 classify-heldout21 classify-heldout22 classify-heldout23
       classify-heldout24 classify-heldout25 classify-heldout26 classify-heldout27
       classify-heldout28 classify-heldout29 classify-heldout30
-      classify-heldout31 classify-heldout32 classify-heldout33)
+      classify-heldout31 classify-heldout32 classify-heldout33 classify-heldout34)
 files=("$T/vip.jsonl")
 for set in "${SETS[@]}"; do files+=("$ROOT/tests/data/$set.jsonl"); done
 rc=0; classify --expect "${files[@]/#/--jsonl=}" > "$T/all.out" 2> "$T/all.err" || rc=$?
@@ -231,6 +231,13 @@ measured heldout32 86 91.5 85.5 99 96
 # once with the classifier of dbfac6a: 91.5/85.9/99.7/93.5, P1 80/84, 13 false P1s. Then tuned
 # on (lists and exclusions): 91.5/85.9/99.7/96.2, P1 84/84, 8 false P1s.
 measured heldout33 all 91 85.5 99.5 96
+# H34: written blind (writers/h34-README.md: understated urgency, overstated drama about
+# trifles, follow-ups in a thread, clinics, schools, laundromats and small workplaces, a hazard
+# told beside another request), measured once with the classifier of e040d2d:
+# 94.3/90.0/100/94.8, P1 78/82, 7 false P1s. Then tuned on (lists, exclusions, not_markers,
+# present markers): 94.6/90.3/100/96.8, P1 81/82, 2 false P1s (the sparking socket after a
+# billing question is still withdrawn by the precision step, p 0.01).
+measured heldout34 81 94.5 90 99.5 96.5
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
