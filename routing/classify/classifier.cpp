@@ -273,7 +273,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         vetoed = im.precision->vetoes(p, im.context);
         if (evidence != nullptr) {
             char probability[48];
-            // (below the threshold and kept: no marker in the text speaks against presence)
+            // (below the threshold and kept: no marker near a trigger speaks against presence)
             std::snprintf(probability, sizeof probability, "precision:p=%.2f %s", p,
                           vetoed                                       ? "veto"
                           : p < im.precision->threshold() ? "keep(no-marker)"

@@ -130,7 +130,8 @@ std::optional<icu::UnicodeString> ListPrecision::neighbourhoodPart(
 bool ListPrecision::vetoes(double p, const std::vector<std::string>& context) const {
     if (p >= threshold_) return false;
     return std::any_of(context.begin(), context.end(), [this](const std::string& f) {
-        return f.rfind("@sig:", 0) != 0 && model_.weight(f) < 0.0;
+        // near a trigger ("@KIND~"), and against presence
+        return f.size() > 1 && f.back() == '~' && model_.weight(f) < 0.0;
     });
 }
 

@@ -70,10 +70,12 @@ class ListPrecision {
 
     /// Whether the step withdraws the signals of a message whose presence probability is
     /// `p`, given its context features (contextFeatures()): `p` below the threshold, and the
-    /// message says something that speaks against the hazard being there now: a marker
-    /// feature ("@question", "@past~", ...) whose learned weight is negative. The words alone
-    /// never withdraw a hazard: a deep cut from a blender's blade is not asked about because
-    /// the corpus's look-alikes mention blenders (dev11).
+    /// message says something near a trigger that speaks against the hazard being there now:
+    /// a near-marker feature ("@question~", "@past~", ...) whose learned weight is negative.
+    /// The words alone never withdraw a hazard: a deep cut from a blender's blade is not asked
+    /// about because the corpus's look-alikes mention blenders (dev11). Nor does a marker
+    /// elsewhere in the message: a billing question, then "also ... the socket sparks when it
+    /// spins" (H34), is a question and a hazard, each in its own sentence.
     bool vetoes(double p, const std::vector<std::string>& context) const;
 
     bool trained() const { return model_.trained(); }

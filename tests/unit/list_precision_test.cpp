@@ -147,8 +147,8 @@ BOOST_AUTO_TEST_CASE(it_learns_the_kind_not_the_word) {
     BOOST_TEST(asked < step.threshold());
     BOOST_TEST(told > step.threshold());
     BOOST_TEST(told > asked);
-    // Withdrawn only when a marker that speaks against presence is in the text: the same low
-    // probability from the words alone keeps the signal.
+    // Withdrawn only when a marker that speaks against presence is near the trigger: the same
+    // low probability from the words alone keeps the signal.
     BOOST_TEST(step.vetoes(asked, Tokens{"@sig:safety:fire", "@question", "@question~"}));
     BOOST_TEST(!step.vetoes(asked, Tokens{"@sig:safety:fire"}));
     BOOST_TEST(!step.vetoes(asked, {}));
@@ -179,7 +179,12 @@ BOOST_AUTO_TEST_CASE(the_words_alone_never_withdraw_a_hazard) {
     BOOST_TEST(p < step.threshold());  // the words point away ...
     BOOST_TEST(!step.vetoes(p, Tokens{"@sig:safety:injury"}));  // ... and do not withdraw it
     BOOST_TEST(!step.vetoes(p, Tokens{"@sig:safety:injury", "@recent"}));
-    BOOST_TEST(step.vetoes(p, Tokens{"@sig:safety:injury", "@question"}));
+    // Nor does a marker elsewhere in the message: a question about the bill, then the hazard
+    // told beside it (H34: "quick billing question, why was I charged ...? also ... the socket
+    // behind the washer sparks a bit when it spins"). Only one near the hazard speaks about it.
+    BOOST_TEST(!step.vetoes(p, Tokens{"@sig:safety:injury", "@question"}));
+    BOOST_REQUIRE(m.weight("@question~") < 0.0);
+    BOOST_TEST(step.vetoes(p, Tokens{"@sig:safety:injury", "@question", "@question~"}));
 }
 
 BOOST_AUTO_TEST_CASE(the_shipped_step_vetoes_look_alikes_and_keeps_hazards_now) {
