@@ -5,6 +5,11 @@
 // in sqlite_store_conversations, sqlite_store_outbox, sqlite_store_contacts, sqlite_store_cases
 // and sqlite_store_privacy.
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -178,13 +183,26 @@ int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int pages) {
 }
 
 void SqliteStore::checkpointLoop() {
+    // Under continuous load this thread's checkpoints never reach the WAL's moving end, and
+    // SQLite syncs the database file only after a checkpoint that does: the pages copied here
+    // stayed dirty in the page cache until the writer's own checkpoint (writerLoop), whose
+    // fdatasync of the database then wrote some 16 MB and held every commit for 8-16 ms, seven
+    // times a second under a burst of new customers (the intake's p99). Synced here after each
+    // checkpoint instead, by a descriptor of our own (fdatasync writes the file's pages
+    // whichever descriptor dirtied them), the writer's sync finds little to write. Syncing
+    // more often than SQLite asks is never less safe.
+    const int db_fd = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (db_fd < 0) {
+        spdlog::warn("store: cannot open {} to sync it after checkpoints: {}", options_.path,
+                     std::strerror(errno));
+    }
     for (;;) {
         {
             std::unique_lock lock(mutex_);
             // Also checkpoint now and then when idle, so the WAL does not linger large.
             checkpoint_cv_.wait_for(lock, std::chrono::seconds(1),
                                     [this] { return stopping_ || checkpoint_due_; });
-            if (stopping_) return;
+            if (stopping_) break;
             checkpoint_due_ = false;
         }
         int wal_pages = 0, copied = 0;
@@ -192,8 +210,12 @@ void SqliteStore::checkpointLoop() {
                                            SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
             spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(checkpointer_->handle()));
+        } else if (copied > 0 && db_fd >= 0 && ::fdatasync(db_fd) != 0) {
+            spdlog::warn("store: sync of the database after a checkpoint failed: {}",
+                         std::strerror(errno));
         }
     }
+    if (db_fd >= 0) ::close(db_fd);
 }
 
 SqliteStore::~SqliteStore() { close(); }
