@@ -10,6 +10,25 @@
 
 namespace ccd::routing {
 
+namespace {
+
+// Characters of written Cantonese that Mandarin text does not use: Hong Kong writes them
+// beside Traditional characters, so they count with the Traditional-only ones. A short
+// Cantonese reply has no other clue ("你好？有冇人？"), or one that a particle written the
+// Simplified way outweighed (多謝晒: 晒 is also the Simplified form of 曬; H35).
+bool isCantoneseOnly(UChar32 c) {
+    switch (c) {
+        case U'咗': case U'嘅': case U'哋': case U'冇': case U'喺': case U'嚟': case U'啲':
+        case U'嘢': case U'乜': case U'嗰': case U'咩': case U'噉': case U'囉': case U'嘞':
+        case U'冚': case U'攞': case U'睇': case U'諗': case U'揾': case U'搵': case U'唔':
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
 LanguageDetector::LanguageDetector() : han_(&HanTables::instance()) {}
 
 ScriptCounts LanguageDetector::count(const icu::UnicodeString& text) const {
@@ -23,7 +42,7 @@ ScriptCounts LanguageDetector::count(const icu::UnicodeString& text) const {
         }
         if (HanTables::isHan(c)) {
             ++n.han;
-            if (han_->isTraditionalOnly(c)) ++n.traditional_only;
+            if (han_->isTraditionalOnly(c) || isCantoneseOnly(c)) ++n.traditional_only;
             if (han_->isSimplifiedOnly(c)) ++n.simplified_only;
             continue;
         }

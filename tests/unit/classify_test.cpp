@@ -264,6 +264,18 @@ BOOST_AUTO_TEST_CASE(detects_the_three_languages) {
     BOOST_TEST(classify("我的訂單還沒有到。").language == "zh-Hant");
 }
 
+// Written Cantonese is Hong Kong's, beside Traditional characters: its own characters count
+// for zh-Hant, also in a reply with no other clue, or with one written the Simplified way
+// (晒, the Simplified form of 曬, is also a Cantonese particle). Mandarin is not moved.
+BOOST_AUTO_TEST_CASE(written_cantonese_is_traditional) {
+    BOOST_TEST(classify("你好？有冇人？").language == "zh-Hant");
+    BOOST_TEST(classify("多謝晒，搞掂咗").language == "zh-Hant");
+    // Cantonese written with Simplified characters goes by its script (the labelling guide)
+    BOOST_TEST(classify("部机坏咗，唔该帮手").language == "zh-Hans");
+    BOOST_TEST(classify("你好，有人吗？").language == "zh-Hans");
+    BOOST_TEST(classify("谢谢，搞定了").language == "zh-Hans");
+}
+
 BOOST_AUTO_TEST_CASE(mixed_text_goes_by_the_main_script) {
     BOOST_TEST(classify("VIP客户投诉：设备坏了").language == "zh-Hans");
     BOOST_TEST(classify("Please check order 订单 12345 for me, it is late").language == "en");
