@@ -325,8 +325,9 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
                 std::snprintf(probability, sizeof probability, "p=%.2f", p);
                 std::string why = std::string("urgency:learned<-") + probability;
                 for (const auto& [token, weight] : im.learned_urgency->strongest(im.tokens, 4)) {
-                    (void)weight;
-                    why += " " + token;
+                    char w[16];
+                    std::snprintf(w, sizeof w, "%+.2f", weight);
+                    why += " " + token + w;
                 }
                 evidence->push_back({why, 0.0});
             }

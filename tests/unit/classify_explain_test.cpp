@@ -4,6 +4,7 @@
 
 #define BOOST_TEST_MODULE classify_explain_test
 #include <algorithm>
+#include <sstream>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
@@ -105,6 +106,35 @@ BOOST_AUTO_TEST_CASE(chinese_terms_and_negated_words) {
                                  [](const Evidence& e) { return e.feature == "没有 问题"; });
     BOOST_REQUIRE(it != x.sentiment.end());
     BOOST_TEST(it->weight > 0.0);
+}
+
+// The learned urgency model's why: its probability and the words that pushed hardest towards
+// urgent, each with its weight ("learned<-p=0.93 seedl+1.21 ..."), strongest first.
+BOOST_AUTO_TEST_CASE(learned_urgency_names_its_words_with_their_weights) {
+    const Classification c = classified(
+        "our greenhouse heating failed last night and the seedlings are freezing, we need "
+        "someone today");
+    const Explanation x = ccd::routing::explain(c);
+    const auto it = std::find_if(x.urgency.begin(), x.urgency.end(), [](const std::string& s) {
+        return s.rfind("learned<-p=", 0) == 0;
+    });
+    BOOST_REQUIRE(it != x.urgency.end());
+    std::istringstream words(it->substr(it->find(' ') + 1));
+    std::string word;
+    double previous = 1e9;
+    int n = 0;
+    while (words >> word) {
+        const auto sign = word.find_last_of("+-");
+        BOOST_REQUIRE(sign != std::string::npos);
+        BOOST_TEST(sign > 0u);  // a token before its weight
+        const double weight = std::stod(word.substr(sign));
+        BOOST_TEST(weight > 0.0);
+        BOOST_TEST(weight <= previous);
+        previous = weight;
+        ++n;
+    }
+    BOOST_TEST(n >= 1);
+    BOOST_TEST(n <= 4);
 }
 
 BOOST_AUTO_TEST_CASE(nothing_without_explain) {
