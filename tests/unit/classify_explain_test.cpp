@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(chinese_terms_and_negated_words) {
 }
 
 // The learned urgency model's why: its probability and the words that pushed hardest towards
-// urgent, each with its weight ("learned<-p=0.93 seedl+1.21 ..."), strongest first.
+// urgent, each with its weight ("learned<-p=P TOKEN+W TOKEN+W ..."), strongest first.
 BOOST_AUTO_TEST_CASE(learned_urgency_names_its_words_with_their_weights) {
     const Classification c = classified(
         "our greenhouse heating failed last night and the seedlings are freezing, we need "

@@ -121,9 +121,10 @@ BOOST_AUTO_TEST_CASE(required_literals) {
 
 // A pattern without required literals runs on every message, at every index of it: the usage
 // "schedule" pattern of H34, written as one group whose second alternative began with a group,
-// cost 31,000 instructions a message (a third of the classification) until it was split. Every
-// shipped pattern has a literal every match needs, or is a lookahead conjunction (each part
-// then searched on its own, docs/classification.md "Writing patterns that stay fast").
+// cost 31,000 instructions a message (a third of the classification) until that alternative
+// was written out word by word. Every shipped pattern has literals every match needs (a
+// lookahead conjunction's come from its parts; docs/classification.md "Writing patterns that
+// stay fast").
 BOOST_AUTO_TEST_CASE(every_shipped_pattern_is_filtered_by_its_literals) {
     const ShippedPatterns patterns = shippedPatterns();
     std::vector<std::string> unfiltered;
