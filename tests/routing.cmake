@@ -3,6 +3,9 @@
 # never links yaml-cpp.
 ccd_add_boost_test(classify_test SOURCES unit/classify_test.cpp
   LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)
+# Tokenizer: its own word segmenter against ICU's word iterator.
+ccd_add_boost_test(tokenizer_test SOURCES unit/tokenizer_test.cpp
+  LIBS ccd_routing nlohmann_json::nlohmann_json)
 # TermPass: one walk over a text for several phrase lists, each given what its own walk gives.
 ccd_add_boost_test(term_pass_test SOURCES unit/term_pass_test.cpp
   LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)

@@ -33,9 +33,11 @@ LanguageDetector::LanguageDetector() : han_(&HanTables::instance()) {}
 
 ScriptCounts LanguageDetector::count(const icu::UnicodeString& text) const {
     ScriptCounts n;
-    for (int32_t i = 0; i < text.length();) {
-        const UChar32 c = text.char32At(i);
-        i += U16_LENGTH(c);
+    const char16_t* s = text.getBuffer();
+    const int32_t length = text.length();
+    for (int32_t i = 0; i < length;) {
+        UChar32 c;
+        U16_NEXT(s, i, length, c);
         if (c < 0x80) {
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) ++n.latin;
             continue;

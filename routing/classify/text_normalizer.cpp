@@ -38,10 +38,14 @@ void TextNormalizer::foldCase(std::string_view utf8, icu::UnicodeString& out) co
     if (U_FAILURE(status)) {
         out = raw;  // cannot happen for valid UTF-16; keep the text rather than lose it
     }
-    for (int32_t i = 0; i < out.length(); ++i) {
-        const char16_t c = out.charAt(i);
-        if (c == u'\u2019' || c == u'\u2018' || c == u'\u02BC') out.setCharAt(i, u'\'');
+    const int32_t folded = out.length();
+    char16_t* s = folded > 0 ? out.getBuffer(folded) : nullptr;  // the contents stay
+    if (s == nullptr) return;
+    for (int32_t i = 0; i < folded; ++i) {
+        const char16_t c = s[i];
+        if (c == u'\u2019' || c == u'\u2018' || c == u'\u02BC') s[i] = u'\'';
     }
+    out.releaseBuffer(folded);
 }
 
 namespace {
@@ -59,33 +63,37 @@ void TextNormalizer::foldHan(icu::UnicodeString& text) const {
     // Every mapped character is in the Basic Multilingual Plane on both sides, so the
     // replacement is in place, one code unit for one.
     bool spaced = false;
-    for (int32_t i = 0; i < text.length(); ++i) {
-        const char16_t c = text.charAt(i);
+    const int32_t n = text.length();
+    char16_t* t = n > 0 ? text.getBuffer(n) : nullptr;  // the contents stay; length at release
+    if (t == nullptr) return;
+    for (int32_t i = 0; i < n; ++i) {
+        const char16_t c = t[i];
         if (c == u' ') spaced = true;
         if (c < 0x3400 || U16_IS_SURROGATE(c)) continue;
         const UChar32 s = han_->toSimplified(c);
-        if (s != c) text.setCharAt(i, static_cast<char16_t>(s));
+        if (s != c) t[i] = static_cast<char16_t>(s);
     }
-    if (!spaced) return;
+    if (!spaced) {
+        text.releaseBuffer(n);
+        return;
+    }
     // Chinese is written without spaces; a speech-to-text transcript or a hurried typist puts
     // them between words ("闻到 臭 鸡蛋 味"). Spaces between two Han characters go, so that
     // the phrase lists, the patterns and the bigrams read the words as written.
     int32_t out = 0;
-    const int32_t n = text.length();
     for (int32_t i = 0; i < n; ++i) {
-        const char16_t c = text.charAt(i);
-        if (c == u' ' && out > 0 && isHan(text.charAt(out - 1))) {
+        const char16_t c = t[i];
+        if (c == u' ' && out > 0 && isHan(t[out - 1])) {
             int32_t j = i;
-            while (j < n && text.charAt(j) == u' ') ++j;
-            if (j < n && isHan(text.charAt(j))) {
+            while (j < n && t[j] == u' ') ++j;
+            if (j < n && isHan(t[j])) {
                 i = j - 1;
                 continue;
             }
         }
-        if (out != i) text.setCharAt(out, c);
-        ++out;
+        t[out++] = c;
     }
-    text.truncate(out);
+    text.releaseBuffer(out);
 }
 
 icu::UnicodeString TextNormalizer::normalize(std::string_view utf8) const {

@@ -5,6 +5,8 @@
 #include <unicode/ubrk.h>
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 #include <stdexcept>
 #include <utility>
 
@@ -33,9 +35,10 @@ bool isDigits(const icu::UnicodeString& text, int32_t begin, int32_t end) {
 }
 
 void appendUtf8(const icu::UnicodeString& text, int32_t begin, int32_t end, std::string& out) {
+    const char16_t* s = text.getBuffer();
     for (int32_t i = begin; i < end;) {
-        const UChar32 c = text.char32At(i);
-        i += U16_LENGTH(c);
+        UChar32 c;
+        U16_NEXT(s, i, end, c);  // an unpaired surrogate comes out as itself, as char32At gives it
         if (c < 0x80) {
             out += static_cast<char>(c);
         } else if (c < 0x800) {
@@ -52,6 +55,46 @@ void appendUtf8(const icu::UnicodeString& text, int32_t begin, int32_t end, std:
             out += static_cast<char>(0x80 | (c & 0x3F));
         }
     }
+}
+
+// Word-break classes (UAX #29, as ICU's root word rules apply them) of the code units the
+// fast segmenter knows. A text with any other code unit goes through ICU's iterator.
+enum class Wb : std::uint8_t { Space, Letter, Digit, MidNum, MidNumLet, Unknown };
+
+constexpr std::array<Wb, 128> asciiClasses() {
+    std::array<Wb, 128> t{};
+    for (auto& c : t) c = Wb::Unknown;
+    for (char c : std::string_view(" \t\n\r!\"#$%&()*+-/<=>?[\\]^`{|}~")) {
+        t[static_cast<unsigned char>(c)] = Wb::Space;
+    }
+    for (char c = 'a'; c <= 'z'; ++c) t[static_cast<unsigned char>(c)] = Wb::Letter;
+    for (char c = 'A'; c <= 'Z'; ++c) t[static_cast<unsigned char>(c)] = Wb::Letter;
+    for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = Wb::Digit;
+    t['@'] = Wb::Letter;  // ICU's root rules count it among the letters: "a@b.com" is one word
+    t['.'] = Wb::MidNumLet;
+    t['\''] = Wb::MidNumLet;  // Single_Quote: as MidNumLet where there is no Hebrew letter
+    t[','] = Wb::MidNum;
+    t[';'] = Wb::MidNum;
+    t[':'] = Wb::Space;  // not MidLetter in ICU's root rules: "a:b" is two words
+    return t;  // '_' (ExtendNumLet) and the control characters stay Unknown
+}
+constexpr std::array<Wb, 128> kAsciiClasses = asciiClasses();
+
+Wb wordBreakClass(char16_t c) {
+    if (c < 0x80) return kAsciiClasses[c];
+    switch (c) {
+        // CJK and typographic punctuation that NFKC leaves as it is: word-break class Other
+        case u'\u3001': case u'\u3002': case u'\u300A': case u'\u300B': case u'\u300C':
+        case u'\u300D': case u'\u300E': case u'\u300F': case u'\u3010': case u'\u3011':
+        case u'\u201C': case u'\u201D': case u'\u2014': case u'\u2026': case u'\u00B0':
+            return Wb::Space;
+        case u'\u2018': case u'\u2019':
+            return Wb::MidNumLet;
+        default:
+            break;
+    }
+    if (!U16_IS_SURROGATE(c) && HanTables::isHan(c)) return Wb::Space;  // blanked, as in ICU's path
+    return Wb::Unknown;
 }
 
 bool isConsonant(char c) {
@@ -142,20 +185,70 @@ std::vector<std::string> Tokenizer::tokenize(const icu::UnicodeString& text) {
     return out;
 }
 
-void Tokenizer::tokenize(const icu::UnicodeString& text, std::vector<std::string>& out) {
-    out.clear();
+void Tokenizer::keepWord(const icu::UnicodeString& text, int32_t begin, int32_t end,
+                         std::vector<std::string>& out) {
+    if (isDigits(text, begin, end)) return;
+    if (end - begin < 2) return;
+    scratch_.clear();
+    appendUtf8(text, begin, end, scratch_);
+    if (stopwords_.count(scratch_) != 0) return;
+    stemEnglish(scratch_);
+    out.push_back(scratch_);
+}
+
+bool Tokenizer::wordsWithoutIcu(const icu::UnicodeString& text, std::vector<std::string>& out) {
+    const char16_t* s = text.getBuffer();
+    const int32_t length = text.length();
+    classes_.resize(static_cast<std::size_t>(length) + 1);
+    for (int32_t i = 0; i < length; ++i) {
+        const Wb c = wordBreakClass(s[i]);
+        if (c == Wb::Unknown) return false;
+        classes_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(c);
+    }
+    classes_[static_cast<std::size_t>(length)] = static_cast<std::uint8_t>(Wb::Space);
+    const auto at = [this](int32_t i) { return static_cast<Wb>(classes_[static_cast<std::size_t>(i)]); };
+    for (int32_t i = 0; i < length;) {
+        Wb last = at(i);
+        if (last != Wb::Letter && last != Wb::Digit) {
+            ++i;
+            continue;
+        }
+        // ICU's rule status for the segment is {200} (a word) when it ends with a letter and
+        // {100} (a number) when it ends with a digit: "e15" and "a1.2" are numbers to it.
+        int32_t end = i + 1;
+        for (;;) {
+            const Wb c = at(end);
+            if (c == Wb::Letter || c == Wb::Digit) {  // WB5, WB8, WB9, WB10
+                last = c;
+                ++end;
+                continue;
+            }
+            const Wb next = at(end + 1);  // the terminator is Space: never past the end
+            const bool joins =
+                (last == Wb::Letter && next == Wb::Letter && c == Wb::MidNumLet) ||  // WB6, WB7
+                (last == Wb::Digit && next == Wb::Digit &&
+                 (c == Wb::MidNum || c == Wb::MidNumLet));  // WB11, WB12
+            if (!joins) break;
+            last = next;
+            end += 2;
+        }
+        if (last == Wb::Letter) keepWord(text, i, end, out);
+        i = end;
+    }
+    return true;
+}
+
+void Tokenizer::wordsWithIcu(const icu::UnicodeString& text, std::vector<std::string>& out) {
     const int32_t length = text.length();
 
     // Han runs are kept from the word iterator: its dictionary segmentation cost more than
     // the rest of the classification together (about 40% of the time per message), and the
     // bigrams below carry what naive Bayes needs from Chinese.
     masked_ = text;
-    bool any_han = false;
     for (int32_t i = 0; i < length;) {
         const UChar32 c = masked_.char32At(i);
         const int32_t n = U16_LENGTH(c);
         if (HanTables::isHan(c)) {
-            any_han = true;
             for (int32_t k = 0; k < n; ++k) masked_.setCharAt(i + k, u' ');
         }
         i += n;
@@ -167,13 +260,22 @@ void Tokenizer::tokenize(const icu::UnicodeString& text, std::vector<std::string
          begin = end, end = words_->next()) {
         const int32_t status = words_->getRuleStatus();
         if (status < UBRK_WORD_NUMBER_LIMIT) continue;  // spaces, punctuation, plain numbers
-        if (isDigits(text, begin, end)) continue;
-        if (end - begin < 2) continue;
-        scratch_.clear();
-        appendUtf8(text, begin, end, scratch_);
-        if (stopwords_.count(scratch_) != 0) continue;
-        stemEnglish(scratch_);
-        out.push_back(scratch_);
+        keepWord(text, begin, end, out);
+    }
+}
+
+void Tokenizer::tokenize(const icu::UnicodeString& text, std::vector<std::string>& out,
+                         Segmenter segmenter) {
+    out.clear();
+    const int32_t length = text.length();
+    if (segmenter == Segmenter::Icu || !wordsWithoutIcu(text, out)) {
+        out.clear();
+        wordsWithIcu(text, out);
+    }
+    bool any_han = false;
+    for (int32_t i = 0; i < length && !any_han; ++i) {
+        const char16_t c = text.charAt(i);
+        any_han = c >= 0x2E80 && !U16_IS_SURROGATE(c) && HanTables::isHan(c);
     }
     if (!any_han) return;
 

@@ -36,8 +36,15 @@ class Tokenizer {
     Tokenizer(Tokenizer&&) noexcept;
     Tokenizer& operator=(Tokenizer&&) noexcept;
 
+    /// How words are found in alphabetic text. `Fast`: a segmenter of its own for text made
+    /// only of the code units whose UAX #29 word-break class it knows (Latin letters, digits,
+    /// ASCII and common CJK punctuation, Han), ICU's word iterator for any other text; the
+    /// same words as ICU's (tokenizer_test compares them). `Icu`: always ICU's iterator.
+    enum class Segmenter { Fast, Icu };
+
     /// Replaces the contents of `out` with the tokens of `text` (normalized text).
-    void tokenize(const icu::UnicodeString& text, std::vector<std::string>& out);
+    void tokenize(const icu::UnicodeString& text, std::vector<std::string>& out,
+                  Segmenter segmenter = Segmenter::Fast);
 
     /// Convenience form of tokenize().
     std::vector<std::string> tokenize(const icu::UnicodeString& text);
@@ -50,6 +57,14 @@ class Tokenizer {
     std::vector<std::uint32_t> han_stopwords_;
     bool isHanStopword(char16_t a, char16_t b) const;
     icu::UnicodeString masked_;  ///< scratch: the text with Han characters blanked
+    std::vector<std::uint8_t> classes_;  ///< scratch: each code unit's word-break class
+    /// The words of `text` by the fast segmenter; false (and `out` unspecified) when the text
+    /// has a code unit it does not know.
+    bool wordsWithoutIcu(const icu::UnicodeString& text, std::vector<std::string>& out);
+    void wordsWithIcu(const icu::UnicodeString& text, std::vector<std::string>& out);
+    /// Appends text[begin, end) unless it is all digits, one code unit or a stopword; stemmed.
+    void keepWord(const icu::UnicodeString& text, int32_t begin, int32_t end,
+                  std::vector<std::string>& out);
     std::string scratch_;
 };
 
