@@ -158,6 +158,7 @@ struct Classifier::Impl {
     /// The last message classified and its normalized text (UTF-8): the engine asks for the
     /// same text normalized right after (its rules' keywords), and gets it without folding again.
     std::string last_input, last_normalized;
+    bool last_normalized_made = false;  ///< last_normalized is `text` as UTF-8
     std::vector<std::string> tokens;       // scratch
     std::vector<std::string> signals;      // scratch
     std::vector<std::string> context;      // scratch: the list precision step's features
@@ -230,8 +231,16 @@ Classifier& Classifier::operator=(const Classifier& other) {
 const ClassifierConfig& Classifier::config() const { return impl_->frozen->config; }
 
 std::string Classifier::normalize(std::string_view text) const {
-    if (text == impl_->last_input) return impl_->last_normalized;
-    return impl_->frozen->normalizer.normalizeToUtf8(text);
+    Impl& im = *impl_;
+    if (text != im.last_input) return im.frozen->normalizer.normalizeToUtf8(text);
+    // The text classify() folded a moment ago (the engine's keyword rules ask for it), made
+    // UTF-8 when first asked.
+    if (!im.last_normalized_made) {
+        im.last_normalized.clear();
+        im.text.toUTF8String(im.last_normalized);
+        im.last_normalized_made = true;
+    }
+    return im.last_normalized;
 }
 
 std::vector<std::string> Classifier::tokens(std::string_view text) {
@@ -248,8 +257,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     out.language = chooseLanguage(fz.detector.detect(im.text), hints);
     fz.normalizer.foldHan(im.text);
     im.last_input.assign(text);
-    im.last_normalized.clear();
-    im.text.toUTF8String(im.last_normalized);
+    im.last_normalized_made = false;
     im.pass->scan(im.text, im.scan);
 
     // Safety first: a reported hazard is evidence for the safety category.

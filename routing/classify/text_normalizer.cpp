@@ -4,6 +4,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -23,9 +24,22 @@ TextNormalizer::TextNormalizer() : han_(&HanTables::instance()) {
 void TextNormalizer::foldCase(std::string_view utf8, icu::UnicodeString& out) const {
     out.remove();
     if (utf8.empty()) return;
+    // ASCII (most English messages): NFKC leaves it as it is and case folding lowers the
+    // capitals, so no converter and no normalizer (tokenizer_test compares with ICU's).
+    const auto capacity = static_cast<int32_t>(utf8.size());
+    if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return (c & 0x80) == 0; })) {
+        char16_t* units = out.getBuffer(capacity);
+        if (units != nullptr) {
+            for (int32_t i = 0; i < capacity; ++i) {
+                const char c = utf8[static_cast<std::size_t>(i)];
+                units[i] = static_cast<char16_t>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            }
+            out.releaseBuffer(capacity);
+            return;
+        }
+    }
     icu::UnicodeString raw;
     // UTF-16 never needs more code units than UTF-8 has bytes.
-    const auto capacity = static_cast<int32_t>(utf8.size());
     char16_t* buffer = raw.getBuffer(capacity);
     int32_t length = 0;
     UErrorCode status = U_ZERO_ERROR;
@@ -62,7 +76,7 @@ bool isHan(char16_t c) {
 void TextNormalizer::foldHan(icu::UnicodeString& text) const {
     // Every mapped character is in the Basic Multilingual Plane on both sides, so the
     // replacement is in place, one code unit for one.
-    bool spaced = false;
+    bool spaced = false, han = false;
     const int32_t n = text.length();
     char16_t* t = n > 0 ? text.getBuffer(n) : nullptr;  // the contents stay; length at release
     if (t == nullptr) return;
@@ -70,10 +84,11 @@ void TextNormalizer::foldHan(icu::UnicodeString& text) const {
         const char16_t c = t[i];
         if (c == u' ') spaced = true;
         if (c < 0x3400 || U16_IS_SURROGATE(c)) continue;
+        han = han || isHan(c);
         const UChar32 s = han_->toSimplified(c);
         if (s != c) t[i] = static_cast<char16_t>(s);
     }
-    if (!spaced) {
+    if (!spaced || !han) {  // a space goes only from between two Han characters
         text.releaseBuffer(n);
         return;
     }

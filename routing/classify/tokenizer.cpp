@@ -16,7 +16,7 @@ namespace ccd::routing {
 namespace {
 
 bool endsWith(const std::string& s, const char* suffix, std::size_t n) {
-    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+    return s.size() >= n && std::char_traits<char>::compare(s.data() + s.size() - n, suffix, n) == 0;
 }
 
 bool isAsciiWord(const std::string& s) {

@@ -1,3 +1,4 @@
+// TextNormalizer: ASCII text, folded without ICU, comes out as ICU's NFKC_Casefold gives it.
 // Tokenizer: its own word segmenter gives the words ICU's word iterator gives, on every labelled
 // text and the corpus, and on random strings of the code units it knows (where the UAX #29 rules
 // meet: letters, digits, apostrophes, full stops, commas, colons, CJK punctuation, Han).
@@ -9,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <unicode/normalizer2.h>
+
+#include "routing/classify/text_normalizer.hpp"
 #include "tests/support/labelled_texts.hpp"
 
 namespace {
@@ -89,4 +93,33 @@ BOOST_AUTO_TEST_CASE(every_labelled_text_and_the_corpus_gives_icus_tokens) {
         if (fast != icu && ++differ <= 20) BOOST_TEST(fast == icu, utf8(text));
     }
     BOOST_TEST(differ == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ascii_text_folds_as_icus_nfkc_casefold) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    BOOST_TEST_REQUIRE(U_SUCCESS(status));
+    ccd::routing::TextNormalizer normalizer;
+    const auto same = [&](const std::string& text) {
+        icu::UnicodeString ours, icu;
+        normalizer.foldCase(text, ours);
+        status = U_ZERO_ERROR;
+        nfkc->normalize(icu::UnicodeString::fromUTF8(text), icu, status);
+        return U_SUCCESS(status) && ours == icu;
+    };
+    for (int c = 0; c < 0x80; ++c) {
+        const std::string one(1, static_cast<char>(c));
+        BOOST_TEST(same("x" + one + "Y"), "code unit " << c);
+    }
+    std::mt19937 random(41);
+    std::uniform_int_distribution<int> unit(0, 0x7F), length(1, 40);
+    for (int n = 0; n < 20000; ++n) {
+        std::string text;
+        for (int k = length(random); k > 0; --k) text += static_cast<char>(unit(random));
+        if (!same(text)) {
+            BOOST_TEST(false, "differs from ICU: " << text);
+            break;
+        }
+    }
+    BOOST_TEST(same("Hello WORLD, it's 5 O'Clock!"));
 }
