@@ -252,12 +252,13 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     }
     readSignals(node["urgency"], cfg.urgency, "urgency");
     if (NodeRef learned = node["learned_urgency"];
-        learned.present() && learned.expectMap({"threshold", "l2", "epochs"})) {
+        learned.present() && learned.expectMap({"threshold", "l2", "epochs", "max_weight"})) {
         if (auto v = learned["threshold"].number(0.01, 0.99)) cfg.learned_urgency.threshold = *v;
         else if (!learned["threshold"].present()) learned.error("learned_urgency needs a threshold");
         if (auto v = learned["l2"].number(0.0, 1.0)) cfg.learned_urgency.l2 = *v;
         if (auto v = learned["epochs"].integer(1, 500))
             cfg.learned_urgency.epochs = static_cast<int>(*v);
+        if (auto v = learned["max_weight"].number(0.01, 100.0)) cfg.learned_urgency.max_weight = *v;
         const bool labelled = std::any_of(cfg.corpus.begin(), cfg.corpus.end(),
                                           [](const auto& t) { return t.urgent.has_value(); });
         if (cfg.learned_urgency.threshold && !labelled)

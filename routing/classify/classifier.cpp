@@ -88,7 +88,8 @@ std::shared_ptr<const UrgencyModel> trainUrgency(const ClassifierConfig& config,
         examples.push_back({tokenizer.tokenize(text), urgent});
     }
     auto model = std::make_shared<const UrgencyModel>(examples, config.learned_urgency.l2,
-                                                      config.learned_urgency.epochs);
+                                                      config.learned_urgency.epochs,
+                                                      config.learned_urgency.max_weight);
     return model->trained() ? model : nullptr;
 }
 

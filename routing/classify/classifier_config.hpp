@@ -56,6 +56,10 @@ struct UrgencyModelDef {
     std::optional<double> threshold;  ///< in (0, 1)
     double l2 = 1e-3;                 ///< L2 penalty per example
     int epochs = 30;
+    /// After training, every word's weight is held within [-max_weight, max_weight]: one word
+    /// met in a few urgent corpus sentences ("pallet", "guide") cannot make a message urgent on
+    /// its own. None: uncapped.
+    std::optional<double> max_weight;
 };
 
 /// The learned precision step for the safety and urgency lists (classification.list_precision):

@@ -37,7 +37,8 @@ std::vector<std::uint32_t> UrgencyModel::featuresOf(const std::vector<std::strin
     return out;
 }
 
-UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int epochs) {
+UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int epochs,
+                           std::optional<double> max_weight) {
     {
         std::unordered_map<std::string, std::uint32_t> index;
         for (const auto& e : examples) {
@@ -84,6 +85,9 @@ UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int 
             bias_ -= rate * gradient;
             for (const auto f : rows[i]) weights_[f] -= rate * (gradient + l2 * weights_[f]);
         }
+    }
+    if (max_weight) {
+        for (double& w : weights_) w = std::clamp(w, -*max_weight, *max_weight);
     }
     trained_ = true;
 }

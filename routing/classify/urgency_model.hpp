@@ -7,6 +7,7 @@
 // steamer at noon.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,8 +24,10 @@ class UrgencyModel {
     /// An untrained model: probability() is 0.
     UrgencyModel() = default;
     /// Trains on `examples` with stochastic gradient descent (`epochs` passes in a fixed,
-    /// shuffled order: the same examples give the same model).
-    UrgencyModel(const std::vector<Example>& examples, double l2, int epochs);
+    /// shuffled order: the same examples give the same model). Then, with `max_weight`, every
+    /// word's weight is clipped to [-max_weight, max_weight] (the bias is not).
+    UrgencyModel(const std::vector<Example>& examples, double l2, int epochs,
+                 std::optional<double> max_weight = std::nullopt);
 
     bool trained() const { return trained_; }
 

@@ -376,7 +376,7 @@ BOOST_AUTO_TEST_CASE(the_urgent_label_trains_the_learned_urgency_model) {
         "{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"eggs cooling\"}\n"
         "{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": false, \"text\": \"it hums\"}\n"
         "{\"lang\": \"en\", \"category\": \"fault\", \"text\": \"no label\"}\n",
-        "  corpus: corpus.jsonl\n  learned_urgency: {threshold: 0.6, l2: 0.01, epochs: 5}");
+        "  corpus: corpus.jsonl\n  learned_urgency: {threshold: 0.6, l2: 0.01, epochs: 5, max_weight: 1.5}");
     const auto cfg = ccd::config::loadRoutingConfig((files.dir / "routing.yaml").string());
     const auto& c = cfg->classification;
     BOOST_REQUIRE_EQUAL(c.corpus.size(), 3u);
@@ -386,6 +386,7 @@ BOOST_AUTO_TEST_CASE(the_urgent_label_trains_the_learned_urgency_model) {
     BOOST_TEST((c.learned_urgency.threshold == std::optional<double>(0.6)));
     BOOST_TEST(c.learned_urgency.l2 == 0.01);
     BOOST_TEST(c.learned_urgency.epochs == 5);
+    BOOST_TEST((c.learned_urgency.max_weight == std::optional<double>(1.5)));
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_urgent_label_or_learned_urgency_is_reported) {
@@ -410,6 +411,13 @@ BOOST_AUTO_TEST_CASE(a_bad_urgent_label_or_learned_urgency_is_reported) {
     issues = no_threshold.issues();
     BOOST_REQUIRE_EQUAL(issues.size(), 1u);
     BOOST_TEST(issues[0].path == "classification.learned_urgency.threshold");
+
+    CorpusFiles no_cap("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
+                       "  corpus: corpus.jsonl\n  learned_urgency: {threshold: 0.5, max_weight: 0}");
+    issues = no_cap.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].path == "classification.learned_urgency.max_weight");
+    BOOST_TEST(issues[0].line == 5);
 }
 
 BOOST_AUTO_TEST_CASE(the_list_precision_step_is_read_and_checked) {

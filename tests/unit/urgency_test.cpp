@@ -263,6 +263,23 @@ BOOST_AUTO_TEST_CASE(learns_which_words_mean_someone_depends_on_it_now) {
                model.probability(Tokens{"cows", "waiting"}));
 }
 
+// A word met only in urgent examples gets a large weight; max_weight holds every word's weight
+// within the cap, so that one such word cannot make a message urgent alone.
+BOOST_AUTO_TEST_CASE(max_weight_caps_each_words_weight) {
+    std::vector<Example> examples;
+    for (int i = 0; i < 6; ++i) {
+        examples.push_back({{"pallet", "arrived", "w" + std::to_string(i)}, true});
+        examples.push_back({{"arrived", "late", "v" + std::to_string(i)}, false});
+    }
+    const ccd::routing::UrgencyModel free(examples, 1e-3, 50);
+    const ccd::routing::UrgencyModel capped(examples, 1e-3, 50, 0.8);
+    BOOST_TEST(free.weight("pallet") > 0.8);
+    BOOST_TEST(capped.weight("pallet") == 0.8);
+    BOOST_TEST(capped.weight("late") >= -0.8);
+    BOOST_TEST(capped.probability(Tokens{"pallet", "arrived"}) <
+               free.probability(Tokens{"pallet", "arrived"}));
+}
+
 BOOST_AUTO_TEST_CASE(one_class_alone_trains_nothing) {
     const ccd::routing::UrgencyModel model({{{"a"}, true}, {{"b"}, true}}, 1e-3, 10);
     BOOST_TEST(!model.trained());
