@@ -90,6 +90,7 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
     std::map<Hdl, std::string, std::owner_less<Hdl>> accepted;
     std::unordered_map<std::string, std::size_t> per_address;
     bool accept_pending = false;  // an accept is in flight: its connection object is alive
+    std::mutex accept_mutex;      // acceptNext()'s accept and stop()'s stop_listening
     // Every admitted connection until its object is gone: after its close handler a connection
     // still ends its transport (on the io threads), and must not be cut off by their stop.
     std::vector<Hdl> alive;
@@ -98,6 +99,10 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
     // accept at once: out of descriptors that spins a core. The loop also caps connections
     // per client address before any byte of theirs is read.
     void acceptNext() {
+        // The acceptor is not safe to use from two threads at once: an accept is started here
+        // (on the io thread of the last completion) and the listener stopped (stop(), on
+        // another thread) under accept_mutex, never at the same time.
+        std::lock_guard accept_lock(accept_mutex);
         if (stopped || !server.is_listening()) return;
         websocketpp::lib::error_code ec;
         auto con = server.get_connection();
@@ -405,8 +410,11 @@ struct Listener final : ConsoleServer::Impl, std::enable_shared_from_this<Listen
 
     void stop() override {
         if (stopped.exchange(true)) return;
-        websocketpp::lib::error_code wec;
-        if (server.is_listening()) server.stop_listening(wec);
+        {
+            std::lock_guard accept_lock(accept_mutex);
+            websocketpp::lib::error_code wec;
+            if (server.is_listening()) server.stop_listening(wec);
+        }
         asio::post(accept_strand, [self = shared_from_this()] {
             self->ping_timer.cancel();
             self->retry_timer.cancel();

@@ -2,6 +2,7 @@
 #include "daemon/webchat/webchat_server.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -73,7 +74,8 @@ struct Listener : std::enable_shared_from_this<Listener> {
           hub(std::move(h)),
           trusted_proxies(std::move(trusted)),
           strand(asio::make_strand(io)),
-          ping_timer(strand) {}
+          ping_timer(strand),
+          retry_timer(strand) {}
 
     asio::io_context& ioc;
     std::string name;
@@ -85,6 +87,13 @@ struct Listener : std::enable_shared_from_this<Listener> {
     // timer is not safe to use from two threads at once).
     asio::strand<asio::io_context::executor_type> strand;
     asio::steady_timer ping_timer;
+    asio::steady_timer retry_timer;  // on strand: the next accept after a failed one
+    // The acceptor is not safe to use from two threads at once: an accept is started (on the
+    // io thread of the last accept's completion) and the listener stopped (by a reload or at
+    // shutdown, on another thread) under this mutex, never at the same time. websocketpp's own
+    // accept loop (start_accept) restarted the accept from its completion handler with no
+    // such guard, and a stop at that moment crashed in the reactor.
+    std::mutex accept_mutex;
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<bool> stopped{false};
     mutable std::mutex mutex;
@@ -163,6 +172,53 @@ struct Listener : std::enable_shared_from_this<Listener> {
         if (client) hub->disconnected(client);
     }
 
+    void acceptNext() {
+        std::lock_guard lock(accept_mutex);
+        if (stopped || !server.is_listening()) return;
+        auto con = server.get_connection();
+        if (!con) return retryAccept("the connection could not be created");
+        std::weak_ptr<Listener> weak = shared_from_this();
+        websocketpp::lib::error_code ec;
+        server.async_accept(
+            websocketpp::lib::static_pointer_cast<WsServer::transport_con_type>(con),
+            [weak, con](const websocketpp::lib::error_code& aec) {
+                auto self = weak.lock();
+                if (!self) return;
+                try {
+                    self->accepted(con, aec);
+                } catch (const std::exception& e) {
+                    spdlog::warn("webchat {}: accept: {}", self->name, e.what());
+                }
+            },
+            ec);
+        if (ec) spdlog::warn("webchat {}: accept not started: {}", name, ec.message());
+    }
+
+    // On the accepted connection's strand. A connection whose accept failed was never
+    // started: dropping it is enough.
+    void accepted(const WsServer::connection_ptr& con, const websocketpp::lib::error_code& ec) {
+        if (ec) {
+            if (stopped || ec == websocketpp::error::operation_canceled) return;
+            return retryAccept(ec.message());
+        }
+        con->start();
+        acceptNext();
+    }
+
+    // An accept that failed at once (descriptors running out) would fail again at once: the
+    // next one waits a tenth of a second, and the open connections are served meanwhile.
+    void retryAccept(const std::string& why) {
+        spdlog::warn("webchat {}: accept failed: {}; accepting again in 100 ms", name, why);
+        asio::post(strand, [self = shared_from_this()] {
+            if (self->stopped) return;
+            self->retry_timer.expires_after(std::chrono::milliseconds(100));
+            self->retry_timer.async_wait([self](const boost::system::error_code& wec) {
+                if (wec || self->stopped) return;
+                self->acceptNext();
+            });
+        });
+    }
+
     void armPing() {
         if (stopped) return;
         ping_timer.expires_after(kPingInterval);
@@ -222,16 +278,22 @@ struct Listener : std::enable_shared_from_this<Listener> {
                                      (ec ? ec.message() : wec.message()));
         auto local = server.get_local_endpoint(ec);
         bound_port = ec ? settings.port : local.port();
-        server.start_accept(wec);
+        acceptNext();
         armPing();
         spdlog::info("webchat {}: listening on ws://{}:{}/", name, settings.host, bound_port.load());
     }
 
     void stop() {
         if (stopped.exchange(true)) return;
-        asio::post(strand, [self = shared_from_this()] { self->ping_timer.cancel(); });
-        websocketpp::lib::error_code wec;
-        if (server.is_listening()) server.stop_listening(wec);
+        asio::post(strand, [self = shared_from_this()] {
+            self->ping_timer.cancel();
+            self->retry_timer.cancel();
+        });
+        {
+            std::lock_guard lock(accept_mutex);
+            websocketpp::lib::error_code wec;
+            if (server.is_listening()) server.stop_listening(wec);
+        }
         std::vector<std::shared_ptr<Connection>> all;
         {
             std::lock_guard lock(mutex);
