@@ -223,7 +223,10 @@ bool Tokenizer::wordsWithoutIcu(const icu::UnicodeString& text, std::vector<std:
                 ++end;
                 continue;
             }
-            const Wb next = at(end + 1);  // the terminator is Space: never past the end
+            // Only a middle mark joins; the terminator (a Space at `length`) ends the loop
+            // here, so `end + 1` is at most `length` below.
+            if (c != Wb::MidNum && c != Wb::MidNumLet) break;
+            const Wb next = at(end + 1);
             const bool joins =
                 (last == Wb::Letter && next == Wb::Letter && c == Wb::MidNumLet) ||  // WB6, WB7
                 (last == Wb::Digit && next == Wb::Digit &&
