@@ -188,7 +188,9 @@ void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const s
     if (!node.expectSequence()) return;
     std::set<std::string> names;
     for (const auto& item : node.items()) {
-        if (!item.expectMap({"name", "keywords", "regexes", "exclusions"})) continue;
+        if (!item.expectMap({"name", "keywords", "regexes", "exclusions", "keywords_need"})) {
+            continue;
+        }
         SafetySignalDef def;
         NodeRef name = item["name"];
         if (name.require()) {
@@ -207,6 +209,14 @@ void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const s
         if (!listed) {
             item.error(std::string(kind == "urgency" ? "an " : "a ") + kind +
                        " signal needs keywords or regexes");
+        }
+        if (NodeRef need = item["keywords_need"]; need.present()) {
+            def.keywords_need = readPhrases(need);
+            if (need.isNull() || (need.isSequence() && need.items().empty())) {
+                need.error("keywords_need needs at least one phrase (or leave it out)");
+            } else if (def.keywords.empty()) {
+                need.error("keywords_need without keywords: it holds only keywords to it");
+            }
         }
         out.push_back(std::move(def));
     }

@@ -63,6 +63,27 @@ std::string chooseLanguage(const LanguageGuess& guess, const ClassifyHints& hint
     return std::string(guess.language);
 }
 
+// The lists' reach as the learned models train on it: keywords not held to their need lists
+// (SafetyDetector::applyNeeds), for as long as it lives.
+class TrainingReach {
+  public:
+    TrainingReach(SafetyDetector& safety, SafetyDetector& urgency)
+        : safety_(safety), urgency_(urgency) {
+        safety_.applyNeeds(false);
+        urgency_.applyNeeds(false);
+    }
+    ~TrainingReach() {
+        safety_.applyNeeds(true);
+        urgency_.applyNeeds(true);
+    }
+    TrainingReach(const TrainingReach&) = delete;
+    TrainingReach& operator=(const TrainingReach&) = delete;
+
+  private:
+    SafetyDetector& safety_;
+    SafetyDetector& urgency_;
+};
+
 // The learned urgency model, trained on the corpus; none when classification.learned_urgency
 // is not set. A sentence labelled "urgent" counts as labelled; one without the label counts
 // as urgent when the lists (safety or urgency) find something in it, and as not urgent
@@ -72,6 +93,7 @@ std::shared_ptr<const UrgencyModel> trainUrgency(const ClassifierConfig& config,
                                                  Tokenizer& tokenizer, SafetyDetector& safety,
                                                  SafetyDetector& urgency) {
     if (!config.learned_urgency.threshold) return nullptr;
+    const TrainingReach reach(safety, urgency);
     std::vector<UrgencyModel::Example> examples;
     std::vector<std::string> found;
     for (const LabelledText& t : config.corpus) {
@@ -115,6 +137,7 @@ std::shared_ptr<const ListPrecision> trainPrecision(const ClassifierConfig& conf
                                                     Tokenizer& tokenizer, SafetyDetector& safety,
                                                     SafetyDetector& urgency) {
     if (!config.list_precision.threshold) return nullptr;
+    const TrainingReach reach(safety, urgency);
     auto step = std::make_shared<ListPrecision>(config.list_precision, normalizer);
     std::vector<UrgencyModel::Example> examples;
     std::vector<std::string> found_safety, found_urgency, signals;

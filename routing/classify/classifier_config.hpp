@@ -129,6 +129,11 @@ struct SafetySignalDef {
     /// Phrases that cancel a keyword match lying inside them ("fire tv" for "fire",
     /// "打不着火" for "着火"), and so a pattern match ("burning smell" in "no burning smell").
     std::vector<std::string> exclusions;
+    /// When not empty, a keyword raises the signal only if the message also holds one of these
+    /// phrases, anywhere (phrase syntax as keywords): a device's name is no urgency unless the
+    /// message tells of some trouble ("not", "alarm", "坏", "还没到"). Patterns carry their own
+    /// conditions and are not held to it.
+    std::vector<std::string> keywords_need;
 };
 
 /// Hazards told as past and settled ("last year my toaster caught fire and you replaced it within

@@ -50,7 +50,8 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
                                         "' has neither keywords nor regexes");
         }
         shared->names.push_back(def.name);
-        const auto addAll = [&](const std::vector<std::string>& phrases, bool exclusion) {
+        const auto addAll = [&](const std::vector<std::string>& phrases, bool exclusion,
+                                Role role = Role::Keyword) {
             for (const auto& phrase : phrases) {
                 std::uint32_t id = 0;
                 try {
@@ -59,11 +60,13 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
                     throw std::invalid_argument(kind + " signal '" + def.name + "': empty phrase");
                 }
                 if (id >= shared->uses.size()) shared->uses.resize(id + 1);
-                shared->uses[id].push_back({s, exclusion});
+                shared->uses[id].push_back({s, exclusion, role});
             }
         };
         addAll(def.keywords, false);
         addAll(def.exclusions, true);
+        addAll(def.keywords_need, false, Role::Need);
+        shared->needs.push_back(def.keywords_need.empty() ? 0 : 1);
         for (const auto& re : def.regexes) {
             icu::UnicodeString p = icu::UnicodeString::fromUTF8(re);
             normalizer.foldHan(p);
@@ -113,15 +116,19 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     hits_.clear();
     findTerms(sh.terms, text, scan, hits_);
     bool settled_told = false;
-    if (has_settled_rule_) {
-        for (const TermMatch& hit : hits_) {
-            for (const Use& use : sh.uses[hit.term]) settled_told |= use.role == Role::Settled;
+    need_met_.assign(sh.names.size(), 0);
+    for (const TermMatch& hit : hits_) {
+        for (const Use& use : sh.uses[hit.term]) {
+            settled_told |= use.role == Role::Settled;
+            if (use.role == Role::Need) need_met_[use.signal] = 1;
         }
     }
+    settled_told &= has_settled_rule_;
 
     for (const TermMatch& hit : hits_) {
         for (const Use& use : sh.uses[hit.term]) {
             if (use.role != Role::Keyword || use.exclusion || fired_[use.signal]) continue;
+            if (apply_needs_ && sh.needs[use.signal] && !need_met_[use.signal]) continue;
             bool excluded = false;
             for (const TermMatch& other : hits_) {
                 if (other.begin > hit.begin || other.end < hit.end) continue;

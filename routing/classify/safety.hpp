@@ -4,7 +4,9 @@
 // classifier can make, so the lists are generous. A signal's exclusions name what is not the
 // hazard (a product name, slang, a hazard said to be absent: "no smoke"); an exclusion cancels
 // the keyword and pattern matches that lie inside it, nothing else in the text: "no
-// smoke, but it smells burnt" still raises the burning smell, and a person checks.
+// smoke, but it smells burnt" still raises the burning smell, and a person checks. A signal
+// may hold its keywords to a second list (`keywords_need`): a device's name raises it only in
+// a message that also tells of some trouble.
 //
 // The same detector finds the urgency signals (production stopped, business down, a medical
 // device, a child at risk): a second instance over the `urgency:` list, with kind "urgency".
@@ -50,6 +52,11 @@ class SafetyDetector {
     void detect(const icu::UnicodeString& text, std::vector<std::string>& found,
                 std::vector<Evidence>* evidence = nullptr, const TermScan* scan = nullptr);
 
+    /// Whether keywords are held to their signal's `keywords_need` (on by default). The learned
+    /// models train on what the lists raise with it off, so a need list filters messages
+    /// without moving what the models learned.
+    void applyNeeds(bool on) { apply_needs_ = on; }
+
     /// Attaches this detector's phrase lists (its phrases, its patterns' literals) to `pass`.
     void attachTo(TermPass& pass) const;
 
@@ -63,7 +70,7 @@ class SafetyDetector {
   private:
     // A term's role: one signal's keyword or exclusion, or (signal == npos) a phrase of the
     // settled-hazard rule.
-    enum class Role : std::uint8_t { Keyword, Exclusion, Past, Settled, Again, ClauseBreak };
+    enum class Role : std::uint8_t { Keyword, Exclusion, Need, Past, Settled, Again, ClauseBreak };
     struct Use {
         std::size_t signal;
         bool exclusion;
@@ -84,13 +91,16 @@ class SafetyDetector {
         std::vector<std::vector<Use>> uses;     ///< by term id
         std::vector<std::size_t> regex_signal;  ///< by pattern index
         std::vector<std::string> regex_text;    ///< by pattern index, for evidence
+        std::vector<char> needs;                ///< by signal: its keywords need a Need phrase
     };
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;
     bool has_settled_rule_ = false;
+    bool apply_needs_ = true;
     std::vector<TermMatch> hits_;        ///< scratch
     std::vector<char> fired_;            ///< scratch, by signal
+    std::vector<char> need_met_;         ///< scratch, by signal: a Need phrase is in the text
     std::vector<std::string> triggers_;  ///< scratch, by signal (evidence only)
     std::vector<TermMatch> at_;          ///< scratch, by signal: the trigger's place
     std::vector<std::pair<std::int32_t, std::int32_t>> spans_;  ///< of the last detect()

@@ -208,6 +208,27 @@ BOOST_AUTO_TEST_CASE(urgency_signals_read_and_checked_like_safety_signals) {
                 17, "classification.urgency[1].regexes[0]", "invalid regular expression");
 }
 
+BOOST_AUTO_TEST_CASE(keywords_need_is_read_and_checked) {
+    // "  urgency:" is line 22; the item's keys follow from line 23.
+    const std::string base =
+        "    - name: fire\n      keywords: [fire]\n"
+        "  urgency:\n"
+        "    - name: medical_device\n";
+    const auto cfg = ccd::config::parseRoutingConfig(
+        withLines(20, 22, base + "      keywords: [ventilator]\n      keywords_need: [alarm*, 坏]"),
+        "routing.yaml");
+    BOOST_REQUIRE_EQUAL(cfg->classification.urgency.size(), 1u);
+    BOOST_TEST(cfg->classification.urgency[0].keywords_need.size() == 2u);
+    expectIssue(withLines(20, 22, base + "      keywords: [ventilator]\n      keywords_need: []"), 25,
+                22, "classification.urgency[0].keywords_need",
+                "keywords_need needs at least one phrase");
+    expectIssue(withLines(20, 22, base + "      regexes: [ventilator]\n      keywords_need: [alarm]"),
+                25, 22, "classification.urgency[0].keywords_need",
+                "keywords_need without keywords");
+    expectIssue(withLines(20, 22, base + "      keywords: [ventilator]\n      keyword_need: [alarm]"),
+                25, 7, "classification.urgency[0].keyword_need", "unknown key \"keyword_need\"");
+}
+
 BOOST_AUTO_TEST_CASE(subtypes_read_and_checked) {
     // Line 11 "    - name: billing" becomes billing with subtypes (lines 11..).
     const std::string billing =

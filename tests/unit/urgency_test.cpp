@@ -12,6 +12,8 @@
 
 #include "config/routing_config_parser.hpp"
 #include "routing/classify/classifier.hpp"
+#include "routing/classify/safety.hpp"
+#include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/urgency_model.hpp"
 #include "tests/support/shipped_routing.hpp"
 
@@ -164,6 +166,11 @@ const char* const kOrdinary[] = {
     "父亲的电动轮椅电池还在保修期内吗？买了一年两个月。",
     "等客服回复等得我头都冒烟了，订单到底发了没有？",
     "Your Black Friday fire sale price was wrong at checkout, please refund the difference.",
+    // a medical device named, with nothing wrong with it (H45): keywords_need
+    "How often should I clean the filter on Mum's oxygen concentrator? Can I wash it with soap?",
+    "Please send the invoice for our CPAP machine to accounts, order 88-2041.",
+    "请按月开具护理床的租金发票，抬头写我们单位。",
+    "請問製氧機的濕化瓶要每天換水嗎？",
 };
 
 }  // namespace
@@ -302,6 +309,52 @@ BOOST_AUTO_TEST_CASE(the_shipped_model_adds_learned_urgency_where_the_lists_are_
     BOOST_TEST((std::find(listed.urgency.begin(), listed.urgency.end(), "learned") ==
                 listed.urgency.end()));
     BOOST_TEST(!listed.urgency.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// A signal's keywords held to its need list (`keywords_need`): the name alone raises nothing.
+BOOST_AUTO_TEST_SUITE(keywords_need)
+
+BOOST_AUTO_TEST_CASE(a_keyword_counts_only_with_a_need_phrase_in_the_message) {
+    using ccd::routing::SafetyDetector;
+    using ccd::routing::SafetySignalDef;
+    const ccd::routing::TextNormalizer normalizer;
+    SafetySignalDef device;
+    device.name = "medical_device";
+    device.keywords = {"ventilator", "呼吸机"};
+    device.keywords_need = {"alarm*", "坏"};
+    SafetySignalDef stopped;
+    stopped.name = "production_stopped";
+    stopped.keywords = {"line stopped"};
+    stopped.regexes = {"ventilators? on order"};
+    SafetyDetector detector({device, stopped}, normalizer, "urgency");
+    const auto found = [&](const std::string& text) {
+        std::vector<std::string> out;
+        detector.detect(normalizer.normalize(text), out);
+        return joined(out);
+    };
+    BOOST_TEST(found("Where is the invoice for the ventilator?") == "");
+    BOOST_TEST(found("The ventilator keeps alarming.") == "medical_device");
+    BOOST_TEST(found("家里的呼吸機壞了") == "medical_device");  // folded like the keywords
+    BOOST_TEST(found("呼吸机的发票") == "");
+    // another signal's words do not meet the need; patterns are not held to it
+    BOOST_TEST(found("The ventilator line stopped") == "production_stopped");
+    BOOST_TEST(found("Two ventilators on order") == "production_stopped");
+    // the learned models train on the lists' reach without the need lists
+    detector.applyNeeds(false);
+    BOOST_TEST(found("Where is the invoice for the ventilator?") == "medical_device");
+    detector.applyNeeds(true);
+    BOOST_TEST(found("Where is the invoice for the ventilator?") == "");
+}
+
+BOOST_AUTO_TEST_CASE(the_shipped_device_list_needs_trouble_told) {
+    for (const char* text : {"My dad's oxygen concentrator just stopped and he's on it all night.",
+                             "我妈的制氧机没电了，她离不开氧气。", "部呼吸機一直嗶嗶聲報警",
+                             "The insulin pump supplies were meant to arrive yesterday."}) {
+        const Classification c = classifier().classify(text);
+        BOOST_TEST(joined(c.urgency).find("medical_device") != std::string::npos, text);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
