@@ -172,6 +172,34 @@ icu::UnicodeString leadingLiteral(const icu::UnicodeString& alt) {
     return out;
 }
 
+// The literals an alternative always starts with: its leading literal, or, when it starts with
+// a group that must occur, the leading literals of each of that group's alternatives
+// ("(server|network|data) (rack|room)" -> {server, network, data}). Empty: none known.
+std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, int depth = 0) {
+    if (!alt.startsWith(u"(")) {
+        icu::UnicodeString lit = leadingLiteral(alt);
+        if (lit.isEmpty()) return {};
+        return {lit};
+    }
+    if (depth >= 4) return {};
+    const int32_t close = closeGroup(alt, 0);
+    if (close < 0) return {};
+    icu::UnicodeString body = alt.tempSubStringBetween(1, close);
+    if (body.startsWith(u"?:")) {
+        body.remove(0, 2);
+    } else if (body.startsWith(u"?")) {
+        return {};  // a lookaround, flags or another construct
+    }
+    if (quantifier(alt, close + 1).first < 1) return {};
+    std::vector<icu::UnicodeString> out;
+    for (const auto& inner : alternatives(body)) {
+        auto literals = leadingLiterals(inner, depth + 1);
+        if (literals.empty()) return {};
+        out.insert(out.end(), literals.begin(), literals.end());
+    }
+    return out;
+}
+
 // The literals a match of `p` starts with, when its first consuming element is a group whose
 // every alternative starts with a literal ("\b(paint|coating)\b..." -> {paint, coating}) or a
 // literal ("电池.{0,6}(鼓|胀)" -> {电池}), after nothing but zero-width assertions (\b, \B,
@@ -211,9 +239,9 @@ std::vector<icu::UnicodeString> anchorLiterals(const icu::UnicodeString& p) {
         }
         if (quantifier(p, close + 1).first < 1) return {};
         for (const auto& alt : alternatives(body)) {
-            icu::UnicodeString lit = leadingLiteral(alt);
-            if (lit.isEmpty()) return {};
-            out.push_back(lit);
+            auto literals = leadingLiterals(alt);
+            if (literals.empty()) return {};
+            out.insert(out.end(), literals.begin(), literals.end());
         }
     } else {
         icu::UnicodeString lit = leadingLiteral(p.tempSubString(i));
@@ -308,12 +336,12 @@ std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::Unicode
             if (min >= 1) {
                 std::vector<icu::UnicodeString> set;
                 for (const auto& alt : alternatives(body)) {
-                    icu::UnicodeString lit = leadingLiteral(alt);
-                    if (lit.isEmpty()) {
+                    auto literals = leadingLiterals(alt);
+                    if (literals.empty()) {
                         set.clear();
                         break;
                     }
-                    set.push_back(lit);
+                    set.insert(set.end(), literals.begin(), literals.end());
                 }
                 consider(std::move(set));
             }

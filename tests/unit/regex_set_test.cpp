@@ -104,6 +104,11 @@ BOOST_AUTO_TEST_CASE(required_literals) {
     BOOST_TEST(literalSets("ab+c") == "{ab}");
     BOOST_TEST(literalSets("(gets?|got)\\s+hot") == "{get|got}{hot}");
     BOOST_TEST(literalSets("(x)?yz") == "{yz}");
+    // An alternative that starts with a group: that group's alternatives' literals.
+    BOOST_TEST(literalSets("\\bwet\\b.{0,9}\\b(servers?|(network|data) (rack|room)s?)\\b") ==
+               "{wet}{server|network|data}");
+    BOOST_TEST(literalSets("(ab|(cd|(?:ef|gh))ij)klm") == "{ab|cd|ef|gh}{klm}");
+    BOOST_TEST(literalSets("(ab|(cd)?ij)klm") == "{klm}");
     BOOST_TEST(literalSets("烟(?!雾报)") == "{烟}");
     BOOST_TEST(literalSets("[abc]+d\\.e") == "{d.e}");
     // Lookaheads require their literals too; (?s) changes no literal.
