@@ -112,7 +112,10 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     fired_.assign(sh.names.size(), 0);
     at_.assign(sh.names.size(), TermMatch{});
     spans_.clear();
-    if (evidence != nullptr) triggers_.assign(sh.names.size(), std::string());
+    if (evidence != nullptr) {
+        triggers_.assign(sh.names.size(), std::string());
+        held_.assign(sh.names.size(), std::string());
+    }
     hits_.clear();
     findTerms(sh.terms, text, scan, hits_);
     bool settled_told = false;
@@ -128,7 +131,13 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     for (const TermMatch& hit : hits_) {
         for (const Use& use : sh.uses[hit.term]) {
             if (use.role != Role::Keyword || use.exclusion || fired_[use.signal]) continue;
-            if (apply_needs_ && sh.needs[use.signal] && !need_met_[use.signal]) continue;
+            if (apply_needs_ && sh.needs[use.signal] && !need_met_[use.signal]) {
+                // held back: said in --explain when nothing else raises the signal
+                if (evidence != nullptr && held_[use.signal].empty()) {
+                    held_[use.signal] = sh.terms.term(hit.term);
+                }
+                continue;
+            }
             bool excluded = false;
             for (const TermMatch& other : hits_) {
                 if (other.begin > hit.begin || other.end < hit.end) continue;
@@ -154,7 +163,14 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
         }
     }
     for (std::size_t s = 0; s < sh.names.size(); ++s) {
-        if (!fired_[s]) continue;
+        if (!fired_[s]) {
+            if (evidence != nullptr && !held_[s].empty()) {
+                evidence->push_back({sh.kind + ":" + sh.names[s] + " held back: \"" + held_[s] +
+                                         "\" without a keywords_need word",
+                                     0.0});
+            }
+            continue;
+        }
         found.push_back(sh.names[s]);
         spans_.emplace_back(at_[s].begin, at_[s].end);
         if (evidence != nullptr) {

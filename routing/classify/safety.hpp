@@ -102,6 +102,7 @@ class SafetyDetector {
     std::vector<char> fired_;            ///< scratch, by signal
     std::vector<char> need_met_;         ///< scratch, by signal: a Need phrase is in the text
     std::vector<std::string> triggers_;  ///< scratch, by signal (evidence only)
+    std::vector<std::string> held_;      ///< scratch, by signal: a keyword held back (evidence only)
     std::vector<TermMatch> at_;          ///< scratch, by signal: the trigger's place
     std::vector<std::pair<std::int32_t, std::int32_t>> spans_;  ///< of the last detect()
 };

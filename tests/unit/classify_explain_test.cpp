@@ -108,6 +108,19 @@ BOOST_AUTO_TEST_CASE(chinese_terms_and_negated_words) {
     BOOST_TEST(it->weight > 0.0);
 }
 
+// A device named with no word of trouble raises nothing, and --explain says why.
+BOOST_AUTO_TEST_CASE(a_keyword_held_back_by_its_need_list_is_explained) {
+    const Classification c =
+        classified("How often should I clean the filter on my oxygen concentrator?");
+    BOOST_TEST(c.urgency.empty());
+    const Explanation x = ccd::routing::explain(c);
+    BOOST_TEST(startsWith(x.urgency, "medical_device held back: \"oxygen concentrator\""),
+               x.urgency.size());
+    const Classification fired =
+        classified("My oxygen concentrator keeps alarming and Dad is on it.");
+    BOOST_TEST(startsWith(ccd::routing::explain(fired).urgency, "medical_device<-"));
+}
+
 // The learned urgency model's why: its probability and the words that pushed hardest towards
 // urgent, each with its weight ("learned<-p=P TOKEN+W TOKEN+W ..."), strongest first.
 BOOST_AUTO_TEST_CASE(learned_urgency_names_its_words_with_their_weights) {
