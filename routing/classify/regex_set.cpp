@@ -172,10 +172,24 @@ icu::UnicodeString leadingLiteral(const icu::UnicodeString& alt) {
     return out;
 }
 
+std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, int depth = 0);
+
+// The literals a group's body starts with: those of each of its alternatives. Empty when one
+// alternative has none known.
+std::vector<icu::UnicodeString> groupLiterals(const icu::UnicodeString& body, int depth = 0) {
+    std::vector<icu::UnicodeString> out;
+    for (const auto& alt : alternatives(body)) {
+        auto literals = leadingLiterals(alt, depth);
+        if (literals.empty()) return {};
+        out.insert(out.end(), literals.begin(), literals.end());
+    }
+    return out;
+}
+
 // The literals an alternative always starts with: its leading literal, or, when it starts with
 // a group that must occur, the leading literals of each of that group's alternatives
 // ("(server|network|data) (rack|room)" -> {server, network, data}). Empty: none known.
-std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, int depth = 0) {
+std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, int depth) {
     if (!alt.startsWith(u"(")) {
         icu::UnicodeString lit = leadingLiteral(alt);
         if (lit.isEmpty()) return {};
@@ -191,13 +205,7 @@ std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, i
         return {};  // a lookaround, flags or another construct
     }
     if (quantifier(alt, close + 1).first < 1) return {};
-    std::vector<icu::UnicodeString> out;
-    for (const auto& inner : alternatives(body)) {
-        auto literals = leadingLiterals(inner, depth + 1);
-        if (literals.empty()) return {};
-        out.insert(out.end(), literals.begin(), literals.end());
-    }
-    return out;
+    return groupLiterals(body, depth + 1);
 }
 
 // The literals a match of `p` starts with, when its first consuming element is a group whose
@@ -226,28 +234,8 @@ std::vector<icu::UnicodeString> anchorLiterals(const icu::UnicodeString& p) {
         break;
     }
     if (i >= p.length()) return {};
-    std::vector<icu::UnicodeString> out;
-    const char16_t c = p.charAt(i);
-    if (c == u'(') {
-        const int32_t close = closeGroup(p, i);
-        if (close < 0) return {};
-        icu::UnicodeString body = p.tempSubStringBetween(i + 1, close);
-        if (body.startsWith(u"?:")) {
-            body.remove(0, 2);
-        } else if (body.startsWith(u"?")) {
-            return {};  // a lookahead, flags or another construct
-        }
-        if (quantifier(p, close + 1).first < 1) return {};
-        for (const auto& alt : alternatives(body)) {
-            auto literals = leadingLiterals(alt);
-            if (literals.empty()) return {};
-            out.insert(out.end(), literals.begin(), literals.end());
-        }
-    } else {
-        icu::UnicodeString lit = leadingLiteral(p.tempSubString(i));
-        if (lit.isEmpty()) return {};
-        out.push_back(lit);
-    }
+    std::vector<icu::UnicodeString> out = leadingLiterals(p.tempSubString(i));
+    if (out.empty()) return {};
     // A one-character ASCII start is in nearly every text: trying each occurrence saves nothing.
     for (const auto& lit : out) {
         if (lit.length() == 1 && lit.charAt(0) < 0x80) return {};
@@ -333,18 +321,7 @@ std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::Unicode
             }
             const auto [min, after] = quantifier(p, close + 1);
             if (min < 0) return {};
-            if (min >= 1) {
-                std::vector<icu::UnicodeString> set;
-                for (const auto& alt : alternatives(body)) {
-                    auto literals = leadingLiterals(alt);
-                    if (literals.empty()) {
-                        set.clear();
-                        break;
-                    }
-                    set.insert(set.end(), literals.begin(), literals.end());
-                }
-                consider(std::move(set));
-            }
+            if (min >= 1) consider(groupLiterals(body));
             i = after;
             continue;
         }
