@@ -43,7 +43,7 @@ std::unordered_set<std::string> normalizedStopwords(const ClassifierConfig& conf
 std::vector<SafetySignalDef> subtypeSignals(const CategoryDef& category) {
     std::vector<SafetySignalDef> out;
     for (const SubtypeDef& s : category.subtypes) {
-        out.push_back({s.name, s.keywords, s.regexes, s.exclusions});
+        out.push_back({s.name, s.keywords, s.regexes, s.exclusions, /*keywords_need=*/{}});
     }
     return out;
 }

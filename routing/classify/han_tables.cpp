@@ -72,9 +72,7 @@ const HanTables& HanTables::instance() {
     return tables;
 }
 
-bool HanTables::isHan(UChar32 c) {
-    if (c >= 0x4E00 && c <= 0x9FFF) return true;  // the common case, without a property lookup
-    if (c < 0x2E80) return false;  // Latin and the rest below the CJK radicals: no Han there
+bool HanTables::isHanByScript(UChar32 c) {
     UErrorCode status = U_ZERO_ERROR;
     return uscript_getScript(c, &status) == USCRIPT_HAN && U_SUCCESS(status);
 }

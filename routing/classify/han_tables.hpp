@@ -40,9 +40,14 @@ class HanTables {
     bool isSimplifiedOnly(UChar32 c) const { return flag(c, kSimplifiedOnly); }
 
     /// Whether `c` is a Han ideograph (any block, including the supplementary planes).
-    static bool isHan(UChar32 c);
+    static bool isHan(UChar32 c) {
+        if (c >= 0x4E00 && c <= 0x9FFF) return true;  // the common case, without a lookup
+        if (c < 0x2E80) return false;  // Latin and the rest below the CJK radicals: no Han there
+        return isHanByScript(c);
+    }
 
   private:
+    static bool isHanByScript(UChar32 c);  ///< ICU's script property
     HanTables();
     static constexpr UChar32 kFirst = 0x3400;
     static constexpr UChar32 kLast = 0x9FFF;

@@ -34,27 +34,35 @@ bool isDigits(const icu::UnicodeString& text, int32_t begin, int32_t end) {
     return true;
 }
 
-void appendUtf8(const icu::UnicodeString& text, int32_t begin, int32_t end, std::string& out) {
-    const char16_t* s = text.getBuffer();
+// Writes text[begin, end) as UTF-8 at `out` (room for 3 bytes a code unit); returns the end.
+char* encodeUtf8(const char16_t* s, int32_t begin, int32_t end, char* out) {
     for (int32_t i = begin; i < end;) {
         UChar32 c;
         U16_NEXT(s, i, end, c);  // an unpaired surrogate comes out as itself, as char32At gives it
         if (c < 0x80) {
-            out += static_cast<char>(c);
+            *out++ = static_cast<char>(c);
         } else if (c < 0x800) {
-            out += static_cast<char>(0xC0 | (c >> 6));
-            out += static_cast<char>(0x80 | (c & 0x3F));
+            *out++ = static_cast<char>(0xC0 | (c >> 6));
+            *out++ = static_cast<char>(0x80 | (c & 0x3F));
         } else if (c < 0x10000) {
-            out += static_cast<char>(0xE0 | (c >> 12));
-            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (c >> 18));
-            out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (c & 0x3F));
+            *out++ = static_cast<char>(0xE0 | (c >> 12));
+            *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+            *out++ = static_cast<char>(0x80 | (c & 0x3F));
+        } else {  // a surrogate pair: two code units, four bytes
+            *out++ = static_cast<char>(0xF0 | (c >> 18));
+            *out++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+            *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+            *out++ = static_cast<char>(0x80 | (c & 0x3F));
         }
     }
+    return out;
+}
+
+// Replaces `out` with text[begin, end) in UTF-8.
+void assignUtf8(const icu::UnicodeString& text, int32_t begin, int32_t end, std::string& out) {
+    out.resize(static_cast<std::size_t>(end - begin) * 3);
+    char* const first = out.data();
+    out.resize(static_cast<std::size_t>(encodeUtf8(text.getBuffer(), begin, end, first) - first));
 }
 
 // Word-break classes (UAX #29, as ICU's root word rules apply them) of the code units the
@@ -148,6 +156,10 @@ Tokenizer::Tokenizer(std::unordered_set<std::string> stopwords) : stopwords_(std
         }
     }
     std::sort(han_stopwords_.begin(), han_stopwords_.end());
+    for (const std::uint32_t key : han_stopwords_) {
+        const std::uint32_t first = key > 0xFFFF ? key >> 16 : key;
+        han_stop_first_[first >> 6] |= std::uint64_t{1} << (first & 63);
+    }
     UErrorCode status = U_ZERO_ERROR;
     words_.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
     if (U_FAILURE(status) || !words_) {
@@ -163,18 +175,21 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::Tokenizer(const Tokenizer& other)
     : words_(other.words_->clone()),
       stopwords_(other.stopwords_),
-      han_stopwords_(other.han_stopwords_) {}
+      han_stopwords_(other.han_stopwords_),
+      han_stop_first_(other.han_stop_first_) {}
 
 Tokenizer& Tokenizer::operator=(const Tokenizer& other) {
     if (this != &other) {
         words_.reset(other.words_->clone());
         stopwords_ = other.stopwords_;
         han_stopwords_ = other.han_stopwords_;
+        han_stop_first_ = other.han_stop_first_;
     }
     return *this;
 }
 
 bool Tokenizer::isHanStopword(char16_t a, char16_t b) const {
+    if ((han_stop_first_[a >> 6] >> (a & 63) & 1) == 0) return false;  // most characters
     const std::uint32_t key = b == 0 ? a : static_cast<std::uint32_t>(a) << 16 | b;
     return std::binary_search(han_stopwords_.begin(), han_stopwords_.end(), key);
 }
@@ -189,8 +204,7 @@ void Tokenizer::keepWord(const icu::UnicodeString& text, int32_t begin, int32_t 
                          std::vector<std::string>& out) {
     if (isDigits(text, begin, end)) return;
     if (end - begin < 2) return;
-    scratch_.clear();
-    appendUtf8(text, begin, end, scratch_);
+    assignUtf8(text, begin, end, scratch_);
     if (stopwords_.count(scratch_) != 0) return;
     stemEnglish(scratch_);
     out.push_back(scratch_);
@@ -275,29 +289,29 @@ void Tokenizer::tokenize(const icu::UnicodeString& text, std::vector<std::string
         out.clear();
         wordsWithIcu(text, out);
     }
+    const char16_t* s = text.getBuffer();
+    const auto han = [](char16_t c) { return !U16_IS_SURROGATE(c) && HanTables::isHan(c); };
     bool any_han = false;
-    for (int32_t i = 0; i < length && !any_han; ++i) {
-        const char16_t c = text.charAt(i);
-        any_han = c >= 0x2E80 && !U16_IS_SURROGATE(c) && HanTables::isHan(c);
-    }
+    for (int32_t i = 0; i < length && !any_han; ++i) any_han = s[i] >= 0x2E80 && han(s[i]);
     if (!any_han) return;
 
     // The bigrams of each run of Han characters, and a run of one character as itself (BMP
     // only: a bigram is two code units).
+    bool previous = false;  // whether text[i - 1] is Han
     for (int32_t i = 0; i < length; ++i) {
-        const char16_t a = text.charAt(i);
-        if (U16_IS_SURROGATE(a) || !HanTables::isHan(a)) continue;
-        const char16_t b = i + 1 < length ? text.charAt(i + 1) : u' ';
-        const bool pair = !U16_IS_SURROGATE(b) && HanTables::isHan(b);
+        const char16_t a = s[i];
+        const bool is_han = han(a);
+        const bool alone = !previous;
+        previous = is_han;
+        if (!is_han) continue;
+        const bool pair = i + 1 < length && han(s[i + 1]);
         if (!pair) {
-            const bool alone = i == 0 || !HanTables::isHan(text.charAt(i - 1));
             if (!alone || isHanStopword(a, 0)) continue;
-        } else if (isHanStopword(a, b)) {
+        } else if (isHanStopword(a, s[i + 1])) {
             continue;
         }
-        scratch_.clear();
-        appendUtf8(text, i, pair ? i + 2 : i + 1, scratch_);
-        out.push_back(scratch_);
+        char bytes[6];
+        out.emplace_back(bytes, encodeUtf8(s, i, pair ? i + 2 : i + 1, bytes));
     }
 }
 

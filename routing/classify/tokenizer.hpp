@@ -7,6 +7,7 @@
 
 #include <unicode/unistr.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,6 +56,8 @@ class Tokenizer {
     /// The stopwords of one or two Han characters (BMP), as (first << 16 | second), sorted:
     /// every bigram is checked, and a binary search over a few integers beats hashing.
     std::vector<std::uint32_t> han_stopwords_;
+    /// The first characters of han_stopwords_, a bit each: most characters are none.
+    std::array<std::uint64_t, 1024> han_stop_first_{};
     bool isHanStopword(char16_t a, char16_t b) const;
     icu::UnicodeString masked_;  ///< scratch: the text with Han characters blanked
     std::vector<std::uint8_t> classes_;  ///< scratch: each code unit's word-break class
