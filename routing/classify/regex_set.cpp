@@ -188,7 +188,9 @@ std::vector<icu::UnicodeString> groupLiterals(const icu::UnicodeString& body, in
 
 // The literals an alternative always starts with: its leading literal, or, when it starts with
 // a group that must occur, the leading literals of each of that group's alternatives
-// ("(server|network|data) (rack|room)" -> {server, network, data}). Empty: none known.
+// ("(server|network|data) (rack|room)" -> {server, network, data}); when the group may be
+// left out, those and the literals of what follows it ("(还|就)?收了" -> {还, 就, 收}). Empty:
+// none known.
 std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, int depth) {
     if (!alt.startsWith(u"(")) {
         icu::UnicodeString lit = leadingLiteral(alt);
@@ -204,8 +206,15 @@ std::vector<icu::UnicodeString> leadingLiterals(const icu::UnicodeString& alt, i
     } else if (body.startsWith(u"?")) {
         return {};  // a lookaround, flags or another construct
     }
-    if (quantifier(alt, close + 1).first < 1) return {};
-    return groupLiterals(body, depth + 1);
+    const auto [min, after] = quantifier(alt, close + 1);
+    if (min < 0) return {};
+    std::vector<icu::UnicodeString> out = groupLiterals(body, depth + 1);
+    if (min >= 1 || out.empty()) return out;
+    // Optional: a match starts in the group or, with the group left out, after it.
+    const auto rest = leadingLiterals(alt.tempSubString(after), depth + 1);
+    if (rest.empty()) return {};
+    out.insert(out.end(), rest.begin(), rest.end());
+    return out;
 }
 
 // The literals a match of `p` starts with, when its first consuming element is a group whose

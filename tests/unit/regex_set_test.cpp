@@ -108,7 +108,11 @@ BOOST_AUTO_TEST_CASE(required_literals) {
     BOOST_TEST(literalSets("\\bwet\\b.{0,9}\\b(servers?|(network|data) (rack|room)s?)\\b") ==
                "{wet}{server|network|data}");
     BOOST_TEST(literalSets("(ab|(cd|(?:ef|gh))ij)klm") == "{ab|cd|ef|gh}{klm}");
-    BOOST_TEST(literalSets("(ab|(cd)?ij)klm") == "{klm}");
+    // A group that may be left out: its literals, or those of what follows it.
+    BOOST_TEST(literalSets("(ab|(cd)?ij)klm") == "{ab|cd|ij}{klm}");
+    BOOST_TEST(literalSets("(ab|(cd)*ij)klm") == "{ab|cd|ij}{klm}");
+    BOOST_TEST(literalSets("(ab|(cd)?)klm") == "{klm}");       // nothing known after the group
+    BOOST_TEST(literalSets("(ab|(cd)?\\s)klm") == "{klm}");  // nor after it here
     BOOST_TEST(literalSets("烟(?!雾报)") == "{烟}");
     BOOST_TEST(literalSets("[abc]+d\\.e") == "{d.e}");
     // Lookaheads require their literals too; (?s) changes no literal.
@@ -212,7 +216,8 @@ BOOST_AUTO_TEST_CASE(find_candidate_on_each_shape) {
     RegexSet set({icu::UnicodeString(u"(?<!not )\\b(smoke|fire)\\b"),
                   icu::UnicodeString(u"电池.{0,6}(鼓|胀)"),
                   icu::UnicodeString(u"\\bfire\\w*\\s+alarm"),
-                  icu::UnicodeString(u"(the )?heater\\s+(sparks|smokes)")});
+                  icu::UnicodeString(u"(the )?heater\\s+(sparks|smokes)"),
+                  icu::UnicodeString(u"(还|就)?收(了)?\\d{2,}")});
     const auto check = [&](const char* utf8, std::size_t i, std::int32_t begin, std::int32_t end) {
         const icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
         const auto& c = set.candidates(text);
@@ -235,6 +240,13 @@ BOOST_AUTO_TEST_CASE(find_candidate_on_each_shape) {
     check("新电池有点鼓，旧电池胀了", 1, 1, 6);
     check("bonfire smoke set off the fire alarm", 2, 26, 36);
     check("the heater smokes", 3, 0, 17);
+    check("so the heater sparks", 3, 3, 20);
+    check("a heater smokes", 3, 2, 15);
+    // A match may start in the optional group or, left out, at what follows it.
+    check("他就收了50", 4, 1, 6);
+    check("就是收了50块", 4, 2, 6);
+    check("还说收99", 4, 2, 5);
+    check("还收了", 4, -1, -1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
