@@ -1,6 +1,7 @@
 #include "routing/classify/regex_set.hpp"
 
 #include <unicode/regex.h>
+#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -254,6 +255,76 @@ std::vector<icu::UnicodeString> anchorLiterals(const icu::UnicodeString& p) {
 
 }  // namespace
 
+namespace {
+
+// The code point that `alt` is, when it is one letter or digit (or a character above ASCII
+// that is not a space), written plainly; -1 otherwise. Such characters need no escape in a set.
+UChar32 singleLetter(const icu::UnicodeString& alt) {
+    if (alt.isEmpty() || alt.countChar32() != 1) return -1;
+    const UChar32 c = alt.char32At(0);
+    if (c < 0x80) return u_isalnum(c) ? c : -1;
+    if (u_isUWhiteSpace(c) || u_hasBinaryProperty(c, UCHAR_PATTERN_SYNTAX)) return -1;
+    return c;
+}
+
+}  // namespace
+
+icu::UnicodeString singleLetterSets(const icu::UnicodeString& p) {
+    if (p.indexOf(icu::UnicodeString(u"\\Q")) >= 0) return p;  // quoted text: left as written
+    icu::UnicodeString out;
+    for (int32_t k = 0; k < p.length();) {
+        const char16_t c = p.charAt(k);
+        if (c == u'\\') {  // an escape: copied with what it escapes
+            out.append(p, k, std::min<int32_t>(2, p.length() - k));
+            k += 2;
+            continue;
+        }
+        if (c == u'[') {
+            const int32_t end = skipSet(p, k);
+            if (end < 0) return p;
+            out.append(p, k, end - k);
+            k = end;
+            continue;
+        }
+        if (c != u'(') {
+            out.append(c);
+            ++k;
+            continue;
+        }
+        // A group: "(" or "(?:" with plain alternatives may become a set; any other opening
+        // ("(?<!", "(?=", "(?s)") is copied and its inside scanned as the rest.
+        int32_t body = k + 1;
+        if (p.compare(body, 2, icu::UnicodeString(u"?:")) == 0) {
+            body += 2;
+        } else if (body < p.length() && p.charAt(body) == u'?') {
+            out.append(c);
+            ++k;
+            continue;
+        }
+        const int32_t close = closeGroup(p, k);
+        if (close < 0) return p;
+        const auto alts = alternatives(p.tempSubStringBetween(body, close));
+        icu::UnicodeString set(u"[");
+        bool letters = alts.size() >= 2;
+        for (const auto& alt : alts) {
+            const UChar32 letter = letters ? singleLetter(alt) : -1;
+            if (letter < 0) {
+                letters = false;
+                break;
+            }
+            set.append(letter);
+        }
+        if (!letters) {
+            out.append(p, k, body - k);
+            k = body;
+            continue;
+        }
+        out.append(p, k, body - k).append(set).append(u']').append(u')');
+        k = close + 1;
+    }
+    return out;
+}
+
 std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& p) {
     if (alternatives(p).size() != 1) return {};  // a top-level '|', or unbalanced sets
     std::vector<std::vector<icu::UnicodeString>> sets;
@@ -368,13 +439,14 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
     auto compiled = std::make_shared<Patterns>();
     for (const auto& p : patterns) {
         std::string error;
-        auto c = compile(p, &error);
+        if (!compile(p, &error)) throw std::invalid_argument(error);  // as written
+        auto c = compile(singleLetterSets(p), &error);
         if (!c) throw std::invalid_argument(error);
         const auto index = static_cast<std::uint32_t>(compiled->compiled.size());
         compiled->compiled.push_back(std::move(c));
         compiled->pattern_parts.emplace_back();
         for (const auto& part : lookaheadConjunction(p)) {
-            auto compiled_part = compile(part, &error);
+            auto compiled_part = compile(singleLetterSets(part), &error);
             if (!compiled_part) {  // a part of a pattern that compiled: run the whole instead
                 compiled->pattern_parts.back().clear();
                 break;

@@ -130,4 +130,11 @@ std::optional<std::string> regexError(std::string_view pattern);
 /// Empty when the pattern's shape is not understood. Exposed for tests.
 std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& pattern);
 
+/// `pattern` with each group whose alternatives are single letters written as a set:
+/// "(割|划|刮)" -> "([割划刮])", "(?:a|b)?" -> "(?:[ab])?" (the same matches, the same groups;
+/// ICU tries a set in one step where it tries an alternation's branches one by one, a third of
+/// the time on the costliest shipped pattern). Other groups are left as written. Exposed for
+/// tests.
+icu::UnicodeString singleLetterSets(const icu::UnicodeString& pattern);
+
 }  // namespace ccd::routing

@@ -21,6 +21,7 @@ namespace {
 using ccd::routing::ClassifierConfig;
 using ccd::routing::RegexSet;
 using ccd::routing::requiredLiterals;
+using ccd::routing::singleLetterSets;
 using ccd::routing::TextNormalizer;
 
 ClassifierConfig shippedConfig() {
@@ -126,6 +127,63 @@ BOOST_AUTO_TEST_CASE(required_literals) {
     BOOST_TEST(literalSets("(?i)fire") == "");
     BOOST_TEST(literalSets("\\p{Han}+") == "");
     BOOST_TEST(literalSets("(\\w+|x)yz").find("{yz}") != std::string::npos);
+}
+
+std::string sets(const std::string& pattern) {
+    std::string out;
+    singleLetterSets(icu::UnicodeString::fromUTF8(pattern)).toUTF8String(out);
+    return out;
+}
+
+// A group of single letters is searched as a set: the same matches and groups, one step.
+BOOST_AUTO_TEST_CASE(single_letter_groups_become_sets) {
+    BOOST_TEST(sets("(割|划|刮)(伤|破)") == "([割划刮])([伤破])");
+    BOOST_TEST(sets("(?:a|b|7)?c") == "(?:[ab7])?c");
+    BOOST_TEST(sets("(手|手指|脚)(被|给)?") == "(手|手指|脚)([被给])?");  // 手指: two letters
+    BOOST_TEST(sets("(x|(y|z))") == "(x|([yz]))");                    // the inner group only
+    BOOST_TEST(sets("(a|)b") == "(a|)b");                               // an empty branch
+    BOOST_TEST(sets("(a)b") == "(a)b");                                 // one branch: as written
+    BOOST_TEST(sets("(\\.|,)") == "(\\.|,)");                           // escapes, punctuation
+    BOOST_TEST(sets("(-|^)") == "(-|^)");                               // special in a set
+    BOOST_TEST(sets("(。|，)") == "(。|，)");                           // CJK punctuation
+    BOOST_TEST(sets("(?<!不|没)(好|坏)") == "(?<!不|没)([好坏])");       // lookbehinds kept
+    BOOST_TEST(sets("(?s)^(?=.*(冷|热))") == "(?s)^(?=.*([冷热]))");
+    BOOST_TEST(sets("[(a|b)](c|d)") == "[(a|b)]([cd])");                // a set is copied
+    BOOST_TEST(sets("\\((a|b)\\)") == "\\(([ab])\\)");
+    BOOST_TEST(sets("\\Q(a|b)\\E") == "\\Q(a|b)\\E");
+}
+
+// Every shipped pattern, rewritten, finds what it finds as written, where it finds it.
+BOOST_AUTO_TEST_CASE(single_letter_sets_match_as_written_on_the_shipped_patterns) {
+    const ShippedPatterns patterns = shippedPatterns();
+    const std::vector<icu::UnicodeString> texts = labelledTexts();
+    std::size_t rewritten = 0, matches = 0;
+    for (std::size_t i = 0; i < patterns.folded.size(); ++i) {
+        const icu::UnicodeString& written = patterns.folded[i];
+        const icu::UnicodeString rewrite = singleLetterSets(written);
+        if (rewrite == written) continue;
+        ++rewritten;
+        UParseError where{};
+        UErrorCode status = U_ZERO_ERROR;
+        std::unique_ptr<icu::RegexPattern> a(icu::RegexPattern::compile(written, 0, where, status));
+        std::unique_ptr<icu::RegexPattern> b(icu::RegexPattern::compile(rewrite, 0, where, status));
+        BOOST_REQUIRE(U_SUCCESS(status));
+        std::unique_ptr<icu::RegexMatcher> ma(a->matcher(status)), mb(b->matcher(status));
+        BOOST_REQUIRE(U_SUCCESS(status));
+        BOOST_TEST(ma->groupCount() == mb->groupCount(), patterns.text[i]);
+        for (const auto& text : texts) {
+            ma->reset(text);
+            mb->reset(text);
+            const bool found = ma->find(status);
+            BOOST_TEST_REQUIRE(found == mb->find(status), patterns.text[i]);
+            if (!found) continue;
+            ++matches;
+            BOOST_TEST(ma->start(status) == mb->start(status), patterns.text[i]);
+            BOOST_TEST(ma->end(status) == mb->end(status), patterns.text[i]);
+        }
+    }
+    BOOST_TEST(rewritten > 30u);  // 43 on 2026-12-06
+    BOOST_TEST(matches > 200u);   // 350
 }
 
 // A pattern without required literals runs on every message, at every index of it: the usage
