@@ -77,7 +77,8 @@ SETS=(classify-sample classify-holdout classify-dev classify-dev2 classify-dev3 
       classify-heldout42 classify-heldout43 classify-heldout44
       classify-heldout45 classify-heldout46 classify-heldout47 classify-heldout48
       classify-heldout49 classify-heldout50 classify-heldout51 classify-heldout52
-      classify-heldout53 classify-heldout54 classify-heldout55)
+      classify-heldout53 classify-heldout54 classify-heldout55 classify-heldout56
+      classify-heldout57)
 files=("$T/vip.jsonl")
 for set in "${SETS[@]}"; do files+=("$ROOT/tests/data/$set.jsonl"); done
 rc=0; classify --expect "${files[@]/#/--jsonl=}" > "$T/all.out" 2> "$T/all.err" || rc=$?
@@ -404,6 +405,18 @@ measured heldout54 all 92 81 100 93.5
 # a print farm halted with 200 orders a day, a shoot that "can't work without it", an exam that
 # must stop; smoke firing, how not to scorch a board): 93.4/84.6/100/95.7, every P1, 5 false.
 measured heldout55 all 93 84.5 100 95.5
+# H56: written blind (writers/h56-README.md: apartment buildings, landlords and tenants: let
+# appliances, shared laundries, building boilers and pumps, roof tanks, intercoms, lifts, gates,
+# detectors, student halls; tenants, landlords, agents, building managers, owners' committees,
+# mainland, Hong Kong and Taiwan), measured once with the classifier of 4ea83d8:
+# 95.4/84.6/100/91.7, P1 78/83, 21 false P1s.
+measured heldout56 78 95 84.5 100 91.5
+# H57: written blind (writers/h57-README.md: smart home and home security: smart locks,
+# doorbells, cameras, alarm panels, connected detectors, plugs, thermostats, robot vacuums,
+# routers, monitoring subscriptions; home owners, the elderly and their children, parents,
+# hosts, installers), measured once with the classifier of 4ea83d8: 95.7/86.6/100/95.1,
+# P1 81/85, 10 false P1s.
+measured heldout57 81 95.5 86.5 100 95
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
