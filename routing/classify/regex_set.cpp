@@ -253,10 +253,6 @@ std::vector<icu::UnicodeString> anchorLiterals(const icu::UnicodeString& p) {
     return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The code point that `alt` is, when it is one letter or digit (or a character above ASCII
 // that is not a space), written plainly; -1 otherwise. Such characters need no escape in a set.
 UChar32 singleLetter(const icu::UnicodeString& alt) {
