@@ -125,16 +125,4 @@ class RegexSet {
 /// the configuration layer, which reports it with the pattern's file position.
 std::optional<std::string> regexError(std::string_view pattern);
 
-/// Sets of literals that a match of `pattern` must contain: at least one literal of every set
-/// (found at the top level of the pattern: '电池.{0,6}(鼓|胀)' gives {电池} and {鼓, 胀}).
-/// Empty when the pattern's shape is not understood. Exposed for tests.
-std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& pattern);
-
-/// `pattern` with each group whose alternatives are single letters written as a set:
-/// "(割|划|刮)" -> "([割划刮])", "(?:a|b)?" -> "(?:[ab])?" (the same matches, the same groups;
-/// ICU tries a set in one step where it tries an alternation's branches one by one, a third of
-/// the time on the costliest shipped pattern). Other groups are left as written. Exposed for
-/// tests.
-icu::UnicodeString singleLetterSets(const icu::UnicodeString& pattern);
-
 }  // namespace ccd::routing

@@ -1,6 +1,7 @@
 // RegexSet: the literal prefilter (which patterns can match a text) and the patterns' own
 // matching, on hand-made patterns and on every shipped pattern against the labelled texts.
 #include "routing/classify/regex_set.hpp"
+#include "routing/classify/regex_text.hpp"
 
 #define BOOST_TEST_MODULE regex_set_test
 #include <unicode/regex.h>
