@@ -240,23 +240,21 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
     const std::size_t n = sh.names.size();
     score_.assign(sh.bayes.classes(), 0.0);
     subtype_tokens_.assign(n, 0);
-    features_.clear();
+    token_features_.clear();
     for (const auto& token : tokens) {
         const std::uint32_t f = sh.bayes.feature(token);
         if (f == NaiveBayes::kNoFeature) continue;
-        features_.push_back(f);
+        token_features_.push_back(f);
         const double* row = sh.bayes.row(f);
         for (std::size_t c = 0; c < n; ++c) score_[c] += row[c];
+        // The subtypes' sums wait for decideSubtype(), which needs only the chosen category's.
         for (std::uint64_t groups = sh.subtype_groups[f]; groups != 0; groups &= groups - 1) {
-            const auto c = static_cast<std::size_t>(__builtin_ctzll(groups));
-            for (std::size_t i = sh.subtype_begin[c]; i < sh.subtype_end[c]; ++i) {
-                score_[i] += row[i];
-            }
-            ++subtype_tokens_[c];
+            ++subtype_tokens_[static_cast<std::size_t>(__builtin_ctzll(groups))];
         }
     }
     for (std::size_t c = 0; c < n; ++c) score_[c] /= sh.temperature;
     // The learned models take each feature once (decideSubtype uses features_ too).
+    features_ = token_features_;
     std::sort(features_.begin(), features_.end());
     features_.erase(std::unique(features_.begin(), features_.end()), features_.end());
     if (sh.learned.trained()) {
@@ -368,6 +366,14 @@ SubtypeDecision CategoryModel::decideSubtype(std::size_t category,
     SubtypeDecision d;
     if (begin == end) return d;
     const std::size_t n = sh.names.size();
+    // The naive Bayes sums of this category's subtypes, token by token as decide() saw them.
+    std::fill(score_.begin() + static_cast<std::ptrdiff_t>(begin),
+              score_.begin() + static_cast<std::ptrdiff_t>(end), 0.0);
+    for (const std::uint32_t f : token_features_) {
+        if ((sh.subtype_groups[f] >> category & 1) == 0) continue;
+        const double* row = sh.bayes.row(f);
+        for (std::size_t i = begin; i < end; ++i) score_[i] += row[i];
+    }
     subtype_score_.assign(end - begin, 0.0);
     if (sh.learned_subtypes.trained()) {
         subtype_logits_.assign(end - begin, 0.0);

@@ -124,6 +124,7 @@ class CategoryModel {
     std::vector<std::uint32_t> subtype_tokens_;  ///< by category: tokens its subtypes know
     std::vector<double> posterior_;              ///< by category
     std::vector<std::uint32_t> features_;        ///< scratch: the message's distinct features
+    std::vector<std::uint32_t> token_features_;  ///< scratch: its tokens' features, in order
     std::vector<double> logits_;                 ///< scratch: the learned model's, by category
     std::vector<double> subtype_logits_;         ///< scratch: the learned subtypes', by subtype
 };

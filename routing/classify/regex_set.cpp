@@ -29,6 +29,17 @@ std::unique_ptr<icu::RegexPattern> compile(const icu::UnicodeString& pattern, st
     return compiled;
 }
 
+// The texts of a pattern that matches few (finiteLanguage), unless one is a single ASCII
+// character: one that is in nearly every text saves no search and costs a hit per occurrence.
+std::vector<icu::UnicodeString> fewTexts(const icu::UnicodeString& pattern) {
+    constexpr std::size_t kMaxTexts = 4096;
+    auto texts = finiteLanguage(pattern, kMaxTexts);
+    for (const auto& t : texts) {
+        if (t.length() == 1 && t.charAt(0) < 0x80) return {};
+    }
+    return texts;
+}
+
 }  // namespace
 
 RegexSet::RegexSet() = default;
@@ -38,6 +49,10 @@ RegexSet& RegexSet::operator=(RegexSet&&) noexcept = default;
 
 RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
     auto compiled = std::make_shared<Patterns>();
+    // By literal id: the sets it belongs to, the patterns and the parts it starts.
+    std::vector<std::vector<std::uint32_t>> literal_sets;
+    std::vector<std::vector<std::uint32_t>> literal_anchors;
+    std::vector<std::vector<std::uint32_t>> literal_part_anchors;
     for (const auto& p : patterns) {
         std::string error;
         auto c = compile(singleLetterSets(p), &error);
@@ -62,23 +77,26 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
             compiled->part_anchored.push_back(anchors.empty() ? 0 : 1);
             for (const auto& literal : anchors) {
                 const std::uint32_t id = compiled->literals.addLiteral(literal);
-                if (id >= compiled->literal_part_anchors.size()) {
-                    compiled->literal_part_anchors.resize(id + 1);
-                }
-                compiled->literal_part_anchors[id].push_back(part_index);
+                if (id >= literal_part_anchors.size()) literal_part_anchors.resize(id + 1);
+                literal_part_anchors[id].push_back(part_index);
             }
         }
-        const auto sets = requiredLiterals(p);
+        // A pattern with few texts is a candidate only where one of them occurs, and is tried
+        // only there; any other is filtered by the literals it requires.
+        const bool whole = compiled->pattern_parts.back().empty();
+        const auto texts = whole ? fewTexts(p) : std::vector<icu::UnicodeString>{};
+        const auto sets = texts.empty() ? requiredLiterals(p)
+                                        : std::vector<std::vector<icu::UnicodeString>>{texts};
         compiled->pattern_sets.push_back(static_cast<std::uint32_t>(sets.size()));
         if (sets.empty()) compiled->unfiltered.push_back(index);
         compiled->anchored.push_back(0);
-        if (compiled->pattern_parts.back().empty() && !sets.empty()) {
-            const auto anchors = anchorLiterals(p);
+        if (whole && !sets.empty()) {
+            const auto anchors = texts.empty() ? anchorLiterals(p) : texts;
             compiled->anchored.back() = anchors.empty() ? 0 : 1;
             for (const auto& literal : anchors) {
                 const std::uint32_t id = compiled->literals.addLiteral(literal);
-                if (id >= compiled->literal_anchors.size()) compiled->literal_anchors.resize(id + 1);
-                compiled->literal_anchors[id].push_back(index);
+                if (id >= literal_anchors.size()) literal_anchors.resize(id + 1);
+                literal_anchors[id].push_back(index);
             }
         }
         for (const auto& set : sets) {
@@ -86,16 +104,25 @@ RegexSet::RegexSet(const std::vector<icu::UnicodeString>& patterns) {
             compiled->set_pattern.push_back(index);
             for (const auto& literal : set) {
                 const std::uint32_t id = compiled->literals.addLiteral(literal);
-                if (id >= compiled->literal_sets.size()) compiled->literal_sets.resize(id + 1);
-                auto& owners = compiled->literal_sets[id];
+                if (id >= literal_sets.size()) literal_sets.resize(id + 1);
+                auto& owners = literal_sets[id];
                 if (owners.empty() || owners.back() != set_id) owners.push_back(set_id);
             }
         }
     }
     compiled->literals.build();
-    compiled->literal_sets.resize(compiled->literals.size());
-    compiled->literal_anchors.resize(compiled->literals.size());
-    compiled->literal_part_anchors.resize(compiled->literals.size());
+    const std::size_t literals = compiled->literals.size();
+    literal_sets.resize(literals);
+    literal_anchors.resize(literals);
+    literal_part_anchors.resize(literals);
+    compiled->use_first.reserve(3 * literals + 1);
+    for (std::size_t t = 0; t < literals; ++t) {
+        for (const auto* list : {&literal_sets[t], &literal_anchors[t], &literal_part_anchors[t]}) {
+            compiled->use_first.push_back(static_cast<std::uint32_t>(compiled->uses.size()));
+            compiled->uses.insert(compiled->uses.end(), list->begin(), list->end());
+        }
+    }
+    compiled->use_first.push_back(static_cast<std::uint32_t>(compiled->uses.size()));
     patterns_ = std::move(compiled);
     makeMatchers();
 }
@@ -142,27 +169,37 @@ const std::vector<std::uint32_t>& RegexSet::candidates(const icu::UnicodeString&
     for (const std::uint32_t pattern : patterns_marked_) sets_hit_[pattern] = 0;
     sets_marked_.clear();
     patterns_marked_.clear();
-    hits_.clear();
-    findTerms(ps.literals, text, scan, hits_);
+    // The scan's own hits when it has them; a copy would cost as much as the loop below.
+    const std::vector<TermMatch>* hits = scan != nullptr ? scan->hits(ps.literals, text) : nullptr;
+    if (hits == nullptr) {
+        hits_.clear();
+        ps.literals.findAll(text, hits_);
+        hits = &hits_;
+    }
     for (const std::uint32_t i : started_) starts_[i].clear();
     started_.clear();
     starts_.resize(ps.compiled.size());
     for (const std::uint32_t i : parts_started_) part_starts_[i].clear();
     parts_started_.clear();
     part_starts_.resize(ps.parts.size());
-    for (const TermMatch& hit : hits_) {
-        for (const std::uint32_t set : ps.literal_sets[hit.term]) {
+    const std::uint32_t* uses = ps.uses.data();
+    for (const TermMatch& hit : *hits) {
+        const std::uint32_t* first = &ps.use_first[3 * std::size_t{hit.term}];
+        for (std::uint32_t u = first[0]; u < first[1]; ++u) {
+            const std::uint32_t set = uses[u];
             if (set_hit_[set]) continue;
             set_hit_[set] = 1;
             sets_marked_.push_back(set);
             const std::uint32_t pattern = ps.set_pattern[set];
             if (sets_hit_[pattern]++ == 0) patterns_marked_.push_back(pattern);
         }
-        for (const std::uint32_t pattern : ps.literal_anchors[hit.term]) {
+        for (std::uint32_t u = first[1]; u < first[2]; ++u) {
+            const std::uint32_t pattern = uses[u];
             if (starts_[pattern].empty()) started_.push_back(pattern);
             starts_[pattern].push_back(hit.begin);
         }
-        for (const std::uint32_t part : ps.literal_part_anchors[hit.term]) {
+        for (std::uint32_t u = first[2]; u < first[3]; ++u) {
+            const std::uint32_t part = uses[u];
             if (part_starts_[part].empty()) parts_started_.push_back(part);
             part_starts_[part].push_back(hit.begin);
         }

@@ -74,7 +74,6 @@ class RegexSet {
     struct Patterns {
         std::vector<std::unique_ptr<icu::RegexPattern>> compiled;
         TermMatcher literals;                                  ///< every required literal
-        std::vector<std::vector<std::uint32_t>> literal_sets;  ///< by literal id: set ids
         std::vector<std::uint32_t> set_pattern;                ///< by set id
         std::vector<std::uint32_t> pattern_sets;               ///< by pattern: how many sets
         std::vector<std::uint32_t> unfiltered;                 ///< the patterns without sets
@@ -85,11 +84,13 @@ class RegexSet {
         /// By pattern: 1 when every match begins with one of a few literals (anchorLiterals in
         /// regex_set.cpp), which find() then tries one by one.
         std::vector<char> anchored;
-        std::vector<std::vector<std::uint32_t>> literal_anchors;  ///< by literal id: patterns
-        /// The same for the parts of lookahead patterns: by part, 1 when anchored; by literal
-        /// id, the parts it starts.
+        /// The same for the parts of lookahead patterns: by part, 1 when anchored.
         std::vector<char> part_anchored;
-        std::vector<std::vector<std::uint32_t>> literal_part_anchors;
+        /// What a literal's hit tells, in one array for the hit loop of candidates(): literal
+        /// t's set ids are uses[first[3t], first[3t+1]), the patterns it starts
+        /// [first[3t+1], first[3t+2]), and the parts it starts [first[3t+2], first[3t+3]).
+        std::vector<std::uint32_t> use_first;
+        std::vector<std::uint32_t> uses;
     };
     void makeMatchers();
     std::optional<RegexHit> search(std::size_t i, const icu::UnicodeString& text, bool plain);
@@ -102,7 +103,7 @@ class RegexSet {
     std::shared_ptr<const Patterns> patterns_;
     std::vector<std::unique_ptr<icu::RegexMatcher>> matchers_;
     std::vector<std::unique_ptr<icu::RegexMatcher>> part_matchers_;  ///< by part
-    std::vector<TermMatch> hits_;                                    ///< scratch
+    std::vector<TermMatch> hits_;  ///< scratch, when no scan of the text holds the hits
     std::vector<char> set_hit_;                                      ///< scratch, by set
     std::vector<std::uint32_t> sets_hit_;                            ///< scratch, by pattern
     /// The sets and patterns the last candidates() marked: only they are reset, and only they

@@ -308,6 +308,121 @@ icu::UnicodeString singleLetterSets(const icu::UnicodeString& p) {
     return out;
 }
 
+namespace {
+
+// The texts alternative `alt` matches, each once (see finiteLanguage); false when its shape is
+// not understood or there would be more than `limit`.
+bool expandAlternative(const icu::UnicodeString& alt, std::size_t limit, int depth,
+                       std::vector<icu::UnicodeString>& out);
+
+// The texts a group's body matches: its alternatives' together, each once.
+bool expandBody(const icu::UnicodeString& body, std::size_t limit, int depth,
+                std::vector<icu::UnicodeString>& out) {
+    out.clear();
+    const auto alts = alternatives(body);
+    if (alts.empty()) return false;
+    std::vector<icu::UnicodeString> texts;
+    for (const auto& alt : alts) {
+        if (!expandAlternative(alt, limit, depth, texts)) return false;
+        for (auto& t : texts) {
+            if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+        }
+        if (out.size() > limit) return false;
+    }
+    return true;
+}
+
+bool expandAlternative(const icu::UnicodeString& alt, std::size_t limit, int depth,
+                       std::vector<icu::UnicodeString>& out) {
+    if (depth > 4) return false;
+    out.assign(1, icu::UnicodeString());
+    std::vector<icu::UnicodeString> options;
+    std::vector<icu::UnicodeString> joined;
+    for (int32_t i = 0; i < alt.length();) {
+        const char16_t c = alt.charAt(i);
+        int32_t next = i + 1;
+        options.clear();
+        if (c == u'(') {
+            const int32_t close = closeGroup(alt, i);
+            if (close < 0) return false;
+            icu::UnicodeString body = alt.tempSubStringBetween(i + 1, close);
+            if (body.startsWith(u"?:")) {
+                body.remove(0, 2);
+            } else if (body.startsWith(u"?")) {
+                return false;  // a lookaround, flags or another construct
+            }
+            if (!expandBody(body, limit, depth + 1, options)) return false;
+            next = close + 1;
+        } else if (c == u'[') {
+            const int32_t end = skipSet(alt, i);
+            if (end < 0) return false;
+            for (int32_t k = i + 1; k < end - 1; ++k) {
+                const char16_t m = alt.charAt(k);
+                // Plain characters only: no negation, range, escape, nested set or operator.
+                if (isSyntax(m) || m == u'-' || m == u'&' || m == u':' || U16_IS_SURROGATE(m) ||
+                    u_isUWhiteSpace(m)) {
+                    return false;
+                }
+                const icu::UnicodeString one(m);
+                if (std::find(options.begin(), options.end(), one) == options.end()) {
+                    options.push_back(one);
+                }
+            }
+            if (options.empty()) return false;
+            next = end;
+        } else if (isSyntax(c) || u_isUWhiteSpace(c) || c == u'#') {
+            return false;  // '.', escapes, anchors, repeats; spaces and comments under flags
+        } else if (U16_IS_LEAD(c) && i + 1 < alt.length() && U16_IS_TRAIL(alt.charAt(i + 1))) {
+            options.push_back(alt.tempSubString(i, 2));
+            next = i + 2;
+        } else if (U16_IS_SURROGATE(c)) {
+            return false;
+        } else {
+            options.push_back(icu::UnicodeString(c));
+        }
+        if (next < alt.length()) {
+            const char16_t q = alt.charAt(next);
+            if (q == u'*' || q == u'+' || q == u'{') return false;
+            if (q == u'?') {
+                ++next;
+                // "??" and "?+" choose otherwise among the same texts: not understood here.
+                if (next < alt.length() && (alt.charAt(next) == u'?' || alt.charAt(next) == u'+')) {
+                    return false;
+                }
+                if (std::find(options.begin(), options.end(), icu::UnicodeString()) ==
+                    options.end()) {
+                    options.push_back(icu::UnicodeString());
+                }
+            }
+        }
+        if (out.size() * options.size() > limit) return false;
+        joined.clear();
+        for (const auto& head : out) {
+            for (const auto& tail : options) {
+                icu::UnicodeString t = head;
+                t.append(tail);
+                if (std::find(joined.begin(), joined.end(), t) == joined.end()) {
+                    joined.push_back(std::move(t));
+                }
+            }
+        }
+        out.swap(joined);
+        i = next;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::vector<icu::UnicodeString> finiteLanguage(const icu::UnicodeString& p, std::size_t limit) {
+    std::vector<icu::UnicodeString> out;
+    if (!expandBody(p, limit, 0, out)) return {};
+    for (const auto& t : out) {
+        if (t.isEmpty()) return {};  // matches everywhere
+    }
+    return out;
+}
+
 std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& p) {
     if (alternatives(p).size() != 1) return {};  // a top-level '|', or unbalanced sets
     std::vector<std::vector<icu::UnicodeString>> sets;

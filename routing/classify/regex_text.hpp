@@ -24,6 +24,15 @@ std::vector<icu::UnicodeString> anchorLiterals(const icu::UnicodeString& pattern
 /// Empty when the pattern's shape is not understood.
 std::vector<std::vector<icu::UnicodeString>> requiredLiterals(const icu::UnicodeString& pattern);
 
+/// Every text `pattern` matches, when they are few: a pattern of literal characters, groups
+/// of alternatives, sets of plain characters and '?' ("(开|关)不(了|上)?" -> 开不了, 开不上,
+/// 开不, 关不了, ...). Empty for any other shape (escapes, '.', repeats, anchors, lookarounds,
+/// lazy or possessive '?', ranges or negated sets), when the pattern can match an empty text,
+/// or when there would be more than `limit`. The pattern matches a text exactly where one of
+/// them occurs, so their occurrences are its only possible match starts.
+std::vector<icu::UnicodeString> finiteLanguage(const icu::UnicodeString& pattern,
+                                               std::size_t limit);
+
 /// `pattern` with each group whose alternatives are single letters written as a set:
 /// "(割|划|刮)" -> "([割划刮])", "(?:a|b)?" -> "(?:[ab])?" (the same matches, the same groups;
 /// ICU tries a set in one step where it tries an alternation's branches one by one, a third of

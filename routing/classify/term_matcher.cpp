@@ -12,6 +12,27 @@
 
 namespace ccd::routing {
 
+namespace {
+
+/// The edge of `p` for unit `c`, or -1: child() for a built node below the root, inlined in
+/// findAll()'s loop, which takes it for nearly every character of a word.
+template <typename Packed, typename Edge>
+inline std::int32_t packedChild(const Packed& p, const Edge* edges, char16_t c) {
+    if ((p.units >> (c % 64) & 1) == 0) return -1;
+    const Edge* begin = edges + p.first;
+    const Edge* end = begin + p.count;
+    if (p.count <= 8) {
+        for (const Edge* e = begin; e != end; ++e) {
+            if (e->first == c) return e->second;
+        }
+        return -1;
+    }
+    const Edge* it = std::lower_bound(begin, end, std::make_pair(c, std::int32_t{0}));
+    return it != end && it->first == c ? it->second : -1;
+}
+
+}  // namespace
+
 bool isWordCharacter(UChar32 c) {
     if (c < 0x80) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -120,18 +141,7 @@ std::int32_t TermMatcher::child(std::int32_t node, char16_t c) const {
             const std::int32_t next = root_next_[c];
             return next == 0 ? -1 : next;
         }
-        const Packed& p = packed_[static_cast<std::size_t>(node)];
-        if ((p.units >> (c % 64) & 1) == 0) return -1;
-        const auto* begin = edges_.data() + p.first;
-        const auto* end = begin + p.count;
-        if (p.count <= 8) {
-            for (const auto* e = begin; e != end; ++e) {
-                if (e->first == c) return e->second;
-            }
-            return -1;
-        }
-        const auto* it = std::lower_bound(begin, end, std::make_pair(c, std::int32_t{0}));
-        return it != end && it->first == c ? it->second : -1;
+        return packedChild(packed_[static_cast<std::size_t>(node)], edges_.data(), c);
     }
     const auto& edges = nodes_[static_cast<std::size_t>(node)].next;
     if (edges.size() <= 8) {  // most nodes below the root: a scan beats a binary search
@@ -146,6 +156,8 @@ std::int32_t TermMatcher::child(std::int32_t node, char16_t c) const {
 
 void TermMatcher::build() {
     std::deque<std::int32_t> queue;
+    std::vector<std::int32_t> breadth_first;  // a node's failure is shallower: before it
+    breadth_first.reserve(nodes_.size());
     for (const auto& [c, n] : nodes_[0].next) {
         (void)c;
         nodes_[static_cast<std::size_t>(n)].fail = 0;
@@ -154,6 +166,7 @@ void TermMatcher::build() {
     while (!queue.empty()) {
         const std::int32_t node = queue.front();
         queue.pop_front();
+        breadth_first.push_back(node);
         for (const auto& [c, n] : nodes_[static_cast<std::size_t>(node)].next) {
             std::int32_t f = nodes_[static_cast<std::size_t>(node)].fail;
             std::int32_t target = child(f, c);
@@ -187,6 +200,10 @@ void TermMatcher::build() {
         p.output = node.output;
         for (const auto& edge : node.next) p.units |= std::uint64_t{1} << (edge.first % 64);
         edges_.insert(edges_.end(), node.next.begin(), node.next.end());
+    }
+    for (const std::int32_t n : breadth_first) {
+        Packed& p = packed_[static_cast<std::size_t>(n)];
+        p.chain_units = p.units | (p.fail == 0 ? 0 : packed_[static_cast<std::size_t>(p.fail)].chain_units);
     }
     built_ = true;
     static std::atomic<std::uint64_t> built_matchers{0};
@@ -222,6 +239,8 @@ void TermMatcher::findAll(const icu::UnicodeString& text, std::vector<TermMatch>
     const std::int32_t length = text.length();
     const std::int32_t* root = root_next_.data();
     const std::uint64_t* starts = root_bits_.data();
+    const Packed* packed = packed_.data();
+    const auto* edges = edges_.data();
     for (std::int32_t i = 0; i < length; ++i) {
         const char16_t c = units[i];
         if (node == 0) {  // the common case: most characters start no term
@@ -230,13 +249,22 @@ void TermMatcher::findAll(const icu::UnicodeString& text, std::vector<TermMatch>
             if (node != 0 && hasOutput(node)) report(node, text, i + 1, out);
             continue;
         }
-        std::int32_t next = child(node, c);
-        while (next < 0 && node != 0) {
-            node = packed_[static_cast<std::size_t>(node)].fail;
-            next = child(node, c);
+        // Down the failure chain until a node continues with c; the root ends every chain.
+        const Packed* p = &packed[node];
+        std::int32_t next = packedChild(*p, edges, c);
+        while (next < 0) {
+            node = (p->chain_units >> (c % 64) & 1) != 0 ? p->fail : 0;
+            if (node == 0) {
+                next = (starts[c / 64] >> (c % 64) & 1) == 0 ? 0 : root[c];
+                break;
+            }
+            p = &packed[node];
+            next = packedChild(*p, edges, c);
         }
-        node = next < 0 ? 0 : next;
-        if (node != 0 && hasOutput(node)) report(node, text, i + 1, out);
+        node = next;
+        if (node != 0 && (packed[node].term >= 0 || packed[node].output > 0)) {
+            report(node, text, i + 1, out);
+        }
     }
 }
 

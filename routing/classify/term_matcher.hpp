@@ -96,6 +96,10 @@ class TermMatcher {
         /// Bit (unit % 64) set for each edge's unit: most texts' characters continue no
         /// term, and this rejects them without scanning the edges.
         std::uint64_t units = 0;
+        /// The union of `units` over this node and every node on its failure chain but the
+        /// root: a unit whose bit is clear continues no term from any of them, so the walk
+        /// goes straight to the root instead of trying each node of the chain.
+        std::uint64_t chain_units = 0;
     };
 
     std::vector<Node> nodes_{1};

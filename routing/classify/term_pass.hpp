@@ -29,6 +29,13 @@ class TermScan {
     /// Whether this scan covers `m` in `text` (findAll() takes no walk of its own).
     bool covers(const TermMatcher& m, const icu::UnicodeString& text) const;
 
+    /// The hits findAll(m, text, out) would append, without the copy, when this scan covers
+    /// them (valid until the next scan into it); nullptr otherwise.
+    const std::vector<TermMatch>* hits(const TermMatcher& m,
+                                       const icu::UnicodeString& text) const {
+        return hitsOf(m, text);
+    }
+
   private:
     friend class TermPass;
     const std::vector<TermMatch>* hitsOf(const TermMatcher& m,

@@ -20,6 +20,7 @@
 namespace {
 
 using ccd::routing::ClassifierConfig;
+using ccd::routing::finiteLanguage;
 using ccd::routing::RegexSet;
 using ccd::routing::requiredLiterals;
 using ccd::routing::singleLetterSets;
@@ -65,14 +66,30 @@ std::vector<icu::UnicodeString> labelledTexts() {
          "config/classification-corpus.jsonl"});
 }
 
-// ICU's own answer for the whole pattern.
+// ICU's own search for the whole pattern, compiled once.
+class IcuSearch {
+  public:
+    explicit IcuSearch(const icu::UnicodeString& pattern) {
+        UParseError where{};
+        UErrorCode status = U_ZERO_ERROR;
+        pattern_.reset(icu::RegexPattern::compile(pattern, 0, where, status));
+        BOOST_REQUIRE(U_SUCCESS(status));
+        matcher_.reset(pattern_->matcher(status));
+        BOOST_REQUIRE(U_SUCCESS(status));
+    }
+    bool finds(const icu::UnicodeString& text) {
+        UErrorCode status = U_ZERO_ERROR;
+        matcher_->reset(text);
+        return matcher_->find(status) && U_SUCCESS(status);
+    }
+
+  private:
+    std::unique_ptr<icu::RegexPattern> pattern_;
+    std::unique_ptr<icu::RegexMatcher> matcher_;
+};
+
 bool icuFinds(const icu::UnicodeString& pattern, const icu::UnicodeString& text) {
-    UParseError where{};
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexPattern> p(icu::RegexPattern::compile(pattern, 0, where, status));
-    BOOST_REQUIRE(U_SUCCESS(status));
-    std::unique_ptr<icu::RegexMatcher> m(p->matcher(text, status));
-    return m->find(status) && U_SUCCESS(status);
+    return IcuSearch(pattern).finds(text);
 }
 
 bool setFinds(const std::string& pattern, const std::string& text) {
@@ -128,6 +145,38 @@ BOOST_AUTO_TEST_CASE(required_literals) {
     BOOST_TEST(literalSets("(?i)fire") == "");
     BOOST_TEST(literalSets("\\p{Han}+") == "");
     BOOST_TEST(literalSets("(\\w+|x)yz").find("{yz}") != std::string::npos);
+}
+
+std::string texts(const std::string& pattern, std::size_t limit = 64) {
+    std::vector<std::string> out;
+    for (const auto& t : finiteLanguage(icu::UnicodeString::fromUTF8(pattern), limit)) {
+        std::string s;
+        out.push_back(t.toUTF8String(s));
+    }
+    std::sort(out.begin(), out.end());
+    std::string joined;
+    for (const auto& t : out) joined += (joined.empty() ? "" : "|") + t;
+    return joined;
+}
+
+// A pattern of literals, groups, plain sets and '?' matches a few texts, each once.
+BOOST_AUTO_TEST_CASE(few_texts) {
+    BOOST_TEST(texts("(开|关)不(了|上)?") == "关不|关不上|关不了|开不|开不上|开不了");
+    BOOST_TEST(texts("[退换](货|款)") == "换款|换货|退款|退货");
+    BOOST_TEST(texts("(?:ab|a)(b)?c") == "abbc|abc|ac");  // abc twice, kept once
+    BOOST_TEST(texts("ab|cd") == "ab|cd");                // a top-level '|'
+    BOOST_TEST(texts("(a|(b|c)d)e") == "ae|bde|cde");
+    BOOST_TEST(texts("x\\u0041y") == "");                 // an escape
+    BOOST_TEST(texts("x\U0001F525?y") == "xy|x\U0001F525y");  // '?' takes the code point
+    BOOST_TEST(texts("好ð¥") == "好ð¥");  // a surrogate pair
+    BOOST_TEST(texts("(a|b)(c|d)(e|f)", 8) == "ace|acf|ade|adf|bce|bcf|bde|bdf");
+    BOOST_TEST(texts("(a|b)(c|d)(e|f)", 7) == "");  // more than the limit
+    // Not understood, or not few: nothing.
+    for (const char* p : {"a.b", "ab+", "ab*", "a{2}", "\\bab", "(?<!x)y", "(?=x)y", "(?i)ab",
+                          "[^a]b", "[a-c]d", "a??b", "a?+b", "(a)?", "a|", "^ab", "ab$", "a b",
+                          "(ab", "[ab"}) {
+        BOOST_TEST(texts(p) == "", p);
+    }
 }
 
 std::string sets(const std::string& pattern) {
@@ -193,6 +242,20 @@ BOOST_AUTO_TEST_CASE(single_letter_sets_match_as_written_on_the_shipped_patterns
 // was written out word by word. Every shipped pattern has literals every match needs (a
 // lookahead conjunction's come from its parts; docs/classification.md "Writing patterns that
 // stay fast").
+// The shipped patterns that match few texts (the rest are filtered by required literals).
+BOOST_AUTO_TEST_CASE(many_shipped_patterns_match_few_texts) {
+    const ShippedPatterns patterns = shippedPatterns();
+    std::size_t few = 0, total = 0;
+    for (const auto& p : patterns.folded) {
+        const auto t = finiteLanguage(p, 4096);
+        few += !t.empty();
+        total += t.size();
+    }
+    BOOST_TEST_MESSAGE(few << " of " << patterns.folded.size() << " shipped patterns match "
+                           << total << " texts in all");
+    BOOST_TEST(few > 30u);  // 38 of 392 on 2026-12-06, 13,389 texts
+}
+
 BOOST_AUTO_TEST_CASE(every_shipped_pattern_is_filtered_by_its_literals) {
     const ShippedPatterns patterns = shippedPatterns();
     std::vector<std::string> unfiltered;
@@ -308,6 +371,37 @@ BOOST_AUTO_TEST_CASE(find_candidate_on_each_shape) {
     check("还收了", 4, -1, -1);
 }
 
+// A pattern of few texts is a candidate where one of them occurs and is tried only there; its
+// match is ICU's, begin and end, whichever of its texts comes first.
+BOOST_AUTO_TEST_CASE(few_texts_found_where_they_occur) {
+    const icu::UnicodeString pattern(u"(ab|a)(c|bcd)?(x|yz)");
+    BOOST_TEST_REQUIRE(finiteLanguage(pattern, 64).size() == 12u);
+    RegexSet set({pattern, icu::UnicodeString(u"(开|启动|打)不(了|开)")});
+    const auto check = [&](const char* utf8, std::size_t i, std::int32_t begin, std::int32_t end) {
+        const icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
+        const auto& c = set.candidates(text);
+        BOOST_TEST_CONTEXT(utf8 << " pattern " << i) {
+            const bool candidate = std::find(c.begin(), c.end(), i) != c.end();
+            BOOST_TEST(candidate == (begin >= 0));
+            const auto plain = set.find(i, text);
+            BOOST_TEST(plain.has_value() == (begin >= 0));
+            if (candidate) {
+                const auto got = set.findCandidate(i, text);
+                BOOST_TEST_REQUIRE(got.has_value());
+                BOOST_TEST(got->begin == begin);
+                BOOST_TEST(got->end == end);
+                BOOST_TEST(plain->begin == begin);
+                BOOST_TEST(plain->end == end);
+            }
+        }
+    };
+    check("zz abcdx", 0, 3, 8);
+    check("abyz ax", 0, 0, 4);
+    check("a b c", 0, -1, -1);
+    check("门打不开，也启动不了", 1, 1, 4);
+    check("打不到", 1, -1, -1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // "(?s)^(?=.*A)(?=.*B)" is searched as A, then B: the same answers as ICU running it whole.
@@ -370,8 +464,9 @@ BOOST_AUTO_TEST_CASE(same_answers_as_icu_on_the_shipped_patterns) {
     for (std::size_t i = 0; i < patterns.text.size(); ++i) {
         if (patterns.text[i].rfind("(?s)^(?=.*", 0) != 0) continue;
         ++conjunctions;
+        IcuSearch icu(patterns.folded[i]);
         for (const auto& text : texts) {
-            const bool expected = icuFinds(patterns.folded[i], text);
+            const bool expected = icu.finds(text);
             matches += expected;
             std::string utf8;
             BOOST_TEST(set.find(i, text).has_value() == expected,
