@@ -446,24 +446,36 @@ measured heldout59 all 92.5 81.5 100 92.5
 # bicycles, team kit, golf simulators; home users, gym owners, club secretaries, PE staff,
 # parents), measured once with the classifier of 3c11974: 95.4/87.4/100/93.4, P1 78/84,
 # 10 false P1s.
-measured heldout60 78 95 87 100 93
+# Then tuned on (a booking app down with members turned away, "nobody can book or check in", a
+# crossbar sagging with a bolt out, 缝了三针, 擦破点皮 and a finger nipped at a roller): 95.4/87.4/
+# 100/94.9, P1 83/84 (a VIP's delivery complaint taken as delivery), 10 false P1s.
+measured heldout60 83 95 87 100 94.5
 # H61: written blind (writers/h61-README.md: telecoms, internet and IT services: broadband,
 # routers, SIMs, office phone systems and call queues, card terminals, CCTV recorders, server
 # rooms, NAS, UPS units and racks; households, IT managers, shop owners, administrators,
 # installers), measured once with the classifier of 3c11974: 92.0/80.6/100/92.3, P1 78/82,
 # 14 false P1s.
-measured heldout61 78 92 80.5 100 92
+# Then tuned on (a child not home from school, "customers sitting on hold", staff "sitting
+# idle", 全靠这一场): 92.0/80.6/100/93.4, every P1, 14 false P1s.
+measured heldout61 all 92 80.5 100 93
 # H62: written blind (writers/h62-README.md: music, sound, stage and events: pianos, amps, PA,
 # wireless mics, stage lighting and haze machines, rigging, DJ and karaoke gear, projectors,
 # drums, event hire; musicians, engineers, venue managers, church volunteers, wedding
 # planners), measured once with the classifier of fea49cf: 95.7/87.7/100/92.6, P1 72/80,
 # 15 false P1s.
-measured heldout62 72 95.5 87.5 100 92.5
+# Then tuned on (an audience coming in, candidates or guests waiting, tickets sold, "20 minutes
+# before doors", "can't run a single class", 婚礼没法进行, a pop and a blackened port, "luckily
+# nobody was sitting there"; a Spark product line): 95.7/87.7/100/95.1, every P1, 14 false P1s.
+measured heldout62 all 95.5 87.5 100 95
 # H63: written blind (writers/h63-README.md: restaurants, cafés, bars, bakeries, food trucks
 # and commercial kitchens: fryers, wok burners, ovens, mixers, espresso machines, beer and
 # CO2, POS tablets and printers, generators, dishwashers; owners, chefs, baristas, caterers),
 # measured once with the classifier of fea49cf: 94.6/85.7/100/91.4, P1 73/80, 22 false P1s.
-measured heldout63 73 94.5 85.5 100 91
+# Then tuned on (every table booked and the burner dead, a bar that lives on its beer, cakes to be
+# collected this afternoon, a queue at the door, a pane that "went with a bang", a glove nearly
+# drawn in, a gas hose bubbling under soapy water; Smoke Black knobs): 94.6/85.7/100/93.7, every
+# P1, 21 false P1s.
+measured heldout63 all 94.5 85.5 100 93.5
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
