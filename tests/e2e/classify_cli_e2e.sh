@@ -481,12 +481,17 @@ measured heldout63 all 94.5 85.5 100 93.5
 # laundries, cleaning companies: washers and dryers, dry-cleaning machines, presses, ironers,
 # dosing pumps, scrubbers, vacuums, pressure washers), measured once with the classifier of
 # 172945a: 95.4/86.6/100/93.1, P1 77/82, 17 false P1s.
-measured heldout64 77 95 86.5 100 93
+# Then tuned on (burn marks told as 烧痕, a smoke alarm that went off today, a dryer feared to
+# come down on someone, one stacked without its bracket, 每天多花好几千): 95.4/86.6/100/94.6,
+# every P1, 17 false P1s.
+measured heldout64 all 95 86.5 100 94.5
 # H65: written blind (writers/h65-README.md: laboratories, pharmacies, dental, veterinary and
 # small clinics: vaccine fridges, autoclaves, fume cupboards, dental chairs, anaesthesia
 # machines, dispensing robots, oxygen), measured once with the classifier of 172945a:
 # 94.9/87.1/100/87.1, P1 80/82, 40 false P1s.
-measured heldout65 80 94.5 87 100 87
+# Then tuned on ("the pharmacy is effectively closed until this is fixed", a finger 烫红):
+# 94.9/87.1/100/87.7, every P1, 40 false P1s.
+measured heldout65 all 94.5 87 100 87.5
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
