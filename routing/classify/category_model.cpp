@@ -243,8 +243,15 @@ CategoryDecision CategoryModel::decide(const icu::UnicodeString& text,
     token_features_.clear();
     for (const auto& token : tokens) {
         const std::uint32_t f = sh.bayes.feature(token);
-        if (f == NaiveBayes::kNoFeature) continue;
-        token_features_.push_back(f);
+        if (f != NaiveBayes::kNoFeature) token_features_.push_back(f);
+    }
+    // The rows are far apart in a table of megabytes: each is asked for a few tokens ahead.
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t t = 0; t < token_features_.size(); ++t) {
+        if (t + kAhead < token_features_.size()) {
+            __builtin_prefetch(sh.bayes.row(token_features_[t + kAhead]));
+        }
+        const std::uint32_t f = token_features_[t];
         const double* row = sh.bayes.row(f);
         for (std::size_t c = 0; c < n; ++c) score_[c] += row[c];
         // The subtypes' sums wait for decideSubtype(), which needs only the chosen category's.

@@ -310,6 +310,12 @@ icu::UnicodeString singleLetterSets(const icu::UnicodeString& p) {
 
 namespace {
 
+// Each text once, in code unit order.
+void sortUnique(std::vector<icu::UnicodeString>& texts) {
+    std::sort(texts.begin(), texts.end());
+    texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+}
+
 // The texts alternative `alt` matches, each once (see finiteLanguage); false when its shape is
 // not understood or there would be more than `limit`.
 bool expandAlternative(const icu::UnicodeString& alt, std::size_t limit, int depth,
@@ -324,9 +330,8 @@ bool expandBody(const icu::UnicodeString& body, std::size_t limit, int depth,
     std::vector<icu::UnicodeString> texts;
     for (const auto& alt : alts) {
         if (!expandAlternative(alt, limit, depth, texts)) return false;
-        for (auto& t : texts) {
-            if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
-        }
+        out.insert(out.end(), texts.begin(), texts.end());
+        sortUnique(out);
         if (out.size() > limit) return false;
     }
     return true;
@@ -363,12 +368,10 @@ bool expandAlternative(const icu::UnicodeString& alt, std::size_t limit, int dep
                     u_isUWhiteSpace(m)) {
                     return false;
                 }
-                const icu::UnicodeString one(m);
-                if (std::find(options.begin(), options.end(), one) == options.end()) {
-                    options.push_back(one);
-                }
+                options.push_back(icu::UnicodeString(m));
             }
             if (options.empty()) return false;
+            sortUnique(options);
             next = end;
         } else if (isSyntax(c) || u_isUWhiteSpace(c) || c == u'#') {
             return false;  // '.', escapes, anchors, repeats; spaces and comments under flags
@@ -389,23 +392,16 @@ bool expandAlternative(const icu::UnicodeString& alt, std::size_t limit, int dep
                 if (next < alt.length() && (alt.charAt(next) == u'?' || alt.charAt(next) == u'+')) {
                     return false;
                 }
-                if (std::find(options.begin(), options.end(), icu::UnicodeString()) ==
-                    options.end()) {
-                    options.push_back(icu::UnicodeString());
-                }
+                options.push_back(icu::UnicodeString());
+                sortUnique(options);
             }
         }
         if (out.size() * options.size() > limit) return false;
         joined.clear();
         for (const auto& head : out) {
-            for (const auto& tail : options) {
-                icu::UnicodeString t = head;
-                t.append(tail);
-                if (std::find(joined.begin(), joined.end(), t) == joined.end()) {
-                    joined.push_back(std::move(t));
-                }
-            }
+            for (const auto& tail : options) joined.push_back(icu::UnicodeString(head).append(tail));
         }
+        sortUnique(joined);
         out.swap(joined);
         i = next;
     }
