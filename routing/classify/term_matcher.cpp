@@ -18,10 +18,10 @@ namespace {
 /// findAll()'s loop, which takes it for nearly every character of a word.
 template <typename Packed, typename Edge>
 inline std::int32_t packedChild(const Packed& p, const Edge* edges, char16_t c) {
-    if ((p.units >> (c % 64) & 1) == 0) return -1;
+    if ((p.units >> (c % 32) & 1) == 0) return -1;
     const Edge* begin = edges + p.first;
-    const Edge* end = begin + p.count;
-    if (p.count <= 8) {
+    const Edge* end = edges + (&p)[1].first;  // the next node's first edge (packed_ ends with one)
+    if (end - begin <= 8) {
         for (const Edge* e = begin; e != end; ++e) {
             if (e->first == c) return e->second;
         }
@@ -188,19 +188,19 @@ void TermMatcher::build() {
         root_next_[c] = n;
         root_bits_[c / 64] |= std::uint64_t{1} << (c % 64);
     }
-    packed_.resize(nodes_.size());
+    packed_.resize(nodes_.size() + 1);  // the last only closes the edges of the one before
     edges_.clear();
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         const Node& node = nodes_[i];
         Packed& p = packed_[i];
         p.first = static_cast<std::int32_t>(edges_.size());
-        p.count = static_cast<std::int32_t>(node.next.size());
         p.fail = node.fail;
         p.term = node.term;
         p.output = node.output;
-        for (const auto& edge : node.next) p.units |= std::uint64_t{1} << (edge.first % 64);
+        for (const auto& edge : node.next) p.units |= std::uint32_t{1} << (edge.first % 32);
         edges_.insert(edges_.end(), node.next.begin(), node.next.end());
     }
+    packed_.back().first = static_cast<std::int32_t>(edges_.size());
     for (const std::int32_t n : breadth_first) {
         Packed& p = packed_[static_cast<std::size_t>(n)];
         p.chain_units = p.units | (p.fail == 0 ? 0 : packed_[static_cast<std::size_t>(p.fail)].chain_units);
@@ -253,7 +253,7 @@ void TermMatcher::findAll(const icu::UnicodeString& text, std::vector<TermMatch>
         const Packed* p = &packed[node];
         std::int32_t next = packedChild(*p, edges, c);
         while (next < 0) {
-            node = (p->chain_units >> (c % 64) & 1) != 0 ? p->fail : 0;
+            node = (p->chain_units >> (c % 32) & 1) != 0 ? p->fail : 0;
             if (node == 0) {
                 next = (starts[c / 64] >> (c % 64) & 1) == 0 ? 0 : root[c];
                 break;

@@ -87,19 +87,20 @@ class TermMatcher {
                 std::vector<TermMatch>& out) const;
 
     /// After build(): each node's edges in one array, for cache locality on the search path.
+    /// 24 bytes a node, so that the automaton of every list (57,000 nodes) stays near the
+    /// cache; a node's edges end where the next node's begin (a last, empty node closes them).
     struct Packed {
         std::int32_t first = 0;  ///< into edges_
-        std::int32_t count = 0;
         std::int32_t fail = 0;
         std::int32_t term = -1;
         std::int32_t output = -1;
-        /// Bit (unit % 64) set for each edge's unit: most texts' characters continue no
+        /// Bit (unit % 32) set for each edge's unit: most texts' characters continue no
         /// term, and this rejects them without scanning the edges.
-        std::uint64_t units = 0;
+        std::uint32_t units = 0;
         /// The union of `units` over this node and every node on its failure chain but the
         /// root: a unit whose bit is clear continues no term from any of them, so the walk
         /// goes straight to the root instead of trying each node of the chain.
-        std::uint64_t chain_units = 0;
+        std::uint32_t chain_units = 0;
     };
 
     std::vector<Node> nodes_{1};
