@@ -80,7 +80,7 @@ SETS=(classify-sample classify-holdout classify-dev classify-dev2 classify-dev3 
       classify-heldout53 classify-heldout54 classify-heldout55 classify-heldout56
       classify-heldout57 classify-heldout58 classify-heldout59 classify-heldout60
       classify-heldout61 classify-heldout62 classify-heldout63 classify-heldout64
-      classify-heldout65)
+      classify-heldout65 classify-heldout66 classify-heldout67)
 files=("$T/vip.jsonl")
 for set in "${SETS[@]}"; do files+=("$ROOT/tests/data/$set.jsonl"); done
 rc=0; classify --expect "${files[@]/#/--jsonl=}" > "$T/all.out" 2> "$T/all.err" || rc=$?
@@ -492,6 +492,16 @@ measured heldout64 all 95 86.5 100 94.5
 # Then tuned on ("the pharmacy is effectively closed until this is fixed", a finger 烫红):
 # 94.9/87.1/100/87.7, every P1, 40 false P1s.
 measured heldout65 all 94.5 87 100 87.5
+# H66: written blind (writers/h66-README.md: boats, marine, fishing and water sports: outboards,
+# bilge pumps, chartplotters and radar, boat gas cookers, life jackets, diving compressors,
+# marina services), measured once with the classifier of 1a2cabc: 95.7/86.9/100/92.0,
+# P1 77/84, 14 false P1s.
+measured heldout66 77 95.5 86.5 100 92
+# H67: written blind (writers/h67-README.md: printing, copying, signage and packaging: copiers,
+# wide-format and UV printers, heat presses, guillotines, LED signs, strapping machines, label
+# printers), measured once with the classifier of 1a2cabc: 92.9/83.1/100/93.4, P1 77/83,
+# 9 false P1s.
+measured heldout67 77 92.5 83 100 93
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
