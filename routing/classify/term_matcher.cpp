@@ -262,9 +262,7 @@ void TermMatcher::findAll(const icu::UnicodeString& text, std::vector<TermMatch>
             next = packedChild(*p, edges, c);
         }
         node = next;
-        if (node != 0 && (packed[node].term >= 0 || packed[node].output > 0)) {
-            report(node, text, i + 1, out);
-        }
+        if (node != 0 && hasOutput(node)) report(node, text, i + 1, out);
     }
 }
 
