@@ -229,7 +229,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (!node.expectMap({"fallback_category", "confidence_threshold", "keyword_weight",
                          "regex_weight", "subtype_weight", "smoothing", "temperature", "safety_category",
                          "safety_weight", "stopwords", "categories", "corpus", "sentiment",
-                         "safety", "settled_hazards", "urgency", "learned_urgency",
+                         "safety", "settled_hazards", "quoted_name_length", "urgency", "learned_urgency",
                          "learned_category", "list_precision"})) {
         return;
     }
@@ -259,6 +259,9 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
         if (settled["settled"].present())
             cfg.settled_hazards.settled = readPhrases(settled["settled"]);
         if (settled["again"].present()) cfg.settled_hazards.again = readPhrases(settled["again"]);
+    }
+    if (auto v = node["quoted_name_length"].integer(0, 200)) {
+        cfg.quoted_name_length = static_cast<std::int32_t>(*v);
     }
     readSignals(node["urgency"], cfg.urgency, "urgency");
     if (NodeRef learned = node["learned_urgency"];

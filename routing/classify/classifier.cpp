@@ -64,17 +64,22 @@ std::string chooseLanguage(const LanguageGuess& guess, const ClassifyHints& hint
 }
 
 // The lists' reach as the learned models train on it: keywords not held to their need lists
-// (SafetyDetector::applyNeeds), for as long as it lives.
+// (SafetyDetector::applyNeeds) and counted in quoted names too (applyQuotedNames), for as long
+// as it lives: both rules filter messages without moving what the models learned.
 class TrainingReach {
   public:
     TrainingReach(SafetyDetector& safety, SafetyDetector& urgency)
         : safety_(safety), urgency_(urgency) {
-        safety_.applyNeeds(false);
-        urgency_.applyNeeds(false);
+        for (SafetyDetector* d : {&safety_, &urgency_}) {
+            d->applyNeeds(false);
+            d->applyQuotedNames(false);
+        }
     }
     ~TrainingReach() {
-        safety_.applyNeeds(true);
-        urgency_.applyNeeds(true);
+        for (SafetyDetector* d : {&safety_, &urgency_}) {
+            d->applyNeeds(true);
+            d->applyQuotedNames(true);
+        }
     }
     TrainingReach(const TrainingReach&) = delete;
     TrainingReach& operator=(const TrainingReach&) = delete;
@@ -200,6 +205,8 @@ struct Classifier::Impl {
               trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)),
           precision(
               trainPrecision(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {
+        safety.setQuotedNames(frozen->config.quoted_name_length);
+        urgency.setQuotedNames(frozen->config.quoted_name_length);
         if (learned_urgency) {
             // The urgency model learns on the corpus, naive Bayes on the corpus and the
             // examples, through the same tokenizer: every token it knows is a feature.
@@ -344,8 +351,11 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
     out.category = im.categories.name(d.category);
     out.top_category = im.categories.name(d.top);
     out.confidence = d.confidence;
-    if (im.learned_urgency && out.safety.empty() && out.urgency.empty() && !vetoed) {
+    if (im.learned_urgency && out.safety.empty() && out.urgency.empty() && !vetoed &&
+        !im.safety.sawQuotedName() && !im.urgency.sawQuotedName()) {
         // After the lists, only for what they missed: "learned", with why when explaining.
+        // Not where the lists passed over a quoted name: its words ('Charcoal Smoke') are the
+        // ones the model learned hazards by.
         double z = im.learned_urgency->bias();
         for (const std::uint32_t f : im.categories.features()) z += (*im.urgency_weights)[f];
         const double p = 1.0 / (1.0 + std::exp(-z));

@@ -17,6 +17,7 @@
 // in lower case and in Simplified characters (Traditional characters in a pattern are folded
 // to Simplified for you; case is not, because folding would change escapes such as \S).
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -177,6 +178,10 @@ struct ClassifierConfig {
     SentimentLexicon sentiment;
     std::vector<SafetySignalDef> safety;
     SettledHazards settled_hazards;
+    /// A safety or urgency keyword or pattern inside quotation marks of at most this many
+    /// UTF-16 units is a name (a colour, a product, a title, a line item, a code), not a
+    /// hazard told (SafetyDetector::setQuotedNames). 0: off.
+    std::int32_t quoted_name_length = 0;
     /// Urgency signals: someone depends on the product right now (production stopped, a
     /// business that cannot trade, a medical device, a child at risk). Same shape and matching
     /// as safety signals; they never add evidence to a category, so urgency does not hang on

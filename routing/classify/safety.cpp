@@ -3,6 +3,8 @@
 #include <set>
 #include <stdexcept>
 
+#include <unicode/uchar.h>
+
 #include "routing/classify/text_normalizer.hpp"
 
 namespace ccd::routing {
@@ -25,7 +27,53 @@ bool endsPart(UChar c) {
     }
 }
 
+// A letter or digit of a script that writes apostrophes inside words ("it's", "kids'").
+bool isLatinWordUnit(UChar c) { return c < 0x0250 && u_isalnum(c) != 0; }
+
 }  // namespace
+
+void quotedNames(const icu::UnicodeString& text, std::int32_t max_length,
+                 std::vector<std::pair<std::int32_t, std::int32_t>>& out) {
+    out.clear();
+    const std::int32_t n = text.length();
+    for (std::int32_t i = 0; i < n; ++i) {
+        const UChar c = text.charAt(i);
+        UChar close = 0;
+        bool apostrophe_like = false;
+        switch (c) {
+            case u'\u300C': close = u'\u300D'; break;  // 「」
+            case u'\u300E': close = u'\u300F'; break;  // 『』
+            case u'\u300A': close = u'\u300B'; break;  // 《》
+            case u'\u201C': close = u'\u201D'; break;  // “”
+            case u'"': close = u'"'; break;
+            case u'\u2018': close = u'\u2019'; apostrophe_like = true; break;  // ‘’
+            case u'\'': close = u'\''; apostrophe_like = true; break;
+            default: continue;
+        }
+        // An apostrophe opens a quotation only before a word and not inside one ("it's").
+        if (apostrophe_like && ((i > 0 && isLatinWordUnit(text.charAt(i - 1))) || i + 1 >= n ||
+                                u_isalnum(text.charAt(i + 1)) == 0)) {
+            continue;
+        }
+        std::int32_t j = i + 1;
+        bool spoken = false;
+        for (; j < n; ++j) {
+            const UChar d = text.charAt(j);
+            if (d == close) {
+                // ... and closes one only where no word goes on ("the kids' room").
+                if (apostrophe_like && j + 1 < n && isLatinWordUnit(text.charAt(j + 1))) continue;
+                break;
+            }
+            if (d == u'!' || d == u'?' || d == u'\uFF01' || d == u'\uFF1F' || d == u'\u3002') {
+                spoken = true;
+            }
+        }
+        if (j >= n) continue;  // never closed: a stray mark
+        // A long quotation or speech is skipped whole: its closing mark opens nothing.
+        if (!spoken && j - i - 1 <= max_length) out.emplace_back(i + 1, j);
+        i = j;
+    }
+}
 
 SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
                                const TextNormalizer& normalizer, const std::string& kind)
@@ -118,6 +166,9 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     }
     hits_.clear();
     findTerms(sh.terms, text, scan, hits_);
+    text_ = &text;
+    quoted_found_ = false;
+    saw_quoted_ = false;
     bool settled_told = false;
     need_met_.assign(sh.names.size(), 0);
     for (const TermMatch& hit : hits_) {
@@ -134,7 +185,8 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
             if (apply_needs_ && sh.needs[use.signal] && !need_met_[use.signal]) {
                 // held back: said in --explain when nothing else raises the signal
                 if (evidence != nullptr && held_[use.signal].empty()) {
-                    held_[use.signal] = sh.terms.term(hit.term);
+                    held_[use.signal] =
+                        "\"" + sh.terms.term(hit.term) + "\" without a keywords_need word";
                 }
                 continue;
             }
@@ -146,6 +198,12 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
                 }
             }
             if (excluded) continue;
+            if (inQuotedName(hit)) {
+                if (evidence != nullptr && held_[use.signal].empty()) {
+                    held_[use.signal] = "\"" + sh.terms.term(hit.term) + "\" in a quoted name";
+                }
+                continue;
+            }
             if (settled_told && settledAt(text, hit)) continue;
             fired_[use.signal] = 1;
             at_[use.signal] = hit;
@@ -165,9 +223,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     for (std::size_t s = 0; s < sh.names.size(); ++s) {
         if (!fired_[s]) {
             if (evidence != nullptr && !held_[s].empty()) {
-                evidence->push_back({sh.kind + ":" + sh.names[s] + " held back: \"" + held_[s] +
-                                         "\" without a keywords_need word",
-                                     0.0});
+                evidence->push_back({sh.kind + ":" + sh.names[s] + " held back: " + held_[s], 0.0});
             }
             continue;
         }
@@ -188,7 +244,8 @@ bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, b
     std::int32_t offset = 0;
     while (hit) {
         TermMatch at{0, offset + hit->begin, offset + hit->end};
-        if (!excludedAt(signal, at) && !(settled_told && settledAt(text, at))) {
+        if (!excludedAt(signal, at) && !inQuotedName(at) &&
+            !(settled_told && settledAt(text, at))) {
             where = at;
             return true;
         }
@@ -205,6 +262,19 @@ bool SafetyDetector::excludedAt(std::size_t signal, const TermMatch& match) cons
         for (const Use& u : shared_->uses[m.term]) {
             if (u.exclusion && u.signal == signal) return true;
         }
+    }
+    return false;
+}
+
+bool SafetyDetector::inQuotedName(const TermMatch& match) {
+    if (!quoted_on_ || quoted_max_ <= 0) return false;
+    if (!quoted_found_) {
+        // once a text, and only for a text where something matched
+        quotedNames(*text_, quoted_max_, quoted_);
+        quoted_found_ = true;
+    }
+    for (const auto& [begin, end] : quoted_) {
+        if (match.begin >= begin && match.end <= end) return saw_quoted_ = true;
     }
     return false;
 }

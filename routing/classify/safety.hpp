@@ -57,12 +57,22 @@ class SafetyDetector {
     /// without moving what the models learned.
     void applyNeeds(bool on) { apply_needs_ = on; }
 
+    /// A keyword or pattern match that lies inside a quoted name (quotedNames) of at most
+    /// `max_length` UTF-16 units does not raise its signal: 'Flame Orange', 「爆炸科學」, a
+    /// line item "smoke machine hire". 0 (the default) turns the rule off. Like the need
+    /// lists, it filters messages: applyQuotedNames(false) while the learned models train.
+    void setQuotedNames(std::int32_t max_length) { quoted_max_ = max_length; }
+    void applyQuotedNames(bool on) { quoted_on_ = on; }
+
     /// Attaches this detector's phrase lists (its phrases, its patterns' literals) to `pass`.
     void attachTo(TermPass& pass) const;
 
     /// Where each signal found by the last detect() was raised: UTF-16 offsets [begin, end) of
     /// its trigger in the text, in the order detect() appended the names.
     const std::vector<std::pair<std::int32_t, std::int32_t>>& spans() const { return spans_; }
+
+    /// Whether the last detect() passed over a keyword or pattern because it lay in a quoted name.
+    bool sawQuotedName() const { return saw_quoted_; }
 
     /// The configured signal names, in order.
     const std::vector<std::string>& names() const { return shared_->names; }
@@ -84,6 +94,8 @@ class SafetyDetector {
                     TermMatch& where);
     // Whether an exclusion of `signal` found in the text holds [begin, end).
     bool excludedAt(std::size_t signal, const TermMatch& match) const;
+    // Whether [begin, end) lies inside a quoted name of the text.
+    bool inQuotedName(const TermMatch& match);
     struct Shared {
         std::string kind;
         std::vector<std::string> names;
@@ -105,6 +117,19 @@ class SafetyDetector {
     std::vector<std::string> held_;      ///< scratch, by signal: a keyword held back (evidence only)
     std::vector<TermMatch> at_;          ///< scratch, by signal: the trigger's place
     std::vector<std::pair<std::int32_t, std::int32_t>> spans_;  ///< of the last detect()
+    std::int32_t quoted_max_ = 0;
+    bool quoted_on_ = true;
+    bool saw_quoted_ = false;  ///< of the last detect()
+    bool quoted_found_ = false;  ///< quoted_ holds the quoted names of *text_
+    const icu::UnicodeString* text_ = nullptr;  ///< of the detect() running
+    std::vector<std::pair<std::int32_t, std::int32_t>> quoted_;  ///< scratch: quoted names
 };
+
+/// The quoted names of `text`, as UTF-16 offsets [begin, end) of what lies between the marks:
+/// 「」, 『』, 《》, “”, "" and, where they stand before a word and after one (not "it's", not
+/// "the kids' room"), '' and ‘’. A quotation longer than `max_length` units or holding !, ? or
+/// 。 is speech, not a name ("she shouted 'there's smoke!'"), and is left out.
+void quotedNames(const icu::UnicodeString& text, std::int32_t max_length,
+                 std::vector<std::pair<std::int32_t, std::int32_t>>& out);
 
 }  // namespace ccd::routing

@@ -106,6 +106,7 @@ BOOST_AUTO_TEST_CASE(the_shipped_section_parses) {
     BOOST_TEST(c.fallback_category == "other");
     BOOST_TEST(c.safety.size() >= 8u);
     BOOST_TEST(!c.stopwords.empty());
+    BOOST_TEST(c.quoted_name_length == 40);
 }
 
 BOOST_AUTO_TEST_CASE(a_file_without_the_section_keeps_the_defaults) {
@@ -157,6 +158,10 @@ BOOST_AUTO_TEST_CASE(out_of_range_numbers) {
                 "classification.sentiment.negation_window", "between 0 and 20");
     expectIssue(withLine(18, "    neutral_band: 0"), 18, 19,
                 "classification.sentiment.neutral_band", "between");
+    expectIssue(withLine(3, "  quoted_name_length: -1"), 3, 23,
+                "classification.quoted_name_length", "between 0 and 200");
+    expectIssue(withLine(3, "  quoted_name_length: long"), 3, 23,
+                "classification.quoted_name_length", "expected an integer");
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_names) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
+#include "routing/classify/safety.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
 #include "tests/support/shipped_routing.hpp"
@@ -474,6 +475,82 @@ BOOST_AUTO_TEST_CASE(a_sounding_alarm_is_a_signal_of_its_own) {
 BOOST_AUTO_TEST_CASE(exclusion_does_not_hide_a_real_hazard_elsewhere) {
     const Classification c = classify("My Fire TV stick caught fire while charging.");
     BOOST_TEST(hasSignal(c, "fire"), joined(c.safety));
+}
+
+// A hazard's word between quotation marks is a name: a colour, a product, a title, a line item,
+// a code. The shipped lists raise nothing for it, and the learned urgency model, which learned
+// hazards by the same words, does not speak for the message either. Speech in quotation marks
+// (with ! or ?) and a hazard told outside the quotation still count.
+BOOST_AUTO_TEST_CASE(a_hazard_word_in_a_quoted_name_is_a_name) {
+    const char* names[] = {
+        "The seat cover we ordered in 'Flame Orange' has faded to a blotchy pink.",
+        "We ordered the kettle and toaster set in the colour 'Charcoal Smoke'. Nothing's wrong "
+        "with how they work, but the toaster came out a muddy brown next to the kettle.",
+        "Please reissue invoice 7712. The line item reads 'Fire suppression check' but you did a "
+        "telematics install.",
+        "訂的是「火焰橘」車頂燈，收到的燈殼顏色很不均勻，一邊深一邊淺。",
+        "除濕機顯示「FIRE-02」，查了說明書原來是濾網提醒代碼。",
+        "买了套《爆炸科学》互动软件，跟我们的触控桌不兼容，想退款。",
+        "How do I load our new tour \"Explosion of Colour: Fauvism 1905\" onto the audio guides?",
+        "結算單上有一項“火災報警聯動模組”的費用，但我們沒有訂這個模組。",
+    };
+    for (const char* text : names) {
+        const Classification c = classify(text);
+        BOOST_TEST((c.safety.empty() && c.urgency.empty()),
+                   text << " -> [" << joined(c.safety) << "] [" << joined(c.urgency) << "]");
+    }
+    const SafetyCase hazards[] = {
+        // speech, not a name
+        {"smoke", "My daughter shouted 'there's smoke coming out of the dryer!' and we ran."},
+        {"fire", "他在厨房喊“着火了！”，我们赶紧拔了插头"},
+        // the hazard told outside the quotation
+        {"smoke", "The 'Flame Orange' heater is smoking right now."},
+        {"fire", "我们买的「火焰橘」取暖器刚才着火了"},
+        // an apostrophe inside a word opens nothing
+        {"fire", "It's on fire, the kids' heater caught fire in the bedroom."},
+    };
+    for (const auto& h : hazards) {
+        const Classification c = classify(h.text);
+        BOOST_TEST(hasSignal(c, h.signal), h.text << " -> [" << joined(c.safety) << "]");
+    }
+    ClassifyHints hints;
+    hints.explain = true;
+    const Classification c = classify("Where are our 200 lanyards in 'Flame Orange'?", hints);
+    const bool said = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
+        return e.feature == "safety:fire held back: \"flame\" in a quoted name";
+    });
+    BOOST_TEST(said);
+}
+
+BOOST_AUTO_TEST_CASE(quoted_names_are_short_quotations_without_speech) {
+    const auto names = [](const std::string& text, std::int32_t max = 40) {
+        std::vector<std::pair<std::int32_t, std::int32_t>> spans;
+        const icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
+        ccd::routing::quotedNames(u, max, spans);
+        std::string out;
+        for (const auto& [b, e] : spans) {
+            std::string part;
+            u.tempSubStringBetween(b, e).toUTF8String(part);
+            out += "[" + part + "]";
+        }
+        return out;
+    };
+    BOOST_TEST(names("in 'Flame Orange' please") == "[Flame Orange]");
+    BOOST_TEST(names("\"A\" and \"B\"") == "[A][B]");
+    BOOST_TEST(names("「火焰橘」和『爆炸』和《火烧》") == "[火焰橘][爆炸][火烧]");
+    BOOST_TEST(names("“烟雾效果”与‘Smoke Grey’") == "[烟雾效果][Smoke Grey]");
+    // apostrophes: in a word, after a word, before none
+    BOOST_TEST(names("it's the kids' room, don't") == "");
+    BOOST_TEST(names("买了'火焰橙'色的") == "[火焰橙]");
+    BOOST_TEST(names("'Smoke' and it's 'Ash'") == "[Smoke][Ash]");
+    // speech, a quotation too long, a mark never closed
+    BOOST_TEST(names("she said 'fire!' twice") == "");
+    BOOST_TEST(names("他喊「着火了。」") == "");
+    BOOST_TEST(names("'" + std::string(41, 'a') + "'") == "");
+    BOOST_TEST(names("'" + std::string(40, 'a') + "'") == "[" + std::string(40, 'a') + "]");
+    BOOST_TEST(names("an open \"quote and no end") == "");
+    BOOST_TEST(names("\"" + std::string(50, 'a') + "\" and \"Fire Red\"") == "[Fire Red]");
+    BOOST_TEST(names("'Flame Orange'", 0) == "");
 }
 
 BOOST_AUTO_TEST_CASE(explain_names_the_trigger) {
