@@ -60,8 +60,9 @@ struct Engine::Impl {
         TimePoint waiting_since{};  ///< the overflow clock of its current wait
         TimePoint assigned_at{};    ///< when the current agent accepted it (handle time)
         /// Stage Menu: the call that opened it (message and contact), routed once the caller
-        /// chose.
-        std::optional<MessageReceived> menu_call;
+        /// chose. On the heap: few conversations wait in a menu, and every one would carry
+        /// the message's 490 bytes inline.
+        std::unique_ptr<MessageReceived> menu_call;
     };
 
     RoutingConfigPtr cfg;

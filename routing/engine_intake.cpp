@@ -206,7 +206,7 @@ void Engine::Impl::onMessage(const MessageReceived& e, TimePoint now, std::vecto
         // The caller chooses first; the choice routes the call (engine_menu.cpp).
         conv.stage = Stage::Menu;
         conv.snap.menu_attempt = 1;
-        conv.menu_call = e;
+        conv.menu_call = std::make_unique<MessageReceived>(e);
         return;
     }
     scheduleClocks(conv);
