@@ -71,7 +71,9 @@ struct Engine::Impl {
     std::unique_ptr<RuleSet> rules;
     std::unique_ptr<Dispatcher> dispatcher;
     std::map<std::int64_t, Conv> convs;
-    std::map<std::int64_t, std::deque<TimePoint>> auto_replies;  // per contact, loop guard
+    // Per contact, the loop guard: the times of its automatic replies within the window,
+    // oldest first (a few at most: a deque's first block alone took 512 bytes a contact).
+    std::map<std::int64_t, std::vector<TimePoint>> auto_replies;
     std::multimap<TimePoint, Timer> timers;
     std::set<std::int64_t> changed;
     std::set<std::pair<TimePoint, std::int64_t>> offers_by_expiry;  // offered conversations

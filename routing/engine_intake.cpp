@@ -97,10 +97,15 @@ SupervisorNotice Engine::Impl::safetyNotice(std::int64_t conversation,
 }
 
 bool Engine::Impl::mayAutoReply(std::int64_t contact, TimePoint now) {
-    auto& sent = auto_replies[contact];
-    while (!sent.empty() && sent.front() + cfg->auto_replies.per_contact_window <= now)
-        sent.pop_front();
-    return static_cast<int>(sent.size()) < cfg->auto_replies.per_contact_limit;
+    const auto it = auto_replies.find(contact);
+    if (it == auto_replies.end()) return cfg->auto_replies.per_contact_limit > 0;
+    auto& sent = it->second;  // oldest first
+    const auto window = cfg->auto_replies.per_contact_window;
+    sent.erase(sent.begin(), std::find_if(sent.begin(), sent.end(),
+                                          [&](TimePoint t) { return t + window > now; }));
+    const int count = static_cast<int>(sent.size());
+    if (sent.empty()) auto_replies.erase(it);
+    return count < cfg->auto_replies.per_contact_limit;
 }
 
 void Engine::Impl::autoReply(std::vector<Action>& out, Conv& c, std::int64_t in_reply_to,
