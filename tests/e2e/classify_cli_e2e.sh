@@ -570,10 +570,16 @@ measured heldout74 all 93.5 86 100 94
 measured heldout75 all 91.5 79 100 94
 # H76: written blind (writers/h76-README.md: ski resorts, mountain huts, winter-sports shops),
 # measured once with the classifier of c75b26c: 92.6/83.1/100/91.7, P1 75/80, 16 false P1s.
-measured heldout76 75 92.5 83 100 91.5
+# Then tuned on (a guard shaking over a children's area, payments and a morning's classes that
+# cannot go on, a back 紅咗一大片 under a heated vest, "cannot sell or load a single ticket"):
+# 92.6/83.1/100/92.9, P1 79/80 (a VIP dealer's message taken as quality), 16 false P1s.
+measured heldout76 79 92.5 83 100 92.5
 # H77: written blind (writers/h77-README.md: breweries, wineries, distilleries, bottling),
 # measured once with the classifier of c75b26c: 91.4/80.3/100/89.7, P1 79/85, 21 false P1s.
-measured heldout77 79 91 80 100 89.5
+# Then tuned on (the people under a bending rack moved away, a fermenter leaning to one side,
+# alcohol vapour out of a cracked still, a tour bus due with cash only, 生產全部停晒):
+# 91.4/80.3/100/91.1, P1 84/85 (a VIP's leaking valve taken as quality), 21 false P1s.
+measured heldout77 84 91 80 100 91
 # 2026-12-05 (branch h17-p1, after H16): the corpus batch of 118 sentences moved one subtype each
 # on dev8 (93.0 -> 92.8), dev10 (89.5 -> 89.2) and H15 (87.0 -> 86.8) while the subtype summed
 # over the 18 sets rose 90.2 -> 90.5 % (corpus-order noise: docs/classification.md); those three
