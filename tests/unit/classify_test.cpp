@@ -351,6 +351,16 @@ struct SafetyCase {
     const char* text;
 };
 
+// Each case's text raises its signal.
+template <std::size_t N>
+void expectSignals(const SafetyCase (&cases)[N]) {
+    for (const auto& c : cases) {
+        const Classification got = classify(c.text);
+        BOOST_TEST(hasSignal(got, c.signal),
+                   c.text << ": expected " << c.signal << ", got [" << joined(got.safety) << "]");
+    }
+}
+
 // A hazard told as past and settled raises nothing; told as happening now (another clause, or
 // "again" in its own), it does.
 BOOST_AUTO_TEST_CASE(a_hazard_told_as_past_and_settled_is_not_one_now) {
@@ -386,10 +396,7 @@ BOOST_AUTO_TEST_CASE(a_hazard_told_as_past_and_settled_is_not_one_now) {
         // settled elsewhere, but this hazard is not told as past
         {"smoke", "You replaced the charger, thanks. The kettle is smoking right now."},
     };
-    for (const auto& c : now) {
-        auto got = classify(c.text);
-        BOOST_TEST(hasSignal(got, c.signal), c.text << " -> " << joined(got.safety));
-    }
+    expectSignals(now);
 }
 
 // An exclusion cancels what lies inside it, a pattern's match as well as a keyword ("no burning
@@ -408,10 +415,7 @@ BOOST_AUTO_TEST_CASE(an_exclusion_cancels_the_matches_inside_it) {
         {"alarm_triggered", "一氧化碳报警器一直响，我们已经开窗了"},
         {"gas_leak", "The carbon monoxide detector is fine but I can smell gas in the kitchen."},
     };
-    for (const auto& c : present) {
-        auto got = classify(c.text);
-        BOOST_TEST(hasSignal(got, c.signal), c.text << " -> " << joined(got.safety));
-    }
+    expectSignals(present);
 }
 
 BOOST_AUTO_TEST_CASE(every_signal_in_three_languages) {
@@ -441,11 +445,7 @@ BOOST_AUTO_TEST_CASE(every_signal_in_three_languages) {
         {"battery_swelling", "平板的电池鼓包了，屏幕都被顶起来了。"},
         {"battery_swelling", "行動電源的電池膨脹變形了。"},
     };
-    for (const auto& tc : cases) {
-        const Classification c = classify(tc.text);
-        BOOST_TEST(hasSignal(c, tc.signal),
-                   tc.text << ": expected " << tc.signal << ", got [" << joined(c.safety) << "]");
-    }
+    expectSignals(cases);
 }
 
 BOOST_AUTO_TEST_CASE(exclusions_cancel_harmless_look_alikes) {
@@ -509,10 +509,7 @@ BOOST_AUTO_TEST_CASE(a_hazard_word_in_a_quoted_name_is_a_name) {
         // an apostrophe inside a word opens nothing
         {"fire", "It's on fire, the kids' heater caught fire in the bedroom."},
     };
-    for (const auto& h : hazards) {
-        const Classification c = classify(h.text);
-        BOOST_TEST(hasSignal(c, h.signal), h.text << " -> [" << joined(c.safety) << "]");
-    }
+    expectSignals(hazards);
     ClassifyHints hints;
     hints.explain = true;
     const Classification c = classify("Where are our 200 lanyards in 'Flame Orange'?", hints);
