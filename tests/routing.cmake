@@ -3,6 +3,9 @@
 # never links yaml-cpp.
 ccd_add_boost_test(classify_test SOURCES unit/classify_test.cpp
   LIBS ccd_routing ccd_config nlohmann_json::nlohmann_json)
+# Safety signals on the shipped lists: three languages, exclusions, settled hazards, quoted names.
+ccd_add_boost_test(safety_signals_test SOURCES unit/safety_signals_test.cpp
+  LIBS ccd_routing ccd_config)
 # Tokenizer: its own word segmenter against ICU's word iterator.
 ccd_add_boost_test(tokenizer_test SOURCES unit/tokenizer_test.cpp
   LIBS ccd_routing nlohmann_json::nlohmann_json)

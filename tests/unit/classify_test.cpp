@@ -1,6 +1,7 @@
 // The message classifier on the shipped configuration (config/routing.yaml, read by the real
-// parser): normalization, segmentation, language, sentiment, safety signals, the confidence
-// fallback, and accuracy on the shared sample and on a held-out set written for this test.
+// parser): normalization, segmentation, language, sentiment, the confidence fallback, and
+// accuracy on the shared sample and on a held-out set written for this test (its safety
+// signals too). The safety signals' own cases are in safety_signals_test.cpp.
 #include "routing/classify/classifier.hpp"
 
 #define BOOST_TEST_MODULE classify_test
@@ -13,9 +14,9 @@
 #include <vector>
 
 #include "config/routing_config_parser.hpp"
-#include "routing/classify/safety.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
+#include "tests/support/shipped_classifier.hpp"
 #include "tests/support/shipped_routing.hpp"
 
 namespace ccd::routing {
@@ -31,29 +32,15 @@ using ccd::routing::ClassifierConfig;
 using ccd::routing::ClassifyHints;
 using ccd::routing::Sentiment;
 
+using ccd::testing::classify;
+using ccd::testing::hasSignal;
+using ccd::testing::joined;
+
 ClassifierConfig shippedConfig() {
     return ccd::testing::shippedRouting()->classification;
 }
 
-/// One classifier for the whole test program: training takes tens of milliseconds.
-Classifier& classifier() {
-    static Classifier instance(shippedConfig());
-    return instance;
-}
-
-Classification classify(const std::string& text, const ClassifyHints& hints = {}) {
-    return classifier().classify(text, hints);
-}
-
-bool hasSignal(const Classification& c, const std::string& name) {
-    return std::find(c.safety.begin(), c.safety.end(), name) != c.safety.end();
-}
-
-std::string joined(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-    return out;
-}
+Classifier& classifier() { return ccd::testing::shippedClassifier(); }
 
 // --- labelled sets -------------------------------------------------------------------------
 
@@ -338,226 +325,6 @@ BOOST_AUTO_TEST_CASE(negation_stops_at_a_clause_break) {
     BOOST_TEST(classify("Not bad at first, but now I am disappointed").sentiment ==
                Sentiment::Negative);
     BOOST_TEST(classify("不是很贵，但是我很失望").sentiment == Sentiment::Negative);
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-// --- safety ---------------------------------------------------------------------------------
-
-BOOST_AUTO_TEST_SUITE(safety)
-
-struct SafetyCase {
-    const char* signal;
-    const char* text;
-};
-
-// Each case's text raises its signal.
-template <std::size_t N>
-void expectSignals(const SafetyCase (&cases)[N]) {
-    for (const auto& c : cases) {
-        const Classification got = classify(c.text);
-        BOOST_TEST(hasSignal(got, c.signal),
-                   c.text << ": expected " << c.signal << ", got [" << joined(got.safety) << "]");
-    }
-}
-
-// A hazard told as past and settled raises nothing; told as happening now (another clause, or
-// "again" in its own), it does.
-BOOST_AUTO_TEST_CASE(a_hazard_told_as_past_and_settled_is_not_one_now) {
-    const char* settled[] = {
-        "Last year my toaster caught fire and your team handled it brilliantly, replaced within "
-        "two days. This year I have a question about the kettle.",
-        "The charger that sparked last month: you replaced it in two days and the new one has "
-        "been perfect. Great service, thanks!",
-        "上次充电器冒火花的事你们处理得很快，换的新的用着一直很好，谢谢！",
-        "去年家裡電暖器冒煙那次你們處理得很好，可是這次只是問個問題，等了兩週都沒人回。",
-        // what recurs is told in the hazard's own part of the clause, not in the next one
-        "上个月那台冒烟的除湿机已经处理完毕、也赔偿了，现在想问一下保修卡怎么登记",
-        "Back in March the dryer caught fire, you compensated us, all settled. Now a billing "
-        "question.",
-    };
-    for (const char* text : settled) {
-        auto c = classify(text);
-        BOOST_TEST(c.safety.empty(), text << " -> " << joined(c.safety));
-    }
-    const SafetyCase now[] = {
-        // another clause, in the present
-        {"burning_smell", "Last week it sparked and was replaced, but now the new one smells of "
-                          "burning."},
-        {"burning_smell", "Last year it sparked and you replaced it. Today the new one smells of "
-                          "burning."},
-        // "again" in the hazard's own clause
-        {"fire", "Last year it caught fire and you replaced it, and the new one caught fire too."},
-        {"sparks", "上次冒火花，你们处理得很快，这次又冒火花了"},
-        {"fire", "Last year the dryer caught fire and you replaced it, now the new one caught "
-                 "fire."},
-        // past, but nothing says it was settled
-        {"fire", "Last month the heater caught fire and nobody has called me back."},
-        // settled elsewhere, but this hazard is not told as past
-        {"smoke", "You replaced the charger, thanks. The kettle is smoking right now."},
-    };
-    expectSignals(now);
-}
-
-// An exclusion cancels what lies inside it, a pattern's match as well as a keyword ("no burning
-// smell"), and nothing it merely touches: an alarm named in an exclusion still sounds.
-BOOST_AUTO_TEST_CASE(an_exclusion_cancels_the_matches_inside_it) {
-    const char* absent[] = {
-        "No smoke, no burning smell, nothing dramatic: the heater just stopped blowing warm air.",
-        "How often should I change the battery in the carbon monoxide detector?",
-    };
-    for (const char* text : absent) {
-        auto c = classify(text);
-        BOOST_TEST(c.safety.empty(), text << " -> " << joined(c.safety));
-    }
-    const SafetyCase present[] = {
-        {"burning_smell", "No smoke, but there is a burning smell from the back."},
-        {"alarm_triggered", "一氧化碳报警器一直响，我们已经开窗了"},
-        {"gas_leak", "The carbon monoxide detector is fine but I can smell gas in the kitchen."},
-    };
-    expectSignals(present);
-}
-
-BOOST_AUTO_TEST_CASE(every_signal_in_three_languages) {
-    const SafetyCase cases[] = {
-        {"fire", "The charger caught fire on my desk."},
-        {"fire", "插线板突然着火了。"},
-        {"fire", "延長線起火了，燒到窗簾。"},
-        {"smoke", "Smoke is coming out of the back of the TV."},
-        {"smoke", "电饭煲底部在冒烟。"},
-        {"smoke", "電暖器冒煙了，我馬上拔掉插頭。"},
-        {"sparks", "The socket sparks whenever I plug the kettle in."},
-        {"sparks", "插头插进去的时候冒火花。"},
-        {"sparks", "開關一按就噴出火花。"},
-        {"burning_smell", "There is a burning smell coming from the dryer."},
-        {"burning_smell", "吹风机有一股烧焦味。"},
-        {"burning_smell", "洗衣機一直有燒焦的味道。"},
-        {"electric_shock", "I got an electric shock from the washing machine door."},
-        {"electric_shock", "摸到冰箱外壳被电了一下。"},
-        {"electric_shock", "碰到熱水器的時候被電到。"},
-        {"gas_leak", "I can smell gas near the stove."},
-        {"gas_leak", "燃气灶好像漏气了，一股煤气味。"},
-        {"gas_leak", "瓦斯管線好像有漏，一打開櫥櫃就聞到瓦斯。"},
-        {"injury", "The blade came loose and my son cut his hand badly."},
-        {"injury", "门把手掉下来把孩子砸伤了。"},
-        {"injury", "電扇倒下來，我的腳受傷了。"},
-        {"battery_swelling", "The phone battery is swollen and the back cover is bulging."},
-        {"battery_swelling", "平板的电池鼓包了，屏幕都被顶起来了。"},
-        {"battery_swelling", "行動電源的電池膨脹變形了。"},
-    };
-    expectSignals(cases);
-}
-
-BOOST_AUTO_TEST_CASE(exclusions_cancel_harmless_look_alikes) {
-    const char* harmless[] = {
-        "How do I install apps on my Fire TV stick?",
-        "My Kindle Fire tablet will not charge.",
-        "燃气灶打不着火，点了好几次都没反应。",
-        "熱水器打不著火。",
-        "Where can I buy a new battery for the smoke detector?",
-        "The car's shock absorbers arrived scratched.",
-        "The firewall settings on the router are confusing.",
-    };
-    for (const char* text : harmless) {
-        const Classification c = classify(text);
-        BOOST_TEST(c.safety.empty(), text << ": unexpected [" << joined(c.safety) << "]");
-    }
-}
-
-BOOST_AUTO_TEST_CASE(a_sounding_alarm_is_a_signal_of_its_own) {
-    // A detector that goes off may be a real fire: routing.yaml raises alarm_triggered, not
-    // smoke (nobody said there was smoke).
-    const Classification c = classify("The smoke alarm went off twice tonight for no reason.");
-    BOOST_TEST(hasSignal(c, "alarm_triggered"), joined(c.safety));
-    BOOST_TEST(!hasSignal(c, "smoke"), joined(c.safety));
-}
-
-BOOST_AUTO_TEST_CASE(exclusion_does_not_hide_a_real_hazard_elsewhere) {
-    const Classification c = classify("My Fire TV stick caught fire while charging.");
-    BOOST_TEST(hasSignal(c, "fire"), joined(c.safety));
-}
-
-// A hazard's word between quotation marks is a name: a colour, a product, a title, a line item,
-// a code. The shipped lists raise nothing for it, and the learned urgency model, which learned
-// hazards by the same words, does not speak for the message either. Speech in quotation marks
-// (with ! or ?) and a hazard told outside the quotation still count.
-BOOST_AUTO_TEST_CASE(a_hazard_word_in_a_quoted_name_is_a_name) {
-    const char* names[] = {
-        "The seat cover we ordered in 'Flame Orange' has faded to a blotchy pink.",
-        "We ordered the kettle and toaster set in the colour 'Charcoal Smoke'. Nothing's wrong "
-        "with how they work, but the toaster came out a muddy brown next to the kettle.",
-        "Please reissue invoice 7712. The line item reads 'Fire suppression check' but you did a "
-        "telematics install.",
-        "訂的是「火焰橘」車頂燈，收到的燈殼顏色很不均勻，一邊深一邊淺。",
-        "除濕機顯示「FIRE-02」，查了說明書原來是濾網提醒代碼。",
-        "买了套《爆炸科学》互动软件，跟我们的触控桌不兼容，想退款。",
-        "How do I load our new tour \"Explosion of Colour: Fauvism 1905\" onto the audio guides?",
-        "結算單上有一項“火災報警聯動模組”的費用，但我們沒有訂這個模組。",
-    };
-    for (const char* text : names) {
-        const Classification c = classify(text);
-        BOOST_TEST((c.safety.empty() && c.urgency.empty()),
-                   text << " -> [" << joined(c.safety) << "] [" << joined(c.urgency) << "]");
-    }
-    const SafetyCase hazards[] = {
-        // speech, not a name
-        {"smoke", "My daughter shouted 'there's smoke coming out of the dryer!' and we ran."},
-        {"fire", "他在厨房喊“着火了！”，我们赶紧拔了插头"},
-        // the hazard told outside the quotation
-        {"smoke", "The 'Flame Orange' heater is smoking right now."},
-        {"fire", "我们买的「火焰橘」取暖器刚才着火了"},
-        // an apostrophe inside a word opens nothing
-        {"fire", "It's on fire, the kids' heater caught fire in the bedroom."},
-    };
-    expectSignals(hazards);
-    ClassifyHints hints;
-    hints.explain = true;
-    const Classification c = classify("Where are our 200 lanyards in 'Flame Orange'?", hints);
-    const bool said = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
-        return e.feature == "safety:fire held back: \"flame\" in a quoted name";
-    });
-    BOOST_TEST(said);
-}
-
-BOOST_AUTO_TEST_CASE(quoted_names_are_short_quotations_without_speech) {
-    const auto names = [](const std::string& text, std::int32_t max = 40) {
-        std::vector<std::pair<std::int32_t, std::int32_t>> spans;
-        const icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
-        ccd::routing::quotedNames(u, max, spans);
-        std::string out;
-        for (const auto& [b, e] : spans) {
-            std::string part;
-            u.tempSubStringBetween(b, e).toUTF8String(part);
-            out += "[" + part + "]";
-        }
-        return out;
-    };
-    BOOST_TEST(names("in 'Flame Orange' please") == "[Flame Orange]");
-    BOOST_TEST(names("\"A\" and \"B\"") == "[A][B]");
-    BOOST_TEST(names("「火焰橘」和『爆炸』和《火烧》") == "[火焰橘][爆炸][火烧]");
-    BOOST_TEST(names("“烟雾效果”与‘Smoke Grey’") == "[烟雾效果][Smoke Grey]");
-    // apostrophes: in a word, after a word, before none
-    BOOST_TEST(names("it's the kids' room, don't") == "");
-    BOOST_TEST(names("买了'火焰橙'色的") == "[火焰橙]");
-    BOOST_TEST(names("'Smoke' and it's 'Ash'") == "[Smoke][Ash]");
-    // speech, a quotation too long, a mark never closed
-    BOOST_TEST(names("she said 'fire!' twice") == "");
-    BOOST_TEST(names("他喊「着火了。」") == "");
-    BOOST_TEST(names("'" + std::string(41, 'a') + "'") == "");
-    BOOST_TEST(names("'" + std::string(40, 'a') + "'") == "[" + std::string(40, 'a') + "]");
-    BOOST_TEST(names("an open \"quote and no end") == "");
-    BOOST_TEST(names("\"" + std::string(50, 'a') + "\" and \"Fire Red\"") == "[Fire Red]");
-    BOOST_TEST(names("'Flame Orange'", 0) == "");
-}
-
-BOOST_AUTO_TEST_CASE(explain_names_the_trigger) {
-    ClassifyHints hints;
-    hints.explain = true;
-    const Classification c = classify("The toaster caught fire", hints);
-    const bool named = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
-        return e.feature.rfind("safety:fire", 0) == 0;
-    });
-    BOOST_TEST(named);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
