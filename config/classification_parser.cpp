@@ -188,7 +188,8 @@ void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const s
     if (!node.expectSequence()) return;
     std::set<std::string> names;
     for (const auto& item : node.items()) {
-        if (!item.expectMap({"name", "keywords", "regexes", "exclusions", "keywords_need"})) {
+        if (!item.expectMap({"name", "keywords", "regexes", "exclusions", "keywords_need",
+                             "setting_keywords", "setting_need"})) {
             continue;
         }
         SafetySignalDef def;
@@ -205,7 +206,8 @@ void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const s
         def.regexes = readRegexes(item["regexes"]);
         def.exclusions = readPhrases(item["exclusions"]);
         const bool listed = !item["keywords"].items().empty() || item["keywords"].isScalar() ||
-                            !item["regexes"].items().empty();
+                            !item["regexes"].items().empty() ||
+                            !item["setting_keywords"].items().empty();
         if (!listed) {
             item.error(std::string(kind == "urgency" ? "an " : "a ") + kind +
                        " signal needs keywords or regexes");
@@ -217,6 +219,16 @@ void readSignals(const NodeRef& node, std::vector<SafetySignalDef>& out, const s
             } else if (def.keywords.empty()) {
                 need.error("keywords_need without keywords: it holds only keywords to it");
             }
+        }
+        NodeRef setting = item["setting_keywords"];
+        NodeRef setting_need = item["setting_need"];
+        if (setting.present()) def.setting_keywords = readPhrases(setting);
+        if (setting_need.present()) def.setting_need = readPhrases(setting_need);
+        if (setting.present() && def.setting_need.empty()) {
+            setting.error("setting_keywords need a setting_need list: the trouble that makes "
+                          "the setting a hazard");
+        } else if (setting_need.present() && def.setting_keywords.empty()) {
+            setting_need.error("setting_need without setting_keywords: it holds only them");
         }
         out.push_back(std::move(def));
     }

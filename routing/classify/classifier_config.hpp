@@ -135,6 +135,12 @@ struct SafetySignalDef {
     /// message tells of some trouble ("not", "alarm", "坏", "还没到"). Patterns carry their own
     /// conditions and are not held to it.
     std::vector<std::string> keywords_need;
+    /// Keywords that name a setting more often than a hazard (a hospital, an emergency room:
+    /// the writer's workplace, or where a child went after a fall): each raises the signal
+    /// only in a message that also holds one of `setting_need` (the trouble told: hurt, 摔,
+    /// 流血). Like keywords_need, a filter: the learned models train without it.
+    std::vector<std::string> setting_keywords;
+    std::vector<std::string> setting_need;
 };
 
 /// Hazards told as past and settled ("last year my toaster caught fire and you replaced it within

@@ -93,7 +93,7 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
         if (!seen.insert(def.name).second) {
             throw std::invalid_argument("duplicate " + kind + " signal '" + def.name + "'");
         }
-        if (def.keywords.empty() && def.regexes.empty()) {
+        if (def.keywords.empty() && def.regexes.empty() && def.setting_keywords.empty()) {
             throw std::invalid_argument(kind + " signal '" + def.name +
                                         "' has neither keywords nor regexes");
         }
@@ -114,6 +114,8 @@ SafetyDetector::SafetyDetector(const std::vector<SafetySignalDef>& signals,
         addAll(def.keywords, false);
         addAll(def.exclusions, true);
         addAll(def.keywords_need, false, Role::Need);
+        addAll(def.setting_keywords, false, Role::Setting);
+        addAll(def.setting_need, false, Role::SettingNeed);
         shared->needs.push_back(def.keywords_need.empty() ? 0 : 1);
         for (const auto& re : def.regexes) {
             icu::UnicodeString p = icu::UnicodeString::fromUTF8(re);
@@ -171,17 +173,29 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     saw_quoted_ = false;
     bool settled_told = false;
     need_met_.assign(sh.names.size(), 0);
+    setting_met_.assign(sh.names.size(), 0);
     for (const TermMatch& hit : hits_) {
         for (const Use& use : sh.uses[hit.term]) {
             settled_told |= use.role == Role::Settled;
             if (use.role == Role::Need) need_met_[use.signal] = 1;
+            if (use.role == Role::SettingNeed) setting_met_[use.signal] = 1;
         }
     }
     settled_told &= has_settled_rule_;
 
     for (const TermMatch& hit : hits_) {
         for (const Use& use : sh.uses[hit.term]) {
-            if (use.role != Role::Keyword || use.exclusion || fired_[use.signal]) continue;
+            const bool setting = use.role == Role::Setting;
+            if ((use.role != Role::Keyword && !setting) || use.exclusion || fired_[use.signal]) {
+                continue;
+            }
+            if (apply_needs_ && setting && !setting_met_[use.signal]) {
+                if (evidence != nullptr && held_[use.signal].empty()) {
+                    held_[use.signal] =
+                        "\"" + sh.terms.term(hit.term) + "\" without a setting_need word";
+                }
+                continue;
+            }
             if (apply_needs_ && sh.needs[use.signal] && !need_met_[use.signal]) {
                 // held back: said in --explain when nothing else raises the signal
                 if (evidence != nullptr && held_[use.signal].empty()) {

@@ -52,7 +52,8 @@ class SafetyDetector {
     void detect(const icu::UnicodeString& text, std::vector<std::string>& found,
                 std::vector<Evidence>* evidence = nullptr, const TermScan* scan = nullptr);
 
-    /// Whether keywords are held to their signal's `keywords_need` (on by default). The learned
+    /// Whether keywords are held to their signal's `keywords_need`, and setting keywords to its
+    /// `setting_need` (on by default). The learned
     /// models train on what the lists raise with it off, so a need list filters messages
     /// without moving what the models learned.
     void applyNeeds(bool on) { apply_needs_ = on; }
@@ -80,7 +81,17 @@ class SafetyDetector {
   private:
     // A term's role: one signal's keyword or exclusion, or (signal == npos) a phrase of the
     // settled-hazard rule.
-    enum class Role : std::uint8_t { Keyword, Exclusion, Need, Past, Settled, Again, ClauseBreak };
+    enum class Role : std::uint8_t {
+        Keyword,
+        Exclusion,
+        Need,
+        Setting,      ///< a setting keyword: raises its signal only with a SettingNeed phrase
+        SettingNeed,
+        Past,
+        Settled,
+        Again,
+        ClauseBreak
+    };
     struct Use {
         std::size_t signal;
         bool exclusion;
@@ -113,6 +124,7 @@ class SafetyDetector {
     std::vector<TermMatch> hits_;        ///< scratch
     std::vector<char> fired_;            ///< scratch, by signal
     std::vector<char> need_met_;         ///< scratch, by signal: a Need phrase is in the text
+    std::vector<char> setting_met_;      ///< scratch, by signal: a SettingNeed phrase is in it
     std::vector<std::string> triggers_;  ///< scratch, by signal (evidence only)
     std::vector<std::string> held_;      ///< scratch, by signal: a keyword held back (evidence only)
     std::vector<TermMatch> at_;          ///< scratch, by signal: the trigger's place

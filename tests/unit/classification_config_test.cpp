@@ -234,6 +234,25 @@ BOOST_AUTO_TEST_CASE(keywords_need_is_read_and_checked) {
                 25, 7, "classification.urgency[0].keyword_need", "unknown key \"keyword_need\"");
 }
 
+BOOST_AUTO_TEST_CASE(setting_keywords_are_read_and_checked) {
+    // "  urgency:" is line 22; the item's keys follow from line 23.
+    const std::string base =
+        "    - name: fire\n      keywords: [fire]\n"
+        "  urgency:\n"
+        "    - name: injury\n      keywords: [bleeding]\n";
+    const auto cfg = ccd::config::parseRoutingConfig(
+        withLines(20, 22, base + "      setting_keywords: [hospital, 医院]\n"
+                                 "      setting_need: [hurt, 摔]"),
+        "routing.yaml");
+    BOOST_REQUIRE_EQUAL(cfg->classification.urgency.size(), 1u);
+    BOOST_TEST(cfg->classification.urgency[0].setting_keywords.size() == 2u);
+    BOOST_TEST(cfg->classification.urgency[0].setting_need.size() == 2u);
+    expectIssue(withLines(20, 22, base + "      setting_keywords: [hospital]"), 25, 25,
+                "classification.urgency[0].setting_keywords", "need a setting_need list");
+    expectIssue(withLines(20, 22, base + "      setting_need: [hurt]"), 25, 21,
+                "classification.urgency[0].setting_need", "setting_need without setting_keywords");
+}
+
 BOOST_AUTO_TEST_CASE(subtypes_read_and_checked) {
     // Line 11 "    - name: billing" becomes billing with subtypes (lines 11..).
     const std::string billing =

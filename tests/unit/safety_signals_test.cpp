@@ -231,6 +231,33 @@ BOOST_AUTO_TEST_CASE(quoted_names_are_short_quotations_without_speech) {
     BOOST_TEST(names("'Flame Orange'", 0) == "");
 }
 
+// A hospital named raises injury only beside the hurt told: the hospital is as often the
+// writer's workplace as where a hurt child was taken.
+BOOST_AUTO_TEST_CASE(a_hospital_named_is_an_injury_only_with_the_hurt_told) {
+    const char* workplace[] = {
+        "請將上月販賣機維修費的發票改開醫院統編 98765432，抬頭是「仁和紀念醫院」。",
+        "下週送來的推床請改送到急診大樓後門卸貨區，前門在施工，貨車進不去。",
+        "Hi, I work for a community hospital near Inverness. Do you have a service partner up here?",
+    };
+    for (const char* text : workplace) {
+        const Classification c = classify(text);
+        BOOST_TEST(!hasSignal(c, "injury"), text << " -> " << joined(c.safety));
+    }
+    const SafetyCase hurt[] = {
+        {"injury", "孩子从上铺摔下来了，现在在医院"},
+        {"injury", "有個細路仔食咗鈕扣電池，佢媽媽而家帶咗佢去醫院"},
+        {"injury", "My son hit his head on the frame and we're in the emergency room now."},
+    };
+    expectSignals(hurt);
+    ClassifyHints hints;
+    hints.explain = true;
+    const Classification c = classify("下週送來的推床請改送到急診大樓後門", hints);
+    const bool said = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
+        return e.feature == "safety:injury held back: \"急诊\" without a setting_need word";
+    });
+    BOOST_TEST(said);
+}
+
 BOOST_AUTO_TEST_CASE(explain_names_the_trigger) {
     ClassifyHints hints;
     hints.explain = true;
