@@ -97,8 +97,11 @@ U="http://127.0.0.1:$CCD_PORT"
 SUP=$(login sam 'sam password!')
 # An edited routing file is picked up without a signal (the watcher polls every 2 s).
 sed -i 's|then: {priority: P3, queue: billing}|then: {priority: P3, queue: general}|' "$T/config/routing.yaml"
-for _ in $(seq 1 100); do grep -q "configuration reloaded" "$T/ccd2.log" && break; sleep 0.1; done
+# A reload retrains the classifier on the corpus: a second here, 10-15 s in the sanitizer build
+# beside another test, so the wait is generous (it ends as soon as the reload is logged).
+for _ in $(seq 1 600); do grep -q "configuration reloaded" "$T/ccd2.log" && break; sleep 0.1; done
 check "the edited file was reloaded" grep -q "configuration files changed: reloading" "$T/ccd2.log"
+check "the reload finished" grep -q "configuration reloaded" "$T/ccd2.log"
 resp=$(curl -s -d '{"from":{"id":"c4"},"text":"I was charged twice on my invoice"}' \
   -H 'Content-Type: application/json' "$U/v1/messages")
 c=$(conversation "$(field 'd["conversation_id"]' <<<"$resp")")
