@@ -41,6 +41,17 @@ void expectQuiet(const char* const (&texts)[N]) {
     }
 }
 
+// The evidence `ccd classify --explain` gives for `text` holds `line` (with `prefix`, a line
+// that begins with it).
+bool explains(const char* text, const std::string& line, bool prefix = false) {
+    ClassifyHints hints;
+    hints.explain = true;
+    const Classification c = classify(text, hints);
+    return std::any_of(c.evidence.begin(), c.evidence.end(), [&](const auto& e) {
+        return prefix ? e.feature.rfind(line, 0) == 0 : e.feature == line;
+    });
+}
+
 // Each case's text raises its signal.
 template <std::size_t N>
 void expectSignals(const SafetyCase (&cases)[N]) {
@@ -191,13 +202,8 @@ BOOST_AUTO_TEST_CASE(a_hazard_word_in_a_quoted_name_is_a_name) {
         {"fire", "It's on fire, the kids' heater caught fire in the bedroom."},
     };
     expectSignals(hazards);
-    ClassifyHints hints;
-    hints.explain = true;
-    const Classification c = classify("Where are our 200 lanyards in 'Flame Orange'?", hints);
-    const bool said = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
-        return e.feature == "safety:fire held back: \"flame\" in a quoted name";
-    });
-    BOOST_TEST(said);
+    BOOST_TEST(explains("Where are our 200 lanyards in 'Flame Orange'?",
+                        "safety:fire held back: \"flame\" in a quoted name"));
 }
 
 BOOST_AUTO_TEST_CASE(quoted_names_are_short_quotations_without_speech) {
@@ -249,23 +255,12 @@ BOOST_AUTO_TEST_CASE(a_hospital_named_is_an_injury_only_with_the_hurt_told) {
         {"injury", "My son hit his head on the frame and we're in the emergency room now."},
     };
     expectSignals(hurt);
-    ClassifyHints hints;
-    hints.explain = true;
-    const Classification c = classify("下週送來的推床請改送到急診大樓後門", hints);
-    const bool said = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
-        return e.feature == "safety:injury held back: \"急诊\" without a setting_need word";
-    });
-    BOOST_TEST(said);
+    BOOST_TEST(explains("下週送來的推床請改送到急診大樓後門",
+                        "safety:injury held back: \"急诊\" without a setting_need word"));
 }
 
 BOOST_AUTO_TEST_CASE(explain_names_the_trigger) {
-    ClassifyHints hints;
-    hints.explain = true;
-    const Classification c = classify("The toaster caught fire", hints);
-    const bool named = std::any_of(c.evidence.begin(), c.evidence.end(), [](const auto& e) {
-        return e.feature.rfind("safety:fire", 0) == 0;
-    });
-    BOOST_TEST(named);
+    BOOST_TEST(explains("The toaster caught fire", "safety:fire", true));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
