@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -37,7 +38,10 @@ bool knownLanguage(const std::string& tag) {
 }  // namespace
 
 CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
-                             Tokenizer& tokenizer) {
+                             Tokenizer& tokenizer,
+                             const std::vector<std::vector<std::string>>& corpus_tokens) {
+    require(corpus_tokens.size() == config.corpus.size(),
+            "classification: the corpus's tokens do not match its sentences");
     require(!config.categories.empty(), "classification: no categories");
     require(config.confidence_threshold >= 0.0 && config.confidence_threshold <= 1.0,
             "classification: confidence_threshold must be within 0..1");
@@ -90,14 +94,14 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         for (const auto& sub : def.subtypes) shared->subtype_names.push_back(sub.name);
         shared->subtype_end.push_back(n + shared->subtype_names.size());
     }
-    std::vector<std::string> tokens;
     constexpr std::size_t kNone = static_cast<std::size_t>(-1);
     // Every training example's category and tokens, for the learned model after naive Bayes.
     struct LearnedExample {
         std::size_t category;
         std::size_t subtype;  ///< class index of the subtype, or kNone
-        std::vector<std::string> tokens;
+        const std::vector<std::string>* tokens;  ///< in example_tokens or corpus_tokens
     };
+    std::deque<std::vector<std::string>> example_tokens;  // the configured examples' tokens
     std::vector<LearnedExample> learned_examples;
     const bool learn = config.learned_category.weight.has_value();
     // Trains category `c`, and subtype class `sub` (kNone when none), on the example lists.
@@ -108,10 +112,11 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
             require(knownLanguage(language),
                     owner + ": unknown example language '" + language + "' (en, zh-Hans, zh-Hant)");
             for (const auto& text : texts) {
+                auto& tokens = example_tokens.emplace_back();
                 tokenizer.tokenize(normalizer.normalize(text), tokens);
                 shared->bayes.add(c, tokens);
                 if (sub != kNone) shared->bayes.add(sub, tokens);
-                if (learn) learned_examples.push_back({c, sub, tokens});
+                if (learn) learned_examples.push_back({c, sub, &tokens});
                 ++count;
             }
         }
@@ -127,7 +132,8 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
                       def.subtypes[s].examples);
         }
     }
-    for (const LabelledText& sentence : config.corpus) {
+    for (std::size_t i = 0; i < config.corpus.size(); ++i) {
+        const LabelledText& sentence = config.corpus[i];
         const auto it = std::find(shared->names.begin(), shared->names.end(), sentence.category);
         require(it != shared->names.end(),
                 "classification corpus: no category named '" + sentence.category + "'");
@@ -145,10 +151,9 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         require(knownLanguage(sentence.language), "classification corpus: unknown language '" +
                                                       sentence.language +
                                                       "' (en, zh-Hans, zh-Hant)");
-        tokenizer.tokenize(normalizer.normalize(sentence.text), tokens);
-        shared->bayes.add(c, tokens);
-        if (sub != kNone) shared->bayes.add(sub, tokens);
-        if (learn) learned_examples.push_back({c, sub, tokens});
+        shared->bayes.add(c, corpus_tokens[i]);
+        if (sub != kNone) shared->bayes.add(sub, corpus_tokens[i]);
+        if (learn) learned_examples.push_back({c, sub, &corpus_tokens[i]});
         ++examples[c];
     }
 
@@ -186,7 +191,7 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         for (const LearnedExample& e : learned_examples) {
             SoftmaxModel::Example row;
             row.label = e.category;
-            for (const auto& t : e.tokens) row.features.push_back(shared->bayes.feature(t));
+            for (const auto& t : *e.tokens) row.features.push_back(shared->bayes.feature(t));
             std::sort(row.features.begin(), row.features.end());
             row.features.erase(std::unique(row.features.begin(), row.features.end()),
                                row.features.end());

@@ -52,8 +52,10 @@ class CategoryModel {
     /// name, an unknown fallback, a category other than the fallback without examples, an
     /// example language other than en/zh-Hans/zh-Hant, an empty phrase, a bad pattern, or a
     /// threshold, weight, smoothing or temperature out of range.
+    /// `corpus_tokens`: the tokens of each of config.corpus's sentences, normalized and
+    /// tokenized the same way (the classifier's other models train on them too).
     CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
-                  Tokenizer& tokenizer);
+                  Tokenizer& tokenizer, const std::vector<std::vector<std::string>>& corpus_tokens);
 
     /// Decides for normalized `text` and its `tokens`; `hazard` says whether a safety signal
     /// fired. With `evidence`, appends the keywords, patterns and strongest tokens that

@@ -43,7 +43,12 @@ std::unordered_set<std::string> normalizedStopwords(const ClassifierConfig& conf
 std::vector<SafetySignalDef> subtypeSignals(const CategoryDef& category) {
     std::vector<SafetySignalDef> out;
     for (const SubtypeDef& s : category.subtypes) {
-        out.push_back({s.name, s.keywords, s.regexes, s.exclusions, /*keywords_need=*/{}});
+        SafetySignalDef signal;
+        signal.name = s.name;
+        signal.keywords = s.keywords;
+        signal.regexes = s.regexes;
+        signal.exclusions = s.exclusions;
+        out.push_back(std::move(signal));
     }
     return out;
 }
@@ -89,35 +94,22 @@ class TrainingReach {
     SafetyDetector& urgency_;
 };
 
-// The learned urgency model, trained on the corpus; none when classification.learned_urgency
-// is not set. A sentence labelled "urgent" counts as labelled; one without the label counts
-// as urgent when the lists (safety or urgency) find something in it, and as not urgent
-// otherwise: most of the corpus is ordinary requests, the negatives the model needs.
-std::shared_ptr<const UrgencyModel> trainUrgency(const ClassifierConfig& config,
-                                                 const TextNormalizer& normalizer,
-                                                 Tokenizer& tokenizer, SafetyDetector& safety,
-                                                 SafetyDetector& urgency) {
-    if (!config.learned_urgency.threshold) return nullptr;
-    const TrainingReach reach(safety, urgency);
-    std::vector<UrgencyModel::Example> examples;
-    std::vector<std::string> found;
-    for (const LabelledText& t : config.corpus) {
-        const icu::UnicodeString text = normalizer.normalize(t.text);
-        bool urgent = false;
-        if (t.urgent) {
-            urgent = *t.urgent;
-        } else {
-            found.clear();
-            safety.detect(text, found, nullptr);
-            urgency.detect(text, found, nullptr);
-            urgent = !found.empty();
-        }
-        examples.push_back({tokenizer.tokenize(text), urgent});
+// The corpus as every model trains on it: each sentence normalized and tokenized once.
+struct PreparedCorpus {
+    std::vector<icu::UnicodeString> texts;
+    std::vector<std::vector<std::string>> tokens;
+};
+
+PreparedCorpus prepareCorpus(const ClassifierConfig& config, const TextNormalizer& normalizer,
+                             Tokenizer& tokenizer) {
+    PreparedCorpus out;
+    out.texts.reserve(config.corpus.size());
+    out.tokens.resize(config.corpus.size());
+    for (std::size_t i = 0; i < config.corpus.size(); ++i) {
+        out.texts.push_back(normalizer.normalize(config.corpus[i].text));
+        tokenizer.tokenize(out.texts.back(), out.tokens[i]);
     }
-    auto model = std::make_shared<const UrgencyModel>(examples, config.learned_urgency.l2,
-                                                      config.learned_urgency.epochs,
-                                                      config.learned_urgency.max_weight);
-    return model->trained() ? model : nullptr;
+    return out;
 }
 
 // The raised list signals as "safety:fire", and where each was raised.
@@ -134,35 +126,61 @@ void listSignals(const std::vector<std::string>& safety, const SafetyDetector& s
     spans.insert(spans.end(), more.begin(), more.end());
 }
 
-// The list precision step, trained on the corpus sentences in which a list raises something;
-// none when classification.list_precision is not set. Labelled by `urgent`; a sentence without
-// the label counts as present (the lists' own convention, as for the learned urgency model).
-std::shared_ptr<const ListPrecision> trainPrecision(const ClassifierConfig& config,
-                                                    const TextNormalizer& normalizer,
-                                                    Tokenizer& tokenizer, SafetyDetector& safety,
-                                                    SafetyDetector& urgency) {
-    if (!config.list_precision.threshold) return nullptr;
+// The models trained on what the lists find in the corpus, each none when its block is not set:
+// - the learned urgency model: a sentence labelled "urgent" counts as labelled; one without the
+//   label counts as urgent when the lists (safety or urgency) find something in it, and as not
+//   urgent otherwise: most of the corpus is ordinary requests, the negatives the model needs;
+// - the list precision step, trained on the sentences in which a list raises something,
+//   labelled by `urgent`; a sentence without the label counts as present (the lists' own
+//   convention, as for the learned urgency model).
+struct ListModels {
+    std::shared_ptr<const UrgencyModel> urgency;
+    std::shared_ptr<const ListPrecision> precision;
+};
+
+ListModels trainListModels(const ClassifierConfig& config, const TextNormalizer& normalizer,
+                           const PreparedCorpus& corpus, Tokenizer& tokenizer,
+                           SafetyDetector& safety, SafetyDetector& urgency) {
+    ListModels out;
+    const bool learn_urgency = config.learned_urgency.threshold.has_value();
+    const bool learn_precision = config.list_precision.threshold.has_value();
+    if (!learn_urgency && !learn_precision) return out;
     const TrainingReach reach(safety, urgency);
-    auto step = std::make_shared<ListPrecision>(config.list_precision, normalizer);
-    std::vector<UrgencyModel::Example> examples;
+    std::shared_ptr<ListPrecision> step;
+    if (learn_precision) step = std::make_shared<ListPrecision>(config.list_precision, normalizer);
+    std::vector<UrgencyModel::Example> urgency_examples;
+    std::vector<UrgencyModel::Example> precision_examples;
     std::vector<std::string> found_safety, found_urgency, signals;
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;
-    for (const LabelledText& t : config.corpus) {
-        const icu::UnicodeString text = normalizer.normalize(t.text);
+    for (std::size_t i = 0; i < config.corpus.size(); ++i) {
+        const LabelledText& t = config.corpus[i];
+        const icu::UnicodeString& text = corpus.texts[i];
         found_safety.clear();
         found_urgency.clear();
-        safety.detect(text, found_safety, nullptr);
-        urgency.detect(text, found_urgency, nullptr);
-        if (found_safety.empty() && found_urgency.empty()) continue;
+        if (learn_precision || !t.urgent) {
+            safety.detect(text, found_safety, nullptr);
+            urgency.detect(text, found_urgency, nullptr);
+        }
+        const bool found = !found_safety.empty() || !found_urgency.empty();
+        if (learn_urgency) urgency_examples.push_back({corpus.tokens[i], t.urgent.value_or(found)});
+        if (!learn_precision || !found) continue;
         listSignals(found_safety, safety, found_urgency, urgency, signals, spans);
         UrgencyModel::Example e{tokenizer.tokenize(step->neighbourhood(text, spans)),
                                 t.urgent.value_or(true)};
         step->contextFeatures(text, signals, spans, e.tokens);
-        examples.push_back(std::move(e));
+        precision_examples.push_back(std::move(e));
     }
-    step->train(examples);
-    if (!step->trained()) return nullptr;
-    return step;
+    if (learn_urgency) {
+        auto model = std::make_shared<const UrgencyModel>(
+            urgency_examples, config.learned_urgency.l2, config.learned_urgency.epochs,
+            config.learned_urgency.max_weight);
+        if (model->trained()) out.urgency = std::move(model);
+    }
+    if (learn_precision) {
+        step->train(precision_examples);
+        if (step->trained()) out.precision = std::move(step);
+    }
+    return out;
 }
 
 }  // namespace
@@ -189,22 +207,23 @@ struct Classifier::Impl {
     std::string last_input, last_normalized;
     bool last_normalized_made = false;  ///< last_normalized is `text` as UTF-8
     std::vector<std::string> tokens;       // scratch
+    std::vector<std::string> masked_tokens;  // scratch: the tokens without denied hazards
     std::vector<std::string> signals;      // scratch
     std::vector<std::string> context;      // scratch: the list precision step's features
     std::vector<std::string> near_tokens;  // scratch: the tokens of the signals' sentences
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
-    Impl(std::shared_ptr<const Frozen> f, Tokenizer t)
+    Impl(std::shared_ptr<const Frozen> f, Tokenizer t, const PreparedCorpus& corpus)
         : frozen(std::move(f)),
           tokenizer(std::move(t)),
-          categories(frozen->config, frozen->normalizer, tokenizer),
+          categories(frozen->config, frozen->normalizer, tokenizer, corpus.tokens),
           safety(frozen->config.safety, frozen->normalizer, "safety",
                  frozen->config.settled_hazards, frozen->config.sentiment.clause_breaks),
-          urgency(frozen->config.urgency, frozen->normalizer, "urgency"),
-          learned_urgency(
-              trainUrgency(frozen->config, frozen->normalizer, tokenizer, safety, urgency)),
-          precision(
-              trainPrecision(frozen->config, frozen->normalizer, tokenizer, safety, urgency)) {
+          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {
+        ListModels lists =
+            trainListModels(frozen->config, frozen->normalizer, corpus, tokenizer, safety, urgency);
+        learned_urgency = std::move(lists.urgency);
+        precision = std::move(lists.precision);
         safety.setQuotedNames(frozen->config.quoted_name_length);
         urgency.setQuotedNames(frozen->config.quoted_name_length);
         if (learned_urgency) {
@@ -245,7 +264,8 @@ struct Classifier::Impl {
 Classifier::Classifier(ClassifierConfig config) {
     auto frozen = std::make_shared<const Frozen>(std::move(config));
     Tokenizer tokenizer(normalizedStopwords(frozen->config, frozen->normalizer));
-    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer));
+    const PreparedCorpus corpus = prepareCorpus(frozen->config, frozen->normalizer, tokenizer);
+    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer), corpus);
 }
 
 Classifier::~Classifier() = default;
@@ -356,9 +376,25 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
         // After the lists, only for what they missed: "learned", with why when explaining.
         // Not where the lists passed over a quoted name: its words ('Charcoal Smoke') are the
         // ones the model learned hazards by.
-        double z = im.learned_urgency->bias();
-        for (const std::uint32_t f : im.categories.features()) z += (*im.urgency_weights)[f];
-        const double p = 1.0 / (1.0 + std::exp(-z));
+        // A hazard the message denies or names as something else ("no burning smell", "fire
+        // tv") raised nothing in the lists, and its words count for nothing here either.
+        const std::vector<std::string>* tokens = &im.tokens;
+        double p = 0.0;
+        if (im.safety.deniedSpans().empty() && im.urgency.deniedSpans().empty()) {
+            double z = im.learned_urgency->bias();
+            for (const std::uint32_t f : im.categories.features()) z += (*im.urgency_weights)[f];
+            p = 1.0 / (1.0 + std::exp(-z));
+        } else {
+            icu::UnicodeString masked = im.text;
+            for (const SafetyDetector* d : {&im.safety, &im.urgency}) {
+                for (const auto& [begin, end] : d->deniedSpans()) {
+                    for (std::int32_t i = begin; i < end; ++i) masked.setCharAt(i, u' ');
+                }
+            }
+            im.tokenizer.tokenize(masked, im.masked_tokens);
+            tokens = &im.masked_tokens;
+            p = im.learned_urgency->probability(im.masked_tokens);
+        }
         out.urgency_probability = p;
         if (p >= *fz.config.learned_urgency.threshold) {
             out.urgency.push_back("learned");
@@ -366,7 +402,7 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
                 char probability[16];
                 std::snprintf(probability, sizeof probability, "p=%.2f", p);
                 std::string why = std::string("urgency:learned<-") + probability;
-                for (const auto& [token, weight] : im.learned_urgency->strongest(im.tokens, 4)) {
+                for (const auto& [token, weight] : im.learned_urgency->strongest(*tokens, 4)) {
                     char w[16];
                     std::snprintf(w, sizeof w, "%+.2f", weight);
                     why += " " + token + w;

@@ -16,20 +16,24 @@ void NaiveBayes::add(std::size_t cls, const std::vector<std::string>& tokens) {
     if (trained_) throw std::logic_error("NaiveBayes::add after train");
     if (cls >= classes_) throw std::out_of_range("naive Bayes class out of range");
     ++examples_[cls];
-    std::vector<std::size_t> counted;
+    // Binarized: a token counts once per example (a word repeated in one message is one
+    // piece of evidence, not several). The counts go into the table at train(), sized once.
+    const std::size_t first = counts_.size();
     for (const auto& token : tokens) {
-        auto [it, inserted] = index_.try_emplace(token, index_.size());
-        if (inserted) table_.resize(table_.size() + classes_, 0.0);
-        // Binarized: a token counts once per example (a word repeated in one message is one
-        // piece of evidence, not several).
-        if (std::find(counted.begin(), counted.end(), it->second) != counted.end()) continue;
-        counted.push_back(it->second);
-        table_[it->second * classes_ + cls] += 1.0;
-        totals_[cls] += 1.0;
+        const auto [it, inserted] = index_.try_emplace(token, index_.size());
+        counts_.push_back({static_cast<std::uint32_t>(it->second), static_cast<std::uint32_t>(cls)});
     }
+    const auto begin = counts_.begin() + static_cast<std::ptrdiff_t>(first);
+    std::sort(begin, counts_.end());
+    counts_.erase(std::unique(begin, counts_.end()), counts_.end());
+    totals_[cls] += static_cast<double>(counts_.size() - first);
 }
 
 void NaiveBayes::train() {
+    table_.assign(index_.size() * classes_, 0.0);
+    for (const auto& [feature, cls] : counts_) table_[std::size_t{feature} * classes_ + cls] += 1.0;
+    counts_.clear();
+    counts_.shrink_to_fit();
     const double vocabulary = static_cast<double>(index_.size());
     unseen_.assign(classes_, 0.0);
     for (std::size_t c = 0; c < classes_; ++c) {

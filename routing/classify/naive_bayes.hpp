@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ccd::routing {
@@ -67,7 +68,9 @@ class NaiveBayes {
     std::vector<Slot> slots_;
     std::vector<std::string> keys_;
     std::size_t find(const std::string& token) const;
-    std::vector<double> table_;  ///< [feature * classes_ + c]: counts, then log-probabilities
+    /// Before train(): each example's distinct (feature, class) pairs, counted at train().
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> counts_;
+    std::vector<double> table_;  ///< [feature * classes_ + c]: log-probabilities, after train()
     std::vector<double> totals_;
     std::vector<double> unseen_;  ///< by class: log P of a token the class never saw, + margin
     std::vector<std::size_t> examples_;

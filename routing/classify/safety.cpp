@@ -1,5 +1,6 @@
 #include "routing/classify/safety.hpp"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -171,6 +172,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
     text_ = &text;
     quoted_found_ = false;
     saw_quoted_ = false;
+    denied_.clear();
     bool settled_told = false;
     need_met_.assign(sh.names.size(), 0);
     setting_met_.assign(sh.names.size(), 0);
@@ -204,14 +206,7 @@ void SafetyDetector::detect(const icu::UnicodeString& text, std::vector<std::str
                 }
                 continue;
             }
-            bool excluded = false;
-            for (const TermMatch& other : hits_) {
-                if (other.begin > hit.begin || other.end < hit.end) continue;
-                for (const Use& u : sh.uses[other.term]) {
-                    if (u.exclusion && u.signal == use.signal) excluded = true;
-                }
-            }
-            if (excluded) continue;
+            if (excludedAt(use.signal, hit)) continue;
             if (inQuotedName(hit)) {
                 if (evidence != nullptr && held_[use.signal].empty()) {
                     held_[use.signal] = "\"" + sh.terms.term(hit.term) + "\" in a quoted name";
@@ -270,14 +265,20 @@ bool SafetyDetector::regexFires(std::size_t i, const icu::UnicodeString& text, b
     return false;
 }
 
-bool SafetyDetector::excludedAt(std::size_t signal, const TermMatch& match) const {
+bool SafetyDetector::excludedAt(std::size_t signal, const TermMatch& match) {
+    bool excluded = false;
     for (const TermMatch& m : hits_) {
         if (m.begin > match.begin || m.end < match.end) continue;
         for (const Use& u : shared_->uses[m.term]) {
-            if (u.exclusion && u.signal == signal) return true;
+            if (!u.exclusion || u.signal != signal) continue;
+            excluded = true;
+            const std::pair<std::int32_t, std::int32_t> span{m.begin, m.end};
+            if (std::find(denied_.begin(), denied_.end(), span) == denied_.end()) {
+                denied_.push_back(span);
+            }
         }
     }
-    return false;
+    return excluded;
 }
 
 bool SafetyDetector::inQuotedName(const TermMatch& match) {

@@ -75,6 +75,13 @@ class SafetyDetector {
     /// Whether the last detect() passed over a keyword or pattern because it lay in a quoted name.
     bool sawQuotedName() const { return saw_quoted_; }
 
+    /// The exclusions that cancelled a keyword or pattern match in the last detect(): UTF-16
+    /// offsets [begin, end) of "no smoke", "fire tv". The hazard words in them are denied or
+    /// name something else, so the learned urgency model does not count them either.
+    const std::vector<std::pair<std::int32_t, std::int32_t>>& deniedSpans() const {
+        return denied_;
+    }
+
     /// The configured signal names, in order.
     const std::vector<std::string>& names() const { return shared_->names; }
 
@@ -103,8 +110,9 @@ class SafetyDetector {
     // rule, outside any settled clause.
     bool regexFires(std::size_t i, const icu::UnicodeString& text, bool settled_told,
                     TermMatch& where);
-    // Whether an exclusion of `signal` found in the text holds [begin, end).
-    bool excludedAt(std::size_t signal, const TermMatch& match) const;
+    // Whether an exclusion of `signal` found in the text holds [begin, end); notes each such
+    // exclusion in denied_.
+    bool excludedAt(std::size_t signal, const TermMatch& match);
     // Whether [begin, end) lies inside a quoted name of the text.
     bool inQuotedName(const TermMatch& match);
     struct Shared {
@@ -129,6 +137,7 @@ class SafetyDetector {
     std::vector<std::string> held_;      ///< scratch, by signal: a keyword held back (evidence only)
     std::vector<TermMatch> at_;          ///< scratch, by signal: the trigger's place
     std::vector<std::pair<std::int32_t, std::int32_t>> spans_;  ///< of the last detect()
+    std::vector<std::pair<std::int32_t, std::int32_t>> denied_;  ///< of the last detect()
     std::int32_t quoted_max_ = 0;
     bool quoted_on_ = true;
     bool saw_quoted_ = false;  ///< of the last detect()

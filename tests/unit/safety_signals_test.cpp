@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "routing/classify/text_normalizer.hpp"
 #include "tests/support/shipped_classifier.hpp"
 
 namespace {
@@ -115,6 +116,40 @@ BOOST_AUTO_TEST_CASE(an_exclusion_cancels_the_matches_inside_it) {
         {"gas_leak", "The carbon monoxide detector is fine but I can smell gas in the kitchen."},
     };
     expectSignals(present);
+}
+
+// The hazard words an exclusion cancels count for nothing in the learned urgency model either:
+// with them the model would find "burn" and "smell" urgent (p 0.60 with the corpus of
+// 2026-12-07); without them the message is a heater that stopped.
+BOOST_AUTO_TEST_CASE(a_denied_hazard_does_not_move_the_learned_model) {
+    const char* text =
+        "No smoke, no burning smell, nothing dramatic: the heater just stopped blowing warm air.";
+    const Classification denied = classify(text);
+    const Classification plain = classify("nothing dramatic: the heater just stopped blowing warm air.");
+    BOOST_TEST(denied.urgency.empty(), joined(denied.urgency));
+    BOOST_REQUIRE(denied.urgency_probability.has_value());
+    BOOST_REQUIRE(plain.urgency_probability.has_value());
+    BOOST_TEST(*denied.urgency_probability == *plain.urgency_probability,
+               boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(explains(text, "urgency:learned", /*prefix=*/true) == false);
+
+    // The spans the detector reports are the exclusions that cancelled a match.
+    const auto config = ccd::testing::shippedRouting()->classification;
+    ccd::routing::TextNormalizer normalizer;
+    ccd::routing::SafetyDetector safety(config.safety, normalizer, "safety");
+    const icu::UnicodeString normalized = normalizer.normalize(text);
+    std::vector<std::string> found;
+    safety.detect(normalized, found, nullptr);
+    BOOST_TEST(found.empty(), joined(found));
+    std::vector<std::string> denied_texts;
+    for (const auto& [begin, end] : safety.deniedSpans()) {
+        std::string s;
+        normalized.tempSubStringBetween(begin, end).toUTF8String(s);
+        denied_texts.push_back(s);
+    }
+    std::sort(denied_texts.begin(), denied_texts.end());
+    // ("burning smell" is an exclusion of another signal: it has one of its own)
+    BOOST_TEST(joined(denied_texts) == "burning smell,no burning smell,no smoke");
 }
 
 BOOST_AUTO_TEST_CASE(every_signal_in_three_languages) {
