@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <unordered_set>
 #include <utility>
 
@@ -93,6 +94,16 @@ class TrainingReach {
     SafetyDetector& safety_;
     SafetyDetector& urgency_;
 };
+
+// The detectors of the safety and urgency lists, as the classifier and its training use them.
+SafetyDetector safetyDetector(const Frozen& fz) {
+    return SafetyDetector(fz.config.safety, fz.normalizer, "safety", fz.config.settled_hazards,
+                          fz.config.sentiment.clause_breaks);
+}
+
+SafetyDetector urgencyDetector(const Frozen& fz) {
+    return SafetyDetector(fz.config.urgency, fz.normalizer, "urgency");
+}
 
 // The corpus as every model trains on it: each sentence normalized and tokenized once.
 struct PreparedCorpus {
@@ -213,15 +224,15 @@ struct Classifier::Impl {
     std::vector<std::string> near_tokens;  // scratch: the tokens of the signals' sentences
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
-    Impl(std::shared_ptr<const Frozen> f, Tokenizer t, const PreparedCorpus& corpus)
+    /// `lists`: the list models, trained on another thread meanwhile (trainListsAside).
+    Impl(std::shared_ptr<const Frozen> f, Tokenizer t, const PreparedCorpus& corpus,
+         std::future<ListModels>& lists_aside)
         : frozen(std::move(f)),
           tokenizer(std::move(t)),
           categories(frozen->config, frozen->normalizer, tokenizer, corpus.tokens),
-          safety(frozen->config.safety, frozen->normalizer, "safety",
-                 frozen->config.settled_hazards, frozen->config.sentiment.clause_breaks),
-          urgency(frozen->config.urgency, frozen->normalizer, "urgency") {
-        ListModels lists =
-            trainListModels(frozen->config, frozen->normalizer, corpus, tokenizer, safety, urgency);
+          safety(safetyDetector(*frozen)),
+          urgency(urgencyDetector(*frozen)) {
+        ListModels lists = lists_aside.get();
         learned_urgency = std::move(lists.urgency);
         precision = std::move(lists.precision);
         safety.setQuotedNames(frozen->config.quoted_name_length);
@@ -265,7 +276,16 @@ Classifier::Classifier(ClassifierConfig config) {
     auto frozen = std::make_shared<const Frozen>(std::move(config));
     Tokenizer tokenizer(normalizedStopwords(frozen->config, frozen->normalizer));
     const PreparedCorpus corpus = prepareCorpus(frozen->config, frozen->normalizer, tokenizer);
-    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer), corpus);
+    // The list models on a second thread while this one trains the category models: about a
+    // third of the training, which the two share nothing of but the corpus and the (immutable)
+    // configuration. The task owns its detectors, its tokenizer and a share of the config.
+    std::future<ListModels> lists =
+        std::async(std::launch::async, [frozen, &corpus, t = tokenizer]() mutable {
+            SafetyDetector safety = safetyDetector(*frozen);
+            SafetyDetector urgency = urgencyDetector(*frozen);
+            return trainListModels(frozen->config, frozen->normalizer, corpus, t, safety, urgency);
+        });
+    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer), corpus, lists);
 }
 
 Classifier::~Classifier() = default;
