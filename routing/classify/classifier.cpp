@@ -224,7 +224,8 @@ struct Classifier::Impl {
     std::vector<std::string> near_tokens;  // scratch: the tokens of the signals' sentences
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
-    /// `lists`: the list models, trained on another thread meanwhile (trainListsAside).
+    /// `lists_aside`: the list models, being trained on another thread meanwhile (see
+    /// Classifier::Classifier); taken once the category models are trained.
     Impl(std::shared_ptr<const Frozen> f, Tokenizer t, const PreparedCorpus& corpus,
          std::future<ListModels>& lists_aside)
         : frozen(std::move(f)),

@@ -20,7 +20,7 @@ void NaiveBayes::add(std::size_t cls, const std::vector<std::string>& tokens) {
     // piece of evidence, not several). The counts go into the table at train(), sized once.
     const std::size_t first = counts_.size();
     for (const auto& token : tokens) {
-        const auto [it, inserted] = index_.try_emplace(token, index_.size());
+        const auto it = index_.try_emplace(token, index_.size()).first;
         counts_.push_back({static_cast<std::uint32_t>(it->second), static_cast<std::uint32_t>(cls)});
     }
     const auto begin = counts_.begin() + static_cast<std::ptrdiff_t>(first);

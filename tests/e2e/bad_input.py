@@ -1639,7 +1639,7 @@ def start():
     log = open(log_path, "w")
     proc = subprocess.Popen([CCD, "run", "--config", os.path.join(TMP, "ccd.yaml")], stdout=log,
                             stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
+    deadline = time.time() + 120  # the classifier trains on its corpus first
     while time.time() < deadline:
         text = open(log_path).read()
         h = re.search(r"listening on http://127\.0\.0\.1:(\d+)", text)

@@ -26,10 +26,10 @@ def write_config(tmp, src, rest):
 
 def start_ccd(ccd, cfg, log_path, env=None):
     """Starts `ccd run` and waits until it listens: (process, port). Exits the test when ccd
-    ends or does not listen within 30 s."""
+    ends or does not listen within 120 s (the classifier trains on its corpus first)."""
     proc = subprocess.Popen([ccd, "run", "--config", cfg], stdout=open(log_path, "w"),
                             stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 30
+    deadline = time.time() + 120
     while time.time() < deadline:
         with open(log_path) as f:
             m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())

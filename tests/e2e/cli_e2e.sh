@@ -88,7 +88,8 @@ cp "$T/ccd.yaml.good" "$T/ccd.yaml"
 printf '  limits:\n    max_body_bytes: 100\n' > "$T/limits.yaml"
 sed -i "/^  threads: 2/r $T/limits.yaml" "$T/ccd.yaml"
 kill -HUP "$CCD_PID"
-for _ in $(seq 1 100); do grep -q "configuration reloaded" "$T/ccd.log" && break; sleep 0.05; done
+# (a reload retrains the classifier: seconds, more under the sanitizers)
+for _ in $(seq 1 1200); do grep -q "configuration reloaded" "$T/ccd.log" && break; sleep 0.05; done
 check "good reload is applied" grep -q "configuration reloaded" "$T/ccd.log"
 long=$(printf 'x%.0s' $(seq 1 200))
 code=$(curl -s -o /dev/null -w '%{http_code}' -d "{\"from\":{\"id\":\"c3\"},\"text\":\"$long\"}" \

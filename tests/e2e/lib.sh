@@ -55,12 +55,13 @@ shipped_config_on_free_ports() {
 }
 
 # start_ccd CONFIG LOG: starts ccd run in the background, waits until it listens, sets CCD_PID
-# and CCD_PORT. Fails if it exits or does not listen within 20 s.
+# and CCD_PORT. Fails if it exits or does not listen within 120 s (training the classifier on
+# its corpus takes seconds, more in the sanitizer build beside other tests).
 start_ccd() {
   local cfg=$1 log=$2
   "$CCD_BIN" run --config "$cfg" > "$log" 2>&1 &
   CCD_PID=$!
-  for _ in $(seq 1 400); do
+  for _ in $(seq 1 2400); do
     if grep -q "listening on http://" "$log" 2>/dev/null; then
       CCD_PORT=$(grep -o "listening on http://[^ ]*" "$log" | head -1 | sed -E 's/.*:([0-9]+)$/\1/')
       return 0
@@ -70,7 +71,7 @@ start_ccd() {
     fi
     sleep 0.05
   done
-  echo "ccd did not listen within 20 s:"; cat "$log"; return 1
+  echo "ccd did not listen within 120 s:"; cat "$log"; return 1
 }
 
 # wait_exit PID SECONDS: waits for the process (a child of this shell) to end and sets

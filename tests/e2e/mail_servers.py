@@ -348,7 +348,7 @@ channels:
             if self.proc.poll() is not None:
                 sys.exit("ccd exited:\n" + text)
             return (int(http_port.group(1)), int(ws_port.group(1))) if http_port and ws_port else None
-        got = wait_for("ccd to listen", ports, 20)
+        got = wait_for("ccd to listen", ports, 120)  # the classifier trains first
         if not got:
             sys.exit("ccd did not start:\n" + open(self.log).read())
         self.port, self.ws_port = got

@@ -248,7 +248,7 @@ def main():
             proc, log = start_node(session, cfg, name, env)
             nodes[name] = {"proc": proc, "log": log, "port": port, "console": console,
                            "chat": chat}
-            started = wait_for(log, LISTENING, proc, 30)
+            started = wait_for(log, LISTENING, proc, 120)
             checks.check(started is not None, f"node {name} listens on its port")
             if started is None:
                 print(open(log).read())
@@ -302,7 +302,7 @@ def main():
         with open(d_cfg, "a") as f:
             f.write(f"passwords: {os.path.join(session.tmp, 'passwords.yaml')}\n")
         d, d_log = start_node(session, d_cfg, "d", env)
-        listening = wait_for(d_log, LISTENING, d, 30)
+        listening = wait_for(d_log, LISTENING, d, 120)
         d.send_signal(signal.SIGTERM)
         rc = d.wait(timeout=20)
         checks.check(listening is not None and rc == 0,

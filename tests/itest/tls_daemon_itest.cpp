@@ -85,7 +85,8 @@ struct Daemon {
     /// reload asynchronously); what it last saw otherwise.
     std::string awaitSerial(const std::string& want) {
         std::string seen;
-        auto deadline = std::chrono::steady_clock::now() + 15s;
+        // (a reload trains the classifier on its corpus again: seconds, more under sanitizers)
+        auto deadline = std::chrono::steady_clock::now() + 60s;
         while (std::chrono::steady_clock::now() < deadline) {
             seen = httpsRequest(ccd.httpPort(), "GET", "/healthz").serial;
             if (seen == want) break;
@@ -97,7 +98,8 @@ struct Daemon {
     /// Waits until the log has one more line matching `pattern` than `before` had.
     bool awaitLog(const std::string& pattern, std::size_t before) {
         std::regex re(pattern);
-        auto deadline = std::chrono::steady_clock::now() + 15s;
+        // (a reload trains the classifier on its corpus again: seconds, more under sanitizers)
+        auto deadline = std::chrono::steady_clock::now() + 60s;
         while (std::chrono::steady_clock::now() < deadline) {
             auto log = ccd.log();
             auto n = static_cast<std::size_t>(

@@ -511,7 +511,7 @@ BOOST_FIXTURE_TEST_CASE(a_reload_adds_and_removes_an_instance, Daemon) {
                                     "channels:\n  - {name: extra, type: webchat, port: 0}"));
     ccd.signal(SIGHUP);
     std::uint16_t port = 0;
-    for (int i = 0; i < 500 && !port; ++i) {
+    for (int i = 0; i < 3000 && !port; ++i) {  // a reload retrains the classifier: seconds
         try {
             port = webchatPort("extra");
         } catch (const std::runtime_error&) {
@@ -534,7 +534,7 @@ BOOST_FIXTURE_TEST_CASE(a_reload_adds_and_removes_an_instance, Daemon) {
     ccd.signal(SIGHUP);
     // A reload trains the classifier again: seconds under the sanitizers. Wait as long as for
     // the first reload's listener, and more.
-    for (int i = 0; i < 1500 && bo->open(); ++i) std::this_thread::sleep_for(20ms);
+    for (int i = 0; i < 3000 && bo->open(); ++i) std::this_thread::sleep_for(20ms);
     BOOST_TEST(bo->closeCode() == 1001);
     BOOST_TEST(ccd.log().find("webchat extra: removed by the reload") != std::string::npos);
     BOOST_TEST(get("/chat/config/extra").status == 404);

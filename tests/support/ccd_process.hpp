@@ -78,7 +78,7 @@ class CcdProcess {
     /// Starts the daemon and waits until it logged its HTTP and console listeners (the
     /// configuration should listen on port 0). Throws, with the log, when it exits or does not
     /// get there in time. The child gets SIGKILL if the test process dies.
-    void start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    void start(std::chrono::milliseconds timeout = std::chrono::seconds(120));
     /// SIGTERM, then waits up to `timeout` for it to exit. Empty when it exited with status 0;
     /// otherwise what went wrong (it exited during the test, with an error, or had to be
     /// killed).
