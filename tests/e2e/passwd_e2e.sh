@@ -76,7 +76,8 @@ admin=$(sed -E 's/.*"token":"([0-9a-f]+)".*/\1/' <<<"$resp")
 code=$(curl -s -o "$T/reload.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $admin" "$base/v1/admin/reload")
 expect_eq "the admin reloads" 200 "$code"
 printf 'another password\n' | "$CCD_BIN" agent passwd alice --config "$CFG" > /dev/null 2>&1
-for _ in $(seq 1 100); do
+# (the watcher's reload trains the classifier again: seconds, more under the sanitizers)
+for _ in $(seq 1 600); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/v1/auth/me")
   [ "$code" = 401 ] && break
   sleep 0.1

@@ -103,7 +103,10 @@ struct Daemon {
     }
 
     void reload() {
-        auto r = ccd::testing::httpRequest(ccd.httpPort(), "POST", "/v1/admin/reload", {}, admin);
+        // The answer comes after the reload, which trains the classifier on its corpus again:
+        // seconds, more under the sanitizers.
+        auto r = ccd::testing::httpRequest(ccd.httpPort(), "POST", "/v1/admin/reload", {}, admin,
+                                           std::chrono::seconds(120));
         BOOST_REQUIRE_MESSAGE(r.status == 200, "reload: " << r.status << " " << r.text);
     }
 
