@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace ccd::routing {
 namespace {
@@ -21,6 +22,19 @@ constexpr char16_t kAlsoSimplified[] = u"著乾俱吒夥姊摺藉跤阪麽苎箝
 constexpr char16_t kAlsoTraditional[] =
     u"丑于云仆几占厘后干彷征恒挽斗朴杆杰栖涌沉泄洒舍范采松喂凄佣冲准制向困游郁周卷蒙表志症"
     u"咸吁致回划借尸奸千谷板余只系面里台了着伙姜克托布才出历";
+
+// Written Cantonese (Hong Kong customers write it as they speak) puts its own characters where
+// Standard Chinese has others: 停咗 for 停了, 唔得 for 不得, 冇电 for 没电, 我哋 for 我们. Folded to
+// the Standard character with the Traditional-Simplified folding, so a phrase, a pattern or a
+// bigram written once in Standard Chinese reads both ("生產線已經停咗" is "生产线已经停了"). Only
+// characters that are, in Chinese text, Cantonese grammar words: not 係 (关係), 邊 (旁邊), 晒
+// (晒衣服) or 郁 (浓郁). The language flags stay ICU's: these are neither Traditional-only nor
+// Simplified-only, and folding them changes no language.
+constexpr std::pair<char16_t, char16_t> kCantonese[] = {
+    {u'咗', u'了'}, {u'嘅', u'的'}, {u'唔', u'不'}, {u'冇', u'没'}, {u'喺', u'在'},
+    {u'啲', u'些'}, {u'佢', u'他'}, {u'嚟', u'来'}, {u'哋', u'们'}, {u'睇', u'看'},
+    {u'攞', u'拿'}, {u'畀', u'给'}, {u'俾', u'给'},
+};
 
 std::unique_ptr<icu::Transliterator> makeTransliterator(const char* id) {
     UErrorCode status = U_ZERO_ERROR;
@@ -98,6 +112,9 @@ HanTables::HanTables()
         if (!(t.length() == 1 && t.charAt(0) == c) && !contains(kAlsoTraditional, c)) {
             flags_[i] |= kSimplifiedOnly;
         }
+    }
+    for (const auto& [cantonese, standard] : kCantonese) {
+        simplified_[static_cast<std::size_t>(cantonese - kFirst)] = standard;
     }
 }
 

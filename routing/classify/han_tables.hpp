@@ -26,7 +26,9 @@ class HanTables {
     /// Thread-safe.
     static const HanTables& instance();
 
-    /// The Simplified form of `c`, or `c` itself when it has none (or is not Han).
+    /// The Simplified form of `c`, or `c` itself when it has none (or is not Han). Written
+    /// Cantonese's grammar characters fold to their Standard Chinese ones (咗 -> 了, 唔 -> 不,
+    /// 冇 -> 没, han_tables.cpp) with the same call.
     UChar32 toSimplified(UChar32 c) const {
         if (c < kFirst || c > kLast) return c;
         const char16_t s = simplified_[static_cast<std::size_t>(c - kFirst)];

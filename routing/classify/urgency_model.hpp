@@ -24,7 +24,8 @@ class UrgencyModel {
     /// An untrained model: probability() is 0.
     UrgencyModel() = default;
     /// Trains on `examples` with stochastic gradient descent (`epochs` passes in a fixed,
-    /// shuffled order: the same examples give the same model). Then, with `max_weight`, every
+    /// shuffled order: the same examples give the same model); the weights are the mean over
+    /// every step of the second half of the epochs (averaged SGD). Then, with `max_weight`, every
     /// word's weight is clipped to [-max_weight, max_weight] (the bias is not).
     UrgencyModel(const std::vector<Example>& examples, double l2, int epochs,
                  std::optional<double> max_weight = std::nullopt);

@@ -7,6 +7,10 @@
 #define BOOST_TEST_MODULE urgency_test
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -285,6 +289,74 @@ BOOST_AUTO_TEST_CASE(max_weight_caps_each_words_weight) {
     BOOST_TEST(capped.weight("late") >= -0.8);
     BOOST_TEST(capped.probability(Tokens{"pallet", "arrived"}) <
                free.probability(Tokens{"pallet", "arrived"}));
+}
+
+// The model is the mean of the weights after every step of the second half of the epochs
+// (averaged SGD), which the model keeps without touching every weight at every step. Here the
+// mean is taken the plain way, summing every weight after every step, on the same steps
+// (same class weights, step sizes and shuffled order), and the two must agree.
+BOOST_AUTO_TEST_CASE(weights_are_the_mean_over_the_second_half_of_the_steps) {
+    std::vector<Example> examples;
+    for (int i = 0; i < 7; ++i) {
+        examples.push_back({{"line", "stopped", "w" + std::to_string(i % 3)}, true});
+        examples.push_back({{"invoice", "wrong", "v" + std::to_string(i % 4)}, false});
+        examples.push_back({{"stopped", "kettle", "v" + std::to_string(i % 2)}, false});
+    }
+    const double l2 = 0.01;
+    const int epochs = 6;
+    const ccd::routing::UrgencyModel model(examples, l2, epochs);
+    BOOST_REQUIRE(model.trained());
+
+    // The plain way: features by first appearance, each row's features once.
+    std::map<std::string, std::size_t> index;
+    std::vector<std::string> names;
+    std::vector<std::vector<std::size_t>> rows;
+    double urgent = 0;
+    for (const auto& e : examples) {
+        std::vector<std::size_t> row;
+        for (const auto& t : e.tokens) {
+            auto [it, fresh] = index.emplace(t, names.size());
+            if (fresh) names.push_back(t);
+            if (std::find(row.begin(), row.end(), it->second) == row.end()) row.push_back(it->second);
+        }
+        rows.push_back(row);
+        urgent += e.urgent ? 1 : 0;
+    }
+    const double n = static_cast<double>(examples.size());
+    const double w_urgent = n / (2.0 * urgent), w_other = n / (2.0 * (n - urgent));
+    std::vector<double> w(names.size(), 0.0), sum(names.size(), 0.0);
+    double bias = 0.0, bias_sum = 0.0, steps = 0.0;
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::mt19937 shuffle(17);
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+        std::shuffle(order.begin(), order.end(), shuffle);
+        const double rate = 0.5 / (1.0 + 0.1 * epoch);
+        for (const auto i : order) {
+            double z = bias;
+            for (const auto f : rows[i]) z += w[f];
+            const double label = examples[i].urgent ? 1.0 : 0.0;
+            const double gradient = (1.0 / (1.0 + std::exp(-z)) - label) *
+                                    (examples[i].urgent ? w_urgent : w_other);
+            bias -= rate * gradient;
+            for (const auto f : rows[i]) w[f] -= rate * (gradient + l2 * w[f]);
+            if (epoch >= epochs / 2) {
+                for (std::size_t f = 0; f < w.size(); ++f) sum[f] += w[f];
+                bias_sum += bias;
+                steps += 1.0;
+            }
+        }
+    }
+    for (std::size_t f = 0; f < names.size(); ++f) {
+        BOOST_TEST_CONTEXT(names[f]) {
+            BOOST_TEST(model.weight(names[f]) == sum[f] / steps, boost::test_tools::tolerance(1e-9));
+            // not the last step's weights
+            BOOST_TEST(std::abs(model.weight(names[f]) - w[f]) > 1e-6);
+        }
+    }
+    const double mean_bias = bias_sum / steps;
+    BOOST_TEST(model.probability(Tokens{}) == 1.0 / (1.0 + std::exp(-mean_bias)),
+               boost::test_tools::tolerance(1e-9));
 }
 
 BOOST_AUTO_TEST_CASE(one_class_alone_trains_nothing) {
