@@ -80,24 +80,17 @@ UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int 
     // moved with the number of epochs and with any sentence added to the corpus (15 epochs
     // lost three dev P1s that 10 found, and the other way round one corpus batch later). The
     // mean is kept without touching every weight at every step: `stepped` collects each
-    // change times the index of its step (below).
+    // change times the number of averaged steps before it (below).
     const int average_from = epochs / 2;
-    std::vector<double> stepped;  // sum over the averaged steps of (step index) * change
+    std::vector<double> stepped;  // sum over the averaged steps j of (j - 1) * change
     double bias_stepped = 0.0;
-    double step = 0.0;
-    std::vector<double> at_start;  // the weights when averaging began
-    double bias_at_start = 0.0;
+    double step = 0.0;  // averaged steps taken
     for (int epoch = 0; epoch < epochs; ++epoch) {
-        if (epoch == average_from) {
-            at_start = weights_;
-            bias_at_start = bias_;
-            stepped.assign(weights_.size(), 0.0);
-        }
+        if (epoch == average_from) stepped.assign(weights_.size(), 0.0);
         const bool averaging = epoch >= average_from;
         std::shuffle(order.begin(), order.end(), shuffle);
         const double rate = 0.5 / (1.0 + 0.1 * epoch);
         for (const std::size_t i : order) {
-            if (averaging) step += 1.0;
             double z = bias_;
             for (const auto f : rows[i]) z += weights_[f];
             const double gradient =
@@ -109,18 +102,14 @@ UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int 
                 weights_[f] += change;
                 if (averaging) stepped[f] += step * change;
             }
+            if (averaging) step += 1.0;
         }
     }
     if (step > 0.0) {
-        // After step k the weights are start + sum of the changes up to k; their mean over
-        // k = 1..K is start + sum over changes c_j of c_j * (K - j + 1) / K
-        //            = final - sum of c_j * (j - 1) / K = final - (stepped - total change) / K.
-        for (std::size_t f = 0; f < weights_.size(); ++f) {
-            const double total = weights_[f] - at_start[f];
-            weights_[f] -= (stepped[f] - total) / step;
-        }
-        const double bias_total = bias_ - bias_at_start;
-        bias_ -= (bias_stepped - bias_total) / step;
+        // After step k the weights are start + the changes c_1..c_k; their mean over k = 1..K
+        // is start + sum of c_j * (K - j + 1) / K = final - sum of c_j * (j - 1) / K.
+        for (std::size_t f = 0; f < weights_.size(); ++f) weights_[f] -= stepped[f] / step;
+        bias_ -= bias_stepped / step;
     }
     if (max_weight) {
         for (double& w : weights_) w = std::clamp(w, -*max_weight, *max_weight);
