@@ -159,7 +159,7 @@ ListModels trainListModels(const ClassifierConfig& config, const TextNormalizer&
     const TrainingReach reach(safety, urgency);
     std::shared_ptr<ListPrecision> step;
     if (learn_precision) step = std::make_shared<ListPrecision>(config.list_precision, normalizer);
-    std::vector<UrgencyModel::Example> urgency_examples;
+    std::vector<UrgencyModel::ExampleRef> urgency_examples;  // the corpus's tokens
     std::vector<UrgencyModel::Example> precision_examples;
     std::vector<std::string> found_safety, found_urgency, signals;
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;
@@ -173,7 +173,7 @@ ListModels trainListModels(const ClassifierConfig& config, const TextNormalizer&
             urgency.detect(text, found_urgency, nullptr);
         }
         const bool found = !found_safety.empty() || !found_urgency.empty();
-        if (learn_urgency) urgency_examples.push_back({corpus.tokens[i], t.urgent.value_or(found)});
+        if (learn_urgency) urgency_examples.push_back({&corpus.tokens[i], t.urgent.value_or(found)});
         if (!learn_precision || !found) continue;
         listSignals(found_safety, safety, found_urgency, urgency, signals, spans);
         UrgencyModel::Example e{tokenizer.tokenize(step->neighbourhood(text, spans)),

@@ -11,6 +11,13 @@ namespace {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
+std::vector<UrgencyModel::ExampleRef> refsTo(const std::vector<UrgencyModel::Example>& examples) {
+    std::vector<UrgencyModel::ExampleRef> out;
+    out.reserve(examples.size());
+    for (const auto& e : examples) out.push_back({&e.tokens, e.urgent});
+    return out;
+}
+
 }  // namespace
 
 std::uint32_t UrgencyModel::find(const std::string& token) const {
@@ -38,11 +45,15 @@ std::vector<std::uint32_t> UrgencyModel::featuresOf(const std::vector<std::strin
 }
 
 UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int epochs,
+                           std::optional<double> max_weight)
+    : UrgencyModel(refsTo(examples), l2, epochs, max_weight) {}
+
+UrgencyModel::UrgencyModel(const std::vector<ExampleRef>& examples, double l2, int epochs,
                            std::optional<double> max_weight) {
     {
         std::unordered_map<std::string, std::uint32_t> index;
         for (const auto& e : examples) {
-            for (const auto& t : e.tokens) {
+            for (const auto& t : *e.tokens) {
                 if (index.emplace(t, static_cast<std::uint32_t>(names_.size())).second)
                     names_.push_back(t);
             }
@@ -61,7 +72,7 @@ UrgencyModel::UrgencyModel(const std::vector<Example>& examples, double l2, int 
     std::vector<double> labels;
     std::size_t urgent = 0;
     for (const auto& e : examples) {
-        rows.push_back(featuresOf(e.tokens));
+        rows.push_back(featuresOf(*e.tokens));
         labels.push_back(e.urgent ? 1.0 : 0.0);
         urgent += e.urgent ? 1 : 0;
     }

@@ -20,6 +20,11 @@ class UrgencyModel {
         std::vector<std::string> tokens;
         bool urgent = false;
     };
+    /// An example by reference: a corpus sentence's tokens are trained on without a copy.
+    struct ExampleRef {
+        const std::vector<std::string>* tokens = nullptr;
+        bool urgent = false;
+    };
 
     /// An untrained model: probability() is 0.
     UrgencyModel() = default;
@@ -27,6 +32,8 @@ class UrgencyModel {
     /// shuffled order: the same examples give the same model); the weights are the mean over
     /// every step of the second half of the epochs (averaged SGD). Then, with `max_weight`, every
     /// word's weight is clipped to [-max_weight, max_weight] (the bias is not).
+    UrgencyModel(const std::vector<ExampleRef>& examples, double l2, int epochs,
+                 std::optional<double> max_weight = std::nullopt);
     UrgencyModel(const std::vector<Example>& examples, double l2, int epochs,
                  std::optional<double> max_weight = std::nullopt);
 
