@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "channels/common/crypto.hpp"
+
 namespace ccd::config {
 namespace {
 
@@ -91,8 +93,11 @@ void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
     int issues = 0;
     int line_no = 0;
     std::string line;
+    std::string bytes;  // the file as read, for the configuration's source digest
+    bytes.reserve(static_cast<std::size_t>(size));
     while (std::getline(in, line)) {
         ++line_no;
+        bytes.append(line).push_back('\n');
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
         std::string problem;
@@ -115,6 +120,7 @@ void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
                      std::to_string(issues - kMaxIssues) + " more problems in this file");
     }
     if (issues == 0 && out.corpus.empty()) node.error("the corpus file \"" + shown + "\" is empty");
+    out.source_digest = channels::sha256Hex(bytes);  // readClassification adds the section's
 }
 
 }  // namespace ccd::config

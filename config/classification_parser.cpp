@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "channels/common/crypto.hpp"
 #include "config/classification_corpus.hpp"
 #include "routing/classify/text_normalizer.hpp"
 
@@ -359,6 +360,12 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
                    "\" needs at least one example or corpus sentence (only the fallback category "
                    "may have none)");
     }
+    // What was read, as a digest: the section as parsed (aliases resolved, comments and layout
+    // dropped) and the corpus file's digest (readCorpus).
+    YAML::Emitter section;
+    section << node.raw();
+    cfg.source_digest = channels::sha256Hex(std::string(section.c_str(), section.size()) +
+                                            "\ncorpus " + cfg.source_digest);
     out = std::move(cfg);
 }
 

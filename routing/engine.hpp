@@ -94,4 +94,9 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// How many classifiers the engines of this process have trained. An engine on a configuration
+/// whose classification section and corpus were read before (ClassifierConfig::source_digest)
+/// reuses that classifier and trains none: a reload that changes only rules or queues.
+std::size_t classifiersTrained();
+
 }  // namespace ccd::routing

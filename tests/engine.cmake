@@ -38,3 +38,7 @@ ccd_add_boost_test(engine_cases_test SOURCES unit/engine_cases_test.cpp
 # queues' `voice:` settings.
 ccd_add_boost_test(call_decision_test SOURCES unit/call_decision_test.cpp LIBS ccd_daemon)
 ccd_add_boost_test(call_back_dial_test SOURCES unit/call_back_dial_test.cpp LIBS ccd_daemon)
+
+# The trained classifier reused by an engine on the same classification section and corpus.
+ccd_add_boost_test(trained_classifiers_test SOURCES unit/trained_classifiers_test.cpp
+                   LIBS ccd_config ccd_routing)

@@ -196,6 +196,12 @@ struct ClassifierConfig {
     UrgencyModelDef learned_urgency;
     ListPrecisionDef list_precision;
     CategoryModelDef learned_category;
+    /// SHA-256 (hex) of what this configuration was read from: the `classification` section as
+    /// parsed and the corpus file's bytes; "" when it was not read from a file. Two
+    /// configurations with the same digest train the same classifier, so a reload that changes
+    /// only rules, queues or templates reuses the trained one (routing/engine.cpp). Code that
+    /// changes a parsed configuration must clear it.
+    std::string source_digest;
 };
 
 }  // namespace ccd::routing
