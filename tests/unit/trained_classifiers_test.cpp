@@ -13,7 +13,6 @@
 #include <string>
 
 #include "config/routing_config_parser.hpp"
-#include "tests/support/engine_actions.hpp"
 
 namespace fs = std::filesystem;
 using ccd::routing::classifiersTrained;
@@ -22,65 +21,89 @@ using ccd::routing::RoutingConfigPtr;
 
 namespace {
 
-const std::string kShippedPath = CCD_SOURCE_DIR "/config/routing.yaml";
+// A small classification section and corpus (the shipped ones train for seconds under the
+// sanitizers), in a folder of the test's own.
+const std::string kRouting =
+    "classification:\n"
+    "  fallback_category: other\n"
+    "  corpus: corpus.jsonl\n"
+    "  categories:\n"
+    "    - name: fault\n"
+    "      examples: {en: [the printer is broken, it will not turn on]}\n"
+    "    - name: billing\n"
+    "      examples: {en: [I was charged twice, the invoice is wrong]}\n"
+    "    - name: other\n"
+    "offers:\n"
+    "  away_after_missed: 2\n";
 
-// The shipped routing.yaml with `from` replaced by `to` (when given), read as if it were at
-// `path` (its corpus is the classification-corpus.jsonl beside it).
-RoutingConfigPtr shippedWith(const std::string& from = "", const std::string& to = "",
-                             const std::string& path = kShippedPath) {
-    std::string text = ccd::testing::shippedRoutingText();
-    if (!from.empty()) {
-        const auto at = text.find(from);
-        BOOST_REQUIRE(at != std::string::npos);
-        text.replace(at, from.size(), to);
+const char* kCorpus =
+    R"({"lang": "en", "category": "fault", "text": "the screen stays black"})" "\n"
+    R"({"lang": "en", "category": "billing", "text": "a refund for the double charge"})" "\n";
+
+struct Folder {
+    fs::path dir = fs::temp_directory_path() / ("ccd-trained-" + std::to_string(::getpid()));
+    Folder() {
+        fs::create_directories(dir);
+        std::ofstream(dir / "corpus.jsonl") << kCorpus;
     }
-    return ccd::config::parseRoutingConfig(text, path);
-}
+    ~Folder() { fs::remove_all(dir); }
+    // kRouting with `from` replaced by `to` (when given), read as the folder's routing.yaml.
+    RoutingConfigPtr read(const std::string& from = "", const std::string& to = "") const {
+        std::string text = kRouting;
+        if (!from.empty()) {
+            const auto at = text.find(from);
+            BOOST_REQUIRE(at != std::string::npos);
+            text.replace(at, from.size(), to);
+        }
+        return ccd::config::parseRoutingConfig(text, (dir / "routing.yaml").string());
+    }
+};
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(the_same_section_and_corpus_read_again_train_nothing) {
-    const RoutingConfigPtr first = shippedWith();
+BOOST_FIXTURE_TEST_CASE(the_same_section_and_corpus_read_again_train_nothing, Folder) {
+    const RoutingConfigPtr first = read();
     BOOST_TEST(first->classification.source_digest.size() == 64u);
     Engine a(first);
     const std::size_t before = classifiersTrained();
-    Engine b(shippedWith());  // the same files read again: a reload
-    Engine c(shippedWith("    selection: longest_idle\n", "    selection: least_occupied\n"));
+    Engine b(read());  // the same files read again: a reload
+    Engine c(read("away_after_missed: 2", "away_after_missed: 3"));  // other rules
     BOOST_TEST(classifiersTrained() == before);
 }
 
-BOOST_AUTO_TEST_CASE(a_changed_classification_section_trains_again) {
-    Engine a(shippedWith());
+BOOST_FIXTURE_TEST_CASE(a_changed_classification_section_trains_again, Folder) {
+    Engine a(read());
     const std::size_t before = classifiersTrained();
-    const RoutingConfigPtr changed =
-        shippedWith("confidence_threshold: 0.40", "confidence_threshold: 0.41");
-    BOOST_TEST(changed->classification.source_digest != shippedWith()->classification.source_digest);
+    const RoutingConfigPtr changed = read("fallback_category: other\n",
+                                          "fallback_category: other\n  smoothing: 0.7\n");
+    BOOST_TEST(changed->classification.source_digest != read()->classification.source_digest);
     Engine b(changed);
     BOOST_TEST(classifiersTrained() == before + 1);
-    Engine c(shippedWith("confidence_threshold: 0.40", "confidence_threshold: 0.41"));
+    Engine c(read("fallback_category: other\n", "fallback_category: other\n  smoothing: 0.7\n"));
     BOOST_TEST(classifiersTrained() == before + 1);
 }
 
-BOOST_AUTO_TEST_CASE(a_changed_corpus_file_trains_again) {
-    const fs::path dir = fs::temp_directory_path() / ("ccd-trained-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    const fs::path corpus = dir / "classification-corpus.jsonl";
-    fs::copy_file(CCD_SOURCE_DIR "/config/classification-corpus.jsonl", corpus,
-                  fs::copy_options::overwrite_existing);
-    const std::string path = (dir / "routing.yaml").string();
-    const RoutingConfigPtr same = shippedWith("", "", path);
-    // the same bytes elsewhere: the same digest
-    BOOST_TEST(same->classification.source_digest == shippedWith()->classification.source_digest);
-    {
-        std::ofstream out(corpus, std::ios::app);
-        out << R"({"lang": "en", "category": "billing", "subtype": "charge", )"
-            << R"("text": "charged twice for the one order"})" << "\n";
-    }
-    const RoutingConfigPtr changed = shippedWith("", "", path);
-    BOOST_TEST(changed->classification.source_digest != same->classification.source_digest);
+BOOST_FIXTURE_TEST_CASE(a_changed_corpus_file_trains_again, Folder) {
+    const RoutingConfigPtr same = read();
     Engine a(same);
     const std::size_t before = classifiersTrained();
+    std::ofstream(dir / "corpus.jsonl", std::ios::app)
+        << R"({"lang": "en", "category": "billing", "text": "charged twice for one order"})"
+        << "\n";
+    const RoutingConfigPtr changed = read();
+    BOOST_TEST(changed->classification.source_digest != same->classification.source_digest);
     Engine b(changed);
     BOOST_TEST(classifiersTrained() == before + 1);
-    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_bytes_elsewhere_have_the_same_digest) {
+    Folder one;
+    const std::string digest = one.read()->classification.source_digest;
+    fs::path other = one.dir.string() + "-elsewhere";
+    fs::create_directories(other);
+    fs::copy_file(one.dir / "corpus.jsonl", other / "corpus.jsonl");
+    const RoutingConfigPtr moved =
+        ccd::config::parseRoutingConfig(kRouting, (other / "routing.yaml").string());
+    BOOST_TEST(moved->classification.source_digest == digest);
+    fs::remove_all(other);
 }
