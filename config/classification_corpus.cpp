@@ -67,10 +67,10 @@ std::string check(const nlohmann::json& line, const routing::ClassifierConfig& c
 
 }  // namespace
 
-void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
-    if (!node.present() || node.isNull()) return;
+std::string readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
+    if (!node.present() || node.isNull()) return {};
     const auto name = node.nonEmptyString();
-    if (!name) return;
+    if (!name) return {};
     namespace fs = std::filesystem;
     fs::path path(*name);
     if (path.is_relative()) path = fs::path(node.file()).parent_path() / path;
@@ -82,18 +82,18 @@ void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
     if (ec || !in) {
         node.error("cannot read the corpus file \"" + shown + "\"" +
                    (ec ? ": " + ec.message() : std::string()));
-        return;
+        return {};
     }
     if (size > kMaxBytes) {
         node.error("the corpus file \"" + shown + "\" is larger than 64 MiB");
-        return;
+        return {};
     }
     out.corpus_path = shown;
     out.corpus.clear();
     int issues = 0;
     int line_no = 0;
     std::string line;
-    std::string bytes;  // the file as read, for the configuration's source digest
+    std::string bytes;  // the file as read, for its digest
     bytes.reserve(static_cast<std::size_t>(size));
     while (std::getline(in, line)) {
         ++line_no;
@@ -120,7 +120,7 @@ void readCorpus(const NodeRef& node, routing::ClassifierConfig& out) {
                      std::to_string(issues - kMaxIssues) + " more problems in this file");
     }
     if (issues == 0 && out.corpus.empty()) node.error("the corpus file \"" + shown + "\" is empty");
-    out.source_digest = channels::sha256Hex(bytes);  // readClassification adds the section's
+    return channels::sha256Hex(bytes);
 }
 
 }  // namespace ccd::config

@@ -260,7 +260,7 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     if (auto v = node["safety_weight"].number(0.0, 20.0)) cfg.safety_weight = *v;
     if (node["stopwords"].present()) cfg.stopwords = readPhrases(node["stopwords"]);
     const std::vector<NodeRef> categories = readCategories(node["categories"], cfg);
-    readCorpus(node["corpus"], cfg);
+    const std::string corpus_digest = readCorpus(node["corpus"], cfg);
     readSentiment(node["sentiment"], cfg.sentiment);
     readSignals(node["safety"], cfg.safety, "safety");
     if (NodeRef settled = node["settled_hazards"];
@@ -361,11 +361,11 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
                    "may have none)");
     }
     // What was read, as a digest: the section as parsed (aliases resolved, comments and layout
-    // dropped) and the corpus file's digest (readCorpus).
+    // dropped) and the corpus file's.
     YAML::Emitter section;
     section << node.raw();
     cfg.source_digest = channels::sha256Hex(std::string(section.c_str(), section.size()) +
-                                            "\ncorpus " + cfg.source_digest);
+                                            "\ncorpus " + corpus_digest);
     out = std::move(cfg);
 }
 
