@@ -504,6 +504,7 @@ document.addEventListener('DOMContentLoaded', () => {
   if (!I18N[state.lang]) state.lang = 'en';
   $('lang').addEventListener('change', (e) => { state.lang = e.target.value; localStorage.setItem('ccd.lang', state.lang); applyI18n(); });
   $('login-form').addEventListener('submit', login);
+  $('login-submit').disabled = false;  // disabled in the HTML until this handler is attached
   $('composer').addEventListener('submit', sendReply);
   $('reply-text').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) sendReply(e);
