@@ -292,11 +292,19 @@ void readClassification(const NodeRef& node, routing::ClassifierConfig& out) {
     }
     if (NodeRef precision = node["list_precision"];
         precision.present() &&
-        precision.expectMap({"threshold", "l2", "epochs", "window", "markers"})) {
+        precision.expectMap({"threshold", "words_threshold", "l2", "epochs", "window", "markers"})) {
         auto& def = cfg.list_precision;
         if (auto v = precision["threshold"].number(0.01, 0.99)) def.threshold = *v;
         else if (!precision["threshold"].present())
             precision.error("list_precision needs a threshold");
+        if (auto v = precision["words_threshold"].number(0.0, 0.99)) {
+            if (def.threshold && *v >= *def.threshold)
+                precision["words_threshold"].error(
+                    "words_threshold must be below threshold (the words alone withdraw less "
+                    "than the words with a marker)");
+            else
+                def.words_threshold = *v;
+        }
         if (auto v = precision["l2"].number(0.0, 1.0)) def.l2 = *v;
         if (auto v = precision["epochs"].integer(1, 500)) def.epochs = static_cast<int>(*v);
         if (auto v = precision["window"].integer(1, 1000)) def.window = static_cast<int>(*v);

@@ -355,9 +355,9 @@ Classification Classifier::classify(std::string_view text, const ClassifyHints& 
             char probability[48];
             // (below the threshold and kept: no marker near a trigger speaks against presence)
             std::snprintf(probability, sizeof probability, "precision:p=%.2f %s", p,
-                          vetoed                                       ? "veto"
+                          vetoed ? (p < im.precision->wordsThreshold() ? "veto(words)" : "veto")
                           : p < im.precision->threshold() ? "keep(no-marker)"
-                                                                       : "keep");
+                                                          : "keep");
             std::string why = probability;
             const auto& model = im.precision->model();
             // The features that pushed hardest, either way.

@@ -72,6 +72,10 @@ struct UrgencyModelDef {
 /// when `threshold` is unset.
 struct ListPrecisionDef {
     std::optional<double> threshold;  ///< in (0, 1): veto below it
+    /// Below this presence probability (< threshold) the step withdraws the signals on the
+    /// words alone, with no marker near a trigger ("the fire dancers were INSANE", "I am
+    /// honestly about to explode"). None: only a near marker withdraws.
+    std::optional<double> words_threshold;
     double l2 = 0.03;                 ///< L2 penalty per example
     int epochs = 30;
     /// How far (UTF-16 code units) from a trigger a marker counts as near it, within its

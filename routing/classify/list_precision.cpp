@@ -15,6 +15,7 @@ constexpr const char* kNotMarkers = "not_markers";
 
 ListPrecision::ListPrecision(const ListPrecisionDef& def, const TextNormalizer& normalizer)
     : threshold_(def.threshold.value_or(0.0)),
+      words_threshold_(def.words_threshold.value_or(0.0)),
       l2_(def.l2),
       epochs_(def.epochs),
       window_(def.window) {
@@ -129,6 +130,7 @@ std::optional<icu::UnicodeString> ListPrecision::neighbourhoodPart(
 
 bool ListPrecision::vetoes(double p, const std::vector<std::string>& context) const {
     if (p >= threshold_) return false;
+    if (p < words_threshold_) return true;  // the words alone say it is not there now
     return std::any_of(context.begin(), context.end(), [this](const std::string& f) {
         // near a trigger ("@KIND~"), and against presence
         return f.size() > 1 && f.back() == '~' && model_.weight(f) < 0.0;

@@ -72,8 +72,10 @@ class ListPrecision {
     /// `p`, given its context features (contextFeatures()): `p` below the threshold, and the
     /// message says something near a trigger that speaks against the hazard being there now:
     /// a near-marker feature ("@question~", "@past~", ...) whose learned weight is negative.
-    /// The words alone never withdraw a hazard: a deep cut from a blender's blade is not asked
-    /// about because the corpus's look-alikes mention blenders (dev11). Nor does a marker
+    /// The words alone withdraw a hazard only below the words threshold (off unless set; far
+    /// below the threshold): a deep cut from a blender's blade is not asked about because the
+    /// corpus's look-alikes mention blenders (dev11), while "the fire dancers were INSANE 🔥"
+    /// is no fire at p = 0.02. Nor does a marker
     /// elsewhere in the message: a billing question, then "also ... the socket sparks when it
     /// spins" (H34), is a question and a hazard, each in its own sentence.
     bool vetoes(double p, const std::vector<std::string>& context) const;
@@ -81,9 +83,11 @@ class ListPrecision {
     bool trained() const { return model_.trained(); }
     const UrgencyModel& model() const { return model_; }
     double threshold() const { return threshold_; }
+    double wordsThreshold() const { return words_threshold_; }
 
   private:
     double threshold_;
+    double words_threshold_;  ///< 0: off
     double l2_;
     int epochs_;
     std::int32_t window_;

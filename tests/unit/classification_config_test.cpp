@@ -492,6 +492,19 @@ BOOST_AUTO_TEST_CASE(the_list_precision_step_is_read_and_checked) {
     BOOST_TEST(issues[0].path == "classification.list_precision.threshold");
     BOOST_TEST(issues[0].line == 5);
 
+    // the words alone may withdraw less than the words with a marker
+    CorpusFiles words("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
+                      "  corpus: corpus.jsonl\n  list_precision:\n    threshold: 0.1\n"
+                      "    words_threshold: 0.2\n");
+    issues = words.issues();
+    BOOST_REQUIRE_EQUAL(issues.size(), 1u);
+    BOOST_TEST(issues[0].path == "classification.list_precision.words_threshold");
+    BOOST_TEST(issues[0].line == 7);
+    BOOST_TEST(issues[0].message.find("below threshold") != std::string::npos, issues[0].message);
+    CorpusFiles words_ok("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
+                         "  corpus: corpus.jsonl\n  list_precision: {threshold: 0.15, words_threshold: 0.01}");
+    BOOST_TEST(words_ok.issues().empty());
+
     CorpusFiles kind("{\"lang\": \"en\", \"category\": \"fault\", \"urgent\": true, \"text\": \"x\"}\n",
                      "  corpus: corpus.jsonl\n  list_precision: {threshold: 0.2, markers: {\"a b\": [x]}}");
     issues = kind.issues();

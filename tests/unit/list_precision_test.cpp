@@ -187,6 +187,26 @@ BOOST_AUTO_TEST_CASE(the_words_alone_never_withdraw_a_hazard) {
     BOOST_TEST(step.vetoes(p, Tokens{"@sig:safety:injury", "@question", "@question~"}));
 }
 
+// With a words threshold, the words alone withdraw a hazard they put far below it ("the fire
+// dancers were INSANE"), and only those: just above it they need a near marker as before.
+BOOST_AUTO_TEST_CASE(below_the_words_threshold_the_words_alone_withdraw) {
+    const TextNormalizer normalizer;
+    ListPrecisionDef d = def();
+    d.threshold = 0.15;
+    d.words_threshold = 0.01;
+    const ListPrecision step(d, normalizer);
+    BOOST_TEST(step.wordsThreshold() == 0.01);
+    const Tokens signal_only{"@sig:safety:fire"};
+    BOOST_TEST(step.vetoes(0.005, signal_only));
+    BOOST_TEST(!step.vetoes(0.01, signal_only));
+    BOOST_TEST(!step.vetoes(0.05, signal_only));
+    BOOST_TEST(!step.vetoes(0.5, signal_only));
+    // off unless set
+    const ListPrecision plain(def(), normalizer);
+    BOOST_TEST(plain.wordsThreshold() == 0.0);
+    BOOST_TEST(!plain.vetoes(0.001, signal_only));
+}
+
 BOOST_AUTO_TEST_CASE(the_shipped_step_vetoes_look_alikes_and_keeps_hazards_now) {
     Classifier& c = shipped();
     BOOST_REQUIRE(c.config().list_precision.threshold.has_value());
