@@ -1,6 +1,7 @@
 // A classifier restored from the bytes of a trained one (Classifier::serializeModel, restore)
 // classifies exactly as the trained one, field by field and bit for bit, without its corpus;
-// malformed bytes and bytes of another configuration are refused.
+// malformed bytes and bytes of another configuration are refused; loadOrTrain restores what a
+// store holds, and trains and saves what it does not.
 #include "routing/classify/classifier.hpp"
 
 #define BOOST_TEST_MODULE classifier_model
@@ -13,12 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "routing/classify/model_store.hpp"
+#include "tests/support/fake_model_store.hpp"
 #include "tests/support/small_classification.hpp"
 
 using ccd::routing::Classification;
 using ccd::routing::Classifier;
 using ccd::routing::ClassifierConfig;
+using ccd::routing::ClassifierOrigin;
 using ccd::routing::ClassifyHints;
+using ccd::testing::FakeModelStore;
 using ccd::testing::SmallClassification;
 using ccd::testing::variedTexts;
 
@@ -176,4 +181,52 @@ BOOST_FIXTURE_TEST_CASE(bytes_of_another_configuration_are_refused, Trained) {
     ClassifierConfig no_learned_urgency = config;
     no_learned_urgency.learned_urgency.threshold.reset();
     BOOST_CHECK_THROW(Classifier::restore(no_learned_urgency, bytes), std::invalid_argument);
+}
+
+BOOST_FIXTURE_TEST_CASE(load_or_train_trains_and_saves_then_restores, Trained) {
+    FakeModelStore store;
+    const std::size_t trained = ccd::routing::classifiersTrained();
+    const std::size_t restored = ccd::routing::classifiersRestored();
+    ClassifierOrigin origin{};
+    auto first = ccd::routing::loadOrTrain(config, &store, &origin);
+    BOOST_TEST((origin == ClassifierOrigin::Trained));
+    BOOST_TEST(store.saves == 1);
+    BOOST_REQUIRE(store.models.size() == 1u);
+    BOOST_TEST(store.models.begin()->first == ccd::routing::classifierModelKey(config));
+    BOOST_TEST((store.models.begin()->second == bytes));
+
+    auto second = ccd::routing::loadOrTrain(config, &store, &origin);
+    BOOST_TEST((origin == ClassifierOrigin::Restored));
+    BOOST_TEST(store.saves == 1);
+    BOOST_TEST(ccd::routing::classifiersTrained() == trained + 1);
+    BOOST_TEST(ccd::routing::classifiersRestored() == restored + 1);
+    Classifier a = *first;
+    Classifier b = *second;
+    expectSameOutputs(a, b);
+}
+
+BOOST_FIXTURE_TEST_CASE(load_or_train_replaces_bytes_that_do_not_restore, Trained) {
+    FakeModelStore store;
+    const std::string key = ccd::routing::classifierModelKey(config);
+    store.models[key] = bytes.substr(0, bytes.size() / 2);
+    ClassifierOrigin origin{};
+    ccd::routing::loadOrTrain(config, &store, &origin);
+    BOOST_TEST((origin == ClassifierOrigin::Trained));
+    BOOST_TEST(store.rejected.size() == 1u);
+    BOOST_TEST((store.models[key] == bytes));
+}
+
+BOOST_FIXTURE_TEST_CASE(the_key_follows_the_configuration_s_digest, Trained) {
+    const std::string key = ccd::routing::classifierModelKey(config);
+    BOOST_TEST(key.find(config.source_digest) != std::string::npos);
+    ClassifierConfig other = config;
+    other.source_digest = std::string(64, '0');
+    BOOST_TEST(ccd::routing::classifierModelKey(other) != key);
+    // Not read from a file: nothing to key it by, and nothing is kept.
+    other.source_digest.clear();
+    BOOST_TEST(ccd::routing::classifierModelKey(other).empty());
+    FakeModelStore store;
+    ccd::routing::loadOrTrain(other, &store);
+    BOOST_TEST(store.loads == 0);
+    BOOST_TEST(store.saves == 0);
 }
