@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "config/agents_config_parser.hpp"
 #include "config/agents_passwords.hpp"
 #include "config/config_error.hpp"
+#include "config/model_file_store.hpp"
 #include "daemon/api_routes.hpp"
 #include "daemon/audit_routes.hpp"
 #include "daemon/call_decision.hpp"
@@ -35,6 +37,30 @@ std::string asTyped(const std::filesystem::path& path) {
     auto rel = path.lexically_relative(std::filesystem::current_path(ec));
     if (ec || rel.empty() || *rel.begin() == "..") return path.string();
     return rel.string();
+}
+
+// The start-up line of the classifier: trained (and kept in the model cache), loaded from the
+// cache, or reused from an engine of this process; and how long the engine took to build.
+void logClassifier(std::chrono::steady_clock::time_point started, std::size_t trained_before,
+                   std::size_t restored_before) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    config::FileModelStore::Activity cache;
+    if (auto store = config::installedModelFileStore()) cache = store->takeActivity();
+    if (routing::classifiersRestored() > restored_before && cache.loaded) {
+        spdlog::info("classifier: loaded from {} in {} ms", cache.loaded->string(), ms);
+    } else if (routing::classifiersTrained() > trained_before) {
+        if (cache.written) {
+            spdlog::info("classifier: trained in {} ms and written to {} ({} ms of it; the next "
+                         "start loads it)",
+                         ms, cache.written->string(), cache.write_time.count());
+        } else {
+            spdlog::info("classifier: trained in {} ms (not kept for the next start)", ms);
+        }
+    } else {
+        spdlog::info("classifier: the one this process trained before, in {} ms", ms);
+    }
 }
 
 }  // namespace
@@ -101,8 +127,12 @@ Daemon::Impl::Impl(config::ConfigBundle bundle, NodeRole node_role)
             });
     }
     if (bundle.routing) {
+        const auto started = std::chrono::steady_clock::now();
+        const std::size_t trained = routing::classifiersTrained();
+        const std::size_t restored = routing::classifiersRestored();
         engine = std::make_unique<EngineHost>(ioc, store, metrics, bundle.routing,
                                               [this] { return currentCatalog(); });
+        logClassifier(started, trained, restored);
         // An accepted call-back calls the customer from the agent's phone.
         engine->setSipDirectory([this](const std::string& agent) { return sipOf(agent); });
         if (role == NodeRole::Leader)

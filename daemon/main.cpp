@@ -28,6 +28,8 @@
 #include "config/config_bundle.hpp"
 #include "config/config_error.hpp"
 #include "config/daemon_config_parser.hpp"
+#include "config/env.hpp"
+#include "config/model_file_store.hpp"
 #include "config/routing_config_parser.hpp"
 #include "config/template_catalog_parser.hpp"
 #include "daemon/cli_agent.hpp"
@@ -64,6 +66,20 @@ void setUpLogging() {
         "%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v"));
     spdlog::set_default_logger(logger);
     spdlog::flush_on(spdlog::level::info);
+}
+
+// The commands that build the routing engine take its trained classifier from the model cache
+// shared by every ccd process, or train it and keep it there (config/model_file_store.hpp).
+// The daemon warns in its log; the commands on stderr, as their stdout is their output.
+void installModelCache(bool daemon) {
+    ccd::config::installModelFileStore(
+        ccd::config::processEnv(), [daemon](const std::string& message) {
+            if (daemon) {
+                spdlog::warn("{}", message);
+            } else {
+                std::cerr << "ccd: warning: " << message << '\n';
+            }
+        });
 }
 
 /// Loads ccd.yaml and the routing file it names; both must be valid.
@@ -186,6 +202,7 @@ std::variant<std::unique_ptr<ccd::daemon::EngineLease>, int> follow(
 
 int runDaemon(const std::string& path) {
     setUpLogging();
+    installModelCache(true);
     ccd::config::DaemonConfigPtr cfg;
     ccd::config::ConfigBundle bundle;
     try {
@@ -275,6 +292,10 @@ int main(int argc, char** argv) {
         int rc = app.exit(e);
         return rc == 0 ? kExitOk : kExitUsage;
     }
+
+    // The model cache for the commands that build the engine (`run` installs it once its log is
+    // set up).
+    if (*check || classify.selected() || simulate.selected()) installModelCache(false);
 
     try {
         if (*check) return checkConfig(config_path);

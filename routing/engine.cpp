@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "routing/classify/model_store.hpp"
 #include "routing/engine_impl.hpp"
 
 namespace ccd::routing {
@@ -53,14 +54,18 @@ namespace {
 // source_digest): a reload that changes rules, queues or templates, or a daemon started again
 // in the same process. An entry goes when its configuration does; the last classifier trained
 // is kept besides (the one in use, unless its engine is gone), so that a configuration read
-// again after the previous one is released still finds it.
+// again after the previous one is released still finds it. A classifier this process has not
+// met is restored from the installed ModelStore when it holds its model (another process
+// trained it), and trained and kept there otherwise.
 class TrainedClassifiers {
   public:
     std::unique_ptr<Classifier> forConfig(const RoutingConfigPtr& config) {
         const std::string& digest = config->classification.source_digest;
         std::shared_ptr<const Classifier> trained;
+        std::shared_ptr<ModelStore> store;
         {
             std::lock_guard lock(mutex_);
+            store = store_;
             bool known = false;  // this very configuration has an entry
             for (auto it = entries_.begin(); it != entries_.end();) {
                 auto alive = it->config.lock();
@@ -80,12 +85,12 @@ class TrainedClassifiers {
             if (trained && !known) entries_.push_back({config, trained, digest});
         }
         if (trained) return std::make_unique<Classifier>(*trained);
-        // Trained outside the lock: another configuration's engine need not wait for it.
-        auto fresh = std::make_shared<const Classifier>(config->classification);
+        // Trained (or restored from the store) outside the lock: another configuration's
+        // engine need not wait for it.
+        auto fresh = loadOrTrain(config->classification, store.get());
         {
             std::lock_guard lock(mutex_);
             entries_.push_back({config, fresh, digest});
-            ++trained_;
             if (!digest.empty()) {
                 last_ = fresh;
                 last_digest_ = digest;
@@ -94,9 +99,9 @@ class TrainedClassifiers {
         return std::make_unique<Classifier>(*fresh);
     }
 
-    std::size_t trained() {
+    void setStore(std::shared_ptr<ModelStore> store) {
         std::lock_guard lock(mutex_);
-        return trained_;
+        store_ = std::move(store);
     }
 
   private:
@@ -109,7 +114,7 @@ class TrainedClassifiers {
     std::vector<Entry> entries_;
     std::shared_ptr<const Classifier> last_;
     std::string last_digest_;
-    std::size_t trained_ = 0;
+    std::shared_ptr<ModelStore> store_;  ///< none: every classifier is trained
 };
 
 TrainedClassifiers& trainedClassifiers() {
@@ -119,7 +124,9 @@ TrainedClassifiers& trainedClassifiers() {
 
 }  // namespace
 
-std::size_t classifiersTrained() { return trainedClassifiers().trained(); }
+void setModelStore(std::shared_ptr<ModelStore> store) {
+    trainedClassifiers().setStore(std::move(store));
+}
 
 Engine::Impl::Compiled Engine::Impl::compile(const RoutingConfigPtr& config) {
     const RoutingConfig& c = *config;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "routing/classify/model_store.hpp"
 #include "routing/engine_types.hpp"
 #include "routing/routing_config.hpp"
 
@@ -94,9 +95,15 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// How many classifiers the engines of this process have trained. An engine on a configuration
-/// whose classification section and corpus were read before (ClassifierConfig::source_digest)
-/// reuses that classifier and trains none: a reload that changes only rules or queues.
-std::size_t classifiersTrained();
+// classifiersTrained(), classifiersRestored(): classify/model_store.hpp. An engine on a
+// configuration whose classification section and corpus were read before in this process
+// (ClassifierConfig::source_digest) reuses that classifier and neither trains nor restores one:
+// a reload that changes only rules or queues.
+
+/// The store in which an engine looks for the trained classifier of its configuration before
+/// training one, and keeps the one it trained (classify/model_store.hpp); none by default
+/// (nullptr: none). Installed once at start-up, before the first engine; a test may install
+/// another between engines. Thread-safe.
+void setModelStore(std::shared_ptr<ModelStore> store);
 
 }  // namespace ccd::routing

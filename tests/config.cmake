@@ -8,3 +8,6 @@ ccd_add_boost_test(yaml_alias_test SOURCES unit/yaml_alias_test.cpp LIBS ccd_con
 # TLS certificate and key files of the listeners, checked at load time (issue 15).
 ccd_add_boost_test(tls_config_test SOURCES unit/tls_config_test.cpp
                    LIBS ccd_config ccd_tls_support)
+# Trained classifier models kept as files between processes: a temporary directory.
+ccd_add_boost_test(model_file_store_itest SOURCES itest/model_file_store_itest.cpp
+                   LIBS ccd_config LABEL integration)

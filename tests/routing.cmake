@@ -34,6 +34,9 @@ set_tests_properties(classify_cli_e2e PROPERTIES LABELS e2e TIMEOUT 120)
 ccd_add_boost_test(subtype_test SOURCES unit/subtype_test.cpp LIBS ccd_routing ccd_config)
 ccd_add_boost_test(classification_config_test SOURCES unit/classification_config_test.cpp
   LIBS ccd_config)
+# A trained classifier's models as bytes and back (the model cache): the same outputs, bit for bit.
+ccd_add_boost_test(classifier_model_test SOURCES unit/classifier_model_test.cpp
+  LIBS ccd_routing ccd_config)
 
 # Benchmark (not a CTest test: it prints figures). Build: --target classify_bench.
 find_package(benchmark QUIET)

@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "routing/classify/model_bytes.hpp"
 #include "routing/classify/text_normalizer.hpp"
 #include "routing/classify/tokenizer.hpp"
 
@@ -37,11 +38,7 @@ bool knownLanguage(const std::string& tag) {
 
 }  // namespace
 
-CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
-                             Tokenizer& tokenizer,
-                             const std::vector<std::vector<std::string>>& corpus_tokens) {
-    require(corpus_tokens.size() == config.corpus.size(),
-            "classification: the corpus's tokens do not match its sentences");
+std::shared_ptr<CategoryModel::Shared> CategoryModel::configure(const ClassifierConfig& config) {
     require(!config.categories.empty(), "classification: no categories");
     require(config.confidence_threshold >= 0.0 && config.confidence_threshold <= 1.0,
             "classification: confidence_threshold must be within 0..1");
@@ -51,6 +48,8 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
     require(config.temperature > 0.0, "classification: temperature must be > 0");
     require(config.smoothing > 0.0, "classification: smoothing must be > 0");
     require(config.categories.size() <= 64, "classification: at most 64 categories");
+    require(!config.learned_category.weight || *config.learned_category.weight > 0.0,
+            "classification: learned_category weight must be > 0");
 
     std::size_t subtype_count = 0;
     for (const CategoryDef& def : config.categories) subtype_count += def.subtypes.size();
@@ -94,6 +93,55 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         for (const auto& sub : def.subtypes) shared->subtype_names.push_back(sub.name);
         shared->subtype_end.push_back(n + shared->subtype_names.size());
     }
+    return shared;
+}
+
+void CategoryModel::addRules(Shared& shared, const ClassifierConfig& config,
+                             const TextNormalizer& normalizer,
+                             const std::vector<std::size_t>* examples) {
+    std::vector<icu::UnicodeString> patterns;
+    for (std::size_t c = 0; c < config.categories.size(); ++c) {
+        const CategoryDef& def = config.categories[c];
+        if (examples != nullptr) {
+            require((*examples)[c] > 0 || c == shared.fallback,
+                    "category '" + def.name + "' has no examples");
+        }
+        for (const auto& keyword : def.keywords) {
+            std::uint32_t id = 0;
+            try {
+                id = shared.keywords.add(normalizer.normalize(keyword));
+            } catch (const std::invalid_argument&) {
+                throw std::invalid_argument("category '" + def.name + "': empty keyword");
+            }
+            if (id >= shared.keyword_categories.size()) {
+                shared.keyword_categories.resize(id + 1);
+            }
+            auto& owners = shared.keyword_categories[id];
+            if (std::find(owners.begin(), owners.end(), c) == owners.end()) owners.push_back(c);
+        }
+        for (const auto& re : def.regexes) {
+            icu::UnicodeString p = icu::UnicodeString::fromUTF8(re);
+            normalizer.foldHan(p);
+            patterns.push_back(p);
+            shared.regex_category.push_back(c);
+            shared.regex_text.push_back(re);
+        }
+    }
+    shared.keywords.build();
+    try {
+        regexes_ = RegexSet(patterns);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("classification: ") + e.what());
+    }
+}
+
+CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
+                             Tokenizer& tokenizer,
+                             const std::vector<std::vector<std::string>>& corpus_tokens) {
+    require(corpus_tokens.size() == config.corpus.size(),
+            "classification: the corpus's tokens do not match its sentences");
+    const std::shared_ptr<Shared> shared = configure(config);
+    const std::size_t n = config.categories.size();
     constexpr std::size_t kNone = static_cast<std::size_t>(-1);
     // Every training example's category and tokens, for the learned model after naive Bayes.
     struct LearnedExample {
@@ -157,32 +205,7 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
         ++examples[c];
     }
 
-    std::vector<icu::UnicodeString> patterns;
-    for (std::size_t c = 0; c < n; ++c) {
-        const CategoryDef& def = config.categories[c];
-        require(examples[c] > 0 || c == shared->fallback,
-                "category '" + def.name + "' has no examples");
-        for (const auto& keyword : def.keywords) {
-            std::uint32_t id = 0;
-            try {
-                id = shared->keywords.add(normalizer.normalize(keyword));
-            } catch (const std::invalid_argument&) {
-                throw std::invalid_argument("category '" + def.name + "': empty keyword");
-            }
-            if (id >= shared->keyword_categories.size()) {
-                shared->keyword_categories.resize(id + 1);
-            }
-            auto& owners = shared->keyword_categories[id];
-            if (std::find(owners.begin(), owners.end(), c) == owners.end()) owners.push_back(c);
-        }
-        for (const auto& re : def.regexes) {
-            icu::UnicodeString p = icu::UnicodeString::fromUTF8(re);
-            normalizer.foldHan(p);
-            patterns.push_back(p);
-            shared->regex_category.push_back(c);
-            shared->regex_text.push_back(re);
-        }
-    }
+    addRules(*shared, config, normalizer, &examples);
     shared->bayes.train();
     if (learn) {
         std::vector<SoftmaxModel::Example> rows;
@@ -208,14 +231,11 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
             shared->learned_subtypes = SoftmaxModel(
                 shared->subtype_names.size(), shared->bayes.vocabularySize(), subtype_rows,
                 config.learned_category.l2, config.learned_category.epochs);
-            shared->learned_subtype_weight = config.learned_category.subtype_weight;
         }
-        require(*config.learned_category.weight > 0.0,
-                "classification: learned_category weight must be > 0");
         shared->learned = SoftmaxModel(n, shared->bayes.vocabularySize(), rows,
                                        config.learned_category.l2, config.learned_category.epochs);
-        shared->learned_weight = *config.learned_category.weight;
     }
+    setLearnedWeights(*shared, config);
     shared->subtype_groups.assign(shared->bayes.vocabularySize(), 0);
     for (std::uint32_t f = 0; f < shared->subtype_groups.size(); ++f) {
         for (std::size_t c = 0; c < n; ++c) {
@@ -224,13 +244,40 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
             }
         }
     }
-    shared->keywords.build();
-    try {
-        regexes_ = RegexSet(patterns);
-    } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(std::string("classification: ") + e.what());
+    shared_ = shared;
+}
+
+CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
+                             ModelReader& in) {
+    const std::shared_ptr<Shared> shared = configure(config);
+    addRules(*shared, config, normalizer, nullptr);
+    shared->bayes = NaiveBayes::restore(in, shared->bayes.classes(), config.smoothing);
+    const std::size_t vocabulary = shared->bayes.vocabularySize();
+    shared->learned = SoftmaxModel::restore(in, shared->names.size(), vocabulary);
+    shared->learned_subtypes =
+        SoftmaxModel::restore(in, shared->subtype_names.size(), vocabulary);
+    shared->subtype_groups = in.array<std::uint64_t>();
+    if (shared->subtype_groups.size() != vocabulary) {
+        ModelReader::fail("category model: subtype groups of the wrong size");
     }
-    shared_ = std::move(shared);
+    setLearnedWeights(*shared, config);
+    shared_ = shared;
+}
+
+void CategoryModel::setLearnedWeights(Shared& shared, const ClassifierConfig& config) {
+    if (!config.learned_category.weight) return;
+    shared.learned_weight = *config.learned_category.weight;
+    if (config.learned_category.subtype_weight > 0.0) {
+        shared.learned_subtype_weight = config.learned_category.subtype_weight;
+    }
+}
+
+void CategoryModel::save(ModelWriter& out) const {
+    const Shared& sh = *shared_;
+    sh.bayes.save(out);
+    sh.learned.save(out);
+    sh.learned_subtypes.save(out);
+    out.array(sh.subtype_groups);
 }
 
 void CategoryModel::attachTo(TermPass& pass) const {

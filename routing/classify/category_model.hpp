@@ -21,6 +21,8 @@
 
 namespace ccd::routing {
 
+class ModelReader;
+class ModelWriter;
 class TextNormalizer;
 class Tokenizer;
 
@@ -56,6 +58,16 @@ class CategoryModel {
     /// tokenized the same way (the classifier's other models train on them too).
     CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
                   Tokenizer& tokenizer, const std::vector<std::vector<std::string>>& corpus_tokens);
+    /// The model save() wrote for the same configuration, without training: validates the
+    /// configuration as above (but for what only training sees: example languages, the
+    /// corpus's labels) and builds the keywords and patterns from it. Throws
+    /// std::invalid_argument as above, and when the bytes are malformed or do not fit.
+    CategoryModel(const ClassifierConfig& config, const TextNormalizer& normalizer,
+                  ModelReader& in);
+
+    /// Writes what was learned from the examples and the corpus: naive Bayes, the learned
+    /// models, the subtype groups.
+    void save(ModelWriter& out) const;
 
     /// Decides for normalized `text` and its `tokens`; `hazard` says whether a safety signal
     /// fired. With `evidence`, appends the keywords, patterns and strongest tokens that
@@ -116,6 +128,15 @@ class CategoryModel {
         Shared(std::size_t classes, double smoothing) : bayes(classes, smoothing) {}
         std::size_t categories() const { return names.size(); }
     };
+
+    /// Validates the configuration's scalars and names; lays out the classes.
+    static std::shared_ptr<Shared> configure(const ClassifierConfig& config);
+    /// The keywords and patterns; with `examples` (by category), requires some for every
+    /// category but the fallback.
+    void addRules(Shared& shared, const ClassifierConfig& config, const TextNormalizer& normalizer,
+                  const std::vector<std::size_t>* examples);
+    /// The learned models' weights in the score, as configured.
+    static void setLearnedWeights(Shared& shared, const ClassifierConfig& config);
 
     std::shared_ptr<const Shared> shared_;
     RegexSet regexes_;

@@ -12,6 +12,7 @@
 #include "routing/classify/category_model.hpp"
 #include "routing/classify/language_detector.hpp"
 #include "routing/classify/list_precision.hpp"
+#include "routing/classify/model_bytes.hpp"
 #include "routing/classify/safety.hpp"
 #include "routing/classify/sentiment.hpp"
 #include "routing/classify/term_pass.hpp"
@@ -21,6 +22,9 @@
 
 namespace ccd::routing {
 namespace {
+
+// The start of serializeModel()'s bytes.
+constexpr std::string_view kModelMagic = "ccd classifier model";
 
 // The parts that never change after construction, shared by copies.
 struct Frozen {
@@ -224,18 +228,15 @@ struct Classifier::Impl {
     std::vector<std::string> near_tokens;  // scratch: the tokens of the signals' sentences
     std::vector<std::pair<std::int32_t, std::int32_t>> spans;  // scratch
 
-    /// `lists_aside`: the list models, being trained on another thread meanwhile (see
-    /// Classifier::Classifier); taken once the category models are trained.
-    Impl(std::shared_ptr<const Frozen> f, Tokenizer t, const PreparedCorpus& corpus,
-         std::future<ListModels>& lists_aside)
+    /// From the trained (or restored) models; builds the rest from the configuration.
+    Impl(std::shared_ptr<const Frozen> f, Tokenizer t, CategoryModel c, ListModels lists)
         : frozen(std::move(f)),
           tokenizer(std::move(t)),
-          categories(frozen->config, frozen->normalizer, tokenizer, corpus.tokens),
+          categories(std::move(c)),
           safety(safetyDetector(*frozen)),
-          urgency(urgencyDetector(*frozen)) {
-        ListModels lists = lists_aside.get();
-        learned_urgency = std::move(lists.urgency);
-        precision = std::move(lists.precision);
+          urgency(urgencyDetector(*frozen)),
+          learned_urgency(std::move(lists.urgency)),
+          precision(std::move(lists.precision)) {
         safety.setQuotedNames(frozen->config.quoted_name_length);
         urgency.setQuotedNames(frozen->config.quoted_name_length);
         if (learned_urgency) {
@@ -286,7 +287,54 @@ Classifier::Classifier(ClassifierConfig config) {
             SafetyDetector urgency = urgencyDetector(*frozen);
             return trainListModels(frozen->config, frozen->normalizer, corpus, t, safety, urgency);
         });
-    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer), corpus, lists);
+    CategoryModel categories(frozen->config, frozen->normalizer, tokenizer, corpus.tokens);
+    impl_ = std::make_unique<Impl>(std::move(frozen), std::move(tokenizer), std::move(categories),
+                                   lists.get());
+}
+
+Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Classifier Classifier::restore(ClassifierConfig config, std::string_view model) {
+    auto frozen = std::make_shared<const Frozen>(std::move(config));
+    const ClassifierConfig& c = frozen->config;
+    Tokenizer tokenizer(normalizedStopwords(c, frozen->normalizer));
+    ModelReader in(model);
+    if (in.str() != kModelMagic) ModelReader::fail("not a classifier model");
+    if (in.u64() != kClassifierModelFormat) ModelReader::fail("another format version");
+    CategoryModel categories(c, frozen->normalizer, in);
+    // Each list model only where training would have kept one: its block configured.
+    ListModels lists;
+    if (in.flag()) {
+        auto model = std::make_shared<const UrgencyModel>(UrgencyModel::restore(in));
+        if (!c.learned_urgency.threshold || !model->trained()) {
+            ModelReader::fail("a learned urgency model the configuration does not train");
+        }
+        lists.urgency = std::move(model);
+    }
+    if (in.flag()) {
+        auto step = std::make_shared<ListPrecision>(c.list_precision, frozen->normalizer);
+        step->restore(in);
+        if (!c.list_precision.threshold || !step->trained()) {
+            ModelReader::fail("a list precision model the configuration does not train");
+        }
+        lists.precision = std::move(step);
+    }
+    in.expectEnd();
+    return Classifier(std::make_unique<Impl>(std::move(frozen), std::move(tokenizer),
+                                             std::move(categories), std::move(lists)));
+}
+
+std::string Classifier::serializeModel() const {
+    const Impl& im = *impl_;
+    ModelWriter out;
+    out.str(kModelMagic);
+    out.u64(kClassifierModelFormat);
+    im.categories.save(out);
+    out.flag(im.learned_urgency != nullptr);
+    if (im.learned_urgency) im.learned_urgency->save(out);
+    out.flag(im.precision != nullptr);
+    if (im.precision) im.precision->save(out);
+    return out.take();
 }
 
 Classifier::~Classifier() = default;

@@ -30,6 +30,17 @@ class Classifier {
     /// configuration (see CategoryModel, SafetyDetector, SentimentAnalyzer) and
     /// std::runtime_error when ICU data is missing. Takes tens of milliseconds.
     explicit Classifier(ClassifierConfig config);
+    /// A classifier that classifies exactly as Classifier(config) would, from `model`: the bytes
+    /// serializeModel() gave for a classifier trained on the same configuration
+    /// (classifierModelKey, model_store.hpp) by the same build. Nothing is trained: the corpus
+    /// is neither tokenized nor run through the lists; what the configuration gives directly
+    /// (phrase tables, patterns, the lexicon) is built as usual. Throws as the constructor does
+    /// for bad configuration, and std::invalid_argument when `model` is malformed or does not
+    /// fit `config`.
+    static Classifier restore(ClassifierConfig config, std::string_view model);
+    /// What training learned from the examples and the corpus, as bytes for restore().
+    std::string serializeModel() const;
+
     ~Classifier();
     /// Shares the trained model; new ICU working objects. For use on another thread.
     Classifier(const Classifier& other);
@@ -53,6 +64,7 @@ class Classifier {
 
   private:
     struct Impl;
+    explicit Classifier(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

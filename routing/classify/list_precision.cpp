@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "routing/classify/model_bytes.hpp"
 #include "routing/classify/text_normalizer.hpp"
 
 namespace ccd::routing {
@@ -140,5 +141,9 @@ bool ListPrecision::vetoes(double p, const std::vector<std::string>& context) co
 void ListPrecision::train(const std::vector<UrgencyModel::Example>& examples) {
     model_ = UrgencyModel(examples, l2_, epochs_);
 }
+
+void ListPrecision::save(ModelWriter& out) const { model_.save(out); }
+
+void ListPrecision::restore(ModelReader& in) { model_ = UrgencyModel::restore(in); }
 
 }  // namespace ccd::routing

@@ -31,6 +31,8 @@
 
 namespace ccd::routing {
 
+class ModelReader;
+class ModelWriter;
 class TextNormalizer;
 
 /// Computes the context features; holds the trained model. Immutable once trained: copies
@@ -67,6 +69,11 @@ class ListPrecision {
 
     /// Trains the model on `examples` (tokens plus context features, present or not).
     void train(const std::vector<UrgencyModel::Example>& examples);
+    /// Writes the trained model for restore(); the markers come from the configuration.
+    void save(ModelWriter& out) const;
+    /// Takes the model save() wrote instead of training; throws std::invalid_argument when the
+    /// bytes are malformed.
+    void restore(ModelReader& in);
 
     /// Whether the step withdraws the signals of a message whose presence probability is
     /// `p`, given its context features (contextFeatures()): `p` below the threshold, and the

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
+
+#include "routing/classify/model_bytes.hpp"
 
 namespace ccd::routing {
 
@@ -45,19 +48,62 @@ void NaiveBayes::train() {
             cell = std::log(cell + smoothing_) - denominator;
         }
     }
-    std::size_t capacity = 16;
-    while (capacity < index_.size() * 2) capacity *= 2;
-    slots_.assign(capacity, Slot{});
     keys_.assign(index_.size(), std::string());
+    for (auto& [key, feature] : index_) keys_[feature] = key;
+    // From here on tokens are found through slots_ and keys_ alone.
+    index_ = {};
+    index();
+    trained_ = true;
+}
+
+void NaiveBayes::index() {
+    std::size_t capacity = 16;
+    while (capacity < keys_.size() * 2) capacity *= 2;
+    slots_.assign(capacity, Slot{});
     const std::hash<std::string> hasher;
-    for (const auto& [key, feature] : index_) {
-        const std::size_t h = hasher(key);
+    for (std::size_t feature = 0; feature < keys_.size(); ++feature) {
+        const std::size_t h = hasher(keys_[feature]);
         std::size_t i = h & (capacity - 1);
         while (slots_[i].feature != kEmpty) i = (i + 1) & (capacity - 1);
         slots_[i] = Slot{h, static_cast<std::uint32_t>(feature)};
-        keys_[feature] = key;
     }
-    trained_ = true;
+}
+
+void NaiveBayes::save(ModelWriter& out) const {
+    if (!trained_) throw std::logic_error("NaiveBayes::save before train");
+    out.u64(classes_);
+    out.f64(smoothing_);
+    out.strings(keys_);
+    out.array(table_);
+    out.array(totals_);
+    out.array(unseen_);
+    std::vector<std::uint64_t> examples(examples_.begin(), examples_.end());
+    out.array(examples);
+}
+
+NaiveBayes NaiveBayes::restore(ModelReader& in, std::size_t classes, double smoothing) {
+    NaiveBayes out(classes, smoothing);
+    if (in.u64() != classes) ModelReader::fail("naive Bayes: another number of classes");
+    // Compared bit for bit: another smoothing would have given other log-probabilities.
+    const double stored = in.f64();
+    if (std::memcmp(&stored, &smoothing, sizeof stored) != 0) {
+        ModelReader::fail("naive Bayes: another smoothing");
+    }
+    out.keys_ = in.strings();
+    if (out.keys_.size() >= kEmpty) ModelReader::fail("naive Bayes: too many features");
+    out.table_ = in.array<double>();
+    out.totals_ = in.array<double>();
+    out.unseen_ = in.array<double>();
+    const auto examples = in.array<std::uint64_t>();
+    if (out.table_.size() / classes != out.keys_.size() || out.table_.size() % classes != 0 ||
+        out.totals_.size() != classes || out.unseen_.size() != classes ||
+        examples.size() != classes) {
+        ModelReader::fail("naive Bayes: tables of the wrong size");
+    }
+    out.examples_.assign(examples.begin(), examples.end());
+    out.index();
+    out.trained_ = true;
+    return out;
 }
 
 void NaiveBayes::score(const std::vector<std::string>& tokens, std::vector<double>& scores) const {

@@ -11,6 +11,9 @@
 
 namespace ccd::routing {
 
+class ModelReader;
+class ModelWriter;
+
 /// Multinomial naive Bayes with additive (Lidstone) smoothing and uniform class priors (the
 /// number of examples written per category says nothing about how often it occurs).
 /// Thread safety: add() and train() on one thread; afterwards immutable and shareable.
@@ -25,6 +28,12 @@ class NaiveBayes {
 
     /// Turns the counts into log-probabilities. Call once, after the last add().
     void train();
+
+    /// Writes the trained model (after train()) for restore().
+    void save(ModelWriter& out) const;
+    /// The model save() wrote, trained; throws std::invalid_argument when the bytes are
+    /// malformed or were written for another number of classes or smoothing.
+    static NaiveBayes restore(ModelReader& in, std::size_t classes, double smoothing);
 
     /// Adds log P(tokens | c) to scores[c] for every class; tokens never seen in training are
     /// skipped (they would shift every class alike but for the smoothing denominators).
@@ -49,7 +58,7 @@ class NaiveBayes {
     }
 
     std::size_t classes() const { return classes_; }
-    std::size_t vocabularySize() const { return index_.size(); }
+    std::size_t vocabularySize() const { return trained_ ? keys_.size() : index_.size(); }
     /// Number of examples added for `cls`.
     std::size_t examples(std::size_t cls) const { return examples_[cls]; }
 
@@ -57,7 +66,7 @@ class NaiveBayes {
     std::size_t classes_;
     double smoothing_;
     bool trained_ = false;
-    std::unordered_map<std::string, std::size_t> index_;
+    std::unordered_map<std::string, std::size_t> index_;  ///< before train(): token -> feature
     /// After train(): open addressing over (hash, feature), for lookups without the node
     /// chasing of unordered_map; a feature's key is in keys_.
     struct Slot {
@@ -68,6 +77,8 @@ class NaiveBayes {
     std::vector<Slot> slots_;
     std::vector<std::string> keys_;
     std::size_t find(const std::string& token) const;
+    /// Fills slots_ from keys_ (after train() or restore()).
+    void index();
     /// Before train(): each example's distinct (feature, class) pairs, counted at train().
     std::vector<std::pair<std::uint32_t, std::uint32_t>> counts_;
     std::vector<double> table_;  ///< [feature * classes_ + c]: log-probabilities, after train()

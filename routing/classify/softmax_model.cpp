@@ -5,6 +5,8 @@
 #include <numeric>
 #include <random>
 
+#include "routing/classify/model_bytes.hpp"
+
 namespace ccd::routing {
 
 SoftmaxModel::SoftmaxModel(std::size_t classes, std::size_t features,
@@ -76,6 +78,27 @@ void SoftmaxModel::addLogits(const std::vector<std::uint32_t>& features, double*
         const float* row = &weights_[features[i] * classes_ + first];
         for (std::size_t k = 0; k < count; ++k) logits[k] += row[k];
     }
+}
+
+void SoftmaxModel::save(ModelWriter& out) const {
+    out.u64(classes_);
+    out.array(weights_);
+    out.array(bias_);
+}
+
+SoftmaxModel SoftmaxModel::restore(ModelReader& in, std::size_t classes, std::size_t features) {
+    SoftmaxModel out;
+    out.classes_ = static_cast<std::size_t>(in.u64());
+    out.weights_ = in.array<float>();
+    out.bias_ = in.array<double>();
+    // An untrained model may have no classes (never configured) and has no weights.
+    const bool fits = out.weights_.empty()
+                          ? (out.classes_ == 0 || out.classes_ == classes) &&
+                                (out.bias_.empty() || out.bias_.size() == classes)
+                          : out.classes_ == classes && out.weights_.size() == features * classes &&
+                                out.bias_.size() == classes;
+    if (!fits) ModelReader::fail("softmax model: tables of the wrong size");
+    return out;
 }
 
 }  // namespace ccd::routing

@@ -13,6 +13,9 @@
 
 namespace ccd::routing {
 
+class ModelReader;
+class ModelWriter;
+
 class SoftmaxModel {
   public:
     struct Example {
@@ -29,6 +32,12 @@ class SoftmaxModel {
     /// as much as the others, whatever their counts.
     SoftmaxModel(std::size_t classes, std::size_t features, const std::vector<Example>& examples,
                  double l2, int epochs);
+
+    /// Writes the model (trained or not) for restore().
+    void save(ModelWriter& out) const;
+    /// The model save() wrote; throws std::invalid_argument when the bytes are malformed or
+    /// a trained model is not one of `classes` classes over `features` features.
+    static SoftmaxModel restore(ModelReader& in, std::size_t classes, std::size_t features);
 
     bool trained() const { return !weights_.empty(); }
     std::size_t classes() const { return classes_; }

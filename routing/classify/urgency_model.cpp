@@ -6,6 +6,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "routing/classify/model_bytes.hpp"
+
 namespace ccd::routing {
 namespace {
 
@@ -58,16 +60,8 @@ UrgencyModel::UrgencyModel(const std::vector<ExampleRef>& examples, double l2, i
                     names_.push_back(t);
             }
         }
-        std::size_t size = 16;
-        while (size < 2 * names_.size()) size *= 2;
-        slots_.assign(size, Slot{});
-        for (std::uint32_t f = 0; f < names_.size(); ++f) {
-            const std::size_t hash = std::hash<std::string>{}(names_[f]);
-            std::size_t i = hash & (size - 1);
-            while (slots_[i].feature != kNone) i = (i + 1) & (size - 1);
-            slots_[i] = {hash, f};
-        }
     }
+    index();
     std::vector<std::vector<std::uint32_t>> rows;
     std::vector<double> labels;
     std::size_t urgent = 0;
@@ -126,6 +120,38 @@ UrgencyModel::UrgencyModel(const std::vector<ExampleRef>& examples, double l2, i
         for (double& w : weights_) w = std::clamp(w, -*max_weight, *max_weight);
     }
     trained_ = true;
+}
+
+void UrgencyModel::index() {
+    std::size_t size = 16;
+    while (size < 2 * names_.size()) size *= 2;
+    slots_.assign(size, Slot{});
+    for (std::uint32_t f = 0; f < names_.size(); ++f) {
+        const std::size_t hash = std::hash<std::string>{}(names_[f]);
+        std::size_t i = hash & (size - 1);
+        while (slots_[i].feature != kNone) i = (i + 1) & (size - 1);
+        slots_[i] = {hash, f};
+    }
+}
+
+void UrgencyModel::save(ModelWriter& out) const {
+    out.flag(trained_);
+    out.strings(names_);
+    out.array(weights_);
+    out.f64(bias_);
+}
+
+UrgencyModel UrgencyModel::restore(ModelReader& in) {
+    UrgencyModel out;
+    out.trained_ = in.flag();
+    out.names_ = in.strings();
+    out.weights_ = in.array<double>();
+    out.bias_ = in.f64();
+    if (out.names_.size() >= kNone || (out.trained_ && out.weights_.size() != out.names_.size())) {
+        ModelReader::fail("urgency model: tables of the wrong size");
+    }
+    out.index();
+    return out;
 }
 
 double UrgencyModel::weight(const std::string& token) const {

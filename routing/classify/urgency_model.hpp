@@ -14,6 +14,9 @@
 
 namespace ccd::routing {
 
+class ModelReader;
+class ModelWriter;
+
 class UrgencyModel {
   public:
     struct Example {
@@ -36,6 +39,11 @@ class UrgencyModel {
                  std::optional<double> max_weight = std::nullopt);
     UrgencyModel(const std::vector<Example>& examples, double l2, int epochs,
                  std::optional<double> max_weight = std::nullopt);
+
+    /// Writes the model for restore().
+    void save(ModelWriter& out) const;
+    /// The model save() wrote; throws std::invalid_argument when the bytes are malformed.
+    static UrgencyModel restore(ModelReader& in);
 
     bool trained() const { return trained_; }
 
@@ -62,6 +70,8 @@ class UrgencyModel {
     static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
     std::uint32_t find(const std::string& token) const;
     std::vector<std::uint32_t> featuresOf(const std::vector<std::string>& tokens) const;
+    /// Fills slots_ from names_.
+    void index();
     struct Slot {
         std::size_t hash = 0;
         std::uint32_t feature = kNone;

@@ -1,6 +1,7 @@
 #pragma once
 // One classifier on the shipped config/routing.yaml per test program (training on the corpus
-// takes a moment, and a classifier is reused by every test), and the helpers its tests share.
+// takes a moment, and a classifier is reused by every test; see shipped_routing.hpp for where it
+// comes from), and the helpers its tests share.
 
 #include <algorithm>
 #include <string>
@@ -12,7 +13,7 @@
 namespace ccd::testing {
 
 inline routing::Classifier& shippedClassifier() {
-    static routing::Classifier instance(shippedRouting()->classification);
+    static routing::Classifier instance(*shippedTrainedClassifier());
     return instance;
 }
 

@@ -41,7 +41,7 @@ bool has(const Tokens& v, const std::string& s) {
 }
 
 Classifier& shipped() {
-    static Classifier instance(ccd::testing::shippedRouting()->classification);
+    static Classifier instance(*ccd::testing::shippedTrainedClassifier());
     return instance;
 }
 

@@ -21,7 +21,7 @@ using ccd::routing::Classification;
 ccd::routing::RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
 Classification classify(const std::string& text) {
-    static ccd::routing::Classifier classifier(shipped()->classification);
+    static ccd::routing::Classifier classifier(*ccd::testing::shippedTrainedClassifier());
     return classifier.classify(text);
 }
 

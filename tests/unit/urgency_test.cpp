@@ -29,7 +29,7 @@ using ccd::routing::Classifier;
 ccd::routing::RoutingConfigPtr shipped() { return ccd::testing::shippedRouting(); }
 
 Classifier& classifier() {
-    static Classifier instance(shipped()->classification);
+    static Classifier instance(*ccd::testing::shippedTrainedClassifier());
     return instance;
 }
 
