@@ -96,7 +96,9 @@ const char* const kUrgent[] = {
     "Heating has been off for two days and the baby is freezing.",
     "智能门锁坏了，孩子被反锁在家里出不来。",
     "暖气坏了两天，家里宝宝冻着了在发烧。",
-    "嬰兒監視器一直斷線，晚上聽不到寶寶哭。",
+    // a monitor is a child at risk beside an ill child (labelling guide: "baby monitor dead
+    // with a sick baby"); without one it is an ordinary fault (kOrdinary)
+    "嬰兒監視器一直斷線，寶寶在發高燒，晚上聽不到她的呼吸。",
     // a business told by the work it loses or the people who cannot work
     "The laser cutter has been down since Monday and we're losing every job.",
     "Network switch died this morning, the whole office can't work.",
@@ -141,6 +143,8 @@ const char* const kHazards[] = {
 // Ordinary requests, some with words the urgent vocabulary uses.
 const char* const kOrdinary[] = {
     "The kettle stopped working after two weeks.",
+    // a monitor that drops its link, no child ill (H115: 12 such messages labelled P3 or P4)
+    "嬰兒監視器一直斷線，晚上聽不到寶寶哭。",
     "My laptop froze and I had to restart it.",
     "I tried everything you suggested and nothing works, the remote is still dead.",
     "How do I set up the production mode on the label printer?",
