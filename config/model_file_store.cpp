@@ -39,8 +39,8 @@ std::string platformLine() {
     unsigned char first = 0;
     std::memcpy(&first, &probe, 1);
     return std::string("platform ") + (first == 0x04 ? "little-endian" : "big-endian") +
-           " double=" + std::to_string(sizeof(double)) + " float=" +
-           std::to_string(sizeof(float)) + " size_t=" + std::to_string(sizeof(std::size_t));
+           " double=" + std::to_string(sizeof(double)) + " float=" + std::to_string(sizeof(float)) +
+           " size_t=" + std::to_string(sizeof(std::size_t));
 }
 
 // The header up to the payload's line.
@@ -90,7 +90,8 @@ std::string checkFile(std::string& file, const std::string& key) {
         if (file.size() < expected.size() && expected.compare(0, file.size(), file) == 0)
             return "truncated header";
         const std::size_t key_at = file.find("\nkey ");
-        if (key_at != std::string::npos && file.compare(0, key_at + 1, expected, 0, key_at + 1) == 0)
+        if (key_at != std::string::npos &&
+            file.compare(0, key_at + 1, expected, 0, key_at + 1) == 0)
             return "the model of another key";
         return "written by another version or kind of machine";
     }
@@ -175,8 +176,9 @@ std::optional<std::string> FileModelStore::load(const std::string& key) {
     activity_.load_time += since(start);
     if (!file) return std::nullopt;
     if (!problem.empty()) {
-        if (warn_) warn_("ignoring the classifier model " + path.string() + ": " + problem +
-                         " (training again; the model trained will replace it)");
+        if (warn_)
+            warn_("ignoring the classifier model " + path.string() + ": " + problem +
+                  " (training again; the model trained will replace it)");
         return std::nullopt;
     }
     // Used now: the directory keeps the most recently used (removeLeastRecentlyUsed).
@@ -213,8 +215,9 @@ void FileModelStore::reject(const std::string& key, const std::string& why) {
     fs::remove(path, ignored);
     std::lock_guard lock(mutex_);
     activity_.loaded.reset();
-    if (warn_) warn_("ignoring the classifier model " + path.string() + ": " + why +
-                     " (training again; the model trained will replace it)");
+    if (warn_)
+        warn_("ignoring the classifier model " + path.string() + ": " + why +
+              " (training again; the model trained will replace it)");
 }
 
 FileModelStore::Activity FileModelStore::takeActivity() {
@@ -300,8 +303,9 @@ std::shared_ptr<FileModelStore> installModelFileStore(const EnvLookup& env,
     if (auto dir = modelCacheDirectory(env)) {
         store = std::make_shared<FileModelStore>(*dir, std::move(warn));
     } else if (warn) {
-        warn("no directory for trained classifier models (CCD_MODEL_CACHE, XDG_CACHE_HOME and "
-             "HOME are unset): each process trains its own");
+        warn(
+            "no directory for trained classifier models (CCD_MODEL_CACHE, XDG_CACHE_HOME and "
+            "HOME are unset): each process trains its own");
     }
     installed() = store;
     routing::setModelStore(store);

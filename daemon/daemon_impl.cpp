@@ -52,9 +52,10 @@ void logClassifier(std::chrono::steady_clock::time_point started, std::size_t tr
         spdlog::info("classifier: loaded from {} in {} ms", cache.loaded->string(), ms);
     } else if (routing::classifiersTrained() > trained_before) {
         if (cache.written) {
-            spdlog::info("classifier: trained in {} ms and written to {} ({} ms of it; the next "
-                         "start loads it)",
-                         ms, cache.written->string(), cache.write_time.count());
+            spdlog::info(
+                "classifier: trained in {} ms and written to {} ({} ms of it; the next "
+                "start loads it)",
+                ms, cache.written->string(), cache.write_time.count());
         } else {
             spdlog::info("classifier: trained in {} ms (not kept for the next start)", ms);
         }

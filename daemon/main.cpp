@@ -72,14 +72,14 @@ void setUpLogging() {
 // shared by every ccd process, or train it and keep it there (config/model_file_store.hpp).
 // The daemon warns in its log; the commands on stderr, as their stdout is their output.
 void installModelCache(bool daemon) {
-    ccd::config::installModelFileStore(
-        ccd::config::processEnv(), [daemon](const std::string& message) {
-            if (daemon) {
-                spdlog::warn("{}", message);
-            } else {
-                std::cerr << "ccd: warning: " << message << '\n';
-            }
-        });
+    ccd::config::installModelFileStore(ccd::config::processEnv(),
+                                       [daemon](const std::string& message) {
+                                           if (daemon) {
+                                               spdlog::warn("{}", message);
+                                           } else {
+                                               std::cerr << "ccd: warning: " << message << '\n';
+                                           }
+                                       });
 }
 
 /// Loads ccd.yaml and the routing file it names; both must be valid.

@@ -254,8 +254,7 @@ CategoryModel::CategoryModel(const ClassifierConfig& config, const TextNormalize
     shared->bayes = NaiveBayes::restore(in, shared->bayes.classes(), config.smoothing);
     const std::size_t vocabulary = shared->bayes.vocabularySize();
     shared->learned = SoftmaxModel::restore(in, shared->names.size(), vocabulary);
-    shared->learned_subtypes =
-        SoftmaxModel::restore(in, shared->subtype_names.size(), vocabulary);
+    shared->learned_subtypes = SoftmaxModel::restore(in, shared->subtype_names.size(), vocabulary);
     shared->subtype_groups = in.array<std::uint64_t>();
     if (shared->subtype_groups.size() != vocabulary) {
         ModelReader::fail("category model: subtype groups of the wrong size");

@@ -144,7 +144,8 @@ BOOST_FIXTURE_TEST_CASE(a_file_of_another_key_is_ignored_and_replaced, Cache) {
     // Another configuration's model, in this configuration's file.
     SmallClassification other_files(ccd::testing::kSmallClassification,
                                     std::string(ccd::testing::kSmallCorpus) +
-                                        R"({"lang": "en", "category": "other", "text": "hello"})" "\n");
+                                        R"({"lang": "en", "category": "other", "text": "hello"})"
+                                        "\n");
     const ClassifierConfig other = other_files.read()->classification;
     BOOST_REQUIRE(other.source_digest != config.source_digest);
     ccd::routing::loadOrTrain(other, &store, &origin);

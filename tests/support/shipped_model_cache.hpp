@@ -45,9 +45,8 @@ inline routing::ModelStore& shippedModelCache(const routing::ClassifierConfig& s
     static const std::shared_ptr<OneModelStore> store = [&shipped] {
         std::shared_ptr<config::FileModelStore> files;
         if (auto dir = config::modelCacheDirectory(config::processEnv())) {
-            files = std::make_shared<config::FileModelStore>(*dir, [](const std::string& m) {
-                std::cerr << "model cache: " << m << '\n';
-            });
+            files = std::make_shared<config::FileModelStore>(
+                *dir, [](const std::string& m) { std::cerr << "model cache: " << m << '\n'; });
         }
         auto one = std::make_shared<OneModelStore>(routing::classifierModelKey(shipped), files);
         routing::setModelStore(one);

@@ -96,8 +96,8 @@ void expectSameOutputs(Classifier& trained, Classifier& restored) {
         for (const ClassifyHints& hints : hintVariants()) {
             const std::string diff =
                 difference(trained.classify(text, hints), restored.classify(text, hints));
-            BOOST_TEST(diff.empty(), "\"" << text << "\" (explain " << hints.explain << "): "
-                                          << diff);
+            BOOST_TEST(diff.empty(),
+                       "\"" << text << "\" (explain " << hints.explain << "): " << diff);
         }
         BOOST_TEST(trained.normalize(text) == restored.normalize(text));
         BOOST_TEST(trained.tokens(text) == restored.tokens(text));
