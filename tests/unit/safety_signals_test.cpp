@@ -237,7 +237,8 @@ BOOST_AUTO_TEST_CASE(a_hazard_word_in_a_quoted_name_is_a_name) {
         {"fire", "It's on fire, the kids' heater caught fire in the bedroom."},
     };
     expectSignals(hazards);
-    BOOST_TEST(explains("Where are our 200 lanyards in 'Flame Orange'?",
+    // (a colour the lists know, "Flame Orange", is excluded before any quotation is read)
+    BOOST_TEST(explains("Where are our 200 lanyards in 'Flame Teal'?",
                         "safety:fire held back: \"flame\" in a quoted name"));
 }
 
