@@ -27,6 +27,7 @@ Classification classified(const std::string& text, bool explain = true) {
         c.learned_category.weight = 1.0;
         c.learned_category.subtype_weight = 1.0;
         c.learned_category.l2 = 0.003;
+        c.source_digest.clear();  // changed here: not the file's classifier (no cached model)
         return c;
     }());
     ccd::routing::ClassifyHints hints;
